@@ -54,6 +54,8 @@ export function parseGreeting(g: Uint8Array): Greeting | string {
   while (end < 32 && g[end] !== 0) end++;
   const mechanism = latin1.decode(g.subarray(12, end));
   if (mechanism !== "NULL") return `unsupported security mechanism "${mechanism}"`;
+  // The field must be "NULL" plus 16 zero bytes exactly, as libzmq compares all 20 bytes (§3).
+  if (g.subarray(end, 32).some((b) => b !== 0)) return "malformed security mechanism field";
   return { major, minor: major > 3 ? 1 : (g[11] ?? 0), mechanism, asServer: g[32] === 1 };
 }
 

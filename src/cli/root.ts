@@ -1,0 +1,11 @@
+/** The command tree. Subcommands load lazily, so a service child evaluates only what it runs. */
+import { defineCommand } from "citty";
+import { VERSION } from "../core/version.ts";
+
+export const root = defineCommand({
+  meta: { name: "aiperf", version: VERSION, description: "Benchmark LLM inference servers (AIPerf for Bun)" },
+  subCommands: {
+    "bus-demo": () => import("./bus-demo.ts").then((m) => m.busDemoCommand),
+    __service: () => import("./service.ts").then((m) => m.serviceCommand),
+  },
+});

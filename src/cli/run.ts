@@ -1,0 +1,31 @@
+/** Runs the CLI and maps every outcome to an exit code: the one place errors become exit codes. */
+import { runCommand, runMain } from "citty";
+import { BenchError, EXIT_CODES } from "../core/errors.ts";
+import { root } from "./root.ts";
+
+export async function runCli(rawArgs: string[]): Promise<number> {
+  const wantsHelp = rawArgs.length === 0 || rawArgs.includes("--help") || rawArgs.includes("-h") || (rawArgs.length === 1 && rawArgs[0] === "--version");
+  if (wantsHelp) {
+    await runMain(root, { rawArgs });
+    return EXIT_CODES.OK;
+  }
+  try {
+    await runCommand(root, { rawArgs });
+    return EXIT_CODES.OK;
+  } catch (error) {
+    return report(error);
+  }
+}
+
+function report(error: unknown): number {
+  if (error instanceof BenchError) {
+    console.error(`Error: ${error.message}${error.hint === undefined ? "" : `\nHint: ${error.hint}`}`);
+    return error.exitCode;
+  }
+  if (error instanceof Error && error.name === "CLIError") {
+    console.error(`Error: ${error.message}\nRun "aiperf --help" for usage.`);
+    return EXIT_CODES.USAGE;
+  }
+  console.error(error);
+  return EXIT_CODES.FAILED;
+}

@@ -1,0 +1,79 @@
+/**
+ * How the controller starts a service: as a child process of this same program (the product), or
+ * as a task inside the controller's own process (tests, debugging). Both give the same handle.
+ */
+import type { ConsolaInstance } from "consola";
+import { forwardChildLine } from "../core/log.ts";
+import { SERVICE_COMMAND, selfCommand } from "../core/self.ts";
+import { type ServiceSpec, serviceName } from "../runtime/context.ts";
+
+export type ExitInfo = { code: number | null; signal: string | null };
+
+export type ServiceHandle = {
+  readonly pid: number | undefined;
+  /** Settles when the service has stopped, for whatever reason. */
+  readonly exited: Promise<ExitInfo>;
+  kill(signal: "SIGTERM" | "SIGKILL"): void;
+};
+
+export type Launcher = {
+  /** "inproc" services share the process, so their endpoints must be inproc:// too. */
+  readonly kind: "process" | "in-process";
+  launch(spec: ServiceSpec, log: ConsolaInstance, env?: Record<string, string>): ServiceHandle;
+};
+
+/** Starts each service as `<this program> __service '<spec json>'`. */
+export function processLauncher(command: string[] = selfCommand()): Launcher {
+  return {
+    kind: "process",
+    launch(spec, log, env) {
+      const name = serviceName(spec.role, spec.id);
+      const proc = Bun.spawn([...command, SERVICE_COMMAND, JSON.stringify(spec)], {
+        // The child watches stdin: when this process dies, the pipe closes and the child exits.
+        stdin: "pipe",
+        stdout: "pipe",
+        stderr: "pipe",
+        env: { ...process.env, ...env },
+      });
+      const pumps = [forwardLines(proc.stderr, log, name), forwardLines(proc.stdout, log, name)];
+      const exited = proc.exited.then(async () => {
+        await Promise.all(pumps);
+        return { code: proc.exitCode, signal: proc.signalCode === null ? null : String(proc.signalCode) };
+      });
+      return { pid: proc.pid, exited, kill: (signal) => proc.kill(signal) };
+    },
+  };
+}
+
+/** Runs each service in this process over inproc:// endpoints. */
+export function inProcessLauncher(): Launcher {
+  return {
+    kind: "in-process",
+    launch(spec, log) {
+      const stop = new AbortController();
+      const name = serviceName(spec.role, spec.id);
+      // Imported lazily so the product's controller never loads role code it does not run.
+      const exited = import("../runtime/service-runtime.ts")
+        .then(({ runService }) => runService(spec, { log: log.withTag(name), signal: stop.signal }))
+        .then(
+          (): ExitInfo => ({ code: 0, signal: null }),
+          (error: unknown): ExitInfo => {
+            log.withTag(name).error(error);
+            return { code: 1, signal: null };
+          },
+        );
+      return { pid: undefined, exited, kill: (signal) => stop.abort(signal) };
+    },
+  };
+}
+
+async function forwardLines(stream: ReadableStream<Uint8Array>, log: ConsolaInstance, name: string): Promise<void> {
+  const decoder = new TextDecoder();
+  let rest = "";
+  for await (const chunk of stream) {
+    const lines = (rest + decoder.decode(chunk, { stream: true })).split("\n");
+    rest = lines.pop() ?? "";
+    for (const line of lines) forwardChildLine(log, line, name);
+  }
+  if (rest !== "") forwardChildLine(log, rest, name);
+}

@@ -1,0 +1,284 @@
+/**
+ * The controller's side of the process model: starts services, waits for them to register, sends
+ * commands, watches exits and heartbeats, and shuts everything down, leaving no process behind.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ConsolaInstance } from "consola";
+import { type BusSocket, createSocket, type Message } from "../bus/index.ts";
+import { BenchError } from "../core/errors.ts";
+import { markLoaded } from "../core/loaded.ts";
+import type { LogLevelName } from "../core/log.ts";
+import { decodeControl, encodeControl, ToController, type ToService, topicOf } from "../protocol/control.ts";
+import { type ServiceSpec, serviceName } from "../runtime/context.ts";
+import type { ExitInfo, Launcher, ServiceHandle } from "./launchers.ts";
+
+markLoaded("controller");
+
+export type Transport = "ipc" | "tcp" | "inproc";
+
+export type SupervisorOptions = {
+  launcher: Launcher;
+  log: ConsolaInstance;
+  /** Defaults to inproc for in-process services and ipc otherwise. */
+  transport?: Transport;
+  logLevel?: LogLevelName;
+  registrationTimeoutMs?: number;
+  heartbeatMs?: number;
+  /** A registered service silent for this long is declared dead. */
+  heartbeatTimeoutMs?: number;
+  /** How long services get to exit after shutdown before they are killed. */
+  shutdownGraceMs?: number;
+  commandTimeoutMs?: number;
+};
+
+export type ServiceRequest = { role: string; id: string; config?: unknown; env?: Record<string, string> };
+
+type Service = { name: string; handle: ServiceHandle; registered: boolean; lastSeenMs: number; pid?: number; loaded?: string[]; exit?: ExitInfo };
+type Pending = { resolve(value: unknown): void; reject(error: Error): void; timer: Timer };
+
+let runCounter = 0;
+
+export class Supervisor {
+  #opts: Required<Omit<SupervisorOptions, "transport">> & { transport: Transport };
+  #log: ConsolaInstance;
+  #router: BusSocket;
+  #pub: BusSocket;
+  #runDir: string | undefined;
+  #bindTemplate: string;
+  #services = new Map<string, Service>();
+  #pending = new Map<number, Pending>();
+  #nextCid = 1;
+  #eventHandlers = new Map<string, (from: string, payload: unknown) => void>();
+  #registrationWaiter: (() => void) | undefined;
+  #failure: BenchError | undefined;
+  #onFailure: ((error: BenchError) => void)[] = [];
+  #watchdog: Timer | undefined;
+  #shutdown: Promise<void> | undefined;
+
+  constructor(options: SupervisorOptions) {
+    const transport = options.transport ?? (options.launcher.kind === "in-process" ? "inproc" : "ipc");
+    if (options.launcher.kind === "in-process" && transport !== "inproc") throw new TypeError("In-process services need the inproc transport");
+    this.#opts = {
+      logLevel: "info",
+      registrationTimeoutMs: 10_000,
+      heartbeatMs: 1000,
+      heartbeatTimeoutMs: 10_000,
+      shutdownGraceMs: 2000,
+      commandTimeoutMs: 30_000,
+      ...options,
+      transport,
+    };
+    this.#log = options.log;
+    this.#router = createSocket("ROUTER", { name: "controller control", routerHandover: true, routerMandatory: true });
+    this.#pub = createSocket("PUB", { name: "controller events" });
+    const base = this.#endpointBase();
+    this.#bindTemplate = transport === "tcp" ? "tcp://127.0.0.1:0" : `${base}{name}${transport === "ipc" ? ".ipc" : ""}`;
+  }
+
+  /** Starts the services and resolves once every one has registered. */
+  async start(requests: ServiceRequest[]): Promise<void> {
+    const control = this.#router.bind(this.#address("control"));
+    const events = this.#pub.bind(this.#address("events"));
+    this.#router.onMessage((msg) => this.#onMessage(msg));
+    for (const req of requests) {
+      const name = serviceName(req.role, req.id);
+      const spec: ServiceSpec = {
+        role: req.role,
+        id: req.id,
+        config: req.config ?? {},
+        control,
+        events,
+        bindTemplate: this.#bindTemplate,
+        logLevel: this.#opts.logLevel,
+        heartbeatMs: this.#opts.heartbeatMs,
+      };
+      const handle = this.#opts.launcher.launch(spec, this.#log, req.env);
+      const service: Service = { name, handle, registered: false, lastSeenMs: Date.now() };
+      this.#services.set(name, service);
+      handle.exited.then((info) => this.#exited(service, info));
+    }
+    this.#watchdog = setInterval(() => this.#checkHeartbeats(), Math.min(this.#opts.heartbeatMs, 1000));
+    await this.#waitForRegistration();
+  }
+
+  /** Sends a named command to one service and resolves with its reply. */
+  command<T = unknown>(name: string, command: string, payload?: unknown, timeoutMs = this.#opts.commandTimeoutMs): Promise<T> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    const cid = this.#nextCid++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(cid);
+        reject(new BenchError("COMMAND_FAILED", `Command "${command}" to "${name}" got no reply within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#pending.set(cid, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.#sendTo(name, { type: "command", cid, name: command, payload }).catch((error: Error) => {
+        clearTimeout(timer);
+        this.#pending.delete(cid);
+        reject(new BenchError("COMMAND_FAILED", `Cannot send "${command}" to "${name}": ${error.message}`, { cause: error }));
+      });
+    });
+  }
+
+  /** Publishes a named broadcast to every service. */
+  broadcast(name: string, payload?: unknown): void {
+    this.#publish({ type: "broadcast", name, payload });
+  }
+
+  /** Handles events services emit with ctx.emit(name, payload). */
+  on(event: string, handler: (from: string, payload: unknown) => void): void {
+    this.#eventHandlers.set(event, handler);
+  }
+
+  /** Called once if a service dies or goes silent; shutdown has already begun by then. */
+  onFailure(handler: (error: BenchError) => void): void {
+    this.#onFailure.push(handler);
+  }
+
+  /** Pid, registration and modules each service reported. */
+  services(): { name: string; pid: number | undefined; loaded: string[] }[] {
+    return [...this.#services.values()].map((s) => ({ name: s.name, pid: s.handle.pid ?? s.pid, loaded: s.loaded ?? [] }));
+  }
+
+  /** Tells every service to stop, waits the grace period, kills the rest, and releases the bus. */
+  shutdown(reason = "finished"): Promise<void> {
+    this.#shutdown ??= this.#doShutdown(reason);
+    return this.#shutdown;
+  }
+
+  async #doShutdown(reason: string): Promise<void> {
+    clearInterval(this.#watchdog);
+    const live = [...this.#services.values()].filter((s) => s.exit === undefined);
+    for (const s of live) this.#sendTo(s.name, { type: "shutdown", reason }).catch(() => {});
+    this.#publish({ type: "shutdown", reason });
+    const all = Promise.all(live.map((s) => s.handle.exited));
+    let timer: Timer | undefined;
+    const grace = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), this.#opts.shutdownGraceMs)));
+    if ((await Promise.race([all, grace])) === "late") {
+      const late = live.filter((s) => s.exit === undefined);
+      this.#log.warn(`Killing ${late.length} service(s) that did not stop within ${this.#opts.shutdownGraceMs} ms: ${late.map((s) => s.name).join(", ")}`);
+      for (const s of late) s.handle.kill("SIGKILL");
+      await all;
+    }
+    clearTimeout(timer);
+    for (const p of this.#pending.values()) clearTimeout(p.timer);
+    this.#router.close();
+    this.#pub.close();
+    if (this.#runDir !== undefined) rmSync(this.#runDir, { recursive: true, force: true });
+  }
+
+  #endpointBase(): string {
+    if (this.#opts.transport === "inproc") return `inproc://aiperf-${process.pid}-${++runCounter}/`;
+    if (this.#opts.transport === "tcp") return "tcp://127.0.0.1:0";
+    this.#runDir = mkdtempSync(join(tmpdir(), "aiperf-"));
+    return `ipc://${this.#runDir}/`;
+  }
+
+  #address(name: string): string {
+    return this.#bindTemplate.replace("{name}", name);
+  }
+
+  async #sendTo(name: string, msg: ToService): Promise<void> {
+    await this.#router.send([name, encodeControl(msg)]);
+  }
+
+  #publish(msg: ToService): void {
+    if (!this.#pub.closed) this.#pub.trySend([topicOf(msg), encodeControl(msg)]);
+  }
+
+  #onMessage(msg: Message): void {
+    const from = new TextDecoder().decode(msg[0]);
+    const service = this.#services.get(from);
+    const decoded = decodeControl(ToController, msg[1]);
+    if (service === undefined || typeof decoded === "string") {
+      this.#log.warn(`Ignoring a control message from "${from}": ${typeof decoded === "string" ? decoded : "unknown service"}`);
+      return;
+    }
+    service.lastSeenMs = Date.now();
+    switch (decoded.type) {
+      case "register":
+        service.registered = true;
+        service.pid = decoded.pid;
+        service.loaded = decoded.loaded;
+        this.#log.debug(`${from} registered (pid ${decoded.pid})`);
+        this.#registrationWaiter?.();
+        return;
+      case "heartbeat":
+        return;
+      case "reply": {
+        const pending = this.#pending.get(decoded.cid);
+        if (pending === undefined) return;
+        this.#pending.delete(decoded.cid);
+        clearTimeout(pending.timer);
+        if (decoded.ok) pending.resolve(decoded.result);
+        else pending.reject(new BenchError("COMMAND_FAILED", `Service "${from}" failed: ${decoded.error ?? "unknown error"}`));
+        return;
+      }
+      case "event":
+        this.#eventHandlers.get(decoded.name)?.(from, decoded.payload);
+        return;
+    }
+  }
+
+  #waitForRegistration(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        if (this.#failure !== undefined) return finish(this.#failure);
+        return [...this.#services.values()].every((s) => s.registered) ? finish() : false;
+      };
+      const finish = (error?: Error): boolean => {
+        clearTimeout(timer);
+        this.#registrationWaiter = undefined;
+        if (error === undefined) resolve();
+        else reject(error);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        const missing = [...this.#services.values()].filter((s) => !s.registered).map((s) => s.name);
+        const error = new BenchError(
+          "SERVICE_START_TIMEOUT",
+          `Services did not register within ${this.#opts.registrationTimeoutMs} ms: ${missing.join(", ")}`,
+          { hint: "Check the log above for the failing service's own error" },
+        );
+        this.#fail(error);
+        finish(error);
+      }, this.#opts.registrationTimeoutMs);
+      this.#registrationWaiter = () => void check();
+      this.#onFailure.push((error) => void finish(error));
+      check();
+    });
+  }
+
+  #exited(service: Service, info: ExitInfo): void {
+    service.exit = info;
+    if (this.#shutdown !== undefined) return;
+    const how = info.signal !== null ? `was killed by ${info.signal}` : `exited with code ${info.code}`;
+    const pid = service.handle.pid ?? service.pid;
+    this.#fail(new BenchError("SERVICE_DIED", `Service "${service.name}"${pid === undefined ? "" : ` (pid ${pid})`} ${how} unexpectedly`));
+  }
+
+  #checkHeartbeats(): void {
+    const now = Date.now();
+    for (const s of this.#services.values()) {
+      if (!s.registered || s.exit !== undefined || now - s.lastSeenMs <= this.#opts.heartbeatTimeoutMs) continue;
+      s.handle.kill("SIGKILL");
+      this.#fail(new BenchError("SERVICE_DIED", `Service "${s.name}" sent no heartbeat for ${now - s.lastSeenMs} ms`));
+      return;
+    }
+  }
+
+  /** Records the first failure, fails every waiting command, and starts shutting down. */
+  #fail(error: BenchError): void {
+    if (this.#failure !== undefined || this.#shutdown !== undefined) return;
+    this.#failure = error;
+    this.#log.error(error.message);
+    for (const p of this.#pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(error);
+    }
+    this.#pending.clear();
+    void this.shutdown(`a service failed: ${error.message}`);
+    for (const handler of this.#onFailure) handler(error);
+  }
+}

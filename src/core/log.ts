@@ -1,0 +1,62 @@
+/**
+ * Logging through consola. A child writes each entry as one JSON line on stderr; the controller
+ * re-renders those lines under the child's tag on its console and appends them to the log file.
+ */
+import { appendFileSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { formatWithOptions } from "node:util";
+import { type ConsolaInstance, type ConsolaReporter, createConsola, type LogObject, type LogType } from "consola";
+
+export const LOG_LEVEL_NAMES = ["error", "warn", "info", "debug", "trace"] as const;
+export type LogLevelName = (typeof LOG_LEVEL_NAMES)[number];
+const LEVELS: Record<LogLevelName, number> = { error: 0, warn: 1, info: 3, debug: 4, trace: 5 };
+
+/** One forwarded entry: level, consola type, tag, message, epoch ms. */
+type WireLine = { l: number; y: LogType; g: string; m: string; d: number };
+
+function message(o: LogObject): string {
+  return formatWithOptions({ colors: false, breakLength: Number.POSITIVE_INFINITY }, ...(o.args as unknown[]));
+}
+
+/** A child's logger: JSON lines on stderr, nothing else. */
+export function createChildLogger(level: LogLevelName, tag: string): ConsolaInstance {
+  const reporter: ConsolaReporter = {
+    log(o) {
+      const line: WireLine = { l: o.level, y: o.type, g: o.tag, m: message(o), d: o.date.getTime() };
+      process.stderr.write(`${JSON.stringify(line)}\n`);
+    },
+  };
+  return createConsola({ level: LEVELS[level], reporters: [reporter], throttle: 0 }).withTag(tag);
+}
+
+/** The controller's logger: consola's console output, plus every line appended to `logFile`. */
+export function createControllerLogger(level: LogLevelName, logFile?: string): ConsolaInstance {
+  const log = createConsola({ level: LEVELS[level], throttle: 0 });
+  if (logFile !== undefined) {
+    mkdirSync(dirname(logFile), { recursive: true });
+    log.addReporter({
+      log(o) {
+        appendFileSync(logFile, `${o.date.toISOString()} ${o.type.toUpperCase().padEnd(7)} [${o.tag || "controller"}] ${message(o)}\n`);
+      },
+    });
+  }
+  return log;
+}
+
+/** Re-emits one stderr line of a child: structured lines keep their level and tag, others are warnings. */
+export function forwardChildLine(log: ConsolaInstance, line: string, fallbackTag: string): void {
+  if (line.trim() === "") return;
+  let entry: WireLine | undefined;
+  if (line.startsWith("{")) {
+    try {
+      entry = JSON.parse(line) as WireLine;
+    } catch {
+      entry = undefined;
+    }
+  }
+  if (entry === undefined || typeof entry.m !== "string") {
+    log.warn({ tag: fallbackTag, args: [line] });
+    return;
+  }
+  log[entry.y in log ? entry.y : "log"]({ tag: entry.g, args: [entry.m], date: new Date(entry.d) });
+}

@@ -1,0 +1,16 @@
+/**
+ * How this program starts itself again. Compiled, `process.execPath` is the binary and the bundled
+ * entry lives under /$bunfs; from source, Bun needs the path of src/main.ts after it.
+ */
+export function isCompiled(): boolean {
+  return Bun.main.startsWith("/$bunfs/") || Bun.main.startsWith("B:/~BUN/");
+}
+
+/** argv prefix that runs this program's CLI in a new process. */
+export function selfCommand(): string[] {
+  if (isCompiled()) return [process.execPath];
+  return [process.execPath, new URL("../main.ts", import.meta.url).pathname];
+}
+
+/** Hidden CLI subcommand a service child is started with. */
+export const SERVICE_COMMAND = "__service";

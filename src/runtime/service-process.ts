@@ -1,0 +1,44 @@
+/**
+ * The body of a service child process: run the role from the spec, exit 0 on shutdown and 1 on
+ * failure, and never outlive the controller.
+ */
+import { setBusLogger } from "../bus/index.ts";
+import { createChildLogger } from "../core/log.ts";
+import { type ServiceSpec, serviceName } from "./context.ts";
+import { runService } from "./service-runtime.ts";
+
+/** How long a child whose controller vanished may take to stop on its own before it exits. */
+const ORPHAN_EXIT_MS = 1000;
+
+export async function runServiceProcess(specJson: string): Promise<never> {
+  const spec = JSON.parse(specJson) as ServiceSpec;
+  const log = createChildLogger(spec.logLevel, serviceName(spec.role, spec.id));
+  setBusLogger({ warn: (m) => log.warn(m), debug: (m) => log.debug(m) });
+  const stop = new AbortController();
+  // Ctrl-C in a terminal reaches the whole process group; the controller decides what stops when.
+  process.on("SIGINT", () => {});
+  process.on("SIGTERM", () => stop.abort());
+  watchController(() => {
+    log.warn("Controller is gone: stopping");
+    stop.abort();
+    setTimeout(() => process.exit(1), ORPHAN_EXIT_MS).unref();
+  });
+  try {
+    await runService(spec, { log, signal: stop.signal });
+    process.exit(0);
+  } catch (error) {
+    log.error(error);
+    process.exit(1);
+  }
+}
+
+/** The controller holds our stdin pipe open; end of file means it exited, even by SIGKILL. */
+function watchController(onGone: () => void): void {
+  const reader = Bun.stdin.stream().getReader();
+  const drain = async (): Promise<void> => {
+    while (!(await reader.read()).done) {
+      // The controller never writes; anything read is ignored.
+    }
+  };
+  drain().then(onGone, onGone);
+}

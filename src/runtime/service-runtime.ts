@@ -1,0 +1,98 @@
+/**
+ * Runs one role: connects to the controller, registers, answers commands, sends heartbeats, and
+ * stops on shutdown. The same code runs in a child process and, for tests, inside the controller's.
+ */
+import type { ConsolaInstance } from "consola";
+import { createSocket, type Message } from "../bus/index.ts";
+import { loadedParts } from "../core/loaded.ts";
+import { createChildLogger } from "../core/log.ts";
+import { type ToService, decodeControl, encodeControl, type ToController, ToService as ToServiceSchema } from "../protocol/control.ts";
+import { isRoleName, ROLES } from "../services/registry.ts";
+import { type CommandHandler, type ServiceContext, type ServiceSpec, serviceName } from "./context.ts";
+
+export type RunServiceOptions = {
+  /** Use this logger instead of JSON lines on stderr (in-process services). */
+  log?: ConsolaInstance;
+  /** Aborting it stops the service as a shutdown message would. */
+  signal?: AbortSignal;
+};
+
+/** Runs the service until shutdown; rejects if the role fails. */
+export async function runService(spec: ServiceSpec, options: RunServiceOptions = {}): Promise<void> {
+  const name = serviceName(spec.role, spec.id);
+  const log = options.log ?? createChildLogger(spec.logLevel, name);
+  if (!isRoleName(spec.role)) throw new TypeError(`Unknown role "${spec.role}"`);
+  const role = await ROLES[spec.role]();
+
+  const stop = new AbortController();
+  options.signal?.addEventListener("abort", () => stop.abort(), { once: true });
+  const stopped = new Promise<void>((resolve) => stop.signal.addEventListener("abort", () => resolve(), { once: true }));
+
+  const control = createSocket("DEALER", { identity: name, name: `${name} control` });
+  const events = createSocket("SUB", { name: `${name} events` });
+  const send = (msg: ToController): void => void control.send(encodeControl(msg)).catch(() => {});
+  const handlers = new Map<string, CommandHandler>();
+  const broadcastHandlers = new Map<string, (payload: unknown) => void>();
+
+  const dispatch = (frame: Uint8Array | undefined): void => {
+    const msg = decodeControl(ToServiceSchema, frame);
+    if (typeof msg === "string") return log.warn(`Ignoring a control message: ${msg}`);
+    onControl(msg);
+  };
+  const onControl = (msg: ToService): void => {
+    switch (msg.type) {
+      case "shutdown":
+        log.debug(`Shutting down: ${msg.reason}`);
+        stop.abort();
+        return;
+      case "broadcast":
+        broadcastHandlers.get(msg.name)?.(msg.payload);
+        return;
+      case "command":
+        void answer(msg.cid, msg.name, msg.payload);
+        return;
+    }
+  };
+  const answer = async (cid: number, command: string, payload: unknown): Promise<void> => {
+    const handler = handlers.get(command);
+    if (handler === undefined) return send({ type: "reply", cid, ok: false, error: `${name} has no command "${command}"` });
+    try {
+      send({ type: "reply", cid, ok: true, result: await handler(payload) });
+    } catch (error) {
+      log.error(`Command "${command}" failed:`, error);
+      send({ type: "reply", cid, ok: false, error: error instanceof Error ? error.message : String(error) });
+    }
+  };
+
+  control.onMessage((msg: Message) => dispatch(msg[0]));
+  events.onMessage((msg: Message) => dispatch(msg[1]));
+  control.connect(spec.control);
+  events.connect(spec.events);
+  events.subscribe("");
+
+  const ctx: ServiceContext = {
+    role: spec.role,
+    id: spec.id,
+    name,
+    config: spec.config,
+    log,
+    signal: stop.signal,
+    handle: (command, handler) => void handlers.set(command, handler),
+    onBroadcast: (event, handler) => void broadcastHandlers.set(event, handler),
+    emit: (event, payload) => send({ type: "event", id: name, name: event, payload }),
+    bindAddress: (socketName) => spec.bindTemplate.replace("{name}", `${spec.role}-${spec.id}-${socketName}`),
+  };
+
+  // The role registers its handlers before its first await, so they exist before we register.
+  const running = role.run(ctx);
+  send({ type: "register", role: spec.role, id: spec.id, pid: process.pid, loaded: loadedParts() });
+  const heartbeat = setInterval(() => control.trySend(encodeControl({ type: "heartbeat", id: name })), spec.heartbeatMs);
+  try {
+    await Promise.race([running.then(() => stopped), stopped]);
+  } finally {
+    clearInterval(heartbeat);
+    stop.abort();
+    control.close();
+    events.close();
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * Every role a service process can run, imported only when started: a worker process never
+ * evaluates controller, CLI or other roles' code.
+ */
+import type { Role } from "../runtime/context.ts";
+
+export const ROLES = {
+  "demo-hub": () => import("./demo-hub/index.ts"),
+  "demo-worker": () => import("./demo-worker/index.ts"),
+} satisfies Record<string, () => Promise<Role>>;
+
+export type RoleName = keyof typeof ROLES;
+
+export function isRoleName(name: string): name is RoleName {
+  return Object.hasOwn(ROLES, name);
+}
