@@ -158,11 +158,13 @@ export function connectInproc(name: string, owner: PipeOwner, label: string): { 
     const [mine, theirs] = pair;
     current = mine;
     binding.pipes.add(theirs);
-    // Watch our end: when the binder goes away, wait for the name to be bound again.
+    // Watch our end: when the binder goes away, wait for the name to be bound again. A binder that
+    // is still bound dropped us on purpose (ROUTER handover or a refused identity); relinking at
+    // once would make it drop us again, forever, inside one microtask chain.
     mine.closedHook = () => {
       binding.pipes.delete(theirs);
       current = undefined;
-      attempt();
+      if (bindings.get(name) !== binding) attempt();
     };
     queueMicrotask(() => {
       mine.announce();

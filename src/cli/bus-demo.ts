@@ -51,6 +51,7 @@ export const busDemoCommand = defineCommand({
       const r = await runBusDemo(supervisor, { workers: flags.workers, messages: flags.messages, window: flags.window, messageBytes: flags["message-bytes"] });
       log.info(`Exchanged ${r.credits + r.returns} messages (${r.credits} credits out, ${r.returns} back) in ${r.seconds.toFixed(2)} s: ${Math.round(r.messagesPerSecond).toLocaleString("en-US")} msgs/s`);
       log.info(`Credits per worker: ${r.workerCredits.join(", ")}`);
+      for (const s of r.services) log.debug(`${s.name}: pid ${s.pid ?? process.pid}, loaded ${s.loaded.join(" ")}`);
     } finally {
       const t1 = performance.now();
       await supervisor.shutdown("demo finished");

@@ -136,9 +136,9 @@ export class Supervisor {
     this.#onFailure.push(handler);
   }
 
-  /** Pid, registration and modules each service reported. */
-  services(): { name: string; pid: number | undefined; loaded: string[] }[] {
-    return [...this.#services.values()].map((s) => ({ name: s.name, pid: s.handle.pid ?? s.pid, loaded: s.loaded ?? [] }));
+  /** Pid, modules loaded and whether it has stopped, for each service. */
+  services(): { name: string; pid: number | undefined; loaded: string[]; stopped: boolean }[] {
+    return [...this.#services.values()].map((s) => ({ name: s.name, pid: s.handle.pid ?? s.pid, loaded: s.loaded ?? [], stopped: s.exit !== undefined }));
   }
 
   /** Tells every service to stop, waits the grace period, kills the rest, and releases the bus. */

@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { setBusLogger } from "../../src/bus/index.ts";
+import { busDemoServices, runBusDemo } from "../../src/controller/bus-demo.ts";
+import { inProcessLauncher, type Launcher, processLauncher } from "../../src/controller/launchers.ts";
+import { Supervisor, type SupervisorOptions } from "../../src/controller/supervisor.ts";
+import type { BenchError } from "../../src/core/errors.ts";
+import { isAlive, memoryLogger, waitUntil } from "./helpers.ts";
+
+setBusLogger({ warn: () => {}, debug: () => {} });
+
+let current: Supervisor | undefined;
+afterEach(async () => {
+  await current?.shutdown("test over");
+  current = undefined;
+});
+
+function supervisor(options: Partial<SupervisorOptions> & { launcher: Launcher }): { sup: Supervisor; lines: string[] } {
+  const { log, lines } = memoryLogger();
+  current = new Supervisor({ log, logLevel: "warn", ...options });
+  return { sup: current, lines };
+}
+
+const WAYS = [
+  { way: "in one process", launcher: () => inProcessLauncher(), transport: "inproc" as const },
+  { way: "in child processes over ipc", launcher: () => processLauncher(), transport: "ipc" as const },
+  { way: "in child processes over tcp", launcher: () => processLauncher(), transport: "tcp" as const },
+];
+
+describe.each(WAYS)("the bus demo $way", ({ launcher, transport }) => {
+  test("registers 1 + 8 services, exchanges every credit, and shuts down cleanly", async () => {
+    const { sup } = supervisor({ launcher: launcher(), transport });
+    await sup.start(busDemoServices(8));
+    const result = await runBusDemo(sup, { workers: 8, messages: 100_000, window: 64, messageBytes: 16 });
+    expect(result.credits).toBe(100_000);
+    expect(result.returns).toBe(100_000);
+    expect(result.perWorker.reduce((a, b) => a + b, 0)).toBe(100_000);
+    expect(result.workerCredits).toEqual(result.perWorker);
+    for (const n of result.workerCredits) expect(n).toBeGreaterThan(0);
+
+    const services = sup.services();
+    expect(services.map((s) => s.name).sort()).toEqual(busDemoServices(8).map((s) => `${s.role}:${s.id}`).sort());
+    const pids = transport === "inproc" ? [] : services.map((s) => s.pid as number);
+    if (transport !== "inproc") {
+      expect(new Set(pids).size).toBe(9);
+      expect(pids).not.toContain(process.pid);
+      // Roles load lazily: a worker child never evaluates controller or other roles' code.
+      const worker = services.find((s) => s.name === "demo-worker:0");
+      expect(worker?.loaded).toEqual(["role:demo-worker"]);
+    }
+    expect(services.every((s) => !s.stopped)).toBe(true);
+    await sup.shutdown();
+    expect(sup.services().every((s) => s.stopped)).toBe(true);
+    for (const pid of pids) expect(await waitUntil(() => !isAlive(pid), 2000)).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe("supervision of child processes", () => {
+  test("names the service that did not register in time", async () => {
+    const real = processLauncher();
+    // Service demo-worker:1 is a process that never speaks the control protocol.
+    const silent = processLauncher([process.execPath, "-e", "setInterval(() => {}, 1000)"]);
+    const launcher: Launcher = { kind: "process", launch: (spec, log, env) => (spec.id === "1" ? silent : real).launch(spec, log, env) };
+    const { sup } = supervisor({ launcher, registrationTimeoutMs: 1500, shutdownGraceMs: 500 });
+    const error = (await sup.start(busDemoServices(2)).catch((e: unknown) => e)) as BenchError;
+    expect(error.code).toBe("SERVICE_START_TIMEOUT");
+    expect(error.message).toContain("demo-worker:1");
+    expect(error.message).not.toContain("demo-worker:0");
+    expect(error.message).not.toContain("demo-hub:0");
+  });
+
+  test("notices a killed child within a second and stops all the others", async () => {
+    const { sup, lines } = supervisor({ launcher: processLauncher() });
+    await sup.start(busDemoServices(4));
+    const failed = new Promise<{ error: BenchError; at: number }>((resolve) => sup.onFailure((error) => resolve({ error, at: performance.now() })));
+    const victim = sup.services().find((s) => s.name === "demo-worker:2");
+    const others = sup.services().filter((s) => s !== victim).map((s) => s.pid as number);
+    const killedAt = performance.now();
+    process.kill(victim?.pid as number, "SIGKILL");
+    const { error, at } = await failed;
+    expect(at - killedAt).toBeLessThan(1000);
+    expect(error.code).toBe("SERVICE_DIED");
+    expect(error.message).toContain("demo-worker:2");
+    expect(error.message).toContain("SIGKILL");
+    expect(lines.some((l) => l.startsWith("error") && l.includes("demo-worker:2"))).toBe(true);
+    await sup.shutdown();
+    for (const pid of others) expect(await waitUntil(() => !isAlive(pid), 2000)).toBeGreaterThanOrEqual(0);
+  });
+
+  test("declares a frozen child dead when its heartbeats stop", async () => {
+    const { sup } = supervisor({ launcher: processLauncher(), heartbeatMs: 100, heartbeatTimeoutMs: 800 });
+    await sup.start(busDemoServices(1));
+    const failed = new Promise<BenchError>((resolve) => sup.onFailure(resolve));
+    const frozen = sup.services().find((s) => s.name === "demo-worker:0")?.pid as number;
+    process.kill(frozen, "SIGSTOP");
+    const error = await failed;
+    expect(error.message).toContain("demo-worker:0");
+    expect(error.message).toContain("heartbeat");
+    expect(await waitUntil(() => !isAlive(frozen), 2000)).toBeGreaterThanOrEqual(0);
+  });
+
+  test("forwards each child's log lines to the controller's logger with the child's tag", async () => {
+    const { sup, lines } = supervisor({ launcher: processLauncher(), logLevel: "debug" });
+    await sup.start(busDemoServices(1));
+    await sup.shutdown("checking logs");
+    expect(lines.some((l) => l.includes("[demo-worker:0]") && l.includes("Shutting down: checking logs"))).toBe(true);
+  });
+});
