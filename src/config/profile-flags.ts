@@ -1,0 +1,142 @@
+/**
+ * The `profile` flags: upstream names and aliases (§1.3), how each value is read (§1.2), and help.
+ * Defaults come from the schema, so help and behaviour cannot disagree.
+ */
+import * as v from "valibot";
+import { BenchError } from "../core/errors.ts";
+import { ProfileConfig, type ProfileInput } from "./profile-schema.ts";
+
+/** How a flag's text becomes a value. */
+type Kind = "list" | "string" | "number" | "boolean" | "pairs" | "goodput";
+export type FlagSpec = { key: keyof ProfileInput; names: string[]; kind: Kind; help: string; hint?: string };
+
+export const PROFILE_FLAGS: FlagSpec[] = [
+  { key: "model", names: ["--model", "--model-names", "-m"], kind: "list", help: "Model name(s) to benchmark (comma list; required)" },
+  { key: "url", names: ["--url", "-u"], kind: "list", help: "Server base URL(s); several are used round robin" },
+  { key: "endpointType", names: ["--endpoint-type"], kind: "string", hint: "chat|completions|embeddings|rankings", help: "API shape of requests and responses" },
+  { key: "endpoint", names: ["--endpoint", "--custom-endpoint"], kind: "string", help: "Path overriding the endpoint type's default path" },
+  { key: "streaming", names: ["--streaming"], kind: "boolean", help: "Stream responses (SSE); ignored for embeddings and rankings" },
+  { key: "apiKey", names: ["--api-key"], kind: "string", help: "Sent as Authorization: Bearer <key>" },
+  { key: "header", names: ["--header", "-H"], kind: "pairs", help: "Extra HTTP header(s): key:value[,key:value] or a JSON object; repeatable" },
+  { key: "extraInputs", names: ["--extra-inputs"], kind: "pairs", help: "Fields merged into every request body: key:value[,…] or JSON; repeatable" },
+  { key: "requestTimeoutSeconds", names: ["--request-timeout-seconds"], kind: "number", help: "Per-request timeout in seconds" },
+  { key: "concurrency", names: ["--concurrency"], kind: "number", help: "Requests in flight (closed loop); with --request-rate, a ceiling. Default 1 without a rate" },
+  { key: "requestRate", names: ["--request-rate"], kind: "number", help: "Target requests per second (open loop)" },
+  { key: "requestRateMode", names: ["--request-rate-mode"], kind: "string", hint: "constant|poisson|concurrency_burst", help: "Arrival pattern: poisson with a rate, concurrency_burst without" },
+  { key: "requestCount", names: ["--request-count", "--num-requests"], kind: "number", help: "Requests to send when profiling (default 10; not with --benchmark-duration)" },
+  { key: "warmupRequestCount", names: ["--warmup-request-count", "--num-warmup-requests"], kind: "number", help: "Requests sent before profiling; not measured" },
+  { key: "benchmarkDuration", names: ["--benchmark-duration"], kind: "number", help: "Profile for this many seconds instead of a request count" },
+  { key: "benchmarkGracePeriod", names: ["--benchmark-grace-period"], kind: "number", help: "Seconds to wait for in-flight responses after the duration (default 30)" },
+  { key: "requestCancellationRate", names: ["--request-cancellation-rate"], kind: "number", help: "Percent of requests cancelled by the client" },
+  { key: "requestCancellationDelay", names: ["--request-cancellation-delay"], kind: "number", help: "Seconds after which a request marked for cancellation is cancelled" },
+  { key: "isl", names: ["--isl", "--synthetic-input-tokens-mean", "--prompt-input-tokens-mean"], kind: "number", help: "Mean input (prompt) tokens of synthetic prompts" },
+  { key: "islStddev", names: ["--isl-stddev", "--synthetic-input-tokens-stddev", "--prompt-input-tokens-stddev"], kind: "number", help: "Standard deviation of input tokens" },
+  { key: "osl", names: ["--osl", "--output-tokens-mean", "--prompt-output-tokens-mean"], kind: "number", help: "Mean output tokens requested (max_tokens); unset = server decides" },
+  { key: "oslStddev", names: ["--osl-stddev", "--output-tokens-stddev", "--prompt-output-tokens-stddev"], kind: "number", help: "Standard deviation of output tokens" },
+  { key: "conversationNum", names: ["--conversation-num", "--num-conversations", "--num-sessions", "--num-dataset-entries", "--num-prompts"], kind: "number", help: "Synthetic conversations generated and reused" },
+  { key: "randomSeed", names: ["--random-seed"], kind: "number", help: "Seed for prompts, lengths, arrivals and cancellation" },
+  { key: "tokenizer", names: ["--tokenizer"], kind: "string", help: "tokenizer.json path, directory or HF cache name; default: the model's if cached, else builtin" },
+  { key: "goodput", names: ["--goodput"], kind: "goodput", help: 'SLOs "tag:value tag:value" in display units, e.g. "time_to_first_token:100"' },
+  { key: "artifactDir", names: ["--artifact-dir", "--output-artifact-dir"], kind: "string", help: "Output directory (default artifacts/<model>-openai-<type>-<stimulus>)" },
+  { key: "ui", names: ["--ui", "--ui-type"], kind: "string", hint: "none|simple", help: "Progress display: simple bars on a TTY, none otherwise" },
+  { key: "workersMax", names: ["--workers-max", "--max-workers"], kind: "number", help: "Worker processes (default from CPU count, capped by concurrency)" },
+  { key: "recordProcessors", names: ["--record-processors", "--record-processor-service-count"], kind: "number", help: "Record processor processes (default max(1, workers/4))" },
+  { key: "logLevel", names: ["--log-level"], kind: "string", hint: "error|warn|info|debug|trace", help: "Console and log file level (-v = debug, -vv = trace)" },
+  { key: "failedRequestThreshold", names: ["--failed-request-threshold"], kind: "number", help: "Exit non-zero when failed/total requests exceeds this ratio" },
+];
+
+const BY_NAME = new Map<string, FlagSpec>(PROFILE_FLAGS.flatMap((f) => f.names.map((n) => [n, f] as const)));
+
+/** Coerces a key:value item's value as upstream does (true/false, null, ints, floats, text). */
+export function coerce(text: string): unknown {
+  const t = text.trim();
+  if (/^(true|false)$/i.test(t)) return t.toLowerCase() === "true";
+  if (/^(none|null)$/i.test(t)) return null;
+  if (/^(0|-?[1-9]\d*)$/.test(t)) return Number(t);
+  if (/^-?\d*\.\d+$|^-?\d+\.\d*$/.test(t)) return Number(t);
+  return t;
+}
+
+function parsePairs(flag: string, text: string): [string, unknown][] {
+  if (text.trim().startsWith("{")) {
+    let obj: unknown;
+    try {
+      obj = JSON.parse(text);
+    } catch {
+      throw invalid(flag, text, "not a valid JSON object");
+    }
+    return Object.entries(obj as Record<string, unknown>);
+  }
+  return text.split(",").map((item) => {
+    const parts = item.split(":");
+    if (parts.length !== 2 || (parts[0] ?? "").trim() === "") throw invalid(flag, text, "expected key:value items or a JSON object");
+    return [(parts[0] as string).trim(), coerce(parts[1] as string)];
+  });
+}
+
+function invalid(flag: string, value: unknown, rule: string): BenchError {
+  return new BenchError("CONFIG_INVALID", `Invalid value ${JSON.stringify(value)} for ${flag}: ${rule}`);
+}
+
+/** Reads the raw command line (after `profile`) into schema input; every unknown flag is an error. */
+export function readProfileArgs(rawArgs: string[]): { input: Record<string, unknown>; verbosity: 0 | 1 | 2 } {
+  const input: Record<string, unknown> = {};
+  let verbosity: 0 | 1 | 2 = 0;
+  for (let i = 0; i < rawArgs.length; i++) {
+    const arg = rawArgs[i] as string;
+    if (arg === "-v" || arg === "--verbose") verbosity = Math.max(verbosity, 1) as 1 | 2;
+    else if (arg === "-vv" || arg === "--extra-verbose") verbosity = 2;
+    else {
+      const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
+      const name = eq > 0 ? arg.slice(0, eq) : arg;
+      const spec = BY_NAME.get(name);
+      if (spec === undefined) throw new BenchError("CONFIG_INVALID", `Unknown option "${arg}"`, { hint: 'Run "aiperf profile --help" for the list of options' });
+      if (spec.kind === "boolean") {
+        input[spec.key] = eq > 0 ? coerce(arg.slice(eq + 1)) : true;
+        continue;
+      }
+      const value = eq > 0 ? arg.slice(eq + 1) : rawArgs[++i];
+      if (value === undefined) throw invalid(name, null, "a value is required");
+      input[spec.key] = readValue(spec, name, value, input[spec.key]);
+    }
+  }
+  return { input, verbosity };
+}
+
+function readValue(spec: FlagSpec, flag: string, text: string, previous: unknown): unknown {
+  switch (spec.kind) {
+    case "list":
+      return [...((previous as string[]) ?? []), ...text.split(",").map((s) => s.trim()).filter((s) => s !== "")];
+    case "pairs":
+      return [...((previous as [string, unknown][]) ?? []), ...parsePairs(flag, text)];
+    case "number": {
+      const n = Number(text);
+      if (text.trim() === "" || !Number.isFinite(n)) throw invalid(flag, text, "expected a number");
+      return n;
+    }
+    case "goodput":
+      return Object.fromEntries(
+        text.trim().split(/\s+/).map((item) => {
+          const [tag, value] = item.split(":");
+          const n = Number(value);
+          if (!tag || value === undefined || !Number.isFinite(n)) throw invalid(flag, text, 'expected "tag:number" pairs separated by spaces');
+          return [tag, n];
+        }),
+      );
+    default:
+      return spec.kind === "string" && spec.hint !== undefined ? text.toLowerCase() : text;
+  }
+}
+
+/** Validates against the schema; the first problem becomes one message naming flag, value and rule. */
+export function parseProfileConfig(input: Record<string, unknown>): ProfileConfig {
+  const result = v.safeParse(ProfileConfig, input);
+  if (result.success) return result.output;
+  const issue = result.issues[0];
+  const key = String(issue?.path?.[0]?.key ?? "");
+  const spec = PROFILE_FLAGS.find((f) => f.key === key);
+  const flag = spec?.names[0] ?? key;
+  if (input[key] === undefined) throw new BenchError("CONFIG_INVALID", `Missing ${flag}: ${issue?.message ?? "required"}`);
+  const allowed = spec?.hint === undefined ? issue?.message : `expected one of ${spec.hint.split("|").join(", ")}`;
+  throw invalid(flag, input[key], allowed ?? "not allowed");
+}

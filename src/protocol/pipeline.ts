@@ -1,0 +1,99 @@
+/**
+ * Messages of the profiling data path (DESIGN.md "Data path of one request"):
+ * timing ROUTER → worker DEALER: Credit; worker → timing: CreditReturn;
+ * worker PUSH → record-processor PULL: a RawBatch; record-processor PUSH → records PULL: records.
+ * All times are host-wide monotonic ns (src/core/clock.ts monoNs) unless named wall*.
+ */
+import type { RecordError, RequestRecord } from "../records/record.ts";
+
+export type Phase = "warmup" | "profiling";
+
+/** Permission to send one conversation turn. */
+export type Credit = {
+  /** Unique in the run; echoed in the return. */
+  id: number;
+  phase: Phase;
+  /** Credit number within its phase (upstream session_num). */
+  num: number;
+  /** Index into the dataset file's conversations. */
+  conversation: number;
+  turn: number;
+  /** When the request should be sent (monoNs); the worker sends at once if this has passed. */
+  intendedNs: number;
+  /** Cancel the request this long after sending (ns), or null. */
+  cancelAfterNs: number | null;
+  /** X-Correlation-ID: one per credit (per session once multi-turn credits exist). */
+  correlationId: string;
+};
+
+export type CreditReturn = { id: number; phase: Phase; worker: string };
+
+/** What a worker captured for one request, before any parsing. Bytes travel beside it. */
+export type RawRecord = {
+  creditId: number;
+  phase: Phase;
+  sessionNum: number;
+  conversation: number;
+  turn: number;
+  xRequestId: string;
+  xCorrelationId: string;
+  workerId: string;
+  intendedNs: number;
+  /** Just before fetch(). */
+  startNs: number;
+  /** Response headers received; null if none. */
+  ackNs: number | null;
+  /** Body finished, or the failure. */
+  endNs: number;
+  wallStartNs: number;
+  status: number | null;
+  statusText: string;
+  contentType: string;
+  /** One entry per reader.read(): arrival time and byte length (bytes are concatenated in the batch). */
+  chunkNs: number[];
+  chunkBytes: number[];
+  /** Transport failure (refused, reset, timeout, cancelled); HTTP status errors are set by the parser. */
+  error: RecordError | null;
+  wasCancelled: boolean;
+  cancellationNs: number | null;
+};
+
+/**
+ * A worker → record-processor message: frame 0 is JSON `RawRecord[]`, frame 1 the concatenation
+ * of every record's chunk bytes in order (so response bodies are never JSON-escaped).
+ */
+export type RawBatch = { records: RawRecord[]; bytes: Uint8Array };
+
+/** A record-processor → records message: JSON `ParsedBatch`. */
+export type ParsedBatch = { processor: string; records: RequestRecord[] };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function encodeJson(value: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(value));
+}
+
+export function decodeJson<T>(frame: Uint8Array | undefined): T {
+  return JSON.parse(decoder.decode(frame)) as T;
+}
+
+/** Frames for a RawBatch. */
+export function encodeRawBatch(batch: RawBatch): Uint8Array[] {
+  return [encodeJson(batch.records), batch.bytes];
+}
+
+/** Splits a RawBatch back into records, each with its chunk byte views. */
+export function decodeRawBatch(frames: Uint8Array[]): { record: RawRecord; chunks: Uint8Array[] }[] {
+  const records = decodeJson<RawRecord[]>(frames[0]);
+  const bytes = frames[1] ?? new Uint8Array(0);
+  let at = 0;
+  return records.map((record) => {
+    const chunks = record.chunkBytes.map((n) => {
+      const c = bytes.subarray(at, at + n);
+      at += n;
+      return c;
+    });
+    return { record, chunks };
+  });
+}
