@@ -6,13 +6,16 @@
  *
  * This suite never skips: a missing `node` or `zeromq` package fails it (it runs in CI).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { type BusSocket, createSocket, type Message, type SocketOptions, type SocketType, setBusLogger } from "../../src/bus/index.ts";
+
+// Bun 1.4.5 ignores `timeout` in bunfig.toml; a spawn plus 8 MiB each way can pass 5 s on 2 cores.
+setDefaultTimeout(60_000);
 
 // ---- frames: what both sides generate and compare ----
 
@@ -101,7 +104,9 @@ class LibzmqPeer {
   static async start(config: PeerConfig): Promise<LibzmqPeer> {
     const peer = new LibzmqPeer(config);
     livePeers.add(peer);
-    const ready = await peer.#take("ready", 15_000);
+    // Waits here are generous: on a loaded 2-core machine Node alone can take seconds to load
+    // the zeromq addon, and an 8 MiB round trip many seconds more. A healthy run never nears them.
+    const ready = await peer.#take("ready", 30_000);
     peer.endpoint = (ready.event === "ready" && ready.endpoint) || config.bind || config.connect || "";
     return peer;
   }
@@ -119,7 +124,7 @@ class LibzmqPeer {
   }
 
   /** The next message the peer received. */
-  async recv(timeoutMs = 10_000): Promise<FrameDigest[]> {
+  async recv(timeoutMs = 30_000): Promise<FrameDigest[]> {
     const e = await this.#take("recv", timeoutMs);
     return e.event === "recv" ? e.frames : [];
   }
@@ -223,7 +228,7 @@ class Inbox {
     });
   }
 
-  async next(timeoutMs = 10_000): Promise<Message> {
+  async next(timeoutMs = 30_000): Promise<Message> {
     const msg = await this.poll(timeoutMs);
     if (msg === undefined) throw new Error(`no message on our socket within ${timeoutMs} ms`);
     return msg;
@@ -274,12 +279,12 @@ async function link(ours: BusSocket, peer: PeerConfig, transport: Transport, sid
     zmq = await LibzmqPeer.start({ ...peer, bind: bindAddress(transport, "libzmq") });
     ours.connect(zmq.endpoint);
   }
-  await ours.waitForPeers(1, 10_000);
+  await ours.waitForPeers(1, 30_000);
   return zmq;
 }
 
 /** Repeats `probe` until `arrived` sees it: a subscription takes a while to reach the publisher. */
-async function probeUntil(probe: () => void | Promise<void>, arrived: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+async function probeUntil(probe: () => void | Promise<void>, arrived: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await probe();
@@ -458,19 +463,21 @@ describe.each(COMBOS)("%s, %s", (transport, side) => {
     expect(await peer.recv()).toEqual([digest(encoder.encode("zz-end"))]);
 
     peer.send(["00" + toHex("ab")]);
-    // Until the cancel lands, each round brings "ab-late" before "zz-mark"; afterwards only "zz-mark".
+    // Until the cancel lands each round delivers "ab-late" then "zz-mark"; a "zz-mark" with no
+    // "ab-late" since the previous one proves it landed (a late round's marks may spill over).
+    let sawAb = false;
     await probeUntil(
       async () => {
         await pub.send("ab-late");
         await pub.send("zz-mark");
       },
       async () => {
-        let sawAb = false;
         for (;;) {
           const frames = await peer.poll(200);
           if (frames === undefined) return false;
-          if (startsWith(frames[0], "zz-mark")) return !sawAb;
-          sawAb = true;
+          if (!startsWith(frames[0], "zz-mark")) sawAb = true;
+          else if (sawAb) sawAb = false;
+          else return true;
         }
       },
       "libzmq XSUB's cancel",
@@ -506,7 +513,7 @@ describe.each(["tcp", "ipc"] as const)("%s, several libzmq peers on one bound so
     const endpoint = router.bind(bindAddress(transport, "bus"));
     const named = await LibzmqPeer.start({ type: "DEALER", connect: endpoint, routingId: "named" });
     const anon = await LibzmqPeer.start({ type: "DEALER", connect: endpoint });
-    await router.waitForPeers(2);
+    await router.waitForPeers(2, 30_000);
     named.send([toHex("from-named")]);
     anon.send([toHex("from-anon")]);
     const ids = new Map<string, Uint8Array>();
@@ -562,12 +569,11 @@ const RECONNECT_CASES: ReconnectCase[] = [
     name: "our SUB -> libzmq XPUB (subscriptions replayed)",
     ours: "SUB",
     peer: "XPUB",
-    async exchange(sub, inbox, peer, round) {
+    async exchange(_sub, inbox, peer, round) {
       // Subscribed once, before the first connect: the new publisher must hear it again unasked.
       expect(await peer.recv()).toEqual([digest(encoder.encode("\x01ab"))]);
       peer.send([toHex(`ab-${round}`)]);
       expect(firstText(await inbox.next())).toBe(`ab-${round}`);
-      void sub;
     },
   },
 ];
@@ -581,7 +587,7 @@ describe.each(["tcp", "ipc", "ipc-abstract"] as const)("%s, libzmq restarts", (t
     // Rebind exactly what libzmq resolved (the real tcp port), as a restarted service would.
     const endpoint = first.endpoint;
     ours.connect(endpoint);
-    await ours.waitForPeers(1);
+    await ours.waitForPeers(1, 30_000);
     await c.exchange(ours, inbox, first, "before");
 
     await first.kill();
@@ -590,7 +596,7 @@ describe.each(["tcp", "ipc", "ipc-abstract"] as const)("%s, libzmq restarts", (t
     const pending = c.ours === "PUSH" ? ours.send(["during", "x".repeat(300)]) : undefined;
 
     const second = await LibzmqPeer.start({ type: c.peer, bind: endpoint });
-    await ours.waitForPeers(1, 15_000);
+    await ours.waitForPeers(1, 30_000);
     if (pending !== undefined) {
       await pending;
       expect(await second.recv()).toEqual(digests([encoder.encode("during"), encoder.encode("x".repeat(300))]));

@@ -22,10 +22,19 @@ async function startLongDemo(): Promise<{ proc: Bun.Subprocess<"ignore", "pipe",
   // consola writes info lines to stdout.
   const reader = proc.stdout.getReader();
   let seen = "";
-  while (!seen.includes("services registered")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`demo ended early: ${seen}`);
-    seen += new TextDecoder().decode(value);
+  // A controller that outlives a failed test would run for hours: kill it on any early exit.
+  const giveUp = setTimeout(() => proc.kill("SIGKILL"), 20_000);
+  try {
+    while (!seen.includes("services registered")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`demo ended early: ${seen}`);
+      seen += new TextDecoder().decode(value);
+    }
+  } catch (error) {
+    proc.kill("SIGKILL");
+    throw error;
+  } finally {
+    clearTimeout(giveUp);
   }
   // Keep draining both pipes so the controller never blocks on a full one.
   void (async () => {
@@ -71,17 +80,21 @@ describe("the controller on signals", () => {
     ["SIGINT", 130],
   ] as const)("on %s stops every child within 2 s and exits %i", async (signal, exitCode) => {
     const { proc, children } = await startLongDemo();
-    expect(children.length).toBe(9);
-    proc.kill(signal);
-    expect(await proc.exited).toBe(exitCode);
+    try {
+      expect(children.length).toBe(9);
+      proc.kill(signal);
+      expect(await proc.exited).toBe(exitCode);
+    } finally {
+      proc.kill("SIGKILL");
+    }
     for (const pid of children) expect(await waitUntil(() => !isAlive(pid), 2000)).toBeGreaterThanOrEqual(0);
   }, 30_000);
 
   test("killed outright (SIGKILL) leaves no orphan: children exit within 2 s", async () => {
     const { proc, children } = await startLongDemo();
-    expect(children.length).toBe(9);
     proc.kill("SIGKILL");
     await proc.exited;
+    expect(children.length).toBe(9);
     for (const pid of children) expect(await waitUntil(() => !isAlive(pid), 2000)).toBeGreaterThanOrEqual(0);
   }, 30_000);
 });
