@@ -59,6 +59,7 @@ export class BusSocket implements PipeOwner {
   #inbox: Message[] = [];
   #inboxHead = 0;
   #readPaused = false;
+  #resumeFrom = 0;
   #receivers: { resolve(m: Message): void; reject(e: Error): void }[] = [];
   #handler: ((msg: Message) => void) | undefined;
   #writers: { resolve(): void; reject(e: Error): void }[] = [];
@@ -362,7 +363,11 @@ export class BusSocket implements PipeOwner {
     }
     if (this.#readPaused && queued <= this.#opts.receiveHighWaterMark / 2) {
       this.#readPaused = false;
-      for (const pipe of this.#pipes) pipe.resume();
+      // Resume from a different peer each time: the first one resumed refills the inbox first, so
+      // a fixed order would let one flooding peer starve the rest (fair queueing, zmtp.md §8.1).
+      const n = this.#pipes.length;
+      const start = n === 0 ? 0 : this.#resumeFrom++ % n;
+      for (let i = 0; i < n; i++) (this.#pipes[(start + i) % n] as Pipe).resume();
     }
   }
 
