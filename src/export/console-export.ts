@@ -1,0 +1,121 @@
+/**
+ * The end-of-run console report (reference/aiperf-features.md §6.3) as plain text: the metrics
+ * table, the error summary table and the footer lines. Pure; the caller prints it.
+ */
+import { isConsoleShown, metricDef, toDisplayResult } from "../metrics/index.ts";
+import type { ErrorSummaryEntry, MetricResult } from "../metrics/index.ts";
+import { formatCount, formatFixed, formatGrouped } from "./number-format.ts";
+import { renderTable } from "./text-table.ts";
+
+/** Console columns, in upstream's order (p50, not p75 as older READMEs show). */
+export const CONSOLE_STATS = ["avg", "min", "max", "p99", "p90", "p50", "std"] as const;
+
+const TITLES: Record<string, string> = {
+  chat: "LLM Metrics",
+  completions: "LLM Metrics",
+  embeddings: "Embeddings Metrics",
+  rankings: "Rankings Metrics",
+};
+
+export function metricsTitle(endpointType: string): string {
+  return `NVIDIA AIPerf | ${TITLES[endpointType] ?? "Metrics"}`;
+}
+
+/** "Header (unit)", with the unit on its own line when the header is longer than 30 characters. */
+export function consoleMetricLabel(tag: string): string {
+  const def = metricDef(tag);
+  return `${def.header}${def.header.length > 30 ? "\n" : " "}(${def.displayUnit})`;
+}
+
+/** The metrics table, or null when no metric is shown (upstream then prints nothing). */
+export function renderMetricsTable(results: readonly MetricResult[], endpointType: string): string | null {
+  const shown = results
+    .filter((r) => isConsoleShown(r.tag))
+    .map((r, i) => ({ r: toDisplayResult(r), i, order: metricDef(r.tag).displayOrder ?? Number.MAX_SAFE_INTEGER }))
+    .sort((a, b) => a.order - b.order || a.i - b.i);
+  if (shown.length === 0) return null;
+  return renderTable({
+    title: metricsTitle(endpointType),
+    columns: [
+      { header: "Metric", justify: "right" },
+      ...CONSOLE_STATS.map((key) => ({ header: key, justify: "right" as const })),
+    ],
+    rows: shown.map(({ r }) => [
+      consoleMetricLabel(r.tag),
+      ...CONSOLE_STATS.map((key) => {
+        const v = r[key];
+        return v === undefined ? "N/A" : formatGrouped(v);
+      }),
+    ]),
+  });
+}
+
+/** The error summary table, or null without errors. `maxWidth` wraps long messages. */
+export function renderErrorTable(errors: readonly ErrorSummaryEntry[], maxWidth = 100): string | null {
+  if (errors.length === 0) return null;
+  return renderTable({
+    title: "NVIDIA AIPerf | Error Summary",
+    columns: [
+      { header: "Code", justify: "right" },
+      { header: "Type", justify: "right" },
+      { header: "Message", justify: "left", wrap: true },
+      { header: "Count", justify: "right" },
+    ],
+    // Upstream prints N/A for a falsy code or type (so code 0 too).
+    rows: errors.map(({ error, count }) => [
+      error.code ? String(error.code) : "N/A",
+      error.type ? error.type : "N/A",
+      error.message,
+      formatCount(count),
+    ]),
+    maxWidth,
+  });
+}
+
+export type FooterInput = {
+  cliCommand: string;
+  /** Benchmark duration in seconds; the line is left out when there is none. */
+  benchmarkDurationSec?: number;
+  wasCancelled: boolean;
+  /** Absolute paths. */
+  csvPath: string;
+  jsonPath: string;
+  logPath: string;
+};
+
+export const CANCELLED_NOTE = "The profile run was cancelled early. Results shown may be incomplete or inaccurate.";
+
+export function renderFooter(input: FooterInput): string {
+  const lines = [`CLI Command: ${input.cliCommand}`];
+  if (input.benchmarkDurationSec !== undefined) {
+    const cancelled = input.wasCancelled ? " (cancelled early)" : "";
+    lines.push(`Benchmark Duration: ${formatFixed(input.benchmarkDurationSec)} sec${cancelled}`);
+  }
+  lines.push(`CSV Export: ${input.csvPath}`, `JSON Export: ${input.jsonPath}`, `Log File: ${input.logPath}`);
+  if (input.wasCancelled) lines.push(CANCELLED_NOTE);
+  return lines.join("\n");
+}
+
+export type ConsoleReportInput = Omit<FooterInput, "benchmarkDurationSec"> & {
+  results: readonly MetricResult[];
+  errorSummary: readonly ErrorSummaryEntry[];
+  endpointType: string;
+  /** Terminal width (upstream forces at least 100). */
+  width?: number;
+};
+
+/**
+ * Everything printed after a run, laid out as upstream prints it: each table after two newlines,
+ * a blank line, the footer, a blank line. Ends with a newline.
+ */
+export function renderConsoleReport(input: ConsoleReportInput): string {
+  const parts: string[] = [];
+  const metrics = renderMetricsTable(input.results, input.endpointType);
+  if (metrics) parts.push(`\n\n${metrics}\n`);
+  const errors = renderErrorTable(input.errorSummary, Math.max(100, input.width ?? 100));
+  if (errors) parts.push(`\n\n${errors}\n`);
+  const duration = input.results.find((r) => r.tag === "benchmark_duration");
+  const benchmarkDurationSec = duration ? toDisplayResult(duration).avg : undefined;
+  parts.push(`\n${renderFooter({ ...input, benchmarkDurationSec })}\n\n`);
+  return parts.join("");
+}

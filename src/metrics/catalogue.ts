@@ -1,0 +1,131 @@
+/**
+ * The v0.1.1 metric catalogue as data (reference/aiperf-features.md §5.2): tag, headers, units,
+ * kind, flags and console order. Computation lives in record-metrics.ts and derived.ts; this file
+ * only says what each metric is. Entries are listed in dependency order (a metric never comes
+ * before one it reads), which is also the order per-record metrics appear in the JSONL export.
+ */
+import { MetricFlag as F } from "./flags.ts";
+import type { MetricUnit } from "./units.ts";
+
+/** record: one value per request; aggregate: a running counter/min/max; derived: from the results. */
+export type MetricKind = "record" | "aggregate" | "derived";
+
+export type MetricDef = {
+  tag: string;
+  header: string;
+  /** Dashboard header; null where upstream has none. */
+  shortHeader: string | null;
+  shortHeaderHideUnit: boolean;
+  /** Unit of the stored value. */
+  unit: MetricUnit;
+  /** Unit shown in every export (equal to `unit` where upstream leaves display_unit unset). */
+  displayUnit: MetricUnit;
+  kind: MetricKind;
+  /** Upstream's value type: decides whether a scalar prints as an int in the CSV. */
+  valueType: "int" | "float" | "int-list";
+  flags: number;
+  /** Console row order; null sorts after every ordered row. */
+  displayOrder: number | null;
+};
+
+type Spec = [
+  tag: string,
+  header: string,
+  shortHeader: string | null,
+  hideUnit: boolean,
+  unit: MetricUnit,
+  displayUnit: MetricUnit | null,
+  kind: MetricKind,
+  valueType: MetricDef["valueType"],
+  flags: number,
+  displayOrder: number | null,
+];
+
+const TOKENS = F.PRODUCES_TOKENS_ONLY | F.LARGER_IS_BETTER;
+const STREAM = F.STREAMING_TOKENS_ONLY;
+
+// prettier-ignore
+const SPECS: Spec[] = [
+  // Record metrics, in dependency order.
+  ["time_to_first_token", "Time to First Token", "TTFT", false, "ns", "ms", "record", "int", STREAM, 100],
+  ["time_to_second_token", "Time to Second Token", "TTST", false, "ns", "ms", "record", "int", STREAM, 200],
+  ["request_latency", "Request Latency", "Req Latency", false, "ns", "ms", "record", "int", F.NONE, 300],
+  ["input_sequence_length", "Input Sequence Length", "ISL", false, "tokens", null, "record", "int", TOKENS, 700],
+  ["output_token_count", "Output Token Count", "Output Tokens", true, "tokens", null, "record", "int", TOKENS | F.NO_CONSOLE, null],
+  ["reasoning_token_count", "Reasoning Token Count", "Reasoning Tokens", true, "tokens", null, "record", "int", TOKENS | F.SUPPORTS_REASONING | F.NO_CONSOLE, null],
+  ["output_sequence_length", "Output Sequence Length", "OSL", false, "tokens", null, "record", "int", TOKENS, 600],
+  ["inter_token_latency", "Inter Token Latency", "ITL", false, "ns", "ms", "record", "float", STREAM, 400],
+  ["output_token_throughput_per_user", "Output Token Throughput Per User", "Output TPS/User", true, "tokens/sec/user", null, "record", "float", STREAM | F.LARGER_IS_BETTER, 500],
+  ["inter_chunk_latency", "Inter Chunk Latency", "ICL", false, "ns", "ms", "record", "int-list", STREAM | F.NO_CONSOLE, null],
+  ["error_isl", "Error Input Sequence Length", "Error ISL", false, "tokens", null, "record", "int", TOKENS | F.NO_CONSOLE | F.ERROR_ONLY, null],
+  ["prefill_throughput", "Prefill Throughput", "Prefill TPS", true, "tokens/sec", null, "record", "float", STREAM | F.LARGER_IS_BETTER | F.EXPERIMENTAL, null],
+  ["stream_setup_latency", "Stream Setup Latency", null, false, "ns", "ms", "record", "int", F.STREAMING_ONLY | F.EXPERIMENTAL, null],
+  ["stream_prefill_latency", "Stream Prefill Latency", null, false, "ns", "ms", "record", "int", STREAM | F.EXPERIMENTAL, null],
+  ["thinking_efficiency", "Thinking Efficiency", null, true, "ratio", null, "record", "float", F.PRODUCES_TOKENS_ONLY | F.SUPPORTS_REASONING | F.EXPERIMENTAL, null],
+  // Our RequestRecord carries no credit-drop time, so this one is catalogued but never computed.
+  ["credit_drop_latency", "Credit Drop Latency", "Credit Latency", false, "ns", "ms", "record", "int", F.INTERNAL, null],
+  // Aggregates.
+  ["request_count", "Request Count", "Requests", true, "requests", null, "aggregate", "int", F.LARGER_IS_BETTER | F.NO_INDIVIDUAL_RECORDS, 1100],
+  ["error_request_count", "Error Request Count", "Error Count", true, "requests", null, "aggregate", "int", F.ERROR_ONLY | F.NO_INDIVIDUAL_RECORDS, null],
+  ["good_request_count", "GoodRequestCount", null, true, "requests", null, "aggregate", "int", F.GOODPUT | F.NO_CONSOLE, null],
+  ["min_request_timestamp", "Minimum Request Timestamp", "Min Req", true, "ns", null, "aggregate", "int", F.NO_CONSOLE | F.NO_INDIVIDUAL_RECORDS, null],
+  ["max_response_timestamp", "Maximum Response Timestamp", "Max Resp", true, "ns", null, "aggregate", "int", F.NO_CONSOLE | F.NO_INDIVIDUAL_RECORDS, null],
+  // Derived, in dependency order.
+  ["benchmark_duration", "Benchmark Duration", "Duration", true, "ns", "sec", "derived", "int", F.NO_CONSOLE, null],
+  ["total_output_tokens", "Total Output Tokens", "Total Output", true, "tokens", null, "derived", "int", TOKENS | F.NO_CONSOLE, null],
+  ["total_reasoning_tokens", "Total Reasoning Tokens", "Total Reasoning", true, "tokens", null, "derived", "int", TOKENS | F.NO_CONSOLE, null],
+  ["total_osl", "Total Output Sequence Length", "Total OSL", true, "tokens", null, "derived", "int", TOKENS | F.NO_CONSOLE, null],
+  ["total_isl", "Total Input Sequence Length", "Total ISL", true, "tokens", null, "derived", "int", TOKENS | F.NO_CONSOLE, null],
+  ["total_error_isl", "Total Error Input Sequence Length", "Total Error ISL", true, "tokens", null, "derived", "int", TOKENS | F.NO_CONSOLE | F.ERROR_ONLY, null],
+  ["output_token_throughput", "Output Token Throughput", "Output TPS", true, "tokens/sec", null, "derived", "float", TOKENS, 800],
+  ["request_throughput", "Request Throughput", "Req/sec", true, "requests/sec", null, "derived", "float", F.LARGER_IS_BETTER, 900],
+  ["goodput", "Goodput", "Goodput", true, "requests/sec", null, "derived", "float", F.GOODPUT, 1000],
+  ["overall_thinking_efficiency", "Overall Thinking Efficiency", "Overall Eff.", true, "ratio", null, "derived", "float", F.PRODUCES_TOKENS_ONLY | F.SUPPORTS_REASONING | F.EXPERIMENTAL, null],
+];
+
+export const METRICS: readonly MetricDef[] = SPECS.map(
+  ([tag, header, shortHeader, shortHeaderHideUnit, unit, displayUnit, kind, valueType, flags, displayOrder]) => ({
+    tag,
+    header,
+    shortHeader,
+    shortHeaderHideUnit,
+    unit,
+    displayUnit: displayUnit ?? unit,
+    kind,
+    valueType,
+    flags,
+    displayOrder,
+  }),
+);
+
+const BY_TAG = new Map(METRICS.map((m) => [m.tag, m]));
+
+/** The definition of `tag`, or undefined for a tag upstream v0.1.1 does not know. */
+export function findMetric(tag: string): MetricDef | undefined {
+  return BY_TAG.get(tag);
+}
+
+/** The definition of `tag`; throws for an unknown tag (a programming error, not user input). */
+export function metricDef(tag: string): MetricDef {
+  const def = BY_TAG.get(tag);
+  if (!def) throw new Error(`unknown metric tag "${tag}"`);
+  return def;
+}
+
+/** What the run is: decides which metrics apply (§5.1 applicability). */
+export type RunShape = { streaming: boolean; producesTokens: boolean; goodput: boolean };
+
+/** Flags a metric must not carry in this run. */
+export function disallowedFlags(shape: RunShape): number {
+  let flags = 0;
+  if (!shape.producesTokens) flags |= F.PRODUCES_TOKENS_ONLY;
+  if (!shape.streaming) flags |= F.STREAMING_ONLY;
+  if (!shape.goodput) flags |= F.GOODPUT;
+  // Audio/image-only metrics do not exist in v0.1.1; nothing else to drop.
+  return flags;
+}
+
+/** True when `def` is computed at all in a run of this shape. */
+export function isApplicable(def: MetricDef, shape: RunShape): boolean {
+  return (def.flags & disallowedFlags(shape)) === 0;
+}

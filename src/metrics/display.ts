@@ -1,0 +1,50 @@
+/**
+ * Base → display unit conversion and the export visibility rules (reference/aiperf-features.md
+ * §5.1): what each output shows, in the units it shows it.
+ */
+import { metricDef } from "./catalogue.ts";
+import { hasAnyFlag, MetricFlag } from "./flags.ts";
+import type { MetricValues } from "./record-metrics.ts";
+import { STAT_KEYS } from "./stats.ts";
+import type { MetricResult } from "./summary.ts";
+import { convertUnit } from "./units.ts";
+
+/** `result` with every statistic in the metric's display unit. */
+export function toDisplayResult(result: MetricResult): MetricResult {
+  const def = metricDef(result.tag);
+  if (def.displayUnit === def.unit) return result;
+  const out: MetricResult = { ...result, unit: def.displayUnit };
+  for (const key of STAT_KEYS) {
+    const v = result[key];
+    if (v !== undefined) out[key] = convertUnit(v, def.unit, def.displayUnit);
+  }
+  return out;
+}
+
+/** JSON and CSV hide INTERNAL and EXPERIMENTAL metrics unless developer mode asks for them. */
+export function isFileExported(tag: string, showInternal = false): boolean {
+  return showInternal || !hasAnyFlag(metricDef(tag).flags, MetricFlag.INTERNAL | MetricFlag.EXPERIMENTAL);
+}
+
+/** The console table also hides ERROR_ONLY and NO_CONSOLE metrics. */
+export function isConsoleShown(tag: string): boolean {
+  const hidden = MetricFlag.ERROR_ONLY | MetricFlag.NO_CONSOLE | MetricFlag.INTERNAL | MetricFlag.EXPERIMENTAL;
+  return !hasAnyFlag(metricDef(tag).flags, hidden);
+}
+
+export type DisplayValue = { value: number | number[]; unit: string };
+
+/**
+ * One record's metrics as the JSONL export shows them: display units, without aggregates that
+ * mean nothing per request (NO_INDIVIDUAL_RECORDS) and without INTERNAL/EXPERIMENTAL ones.
+ */
+export function toDisplayValues(values: MetricValues, showInternal = false): Record<string, DisplayValue> {
+  const out: Record<string, DisplayValue> = {};
+  for (const [tag, value] of Object.entries(values)) {
+    const def = metricDef(tag);
+    if (!isFileExported(tag, showInternal) || hasAnyFlag(def.flags, MetricFlag.NO_INDIVIDUAL_RECORDS)) continue;
+    const convert = (v: number): number => convertUnit(v, def.unit, def.displayUnit);
+    out[tag] = { value: typeof value === "number" ? convert(value) : value.map(convert), unit: def.displayUnit };
+  }
+  return out;
+}
