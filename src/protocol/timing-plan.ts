@@ -1,0 +1,99 @@
+/**
+ * The timing service's commands (reference/aiperf-features.md §4): the controller sends a
+ * TimingPlan with "run" and gets a TimingResult back; events report phases and progress.
+ * Times are host-wide monotonic ns (core/clock.ts monoNs) unless named wall*.
+ */
+import * as v from "valibot";
+import type { Phase } from "./pipeline.ts";
+
+export const TIMING_RATE_MODES = ["constant", "poisson", "concurrency_burst"] as const;
+/** Upstream --benchmark-grace-period default, used when a duration plan names none. */
+export const DEFAULT_GRACE_SEC = 30;
+/** Upstream AIPERF_TIMING_MAX_CATCHUP_SECONDS default. */
+export const DEFAULT_MAX_CATCHUP_SEC = 0.01;
+
+const int = (min: number) => v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(min, `must be at least ${min}`));
+const positive = v.pipe(v.number(), v.gtValue(0, "must be greater than 0"));
+const atLeastZero = v.pipe(v.number(), v.minValue(0, "must be at least 0"));
+
+export const TimingPlan = v.pipe(
+  v.object({
+    /** Identities of the worker DEALERs expected to connect to the credits ROUTER. */
+    workers: v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1, "needs at least one worker")),
+    rateMode: v.picklist(TIMING_RATE_MODES),
+    /** Requests per second (constant, poisson). */
+    requestRate: v.optional(positive),
+    /** Most credits outstanding at once: required for concurrency_burst, a ceiling otherwise. */
+    concurrency: v.optional(int(1)),
+    /** Count mode: profiling credits to send. */
+    requestCount: v.optional(int(1)),
+    /** Duration mode: issue credits for this long, then wait up to graceSec for returns. */
+    durationSec: v.optional(positive),
+    /** Ignored in count mode (the resolved profile always carries one). */
+    graceSec: v.optional(atLeastZero),
+    warmupRequestCount: v.optional(int(0), 0),
+    /** Seeds arrivals, cancellation draws and conversation picks; a fresh one is drawn if absent. */
+    randomSeed: v.optional(v.pipe(v.number(), v.integer("must be a whole number"))),
+    /** Percent of credits the worker cancels after cancellationDelaySec. */
+    cancellationRate: v.optional(v.pipe(atLeastZero, v.maxValue(100, "must be at most 100")), 0),
+    cancellationDelaySec: v.optional(atLeastZero, 0),
+    /** Conversations in the dataset file; credits pick one uniformly with replacement. */
+    conversations: int(1),
+    /** When the schedule is further behind than this, it restarts from now instead of bursting. */
+    maxCatchupSec: v.optional(v.pipe(atLeastZero, v.maxValue(10, "must be at most 10")), DEFAULT_MAX_CATCHUP_SEC),
+  }),
+  v.check((p) => (p.requestCount === undefined) !== (p.durationSec === undefined), "give exactly one of requestCount and durationSec"),
+  v.check((p) => p.rateMode === "concurrency_burst" || p.requestRate !== undefined, "constant and poisson need requestRate"),
+  v.check((p) => p.rateMode !== "concurrency_burst" || p.requestRate === undefined, "concurrency_burst cannot have requestRate"),
+  v.check((p) => p.rateMode !== "concurrency_burst" || p.concurrency !== undefined, "concurrency_burst needs concurrency"),
+  v.check((p) => new Set(p.workers).size === p.workers.length, "worker identities must be unique"),
+);
+export type TimingPlanInput = v.InferInput<typeof TimingPlan>;
+export type TimingPlan = v.InferOutput<typeof TimingPlan>;
+
+/** Validates a "run" payload; the error names the first offending field. */
+export function parseTimingPlan(payload: unknown): TimingPlan {
+  const parsed = v.safeParse(TimingPlan, payload);
+  if (parsed.success) return parsed.output;
+  const issue = parsed.issues[0];
+  const path = issue?.path?.map((p) => String(p.key)).join(".");
+  throw new TypeError(`Invalid timing plan${path ? ` (${path})` : ""}: ${issue?.message ?? "unknown problem"}`);
+}
+
+/** "bind" reply: where workers connect their credit DEALERs. */
+export type TimingBindResult = { endpoint: string };
+
+/** One phase as it ended. */
+export type TimingPhaseResult = {
+  phase: Phase;
+  sent: number;
+  /** Credits returned before the phase ended (late returns are not counted). */
+  completed: number;
+  /** Credits sent with cancelAfterNs set. */
+  cancellationsPlanned: number;
+  startNs: number;
+  startWallNs: number;
+  /** When issuing stopped. */
+  sendEndNs: number;
+  endNs: number;
+  /** Duration mode: the grace period ran out with credits still in flight. */
+  timeoutTriggered: boolean;
+  /** The run was cancelled while this phase ran. */
+  cancelled: boolean;
+};
+
+/** "run" reply. */
+export type TimingResult = {
+  /** The seed actually used (drawn when the plan had none), so the run can be replayed. */
+  randomSeed: number;
+  cancelled: boolean;
+  /** Phases in the order they ran: warmup (if any), then profiling unless cancelled before it. */
+  phases: TimingPhaseResult[];
+};
+
+/** Event "phase_start". */
+export type TimingPhaseStart = { phase: Phase; startNs: number; startWallNs: number; total?: number; durationSec?: number };
+/** Event "progress", about every 500 ms while a phase runs. */
+export type TimingProgress = { phase: Phase; sent: number; completed: number; total?: number };
+/** Event "phase_complete" carries the TimingPhaseResult. */
+export type TimingEventName = "phase_start" | "progress" | "phase_complete";

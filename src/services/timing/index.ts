@@ -1,0 +1,101 @@
+/**
+ * The timing role: binds the credits ROUTER, and on "run" paces credits out to the worker DEALERs
+ * (least-loaded first) and counts their returns, phase by phase. "cancel" ends a run early.
+ * Commands: "bind" → TimingBindResult; "run" (TimingPlan) → TimingResult; "cancel" → { cancelled }.
+ * Events: "phase_start", "progress", "phase_complete" (protocol/timing-plan.ts).
+ */
+import { type BusSocket, createSocket, type Message } from "../../bus/index.ts";
+import { wallNs } from "../../core/clock.ts";
+import { markLoaded } from "../../core/loaded.ts";
+import { type Credit, type CreditReturn, decodeJson, encodeJson } from "../../protocol/pipeline.ts";
+import { parseTimingPlan, type TimingBindResult, type TimingResult } from "../../protocol/timing-plan.ts";
+import type { ServiceContext } from "../../runtime/context.ts";
+import { untilStopped } from "../../runtime/until-stopped.ts";
+import { systemClock } from "./clock.ts";
+import { createTimingRun, type TimingRun } from "./timing-run.ts";
+
+markLoaded("role:timing");
+
+/** How long "run" waits for the plan's workers to connect. */
+const CONNECT_TIMEOUT_MS = 30_000;
+
+export async function run(ctx: ServiceContext): Promise<void> {
+  let router: BusSocket | undefined;
+  let current: TimingRun | undefined;
+  let cancelWaiting: AbortController | undefined;
+  let nextCreditId = 0;
+
+  ctx.handle("bind", (): TimingBindResult => {
+    if (router !== undefined) throw new Error("The credits socket is already bound");
+    const socket = createSocket("ROUTER", { name: `${ctx.name} credits`, routerMandatory: true });
+    const endpoint = socket.bind(ctx.bindAddress("credits"));
+    socket.onMessage((msg: Message) => onReturn(msg));
+    router = socket;
+    return { endpoint };
+  });
+
+  const onReturn = (msg: Message): void => {
+    let ret: CreditReturn;
+    try {
+      ret = decodeJson<CreditReturn>(msg[1]);
+    } catch {
+      return ctx.log.warn("Ignoring a credit return that is not JSON");
+    }
+    current?.onReturn(ret);
+  };
+
+  ctx.handle("run", async (payload): Promise<TimingResult> => {
+    const socket = router;
+    if (socket === undefined) throw new Error('"run" before "bind"');
+    if (current !== undefined || cancelWaiting !== undefined) throw new Error("A timing run is already in progress");
+    const plan = parseTimingPlan(payload);
+    const waiting = new AbortController();
+    cancelWaiting = waiting;
+    try {
+      await waitForWorkers(socket, plan.workers.length, waiting.signal);
+    } finally {
+      cancelWaiting = undefined;
+    }
+    const timing = createTimingRun(plan, {
+      clock: systemClock,
+      wallNs,
+      send: (worker, credit) => sendCredit(socket, worker, credit, ctx),
+      emit: (name, event) => ctx.emit(name, event),
+      warn: (message) => ctx.log.warn(message),
+      firstCreditId: nextCreditId,
+    });
+    if (waiting.signal.aborted) timing.cancel();
+    current = timing;
+    try {
+      return await timing.start();
+    } finally {
+      nextCreditId = timing.nextCreditId;
+      current = undefined;
+    }
+  });
+
+  const cancel = (): { cancelled: boolean } => {
+    const active = current !== undefined || cancelWaiting !== undefined;
+    cancelWaiting?.abort();
+    current?.cancel();
+    return { cancelled: active };
+  };
+  ctx.handle("cancel", cancel);
+  ctx.signal.addEventListener("abort", () => void cancel(), { once: true });
+
+  await untilStopped(ctx.signal);
+  router?.close();
+}
+
+/** Resolves once `count` workers are connected, or at once when `signal` aborts (a cancel). */
+async function waitForWorkers(socket: BusSocket, count: number, signal: AbortSignal): Promise<void> {
+  const aborted = new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+  await Promise.race([socket.waitForPeers(count, CONNECT_TIMEOUT_MS), aborted]);
+}
+
+/** Queues the credit to one worker; a full peer queue waits in the background rather than blocking pacing. */
+function sendCredit(socket: BusSocket, worker: string, credit: Credit, ctx: ServiceContext): void {
+  const frames = [worker, encodeJson(credit)];
+  if (socket.trySend(frames)) return;
+  socket.send(frames).catch((error: unknown) => ctx.log.warn(`Credit ${credit.id} to "${worker}" was not sent:`, error));
+}

@@ -1,0 +1,48 @@
+/**
+ * Sleeping until an exact instant. Bun timers take whole milliseconds (they floor the argument)
+ * and fire 0.1–0.6 ms late (reference/bun-runtime.md §9), which at hundreds of requests per
+ * second would both quantize and under-deliver the rate. So: a timer for the whole milliseconds
+ * up to `guard` before the target, then a spin on the clock for the rest. The spin blocks the
+ * event loop, which is why the guard stays small and why only credit sends use it.
+ */
+
+/** How early the timer aims before the target; the measured sweet spot (bun-runtime §9). */
+export const SPIN_GUARD_NS = 300_000;
+
+/** Resolves after `ms` whole milliseconds, or at once when `signal` aborts. */
+export function timerMs(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted === true) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Timer to within `guardNs` of the target, then spin; never returns before `targetNs` unless aborted. */
+export async function preciseSleepUntil(targetNs: number, nowNs: () => number, signal?: AbortSignal, guardNs = SPIN_GUARD_NS): Promise<void> {
+  for (;;) {
+    if (signal?.aborted === true) return;
+    const wholeMs = Math.floor((targetNs - nowNs() - guardNs) / 1e6);
+    if (wholeMs < 1) break;
+    await timerMs(wholeMs, signal);
+  }
+  while (nowNs() < targetNs) {
+    // Spin: the last stretch is shorter than a timer can resolve.
+  }
+}
+
+/** Timers only: may be a millisecond late, never early. */
+export async function coarseSleepUntil(targetNs: number, nowNs: () => number, signal?: AbortSignal): Promise<void> {
+  for (;;) {
+    if (signal?.aborted === true) return;
+    const remainingNs = targetNs - nowNs();
+    if (remainingNs <= 0) return;
+    // A timer floors its argument, so round up to stay on the late side.
+    await timerMs(Math.max(1, Math.ceil(remainingNs / 1e6)), signal);
+  }
+}

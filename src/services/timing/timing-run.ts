@@ -1,0 +1,194 @@
+/**
+ * One timing run: warmup (if any) then profiling, with the same strategy (§4.4). It decides what
+ * each credit carries (worker, conversation, cancellation), keeps the outstanding credits, and
+ * decides when each phase ends. Sockets, clocks and events come in through `deps`, so tests run
+ * it on a simulated clock with simulated workers.
+ */
+import type { Credit, CreditReturn, Phase } from "../../protocol/pipeline.ts";
+import {
+  DEFAULT_GRACE_SEC,
+  type TimingEventName,
+  type TimingPhaseResult,
+  type TimingPhaseStart,
+  type TimingPlan,
+  type TimingResult,
+} from "../../protocol/timing-plan.ts";
+import { type Arrivals, constantArrivals, poissonArrivals } from "./arrivals.ts";
+import type { TimingClock } from "./clock.ts";
+import { ConcurrencyGate } from "./gate.ts";
+import { type PhaseEnd, type PhaseStop, PhaseTracker } from "./phase.ts";
+import { createRng, freshSeed, streamSeed, uniformInt } from "./rng.ts";
+import { sendLoop } from "./scheduler.ts";
+import { WorkerPool } from "./workers.ts";
+
+export type TimingRunDeps = {
+  clock: TimingClock;
+  wallNs(): number;
+  /** Delivers a credit to a worker; throws when that worker is not connected. */
+  send(worker: string, credit: Credit): void;
+  emit(name: TimingEventName, payload: unknown): void;
+  warn?(message: string): void;
+  /** Credit ids continue across runs in one process, so a straggler from an old run matches nothing. */
+  firstCreditId?: number;
+  progressIntervalNs?: number;
+  /** After a cancel, how long credits in flight are waited for. */
+  cancelDrainNs?: number;
+  newCorrelationId?(): string;
+};
+
+export type TimingRun = {
+  /** Runs the phases; resolves when the last one ends (or soon after a cancel). */
+  start(): Promise<TimingResult>;
+  /** A worker returned a credit. Unknown ids (late, duplicate) are ignored. */
+  onReturn(ret: CreditReturn): void;
+  /** Stops issuing; credits in flight get cancelDrainNs to come back. */
+  cancel(): void;
+  /** The id the next credit would get. */
+  readonly nextCreditId: number;
+};
+
+type Outstanding = { worker: string; tracker: PhaseTracker };
+
+export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRun {
+  const { clock } = deps;
+  const seed = plan.randomSeed ?? freshSeed();
+  const cancelRng = createRng(streamSeed(seed, "cancellation"));
+  const conversationRng = createRng(streamSeed(seed, "conversations"));
+  const arrivals = makeArrivals(plan, createRng(streamSeed(seed, "arrivals")));
+  const pool = new WorkerPool(plan.workers);
+  const gate = new ConcurrencyGate(plan.concurrency);
+  const outstanding = new Map<number, Outstanding>();
+  const cancelled = new AbortController();
+  const progressNs = deps.progressIntervalNs ?? 500e6;
+  const cancelDrainNs = deps.cancelDrainNs ?? 2e9;
+  const newCorrelationId = deps.newCorrelationId ?? (() => crypto.randomUUID());
+  const cancelAfterNs = Math.round(plan.cancellationDelaySec * 1e9);
+  let nextId = deps.firstCreditId ?? 0;
+
+  const issue = (tracker: PhaseTracker, intendedNs: number): void => {
+    const willCancel = plan.cancellationRate > 0 && cancelRng() < plan.cancellationRate / 100;
+    const credit: Credit = {
+      id: nextId++,
+      phase: tracker.phase,
+      num: tracker.sent,
+      conversation: uniformInt(conversationRng, plan.conversations),
+      turn: 0,
+      intendedNs,
+      cancelAfterNs: willCancel ? cancelAfterNs : null,
+      correlationId: newCorrelationId(),
+    };
+    // Booked before sending, so a return can never arrive for a credit we do not know yet.
+    gate.take();
+    tracker.recordSent(willCancel);
+    for (;;) {
+      const worker = pool.acquire();
+      if (worker === undefined) throw new Error("No connected worker is left to send credits to");
+      outstanding.set(credit.id, { worker, tracker });
+      try {
+        deps.send(worker, credit);
+        return;
+      } catch (error) {
+        outstanding.delete(credit.id);
+        pool.remove(worker);
+        deps.warn?.(`Worker "${worker}" cannot be reached (${error instanceof Error ? error.message : String(error)}); using the others`);
+      }
+    }
+  };
+
+  const waitForEnd = (tracker: PhaseTracker): Promise<PhaseEnd> => {
+    const over = new AbortController();
+    return new Promise<PhaseEnd>((resolve) => {
+      const finish = (end: PhaseEnd): void => {
+        if (over.signal.aborted) return;
+        over.abort();
+        resolve(end);
+      };
+      void tracker.drained().then(() => finish("drained"));
+      const graceEnd = tracker.graceDeadlineNs;
+      if (graceEnd !== undefined) void clock.sleepUntil(graceEnd, { signal: over.signal, coarse: true }).then(() => finish("timeout"));
+      const onCancel = (): void =>
+        void clock.sleepUntil(clock.nowNs() + cancelDrainNs, { signal: over.signal, coarse: true }).then(() => finish("cancelled"));
+      if (cancelled.signal.aborted) onCancel();
+      else cancelled.signal.addEventListener("abort", onCancel, { once: true, signal: over.signal });
+    });
+  };
+
+  const reportProgress = async (tracker: PhaseTracker, over: AbortSignal): Promise<void> => {
+    while (!over.aborted) {
+      await clock.sleepUntil(clock.nowNs() + progressNs, { signal: over, coarse: true });
+      if (!over.aborted) deps.emit("progress", tracker.progress());
+    }
+  };
+
+  const runPhase = async (phase: Phase, stop: PhaseStop): Promise<TimingPhaseResult> => {
+    const tracker = new PhaseTracker(phase, stop, clock.nowNs(), deps.wallNs());
+    const start: TimingPhaseStart = { phase, startNs: tracker.startNs, startWallNs: tracker.startWallNs };
+    if (stop.kind === "count") start.total = stop.count;
+    else start.durationSec = stop.durationNs / 1e9;
+    deps.emit("phase_start", start);
+    const over = new AbortController();
+    const sending = new AbortController();
+    const stopSending = (): void => sending.abort();
+    cancelled.signal.addEventListener("abort", stopSending, { once: true, signal: over.signal });
+    const sendEnd = tracker.sendDeadlineNs;
+    // Just after the deadline, so a credit due exactly at it still goes (upstream: elapsed ≤ duration).
+    if (sendEnd !== undefined) void clock.sleepUntil(sendEnd + 1, { signal: sending.signal, coarse: true }).then(stopSending);
+    void reportProgress(tracker, over.signal);
+    try {
+      await sendLoop({
+        clock,
+        stop: sending.signal,
+        arrivals,
+        gate,
+        maxCatchupNs: plan.maxCatchupSec * 1e9,
+        mayIssue: (intendedNs) => tracker.mayIssue(intendedNs),
+        issue: (intendedNs) => issue(tracker, intendedNs),
+      });
+      sending.abort();
+      tracker.finishSending(clock.nowNs());
+      const end = await waitForEnd(tracker);
+      const result = tracker.finish(clock.nowNs(), end, cancelled.signal.aborted);
+      deps.emit("phase_complete", result);
+      return result;
+    } finally {
+      sending.abort();
+      over.abort();
+    }
+  };
+
+  return {
+    async start() {
+      const phases: TimingPhaseResult[] = [];
+      if (plan.warmupRequestCount > 0 && !cancelled.signal.aborted) {
+        phases.push(await runPhase("warmup", { kind: "count", count: plan.warmupRequestCount }));
+      }
+      if (!cancelled.signal.aborted) phases.push(await runPhase("profiling", profilingStop(plan)));
+      return { randomSeed: seed, cancelled: cancelled.signal.aborted, phases };
+    },
+    onReturn(ret) {
+      const entry = outstanding.get(ret.id);
+      if (entry === undefined) return;
+      outstanding.delete(ret.id);
+      pool.release(entry.worker);
+      gate.release();
+      entry.tracker.recordReturn();
+    },
+    cancel() {
+      cancelled.abort();
+    },
+    get nextCreditId() {
+      return nextId;
+    },
+  };
+}
+
+function makeArrivals(plan: TimingPlan, rng: () => number): Arrivals | null {
+  const rate = plan.requestRate;
+  if (plan.rateMode === "concurrency_burst" || rate === undefined) return null;
+  return plan.rateMode === "constant" ? constantArrivals(rate) : poissonArrivals(rate, rng);
+}
+
+function profilingStop(plan: TimingPlan): PhaseStop {
+  if (plan.durationSec === undefined) return { kind: "count", count: plan.requestCount ?? 0 };
+  return { kind: "duration", durationNs: plan.durationSec * 1e9, graceNs: (plan.graceSec ?? DEFAULT_GRACE_SEC) * 1e9 };
+}

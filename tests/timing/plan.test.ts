@@ -1,0 +1,32 @@
+import { describe, expect, test } from "bun:test";
+import { parseTimingPlan, type TimingPlanInput } from "../../src/protocol/timing-plan.ts";
+
+const ok: TimingPlanInput = { workers: ["w0"], rateMode: "poisson", requestRate: 10, requestCount: 5, conversations: 3 };
+
+describe("TimingPlan", () => {
+  test("fills the defaults", () => {
+    expect(parseTimingPlan(ok)).toEqual({ ...ok, warmupRequestCount: 0, cancellationRate: 0, cancellationDelaySec: 0, maxCatchupSec: 0.01 });
+  });
+
+  test("accepts a duration plan, and a grace period beside a count (the resolved profile always has one)", () => {
+    expect(parseTimingPlan({ ...ok, requestCount: undefined, durationSec: 2, graceSec: 0 }).durationSec).toBe(2);
+    expect(parseTimingPlan({ ...ok, graceSec: 30 }).graceSec).toBe(30);
+    expect(parseTimingPlan({ workers: ["a", "b"], rateMode: "concurrency_burst", concurrency: 4, requestCount: 1, conversations: 1 }).concurrency).toBe(4);
+  });
+
+  test.each([
+    [{ ...ok, durationSec: 1 }, "exactly one of requestCount and durationSec"],
+    [{ ...ok, requestCount: undefined }, "exactly one of requestCount and durationSec"],
+    [{ ...ok, requestRate: undefined }, "need requestRate"],
+    [{ ...ok, rateMode: "concurrency_burst", concurrency: 2 }, "cannot have requestRate"],
+    [{ ...ok, rateMode: "concurrency_burst", requestRate: undefined }, "needs concurrency"],
+    [{ ...ok, workers: ["a", "a"] }, "unique"],
+    [{ ...ok, workers: [] }, "(workers)"],
+    [{ ...ok, cancellationRate: 101 }, "(cancellationRate): must be at most 100"],
+    [{ ...ok, requestRate: 0 }, "(requestRate): must be greater than 0"],
+    [{ ...ok, rateMode: "gamma" }, "(rateMode)"],
+    [{ ...ok, conversations: 0 }, "(conversations)"],
+  ])("rejects %o", (plan, message) => {
+    expect(() => parseTimingPlan(plan)).toThrow(message);
+  });
+});
