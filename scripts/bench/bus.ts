@@ -60,7 +60,7 @@ async function ourPull(a: RoleArgs): Promise<void> {
   await promise;
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const cpu = process.cpuUsage(cpu0);
-  say(`result ${JSON.stringify({ count: a.count, bytes, seconds, rate: (a.count - 1) / seconds, cpu: (cpu.user + cpu.system) / 1e6 / seconds })}`);
+  say(`result ${JSON.stringify({ count: a.count, bytes, seconds, rate: (a.count - 1) / seconds, cpu_us: cpu.user + cpu.system })}`);
   sock.close();
 }
 
@@ -70,11 +70,14 @@ async function ourPush(a: RoleArgs): Promise<void> {
   say(`ready ${a.endpoint}`);
   await sock.waitForPeers(1);
   const msg = new Uint8Array(a.size).fill(0x61);
+  const cpu0 = process.cpuUsage();
   // trySend until the peer's queue is full, then wait for the flush that empties it.
   for (let i = 0; i < a.count; ) {
     if (sock.trySend(msg)) i++;
     else await sock.writable();
   }
+  const cpu = process.cpuUsage(cpu0);
+  say(`sent ${JSON.stringify({ count: a.count, cpu_us: cpu.user + cpu.system })}`);
   await stayUp();
 }
 
@@ -181,7 +184,13 @@ async function measure(impl: Impl, kind: Kind, transport: Transport, o: Opts): P
       const timer = kind === "thr" ? server : client;
       const result = JSON.parse(await withTimeout(timer.next("result"), o.timeoutMs, `${impl} ${kind} ${transport}`)) as Record<string, number>;
       // A receiver that miscounts would report a fantasy rate: check every byte arrived.
-      if (kind === "thr" && result.bytes !== count * o.size) throw new Error(`${impl} ${transport}: received ${result.bytes} bytes, expected ${count * o.size}`);
+      if (kind === "thr") {
+        if (result.bytes !== count * o.size) throw new Error(`${impl} ${transport}: received ${result.bytes} bytes, expected ${count * o.size}`);
+        // CPU per message barely moves when a neighbour steals the cores; msgs/s does.
+        const sent = JSON.parse(await withTimeout(client.next("sent"), o.timeoutMs, `${impl} sender report`)) as Record<string, number>;
+        result.send_us = (sent.cpu_us as number) / count;
+        result.recv_us = (result.cpu_us as number) / count;
+      }
       return result;
     } finally {
       client.proc.kill("SIGKILL");
@@ -213,17 +222,24 @@ async function orchestrate(o: Opts): Promise<void> {
     if (!c.name.includes(o.only)) continue;
     const runs: Record<Impl, Record<string, number>[]> = { ours: [], libzmq: [] };
     // Alternate the two sides so that a noisy neighbour hurts both alike.
-    for (let r = 0; r < o.repeat; r++) {
-      for (const impl of r % 2 === 0 ? (["ours", "libzmq"] as const) : (["libzmq", "ours"] as const)) {
-        runs[impl].push(await measure(impl, c.kind, c.transport, o));
+    try {
+      for (let r = 0; r < o.repeat; r++) {
+        for (const impl of r % 2 === 0 ? (["ours", "libzmq"] as const) : (["libzmq", "ours"] as const)) {
+          runs[impl].push(await measure(impl, c.kind, c.transport, o));
+        }
       }
+    } catch (error) {
+      // One stuck case (a starved machine, a peer that died) should not cost the other cases.
+      say(JSON.stringify({ case: c.name, error: (error as Error).message }));
+      process.exitCode = 1;
+      continue;
     }
     const pick = (impl: Impl, key: string): number => median(runs[impl].map((x) => x[key] as number));
     const all = (impl: Impl, key: string, digits: number): number[] => runs[impl].map((x) => round(x[key] as number, digits));
     if (c.kind === "thr") {
       const ours = pick("ours", "rate");
       const libzmq = pick("libzmq", "rate");
-      say(JSON.stringify({ case: c.name, unit: "msgs/s", ours: Math.round(ours), libzmq: Math.round(libzmq), ratio: round(ours / libzmq, 2), runs: o.repeat, ours_runs: all("ours", "rate", 0), libzmq_runs: all("libzmq", "rate", 0), ours_receiver_cpu: round(pick("ours", "cpu"), 2), libzmq_receiver_cpu: round(pick("libzmq", "cpu"), 2) }));
+      say(JSON.stringify({ case: c.name, unit: "msgs/s", ours: Math.round(ours), libzmq: Math.round(libzmq), ratio: round(ours / libzmq, 2), runs: o.repeat, ours_runs: all("ours", "rate", 0), libzmq_runs: all("libzmq", "rate", 0), ours_cpu_us_per_msg: { send: round(pick("ours", "send_us"), 3), recv: round(pick("ours", "recv_us"), 3) }, libzmq_cpu_us_per_msg: { send: round(pick("libzmq", "send_us"), 3), recv: round(pick("libzmq", "recv_us"), 3) } }));
     } else {
       const [op50, op99, lp50, lp99] = [pick("ours", "p50"), pick("ours", "p99"), pick("libzmq", "p50"), pick("libzmq", "p99")];
       say(
