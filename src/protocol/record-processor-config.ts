@@ -1,0 +1,32 @@
+/** The record processor's "configure" command payload. */
+import * as v from "valibot";
+
+export const ENDPOINT_TYPES = ["chat", "completions", "embeddings", "rankings"] as const;
+export type EndpointType = (typeof ENDPOINT_TYPES)[number];
+
+export const ProcessorConfig = v.object({
+  /** The records service's PULL. */
+  recordsEndpoint: v.pipe(v.string(), v.minLength(1)),
+  /** dataset.bin, for input token counts and conversation ids. */
+  datasetPath: v.pipe(v.string(), v.minLength(1)),
+  endpointType: v.picklist(ENDPOINT_TYPES),
+  /** Informational: like upstream, the response's Content-Type decides SSE versus one JSON body. */
+  streaming: v.boolean(),
+  /** --tokenizer: "builtin", a path or a Hugging Face id; absent = the model's own tokenizer. */
+  tokenizer: v.optional(v.pipe(v.string(), v.minLength(1))),
+  /** The (first) model name, whose tokenizer is used when `tokenizer` is absent. */
+  model: v.optional(v.string()),
+  /** --tokenizer-revision. */
+  tokenizerRevision: v.optional(v.string()),
+});
+export type ProcessorConfig = v.InferOutput<typeof ProcessorConfig>;
+
+export function parseProcessorConfig(payload: unknown): ProcessorConfig {
+  return v.parse(ProcessorConfig, payload);
+}
+
+/** What "bind" answers: the raw-records PULL endpoint workers connect to. */
+export type ProcessorBound = { endpoint: string };
+
+/** What "stats" answers. */
+export type ProcessorStats = { raw: number; records: number; errors: number; batches: number };

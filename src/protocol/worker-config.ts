@@ -1,0 +1,42 @@
+/** The worker's "configure" command payload: where to get credits, where to send raw records, what to call. */
+import * as v from "valibot";
+
+const endpoint = v.pipe(v.string(), v.minLength(1));
+
+export const WorkerConfig = v.object({
+  /** The timing service's credits ROUTER; the worker connects a DEALER whose identity is its service name. */
+  creditsEndpoint: endpoint,
+  /** Every record processor's raw-records PULL; one PUSH connects to all and round-robins. */
+  processorEndpoints: v.pipe(v.array(endpoint), v.minLength(1)),
+  /** dataset.bin written by the dataset service; request bodies are read from it. */
+  datasetPath: v.pipe(v.string(), v.minLength(1)),
+  /** Server base URLs, used round robin per request. */
+  urls: v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1)),
+  /** The endpoint path, already resolved from the endpoint type or --custom-endpoint. */
+  endpointPath: v.string(),
+  streaming: v.boolean(),
+  apiKey: v.optional(v.string()),
+  /** User -H headers in order; they override the built-in ones. */
+  headers: v.optional(v.array(v.tuple([v.string(), v.string()])), []),
+  /** Deadline of one request from send to body end; 0 = none. */
+  requestTimeoutSeconds: v.pipe(v.number(), v.minValue(0)),
+});
+export type WorkerConfig = v.InferOutput<typeof WorkerConfig>;
+
+export function parseWorkerConfig(payload: unknown): WorkerConfig {
+  return v.parse(WorkerConfig, payload);
+}
+
+/** What "configure" answers. */
+export type WorkerConfigured = { worker: string; urls: string[] };
+
+/** What "stats" answers. */
+export type WorkerStats = {
+  credits: number;
+  completed: number;
+  inFlight: number;
+  /** Requests that ended with a transport error, timeout or cancellation (HTTP status errors excluded). */
+  transportErrors: number;
+  cancelled: number;
+  batches: number;
+};

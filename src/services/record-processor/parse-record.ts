@@ -1,0 +1,121 @@
+/**
+ * One raw capture → one RequestRecord: transport errors and HTTP statuses become error records,
+ * the body is split into responses (SSE messages, or the whole body for any other content type),
+ * content-bearing responses are kept with their arrival times, and tokens are counted.
+ */
+import type { DatasetReader } from "../../protocol/dataset-file.ts";
+import type { RawRecord } from "../../protocol/pipeline.ts";
+import type { EndpointType } from "../../protocol/record-processor-config.ts";
+import type { RecordError, RequestRecord } from "../../records/record.ts";
+import type { Counter } from "./counter.ts";
+import { isSkip, type ParsedResponse, parsePayload, type Skip } from "./openai-parse.ts";
+import { parseSse } from "./sse.ts";
+
+export type ParseContext = {
+  endpointType: EndpointType;
+  counter: Counter;
+  processorId: string;
+  dataset: Pick<DatasetReader, "inputTokens" | "conversationId">;
+  /** Told about every payload that was not understood (invalid JSON, unknown object). */
+  onSkip?: (skip: Skip, raw: RawRecord) => void;
+};
+
+/** Upstream's error for a reply with nothing in it (inference_result_parser.py). */
+export const INVALID_RESULTS: RecordError = { code: null, type: "InvalidInferenceResults", message: "Invalid inference results" };
+/**
+ * A 200 whose responses were all dropped (role-only, usage-only, empty). Upstream leaves it
+ * without an error yet treats it as invalid; naming it keeps it visible in the error summary.
+ */
+export const NO_CONTENT: RecordError = { code: null, type: "InvalidInferenceResults", message: "No content-bearing responses" };
+
+const TOKEN_ENDPOINTS: ReadonlySet<EndpointType> = new Set(["chat", "completions"]);
+
+/** Never throws for bad bodies: they become error records. */
+export function parseRecord(raw: RawRecord, chunks: readonly Uint8Array[], pc: ParseContext): RequestRecord {
+  const record = baseRecord(raw, pc);
+  if (raw.error !== null) return withError(record, raw.error);
+  if (raw.status !== 200) {
+    const code = raw.status;
+    return withError(record, { code, type: raw.statusText || `HTTP ${code ?? "error"}`, message: bodyText(chunks) });
+  }
+  const payloads = splitResponses(raw, chunks);
+  if (payloads.length === 0) return withError(record, INVALID_RESULTS);
+  const responses: { ns: number; r: ParsedResponse }[] = [];
+  for (const p of payloads) {
+    const r = parsePayload(p.data);
+    if (!isSkip(r)) responses.push({ ns: p.ns, r });
+    else if (r.skip === "invalid-json" || r.skip === "unknown-object") pc.onSkip?.(r, raw);
+  }
+  const last = responses[responses.length - 1];
+  if (last === undefined) return withError(record, NO_CONTENT);
+  record.responseNs = responses.map((x) => x.ns);
+  record.endNs = last.ns;
+  if (TOKEN_ENDPOINTS.has(pc.endpointType)) {
+    const texts: string[] = [];
+    const reasoning: string[] = [];
+    for (const { r } of responses) {
+      if (r.kind !== "text") continue;
+      if (r.text !== "") texts.push(r.text);
+      if (r.reasoning !== "") reasoning.push(r.reasoning);
+    }
+    // Joined, then counted once: tokens that straddle chunk boundaries count once (upstream).
+    record.outputTokens = texts.length > 0 ? pc.counter.count(texts.join("")) : null;
+    record.reasoningTokens = reasoning.length > 0 ? pc.counter.count(reasoning.join("")) : null;
+  }
+  return record;
+}
+
+/** SSE messages when the server says event-stream; otherwise the whole body, stamped at its end. */
+function splitResponses(raw: RawRecord, chunks: readonly Uint8Array[]): { ns: number; data: string }[] {
+  if (raw.contentType.toLowerCase().includes("text/event-stream")) {
+    return parseSse(chunks, raw.chunkNs).filter((m) => m.dataLines > 0);
+  }
+  const text = bodyText(chunks);
+  return text.trim() === "" ? [] : [{ ns: raw.endNs, data: text }];
+}
+
+function bodyText(chunks: readonly Uint8Array[]): string {
+  if (chunks.length === 1) return new TextDecoder().decode(chunks[0]);
+  const decoder = new TextDecoder();
+  let out = "";
+  for (const c of chunks) out += decoder.decode(c, { stream: true });
+  return out + decoder.decode();
+}
+
+function baseRecord(raw: RawRecord, pc: ParseContext): RequestRecord {
+  return {
+    phase: raw.phase,
+    sessionNum: raw.sessionNum,
+    xRequestId: raw.xRequestId,
+    xCorrelationId: raw.xCorrelationId,
+    conversationId: safe(() => pc.dataset.conversationId(raw.conversation), String(raw.conversation)),
+    turnIndex: raw.turn,
+    workerId: raw.workerId,
+    recordProcessorId: pc.processorId,
+    startNs: raw.startNs,
+    ackNs: raw.ackNs,
+    endNs: raw.endNs,
+    wallStartNs: raw.wallStartNs,
+    responseNs: [],
+    // ISL comes from the dataset, so failed requests carry it too (error_isl).
+    inputTokens: safe(() => pc.dataset.inputTokens(raw.conversation, raw.turn), null),
+    outputTokens: null,
+    reasoningTokens: null,
+    wasCancelled: raw.wasCancelled,
+    cancellationNs: raw.cancellationNs,
+    error: null,
+  };
+}
+
+function withError(record: RequestRecord, error: RecordError): RequestRecord {
+  record.error = error;
+  return record;
+}
+
+function safe<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch {
+    return fallback;
+  }
+}

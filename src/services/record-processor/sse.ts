@@ -1,0 +1,129 @@
+/**
+ * Server-sent events from timestamped body chunks. Messages end at a blank line, wherever the
+ * chunk boundaries fall; a message is stamped with the arrival time of the read that held its
+ * first byte (upstream reads one byte, stamps, then reads to "\n\n": aiperf-features §2.1).
+ * Fields follow WHATWG: "name: value" split at the first colon, a leading ":" is a comment, data
+ * lines are joined with "\n". Lines may end in "\r\n" as well as "\n".
+ */
+
+export type SseMessage = {
+  /** Arrival time of the read holding the message's first byte. */
+  ns: number;
+  /** The data lines joined with "\n"; "" when the message had none. */
+  data: string;
+  /** The `event:` field, when present. */
+  event: string | undefined;
+  /** How many data lines it had (0 for a comment-only message). */
+  dataLines: number;
+};
+
+const LF = 0x0a;
+const CR = 0x0d;
+const COLON = 0x3a;
+const SPACE = 0x20;
+const DATA = [0x64, 0x61, 0x74, 0x61]; // "data"
+const EVENT = [0x65, 0x76, 0x65, 0x6e, 0x74]; // "event"
+
+/**
+ * Works on bytes: a line feed never occurs inside a UTF-8 sequence, so lines are cut before
+ * decoding and each field value is decoded whole (a streaming TextDecoder costs ~6x more per call).
+ */
+export class SseParser {
+  readonly #decoder = new TextDecoder("utf-8", { fatal: false });
+  /** Bytes of an unfinished line, carried to the next chunk, and the first one's arrival time. */
+  #partial: Uint8Array[] = [];
+  #partialNs = 0;
+  /** The message being built: its first byte's time (null before any byte) and fields. */
+  #startNs: number | null = null;
+  #data: string[] = [];
+  #event: string | undefined;
+
+  /** Feeds one read; returns the messages it completed, in order. */
+  push(chunk: Uint8Array, ns: number): SseMessage[] {
+    const out: SseMessage[] = [];
+    let at = 0;
+    for (;;) {
+      const nl = chunk.indexOf(LF, at);
+      if (nl < 0) break;
+      if (this.#partial.length > 0) {
+        this.#partial.push(chunk.subarray(at, nl));
+        this.#line(concat(this.#partial), this.#partialNs, out);
+        this.#partial = [];
+      } else {
+        this.#line(chunk.subarray(at, nl), ns, out);
+      }
+      at = nl + 1;
+    }
+    if (at < chunk.length) {
+      if (this.#partial.length === 0) this.#partialNs = ns;
+      this.#partial.push(chunk.subarray(at));
+    }
+    return out;
+  }
+
+  /** The stream ended: a last message without its blank line still counts, as upstream reads to EOF. */
+  end(): SseMessage[] {
+    const out: SseMessage[] = [];
+    if (this.#partial.length > 0) this.#line(concat(this.#partial), this.#partialNs, out);
+    this.#partial = [];
+    this.#dispatch(out);
+    return out;
+  }
+
+  #line(raw: Uint8Array, ns: number, out: SseMessage[]): void {
+    const line = raw.length > 0 && raw[raw.length - 1] === CR ? raw.subarray(0, raw.length - 1) : raw;
+    if (line.length === 0) {
+      this.#dispatch(out);
+      return;
+    }
+    this.#startNs ??= ns;
+    if (line[0] === COLON) return; // a comment
+    let colon = line.indexOf(COLON);
+    if (colon < 0) colon = line.length;
+    const isData = startsWith(line, DATA, colon);
+    if (!isData && !startsWith(line, EVENT, colon)) return; // id, retry and unknown fields: unused
+    let from = colon + 1;
+    if (from < line.length && line[from] === SPACE) from++;
+    const value = from >= line.length ? "" : this.#decoder.decode(line.subarray(from));
+    if (isData) this.#data.push(value);
+    else this.#event = value;
+  }
+
+  #dispatch(out: SseMessage[]): void {
+    if (this.#startNs !== null) out.push({ ns: this.#startNs, data: this.#data.join("\n"), event: this.#event, dataLines: this.#data.length });
+    this.#startNs = null;
+    this.#data = [];
+    this.#event = undefined;
+  }
+}
+
+/** Whether the field name (the bytes before `nameEnd`) is exactly `name`. */
+function startsWith(line: Uint8Array, name: number[], nameEnd: number): boolean {
+  if (nameEnd !== name.length) return false;
+  for (let i = 0; i < name.length; i++) if (line[i] !== name[i]) return false;
+  return true;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Parses a whole captured stream. */
+export function parseSse(chunks: readonly Uint8Array[], chunkNs: readonly number[]): SseMessage[] {
+  const parser = new SseParser();
+  const out: SseMessage[] = [];
+  for (let i = 0; i < chunks.length; i++) {
+    for (const m of parser.push(chunks[i] as Uint8Array, chunkNs[i] ?? 0)) out.push(m);
+  }
+  for (const m of parser.end()) out.push(m);
+  return out;
+}

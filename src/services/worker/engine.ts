@@ -1,0 +1,192 @@
+/**
+ * The worker's data path: a credit arrives on the DEALER, the request goes out at the credit's
+ * intended time, the capture becomes a RawRecord batched to the record processors, and only then
+ * is the credit returned. Per request there is no schema validation and no JSON parsing of bodies.
+ */
+import type { ConsolaInstance } from "consola";
+import { type BusSocket, createSocket, type Message, type Sendable } from "../../bus/index.ts";
+import { monoNs, wallNs } from "../../core/clock.ts";
+import { type DatasetReader, openDataset } from "../../protocol/dataset-file.ts";
+import { type Credit, type CreditReturn, decodeJson, encodeJson, type RawRecord } from "../../protocol/pipeline.ts";
+import type { WorkerConfig, WorkerStats } from "../../protocol/worker-config.ts";
+import type { RecordError } from "../../records/record.ts";
+import { abortWith, type Captured, capture } from "./http-capture.ts";
+import { RawBatcher } from "./raw-batcher.ts";
+import { buildUrl, type HeaderPlan, planHeaders, requestHeaders } from "./request-builder.ts";
+import { untilMono } from "./send-at.ts";
+
+export type WorkerLog = Pick<ConsolaInstance, "warn" | "debug">;
+
+type Sent = { captured: Captured; cancellationNs: number | null; requestId: string };
+
+const PEER_WAIT_MS = 30_000;
+/** On shutdown, in-flight requests are aborted; this bounds the wait for them to settle. */
+const SETTLE_MS = 2_000;
+const SHUTDOWN_ERROR: RecordError = { code: null, type: "ServiceShutdown", message: "The worker shut down before the request finished" };
+
+export class WorkerEngine {
+  readonly #name: string;
+  readonly #log: WorkerLog;
+  readonly #dealer: BusSocket;
+  readonly #push: BusSocket;
+  readonly #dataset: DatasetReader;
+  readonly #urls: string[];
+  readonly #plan: HeaderPlan;
+  readonly #timeoutMs: number;
+  readonly #batcher: RawBatcher;
+  readonly #active = new Set<AbortController>();
+  #nextUrl = 0;
+  #settled: (() => void) | undefined;
+  #stats = { credits: 0, completed: 0, transportErrors: 0, cancelled: 0 };
+
+  constructor(name: string, config: WorkerConfig, log: WorkerLog) {
+    this.#name = name;
+    this.#log = log;
+    this.#dataset = openDataset(config.datasetPath);
+    this.#urls = config.urls.map((u) => buildUrl(u, config.endpointPath));
+    this.#plan = planHeaders(config);
+    this.#timeoutMs = config.requestTimeoutSeconds * 1000;
+    this.#dealer = createSocket("DEALER", { identity: name, name: `${name} credits` });
+    this.#push = createSocket("PUSH", { name: `${name} raw` });
+    this.#batcher = new RawBatcher((frames) => this.#sendOn(this.#push, frames));
+    this.#dealer.connect(config.creditsEndpoint);
+    for (const ep of config.processorEndpoints) this.#push.connect(ep);
+    this.#dealer.onMessage((msg: Message) => this.#onCredit(msg));
+  }
+
+  get urls(): string[] {
+    return this.#urls;
+  }
+
+  /** Resolves once the timing service and every record processor are connected. */
+  async ready(processors: number): Promise<void> {
+    await Promise.all([this.#dealer.waitForPeers(1, PEER_WAIT_MS), this.#push.waitForPeers(processors, PEER_WAIT_MS)]);
+  }
+
+  stats(): WorkerStats {
+    return { ...this.#stats, inFlight: this.#active.size, batches: this.#batcher.batches };
+  }
+
+  /** Aborts what is in flight, sends every record still batched, and closes the sockets. */
+  async stop(): Promise<void> {
+    this.#dealer.onMessage(undefined);
+    if (this.#active.size > 0) {
+      const settled = new Promise<void>((resolve) => (this.#settled = resolve));
+      for (const ctl of this.#active) abortWith(ctl, SHUTDOWN_ERROR);
+      await Promise.race([settled, Bun.sleep(SETTLE_MS)]);
+    }
+    this.#batcher.flush();
+    this.#dealer.close();
+    this.#push.close();
+  }
+
+  #onCredit(msg: Message): void {
+    let credit: Credit;
+    try {
+      // A ROUTER-sent message reaches the DEALER as its payload frames; the credit is the last.
+      credit = decodeJson<Credit>(msg[msg.length - 1]);
+    } catch (error) {
+      this.#log.warn(`${this.#name}: ignoring a credit that is not JSON:`, error);
+      return;
+    }
+    this.#stats.credits++;
+    void this.#serve(credit);
+  }
+
+  async #serve(credit: Credit): Promise<void> {
+    const ctl = new AbortController();
+    this.#active.add(ctl);
+    try {
+      if (credit.intendedNs > monoNs()) await untilMono(credit.intendedNs, ctl.signal);
+      const sent = await this.#request(credit, ctl);
+      const record = this.#record(credit, sent);
+      if (record.error !== null) this.#stats.transportErrors++;
+      if (record.wasCancelled) this.#stats.cancelled++;
+      this.#batcher.add(record, sent.captured.chunks);
+    } catch (error) {
+      // Only a bug gets here; the credit is still returned so the run does not hang.
+      this.#log.warn(`${this.#name}: credit ${credit.id} failed:`, error);
+    } finally {
+      this.#active.delete(ctl);
+      this.#stats.completed++;
+      const ret: CreditReturn = { id: credit.id, phase: credit.phase, worker: this.#name };
+      if (!this.#dealer.closed) this.#sendOn(this.#dealer, encodeJson(ret));
+      if (this.#active.size === 0) this.#settled?.();
+    }
+  }
+
+  async #request(credit: Credit, ctl: AbortController): Promise<Sent> {
+    const requestId = crypto.randomUUID();
+    let body: Uint8Array;
+    try {
+      body = this.#dataset.body(credit.conversation, credit.turn);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return { captured: failed({ code: null, type: "DatasetError", message }), cancellationNs: null, requestId };
+    }
+    const url = this.#urls[this.#nextUrl++ % this.#urls.length] as string;
+    const headers = requestHeaders(this.#plan, requestId, credit.correlationId);
+    let cancellationNs: number | null = null;
+    const timers: Timer[] = [];
+    const cancelAfter = credit.cancelAfterNs;
+    if (cancelAfter !== null) {
+      const message = `Request was cancelled after ${(cancelAfter / 1e9).toFixed(3)} seconds`;
+      timers.push(
+        setTimeout(() => {
+          if (ctl.signal.aborted) return;
+          cancellationNs = monoNs();
+          abortWith(ctl, { code: 499, type: "RequestCancellationError", message });
+        }, cancelAfter / 1e6),
+      );
+    }
+    if (this.#timeoutMs > 0) {
+      const message = `Request timed out after ${this.#timeoutMs / 1000} seconds`;
+      timers.push(setTimeout(() => abortWith(ctl, { code: null, type: "TimeoutError", message }), this.#timeoutMs));
+    }
+    try {
+      const captured = await capture({ url, headers, body }, ctl.signal);
+      // A cancel timer that fired after the body ended changed nothing: not a cancellation.
+      return { captured, cancellationNs: captured.error !== null ? cancellationNs : null, requestId };
+    } finally {
+      for (const t of timers) clearTimeout(t);
+    }
+  }
+
+  #record(credit: Credit, { captured: c, cancellationNs, requestId }: Sent): RawRecord {
+    return {
+      creditId: credit.id,
+      phase: credit.phase,
+      sessionNum: credit.num,
+      conversation: credit.conversation,
+      turn: credit.turn,
+      xRequestId: requestId,
+      xCorrelationId: credit.correlationId,
+      workerId: this.#name,
+      intendedNs: credit.intendedNs,
+      startNs: c.startNs,
+      ackNs: c.ackNs,
+      endNs: c.endNs,
+      wallStartNs: c.wallStartNs,
+      status: c.status,
+      statusText: c.statusText,
+      contentType: c.contentType,
+      chunkNs: c.chunkNs,
+      chunkBytes: c.chunks.map((b) => b.byteLength),
+      error: c.error,
+      wasCancelled: cancellationNs !== null,
+      cancellationNs,
+    };
+  }
+
+  /** In order when there is room; otherwise waits for it (records must not be dropped). */
+  #sendOn(socket: BusSocket, msg: Sendable): void {
+    if (socket.trySend(msg)) return;
+    socket.send(msg).catch((error: unknown) => this.#log.debug(`${this.#name}: send failed:`, error));
+  }
+}
+
+/** A request that never reached the network. */
+function failed(error: RecordError): Captured {
+  const now = monoNs();
+  return { startNs: now, wallStartNs: wallNs(), ackNs: null, endNs: now, status: null, statusText: "", contentType: "", chunkNs: [], chunks: [], error };
+}

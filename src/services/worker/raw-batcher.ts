@@ -1,0 +1,54 @@
+/**
+ * Collects raw records into RawBatch messages: one message per FLUSH_RECORDS records or per
+ * FLUSH_MS, never one per request (DESIGN.md "Records: batch many records per message").
+ */
+import { encodeRawBatch, type RawRecord } from "../../protocol/pipeline.ts";
+
+export const FLUSH_RECORDS = 64;
+export const FLUSH_MS = 10;
+
+export class RawBatcher {
+  #records: RawRecord[] = [];
+  #chunks: Uint8Array[] = [];
+  #bytes = 0;
+  #timer: Timer | undefined;
+  #send: (frames: Uint8Array[]) => void;
+  batches = 0;
+
+  /** `send` gets each batch's frames; it must not throw. */
+  constructor(send: (frames: Uint8Array[]) => void) {
+    this.#send = send;
+  }
+
+  get pending(): number {
+    return this.#records.length;
+  }
+
+  add(record: RawRecord, chunks: readonly Uint8Array[]): void {
+    this.#records.push(record);
+    for (const c of chunks) {
+      this.#chunks.push(c);
+      this.#bytes += c.byteLength;
+    }
+    if (this.#records.length >= FLUSH_RECORDS) this.flush();
+    else this.#timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  flush(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#records.length === 0) return;
+    const bytes = new Uint8Array(this.#bytes);
+    let at = 0;
+    for (const c of this.#chunks) {
+      bytes.set(c, at);
+      at += c.byteLength;
+    }
+    const records = this.#records;
+    this.#records = [];
+    this.#chunks = [];
+    this.#bytes = 0;
+    this.batches++;
+    this.#send(encodeRawBatch({ records, bytes }));
+  }
+}

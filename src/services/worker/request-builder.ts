@@ -1,0 +1,45 @@
+/**
+ * URLs and headers of an inference request (aiperf-features §2.1), prepared once at configure so
+ * the per-request work is one object spread and two assignments.
+ */
+import { VERSION } from "../../core/version.ts";
+import type { WorkerConfig } from "../../protocol/worker-config.ts";
+
+/** Upstream's rule: base without trailing "/", then "/", then the path without leading "/"; http:// if no scheme. */
+export function buildUrl(base: string, path: string): string {
+  const withScheme = base.startsWith("http") ? base : `http://${base}`;
+  const trimmed = withScheme.replace(/\/+$/, "");
+  const p = path.replace(/^\/+/, "");
+  return p === "" ? trimmed : `${trimmed}/${p}`;
+}
+
+export type HeaderPlan = {
+  /** Built-in headers, sent first. */
+  base: Record<string, string>;
+  /** User headers, applied last so they win. */
+  user: Record<string, string>;
+};
+
+/** Names are lower-cased: HTTP names are case-insensitive, and a plain object must not hold two spellings. */
+export function planHeaders(config: Pick<WorkerConfig, "streaming" | "apiKey" | "headers">): HeaderPlan {
+  const base: Record<string, string> = {
+    "user-agent": `aiperf/${VERSION}`,
+    "content-type": "application/json",
+    accept: config.streaming ? "text/event-stream" : "application/json",
+    // Upstream suppresses Accept-Encoding, so servers answer uncompressed; fetch would otherwise
+    // offer gzip/br/zstd and a compressing proxy would regroup the stream's chunks.
+    "accept-encoding": "identity",
+  };
+  if (config.apiKey !== undefined && config.apiKey !== "") base.authorization = `Bearer ${config.apiKey}`;
+  const user: Record<string, string> = {};
+  for (const [name, value] of config.headers) user[name.trim().toLowerCase()] = value;
+  return { base, user };
+}
+
+/** The header set of one request. */
+export function requestHeaders(plan: HeaderPlan, requestId: string, correlationId: string): Record<string, string> {
+  const h = { ...plan.base };
+  h["x-request-id"] = requestId;
+  h["x-correlation-id"] = correlationId;
+  return Object.assign(h, plan.user);
+}

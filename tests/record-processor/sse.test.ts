@@ -1,0 +1,83 @@
+import { describe, expect, test } from "bun:test";
+import { parseSse, SseParser } from "../../src/services/record-processor/sse.ts";
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+describe("SSE parsing", () => {
+  test("one message per blank line, data lines joined with \\n", () => {
+    const out = parseSse([enc("data: a\ndata: b\n\ndata: c\n\n")], [100]);
+    expect(out.map((m) => m.data)).toEqual(["a\nb", "c"]);
+    // Both messages arrived in the same read, so they share its timestamp.
+    expect(out.map((m) => m.ns)).toEqual([100, 100]);
+  });
+
+  test("a message split across reads is stamped with the read holding its first byte", () => {
+    const out = parseSse([enc("data: {\"x\""), enc(":1}\n"), enc("\ndata: second\n\n")], [10, 20, 30]);
+    expect(out).toEqual([
+      { ns: 10, data: '{"x":1}', event: undefined, dataLines: 1 },
+      { ns: 30, data: "second", event: undefined, dataLines: 1 },
+    ]);
+  });
+
+  test("the next message starts in the read where the previous one ended", () => {
+    const out = parseSse([enc("data: 1\n\ndata: 2"), enc("\n\n")], [5, 9]);
+    expect(out.map((m) => [m.data, m.ns])).toEqual([
+      ["1", 5],
+      ["2", 5],
+    ]);
+  });
+
+  test("a blank line split across reads", () => {
+    const out = parseSse([enc("data: 1\n"), enc("\n"), enc("data: 2\n\n")], [1, 2, 3]);
+    expect(out.map((m) => [m.data, m.ns])).toEqual([
+      ["1", 1],
+      ["2", 3],
+    ]);
+  });
+
+  test("\\r\\n line endings, even split between reads", () => {
+    const out = parseSse([enc("data: a\r\n\r"), enc("\ndata: b\r\n\r\n")], [1, 2]);
+    expect(out.map((m) => m.data)).toEqual(["a", "b"]);
+  });
+
+  test("comments, event names, fields without a value, one leading space stripped", () => {
+    const out = parseSse([enc(": keep-alive\n\nevent: delta\ndata:  two spaces\nid: 7\ndata\n\n")], [1]);
+    expect(out).toEqual([
+      { ns: 1, data: "", event: undefined, dataLines: 0 },
+      { ns: 1, data: " two spaces\n", event: "delta", dataLines: 2 },
+    ]);
+  });
+
+  test("a comment-only message does not lend its time to the next message", () => {
+    const out = parseSse([enc(": ping\n\n"), enc("data: x\n\n")], [1, 2]);
+    expect(out.filter((m) => m.dataLines > 0).map((m) => m.ns)).toEqual([2]);
+  });
+
+  test("a last message without its blank line still counts (upstream reads to EOF)", () => {
+    expect(parseSse([enc("data: 1\n\ndata: 2")], [1]).map((m) => m.data)).toEqual(["1", "2"]);
+    expect(parseSse([enc("data: 1\n")], [1]).map((m) => m.data)).toEqual(["1"]);
+  });
+
+  test("a UTF-8 character split across reads is decoded whole", () => {
+    const bytes = enc("data: héllo\n\n");
+    const at = bytes.indexOf(0xc3) + 1;
+    expect(parseSse([bytes.subarray(0, at), bytes.subarray(at)], [1, 2]).map((m) => m.data)).toEqual(["héllo"]);
+  });
+
+  test("garbage and empty input give no crash", () => {
+    expect(parseSse([], [])).toEqual([]);
+    expect(parseSse([new Uint8Array([0xff, 0xfe, 0x00, 0x0a, 0x0a])], [1]).length).toBe(1);
+    const noise = new Uint8Array(4096).map((_, i) => (i * 7919) % 256);
+    expect(() => parseSse([noise], [1])).not.toThrow();
+  });
+
+  test("incremental use returns messages as they complete", () => {
+    const p = new SseParser();
+    expect(p.push(enc("data: a"), 1)).toEqual([]);
+    expect(p.push(enc("\n\ndata: b\n\n"), 2).map((m) => [m.data, m.ns])).toEqual([
+      ["a", 1],
+      ["b", 2],
+    ]);
+    expect(p.end()).toEqual([]);
+  });
+});
