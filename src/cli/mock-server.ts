@@ -1,0 +1,62 @@
+/** `aiperf mock-server`: an OpenAI-compatible server with scripted timing and injected faults, until SIGINT/SIGTERM. */
+import { defineCommand } from "citty";
+import { BenchError } from "../core/errors.ts";
+import { MOCK_SERVER_DEFAULTS as D, MockServerFlagsSchema, NUMERIC_FLAGS, optionsFromFlags } from "../mock-server/options.ts";
+import { createMockServer, type MockServer } from "../mock-server/server.ts";
+import { parseFlags } from "./flags.ts";
+
+export const mockServerCommand = defineCommand({
+  meta: {
+    name: "mock-server",
+    description:
+      "Serve /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/ranking, /v1/models, /health and /metrics with scripted timing, for demos and tests",
+  },
+  args: {
+    host: { type: "string", default: D.host, description: "Address to listen on" },
+    port: { type: "string", default: String(D.port), description: "TCP port; 0 picks a free one (the URL is printed at startup)" },
+    ttft: { type: "string", default: String(D.ttft), description: "Milliseconds from request arrival to the first token (also the latency of embeddings and rankings)" },
+    itl: { type: "string", default: String(D.itl), description: "Milliseconds between two tokens" },
+    osl: { type: "string", default: String(D.osl), description: "Tokens per reply when the request sets no max_completion_tokens / max_tokens" },
+    "error-rate": { type: "string", default: String(D.errorRate), description: "Percent of requests (0-100) answered with HTTP 500 and an OpenAI-style error" },
+    "reset-rate": { type: "string", default: String(D.resetRate), description: "Percent of streams (0-100) whose connection is dropped after a few tokens" },
+    "stall-rate": { type: "string", default: String(D.stallRate), description: "Percent of requests (0-100) that pause once mid-stream for --stall-ms" },
+    "stall-ms": { type: "string", default: String(D.stallMs), description: "Length of an injected pause, in milliseconds" },
+    "random-seed": { type: "string", description: "Seed for the fault draws, for reproducible runs (Default: random, printed at startup)" },
+    model: { type: "string", default: D.model, description: "Model listed on /v1/models and echoed when a request names none" },
+    "embedding-size": { type: "string", default: String(D.embeddingSize), description: "Dimensions of each embedding vector" },
+  },
+  async run({ args }) {
+    const options = optionsFromFlags(parseFlags(MockServerFlagsSchema, args, NUMERIC_FLAGS));
+    let server: MockServer;
+    try {
+      server = createMockServer(options);
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new BenchError("COMMAND_FAILED", `Cannot listen on ${options.host}:${options.port}: ${detail}`, {
+        hint: "Pick another --port (0 picks a free one) or stop whatever holds this one",
+        cause: error,
+      });
+    }
+    console.log(`Mock server listening on ${server.url}`);
+    console.log(
+      `Timing: ttft ${options.ttft} ms, itl ${options.itl} ms, osl ${options.osl}. ` +
+        `Faults: error ${options.errorRate}%, reset ${options.resetRate}%, stall ${options.stallRate}% (${options.stallMs} ms), random seed ${server.seed}.`,
+    );
+    const signal = await nextSignal();
+    console.log(`Received ${signal}: stopping the mock server`);
+    await server.stop();
+  },
+});
+
+/** Resolves on the first SIGINT or SIGTERM; the command then returns, which exits with code 0. */
+function nextSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      resolve(signal);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+}

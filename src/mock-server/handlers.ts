@@ -1,0 +1,124 @@
+/** One handler per POST endpoint: parse, draw faults, wait as scripted, answer. */
+import { sleepUntil } from "./clock.ts";
+import type { FaultPlan } from "./faults.ts";
+import { chatEvents, completionEvents, cutIndex, finishTime, type GenerationPlan } from "./generation.ts";
+import type { Endpoint, MockMetrics } from "./metrics.ts";
+import type { MockServerOptions } from "./options.ts";
+import { ChatRequest, CompletionRequest, EmbeddingsRequest, outputTokens, RankingRequest, readBody } from "./request.ts";
+import { chatCompletion, embeddingsList, errorResponse, rankings, textCompletion, usage } from "./responses.ts";
+import { sseResponse } from "./stream.ts";
+import { approxTokens, replyText } from "./tokens.ts";
+
+export interface HandlerContext {
+  options: MockServerOptions;
+  metrics: MockMetrics;
+  planFaults(tokens: number): FaultPlan;
+  /** A new response id with the given prefix (`chatcmpl`, `cmpl`). */
+  nextId(prefix: string): string;
+}
+
+export type Handler = (req: Request, server: Bun.Server<undefined>) => Promise<Response>;
+
+/** Counts the request in flight now; the returned function records how it ended, once. */
+function track(ctx: HandlerContext, endpoint: Endpoint, start: number): (status: string) => void {
+  ctx.metrics.requestStarted();
+  let done = false;
+  return (status) => {
+    if (done) return;
+    done = true;
+    ctx.metrics.requestFinished(endpoint, status, (performance.now() - start) / 1000);
+  };
+}
+
+function injectedError(ctx: HandlerContext, finish: (status: string) => void): Response {
+  ctx.metrics.fault("error");
+  finish("500");
+  return errorResponse(500, "Injected failure (mock server --error-rate)", "server_error");
+}
+
+export function generationHandler(ctx: HandlerContext, kind: "chat" | "completions"): Handler {
+  return async (req, server) => {
+    const start = performance.now();
+    // Streams and scripted waits can outlast Bun.serve's 10 s idle timeout.
+    server.timeout(req, 0);
+    const finish = track(ctx, kind, start);
+    const body = kind === "chat" ? await readBody(req, ChatRequest) : await readBody(req, CompletionRequest);
+    if (body instanceof Response) return (finish("400"), body);
+    const tokens = outputTokens(body, ctx.options.osl);
+    const promptTokens = approxTokens("messages" in body ? body.messages : body.prompt);
+    ctx.metrics.promptTokens(promptTokens);
+    const faults = ctx.planFaults(tokens);
+    if (faults.error) return injectedError(ctx, finish);
+    if (faults.stallBefore !== undefined) ctx.metrics.fault("stall");
+    const plan: GenerationPlan = {
+      reply: { id: ctx.nextId(kind === "chat" ? "chatcmpl" : "cmpl"), model: body.model ?? ctx.options.model, created: Math.floor(Date.now() / 1000) },
+      tokens,
+      usage: usage(promptTokens, tokens),
+      includeUsage: body.stream_options?.include_usage === true,
+      ttft: ctx.options.ttft,
+      itl: ctx.options.itl,
+      stall: faults.stallBefore === undefined ? undefined : { before: faults.stallBefore, ms: ctx.options.stallMs },
+    };
+    if (body.stream === true) {
+      if (faults.resetAfter !== undefined) ctx.metrics.fault("reset");
+      const events = kind === "chat" ? chatEvents(plan) : completionEvents(plan);
+      return sseResponse(events, {
+        start,
+        signal: req.signal,
+        cutBefore: faults.resetAfter === undefined ? undefined : cutIndex(kind, faults.resetAfter),
+        onTokens(count, first) {
+          if (first) ctx.metrics.firstToken((performance.now() - start) / 1000);
+          ctx.metrics.generatedTokens(count);
+        },
+        onEnd: (outcome) => finish(outcome === "ok" ? "200" : outcome),
+      });
+    }
+    await sleepUntil(start + finishTime(plan), req.signal);
+    if (req.signal.aborted) return (finish("cancelled"), new Response(null, { status: 499 }));
+    ctx.metrics.firstToken((performance.now() - start) / 1000);
+    ctx.metrics.generatedTokens(tokens);
+    finish("200");
+    const text = replyText(tokens);
+    return Response.json(kind === "chat" ? chatCompletion(plan.reply, text, plan.usage) : textCompletion(plan.reply, text, plan.usage));
+  };
+}
+
+/** Embeddings and rankings generate nothing: they answer after --ttft (plus a stall, if drawn). */
+async function scriptedWait(ctx: HandlerContext, faults: FaultPlan, start: number, signal: AbortSignal): Promise<void> {
+  if (faults.stallBefore !== undefined) ctx.metrics.fault("stall");
+  await sleepUntil(start + ctx.options.ttft + (faults.stallBefore === undefined ? 0 : ctx.options.stallMs), signal);
+}
+
+export function embeddingsHandler(ctx: HandlerContext): Handler {
+  return async (req, server) => {
+    const start = performance.now();
+    server.timeout(req, 0);
+    const finish = track(ctx, "embeddings", start);
+    const body = await readBody(req, EmbeddingsRequest);
+    if (body instanceof Response) return (finish("400"), body);
+    const inputs = (typeof body.input === "string" ? [body.input] : body.input).map((item) => (typeof item === "string" ? item : JSON.stringify(item)));
+    const promptTokens = approxTokens(body.input);
+    ctx.metrics.promptTokens(promptTokens);
+    const faults = ctx.planFaults(1);
+    if (faults.error) return injectedError(ctx, finish);
+    await scriptedWait(ctx, faults, start, req.signal);
+    finish(req.signal.aborted ? "cancelled" : "200");
+    return Response.json(embeddingsList(body.model ?? ctx.options.model, inputs, ctx.options.embeddingSize, promptTokens));
+  };
+}
+
+export function rankingHandler(ctx: HandlerContext): Handler {
+  return async (req, server) => {
+    const start = performance.now();
+    server.timeout(req, 0);
+    const finish = track(ctx, "rankings", start);
+    const body = await readBody(req, RankingRequest);
+    if (body instanceof Response) return (finish("400"), body);
+    ctx.metrics.promptTokens(approxTokens([body.query, body.passages]));
+    const faults = ctx.planFaults(1);
+    if (faults.error) return injectedError(ctx, finish);
+    await scriptedWait(ctx, faults, start, req.signal);
+    finish(req.signal.aborted ? "cancelled" : "200");
+    return Response.json(rankings(body.query.text, body.passages.map((p) => p.text)));
+  };
+}

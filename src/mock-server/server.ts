@@ -1,0 +1,77 @@
+/** `createMockServer`: the OpenAI-compatible mock on Bun.serve, for the CLI and for tests in-process. */
+import { faultPlanner } from "./faults.ts";
+import { embeddingsHandler, generationHandler, type HandlerContext, rankingHandler } from "./handlers.ts";
+import { createMockMetrics } from "./metrics.ts";
+import { type MockServerOptions, resolveMockServerOptions } from "./options.ts";
+import { PROMETHEUS_CONTENT_TYPE } from "./prometheus.ts";
+import { freshSeed, seededRandom } from "./random.ts";
+import { errorResponse, modelList } from "./responses.ts";
+
+export interface MockServer {
+  /** e.g. `http://127.0.0.1:8000` (no trailing slash). */
+  url: string;
+  port: number;
+  /** The fault seed in use: --random-seed, or the random one picked when none was given. */
+  seed: number;
+  options: MockServerOptions;
+  /** Stops listening and drops open connections (streams in progress end abruptly). */
+  stop(): Promise<void>;
+}
+
+const POST_PATHS = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/ranking"];
+const GET_PATHS = ["/v1/models", "/health", "/metrics"];
+
+/** Starts listening at once; `port: 0` picks a free port (read it back from the result). */
+export function createMockServer(partial: Partial<MockServerOptions> = {}): MockServer {
+  const options = resolveMockServerOptions(partial);
+  const seed = options.randomSeed ?? freshSeed();
+  const metrics = createMockMetrics();
+  let sequence = 0;
+  const ctx: HandlerContext = {
+    options,
+    metrics,
+    planFaults: faultPlanner(options, seededRandom(seed)),
+    nextId: (prefix) => `${prefix}-mock-${++sequence}`,
+  };
+  const started = Math.floor(Date.now() / 1000);
+  const server = Bun.serve({
+    hostname: options.host,
+    port: options.port,
+    // Errors must come back as JSON, never as Bun's HTML error page.
+    development: false,
+    // Bun turns SO_REUSEPORT on when development is off; then a second server on a busy port would
+    // start "successfully" and share the traffic instead of failing with EADDRINUSE.
+    reusePort: false,
+    routes: {
+      "/v1/chat/completions": { POST: generationHandler(ctx, "chat") },
+      "/v1/completions": { POST: generationHandler(ctx, "completions") },
+      "/v1/embeddings": { POST: embeddingsHandler(ctx) },
+      "/v1/ranking": { POST: rankingHandler(ctx) },
+      "/v1/models": { GET: () => Response.json(modelList(options.model, started)) },
+      "/health": { GET: () => Response.json({ status: "ok" }) },
+      "/metrics": { GET: () => new Response(metrics.render(), { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } }) },
+    },
+    fetch(req) {
+      const path = new URL(req.url).pathname;
+      if (POST_PATHS.includes(path) || GET_PATHS.includes(path)) {
+        const allowed = POST_PATHS.includes(path) ? "POST" : "GET";
+        return new Response(JSON.stringify({ error: { message: `Method ${req.method} not allowed on ${path} (use ${allowed})`, type: "invalid_request_error", param: null, code: 405 } }), {
+          status: 405,
+          headers: { "content-type": "application/json", allow: allowed },
+        });
+      }
+      return errorResponse(404, `No route for ${req.method} ${path}`, "not_found_error");
+    },
+    error(error) {
+      return errorResponse(500, `Mock server error: ${error.message}`, "server_error");
+    },
+  });
+  const port = server.port ?? options.port;
+  return {
+    url: new URL(server.url).origin,
+    port,
+    seed,
+    options,
+    stop: () => server.stop(true),
+  };
+}

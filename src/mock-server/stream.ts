@@ -1,0 +1,91 @@
+/** Server-sent events on a schedule: headers at once, then each event at its own absolute time. */
+import { sleepUntil } from "./clock.ts";
+
+export interface SseEvent {
+  /** Milliseconds after the request's start at which this event is written. */
+  at: number;
+  /** The event's `data:` payload (JSON text or `[DONE]`). */
+  data: string;
+  /** Generated tokens this event carries (0 for role, finish, usage and [DONE]). */
+  tokens: number;
+}
+
+export type StreamOutcome = "ok" | "reset" | "cancelled";
+
+export interface StreamOptions {
+  /** `performance.now()` when the request arrived. */
+  start: number;
+  /** Set by the client's disconnect: stop writing. */
+  signal: AbortSignal;
+  /** Drop the connection instead of writing the event with this index (fault injection). */
+  cutBefore?: number | undefined;
+  onTokens(count: number, first: boolean): void;
+  /** Called exactly once. */
+  onEnd(outcome: StreamOutcome): void;
+}
+
+export const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-cache" } as const;
+
+export function sseResponse(events: Iterable<SseEvent>, options: StreamOptions): Response {
+  const { start, signal, cutBefore } = options;
+  let ended = false;
+  const end = (outcome: StreamOutcome): void => {
+    if (ended) return;
+    ended = true;
+    options.onEnd(outcome);
+  };
+  const body = new ReadableStream({
+    type: "direct",
+    async pull(controller) {
+      // Bun.serve sends the status line and headers only with the first body bytes; an SSE comment
+      // now makes them leave at once, as a real server's would, instead of at the first token.
+      controller.write(": ok\n\n");
+      controller.flush();
+      try {
+        const iterator = events[Symbol.iterator]();
+        let next = iterator.next();
+        let index = 0;
+        let sentTokens = 0;
+        while (next.done !== true) {
+          await sleepUntil(start + next.value.at, signal);
+          if (signal.aborted) return end("cancelled");
+          // Everything due by now goes out in one write (normally one event; more if we fell behind).
+          let text = "";
+          let tokens = 0;
+          while (next.done !== true && start + next.value.at <= performance.now()) {
+            if (index === cutBefore) break;
+            text += `data: ${next.value.data}\n\n`;
+            tokens += next.value.tokens;
+            next = iterator.next();
+            index += 1;
+          }
+          if (text !== "") {
+            // A promise means the client is not reading fast enough: wait, as a real server would.
+            const written = controller.write(text);
+            if (typeof written !== "number") await written;
+            controller.flush();
+          }
+          if (tokens > 0) options.onTokens(tokens, sentTokens === 0);
+          sentTokens += tokens;
+          if (index === cutBefore && next.done !== true) {
+            await sleepUntil(start + next.value.at, signal);
+            end("reset");
+            // Rejecting a direct stream's pull makes Bun abort the socket: the client gets ECONNRESET
+            // (or a body without its terminating chunk), never a clean end. Bun logs a rejection
+            // reason to stderr unless it is null, so null it is.
+            throw null;
+          }
+        }
+        controller.close();
+        end("ok");
+      } finally {
+        // Whatever stopped the loop (an unexpected error included) must not leave it counted in flight.
+        end("cancelled");
+      }
+    },
+    cancel() {
+      end("cancelled");
+    },
+  });
+  return new Response(body, { headers: SSE_HEADERS });
+}

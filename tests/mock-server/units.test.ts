@@ -1,0 +1,82 @@
+import { describe, expect, test } from "bun:test";
+import { sleepUntil } from "../../src/mock-server/clock.ts";
+import { faultPlanner } from "../../src/mock-server/faults.ts";
+import { finishTime, type GenerationPlan, tokenTime } from "../../src/mock-server/generation.ts";
+import { resolveMockServerOptions } from "../../src/mock-server/options.ts";
+import { counter, histogram } from "../../src/mock-server/prometheus.ts";
+import { seededRandom } from "../../src/mock-server/random.ts";
+import { approxTokens } from "../../src/mock-server/tokens.ts";
+
+describe("scheduling", () => {
+  test("token times are absolute: ttft + i * itl, plus the stall from its token on", () => {
+    const plan = { tokens: 5, ttft: 20, itl: 5, stall: { before: 3, ms: 100 } } as GenerationPlan;
+    expect([0, 1, 2, 3, 4].map((i) => tokenTime(plan, i))).toEqual([20, 25, 30, 135, 140]);
+    expect(finishTime(plan)).toBe(140);
+  });
+
+  test("sleepUntil is never early, and an abort ends it at once", async () => {
+    for (const wait of [0.3, 1, 2.5, 7]) {
+      const target = performance.now() + wait;
+      await sleepUntil(target);
+      expect(performance.now()).toBeGreaterThanOrEqual(target);
+    }
+    const controller = new AbortController();
+    const t0 = performance.now();
+    setTimeout(() => controller.abort(), 20);
+    await sleepUntil(t0 + 10_000, controller.signal);
+    expect(performance.now() - t0).toBeLessThan(5_000);
+  });
+});
+
+describe("fault planner", () => {
+  test("resets fall in the first half of the reply, stalls after the first token", () => {
+    const plan = faultPlanner({ errorRate: 0, resetRate: 100, stallRate: 100 }, seededRandom(3));
+    for (let i = 0; i < 500; i++) {
+      const tokens = 1 + (i % 40);
+      const p = plan(tokens);
+      expect(p.error).toBe(false);
+      expect(p.resetAfter!).toBeGreaterThanOrEqual(1);
+      expect(p.resetAfter!).toBeLessThanOrEqual(Math.max(1, Math.ceil(tokens / 2)));
+      if (tokens > 1) expect(p.stallBefore!).toBeGreaterThanOrEqual(1);
+      expect(p.stallBefore!).toBeLessThanOrEqual(Math.max(0, tokens - 1));
+    }
+  });
+
+  test("each request consumes the same draws whatever the rates, so a seed replays", () => {
+    const errors = (rates: { errorRate: number; resetRate: number; stallRate: number }): boolean[] => {
+      const plan = faultPlanner(rates, seededRandom(9));
+      return Array.from({ length: 50 }, () => plan(10).error);
+    };
+    const base = errors({ errorRate: 30, resetRate: 0, stallRate: 0 });
+    expect(errors({ errorRate: 30, resetRate: 80, stallRate: 50 })).toEqual(base);
+    expect(base.filter(Boolean).length).toBeGreaterThan(5);
+    expect(base.filter(Boolean).length).toBeLessThan(30);
+  });
+});
+
+describe("pieces", () => {
+  test("prompt tokens are approximate: whitespace words of the text fields only", () => {
+    expect(approxTokens([{ role: "user", name: "text", content: "a  b\nc" }])).toBe(3);
+    expect(approxTokens([{ role: "user", content: [{ type: "text", text: "a b" }, { type: "image_url", image_url: { url: "data:x" } }] }])).toBe(2);
+    expect(approxTokens([[1, 2, 3], "x"])).toBe(4);
+  });
+
+  test("Prometheus label values are escaped; histograms are cumulative", () => {
+    const c = counter("x_total", "help", true);
+    c.inc({ path: 'a"b\\c\nd' });
+    expect(c.render()).toBe('# HELP x_total help\n# TYPE x_total counter\nx_total{path="a\\"b\\\\c\\nd"} 1\n');
+    const h = histogram("h_seconds", "h", [1, 0.5]);
+    h.observe(0.2);
+    h.observe(0.7);
+    h.observe(3);
+    expect(h.render()).toBe(
+      '# HELP h_seconds h\n# TYPE h_seconds histogram\nh_seconds_bucket{le="0.5"} 1\nh_seconds_bucket{le="1"} 2\nh_seconds_bucket{le="+Inf"} 3\nh_seconds_sum 3.9\nh_seconds_count 3\n',
+    );
+  });
+
+  test("bad options are refused with the option's name", () => {
+    expect(() => resolveMockServerOptions({ errorRate: 120 })).toThrow(/errorRate/);
+    expect(() => resolveMockServerOptions({ osl: 0 })).toThrow(/osl/);
+    expect(resolveMockServerOptions({ port: 0 }).ttft).toBe(20);
+  });
+});
