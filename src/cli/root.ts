@@ -5,7 +5,9 @@ import { VERSION } from "../core/version.ts";
 export const root = defineCommand({
   meta: { name: "aiperf", version: VERSION, description: "Benchmark LLM inference servers (AIPerf for Bun)" },
   subCommands: {
+    profile: () => import("./profile.ts").then((m) => m.profileCommand),
     "bus-demo": () => import("./bus-demo.ts").then((m) => m.busDemoCommand),
+    "mock-server": () => import("./mock-server.ts").then((m) => m.mockServerCommand),
     __service: () => import("./service.ts").then((m) => m.serviceCommand),
   },
 });

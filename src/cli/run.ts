@@ -11,7 +11,8 @@ export async function runCli(rawArgs: string[]): Promise<number> {
   }
   try {
     await runCommand(root, { rawArgs });
-    return EXIT_CODES.OK;
+    // A command that finished but wants a non-zero status (e.g. interrupted) sets process.exitCode.
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT_CODES.OK;
   } catch (error) {
     return report(error);
   }

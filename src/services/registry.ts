@@ -7,6 +7,11 @@ import type { Role } from "../runtime/context.ts";
 export const ROLES = {
   "demo-hub": () => import("./demo-hub/index.ts"),
   "demo-worker": () => import("./demo-worker/index.ts"),
+  worker: () => import("./worker/index.ts"),
+  "record-processor": () => import("./record-processor/index.ts"),
+  timing: () => import("./timing/index.ts"),
+  records: () => import("./records/index.ts"),
+  dataset: () => import("./dataset/index.ts"),
 } satisfies Record<string, () => Promise<Role>>;
 
 export type RoleName = keyof typeof ROLES;

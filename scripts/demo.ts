@@ -1,0 +1,25 @@
+/**
+ * The README's demo: build first (npm run demo does), then start the compiled binary's mock server
+ * on a free port, profile it with a real multi-process run, print upstream's tables, stop the server.
+ */
+import { join } from "node:path";
+
+const binary = join(import.meta.dir, "..", "dist", "aiperf");
+const server = Bun.spawn([binary, "mock-server", "--port", "0", "--ttft", "40", "--itl", "8"], { stdout: "pipe", stderr: "inherit" });
+const reader = server.stdout.getReader();
+let banner = "";
+let url: string | undefined;
+while (url === undefined) {
+  const { value, done } = await reader.read();
+  if (done) throw new Error(`mock server exited before listening: ${banner}`);
+  banner += new TextDecoder().decode(value);
+  url = /listening on (\S+)/.exec(banner)?.[1];
+}
+console.log(`Mock server at ${url}`);
+const args = ["profile", "-m", "mock-model", "-u", url, "--endpoint-type", "chat", "--streaming", "--concurrency", "8", "--request-count", "200", "--warmup-request-count", "8", "--isl", "128", "--osl", "64", "--random-seed", "7", "--artifact-dir", "artifacts/demo"];
+console.log(`$ aiperf ${args.join(" ")}`);
+const profile = Bun.spawn([binary, ...args], { stdout: "inherit", stderr: "inherit", stdin: "inherit" });
+const code = await profile.exited;
+server.kill("SIGTERM");
+await server.exited;
+process.exit(code);

@@ -1,0 +1,93 @@
+/** `aiperf profile`: benchmark an OpenAI-compatible server, as upstream AIPerf does. */
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { ArgsDef } from "citty";
+import { defineCommand } from "citty";
+import * as v from "valibot";
+import { setBusLogger } from "../bus/index.ts";
+import { PROFILE_FLAGS, parseProfileConfig, readProfileArgs } from "../config/profile-flags.ts";
+import { ProfileConfig } from "../config/profile-schema.ts";
+import { resolveProfile } from "../config/resolve.ts";
+import { processLauncher } from "../controller/launchers.ts";
+import { startProfile } from "../controller/profile.ts";
+import { createProgressUi } from "../controller/progress.ts";
+import { Supervisor } from "../controller/supervisor.ts";
+import { BenchError, EXIT_CODES } from "../core/errors.ts";
+import { createControllerLogger } from "../core/log.ts";
+import { artifactDirName } from "../export/index.ts";
+
+/** citty arg definitions for --help, generated from the flag table and the schema's defaults. */
+function helpArgs(): ArgsDef {
+  const args: ArgsDef = {};
+  for (const f of PROFILE_FLAGS) {
+    const [primary, ...aliases] = f.names;
+    const fallback: unknown = v.getDefault(ProfileConfig.entries[f.key] as v.GenericSchema);
+    const shown = fallback === undefined || (Array.isArray(fallback) && fallback.length === 0) ? undefined : String(fallback);
+    // citty prints every alias with one dash, so only short aliases go there; long ones join the help.
+    const long = aliases.filter((a) => a.startsWith("--"));
+    args[(primary as string).replace(/^--/, "")] = {
+      type: f.kind === "boolean" ? "boolean" : "string",
+      description: long.length === 0 ? f.help : `${f.help} (also ${long.join(", ")})`,
+      alias: aliases.filter((a) => !a.startsWith("--")).map((a) => a.slice(1)),
+      ...(f.hint === undefined ? {} : { valueHint: f.hint }),
+      ...(shown === undefined ? {} : { default: shown }),
+    } as ArgsDef[string];
+  }
+  args.verbose = { type: "boolean", alias: ["v"], description: "Debug logging (-vv: trace)" };
+  return args;
+}
+
+export const profileCommand = defineCommand({
+  meta: { name: "profile", description: "Benchmark an OpenAI-compatible inference server" },
+  args: helpArgs(),
+  async run({ rawArgs }) {
+    const { input, verbosity } = readProfileArgs(rawArgs);
+    const parsed = parseProfileConfig(input);
+    const logLevel = verbosity === 2 ? "trace" : verbosity === 1 ? "debug" : parsed.logLevel;
+    const cliCommand = `aiperf profile ${rawArgs.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(" ")}`;
+    const warnings: string[] = [];
+    const cfg = resolveProfile({ ...parsed, logLevel }, cliCommand, process.stderr.isTTY === true, (m) => warnings.push(m));
+    const artifactDir = resolve(cfg.artifactDir ?? join("artifacts", artifactDirName({ modelNames: cfg.model, endpointType: cfg.endpointType, concurrency: cfg.concurrency ?? null, requestRate: cfg.requestRate ?? null })));
+    mkdirSync(artifactDir, { recursive: true });
+    const logFile = join(artifactDir, "logs", "aiperf.log");
+    const log = createControllerLogger(logLevel, logFile);
+    setBusLogger({ warn: (m) => log.withTag("bus").warn(m), debug: (m) => log.withTag("bus").debug(m) });
+    for (const w of warnings) log.warn(w);
+    const runDir = mkdtempSync(join(tmpdir(), "aiperf-run-"));
+    const supervisor = new Supervisor({ launcher: processLauncher(), log, logLevel, registrationTimeoutMs: 30_000 });
+    const run = startProfile(cfg, { supervisor, log, ui: createProgressUi(cfg.ui), runDir, artifactDir, logFile });
+    let interrupts = 0;
+    const onSignal = (signal: string): void => {
+      if (++interrupts > 1) {
+        log.warn("Second interrupt: stopping now without results");
+        void supervisor.shutdown("forced").finally(() => process.exit(EXIT_CODES.INTERRUPTED));
+        return;
+      }
+      log.warn(`Received ${signal}: stopping the benchmark and writing partial results (again to force quit)`);
+      run.cancel();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    try {
+      const result = await Promise.race([run.done, failureOf(supervisor)]);
+      process.stdout.write(result.consoleText);
+      if (interrupts > 0) return void (process.exitCode = EXIT_CODES.INTERRUPTED);
+      const total = result.validCount + result.errorCount;
+      if (total > 0 && result.validCount === 0) throw new BenchError("COMMAND_FAILED", `Every request failed (${result.errorCount} of ${total})`);
+      if (cfg.failedRequestThreshold !== undefined && total > 0 && result.errorCount / total > cfg.failedRequestThreshold) {
+        throw new BenchError("COMMAND_FAILED", `Failed requests ${result.errorCount}/${total} exceed --failed-request-threshold ${cfg.failedRequestThreshold}`);
+      }
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      await supervisor.shutdown("profile finished");
+      rmSync(runDir, { recursive: true, force: true });
+    }
+  },
+});
+
+/** Rejects as soon as a service dies, so a broken run ends at once instead of at a timeout. */
+function failureOf(supervisor: Supervisor): Promise<never> {
+  return new Promise((_, reject) => supervisor.onFailure(reject));
+}

@@ -1,0 +1,149 @@
+/**
+ * `aiperf profile` as the controller runs it: start the services, configure them in dependency
+ * order (dataset → records → record processors → timing → workers), run the phases, finalize the
+ * records, print the tables. Services only talk to each other over the bus; this file wires them.
+ */
+import { join } from "node:path";
+import type { ConsolaInstance } from "consola";
+import type { ResolvedProfile } from "../config/resolve.ts";
+import type { DatasetConfigured } from "../protocol/dataset-config.ts";
+import type { TimingPhaseStart, TimingResult } from "../protocol/timing-plan.ts";
+import type { ProgressUi } from "./progress.ts";
+import type { ServiceRequest, Supervisor } from "./supervisor.ts";
+
+export const DEFAULT_PATHS = { chat: "/v1/chat/completions", completions: "/v1/completions", embeddings: "/v1/embeddings", rankings: "/v1/ranking" } as const;
+
+export type FinalizeResult = { consoleText: string; validCount: number; errorCount: number; files: string[] };
+
+/** The services of one profile run. */
+export function profileServices(cfg: ResolvedProfile): ServiceRequest[] {
+  // Each worker may hold its share of the concurrency in flight; Bun's fetch queues past its cap,
+  // which would add queueing to the measured latency (bun-runtime §2). The cap must be set at start.
+  const perWorker = cfg.concurrency === undefined ? 65535 : Math.ceil(cfg.concurrency / cfg.workers);
+  const cap = String(Math.min(65535, Math.max(256, perWorker * 2)));
+  return [
+    { role: "dataset", id: "0" },
+    { role: "timing", id: "0" },
+    { role: "records", id: "0" },
+    ...Array.from({ length: cfg.recordProcessors }, (_, i) => ({ role: "record-processor", id: String(i) })),
+    ...Array.from({ length: cfg.workers }, (_, i) => ({ role: "worker", id: String(i), env: { BUN_CONFIG_MAX_HTTP_REQUESTS: cap } })),
+  ];
+}
+
+export type ProfileContext = { supervisor: Supervisor; log: ConsolaInstance; ui: ProgressUi; runDir: string; artifactDir: string; logFile: string };
+
+/** A running profile; `cancel()` stops issuing credits and still writes what was measured. */
+export type ProfileRun = { done: Promise<FinalizeResult & { timing: TimingResult }>; cancel(): void };
+
+export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): ProfileRun {
+  let cancelled = false;
+  let timingRunning = false;
+  let profilingStartWallNs: number | undefined;
+  const sup = ctx.supervisor;
+  const done = (async () => {
+    await sup.start(profileServices(cfg));
+    const workers = Array.from({ length: cfg.workers }, (_, i) => `worker:${i}`);
+    const processors = Array.from({ length: cfg.recordProcessors }, (_, i) => `record-processor:${i}`);
+    const datasetPath = join(ctx.runDir, "dataset.bin");
+
+    const dataset = await sup.command<DatasetConfigured>("dataset:0", "configure", {
+      model: cfg.model,
+      endpointType: cfg.endpointType,
+      streaming: cfg.streaming,
+      extraInputs: cfg.extraInputs,
+      isl: cfg.isl,
+      islStddev: cfg.islStddev,
+      osl: cfg.osl ?? null,
+      oslStddev: cfg.oslStddev,
+      conversationNum: cfg.conversationNum,
+      randomSeed: cfg.randomSeed ?? null,
+      tokenizer: cfg.tokenizer ?? null,
+      datasetPath,
+      inputsJsonPath: join(ctx.artifactDir, "inputs.json"),
+    }, 600_000);
+    ctx.log.debug(`Dataset: ${dataset.conversations} conversations, ${dataset.turns} turns, tokenizer ${dataset.tokenizer}`);
+
+    const { endpoint: recordsEndpoint } = await sup.command<{ endpoint: string }>("records:0", "bind");
+    await sup.command("records:0", "configure", {
+      artifactDir: ctx.artifactDir,
+      endpointType: cfg.endpointType,
+      streaming: cfg.streaming,
+      goodput: cfg.goodput ?? null,
+      duration: cfg.benchmarkDuration === undefined ? null : { durationSec: cfg.benchmarkDuration, graceSec: cfg.benchmarkGracePeriod },
+      logFile: ctx.logFile,
+    });
+    const processorEndpoints = await Promise.all(processors.map((p) => sup.command<{ endpoint: string }>(p, "bind").then((r) => r.endpoint)));
+    await Promise.all(processors.map((p) => sup.command(p, "configure", { recordsEndpoint, datasetPath, endpointType: cfg.endpointType, streaming: cfg.streaming, tokenizer: dataset.tokenizer, model: cfg.model[0] }, 600_000)));
+    const { endpoint: creditsEndpoint } = await sup.command<{ endpoint: string }>("timing:0", "bind");
+    await Promise.all(workers.map((w) => sup.command(w, "configure", {
+      creditsEndpoint,
+      processorEndpoints,
+      datasetPath,
+      urls: cfg.urls,
+      endpointPath: cfg.endpoint ?? DEFAULT_PATHS[cfg.endpointType],
+      streaming: cfg.streaming,
+      apiKey: cfg.apiKey,
+      headers: cfg.header.map(([k, v]) => [k, String(v)]),
+      requestTimeoutSeconds: cfg.requestTimeoutSeconds,
+    })));
+
+    // The records service needs the profiling start for the duration window (§4.5).
+    sup.on("phase_start", (_from, p) => {
+      const start = p as TimingPhaseStart;
+      if (start.phase === "profiling") profilingStartWallNs = start.startWallNs;
+      sup.broadcast("phase_start", p);
+    });
+    sup.on("progress", (_from, p) => {
+      const { phase, sent, completed, total } = p as { phase: string; sent: number; completed: number; total?: number };
+      ctx.ui.update(phase === "warmup" ? "Warmup" : "Requests (Profiling)", completed, total ?? (sent || undefined));
+    });
+    sup.on("records_progress", (_from, p) => {
+      const { processed, expected } = p as { processed: number; expected?: number };
+      ctx.ui.update("Records (Processing)", processed, expected);
+    });
+
+    timingRunning = true;
+    if (cancelled) void sup.command("timing:0", "cancel").catch(() => {});
+    const timing = await sup.command<TimingResult>("timing:0", "run", {
+      workers,
+      rateMode: cfg.rateMode,
+      requestRate: cfg.requestRate,
+      concurrency: cfg.concurrency,
+      requestCount: cfg.requestCount,
+      durationSec: cfg.benchmarkDuration,
+      graceSec: cfg.benchmarkGracePeriod,
+      warmupRequestCount: cfg.warmupRequestCount,
+      randomSeed: cfg.randomSeed,
+      cancellationRate: cfg.requestCancellationRate,
+      cancellationDelaySec: cfg.requestCancellationDelay,
+      conversations: dataset.conversations,
+    }, 2_000_000_000);
+    timingRunning = false;
+
+    const profiling = timing.phases.find((p) => p.phase === "profiling");
+    const result = await sup.command<FinalizeResult>("records:0", "finalize", {
+      expected: profiling?.sent ?? 0,
+      phaseStartWallNs: profiling?.startWallNs ?? profilingStartWallNs ?? null,
+      phaseEndWallNs: profiling === undefined ? null : profiling.startWallNs + (profiling.endNs - profiling.startNs),
+      wasCancelled: timing.cancelled || cancelled,
+      cliCommand: cfg.cliCommand,
+      inputConfig: inputConfigOf(cfg),
+      waitMs: 10_000,
+    }, 120_000);
+    ctx.ui.finish();
+    return { ...result, timing };
+  })();
+  return {
+    done,
+    cancel() {
+      cancelled = true;
+      if (timingRunning) void sup.command("timing:0", "cancel").catch(() => {});
+    },
+  };
+}
+
+/** The config as JSON exports show it (upstream `input_config`). */
+function inputConfigOf(cfg: ResolvedProfile): Record<string, unknown> {
+  const { cliCommand, ...rest } = cfg;
+  return { ...rest, cli_command: cliCommand };
+}

@@ -1,0 +1,26 @@
+/** The records service's "configure" and "finalize" payloads. */
+import * as v from "valibot";
+
+export const RecordsConfig = v.object({
+  artifactDir: v.string(),
+  endpointType: v.picklist(["chat", "completions", "embeddings", "rankings"]),
+  streaming: v.boolean(),
+  /** --goodput SLOs in display units, or null. */
+  goodput: v.nullable(v.record(v.string(), v.number())),
+  /** Duration mode: the window records must end in (§4.5); null in count mode. */
+  duration: v.nullable(v.object({ durationSec: v.number(), graceSec: v.number() })),
+  logFile: v.string(),
+});
+export type RecordsConfig = v.InferOutput<typeof RecordsConfig>;
+
+export const FinalizeRequest = v.object({
+  /** Profiling credits sent: finalize waits until this many records arrived (or waitMs passed). */
+  expected: v.number(),
+  phaseStartWallNs: v.nullable(v.number()),
+  phaseEndWallNs: v.nullable(v.number()),
+  wasCancelled: v.boolean(),
+  cliCommand: v.string(),
+  inputConfig: v.record(v.string(), v.unknown()),
+  waitMs: v.number(),
+});
+export type FinalizeRequest = v.InferOutput<typeof FinalizeRequest>;

@@ -1,0 +1,36 @@
+/**
+ * The dataset service's source of synthetic turns: prompt texts of sampled token counts, sampled
+ * max_tokens, and session ids, all from one seed (drawn when --random-seed is absent).
+ */
+import { createLengthSampler, createRng, deriveSeed, loadPromptGenerator, randomSeed } from "../../dataset/synthetic/index.ts";
+import type { DatasetConfig } from "../../protocol/dataset-config.ts";
+import type { Tokenizer } from "../../tokenizer/index.ts";
+
+export type Synthesizer = {
+  /** A prompt of a sampled ISL, with the token count it re-encodes to. */
+  prompt(): { text: string; tokens: number };
+  /** A sampled OSL, or null when --osl is not set. */
+  maxTokens(): number | null;
+  /** A UUID-shaped session id, reproducible under a seed. */
+  sessionId(): string;
+};
+
+export async function createSynthesizer(tokenizer: Tokenizer, cfg: DatasetConfig): Promise<Synthesizer> {
+  const seed = cfg.randomSeed ?? randomSeed();
+  const prompts = await loadPromptGenerator(tokenizer, { seed });
+  const isl = createLengthSampler(createRng(deriveSeed(seed, "isl")), { mean: cfg.isl, stddev: cfg.islStddev });
+  const osl = cfg.osl === null ? null : createLengthSampler(createRng(deriveSeed(seed, "osl")), { mean: cfg.osl, stddev: cfg.oslStddev });
+  const ids = createRng(deriveSeed(seed, "session-ids"));
+  return {
+    prompt() {
+      const tokens = isl();
+      return { text: prompts.promptOfTokens(tokens), tokens };
+    },
+    // A sampled 0 means "no limit" for upstream too (max_tokens is only sent when truthy).
+    maxTokens: () => (osl === null ? null : Math.max(1, osl())),
+    sessionId() {
+      const hex = Array.from({ length: 32 }, () => ids.int(16).toString(16)).join("");
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
+    },
+  };
+}

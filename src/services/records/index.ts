@@ -1,0 +1,57 @@
+/**
+ * The records service: pulls parsed records from every record processor, summarises the profiling
+ * phase (metrics, statistics, errors), streams profile_export.jsonl, and on "finalize" writes the
+ * JSON and CSV exports and returns the console text.
+ */
+import * as v from "valibot";
+import { type BusSocket, createSocket, type Message } from "../../bus/index.ts";
+import { markLoaded } from "../../core/loaded.ts";
+import { decodeJson, type ParsedBatch } from "../../protocol/pipeline.ts";
+import { RecordsConfig } from "../../protocol/records-config.ts";
+import type { RequestRecord } from "../../records/record.ts";
+import type { ServiceContext } from "../../runtime/context.ts";
+import { untilStopped } from "../../runtime/until-stopped.ts";
+import { createRecordsState, type RecordsState } from "./state.ts";
+
+markLoaded("role:records");
+
+/** How often progress goes to the controller (for the "Records (Processing)" bar). */
+const PROGRESS_MS = 250;
+
+export async function run(ctx: ServiceContext): Promise<void> {
+  let pull: BusSocket | undefined;
+  let state: RecordsState | undefined;
+  const early: RequestRecord[] = [];
+  let lastProgress = 0;
+
+  const onBatch = (msg: Message): void => {
+    const batch = decodeJson<ParsedBatch>(msg[0]);
+    for (const record of batch.records) {
+      if (state === undefined) early.push(record);
+      else state.add(record);
+    }
+    const now = performance.now();
+    if (state !== undefined && now - lastProgress > PROGRESS_MS) {
+      lastProgress = now;
+      ctx.emit("records_progress", state.progress());
+    }
+  };
+
+  ctx.handle("bind", () => {
+    pull = createSocket("PULL", { name: `${ctx.name} records`, receiveHighWaterMark: 10_000 });
+    pull.onMessage(onBatch);
+    return { endpoint: pull.bind(ctx.bindAddress("records")) };
+  });
+  ctx.handle("configure", (payload) => {
+    state = createRecordsState(v.parse(RecordsConfig, payload), ctx.log);
+    for (const r of early.splice(0)) state.add(r);
+    return {};
+  });
+  ctx.onBroadcast("phase_start", (payload) => state?.phaseStarted(payload as { phase: string; startNs: number }));
+  ctx.handle("finalize", async (payload) => {
+    if (state === undefined) throw new Error("finalize before configure");
+    return state.finalize(payload);
+  });
+  await untilStopped(ctx.signal);
+  pull?.close();
+}

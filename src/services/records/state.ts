@@ -1,0 +1,109 @@
+/**
+ * What the records service accumulates during a run, and the finalize step that turns it into
+ * upstream's files and console report.
+ */
+import { join } from "node:path";
+import type { ConsolaInstance } from "consola";
+import * as v from "valibot";
+import { CSV_FILE_NAME, formatRecordLine, JSON_FILE_NAME, JSONL_FILE_NAME, JsonlWriter, renderConsoleReport, writeCsvExport, writeJsonExport } from "../../export/index.ts";
+import { createMetricContext, SummaryBuilder } from "../../metrics/index.ts";
+import { FinalizeRequest, type RecordsConfig } from "../../protocol/records-config.ts";
+import type { RequestRecord } from "../../records/record.ts";
+
+export type FinalizeResult = { consoleText: string; validCount: number; errorCount: number; files: string[] };
+
+export type RecordsState = {
+  add(record: RequestRecord): void;
+  phaseStarted(phase: { phase: string; startNs: number }): void;
+  progress(): { processed: number; expected?: number };
+  finalize(payload: unknown): Promise<FinalizeResult>;
+};
+
+export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): RecordsState {
+  const context = createMetricContext({
+    streaming: cfg.streaming,
+    producesTokens: cfg.endpointType === "chat" || cfg.endpointType === "completions",
+    ...(cfg.goodput === null ? {} : { goodputSlos: cfg.goodput }),
+  });
+  const jsonlPath = join(cfg.artifactDir, JSONL_FILE_NAME);
+  const jsonl = new JsonlWriter(jsonlPath);
+  // In duration mode the window needs the profiling start; records that beat its broadcast wait.
+  let builder: SummaryBuilder | undefined = cfg.duration === null ? new SummaryBuilder({ context }) : undefined;
+  const waiting: RequestRecord[] = [];
+  let profilingSeen = 0;
+  let warmupSeen = 0;
+  let expected: number | undefined;
+  let onArrival: (() => void) | undefined;
+
+  const summarize = (record: RequestRecord): void => {
+    const metrics = (builder as SummaryBuilder).add(record);
+    if (metrics !== null) jsonl.write(formatRecordLine(record, metrics));
+  };
+
+  return {
+    add(record) {
+      if (record.phase !== "profiling") {
+        warmupSeen++;
+        return;
+      }
+      profilingSeen++;
+      if (builder === undefined) waiting.push(record);
+      else summarize(record);
+      onArrival?.();
+    },
+    phaseStarted({ phase, startNs }) {
+      if (phase !== "profiling" || builder !== undefined || cfg.duration === null) return;
+      builder = new SummaryBuilder({ context, durationFilter: { phaseStartNs: startNs, durationSec: cfg.duration.durationSec, gracePeriodSec: cfg.duration.graceSec } });
+      for (const r of waiting.splice(0)) summarize(r);
+    },
+    progress: () => ({ processed: profilingSeen, ...(expected === undefined ? {} : { expected }) }),
+    async finalize(payload) {
+      const req = v.parse(FinalizeRequest, payload);
+      expected = req.expected;
+      await waitFor(() => profilingSeen >= req.expected, req.waitMs, (wake) => (onArrival = wake));
+      onArrival = undefined;
+      if (profilingSeen < req.expected) log.warn(`Finalizing with ${profilingSeen} of ${req.expected} profiling records`);
+      // A run cancelled before profiling started still reports (empty) results.
+      builder ??= new SummaryBuilder({ context });
+      for (const r of waiting.splice(0)) summarize(r);
+      await jsonl.close();
+      const summary = builder.summarize();
+      log.debug(`Summarised ${summary.processed} valid and ${summary.errors} failed records (${summary.filtered} outside the duration window, ${warmupSeen} warmup)`);
+      const jsonPath = join(cfg.artifactDir, JSON_FILE_NAME);
+      const csvPath = join(cfg.artifactDir, CSV_FILE_NAME);
+      await writeJsonExport(jsonPath, {
+        results: summary.results,
+        inputConfig: req.inputConfig,
+        wasCancelled: req.wasCancelled,
+        errorSummary: summary.errorSummary,
+        startNs: req.phaseStartWallNs,
+        endNs: req.phaseEndWallNs,
+      });
+      await writeCsvExport(csvPath, summary.results);
+      const consoleText = renderConsoleReport({
+        results: summary.results,
+        errorSummary: summary.errorSummary,
+        endpointType: cfg.endpointType,
+        cliCommand: req.cliCommand,
+        wasCancelled: req.wasCancelled,
+        csvPath,
+        jsonPath,
+        logPath: cfg.logFile,
+      });
+      return { consoleText, validCount: summary.processed, errorCount: summary.errors, files: [jsonPath, csvPath, jsonlPath] };
+    },
+  };
+}
+
+/** Resolves when `done()` holds (re-checked on each wake) or after `timeoutMs`. */
+function waitFor(done: () => boolean, timeoutMs: number, setWake: (wake: () => void) => void): Promise<void> {
+  if (done()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    setWake(() => {
+      if (!done()) return;
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
