@@ -8,7 +8,8 @@ import * as v from "valibot";
 import { setBusLogger } from "../bus/index.ts";
 import { PROFILE_FLAGS, parseProfileConfig, readProfileArgs } from "../config/profile-flags.ts";
 import { ProfileConfig } from "../config/profile-schema.ts";
-import { resolveProfile } from "../config/resolve.ts";
+import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
+import { createMetricContext, GoodputConfigError } from "../metrics/index.ts";
 import { processLauncher } from "../controller/launchers.ts";
 import { startProfile } from "../controller/profile.ts";
 import { createProgressUi } from "../controller/progress.ts";
@@ -48,6 +49,7 @@ export const profileCommand = defineCommand({
     const cliCommand = `aiperf profile ${rawArgs.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(" ")}`;
     const warnings: string[] = [];
     const cfg = resolveProfile({ ...parsed, logLevel }, cliCommand, process.stderr.isTTY === true, (m) => warnings.push(m));
+    checkGoodput(cfg);
     const artifactDir = resolve(cfg.artifactDir ?? join("artifacts", artifactDirName({ modelNames: cfg.model, endpointType: cfg.endpointType, concurrency: cfg.concurrency ?? null, requestRate: cfg.requestRate ?? null })));
     mkdirSync(artifactDir, { recursive: true });
     const logFile = join(artifactDir, "logs", "aiperf.log");
@@ -86,6 +88,17 @@ export const profileCommand = defineCommand({
     }
   },
 });
+
+/** Unknown or inapplicable --goodput tags fail here, before any service starts. */
+function checkGoodput(cfg: ResolvedProfile): void {
+  if (cfg.goodput === undefined) return;
+  try {
+    createMetricContext({ streaming: cfg.streaming, producesTokens: cfg.producesTokens, goodputSlos: cfg.goodput });
+  } catch (error) {
+    if (error instanceof GoodputConfigError) throw new BenchError("CONFIG_INVALID", `Invalid value ${JSON.stringify(Object.keys(cfg.goodput).join(" "))} for --goodput: ${error.message}`);
+    throw error;
+  }
+}
 
 /** Rejects as soon as a service dies, so a broken run ends at once instead of at a timeout. */
 function failureOf(supervisor: Supervisor): Promise<never> {
