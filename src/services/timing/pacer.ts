@@ -5,23 +5,11 @@
  * up to `guard` before the target, then a spin on the clock for the rest. The spin blocks the
  * event loop, which is why the guard stays small and why only credit sends use it.
  */
+import { sleepMs } from "../../core/timer.ts";
 
 /** How early the timer aims before the target; the measured sweet spot (bun-runtime §9). */
 export const SPIN_GUARD_NS = 300_000;
 
-/** Resolves after `ms` whole milliseconds, or at once when `signal` aborts. */
-export function timerMs(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted === true) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
 
 /** Timer to within `guardNs` of the target, then spin; never returns before `targetNs` unless aborted. */
 export async function preciseSleepUntil(targetNs: number, nowNs: () => number, signal?: AbortSignal, guardNs = SPIN_GUARD_NS): Promise<void> {
@@ -29,7 +17,7 @@ export async function preciseSleepUntil(targetNs: number, nowNs: () => number, s
     if (signal?.aborted === true) return;
     const wholeMs = Math.floor((targetNs - nowNs() - guardNs) / 1e6);
     if (wholeMs < 1) break;
-    await timerMs(wholeMs, signal);
+    await sleepMs(wholeMs, signal);
   }
   while (nowNs() < targetNs) {
     // Spin: the last stretch is shorter than a timer can resolve.
@@ -43,6 +31,6 @@ export async function coarseSleepUntil(targetNs: number, nowNs: () => number, si
     const remainingNs = targetNs - nowNs();
     if (remainingNs <= 0) return;
     // A timer floors its argument, so round up to stay on the late side.
-    await timerMs(Math.max(1, Math.ceil(remainingNs / 1e6)), signal);
+    await sleepMs(Math.max(1, Math.ceil(remainingNs / 1e6)), signal);
   }
 }

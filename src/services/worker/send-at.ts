@@ -3,6 +3,7 @@
  * of the wait (they fire up to ~1 ms late), then yields, then a spin of at most SPIN_NS.
  */
 import { monoNs } from "../../core/clock.ts";
+import { sleepMs } from "../../core/timer.ts";
 
 /** The longest synchronous spin: short enough that other requests' chunks are stamped on time. */
 export const SPIN_NS = 300_000;
@@ -11,18 +12,6 @@ const TIMER_SLACK_NS = 1_300_000;
 
 const yieldOnce = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** setTimeout, not Bun.sleep: measured, Bun.sleep overshoots by up to several ms; this also wakes on abort. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
 
 /** Resolves at `targetNs` (monoNs) or at once if it has passed; `signal` ends the wait early. */
 export async function untilMono(targetNs: number, signal?: AbortSignal): Promise<void> {
@@ -30,7 +19,7 @@ export async function untilMono(targetNs: number, signal?: AbortSignal): Promise
     if (signal?.aborted) return;
     const left = targetNs - monoNs();
     if (left <= SPIN_NS) break;
-    if (left > TIMER_SLACK_NS) await sleep(Math.floor((left - TIMER_SLACK_NS) / 1e6), signal);
+    if (left > TIMER_SLACK_NS) await sleepMs(Math.floor((left - TIMER_SLACK_NS) / 1e6), signal);
     else await yieldOnce();
   }
   while (monoNs() < targetNs) {
