@@ -5,8 +5,9 @@
 import * as v from "valibot";
 import { LOG_LEVEL_NAMES } from "../core/log.ts";
 
-export const ENDPOINT_TYPES = ["chat", "completions", "embeddings", "rankings"] as const;
-export type EndpointType = (typeof ENDPOINT_TYPES)[number];
+import { ENDPOINT_TYPES } from "../protocol/endpoint-types.ts";
+
+export { ENDPOINT_TYPES, type EndpointType } from "../protocol/endpoint-types.ts";
 export const RATE_MODES = ["constant", "poisson", "concurrency_burst"] as const;
 export const UI_TYPES = ["none", "simple"] as const;
 

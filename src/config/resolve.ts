@@ -4,6 +4,7 @@
  */
 import { cpus } from "node:os";
 import { BenchError } from "../core/errors.ts";
+import { producesTokens } from "../protocol/endpoint-types.ts";
 import type { EndpointType, ProfileConfig } from "./profile-schema.ts";
 
 export type RateMode = "constant" | "poisson" | "concurrency_burst";
@@ -57,7 +58,7 @@ export function resolveProfile(cfg: ProfileConfig, cliCommand: string, isTTY: bo
     workers,
     recordProcessors: cfg.recordProcessors ?? Math.max(1, Math.floor(workers / 4)),
     ui: cfg.ui ?? (isTTY ? "simple" : "none"),
-    producesTokens: cfg.endpointType === "chat" || cfg.endpointType === "completions",
+    producesTokens: producesTokens(cfg.endpointType),
     cliCommand,
   };
 }

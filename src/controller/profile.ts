@@ -7,13 +7,12 @@ import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import type { ResolvedProfile } from "../config/resolve.ts";
 import type { DatasetConfigured } from "../protocol/dataset-config.ts";
+import { DEFAULT_PATHS } from "../protocol/endpoint-types.ts";
+import type { FinalizeResult } from "../protocol/records-config.ts";
 import type { TimingPhaseStart, TimingResult } from "../protocol/timing-plan.ts";
 import type { ProgressUi } from "./progress.ts";
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
 
-export const DEFAULT_PATHS = { chat: "/v1/chat/completions", completions: "/v1/completions", embeddings: "/v1/embeddings", rankings: "/v1/ranking" } as const;
-
-export type FinalizeResult = { consoleText: string; validCount: number; errorCount: number; files: string[] };
 
 /** The services of one profile run. */
 export function profileServices(cfg: ResolvedProfile): ServiceRequest[] {

@@ -1,9 +1,10 @@
 /** The dataset service's "configure" payload and reply. */
 import * as v from "valibot";
+import { ENDPOINT_TYPES } from "./endpoint-types.ts";
 
 export const DatasetConfig = v.object({
   model: v.pipe(v.array(v.string()), v.minLength(1)),
-  endpointType: v.picklist(["chat", "completions", "embeddings", "rankings"]),
+  endpointType: v.picklist(ENDPOINT_TYPES),
   streaming: v.boolean(),
   extraInputs: v.array(v.tuple([v.string(), v.unknown()])),
   isl: v.number(),

@@ -1,8 +1,8 @@
 /** The record processor's "configure" command payload. */
 import * as v from "valibot";
+import { ENDPOINT_TYPES } from "./endpoint-types.ts";
 
-export const ENDPOINT_TYPES = ["chat", "completions", "embeddings", "rankings"] as const;
-export type EndpointType = (typeof ENDPOINT_TYPES)[number];
+export { ENDPOINT_TYPES, type EndpointType } from "./endpoint-types.ts";
 
 export const ProcessorConfig = v.object({
   /** The records service's PULL. */

@@ -1,9 +1,10 @@
 /** The records service's "configure" and "finalize" payloads. */
 import * as v from "valibot";
+import { ENDPOINT_TYPES } from "./endpoint-types.ts";
 
 export const RecordsConfig = v.object({
   artifactDir: v.string(),
-  endpointType: v.picklist(["chat", "completions", "embeddings", "rankings"]),
+  endpointType: v.picklist(ENDPOINT_TYPES),
   streaming: v.boolean(),
   /** --goodput SLOs in display units, or null. */
   goodput: v.nullable(v.record(v.string(), v.number())),
@@ -24,3 +25,6 @@ export const FinalizeRequest = v.object({
   waitMs: v.number(),
 });
 export type FinalizeRequest = v.InferOutput<typeof FinalizeRequest>;
+
+/** What "finalize" answers: the console text to print and the counts that decide the exit code. */
+export type FinalizeResult = { consoleText: string; validCount: number; errorCount: number; files: string[] };

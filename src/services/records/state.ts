@@ -7,10 +7,10 @@ import type { ConsolaInstance } from "consola";
 import * as v from "valibot";
 import { CSV_FILE_NAME, formatRecordLine, JSON_FILE_NAME, JSONL_FILE_NAME, JsonlWriter, renderConsoleReport, writeCsvExport, writeJsonExport } from "../../export/index.ts";
 import { createMetricContext, SummaryBuilder } from "../../metrics/index.ts";
-import { FinalizeRequest, type RecordsConfig } from "../../protocol/records-config.ts";
+import { producesTokens } from "../../protocol/endpoint-types.ts";
+import { FinalizeRequest, type FinalizeResult, type RecordsConfig } from "../../protocol/records-config.ts";
 import type { RequestRecord } from "../../records/record.ts";
 
-export type FinalizeResult = { consoleText: string; validCount: number; errorCount: number; files: string[] };
 
 export type RecordsState = {
   add(record: RequestRecord): void;
@@ -22,7 +22,7 @@ export type RecordsState = {
 export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): RecordsState {
   const context = createMetricContext({
     streaming: cfg.streaming,
-    producesTokens: cfg.endpointType === "chat" || cfg.endpointType === "completions",
+    producesTokens: producesTokens(cfg.endpointType),
     ...(cfg.goodput === null ? {} : { goodputSlos: cfg.goodput }),
   });
   const jsonlPath = join(cfg.artifactDir, JSONL_FILE_NAME);
