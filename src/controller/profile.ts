@@ -9,7 +9,7 @@ import type { ResolvedProfile } from "../config/resolve.ts";
 import type { DatasetConfigured } from "../protocol/dataset-config.ts";
 import { DEFAULT_PATHS } from "../protocol/endpoint-types.ts";
 import type { FinalizeResult } from "../protocol/records-config.ts";
-import type { TimingPhaseStart, TimingResult } from "../protocol/timing-plan.ts";
+import type { TimingPhaseResult, TimingPhaseStart, TimingProgress, TimingResult } from "../protocol/timing-plan.ts";
 import type { ProgressUi } from "./progress.ts";
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
 
@@ -86,19 +86,33 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       requestTimeoutSeconds: cfg.requestTimeoutSeconds,
     })));
 
-    // The records service needs the profiling start for the duration window (§4.5).
+    // Bars: one per phase as it starts, then records, whose total is the profiling phase's.
+    const stage = (phase: string): string => (phase === "warmup" ? "Warmup" : "Requests (Profiling)");
+    let profilingTotal: number | undefined;
+    let profilingStarted = false;
     sup.on("phase_start", (_from, p) => {
       const start = p as TimingPhaseStart;
-      if (start.phase === "profiling") profilingStartWallNs = start.startWallNs;
+      if (start.phase === "profiling") {
+        profilingStartWallNs = start.startWallNs;
+        profilingTotal = start.total;
+        profilingStarted = true;
+      }
+      ctx.ui.update(stage(start.phase), 0, start.total);
+      // The records service needs the profiling start for the duration window (§4.5).
       sup.broadcast("phase_start", p);
     });
     sup.on("progress", (_from, p) => {
-      const { phase, sent, completed, total } = p as { phase: string; sent: number; completed: number; total?: number };
-      ctx.ui.update(phase === "warmup" ? "Warmup" : "Requests (Profiling)", completed, total ?? (sent || undefined));
+      const { phase, sent, completed, total } = p as TimingProgress;
+      ctx.ui.update(stage(phase), completed, total ?? (sent || undefined));
+    });
+    sup.on("phase_complete", (_from, p) => {
+      const done = p as TimingPhaseResult;
+      ctx.ui.update(stage(done.phase), done.completed, done.sent);
     });
     sup.on("records_progress", (_from, p) => {
+      if (!profilingStarted) return;
       const { processed, expected } = p as { processed: number; expected?: number };
-      ctx.ui.update("Records (Processing)", processed, expected);
+      ctx.ui.update("Records (Processing)", processed, expected ?? profilingTotal);
     });
 
     timingRunning = true;
@@ -129,6 +143,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       inputConfig: inputConfigOf(cfg),
       waitMs: 10_000,
     }, 120_000);
+    if (profilingStarted) ctx.ui.update("Records (Processing)", result.validCount + result.errorCount, profilingTotal);
     ctx.ui.finish();
     return { ...result, timing };
   })();
