@@ -8,6 +8,7 @@ import { ChatRequest, CompletionRequest, EmbeddingsRequest, outputTokens, Rankin
 import { chatCompletion, embeddingsList, errorResponse, rankings, textCompletion, usage } from "./responses.ts";
 import { sseResponse } from "./stream.ts";
 import { approxTokens, replyText } from "./tokens.ts";
+import type { WriteLog } from "./write-log.ts";
 
 export interface HandlerContext {
   options: MockServerOptions;
@@ -15,6 +16,8 @@ export interface HandlerContext {
   planFaults(tokens: number): FaultPlan;
   /** A new response id with the given prefix (`chatcmpl`, `cmpl`). */
   nextId(prefix: string): string;
+  /** Set only with `recordWrites` (benchmarks): when each streamed token was written. */
+  writes?: WriteLog | undefined;
 }
 
 export type Handler = (req: Request, server: Bun.Server<undefined>) => Promise<Response>;
@@ -62,11 +65,14 @@ export function generationHandler(ctx: HandlerContext, kind: "chat" | "completio
     if (body.stream === true) {
       if (faults.resetAfter !== undefined) ctx.metrics.fault("reset");
       const events = kind === "chat" ? chatEvents(plan) : completionEvents(plan);
+      const log = ctx.writes;
+      const logged = log?.start(req.headers.get("x-request-id"), start);
       return sseResponse(events, {
         start,
         signal: req.signal,
         cutBefore: faults.resetAfter === undefined ? undefined : cutIndex(kind, faults.resetAfter),
         onTokens(count, first) {
+          if (logged !== undefined) log?.wrote(logged, count);
           if (first) ctx.metrics.firstToken((performance.now() - start) / 1000);
           ctx.metrics.generatedTokens(count);
         },

@@ -14,6 +14,7 @@ export interface Counter extends Metric {
 
 export interface Gauge extends Metric {
   add(by: number, labels?: Labels): void;
+  set(value: number, labels?: Labels): void;
 }
 
 export interface Histogram extends Metric {
@@ -51,6 +52,7 @@ function simpleMetric(name: string, help: string, type: "counter" | "gauge", lab
   return {
     inc: (labels, by = 1) => add(by, labels),
     add,
+    set: (value, labels = {}) => void series.set(labelText(labels), value),
     render: () => header(name, help, type) + [...series].map(([key, value]) => `${name}${key} ${formatNumber(value)}\n`).join(""),
   };
 }

@@ -4,8 +4,9 @@ import { embeddingsHandler, generationHandler, type HandlerContext, rankingHandl
 import { createMockMetrics } from "./metrics.ts";
 import { type MockServerOptions, resolveMockServerOptions } from "./options.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "./prometheus.ts";
-import { freshSeed, seededRandom } from "./random.ts";
+import { createRng, randomSeed } from "../core/rng.ts";
 import { errorResponse, modelList } from "./responses.ts";
+import { WriteLog } from "./write-log.ts";
 
 export interface MockServer {
   /** e.g. `http://127.0.0.1:8000` (no trailing slash). */
@@ -18,21 +19,32 @@ export interface MockServer {
   stop(): Promise<void>;
 }
 
+/** Benchmark aids, all off by default and not reachable from the CLI. */
+export interface MockServerDebug {
+  /**
+   * Record when each streamed token was written (host-wide monotonic ns, see write-log.ts) and
+   * serve the log at GET /debug/writes, which empties it. Memory grows with every request until read.
+   */
+  recordWrites?: boolean;
+}
+
 const POST_PATHS = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/ranking"];
 const GET_PATHS = ["/v1/models", "/health", "/metrics"];
 
 /** Starts listening at once; `port: 0` picks a free port (read it back from the result). */
-export function createMockServer(partial: Partial<MockServerOptions> = {}): MockServer {
+export function createMockServer(partial: Partial<MockServerOptions> = {}, debug: MockServerDebug = {}): MockServer {
   const options = resolveMockServerOptions(partial);
-  const seed = options.randomSeed ?? freshSeed();
+  const seed = options.randomSeed ?? randomSeed();
   const metrics = createMockMetrics();
   let sequence = 0;
   const ctx: HandlerContext = {
     options,
     metrics,
-    planFaults: faultPlanner(options, seededRandom(seed)),
+    planFaults: faultPlanner(options, createRng(seed).next),
     nextId: (prefix) => `${prefix}-mock-${++sequence}`,
+    writes: debug.recordWrites === true ? new WriteLog() : undefined,
   };
+  const writes = ctx.writes;
   const started = Math.floor(Date.now() / 1000);
   const server = Bun.serve({
     hostname: options.host,
@@ -50,6 +62,8 @@ export function createMockServer(partial: Partial<MockServerOptions> = {}): Mock
       "/v1/models": { GET: () => Response.json(modelList(options.model, started)) },
       "/health": { GET: () => Response.json({ status: "ok" }) },
       "/metrics": { GET: () => new Response(metrics.render(), { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } }) },
+      // Without recordWrites this answers exactly as an unknown path does.
+      "/debug/writes": { GET: () => (writes === undefined ? errorResponse(404, "No route for GET /debug/writes", "not_found_error") : Response.json(writes.drain())) },
     },
     fetch(req) {
       const path = new URL(req.url).pathname;

@@ -4,7 +4,7 @@ import { faultPlanner } from "../../src/mock-server/faults.ts";
 import { finishTime, type GenerationPlan, tokenTime } from "../../src/mock-server/generation.ts";
 import { resolveMockServerOptions } from "../../src/mock-server/options.ts";
 import { counter, histogram } from "../../src/mock-server/prometheus.ts";
-import { seededRandom } from "../../src/mock-server/random.ts";
+import { createRng } from "../../src/core/rng.ts";
 import { approxTokens } from "../../src/mock-server/tokens.ts";
 
 describe("scheduling", () => {
@@ -30,7 +30,7 @@ describe("scheduling", () => {
 
 describe("fault planner", () => {
   test("resets fall in the first half of the reply, stalls after the first token", () => {
-    const plan = faultPlanner({ errorRate: 0, resetRate: 100, stallRate: 100 }, seededRandom(3));
+    const plan = faultPlanner({ errorRate: 0, resetRate: 100, stallRate: 100 }, createRng(3).next);
     for (let i = 0; i < 500; i++) {
       const tokens = 1 + (i % 40);
       const p = plan(tokens);
@@ -44,7 +44,7 @@ describe("fault planner", () => {
 
   test("each request consumes the same draws whatever the rates, so a seed replays", () => {
     const errors = (rates: { errorRate: number; resetRate: number; stallRate: number }): boolean[] => {
-      const plan = faultPlanner(rates, seededRandom(9));
+      const plan = faultPlanner(rates, createRng(9).next);
       return Array.from({ length: 50 }, () => plan(10).error);
     };
     const base = errors({ errorRate: 30, resetRate: 0, stallRate: 0 });

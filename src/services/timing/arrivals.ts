@@ -3,7 +3,7 @@
  * scheduler adds to its anchor, so a constant rate computes k·interval directly and never
  * accumulates rounding drift; restart() starts again from 0 when the scheduler re-anchors.
  */
-import { exponential, type Rng } from "./rng.ts";
+import type { Rng } from "../../core/rng.ts";
 
 export type Arrivals = {
   /** Offset in ns of the next arrival from the anchor; the first after a (re)start is 0. */
@@ -32,7 +32,8 @@ export function poissonArrivals(ratePerSec: number, rng: Rng): Arrivals {
         first = false;
         return 0;
       }
-      sumNs += exponential(rng, ratePerSec) * 1e9;
+      // Exponential gap with mean 1/rate; 1 − u keeps the log finite.
+      sumNs += (-Math.log(1 - rng.next()) / ratePerSec) * 1e9;
       return Math.round(sumNs);
     },
     restart: () => {

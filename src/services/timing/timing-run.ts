@@ -17,7 +17,7 @@ import { type Arrivals, constantArrivals, poissonArrivals } from "./arrivals.ts"
 import type { TimingClock } from "./clock.ts";
 import { ConcurrencyGate } from "./gate.ts";
 import { type PhaseEnd, type PhaseStop, PhaseTracker } from "./phase.ts";
-import { createRng, freshSeed, streamSeed, uniformInt } from "./rng.ts";
+import { createRng, deriveSeed, randomSeed, type Rng } from "../../core/rng.ts";
 import { sendLoop } from "./scheduler.ts";
 import { WorkerPool } from "./workers.ts";
 
@@ -51,10 +51,10 @@ type Outstanding = { worker: string; tracker: PhaseTracker };
 
 export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRun {
   const { clock } = deps;
-  const seed = plan.randomSeed ?? freshSeed();
-  const cancelRng = createRng(streamSeed(seed, "cancellation"));
-  const conversationRng = createRng(streamSeed(seed, "conversations"));
-  const arrivals = makeArrivals(plan, createRng(streamSeed(seed, "arrivals")));
+  const seed = plan.randomSeed ?? randomSeed();
+  const cancelRng = createRng(deriveSeed(seed, "cancellation"));
+  const conversationRng = createRng(deriveSeed(seed, "conversations"));
+  const arrivals = makeArrivals(plan, createRng(deriveSeed(seed, "arrivals")));
   const pool = new WorkerPool(plan.workers);
   const gate = new ConcurrencyGate(plan.concurrency);
   const outstanding = new Map<number, Outstanding>();
@@ -66,12 +66,12 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
   let nextId = deps.firstCreditId ?? 0;
 
   const issue = (tracker: PhaseTracker, intendedNs: number): void => {
-    const willCancel = plan.cancellationRate > 0 && cancelRng() < plan.cancellationRate / 100;
+    const willCancel = plan.cancellationRate > 0 && cancelRng.next() < plan.cancellationRate / 100;
     const credit: Credit = {
       id: nextId++,
       phase: tracker.phase,
       num: tracker.sent,
-      conversation: uniformInt(conversationRng, plan.conversations),
+      conversation: conversationRng.int(plan.conversations),
       turn: 0,
       intendedNs,
       cancelAfterNs: willCancel ? cancelAfterNs : null,
@@ -182,7 +182,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
   };
 }
 
-function makeArrivals(plan: TimingPlan, rng: () => number): Arrivals | null {
+function makeArrivals(plan: TimingPlan, rng: Rng): Arrivals | null {
   const rate = plan.requestRate;
   if (plan.rateMode === "concurrency_burst" || rate === undefined) return null;
   return plan.rateMode === "constant" ? constantArrivals(rate) : poissonArrivals(rate, rng);
