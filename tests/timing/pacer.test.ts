@@ -13,6 +13,23 @@ describe("preciseSleepUntil", () => {
     }
   });
 
+  test("lets the event loop run on every call, even when each target is under a millisecond away", async () => {
+    // A send loop at over 800/s waits less than a timer's resolution each time; if those waits
+    // never yield, I/O callbacks (the bus's socket flush) starve and every credit leaves at once.
+    let turns = 0;
+    const tick = (): void => {
+      turns++;
+      if (turns < 1000) setImmediate(tick);
+    };
+    setImmediate(tick);
+    let targetNs = monoNs();
+    for (let i = 0; i < 50; i++) {
+      targetNs += 200_000;
+      await preciseSleepUntil(targetNs, monoNs);
+    }
+    expect(turns).toBeGreaterThanOrEqual(50);
+  });
+
   test("a target in the past returns at once", async () => {
     const before = monoNs();
     await preciseSleepUntil(before - 1e9, monoNs);
