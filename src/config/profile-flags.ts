@@ -34,6 +34,10 @@ export const PROFILE_FLAGS: FlagSpec[] = [
   { key: "osl", names: ["--osl", "--output-tokens-mean", "--prompt-output-tokens-mean"], kind: "number", help: "Mean output tokens requested (max_tokens); unset = server decides" },
   { key: "oslStddev", names: ["--osl-stddev", "--output-tokens-stddev", "--prompt-output-tokens-stddev"], kind: "number", help: "Standard deviation of output tokens" },
   { key: "conversationNum", names: ["--conversation-num", "--num-conversations", "--num-sessions", "--num-dataset-entries", "--num-prompts"], kind: "number", help: "Synthetic conversations generated and reused" },
+  { key: "inputFile", names: ["--input-file"], kind: "string", help: "Dataset file (or random_pool directory) read instead of synthetic prompts" },
+  { key: "customDatasetType", names: ["--custom-dataset-type"], kind: "string", hint: "single_turn|multi_turn|random_pool|mooncake_trace|csv|inputs_json", help: "Format of --input-file (default single_turn; a .csv file is read as csv)" },
+  { key: "publicDataset", names: ["--public-dataset"], kind: "string", hint: "sharegpt", help: "Public dataset format of a local --input-file (never downloaded)" },
+  { key: "islBlockSize", names: ["--isl-block-size", "--prompt-input-tokens-block-size", "--synthetic-input-tokens-block-size"], kind: "number", help: "Tokens per mooncake_trace hash_id block" },
   { key: "randomSeed", names: ["--random-seed"], kind: "number", help: "Seed for prompts, lengths, arrivals and cancellation" },
   { key: "tokenizer", names: ["--tokenizer"], kind: "string", help: "tokenizer.json path, directory or HF cache name; default: the model's if cached, else builtin" },
   { key: "goodput", names: ["--goodput"], kind: "goodput", help: 'SLOs "tag:value tag:value" in display units, e.g. "time_to_first_token:100"' },
@@ -42,6 +46,10 @@ export const PROFILE_FLAGS: FlagSpec[] = [
   { key: "workersMax", names: ["--workers-max", "--max-workers"], kind: "number", help: "Worker processes (default from CPU count, capped by concurrency)" },
   { key: "recordProcessors", names: ["--record-processors", "--record-processor-service-count"], kind: "number", help: "Record processor processes (default max(1, workers/4))" },
   { key: "logLevel", names: ["--log-level"], kind: "string", hint: "error|warn|info|debug|trace", help: "Console and log file level (-v = debug, -vv = trace)" },
+  { key: "serverMetrics", names: ["--server-metrics"], kind: "list", help: "Extra Prometheus endpoint URL(s) to scrape; <url>/metrics of every --url is scraped by default" },
+  { key: "noServerMetrics", names: ["--no-server-metrics"], kind: "boolean", help: "Do not scrape server metrics" },
+  { key: "gpuTelemetry", names: ["--gpu-telemetry"], kind: "list", help: "DCGM exporter URL(s) to scrape and show GPU tables for; localhost:9400 and :9401 are tried by default" },
+  { key: "noGpuTelemetry", names: ["--no-gpu-telemetry"], kind: "boolean", help: "Do not collect GPU telemetry (DCGM or NVML)" },
   { key: "failedRequestThreshold", names: ["--failed-request-threshold"], kind: "number", help: "Exit non-zero when failed/total requests exceeds this ratio" },
 ];
 

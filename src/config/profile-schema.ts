@@ -4,6 +4,7 @@
  */
 import * as v from "valibot";
 import { LOG_LEVEL_NAMES } from "../core/log.ts";
+import { CUSTOM_DATASET_TYPES, PUBLIC_DATASETS } from "../dataset/loaders/formats.ts";
 
 import { ENDPOINT_TYPES } from "../protocol/endpoint-types.ts";
 
@@ -42,6 +43,10 @@ export const ProfileConfig = v.object({
   osl: v.optional(int(1)),
   oslStddev: v.optional(num(0), 0),
   conversationNum: v.optional(int(1), 100),
+  inputFile: v.optional(v.string()),
+  customDatasetType: v.optional(v.picklist(CUSTOM_DATASET_TYPES)),
+  publicDataset: v.optional(v.picklist(PUBLIC_DATASETS)),
+  islBlockSize: v.optional(int(1), 512),
   randomSeed: v.optional(v.pipe(v.number(), v.integer("must be a whole number"))),
   tokenizer: v.optional(v.string()),
   goodput: v.optional(v.record(v.string(), v.number())),
@@ -51,6 +56,11 @@ export const ProfileConfig = v.object({
   workersMax: v.optional(int(1)),
   recordProcessors: v.optional(int(1)),
   logLevel: v.optional(v.picklist(LOG_LEVEL_NAMES), "info"),
+  serverMetrics: v.optional(v.array(v.string()), []),
+  noServerMetrics: v.optional(v.boolean(), false),
+  /** DCGM exporter URLs; empty = upstream's defaults (localhost:9400 and :9401). */
+  gpuTelemetry: v.optional(v.array(v.string()), []),
+  noGpuTelemetry: v.optional(v.boolean(), false),
   failedRequestThreshold: v.optional(v.pipe(num(0), v.maxValue(1, "must be a ratio from 0 to 1"))),
 });
 

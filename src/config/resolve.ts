@@ -4,6 +4,8 @@
  */
 import { cpus } from "node:os";
 import { BenchError } from "../core/errors.ts";
+import type { DatasetFormat } from "../dataset/loaders/formats.ts";
+import { resolveDatasetInput } from "./dataset-input.ts";
 import { producesTokens } from "../protocol/endpoint-types.ts";
 import type { EndpointType, ProfileConfig } from "./profile-schema.ts";
 
@@ -20,6 +22,12 @@ export type ResolvedProfile = Omit<ProfileConfig, "requestRateMode" | "benchmark
   ui: "none" | "simple";
   producesTokens: boolean;
   cliCommand: string;
+  /** Loader format of --input-file / --public-dataset; null = synthetic prompts. */
+  datasetFormat: DatasetFormat | null;
+  /** Mooncake traces: the request count is the dataset's size unless given (upstream forces it). */
+  requestCountFromDataset: boolean;
+  /** Serve conversations in file order (traces) instead of picking them at random. */
+  sequentialDataset: boolean;
 };
 
 const STREAMS: Record<EndpointType, boolean> = { chat: true, completions: true, embeddings: false, rankings: false };
@@ -38,6 +46,7 @@ export function resolveProfile(cfg: ProfileConfig, cliCommand: string, isTTY: bo
   if (cfg.requestRate === undefined && cfg.requestRateMode !== undefined && cfg.requestRateMode !== "concurrency_burst") {
     throw conflict(`--request-rate-mode ${cfg.requestRateMode} needs --request-rate`);
   }
+  const dataset = resolveDatasetInput(cfg);
   let streaming = cfg.streaming;
   if (streaming && !STREAMS[cfg.endpointType]) {
     warn(`Streaming is not supported for ${cfg.endpointType}; sending non-streaming requests`);
@@ -60,6 +69,7 @@ export function resolveProfile(cfg: ProfileConfig, cliCommand: string, isTTY: bo
     ui: cfg.ui ?? (isTTY ? "simple" : "none"),
     producesTokens: producesTokens(cfg.endpointType),
     cliCommand,
+    ...dataset,
   };
 }
 

@@ -6,10 +6,13 @@
 import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import type { ResolvedProfile } from "../config/resolve.ts";
+import { BenchError } from "../core/errors.ts";
 import type { DatasetConfigured } from "../protocol/dataset-config.ts";
 import { DEFAULT_PATHS } from "../protocol/endpoint-types.ts";
 import type { FinalizeResult } from "../protocol/records-config.ts";
+import { serverMetricsIntervalMs, serverMetricsUrls } from "../server-metrics/urls.ts";
 import type { TimingPhaseResult, TimingPhaseStart, TimingProgress, TimingResult } from "../protocol/timing-plan.ts";
+import { configureGpuTelemetry, finalizeGpuTelemetry, gpuTelemetryConfig } from "./gpu-telemetry.ts";
 import type { ProgressUi } from "./progress.ts";
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
 
@@ -26,6 +29,8 @@ export function profileServices(cfg: ResolvedProfile): ServiceRequest[] {
     { role: "records", id: "0" },
     ...Array.from({ length: cfg.recordProcessors }, (_, i) => ({ role: "record-processor", id: String(i) })),
     ...Array.from({ length: cfg.workers }, (_, i) => ({ role: "worker", id: String(i), env: { BUN_CONFIG_MAX_HTTP_REQUESTS: cap } })),
+    ...(serverMetricsUrls(cfg).length > 0 ? [{ role: "server-metrics", id: "0" }] : []),
+    ...(cfg.noGpuTelemetry ? [] : [{ role: "gpu-telemetry", id: "0" }]),
   ];
 }
 
@@ -57,10 +62,27 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       conversationNum: cfg.conversationNum,
       randomSeed: cfg.randomSeed ?? null,
       tokenizer: cfg.tokenizer ?? null,
+      inputFile: cfg.inputFile ?? null,
+      datasetFormat: cfg.datasetFormat,
+      blockSize: cfg.islBlockSize,
       datasetPath,
       inputsJsonPath: join(ctx.artifactDir, "inputs.json"),
     }, 600_000);
+    if (dataset.error !== undefined) throw new BenchError("CONFIG_INVALID", `Invalid dataset: ${dataset.error}`);
+    if (cfg.sequentialDataset && (cfg.requestCount ?? 0) > dataset.conversations) ctx.log.warn(`The trace has ${dataset.conversations} conversations; --request-count ${cfg.requestCount} replays it from the start again`);
     ctx.log.debug(`Dataset: ${dataset.conversations} conversations, ${dataset.turns} turns, tokenizer ${dataset.tokenizer}`);
+    // Server metrics are a side view: if the collector cannot start, the benchmark still runs.
+    const metricsUrls = serverMetricsUrls(cfg);
+    let serverMetricsOn = metricsUrls.length > 0;
+    if (serverMetricsOn) {
+      await sup.command("server-metrics:0", "configure", { urls: metricsUrls, intervalMs: serverMetricsIntervalMs(process.env), artifactDir: ctx.artifactDir }).catch((e: Error) => {
+        serverMetricsOn = false;
+        ctx.log.warn(`Server metrics disabled: ${e.message}`);
+      });
+    }
+
+    const gpuConfig = gpuTelemetryConfig(cfg, ctx.artifactDir);
+    const gpuOn = !cfg.noGpuTelemetry && (await configureGpuTelemetry(sup, ctx.log, gpuConfig));
 
     const { endpoint: recordsEndpoint } = await sup.command<{ endpoint: string }>("records:0", "bind");
     await sup.command("records:0", "configure", {
@@ -122,7 +144,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       rateMode: cfg.rateMode,
       requestRate: cfg.requestRate,
       concurrency: cfg.concurrency,
-      requestCount: cfg.requestCount,
+      requestCount: cfg.requestCountFromDataset ? dataset.conversations : cfg.requestCount,
       durationSec: cfg.benchmarkDuration,
       graceSec: cfg.benchmarkGracePeriod,
       warmupRequestCount: cfg.warmupRequestCount,
@@ -130,6 +152,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       cancellationRate: cfg.requestCancellationRate,
       cancellationDelaySec: cfg.requestCancellationDelay,
       conversations: dataset.conversations,
+      sequential: cfg.sequentialDataset,
     }, 2_000_000_000);
     timingRunning = false;
 
@@ -144,8 +167,26 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       waitMs: 10_000,
     }, 120_000);
     if (profilingStarted) ctx.ui.update("Records (Processing)", result.validCount + result.errorCount, profilingTotal);
+    const serverMetrics = serverMetricsOn
+      ? await sup.command<{ consoleText: string; files: string[] }>("server-metrics:0", "finalize", {
+          profilingStartWallNs: profiling?.startWallNs ?? profilingStartWallNs ?? null,
+          profilingEndWallNs: profiling === undefined ? null : profiling.startWallNs + (profiling.endNs - profiling.startNs),
+        }, 60_000).catch((e: Error) => {
+          ctx.log.warn(`Server metrics not written: ${e.message}`);
+          return undefined;
+        })
+      : undefined;
+    if (gpuOn) {
+      const gpu = await finalizeGpuTelemetry(sup, ctx.log, gpuConfig, {
+        startNs: profiling?.startWallNs ?? profilingStartWallNs ?? null,
+        endNs: profiling === undefined ? null : profiling.startWallNs + (profiling.endNs - profiling.startNs),
+      });
+      result.consoleText += gpu.consoleText;
+      result.files.push(...gpu.files);
+    }
     ctx.ui.finish();
-    return { ...result, timing };
+    if (serverMetrics === undefined) return { ...result, timing };
+    return { ...result, consoleText: result.consoleText + serverMetrics.consoleText, files: [...result.files, ...serverMetrics.files], timing };
   })();
   return {
     done,

@@ -1,4 +1,5 @@
 /** `createMockServer`: the OpenAI-compatible mock on Bun.serve, for the CLI and for tests in-process. */
+import { createMockDcgm, withDcgmLoad } from "./dcgm.ts";
 import { faultPlanner } from "./faults.ts";
 import { embeddingsHandler, generationHandler, type HandlerContext, rankingHandler } from "./handlers.ts";
 import { createMockMetrics } from "./metrics.ts";
@@ -29,17 +30,18 @@ export interface MockServerDebug {
 }
 
 const POST_PATHS = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/ranking"];
-const GET_PATHS = ["/v1/models", "/health", "/metrics"];
+const GET_PATHS = ["/v1/models", "/health", "/metrics", "/dcgm/metrics"];
 
 /** Starts listening at once; `port: 0` picks a free port (read it back from the result). */
 export function createMockServer(partial: Partial<MockServerOptions> = {}, debug: MockServerDebug = {}): MockServer {
   const options = resolveMockServerOptions(partial);
   const seed = options.randomSeed ?? randomSeed();
   const metrics = createMockMetrics();
+  const dcgm = createMockDcgm();
   let sequence = 0;
   const ctx: HandlerContext = {
     options,
-    metrics,
+    metrics: withDcgmLoad(metrics, dcgm),
     planFaults: faultPlanner(options, createRng(seed).next),
     nextId: (prefix) => `${prefix}-mock-${++sequence}`,
     writes: debug.recordWrites === true ? new WriteLog() : undefined,
@@ -62,6 +64,7 @@ export function createMockServer(partial: Partial<MockServerOptions> = {}, debug
       "/v1/models": { GET: () => Response.json(modelList(options.model, started)) },
       "/health": { GET: () => Response.json({ status: "ok" }) },
       "/metrics": { GET: () => new Response(metrics.render(), { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } }) },
+      "/dcgm/metrics": { GET: () => new Response(dcgm.render(), { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } }) },
       // Without recordWrites this answers exactly as an unknown path does.
       "/debug/writes": { GET: () => (writes === undefined ? errorResponse(404, "No route for GET /debug/writes", "not_found_error") : Response.json(writes.drain())) },
     },

@@ -1,5 +1,6 @@
 /** The dataset service's "configure" payload and reply. */
 import * as v from "valibot";
+import { CUSTOM_DATASET_TYPES, PUBLIC_DATASETS } from "../dataset/loaders/formats.ts";
 import { ENDPOINT_TYPES } from "./endpoint-types.ts";
 
 export const DatasetConfig = v.object({
@@ -14,6 +15,11 @@ export const DatasetConfig = v.object({
   conversationNum: v.number(),
   randomSeed: v.nullable(v.number()),
   tokenizer: v.nullable(v.string()),
+  /** File-based dataset (--input-file): its path and loader format; null = synthetic. */
+  inputFile: v.optional(v.nullable(v.string()), null),
+  datasetFormat: v.optional(v.nullable(v.picklist([...CUSTOM_DATASET_TYPES, ...PUBLIC_DATASETS])), null),
+  /** --isl-block-size: tokens per mooncake hash_id block. */
+  blockSize: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 512),
   /** Where to write dataset.bin (the run's private folder). */
   datasetPath: v.string(),
   /** Where to write inputs.json (the artifact folder). */
@@ -21,4 +27,10 @@ export const DatasetConfig = v.object({
 });
 export type DatasetConfig = v.InferOutput<typeof DatasetConfig>;
 
-export type DatasetConfigured = { conversations: number; turns: number; tokenizer: string };
+export type DatasetConfigured = {
+  conversations: number;
+  turns: number;
+  tokenizer: string;
+  /** Bad input file: `file:line: what is wrong` (the controller stops with CONFIG_INVALID). */
+  error?: string;
+};

@@ -39,6 +39,8 @@ export const TimingPlan = v.pipe(
     cancellationDelaySec: v.optional(atLeastZero, 0),
     /** Conversations in the dataset file; credits pick one uniformly with replacement. */
     conversations: int(1),
+    /** Serve conversations in dataset order, wrapping around (traces), instead of at random. */
+    sequential: v.optional(v.boolean()),
     /** When the schedule is further behind than this, it restarts from now instead of bursting. */
     maxCatchupSec: v.optional(v.pipe(atLeastZero, v.maxValue(10, "must be at most 10")), DEFAULT_MAX_CATCHUP_SEC),
   }),

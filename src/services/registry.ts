@@ -12,6 +12,8 @@ export const ROLES = {
   timing: () => import("./timing/index.ts"),
   records: () => import("./records/index.ts"),
   dataset: () => import("./dataset/index.ts"),
+  "gpu-telemetry": () => import("./gpu-telemetry/index.ts"),
+  "server-metrics": () => import("./server-metrics/index.ts"),
 } satisfies Record<string, () => Promise<Role>>;
 
 export type RoleName = keyof typeof ROLES;

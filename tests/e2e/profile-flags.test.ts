@@ -14,6 +14,8 @@ function captureServer(status = 200) {
   const server = Bun.serve({
     port: 0,
     async fetch(req) {
+      // GETs are the server-metrics scrapes of /metrics, not requests under test.
+      if (req.method === "GET") return new Response("not found", { status: 404 });
       seen.push({ path: new URL(req.url).pathname, headers: Object.fromEntries(req.headers), body: (await req.json()) as Record<string, unknown> });
       if (status !== 200) return new Response("nope", { status });
       return Response.json({ object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "hello there world" }, finish_reason: "stop" }] });
@@ -88,3 +90,34 @@ test("an unknown goodput metric is refused before anything starts", async () => 
   expect(r.code).toBe(2);
   expect(r.out).toContain("no_such_metric");
 });
+
+test("poisson rate, length spreads, request timeout and log level take effect", async () => {
+  const slow = Bun.serve({
+    port: 0,
+    async fetch(req) {
+      if (req.method !== "POST") return new Response("not here", { status: 404 });
+      const body = (await req.json()) as { max_completion_tokens?: number };
+      // Every third request stalls past the client's timeout.
+      if (++slowCount % 3 === 0) await Bun.sleep(1500);
+      return Response.json({ object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "x ".repeat(body.max_completion_tokens ?? 1) } }] });
+    },
+  });
+  let slowCount = 0;
+  try {
+    const r = await profile([
+      "profile", "-m", "m", "-u", `http://127.0.0.1:${slow.port}`, "--request-rate", "40", "--request-rate-mode", "poisson", "--request-count", "9",
+      "--concurrency", "9", "--isl", "50", "--isl-stddev", "10", "--osl", "20", "--osl-stddev", "5", "--request-timeout-seconds", "0.5",
+      "--log-level", "debug", "--no-server-metrics", "--no-gpu-telemetry",
+    ]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(readFileSync(join(r.dir, "profile_export_aiperf.json"), "utf8"));
+    expect(json.request_count.avg).toBe(6);
+    const timeouts = json.error_summary.find((e: { error_details: { type: string } }) => e.error_details.type === "TimeoutError");
+    expect(timeouts.count).toBe(3);
+    // ISL is spread around 50 rather than fixed at it.
+    expect(json.input_sequence_length.max).toBeGreaterThan(json.input_sequence_length.min);
+    expect(r.out).toContain("registered (pid");
+  } finally {
+    slow.stop(true);
+  }
+}, 60_000);

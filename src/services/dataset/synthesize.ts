@@ -19,18 +19,28 @@ export async function createSynthesizer(tokenizer: Tokenizer, cfg: DatasetConfig
   const seed = cfg.randomSeed ?? randomSeed();
   const prompts = await loadPromptGenerator(tokenizer, { seed });
   const isl = createLengthSampler(createRng(deriveSeed(seed, "isl")), { mean: cfg.isl, stddev: cfg.islStddev });
-  const osl = cfg.osl === null ? null : createLengthSampler(createRng(deriveSeed(seed, "osl")), { mean: cfg.osl, stddev: cfg.oslStddev });
-  const ids = createRng(deriveSeed(seed, "session-ids"));
   return {
     prompt() {
       const tokens = isl();
       return { text: prompts.promptOfTokens(tokens), tokens };
     },
-    // A sampled 0 means "no limit" for upstream too (max_tokens is only sent when truthy).
-    maxTokens: () => (osl === null ? null : Math.max(1, osl())),
-    sessionId() {
-      const hex = Array.from({ length: 32 }, () => ids.int(16).toString(16)).join("");
-      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
-    },
+    maxTokens: createOslSampler(seed, cfg),
+    sessionId: createSessionIds(seed),
+  };
+}
+
+/** Sampled max_tokens from --osl/--osl-stddev, or always null when --osl is not set. */
+export function createOslSampler(seed: number, cfg: Pick<DatasetConfig, "osl" | "oslStddev">): () => number | null {
+  const osl = cfg.osl === null ? null : createLengthSampler(createRng(deriveSeed(seed, "osl")), { mean: cfg.osl, stddev: cfg.oslStddev });
+  // A sampled 0 means "no limit" for upstream too (max_tokens is only sent when truthy).
+  return () => (osl === null ? null : Math.max(1, osl()));
+}
+
+/** UUID-shaped session ids, reproducible under a seed. */
+export function createSessionIds(seed: number): () => string {
+  const ids = createRng(deriveSeed(seed, "session-ids"));
+  return () => {
+    const hex = Array.from({ length: 32 }, () => ids.int(16).toString(16)).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
   };
 }

@@ -64,6 +64,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
   const newCorrelationId = deps.newCorrelationId ?? (() => crypto.randomUUID());
   const cancelAfterNs = Math.round(plan.cancellationDelaySec * 1e9);
   let nextId = deps.firstCreditId ?? 0;
+  let nextConversation = 0;
 
   const issue = (tracker: PhaseTracker, intendedNs: number): void => {
     const willCancel = plan.cancellationRate > 0 && cancelRng.next() < plan.cancellationRate / 100;
@@ -71,7 +72,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       id: nextId++,
       phase: tracker.phase,
       num: tracker.sent,
-      conversation: conversationRng.int(plan.conversations),
+      conversation: plan.sequential === true ? nextConversation++ % plan.conversations : conversationRng.int(plan.conversations),
       turn: 0,
       intendedNs,
       cancelAfterNs: willCancel ? cancelAfterNs : null,

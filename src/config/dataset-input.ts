@@ -1,0 +1,36 @@
+/**
+ * The dataset flags' cross-checks (§1.4) and what they resolve to: the loader format, whether
+ * the request count comes from the dataset, and whether conversations are served in order.
+ */
+import { statSync } from "node:fs";
+import { BenchError } from "../core/errors.ts";
+import { type DatasetFormat, datasetFormat, SHAREGPT_HINT } from "../dataset/loaders/formats.ts";
+import type { ProfileConfig } from "./profile-schema.ts";
+
+export type DatasetInput = { datasetFormat: DatasetFormat | null; requestCountFromDataset: boolean; sequentialDataset: boolean };
+
+export function resolveDatasetInput(cfg: ProfileConfig): DatasetInput {
+  const invalid = (message: string, hint?: string): BenchError => new BenchError("CONFIG_INVALID", `Invalid options: ${message}`, hint === undefined ? {} : { hint });
+  if (cfg.publicDataset !== undefined && cfg.customDatasetType !== undefined) {
+    throw invalid("--public-dataset and --custom-dataset-type cannot be used together");
+  }
+  if (cfg.inputFile === undefined) {
+    if (cfg.publicDataset === "sharegpt") throw invalid("--public-dataset sharegpt needs the dataset file given with --input-file", SHAREGPT_HINT);
+    if (cfg.customDatasetType !== undefined) throw invalid(`--custom-dataset-type ${cfg.customDatasetType} needs --input-file`);
+    return { datasetFormat: null, requestCountFromDataset: false, sequentialDataset: false };
+  }
+  const format = datasetFormat({ inputFile: cfg.inputFile, customDatasetType: cfg.customDatasetType, publicDataset: cfg.publicDataset });
+  let isDir: boolean;
+  try {
+    isDir = statSync(cfg.inputFile).isDirectory();
+  } catch {
+    throw invalid(`--input-file ${cfg.inputFile} does not exist`);
+  }
+  if (isDir && format !== "random_pool") throw invalid(`--input-file ${cfg.inputFile} is a directory; only --custom-dataset-type random_pool reads directories`);
+  const trace = format === "mooncake_trace";
+  return {
+    datasetFormat: format,
+    requestCountFromDataset: trace && cfg.requestCount === undefined && cfg.benchmarkDuration === undefined,
+    sequentialDataset: trace,
+  };
+}

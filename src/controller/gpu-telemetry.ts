@@ -1,0 +1,81 @@
+/**
+ * The controller's side of GPU telemetry: which exporter URLs to scrape, configuring the
+ * gpu-telemetry service, and after the records finalize, asking it for its summary and merging
+ * that into profile_export_aiperf.json. Telemetry is a side view: every failure here is a warning.
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { ConsolaInstance } from "consola";
+import type { ResolvedProfile } from "../config/resolve.ts";
+import { JSON_FILE_NAME } from "../export/json-export.ts";
+import type { GpuFinalizeResult, GpuTelemetryConfig } from "../protocol/gpu-telemetry.ts";
+import type { Supervisor } from "./supervisor.ts";
+
+/** Upstream tries both DCGM exporter ports unless told otherwise. */
+export const DEFAULT_DCGM_URLS = ["http://localhost:9400/metrics", "http://localhost:9401/metrics"];
+const DEFAULT_INTERVAL_S = 0.333;
+const SERVICE = "gpu-telemetry:0";
+
+/** `host:port` → `http://host:port/metrics`; a URL with a path keeps it (upstream's normalisation). */
+export function normalizeDcgmUrl(url: string): string {
+  const withScheme = /^https?:\/\//i.test(url) ? url : `http://${url}`;
+  // A malformed URL is passed on as given: its first scrape fails and says so, the run goes on.
+  if (!URL.canParse(withScheme)) return withScheme;
+  const u = new URL(withScheme);
+  if (u.pathname === "/" || u.pathname === "") u.pathname = "/metrics";
+  return u.toString().replace(/\/$/, "");
+}
+
+export function gpuTelemetryConfig(cfg: Pick<ResolvedProfile, "gpuTelemetry">, artifactDir: string, env: Record<string, string | undefined> = process.env): GpuTelemetryConfig {
+  const explicit = cfg.gpuTelemetry.length > 0;
+  const seconds = Number(env.AIPERF_GPU_COLLECTION_INTERVAL);
+  const intervalMs = Math.round(1000 * (Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_INTERVAL_S));
+  return {
+    urls: [...new Set((explicit ? cfg.gpuTelemetry : DEFAULT_DCGM_URLS).map(normalizeDcgmUrl))],
+    intervalMs: Math.max(10, intervalMs),
+    artifactDir,
+    useNvml: true,
+    explicit,
+  };
+}
+
+/** Configures the service; false (and a warning) if it could not be. */
+export async function configureGpuTelemetry(sup: Supervisor, log: ConsolaInstance, config: GpuTelemetryConfig): Promise<boolean> {
+  try {
+    await sup.command(SERVICE, "configure", config);
+    return true;
+  } catch (error) {
+    log.warn(`GPU telemetry disabled: ${(error as Error).message}`);
+    return false;
+  }
+}
+
+type Window = { startNs: number | null; endNs: number | null };
+
+/**
+ * Finalizes the service with the run's totals (read back from the JSON export the records service
+ * just wrote), adds `telemetry_data` and the energy metrics to that file, and returns the console
+ * text (only when the user asked for telemetry by URL, as upstream shows it) and the files written.
+ */
+export async function finalizeGpuTelemetry(sup: Supervisor, log: ConsolaInstance, config: GpuTelemetryConfig, window: Window): Promise<{ consoleText: string; files: string[] }> {
+  try {
+    const jsonPath = join(config.artifactDir, JSON_FILE_NAME);
+    const doc = JSON.parse(await readFile(jsonPath, "utf8")) as Record<string, unknown>;
+    const avg = (tag: string): number | null => {
+      const m = doc[tag] as { avg?: unknown } | undefined;
+      return typeof m?.avg === "number" ? m.avg : null;
+    };
+    const r = await sup.command<GpuFinalizeResult>(SERVICE, "finalize", {
+      profilingStartWallNs: window.startNs,
+      profilingEndWallNs: window.endNs,
+      totalOutputTokens: avg("total_output_tokens"),
+      requestCount: avg("request_count"),
+    }, 30_000);
+    if (!r.collected) return { consoleText: "", files: [] };
+    await writeFile(jsonPath, JSON.stringify({ ...doc, ...r.energy, telemetry_data: r.telemetry }, null, 2));
+    return { consoleText: config.explicit && r.consoleText !== "" ? `\n${r.consoleText}` : "", files: r.files };
+  } catch (error) {
+    log.warn(`GPU telemetry not written: ${(error as Error).message}`);
+    return { consoleText: "", files: [] };
+  }
+}

@@ -1,0 +1,25 @@
+/** Dataset format names, kept free of loader code so config modules can import them cheaply. */
+import { extname } from "node:path";
+
+/** Values of --custom-dataset-type (csv and inputs_json are our additions to upstream's four). */
+export const CUSTOM_DATASET_TYPES = ["single_turn", "multi_turn", "random_pool", "mooncake_trace", "csv", "inputs_json"] as const;
+export type CustomDatasetType = (typeof CUSTOM_DATASET_TYPES)[number];
+/** Values of --public-dataset (read from a local file; never downloaded). */
+export const PUBLIC_DATASETS = ["sharegpt"] as const;
+export type PublicDataset = (typeof PUBLIC_DATASETS)[number];
+export type DatasetFormat = CustomDatasetType | PublicDataset;
+
+/** Where to get ShareGPT, since aiperf-bun never downloads it. */
+export const SHAREGPT_HINT =
+  "Download ShareGPT_V3_unfiltered_cleaned_split.json from https://huggingface.co/datasets/anon8231489123/ShareGPT_Vicuna_unfiltered and pass its path with --input-file (aiperf-bun never downloads datasets)";
+
+/**
+ * The format for the flags: --public-dataset wins; a `.csv` file given as single_turn (the
+ * default type) is read as CSV, since a CSV file cannot be JSONL.
+ */
+export function datasetFormat(opts: { inputFile: string; customDatasetType?: CustomDatasetType | undefined; publicDataset?: PublicDataset | undefined }): DatasetFormat {
+  if (opts.publicDataset !== undefined) return opts.publicDataset;
+  const type = opts.customDatasetType ?? "single_turn";
+  if (type === "single_turn" && extname(opts.inputFile).toLowerCase() === ".csv") return "csv";
+  return type;
+}

@@ -1,0 +1,69 @@
+/**
+ * The elements of a top-level JSON array, read from a file stream one element at a time (a
+ * ShareGPT dump is ≈650 MB; parsing it whole would need several times that). The scanner only
+ * tracks strings and nesting to find the commas between elements; each element is then parsed
+ * with JSON.parse and reported with the line it starts on.
+ */
+import { createReadStream } from "node:fs";
+import { DatasetInputError } from "./model.ts";
+
+export async function* readJsonArray(path: string): AsyncGenerator<{ value: unknown; line: number }> {
+  let line = 1;
+  let opened = false;
+  let closed = false;
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let pending = ""; // the current element's text from earlier chunks
+  let elementLine = 0; // 0: no element started yet
+  const parse = (text: string, at: number): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new DatasetInputError(path, at, `invalid JSON (${error instanceof Error ? error.message : String(error)})`);
+    }
+  };
+  for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 }) as AsyncIterable<string>) {
+    let from = 0; // start of the current element's text in this chunk
+    const out: { value: unknown; line: number }[] = [];
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i] as string;
+      if (c === "\n") line++;
+      if (closed) {
+        if (!/\s/.test(c)) throw new DatasetInputError(path, line, "unexpected text after the closing ]");
+        continue;
+      }
+      if (!opened) {
+        if (/\s/.test(c)) continue;
+        if (c !== "[") throw new DatasetInputError(path, line, "expected a JSON array ([ … ])");
+        opened = true;
+        from = i + 1;
+        continue;
+      }
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (c === "\\") escaped = true;
+        else if (c === '"') inString = false;
+        continue;
+      }
+      if (depth === 0 && (c === "," || c === "]")) {
+        const text = pending + chunk.slice(from, i);
+        pending = "";
+        from = i + 1;
+        if (text.trim() !== "") out.push({ value: parse(text, elementLine), line: elementLine });
+        else if (c === ",") throw new DatasetInputError(path, line, "empty array element");
+        elementLine = 0;
+        if (c === "]") closed = true;
+        continue;
+      }
+      if (elementLine === 0 && !/\s/.test(c)) elementLine = line;
+      if (c === '"') inString = true;
+      else if (c === "{" || c === "[") depth++;
+      else if (c === "}" || c === "]") depth--;
+    }
+    if (!closed) pending += chunk.slice(from);
+    yield* out;
+  }
+  if (!opened) throw new DatasetInputError(path, 1, "the file is empty (expected a JSON array)");
+  if (!closed) throw new DatasetInputError(path, line, "the JSON array is not closed (truncated file?)");
+}

@@ -1,0 +1,64 @@
+/**
+ * The internal dataset model file loaders produce (reference/aiperf-features.md §3.1): conversations
+ * of turns, each turn a batch of named texts/images/audios plus optional per-turn settings.
+ */
+import { BenchError } from "../../core/errors.ts";
+
+/** A named batch of contents (e.g. name "query" with one text, "passages" with several). */
+export type Media = { name: string; contents: string[] };
+
+export type Turn = {
+  texts: Media[];
+  images: Media[];
+  audios: Media[];
+  /** Milliseconds on the trace's clock (fixed schedules). */
+  timestamp?: number;
+  /** Milliseconds after the previous turn. */
+  delay?: number;
+  role?: string;
+  maxTokens?: number;
+  model?: string;
+  /**
+   * Input tokens already known (prompts synthesised from a trace's input_length), so a
+   * million-line trace is not re-tokenized; otherwise the texts are counted.
+   */
+  inputTokens?: number;
+  /** A ready request body sent as is (inputs.json replay); the modalities are then empty. */
+  payload?: Record<string, unknown>;
+};
+
+export type Conversation = { sessionId: string; turns: Turn[] };
+
+/**
+ * A problem in an input file, located as `file:line: what is wrong`. It surfaces as a
+ * CONFIG_INVALID BenchError before any request is sent.
+ */
+export class DatasetInputError extends Error {
+  constructor(file: string, line: number | undefined, what: string) {
+    super(line === undefined ? `${file}: ${what}` : `${file}:${line}: ${what}`);
+    this.name = "DatasetInputError";
+  }
+
+  toBenchError(): BenchError {
+    return new BenchError("CONFIG_INVALID", `Invalid dataset: ${this.message}`);
+  }
+}
+
+export function emptyTurn(): Turn {
+  return { texts: [], images: [], audios: [] };
+}
+
+/**
+ * Orders conversations by the timestamp of their first turn (a stable sort, so untimed and
+ * equal-time ones keep file order). Traces are not always written in time order, and the
+ * fixed-schedule replay and the sequential serving both assume it.
+ */
+export function sortByTimestamp(conversations: Conversation[]): Conversation[] {
+  const first = (c: Conversation): number => c.turns[0]?.timestamp ?? Number.NEGATIVE_INFINITY;
+  for (let i = 1; i < conversations.length; i++) {
+    if (first(conversations[i - 1] as Conversation) > first(conversations[i] as Conversation)) {
+      return conversations.sort((a, b) => first(a) - first(b));
+    }
+  }
+  return conversations;
+}

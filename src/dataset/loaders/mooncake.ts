@@ -1,0 +1,70 @@
+/**
+ * mooncake_trace JSONL (§3.2): `input_length` (synthesised prompt, from `hash_ids` blocks when
+ * given) or `text_input` (sent verbatim), `output_length` → max_tokens, optional `timestamp` /
+ * `delay` (ms) and `session_id` (lines sharing one form a multi-turn conversation).
+ */
+import type { LoaderContext } from "./context.ts";
+import { createHashBlocks, finalBlockSize, type HashBlocks } from "./hash-blocks.ts";
+import { readJsonLines } from "./lines.ts";
+import { type Conversation, DatasetInputError, sortByTimestamp, type Turn } from "./model.ts";
+import { sessionIdOf } from "./fields.ts";
+
+const FIELDS = new Set(["timestamp", "input_length", "text_input", "output_length", "hash_ids", "delay", "session_id"]);
+
+export async function loadMooncakeTrace(ctx: LoaderContext): Promise<Conversation[]> {
+  let blocks: HashBlocks | undefined;
+  const conversations: Conversation[] = [];
+  const bySession = new Map<string, Conversation>();
+  for await (const { value, line } of readJsonLines(ctx.path)) {
+    const fail = (what: string): never => {
+      throw new DatasetInputError(ctx.path, line, what);
+    };
+    for (const key of Object.keys(value)) if (!FIELDS.has(key)) fail(`unknown field "${key}" (allowed: ${[...FIELDS].join(", ")})`);
+    const { input_length: inputLength, text_input: textInput, output_length: outputLength, hash_ids: hashIds } = value;
+    if (inputLength !== undefined && textInput !== undefined) fail('"input_length" and "text_input" cannot both be given');
+    const turn: Turn = { texts: [], images: [], audios: [] };
+    if (textInput !== undefined) {
+      if (typeof textInput !== "string") fail('"text_input" must be a string');
+      if (hashIds !== undefined) fail('"hash_ids" needs "input_length", not "text_input"');
+      turn.texts.push({ name: "", contents: [textInput as string] });
+    } else if (inputLength === undefined) {
+      fail('needs "input_length" or "text_input"');
+    } else {
+      if (!Number.isInteger(inputLength) || (inputLength as number) < 1) fail('"input_length" must be a whole number ≥ 1');
+      const length = inputLength as number;
+      if (hashIds !== undefined && hashIds !== null) {
+        if (!Array.isArray(hashIds) || hashIds.length === 0 || !hashIds.every((h) => Number.isInteger(h))) fail('"hash_ids" must be a non-empty list of whole numbers');
+        const ids = hashIds as number[];
+        const final = finalBlockSize(length, ids.length, ctx.blockSize);
+        if (typeof final === "string") fail(final);
+        blocks ??= createHashBlocks(ctx.tokenizer, await ctx.corpus(), ctx.blockSize, ctx.seed);
+        turn.texts.push({ name: "", contents: [blocks.prompt(ids, final as number)] });
+        // The prompt is exactly input_length corpus ids (decoded block by block).
+        turn.inputTokens = length;
+      } else {
+        turn.texts.push({ name: "", contents: [(await ctx.prompts()).promptOfTokens(length)] });
+        turn.inputTokens = length;
+      }
+    }
+    if (outputLength !== undefined && outputLength !== null) {
+      if (!Number.isInteger(outputLength) || (outputLength as number) < 1) fail('"output_length" must be a whole number ≥ 1');
+      turn.maxTokens = outputLength as number;
+    }
+    if (value.timestamp !== undefined && value.delay !== undefined) fail('"timestamp" and "delay" cannot both be given');
+    for (const key of ["timestamp", "delay"] as const) {
+      const ms = value[key];
+      if (ms === undefined || ms === null) continue;
+      if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) fail(`"${key}" must be a number of milliseconds ≥ 0`);
+      turn[key] = ms as number;
+    }
+    const session = sessionIdOf(value, { file: ctx.path, line });
+    const existing = session === undefined ? undefined : bySession.get(session);
+    if (existing !== undefined) existing.turns.push(turn);
+    else {
+      const conversation = { sessionId: session ?? ctx.sessionId(), turns: [turn] };
+      conversations.push(conversation);
+      if (session !== undefined) bySession.set(session, conversation);
+    }
+  }
+  return sortByTimestamp(conversations);
+}

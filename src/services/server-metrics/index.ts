@@ -1,0 +1,80 @@
+/**
+ * The server-metrics service: scrapes the inference servers' Prometheus /metrics while the
+ * benchmark runs, in its own process so that neither parsing nor a slow endpoint touches the
+ * workers' timing. "configure" starts scraping; the profiling phase_start broadcast takes the
+ * window's baseline snapshot; "finalize" takes a last snapshot, stops, writes the exports and
+ * returns the console lines.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as v from "valibot";
+import { markLoaded } from "../../core/loaded.ts";
+import type { ServiceContext } from "../../runtime/context.ts";
+import { untilStopped } from "../../runtime/until-stopped.ts";
+import { type Collector, pruneBeforeBaseline, startCollector } from "../../server-metrics/collector.ts";
+import { SERVER_METRICS_FILES, serverMetricsConsoleText, writeServerMetricsCsv, writeServerMetricsJson } from "../../server-metrics/export.ts";
+import { summarizeEndpoint } from "../../server-metrics/summarize.ts";
+
+markLoaded("role:server-metrics");
+
+/**
+ * Upstream scrapes every 0.1 s. Counter and histogram deltas do not depend on the interval here
+ * (the window edges get scrapes of their own), only gauge statistics do, so a 1 s default keeps
+ * the load on the server and on this process low; AIPERF_SERVER_METRICS_COLLECTION_INTERVAL
+ * (seconds, read by the controller) makes it finer.
+ */
+export const DEFAULT_INTERVAL_MS = 1000;
+
+export const ServerMetricsConfig = v.object({
+  urls: v.array(v.string()),
+  intervalMs: v.optional(v.pipe(v.number(), v.minValue(10)), DEFAULT_INTERVAL_MS),
+  timeoutMs: v.optional(v.pipe(v.number(), v.minValue(1)), 5000),
+  artifactDir: v.string(),
+});
+export type ServerMetricsConfig = v.InferInput<typeof ServerMetricsConfig>;
+
+export const ServerMetricsFinalize = v.object({
+  profilingStartWallNs: v.optional(v.nullable(v.number())),
+  profilingEndWallNs: v.optional(v.nullable(v.number())),
+});
+export type ServerMetricsResult = { consoleText: string; files: string[] };
+
+export async function run(ctx: ServiceContext): Promise<void> {
+  let collectors: Collector[] = [];
+  let artifactDir = "";
+  let baselineStartNs: number | undefined;
+
+  ctx.handle("configure", (payload) => {
+    const cfg = v.parse(ServerMetricsConfig, payload);
+    artifactDir = cfg.artifactDir;
+    mkdirSync(artifactDir, { recursive: true });
+    const jsonlPath = join(artifactDir, SERVER_METRICS_FILES.jsonl);
+    writeFileSync(jsonlPath, "");
+    const timeoutMs = Math.max(cfg.timeoutMs, 1);
+    collectors = cfg.urls.map((url) => startCollector({ url, intervalMs: cfg.intervalMs, timeoutMs, jsonlPath, log: ctx.log }));
+    return { endpoints: collectors.length };
+  });
+
+  ctx.onBroadcast("phase_start", (payload) => {
+    const p = payload as { phase?: string; startWallNs?: number };
+    if (p.phase !== "profiling") return;
+    baselineStartNs = p.startWallNs;
+    for (const c of collectors) void c.scrapeNow(true).then(() => pruneBeforeBaseline(c.data));
+  });
+
+  ctx.handle("finalize", async (payload): Promise<ServerMetricsResult> => {
+    const f = v.parse(ServerMetricsFinalize, payload ?? {});
+    // The closing snapshot: taken after the window ended, so every request counted is inside.
+    await Promise.all(collectors.map((c) => c.scrapeNow()));
+    await Promise.all(collectors.map((c) => c.stop()));
+    if (collectors.length === 0) return { consoleText: "", files: [] };
+    const startNs = f.profilingStartWallNs ?? baselineStartNs;
+    const endNs = f.profilingEndWallNs ?? undefined;
+    const summaries = collectors.map((c) => summarizeEndpoint(c.data, startNs, endNs));
+    const files = [join(artifactDir, SERVER_METRICS_FILES.jsonl), writeServerMetricsJson(artifactDir, summaries), writeServerMetricsCsv(artifactDir, summaries)];
+    return { consoleText: serverMetricsConsoleText(summaries), files };
+  });
+
+  await untilStopped(ctx.signal);
+  for (const c of collectors) void c.stop();
+}

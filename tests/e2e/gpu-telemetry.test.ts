@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT } from "../process/helpers.ts";
+
+const BINARY = join(ROOT, "dist", "aiperf");
+
+let mock: ReturnType<typeof Bun.spawn> | undefined;
+let url = "";
+
+beforeAll(async () => {
+  if (!existsSync(BINARY)) {
+    const build = Bun.spawnSync([process.execPath, "run", "build"], { cwd: ROOT });
+    expect(build.exitCode).toBe(0);
+  }
+  const proc = Bun.spawn([BINARY, "mock-server", "--port", "0", "--ttft", "20", "--itl", "5"], { stdout: "pipe", stderr: "pipe" });
+  mock = proc;
+  const reader = proc.stdout.getReader();
+  let text = "";
+  let found: string | undefined;
+  while (found === undefined) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`mock server ended: ${text}`);
+    text += new TextDecoder().decode(value);
+    found = /listening on (\S+)/.exec(text)?.[1];
+  }
+  url = found;
+  void (async () => {
+    while (!(await reader.read()).done) {}
+  })();
+}, 120_000);
+afterAll(async () => {
+  mock?.kill("SIGTERM");
+  await mock?.exited;
+});
+
+test("profile --gpu-telemetry scrapes the mock's DCGM endpoint into the JSONL, JSON and console", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "aiperf-gpu-"));
+  const out = join(dir, "out");
+  const proc = Bun.spawn(
+    [BINARY, "profile", "-m", "mock-model", "-u", url, "--artifact-dir", out, "--ui", "none", "--random-seed", "1", "--streaming", "--request-count", "60", "--concurrency", "6", "--osl", "40", "--isl", "32", "--gpu-telemetry", `${url}/dcgm/metrics`],
+    { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", AIPERF_GPU_COLLECTION_INTERVAL: "0.05" } },
+  );
+  const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  expect(await proc.exited).toBe(0);
+  const text = stdout + stderr;
+  expect(text).toContain("NVIDIA AIPerf | GPU Telemetry");
+  expect(text).toContain("GPU 1 | NVIDIA H100 80GB HBM3 (mock)");
+  expect(text).toContain("Total GPU Energy:");
+
+  const lines = readFileSync(join(out, "gpu_telemetry_export.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  expect(lines.length).toBeGreaterThanOrEqual(4);
+  expect(new Set(lines.map((l) => l.gpu_index))).toEqual(new Set([0, 1]));
+  expect(lines[0].dcgm_url).toBe(`${url}/dcgm/metrics`);
+
+  const json = JSON.parse(readFileSync(join(out, "profile_export_aiperf.json"), "utf8"));
+  expect(json.request_count.avg).toBe(60);
+  const endpoint = `${url.replace("http://", "")}/dcgm/metrics`;
+  const gpu0 = json.telemetry_data.endpoints[endpoint].gpus.gpu_0;
+  expect(gpu0.metrics.gpu_power_usage.unit).toBe("W");
+  // Load raised the fake GPU's power above its 65 W idle while requests streamed.
+  expect(gpu0.metrics.gpu_power_usage.max).toBeGreaterThan(65);
+  expect(gpu0.metrics.energy_consumption.unit).toBe("J");
+  expect(gpu0.metrics.energy_consumption.avg).toBeGreaterThan(0);
+  const energy = json.total_gpu_energy.avg as number;
+  expect(json.total_gpu_energy.unit).toBe("J");
+  expect(energy).toBeGreaterThan(0);
+  expect(json.average_gpu_power.unit).toBe("W");
+  expect(json.energy_per_request.avg).toBeCloseTo(energy / 60, 6);
+  expect(json.output_tokens_per_joule.avg).toBeCloseTo(json.total_output_tokens.avg / energy, 6);
+  expect(json.energy_per_output_token.avg).toBeCloseTo((energy * 1000) / json.total_output_tokens.avg, 6);
+  // The records' own metrics are still there.
+  expect(json.time_to_first_token.unit).toBe("ms");
+}, 90_000);
+
+test("--no-gpu-telemetry starts no collector and writes no telemetry", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "aiperf-gpu-"));
+  const out = join(dir, "out");
+  const proc = Bun.spawn([BINARY, "profile", "-m", "mock-model", "-u", url, "--artifact-dir", out, "--ui", "none", "--request-count", "5", "--no-gpu-telemetry", "--gpu-telemetry", `${url}/dcgm/metrics`], {
+    cwd: dir,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const text = (await new Response(proc.stdout).text()) + (await new Response(proc.stderr).text());
+  expect(await proc.exited).toBe(0);
+  expect(text).not.toContain("GPU Telemetry");
+  expect(existsSync(join(out, "gpu_telemetry_export.jsonl"))).toBe(false);
+  expect(JSON.parse(readFileSync(join(out, "profile_export_aiperf.json"), "utf8")).telemetry_data).toBeUndefined();
+}, 90_000);
