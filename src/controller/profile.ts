@@ -10,12 +10,10 @@ import { BenchError } from "../core/errors.ts";
 import type { DatasetConfigured } from "../protocol/dataset-config.ts";
 import { DEFAULT_PATHS } from "../protocol/endpoint-types.ts";
 import type { FinalizeResult } from "../protocol/records-config.ts";
-import { serverMetricsIntervalMs, serverMetricsUrls } from "../server-metrics/urls.ts";
 import type { TimingPhaseResult, TimingPhaseStart, TimingProgress, TimingResult } from "../protocol/timing-plan.ts";
-import { configureGpuTelemetry, finalizeGpuTelemetry, gpuTelemetryConfig } from "./gpu-telemetry.ts";
+import { collectorServices, startCollectors } from "./collectors.ts";
 import type { ProgressUi } from "./progress.ts";
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
-
 
 /** The services of one profile run. */
 export function profileServices(cfg: ResolvedProfile): ServiceRequest[] {
@@ -29,8 +27,7 @@ export function profileServices(cfg: ResolvedProfile): ServiceRequest[] {
     { role: "records", id: "0" },
     ...Array.from({ length: cfg.recordProcessors }, (_, i) => ({ role: "record-processor", id: String(i) })),
     ...Array.from({ length: cfg.workers }, (_, i) => ({ role: "worker", id: String(i), env: { BUN_CONFIG_MAX_HTTP_REQUESTS: cap } })),
-    ...(serverMetricsUrls(cfg).length > 0 ? [{ role: "server-metrics", id: "0" }] : []),
-    ...(cfg.noGpuTelemetry ? [] : [{ role: "gpu-telemetry", id: "0" }]),
+    ...collectorServices(cfg),
   ];
 }
 
@@ -71,18 +68,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     if (dataset.error !== undefined) throw new BenchError("CONFIG_INVALID", `Invalid dataset: ${dataset.error}`);
     if (cfg.sequentialDataset && (cfg.requestCount ?? 0) > dataset.conversations) ctx.log.warn(`The trace has ${dataset.conversations} conversations; --request-count ${cfg.requestCount} replays it from the start again`);
     ctx.log.debug(`Dataset: ${dataset.conversations} conversations, ${dataset.turns} turns, tokenizer ${dataset.tokenizer}`);
-    // Server metrics are a side view: if the collector cannot start, the benchmark still runs.
-    const metricsUrls = serverMetricsUrls(cfg);
-    let serverMetricsOn = metricsUrls.length > 0;
-    if (serverMetricsOn) {
-      await sup.command("server-metrics:0", "configure", { urls: metricsUrls, intervalMs: serverMetricsIntervalMs(process.env), artifactDir: ctx.artifactDir }).catch((e: Error) => {
-        serverMetricsOn = false;
-        ctx.log.warn(`Server metrics disabled: ${e.message}`);
-      });
-    }
-
-    const gpuConfig = gpuTelemetryConfig(cfg, ctx.artifactDir);
-    const gpuOn = !cfg.noGpuTelemetry && (await configureGpuTelemetry(sup, ctx.log, gpuConfig));
+    const collectors = await startCollectors(cfg, sup, ctx.log, ctx.artifactDir);
 
     const { endpoint: recordsEndpoint } = await sup.command<{ endpoint: string }>("records:0", "bind");
     await sup.command("records:0", "configure", {
@@ -157,36 +143,24 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     timingRunning = false;
 
     const profiling = timing.phases.find((p) => p.phase === "profiling");
+    const window = {
+      startNs: profiling?.startWallNs ?? profilingStartWallNs ?? null,
+      endNs: profiling === undefined ? null : profiling.startWallNs + (profiling.endNs - profiling.startNs),
+    };
     const result = await sup.command<FinalizeResult>("records:0", "finalize", {
       expected: profiling?.sent ?? 0,
-      phaseStartWallNs: profiling?.startWallNs ?? profilingStartWallNs ?? null,
-      phaseEndWallNs: profiling === undefined ? null : profiling.startWallNs + (profiling.endNs - profiling.startNs),
+      phaseStartWallNs: window.startNs,
+      phaseEndWallNs: window.endNs,
       wasCancelled: timing.cancelled || cancelled,
       cliCommand: cfg.cliCommand,
       inputConfig: inputConfigOf(cfg),
       waitMs: 10_000,
     }, 120_000);
     if (profilingStarted) ctx.ui.update("Records (Processing)", result.validCount + result.errorCount, profilingTotal);
-    const serverMetrics = serverMetricsOn
-      ? await sup.command<{ consoleText: string; files: string[] }>("server-metrics:0", "finalize", {
-          profilingStartWallNs: profiling?.startWallNs ?? profilingStartWallNs ?? null,
-          profilingEndWallNs: profiling === undefined ? null : profiling.startWallNs + (profiling.endNs - profiling.startNs),
-        }, 60_000).catch((e: Error) => {
-          ctx.log.warn(`Server metrics not written: ${e.message}`);
-          return undefined;
-        })
-      : undefined;
-    if (gpuOn) {
-      const gpu = await finalizeGpuTelemetry(sup, ctx.log, gpuConfig, {
-        startNs: profiling?.startWallNs ?? profilingStartWallNs ?? null,
-        endNs: profiling === undefined ? null : profiling.startWallNs + (profiling.endNs - profiling.startNs),
-      });
-      result.consoleText += gpu.consoleText;
-      result.files.push(...gpu.files);
-    }
+    const side = await collectors.finalize(window);
     ctx.ui.finish();
-    if (serverMetrics === undefined) return { ...result, timing };
-    return { ...result, consoleText: result.consoleText + serverMetrics.consoleText, files: [...result.files, ...serverMetrics.files], timing };
+    // The collectors' tables go between the metrics tables and the footer, as upstream prints them.
+    return { ...result, consoleText: result.consoleText + side.consoleText + result.footerText, files: [...result.files, ...side.files], timing };
   })();
   return {
     done,

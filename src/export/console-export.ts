@@ -104,18 +104,27 @@ export type ConsoleReportInput = Omit<FooterInput, "benchmarkDurationSec"> & {
   width?: number;
 };
 
-/**
- * Everything printed after a run, laid out as upstream prints it: each table after two newlines,
- * a blank line, the footer, a blank line. Ends with a newline.
- */
-export function renderConsoleReport(input: ConsoleReportInput): string {
+/** The tables printed after a run (metrics, then errors), each after two newlines. */
+export function renderConsoleTables(input: ConsoleReportInput): string {
   const parts: string[] = [];
   const metrics = renderMetricsTable(input.results, input.endpointType);
   if (metrics) parts.push(`\n\n${metrics}\n`);
   const errors = renderErrorTable(input.errorSummary, Math.max(100, input.width ?? 100));
   if (errors) parts.push(`\n\n${errors}\n`);
+  return parts.join("");
+}
+
+/** The footer after the tables: a blank line, the footer lines, a blank line. */
+export function renderConsoleFooter(input: ConsoleReportInput): string {
   const duration = input.results.find((r) => r.tag === "benchmark_duration");
   const benchmarkDurationSec = duration ? toDisplayResult(duration).avg : undefined;
-  parts.push(`\n${renderFooter({ ...input, benchmarkDurationSec })}\n\n`);
-  return parts.join("");
+  return `\n${renderFooter({ ...input, benchmarkDurationSec })}\n\n`;
+}
+
+/**
+ * Everything printed after a run, laid out as upstream prints it: each table after two newlines,
+ * a blank line, the footer, a blank line. Ends with a newline.
+ */
+export function renderConsoleReport(input: ConsoleReportInput): string {
+  return renderConsoleTables(input) + renderConsoleFooter(input);
 }

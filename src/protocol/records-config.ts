@@ -26,5 +26,5 @@ export const FinalizeRequest = v.object({
 });
 export type FinalizeRequest = v.InferOutput<typeof FinalizeRequest>;
 
-/** What "finalize" answers: the console text to print and the counts that decide the exit code. */
-export type FinalizeResult = { consoleText: string; validCount: number; errorCount: number; files: string[] };
+/** What "finalize" answers: the console tables and footer to print, and the counts that decide the exit code. */
+export type FinalizeResult = { consoleText: string; footerText: string; validCount: number; errorCount: number; files: string[] };

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import * as v from "valibot";
-import { CSV_FILE_NAME, formatRecordLine, JSON_FILE_NAME, JSONL_FILE_NAME, JsonlWriter, renderConsoleReport, writeCsvExport, writeJsonExport } from "../../export/index.ts";
+import { CSV_FILE_NAME, formatRecordLine, JSON_FILE_NAME, JSONL_FILE_NAME, JsonlWriter, renderConsoleFooter, renderConsoleTables, writeCsvExport, writeJsonExport } from "../../export/index.ts";
 import { createMetricContext, SummaryBuilder } from "../../metrics/index.ts";
 import { producesTokens } from "../../protocol/endpoint-types.ts";
 import { FinalizeRequest, type FinalizeResult, type RecordsConfig } from "../../protocol/records-config.ts";
@@ -80,7 +80,7 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
         endNs: req.phaseEndWallNs,
       });
       await writeCsvExport(csvPath, summary.results);
-      const consoleText = renderConsoleReport({
+      const report = {
         results: summary.results,
         errorSummary: summary.errorSummary,
         endpointType: cfg.endpointType,
@@ -89,8 +89,8 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
         csvPath,
         jsonPath,
         logPath: cfg.logFile,
-      });
-      return { consoleText, validCount: summary.processed, errorCount: summary.errors, files: [jsonPath, csvPath, jsonlPath] };
+      };
+      return { consoleText: renderConsoleTables(report), footerText: renderConsoleFooter(report), validCount: summary.processed, errorCount: summary.errors, files: [jsonPath, csvPath, jsonlPath] };
     },
   };
 }

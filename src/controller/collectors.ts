@@ -1,0 +1,58 @@
+/**
+ * The side views of a run, server metrics and GPU telemetry: each its own service, configured
+ * after the dataset and finalized after the records. They observe; a failure is a warning, never
+ * the run's.
+ */
+import type { ConsolaInstance } from "consola";
+import type { ResolvedProfile } from "../config/resolve.ts";
+import { serverMetricsIntervalMs, serverMetricsUrls } from "../server-metrics/urls.ts";
+import { configureGpuTelemetry, finalizeGpuTelemetry, gpuTelemetryConfig } from "./gpu-telemetry.ts";
+import type { ServiceRequest, Supervisor } from "./supervisor.ts";
+
+/** The profiling phase in epoch ns (null when it never started). */
+export type Window = { startNs: number | null; endNs: number | null };
+export type CollectorOutput = { consoleText: string; files: string[] };
+export type Collectors = { finalize(window: Window): Promise<CollectorOutput> };
+
+const SERVER_METRICS = "server-metrics:0";
+
+/** The collector services this run starts. */
+export function collectorServices(cfg: ResolvedProfile): ServiceRequest[] {
+  return [
+    ...(serverMetricsUrls(cfg).length > 0 ? [{ role: "server-metrics", id: "0" }] : []),
+    ...(cfg.noGpuTelemetry ? [] : [{ role: "gpu-telemetry", id: "0" }]),
+  ];
+}
+
+/** Configures whichever collectors were started; those that fail to configure are dropped. */
+export async function startCollectors(cfg: ResolvedProfile, sup: Supervisor, log: ConsolaInstance, artifactDir: string): Promise<Collectors> {
+  const urls = serverMetricsUrls(cfg);
+  const serverMetricsOn =
+    urls.length > 0 &&
+    (await sup.command(SERVER_METRICS, "configure", { urls, intervalMs: serverMetricsIntervalMs(process.env), artifactDir }).then(
+      () => true,
+      (e: Error) => (log.warn(`Server metrics disabled: ${e.message}`), false),
+    ));
+  const gpuConfig = gpuTelemetryConfig(cfg, artifactDir);
+  const gpuOn = !cfg.noGpuTelemetry && (await configureGpuTelemetry(sup, log, gpuConfig));
+  return {
+    async finalize(window) {
+      const out: CollectorOutput = { consoleText: "", files: [] };
+      if (gpuOn) {
+        const gpu = await finalizeGpuTelemetry(sup, log, gpuConfig, window);
+        out.consoleText += gpu.consoleText;
+        out.files.push(...gpu.files);
+      }
+      if (serverMetricsOn) {
+        const sm = await sup
+          .command<CollectorOutput>(SERVER_METRICS, "finalize", { profilingStartWallNs: window.startNs, profilingEndWallNs: window.endNs }, 60_000)
+          .catch((e: Error) => (log.warn(`Server metrics not written: ${e.message}`), undefined));
+        if (sm !== undefined) {
+          out.consoleText += sm.consoleText;
+          out.files.push(...sm.files);
+        }
+      }
+      return out;
+    },
+  };
+}
