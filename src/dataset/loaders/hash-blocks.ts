@@ -10,7 +10,7 @@
  * special ids and decodes without them, so blocks are plain corpus tokens.
  */
 import type { Tokenizer } from "../../tokenizer/tokenizer.ts";
-import { createRng, deriveSeed } from "../synthetic/rng.ts";
+import { createRng, deriveSeed } from "../../core/rng.ts";
 
 export type HashBlocks = {
   /** The prompt for `hashIds`; `finalSize` tokens come from the last id's block. */

@@ -5,7 +5,7 @@
  */
 import { readdirSync, statSync } from "node:fs";
 import { basename, extname, join } from "node:path";
-import { createRng, deriveSeed } from "../synthetic/rng.ts";
+import { createRng, deriveSeed } from "../../core/rng.ts";
 import type { LoaderContext } from "./context.ts";
 import { parseTurn } from "./fields.ts";
 import { readJsonLines } from "./lines.ts";

@@ -1,5 +1,5 @@
 /** Public edge of synthetic prompt generation. */
-export { createRng, deriveSeed, randomSeed, type Rng } from "./rng.ts";
+export { createRng, deriveSeed, randomSeed, type Rng } from "../../core/rng.ts";
 export {
   createLengthSampler,
   type LengthDistribution,

@@ -2,7 +2,7 @@
 import type { Tokenizer } from "../../tokenizer/tokenizer.ts";
 import { readBuiltinCorpus, tokenizeCorpus } from "./corpus.ts";
 import { createPromptGenerator, type PromptGenerator } from "./prompt.ts";
-import { createRng, deriveSeed } from "./rng.ts";
+import { createRng, deriveSeed } from "../../core/rng.ts";
 
 /**
  * Tokenizes the corpus (`corpusText`, default the builtin one) once and returns a generator

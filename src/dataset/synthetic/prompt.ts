@@ -5,7 +5,7 @@
  * window is then resized until `count(text) === N`.
  */
 import type { Tokenizer } from "../../tokenizer/tokenizer.ts";
-import type { Rng } from "./rng.ts";
+import type { Rng } from "../../core/rng.ts";
 
 /** Cuts prompts from a tokenized corpus. */
 export interface PromptGenerator {

@@ -2,7 +2,7 @@
  * Length sampling as upstream AIPerf does it (`dataset/utils.py`): a normal draw re-drawn until
  * it is not negative, then rounded up. Used for ISL, OSL (max_tokens) and turn counts.
  */
-import type { Rng } from "./rng.ts";
+import type { Rng } from "../../core/rng.ts";
 
 /** Mean and standard deviation of a sampled length. */
 export interface LengthDistribution {
