@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { childrenOf, isAlive, ROOT, waitUntil } from "../process/helpers.ts";
+import { BINARY, ensureBinary } from "./support.ts";
 
-const BINARY = join(ROOT, "dist", "aiperf");
 const SOURCE = [process.execPath, join(ROOT, "src", "main.ts")];
 
 type Run = { code: number; out: string };
@@ -46,8 +46,7 @@ async function startLongDemo(): Promise<{ proc: Bun.Subprocess<"ignore", "pipe",
 
 describe("the compiled binary", () => {
   beforeAll(async () => {
-    const build = await run([process.execPath, "run", "build"], ROOT);
-    expect(build.code).toBe(0);
+    await ensureBinary();
     expect(existsSync(BINARY)).toBe(true);
   }, 120_000);
 

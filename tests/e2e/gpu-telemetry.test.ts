@@ -1,50 +1,23 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../process/helpers.ts";
+import { ensureBinary, type MockServer, runProfile, startMockServer } from "./support.ts";
 
-const BINARY = join(ROOT, "dist", "aiperf");
-
-let mock: ReturnType<typeof Bun.spawn> | undefined;
+let mock: MockServer;
 let url = "";
 
 beforeAll(async () => {
-  if (!existsSync(BINARY)) {
-    const build = Bun.spawnSync([process.execPath, "run", "build"], { cwd: ROOT });
-    expect(build.exitCode).toBe(0);
-  }
-  const proc = Bun.spawn([BINARY, "mock-server", "--port", "0", "--ttft", "20", "--itl", "5"], { stdout: "pipe", stderr: "pipe" });
-  mock = proc;
-  const reader = proc.stdout.getReader();
-  let text = "";
-  let found: string | undefined;
-  while (found === undefined) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`mock server ended: ${text}`);
-    text += new TextDecoder().decode(value);
-    found = /listening on (\S+)/.exec(text)?.[1];
-  }
-  url = found;
-  void (async () => {
-    while (!(await reader.read()).done) {}
-  })();
+  await ensureBinary();
+  mock = await startMockServer(["--ttft", "20", "--itl", "5"]);
+  url = mock.url;
 }, 120_000);
-afterAll(async () => {
-  mock?.kill("SIGTERM");
-  await mock?.exited;
-});
+afterAll(() => mock?.stop());
 
 test("profile --gpu-telemetry scrapes the mock's DCGM endpoint into the JSONL, JSON and console", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "aiperf-gpu-"));
-  const out = join(dir, "out");
-  const proc = Bun.spawn(
-    [BINARY, "profile", "-m", "mock-model", "-u", url, "--artifact-dir", out, "--ui", "none", "--random-seed", "1", "--streaming", "--request-count", "60", "--concurrency", "6", "--osl", "40", "--isl", "32", "--gpu-telemetry", `${url}/dcgm/metrics`],
-    { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", AIPERF_GPU_COLLECTION_INTERVAL: "0.05" } },
-  );
-  const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-  expect(await proc.exited).toBe(0);
-  const text = stdout + stderr;
+  const r = await runProfile(url, ["--streaming", "--request-count", "60", "--concurrency", "6", "--osl", "40", "--isl", "32", "--gpu-telemetry", `${url}/dcgm/metrics`], { AIPERF_GPU_COLLECTION_INTERVAL: "0.05" });
+  expect(r.code).toBe(0);
+  const text = r.out;
+  const out = r.dir;
   expect(text).toContain("NVIDIA AIPerf | GPU Telemetry");
   expect(text).toContain("GPU 1 | NVIDIA H100 80GB HBM3 (mock)");
   expect(text).toContain("Total GPU Energy:");
@@ -75,15 +48,10 @@ test("profile --gpu-telemetry scrapes the mock's DCGM endpoint into the JSONL, J
 }, 90_000);
 
 test("--no-gpu-telemetry starts no collector and writes no telemetry", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "aiperf-gpu-"));
-  const out = join(dir, "out");
-  const proc = Bun.spawn([BINARY, "profile", "-m", "mock-model", "-u", url, "--artifact-dir", out, "--ui", "none", "--request-count", "5", "--no-gpu-telemetry", "--gpu-telemetry", `${url}/dcgm/metrics`], {
-    cwd: dir,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const text = (await new Response(proc.stdout).text()) + (await new Response(proc.stderr).text());
-  expect(await proc.exited).toBe(0);
+  const r = await runProfile(url, ["--request-count", "5", "--no-gpu-telemetry", "--gpu-telemetry", `${url}/dcgm/metrics`]);
+  expect(r.code).toBe(0);
+  const text = r.out;
+  const out = r.dir;
   expect(text).not.toContain("GPU Telemetry");
   expect(existsSync(join(out, "gpu_telemetry_export.jsonl"))).toBe(false);
   expect(JSON.parse(readFileSync(join(out, "profile_export_aiperf.json"), "utf8")).telemetry_data).toBeUndefined();

@@ -3,46 +3,9 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../process/helpers.ts";
+import { ensureBinary, type MockServer, runProfile as profile, startMockServer as mockServer } from "./support.ts";
 
-const BINARY = join(ROOT, "dist", "aiperf");
 const FIXTURES = join(ROOT, "tests", "fixtures", "datasets");
-
-type Server = { url: string; stop(): Promise<void> };
-
-async function mockServer(): Promise<Server> {
-  const proc = Bun.spawn([BINARY, "mock-server", "--port", "0"], { stdout: "pipe", stderr: "pipe" });
-  const reader = proc.stdout.getReader();
-  let text = "";
-  let url: string | undefined;
-  while (url === undefined) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`mock server ended: ${text}`);
-    text += new TextDecoder().decode(value);
-    url = /listening on (\S+)/.exec(text)?.[1];
-  }
-  void (async () => {
-    while (!(await reader.read()).done) {}
-  })();
-  return {
-    url,
-    async stop() {
-      proc.kill("SIGTERM");
-      await proc.exited;
-    },
-  };
-}
-
-async function profile(url: string, flags: string[]): Promise<{ code: number; out: string; dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), "aiperf-dataset-"));
-  const proc = Bun.spawn([BINARY, "profile", "-m", "mock-model", "-u", url, "--artifact-dir", join(dir, "out"), "--ui", "none", "--random-seed", "1", ...flags], {
-    cwd: dir,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-  return { code: await proc.exited, out: out + err, dir: join(dir, "out") };
-}
 
 const readJson = (path: string) => JSON.parse(readFileSync(path, "utf8"));
 
@@ -68,9 +31,9 @@ function captureServer(): { url: string; bodies: { messages: { content: unknown 
   return { url: `http://127.0.0.1:${srv.port}`, bodies, stop: () => srv.stop(true) };
 }
 
-let server: Server;
+let server: MockServer;
 beforeAll(async () => {
-  if (!existsSync(BINARY)) expect(Bun.spawnSync([process.execPath, "run", "build"], { cwd: ROOT }).exitCode).toBe(0);
+  await ensureBinary();
   server = await mockServer();
 }, 120_000);
 afterAll(() => server?.stop());

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../process/helpers.ts";
+import { BINARY, ensureBinary } from "./support.ts";
 
-const BINARY = join(ROOT, "dist", "aiperf");
 
 type Seen = { path: string; headers: Record<string, string>; body: Record<string, unknown> };
 
@@ -33,8 +33,8 @@ async function profile(args: string[]): Promise<{ code: number; out: string; dir
 
 let a: ReturnType<typeof captureServer>;
 let b: ReturnType<typeof captureServer>;
-beforeAll(() => {
-  if (!existsSync(BINARY)) expect(Bun.spawnSync([process.execPath, "run", "build"], { cwd: ROOT }).exitCode).toBe(0);
+beforeAll(async () => {
+  await ensureBinary();
   a = captureServer();
   b = captureServer();
 }, 120_000);

@@ -2,48 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { childrenOf, isAlive, ROOT, waitUntil } from "../process/helpers.ts";
-
-const BINARY = join(ROOT, "dist", "aiperf");
-
-type Run = { code: number; out: string; dir: string };
-type Server = { url: string; stop(): Promise<void> };
-
-/** Starts the binary's mock server on a free port with the given flags. */
-async function mockServer(flags: string[]): Promise<Server> {
-  const proc = Bun.spawn([BINARY, "mock-server", "--port", "0", ...flags], { stdout: "pipe", stderr: "pipe" });
-  const reader = proc.stdout.getReader();
-  let text = "";
-  let url: string | undefined;
-  while (url === undefined) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`mock server ended: ${text}`);
-    text += new TextDecoder().decode(value);
-    url = /listening on (\S+)/.exec(text)?.[1];
-  }
-  void (async () => {
-    while (!(await reader.read()).done) {}
-  })();
-  return {
-    url,
-    async stop() {
-      proc.kill("SIGTERM");
-      await proc.exited;
-    },
-  };
-}
-
-async function profile(url: string, flags: string[]): Promise<Run> {
-  const dir = mkdtempSync(join(tmpdir(), "aiperf-profile-"));
-  const proc = Bun.spawn([BINARY, "profile", "-m", "mock-model", "-u", url, "--artifact-dir", join(dir, "out"), "--ui", "none", "--random-seed", "1", ...flags], {
-    cwd: dir,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-  return { code: await proc.exited, out: out + err, dir: join(dir, "out") };
-}
+import { childrenOf, isAlive, waitUntil } from "../process/helpers.ts";
+import { BINARY, ensureBinary, type MockServer, runProfile as profile, startMockServer as mockServer } from "./support.ts";
 
 function exported(dir: string): Record<string, { avg?: number; unit?: string } & Record<string, unknown>> {
   return JSON.parse(readFileSync(join(dir, "profile_export_aiperf.json"), "utf8"));
@@ -53,12 +13,9 @@ function jsonlLines(dir: string): { metadata: Record<string, unknown>; error: un
   return readFileSync(join(dir, "profile_export.jsonl"), "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
 }
 
-let server: Server;
+let server: MockServer;
 beforeAll(async () => {
-  if (!existsSync(BINARY)) {
-    const build = Bun.spawnSync([process.execPath, "run", "build"], { cwd: ROOT });
-    expect(build.exitCode).toBe(0);
-  }
+  await ensureBinary();
   server = await mockServer(["--ttft", "30", "--itl", "3"]);
 }, 120_000);
 afterAll(() => server?.stop());

@@ -3,43 +3,12 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EndpointSummary } from "../../src/server-metrics/summarize.ts";
-import { ROOT } from "../process/helpers.ts";
+import { ensureBinary, type MockServer, runProfile as profile, startMockServer } from "./support.ts";
 
-const BINARY = join(ROOT, "dist", "aiperf");
-
-async function mockServer(): Promise<{ url: string; stop(): Promise<void> }> {
-  const proc = Bun.spawn([BINARY, "mock-server", "--port", "0", "--ttft", "20", "--itl", "2"], { stdout: "pipe", stderr: "pipe" });
-  const reader = proc.stdout.getReader();
-  let text = "";
-  let url: string | undefined;
-  while (url === undefined) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`mock server ended: ${text}`);
-    text += new TextDecoder().decode(value);
-    url = /listening on (\S+)/.exec(text)?.[1];
-  }
-  void (async () => {
-    while (!(await reader.read()).done) {}
-  })();
-  return { url, stop: async () => void (proc.kill("SIGTERM"), await proc.exited) };
-}
-
-async function profile(url: string, flags: string[]): Promise<{ code: number; out: string; dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), "aiperf-sm-e2e-"));
-  const proc = Bun.spawn([BINARY, "profile", "-m", "mock-model", "-u", url, "--artifact-dir", join(dir, "out"), "--ui", "none", "--random-seed", "1", ...flags], {
-    cwd: dir,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-  return { code: await proc.exited, out: out + err, dir: join(dir, "out") };
-}
-
-let server: { url: string; stop(): Promise<void> };
+let server: MockServer;
 beforeAll(async () => {
-  if (!existsSync(BINARY)) expect(Bun.spawnSync([process.execPath, "run", "build"], { cwd: ROOT }).exitCode).toBe(0);
-  server = await mockServer();
+  await ensureBinary();
+  server = await startMockServer(["--ttft", "20", "--itl", "2"]);
 }, 120_000);
 afterAll(() => server?.stop());
 
