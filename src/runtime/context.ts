@@ -11,7 +11,7 @@ export type ServiceSpec = {
   /** Controller ROUTER and PUB endpoints. */
   control: string;
   events: string;
-  /** Where roles bind their own sockets: "{name}" is replaced, e.g. ipc:///tmp/aiperf-x/{name}.ipc. */
+  /** Where roles bind their own sockets: "{name}" is replaced, e.g. ipc://<run dir>/{name}.ipc. */
   bindTemplate: string;
   logLevel: LogLevelName;
   heartbeatMs: number;
