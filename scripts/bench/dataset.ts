@@ -42,7 +42,7 @@ async function child(path: string, build: boolean): Promise<void> {
   const cfg: DatasetConfig = {
     model: ["m"], endpointType: "chat", streaming: false, extraInputs: [], isl: 550, islStddev: 0, osl: null, oslStddev: 0,
     conversationNum: 1, randomSeed: 1, tokenizer: null, inputFile: path, datasetFormat: "mooncake_trace", blockSize: BLOCK,
-    datasetPath: "/dev/null", inputsJsonPath: "/dev/null",
+    turnMean: 1, turnStddev: 0, turnDelayMean: 0, turnDelayStddev: 0, turnDelayRatio: 1, datasetPath: "/dev/null", inputsJsonPath: "/dev/null",
   };
   const rssBefore = process.resourceUsage().maxRSS;
   const t0 = performance.now();

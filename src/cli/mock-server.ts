@@ -9,7 +9,7 @@ export const mockServerCommand = defineCommand({
   meta: {
     name: "mock-server",
     description:
-      "Serve /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/ranking, /v1/models, /health and /metrics with scripted timing, for demos and tests",
+      "Serve /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/ranking, /v1/messages, /v1/responses, /generate(_stream), /v2/rerank, /rerank, /v1/models, /health and /metrics with scripted timing, for demos and tests",
   },
   args: {
     host: { type: "string", default: D.host, description: "Address to listen on" },

@@ -1,4 +1,5 @@
 /** `aiperf profile`: benchmark an OpenAI-compatible server, as upstream AIPerf does. */
+import { redactArgs } from "../core/redact.ts";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -46,7 +47,8 @@ export const profileCommand = defineCommand({
     const { input, verbosity } = readProfileArgs(rawArgs);
     const parsed = parseProfileConfig(input);
     const logLevel = verbosity === 2 ? "trace" : verbosity === 1 ? "debug" : parsed.logLevel;
-    const cliCommand = `aiperf profile ${rawArgs.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(" ")}`;
+    // Exported and printed, so credentials are redacted here once.
+    const cliCommand = `aiperf profile ${redactArgs(rawArgs).map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(" ")}`;
     const warnings: string[] = [];
     const cfg = resolveProfile({ ...parsed, logLevel }, cliCommand, process.stderr.isTTY === true, (m) => warnings.push(m));
     checkGoodput(cfg);

@@ -4,7 +4,7 @@
  */
 import * as v from "valibot";
 import { BenchError } from "../core/errors.ts";
-import { ProfileConfig, type ProfileInput } from "./profile-schema.ts";
+import { ENDPOINT_TYPES, ProfileConfig, type ProfileInput } from "./profile-schema.ts";
 
 /** How a flag's text becomes a value. */
 type Kind = "list" | "string" | "number" | "boolean" | "pairs" | "goodput";
@@ -13,12 +13,14 @@ export type FlagSpec = { key: keyof ProfileInput; names: string[]; kind: Kind; h
 export const PROFILE_FLAGS: FlagSpec[] = [
   { key: "model", names: ["--model", "--model-names", "-m"], kind: "list", help: "Model name(s) to benchmark (comma list; required)" },
   { key: "url", names: ["--url", "-u"], kind: "list", help: "Server base URL(s); several are used round robin" },
-  { key: "endpointType", names: ["--endpoint-type"], kind: "string", hint: "chat|completions|embeddings|rankings", help: "API shape of requests and responses" },
+  { key: "endpointType", names: ["--endpoint-type"], kind: "string", hint: ENDPOINT_TYPES.join("|"), help: "API shape of requests and responses" },
   { key: "endpoint", names: ["--endpoint", "--custom-endpoint"], kind: "string", help: "Path overriding the endpoint type's default path" },
-  { key: "streaming", names: ["--streaming"], kind: "boolean", help: "Stream responses (SSE); ignored for embeddings and rankings" },
-  { key: "apiKey", names: ["--api-key"], kind: "string", help: "Sent as Authorization: Bearer <key>" },
+  { key: "streaming", names: ["--streaming"], kind: "boolean", help: "Stream responses (SSE); ignored for embeddings and rankings types" },
+  { key: "apiKey", names: ["--api-key"], kind: "string", help: "Sent as Authorization: Bearer <key> (x-api-key for messages)" },
   { key: "header", names: ["--header", "-H"], kind: "pairs", help: "Extra HTTP header(s): key:value[,key:value] or a JSON object; repeatable" },
   { key: "extraInputs", names: ["--extra-inputs"], kind: "pairs", help: "Fields merged into every request body: key:value[,…] or JSON; repeatable" },
+  { key: "useLegacyMaxTokens", names: ["--use-legacy-max-tokens"], kind: "boolean", help: "Chat requests send max_tokens instead of max_completion_tokens (older servers)" },
+  { key: "useServerTokenCount", names: ["--use-server-token-count"], kind: "boolean", help: "Take ISL/OSL/reasoning counts from the server's usage instead of the tokenizer" },
   { key: "requestTimeoutSeconds", names: ["--request-timeout-seconds"], kind: "number", help: "Per-request timeout in seconds" },
   { key: "concurrency", names: ["--concurrency"], kind: "number", help: "Requests in flight (closed loop); with --request-rate, a ceiling. Default 1 without a rate" },
   { key: "requestRate", names: ["--request-rate"], kind: "number", help: "Target requests per second (open loop)" },
@@ -34,6 +36,11 @@ export const PROFILE_FLAGS: FlagSpec[] = [
   { key: "osl", names: ["--osl", "--output-tokens-mean", "--prompt-output-tokens-mean"], kind: "number", help: "Mean output tokens requested (max_tokens); unset = server decides" },
   { key: "oslStddev", names: ["--osl-stddev", "--output-tokens-stddev", "--prompt-output-tokens-stddev"], kind: "number", help: "Standard deviation of output tokens" },
   { key: "conversationNum", names: ["--conversation-num", "--num-conversations", "--num-sessions", "--num-dataset-entries", "--num-prompts"], kind: "number", help: "Synthetic conversations generated and reused" },
+  { key: "conversationTurnMean", names: ["--conversation-turn-mean", "--session-turns-mean"], kind: "number", help: "Mean turns per synthetic conversation" },
+  { key: "conversationTurnStddev", names: ["--conversation-turn-stddev", "--session-turns-stddev"], kind: "number", help: "Standard deviation of turns per conversation" },
+  { key: "conversationTurnDelayMean", names: ["--conversation-turn-delay-mean", "--session-turn-delay-mean"], kind: "number", help: "Mean delay in ms between a reply and the next turn" },
+  { key: "conversationTurnDelayStddev", names: ["--conversation-turn-delay-stddev", "--session-turn-delay-stddev"], kind: "number", help: "Standard deviation of the inter-turn delay in ms" },
+  { key: "conversationTurnDelayRatio", names: ["--conversation-turn-delay-ratio", "--session-delay-ratio"], kind: "number", help: "Multiplier on every inter-turn delay (synthetic or from a file)" },
   { key: "inputFile", names: ["--input-file"], kind: "string", help: "Dataset file (or random_pool directory) read instead of synthetic prompts" },
   { key: "customDatasetType", names: ["--custom-dataset-type"], kind: "string", hint: "single_turn|multi_turn|random_pool|mooncake_trace|csv|inputs_json", help: "Format of --input-file (default single_turn; a .csv file is read as csv)" },
   { key: "publicDataset", names: ["--public-dataset"], kind: "string", hint: "sharegpt", help: "Public dataset format of a local --input-file (never downloaded)" },

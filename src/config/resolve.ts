@@ -6,8 +6,8 @@ import { cpus } from "node:os";
 import { BenchError } from "../core/errors.ts";
 import type { DatasetFormat } from "../dataset/loaders/formats.ts";
 import { resolveDatasetInput } from "./dataset-input.ts";
-import { producesTokens } from "../protocol/endpoint-types.ts";
-import type { EndpointType, ProfileConfig } from "./profile-schema.ts";
+import { producesTokens, streams } from "../protocol/endpoint-types.ts";
+import type { ProfileConfig } from "./profile-schema.ts";
 
 export type RateMode = "constant" | "poisson" | "concurrency_burst";
 
@@ -30,8 +30,6 @@ export type ResolvedProfile = Omit<ProfileConfig, "requestRateMode" | "benchmark
   sequentialDataset: boolean;
 };
 
-const STREAMS: Record<EndpointType, boolean> = { chat: true, completions: true, embeddings: false, rankings: false };
-
 /** Applies the cross-flag rules; `warn` receives the non-fatal adjustments. */
 export function resolveProfile(cfg: ProfileConfig, cliCommand: string, isTTY: boolean, warn: (m: string) => void): ResolvedProfile {
   if (cfg.requestCount !== undefined && cfg.benchmarkDuration !== undefined) {
@@ -48,7 +46,7 @@ export function resolveProfile(cfg: ProfileConfig, cliCommand: string, isTTY: bo
   }
   const dataset = resolveDatasetInput(cfg);
   let streaming = cfg.streaming;
-  if (streaming && !STREAMS[cfg.endpointType]) {
+  if (streaming && !streams(cfg.endpointType)) {
     warn(`Streaming is not supported for ${cfg.endpointType}; sending non-streaming requests`);
     streaming = false;
   }

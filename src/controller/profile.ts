@@ -7,8 +7,9 @@ import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import type { ResolvedProfile } from "../config/resolve.ts";
 import { BenchError } from "../core/errors.ts";
+import { REDACTED, redactHeaderPairs } from "../core/redact.ts";
 import type { DatasetConfigured } from "../protocol/dataset-config.ts";
-import { DEFAULT_PATHS } from "../protocol/endpoint-types.ts";
+import { endpointPath } from "../endpoints/registry.ts";
 import type { FinalizeResult } from "../protocol/records-config.ts";
 import type { TimingPhaseResult, TimingPhaseStart, TimingProgress, TimingResult } from "../protocol/timing-plan.ts";
 import { collectorServices, startCollectors } from "./collectors.ts";
@@ -52,6 +53,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       endpointType: cfg.endpointType,
       streaming: cfg.streaming,
       extraInputs: cfg.extraInputs,
+      useLegacyMaxTokens: cfg.useLegacyMaxTokens,
       isl: cfg.isl,
       islStddev: cfg.islStddev,
       osl: cfg.osl ?? null,
@@ -62,6 +64,11 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       inputFile: cfg.inputFile ?? null,
       datasetFormat: cfg.datasetFormat,
       blockSize: cfg.islBlockSize,
+      turnMean: cfg.conversationTurnMean,
+      turnStddev: cfg.conversationTurnStddev,
+      turnDelayMean: cfg.conversationTurnDelayMean,
+      turnDelayStddev: cfg.conversationTurnDelayStddev,
+      turnDelayRatio: cfg.conversationTurnDelayRatio,
       datasetPath,
       inputsJsonPath: join(ctx.artifactDir, "inputs.json"),
     }, 600_000);
@@ -80,14 +87,15 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       logFile: ctx.logFile,
     });
     const processorEndpoints = await Promise.all(processors.map((p) => sup.command<{ endpoint: string }>(p, "bind").then((r) => r.endpoint)));
-    await Promise.all(processors.map((p) => sup.command(p, "configure", { recordsEndpoint, datasetPath, endpointType: cfg.endpointType, streaming: cfg.streaming, tokenizer: dataset.tokenizer, model: cfg.model[0] }, 600_000)));
+    await Promise.all(processors.map((p) => sup.command(p, "configure", { recordsEndpoint, datasetPath, endpointType: cfg.endpointType, streaming: cfg.streaming, useServerTokenCount: cfg.useServerTokenCount, tokenizer: dataset.tokenizer, model: cfg.model[0] }, 600_000)));
     const { endpoint: creditsEndpoint } = await sup.command<{ endpoint: string }>("timing:0", "bind");
     await Promise.all(workers.map((w) => sup.command(w, "configure", {
       creditsEndpoint,
       processorEndpoints,
       datasetPath,
       urls: cfg.urls,
-      endpointPath: cfg.endpoint ?? DEFAULT_PATHS[cfg.endpointType],
+      endpointPath: cfg.endpoint ?? endpointPath(cfg.endpointType, cfg.streaming),
+      endpointType: cfg.endpointType,
       streaming: cfg.streaming,
       apiKey: cfg.apiKey,
       headers: cfg.header.map(([k, v]) => [k, String(v)]),
@@ -130,7 +138,8 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       rateMode: cfg.rateMode,
       requestRate: cfg.requestRate,
       concurrency: cfg.concurrency,
-      requestCount: cfg.requestCountFromDataset ? dataset.conversations : cfg.requestCount,
+      // One credit is one request (one turn), so a trace's count is its turns.
+      requestCount: cfg.requestCountFromDataset ? dataset.turns : cfg.requestCount,
       durationSec: cfg.benchmarkDuration,
       graceSec: cfg.benchmarkGracePeriod,
       warmupRequestCount: cfg.warmupRequestCount,
@@ -139,6 +148,8 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       cancellationDelaySec: cfg.requestCancellationDelay,
       conversations: dataset.conversations,
       sequential: cfg.sequentialDataset,
+      // Turn counts and delays of multi-turn sessions are read from it; single-turn data skips it.
+      ...(dataset.turns > dataset.conversations ? { datasetPath } : {}),
     }, 2_000_000_000);
     timingRunning = false;
 
@@ -174,5 +185,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
 /** The config as JSON exports show it (upstream `input_config`). */
 function inputConfigOf(cfg: ResolvedProfile): Record<string, unknown> {
   const { cliCommand, ...rest } = cfg;
-  return { ...rest, cli_command: cliCommand };
+  // cliCommand is redacted where it is built; the key and credential headers are redacted here.
+  const credentials = { ...(rest.apiKey === undefined ? {} : { apiKey: REDACTED }), header: redactHeaderPairs(rest.header) };
+  return { ...rest, ...credentials, cli_command: cliCommand };
 }

@@ -4,6 +4,7 @@
  */
 import { isConsoleShown, metricDef, toDisplayResult } from "../metrics/index.ts";
 import type { ErrorSummaryEntry, MetricResult } from "../metrics/index.ts";
+import { endpointCategory } from "../protocol/endpoint-types.ts";
 import { formatCount, formatFixed, formatGrouped } from "./number-format.ts";
 import { renderTable } from "./text-table.ts";
 
@@ -11,14 +12,13 @@ import { renderTable } from "./text-table.ts";
 export const CONSOLE_STATS = ["avg", "min", "max", "p99", "p90", "p50", "std"] as const;
 
 const TITLES: Record<string, string> = {
-  chat: "LLM Metrics",
-  completions: "LLM Metrics",
+  llm: "LLM Metrics",
   embeddings: "Embeddings Metrics",
   rankings: "Rankings Metrics",
 };
 
 export function metricsTitle(endpointType: string): string {
-  return `NVIDIA AIPerf | ${TITLES[endpointType] ?? "Metrics"}`;
+  return `NVIDIA AIPerf | ${TITLES[endpointCategory(endpointType) ?? ""] ?? "Metrics"}`;
 }
 
 /** "Header (unit)", with the unit on its own line when the header is longer than 30 characters. */

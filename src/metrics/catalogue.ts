@@ -43,6 +43,7 @@ type Spec = [
 
 const TOKENS = F.PRODUCES_TOKENS_ONLY | F.LARGER_IS_BETTER;
 const STREAM = F.STREAMING_TOKENS_ONLY;
+const USAGE = F.PRODUCES_TOKENS_ONLY | F.NO_CONSOLE;
 
 // prettier-ignore
 const SPECS: Spec[] = [
@@ -64,6 +65,11 @@ const SPECS: Spec[] = [
   ["thinking_efficiency", "Thinking Efficiency", null, true, "ratio", null, "record", "float", F.PRODUCES_TOKENS_ONLY | F.SUPPORTS_REASONING | F.EXPERIMENTAL, null],
   // Our RequestRecord carries no credit-drop time, so this one is catalogued but never computed.
   ["credit_drop_latency", "Credit Drop Latency", "Credit Latency", false, "ns", "ms", "record", "int", F.INTERNAL, null],
+  // Newer upstream's usage metrics (§5.5): the server's own counts, exported but not on the console.
+  ["usage_prompt_tokens", "Usage Prompt Tokens", null, false, "tokens", null, "record", "int", USAGE, null],
+  ["usage_completion_tokens", "Usage Completion Tokens", null, false, "tokens", null, "record", "int", USAGE, null],
+  ["usage_total_tokens", "Usage Total Tokens", null, false, "tokens", null, "record", "int", USAGE, null],
+  ["usage_reasoning_tokens", "Usage Reasoning Tokens", null, false, "tokens", null, "record", "int", USAGE | F.SUPPORTS_REASONING, null],
   // Aggregates.
   ["request_count", "Request Count", "Requests", true, "requests", null, "aggregate", "int", F.LARGER_IS_BETTER | F.NO_INDIVIDUAL_RECORDS, 1100],
   ["error_request_count", "Error Request Count", "Error Count", true, "requests", null, "aggregate", "int", F.ERROR_ONLY | F.NO_INDIVIDUAL_RECORDS, null],

@@ -101,6 +101,7 @@ export function computeRecordMetrics(record: RequestRecord, ctx: MetricContext):
   }
 
   addExperimental(record, ctx, values, ttftNs, isl);
+  addUsage(record, ctx, values);
 
   if (on.has("request_count")) values.request_count = 1;
   if (on.has("min_request_timestamp")) values.min_request_timestamp = record.wallStartNs;
@@ -144,6 +145,19 @@ function addExperimental(
   if (on.has("thinking_efficiency") && typeof outputCount === "number" && typeof reasoningCount === "number") {
     values.thinking_efficiency = reasoningCount / outputCount;
   }
+}
+
+/** The server's usage counts, each only where the server gave it. */
+function addUsage(record: RequestRecord, ctx: MetricContext, values: MetricValues): void {
+  const u = record.usage;
+  if (u === undefined) return;
+  const put = (tag: string, v: number | null): void => {
+    if (v !== null && ctx.applicable.has(tag)) values[tag] = v;
+  };
+  put("usage_prompt_tokens", u.promptTokens);
+  put("usage_completion_tokens", u.completionTokens);
+  put("usage_total_tokens", u.totalTokens);
+  put("usage_reasoning_tokens", u.reasoningTokens);
 }
 
 /** A request is good when every SLO's metric exists for it and passes (§5.4). */

@@ -4,7 +4,7 @@ import type { FaultPlan } from "./faults.ts";
 import { chatEvents, completionEvents, cutIndex, finishTime, type GenerationPlan } from "./generation.ts";
 import type { Endpoint, MockMetrics } from "./metrics.ts";
 import type { MockServerOptions } from "./options.ts";
-import { ChatRequest, CompletionRequest, EmbeddingsRequest, outputTokens, RankingRequest, readBody } from "./request.ts";
+import { ChatRequest, CohereRerankRequest, CompletionRequest, EmbeddingsRequest, outputTokens, RankingRequest, readBody, TeiRerankRequest } from "./request.ts";
 import { chatCompletion, embeddingsList, errorResponse, rankings, textCompletion, usage } from "./responses.ts";
 import { sseResponse } from "./stream.ts";
 import { approxTokens, replyText } from "./tokens.ts";
@@ -23,7 +23,7 @@ export interface HandlerContext {
 export type Handler = (req: Request, server: Bun.Server<undefined>) => Promise<Response>;
 
 /** Counts the request in flight now; the returned function records how it ended, once. */
-function track(ctx: HandlerContext, endpoint: Endpoint, start: number): (status: string) => void {
+export function track(ctx: HandlerContext, endpoint: Endpoint, start: number): (status: string) => void {
   ctx.metrics.requestStarted();
   let done = false;
   return (status) => {
@@ -33,7 +33,7 @@ function track(ctx: HandlerContext, endpoint: Endpoint, start: number): (status:
   };
 }
 
-function injectedError(ctx: HandlerContext, finish: (status: string) => void): Response {
+export function injectedError(ctx: HandlerContext, finish: (status: string) => void): Response {
   ctx.metrics.fault("error");
   finish("500");
   return errorResponse(500, "Injected failure (mock server --error-rate)", "server_error");
@@ -90,7 +90,7 @@ export function generationHandler(ctx: HandlerContext, kind: "chat" | "completio
 }
 
 /** Embeddings and rankings generate nothing: they answer after --ttft (plus a stall, if drawn). */
-async function scriptedWait(ctx: HandlerContext, faults: FaultPlan, start: number, signal: AbortSignal): Promise<void> {
+export async function scriptedWait(ctx: HandlerContext, faults: FaultPlan, start: number, signal: AbortSignal): Promise<void> {
   if (faults.stallBefore !== undefined) ctx.metrics.fault("stall");
   await sleepUntil(start + ctx.options.ttft + (faults.stallBefore === undefined ? 0 : ctx.options.stallMs), signal);
 }
@@ -126,5 +126,27 @@ export function rankingHandler(ctx: HandlerContext): Handler {
     await scriptedWait(ctx, faults, start, req.signal);
     finish(req.signal.aborted ? "cancelled" : "200");
     return Response.json(rankings(body.query.text, body.passages.map((p) => p.text)));
+  };
+}
+
+/** Cohere v2 and HF TEI rerankers: query plus documents/texts, scores ordered best first. */
+export function rerankHandler(ctx: HandlerContext, dialect: "cohere" | "tei"): Handler {
+  return async (req, server) => {
+    const start = performance.now();
+    server.timeout(req, 0);
+    const finish = track(ctx, "rerank", start);
+    const body = dialect === "cohere" ? await readBody(req, CohereRerankRequest) : await readBody(req, TeiRerankRequest);
+    if (body instanceof Response) return (finish("400"), body);
+    const passages = (dialect === "cohere" ? body.documents : body.texts) as string[];
+    ctx.metrics.promptTokens(approxTokens([body.query, passages]));
+    const faults = ctx.planFaults(1);
+    if (faults.error) return injectedError(ctx, finish);
+    await scriptedWait(ctx, faults, start, req.signal);
+    finish(req.signal.aborted ? "cancelled" : "200");
+    const ranked = (rankings(body.query, passages) as { rankings: { index: number; logit: number }[] }).rankings;
+    // Both report a relevance in [0, 1]: the logit through a sigmoid.
+    const score = (logit: number): number => Math.round((1 / (1 + Math.exp(-logit))) * 1e6) / 1e6;
+    if (dialect === "tei") return Response.json(ranked.map((r) => ({ index: r.index, score: score(r.logit) })));
+    return Response.json({ id: ctx.nextId("rerank"), results: ranked.map((r) => ({ index: r.index, relevance_score: score(r.logit) })), meta: { billed_units: { search_units: 1 } } });
   };
 }

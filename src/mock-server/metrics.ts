@@ -1,7 +1,7 @@
 /** What the mock reports on GET /metrics, named like a serving engine's metrics so scrapers have something real to read. */
 import { counter, gauge, histogram, type Metric } from "./prometheus.ts";
 
-export type Endpoint = "chat" | "completions" | "embeddings" | "rankings";
+export type Endpoint = "chat" | "completions" | "embeddings" | "rankings" | "generate" | "rerank" | "messages" | "responses";
 export type FaultKind = "error" | "reset" | "stall";
 
 /** Requests the mock pretends fit in its KV cache: usage is in-flight requests over this, capped at 1. */

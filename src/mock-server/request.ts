@@ -35,6 +35,17 @@ export const RankingRequest = v.looseObject({
   passages: v.pipe(v.array(text), v.minLength(1, "must hold at least one passage")),
 });
 
+export const CohereRerankRequest = v.looseObject({
+  model,
+  query: v.string(),
+  documents: v.pipe(v.array(v.string()), v.minLength(1, "must hold at least one document")),
+});
+
+export const TeiRerankRequest = v.looseObject({
+  query: v.string(),
+  texts: v.pipe(v.array(v.string()), v.minLength(1, "must hold at least one text")),
+});
+
 export type ChatRequest = v.InferOutput<typeof ChatRequest>;
 export type CompletionRequest = v.InferOutput<typeof CompletionRequest>;
 

@@ -1,7 +1,11 @@
 /** `createMockServer`: the OpenAI-compatible mock on Bun.serve, for the CLI and for tests in-process. */
 import { createMockDcgm, withDcgmLoad } from "./dcgm.ts";
 import { faultPlanner } from "./faults.ts";
-import { embeddingsHandler, generationHandler, type HandlerContext, rankingHandler } from "./handlers.ts";
+import { dialectHandler } from "./dialect-handler.ts";
+import { embeddingsHandler, generationHandler, type HandlerContext, rankingHandler, rerankHandler } from "./handlers.ts";
+import { tgiGenerate, tgiGenerateStream } from "./tgi.ts";
+import { anthropicMessages } from "./anthropic.ts";
+import { openaiResponses } from "./openai-responses.ts";
 import { createMockMetrics } from "./metrics.ts";
 import { type MockServerOptions, resolveMockServerOptions } from "./options.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "./prometheus.ts";
@@ -29,7 +33,7 @@ export interface MockServerDebug {
   recordWrites?: boolean;
 }
 
-const POST_PATHS = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/ranking"];
+const POST_PATHS = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/ranking", "/generate", "/generate_stream", "/v2/rerank", "/rerank", "/v1/messages", "/v1/responses"];
 const GET_PATHS = ["/v1/models", "/health", "/metrics", "/dcgm/metrics"];
 
 /** Starts listening at once; `port: 0` picks a free port (read it back from the result). */
@@ -61,6 +65,12 @@ export function createMockServer(partial: Partial<MockServerOptions> = {}, debug
       "/v1/completions": { POST: generationHandler(ctx, "completions") },
       "/v1/embeddings": { POST: embeddingsHandler(ctx) },
       "/v1/ranking": { POST: rankingHandler(ctx) },
+      "/generate": { POST: dialectHandler(ctx, tgiGenerate) },
+      "/generate_stream": { POST: dialectHandler(ctx, tgiGenerateStream) },
+      "/v2/rerank": { POST: rerankHandler(ctx, "cohere") },
+      "/rerank": { POST: rerankHandler(ctx, "tei") },
+      "/v1/messages": { POST: dialectHandler(ctx, anthropicMessages) },
+      "/v1/responses": { POST: dialectHandler(ctx, openaiResponses) },
       "/v1/models": { GET: () => Response.json(modelList(options.model, started)) },
       "/health": { GET: () => Response.json({ status: "ok" }) },
       "/metrics": { GET: () => new Response(metrics.render(), { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } }) },

@@ -6,6 +6,8 @@ export interface SseEvent {
   at: number;
   /** The event's `data:` payload (JSON text or `[DONE]`). */
   data: string;
+  /** An `event:` name written before the data (Anthropic and Responses streams name their events). */
+  event?: string;
   /** Generated tokens this event carries (0 for role, finish, usage and [DONE]). */
   tokens: number;
 }
@@ -54,7 +56,7 @@ export function sseResponse(events: Iterable<SseEvent>, options: StreamOptions):
           let tokens = 0;
           while (next.done !== true && start + next.value.at <= performance.now()) {
             if (index === cutBefore) break;
-            text += `data: ${next.value.data}\n\n`;
+            text += next.value.event === undefined ? `data: ${next.value.data}\n\n` : `event: ${next.value.event}\ndata: ${next.value.data}\n\n`;
             tokens += next.value.tokens;
             next = iterator.next();
             index += 1;

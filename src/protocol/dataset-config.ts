@@ -8,6 +8,8 @@ export const DatasetConfig = v.object({
   endpointType: v.picklist(ENDPOINT_TYPES),
   streaming: v.boolean(),
   extraInputs: v.array(v.tuple([v.string(), v.unknown()])),
+  /** --use-legacy-max-tokens: chat bodies carry max_tokens, not max_completion_tokens. */
+  useLegacyMaxTokens: v.optional(v.boolean()),
   isl: v.number(),
   islStddev: v.number(),
   osl: v.nullable(v.number()),
@@ -20,6 +22,13 @@ export const DatasetConfig = v.object({
   datasetFormat: v.optional(v.nullable(v.picklist([...CUSTOM_DATASET_TYPES, ...PUBLIC_DATASETS])), null),
   /** --isl-block-size: tokens per mooncake hash_id block. */
   blockSize: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 512),
+  /** Synthetic turns per conversation (ceil of a normal ≥ 1) and inter-turn delays in ms. */
+  turnMean: v.optional(v.number(), 1),
+  turnStddev: v.optional(v.number(), 0),
+  turnDelayMean: v.optional(v.number(), 0),
+  turnDelayStddev: v.optional(v.number(), 0),
+  /** Multiplies every inter-turn delay, synthetic or from a file. */
+  turnDelayRatio: v.optional(v.number(), 1),
   /** Where to write dataset.bin (the run's private folder). */
   datasetPath: v.string(),
   /** Where to write inputs.json (the artifact folder). */

@@ -2,21 +2,23 @@
  * dataset.bin: what the dataset service writes and workers and record processors map with
  * Bun.mmap, so no dataset bytes cross the bus. Each turn is stored as its ready request body.
  *
- *   header   "AIPDS001" · u32 conversations · u32 turns · u32 idBytes (all little-endian)
+ *   header   "AIPDS002" · u32 conversations · u32 turns · u32 idBytes (all little-endian)
  *   convs    per conversation: u32 first turn · u32 turn count
  *   turns    per turn: f64 body offset · u32 body length · u32 input tokens (ISL; 2^32-1 = unknown)
+ *            · f64 delay in ms after the previous turn's reply (multi-turn; 0 for first turns)
  *   ids      conversation ids, fixed `idBytes` each, NUL padded
  *   bodies   request bodies (JSON bytes)
  */
 import { writeFileSync } from "node:fs";
 
-const MAGIC = "AIPDS001";
+const MAGIC = "AIPDS002";
 const HEADER = 20;
 const CONV = 8;
-const TURN = 16;
+const TURN = 24;
 export const UNKNOWN_TOKENS = 0xffffffff;
 
-export type DatasetTurn = { body: Uint8Array; inputTokens: number | null };
+/** `delayMs`: wait this long after the previous turn's reply before sending (already × the delay ratio). */
+export type DatasetTurn = { body: Uint8Array; inputTokens: number | null; delayMs?: number };
 export type DatasetConversation = { id: string; turns: DatasetTurn[] };
 
 /** Writes the file; returns its size in bytes. */
@@ -45,6 +47,7 @@ export function writeDatasetFile(path: string, conversations: DatasetConversatio
       view.setFloat64(at, bodyAt, true);
       view.setUint32(at + 8, t.body.length, true);
       view.setUint32(at + 12, t.inputTokens ?? UNKNOWN_TOKENS, true);
+      view.setFloat64(at + 16, t.delayMs ?? 0, true);
       out.set(t.body, bodyAt);
       bodyAt += t.body.length;
       turnIndex++;
@@ -61,6 +64,8 @@ export type DatasetReader = {
   turnCount(conversation: number): number;
   body(conversation: number, turn: number): Uint8Array;
   inputTokens(conversation: number, turn: number): number | null;
+  /** Milliseconds to wait after the previous turn's reply (0 for a first turn). */
+  delayMs(conversation: number, turn: number): number;
   conversationId(conversation: number): string;
 };
 
@@ -94,6 +99,7 @@ export function openDataset(path: string): DatasetReader {
       const n = view.getUint32(turnAt(c, t) + 12, true);
       return n === UNKNOWN_TOKENS ? null : n;
     },
+    delayMs: (c, t) => view.getFloat64(turnAt(c, t) + 16, true),
     conversationId(c) {
       const raw = bytes.subarray(idsAt + c * idBytes, idsAt + (c + 1) * idBytes);
       const end = raw.indexOf(0);

@@ -1,15 +1,42 @@
-/** The endpoint types every role agrees on (upstream v0.1.1 §2.1) and their default paths. */
-export const ENDPOINT_TYPES = ["chat", "completions", "embeddings", "rankings"] as const;
+/**
+ * The endpoint types every role agrees on (aiperf-features §2.1, §2.2). Each has a module under
+ * src/endpoints/ and a line in its registry; paths and flags live there.
+ */
+import { ENDPOINTS } from "../endpoints/registry.ts";
+
+export const ENDPOINT_TYPES = [
+  "chat",
+  "completions",
+  "embeddings",
+  "rankings",
+  "huggingface_generate",
+  "cohere_rankings",
+  "hf_tei_rankings",
+  "nim_embeddings",
+  "messages",
+  "responses",
+] as const;
 export type EndpointType = (typeof ENDPOINT_TYPES)[number];
 
-export const DEFAULT_PATHS: Record<EndpointType, string> = {
-  chat: "/v1/chat/completions",
-  completions: "/v1/completions",
-  embeddings: "/v1/embeddings",
-  rankings: "/v1/ranking",
-};
+/** Default (non-streaming) path per type. */
+export const DEFAULT_PATHS: Record<EndpointType, string> = Object.fromEntries(ENDPOINT_TYPES.map((t) => [t, ENDPOINTS[t].defaultPath])) as Record<EndpointType, string>;
 
 /** Endpoints whose replies are generated tokens (so ISL/OSL/TTFT apply). */
 export function producesTokens(type: EndpointType): boolean {
-  return type === "chat" || type === "completions";
+  return ENDPOINTS[type].producesTokens;
+}
+
+/** Endpoints that can stream. */
+export function streams(type: EndpointType): boolean {
+  return ENDPOINTS[type].streams;
+}
+
+/** Rankings types send a query plus passages per turn. */
+export function isRanking(type: EndpointType): boolean {
+  return ENDPOINTS[type].category === "rankings";
+}
+
+/** "llm", "embeddings" or "rankings", for titles and shapes shared by several types. */
+export function endpointCategory(type: string): string | undefined {
+  return (ENDPOINTS as Record<string, { category: string } | undefined>)[type]?.category;
 }

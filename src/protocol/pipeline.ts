@@ -17,12 +17,13 @@ export type Credit = {
   num: number;
   /** Index into the dataset file's conversations. */
   conversation: number;
+  /** The turn this credit sends; a session's turns come one at a time, in order, to one worker. */
   turn: number;
   /** When the request should be sent (monoNs); the worker sends at once if this has passed. */
   intendedNs: number;
   /** Cancel the request this long after sending (ns), or null. */
   cancelAfterNs: number | null;
-  /** X-Correlation-ID: one per credit (per session once multi-turn credits exist). */
+  /** X-Correlation-ID: one per session, the same for all its turns (the worker keys history by it). */
   correlationId: string;
 };
 

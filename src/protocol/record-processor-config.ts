@@ -12,6 +12,8 @@ export const ProcessorConfig = v.object({
   endpointType: v.picklist(ENDPOINT_TYPES),
   /** Informational: like upstream, the response's Content-Type decides SSE versus one JSON body. */
   streaming: v.boolean(),
+  /** --use-server-token-count: token counts from the reply's usage where it has them. */
+  useServerTokenCount: v.optional(v.boolean(), false),
   /** --tokenizer: "builtin", a path or a Hugging Face id; absent = the model's own tokenizer. */
   tokenizer: v.optional(v.pipe(v.string(), v.minLength(1))),
   /** The (first) model name, whose tokenizer is used when `tokenizer` is absent. */

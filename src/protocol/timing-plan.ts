@@ -41,6 +41,8 @@ export const TimingPlan = v.pipe(
     conversations: int(1),
     /** Serve conversations in dataset order, wrapping around (traces), instead of at random. */
     sequential: v.optional(v.boolean()),
+    /** dataset.bin, for multi-turn conversations' turn counts and delays; absent = every conversation is one turn. */
+    datasetPath: v.optional(v.pipe(v.string(), v.minLength(1))),
     /** When the schedule is further behind than this, it restarts from now instead of bursting. */
     maxCatchupSec: v.optional(v.pipe(atLeastZero, v.maxValue(10, "must be at most 10")), DEFAULT_MAX_CATCHUP_SEC),
   }),

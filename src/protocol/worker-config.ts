@@ -1,5 +1,6 @@
 /** The worker's "configure" command payload: where to get credits, where to send raw records, what to call. */
 import * as v from "valibot";
+import { ENDPOINT_TYPES } from "./endpoint-types.ts";
 
 const endpoint = v.pipe(v.string(), v.minLength(1));
 
@@ -14,6 +15,8 @@ export const WorkerConfig = v.object({
   urls: v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1)),
   /** The endpoint path, already resolved from the endpoint type or --custom-endpoint. */
   endpointPath: v.string(),
+  /** Picks the credential headers (Anthropic's x-api-key); absent = Authorization: Bearer. */
+  endpointType: v.optional(v.picklist(ENDPOINT_TYPES)),
   streaming: v.boolean(),
   apiKey: v.optional(v.string()),
   /** User -H headers in order; they override the built-in ones. */

@@ -4,6 +4,14 @@
  */
 export type RecordError = { code: number | null; type: string; message: string };
 
+/** Token counts the server reported in `usage` (the last value of each field across the reply). */
+export type ServerUsage = {
+  promptTokens: number | null;
+  completionTokens: number | null;
+  totalTokens: number | null;
+  reasoningTokens: number | null;
+};
+
 export type RequestRecord = {
   phase: "warmup" | "profiling";
   /** Credit number within the phase (upstream `session_num`). */
@@ -28,6 +36,8 @@ export type RequestRecord = {
   inputTokens: number | null;
   outputTokens: number | null;
   reasoningTokens: number | null;
+  /** Absent when the server reported no usage. */
+  usage?: ServerUsage;
   wasCancelled: boolean;
   cancellationNs: number | null;
   error: RecordError | null;

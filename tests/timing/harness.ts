@@ -1,6 +1,7 @@
 /** Runs a timing plan against simulated workers on a FakeClock and records what happened. */
 import type { Credit } from "../../src/protocol/pipeline.ts";
 import { parseTimingPlan, type TimingPlanInput, type TimingResult } from "../../src/protocol/timing-plan.ts";
+import type { SessionData } from "../../src/services/timing/sessions.ts";
 import { createTimingRun, type TimingRun } from "../../src/services/timing/timing-run.ts";
 import { FakeClock } from "./fake-clock.ts";
 
@@ -20,6 +21,8 @@ export type SimOptions = {
   clock?: FakeClock;
   /** A send to this worker throws, as a ROUTER does for a peer that is gone. */
   refuse?: (worker: string) => boolean;
+  /** Turn counts and delays of the conversations (multi-turn); default all single-turn. */
+  sessions?: SessionData;
   /** Runs once the run exists, before the simulation starts (to schedule stalls, cancels...). */
   setup?: (sim: { clock: FakeClock; run: TimingRun; sent: Sent[] }) => void;
 };
@@ -50,6 +53,7 @@ export async function simulate(input: TimingPlanInput, options: SimOptions = {})
     wallNs: () => clock.nowNs() + 1.7e18,
     emit: (name, payload) => events.push({ name, payload, atNs: clock.nowNs() }),
     newCorrelationId: () => `uuid-${uuid++}`,
+    ...(options.sessions === undefined ? {} : { sessions: options.sessions }),
     send: (worker, credit) => {
       if (options.refuse?.(worker) === true) throw new Error(`no such peer "${worker}"`);
       sent.push({ worker, credit, atNs: clock.nowNs(), inFlightAfter: inFlight + 1, loadsBefore: { ...loads } });

@@ -4,6 +4,7 @@
  * count its input tokens with the run's tokenizer (trace prompts synthesised from input_length
  * carry that length instead: re-counting a million prompts would take minutes).
  */
+import { isRanking } from "../../protocol/endpoint-types.ts";
 import { createPromptGenerator, createRng, deriveSeed, readBuiltinCorpus, tokenizeCorpus } from "../../dataset/synthetic/index.ts";
 import { type Conversation, type DatasetFormat, loadDataset, payloadTexts, type Turn } from "../../dataset/loaders/index.ts";
 import type { DatasetConfig } from "../../protocol/dataset-config.ts";
@@ -40,13 +41,15 @@ export function buildFileDataset(loaded: Conversation[], tokenizer: Tokenizer, c
   let turnCounter = 0;
   for (const conversation of loaded) {
     const payloads: unknown[] = [];
-    const turns = conversation.turns.map((turn) => {
+    const turns = conversation.turns.map((turn, index) => {
       const body = turn.payload ?? bodyOf(turn, cfg, cfg.model[turnCounter % cfg.model.length] as string, maxTokens);
       turnCounter++;
       payloads.push(body);
       const texts = turn.payload === undefined ? turn.texts.flatMap((t) => t.contents) : payloadTexts(turn.payload);
       const inputTokens = turn.inputTokens ?? texts.reduce((n, text) => n + tokenizer.count(text), 0);
-      return { body: encoder.encode(JSON.stringify(body)), inputTokens };
+      // A first turn has nothing to wait for; later ones wait after the previous reply (§4.7).
+      const delayMs = index === 0 ? 0 : (turn.delay ?? 0) * cfg.turnDelayRatio;
+      return { body: encoder.encode(JSON.stringify(body)), inputTokens, delayMs };
     });
     conversations.push({ id: conversation.sessionId, turns });
     inputs.push({ session_id: conversation.sessionId, payloads });
@@ -56,7 +59,7 @@ export function buildFileDataset(loaded: Conversation[], tokenizer: Tokenizer, c
 
 function bodyOf(turn: Turn, cfg: DatasetConfig, model: string, maxTokens: () => number | null): Record<string, unknown> {
   // Rankings want the query first: texts named "query" lead, the others are the passages.
-  const named = cfg.endpointType === "rankings" ? [...turn.texts].sort((a, b) => Number(b.name === "query") - Number(a.name === "query")) : turn.texts;
+  const named = isRanking(cfg.endpointType) ? [...turn.texts].sort((a, b) => Number(b.name === "query") - Number(a.name === "query")) : turn.texts;
   return requestBody(
     {
       model: turn.model ?? model,

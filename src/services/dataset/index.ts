@@ -3,6 +3,7 @@
  * each turn as its ready request body in dataset.bin for workers and record processors to map,
  * writes inputs.json, then idles.
  */
+import { isRanking } from "../../protocol/endpoint-types.ts";
 import * as v from "valibot";
 import { markLoaded } from "../../core/loaded.ts";
 import { DatasetInputError } from "../../dataset/loaders/index.ts";
@@ -45,21 +46,28 @@ export async function run(ctx: ServiceContext): Promise<void> {
     const encoder = new TextEncoder();
     const conversations: DatasetConversation[] = [];
     const inputs: { session_id: string; payloads: unknown[] }[] = [];
-    const textsPerTurn = cfg.endpointType === "rankings" ? 1 + RANKING_PASSAGES : 1;
+    const textsPerTurn = isRanking(cfg.endpointType) ? 1 + RANKING_PASSAGES : 1;
     let turnCounter = 0;
     for (let c = 0; c < cfg.conversationNum; c++) {
       const id = synth.sessionId();
-      const texts = Array.from({ length: textsPerTurn }, () => synth.prompt());
-      // Models are assigned round robin over the turn counter (upstream's default strategy).
-      const model = cfg.model[turnCounter++ % cfg.model.length] as string;
-      const body = requestBody({ model, texts: texts.map((t) => t.text), maxTokens: synth.maxTokens() }, cfg);
-      const inputTokens = texts.reduce((n, t) => n + t.tokens, 0);
-      conversations.push({ id, turns: [{ body: encoder.encode(JSON.stringify(body)), inputTokens }] });
-      inputs.push({ session_id: id, payloads: [body] });
+      const turns: DatasetConversation["turns"] = [];
+      const payloads: unknown[] = [];
+      const count = synth.turns();
+      for (let t = 0; t < count; t++) {
+        const texts = Array.from({ length: textsPerTurn }, () => synth.prompt());
+        // Models are assigned round robin over the turn counter (upstream's default strategy).
+        const model = cfg.model[turnCounter++ % cfg.model.length] as string;
+        const body = requestBody({ model, texts: texts.map((x) => x.text), maxTokens: synth.maxTokens() }, cfg);
+        const inputTokens = texts.reduce((n, x) => n + x.tokens, 0);
+        turns.push({ body: encoder.encode(JSON.stringify(body)), inputTokens, delayMs: t === 0 ? 0 : synth.turnDelayMs() });
+        payloads.push(body);
+      }
+      conversations.push({ id, turns });
+      inputs.push({ session_id: id, payloads });
     }
     writeOutputs(cfg, conversations, inputs);
     ctx.log.debug(`Synthesised ${conversations.length} conversations with tokenizer ${tokenizer.name} in ${(performance.now() - t0).toFixed(0)} ms`);
-    return { conversations: conversations.length, turns: conversations.length, tokenizer: tokenizer.name };
+    return { conversations: conversations.length, turns: turnCounter, tokenizer: tokenizer.name };
   });
   await untilStopped(ctx.signal);
 }

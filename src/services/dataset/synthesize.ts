@@ -2,7 +2,7 @@
  * The dataset service's source of synthetic turns: prompt texts of sampled token counts, sampled
  * max_tokens, and session ids, all from one seed (drawn when --random-seed is absent).
  */
-import { createLengthSampler, createRng, deriveSeed, loadPromptGenerator, randomSeed } from "../../dataset/synthetic/index.ts";
+import { createLengthSampler, createRng, deriveSeed, loadPromptGenerator, randomSeed, samplePositiveNormalInteger } from "../../dataset/synthetic/index.ts";
 import type { DatasetConfig } from "../../protocol/dataset-config.ts";
 import type { Tokenizer } from "../../tokenizer/index.ts";
 
@@ -13,6 +13,10 @@ export type Synthesizer = {
   maxTokens(): number | null;
   /** A UUID-shaped session id, reproducible under a seed. */
   sessionId(): string;
+  /** Turns of the next conversation (≥ 1). */
+  turns(): number;
+  /** Delay in ms before a turn after the first (already × the ratio). */
+  turnDelayMs(): number;
 };
 
 export async function createSynthesizer(tokenizer: Tokenizer, cfg: DatasetConfig): Promise<Synthesizer> {
@@ -26,6 +30,20 @@ export async function createSynthesizer(tokenizer: Tokenizer, cfg: DatasetConfig
     },
     maxTokens: createOslSampler(seed, cfg),
     sessionId: createSessionIds(seed),
+    ...createTurnSampler(seed, cfg),
+  };
+}
+
+/** Upstream's conversation shape: turns = ceil(normal ≥ 0), at least 1; delay = ceil(normal ≥ 0) × ratio. */
+export function createTurnSampler(
+  seed: number,
+  cfg: Pick<DatasetConfig, "turnMean" | "turnStddev" | "turnDelayMean" | "turnDelayStddev" | "turnDelayRatio">,
+): Pick<Synthesizer, "turns" | "turnDelayMs"> {
+  const turnRng = createRng(deriveSeed(seed, "turns"));
+  const delayRng = createRng(deriveSeed(seed, "turn-delays"));
+  return {
+    turns: () => Math.max(1, samplePositiveNormalInteger(turnRng, cfg.turnMean, cfg.turnStddev)),
+    turnDelayMs: () => samplePositiveNormalInteger(delayRng, cfg.turnDelayMean, cfg.turnDelayStddev) * cfg.turnDelayRatio,
   };
 }
 

@@ -35,6 +35,7 @@ export class ProcessorEngine {
     this.#pull = pull;
     this.#pc = {
       endpointType: config.endpointType,
+      useServerTokenCount: config.useServerTokenCount,
       counter,
       processorId: name,
       dataset: openDataset(config.datasetPath),

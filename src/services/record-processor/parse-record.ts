@@ -3,12 +3,14 @@
  * the body is split into responses (SSE messages, or the whole body for any other content type),
  * content-bearing responses are kept with their arrival times, and tokens are counted.
  */
+import { endpointFor } from "../../endpoints/registry.ts";
+import { completeUsage, mergeUsage, type ServerUsage } from "../../endpoints/usage.ts";
 import type { DatasetReader } from "../../protocol/dataset-file.ts";
 import type { RawRecord } from "../../protocol/pipeline.ts";
 import type { EndpointType } from "../../protocol/record-processor-config.ts";
 import type { RecordError, RequestRecord } from "../../records/record.ts";
 import type { Counter } from "./counter.ts";
-import { isSkip, type ParsedResponse, parsePayload, type Skip } from "./openai-parse.ts";
+import { isSkip, type ParsedResponse, type Skip } from "./openai-parse.ts";
 import { parseSse } from "./sse.ts";
 
 export type ParseContext = {
@@ -16,6 +18,8 @@ export type ParseContext = {
   counter: Counter;
   processorId: string;
   dataset: Pick<DatasetReader, "inputTokens" | "conversationId">;
+  /** --use-server-token-count: ISL/OSL/reasoning from the reply's usage instead of the tokenizer. */
+  useServerTokenCount?: boolean;
   /** Told about every payload that was not understood (invalid JSON, unknown object). */
   onSkip?: (skip: Skip, raw: RawRecord) => void;
 };
@@ -28,8 +32,6 @@ export const INVALID_RESULTS: RecordError = { code: null, type: "InvalidInferenc
  */
 export const NO_CONTENT: RecordError = { code: null, type: "InvalidInferenceResults", message: "No content-bearing responses" };
 
-const TOKEN_ENDPOINTS: ReadonlySet<EndpointType> = new Set(["chat", "completions"]);
-
 /** Never throws for bad bodies: they become error records. */
 export function parseRecord(raw: RawRecord, chunks: readonly Uint8Array[], pc: ParseContext): RequestRecord {
   const record = baseRecord(raw, pc);
@@ -40,17 +42,21 @@ export function parseRecord(raw: RawRecord, chunks: readonly Uint8Array[], pc: P
   }
   const payloads = splitResponses(raw, chunks);
   if (payloads.length === 0) return withError(record, INVALID_RESULTS);
+  const endpoint = endpointFor(pc.endpointType);
   const responses: { ns: number; r: ParsedResponse }[] = [];
+  let usage: ServerUsage | undefined;
   for (const p of payloads) {
-    const r = parsePayload(p.data);
+    const r = endpoint.parseResponse(p.data, p.event);
+    if (r.usage !== undefined) usage = mergeUsage(usage, r.usage);
     if (!isSkip(r)) responses.push({ ns: p.ns, r });
     else if (r.skip === "invalid-json" || r.skip === "unknown-object") pc.onSkip?.(r, raw);
   }
   const last = responses[responses.length - 1];
+  if (usage !== undefined) record.usage = completeUsage(usage);
   if (last === undefined) return withError(record, NO_CONTENT);
   record.responseNs = responses.map((x) => x.ns);
   record.endNs = last.ns;
-  if (TOKEN_ENDPOINTS.has(pc.endpointType)) {
+  if (endpoint.producesTokens) {
     const texts: string[] = [];
     const reasoning: string[] = [];
     for (const { r } of responses) {
@@ -61,12 +67,27 @@ export function parseRecord(raw: RawRecord, chunks: readonly Uint8Array[], pc: P
     // Joined, then counted once: tokens that straddle chunk boundaries count once (upstream).
     record.outputTokens = texts.length > 0 ? pc.counter.count(texts.join("")) : null;
     record.reasoningTokens = reasoning.length > 0 ? pc.counter.count(reasoning.join("")) : null;
+    if (pc.useServerTokenCount === true) useServerCounts(record);
   }
   return record;
 }
 
+/**
+ * The server's counts replace the tokenizer's where it gave them. Completion tokens include the
+ * reasoning ones (OpenAI, Responses), and OSL here is output + reasoning, so output is the rest.
+ */
+function useServerCounts(record: RequestRecord): void {
+  const u = record.usage;
+  if (u === undefined) return;
+  if (u.promptTokens !== null) record.inputTokens = u.promptTokens;
+  if (u.completionTokens === null) return;
+  const reasoning = u.reasoningTokens ?? 0;
+  record.reasoningTokens = u.reasoningTokens !== null && u.reasoningTokens > 0 ? u.reasoningTokens : null;
+  record.outputTokens = Math.max(0, u.completionTokens - reasoning);
+}
+
 /** SSE messages when the server says event-stream; otherwise the whole body, stamped at its end. */
-function splitResponses(raw: RawRecord, chunks: readonly Uint8Array[]): { ns: number; data: string }[] {
+function splitResponses(raw: RawRecord, chunks: readonly Uint8Array[]): { ns: number; data: string; event?: string | undefined }[] {
   if (raw.contentType.toLowerCase().includes("text/event-stream")) {
     return parseSse(chunks, raw.chunkNs).filter((m) => m.dataLines > 0);
   }

@@ -4,6 +4,7 @@
  * accumulates rounding drift; restart() starts again from 0 when the scheduler re-anchors.
  */
 import type { Rng } from "../../core/rng.ts";
+import type { TimingPlan } from "../../protocol/timing-plan.ts";
 
 export type Arrivals = {
   /** Offset in ns of the next arrival from the anchor; the first after a (re)start is 0. */
@@ -41,4 +42,11 @@ export function poissonArrivals(ratePerSec: number, rng: Rng): Arrivals {
       first = true;
     },
   };
+}
+
+/** The plan's schedule; null for concurrency_burst (a closed loop). */
+export function makeArrivals(plan: TimingPlan, rng: Rng): Arrivals | null {
+  const rate = plan.requestRate;
+  if (plan.rateMode === "concurrency_burst" || rate === undefined) return null;
+  return plan.rateMode === "constant" ? constantArrivals(rate) : poissonArrivals(rate, rng);
 }

@@ -1,12 +1,13 @@
 /**
  * The timing role: binds the credits ROUTER, and on "run" paces credits out to the worker DEALERs
- * (least-loaded first) and counts their returns, phase by phase. "cancel" ends a run early.
+ * (least-loaded first; a multi-turn session's turns stay on one worker) and counts their returns, phase by phase. "cancel" ends a run early.
  * Commands: "bind" → TimingBindResult; "run" (TimingPlan) → TimingResult; "cancel" → { cancelled }.
  * Events: "phase_start", "progress", "phase_complete" (protocol/timing-plan.ts).
  */
 import { type BusSocket, createSocket, type Message } from "../../bus/index.ts";
 import { wallNs } from "../../core/clock.ts";
 import { markLoaded } from "../../core/loaded.ts";
+import { openDataset } from "../../protocol/dataset-file.ts";
 import { type Credit, type CreditReturn, decodeJson, encodeJson } from "../../protocol/pipeline.ts";
 import { parseTimingPlan, type TimingBindResult, type TimingResult } from "../../protocol/timing-plan.ts";
 import type { ServiceContext } from "../../runtime/context.ts";
@@ -63,6 +64,7 @@ export async function run(ctx: ServiceContext): Promise<void> {
       emit: (name, event) => ctx.emit(name, event),
       warn: (message) => ctx.log.warn(message),
       firstCreditId: nextCreditId,
+      ...(plan.datasetPath === undefined ? {} : { sessions: openDataset(plan.datasetPath) }),
     });
     if (waiting.signal.aborted) timing.cancel();
     current = timing;

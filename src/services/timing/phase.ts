@@ -5,7 +5,7 @@
  * when the grace period runs out (force-completed, timeoutTriggered).
  */
 import type { Phase } from "../../protocol/pipeline.ts";
-import type { TimingPhaseResult, TimingProgress } from "../../protocol/timing-plan.ts";
+import { DEFAULT_GRACE_SEC, type TimingPhaseResult, type TimingPlan, type TimingProgress } from "../../protocol/timing-plan.ts";
 
 export type PhaseStop = { kind: "count"; count: number } | { kind: "duration"; durationNs: number; graceNs: number };
 
@@ -113,4 +113,10 @@ export class PhaseTracker {
       this.#drained = undefined;
     }
   }
+}
+
+/** How the profiling phase stops: after its count, or after its duration plus grace. */
+export function profilingStop(plan: TimingPlan): PhaseStop {
+  if (plan.durationSec === undefined) return { kind: "count", count: plan.requestCount ?? 0 };
+  return { kind: "duration", durationNs: plan.durationSec * 1e9, graceNs: (plan.graceSec ?? DEFAULT_GRACE_SEC) * 1e9 };
 }

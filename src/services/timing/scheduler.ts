@@ -48,6 +48,9 @@ export async function sendLoop(o: SendLoopOptions): Promise<void> {
     if (intendedNs > nowNs) {
       await o.clock.sleepUntil(intendedNs, { signal: o.stop });
       if (o.stop.aborted) return;
+      // A session's later turn may have taken the slot or the last count while we slept.
+      if (!o.gate.isOpen()) continue;
+      if (!o.mayIssue(intendedNs)) return;
     }
     o.issue(intendedNs);
     if (o.arrivals !== null) offsetNs = o.arrivals.next();

@@ -1,24 +1,25 @@
 /**
  * One timing run: warmup (if any) then profiling, with the same strategy (§4.4). It decides what
- * each credit carries (worker, conversation, cancellation), keeps the outstanding credits, and
- * decides when each phase ends. Sockets, clocks and events come in through `deps`, so tests run
- * it on a simulated clock with simulated workers.
+ * each credit carries (worker, conversation, turn, cancellation), keeps the outstanding credits,
+ * and decides when each phase ends. A credit is one turn: the strategy paces sessions' first
+ * turns, later turns follow their session's replies (sessions.ts). Sockets, clocks and events
+ * come in through `deps`, so tests run it on a simulated clock with simulated workers.
  */
 import type { Credit, CreditReturn, Phase } from "../../protocol/pipeline.ts";
 import {
-  DEFAULT_GRACE_SEC,
   type TimingEventName,
   type TimingPhaseResult,
   type TimingPhaseStart,
   type TimingPlan,
   type TimingResult,
 } from "../../protocol/timing-plan.ts";
-import { type Arrivals, constantArrivals, poissonArrivals } from "./arrivals.ts";
+import { makeArrivals } from "./arrivals.ts";
 import type { TimingClock } from "./clock.ts";
 import { ConcurrencyGate } from "./gate.ts";
-import { type PhaseEnd, type PhaseStop, PhaseTracker } from "./phase.ts";
-import { createRng, deriveSeed, randomSeed, type Rng } from "../../core/rng.ts";
+import { type PhaseEnd, type PhaseStop, PhaseTracker, profilingStop } from "./phase.ts";
+import { createRng, deriveSeed, randomSeed } from "../../core/rng.ts";
 import { sendLoop } from "./scheduler.ts";
+import { FollowUps, type Session, type SessionData, SINGLE_TURN } from "./sessions.ts";
 import { WorkerPool } from "./workers.ts";
 
 export type TimingRunDeps = {
@@ -34,6 +35,8 @@ export type TimingRunDeps = {
   /** After a cancel, how long credits in flight are waited for. */
   cancelDrainNs?: number;
   newCorrelationId?(): string;
+  /** Turn counts and delays per conversation (the mapped dataset file); default: all single-turn. */
+  sessions?: SessionData;
 };
 
 export type TimingRun = {
@@ -47,7 +50,7 @@ export type TimingRun = {
   readonly nextCreditId: number;
 };
 
-type Outstanding = { worker: string; tracker: PhaseTracker };
+type Outstanding = { worker: string; tracker: PhaseTracker; session: Session | null; stop: AbortSignal };
 
 export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRun {
   const { clock } = deps;
@@ -65,26 +68,40 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
   const cancelAfterNs = Math.round(plan.cancellationDelaySec * 1e9);
   let nextId = deps.firstCreditId ?? 0;
   let nextConversation = 0;
+  const sessionData = deps.sessions ?? SINGLE_TURN;
+  /** The sending signal of the phase that is running: later turns of a finished phase are dropped. */
+  let phaseStop: AbortSignal = cancelled.signal;
 
-  const issue = (tracker: PhaseTracker, intendedNs: number): void => {
+  /** Sends one turn: a new session's first (session undefined) or the next turn of `session`. */
+  const issue = (tracker: PhaseTracker, intendedNs: number, session?: Session): void => {
     const willCancel = plan.cancellationRate > 0 && cancelRng.next() < plan.cancellationRate / 100;
+    const conversation = session?.conversation ?? (plan.sequential === true ? nextConversation++ % plan.conversations : conversationRng.int(plan.conversations));
+    const turn = session?.next ?? 0;
+    const correlationId = session?.correlationId ?? newCorrelationId();
     const credit: Credit = {
       id: nextId++,
       phase: tracker.phase,
       num: tracker.sent,
-      conversation: plan.sequential === true ? nextConversation++ % plan.conversations : conversationRng.int(plan.conversations),
-      turn: 0,
+      conversation,
+      turn,
       intendedNs,
       cancelAfterNs: willCancel ? cancelAfterNs : null,
-      correlationId: newCorrelationId(),
+      correlationId,
     };
+    const turns = session?.turns ?? sessionData.turnCount(conversation);
+    // Single-turn conversations need no session: nothing follows them.
+    const active = session ?? (turns > 1 ? { conversation, correlationId, turns, next: 0, worker: undefined } : null);
+    if (active !== null) active.next = turn + 1;
     // Booked before sending, so a return can never arrive for a credit we do not know yet.
     gate.take();
     tracker.recordSent(willCancel);
     for (;;) {
-      const worker = pool.acquire();
+      // Sticky: a session's later turns go to the worker that holds its history, if still there.
+      const sticky = active?.worker;
+      const worker = sticky !== undefined && pool.acquireId(sticky) ? sticky : pool.acquire();
       if (worker === undefined) throw new Error("No connected worker is left to send credits to");
-      outstanding.set(credit.id, { worker, tracker });
+      if (active !== null) active.worker = worker;
+      outstanding.set(credit.id, { worker, tracker, session: active, stop: phaseStop });
       try {
         deps.send(worker, credit);
         return;
@@ -95,6 +112,10 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       }
     }
   };
+  const followUps = new FollowUps(clock, sessionData, gate, issue, (error) => {
+    deps.warn?.(`A session's next turn could not be sent (${error instanceof Error ? error.message : String(error)}); stopping the run`);
+    cancelled.abort();
+  });
 
   const waitForEnd = (tracker: PhaseTracker): Promise<PhaseEnd> => {
     const over = new AbortController();
@@ -129,6 +150,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
     deps.emit("phase_start", start);
     const over = new AbortController();
     const sending = new AbortController();
+    phaseStop = sending.signal;
     const stopSending = (): void => sending.abort();
     cancelled.signal.addEventListener("abort", stopSending, { once: true, signal: over.signal });
     const sendEnd = tracker.sendDeadlineNs;
@@ -146,6 +168,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
         issue: (intendedNs) => issue(tracker, intendedNs),
       });
       sending.abort();
+      followUps.clear();
       tracker.finishSending(clock.nowNs());
       const end = await waitForEnd(tracker);
       const result = tracker.finish(clock.nowNs(), end, cancelled.signal.aborted);
@@ -173,6 +196,9 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       pool.release(entry.worker);
       gate.release();
       entry.tracker.recordReturn();
+      if (entry.session !== null) followUps.returned(entry.session, entry.tracker, entry.stop);
+      // Before the send loop wakes: a session in progress gets the freed slot first.
+      followUps.drain();
     },
     cancel() {
       cancelled.abort();
@@ -181,15 +207,4 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       return nextId;
     },
   };
-}
-
-function makeArrivals(plan: TimingPlan, rng: Rng): Arrivals | null {
-  const rate = plan.requestRate;
-  if (plan.rateMode === "concurrency_burst" || rate === undefined) return null;
-  return plan.rateMode === "constant" ? constantArrivals(rate) : poissonArrivals(rate, rng);
-}
-
-function profilingStop(plan: TimingPlan): PhaseStop {
-  if (plan.durationSec === undefined) return { kind: "count", count: plan.requestCount ?? 0 };
-  return { kind: "duration", durationNs: plan.durationSec * 1e9, graceNs: (plan.graceSec ?? DEFAULT_GRACE_SEC) * 1e9 };
 }

@@ -43,6 +43,14 @@ export class WorkerPool {
     return best.id;
   }
 
+  /** Counts one more credit on `id` (a session's sticky worker); false when `id` is gone. */
+  acquireId(id: string): boolean {
+    const entry = this.#byId.get(id);
+    if (entry === undefined) return false;
+    entry.load++;
+    return true;
+  }
+
   /** One credit of `id` came back (or was never delivered). */
   release(id: string): void {
     const entry = this.#byId.get(id);

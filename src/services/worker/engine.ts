@@ -1,7 +1,8 @@
 /**
  * The worker's data path: a credit arrives on the DEALER, the request goes out at the credit's
  * intended time, the capture becomes a RawRecord batched to the record processors, and only then
- * is the credit returned. Per request there is no schema validation and no JSON parsing of bodies.
+ * is the credit returned. Per request there is no schema validation and no JSON parsing of bodies,
+ * except for the later turns of multi-turn sessions, whose history is threaded in (session-history.ts).
  */
 import type { ConsolaInstance } from "consola";
 import { type BusSocket, createSocket, type Message, type Sendable } from "../../bus/index.ts";
@@ -14,6 +15,7 @@ import { abortWith, type Captured, capture } from "./http-capture.ts";
 import { RawBatcher } from "./raw-batcher.ts";
 import { buildUrl, type HeaderPlan, planHeaders, requestHeaders } from "./request-builder.ts";
 import { untilMono } from "./send-at.ts";
+import { SessionHistories } from "./session-history.ts";
 
 export type WorkerLog = Pick<ConsolaInstance, "warn" | "debug">;
 
@@ -30,6 +32,7 @@ export class WorkerEngine {
   readonly #dealer: BusSocket;
   readonly #push: BusSocket;
   readonly #dataset: DatasetReader;
+  readonly #sessions: SessionHistories;
   readonly #urls: string[];
   readonly #plan: HeaderPlan;
   readonly #timeoutMs: number;
@@ -43,6 +46,7 @@ export class WorkerEngine {
     this.#name = name;
     this.#log = log;
     this.#dataset = openDataset(config.datasetPath);
+    this.#sessions = new SessionHistories(this.#dataset);
     this.#urls = config.urls.map((u) => buildUrl(u, config.endpointPath));
     this.#plan = planHeaders(config);
     this.#timeoutMs = config.requestTimeoutSeconds * 1000;
@@ -103,6 +107,8 @@ export class WorkerEngine {
       if (record.error !== null) this.#stats.transportErrors++;
       if (record.wasCancelled) this.#stats.cancelled++;
       this.#batcher.add(record, sent.captured.chunks);
+      // Before the credit goes back: the session's next turn may arrive right after the return.
+      this.#sessions.finished(credit, sent.captured);
     } catch (error) {
       // Only a bug gets here; the credit is still returned so the run does not hang.
       this.#log.warn(`${this.#name}: credit ${credit.id} failed:`, error);
@@ -119,7 +125,7 @@ export class WorkerEngine {
     const requestId = crypto.randomUUID();
     let body: Uint8Array;
     try {
-      body = this.#dataset.body(credit.conversation, credit.turn);
+      body = this.#sessions.bodyFor(credit);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       return { captured: failed({ code: null, type: "DatasetError", message }), cancellationNs: null, requestId };

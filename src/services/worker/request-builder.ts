@@ -3,6 +3,7 @@
  * the per-request work is one object spread and two assignments.
  */
 import { VERSION } from "../../core/version.ts";
+import { ENDPOINTS } from "../../endpoints/registry.ts";
 import type { WorkerConfig } from "../../protocol/worker-config.ts";
 
 /** Upstream's rule: base without trailing "/", then "/", then the path without leading "/"; http:// if no scheme. */
@@ -21,7 +22,7 @@ export type HeaderPlan = {
 };
 
 /** Names are lower-cased: HTTP names are case-insensitive, and a plain object must not hold two spellings. */
-export function planHeaders(config: Pick<WorkerConfig, "streaming" | "apiKey" | "headers">): HeaderPlan {
+export function planHeaders(config: Pick<WorkerConfig, "streaming" | "apiKey" | "headers"> & { endpointType?: WorkerConfig["endpointType"] }): HeaderPlan {
   const base: Record<string, string> = {
     "user-agent": `aiperf/${VERSION}`,
     "content-type": "application/json",
@@ -30,7 +31,11 @@ export function planHeaders(config: Pick<WorkerConfig, "streaming" | "apiKey" | 
     // offer gzip/br/zstd and a compressing proxy would regroup the stream's chunks.
     "accept-encoding": "identity",
   };
-  if (config.apiKey !== undefined && config.apiKey !== "") base.authorization = `Bearer ${config.apiKey}`;
+  const endpoint = config.endpointType === undefined ? undefined : ENDPOINTS[config.endpointType];
+  if (endpoint?.headers !== undefined) {
+    // Some APIs add fixed headers (anthropic-version) with or without a key.
+    for (const [name, value] of Object.entries(endpoint.headers(config.apiKey ?? ""))) base[name.toLowerCase()] = value;
+  } else if (config.apiKey !== undefined && config.apiKey !== "") base.authorization = `Bearer ${config.apiKey}`;
   const user: Record<string, string> = {};
   for (const [name, value] of config.headers) user[name.trim().toLowerCase()] = value;
   return { base, user };

@@ -1,0 +1,47 @@
+/**
+ * The contract of one endpoint type: where it is served, how a turn becomes a request body, and
+ * how one response payload (an SSE message or a whole body) is read back. Adding a type means one
+ * module implementing this, its name in ENDPOINT_TYPES and one line in the registry.
+ */
+import type { EndpointType } from "../protocol/endpoint-types.ts";
+import type { ParsedResponse, Skip } from "./openai-parse.ts";
+
+export type { ParsedResponse, Skip } from "./openai-parse.ts";
+
+export type TurnInput = {
+  model: string;
+  /** Text contents of the turn (a batch of prompts for embeddings/rankings). */
+  texts: string[];
+  maxTokens: number | null;
+  /** Image URLs or data URIs (chat only), sent as image_url parts. */
+  images?: string[];
+  /** Audio clips as "format,base64" (chat only), sent as input_audio parts. */
+  audios?: string[];
+  /** Message role (file datasets may set it); default "user". */
+  role?: string;
+};
+
+export type BuildOptions = {
+  streaming: boolean;
+  /** --use-legacy-max-tokens: chat sends max_tokens (servers that predate max_completion_tokens). */
+  useLegacyMaxTokens?: boolean;
+};
+
+export interface Endpoint {
+  name: EndpointType;
+  defaultPath: string;
+  /** A different path for streaming requests (TGI's /generate_stream); default `defaultPath`. */
+  streamPath?: string;
+  /** What the replies are: picks the console title and, for rankings, query-plus-passages turns. */
+  category: "llm" | "embeddings" | "rankings";
+  streams: boolean;
+  /** Replies are generated tokens, so ISL/OSL/TTFT apply. */
+  producesTokens: boolean;
+  buildBody(turn: TurnInput, opts: BuildOptions): Record<string, unknown>;
+  /** Where --extra-inputs go; default: top-level keys that override generated ones. */
+  mergeExtras?(body: Record<string, unknown>, extras: readonly [string, unknown][]): void;
+  /** One SSE data payload (with its `event:` name, if any) or one whole body. */
+  parseResponse(payload: string, event?: string): ParsedResponse | Skip;
+  /** Credential headers for the API key; default `Authorization: Bearer <key>`. */
+  headers?(apiKey: string): Record<string, string>;
+}

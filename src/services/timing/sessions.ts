@@ -1,0 +1,91 @@
+/**
+ * Multi-turn sessions on the timing side (aiperf-features §4.7, newer upstream): one credit is
+ * one turn. A session's first turn goes out per the load strategy; each later turn waits for the
+ * previous turn's credit to come back plus that turn's delay, and goes to the same worker, which
+ * holds the conversation history. The Session object is the sticky route: it lives while a
+ * credit or a pending turn refers to it and is dropped after the last turn.
+ */
+import type { DatasetReader } from "../../protocol/dataset-file.ts";
+import type { TimingClock } from "./clock.ts";
+import type { ConcurrencyGate } from "./gate.ts";
+import type { PhaseTracker } from "./phase.ts";
+
+/** What timing needs of the dataset: how many turns each conversation has and their delays. */
+export type SessionData = Pick<DatasetReader, "turnCount" | "delayMs">;
+
+export type Session = {
+  conversation: number;
+  /** X-Correlation-ID of every turn of the session. */
+  correlationId: string;
+  turns: number;
+  /** The turn the next credit carries. */
+  next: number;
+  /** The worker holding the history; set by the first turn's send. */
+  worker: string | undefined;
+};
+
+type Due = { session: Session; tracker: PhaseTracker; dueNs: number; stop: AbortSignal };
+
+export type IssueTurn = (tracker: PhaseTracker, intendedNs: number, session: Session) => void;
+
+/** Later turns waiting for their delay, then for room under the concurrency ceiling. */
+export class FollowUps {
+  readonly #clock: TimingClock;
+  readonly #data: SessionData;
+  readonly #gate: ConcurrencyGate;
+  readonly #issue: IssueTurn;
+  readonly #onError: (error: unknown) => void;
+  #ready: Due[] = [];
+
+  /** `onError` gets a failed send (no worker left): it runs from a return or a timer, never the send loop. */
+  constructor(clock: TimingClock, data: SessionData, gate: ConcurrencyGate, issue: IssueTurn, onError: (error: unknown) => void) {
+    this.#clock = clock;
+    this.#data = data;
+    this.#gate = gate;
+    this.#issue = issue;
+    this.#onError = onError;
+  }
+
+  /** A session's turn came back: schedule its next turn, unless that was the last or sending stopped. */
+  returned(session: Session, tracker: PhaseTracker, stop: AbortSignal): void {
+    if (session.next >= session.turns || stop.aborted) return;
+    const nowNs = this.#clock.nowNs();
+    const dueNs = nowNs + Math.max(0, Math.round(this.#data.delayMs(session.conversation, session.next) * 1e6));
+    const due: Due = { session, tracker, dueNs, stop };
+    if (dueNs <= nowNs) {
+      this.#ready.push(due);
+      return;
+    }
+    // Coarse is enough: the credit carries dueNs and the worker sends precisely at it.
+    void this.#clock.sleepUntil(dueNs, { signal: stop, coarse: true }).then(() => {
+      if (stop.aborted) return;
+      this.#ready.push(due);
+      this.drain();
+    });
+  }
+
+  /**
+   * Sends ready turns while the gate has room. Called synchronously right after a return frees a
+   * slot, so a session in progress gets it before the send loop starts another session.
+   */
+  drain(): void {
+    while (this.#ready.length > 0 && this.#gate.isOpen()) {
+      const due = this.#ready.shift() as Due;
+      if (due.stop.aborted || !due.tracker.mayIssue(due.dueNs)) continue;
+      try {
+        this.#issue(due.tracker, due.dueNs, due.session);
+      } catch (error) {
+        this.#onError(error);
+        return;
+      }
+    }
+  }
+
+  /** The phase ended: turns still waiting are not sent (their sessions end truncated). */
+  clear(): void {
+    this.#ready = [];
+  }
+}
+
+/** Every conversation is one turn: what timing assumes when the plan names no dataset file. */
+export const SINGLE_TURN: SessionData = { turnCount: () => 1, delayMs: () => 0 };
