@@ -3,6 +3,7 @@
  * buffer flushed once per event-loop turn (bun-runtime §6: one write per message is 10× slower).
  */
 import type { Socket } from "bun";
+import { concatBytes } from "../core/bytes.ts";
 import { Decoder } from "./decoder.ts";
 import {
   COMPATIBLE,
@@ -91,7 +92,7 @@ export class ZmtpConnection implements Pipe {
     if (this.#state !== State.ready) return;
     // ZMTP 3.0 peers (libzmq ≤ 4.3.2) only understand the legacy message form (trap §11.6).
     if (this.peerMinor >= 1) this.#writeRaw(encodeCommand(on ? "SUBSCRIBE" : "CANCEL", topic));
-    else this.#append([concat(on ? SUBSCRIBE_PREFIX : CANCEL_PREFIX, topic)]);
+    else this.#append([concatBytes([on ? SUBSCRIBE_PREFIX : CANCEL_PREFIX, topic])]);
   }
 
   pause(): void {
@@ -316,14 +317,7 @@ export class ZmtpConnection implements Pipe {
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
 function errorReason(text: string): Uint8Array {
   const bytes = new TextEncoder().encode(text);
-  return concat(new Uint8Array([bytes.length]), bytes);
+  return concatBytes([new Uint8Array([bytes.length]), bytes]);
 }

@@ -5,6 +5,7 @@
  * Fields follow WHATWG: "name: value" split at the first colon, a leading ":" is a comment, data
  * lines are joined with "\n". Lines may end in "\r\n" as well as "\n".
  */
+import { concatBytes } from "../../core/bytes.ts";
 
 export type SseMessage = {
   /** Arrival time of the read holding the message's first byte. */
@@ -47,7 +48,7 @@ export class SseParser {
       if (nl < 0) break;
       if (this.#partial.length > 0) {
         this.#partial.push(chunk.subarray(at, nl));
-        this.#line(concat(this.#partial), this.#partialNs, out);
+        this.#line(concatBytes(this.#partial), this.#partialNs, out);
         this.#partial = [];
       } else {
         this.#line(chunk.subarray(at, nl), ns, out);
@@ -64,7 +65,7 @@ export class SseParser {
   /** The stream ended: a last message without its blank line still counts, as upstream reads to EOF. */
   end(): SseMessage[] {
     const out: SseMessage[] = [];
-    if (this.#partial.length > 0) this.#line(concat(this.#partial), this.#partialNs, out);
+    if (this.#partial.length > 0) this.#line(concatBytes(this.#partial), this.#partialNs, out);
     this.#partial = [];
     this.#dispatch(out);
     return out;
@@ -102,19 +103,6 @@ function startsWith(line: Uint8Array, name: number[], nameEnd: number): boolean 
   if (nameEnd !== name.length) return false;
   for (let i = 0; i < name.length; i++) if (line[i] !== name[i]) return false;
   return true;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Parses a whole captured stream. */
