@@ -1,4 +1,5 @@
 /** Small byte helpers shared by the bus tests (hex vectors from reference/zmtp.md). */
+import { concatBytes } from "../../src/core/bytes.ts";
 
 const encoder = new TextEncoder();
 
@@ -20,16 +21,9 @@ export function ascii(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
+/** Always a fresh array (tests mutate what they build), so never the single part itself. */
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return parts.length === 1 ? (parts[0] as Uint8Array).slice() : concatBytes(parts);
 }
 
 /** A tiny deterministic PRNG (mulberry32) so a failing fuzz case can be replayed from its seed. */

@@ -9,14 +9,13 @@ import { createReadStream } from "node:fs";
 import Papa from "papaparse";
 import type { LoaderContext } from "./context.ts";
 import { parseTurn, sessionIdOf } from "./fields.ts";
-import { type Conversation, DatasetInputError, sortByTimestamp } from "./model.ts";
+import { type Conversation, createSessionGrouper, DatasetInputError, sortByTimestamp } from "./model.ts";
 
 const COLUMNS = ["text", "image", "audio", "timestamp", "delay", "role", "max_tokens", "model", "session_id"];
 const NUMERIC = new Set(["timestamp", "delay", "max_tokens"]);
 
 export function loadCsv(ctx: LoaderContext): Promise<Conversation[]> {
-  const conversations: Conversation[] = [];
-  const bySession = new Map<string, Conversation>();
+  const sessions = createSessionGrouper(() => ctx.sessionId());
   let row = 0;
   const onRow = (cells: Record<string, string>, fields: string[], errors: Papa.ParseError[]): void => {
     const line = ++row + 1;
@@ -34,13 +33,7 @@ export function loadCsv(ctx: LoaderContext): Promise<Conversation[]> {
     const at = { file: ctx.path, line };
     const turn = parseTurn(obj, at, { extraKeys: ["session_id"] });
     const session = sessionIdOf(obj, at);
-    const existing = session === undefined ? undefined : bySession.get(session);
-    if (existing !== undefined) existing.turns.push(turn);
-    else {
-      const conversation = { sessionId: session ?? ctx.sessionId(), turns: [turn] };
-      conversations.push(conversation);
-      if (session !== undefined) bySession.set(session, conversation);
-    }
+    sessions.add(session, turn);
   };
   return new Promise((resolve, reject) => {
     const input = createReadStream(ctx.path, { encoding: "utf8" });
@@ -62,7 +55,7 @@ export function loadCsv(ctx: LoaderContext): Promise<Conversation[]> {
       complete() {
         if (failed) return;
         if (row === 0) reject(new DatasetInputError(ctx.path, 1, "the file is empty (needs a header row and at least one data row)"));
-        else resolve(sortByTimestamp(conversations));
+        else resolve(sortByTimestamp(sessions.conversations));
       },
       error(error: Error) {
         if (!failed) reject(new DatasetInputError(ctx.path, undefined, `cannot read CSV (${error.message})`));

@@ -62,3 +62,22 @@ export function sortByTimestamp(conversations: Conversation[]): Conversation[] {
   }
   return conversations;
 }
+
+/**
+ * Collects turns into conversations in file order: turns with the same session id join one
+ * conversation; a turn without one starts its own (named by `newId`).
+ */
+export function createSessionGrouper(newId: () => string): { add(session: string | undefined, turn: Turn): void; conversations: Conversation[] } {
+  const conversations: Conversation[] = [];
+  const bySession = new Map<string, Conversation>();
+  return {
+    conversations,
+    add(session, turn) {
+      const existing = session === undefined ? undefined : bySession.get(session);
+      if (existing !== undefined) return void existing.turns.push(turn);
+      const conversation = { sessionId: session ?? newId(), turns: [turn] };
+      conversations.push(conversation);
+      if (session !== undefined) bySession.set(session, conversation);
+    },
+  };
+}

@@ -6,15 +6,14 @@
 import type { LoaderContext } from "./context.ts";
 import { createHashBlocks, finalBlockSize, type HashBlocks } from "./hash-blocks.ts";
 import { readJsonLines } from "./lines.ts";
-import { type Conversation, DatasetInputError, sortByTimestamp, type Turn } from "./model.ts";
+import { type Conversation, createSessionGrouper, DatasetInputError, sortByTimestamp, type Turn } from "./model.ts";
 import { sessionIdOf } from "./fields.ts";
 
 const FIELDS = new Set(["timestamp", "input_length", "text_input", "output_length", "hash_ids", "delay", "session_id"]);
 
 export async function loadMooncakeTrace(ctx: LoaderContext): Promise<Conversation[]> {
   let blocks: HashBlocks | undefined;
-  const conversations: Conversation[] = [];
-  const bySession = new Map<string, Conversation>();
+  const sessions = createSessionGrouper(() => ctx.sessionId());
   for await (const { value, line } of readJsonLines(ctx.path)) {
     const fail = (what: string): never => {
       throw new DatasetInputError(ctx.path, line, what);
@@ -58,13 +57,7 @@ export async function loadMooncakeTrace(ctx: LoaderContext): Promise<Conversatio
       turn[key] = ms as number;
     }
     const session = sessionIdOf(value, { file: ctx.path, line });
-    const existing = session === undefined ? undefined : bySession.get(session);
-    if (existing !== undefined) existing.turns.push(turn);
-    else {
-      const conversation = { sessionId: session ?? ctx.sessionId(), turns: [turn] };
-      conversations.push(conversation);
-      if (session !== undefined) bySession.set(session, conversation);
-    }
+    sessions.add(session, turn);
   }
-  return sortByTimestamp(conversations);
+  return sortByTimestamp(sessions.conversations);
 }
