@@ -2,23 +2,27 @@
  * dataset.bin: what the dataset service writes and workers and record processors map with
  * Bun.mmap, so no dataset bytes cross the bus. Each turn is stored as its ready request body.
  *
- *   header   "AIPDS002" · u32 conversations · u32 turns · u32 idBytes (all little-endian)
+ *   header   "AIPDS003" · u32 conversations · u32 turns · u32 idBytes (all little-endian)
  *   convs    per conversation: u32 first turn · u32 turn count
  *   turns    per turn: f64 body offset · u32 body length · u32 input tokens (ISL; 2^32-1 = unknown)
  *            · f64 delay in ms after the previous turn's reply (multi-turn; 0 for first turns)
+ *            · f64 timestamp in ms on the trace's clock (fixed schedules; NaN = none)
  *   ids      conversation ids, fixed `idBytes` each, NUL padded
  *   bodies   request bodies (JSON bytes)
  */
 import { writeFileSync } from "node:fs";
 
-const MAGIC = "AIPDS002";
+const MAGIC = "AIPDS003";
 const HEADER = 20;
 const CONV = 8;
-const TURN = 24;
+const TURN = 32;
 export const UNKNOWN_TOKENS = 0xffffffff;
 
-/** `delayMs`: wait this long after the previous turn's reply before sending (already × the delay ratio). */
-export type DatasetTurn = { body: Uint8Array; inputTokens: number | null; delayMs?: number };
+/**
+ * `delayMs`: wait this long after the previous turn's reply before sending (already × the delay ratio).
+ * `timestampMs`: when to send on the trace's clock (fixed schedules), as the input file gave it.
+ */
+export type DatasetTurn = { body: Uint8Array; inputTokens: number | null; delayMs?: number; timestampMs?: number };
 export type DatasetConversation = { id: string; turns: DatasetTurn[] };
 
 /** Writes the file; returns its size in bytes. */
@@ -48,6 +52,7 @@ export function writeDatasetFile(path: string, conversations: DatasetConversatio
       view.setUint32(at + 8, t.body.length, true);
       view.setUint32(at + 12, t.inputTokens ?? UNKNOWN_TOKENS, true);
       view.setFloat64(at + 16, t.delayMs ?? 0, true);
+      view.setFloat64(at + 24, t.timestampMs ?? Number.NaN, true);
       out.set(t.body, bodyAt);
       bodyAt += t.body.length;
       turnIndex++;
@@ -66,6 +71,8 @@ export type DatasetReader = {
   inputTokens(conversation: number, turn: number): number | null;
   /** Milliseconds to wait after the previous turn's reply (0 for a first turn). */
   delayMs(conversation: number, turn: number): number;
+  /** The turn's timestamp in ms on the trace's clock, or null when the input had none. */
+  timestampMs(conversation: number, turn: number): number | null;
   conversationId(conversation: number): string;
 };
 
@@ -100,6 +107,10 @@ export function openDataset(path: string): DatasetReader {
       return n === UNKNOWN_TOKENS ? null : n;
     },
     delayMs: (c, t) => view.getFloat64(turnAt(c, t) + 16, true),
+    timestampMs(c, t) {
+      const ms = view.getFloat64(turnAt(c, t) + 24, true);
+      return Number.isNaN(ms) ? null : ms;
+    },
     conversationId(c) {
       const raw = bytes.subarray(idsAt + c * idBytes, idsAt + (c + 1) * idBytes);
       const end = raw.indexOf(0);

@@ -49,7 +49,7 @@ export function buildFileDataset(loaded: Conversation[], tokenizer: Tokenizer, c
       const inputTokens = turn.inputTokens ?? texts.reduce((n, text) => n + tokenizer.count(text), 0);
       // A first turn has nothing to wait for; later ones wait after the previous reply (§4.7).
       const delayMs = index === 0 ? 0 : (turn.delay ?? 0) * cfg.turnDelayRatio;
-      return { body: encoder.encode(JSON.stringify(body)), inputTokens, delayMs };
+      return { body: encoder.encode(JSON.stringify(body)), inputTokens, delayMs, ...(turn.timestamp === undefined ? {} : { timestampMs: turn.timestamp }) };
     });
     conversations.push({ id: conversation.sessionId, turns });
     inputs.push({ session_id: conversation.sessionId, payloads });
