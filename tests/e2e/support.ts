@@ -1,5 +1,5 @@
 /** What the end-to-end tests share: the compiled binary (built once per test run), its mock server, a profile run. */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../process/helpers.ts";
@@ -8,12 +8,21 @@ export const BINARY = join(ROOT, "dist", "aiperf");
 
 let built: Promise<void> | undefined;
 
-/** Builds dist/aiperf from this checkout once per `bun test` process, so no test runs a stale binary. */
+/**
+ * Builds dist/aiperf from this checkout once per `bun test` process, so no test runs a stale binary.
+ * It runs package.json's build command into a private file and renames it into place, so two test
+ * processes building at once never run a half-written binary.
+ */
 export function ensureBinary(): Promise<void> {
   built ??= (async () => {
-    const build = Bun.spawn([process.execPath, "run", "build"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+    const pkg = (await Bun.file(join(ROOT, "package.json")).json()) as { scripts: { build: string } };
+    const partial = `${BINARY}.${process.pid}.partial`;
+    const args = pkg.scripts.build.split(/\s+/).map((a) => (a === "dist/aiperf" ? partial : a));
+    if (args[0] !== "bun" || !args.includes(partial)) throw new Error(`Unexpected build script: ${pkg.scripts.build}`);
+    const build = Bun.spawn([process.execPath, ...args.slice(1)], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
     const [out, err] = await Promise.all([new Response(build.stdout).text(), new Response(build.stderr).text()]);
-    if ((await build.exited) !== 0) throw new Error(`npm run build failed:\n${out}${err}`);
+    if ((await build.exited) !== 0) throw new Error(`The build failed:\n${out}${err}`);
+    renameSync(partial, BINARY);
   })();
   return built;
 }
