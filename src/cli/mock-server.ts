@@ -9,7 +9,7 @@ export const mockServerCommand = defineCommand({
   meta: {
     name: "mock-server",
     description:
-      "Serve /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/ranking, /v1/messages, /v1/responses, /generate(_stream), /v2/rerank, /rerank, /v1/models, /health and /metrics with scripted timing, for demos and tests",
+      "Serve /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/ranking, /v1/messages, /v1/responses (stores replies sent with store:true for previous_response_id), /v1/images/generations, /v1/audio/transcriptions (multipart), /generate(_stream), /v2/rerank, /rerank, /v1/models, /health and /metrics with scripted timing, for demos and tests",
   },
   args: {
     host: { type: "string", default: D.host, description: "Address to listen on" },
@@ -24,6 +24,7 @@ export const mockServerCommand = defineCommand({
     "random-seed": { type: "string", description: "Seed for the fault draws, for reproducible runs (Default: random, printed at startup)" },
     model: { type: "string", default: D.model, description: "Model listed on /v1/models and echoed when a request names none" },
     "embedding-size": { type: "string", default: String(D.embeddingSize), description: "Dimensions of each embedding vector" },
+    "tokens-per-chunk": { type: "string", default: String(D.tokensPerChunk), description: "Generated tokens packed into one SSE chunk, as speculative decoding or a buffering parser sends them" },
   },
   async run({ args }) {
     const options = optionsFromFlags(parseFlags(MockServerFlagsSchema, args, NUMERIC_FLAGS));

@@ -11,6 +11,7 @@ import { PROFILE_FLAGS, parseProfileConfig, readProfileArgs } from "../config/pr
 import { ProfileConfig } from "../config/profile-schema.ts";
 import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
 import { createMetricContext, GoodputConfigError } from "../metrics/index.ts";
+import { tokenizesInput } from "../protocol/endpoint-types.ts";
 import { processLauncher } from "../controller/launchers.ts";
 import { startProfile } from "../controller/profile.ts";
 import { createProgressUi } from "../controller/progress.ts";
@@ -52,7 +53,7 @@ export const profileCommand = defineCommand({
     const warnings: string[] = [];
     const cfg = resolveProfile({ ...parsed, logLevel }, cliCommand, process.stderr.isTTY === true, (m) => warnings.push(m));
     checkGoodput(cfg);
-    const artifactDir = resolve(cfg.artifactDir ?? join("artifacts", artifactDirName({ modelNames: cfg.model, endpointType: cfg.endpointType, concurrency: cfg.concurrency ?? null, requestRate: cfg.requestRate ?? null })));
+    const artifactDir = resolve(cfg.artifactDir ?? join("artifacts", artifactDirName({ modelNames: cfg.model, endpointType: cfg.endpointType, concurrency: cfg.concurrency ?? null, requestRate: cfg.requestRate ?? null, fixedSchedule: cfg.fixedSchedule })));
     mkdirSync(artifactDir, { recursive: true });
     const logFile = join(artifactDir, "logs", "aiperf.log");
     const log = createControllerLogger(logLevel, logFile);
@@ -82,6 +83,9 @@ export const profileCommand = defineCommand({
       if (cfg.failedRequestThreshold !== undefined && total > 0 && result.errorCount / total > cfg.failedRequestThreshold) {
         throw new BenchError("COMMAND_FAILED", `Failed requests ${result.errorCount}/${total} exceed --failed-request-threshold ${cfg.failedRequestThreshold}`);
       }
+      if (cfg.failOnClientBottleneck && result.runValidity?.valid === false) {
+        throw new BenchError("COMMAND_FAILED", `--fail-on-client-bottleneck: the client was the bottleneck (${result.runValidity.reasons.join("; ")})`);
+      }
     } finally {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
@@ -95,7 +99,7 @@ export const profileCommand = defineCommand({
 function checkGoodput(cfg: ResolvedProfile): void {
   if (cfg.goodput === undefined) return;
   try {
-    createMetricContext({ streaming: cfg.streaming, producesTokens: cfg.producesTokens, goodputSlos: cfg.goodput });
+    createMetricContext({ streaming: cfg.streaming, producesTokens: cfg.producesTokens, tokenizesInput: tokenizesInput(cfg.endpointType), goodputSlos: cfg.goodput });
   } catch (error) {
     if (error instanceof GoodputConfigError) throw new BenchError("CONFIG_INVALID", `Invalid value ${JSON.stringify(Object.keys(cfg.goodput).join(" "))} for --goodput: ${error.message}`);
     throw error;

@@ -5,6 +5,7 @@
 import { statSync } from "node:fs";
 import { BenchError } from "../core/errors.ts";
 import { type DatasetFormat, datasetFormat, SHAREGPT_HINT } from "../dataset/loaders/formats.ts";
+import { looksLikeRawPayload } from "./detect-raw-payload.ts";
 import type { ProfileConfig } from "./profile-schema.ts";
 
 export type DatasetInput = { datasetFormat: DatasetFormat | null; requestCountFromDataset: boolean; sequentialDataset: boolean };
@@ -19,18 +20,21 @@ export function resolveDatasetInput(cfg: ProfileConfig): DatasetInput {
     if (cfg.customDatasetType !== undefined) throw invalid(`--custom-dataset-type ${cfg.customDatasetType} needs --input-file`);
     return { datasetFormat: null, requestCountFromDataset: false, sequentialDataset: false };
   }
-  const format = datasetFormat({ inputFile: cfg.inputFile, customDatasetType: cfg.customDatasetType, publicDataset: cfg.publicDataset });
+  // Without a type, lines that are chat request bodies are upstream's raw_payload (auto-detected).
+  const detected = cfg.customDatasetType === undefined && cfg.publicDataset === undefined && looksLikeRawPayload(cfg.inputFile);
+  const format = detected ? "raw_payload" : datasetFormat({ inputFile: cfg.inputFile, customDatasetType: cfg.customDatasetType, publicDataset: cfg.publicDataset });
   let isDir: boolean;
   try {
     isDir = statSync(cfg.inputFile).isDirectory();
   } catch {
     throw invalid(`--input-file ${cfg.inputFile} does not exist`);
   }
-  if (isDir && format !== "random_pool") throw invalid(`--input-file ${cfg.inputFile} is a directory; only --custom-dataset-type random_pool reads directories`);
+  if (isDir && format !== "random_pool" && format !== "raw_payload") throw invalid(`--input-file ${cfg.inputFile} is a directory; only --custom-dataset-type random_pool and raw_payload read directories`);
   const trace = format === "mooncake_trace";
   return {
     datasetFormat: format,
     requestCountFromDataset: trace && cfg.requestCount === undefined && cfg.benchmarkDuration === undefined,
-    sequentialDataset: trace,
+    // Upstream replays traces and raw payloads in file order by default.
+    sequentialDataset: trace || format === "raw_payload",
   };
 }

@@ -7,10 +7,12 @@ import { LOG_LEVEL_NAMES } from "../core/log.ts";
 import { CUSTOM_DATASET_TYPES, PUBLIC_DATASETS } from "../dataset/loaders/formats.ts";
 
 import { ENDPOINT_TYPES } from "../protocol/endpoint-types.ts";
+import { AUDIO_DEPTHS, AUDIO_FORMATS, IMAGE_FORMATS } from "../dataset/synthetic/media-formats.ts";
 
 export { ENDPOINT_TYPES, type EndpointType } from "../protocol/endpoint-types.ts";
-export const RATE_MODES = ["constant", "poisson", "concurrency_burst"] as const;
+export const RATE_MODES = ["constant", "poisson", "gamma", "concurrency_burst"] as const;
 export const UI_TYPES = ["none", "simple"] as const;
+export const MODEL_SELECTION_STRATEGIES = ["round_robin", "random"] as const;
 
 const int = (min: number) => v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(min, `must be at least ${min}`));
 const num = (min: number) => v.pipe(v.number("must be a number"), v.minValue(min, `must be at least ${min}`));
@@ -29,6 +31,7 @@ export const ProfileConfig = v.object({
   requestTimeoutSeconds: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0")), 600),
   useLegacyMaxTokens: v.optional(v.boolean(), false),
   useServerTokenCount: v.optional(v.boolean(), false),
+  peerMetrics: v.optional(v.boolean(), false),
 
   concurrency: v.optional(int(1)),
   requestRate: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0"))),
@@ -39,6 +42,27 @@ export const ProfileConfig = v.object({
   benchmarkGracePeriod: v.optional(num(0)),
   requestCancellationRate: v.optional(v.pipe(num(0), v.maxValue(100, "must be at most 100")), 0),
   requestCancellationDelay: v.optional(num(0), 0),
+  /** Load modes beyond v0.1.1 (§1.5, §4): gamma smoothness, prefill ceiling, ramps, fixed schedule, user-centric, warmup overrides. */
+  arrivalSmoothness: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0"))),
+  prefillConcurrency: v.optional(int(1)),
+  concurrencyRampDuration: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0"))),
+  prefillConcurrencyRampDuration: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0"))),
+  requestRateRampDuration: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0"))),
+  requestRateSeries: v.optional(v.pipe(v.string(), v.minLength(1, "needs a file path"))),
+  fixedSchedule: v.optional(v.boolean()),
+  noFixedSchedule: v.optional(v.boolean(), false),
+  fixedScheduleAutoOffset: v.optional(v.boolean(), false),
+  fixedScheduleStartOffset: v.optional(int(0)),
+  fixedScheduleEndOffset: v.optional(int(0)),
+  userCentricRate: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0"))),
+  numUsers: v.optional(int(1)),
+  warmupDuration: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0"))),
+  warmupConcurrency: v.optional(int(1)),
+  warmupRequestRate: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0"))),
+  warmupArrivalPattern: v.optional(v.picklist(RATE_MODES)),
+  warmupGracePeriod: v.optional(num(0)),
+  numWarmupSessions: v.optional(int(1)),
+  warmupPrefillConcurrency: v.optional(int(1)),
 
   isl: v.optional(int(0), 550),
   islStddev: v.optional(num(0), 0),
@@ -54,6 +78,26 @@ export const ProfileConfig = v.object({
   customDatasetType: v.optional(v.picklist(CUSTOM_DATASET_TYPES)),
   publicDataset: v.optional(v.picklist(PUBLIC_DATASETS)),
   islBlockSize: v.optional(int(1), 512),
+  /** Synthetic extras (§1.3, §1.5): cross-checked in synthetic-input.ts. */
+  modelSelectionStrategy: v.optional(v.picklist(MODEL_SELECTION_STRATEGIES), "round_robin"),
+  seqDist: v.optional(v.string()),
+  promptPrefixPoolSize: v.optional(int(0), 0),
+  promptPrefixLength: v.optional(int(0), 0),
+  sharedSystemPromptLength: v.optional(int(1)),
+  userContextPromptLength: v.optional(int(1)),
+  imageWidthMean: v.optional(num(0), 0),
+  imageWidthStddev: v.optional(num(0), 0),
+  imageHeightMean: v.optional(num(0), 0),
+  imageHeightStddev: v.optional(num(0), 0),
+  imageBatchSize: v.optional(int(0), 1),
+  imageFormat: v.optional(v.picklist(IMAGE_FORMATS), "png"),
+  audioLengthMean: v.optional(num(0), 0),
+  audioLengthStddev: v.optional(num(0), 0),
+  audioBatchSize: v.optional(int(0), 1),
+  audioFormat: v.optional(v.picklist(AUDIO_FORMATS), "wav"),
+  audioDepths: v.optional(v.pipe(v.array(v.pipe(v.number(), v.check((d) => (AUDIO_DEPTHS as readonly number[]).includes(d), "must be one of 8, 16, 24, 32"))), v.minLength(1, "needs at least one depth")), [16]),
+  audioSampleRates: v.optional(v.pipe(v.array(v.pipe(v.number(), v.gtValue(0, "must be greater than 0"))), v.minLength(1, "needs at least one rate")), [16]),
+  audioNumChannels: v.optional(v.pipe(int(1), v.maxValue(2, "must be 1 or 2")), 1),
   randomSeed: v.optional(v.pipe(v.number(), v.integer("must be a whole number"))),
   tokenizer: v.optional(v.string()),
   goodput: v.optional(v.record(v.string(), v.number())),
@@ -69,6 +113,10 @@ export const ProfileConfig = v.object({
   gpuTelemetry: v.optional(v.array(v.string()), []),
   noGpuTelemetry: v.optional(v.boolean(), false),
   failedRequestThreshold: v.optional(v.pipe(num(0), v.maxValue(1, "must be a ratio from 0 to 1"))),
+  /** Run-validity verdict (beyond upstream, metrics/client-verdict.ts): bounds in ms, and whether breaking one fails the run. */
+  clientBottleneckSendLagMs: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0")), 1),
+  clientBottleneckLoopLagMs: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0")), 5),
+  failOnClientBottleneck: v.optional(v.boolean(), false),
 });
 
 export type ProfileInput = v.InferInput<typeof ProfileConfig>;

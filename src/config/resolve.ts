@@ -6,12 +6,14 @@ import { cpus } from "node:os";
 import { BenchError } from "../core/errors.ts";
 import type { DatasetFormat } from "../dataset/loaders/formats.ts";
 import { resolveDatasetInput } from "./dataset-input.ts";
+import { type RateMode, resolveLoadModes } from "./load-modes.ts";
+import { resolveEndpointSettings } from "./endpoint-settings.ts";
 import { producesTokens, streams } from "../protocol/endpoint-types.ts";
 import type { ProfileConfig } from "./profile-schema.ts";
 
-export type RateMode = "constant" | "poisson" | "concurrency_burst";
+export type { RateMode } from "./load-modes.ts";
 
-export type ResolvedProfile = Omit<ProfileConfig, "requestRateMode" | "benchmarkGracePeriod" | "ui" | "url"> & {
+export type ResolvedProfile = Omit<ProfileConfig, "requestRateMode" | "benchmarkGracePeriod" | "ui" | "url" | "fixedSchedule"> & {
   urls: string[];
   rateMode: RateMode;
   /** Count mode: credits to send; undefined in duration mode. */
@@ -28,6 +30,12 @@ export type ResolvedProfile = Omit<ProfileConfig, "requestRateMode" | "benchmark
   requestCountFromDataset: boolean;
   /** Serve conversations in file order (traces) instead of picking them at random. */
   sequentialDataset: boolean;
+  /** Replay the input file's timestamps (the request count, unless given, is the schedule's). */
+  fixedSchedule: boolean;
+  /** The fixed schedule came from a timestamped mooncake trace, not --fixed-schedule. */
+  fixedScheduleAuto: boolean;
+  /** --extra-inputs response_field (raw, template): where the record processors find a reply's text. */
+  responseField: string | undefined;
 };
 
 /** Applies the cross-flag rules; `warn` receives the non-fatal adjustments. */
@@ -38,20 +46,13 @@ export function resolveProfile(cfg: ProfileConfig, cliCommand: string, isTTY: bo
   if (cfg.benchmarkGracePeriod !== undefined && cfg.benchmarkDuration === undefined) {
     throw conflict("--benchmark-grace-period needs --benchmark-duration");
   }
-  if (cfg.requestRateMode === "concurrency_burst" && cfg.requestRate !== undefined) {
-    throw conflict("--request-rate-mode concurrency_burst cannot be used with --request-rate");
-  }
-  if (cfg.requestRate === undefined && cfg.requestRateMode !== undefined && cfg.requestRateMode !== "concurrency_burst") {
-    throw conflict(`--request-rate-mode ${cfg.requestRateMode} needs --request-rate`);
-  }
   const dataset = resolveDatasetInput(cfg);
   let streaming = cfg.streaming;
   if (streaming && !streams(cfg.endpointType)) {
     warn(`Streaming is not supported for ${cfg.endpointType}; sending non-streaming requests`);
     streaming = false;
   }
-  const rateMode: RateMode = cfg.requestRate === undefined ? "concurrency_burst" : (cfg.requestRateMode ?? "poisson");
-  const concurrency = cfg.concurrency ?? (cfg.requestRate === undefined ? 1 : undefined);
+  const { rateMode, concurrency, fixedSchedule, fixedScheduleAuto } = resolveLoadModes(cfg, dataset.datasetFormat, streaming);
   const cpuDefault = Math.max(1, Math.min(Math.floor(cpus().length * 0.75) - 1, 32));
   const workers = Math.max(1, Math.min(cfg.workersMax ?? cpuDefault, concurrency ?? Number.POSITIVE_INFINITY));
   return {
@@ -60,14 +61,20 @@ export function resolveProfile(cfg: ProfileConfig, cliCommand: string, isTTY: bo
     urls: cfg.url.map(normalizeUrl),
     rateMode,
     concurrency,
-    requestCount: cfg.benchmarkDuration === undefined ? (cfg.requestCount ?? 10) : undefined,
-    benchmarkGracePeriod: cfg.benchmarkGracePeriod ?? 30,
+    // A fixed schedule's count is its schedule's turns unless --request-count caps it.
+    requestCount: cfg.benchmarkDuration === undefined ? (cfg.requestCount ?? (fixedSchedule ? undefined : 10)) : undefined,
+    // User-centric sessions run long: upstream waits for every reply by default (§4.8).
+    benchmarkGracePeriod: cfg.benchmarkGracePeriod ?? (cfg.userCentricRate !== undefined ? Number.POSITIVE_INFINITY : 30),
     workers,
     recordProcessors: cfg.recordProcessors ?? Math.max(1, Math.floor(workers / 4)),
     ui: cfg.ui ?? (isTTY ? "simple" : "none"),
     producesTokens: producesTokens(cfg.endpointType),
     cliCommand,
     ...dataset,
+    ...(fixedSchedule ? { requestCountFromDataset: false } : {}),
+    fixedSchedule,
+    fixedScheduleAuto,
+    ...resolveEndpointSettings(cfg),
   };
 }
 

@@ -6,13 +6,16 @@
 import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import type { ResolvedProfile } from "../config/resolve.ts";
+import { syntheticDatasetConfig } from "../config/synthetic-input.ts";
 import { BenchError } from "../core/errors.ts";
 import { REDACTED, redactHeaderPairs } from "../core/redact.ts";
 import type { DatasetConfigured } from "../protocol/dataset-config.ts";
 import { endpointPath } from "../endpoints/registry.ts";
 import type { FinalizeResult } from "../protocol/records-config.ts";
 import type { TimingPhaseResult, TimingPhaseStart, TimingProgress, TimingResult } from "../protocol/timing-plan.ts";
+import { clientCheckInput } from "./client-check.ts";
 import { collectorServices, startCollectors } from "./collectors.ts";
+import { checkScheduleTimestamps, timingPlanOf } from "./timing-plan.ts";
 import type { ProgressUi } from "./progress.ts";
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
 
@@ -69,6 +72,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       turnDelayMean: cfg.conversationTurnDelayMean,
       turnDelayStddev: cfg.conversationTurnDelayStddev,
       turnDelayRatio: cfg.conversationTurnDelayRatio,
+      synthetic: syntheticDatasetConfig(cfg),
       datasetPath,
       inputsJsonPath: join(ctx.artifactDir, "inputs.json"),
     }, 600_000);
@@ -83,11 +87,13 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       endpointType: cfg.endpointType,
       streaming: cfg.streaming,
       goodput: cfg.goodput ?? null,
-      duration: cfg.benchmarkDuration === undefined ? null : { durationSec: cfg.benchmarkDuration, graceSec: cfg.benchmarkGracePeriod },
+      peerMetrics: cfg.peerMetrics,
+      // JSON has no Infinity: a grace of inf travels as the largest number (the window never closes).
+      duration: cfg.benchmarkDuration === undefined ? null : { durationSec: cfg.benchmarkDuration, graceSec: Number.isFinite(cfg.benchmarkGracePeriod) ? cfg.benchmarkGracePeriod : Number.MAX_VALUE },
       logFile: ctx.logFile,
     });
     const processorEndpoints = await Promise.all(processors.map((p) => sup.command<{ endpoint: string }>(p, "bind").then((r) => r.endpoint)));
-    await Promise.all(processors.map((p) => sup.command(p, "configure", { recordsEndpoint, datasetPath, endpointType: cfg.endpointType, streaming: cfg.streaming, useServerTokenCount: cfg.useServerTokenCount, tokenizer: dataset.tokenizer, model: cfg.model[0] }, 600_000)));
+    await Promise.all(processors.map((p) => sup.command(p, "configure", { recordsEndpoint, datasetPath, endpointType: cfg.endpointType, streaming: cfg.streaming, useServerTokenCount: cfg.useServerTokenCount, responseField: cfg.responseField, tokenizer: dataset.tokenizer, model: cfg.model[0] }, 600_000)));
     const { endpoint: creditsEndpoint } = await sup.command<{ endpoint: string }>("timing:0", "bind");
     await Promise.all(workers.map((w) => sup.command(w, "configure", {
       creditsEndpoint,
@@ -97,6 +103,8 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       endpointPath: cfg.endpoint ?? endpointPath(cfg.endpointType, cfg.streaming),
       endpointType: cfg.endpointType,
       streaming: cfg.streaming,
+      // raw_payload lines already hold each turn's whole history (upstream's message_array_with_responses).
+      verbatimTurns: cfg.datasetFormat === "raw_payload",
       apiKey: cfg.apiKey,
       headers: cfg.header.map(([k, v]) => [k, String(v)]),
       requestTimeoutSeconds: cfg.requestTimeoutSeconds,
@@ -133,25 +141,12 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
 
     timingRunning = true;
     if (cancelled) void sup.command("timing:0", "cancel").catch(() => {});
-    const timing = await sup.command<TimingResult>("timing:0", "run", {
-      workers,
-      rateMode: cfg.rateMode,
-      requestRate: cfg.requestRate,
-      concurrency: cfg.concurrency,
-      // One credit is one request (one turn), so a trace's count is its turns.
-      requestCount: cfg.requestCountFromDataset ? dataset.turns : cfg.requestCount,
-      durationSec: cfg.benchmarkDuration,
-      graceSec: cfg.benchmarkGracePeriod,
-      warmupRequestCount: cfg.warmupRequestCount,
-      randomSeed: cfg.randomSeed,
-      cancellationRate: cfg.requestCancellationRate,
-      cancellationDelaySec: cfg.requestCancellationDelay,
-      conversations: dataset.conversations,
-      sequential: cfg.sequentialDataset,
-      // Turn counts and delays of multi-turn sessions are read from it; single-turn data skips it.
-      ...(dataset.turns > dataset.conversations ? { datasetPath } : {}),
-    }, 2_000_000_000);
+    if (cfg.fixedSchedule) checkScheduleTimestamps(datasetPath, cfg.inputFile);
+    if (cfg.fixedScheduleAuto) ctx.log.info("The mooncake trace has timestamps: replaying it on its fixed schedule (--no-fixed-schedule turns this off)");
+    const timing = await sup.command<TimingResult>("timing:0", "run", timingPlanOf(cfg, workers, dataset, datasetPath), 2_000_000_000);
     timingRunning = false;
+    // Workers' event-loop lag, the arrival process and the bounds: the fidelity block and the verdict.
+    const clientCheck = await clientCheckInput(cfg, sup, workers);
 
     const profiling = timing.phases.find((p) => p.phase === "profiling");
     const window = {
@@ -166,6 +161,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       cliCommand: cfg.cliCommand,
       inputConfig: inputConfigOf(cfg),
       waitMs: 10_000,
+      clientCheck,
     }, 120_000);
     if (profilingStarted) ctx.ui.update("Records (Processing)", result.validCount + result.errorCount, profilingTotal);
     const side = await collectors.finalize(window);

@@ -12,6 +12,7 @@ export type ParsedResponse = (
   | { kind: "text"; text: string; reasoning: string }
   | { kind: "embeddings"; count: number }
   | { kind: "rankings"; count: number }
+  | { kind: "images"; count: number }
 ) & { usage?: ServerUsage };
 
 /** Why a payload gave no response: dropped on purpose, or not understood (worth a debug line). */
@@ -40,7 +41,8 @@ export function parseOpenAi(payload: string, withUsage = true): ParsedResponse |
   }
   const parsed = parseObject(value);
   if (withUsage && isObject(value)) {
-    const usage = readUsage(value.usage);
+    // Gemini's native replies carry `usageMetadata` instead of `usage`.
+    const usage = readUsage(value.usage ?? value.usageMetadata);
     if (usage !== undefined) parsed.usage = usage;
   }
   return parsed;

@@ -6,6 +6,10 @@ import { embeddings, nimEmbeddings } from "./embeddings.ts";
 import { huggingfaceGenerate } from "./huggingface-generate.ts";
 import { messages } from "./messages.ts";
 import { responses } from "./responses.ts";
+import { audioTranscription } from "./audio-transcription.ts";
+import { imageGeneration } from "./image-generation.ts";
+import { raw } from "./raw.ts";
+import { template } from "./template.ts";
 import { cohereRankings, hfTeiRankings, rankings } from "./rankings.ts";
 import type { BuildOptions, Endpoint } from "./types.ts";
 
@@ -20,6 +24,10 @@ export const ENDPOINTS: Record<EndpointType, Endpoint> = {
   nim_embeddings: nimEmbeddings,
   messages,
   responses,
+  image_generation: imageGeneration,
+  audio_transcription: audioTranscription,
+  raw,
+  template,
 };
 
 export function endpointFor(type: EndpointType): Endpoint {
@@ -35,7 +43,7 @@ export function endpointPath(type: EndpointType, streaming: boolean): string {
 /** The body of one turn, --extra-inputs merged last so they override generated keys. */
 export function buildRequestBody(type: EndpointType, turn: Parameters<Endpoint["buildBody"]>[0], opts: BuildOptions, extras: readonly [string, unknown][]): Record<string, unknown> {
   const e = ENDPOINTS[type];
-  const body = e.buildBody(turn, opts);
+  const body = e.buildBody(turn, { ...opts, extras });
   if (e.mergeExtras !== undefined) e.mergeExtras(body, extras);
   else for (const [key, value] of extras) body[key] = value;
   return body;

@@ -19,13 +19,22 @@ export type TurnInput = {
   audios?: string[];
   /** Message role (file datasets may set it); default "user". */
   role?: string;
+  /** Text contents by their dataset name (`query`, `passages`…), for the template endpoint. */
+  textsByName?: Record<string, string[]>;
+  /** A ready request body from the dataset (inputs_json), which the raw endpoint sends as is. */
+  payload?: Record<string, unknown>;
 };
 
 export type BuildOptions = {
   streaming: boolean;
   /** --use-legacy-max-tokens: chat sends max_tokens (servers that predate max_completion_tokens). */
   useLegacyMaxTokens?: boolean;
+  /** --extra-inputs, for types that read settings from them (template's payload_template). */
+  extras?: readonly [string, unknown][];
 };
+
+/** Per-run parse settings: --extra-inputs response_field (raw, template). */
+export type ParseOptions = { responseField?: string };
 
 export interface Endpoint {
   name: EndpointType;
@@ -33,15 +42,19 @@ export interface Endpoint {
   /** A different path for streaming requests (TGI's /generate_stream); default `defaultPath`. */
   streamPath?: string;
   /** What the replies are: picks the console title and, for rankings, query-plus-passages turns. */
-  category: "llm" | "embeddings" | "rankings";
+  category: "llm" | "embeddings" | "rankings" | "images" | "audio";
   streams: boolean;
   /** Replies are generated tokens, so ISL/OSL/TTFT apply. */
   producesTokens: boolean;
+  /** The prompt is tokenized (ISL applies) though replies are not tokens; default `producesTokens`. */
+  tokenizesInput?: boolean;
   buildBody(turn: TurnInput, opts: BuildOptions): Record<string, unknown>;
   /** Where --extra-inputs go; default: top-level keys that override generated ones. */
   mergeExtras?(body: Record<string, unknown>, extras: readonly [string, unknown][]): void;
   /** One SSE data payload (with its `event:` name, if any) or one whole body. */
-  parseResponse(payload: string, event?: string): ParsedResponse | Skip;
+  parseResponse(payload: string, event?: string, opts?: ParseOptions): ParsedResponse | Skip;
+  /** The worker sends the stored JSON body as multipart/form-data (audio uploads). */
+  multipart?: boolean;
   /** Credential headers for the API key; default `Authorization: Bearer <key>`. */
   headers?(apiKey: string): Record<string, string>;
 }

@@ -5,6 +5,7 @@
  * (Anthropic: input on message_start, output on message_delta); later values win field by field.
  */
 import type { ServerUsage } from "../records/record.ts";
+import { GEMINI_CORE as G, mergeUsageExtras, readUsageExtras, usageNumber } from "../records/usage-fields.ts";
 
 export type { ServerUsage } from "../records/record.ts";
 
@@ -15,15 +16,18 @@ const num = (v: unknown): number | null => (typeof v === "number" && Number.isFi
 /** The usage an object reports, or undefined when it has no usage object with a known count. */
 export function readUsage(u: unknown): ServerUsage | undefined {
   if (!isObject(u)) return undefined;
-  const prompt = num(u.prompt_tokens) ?? num(u.input_tokens);
-  const completion = num(u.completion_tokens) ?? num(u.output_tokens);
+  // Gemini's usageMetadata names the same counts in camelCase (usage-fields.ts).
+  const prompt = num(u.prompt_tokens) ?? num(u.input_tokens) ?? num(u[G.prompt]);
+  const completion = num(u.completion_tokens) ?? num(u.output_tokens) ?? num(u[G.completion]);
   const details = isObject(u.completion_tokens_details) ? u.completion_tokens_details : isObject(u.output_tokens_details) ? u.output_tokens_details : {};
   const usage: ServerUsage = {
     promptTokens: prompt,
     completionTokens: completion,
-    totalTokens: num(u.total_tokens),
-    reasoningTokens: num(details.reasoning_tokens),
+    totalTokens: num(u.total_tokens) ?? num(u[G.total]),
+    reasoningTokens: num(details.reasoning_tokens) ?? usageNumber(u, G.reasoning) ?? null,
   };
+  const extras = readUsageExtras(u);
+  if (Object.keys(extras).length > 0) usage.extras = extras;
   return Object.values(usage).some((v) => v !== null) ? usage : undefined;
 }
 
@@ -35,6 +39,7 @@ export function mergeUsage(earlier: ServerUsage | undefined, later: ServerUsage)
     completionTokens: later.completionTokens ?? earlier.completionTokens,
     totalTokens: later.totalTokens ?? earlier.totalTokens,
     reasoningTokens: later.reasoningTokens ?? earlier.reasoningTokens,
+    ...withExtras(mergeUsageExtras(earlier.extras, later.extras)),
   };
 }
 
@@ -43,3 +48,5 @@ export function completeUsage(u: ServerUsage): ServerUsage {
   if (u.totalTokens !== null || u.promptTokens === null || u.completionTokens === null) return u;
   return { ...u, totalTokens: u.promptTokens + u.completionTokens };
 }
+
+const withExtras = (extras: ServerUsage["extras"]): Pick<ServerUsage, "extras"> => (extras === undefined ? {} : { extras });

@@ -15,6 +15,7 @@ const TITLES: Record<string, string> = {
   llm: "LLM Metrics",
   embeddings: "Embeddings Metrics",
   rankings: "Rankings Metrics",
+  images: "Image Generation Metrics",
 };
 
 export function metricsTitle(endpointType: string): string {

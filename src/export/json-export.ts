@@ -55,6 +55,8 @@ export type JsonExportInput = {
   showInternal?: boolean;
   /** Minutes east of UTC for start/end_time; default: this machine's zone at that instant. */
   utcOffsetMinutes?: number;
+  /** Our own blocks beyond upstream (e.g. token_accounting, peer_metrics), written last in this order. */
+  blocks?: Record<string, unknown>;
 };
 
 export type JsonMetric = { unit: string } & Record<string, number | string>;
@@ -94,6 +96,7 @@ export function buildJsonExport(input: JsonExportInput): Record<string, unknown>
   doc.end_time = time(input.endNs);
   // Extra tags (experimental/internal in developer mode) come last, as pydantic puts extras.
   for (const r of exported) if (!declared.has(r.tag)) doc[r.tag] = jsonMetric(r);
+  for (const [key, block] of Object.entries(input.blocks ?? {})) if (block !== undefined) doc[key] = block;
   return doc;
 }
 

@@ -6,7 +6,9 @@ import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { requestEndNs, toDisplayValues, toWallNs } from "../metrics/index.ts";
 import type { DisplayValue, RecordMetrics } from "../metrics/index.ts";
+import { accountRecord } from "../metrics/reconcile.ts";
 import type { RecordError, RequestRecord } from "../records/record.ts";
+import { recordAccountingJson } from "./reconcile-panel.ts";
 
 export const JSONL_FILE_NAME = "profile_export.jsonl";
 
@@ -29,6 +31,8 @@ export type RecordLine = {
   };
   metrics: Record<string, DisplayValue>;
   error: RecordError | null;
+  /** Ours: tokenizer vs server vs chunk counts of this request (reconcile-panel.ts). */
+  token_accounting?: Record<string, number | null>;
 };
 
 /**
@@ -74,7 +78,13 @@ export function buildRecordLine(record: RequestRecord, metrics: RecordMetrics, s
     },
     metrics: toDisplayValues(metrics.values, showInternal),
     error: metrics.error && { code: metrics.error.code, type: metrics.error.type, message: metrics.error.message },
+    ...accountingOf(record, metrics),
   };
+}
+
+function accountingOf(record: RequestRecord, metrics: RecordMetrics): Pick<RecordLine, "token_accounting"> {
+  const a = metrics.valid ? accountRecord(record) : null;
+  return a === null ? {} : { token_accounting: recordAccountingJson(a) };
 }
 
 const rawJson = (JSON as unknown as { rawJSON?: (text: string) => unknown }).rawJSON;

@@ -10,6 +10,8 @@ import { convertUnit } from "./units.ts";
 export type MetricContextInput = {
   streaming: boolean;
   producesTokens: boolean;
+  /** The endpoint tokenizes its prompt (ISL applies); default `producesTokens`. */
+  tokenizesInput?: boolean;
   /** `--goodput` as parsed: tag → threshold in the metric's DISPLAY unit (e.g. ms). */
   goodputSlos?: Readonly<Record<string, number>>;
 };
@@ -35,6 +37,7 @@ export function createMetricContext(input: MetricContextInput): MetricContext {
     streaming: input.streaming,
     producesTokens: input.producesTokens,
     goodput: sloEntries.length > 0,
+    ...(input.tokenizesInput === undefined ? {} : { tokenizesInput: input.tokenizesInput }),
   };
   const applicable = new Set(METRICS.filter((m) => isApplicable(m, shape)).map((m) => m.tag));
   return { shape, applicable, slos: normalizeSlos(sloEntries, applicable) };

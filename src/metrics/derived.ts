@@ -4,6 +4,7 @@
  * absent, as in upstream.
  */
 import type { MetricContext } from "./context.ts";
+import { deriveTokenMetrics } from "./token-metrics.ts";
 import { nsToSec } from "./units.ts";
 
 export type DerivedInputs = {
@@ -56,5 +57,6 @@ export function deriveMetrics(inputs: DerivedInputs, ctx: MetricContext): Map<st
   if (on.has("overall_thinking_efficiency") && totalReasoning !== undefined && totalOutput) {
     out.set("overall_thinking_efficiency", totalReasoning / totalOutput);
   }
+  deriveTokenMetrics(out, inputs, ctx);
   return out;
 }

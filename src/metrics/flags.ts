@@ -16,6 +16,8 @@ export const MetricFlag = {
   EXPERIMENTAL: 1 << 9,
   GOODPUT: 1 << 10,
   NO_INDIVIDUAL_RECORDS: 1 << 11,
+  /** Newer upstream: input-token metrics, for endpoints that tokenize their input (image_generation too). */
+  TOKENIZES_INPUT_ONLY: 1 << 12,
   STREAMING_TOKENS_ONLY: (1 << 0) | (1 << 2),
 } as const;
 

@@ -5,6 +5,11 @@
  */
 import type { RecordError, RequestRecord } from "../records/record.ts";
 import type { MetricContext } from "./context.ts";
+import { addIntendedMetrics } from "./intended-metrics.ts";
+import { addAudioMetrics } from "./audio-metrics.ts";
+import { addImageMetrics } from "./image-metrics.ts";
+import { itlDivisor } from "./reconcile.ts";
+import { addTokenMetrics } from "./token-metrics.ts";
 import { nsToSec } from "./units.ts";
 
 /** tag → value in base units; a list only for inter_chunk_latency. */
@@ -86,8 +91,10 @@ export function computeRecordMetrics(record: RequestRecord, ctx: MetricContext):
       : (record.outputTokens ?? 0) + (record.reasoningTokens ?? 0);
   if (on.has("output_sequence_length") && osl !== null) values.output_sequence_length = osl;
 
-  if (on.has("inter_token_latency") && osl !== null && osl >= 2) {
-    const itlNs = (latencyNs - ttftNs) / (osl - 1);
+  // Divisor: OSL − tokens of the first chunk (OSL − 1 when chunks carry one token; reconcile.ts).
+  const divisor = osl === null ? 0 : itlDivisor(record, osl);
+  if (on.has("inter_token_latency") && osl !== null && divisor >= 1) {
+    const itlNs = (latencyNs - ttftNs) / divisor;
     values.inter_token_latency = itlNs;
     // 1 / ITL in seconds; an ITL of 0 (all tokens in the first chunk) has no finite rate.
     if (on.has("output_token_throughput_per_user") && itlNs > 0) {
@@ -102,6 +109,10 @@ export function computeRecordMetrics(record: RequestRecord, ctx: MetricContext):
 
   addExperimental(record, ctx, values, ttftNs, isl);
   addUsage(record, ctx, values);
+  addImageMetrics(record, ctx, values, latencyNs);
+  addAudioMetrics(record, ctx, values, latencyNs);
+  addTokenMetrics(record, ctx, values);
+  addIntendedMetrics(record, ctx, values);
 
   if (on.has("request_count")) values.request_count = 1;
   if (on.has("min_request_timestamp")) values.min_request_timestamp = record.wallStartNs;

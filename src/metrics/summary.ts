@@ -62,6 +62,7 @@ const AGGREGATE_MERGE: Record<string, (a: number, b: number) => number> = {
   request_count: (a, b) => a + b,
   error_request_count: (a, b) => a + b,
   good_request_count: (a, b) => a + b,
+  usage_discrepancy_count: (a, b) => a + b,
   min_request_timestamp: Math.min,
   max_response_timestamp: Math.max,
 };

@@ -11,7 +11,11 @@ export type MetricUnit =
   | "ratio"
   | "tokens/sec"
   | "requests/sec"
-  | "tokens/sec/user";
+  | "tokens/sec/user"
+  | "percent"
+  | "images"
+  | "images/sec"
+  | "ms/image";
 
 const PER_SECOND: Partial<Record<MetricUnit, number>> = { ns: 1_000_000_000, ms: 1_000, sec: 1 };
 

@@ -19,6 +19,10 @@ export interface Dialect<S extends v.GenericSchema> {
   schema: S;
   /** A refusal based on the headers (a missing API version), before the body is read. */
   check?(req: Request): Response | undefined;
+  /** A refusal based on the parsed body (an unknown previous_response_id). */
+  validate?(body: v.InferOutput<S>): Response | undefined;
+  /** Told about every reply it is about to send (the Responses store keeps stored ones). */
+  remember?(body: v.InferOutput<S>, plan: GenerationPlan): void;
   /** The request's token limit, prompt (for approximate counting) and whether it streams. */
   read(body: v.InferOutput<S>): { maxTokens: number | null | undefined; prompt: unknown; stream: boolean; model: string | null | undefined };
   events(plan: GenerationPlan): Generator<SseEvent>;
@@ -36,6 +40,8 @@ export function dialectHandler<S extends v.GenericSchema>(ctx: HandlerContext, d
     if (refused !== undefined) return (finish("400"), refused);
     const body = await readBody(req, dialect.schema);
     if (body instanceof Response) return (finish("400"), body);
+    const invalid = dialect.validate?.(body);
+    if (invalid !== undefined) return (finish("400"), invalid);
     const request = dialect.read(body);
     const tokens = request.maxTokens ?? ctx.options.osl;
     const promptTokens = approxTokens(request.prompt);
@@ -52,12 +58,14 @@ export function dialectHandler<S extends v.GenericSchema>(ctx: HandlerContext, d
       itl: ctx.options.itl,
       stall: faults.stallBefore === undefined ? undefined : { before: faults.stallBefore, ms: ctx.options.stallMs },
     };
+    dialect.remember?.(body, plan);
     if (request.stream) {
       if (faults.resetAfter !== undefined) ctx.metrics.fault("reset");
       return sseResponse(dialect.events(plan), {
         start,
         signal: req.signal,
         cutBefore: faults.resetAfter === undefined ? undefined : dialect.cutIndex(faults.resetAfter),
+        tokensPerChunk: ctx.options.tokensPerChunk,
         onTokens(count, first) {
           if (first) ctx.metrics.firstToken((performance.now() - start) / 1000);
           ctx.metrics.generatedTokens(count);

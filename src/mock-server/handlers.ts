@@ -71,6 +71,7 @@ export function generationHandler(ctx: HandlerContext, kind: "chat" | "completio
         start,
         signal: req.signal,
         cutBefore: faults.resetAfter === undefined ? undefined : cutIndex(kind, faults.resetAfter),
+        tokensPerChunk: ctx.options.tokensPerChunk,
         onTokens(count, first) {
           if (logged !== undefined) log?.wrote(logged, count);
           if (first) ctx.metrics.firstToken((performance.now() - start) / 1000);

@@ -1,7 +1,7 @@
 /** What the mock reports on GET /metrics, named like a serving engine's metrics so scrapers have something real to read. */
 import { counter, gauge, histogram, type Metric } from "./prometheus.ts";
 
-export type Endpoint = "chat" | "completions" | "embeddings" | "rankings" | "generate" | "rerank" | "messages" | "responses";
+export type Endpoint = "chat" | "completions" | "embeddings" | "rankings" | "generate" | "rerank" | "messages" | "responses" | "images" | "transcriptions";
 export type FaultKind = "error" | "reset" | "stall";
 
 /** Requests the mock pretends fit in its KV cache: usage is in-flight requests over this, capped at 1. */
@@ -17,6 +17,8 @@ export interface MockMetrics {
   generatedTokens(count: number): void;
   firstToken(seconds: number): void;
   fault(kind: FaultKind): void;
+  /** A Responses request named a stored reply as previous_response_id. */
+  responsesChained(): void;
   render(): string;
 }
 
@@ -33,9 +35,10 @@ export function createMockMetrics(): MockMetrics {
   const prompt = counter("aiperf_mock_prompt_tokens_total", "Prompt tokens received (approximate: whitespace-separated words).");
   const generated = counter("aiperf_mock_generation_tokens_total", "Tokens generated (written to clients).");
   const faults = counter("aiperf_mock_faults_total", "Injected faults, by kind.", true);
+  const chained = counter("aiperf_mock_responses_chained_total", "Responses requests that continued a stored response (previous_response_id).");
   const ttft = histogram("aiperf_mock_time_to_first_token_seconds", "Time from request arrival to the first token write.", LATENCY_BUCKETS);
   const latency = histogram("aiperf_mock_request_duration_seconds", "Time from request arrival to the end of the response, by endpoint.", LATENCY_BUCKETS);
-  const all: Metric[] = [requests, inFlight, kvCache, prompt, generated, faults, ttft, latency];
+  const all: Metric[] = [requests, inFlight, kvCache, prompt, generated, faults, chained, ttft, latency];
   return {
     requestStarted: () => setRunning(1),
     requestFinished(endpoint, status, seconds) {
@@ -47,6 +50,7 @@ export function createMockMetrics(): MockMetrics {
     generatedTokens: (count) => generated.inc({}, count),
     firstToken: (seconds) => ttft.observe(seconds),
     fault: (kind) => faults.inc({ kind }),
+    responsesChained: () => chained.inc({}),
     render: () => all.map((m) => m.render()).join(""),
   };
 }

@@ -10,6 +10,7 @@ const tokens = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_0
 const seed = v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0xffff_ffff)));
 const model = v.pipe(v.string(), v.minLength(1));
 const embeddingSize = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65_536));
+const perChunk = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000));
 
 export const MockServerOptionsSchema = v.object({
   host,
@@ -28,6 +29,8 @@ export const MockServerOptionsSchema = v.object({
   randomSeed: seed,
   model,
   embeddingSize,
+  /** Generated tokens packed into one SSE chunk (speculative decoding, buffered reasoning); 1 = one per chunk. */
+  tokensPerChunk: v.optional(perChunk, 1),
 });
 export type MockServerOptions = v.InferOutput<typeof MockServerOptionsSchema>;
 
@@ -44,6 +47,7 @@ export const MOCK_SERVER_DEFAULTS: MockServerOptions = {
   randomSeed: undefined,
   model: "mock-model",
   embeddingSize: 384,
+  tokensPerChunk: 1,
 };
 
 /** The CLI's view: kebab-case names, so a bad value is reported under the flag the user typed. */
@@ -60,11 +64,12 @@ export const MockServerFlagsSchema = v.object({
   "random-seed": seed,
   model,
   "embedding-size": embeddingSize,
+  "tokens-per-chunk": v.optional(perChunk, 1),
 });
 export type MockServerFlags = v.InferOutput<typeof MockServerFlagsSchema>;
 
 /** Flags that citty hands over as strings and `parseFlags` must turn into numbers. */
-export const NUMERIC_FLAGS = ["port", "ttft", "itl", "osl", "error-rate", "reset-rate", "stall-rate", "stall-ms", "random-seed", "embedding-size"];
+export const NUMERIC_FLAGS = ["port", "ttft", "itl", "osl", "error-rate", "reset-rate", "stall-rate", "stall-ms", "random-seed", "embedding-size", "tokens-per-chunk"];
 
 export function optionsFromFlags(flags: MockServerFlags): MockServerOptions {
   return {
@@ -80,6 +85,7 @@ export function optionsFromFlags(flags: MockServerFlags): MockServerOptions {
     randomSeed: flags["random-seed"],
     model: flags.model,
     embeddingSize: flags["embedding-size"],
+    tokensPerChunk: flags["tokens-per-chunk"],
   };
 }
 

@@ -5,7 +5,9 @@ import { dialectHandler } from "./dialect-handler.ts";
 import { embeddingsHandler, generationHandler, type HandlerContext, rankingHandler, rerankHandler } from "./handlers.ts";
 import { tgiGenerate, tgiGenerateStream } from "./tgi.ts";
 import { anthropicMessages } from "./anthropic.ts";
-import { openaiResponses } from "./openai-responses.ts";
+import { createOpenaiResponses, ResponseStore } from "./openai-responses.ts";
+import { imagesHandler } from "./images.ts";
+import { transcriptionHandler } from "./transcription.ts";
 import { createMockMetrics } from "./metrics.ts";
 import { type MockServerOptions, resolveMockServerOptions } from "./options.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "./prometheus.ts";
@@ -33,7 +35,7 @@ export interface MockServerDebug {
   recordWrites?: boolean;
 }
 
-const POST_PATHS = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/ranking", "/generate", "/generate_stream", "/v2/rerank", "/rerank", "/v1/messages", "/v1/responses"];
+const POST_PATHS = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/ranking", "/generate", "/generate_stream", "/v2/rerank", "/rerank", "/v1/messages", "/v1/responses", "/v1/images/generations", "/v1/audio/transcriptions"];
 const GET_PATHS = ["/v1/models", "/health", "/metrics", "/dcgm/metrics"];
 
 /** Starts listening at once; `port: 0` picks a free port (read it back from the result). */
@@ -70,7 +72,9 @@ export function createMockServer(partial: Partial<MockServerOptions> = {}, debug
       "/v2/rerank": { POST: rerankHandler(ctx, "cohere") },
       "/rerank": { POST: rerankHandler(ctx, "tei") },
       "/v1/messages": { POST: dialectHandler(ctx, anthropicMessages) },
-      "/v1/responses": { POST: dialectHandler(ctx, openaiResponses) },
+      "/v1/responses": { POST: dialectHandler(ctx, createOpenaiResponses(new ResponseStore(), () => ctx.metrics.responsesChained())) },
+      "/v1/images/generations": { POST: imagesHandler(ctx) },
+      "/v1/audio/transcriptions": { POST: transcriptionHandler(ctx) },
       "/v1/models": { GET: () => Response.json(modelList(options.model, started)) },
       "/health": { GET: () => Response.json({ status: "ok" }) },
       "/metrics": { GET: () => new Response(metrics.render(), { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } }) },

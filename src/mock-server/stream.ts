@@ -21,6 +21,8 @@ export interface StreamOptions {
   signal: AbortSignal;
   /** Drop the connection instead of writing the event with this index (fault injection). */
   cutBefore?: number | undefined;
+  /** Pack this many consecutive token events into one SSE event (speculative decoding, buffering); default 1. */
+  tokensPerChunk?: number | undefined;
   onTokens(count: number, first: boolean): void;
   /** Called exactly once. */
   onEnd(outcome: StreamOutcome): void;
@@ -29,7 +31,14 @@ export interface StreamOptions {
 export const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-cache" } as const;
 
 export function sseResponse(events: Iterable<SseEvent>, options: StreamOptions): Response {
-  const { start, signal, cutBefore } = options;
+  const { start, signal } = options;
+  let cutBefore = options.cutBefore;
+  // Packed, the cut moves to the packed event that starts with the event it named.
+  if ((options.tokensPerChunk ?? 1) > 1) {
+    const cut = cutBefore;
+    cutBefore = undefined;
+    events = packEvents(events, options.tokensPerChunk ?? 1, cut, (packedIndex) => (cutBefore = packedIndex));
+  }
   let ended = false;
   const end = (outcome: StreamOutcome): void => {
     if (ended) return;
@@ -90,4 +99,66 @@ export function sseResponse(events: Iterable<SseEvent>, options: StreamOptions):
     },
   });
   return new Response(body, { headers: SSE_HEADERS });
+}
+
+/**
+ * Merges each run of up to `perChunk` consecutive token-bearing events (same event name) into one,
+ * written when its last token is due: the first event's JSON with every string that differs in a
+ * later event appended (so `delta.content`, `text`, `token.text` and `delta` concatenate whatever
+ * the dialect). Events without tokens (role, finish, usage, [DONE]) pass through and end a run.
+ */
+export function* packEvents(
+  events: Iterable<SseEvent>,
+  perChunk: number,
+  breakBefore?: number,
+  onBreak?: (packedIndex: number) => void,
+): Generator<SseEvent> {
+  let run: SseEvent[] = [];
+  let packed = 0;
+  const flush = function* (): Generator<SseEvent> {
+    if (run.length > 0) {
+      packed++;
+      yield mergeRun(run);
+    }
+    run = [];
+  };
+  let original = 0;
+  for (const e of events) {
+    // A fault cut before event `breakBefore` becomes a cut before the packed event it starts.
+    if (original++ === breakBefore) {
+      yield* flush();
+      onBreak?.(packed);
+    }
+    if (e.tokens === 0 || (run.length > 0 && run[0]?.event !== e.event)) yield* flush();
+    if (e.tokens === 0) {
+      packed++;
+      yield e;
+      continue;
+    }
+    run.push(e);
+    if (run.length >= perChunk) yield* flush();
+  }
+  yield* flush();
+}
+
+function mergeRun(run: SseEvent[]): SseEvent {
+  const first = run[0] as SseEvent;
+  const last = run[run.length - 1] as SseEvent;
+  if (run.length === 1) return first;
+  let merged: unknown = JSON.parse(first.data);
+  for (const e of run.slice(1)) merged = appendStrings(merged, JSON.parse(e.data));
+  const out: SseEvent = { at: last.at, data: JSON.stringify(merged), tokens: run.reduce((n, e) => n + e.tokens, 0) };
+  if (first.event !== undefined) out.event = first.event;
+  return out;
+}
+
+function appendStrings(a: unknown, b: unknown): unknown {
+  if (typeof a === "string" && typeof b === "string") return a === b ? a : a + b;
+  if (Array.isArray(a) && Array.isArray(b)) return a.map((x, i) => (i < b.length ? appendStrings(x, b[i]) : x));
+  if (a !== null && b !== null && typeof a === "object" && typeof b === "object") {
+    const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+    for (const [k, v] of Object.entries(b as Record<string, unknown>)) out[k] = k in out ? appendStrings(out[k], v) : v;
+    return out;
+  }
+  return a;
 }

@@ -2,6 +2,44 @@
 import * as v from "valibot";
 import { CUSTOM_DATASET_TYPES, PUBLIC_DATASETS } from "../dataset/loaders/formats.ts";
 import { ENDPOINT_TYPES } from "./endpoint-types.ts";
+import { AUDIO_FORMATS, IMAGE_FORMATS } from "../dataset/synthetic/media-formats.ts";
+
+/** Synthetic extras (src/config/synthetic-input.ts builds this from the flags). */
+export const SyntheticConfig = v.object({
+  modelSelection: v.picklist(["round_robin", "random"]),
+  /** --seq-dist pairs (probabilities in percent), or null for --isl/--osl. */
+  seqDist: v.nullable(v.array(v.object({ isl: v.number(), islStddev: v.number(), osl: v.number(), oslStddev: v.number(), probability: v.number() }))),
+  prefixPoolSize: v.number(),
+  prefixLength: v.number(),
+  sharedSystemPromptLength: v.nullable(v.number()),
+  userContextPromptLength: v.nullable(v.number()),
+  images: v.nullable(
+    v.object({ widthMean: v.number(), widthStddev: v.number(), heightMean: v.number(), heightStddev: v.number(), format: v.picklist(IMAGE_FORMATS), batchSize: v.number() }),
+  ),
+  audio: v.nullable(
+    v.object({
+      lengthMean: v.number(),
+      lengthStddev: v.number(),
+      sampleRatesKhz: v.array(v.number()),
+      depths: v.array(v.number()),
+      channels: v.number(),
+      format: v.picklist(AUDIO_FORMATS),
+      batchSize: v.number(),
+    }),
+  ),
+});
+export type SyntheticConfig = v.InferOutput<typeof SyntheticConfig>;
+
+export const NO_SYNTHETIC_EXTRAS: SyntheticConfig = {
+  modelSelection: "round_robin",
+  seqDist: null,
+  prefixPoolSize: 0,
+  prefixLength: 0,
+  sharedSystemPromptLength: null,
+  userContextPromptLength: null,
+  images: null,
+  audio: null,
+};
 
 export const DatasetConfig = v.object({
   model: v.pipe(v.array(v.string()), v.minLength(1)),
@@ -29,6 +67,8 @@ export const DatasetConfig = v.object({
   turnDelayStddev: v.optional(v.number(), 0),
   /** Multiplies every inter-turn delay, synthetic or from a file. */
   turnDelayRatio: v.optional(v.number(), 1),
+  /** Images, audio, --seq-dist, prefix/system/context prompts, model selection. */
+  synthetic: v.optional(SyntheticConfig, NO_SYNTHETIC_EXTRAS),
   /** Where to write dataset.bin (the run's private folder). */
   datasetPath: v.string(),
   /** Where to write inputs.json (the artifact folder). */

@@ -1,22 +1,30 @@
 /**
  * dataset.bin: what the dataset service writes and workers and record processors map with
  * Bun.mmap, so no dataset bytes cross the bus. Each turn is stored as its ready request body.
+ * The writer streams: bodies go to the file as they are made, the small fixed-size index follows
+ * them, and the header (written last) says where the index starts.
  *
- *   header   "AIPDS003" · u32 conversations · u32 turns · u32 idBytes (all little-endian)
- *   convs    per conversation: u32 first turn · u32 turn count
- *   turns    per turn: f64 body offset · u32 body length · u32 input tokens (ISL; 2^32-1 = unknown)
- *            · f64 delay in ms after the previous turn's reply (multi-turn; 0 for first turns)
- *            · f64 timestamp in ms on the trace's clock (fixed schedules; NaN = none)
- *   ids      conversation ids, fixed `idBytes` each, NUL padded
- *   bodies   request bodies (JSON bytes)
+ *   header   "AIPDS004" · u32 conversations · u32 turns · u32 idBytes · u32 0 · f64 index offset
+ *   bodies   request bodies (JSON bytes), in the order they were added
+ *   index    convs: per conversation (serving order) u32 first turn · u32 turn count
+ *            turns: per turn (grouped by conversation) f64 body offset · u32 body length
+ *                   · u32 input tokens (ISL; 2^32-1 = unknown)
+ *                   · f64 delay in ms after the previous turn's reply (multi-turn; 0 for first turns)
+ *                   · f64 timestamp in ms on the trace's clock (fixed schedules; NaN = none)
+ *            ids:   conversation ids, fixed `idBytes` each, NUL padded
+ * All numbers little-endian.
  */
-import { writeFileSync } from "node:fs";
+import { closeSync, openSync, readSync, writeSync } from "node:fs";
+import { createAppendFile } from "../core/append-file.ts";
+import { createSpanReader } from "../core/direct-read.ts";
 
-const MAGIC = "AIPDS003";
-const HEADER = 20;
+const MAGIC = "AIPDS004";
+const HEADER = 32;
 const CONV = 8;
 const TURN = 32;
 export const UNKNOWN_TOKENS = 0xffffffff;
+/** Bodies are read back in spans of up to this size. */
+const CHUNK = 4 << 20;
 
 /**
  * `delayMs`: wait this long after the previous turn's reply before sending (already × the delay ratio).
@@ -25,41 +33,168 @@ export const UNKNOWN_TOKENS = 0xffffffff;
 export type DatasetTurn = { body: Uint8Array; inputTokens: number | null; delayMs?: number; timestampMs?: number };
 export type DatasetConversation = { id: string; turns: DatasetTurn[] };
 
-/** Writes the file; returns its size in bytes. */
-export function writeDatasetFile(path: string, conversations: DatasetConversation[]): number {
+/** A dataset.bin written piece by piece: conversations and turns may arrive interleaved. */
+export type DatasetWriter = {
+  /** Starts a conversation; returns its number for `turn`. */
+  conversation(id: string): number;
+  /** Appends a turn to conversation `c`; its body is written out (soon) and may be reused after. */
+  turn(c: number, turn: DatasetTurn): void;
+  /** `turn` with the body given as parts, written one after another (a spliced body). */
+  turnParts(c: number, parts: readonly Uint8Array[], turn: Omit<DatasetTurn, "body">): void;
+  /**
+   * Writes the index and header and closes the file. Conversations are served in the order they
+   * were started, or with `sortByTimestamp` stably by their first turn's timestamp (untimed first).
+   */
+  close(opts?: { sortByTimestamp?: boolean }): { bytes: number; conversations: number; turns: number };
+  /** Closes and removes the partial file (bad input found midway). */
+  abort(): void;
+};
+
+/** Typed arrays that double when full. */
+function growable<T extends Uint32Array | Uint8Array>(make: (n: number) => T, initial = 1024): { get(): T; ensure(n: number): T } {
+  let arr = make(initial);
+  return {
+    get: () => arr,
+    ensure(n) {
+      if (n <= arr.length) return arr;
+      const next = make(Math.max(n, arr.length * 2));
+      next.set(arr);
+      arr = next;
+      return arr;
+    },
+  };
+}
+
+export function createDatasetWriter(path: string): DatasetWriter {
+  // Written front to back (past the page cache where possible); the header is patched in last.
+  const file = createAppendFile(path);
+  file.write(new Uint8Array(HEADER));
+  // Per turn, in the order added: its index record (final format) and its conversation.
+  const records = growable((n) => new Uint8Array(n), 1024 * TURN);
+  let rec = new DataView(records.get().buffer);
+  const owners = growable((n) => new Uint32Array(n));
+  // Per conversation: turn count, the first turn added, id bytes (offsets into one blob).
+  const counts = growable((n) => new Uint32Array(n));
+  const firsts = growable((n) => new Uint32Array(n));
+  const idEnds = growable((n) => new Uint32Array(n));
+  const idBlob = growable((n) => new Uint8Array(n), 1 << 16);
   const encoder = new TextEncoder();
-  const ids = conversations.map((c) => encoder.encode(c.id));
-  const idBytes = Math.max(1, ...ids.map((b) => b.length));
-  const turns = conversations.flatMap((c) => c.turns);
-  const bodiesAt = HEADER + conversations.length * CONV + turns.length * TURN + conversations.length * idBytes;
-  const size = bodiesAt + turns.reduce((n, t) => n + t.body.length, 0);
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  out.set(encoder.encode(MAGIC), 0);
-  view.setUint32(8, conversations.length, true);
-  view.setUint32(12, turns.length, true);
-  view.setUint32(16, idBytes, true);
-  let turnIndex = 0;
-  let bodyAt = bodiesAt;
-  const turnsAt = HEADER + conversations.length * CONV;
-  conversations.forEach((c, i) => {
-    view.setUint32(HEADER + i * CONV, turnIndex, true);
-    view.setUint32(HEADER + i * CONV + 4, c.turns.length, true);
-    out.set(ids[i] as Uint8Array, turnsAt + turns.length * TURN + i * idBytes);
-    for (const t of c.turns) {
-      const at = turnsAt + turnIndex * TURN;
-      view.setFloat64(at, bodyAt, true);
-      view.setUint32(at + 8, t.body.length, true);
-      view.setUint32(at + 12, t.inputTokens ?? UNKNOWN_TOKENS, true);
-      view.setFloat64(at + 16, t.delayMs ?? 0, true);
-      view.setFloat64(at + 24, t.timestampMs ?? Number.NaN, true);
-      out.set(t.body, bodyAt);
-      bodyAt += t.body.length;
-      turnIndex++;
-    }
-  });
-  writeFileSync(path, out);
-  return size;
+  let turns = 0;
+  let conversations = 0;
+  let idBytes = 1;
+
+  const writer: DatasetWriter = {
+    conversation(id) {
+      const bytes = encoder.encode(id);
+      const start = conversations === 0 ? 0 : (idEnds.get()[conversations - 1] as number);
+      idBlob.ensure(start + bytes.length).set(bytes, start);
+      idEnds.ensure(conversations + 1)[conversations] = start + bytes.length;
+      counts.ensure(conversations + 1)[conversations] = 0;
+      idBytes = Math.max(idBytes, bytes.length);
+      return conversations++;
+    },
+    turn(c, t) {
+      writer.turnParts(c, [t.body], t);
+    },
+    turnParts(c, parts, t) {
+      if (c < 0 || c >= conversations) throw new RangeError(`No conversation ${c}`);
+      const at0 = file.size;
+      for (const part of parts) file.write(part);
+      const length = file.size - at0;
+      const buffer = records.ensure((turns + 1) * TURN).buffer;
+      if (rec.buffer !== buffer) rec = new DataView(buffer);
+      const at = turns * TURN;
+      rec.setFloat64(at, at0, true);
+      rec.setUint32(at + 8, length, true);
+      rec.setUint32(at + 12, t.inputTokens ?? UNKNOWN_TOKENS, true);
+      rec.setFloat64(at + 16, t.delayMs ?? 0, true);
+      rec.setFloat64(at + 24, t.timestampMs ?? Number.NaN, true);
+      owners.ensure(turns + 1)[turns] = c;
+      const count = counts.get();
+      if (count[c] === 0) firsts.ensure(conversations)[c] = turns;
+      count[c] = (count[c] as number) + 1;
+      turns++;
+    },
+    close(opts = {}) {
+      const count = counts.get().subarray(0, conversations);
+      const order = serveOrder(conversations, opts.sortByTimestamp === true ? firstTimestamps(count, firsts.get(), records.get()) : null);
+      // Where each conversation's turns start in the grouped turn table.
+      const startOf = new Uint32Array(conversations);
+      const convTable = new DataView(new ArrayBuffer(conversations * CONV));
+      let next = 0;
+      order.forEach((c, i) => {
+        startOf[c] = next;
+        convTable.setUint32(i * CONV, next, true);
+        convTable.setUint32(i * CONV + 4, count[c] as number, true);
+        next += count[c] as number;
+      });
+      const turnTable = new Uint8Array(turns * TURN);
+      const src = records.get();
+      const owner = owners.get();
+      for (let t = 0; t < turns; t++) {
+        const c = owner[t] as number;
+        turnTable.set(src.subarray(t * TURN, (t + 1) * TURN), (startOf[c] as number) * TURN);
+        startOf[c] = (startOf[c] as number) + 1;
+      }
+      const ids = new Uint8Array(conversations * idBytes);
+      const ends = idEnds.get();
+      const blob = idBlob.get();
+      order.forEach((c, i) => {
+        const from = c === 0 ? 0 : (ends[c - 1] as number);
+        ids.set(blob.subarray(from, ends[c]), i * idBytes);
+      });
+      const indexAt = file.size;
+      for (const part of [new Uint8Array(convTable.buffer), turnTable, ids]) file.write(part);
+      const bytes = file.size;
+      file.close();
+      const header = new Uint8Array(HEADER);
+      const view = new DataView(header.buffer);
+      header.set(encoder.encode(MAGIC), 0);
+      view.setUint32(8, conversations, true);
+      view.setUint32(12, turns, true);
+      view.setUint32(16, idBytes, true);
+      view.setFloat64(24, indexAt, true);
+      const fd = openSync(path, "r+");
+      writeSync(fd, header, 0, HEADER, 0);
+      closeSync(fd);
+      return { bytes, conversations, turns };
+    },
+    abort: () => file.abort(),
+  };
+  return writer;
+}
+
+/** Each conversation's first timestamp (−∞ when it has none), for the serving order. */
+function firstTimestamps(count: Uint32Array, firsts: Uint32Array, records: Uint8Array): Float64Array {
+  const keys = new Float64Array(count.length);
+  const view = new DataView(records.buffer);
+  for (let c = 0; c < count.length; c++) {
+    const ms = count[c] === 0 ? Number.NaN : view.getFloat64((firsts[c] as number) * TURN + 24, true);
+    keys[c] = Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
+  }
+  return keys;
+}
+
+/** 0…n−1, stably sorted by `keys` when given (an already ordered trace is not sorted). */
+function serveOrder(n: number, keys: Float64Array | null): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  if (keys === null) return order;
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = (keys[i - 1] as number) <= (keys[i] as number);
+  if (sorted) return order;
+  // Ties fall back to the index: a stable sort (−∞ − −∞ is NaN, hence `||`).
+  return order.sort((a, b) => (keys[a] as number) - (keys[b] as number) || a - b);
+}
+
+/** Writes the file in one go (conversations in the given order); returns its size in bytes. */
+export function writeDatasetFile(path: string, conversations: DatasetConversation[]): number {
+  const writer = createDatasetWriter(path);
+  for (const conversation of conversations) {
+    const c = writer.conversation(conversation.id);
+    for (const turn of conversation.turns) writer.turn(c, turn);
+  }
+  return writer.close().bytes;
 }
 
 /** Read access to a mapped dataset file; bodies are views into the mapping (do not mutate). */
@@ -76,27 +211,35 @@ export type DatasetReader = {
   conversationId(conversation: number): string;
 };
 
+type Layout = { conversations: number; turns: number; idBytes: number; convsAt: number; turnsAt: number; idsAt: number };
+
+function layoutOf(header: Uint8Array, path: string): Layout {
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  if (header.length < HEADER || new TextDecoder().decode(header.subarray(0, 8)) !== MAGIC) throw new TypeError(`Not a dataset file: ${path}`);
+  const conversations = view.getUint32(8, true);
+  const turns = view.getUint32(12, true);
+  const idBytes = view.getUint32(16, true);
+  const convsAt = view.getFloat64(24, true);
+  const turnsAt = convsAt + conversations * CONV;
+  return { conversations, turns, idBytes, convsAt, turnsAt, idsAt: turnsAt + turns * TURN };
+}
+
 /** Maps the file (shared, never written) and checks its header. */
 export function openDataset(path: string): DatasetReader {
   const bytes = Bun.mmap(path);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) throw new TypeError(`Not a dataset file: ${path}`);
-  const conversations = view.getUint32(8, true);
-  const turns = view.getUint32(12, true);
-  const idBytes = view.getUint32(16, true);
-  const turnsAt = HEADER + conversations * CONV;
-  const idsAt = turnsAt + turns * TURN;
+  const { conversations, turns, idBytes, convsAt, turnsAt, idsAt } = layoutOf(bytes.subarray(0, HEADER), path);
   const turnAt = (c: number, t: number): number => {
     if (c < 0 || c >= conversations) throw new RangeError(`No conversation ${c} (dataset has ${conversations})`);
-    const count = view.getUint32(HEADER + c * CONV + 4, true);
+    const count = view.getUint32(convsAt + c * CONV + 4, true);
     if (t < 0 || t >= count) throw new RangeError(`No turn ${t} in conversation ${c} (it has ${count})`);
-    return turnsAt + (view.getUint32(HEADER + c * CONV, true) + t) * TURN;
+    return turnsAt + (view.getUint32(convsAt + c * CONV, true) + t) * TURN;
   };
   const decoder = new TextDecoder();
   return {
     conversations,
     turns,
-    turnCount: (c) => view.getUint32(HEADER + c * CONV + 4, true),
+    turnCount: (c) => view.getUint32(convsAt + c * CONV + 4, true),
     body(c, t) {
       const at = turnAt(c, t);
       const offset = view.getFloat64(at, true);
@@ -117,4 +260,76 @@ export function openDataset(path: string): DatasetReader {
       return decoder.decode(end < 0 ? raw : raw.subarray(0, end));
     },
   };
+}
+
+/**
+ * Every conversation in serving order with its bodies, read with plain reads rather than a
+ * mapping, so a writer re-reading its own multi-GB file (for inputs.json) stays small. Nearby
+ * bodies are fetched together in reads of up to 4 MiB into one reused buffer: the bodies given
+ * are valid until the next conversation is asked for.
+ */
+export function* scanDataset(path: string): Generator<{ id: string; bodies: Uint8Array[] }> {
+  const fd = openSync(path, "r");
+  const spans = createSpanReader(path);
+  try {
+    const readInto = (out: Uint8Array, at: number, length: number): Uint8Array => {
+      for (let got = 0; got < length; ) {
+        const n = readSync(fd, out, got, length - got, at + got);
+        if (n === 0) throw new TypeError(`Truncated dataset file: ${path}`);
+        got += n;
+      }
+      return out;
+    };
+    const read = (at: number, length: number): Uint8Array => readInto(new Uint8Array(length), at, length);
+    const layout = layoutOf(read(0, HEADER), path);
+    const index = read(layout.convsAt, layout.idsAt + layout.conversations * layout.idBytes - layout.convsAt);
+    const view = new DataView(index.buffer);
+    const turnsAt = layout.turnsAt - layout.convsAt;
+    const idsAt = layout.idsAt - layout.convsAt;
+    const offsetOf = (t: number): number => view.getFloat64(turnsAt + t * TURN, true);
+    const endOf = (t: number): number => offsetOf(t) + view.getUint32(turnsAt + t * TURN + 8, true);
+    // One reused buffer holds the bodies read last (past the page cache where possible);
+    // `bodies` (this conversation's so far) are copied out before it is overwritten.
+    let store: Uint8Array = new Uint8Array(0);
+    let windowAt = 0;
+    let windowLength = 0;
+    let bodies: Uint8Array[] = [];
+    const body = (t: number): Uint8Array => {
+      const from = offsetOf(t);
+      const to = endOf(t);
+      if (from < windowAt || to > windowAt + windowLength) {
+        // Read this body and those served right after it while they fit one span of 4 MiB.
+        let lo = from;
+        let hi = to;
+        for (let u = t + 1; u < layout.turns; u++) {
+          const nlo = Math.min(lo, offsetOf(u));
+          const nhi = Math.max(hi, endOf(u));
+          if (nhi - nlo > CHUNK) break;
+          lo = nlo;
+          hi = nhi;
+        }
+        bodies = bodies.map((b) => b.slice());
+        store = spans.read(lo, hi - lo);
+        windowAt = lo;
+        windowLength = hi - lo;
+      }
+      return store.subarray(from - windowAt, to - windowAt);
+    };
+    const decoder = new TextDecoder();
+    for (let c = 0; c < layout.conversations; c++) {
+      const first = view.getUint32(c * CONV, true);
+      const count = view.getUint32(c * CONV + 4, true);
+      const raw = index.subarray(idsAt + c * layout.idBytes, idsAt + (c + 1) * layout.idBytes);
+      const end = raw.indexOf(0);
+      bodies = [];
+      for (let t = first; t < first + count; t++) {
+        const next = body(t); // may replace `bodies` with copies: read it first
+        bodies.push(next);
+      }
+      yield { id: decoder.decode(end < 0 ? raw : raw.subarray(0, end)), bodies };
+    }
+  } finally {
+    spans.close();
+    closeSync(fd);
+  }
 }

@@ -15,6 +15,10 @@ export const ENDPOINT_TYPES = [
   "nim_embeddings",
   "messages",
   "responses",
+  "image_generation",
+  "audio_transcription",
+  "raw",
+  "template",
 ] as const;
 export type EndpointType = (typeof ENDPOINT_TYPES)[number];
 
@@ -24,6 +28,11 @@ export const DEFAULT_PATHS: Record<EndpointType, string> = Object.fromEntries(EN
 /** Endpoints whose replies are generated tokens (so ISL/OSL/TTFT apply). */
 export function producesTokens(type: EndpointType): boolean {
   return ENDPOINTS[type].producesTokens;
+}
+
+/** Endpoints whose prompt is tokenized, so ISL applies: token producers and image_generation. */
+export function tokenizesInput(type: EndpointType): boolean {
+  return ENDPOINTS[type].tokenizesInput ?? ENDPOINTS[type].producesTokens;
 }
 
 /** Endpoints that can stream. */

@@ -25,9 +25,14 @@ export type Credit = {
   cancelAfterNs: number | null;
   /** X-Correlation-ID: one per session, the same for all its turns (the worker keys history by it). */
   correlationId: string;
+  /** Send a CreditFirstByte when the response's first body bytes arrive (the prefill ceiling needs it). */
+  reportFirstByte?: boolean;
 };
 
 export type CreditReturn = { id: number; phase: Phase; worker: string };
+
+/** worker → timing, on the same DEALER as returns, before the return: the first response bytes of a credit arrived. */
+export type CreditFirstByte = { id: number; phase: Phase; worker: string; firstByte: true };
 
 /** What a worker captured for one request, before any parsing. Bytes travel beside it. */
 export type RawRecord = {

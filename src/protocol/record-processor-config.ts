@@ -14,6 +14,8 @@ export const ProcessorConfig = v.object({
   streaming: v.boolean(),
   /** --use-server-token-count: token counts from the reply's usage where it has them. */
   useServerTokenCount: v.optional(v.boolean(), false),
+  /** --extra-inputs response_field: where raw/template replies keep their text. */
+  responseField: v.optional(v.string()),
   /** --tokenizer: "builtin", a path or a Hugging Face id; absent = the model's own tokenizer. */
   tokenizer: v.optional(v.pipe(v.string(), v.minLength(1))),
   /** The (first) model name, whose tokenizer is used when `tokenizer` is absent. */

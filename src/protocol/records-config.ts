@@ -1,5 +1,6 @@
 /** The records service's "configure" and "finalize" payloads. */
 import * as v from "valibot";
+import { ClientCheckInput } from "./client-check.ts";
 import { ENDPOINT_TYPES } from "./endpoint-types.ts";
 
 export const RecordsConfig = v.object({
@@ -11,6 +12,8 @@ export const RecordsConfig = v.object({
   /** Duration mode: the window records must end in (§4.5); null in count mode. */
   duration: v.nullable(v.object({ durationSec: v.number(), graceSec: v.number() })),
   logFile: v.string(),
+  /** --peer-metrics: print the peer-definitions table (the JSON block is always written). */
+  peerMetrics: v.optional(v.boolean()),
 });
 export type RecordsConfig = v.InferOutput<typeof RecordsConfig>;
 
@@ -23,8 +26,18 @@ export const FinalizeRequest = v.object({
   cliCommand: v.string(),
   inputConfig: v.record(v.string(), v.unknown()),
   waitMs: v.number(),
+  /** Arrival process, verdict bounds and workers' loop lag (client-check.ts); absent = no fidelity block or verdict. */
+  clientCheck: v.optional(ClientCheckInput),
 });
 export type FinalizeRequest = v.InferOutput<typeof FinalizeRequest>;
 
 /** What "finalize" answers: the console tables and footer to print, and the counts that decide the exit code. */
-export type FinalizeResult = { consoleText: string; footerText: string; validCount: number; errorCount: number; files: string[] };
+export type FinalizeResult = {
+  consoleText: string;
+  footerText: string;
+  validCount: number;
+  errorCount: number;
+  files: string[];
+  /** Set with clientCheck: false when the client was the bottleneck (reasons say why). */
+  runValidity?: { valid: boolean; reasons: string[] };
+};

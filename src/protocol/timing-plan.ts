@@ -6,7 +6,8 @@
 import * as v from "valibot";
 import type { Phase } from "./pipeline.ts";
 
-export const TIMING_RATE_MODES = ["constant", "poisson", "concurrency_burst"] as const;
+export const TIMING_RATE_MODES = ["constant", "poisson", "gamma", "concurrency_burst"] as const;
+export type TimingRateMode = (typeof TIMING_RATE_MODES)[number];
 /** Upstream --benchmark-grace-period default, used when a duration plan names none. */
 export const DEFAULT_GRACE_SEC = 30;
 /** Upstream AIPERF_TIMING_MAX_CATCHUP_SECONDS default. */
@@ -29,8 +30,8 @@ export const TimingPlan = v.pipe(
     requestCount: v.optional(int(1)),
     /** Duration mode: issue credits for this long, then wait up to graceSec for returns. */
     durationSec: v.optional(positive),
-    /** Ignored in count mode (the resolved profile always carries one). */
-    graceSec: v.optional(atLeastZero),
+    /** Ignored in count mode (the resolved profile always carries one). null: no limit (JSON has no Infinity). */
+    graceSec: v.optional(v.nullable(atLeastZero)),
     warmupRequestCount: v.optional(int(0), 0),
     /** Seeds arrivals, cancellation draws and conversation picks; a fresh one is drawn if absent. */
     randomSeed: v.optional(v.pipe(v.number(), v.integer("must be a whole number"))),
@@ -45,11 +46,60 @@ export const TimingPlan = v.pipe(
     datasetPath: v.optional(v.pipe(v.string(), v.minLength(1))),
     /** When the schedule is further behind than this, it restarts from now instead of bursting. */
     maxCatchupSec: v.optional(v.pipe(atLeastZero, v.maxValue(10, "must be at most 10")), DEFAULT_MAX_CATCHUP_SEC),
+    /** gamma: the shape k (--arrival-smoothness); gaps are Gamma(k, 1/(k·rate)). Default 1 (= poisson). */
+    smoothness: v.optional(positive),
+    /** Most credits that have not had their first response byte yet (streaming); released at first token. */
+    prefillConcurrency: v.optional(int(1)),
+    /** The concurrency ceiling climbs from 1 to `concurrency` over this many seconds at each phase start. */
+    concurrencyRampSec: v.optional(positive),
+    /** The prefill ceiling climbs from 1 to `prefillConcurrency` over this many seconds at each phase start. */
+    prefillRampSec: v.optional(positive),
+    /** The rate climbs from rate·RAMP_STEP_SEC/duration to the rate over this many seconds. */
+    rateRampSec: v.optional(positive),
+    /** Instead of requestRate (profiling only): the rate at times after the phase start, linear between points. */
+    rateSeries: v.optional(v.pipe(v.array(v.object({ timeSec: atLeastZero, rate: positive })), v.minLength(1, "needs at least one point"))),
+    /** Replay the dataset's turn timestamps (profiling phase); the count is the schedule's turns. */
+    fixedSchedule: v.optional(v.object({
+      /** Schedule zero is the first timestamp kept. */
+      autoOffset: v.optional(v.boolean(), false),
+      /** Schedule zero (ms on the trace clock); earlier conversations are left out. */
+      startOffsetMs: v.optional(atLeastZero),
+      /** Conversations starting after this (ms on the trace clock) are left out. */
+      endOffsetMs: v.optional(atLeastZero),
+    })),
+    /** User-centric rate (§4.8): `users` sessions, each sending a turn every users/rate seconds. */
+    userCentric: v.optional(v.object({ rate: positive, users: int(1) })),
+    /** Warmup overrides; unset fields inherit the profiling value. A duration replaces warmupRequestCount. */
+    warmup: v.optional(v.object({
+      durationSec: v.optional(positive),
+      /** Default (and null): no limit (wait for every warmup credit). */
+      graceSec: v.optional(v.nullable(atLeastZero)),
+      /** Stop after starting this many sessions and sending all their turns (instead of a count or duration). */
+      sessions: v.optional(int(1)),
+      concurrency: v.optional(int(1)),
+      /** Warmup's prefill ceiling (default: prefillConcurrency). */
+      prefillConcurrency: v.optional(int(1)),
+      requestRate: v.optional(positive),
+      rateMode: v.optional(v.picklist(TIMING_RATE_MODES)),
+    })),
   }),
-  v.check((p) => (p.requestCount === undefined) !== (p.durationSec === undefined), "give exactly one of requestCount and durationSec"),
-  v.check((p) => p.rateMode === "concurrency_burst" || p.requestRate !== undefined, "constant and poisson need requestRate"),
+  v.check((p) => p.fixedSchedule !== undefined || (p.requestCount === undefined) !== (p.durationSec === undefined), "give exactly one of requestCount and durationSec"),
+  v.check((p) => p.fixedSchedule === undefined || p.requestCount === undefined || p.durationSec === undefined, "give at most one of requestCount and durationSec"),
+  v.check((p) => p.rateMode === "concurrency_burst" || p.requestRate !== undefined || p.rateSeries !== undefined, "constant, poisson and gamma need requestRate (or rateSeries)"),
+  v.check((p) => p.rateSeries === undefined || (p.requestRate === undefined && p.rateMode !== "concurrency_burst"), "rateSeries replaces requestRate and needs constant, poisson or gamma"),
+  v.check((p) => p.rateSeries === undefined || p.rateSeries.every((x, i, all) => i === 0 || x.timeSec > (all[i - 1] as { timeSec: number }).timeSec), "rateSeries times must increase"),
   v.check((p) => p.rateMode !== "concurrency_burst" || p.requestRate === undefined, "concurrency_burst cannot have requestRate"),
-  v.check((p) => p.rateMode !== "concurrency_burst" || p.concurrency !== undefined, "concurrency_burst needs concurrency"),
+  v.check(
+    (p) => p.rateMode !== "concurrency_burst" || p.concurrency !== undefined || p.fixedSchedule !== undefined || p.userCentric !== undefined,
+    "concurrency_burst needs concurrency",
+  ),
+  v.check((p) => p.fixedSchedule === undefined || p.userCentric === undefined, "fixedSchedule and userCentric cannot be combined"),
+  v.check((p) => p.prefillConcurrency === undefined || p.concurrency === undefined || p.prefillConcurrency <= p.concurrency, "prefillConcurrency cannot exceed concurrency"),
+  v.check((p) => p.concurrencyRampSec === undefined || p.concurrency !== undefined, "concurrencyRampSec needs concurrency"),
+  v.check((p) => p.rateRampSec === undefined || p.requestRate !== undefined, "rateRampSec needs requestRate"),
+  v.check((p) => p.prefillRampSec === undefined || p.prefillConcurrency !== undefined, "prefillRampSec needs prefillConcurrency"),
+  v.check((p) => p.warmup?.rateMode !== "concurrency_burst" || p.warmup.requestRate === undefined, "warmup concurrency_burst cannot have requestRate"),
+  v.check((p) => p.warmup?.sessions === undefined || p.warmup.durationSec === undefined, "warmup sessions and durationSec cannot be combined"),
   v.check((p) => new Set(p.workers).size === p.workers.length, "worker identities must be unique"),
 );
 export type TimingPlanInput = v.InferInput<typeof TimingPlan>;
@@ -93,6 +143,8 @@ export type TimingResult = {
   cancelled: boolean;
   /** Phases in the order they ran: warmup (if any), then profiling unless cancelled before it. */
   phases: TimingPhaseResult[];
+  /** CPU the timing process used during the run (process.cpuUsage delta, µs); set by the role. */
+  cpu?: { userUs: number; systemUs: number };
 };
 
 /** Event "phase_start". */

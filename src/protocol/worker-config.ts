@@ -1,5 +1,6 @@
 /** The worker's "configure" command payload: where to get credits, where to send raw records, what to call. */
 import * as v from "valibot";
+import type { LoopLag } from "./client-check.ts";
 import { ENDPOINT_TYPES } from "./endpoint-types.ts";
 
 const endpoint = v.pipe(v.string(), v.minLength(1));
@@ -18,6 +19,8 @@ export const WorkerConfig = v.object({
   /** Picks the credential headers (Anthropic's x-api-key); absent = Authorization: Bearer. */
   endpointType: v.optional(v.picklist(ENDPOINT_TYPES)),
   streaming: v.boolean(),
+  /** Every turn goes out exactly as stored, no session history threaded in (raw_payload datasets). */
+  verbatimTurns: v.optional(v.boolean(), false),
   apiKey: v.optional(v.string()),
   /** User -H headers in order; they override the built-in ones. */
   headers: v.optional(v.array(v.tuple([v.string(), v.string()])), []),
@@ -42,4 +45,6 @@ export type WorkerStats = {
   transportErrors: number;
   cancelled: number;
   batches: number;
+  /** Event-loop lag since the first profiling credit (or since start when none came yet). */
+  loopLag?: LoopLag;
 };

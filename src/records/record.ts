@@ -2,6 +2,8 @@
  * One request after the record processor parsed it: the input of every metric. Times are
  * nanoseconds on the host's shared monotonic clock; `wallStartNs` anchors them to the epoch.
  */
+import type { UsageExtras } from "./usage-fields.ts";
+
 export type RecordError = { code: number | null; type: string; message: string };
 
 /** Token counts the server reported in `usage` (the last value of each field across the reply). */
@@ -10,6 +12,23 @@ export type ServerUsage = {
   completionTokens: number | null;
   totalTokens: number | null;
   reasoningTokens: number | null;
+  /** Vendor-specific counts (cache, audio, predictions; usage-fields.ts), only when reported. */
+  extras?: UsageExtras;
+};
+
+/**
+ * How the reply's tokens were spread over its content chunks (token-accounting reconciliation,
+ * src/metrics/reconcile.ts). `responseNs.length` is the chunk count.
+ */
+export type TokenAccounting = {
+  /** The tokenizer's output + reasoning count, kept even when --use-server-token-count replaces OSL. */
+  tokenizerTokens: number | null;
+  /** Tokens in the first content chunk: from per-chunk usage when the server streams it, else the tokenizer's count of that chunk's text. */
+  firstChunkTokens: number | null;
+  /** Tokens per content chunk from cumulative per-chunk usage (vLLM continuous_usage_stats); absent otherwise. */
+  chunkTokens?: number[];
+  /** The output cap the request asked for (max_tokens and synonyms), when the body names one. */
+  requestedTokens?: number | null;
 };
 
 export type RequestRecord = {
@@ -24,6 +43,8 @@ export type RequestRecord = {
   recordProcessorId: string;
   /** Taken just before the request is sent. */
   startNs: number;
+  /** When the timing service meant the request to go (the credit's intendedNs); absent in old records. */
+  intendedNs?: number;
   /** Response headers received (null when none arrived). */
   ackNs: number | null;
   /** Last content-bearing response, or the moment the request failed. */
@@ -38,6 +59,14 @@ export type RequestRecord = {
   reasoningTokens: number | null;
   /** Absent when the server reported no usage. */
   usage?: ServerUsage;
+  /** Images the reply carried (image_generation); absent for other endpoints. */
+  images?: number;
+  /** Seconds of audio the request uploaded (audio_transcription WAV clips); absent otherwise. */
+  audioSeconds?: number;
+  /** Arrival of the first content response with non-reasoning output (time_to_first_output_token). */
+  firstOutputNs?: number;
+  /** Absent for non-token endpoints and records that failed before any content. */
+  tokens?: TokenAccounting;
   wasCancelled: boolean;
   cancellationNs: number | null;
   error: RecordError | null;

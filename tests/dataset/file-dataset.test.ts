@@ -1,12 +1,17 @@
 import { describe, expect, test } from "bun:test";
 import { resolveDatasetInput } from "../../src/config/dataset-input.ts";
 import { ProfileConfig } from "../../src/config/profile-schema.ts";
-import { createHashBlocks, finalBlockSize } from "../../src/dataset/loaders/hash-blocks.ts";
+import { corpusSlicer, createHashBlocks, finalBlockSize } from "../../src/dataset/loaders/hash-blocks.ts";
+import { readBuiltinCorpus, tokenizeCorpus } from "../../src/dataset/synthetic/index.ts";
 import { datasetFormat } from "../../src/dataset/loaders/index.ts";
-import { buildFileDataset } from "../../src/services/dataset/from-file.ts";
+import { mkdtempSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDataset } from "../../src/protocol/dataset-file.ts";
+import { buildFileDataset, writeFileDataset } from "../../src/services/dataset/from-file.ts";
 import { loadBuiltinTokenizer } from "../../src/tokenizer/index.ts";
 import * as v from "valibot";
-import { datasetConfig, fixture, load } from "./support.ts";
+import { datasetConfig, failure, fixture, load } from "./support.ts";
 
 const decode = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b));
 
@@ -45,6 +50,62 @@ describe("request bodies from file turns", () => {
   });
 });
 
+describe("streamed dataset.bin and inputs.json (the role's path)", () => {
+  test.each([
+    ["mooncake_trace", "mooncake.jsonl"],
+    ["mooncake_trace", "mooncake-sessions.jsonl"],
+    ["multi_turn", "multi-turn.jsonl"],
+    ["single_turn", "single-turn-timed.jsonl"],
+    ["csv", "dataset.csv"],
+    ["random_pool", "pool"],
+    ["inputs_json", "inputs.json"],
+  ] as const)("%s %s: the same conversations, order, bodies, ISL and inputs.json as loading it whole", async (format, name) => {
+    const dir = mkdtempSync(join(tmpdir(), "aiperf-stream-"));
+    const cfg = datasetConfig({ datasetPath: join(dir, "dataset.bin"), inputsJsonPath: join(dir, "inputs.json") });
+    const tokenizer = await loadBuiltinTokenizer();
+    const written = await writeFileDataset(format, fixture(name), tokenizer, cfg, 1);
+    const built = buildFileDataset(await load(format, fixture(name)), tokenizer, cfg, 1);
+    expect([written.conversations, written.turns]).toEqual([built.conversations.length, built.turns]);
+    const ds = openDataset(cfg.datasetPath);
+    built.conversations.forEach((conversation, c) => {
+      expect(ds.conversationId(c)).toBe(conversation.id);
+      expect(ds.turnCount(c)).toBe(conversation.turns.length);
+      conversation.turns.forEach((turn, t) => {
+        expect(ds.body(c, t)).toEqual(turn.body);
+        expect([ds.inputTokens(c, t), ds.delayMs(c, t), ds.timestampMs(c, t)]).toEqual([turn.inputTokens, turn.delayMs ?? 0, turn.timestampMs ?? null]);
+      });
+    });
+    expect(readFileSync(cfg.inputsJsonPath, "utf8")).toBe(JSON.stringify({ data: built.inputs }, null, 2));
+  });
+
+  test("the inputs.json written replays as inputs_json: the same sessions and bodies", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aiperf-stream-"));
+    const cfg = datasetConfig({ datasetPath: join(dir, "dataset.bin"), inputsJsonPath: join(dir, "inputs.json") });
+    await writeFileDataset("mooncake_trace", fixture("mooncake-sessions.jsonl"), await loadBuiltinTokenizer(), cfg, 1);
+    const ds = openDataset(cfg.datasetPath);
+    const replayed = await load("inputs_json", cfg.inputsJsonPath);
+    expect(replayed.map((c) => c.sessionId)).toEqual(["a", "b"]);
+    replayed.forEach((c, i) => c.turns.forEach((turn, t) => expect(turn.payload).toEqual(decode(ds.body(i, t)))));
+  });
+
+  test("a trace out of timestamp order is served sorted", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aiperf-stream-"));
+    const cfg = datasetConfig({ datasetPath: join(dir, "dataset.bin"), inputsJsonPath: join(dir, "inputs.json") });
+    await writeFileDataset("mooncake_trace", fixture("mooncake.jsonl"), await loadBuiltinTokenizer(), cfg, 1);
+    const ds = openDataset(cfg.datasetPath);
+    expect(Array.from({ length: ds.conversations }, (_, c) => ds.timestampMs(c, 0))).toEqual([0, 1000, 2000, 3000]);
+  });
+
+  test("bad input midway: the error names the line and no dataset.bin or inputs.json is left", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aiperf-stream-"));
+    const input = join(dir, "trace.jsonl");
+    writeFileSync(input, `${'{"input_length": 4, "timestamp": 1}\n'.repeat(3)}{"input_length": 4, "oops": 1}\n`);
+    const cfg = datasetConfig({ datasetPath: join(dir, "dataset.bin"), inputsJsonPath: join(dir, "inputs.json") });
+    expect(await failure(writeFileDataset("mooncake_trace", input, await loadBuiltinTokenizer(), cfg, 1))).toContain(`${input}:4: unknown field "oops"`);
+    expect([existsSync(cfg.datasetPath), existsSync(cfg.inputsJsonPath)]).toEqual([false, false]);
+  });
+});
+
 describe("hash-id blocks", () => {
   test("final block rule", () => {
     expect(finalBlockSize(1024, 2, 512)).toBe(512);
@@ -62,6 +123,26 @@ describe("hash-id blocks", () => {
     expect(blocks.prompt([9, 5], 6).endsWith(full)).toBe(true);
     expect(full.startsWith(blocks.prompt([5], 3))).toBe(true);
     expect(blocks.uniqueIds).toBe(2);
+  });
+});
+
+describe("hash-id block text as corpus slices", () => {
+  test("a slice of the decoded corpus equals decoding the window, wrapping included", async () => {
+    const tokenizer = await loadBuiltinTokenizer();
+    const corpus = tokenizeCorpus(await readBuiltinCorpus(), tokenizer);
+    const slice = corpusSlicer(tokenizer, corpus);
+    expect(slice).not.toBeNull();
+    const window = (start: number, n: number) => Array.from({ length: n }, (_, i) => corpus[(start + i) % corpus.length] as number);
+    for (const [start, n] of [[0, 512], [12345, 1], [corpus.length - 100, 512], [corpus.length - 1, 3], [777, 300]] as const) {
+      expect(slice?.(start, n)).toBe(tokenizer.decode(window(start, n)));
+    }
+  });
+
+  test("a tokenizer whose windows do not decode to the joined pieces gets no slicer", async () => {
+    const real = await loadBuiltinTokenizer();
+    // Decoding adds a marker at each window start: per-token pieces would repeat it.
+    const odd = { ...real, decode: (ids: readonly number[]) => `>${real.decode(ids)}` };
+    expect(corpusSlicer(odd, Uint32Array.from(real.encode("a few words to slice up here")))).toBeNull();
   });
 });
 

@@ -1,5 +1,9 @@
+/** The file loaders: what each format yields, and the `file:line: what is wrong` of bad input. */
 import { describe, expect, test } from "bun:test";
-import { type Conversation, LOADERS } from "../../src/dataset/loaders/index.ts";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Conversation, type DatasetFormat, LOADERS } from "../../src/dataset/loaders/index.ts";
 import { loadBuiltinTokenizer } from "../../src/tokenizer/index.ts";
 import { failure, fixture, load } from "./support.ts";
 
@@ -7,7 +11,7 @@ const texts = (c: Conversation[]): string[][] => c.map((conv) => conv.turns.flat
 
 describe("file loaders", () => {
   test("the registry holds every format", () => {
-    expect(Object.keys(LOADERS).sort()).toEqual(["csv", "inputs_json", "mooncake_trace", "multi_turn", "random_pool", "sharegpt", "single_turn"]);
+    expect(Object.keys(LOADERS).sort()).toEqual(["csv", "inputs_json", "mooncake_trace", "multi_turn", "random_pool", "raw_payload", "sharegpt", "single_turn"]);
   });
 
   test("single_turn: one conversation per non-empty line, plural and named modalities, settings", async () => {
@@ -123,5 +127,68 @@ describe("bad input stops with file:line: what is wrong", () => {
 
   test("a missing file", async () => {
     expect(await failure(load("single_turn", fixture("nope.jsonl")))).toContain("nope.jsonl: no such file or directory");
+  });
+});
+
+describe("bad input in every format: file:line: what is wrong", () => {
+  const dir = mkdtempSync(join(tmpdir(), "aiperf-bad-input-"));
+  const file = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const cases: [DatasetFormat, string, string, string][] = [
+    ["single_turn", "st-json.jsonl", '{"text": "ok"}\n{"text": "ok"\n', ":2: invalid JSON"],
+    ["single_turn", "st-array.jsonl", '{"text": "ok"}\n["x"]\n', ":2: expected a JSON object"],
+    ["multi_turn", "mt-json.jsonl", '{"turns": [{"text": "a"}]}\n\n{"turns": [\n', ":3: invalid JSON"],
+    ["multi_turn", "mt-unknown.jsonl", '{"turns": [{"text": "a"}], "user": "x"}\n', ':1: unknown field "user" (allowed: session_id, turns)'],
+    ["multi_turn", "mt-unknown-turn.jsonl", '{"turns": [{"text": "a"}]}\n{"turns": [{"text": "a", "prompt": "b"}]}\n', ':2: unknown field "prompt"'],
+    ["multi_turn", "mt-both.jsonl", '{"turns": [{"text": "a"}]}\n{"turns": [{"image": "a.png", "images": ["b.png"], "text": "x"}]}\n', ':2: "image" and "images" cannot both be given'],
+    ["multi_turn", "mt-empty.jsonl", "\n\n", ":1: the file is empty"],
+    ["random_pool", "rp-json.jsonl", '{"text": "a"}\n{text: "b"}\n', ":2: invalid JSON"],
+    ["random_pool", "rp-unknown.jsonl", '{"text": "a", "timestamp": 5}\n', ':1: unknown field "timestamp"'],
+    ["random_pool", "rp-both.jsonl", '{"audio": "wav,AAAA", "audios": ["wav,BBBB"]}\n', ':1: "audio" and "audios" cannot both be given'],
+    ["random_pool", "rp-empty.jsonl", "", ":1: the file is empty"],
+    ["mooncake_trace", "mc-json.jsonl", '{"input_length": 4}\n{"input_length": 4,}\n', ":2: invalid JSON"],
+    ["mooncake_trace", "mc-both.jsonl", '{"input_length": 4, "text_input": "hello"}\n', ':1: "input_length" and "text_input" cannot both be given'],
+    ["mooncake_trace", "mc-block.jsonl", '{"input_length": 8, "hash_ids": [1]}\n{"input_length": 9, "hash_ids": [1]}\n', ":2: input_length 9 does not fit 1 hash_ids of --isl-block-size 8"],
+    ["mooncake_trace", "mc-block-short.jsonl", '{"input_length": 8, "hash_ids": [1, 2]}\n', ":1: input_length 8 does not fit 2 hash_ids of --isl-block-size 8: the last block would have 0 tokens"],
+    ["mooncake_trace", "mc-hash-text.jsonl", '{"text_input": "hi", "hash_ids": [1]}\n', ':1: "hash_ids" needs "input_length", not "text_input"'],
+    ["csv", "csv-empty.csv", "", ":1: the file is empty"],
+    ["csv", "csv-unknown.csv", "text,prompt\na,b\n", ':1: unknown column "prompt"'],
+    ["csv", "csv-cells.csv", "text,max_tokens\na,1\nb,2,3\n", ":3: expected 2 cells as in the header row, got 3"],
+    ["sharegpt", "sg-json.json", '[\n  {"conversations": []},\n  {"conversations": [1,]}\n]\n', ":3: invalid JSON"],
+    ["sharegpt", "sg-empty.json", "  \n", ":1: the file is empty"],
+    ["inputs_json", "ij-empty.json", "\n", ":1: the file is empty"],
+    ["inputs_json", "ij-json.json", '{\n  "data": [\n    {"session_id": "a", "payloads": [{"x": 1}]},\n    {"session_id": "b", "payloads": [{"x": }]}\n  ]\n}\n', ":4: invalid JSON"],
+    ["inputs_json", "ij-shape.json", '[{"payloads": [{"x": 1}]}]\n', ':1: expected {"data": [ … ]}'],
+    ["inputs_json", "ij-payloads.json", '{"data": [\n  {"session_id": "a", "payloads": [{"x": 1}]},\n  {"session_id": "b", "payloads": []}\n]}\n', ":3: data[1].payloads must be a non-empty list"],
+    ["inputs_json", "ij-after.json", '{"data": [{"payloads": [{"x": 1}]}]}\n{"data": []}\n', ":2: unexpected text after the closing ]"],
+  ];
+  test.each(cases)("%s %s", async (format, name, text, expected) => {
+    const path = file(name, text);
+    expect(await failure(load(format, path))).toContain(`DatasetInputError: ${path}${expected}`);
+  });
+});
+
+describe("csv line numbers follow the file, not the row count", () => {
+  const dir = mkdtempSync(join(tmpdir(), "aiperf-csv-lines-"));
+  test.each([
+    ["LF", "\n"],
+    ["CRLF", "\r\n"],
+  ])("quoted cells spanning lines and blank lines (%s)", async (_name, eol) => {
+    const path = join(dir, `lines-${_name}.csv`);
+    const lines = ["text,max_tokens", '"line one', "line two", 'line three",5', "", "ok,6", '"spans', 'two lines",x'];
+    writeFileSync(path, lines.join(eol) + eol);
+    // The bad row starts on line 7 (rows counted one per line would say 5).
+    expect(await failure(load("csv", path))).toContain(`${path}:7: "max_tokens" must be a number, got "x"`);
+  });
+
+  test("rows before the bad one load with their multi-line text intact", async () => {
+    const path = join(dir, "ok.csv");
+    writeFileSync(path, 'text,max_tokens\n"a\nb",1\nc,2\n');
+    const c = await load("csv", path);
+    expect(texts(c)).toEqual([["a\nb"], ["c"]]);
+    expect(c.map((x) => x.turns[0]?.maxTokens)).toEqual([1, 2]);
   });
 });

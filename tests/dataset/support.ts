@@ -1,7 +1,7 @@
 /** Shared helpers for the dataset loader tests: a config, the builtin tokenizer, fixture paths. */
 import { join } from "node:path";
 import type { DatasetFormat } from "../../src/dataset/loaders/index.ts";
-import type { DatasetConfig } from "../../src/protocol/dataset-config.ts";
+import { type DatasetConfig, NO_SYNTHETIC_EXTRAS } from "../../src/protocol/dataset-config.ts";
 import { loadFileConversations } from "../../src/services/dataset/from-file.ts";
 import { loadBuiltinTokenizer } from "../../src/tokenizer/index.ts";
 
@@ -31,6 +31,7 @@ export function datasetConfig(over: Partial<DatasetConfig> = {}): DatasetConfig 
     turnDelayRatio: 1,
     datasetPath: "/dev/null",
     inputsJsonPath: "/dev/null",
+    synthetic: NO_SYNTHETIC_EXTRAS,
     ...over,
   };
 }

@@ -9,8 +9,11 @@ const turn: TurnInput = { model: "m", texts: ["what is it", "a cat", "a dog"], m
 const body = (endpointType: EndpointType, streaming = false, extraInputs: [string, unknown][] = [], t: TurnInput = turn) => requestBody(t, { endpointType, streaming, extraInputs });
 
 describe("request bodies", () => {
-  test("every type has a module with a path", () => {
-    for (const type of ENDPOINT_TYPES) expect(endpointPath(type, false)).toStartWith("/");
+  test("every type has a module with a path, except raw and template (the path is in --url)", () => {
+    for (const type of ENDPOINT_TYPES) {
+      if (type === "raw" || type === "template") expect(endpointPath(type, false)).toBe("");
+      else expect(endpointPath(type, false)).toStartWith("/");
+    }
   });
 
   test("huggingface_generate: inputs joined by spaces, max_new_tokens and extras under parameters", () => {

@@ -23,7 +23,9 @@ describe("record line", () => {
         '"output_token_count":{"value":5,"unit":"tokens"},"output_sequence_length":{"value":5,"unit":"tokens"},' +
         '"inter_token_latency":{"value":12.5,"unit":"ms"},' +
         '"output_token_throughput_per_user":{"value":80,"unit":"tokens/sec/user"},' +
-        '"inter_chunk_latency":{"value":[50],"unit":"ms"}},"error":null}',
+        '"inter_chunk_latency":{"value":[50],"unit":"ms"},' +
+        // Newer upstream's per-request OSL / latency: 5 tokens / 0.1 s.
+        '"e2e_output_token_throughput":{"value":50,"unit":"tokens/sec/user"}},"error":null}',
     );
   });
 

@@ -160,6 +160,7 @@ describe("applicability", () => {
   test("non-streaming runs drop STREAMING_ONLY metrics", () => {
     const v = computeRecordMetrics(makeRecord(0, [80]), plainChat).values;
     expect(Object.keys(v).sort()).toEqual([
+      "e2e_output_token_throughput",
       "input_sequence_length",
       "max_response_timestamp",
       "min_request_timestamp",

@@ -1,6 +1,7 @@
 /** Runs a timing plan against simulated workers on a FakeClock and records what happened. */
 import type { Credit } from "../../src/protocol/pipeline.ts";
 import { parseTimingPlan, type TimingPlanInput, type TimingResult } from "../../src/protocol/timing-plan.ts";
+import type { TraceData } from "../../src/services/timing/fixed-schedule.ts";
 import type { SessionData } from "../../src/services/timing/sessions.ts";
 import { createTimingRun, type TimingRun } from "../../src/services/timing/timing-run.ts";
 import { FakeClock } from "./fake-clock.ts";
@@ -23,6 +24,10 @@ export type SimOptions = {
   refuse?: (worker: string) => boolean;
   /** Turn counts and delays of the conversations (multi-turn); default all single-turn. */
   sessions?: SessionData;
+  /** Turn timestamps (fixed schedule). */
+  trace?: TraceData;
+  /** When a credit asking for it (reportFirstByte) gets its first response byte, after its send; null = never. Default 1 µs before its return. */
+  firstByteNs?: (credit: Credit) => number | null;
   /** Runs once the run exists, before the simulation starts (to schedule stalls, cancels...). */
   setup?: (sim: { clock: FakeClock; run: TimingRun; sent: Sent[] }) => void;
 };
@@ -33,6 +38,8 @@ export type SimOutcome = {
   events: { name: string; payload: unknown; atNs: number }[];
   /** Most credits outstanding at once, overall. */
   maxInFlight: number;
+  /** Most credits outstanding at once that had not had their first byte yet. */
+  maxPrefill: number;
   clock: FakeClock;
 };
 
@@ -47,6 +54,8 @@ export async function simulate(input: TimingPlanInput, options: SimOptions = {})
   let inFlight = 0;
   const loads: Record<string, number> = Object.fromEntries(plan.workers.map((w) => [w, 0]));
   let maxInFlight = 0;
+  let prefill = 0;
+  let maxPrefill = 0;
   let uuid = 0;
   const run: TimingRun = createTimingRun(plan, {
     clock,
@@ -54,14 +63,32 @@ export async function simulate(input: TimingPlanInput, options: SimOptions = {})
     emit: (name, payload) => events.push({ name, payload, atNs: clock.nowNs() }),
     newCorrelationId: () => `uuid-${uuid++}`,
     ...(options.sessions === undefined ? {} : { sessions: options.sessions }),
+    ...(options.trace === undefined ? {} : { trace: options.trace }),
     send: (worker, credit) => {
       if (options.refuse?.(worker) === true) throw new Error(`no such peer "${worker}"`);
       sent.push({ worker, credit, atNs: clock.nowNs(), inFlightAfter: inFlight + 1, loadsBefore: { ...loads } });
       maxInFlight = Math.max(maxInFlight, ++inFlight);
       loads[worker] = (loads[worker] ?? 0) + 1;
       const holdNs = serviceNs(credit, worker);
+      let awaitingFirstByte = credit.reportFirstByte === true;
+      if (awaitingFirstByte) {
+        maxPrefill = Math.max(maxPrefill, ++prefill);
+        const firstNs = options.firstByteNs !== undefined ? options.firstByteNs(credit) : holdNs === null ? null : Math.max(0, holdNs - 1000);
+        if (firstNs !== null) {
+          clock.at(clock.nowNs() + firstNs, () => {
+            if (!awaitingFirstByte) return;
+            awaitingFirstByte = false;
+            prefill--;
+            run.onFirstByte(credit.id);
+          });
+        }
+      }
       if (holdNs === null) return;
       clock.at(clock.nowNs() + holdNs, () => {
+        if (awaitingFirstByte) {
+          awaitingFirstByte = false;
+          prefill--;
+        }
         inFlight--;
         loads[worker] = (loads[worker] ?? 0) - 1;
         run.onReturn({ id: credit.id, phase: credit.phase, worker });
@@ -70,7 +97,7 @@ export async function simulate(input: TimingPlanInput, options: SimOptions = {})
   });
   options.setup?.({ clock, run, sent });
   const result = await clock.run(run.start());
-  return { result, sent, events, maxInFlight, clock };
+  return { result, sent, events, maxInFlight, maxPrefill, clock };
 }
 
 /** Credits of one phase, in send order. */

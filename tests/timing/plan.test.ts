@@ -5,13 +5,16 @@ const ok: TimingPlanInput = { workers: ["w0"], rateMode: "poisson", requestRate:
 
 describe("TimingPlan", () => {
   test("fills the defaults", () => {
-    expect(parseTimingPlan(ok)).toEqual({ ...ok, warmupRequestCount: 0, cancellationRate: 0, cancellationDelaySec: 0, maxCatchupSec: 0.01 });
+    expect(parseTimingPlan(ok) as unknown).toEqual({ ...ok, warmupRequestCount: 0, cancellationRate: 0, cancellationDelaySec: 0, maxCatchupSec: 0.01 });
   });
 
   test("accepts a duration plan, and a grace period beside a count (the resolved profile always has one)", () => {
     expect(parseTimingPlan({ ...ok, requestCount: undefined, durationSec: 2, graceSec: 0 }).durationSec).toBe(2);
     expect(parseTimingPlan({ ...ok, graceSec: 30 }).graceSec).toBe(30);
     expect(parseTimingPlan({ workers: ["a", "b"], rateMode: "concurrency_burst", concurrency: 4, requestCount: 1, conversations: 1 }).concurrency).toBe(4);
+    // A fixed schedule takes its count from the schedule, and needs no concurrency.
+    expect(parseTimingPlan({ workers: ["a"], rateMode: "concurrency_burst", conversations: 1, fixedSchedule: {} }).fixedSchedule).toEqual({ autoOffset: false });
+    expect(parseTimingPlan({ ...ok, rateMode: "gamma", smoothness: 4 }).smoothness).toBe(4);
   });
 
   test.each([
@@ -24,7 +27,13 @@ describe("TimingPlan", () => {
     [{ ...ok, workers: [] }, "(workers)"],
     [{ ...ok, cancellationRate: 101 }, "(cancellationRate): must be at most 100"],
     [{ ...ok, requestRate: 0 }, "(requestRate): must be greater than 0"],
-    [{ ...ok, rateMode: "gamma" }, "(rateMode)"],
+    [{ ...ok, rateMode: "bursty" }, "(rateMode)"],
+    [{ ...ok, rateMode: "gamma", requestRate: undefined }, "need requestRate"],
+    [{ ...ok, prefillConcurrency: 5, concurrency: 4 }, "prefillConcurrency cannot exceed concurrency"],
+    [{ ...ok, concurrencyRampSec: 2 }, "concurrencyRampSec needs concurrency"],
+    [{ ...ok, fixedSchedule: {}, userCentric: { rate: 1, users: 2 } }, "cannot be combined"],
+    [{ ...ok, fixedSchedule: {}, durationSec: 3 }, "at most one of requestCount and durationSec"],
+    [{ ...ok, warmup: { rateMode: "concurrency_burst", requestRate: 3 } }, "warmup concurrency_burst cannot have requestRate"],
     [{ ...ok, conversations: 0 }, "(conversations)"],
   ])("rejects %o", (plan, message) => {
     expect(() => parseTimingPlan(plan)).toThrow(message);

@@ -1,10 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { monoNs } from "../../src/core/clock.ts";
 import { VERSION } from "../../src/core/version.ts";
 import { decodeRawBatch } from "../../src/protocol/pipeline.ts";
 import { FLUSH_RECORDS, RawBatcher } from "../../src/services/worker/raw-batcher.ts";
 import { buildUrl, planHeaders, requestHeaders } from "../../src/services/worker/request-builder.ts";
-import { untilMono } from "../../src/services/worker/send-at.ts";
 import { enc, rawRecord } from "../record-processor/support.ts";
 
 describe("URL building (upstream's rule)", () => {
@@ -45,34 +43,6 @@ describe("request headers", () => {
     expect(Object.keys(h).filter((k) => k.toLowerCase() === "authorization")).toEqual(["authorization"]);
     // The plan is not changed by building one request's headers.
     expect(plan.base["x-request-id"]).toBeUndefined();
-  });
-});
-
-describe("waiting for the intended send time", () => {
-  // Sub-millisecond on an idle host; test hosts are often overloaded, so the best of five counts.
-  test("resolves at the target, never before, without holding the event loop", async () => {
-    let ticks = 0;
-    const ticker = setInterval(() => ticks++, 1);
-    const late: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const target = monoNs() + 15e6;
-      await untilMono(target);
-      late.push(monoNs() - target);
-    }
-    clearInterval(ticker);
-    for (const l of late) expect(l).toBeGreaterThanOrEqual(0);
-    expect(Math.min(...late)).toBeLessThan(2e6);
-    expect(ticks).toBeGreaterThan(5);
-  });
-
-  test("a past target resolves at once; an aborted signal ends the wait", async () => {
-    const t0 = monoNs();
-    await untilMono(t0 - 1e9);
-    expect(monoNs() - t0).toBeLessThan(20e6);
-    const ctl = new AbortController();
-    setTimeout(() => ctl.abort(), 5);
-    await untilMono(monoNs() + 10e9, ctl.signal);
-    expect(monoNs() - t0).toBeLessThan(1e9);
   });
 });
 

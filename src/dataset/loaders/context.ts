@@ -1,7 +1,10 @@
-/** What every loader receives, and the loader signature the registry holds. */
+/**
+ * What every loader receives, and the loader signature the registry holds: a loader streams
+ * pieces of conversations as it reads, so nothing but the piece in hand needs to stay in memory.
+ */
 import type { Tokenizer } from "../../tokenizer/tokenizer.ts";
 import type { PromptGenerator } from "../synthetic/prompt.ts";
-import type { Conversation } from "./model.ts";
+import type { Turn } from "./model.ts";
 
 export type LoaderContext = {
   /** The --input-file path (a file, or a directory for random_pool). */
@@ -23,4 +26,10 @@ export type LoaderContext = {
   sessionId(): string;
 };
 
-export type Loader = (ctx: LoaderContext) => Promise<Conversation[]>;
+/**
+ * Turns read from the input: pieces with the same `session` join one conversation, in the order
+ * read; a piece without one is a conversation of its own (named by ctx.sessionId()).
+ */
+export type Piece = { session: string | undefined; turns: Turn[] };
+
+export type Loader = (ctx: LoaderContext) => AsyncIterable<Piece>;

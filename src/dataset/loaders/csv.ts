@@ -2,66 +2,48 @@
  * CSV datasets (our addition; upstream has no generic CSV loader): a header row naming
  * single_turn fields as columns (text, image, audio, timestamp, delay, role, max_tokens, model)
  * plus optional session_id, which groups rows into multi-turn conversations in file order.
- * Empty cells are absent fields. Parsed by papaparse from a file stream, row by row. Line
- * numbers assume one line per row (a quoted cell spanning lines shifts later numbers).
+ * Empty cells are absent fields. Parsed by papaparse from a file stream, row by row; a row is
+ * reported at the file line it starts on, counted from the text itself (quoted cells may span
+ * lines).
  */
 import { createReadStream } from "node:fs";
+import { Transform } from "node:stream";
 import Papa from "papaparse";
-import type { LoaderContext } from "./context.ts";
+import type { LoaderContext, Piece } from "./context.ts";
 import { parseTurn, sessionIdOf } from "./fields.ts";
-import { type Conversation, createSessionGrouper, DatasetInputError, sortByTimestamp } from "./model.ts";
+import { DatasetInputError } from "./model.ts";
 
 const COLUMNS = ["text", "image", "audio", "timestamp", "delay", "role", "max_tokens", "model", "session_id"];
 const NUMERIC = new Set(["timestamp", "delay", "max_tokens"]);
+/** Rows parsed ahead of the consumer before the file stream is paused. */
+const AHEAD = 1024;
 
-export function loadCsv(ctx: LoaderContext): Promise<Conversation[]> {
-  const sessions = createSessionGrouper(() => ctx.sessionId());
-  let row = 0;
-  const onRow = (cells: Record<string, string>, fields: string[], errors: Papa.ParseError[]): void => {
-    const line = ++row + 1;
-    if (row === 1) checkHeader(ctx.path, fields);
+type Row = { cells: string[]; errors: Papa.ParseError[]; line: number };
+
+export async function* loadCsv(ctx: LoaderContext): AsyncGenerator<Piece> {
+  let fields: string[] | undefined;
+  for await (const { cells, errors, line } of csvRows(ctx.path)) {
+    if (fields === undefined) {
+      fields = cells.map((f) => f.trim());
+      checkHeader(ctx.path, fields);
+      continue;
+    }
     const problem = errors[0];
     if (problem !== undefined) throw new DatasetInputError(ctx.path, line, `bad CSV row (${problem.message})`);
+    if (cells.length !== fields.length) throw new DatasetInputError(ctx.path, line, `expected ${fields.length} cells as in the header row, got ${cells.length}`);
     const obj: Record<string, unknown> = {};
-    for (const [key, raw] of Object.entries(cells)) {
+    fields.forEach((key, i) => {
+      const raw = cells[i] as string;
       const cell = raw.trim();
-      if (cell === "") continue;
+      if (cell === "") return;
       if (!NUMERIC.has(key)) obj[key] = raw;
       else if (Number.isFinite(Number(cell))) obj[key] = Number(cell);
       else throw new DatasetInputError(ctx.path, line, `"${key}" must be a number, got ${JSON.stringify(raw)}`);
-    }
-    const at = { file: ctx.path, line };
-    const turn = parseTurn(obj, at, { extraKeys: ["session_id"] });
-    const session = sessionIdOf(obj, at);
-    sessions.add(session, turn);
-  };
-  return new Promise((resolve, reject) => {
-    const input = createReadStream(ctx.path, { encoding: "utf8" });
-    let failed = false;
-    Papa.parse<Record<string, string>, NodeJS.ReadableStream>(input, {
-      header: true,
-      skipEmptyLines: "greedy",
-      step(results, parser) {
-        if (failed) return;
-        try {
-          onRow(results.data, results.meta.fields ?? [], results.errors);
-        } catch (error) {
-          failed = true;
-          parser.abort();
-          input.destroy();
-          reject(error);
-        }
-      },
-      complete() {
-        if (failed) return;
-        if (row === 0) reject(new DatasetInputError(ctx.path, 1, "the file is empty (needs a header row and at least one data row)"));
-        else resolve(sortByTimestamp(sessions.conversations));
-      },
-      error(error: Error) {
-        if (!failed) reject(new DatasetInputError(ctx.path, undefined, `cannot read CSV (${error.message})`));
-      },
     });
-  });
+    const at = { file: ctx.path, line };
+    yield { session: sessionIdOf(obj, at), turns: [parseTurn(obj, at, { extraKeys: ["session_id"] })] };
+  }
+  if (fields === undefined) throw new DatasetInputError(ctx.path, 1, "the file is empty (needs a header row and at least one data row)");
 }
 
 function checkHeader(path: string, fields: string[]): void {
@@ -70,4 +52,88 @@ function checkHeader(path: string, fields: string[]): void {
   }
   const unknown = fields.find((f) => !COLUMNS.includes(f));
   if (unknown !== undefined) throw new DatasetInputError(path, 1, `unknown column "${unknown}" (allowed: ${COLUMNS.join(", ")})`);
+  const twice = fields.find((f, i) => fields.indexOf(f) !== i);
+  if (twice !== undefined) throw new DatasetInputError(path, 1, `column "${twice}" appears twice`);
+}
+
+/**
+ * The non-blank rows of a CSV file with the line each starts on. papaparse reports where each row
+ * ends (meta.cursor, in characters); the text seen so far is kept only from the previous row on,
+ * and its newlines are counted up to the next row's first character.
+ */
+async function* csvRows(path: string): AsyncGenerator<Row> {
+  const queue: Row[] = [];
+  let finished = false;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const signal = (): void => {
+    wake?.();
+    wake = undefined;
+  };
+  // Line counting over the text the parser has been given.
+  let text = ""; // the text from absolute position `textAt` on
+  let textAt = 0;
+  let line = 1; // the line at position `textAt`
+  const lineAt = (cursor: number): number => {
+    // The row starts at the first non-blank character from the previous row's end.
+    let i = cursor - textAt;
+    while (i < text.length && /\s/.test(text[i] as string)) i++;
+    for (let j = 0; j < i; j++) if (text.charCodeAt(j) === 10) line++;
+    text = text.slice(i);
+    textAt += i;
+    return line;
+  };
+  const input = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
+  const tee = new Transform({
+    decodeStrings: false,
+    encoding: "utf8",
+    transform(chunk: string, _encoding, done) {
+      text += chunk;
+      done(null, chunk);
+    },
+  });
+  input.on("error", (error) => {
+    failure ??= new DatasetInputError(path, undefined, `cannot read CSV (${error.message})`);
+    signal();
+  });
+  let rowEnd = 0;
+  let parser: Papa.Parser | undefined;
+  Papa.parse<string[], NodeJS.ReadableStream>(input.pipe(tee), {
+    skipEmptyLines: "greedy",
+    step(results, p) {
+      parser = p;
+      const at = lineAt(rowEnd);
+      rowEnd = results.meta.cursor;
+      queue.push({ cells: results.data, errors: results.errors, line: at });
+      if (queue.length >= AHEAD) tee.pause();
+      signal();
+    },
+    complete() {
+      finished = true;
+      signal();
+    },
+    error(error: Error) {
+      failure ??= new DatasetInputError(path, undefined, `cannot read CSV (${error.message})`);
+      signal();
+    },
+  });
+  try {
+    while (true) {
+      const row = queue.shift();
+      if (row !== undefined) {
+        if (queue.length === 0 && tee.isPaused()) tee.resume();
+        yield row;
+        continue;
+      }
+      if (failure !== undefined) throw failure;
+      if (finished) return;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  } finally {
+    if (!finished) parser?.abort();
+    input.destroy();
+    tee.destroy();
+  }
 }

@@ -1,8 +1,8 @@
 /** Dataset format names, kept free of loader code so config modules can import them cheaply. */
 import { extname } from "node:path";
 
-/** Values of --custom-dataset-type (csv and inputs_json are our additions to upstream's four). */
-export const CUSTOM_DATASET_TYPES = ["single_turn", "multi_turn", "random_pool", "mooncake_trace", "csv", "inputs_json"] as const;
+/** Values of --custom-dataset-type (upstream v0.1.1's four, csv, and newer upstream's inputs_json and raw_payload). */
+export const CUSTOM_DATASET_TYPES = ["single_turn", "multi_turn", "random_pool", "mooncake_trace", "csv", "inputs_json", "raw_payload"] as const;
 export type CustomDatasetType = (typeof CUSTOM_DATASET_TYPES)[number];
 /** Values of --public-dataset (read from a local file; never downloaded). */
 export const PUBLIC_DATASETS = ["sharegpt"] as const;

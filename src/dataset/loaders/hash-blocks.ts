@@ -4,17 +4,31 @@
  * a server's prefix cache sees as a shared block). The last block of a prompt is the first
  * `final` tokens of its id's block: final = input_length − (ids − 1) · block, in (0, block].
  *
- * Each id keeps only its corpus start (one number), not its tokens; full-block texts are cached
- * and prompts are string concatenations of them, which the engine stores as ropes sharing the
- * cached pieces. Upstream puts a BOS/EOS id at each block start; our Tokenizer exposes no
- * special ids and decodes without them, so blocks are plain corpus tokens.
+ * Each id keeps only its corpus start (one number), not its tokens. A block's text is a slice
+ * of the corpus decoded once (corpusSlicer), or, for a tokenizer where that differs from
+ * decoding, decoded per block with the most recent full blocks cached (at most MAX_CACHED; a
+ * dropped one is decoded again, to the same text). Upstream puts a BOS/EOS id at each block
+ * start; our Tokenizer exposes no special ids and decodes without them, so blocks are plain
+ * corpus tokens.
+ *
+ * With the slicer, the corpus is also kept once as JSON-escaped UTF-8 bytes (what JSON.stringify
+ * writes between a string's quotes), so a prompt's bytes in a request body are views into it
+ * (promptBytes) and a million bodies are spliced, not stringified and encoded.
  */
 import type { Tokenizer } from "../../tokenizer/tokenizer.ts";
 import { createRng, deriveSeed } from "../../core/rng.ts";
 
+/** Full-block texts kept for reuse (≈2 KB each at 512 tokens). */
+const MAX_CACHED = 16_384;
+
 export type HashBlocks = {
   /** The prompt for `hashIds`; `finalSize` tokens come from the last id's block. */
   prompt(hashIds: readonly number[], finalSize: number): string;
+  /**
+   * The same prompt JSON-escaped and UTF-8 encoded, in parts (read-only views into one shared
+   * buffer), or null when blocks are decoded one by one (no slicer) or exceed the corpus.
+   */
+  promptBytes(hashIds: readonly number[], finalSize: number): Uint8Array[] | null;
   readonly uniqueIds: number;
 };
 
@@ -42,11 +56,17 @@ export function createHashBlocks(tokenizer: Tokenizer, corpus: Uint32Array, bloc
     }
     return start;
   };
+  const sliced = slicedCorpus(tokenizer, corpus);
+  const slice = sliced?.slice ?? null;
+  const bytes = sliced === null ? null : escapedCorpus(sliced.once, sliced.offsets);
   const blockText = (id: number, size: number): string => {
+    if (slice !== null && size <= corpus.length) return slice(startOf(id), size);
     if (size !== blockSize) return flatten(tokenizer.decode(window(startOf(id), size)));
     let text = fullTexts.get(id);
     if (text === undefined) {
       text = flatten(tokenizer.decode(window(startOf(id), blockSize)));
+      // Bounded: the oldest cached text goes first (a trace may name millions of ids).
+      if (fullTexts.size >= MAX_CACHED) fullTexts.delete(fullTexts.keys().next().value as number);
       fullTexts.set(id, text);
     }
     return text;
@@ -59,6 +79,12 @@ export function createHashBlocks(tokenizer: Tokenizer, corpus: Uint32Array, bloc
       });
       return text;
     },
+    promptBytes(hashIds, finalSize) {
+      if (bytes === null || blockSize > corpus.length) return null;
+      const parts = new Array<Uint8Array>(hashIds.length);
+      for (let i = 0; i < hashIds.length; i++) parts[i] = bytes(startOf(hashIds[i] as number), i === hashIds.length - 1 ? finalSize : blockSize);
+      return parts;
+    },
     get uniqueIds() {
       return starts.size;
     },
@@ -67,6 +93,87 @@ export function createHashBlocks(tokenizer: Tokenizer, corpus: Uint32Array, bloc
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+/**
+ * The text of `n` corpus tokens from `start` (wrapping around) as a slice of the corpus decoded
+ * once, when that equals decoding them: true when every token decodes to whole characters on its
+ * own and the decoder adds nothing at a window's start (checked on sample windows). Slices cost
+ * nothing per prompt, where decoding a million trace prompts takes tens of seconds. Null when
+ * the check fails: then blocks are decoded one by one.
+ */
+export function corpusSlicer(tokenizer: Tokenizer, corpus: Uint32Array): ((start: number, n: number) => string) | null {
+  return slicedCorpus(tokenizer, corpus)?.slice ?? null;
+}
+
+/** corpusSlicer with the decoded corpus and each token's start in it (`offsets`, chars). */
+function slicedCorpus(tokenizer: Tokenizer, corpus: Uint32Array): { slice: (start: number, n: number) => string; once: string; offsets: Float64Array } | null {
+  const length = corpus.length;
+  if (length === 0) return null;
+  const offsets = new Float64Array(length + 1);
+  const pieces: string[] = new Array(length);
+  for (let i = 0; i < length; i++) {
+    const piece = tokenizer.decode([corpus[i] as number]);
+    pieces[i] = piece;
+    offsets[i + 1] = (offsets[i] as number) + piece.length;
+  }
+  const once = flatten(pieces.join(""));
+  const twice = flatten(once + once);
+  const slice = (start: number, n: number): string => {
+    const from = offsets[start] as number;
+    const end = start + n;
+    const to = end <= length ? (offsets[end] as number) : once.length * Math.floor(end / length) + (offsets[end % length] as number);
+    return twice.slice(from, to);
+  };
+  const window = (start: number, n: number): number[] => Array.from({ length: n }, (_, i) => corpus[(start + i) % length] ?? 0);
+  const rng = createRng(1);
+  for (let k = 0; k < 64; k++) {
+    const start = k === 0 ? 0 : rng.int(length);
+    const n = 1 + rng.int(Math.min(length, 600));
+    if (tokenizer.decode(window(start, n)) !== slice(start, n)) return null;
+  }
+  return { slice, once, offsets };
+}
+
+/**
+ * `n` tokens from `start` (n ≤ tokens in the corpus) as JSON-escaped UTF-8 bytes: one view into
+ * the escaped corpus written twice (for windows that wrap around). Each token's byte start is
+ * found by walking the decoded corpus once, with JSON.stringify's escape lengths; null if the
+ * walk disagrees with JSON.stringify of the whole corpus.
+ */
+function escapedCorpus(once: string, offsets: Float64Array): ((start: number, n: number) => Uint8Array) | null {
+  const escaped = encoder.encode(JSON.stringify(once).slice(1, -1));
+  const tokens = offsets.length - 1;
+  const byteAt = new Float64Array(tokens + 1);
+  let bytes = 0;
+  let char = 0;
+  for (let t = 0; t < tokens; t++) {
+    byteAt[t] = bytes;
+    const end = offsets[t + 1] as number;
+    for (; char < end; char++) {
+      const c = once.charCodeAt(char);
+      if (c === 0x22 || c === 0x5c || c === 8 || c === 9 || c === 10 || c === 12 || c === 13) bytes += 2;
+      else if (c < 0x20) bytes += 6;
+      else if (c < 0x80) bytes += 1;
+      else if (c < 0x800) bytes += 2;
+      else if (c >= 0xd800 && c <= 0xdbff && (once.charCodeAt(char + 1) & 0xfc00) === 0xdc00) {
+        // A surrogate pair is one 4-byte character; tokens never split one (the slicer's check).
+        bytes += 4;
+        char++;
+      } else if (c >= 0xd800 && c <= 0xdfff) bytes += 6;
+      else bytes += 3;
+    }
+  }
+  byteAt[tokens] = bytes;
+  if (bytes !== escaped.length) return null;
+  const twice = new Uint8Array(2 * bytes);
+  twice.set(escaped, 0);
+  twice.set(escaped, bytes);
+  return (start, n) => {
+    const end = start + n;
+    const to = end <= tokens ? (byteAt[end] as number) : bytes + (byteAt[end - tokens] as number);
+    return twice.subarray(byteAt[start] as number, to);
+  };
+}
 
 /**
  * A flat copy of `text`. Decoders build their result by appending one piece per token, which

@@ -1,21 +1,23 @@
 /**
  * File-based datasets: one loader per format, keyed by the format name. `datasetFormat` maps the
- * flags to a format; `loadDataset` runs it. Every loader streams its input and reports bad input
- * as a DatasetInputError (`file:line: what is wrong`).
+ * flags to a format; `streamDataset` runs it piece by piece, `loadDataset` collects the result.
+ * Every loader streams its input and reports bad input as a DatasetInputError (`file:line: what
+ * is wrong`).
  */
 import { existsSync } from "node:fs";
-import type { Loader, LoaderContext } from "./context.ts";
+import type { Loader, LoaderContext, Piece } from "./context.ts";
 import { loadCsv } from "./csv.ts";
 import type { DatasetFormat } from "./formats.ts";
 import { loadInputsJson } from "./inputs-json.ts";
-import { type Conversation, DatasetInputError } from "./model.ts";
+import { type Conversation, createSessionGrouper, DatasetInputError, sortByTimestamp } from "./model.ts";
 import { loadMooncakeTrace } from "./mooncake.ts";
 import { loadMultiTurn } from "./multi-turn.ts";
 import { loadRandomPool } from "./random-pool.ts";
+import { loadRawPayload } from "./raw-payload.ts";
 import { loadShareGpt } from "./sharegpt.ts";
 import { loadSingleTurn } from "./single-turn.ts";
 
-export type { Loader, LoaderContext } from "./context.ts";
+export type { Loader, LoaderContext, Piece } from "./context.ts";
 export { type Conversation, DatasetInputError, type Media, type Turn } from "./model.ts";
 export { payloadTexts } from "./inputs-json.ts";
 
@@ -28,13 +30,27 @@ export const LOADERS: Record<DatasetFormat, Loader> = {
   mooncake_trace: loadMooncakeTrace,
   csv: loadCsv,
   inputs_json: loadInputsJson,
+  raw_payload: loadRawPayload,
   sharegpt: loadShareGpt,
 };
 
-/** Loads `ctx.path` as `format`. */
-export async function loadDataset(format: DatasetFormat, ctx: LoaderContext): Promise<Conversation[]> {
+/** The pieces of `ctx.path` read as `format`, as they are read; a file without any is an error. */
+export async function* streamDataset(format: DatasetFormat, ctx: LoaderContext): AsyncGenerator<Piece> {
   if (!existsSync(ctx.path)) throw new DatasetInputError(ctx.path, undefined, "no such file or directory");
-  const conversations = await LOADERS[format](ctx);
-  if (conversations.length === 0) throw new DatasetInputError(ctx.path, undefined, "no conversations in the file");
-  return conversations;
+  let pieces = 0;
+  for await (const piece of LOADERS[format](ctx)) {
+    pieces++;
+    yield piece;
+  }
+  if (pieces === 0) throw new DatasetInputError(ctx.path, undefined, "no conversations in the file");
+}
+
+/**
+ * Loads `ctx.path` as `format` into memory (tests, small files): pieces grouped by session in
+ * file order, then sorted by timestamp as the streaming writer sorts them.
+ */
+export async function loadDataset(format: DatasetFormat, ctx: LoaderContext): Promise<Conversation[]> {
+  const sessions = createSessionGrouper(() => ctx.sessionId());
+  for await (const piece of streamDataset(format, ctx)) sessions.add(piece.session, piece.turns);
+  return sortByTimestamp(sessions.conversations);
 }

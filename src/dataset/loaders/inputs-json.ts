@@ -1,35 +1,31 @@
 /**
  * inputs_json replay: a previous run's inputs.json (`{"data":[{"session_id","payloads":[…]}]}`),
  * each payload sent exactly as recorded (its model, max tokens and extra inputs included). The
- * file is one pretty-printed document, so it is parsed whole; errors name the entry, not a line.
+ * `data` entries are streamed one at a time (a million-turn inputs.json is gigabytes) and errors
+ * name the line an entry starts on.
  */
-import type { LoaderContext } from "./context.ts";
-import { type Conversation, DatasetInputError } from "./model.ts";
+import type { LoaderContext, Piece } from "./context.ts";
+import { readJsonArray } from "./json-array.ts";
+import { DatasetInputError } from "./model.ts";
 
-export async function loadInputsJson(ctx: LoaderContext): Promise<Conversation[]> {
-  const fail = (what: string): never => {
-    throw new DatasetInputError(ctx.path, undefined, what);
-  };
-  const text = await Bun.file(ctx.path).text();
-  if (text.trim() === "") throw new DatasetInputError(ctx.path, 1, "the file is empty");
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    return fail(`invalid JSON (${error instanceof Error ? error.message : String(error)})`);
-  }
-  const data = (doc as { data?: unknown } | null)?.data;
-  if (!Array.isArray(data)) return fail('expected {"data": [{"session_id", "payloads": [...]}, ...]} as written by aiperf profile');
-  if (data.length === 0) return fail('"data" is empty');
-  return data.map((entry, i) => {
-    const { session_id: id, payloads } = (entry ?? {}) as { session_id?: unknown; payloads?: unknown };
+export async function* loadInputsJson(ctx: LoaderContext): AsyncGenerator<Piece> {
+  let entries = 0;
+  for await (const { value, line } of readJsonArray(ctx.path, { key: "data" })) {
+    const fail = (what: string): never => {
+      throw new DatasetInputError(ctx.path, line, what);
+    };
+    const i = entries++;
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return fail(`data[${i}] must be a {"session_id", "payloads"} object`);
+    // Other keys are ignored: newer writers may add some.
+    const { session_id: id, payloads } = value as { session_id?: unknown; payloads?: unknown };
     if (!Array.isArray(payloads) || payloads.length === 0) return fail(`data[${i}].payloads must be a non-empty list of request bodies`);
     const turns = payloads.map((p, t) => {
       if (typeof p !== "object" || p === null || Array.isArray(p)) return fail(`data[${i}].payloads[${t}] must be a JSON object`);
       return { texts: [], images: [], audios: [], payload: p as Record<string, unknown> };
     });
-    return { sessionId: typeof id === "string" && id !== "" ? id : ctx.sessionId(), turns };
-  });
+    yield { session: typeof id === "string" && id !== "" ? id : undefined, turns };
+  }
+  if (entries === 0) throw new DatasetInputError(ctx.path, undefined, '"data" is empty');
 }
 
 /** The prompt texts inside a recorded body, to count its input tokens. */

@@ -2,15 +2,27 @@
  * The elements of a top-level JSON array, read from a file stream one element at a time (a
  * ShareGPT dump is ≈650 MB; parsing it whole would need several times that). The scanner only
  * tracks strings and nesting to find the commas between elements; each element is then parsed
- * with JSON.parse and reported with the line it starts on.
+ * with JSON.parse and reported with the line it starts on. The array may also be the one value
+ * of a top-level object (inputs.json's `{"data": [ … ]}`).
  */
 import { createReadStream } from "node:fs";
 import { DatasetInputError } from "./model.ts";
 
-export async function* readJsonArray(path: string): AsyncGenerator<{ value: unknown; line: number }> {
+/**
+ * `key`: the array is the value of this key in a top-level object holding nothing else
+ * (`{"data": [ … ]}`, as inputs.json is written).
+ */
+export async function* readJsonArray(path: string, opts: { key?: string } = {}): AsyncGenerator<{ value: unknown; line: number }> {
   let line = 1;
   let opened = false;
   let closed = false;
+  // The tokens before the array and after it; whitespace may sit between tokens, not inside.
+  const before = opts.key === undefined ? ["["] : ["{", JSON.stringify(opts.key), ":", "["];
+  const after = opts.key === undefined ? [] : ["}"];
+  const expected = opts.key === undefined ? "expected a JSON array ([ … ])" : `expected {${JSON.stringify(opts.key)}: [ … ]}`;
+  let token = 0; // index into `before`, then into `after`
+  let char = 0; // characters of that token matched
+  let seen = false; // any non-whitespace character at all
   let depth = 0;
   let inString = false;
   let escaped = false;
@@ -29,15 +41,22 @@ export async function* readJsonArray(path: string): AsyncGenerator<{ value: unkn
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk[i] as string;
       if (c === "\n") line++;
-      if (closed) {
-        if (!/\s/.test(c)) throw new DatasetInputError(path, line, "unexpected text after the closing ]");
-        continue;
-      }
-      if (!opened) {
-        if (/\s/.test(c)) continue;
-        if (c !== "[") throw new DatasetInputError(path, line, "expected a JSON array ([ … ])");
-        opened = true;
-        from = i + 1;
+      if (closed || !opened) {
+        const tokens = closed ? after : before;
+        if (char === 0 && /\s/.test(c)) continue;
+        seen = true;
+        if (token >= tokens.length || c !== tokens[token]?.[char]) {
+          throw new DatasetInputError(path, line, closed ? "unexpected text after the closing ]" : expected);
+        }
+        if (++char === tokens[token]?.length) {
+          token++;
+          char = 0;
+        }
+        if (!closed && token === before.length) {
+          opened = true;
+          token = 0;
+          from = i + 1;
+        }
         continue;
       }
       if (inString) {
@@ -61,9 +80,10 @@ export async function* readJsonArray(path: string): AsyncGenerator<{ value: unkn
       else if (c === "{" || c === "[") depth++;
       else if (c === "}" || c === "]") depth--;
     }
-    if (!closed) pending += chunk.slice(from);
+    if (opened && !closed) pending += chunk.slice(from);
     yield* out;
   }
-  if (!opened) throw new DatasetInputError(path, 1, "the file is empty (expected a JSON array)");
-  if (!closed) throw new DatasetInputError(path, line, "the JSON array is not closed (truncated file?)");
+  if (!seen) throw new DatasetInputError(path, 1, `the file is empty (${expected})`);
+  if (!opened) throw new DatasetInputError(path, line, `${expected}: the file ends early`);
+  if (!closed || token < after.length) throw new DatasetInputError(path, line, "the JSON array is not closed (truncated file?)");
 }

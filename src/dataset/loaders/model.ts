@@ -25,6 +25,12 @@ export type Turn = {
   inputTokens?: number;
   /** A ready request body sent as is (inputs.json replay); the modalities are then empty. */
   payload?: Record<string, unknown>;
+  /**
+   * The turn's only text, JSON-escaped and UTF-8 encoded (what JSON.stringify writes between its
+   * quotes), in parts: read-only views a loader shares between turns. Set for trace prompts
+   * built from hash_ids blocks, so their request bodies are spliced from bytes.
+   */
+  textBytes?: Uint8Array[];
 };
 
 export type Conversation = { sessionId: string; turns: Turn[] };
@@ -64,18 +70,18 @@ export function sortByTimestamp(conversations: Conversation[]): Conversation[] {
 }
 
 /**
- * Collects turns into conversations in file order: turns with the same session id join one
- * conversation; a turn without one starts its own (named by `newId`).
+ * Collects pieces into conversations in file order: pieces with the same session id join one
+ * conversation; a piece without one is a conversation of its own (named by `newId`).
  */
-export function createSessionGrouper(newId: () => string): { add(session: string | undefined, turn: Turn): void; conversations: Conversation[] } {
+export function createSessionGrouper(newId: () => string): { add(session: string | undefined, turns: Turn[]): void; conversations: Conversation[] } {
   const conversations: Conversation[] = [];
   const bySession = new Map<string, Conversation>();
   return {
     conversations,
-    add(session, turn) {
+    add(session, turns) {
       const existing = session === undefined ? undefined : bySession.get(session);
-      if (existing !== undefined) return void existing.turns.push(turn);
-      const conversation = { sessionId: session ?? newId(), turns: [turn] };
+      if (existing !== undefined) return void existing.turns.push(...turns);
+      const conversation = { sessionId: session ?? newId(), turns: [...turns] };
       conversations.push(conversation);
       if (session !== undefined) bySession.set(session, conversation);
     },

@@ -3,22 +3,21 @@
  * given) or `text_input` (sent verbatim), `output_length` → max_tokens, optional `timestamp` /
  * `delay` (ms) and `session_id` (lines sharing one form a multi-turn conversation).
  */
-import type { LoaderContext } from "./context.ts";
+import type { LoaderContext, Piece } from "./context.ts";
 import { createHashBlocks, finalBlockSize, type HashBlocks } from "./hash-blocks.ts";
 import { readJsonLines } from "./lines.ts";
-import { type Conversation, createSessionGrouper, DatasetInputError, sortByTimestamp, type Turn } from "./model.ts";
+import { DatasetInputError, type Turn } from "./model.ts";
 import { sessionIdOf } from "./fields.ts";
 
 const FIELDS = new Set(["timestamp", "input_length", "text_input", "output_length", "hash_ids", "delay", "session_id"]);
 
-export async function loadMooncakeTrace(ctx: LoaderContext): Promise<Conversation[]> {
+export async function* loadMooncakeTrace(ctx: LoaderContext): AsyncGenerator<Piece> {
   let blocks: HashBlocks | undefined;
-  const sessions = createSessionGrouper(() => ctx.sessionId());
   for await (const { value, line } of readJsonLines(ctx.path)) {
     const fail = (what: string): never => {
       throw new DatasetInputError(ctx.path, line, what);
     };
-    for (const key of Object.keys(value)) if (!FIELDS.has(key)) fail(`unknown field "${key}" (allowed: ${[...FIELDS].join(", ")})`);
+    for (const key in value) if (!FIELDS.has(key)) fail(`unknown field "${key}" (allowed: ${[...FIELDS].join(", ")})`);
     const { input_length: inputLength, text_input: textInput, output_length: outputLength, hash_ids: hashIds } = value;
     if (inputLength !== undefined && textInput !== undefined) fail('"input_length" and "text_input" cannot both be given');
     const turn: Turn = { texts: [], images: [], audios: [] };
@@ -38,6 +37,8 @@ export async function loadMooncakeTrace(ctx: LoaderContext): Promise<Conversatio
         if (typeof final === "string") fail(final);
         blocks ??= createHashBlocks(ctx.tokenizer, await ctx.corpus(), ctx.blockSize, ctx.seed);
         turn.texts.push({ name: "", contents: [blocks.prompt(ids, final as number)] });
+        const bytes = blocks.promptBytes(ids, final as number);
+        if (bytes !== null) turn.textBytes = bytes;
         // The prompt is exactly input_length corpus ids (decoded block by block).
         turn.inputTokens = length;
       } else {
@@ -56,8 +57,6 @@ export async function loadMooncakeTrace(ctx: LoaderContext): Promise<Conversatio
       if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) fail(`"${key}" must be a number of milliseconds ≥ 0`);
       turn[key] = ms as number;
     }
-    const session = sessionIdOf(value, { file: ctx.path, line });
-    sessions.add(session, turn);
+    yield { session: sessionIdOf(value, { file: ctx.path, line }), turns: [turn] };
   }
-  return sortByTimestamp(sessions.conversations);
 }

@@ -2,13 +2,12 @@
  * multi_turn JSONL (§3.2): `{"session_id"?, "turns": [single_turn objects]}`; lines sharing a
  * session_id are concatenated in file order, a line without one is a conversation of its own.
  */
-import type { LoaderContext } from "./context.ts";
+import type { LoaderContext, Piece } from "./context.ts";
 import { parseTurn, sessionIdOf } from "./fields.ts";
 import { readJsonLines } from "./lines.ts";
-import { type Conversation, DatasetInputError, sortByTimestamp } from "./model.ts";
+import { DatasetInputError } from "./model.ts";
 
-export async function loadMultiTurn(ctx: LoaderContext): Promise<Conversation[]> {
-  const bySession = new Map<string, Conversation>();
+export async function* loadMultiTurn(ctx: LoaderContext): AsyncGenerator<Piece> {
   for await (const { value, line } of readJsonLines(ctx.path)) {
     const at = { file: ctx.path, line };
     for (const key of Object.keys(value)) {
@@ -20,10 +19,6 @@ export async function loadMultiTurn(ctx: LoaderContext): Promise<Conversation[]>
       if (typeof t !== "object" || t === null || Array.isArray(t)) throw new DatasetInputError(ctx.path, line, '"turns" must list JSON objects');
       return parseTurn(t as Record<string, unknown>, at);
     });
-    const id = sessionIdOf(value, at) ?? ctx.sessionId();
-    const existing = bySession.get(id);
-    if (existing === undefined) bySession.set(id, { sessionId: id, turns: parsed });
-    else existing.turns.push(...parsed);
+    yield { session: sessionIdOf(value, at), turns: parsed };
   }
-  return sortByTimestamp([...bySession.values()]);
 }

@@ -6,14 +6,14 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { createRng, deriveSeed } from "../../core/rng.ts";
-import type { LoaderContext } from "./context.ts";
+import type { LoaderContext, Piece } from "./context.ts";
 import { parseTurn } from "./fields.ts";
 import { readJsonLines } from "./lines.ts";
-import { type Conversation, DatasetInputError, type Turn } from "./model.ts";
+import { DatasetInputError, type Turn } from "./model.ts";
 
 type Pool = { name: string | undefined; entries: Turn[] };
 
-export async function loadRandomPool(ctx: LoaderContext): Promise<Conversation[]> {
+export async function* loadRandomPool(ctx: LoaderContext): AsyncGenerator<Piece> {
   const isDir = statSync(ctx.path).isDirectory();
   const files = isDir
     ? readdirSync(ctx.path).filter((f) => !f.startsWith(".")).sort().map((f) => join(ctx.path, f)).filter((f) => statSync(f).isFile())
@@ -26,7 +26,6 @@ export async function loadRandomPool(ctx: LoaderContext): Promise<Conversation[]
     pools.push({ name: isDir ? basename(file, extname(file)) : undefined, entries });
   }
   const rng = createRng(deriveSeed(ctx.seed, "random-pool"));
-  const conversations: Conversation[] = [];
   for (let c = 0; c < ctx.conversationNum; c++) {
     const turn: Turn = { texts: [], images: [], audios: [] };
     for (const pool of pools) {
@@ -40,7 +39,6 @@ export async function loadRandomPool(ctx: LoaderContext): Promise<Conversation[]
       if (entry.model !== undefined) turn.model = entry.model;
       if (entry.role !== undefined) turn.role = entry.role;
     }
-    conversations.push({ sessionId: ctx.sessionId(), turns: [turn] });
+    yield { session: undefined, turns: [turn] };
   }
-  return conversations;
 }

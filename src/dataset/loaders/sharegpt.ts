@@ -5,15 +5,15 @@
  * completion; entries are kept when the prompt has 4–1024 tokens, the completion ≥ 4 (not
  * checked when --osl is set) and both together ≤ 2048; max_tokens = completion tokens.
  */
-import type { LoaderContext } from "./context.ts";
+import type { LoaderContext, Piece } from "./context.ts";
 import { readJsonArray } from "./json-array.ts";
-import { type Conversation, DatasetInputError } from "./model.ts";
+import { DatasetInputError } from "./model.ts";
 
 export const SHAREGPT_LIMITS = { minPrompt: 4, maxPrompt: 1024, minCompletion: 4, maxTotal: 2048 } as const;
 
-export async function loadShareGpt(ctx: LoaderContext): Promise<Conversation[]> {
-  const conversations: Conversation[] = [];
+export async function* loadShareGpt(ctx: LoaderContext): AsyncGenerator<Piece> {
   let entries = 0;
+  let kept = 0;
   for await (const { value, line } of readJsonArray(ctx.path)) {
     entries++;
     const messages = (value as { conversations?: unknown } | null)?.conversations;
@@ -25,11 +25,11 @@ export async function loadShareGpt(ctx: LoaderContext): Promise<Conversation[]> 
     const completionTokens = ctx.tokenizer.count(completion);
     if (!keep(promptTokens, completionTokens, ctx.oslSet)) continue;
     const turn = { texts: [{ name: "", contents: [prompt] }], images: [], audios: [] };
-    conversations.push({ sessionId: ctx.sessionId(), turns: [ctx.oslSet ? turn : { ...turn, maxTokens: completionTokens }] });
+    kept++;
+    yield { session: undefined, turns: [ctx.oslSet ? turn : { ...turn, maxTokens: completionTokens }] };
   }
   if (entries === 0) throw new DatasetInputError(ctx.path, 1, "the file holds no ShareGPT entries");
-  if (conversations.length === 0) throw new DatasetInputError(ctx.path, undefined, `none of ${entries} entries passes the ShareGPT length filters`);
-  return conversations;
+  if (kept === 0) throw new DatasetInputError(ctx.path, undefined, `none of ${entries} entries passes the ShareGPT length filters`);
 }
 
 /** vLLM's ShareGPT filter, as upstream applies it. */

@@ -1,25 +1,33 @@
 /**
- * The dataset service's file path (--input-file / --public-dataset): load the file with its
- * format's loader, then turn every stored turn into its request body (request-body.ts) and
- * count its input tokens with the run's tokenizer (trace prompts synthesised from input_length
- * carry that length instead: re-counting a million prompts would take minutes).
+ * The dataset service's file path (--input-file / --public-dataset): stream the file through its
+ * format's loader, turn every turn into its request body (request-body.ts) and count its input
+ * tokens with the run's tokenizer (trace prompts synthesised from input_length carry that length
+ * instead: re-counting a million prompts would take minutes), and write each body to dataset.bin
+ * at once; only the fixed-size index stays in memory. Hash-id trace prompts come as bytes and
+ * their bodies are spliced (splice-body.ts). inputs.json is in serving order (conversations
+ * sorted by their first timestamp): written in the same pass while the file is in that order
+ * (inputs-in-order.ts), else afterwards from dataset.bin.
  */
 import { isRanking } from "../../protocol/endpoint-types.ts";
 import { createPromptGenerator, createRng, deriveSeed, readBuiltinCorpus, tokenizeCorpus } from "../../dataset/synthetic/index.ts";
-import { type Conversation, type DatasetFormat, loadDataset, payloadTexts, type Turn } from "../../dataset/loaders/index.ts";
+import { type Conversation, type DatasetFormat, type LoaderContext, loadDataset, payloadTexts, streamDataset, type Turn } from "../../dataset/loaders/index.ts";
 import type { DatasetConfig } from "../../protocol/dataset-config.ts";
-import type { DatasetConversation } from "../../protocol/dataset-file.ts";
+import { createDatasetWriter, type DatasetConversation, type DatasetTurn } from "../../protocol/dataset-file.ts";
 import type { Tokenizer } from "../../tokenizer/index.ts";
+import { type InputsEntry, writeInputsJsonFromDataset } from "./inputs-file.ts";
 import { requestBody } from "./request-body.ts";
+import { createInOrderInputs } from "./inputs-in-order.ts";
+import { createBodySplicer, SPLICEABLE, type SplicedBody } from "./splice-body.ts";
 import { createOslSampler, createSessionIds } from "./synthesize.ts";
+import { createModelSelector } from "./synthetic-extras.ts";
 
-export type BuiltDataset = { conversations: DatasetConversation[]; inputs: { session_id: string; payloads: unknown[] }[]; turns: number };
+export type BuiltDataset = { conversations: DatasetConversation[]; inputs: InputsEntry[]; turns: number };
 
-export async function loadFileConversations(format: DatasetFormat, path: string, tokenizer: Tokenizer, cfg: DatasetConfig, seed: number): Promise<Conversation[]> {
+function loaderContext(path: string, tokenizer: Tokenizer, cfg: DatasetConfig, seed: number): LoaderContext {
   let corpus: Promise<Uint32Array> | undefined;
   const corpusOnce = (): Promise<Uint32Array> => (corpus ??= readBuiltinCorpus().then((text) => tokenizeCorpus(text, tokenizer)));
   let prompts: ReturnType<typeof createPromptGenerator> | undefined;
-  return loadDataset(format, {
+  return {
     path,
     tokenizer,
     corpus: corpusOnce,
@@ -29,46 +37,138 @@ export async function loadFileConversations(format: DatasetFormat, path: string,
     seed,
     oslSet: cfg.osl !== null,
     sessionId: createSessionIds(seed),
-  });
+  };
 }
 
-/** Request bodies and ISL for every turn; models round robin over turns that name none. */
-export function buildFileDataset(loaded: Conversation[], tokenizer: Tokenizer, cfg: DatasetConfig, seed: number): BuiltDataset {
+/** The whole file in memory (tests, small files); the service streams with writeFileDataset. */
+export async function loadFileConversations(format: DatasetFormat, path: string, tokenizer: Tokenizer, cfg: DatasetConfig, seed: number): Promise<Conversation[]> {
+  return loadDataset(format, loaderContext(path, tokenizer, cfg, seed));
+}
+
+/**
+ * Streams `path` into cfg.datasetPath (dataset.bin) and cfg.inputsJsonPath (inputs.json, in the
+ * same pass while the trace is in serving order, else read back from dataset.bin). Bad input
+ * throws a DatasetInputError and leaves neither file behind. The times are for the benchmark.
+ */
+export async function writeFileDataset(format: DatasetFormat, path: string, tokenizer: Tokenizer, cfg: DatasetConfig, seed: number): Promise<{ conversations: number; turns: number; datasetMs: number; inputsMs: number }> {
+  const t0 = performance.now();
+  const ctx = loaderContext(path, tokenizer, cfg, seed);
+  const build = createTurnBuilder(tokenizer, cfg, seed, true);
+  const writer = createDatasetWriter(cfg.datasetPath);
+  const inputs = createInOrderInputs(cfg.inputsJsonPath);
+  const bySession = new Map<string, number>();
   const encoder = new TextEncoder();
-  const maxTokens = createOslSampler(seed, cfg);
-  const conversations: DatasetConversation[] = [];
-  const inputs: BuiltDataset["inputs"] = [];
-  let turnCounter = 0;
-  for (const conversation of loaded) {
-    const payloads: unknown[] = [];
-    const turns = conversation.turns.map((turn, index) => {
-      const body = turn.payload ?? bodyOf(turn, cfg, cfg.model[turnCounter % cfg.model.length] as string, maxTokens);
-      turnCounter++;
-      payloads.push(body);
-      const texts = turn.payload === undefined ? turn.texts.flatMap((t) => t.contents) : payloadTexts(turn.payload);
-      const inputTokens = turn.inputTokens ?? texts.reduce((n, text) => n + tokenizer.count(text), 0);
-      // A first turn has nothing to wait for; later ones wait after the previous reply (§4.7).
-      const delayMs = index === 0 ? 0 : (turn.delay ?? 0) * cfg.turnDelayRatio;
-      return { body: encoder.encode(JSON.stringify(body)), inputTokens, delayMs, ...(turn.timestamp === undefined ? {} : { timestampMs: turn.timestamp }) };
-    });
-    conversations.push({ id: conversation.sessionId, turns });
-    inputs.push({ session_id: conversation.sessionId, payloads });
+  let scratch = new Uint8Array(1 << 16);
+  const turnsOf: number[] = [];
+  let written: { conversations: number; turns: number };
+  try {
+    for await (const piece of streamDataset(format, ctx)) {
+      let c = piece.session === undefined ? undefined : bySession.get(piece.session);
+      if (c === undefined) {
+        const id = piece.session ?? ctx.sessionId();
+        c = writer.conversation(id);
+        if (piece.session !== undefined) bySession.set(piece.session, c);
+        turnsOf.push(0);
+        inputs.conversation(c, id, piece.turns[0]?.timestamp);
+      }
+      for (const turn of piece.turns) {
+        const index = turnsOf[c] ?? 0;
+        turnsOf[c] = index + 1;
+        const built = build(turn, index);
+        if ("spliced" in built) {
+          writer.turnParts(c, built.spliced.body, built.stored);
+          inputs.payload(c, { indented: built.spliced.indented });
+          continue;
+        }
+        const { json, stored } = built;
+        // One scratch buffer for every body: the writer copies it out at once.
+        if (scratch.length < json.length * 3) scratch = new Uint8Array(json.length * 6);
+        const { written: length } = encoder.encodeInto(json, scratch);
+        writer.turn(c, { ...stored, body: scratch.subarray(0, length) });
+        inputs.payload(c, scratch.subarray(0, length));
+      }
+    }
+    written = writer.close({ sortByTimestamp: true });
+  } catch (error) {
+    writer.abort();
+    inputs.abort();
+    throw error;
   }
-  return { conversations, inputs, turns: turnCounter };
+  const t1 = performance.now();
+  const inOrder = inputs.finish();
+  if (!inOrder) writeInputsJsonFromDataset(cfg.inputsJsonPath, cfg.datasetPath);
+  const inputsMs = inputs.ms + (inOrder ? 0 : performance.now() - t1);
+  return { conversations: written.conversations, turns: written.turns, datasetMs: performance.now() - t0 - inputsMs, inputsMs };
 }
 
-function bodyOf(turn: Turn, cfg: DatasetConfig, model: string, maxTokens: () => number | null): Record<string, unknown> {
+/** Request bodies and ISL for every turn, in memory (tests); models round robin over turns. */
+export function buildFileDataset(loaded: Conversation[], tokenizer: Tokenizer, cfg: DatasetConfig, seed: number): BuiltDataset {
+  const build = createTurnBuilder(tokenizer, cfg, seed);
+  const encoder = new TextEncoder();
+  const conversations: DatasetConversation[] = [];
+  const inputs: InputsEntry[] = [];
+  let turns = 0;
+  for (const conversation of loaded) {
+    const built = conversation.turns.map((turn, index) => build(turn, index) as WholeTurn);
+    turns += built.length;
+    conversations.push({ id: conversation.sessionId, turns: built.map((b) => ({ ...b.stored, body: encoder.encode(b.json) })) });
+    inputs.push({ session_id: conversation.sessionId, payloads: built.map((b) => b.body) });
+  }
+  return { conversations, inputs, turns };
+}
+
+type Stored = Omit<DatasetTurn, "body">;
+type WholeTurn = { body: Record<string, unknown>; json: string; stored: Stored };
+
+/**
+ * One turn's body (object and JSON text) and stored record; `index` is its place in its conversation. Models go round
+ * robin (or at random, seeded: --model-selection-strategy) over the turns in the order they are built (file order, when streaming), as do sampled
+ * --osl values for turns that name no max_tokens. With `splice`, a turn carrying its text as
+ * bytes (Turn.textBytes) gets its body as spliced parts instead (splice-body.ts): same bytes.
+ */
+function createTurnBuilder(tokenizer: Tokenizer, cfg: DatasetConfig, seed: number, splice = false): (turn: Turn, index: number) => WholeTurn | { spliced: SplicedBody; stored: Stored } {
+  const maxTokens = createOslSampler(seed, cfg);
+  const splicer = splice && SPLICEABLE.has(cfg.endpointType) ? createBodySplicer() : null;
+  // --model-selection-strategy, drawn once per turn (a turn naming its own model keeps it).
+  const nextModel = createModelSelector(cfg.model, cfg.synthetic.modelSelection, seed);
+  return (turn, index) => {
+    const model = nextModel();
+    const max = turn.payload === undefined ? (turn.maxTokens ?? maxTokens()) : null;
+    const text = turn.texts[0];
+    const parts =
+      splicer !== null && turn.textBytes !== undefined && turn.payload === undefined && turn.texts.length === 1 && text?.contents.length === 1 && turn.images.length === 0 && turn.audios.length === 0
+        ? splicer(`${turn.model ?? model}\n${max}\n${turn.role ?? "\u0001"}\n${text.name}`, (marker) => bodyOf({ ...turn, texts: [{ name: text.name, contents: [marker] }] }, cfg, model, max), turn.textBytes)
+        : null;
+    const body = parts !== null ? null : (turn.payload ?? bodyOf(turn, cfg, model, max));
+    const texts = (): string[] => (turn.payload === undefined ? turn.texts.flatMap((t) => t.contents) : payloadTexts(turn.payload));
+    const inputTokens = turn.inputTokens ?? texts().reduce((n, text) => n + tokenizer.count(text), 0);
+    // A first turn has nothing to wait for; later ones wait after the previous reply (§4.7).
+    const delayMs = index === 0 ? 0 : (turn.delay ?? 0) * cfg.turnDelayRatio;
+    const stored = { inputTokens, delayMs, ...(turn.timestamp === undefined ? {} : { timestampMs: turn.timestamp }) };
+    return body === null ? { spliced: parts as SplicedBody, stored } : { body, json: JSON.stringify(body), stored };
+  };
+}
+
+function bodyOf(turn: Turn, cfg: DatasetConfig, model: string, maxTokens: number | null): Record<string, unknown> {
   // Rankings want the query first: texts named "query" lead, the others are the passages.
   const named = isRanking(cfg.endpointType) ? [...turn.texts].sort((a, b) => Number(b.name === "query") - Number(a.name === "query")) : turn.texts;
   return requestBody(
     {
       model: turn.model ?? model,
       texts: named.flatMap((t) => t.contents),
-      maxTokens: turn.maxTokens ?? maxTokens(),
+      maxTokens,
       ...(turn.images.length > 0 ? { images: turn.images.flatMap((m) => m.contents) } : {}),
       ...(turn.audios.length > 0 ? { audios: turn.audios.flatMap((m) => m.contents) } : {}),
       ...(turn.role === undefined ? {} : { role: turn.role }),
+      // The template endpoint's query/passages variables come from the texts' names.
+      ...(turn.texts.some((t) => t.name !== undefined && t.name !== "") ? { textsByName: textsByName(turn.texts) } : {}),
     },
     cfg,
   );
+}
+
+function textsByName(texts: Turn["texts"]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const t of texts) if (t.name) (out[t.name] ??= []).push(...t.contents);
+  return out;
 }

@@ -9,13 +9,12 @@ import { markLoaded } from "../../core/loaded.ts";
 import { DatasetInputError } from "../../dataset/loaders/index.ts";
 import { randomSeed } from "../../dataset/synthetic/index.ts";
 import { DatasetConfig, type DatasetConfigured } from "../../protocol/dataset-config.ts";
-import { type DatasetConversation, writeDatasetFile } from "../../protocol/dataset-file.ts";
+import { createDatasetWriter } from "../../protocol/dataset-file.ts";
 import type { ServiceContext } from "../../runtime/context.ts";
 import { untilStopped } from "../../runtime/until-stopped.ts";
 import { resolveTokenizer } from "../../tokenizer/index.ts";
-import { buildFileDataset, loadFileConversations } from "./from-file.ts";
-import { writeInputsJson } from "./inputs-file.ts";
-import { requestBody } from "./request-body.ts";
+import { writeFileDataset } from "./from-file.ts";
+import { writeInputsJsonFromDataset } from "./inputs-file.ts";
 import { createSynthesizer } from "./synthesize.ts";
 
 markLoaded("role:dataset");
@@ -31,11 +30,9 @@ export async function run(ctx: ServiceContext): Promise<void> {
     const tokenizer = await resolveTokenizer(cfg.tokenizer ?? undefined, { model: cfg.model[0], onFallback: (m) => ctx.log.warn(m) });
     if (cfg.inputFile !== null && cfg.datasetFormat !== null) {
       try {
-        const loaded = await loadFileConversations(cfg.datasetFormat, cfg.inputFile, tokenizer, cfg, cfg.randomSeed);
-        const built = buildFileDataset(loaded, tokenizer, cfg, cfg.randomSeed);
-        writeOutputs(cfg, built.conversations, built.inputs);
-        ctx.log.debug(`Loaded ${built.conversations.length} conversations (${built.turns} turns) from ${cfg.inputFile} as ${cfg.datasetFormat} in ${(performance.now() - t0).toFixed(0)} ms`);
-        return { conversations: built.conversations.length, turns: built.turns, tokenizer: tokenizer.name };
+        const written = await writeFileDataset(cfg.datasetFormat, cfg.inputFile, tokenizer, cfg, cfg.randomSeed);
+        ctx.log.debug(`Loaded ${written.conversations} conversations (${written.turns} turns) from ${cfg.inputFile} as ${cfg.datasetFormat} in ${(performance.now() - t0).toFixed(0)} ms`);
+        return { conversations: written.conversations, turns: written.turns, tokenizer: tokenizer.name };
       } catch (error) {
         // Bad input is the user's to fix: reported as a config error, not a service failure.
         if (error instanceof DatasetInputError) return { conversations: 0, turns: 0, tokenizer: tokenizer.name, error: error.message };
@@ -44,35 +41,45 @@ export async function run(ctx: ServiceContext): Promise<void> {
     }
     const synth = await createSynthesizer(tokenizer, cfg);
     const encoder = new TextEncoder();
-    const conversations: DatasetConversation[] = [];
-    const inputs: { session_id: string; payloads: unknown[] }[] = [];
     const textsPerTurn = isRanking(cfg.endpointType) ? 1 + RANKING_PASSAGES : 1;
     let turnCounter = 0;
-    for (let c = 0; c < cfg.conversationNum; c++) {
-      const id = synth.sessionId();
-      const turns: DatasetConversation["turns"] = [];
-      const payloads: unknown[] = [];
-      const count = synth.turns();
-      for (let t = 0; t < count; t++) {
-        const texts = Array.from({ length: textsPerTurn }, () => synth.prompt());
-        // Models are assigned round robin over the turn counter (upstream's default strategy).
-        const model = cfg.model[turnCounter++ % cfg.model.length] as string;
-        const body = requestBody({ model, texts: texts.map((x) => x.text), maxTokens: synth.maxTokens() }, cfg);
-        const inputTokens = texts.reduce((n, x) => n + x.tokens, 0);
-        turns.push({ body: encoder.encode(JSON.stringify(body)), inputTokens, delayMs: t === 0 ? 0 : synth.turnDelayMs() });
-        payloads.push(body);
+    // Each body goes to dataset.bin as it is made (bounded memory); inputs.json is read back from it.
+    const writer = createDatasetWriter(cfg.datasetPath);
+    try {
+      for (let c = 0; c < cfg.conversationNum; c++) {
+        const conversation = writer.conversation(synth.sessionId());
+        const count = synth.turns();
+        const session = synth.session();
+        for (let t = 0; t < count; t++) {
+          // A body the endpoint cannot build from real data (a template's output) is a config error too.
+          const built = catchInputError(() => synth.turn(t === 0, textsPerTurn, session));
+          if ("error" in built) {
+            writer.abort();
+            return { conversations: 0, turns: 0, tokenizer: tokenizer.name, error: built.error };
+          }
+          const { body, inputTokens } = built.value;
+          turnCounter++;
+          writer.turn(conversation, { body: encoder.encode(JSON.stringify(body)), inputTokens, delayMs: t === 0 ? 0 : synth.turnDelayMs() });
+        }
       }
-      conversations.push({ id, turns });
-      inputs.push({ session_id: id, payloads });
+      writer.close();
+    } catch (error) {
+      writer.abort();
+      throw error;
     }
-    writeOutputs(cfg, conversations, inputs);
-    ctx.log.debug(`Synthesised ${conversations.length} conversations with tokenizer ${tokenizer.name} in ${(performance.now() - t0).toFixed(0)} ms`);
-    return { conversations: conversations.length, turns: turnCounter, tokenizer: tokenizer.name };
+    writeInputsJsonFromDataset(cfg.inputsJsonPath, cfg.datasetPath);
+    ctx.log.debug(`Synthesised ${cfg.conversationNum} conversations with tokenizer ${tokenizer.name} in ${(performance.now() - t0).toFixed(0)} ms`);
+    return { conversations: cfg.conversationNum, turns: turnCounter, tokenizer: tokenizer.name };
   });
   await untilStopped(ctx.signal);
 }
 
-function writeOutputs(cfg: DatasetConfig, conversations: DatasetConversation[], inputs: { session_id: string; payloads: unknown[] }[]): void {
-  writeDatasetFile(cfg.datasetPath, conversations);
-  writeInputsJson(cfg.inputsJsonPath, inputs);
+/** `f()`'s value, or the message of the DatasetInputError it threw; anything else is rethrown. */
+function catchInputError<T>(f: () => T): { value: T } | { error: string } {
+  try {
+    return { value: f() };
+  } catch (error) {
+    if (error instanceof DatasetInputError) return { error: error.message };
+    throw error;
+  }
 }

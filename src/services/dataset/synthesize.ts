@@ -1,10 +1,17 @@
 /**
  * The dataset service's source of synthetic turns: prompt texts of sampled token counts, sampled
- * max_tokens, and session ids, all from one seed (drawn when --random-seed is absent).
+ * max_tokens, session ids and, through synthetic-extras.ts, media, --seq-dist pairs, prefix /
+ * system / user context prompts and per-turn models, all from one seed (drawn when
+ * --random-seed is absent). `turn` returns each turn's ready request body.
  */
-import { createLengthSampler, createRng, deriveSeed, loadPromptGenerator, randomSeed, samplePositiveNormalInteger } from "../../dataset/synthetic/index.ts";
+import { createLengthSampler, createPromptGenerator, createRng, deriveSeed, randomSeed, readBuiltinCorpus, samplePositiveNormalInteger, tokenizeCorpus } from "../../dataset/synthetic/index.ts";
 import type { DatasetConfig } from "../../protocol/dataset-config.ts";
 import type { Tokenizer } from "../../tokenizer/index.ts";
+import { requestBody, withContextMessages } from "./request-body.ts";
+import { createExtras, type Prompt } from "./synthetic-extras.ts";
+
+/** What one session shares across its turns: its user context prompt, if any. */
+export type SessionContext = { userContext: Prompt | null };
 
 export type Synthesizer = {
   /** A prompt of a sampled ISL, with the token count it re-encodes to. */
@@ -17,20 +24,55 @@ export type Synthesizer = {
   turns(): number;
   /** Delay in ms before a turn after the first (already × the ratio). */
   turnDelayMs(): number;
+  /** The next session's shared context (call once per conversation, before its turns). */
+  session(): SessionContext;
+  /**
+   * The next turn's request body and input tokens: `texts` prompts (ISL from --seq-dist or --isl),
+   * the prefix prompt on a first turn's first text, images, audio, the turn's model and
+   * max_tokens; a first turn also carries the system prompt and the session's user context,
+   * whose tokens count in its ISL.
+   */
+  turn(first: boolean, texts: number, session: SessionContext): { body: Record<string, unknown>; inputTokens: number };
 };
 
 export async function createSynthesizer(tokenizer: Tokenizer, cfg: DatasetConfig): Promise<Synthesizer> {
   const seed = cfg.randomSeed ?? randomSeed();
-  const prompts = await loadPromptGenerator(tokenizer, { seed });
+  const corpus = tokenizeCorpus(await readBuiltinCorpus(), tokenizer);
+  // The same stream loadPromptGenerator uses, so a seed's prompts do not change with the extras.
+  const prompts = createPromptGenerator(tokenizer, corpus, createRng(deriveSeed(seed, "prompts")));
   const isl = createLengthSampler(createRng(deriveSeed(seed, "isl")), { mean: cfg.isl, stddev: cfg.islStddev });
+  const extras = createExtras(tokenizer, corpus, cfg, seed);
+  const maxTokens = createOslSampler(seed, cfg);
+  const prompt = (): Prompt => {
+    const tokens = isl();
+    return { text: prompts.promptOfTokens(tokens), tokens };
+  };
+  // Upstream sends no text when --isl is 0 and the turn has media.
+  const withText = extras.sequence !== null || cfg.isl > 0 || !extras.media;
   return {
-    prompt() {
-      const tokens = isl();
-      return { text: prompts.promptOfTokens(tokens), tokens };
-    },
-    maxTokens: createOslSampler(seed, cfg),
+    prompt,
+    maxTokens,
     sessionId: createSessionIds(seed),
     ...createTurnSampler(seed, cfg),
+    session: () => ({ userContext: extras.userContext() }),
+    turn(first, count, session) {
+      const pair = extras.sequence?.() ?? null;
+      const texts: Prompt[] = [];
+      for (let i = 0; withText && i < count; i++) texts.push(pair === null ? prompt() : { text: prompts.promptOfTokens(pair.isl), tokens: pair.isl });
+      const prefix = first ? extras.prefix() : null;
+      const head = texts[0];
+      if (prefix !== null && head !== undefined) {
+        const text = `${prefix} ${head.text}`;
+        texts[0] = { text, tokens: tokenizer.count(text) };
+      }
+      const turn = { model: extras.model(), texts: texts.map((t) => t.text), maxTokens: pair === null ? maxTokens() : pair.osl, images: extras.images(), audios: extras.audios() };
+      const system = extras.system?.text ?? null;
+      const userContext = session.userContext?.text ?? null;
+      const body = withContextMessages(requestBody(turn, cfg), cfg.endpointType, { system, userContext }, first);
+      let inputTokens = texts.reduce((n, t) => n + t.tokens, 0);
+      if (first) inputTokens += (extras.system?.tokens ?? 0) + (session.userContext?.tokens ?? 0);
+      return { body, inputTokens };
+    },
   };
 }
 
@@ -54,11 +96,15 @@ export function createOslSampler(seed: number, cfg: Pick<DatasetConfig, "osl" | 
   return () => (osl === null ? null : Math.max(1, osl()));
 }
 
+const WORD = 2 ** 32;
+
 /** UUID-shaped session ids, reproducible under a seed. */
 export function createSessionIds(seed: number): () => string {
   const ids = createRng(deriveSeed(seed, "session-ids"));
   return () => {
-    const hex = Array.from({ length: 32 }, () => ids.int(16).toString(16)).join("");
+    // 32 bits per draw: a million-line trace names a million sessions.
+    let hex = "";
+    for (let i = 0; i < 4; i++) hex += ids.int(WORD).toString(16).padStart(8, "0");
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
   };
 }

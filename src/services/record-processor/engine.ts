@@ -4,6 +4,7 @@
  */
 import type { ConsolaInstance } from "consola";
 import { type BusSocket, createSocket, type Message } from "../../bus/index.ts";
+import { bodyAudioSeconds } from "../../endpoints/audio-duration.ts";
 import { openDataset } from "../../protocol/dataset-file.ts";
 import { decodeRawBatch, encodeJson, type ParsedBatch, type RawRecord } from "../../protocol/pipeline.ts";
 import type { ProcessorConfig, ProcessorStats } from "../../protocol/record-processor-config.ts";
@@ -11,6 +12,7 @@ import type { RequestRecord } from "../../records/record.ts";
 import type { Counter } from "./counter.ts";
 import type { Skip } from "./openai-parse.ts";
 import { type ParseContext, parseRecord } from "./parse-record.ts";
+import { requestedOutputTokens } from "./token-accounting.ts";
 
 export type ProcessorLog = Pick<ConsolaInstance, "warn" | "debug">;
 
@@ -33,12 +35,16 @@ export class ProcessorEngine {
     this.#name = name;
     this.#log = log;
     this.#pull = pull;
+    const dataset = openDataset(config.datasetPath);
     this.#pc = {
       endpointType: config.endpointType,
       useServerTokenCount: config.useServerTokenCount,
+      ...(config.responseField === undefined ? {} : { responseField: config.responseField }),
       counter,
       processorId: name,
-      dataset: openDataset(config.datasetPath),
+      dataset,
+      requestedTokens: (c, t) => requestedOutputTokens(dataset.body(c, t)),
+      ...(config.endpointType === "audio_transcription" ? { audioSeconds: (c: number, t: number) => bodyAudioSeconds(dataset.body(c, t)) } : {}),
       onSkip: (skip: Skip, raw: RawRecord) => log.debug(`${name}: skipped a response of ${raw.xRequestId}: ${skip.skip}${skip.detail ? ` (${skip.detail})` : ""}`),
     };
     this.#push = createSocket("PUSH", { name: `${name} records` });

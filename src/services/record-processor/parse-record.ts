@@ -12,6 +12,7 @@ import type { RecordError, RequestRecord } from "../../records/record.ts";
 import type { Counter } from "./counter.ts";
 import { isSkip, type ParsedResponse, type Skip } from "./openai-parse.ts";
 import { parseSse } from "./sse.ts";
+import { accountTokens } from "./token-accounting.ts";
 
 export type ParseContext = {
   endpointType: EndpointType;
@@ -20,6 +21,12 @@ export type ParseContext = {
   dataset: Pick<DatasetReader, "inputTokens" | "conversationId">;
   /** --use-server-token-count: ISL/OSL/reasoning from the reply's usage instead of the tokenizer. */
   useServerTokenCount?: boolean;
+  /** --extra-inputs response_field (raw, template endpoints). */
+  responseField?: string;
+  /** Seconds of audio the request uploaded (audio_transcription); absent or null: unknown. */
+  audioSeconds?: (conversation: number, turn: number) => number | null;
+  /** The output cap the request asked for (reconciliation); absent: not compared. */
+  requestedTokens?: (conversation: number, turn: number) => number | null;
   /** Told about every payload that was not understood (invalid JSON, unknown object). */
   onSkip?: (skip: Skip, raw: RawRecord) => void;
 };
@@ -46,7 +53,8 @@ export function parseRecord(raw: RawRecord, chunks: readonly Uint8Array[], pc: P
   const responses: { ns: number; r: ParsedResponse }[] = [];
   let usage: ServerUsage | undefined;
   for (const p of payloads) {
-    const r = endpoint.parseResponse(p.data, p.event);
+    const r = endpoint.parseResponse(p.data, p.event, pc.responseField === undefined ? undefined : { responseField: pc.responseField });
+    if (!isSkip(r) && r.kind === "images") record.images = (record.images ?? 0) + r.count;
     if (r.usage !== undefined) usage = mergeUsage(usage, r.usage);
     if (!isSkip(r)) responses.push({ ns: p.ns, r });
     else if (r.skip === "invalid-json" || r.skip === "unknown-object") pc.onSkip?.(r, raw);
@@ -56,6 +64,8 @@ export function parseRecord(raw: RawRecord, chunks: readonly Uint8Array[], pc: P
   if (last === undefined) return withError(record, NO_CONTENT);
   record.responseNs = responses.map((x) => x.ns);
   record.endNs = last.ns;
+  const audio = pc.audioSeconds === undefined ? null : safe(() => pc.audioSeconds?.(raw.conversation, raw.turn) ?? null, null);
+  if (audio !== null) record.audioSeconds = audio;
   if (endpoint.producesTokens) {
     const texts: string[] = [];
     const reasoning: string[] = [];
@@ -67,6 +77,11 @@ export function parseRecord(raw: RawRecord, chunks: readonly Uint8Array[], pc: P
     // Joined, then counted once: tokens that straddle chunk boundaries count once (upstream).
     record.outputTokens = texts.length > 0 ? pc.counter.count(texts.join("")) : null;
     record.reasoningTokens = reasoning.length > 0 ? pc.counter.count(reasoning.join("")) : null;
+    const firstOutput = responses.find(({ r }) => r.kind === "text" && r.text !== "");
+    if (firstOutput !== undefined) record.firstOutputNs = firstOutput.ns;
+    const counted = record.outputTokens === null && record.reasoningTokens === null ? null : (record.outputTokens ?? 0) + (record.reasoningTokens ?? 0);
+    const requested = pc.requestedTokens === undefined ? null : safe(() => pc.requestedTokens?.(raw.conversation, raw.turn) ?? null, null);
+    record.tokens = accountTokens(responses.map((x) => x.r), pc.counter, counted, requested, record.usage?.completionTokens ?? null);
     if (pc.useServerTokenCount === true) useServerCounts(record);
   }
   return record;
@@ -114,6 +129,7 @@ function baseRecord(raw: RawRecord, pc: ParseContext): RequestRecord {
     workerId: raw.workerId,
     recordProcessorId: pc.processorId,
     startNs: raw.startNs,
+    intendedNs: raw.intendedNs,
     ackNs: raw.ackNs,
     endNs: raw.endNs,
     wallStartNs: raw.wallStartNs,

@@ -6,8 +6,11 @@ import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import * as v from "valibot";
 import { CSV_FILE_NAME, formatRecordLine, JSON_FILE_NAME, JSONL_FILE_NAME, JsonlWriter, renderConsoleFooter, renderConsoleTables, writeCsvExport, writeJsonExport } from "../../export/index.ts";
+import { clientCheckReport } from "../../export/client-check-export.ts";
+import { ArrivalCollector } from "../../metrics/arrival-fidelity.ts";
+import { TokenAccountingExport } from "../../export/token-accounting-export.ts";
 import { createMetricContext, SummaryBuilder } from "../../metrics/index.ts";
-import { producesTokens } from "../../protocol/endpoint-types.ts";
+import { producesTokens, tokenizesInput } from "../../protocol/endpoint-types.ts";
 import { FinalizeRequest, type FinalizeResult, type RecordsConfig } from "../../protocol/records-config.ts";
 import type { RequestRecord } from "../../records/record.ts";
 
@@ -23,6 +26,7 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
   const context = createMetricContext({
     streaming: cfg.streaming,
     producesTokens: producesTokens(cfg.endpointType),
+    tokenizesInput: tokenizesInput(cfg.endpointType),
     ...(cfg.goodput === null ? {} : { goodputSlos: cfg.goodput }),
   });
   const jsonlPath = join(cfg.artifactDir, JSONL_FILE_NAME);
@@ -34,10 +38,16 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
   let warmupSeen = 0;
   let expected: number | undefined;
   let onArrival: (() => void) | undefined;
+  // Send and intended times of the summarised requests: arrival fidelity and the client verdict.
+  const arrivals = new ArrivalCollector();
 
+  // Tokenizer vs usage vs chunks, and peers' TPOT/ITL/throughput (token-accounting-export.ts).
+  const tokenExport = new TokenAccountingExport({ peerTable: cfg.peerMetrics === true, producesTokens: producesTokens(cfg.endpointType), streaming: cfg.streaming });
   const summarize = (record: RequestRecord): void => {
     const metrics = (builder as SummaryBuilder).add(record);
+    if (metrics !== null) tokenExport.add(record, metrics);
     if (metrics !== null) jsonl.write(formatRecordLine(record, metrics));
+    if (metrics !== null) arrivals.add(record.startNs, record.intendedNs, record.turnIndex === 0);
   };
 
   return {
@@ -71,6 +81,8 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
       log.debug(`Summarised ${summary.processed} valid and ${summary.errors} failed records (${summary.filtered} outside the duration window, ${warmupSeen} warmup)`);
       const jsonPath = join(cfg.artifactDir, JSON_FILE_NAME);
       const csvPath = join(cfg.artifactDir, CSV_FILE_NAME);
+      const check = clientCheckReport(arrivals, req.clientCheck);
+      const tokens = tokenExport.finish(summary.results);
       await writeJsonExport(jsonPath, {
         results: summary.results,
         inputConfig: req.inputConfig,
@@ -78,6 +90,7 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
         errorSummary: summary.errorSummary,
         startNs: req.phaseStartWallNs,
         endNs: req.phaseEndWallNs,
+        blocks: { ...check.blocks, ...tokens.blocks },
       });
       await writeCsvExport(csvPath, summary.results);
       const report = {
@@ -90,7 +103,8 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
         jsonPath,
         logPath: cfg.logFile,
       };
-      return { consoleText: renderConsoleTables(report), footerText: renderConsoleFooter(report), validCount: summary.processed, errorCount: summary.errors, files: [jsonPath, csvPath, jsonlPath] };
+      const validity = check.runValidity === undefined ? {} : { runValidity: { valid: check.runValidity.valid, reasons: check.runValidity.reasons } };
+      return { consoleText: renderConsoleTables(report) + tokens.consoleText + check.consoleText, footerText: renderConsoleFooter(report), validCount: summary.processed, errorCount: summary.errors, files: [jsonPath, csvPath, jsonlPath], ...validity };
     },
   };
 }

@@ -1,12 +1,35 @@
-/** The concurrency ceiling: credits outstanding across all phases, and a wait for room. */
-export class ConcurrencyGate {
-  readonly limit: number;
+/**
+ * Ceilings on credits outstanding: the concurrency gate (credits not yet returned, across all
+ * phases), the prefill gate (credits whose first response byte has not arrived), both together
+ * as LoadGates, and the concurrency ramp that raises a ceiling step by step.
+ */
+import type { TimingClock } from "./clock.ts";
+
+/** What the send loops need of a ceiling. */
+export type Gate = {
+  isOpen(): boolean;
+  /** Resolves when there is room, or when `signal` aborts (check it afterwards). */
+  whenOpen(signal: AbortSignal): Promise<void>;
+};
+
+export class ConcurrencyGate implements Gate {
+  #limit: number;
   #inUse = 0;
   #waiters: (() => void)[] = [];
 
   /** `limit` undefined means no ceiling. */
   constructor(limit: number | undefined) {
-    this.limit = limit ?? Number.POSITIVE_INFINITY;
+    this.#limit = limit ?? Number.POSITIVE_INFINITY;
+  }
+
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /** A new ceiling (a phase's own, or a ramp step); undefined means none. Waiters wake if there is room. */
+  setLimit(limit: number | undefined): void {
+    this.#limit = limit ?? Number.POSITIVE_INFINITY;
+    this.#wake();
   }
 
   get inUse(): number {
@@ -14,7 +37,7 @@ export class ConcurrencyGate {
   }
 
   isOpen(): boolean {
-    return this.#inUse < this.limit;
+    return this.#inUse < this.#limit;
   }
 
   take(): void {
@@ -23,10 +46,9 @@ export class ConcurrencyGate {
 
   release(): void {
     this.#inUse--;
-    if (this.isOpen()) for (const wake of this.#waiters.splice(0)) wake();
+    this.#wake();
   }
 
-  /** Resolves when there is room, or when `signal` aborts (check it afterwards). */
   whenOpen(signal: AbortSignal): Promise<void> {
     if (this.isOpen() || signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
@@ -38,5 +60,36 @@ export class ConcurrencyGate {
       this.#waiters.push(wake);
       signal.addEventListener("abort", wake, { once: true });
     });
+  }
+
+  #wake(): void {
+    if (this.isOpen()) for (const wake of this.#waiters.splice(0)) wake();
+  }
+}
+
+/** Concurrency and prefill ceilings: a credit needs room under both. */
+export class LoadGates implements Gate {
+  readonly concurrency = new ConcurrencyGate(undefined);
+  readonly prefill = new ConcurrencyGate(undefined);
+
+  isOpen(): boolean {
+    return this.concurrency.isOpen() && this.prefill.isOpen();
+  }
+
+  whenOpen(signal: AbortSignal): Promise<void> {
+    return this.concurrency.isOpen() ? this.prefill.whenOpen(signal) : this.concurrency.whenOpen(signal);
+  }
+}
+
+/**
+ * Raises `gate`'s ceiling from 1 to `target`, one step at a time, evenly over `rampNs` (upstream's
+ * concurrency ramp). An abort (the phase ended) leaves the ceiling alone: the next phase sets its own.
+ */
+export async function rampGate(clock: TimingClock, gate: ConcurrencyGate, target: number, rampNs: number, signal: AbortSignal): Promise<void> {
+  const startNs = clock.nowNs();
+  gate.setLimit(1);
+  for (let k = 2; k <= target && !signal.aborted; k++) {
+    await clock.sleepUntil(startNs + Math.round(((k - 1) / (target - 1)) * rampNs), { signal, coarse: true });
+    if (!signal.aborted) gate.setLimit(k);
   }
 }

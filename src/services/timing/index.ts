@@ -1,14 +1,15 @@
 /**
  * The timing role: binds the credits ROUTER, and on "run" paces credits out to the worker DEALERs
  * (least-loaded first; a multi-turn session's turns stay on one worker) and counts their returns, phase by phase. "cancel" ends a run early.
+ * Workers also report a credit's first response bytes on the same socket (CreditFirstByte), for the prefill ceiling.
  * Commands: "bind" → TimingBindResult; "run" (TimingPlan) → TimingResult; "cancel" → { cancelled }.
  * Events: "phase_start", "progress", "phase_complete" (protocol/timing-plan.ts).
  */
 import { type BusSocket, createSocket, type Message } from "../../bus/index.ts";
 import { wallNs } from "../../core/clock.ts";
 import { markLoaded } from "../../core/loaded.ts";
-import { openDataset } from "../../protocol/dataset-file.ts";
-import { type Credit, type CreditReturn, decodeJson, encodeJson } from "../../protocol/pipeline.ts";
+import { type DatasetReader, openDataset } from "../../protocol/dataset-file.ts";
+import { type Credit, type CreditFirstByte, type CreditReturn, decodeJson, encodeJson } from "../../protocol/pipeline.ts";
 import { parseTimingPlan, type TimingBindResult, type TimingResult } from "../../protocol/timing-plan.ts";
 import type { ServiceContext } from "../../runtime/context.ts";
 import { untilStopped } from "../../runtime/until-stopped.ts";
@@ -36,13 +37,14 @@ export async function run(ctx: ServiceContext): Promise<void> {
   });
 
   const onReturn = (msg: Message): void => {
-    let ret: CreditReturn;
+    let ret: CreditReturn | CreditFirstByte;
     try {
-      ret = decodeJson<CreditReturn>(msg[1]);
+      ret = decodeJson<CreditReturn | CreditFirstByte>(msg[1]);
     } catch {
       return ctx.log.warn("Ignoring a credit return that is not JSON");
     }
-    current?.onReturn(ret);
+    if ("firstByte" in ret) current?.onFirstByte(ret.id);
+    else current?.onReturn(ret);
   };
 
   ctx.handle("run", async (payload): Promise<TimingResult> => {
@@ -64,12 +66,15 @@ export async function run(ctx: ServiceContext): Promise<void> {
       emit: (name, event) => ctx.emit(name, event),
       warn: (message) => ctx.log.warn(message),
       firstCreditId: nextCreditId,
-      ...(plan.datasetPath === undefined ? {} : { sessions: openDataset(plan.datasetPath) }),
+      ...(plan.datasetPath === undefined ? {} : datasetDeps(plan.datasetPath)),
     });
     if (waiting.signal.aborted) timing.cancel();
     current = timing;
+    const cpuBefore = process.cpuUsage();
     try {
-      return await timing.start();
+      const result = await timing.start();
+      const cpu = process.cpuUsage(cpuBefore);
+      return { ...result, cpu: { userUs: cpu.user, systemUs: cpu.system } };
     } finally {
       nextCreditId = timing.nextCreditId;
       current = undefined;
@@ -87,6 +92,12 @@ export async function run(ctx: ServiceContext): Promise<void> {
 
   await untilStopped(ctx.signal);
   router?.close();
+}
+
+/** The mapped dataset file: turn counts and delays for sessions, timestamps for a fixed schedule. */
+function datasetDeps(path: string): { sessions: DatasetReader; trace: DatasetReader } {
+  const reader = openDataset(path);
+  return { sessions: reader, trace: reader };
 }
 
 /** Resolves once `count` workers are connected, or at once when `signal` aborts (a cancel). */

@@ -2,12 +2,17 @@
  * Bookkeeping of one phase (upstream credit_models.py): credits sent and returned, when sending
  * stopped, and when the phase counts as complete. A count phase is complete when it sent its
  * count and all came back; a duration phase when sending stopped and nothing is in flight, or
- * when the grace period runs out (force-completed, timeoutTriggered).
+ * when the grace period runs out (force-completed, timeoutTriggered). A sessions phase (warmup's
+ * --num-warmup-sessions, upstream stop_conditions.py) starts that many sessions and sends every
+ * turn of them, then waits for them to come back.
  */
 import type { Phase } from "../../protocol/pipeline.ts";
 import { DEFAULT_GRACE_SEC, type TimingPhaseResult, type TimingPlan, type TimingProgress } from "../../protocol/timing-plan.ts";
 
-export type PhaseStop = { kind: "count"; count: number } | { kind: "duration"; durationNs: number; graceNs: number };
+export type PhaseStop =
+  | { kind: "count"; count: number }
+  | { kind: "duration"; durationNs: number; graceNs: number }
+  | { kind: "sessions"; sessions: number };
 
 export type PhaseEnd = "drained" | "timeout" | "cancelled";
 
@@ -19,6 +24,9 @@ export class PhaseTracker {
   sent = 0;
   completed = 0;
   cancellationsPlanned = 0;
+  /** Sessions started (first turns sent) and the turns they will send in all. */
+  sessionsStarted = 0;
+  sessionTurns = 0;
   #sendEndNs: number | undefined;
   #result: TimingPhaseResult | undefined;
   #drained: (() => void) | undefined;
@@ -53,15 +61,30 @@ export class PhaseTracker {
     return this.stop.kind === "duration" ? this.startNs + this.stop.durationNs + this.stop.graceNs : undefined;
   }
 
-  /** Whether a credit meant for `intendedNs` belongs to this phase. */
-  mayIssue(intendedNs: number): boolean {
+  /**
+   * Whether a credit meant for `intendedNs` belongs to this phase. `continuing`: it is a later
+   * turn of a session already started (a sessions phase sends those after its last new session).
+   */
+  mayIssue(intendedNs: number, continuing = false): boolean {
     if (this.#sendEndNs !== undefined) return false;
-    return this.stop.kind === "count" ? this.sent < this.stop.count : intendedNs <= this.startNs + this.stop.durationNs;
+    switch (this.stop.kind) {
+      case "count":
+        return this.sent < this.stop.count;
+      case "duration":
+        return intendedNs <= this.startNs + this.stop.durationNs;
+      case "sessions":
+        return continuing ? this.sent < this.sessionTurns : this.sessionsStarted < this.stop.sessions;
+    }
   }
 
-  recordSent(willCancel: boolean): void {
+  /** `newSessionTurns`: the credit starts a session of that many turns. */
+  recordSent(willCancel: boolean, newSessionTurns?: number): void {
     this.sent++;
     if (willCancel) this.cancellationsPlanned++;
+    if (newSessionTurns !== undefined) {
+      this.sessionsStarted++;
+      this.sessionTurns += newSessionTurns;
+    }
   }
 
   /** A credit of this phase came back; returns after the phase ended are not counted. */
@@ -115,8 +138,9 @@ export class PhaseTracker {
   }
 }
 
-/** How the profiling phase stops: after its count, or after its duration plus grace. */
+/** How the profiling phase stops: after its count, or after its duration plus grace (null: no limit). */
 export function profilingStop(plan: TimingPlan): PhaseStop {
   if (plan.durationSec === undefined) return { kind: "count", count: plan.requestCount ?? 0 };
-  return { kind: "duration", durationNs: plan.durationSec * 1e9, graceNs: (plan.graceSec ?? DEFAULT_GRACE_SEC) * 1e9 };
+  const graceSec = plan.graceSec === null ? Number.POSITIVE_INFINITY : (plan.graceSec ?? DEFAULT_GRACE_SEC);
+  return { kind: "duration", durationNs: plan.durationSec * 1e9, graceNs: graceSec * 1e9 };
 }

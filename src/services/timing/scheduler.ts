@@ -7,7 +7,7 @@
  */
 import type { Arrivals } from "./arrivals.ts";
 import type { TimingClock } from "./clock.ts";
-import type { ConcurrencyGate } from "./gate.ts";
+import type { Gate } from "./gate.ts";
 
 export type SendLoopOptions = {
   clock: TimingClock;
@@ -15,7 +15,7 @@ export type SendLoopOptions = {
   stop: AbortSignal;
   /** The schedule; null for a closed loop (concurrency_burst: send whenever the gate has room). */
   arrivals: Arrivals | null;
-  gate: ConcurrencyGate;
+  gate: Gate;
   maxCatchupNs: number;
   /** False once the phase may send no more: count reached, or `intendedNs` past its duration. */
   mayIssue(intendedNs: number): boolean;
@@ -25,8 +25,9 @@ export type SendLoopOptions = {
 
 /** Issues credits until the phase says stop or `stop` aborts. */
 export async function sendLoop(o: SendLoopOptions): Promise<void> {
-  let anchorNs = o.clock.nowNs();
-  o.arrivals?.restart();
+  const startNs = o.clock.nowNs();
+  let anchorNs = startNs;
+  o.arrivals?.restart(0);
   let offsetNs = o.arrivals?.next() ?? 0;
   while (!o.stop.aborted) {
     if (!o.gate.isOpen()) {
@@ -39,7 +40,7 @@ export async function sendLoop(o: SendLoopOptions): Promise<void> {
       intendedNs = anchorNs + offsetNs;
       if (nowNs - intendedNs > o.maxCatchupNs) {
         anchorNs = nowNs;
-        o.arrivals.restart();
+        o.arrivals.restart(nowNs - startNs);
         offsetNs = o.arrivals.next();
         intendedNs = nowNs + offsetNs;
       }

@@ -7,7 +7,7 @@
  */
 import type { DatasetReader } from "../../protocol/dataset-file.ts";
 import type { TimingClock } from "./clock.ts";
-import type { ConcurrencyGate } from "./gate.ts";
+import type { Gate } from "./gate.ts";
 import type { PhaseTracker } from "./phase.ts";
 
 /** What timing needs of the dataset: how many turns each conversation has and their delays. */
@@ -22,9 +22,11 @@ export type Session = {
   next: number;
   /** The worker holding the history; set by the first turn's send. */
   worker: string | undefined;
+  /** Set by a driver that paces the session itself (user-centric): called instead of scheduling a follow-up. */
+  onReturn?: () => void;
 };
 
-type Due = { session: Session; tracker: PhaseTracker; dueNs: number; stop: AbortSignal };
+type Due = { session: Session; tracker: PhaseTracker; dueNs: number; intendedNs: number; stop: AbortSignal };
 
 export type IssueTurn = (tracker: PhaseTracker, intendedNs: number, session: Session) => void;
 
@@ -32,13 +34,15 @@ export type IssueTurn = (tracker: PhaseTracker, intendedNs: number, session: Ses
 export class FollowUps {
   readonly #clock: TimingClock;
   readonly #data: SessionData;
-  readonly #gate: ConcurrencyGate;
+  readonly #gate: Gate;
   readonly #issue: IssueTurn;
   readonly #onError: (error: unknown) => void;
   #ready: Due[] = [];
+  /** Fixed schedule: a later turn's time on the schedule (ns), or null to follow the reply plus its delay. */
+  scheduleOf: ((conversation: number, turn: number) => number | null) | undefined;
 
   /** `onError` gets a failed send (no worker left): it runs from a return or a timer, never the send loop. */
-  constructor(clock: TimingClock, data: SessionData, gate: ConcurrencyGate, issue: IssueTurn, onError: (error: unknown) => void) {
+  constructor(clock: TimingClock, data: SessionData, gate: Gate, issue: IssueTurn, onError: (error: unknown) => void) {
     this.#clock = clock;
     this.#data = data;
     this.#gate = gate;
@@ -50,14 +54,17 @@ export class FollowUps {
   returned(session: Session, tracker: PhaseTracker, stop: AbortSignal): void {
     if (session.next >= session.turns || stop.aborted) return;
     const nowNs = this.#clock.nowNs();
-    const dueNs = nowNs + Math.max(0, Math.round(this.#data.delayMs(session.conversation, session.next) * 1e6));
-    const due: Due = { session, tracker, dueNs, stop };
+    const scheduledNs = this.scheduleOf?.(session.conversation, session.next) ?? null;
+    // A scheduled turn keeps its schedule time as intended even when its previous reply came late.
+    const intendedNs = scheduledNs ?? nowNs + Math.max(0, Math.round(this.#data.delayMs(session.conversation, session.next) * 1e6));
+    const dueNs = Math.max(nowNs, intendedNs);
+    const due: Due = { session, tracker, dueNs, intendedNs, stop };
     if (dueNs <= nowNs) {
       this.#ready.push(due);
       return;
     }
-    // Coarse is enough: the credit carries dueNs and the worker sends precisely at it.
-    void this.#clock.sleepUntil(dueNs, { signal: stop, coarse: true }).then(() => {
+    // Precise: the worker sends on arrival, so the credit must leave at dueNs (the pacer spins here, not there).
+    void this.#clock.sleepUntil(dueNs, { signal: stop }).then(() => {
       if (stop.aborted) return;
       this.#ready.push(due);
       this.drain();
@@ -71,9 +78,9 @@ export class FollowUps {
   drain(): void {
     while (this.#ready.length > 0 && this.#gate.isOpen()) {
       const due = this.#ready.shift() as Due;
-      if (due.stop.aborted || !due.tracker.mayIssue(due.dueNs)) continue;
+      if (due.stop.aborted || !due.tracker.mayIssue(due.intendedNs, true)) continue;
       try {
-        this.#issue(due.tracker, due.dueNs, due.session);
+        this.#issue(due.tracker, due.intendedNs, due.session);
       } catch (error) {
         this.#onError(error);
         return;

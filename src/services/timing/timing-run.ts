@@ -4,6 +4,9 @@
  * and decides when each phase ends. A credit is one turn: the strategy paces sessions' first
  * turns, later turns follow their session's replies (sessions.ts). Sockets, clocks and events
  * come in through `deps`, so tests run it on a simulated clock with simulated workers.
+ * Drivers per phase: the rate/closed-loop send loop (scheduler.ts), the fixed schedule
+ * (fixed-schedule.ts, profiling only) and user-centric users (users.ts); the ceilings (concurrency,
+ * with its ramp, and prefill) are per phase, warmup fields inheriting the profiling ones (phase-load.ts).
  */
 import type { Credit, CreditReturn, Phase } from "../../protocol/pipeline.ts";
 import {
@@ -15,11 +18,14 @@ import {
 } from "../../protocol/timing-plan.ts";
 import { makeArrivals } from "./arrivals.ts";
 import type { TimingClock } from "./clock.ts";
-import { ConcurrencyGate } from "./gate.ts";
+import { buildSchedule, fixedScheduleLoop, type Schedule, type TraceData } from "./fixed-schedule.ts";
+import { LoadGates, rampGate } from "./gate.ts";
 import { type PhaseEnd, type PhaseStop, PhaseTracker, profilingStop } from "./phase.ts";
+import { phaseLoad, warmupStop } from "./phase-load.ts";
 import { createRng, deriveSeed, randomSeed } from "../../core/rng.ts";
 import { sendLoop } from "./scheduler.ts";
 import { FollowUps, type Session, type SessionData, SINGLE_TURN } from "./sessions.ts";
+import { userCentricLoop } from "./users.ts";
 import { WorkerPool } from "./workers.ts";
 
 export type TimingRunDeps = {
@@ -37,6 +43,8 @@ export type TimingRunDeps = {
   newCorrelationId?(): string;
   /** Turn counts and delays per conversation (the mapped dataset file); default: all single-turn. */
   sessions?: SessionData;
+  /** Turn timestamps (the mapped dataset file): needed by a fixed-schedule plan. */
+  trace?: TraceData;
 };
 
 export type TimingRun = {
@@ -44,22 +52,27 @@ export type TimingRun = {
   start(): Promise<TimingResult>;
   /** A worker returned a credit. Unknown ids (late, duplicate) are ignored. */
   onReturn(ret: CreditReturn): void;
+  /** A credit's first response byte arrived (prefill ceiling); unknown ids are ignored. */
+  onFirstByte(id: number): void;
   /** Stops issuing; credits in flight get cancelDrainNs to come back. */
   cancel(): void;
   /** The id the next credit would get. */
   readonly nextCreditId: number;
 };
 
-type Outstanding = { worker: string; tracker: PhaseTracker; session: Session | null; stop: AbortSignal };
+/** `prefill`: the credit still holds a prefill slot (no first byte yet). */
+type Outstanding = { worker: string; tracker: PhaseTracker; session: Session | null; stop: AbortSignal; prefill: boolean };
 
 export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRun {
   const { clock } = deps;
   const seed = plan.randomSeed ?? randomSeed();
   const cancelRng = createRng(deriveSeed(seed, "cancellation"));
   const conversationRng = createRng(deriveSeed(seed, "conversations"));
-  const arrivals = makeArrivals(plan, createRng(deriveSeed(seed, "arrivals")));
+  const arrivalRng = createRng(deriveSeed(seed, "arrivals"));
   const pool = new WorkerPool(plan.workers);
-  const gate = new ConcurrencyGate(plan.concurrency);
+  const gate = new LoadGates();
+  /** Whether the running phase has a prefill ceiling (its credits ask for a first-byte report). */
+  let reportFirstByte = false;
   const outstanding = new Map<number, Outstanding>();
   const cancelled = new AbortController();
   const progressNs = deps.progressIntervalNs ?? 500e6;
@@ -71,11 +84,19 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
   const sessionData = deps.sessions ?? SINGLE_TURN;
   /** The sending signal of the phase that is running: later turns of a finished phase are dropped. */
   let phaseStop: AbortSignal = cancelled.signal;
+  /** Multi-turn sessions of the running phase with turns still to send. */
+  const liveSessions = new Set<Session>();
 
-  /** Sends one turn: a new session's first (session undefined) or the next turn of `session`. */
-  const issue = (tracker: PhaseTracker, intendedNs: number, session?: Session): void => {
+  /**
+   * Sends one turn: a new session's first (session undefined; of `pick` when given) or the next
+   * turn of `session`. `owned`: the caller paces the session (user-centric), so even a one-turn
+   * conversation gets a Session to report its return on. `maxTurns` cuts a new session short
+   * (user-centric virtual history).
+   */
+  const issue = (tracker: PhaseTracker, intendedNs: number, session?: Session | null, pick?: number, owned = false, maxTurns = Number.POSITIVE_INFINITY): Session | null => {
     const willCancel = plan.cancellationRate > 0 && cancelRng.next() < plan.cancellationRate / 100;
-    const conversation = session?.conversation ?? (plan.sequential === true ? nextConversation++ % plan.conversations : conversationRng.int(plan.conversations));
+    const conversation =
+      session?.conversation ?? pick ?? (plan.sequential === true ? nextConversation++ % plan.conversations : conversationRng.int(plan.conversations));
     const turn = session?.next ?? 0;
     const correlationId = session?.correlationId ?? newCorrelationId();
     const credit: Credit = {
@@ -87,24 +108,29 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       intendedNs,
       cancelAfterNs: willCancel ? cancelAfterNs : null,
       correlationId,
+      ...(reportFirstByte ? { reportFirstByte: true } : {}),
     };
-    const turns = session?.turns ?? sessionData.turnCount(conversation);
+    const turns = session?.turns ?? Math.min(sessionData.turnCount(conversation), maxTurns);
     // Single-turn conversations need no session: nothing follows them.
-    const active = session ?? (turns > 1 ? { conversation, correlationId, turns, next: 0, worker: undefined } : null);
-    if (active !== null) active.next = turn + 1;
+    const active = session ?? (turns > 1 || owned ? { conversation, correlationId, turns, next: 0, worker: undefined } : null);
+    if (active !== null) {
+      active.next = turn + 1;
+      liveSessions.add(active);
+    }
     // Booked before sending, so a return can never arrive for a credit we do not know yet.
-    gate.take();
-    tracker.recordSent(willCancel);
+    gate.concurrency.take();
+    if (reportFirstByte) gate.prefill.take();
+    tracker.recordSent(willCancel, session == null ? turns : undefined);
     for (;;) {
       // Sticky: a session's later turns go to the worker that holds its history, if still there.
       const sticky = active?.worker;
       const worker = sticky !== undefined && pool.acquireId(sticky) ? sticky : pool.acquire();
       if (worker === undefined) throw new Error("No connected worker is left to send credits to");
       if (active !== null) active.worker = worker;
-      outstanding.set(credit.id, { worker, tracker, session: active, stop: phaseStop });
+      outstanding.set(credit.id, { worker, tracker, session: active, stop: phaseStop, prefill: reportFirstByte });
       try {
         deps.send(worker, credit);
-        return;
+        return active;
       } catch (error) {
         outstanding.delete(credit.id);
         pool.remove(worker);
@@ -127,7 +153,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       };
       void tracker.drained().then(() => finish("drained"));
       const graceEnd = tracker.graceDeadlineNs;
-      if (graceEnd !== undefined) void clock.sleepUntil(graceEnd, { signal: over.signal, coarse: true }).then(() => finish("timeout"));
+      if (graceEnd !== undefined && Number.isFinite(graceEnd)) void clock.sleepUntil(graceEnd, { signal: over.signal, coarse: true }).then(() => finish("timeout"));
       const onCancel = (): void =>
         void clock.sleepUntil(clock.nowNs() + cancelDrainNs, { signal: over.signal, coarse: true }).then(() => finish("cancelled"));
       if (cancelled.signal.aborted) onCancel();
@@ -142,11 +168,92 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
     }
   };
 
+  let meanTurnsCache: number | undefined;
+  /** The dataset's mean turns per conversation (user-centric virtual history); read once. */
+  const meanTurns = (): number => {
+    if (meanTurnsCache === undefined) {
+      let sum = 0;
+      for (let c = 0; c < plan.conversations; c++) sum += sessionData.turnCount(c);
+      meanTurnsCache = sum / plan.conversations;
+    }
+    return meanTurnsCache;
+  };
+
+  /** The profiling phase's schedule when replaying timestamps; built once, at start. */
+  let schedule: Schedule | undefined;
+  /** Wakes a driver waiting for the phase's sessions to finish (see afterSchedule). */
+  let wakeDriver: (() => void) | undefined;
+
+  /**
+   * After the last scheduled first turn, later turns still follow replies: the phase keeps
+   * issuing until it may not (count, duration; a sessions phase: all its sessions' turns sent) or
+   * nothing is in flight and no session is left.
+   */
+  const afterSchedule = async (tracker: PhaseTracker, stop: AbortSignal): Promise<void> => {
+    const stopped = new Promise<void>((resolve) => stop.addEventListener("abort", () => resolve(), { once: true }));
+    const continuing = tracker.stop.kind === "sessions";
+    while (!stop.aborted && tracker.mayIssue(clock.nowNs(), continuing) && (tracker.inFlight > 0 || liveSessions.size > 0)) {
+      await Promise.race([new Promise<void>((resolve) => (wakeDriver = resolve)), stopped]);
+    }
+    wakeDriver = undefined;
+  };
+
+  /** Issues the phase's credits with its driver; resolves when it may issue no more. */
+  const drive = (phase: Phase, tracker: PhaseTracker, stop: AbortSignal): Promise<void> => {
+    const load = phaseLoad(plan, phase);
+    gate.concurrency.setLimit(load.concurrency);
+    gate.prefill.setLimit(load.prefillConcurrency);
+    reportFirstByte = load.prefillConcurrency !== undefined;
+    if (plan.prefillRampSec !== undefined && load.prefillConcurrency !== undefined) {
+      void rampGate(clock, gate.prefill, load.prefillConcurrency, plan.prefillRampSec * 1e9, stop);
+    }
+    if (load.concurrencyRampSec !== undefined && load.concurrency !== undefined) {
+      void rampGate(clock, gate.concurrency, load.concurrency, load.concurrencyRampSec * 1e9, stop);
+    }
+    followUps.scheduleOf = undefined;
+    const mayIssue = (intendedNs: number): boolean => tracker.mayIssue(intendedNs);
+    // A sessions phase: once its last session started, the rest of their turns still go out.
+    const thenSessions = (): Promise<void> => (tracker.stop.kind === "sessions" ? afterSchedule(tracker, stop) : Promise.resolve());
+    if (load.driver === "fixed" && schedule !== undefined) {
+      const fixed = schedule;
+      const trace = deps.trace as TraceData;
+      const anchorNs = tracker.startNs;
+      followUps.scheduleOf = (conversation, turn) => {
+        const ts = trace.timestampMs(conversation, turn);
+        return ts === null ? null : anchorNs + Math.round((ts - fixed.zeroMs) * 1e6);
+      };
+      const issueAt = (intendedNs: number, c: number): void => void issue(tracker, intendedNs, undefined, c);
+      return fixedScheduleLoop({ clock, stop, gate, anchorNs, schedule: fixed, mayIssue, issue: issueAt }).then(() => afterSchedule(tracker, stop));
+    }
+    if (load.driver === "users" && plan.userCentric !== undefined) {
+      const { users, rate } = plan.userCentric;
+      return userCentricLoop({
+        clock,
+        stop,
+        gate,
+        users,
+        ratePerSec: rate,
+        meanTurns: meanTurns(),
+        mayIssue: (intendedNs, continuing) => tracker.mayIssue(intendedNs, continuing),
+        issue: (intendedNs, session, maxTurns) => issue(tracker, intendedNs, session, undefined, true, maxTurns) as Session,
+      });
+    }
+    return sendLoop({
+      clock,
+      stop,
+      arrivals: makeArrivals(load, arrivalRng),
+      gate,
+      maxCatchupNs: plan.maxCatchupSec * 1e9,
+      mayIssue,
+      issue: (intendedNs) => void issue(tracker, intendedNs),
+    }).then(thenSessions);
+  };
+
   const runPhase = async (phase: Phase, stop: PhaseStop): Promise<TimingPhaseResult> => {
     const tracker = new PhaseTracker(phase, stop, clock.nowNs(), deps.wallNs());
     const start: TimingPhaseStart = { phase, startNs: tracker.startNs, startWallNs: tracker.startWallNs };
     if (stop.kind === "count") start.total = stop.count;
-    else start.durationSec = stop.durationNs / 1e9;
+    else if (stop.kind === "duration") start.durationSec = stop.durationNs / 1e9;
     deps.emit("phase_start", start);
     const over = new AbortController();
     const sending = new AbortController();
@@ -158,17 +265,10 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
     if (sendEnd !== undefined) void clock.sleepUntil(sendEnd + 1, { signal: sending.signal, coarse: true }).then(stopSending);
     void reportProgress(tracker, over.signal);
     try {
-      await sendLoop({
-        clock,
-        stop: sending.signal,
-        arrivals,
-        gate,
-        maxCatchupNs: plan.maxCatchupSec * 1e9,
-        mayIssue: (intendedNs) => tracker.mayIssue(intendedNs),
-        issue: (intendedNs) => issue(tracker, intendedNs),
-      });
+      await drive(phase, tracker, sending.signal);
       sending.abort();
       followUps.clear();
+      liveSessions.clear();
       tracker.finishSending(clock.nowNs());
       const end = await waitForEnd(tracker);
       const result = tracker.finish(clock.nowNs(), end, cancelled.signal.aborted);
@@ -180,13 +280,22 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
     }
   };
 
+  /** The profiling phase's stop: a fixed schedule's count is its turns (capped by an explicit count). */
+  const profilingPhaseStop = (): PhaseStop => {
+    if (plan.fixedSchedule === undefined) return profilingStop(plan);
+    if (deps.trace === undefined) throw new Error("A fixed-schedule plan needs the dataset file (datasetPath) for its timestamps");
+    schedule = buildSchedule(deps.trace, plan.fixedSchedule);
+    if (plan.durationSec !== undefined) return profilingStop(plan);
+    return { kind: "count", count: Math.min(schedule.turns, plan.requestCount ?? Number.POSITIVE_INFINITY) };
+  };
+
   return {
     async start() {
       const phases: TimingPhaseResult[] = [];
-      if (plan.warmupRequestCount > 0 && !cancelled.signal.aborted) {
-        phases.push(await runPhase("warmup", { kind: "count", count: plan.warmupRequestCount }));
-      }
-      if (!cancelled.signal.aborted) phases.push(await runPhase("profiling", profilingStop(plan)));
+      const profiling = profilingPhaseStop();
+      const warmup = warmupStop(plan);
+      if (warmup !== null && !cancelled.signal.aborted) phases.push(await runPhase("warmup", warmup));
+      if (!cancelled.signal.aborted) phases.push(await runPhase("profiling", profiling));
       return { randomSeed: seed, cancelled: cancelled.signal.aborted, phases };
     },
     onReturn(ret) {
@@ -194,10 +303,22 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       if (entry === undefined) return;
       outstanding.delete(ret.id);
       pool.release(entry.worker);
-      gate.release();
+      gate.concurrency.release();
+      if (entry.prefill) gate.prefill.release();
       entry.tracker.recordReturn();
-      if (entry.session !== null) followUps.returned(entry.session, entry.tracker, entry.stop);
+      const session = entry.session;
+      if (session !== null && session.next >= session.turns) liveSessions.delete(session);
+      if (session?.onReturn !== undefined) session.onReturn();
+      else if (session !== null) followUps.returned(session, entry.tracker, entry.stop);
       // Before the send loop wakes: a session in progress gets the freed slot first.
+      followUps.drain();
+      wakeDriver?.();
+    },
+    onFirstByte(id) {
+      const entry = outstanding.get(id);
+      if (entry === undefined || !entry.prefill) return;
+      entry.prefill = false;
+      gate.prefill.release();
       followUps.drain();
     },
     cancel() {

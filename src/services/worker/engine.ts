@@ -8,13 +8,14 @@ import type { ConsolaInstance } from "consola";
 import { type BusSocket, createSocket, type Message, type Sendable } from "../../bus/index.ts";
 import { monoNs, wallNs } from "../../core/clock.ts";
 import { type DatasetReader, openDataset } from "../../protocol/dataset-file.ts";
-import { type Credit, type CreditReturn, decodeJson, encodeJson, type RawRecord } from "../../protocol/pipeline.ts";
+import { type Credit, type CreditFirstByte, type CreditReturn, decodeJson, encodeJson, type RawRecord } from "../../protocol/pipeline.ts";
 import type { WorkerConfig, WorkerStats } from "../../protocol/worker-config.ts";
 import type { RecordError } from "../../records/record.ts";
 import { abortWith, type Captured, capture } from "./http-capture.ts";
+import { LoopLagMonitor } from "./loop-lag.ts";
 import { RawBatcher } from "./raw-batcher.ts";
-import { buildUrl, type HeaderPlan, planHeaders, requestHeaders } from "./request-builder.ts";
-import { untilMono } from "./send-at.ts";
+import { buildUrl, type HeaderPlan, isMultipart, planHeaders, requestHeaders, sendable } from "./request-builder.ts";
+import { untilSendTime } from "./send-at.ts";
 import { SessionHistories } from "./session-history.ts";
 
 export type WorkerLog = Pick<ConsolaInstance, "warn" | "debug">;
@@ -35,9 +36,13 @@ export class WorkerEngine {
   readonly #sessions: SessionHistories;
   readonly #urls: string[];
   readonly #plan: HeaderPlan;
+  /** audio_transcription: stored JSON bodies go out as multipart/form-data. */
+  readonly #multipart: boolean;
   readonly #timeoutMs: number;
   readonly #batcher: RawBatcher;
   readonly #active = new Set<AbortController>();
+  readonly #loopLag = new LoopLagMonitor();
+  #profiling = false;
   #nextUrl = 0;
   #settled: (() => void) | undefined;
   #stats = { credits: 0, completed: 0, transportErrors: 0, cancelled: 0 };
@@ -46,9 +51,11 @@ export class WorkerEngine {
     this.#name = name;
     this.#log = log;
     this.#dataset = openDataset(config.datasetPath);
-    this.#sessions = new SessionHistories(this.#dataset);
+    // raw and raw_payload send stored payloads untouched: they already hold whatever history they need.
+    this.#sessions = new SessionHistories(this.#dataset, { verbatim: config.endpointType === "raw" || config.verbatimTurns });
     this.#urls = config.urls.map((u) => buildUrl(u, config.endpointPath));
     this.#plan = planHeaders(config);
+    this.#multipart = isMultipart(config.endpointType);
     this.#timeoutMs = config.requestTimeoutSeconds * 1000;
     this.#dealer = createSocket("DEALER", { identity: name, name: `${name} credits` });
     this.#push = createSocket("PUSH", { name: `${name} raw` });
@@ -56,6 +63,7 @@ export class WorkerEngine {
     this.#dealer.connect(config.creditsEndpoint);
     for (const ep of config.processorEndpoints) this.#push.connect(ep);
     this.#dealer.onMessage((msg: Message) => this.#onCredit(msg));
+    this.#loopLag.start();
   }
 
   get urls(): string[] {
@@ -68,12 +76,13 @@ export class WorkerEngine {
   }
 
   stats(): WorkerStats {
-    return { ...this.#stats, inFlight: this.#active.size, batches: this.#batcher.batches };
+    return { ...this.#stats, inFlight: this.#active.size, batches: this.#batcher.batches, loopLag: this.#loopLag.report() };
   }
 
   /** Aborts what is in flight, sends every record still batched, and closes the sockets. */
   async stop(): Promise<void> {
     this.#dealer.onMessage(undefined);
+    this.#loopLag.stop();
     if (this.#active.size > 0) {
       const settled = new Promise<void>((resolve) => (this.#settled = resolve));
       for (const ctl of this.#active) abortWith(ctl, SHUTDOWN_ERROR);
@@ -94,6 +103,11 @@ export class WorkerEngine {
       return;
     }
     this.#stats.credits++;
+    // Loop lag counts from the profiling phase on (warmup's start-up stalls are not the run's).
+    if (!this.#profiling && credit.phase === "profiling") {
+      this.#profiling = true;
+      this.#loopLag.reset();
+    }
     void this.#serve(credit);
   }
 
@@ -101,7 +115,9 @@ export class WorkerEngine {
     const ctl = new AbortController();
     this.#active.add(ctl);
     try {
-      if (credit.intendedNs > monoNs()) await untilMono(credit.intendedNs, ctl.signal);
+      // Sent at once: timing paced the credit; only one meant for well ahead waits, on timers.
+      const early = untilSendTime(credit.intendedNs, ctl.signal);
+      if (early !== undefined) await early;
       const sent = await this.#request(credit, ctl);
       const record = this.#record(credit, sent);
       if (record.error !== null) this.#stats.transportErrors++;
@@ -123,9 +139,9 @@ export class WorkerEngine {
 
   async #request(credit: Credit, ctl: AbortController): Promise<Sent> {
     const requestId = crypto.randomUUID();
-    let body: Uint8Array;
+    let body: Uint8Array | FormData;
     try {
-      body = this.#sessions.bodyFor(credit);
+      body = sendable(this.#multipart, this.#sessions.bodyFor(credit));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       return { captured: failed({ code: null, type: "DatasetError", message }), cancellationNs: null, requestId };
@@ -150,7 +166,8 @@ export class WorkerEngine {
       timers.push(setTimeout(() => abortWith(ctl, { code: null, type: "TimeoutError", message }), this.#timeoutMs));
     }
     try {
-      const captured = await capture({ url, headers, body }, ctl.signal);
+      const onFirstChunk = credit.reportFirstByte === true ? () => this.#firstByte(credit) : undefined;
+      const captured = await capture({ url, headers, body, ...(onFirstChunk === undefined ? {} : { onFirstChunk }) }, ctl.signal);
       // A cancel timer that fired after the body ended changed nothing: not a cancellation.
       return { captured, cancellationNs: captured.error !== null ? cancellationNs : null, requestId };
     } finally {
@@ -182,6 +199,12 @@ export class WorkerEngine {
       wasCancelled: cancellationNs !== null,
       cancellationNs,
     };
+  }
+
+  /** Tells timing the credit's first response bytes arrived (it frees a prefill slot). */
+  #firstByte(credit: Credit): void {
+    const msg: CreditFirstByte = { id: credit.id, phase: credit.phase, worker: this.#name, firstByte: true };
+    if (!this.#dealer.closed) this.#sendOn(this.#dealer, encodeJson(msg));
   }
 
   /** In order when there is room; otherwise waits for it (records must not be dropped). */

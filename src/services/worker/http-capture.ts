@@ -10,7 +10,10 @@ export type CaptureRequest = {
   url: string;
   /** Final header set, names lower-cased (so a user header replaces a built-in one). */
   headers: Record<string, string>;
-  body: Uint8Array;
+  /** Stored JSON bytes, or a form for multipart endpoints (fetch then sets the boundary header). */
+  body: Uint8Array | FormData;
+  /** Called once, when the first body bytes arrive (the timing service's prefill ceiling). */
+  onFirstChunk?: () => void;
 };
 
 export type Captured = {
@@ -69,6 +72,7 @@ export async function capture(req: CaptureRequest, signal: AbortSignal): Promise
         if (value.byteLength === 0) continue;
         out.chunkNs.push(at);
         out.chunks.push(value);
+        if (out.chunks.length === 1) req.onFirstChunk?.();
       }
     }
     out.endNs = monoNs();

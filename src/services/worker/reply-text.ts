@@ -28,7 +28,8 @@ function sseReply(text: string): string {
 
 /**
  * Chat puts the text at choices[0].message|delta.content, completions at choices[0].text;
- * Anthropic messages (also a `messages` body) at content[].text, streamed as text_delta events.
+ * Anthropic messages (also a `messages` body) at content[].text, streamed as text_delta events;
+ * OpenAI Responses in output_text parts, streamed as response.output_text.delta events.
  */
 function choiceText(payload: unknown, key: "message" | "delta"): string {
   if (typeof payload !== "object" || payload === null) return "";
@@ -42,10 +43,39 @@ function choiceText(payload: unknown, key: "message" | "delta"): string {
 }
 
 function anthropicText(payload: Record<string, unknown>): string {
+  if (payload.type === "response.output_text.delta") return typeof payload.delta === "string" ? payload.delta : "";
+  if (payload.object === "response") return responsesText(payload);
   const delta = payload.delta as { type?: unknown; text?: unknown } | undefined;
   if (payload.type === "content_block_delta") return delta?.type === "text_delta" && typeof delta.text === "string" ? delta.text : "";
   if (!Array.isArray(payload.content)) return "";
   return (payload.content as { type?: unknown; text?: unknown }[]).map((b) => (b?.type === "text" && typeof b.text === "string" ? b.text : "")).join("");
+}
+
+/** OpenAI Responses: the SDK's output_text, else the output_text parts of its message items. */
+function responsesText(payload: Record<string, unknown>): string {
+  if (typeof payload.output_text === "string") return payload.output_text;
+  let out = "";
+  for (const item of Array.isArray(payload.output) ? (payload.output as Record<string, unknown>[]) : []) {
+    if (item?.type !== "message" || !Array.isArray(item.content)) continue;
+    for (const part of item.content as { type?: unknown; text?: unknown }[]) if (part?.type === "output_text" && typeof part.text === "string") out += part.text;
+  }
+  return out;
+}
+
+/** The id of an OpenAI Responses reply (a whole `response`, or the one a stream's events carry), for previous_response_id. */
+export function replyId(contentType: string, chunks: readonly Uint8Array[]): string | undefined {
+  const text = joinText(chunks);
+  const payloads = contentType.toLowerCase().includes("text/event-stream")
+    ? text.split(/\r?\n/).filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim())
+    : [text];
+  let id: string | undefined;
+  for (const data of payloads) {
+    const value = parseJson(data) as Record<string, unknown> | undefined;
+    if (typeof value !== "object" || value === null) continue;
+    const response = value.object === "response" ? value : (value.response as Record<string, unknown> | undefined);
+    if (typeof response?.id === "string" && response.object === "response") id = response.id;
+  }
+  return id;
 }
 
 function parseJson(text: string): unknown {

@@ -3,6 +3,7 @@
  * the per-request work is one object spread and two assignments.
  */
 import { VERSION } from "../../core/version.ts";
+import { toFormData } from "../../endpoints/audio-transcription.ts";
 import { ENDPOINTS } from "../../endpoints/registry.ts";
 import type { WorkerConfig } from "../../protocol/worker-config.ts";
 
@@ -36,6 +37,8 @@ export function planHeaders(config: Pick<WorkerConfig, "streaming" | "apiKey" | 
     // Some APIs add fixed headers (anthropic-version) with or without a key.
     for (const [name, value] of Object.entries(endpoint.headers(config.apiKey ?? ""))) base[name.toLowerCase()] = value;
   } else if (config.apiKey !== undefined && config.apiKey !== "") base.authorization = `Bearer ${config.apiKey}`;
+  // A multipart body's content-type carries its boundary, which fetch writes from the FormData.
+  if (endpoint?.multipart === true) delete base["content-type"];
   const user: Record<string, string> = {};
   for (const [name, value] of config.headers) user[name.trim().toLowerCase()] = value;
   return { base, user };
@@ -47,4 +50,17 @@ export function requestHeaders(plan: HeaderPlan, requestId: string, correlationI
   h["x-request-id"] = requestId;
   h["x-correlation-id"] = correlationId;
   return Object.assign(h, plan.user);
+}
+
+/** The endpoint type uploads multipart/form-data (audio_transcription). */
+export function isMultipart(type: WorkerConfig["endpointType"]): boolean {
+  return type !== undefined && ENDPOINTS[type].multipart === true;
+}
+
+/** What fetch sends: the stored bytes, or for multipart types the form built from the stored JSON. */
+export function sendable(multipart: boolean, stored: Uint8Array): Uint8Array | FormData {
+  if (!multipart) return stored;
+  const body: unknown = JSON.parse(new TextDecoder().decode(stored));
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new Error("The stored multipart body is not a JSON object");
+  return toFormData(body as Record<string, unknown>);
 }

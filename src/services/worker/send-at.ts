@@ -1,28 +1,34 @@
 /**
- * Waiting for a credit's intended send time without holding the event loop: timers for the bulk
- * of the wait (they fire up to ~1 ms late), then yields, then a spin of at most SPIN_NS.
+ * When the worker sends a credit's request. The timing service already paces credits to their
+ * intended time (its pacer spins for the last stretch, in its own process), so the worker sends
+ * at once on arrival and never spins: a spin here would hold the event loop that timestamps other
+ * requests' response chunks. Only a credit meant for more than NEAR_NS ahead waits, on plain timers
+ * (never early; late by the timer's lateness, ~0.1–1 ms).
  */
 import { monoNs } from "../../core/clock.ts";
 import { sleepMs } from "../../core/timer.ts";
 
-/** The longest synchronous spin: short enough that other requests' chunks are stamped on time. */
-export const SPIN_NS = 300_000;
-/** Below this much time left, yield instead of sleeping, since a timer could overshoot the target. */
-const TIMER_SLACK_NS = 1_300_000;
+/** A credit due within this much time is sent at once (a timer cannot resolve less). */
+export const NEAR_NS = 1_000_000;
 
-const yieldOnce = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** The clock the wait reads and sleeps on; tests pass a simulated one. */
+export type SendClock = { nowNs(): number; sleepMs(ms: number, signal?: AbortSignal): Promise<void> };
 
+export const hostClock: SendClock = { nowNs: monoNs, sleepMs };
 
-/** Resolves at `targetNs` (monoNs) or at once if it has passed; `signal` ends the wait early. */
-export async function untilMono(targetNs: number, signal?: AbortSignal): Promise<void> {
-  for (;;) {
-    if (signal?.aborted) return;
-    const left = targetNs - monoNs();
-    if (left <= SPIN_NS) break;
-    if (left > TIMER_SLACK_NS) await sleepMs(Math.floor((left - TIMER_SLACK_NS) / 1e6), signal);
-    else await yieldOnce();
-  }
-  while (monoNs() < targetNs) {
-    // Spin: at most SPIN_NS by construction.
-  }
+/**
+ * Undefined when the request should go now (the usual case: no await, no extra turn). Otherwise a
+ * wait on timers only that ends at or after `intendedNs`, or when `signal` aborts.
+ */
+export function untilSendTime(intendedNs: number, signal?: AbortSignal, clock: SendClock = hostClock): Promise<void> | undefined {
+  if (intendedNs - clock.nowNs() <= NEAR_NS) return undefined;
+  return (async () => {
+    for (;;) {
+      if (signal?.aborted === true) return;
+      const leftNs = intendedNs - clock.nowNs();
+      if (leftNs <= 0) return;
+      // A timer floors its argument: round up, so the wait never ends early.
+      await clock.sleepMs(Math.ceil(leftNs / 1e6), signal);
+    }
+  })();
 }

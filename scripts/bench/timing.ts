@@ -1,0 +1,86 @@
+/**
+ * Send precision of the timing service: at each rate and arrival mode, how late does fetch() get
+ * called after the intended send time the timing service put on the credit, what rate was
+ * achieved, and how much CPU did the timing process spend pacing?
+ *
+ *   bun scripts/bench/timing.ts [--rates 100,1000,5000] [--modes constant,poisson]
+ *        [--seconds 3] [--warmup 200] [--ttft 2] [--itl 1] [--osl 4] [--isl 32]
+ *
+ * Method as in schedule.ts: the product's timing, worker and record-processor services run as
+ * child processes wired as `aiperf profile --request-rate R --request-rate-mode M --streaming`
+ * wires them; the mock server has its own process. Workers' raw captures pass through this
+ * script, which reads each request's intendedNs and startNs (taken just before fetch()) and
+ * forwards the batch unchanged. lag = startNs − intendedNs: the pacer's lateness, the credit's
+ * bus trip and the worker's work before fetch(). The worker never spins (worker/send-at.ts), so
+ * all precision comes from the timing process, whose CPU is its own process.cpuUsage() delta
+ * over the run (TimingResult.cpu), shown as a share of one core over the profiling phase.
+ * Each case sends rate × seconds profiling requests after `warmup` warmup requests.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { RawRecord } from "../../src/protocol/pipeline.ts";
+import { arg, listArg, numArg, round, say, startHarness, startServerProcess, summary, uptimeLoad, writeChatDataset } from "./support.ts";
+
+const rates = listArg("rates", [100, 1000, 5000]);
+const modes = arg("modes", "constant,poisson").split(",") as ("constant" | "poisson")[];
+const seconds = numArg("seconds", 3);
+const warmup = numArg("warmup", 200);
+const ttft = numArg("ttft", 2);
+const itl = numArg("itl", 1);
+const osl = numArg("osl", 4);
+const isl = numArg("isl", 32);
+const CONVERSATIONS = 100;
+
+type Row = { rate: number; mode: string; n: number; p50: number; p99: number; max: number; achieved: number; cpu: number; errors: number };
+
+async function runCase(url: string, rate: number, mode: "constant" | "poisson", scratch: string, datasetPath: string): Promise<Row> {
+  const dir = mkdtempSync(join(scratch, `${mode}${rate}-`));
+  const raw: RawRecord[] = [];
+  const requests = Math.round(rate * seconds);
+  const flags = ["--streaming", "--request-rate", String(rate), "--request-rate-mode", mode, "--request-count", String(requests)];
+  const harness = await startHarness({ profileFlags: flags, url, datasetPath, conversations: CONVERSATIONS, scratch: dir, onRaw: (batch) => raw.push(...batch) });
+  try {
+    const result = await harness.run({ rateMode: mode, requestRate: rate, requestCount: requests, warmupRequestCount: warmup, randomSeed: 1 }, requests + warmup);
+    const profiling = raw.filter((r) => r.phase === "profiling");
+    const lag = profiling.map((r) => (r.startNs - r.intendedNs) / 1e3);
+    const starts = profiling.map((r) => r.startNs).sort((a, b) => a - b);
+    const phase = result.phases.find((p) => p.phase === "profiling");
+    const allPhasesSec = result.phases.reduce((s, p) => s + (p.endNs - p.startNs) / 1e9, 0);
+    const cpuSec = result.cpu === undefined ? Number.NaN : (result.cpu.userUs + result.cpu.systemUs) / 1e6;
+    const s = summary(lag);
+    const row: Row = {
+      rate,
+      mode,
+      n: profiling.length,
+      p50: s.p50,
+      p99: s.p99,
+      max: s.max,
+      achieved: round((starts.length - 1) / (((starts.at(-1) as number) - (starts[0] as number)) / 1e9), 1),
+      cpu: round((100 * cpuSec) / allPhasesSec, 1),
+      errors: profiling.filter((r) => r.error !== null).length,
+    };
+    say({ bench: "timing", ...row, lag_us: s, early: lag.filter((x) => x < 0).length, phase_sec: phase === undefined ? null : round((phase.endNs - phase.startNs) / 1e9, 2), timing_cpu_s: round(cpuSec, 3), loadavg: uptimeLoad() });
+    return row;
+  } finally {
+    await harness.stop();
+  }
+}
+
+const scratch = mkdtempSync(join(tmpdir(), "aiperf-bench-timing-"));
+const datasetPath = join(scratch, "dataset.bin");
+writeChatDataset(datasetPath, CONVERSATIONS, isl, osl);
+say({ bench: "timing", loadavg: uptimeLoad(), cores: navigator.hardwareConcurrency });
+const server = await startServerProcess({ ttft, itl, osl });
+const rows: Row[] = [];
+try {
+  for (const rate of rates) for (const mode of modes) rows.push(await runCase(server.url, rate, mode, scratch, datasetPath));
+} finally {
+  await server.stop();
+  rmSync(scratch, { recursive: true, force: true });
+}
+say("");
+say("| rate (req/s) | mode | requests | lag p50 (µs) | lag p99 (µs) | lag max (µs) | achieved (req/s) | timing CPU (% of a core) | errors |");
+say("|---|---|---|---|---|---|---|---|---|");
+for (const r of rows) say(`| ${r.rate} | ${r.mode} | ${r.n} | ${r.p50} | ${r.p99} | ${r.max} | ${r.achieved} | ${r.cpu} | ${r.errors} |`);
+say(`load average after: ${uptimeLoad()}`);

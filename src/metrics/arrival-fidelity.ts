@@ -1,0 +1,134 @@
+/**
+ * Arrival fidelity (beyond upstream): did the run deliver the load that was asked for? Compares
+ * the profiling requests' real send times with the requested arrival process: the achieved rate,
+ * and for Poisson/gamma arrivals a one-sample KS test of the realised inter-arrival gaps against
+ * the requested distribution. Constant rates get interval jitter instead (a KS test against a
+ * point mass is meaningless); fixed schedules get replay lag (send time − scheduled time).
+ */
+import { exponentialCdf, gammaCdf, ksTest } from "./fidelity-math.ts";
+import { Float64Series, percentileOfSorted } from "./stats.ts";
+
+/** The arrival process the run asked for. */
+export type ArrivalSpec =
+  | { kind: "constant"; rate: number }
+  | { kind: "poisson"; rate: number }
+  | { kind: "gamma"; rate: number; shape: number }
+  | { kind: "fixed_schedule" }
+  /** Closed loop (concurrency_burst, user-centric, …): no arrival process to check. */
+  | { kind: "none" };
+
+/** The JSON block `arrival_fidelity` (times in µs, rates per second). */
+export type ArrivalFidelity = {
+  arrival: string;
+  requests: number;
+  requested_rate?: number;
+  achieved_rate?: number;
+  /** achieved / requested. */
+  rate_ratio?: number;
+  gamma_shape?: number;
+  ks?: { statistic: number; p_value: number; samples: number };
+  /** Constant rate: |gap − 1/rate|, µs. */
+  interval_jitter_us?: { p50: number; p99: number; max: number };
+  /** Fixed schedule: send time − scheduled time, µs. */
+  replay_lag_us?: { p50: number; p90: number; p99: number };
+};
+
+/**
+ * Reads the arrival process from the resolved profile as the exports show it (`input_config`):
+ * `rateMode`, `requestRate`, and the gamma shape under `arrivalSmoothness` (upstream's
+ * --arrival-smoothness), `gammaShape` or `vllmBurstiness`; `fixedSchedule: true` or a rate mode of
+ * fixed_schedule means a trace replay.
+ */
+export function arrivalSpecOf(config: Readonly<Record<string, unknown>>): ArrivalSpec {
+  const mode = String(config.rateMode ?? config.arrivalPattern ?? "");
+  if (config.fixedSchedule === true || mode === "fixed_schedule") return { kind: "fixed_schedule" };
+  const rate = typeof config.requestRate === "number" && config.requestRate > 0 ? config.requestRate : undefined;
+  // A rate ramp is not one stationary process: there is no single distribution to test against.
+  if (rate === undefined || config.requestRateRampDuration !== undefined) return { kind: "none" };
+  if (mode === "constant") return { kind: "constant", rate };
+  if (mode === "poisson") return { kind: "poisson", rate };
+  if (mode === "gamma") {
+    const shape = [config.arrivalSmoothness, config.gammaShape, config.vllmBurstiness].find((v): v is number => typeof v === "number" && v > 0);
+    return { kind: "gamma", rate, shape: shape ?? 1 };
+  }
+  return { kind: "none" };
+}
+
+/** Collects each profiling request's send time and intended time; `report` does the statistics. */
+export class ArrivalCollector {
+  readonly #starts = new Float64Series();
+  readonly #lags = new Float64Series();
+
+  /**
+   * `paced`: the request followed the arrival process (a session's first turn; later turns follow
+   * their replies, so only their send lag counts). `intendedNs` may be absent (older records).
+   */
+  add(startNs: number, intendedNs: number | undefined, paced = true): void {
+    if (paced) this.#starts.push(startNs);
+    if (intendedNs !== undefined) this.#lags.push(startNs - intendedNs);
+  }
+
+  /** Every request's start − intended time (ns), in arrival order; a view, copy before sorting. */
+  sendLagsNs(): Float64Array {
+    return this.#lags.view();
+  }
+
+  /** Null when there is nothing to check (closed loop, or fewer than two requests). */
+  report(spec: ArrivalSpec): ArrivalFidelity | null {
+    return arrivalFidelity(spec, this.#starts.view(), this.#lags.view());
+  }
+}
+
+/** The fidelity block for these send times and send lags (ns, any order). */
+export function arrivalFidelity(spec: ArrivalSpec, startsNs: ArrayLike<number>, lagsNs: ArrayLike<number>): ArrivalFidelity | null {
+  if (spec.kind === "none" || startsNs.length < 2) return null;
+  const starts = Float64Array.from(startsNs).sort();
+  const out: ArrivalFidelity = { arrival: spec.kind, requests: starts.length };
+  if (spec.kind === "fixed_schedule") {
+    const lags = Float64Array.from(lagsNs).sort();
+    if (lags.length === 0) return out;
+    out.replay_lag_us = { p50: us(percentileOfSorted(lags, 50)), p90: us(percentileOfSorted(lags, 90)), p99: us(percentileOfSorted(lags, 99)) };
+    return out;
+  }
+  const spanSec = ((starts[starts.length - 1] as number) - (starts[0] as number)) / 1e9;
+  out.requested_rate = spec.rate;
+  if (spanSec > 0) {
+    out.achieved_rate = round((starts.length - 1) / spanSec, 3);
+    out.rate_ratio = round(out.achieved_rate / spec.rate, 4);
+  }
+  const gapsSec = new Float64Array(starts.length - 1);
+  for (let i = 1; i < starts.length; i++) gapsSec[i - 1] = ((starts[i] as number) - (starts[i - 1] as number)) / 1e9;
+  if (spec.kind === "constant") {
+    const interval = 1 / spec.rate;
+    const jitter = gapsSec.map((g) => Math.abs(g - interval) * 1e9).sort();
+    out.interval_jitter_us = { p50: us(percentileOfSorted(jitter, 50)), p99: us(percentileOfSorted(jitter, 99)), max: us(jitter[jitter.length - 1] as number) };
+    return out;
+  }
+  gapsSec.sort();
+  const cdf = spec.kind === "poisson" ? (x: number) => exponentialCdf(x, spec.rate) : (x: number) => gammaCdf(x, spec.shape, spec.rate);
+  if (spec.kind === "gamma") out.gamma_shape = spec.shape;
+  const ks = ksTest(gapsSec, cdf);
+  out.ks = { statistic: round(ks.d, 6), p_value: round(ks.pValue, 6), samples: ks.n };
+  return out;
+}
+
+/** One console line, or none when there is nothing to say. */
+export function arrivalFidelityLine(f: ArrivalFidelity | null): string | null {
+  if (f === null) return null;
+  if (f.replay_lag_us !== undefined) {
+    const r = f.replay_lag_us;
+    return `Arrival fidelity (fixed schedule): replay lag p50 ${r.p50} µs, p90 ${r.p90} µs, p99 ${r.p99} µs`;
+  }
+  const parts = [`Arrival fidelity (${f.arrival}${f.gamma_shape === undefined ? "" : `, shape ${f.gamma_shape}`}): achieved ${f.achieved_rate ?? "n/a"} of ${f.requested_rate} req/s`];
+  if (f.ks !== undefined) parts.push(`KS D ${f.ks.statistic.toFixed(4)}, p ${f.ks.p_value.toFixed(4)} (n=${f.ks.samples})`);
+  if (f.interval_jitter_us !== undefined) parts.push(`interval jitter p50 ${f.interval_jitter_us.p50} µs, p99 ${f.interval_jitter_us.p99} µs`);
+  return parts.join("; ");
+}
+
+function us(ns: number): number {
+  return round(ns / 1e3, 1);
+}
+
+function round(x: number, digits: number): number {
+  return Number(x.toFixed(digits));
+}

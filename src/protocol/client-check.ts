@@ -1,0 +1,24 @@
+/**
+ * What the records service needs, beyond the records, for the arrival-fidelity block and the
+ * run-validity verdict: the requested arrival process, the verdict's bounds, and each worker's
+ * event-loop lag (from the workers' "stats"). Sent by the controller inside "finalize".
+ */
+import * as v from "valibot";
+
+/** One worker's event-loop lag over the profiling phase: drift of a periodic timer, ns. */
+export const LoopLag = v.object({ samples: v.number(), p99Ns: v.number(), maxNs: v.number() });
+export type LoopLag = v.InferOutput<typeof LoopLag>;
+
+export const ArrivalSpecSchema = v.variant("kind", [
+  v.object({ kind: v.picklist(["constant", "poisson"]), rate: v.number() }),
+  v.object({ kind: v.literal("gamma"), rate: v.number(), shape: v.number() }),
+  v.object({ kind: v.picklist(["fixed_schedule", "none"]) }),
+]);
+
+export const ClientCheckInput = v.object({
+  arrival: ArrivalSpecSchema,
+  sendLagBoundMs: v.number(),
+  loopLagBoundMs: v.number(),
+  workerLoopLag: v.array(v.object({ worker: v.string(), ...LoopLag.entries })),
+});
+export type ClientCheckInput = v.InferOutput<typeof ClientCheckInput>;

@@ -1,0 +1,73 @@
+/**
+ * Request bodies spliced from bytes: a turn whose only text comes as JSON-escaped UTF-8 parts
+ * (Turn.textBytes, trace prompts from hash_ids blocks) gets its body as the bytes of a skeleton
+ * (the body built with a marker for the text, stringified once per model/max_tokens/role) with
+ * the text's bytes put where the marker was. Byte for byte what JSON.stringify of the real body
+ * gives (tests/dataset/splice-body.test.ts), without a million multi-KB strings to stringify
+ * and encode. The same is done for the body as inputs.json shows it (indented, 8 spaces in).
+ */
+import type { EndpointType } from "../../protocol/endpoint-types.ts";
+
+/**
+ * Types whose bodies carry the text verbatim (template renders it through filters, raw sends
+ * stored payloads); others are built the usual way.
+ */
+export const SPLICEABLE: ReadonlySet<EndpointType> = new Set<EndpointType>([
+  "chat",
+  "completions",
+  "embeddings",
+  "nim_embeddings",
+  "rankings",
+  "cohere_rankings",
+  "hf_tei_rankings",
+  "huggingface_generate",
+  "messages",
+  "responses",
+  "image_generation",
+]);
+
+/** ASCII that JSON leaves as is and no generated key or value contains. */
+export const MARKER = "aiperf-spliced-text-7f3c9d1e";
+
+/** Skeletons kept (one per distinct model, max_tokens and role); the cache is emptied when full. */
+const MAX_SKELETONS = 4096;
+
+/** A body's bytes in parts: compact (dataset.bin) and as indented in inputs.json. */
+export type SplicedBody = { body: Uint8Array[]; indented: Uint8Array[] };
+
+export type BodySplicer = (key: string, build: (text: string) => Record<string, unknown>, textBytes: readonly Uint8Array[]) => SplicedBody | null;
+
+/** Indentation of a payload's lines in inputs.json. */
+const INDENT = "\n        ";
+
+/**
+ * `key` names everything but the text that `build` puts in the body. Returns the body's parts, or
+ * null when the built body does not contain the marker (e.g. --extra-inputs replaced the
+ * messages): then the caller builds the real body.
+ */
+export function createBodySplicer(): BodySplicer {
+  const encoder = new TextEncoder();
+  const skeletons = new Map<string, SplicedBody | null>();
+  const skeletonOf = (build: (text: string) => Record<string, unknown>): SplicedBody | null => {
+    const body = build(MARKER);
+    const pieces = JSON.stringify(body).split(MARKER);
+    if (pieces.length < 2) return null;
+    const indented = JSON.stringify(body, null, 2).replaceAll("\n", INDENT).split(MARKER);
+    return { body: pieces.map((piece) => encoder.encode(piece)), indented: indented.map((piece) => encoder.encode(piece)) };
+  };
+  const splice = (skeleton: readonly Uint8Array[], textBytes: readonly Uint8Array[]): Uint8Array[] => {
+    const parts: Uint8Array[] = [skeleton[0] as Uint8Array];
+    for (let i = 1; i < skeleton.length; i++) parts.push(...textBytes, skeleton[i] as Uint8Array);
+    return parts;
+  };
+  return (key, build, textBytes) => {
+    let skeleton = skeletons.get(key);
+    if (skeleton === undefined) {
+      skeleton = skeletonOf(build);
+      if (skeletons.size >= MAX_SKELETONS) skeletons.clear();
+      skeletons.set(key, skeleton);
+    }
+    if (skeleton === null) return null;
+    return { body: splice(skeleton.body, textBytes), indented: splice(skeleton.indented, textBytes) };
+  };
+}

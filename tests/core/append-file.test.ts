@@ -1,0 +1,48 @@
+/**
+ * createAppendFile (direct writes in whole blocks, the partial last block plainly): the file holds
+ * exactly the bytes written, in order, whatever their sizes.
+ */
+import { describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createAppendFile } from "../../src/core/append-file.ts";
+import { createRng } from "../../src/core/rng.ts";
+
+describe("append file", () => {
+  test("random sizes (tiny, block-straddling, larger than the stage), ranges, direct from the start or midway: the same bytes back", () => {
+    const dir = mkdtempSync(join(tmpdir(), "aiperf-append-"));
+    try {
+      const rng = createRng(9);
+      for (const [total, directAfter] of [[0, 0], [1, 0], [4095, 0], [4096, 0], [4097, 0], [20 << 20, 0], [20 << 20, 8 << 20], [5000, undefined]] as const) {
+        const path = join(dir, `f-${total}-${directAfter}`);
+        const expected = new Uint8Array(total);
+        for (let i = 0; i < total; i++) expected[i] = (i * 31 + (i >> 12)) & 0xff;
+        const file = createAppendFile(path, directAfter);
+        for (let at = 0; at < total; ) {
+          const n = Math.min(total - at, rng.int(3) === 0 ? 1 + rng.int(9 << 20) : 1 + rng.int(5000));
+          if (rng.int(2) === 0) file.write(expected.subarray(at, at + n));
+          else file.writeRange(expected, at, at + n);
+          at += n;
+          expect(file.size).toBe(at);
+        }
+        file.close();
+        expect(new Uint8Array(readFileSync(path))).toEqual(expected);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("abort removes the file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "aiperf-append-"));
+    try {
+      const file = createAppendFile(join(dir, "f"));
+      file.write(new Uint8Array(10_000));
+      file.abort();
+      expect(existsSync(join(dir, "f"))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,74 @@
+/** The run-validity verdict: send lag and worker event-loop lag against their bounds. */
+import { describe, expect, test } from "bun:test";
+import { ArrivalCollector } from "../../src/metrics/arrival-fidelity.ts";
+import { clientVerdict, verdictLine } from "../../src/metrics/client-verdict.ts";
+import { clientCheckReport } from "../../src/export/client-check-export.ts";
+import { computeRecordMetrics, createMetricContext } from "../../src/metrics/index.ts";
+import { makeRecord, MS } from "./fixtures.ts";
+
+const bounds = { sendLagMs: 1, loopLagMs: 5 };
+const calmLoop = [{ worker: "worker:0", samples: 100, p99Ns: 0.4 * MS, maxNs: 1 * MS }];
+
+describe("clientVerdict", () => {
+  test("an overloaded client: records sent 2–40 ms late make the run invalid, with the reason", () => {
+    // 100 records, the last 5 over 20 ms late: the client could not keep up with the schedule.
+    const ctx = createMetricContext({ streaming: true, producesTokens: true });
+    const lags = Array.from({ length: 100 }, (_, i) => (i < 95 ? 0.05 : 20 + i - 95) * MS);
+    const records = lags.map((lag, i) => makeRecord(i * 10, [5, 9], { intendedNs: i * 10 * MS - lag }));
+    const sendLags = records.map((r) => computeRecordMetrics(r, ctx).values.send_lag as number);
+    const v = clientVerdict(sendLags, calmLoop, bounds);
+    expect(v.valid).toBe(false);
+    expect(v.send_lag_p99_ms as number).toBeGreaterThan(20);
+    expect(v.reasons).toHaveLength(1);
+    expect(v.reasons[0]).toContain("send lag p99");
+    expect(verdictLine(v)).toStartWith("Run invalid: the client was the bottleneck");
+  });
+
+  test("a client that kept up is valid and says so with its figures", () => {
+    const v = clientVerdict([50_000, 80_000, 120_000], calmLoop, bounds);
+    expect(v).toMatchObject({ valid: true, reasons: [], send_lag_p99_ms: 0.119, worker_loop_lag_p99_ms: 0.4, worker_loop_lag_max_ms: 1 });
+    expect(v.bounds).toEqual({ send_lag_p99_ms: 1, worker_loop_lag_p99_ms: 5 });
+    expect(verdictLine(v)).toBe("Client check: send lag p99 0.119 ms, worker event-loop lag p99 0.4 ms (within bounds)");
+  });
+
+  test("a stalled worker loop makes the run invalid even when sends were on time; the worst worker is named", () => {
+    const loop = [...calmLoop, { worker: "worker:3", samples: 50, p99Ns: 12 * MS, maxNs: 40 * MS }];
+    const v = clientVerdict([10_000, 20_000], loop, bounds);
+    expect(v.valid).toBe(false);
+    expect(v.worker_loop_lag_p99_ms).toBe(12);
+    expect(v.worker_loop_lag_max_ms).toBe(40);
+    expect(v.reasons[0]).toContain("worker:3");
+  });
+
+  test("bounds are strict (>), and workers without samples are ignored", () => {
+    expect(clientVerdict([1 * MS], [], bounds).valid).toBe(true);
+    expect(clientVerdict([1 * MS + 1_000], [], bounds).valid).toBe(false);
+    const v = clientVerdict([], [{ worker: "w", samples: 0, p99Ns: 99 * MS, maxNs: 99 * MS }], bounds);
+    expect(v).toMatchObject({ valid: true, send_lag_p99_ms: null, worker_loop_lag_p99_ms: null });
+    expect(verdictLine(v)).toBeNull();
+  });
+});
+
+describe("the JSON blocks and console lines of the records service", () => {
+  test("poisson run: arrival_fidelity with KS, run_validity invalid under a tiny bound, two console lines", () => {
+    const c = new ArrivalCollector();
+    for (let i = 0; i < 50; i++) c.add(1e9 + i * 10 * MS, 1e9 + i * 10 * MS - 200_000);
+    const report = clientCheckReport(c, { arrival: { kind: "poisson", rate: 100 }, sendLagBoundMs: 0.1, loopLagBoundMs: 5, workerLoopLag: calmLoop });
+    expect(Object.keys(report.blocks)).toEqual(["arrival_fidelity", "run_validity"]);
+    expect((report.blocks.arrival_fidelity as { ks: { samples: number } }).ks.samples).toBe(49);
+    expect(report.runValidity?.valid).toBe(false);
+    const lines = report.consoleText.trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toStartWith("Arrival fidelity (poisson)");
+    expect(lines[1]).toContain("send lag p99 0.2 ms exceeds 0.1 ms");
+  });
+
+  test("closed loop: no fidelity block, still a verdict; without a check nothing at all", () => {
+    const c = new ArrivalCollector();
+    c.add(1e9, 1e9 - 10_000);
+    c.add(2e9, 2e9 - 10_000);
+    const report = clientCheckReport(c, { arrival: { kind: "none" }, sendLagBoundMs: 1, loopLagBoundMs: 5, workerLoopLag: [] });
+    expect(Object.keys(report.blocks)).toEqual(["run_validity"]);
+    expect(clientCheckReport(c, undefined)).toEqual({ blocks: {}, consoleText: "" });
+  });
+});
