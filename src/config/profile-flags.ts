@@ -99,7 +99,7 @@ export const PROFILE_FLAGS: FlagSpec[] = [
   { key: "gpuTelemetry", names: ["--gpu-telemetry"], kind: "list", help: "DCGM exporter URL(s) to scrape and show GPU tables for; localhost:9400 and :9401 are tried by default" },
   { key: "noGpuTelemetry", names: ["--no-gpu-telemetry"], kind: "boolean", help: "Do not collect GPU telemetry (DCGM or NVML)" },
   { key: "failedRequestThreshold", names: ["--failed-request-threshold"], kind: "number", help: "Exit non-zero when failed/total requests exceeds this ratio" },
-  { key: "clientBottleneckSendLagMs", names: ["--client-bottleneck-send-lag-ms"], kind: "number", help: "Send-lag p99 (intended send time → fetch) above which the client, not the server, was the bottleneck" },
+  { key: "clientBottleneckSendLagMs", names: ["--client-bottleneck-send-lag-ms"], kind: "number", help: "Send-lag p99 (intended send time → fetch) above which the client, not the server, was the bottleneck; in a closed loop at least 1 % of the median latency" },
   { key: "clientBottleneckLoopLagMs", names: ["--client-bottleneck-loop-lag-ms"], kind: "number", help: "Worker event-loop lag p99 above which response timestamps are not trusted (client bottleneck)" },
   { key: "failOnClientBottleneck", names: ["--fail-on-client-bottleneck"], kind: "boolean", help: "Exit non-zero when the run is marked invalid because the client was the bottleneck" },
 ];

@@ -17,6 +17,7 @@ export async function clientCheckInput(cfg: ResolvedProfile, sup: Supervisor, wo
   const workerLoopLag = stats.flatMap((s, i) => (s?.loopLag === undefined ? [] : [{ worker: workers[i] as string, ...s.loopLag }]));
   return {
     arrival: arrivalSpecOf(cfg as unknown as Record<string, unknown>),
+    closedLoop: cfg.rateMode === "concurrency_burst" && !cfg.fixedSchedule && cfg.userCentricRate === undefined,
     sendLagBoundMs: cfg.clientBottleneckSendLagMs,
     loopLagBoundMs: cfg.clientBottleneckLoopLagMs,
     workerLoopLag,

@@ -19,7 +19,12 @@ export type ClientCheckReport = {
 export function clientCheckReport(collector: ArrivalCollector, input: ClientCheckInput | undefined): ClientCheckReport {
   if (input === undefined) return { blocks: {}, consoleText: "" };
   const fidelity = collector.report(input.arrival);
-  const validity = clientVerdict(collector.sendLagsNs(), input.workerLoopLag, { sendLagMs: input.sendLagBoundMs, loopLagMs: input.loopLagBoundMs });
+  const latencyNs = input.closedLoop ? collector.latencyP50Ns() : undefined;
+  const validity = clientVerdict(collector.sendLagsNs(), input.workerLoopLag, {
+    sendLagMs: input.sendLagBoundMs,
+    loopLagMs: input.loopLagBoundMs,
+    ...(latencyNs === undefined ? {} : { closedLoopLatencyNs: latencyNs }),
+  });
   const lines = [arrivalFidelityLine(fidelity), verdictLine(validity)].filter((l): l is string => l !== null);
   return {
     blocks: { ...(fidelity === null ? {} : { arrival_fidelity: fidelity }), run_validity: validity },

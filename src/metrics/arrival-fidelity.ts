@@ -58,14 +58,22 @@ export function arrivalSpecOf(config: Readonly<Record<string, unknown>>): Arriva
 export class ArrivalCollector {
   readonly #starts = new Float64Series();
   readonly #lags = new Float64Series();
+  readonly #latencies = new Float64Series();
 
   /**
    * `paced`: the request followed the arrival process (a session's first turn; later turns follow
    * their replies, so only their send lag counts). `intendedNs` may be absent (older records).
    */
-  add(startNs: number, intendedNs: number | undefined, paced = true): void {
+  add(startNs: number, intendedNs: number | undefined, paced = true, endNs?: number): void {
     if (paced) this.#starts.push(startNs);
     if (intendedNs !== undefined) this.#lags.push(startNs - intendedNs);
+    if (endNs !== undefined) this.#latencies.push(endNs - startNs);
+  }
+
+  /** The median request latency (start to end, ns), or undefined when no request gave one. */
+  latencyP50Ns(): number | undefined {
+    const sorted = Float64Array.from(this.#latencies.view()).sort();
+    return sorted.length === 0 ? undefined : percentileOfSorted(sorted, 50);
   }
 
   /** Every request's start − intended time (ns), in arrival order; a view, copy before sorting. */

@@ -17,6 +17,8 @@ export const ArrivalSpecSchema = v.variant("kind", [
 
 export const ClientCheckInput = v.object({
   arrival: ArrivalSpecSchema,
+  /** Concurrency only (no rate, schedule or users): the send-lag bound scales with latency. */
+  closedLoop: v.optional(v.boolean(), false),
   sendLagBoundMs: v.number(),
   loopLagBoundMs: v.number(),
   workerLoopLag: v.array(v.object({ worker: v.string(), ...LoopLag.entries })),

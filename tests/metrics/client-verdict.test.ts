@@ -53,7 +53,7 @@ describe("the JSON blocks and console lines of the records service", () => {
   test("poisson run: arrival_fidelity with KS, run_validity invalid under a tiny bound, two console lines", () => {
     const c = new ArrivalCollector();
     for (let i = 0; i < 50; i++) c.add(1e9 + i * 10 * MS, 1e9 + i * 10 * MS - 200_000);
-    const report = clientCheckReport(c, { arrival: { kind: "poisson", rate: 100 }, sendLagBoundMs: 0.1, loopLagBoundMs: 5, workerLoopLag: calmLoop });
+    const report = clientCheckReport(c, { arrival: { kind: "poisson", rate: 100 }, closedLoop: false, sendLagBoundMs: 0.1, loopLagBoundMs: 5, workerLoopLag: calmLoop });
     expect(Object.keys(report.blocks)).toEqual(["arrival_fidelity", "run_validity"]);
     expect((report.blocks.arrival_fidelity as { ks: { samples: number } }).ks.samples).toBe(49);
     expect(report.runValidity?.valid).toBe(false);
@@ -67,8 +67,25 @@ describe("the JSON blocks and console lines of the records service", () => {
     const c = new ArrivalCollector();
     c.add(1e9, 1e9 - 10_000);
     c.add(2e9, 2e9 - 10_000);
-    const report = clientCheckReport(c, { arrival: { kind: "none" }, sendLagBoundMs: 1, loopLagBoundMs: 5, workerLoopLag: [] });
+    const report = clientCheckReport(c, { arrival: { kind: "none" }, closedLoop: true, sendLagBoundMs: 1, loopLagBoundMs: 5, workerLoopLag: [] });
     expect(Object.keys(report.blocks)).toEqual(["run_validity"]);
     expect(clientCheckReport(c, undefined)).toEqual({ blocks: {}, consoleText: "" });
+  });
+
+  test("closed loop: the send-lag bound grows to 1 % of the median latency; a schedule keeps the fixed bound", () => {
+    // Requests of 500 ms sent 3 ms after their slot opened: 0.6 % of each cycle, under the 5 ms bound.
+    const c = new ArrivalCollector();
+    for (let i = 0; i < 20; i++) c.add(i * 1e9, i * 1e9 - 3 * MS, true, i * 1e9 + 500 * MS);
+    const closed = clientCheckReport(c, { arrival: { kind: "none" }, closedLoop: true, sendLagBoundMs: 1, loopLagBoundMs: 5, workerLoopLag: [] });
+    expect(closed.runValidity).toMatchObject({ valid: true, send_lag_p99_ms: 3, bounds: { send_lag_p99_ms: 5 } });
+    const rated = clientCheckReport(c, { arrival: { kind: "constant", rate: 1 }, closedLoop: false, sendLagBoundMs: 1, loopLagBoundMs: 5, workerLoopLag: [] });
+    expect(rated.runValidity).toMatchObject({ valid: false, bounds: { send_lag_p99_ms: 1 } });
+    expect(rated.runValidity?.reasons[0]).toContain("later than scheduled");
+    // Fast requests: 1 % of 20 ms is below the 1 ms floor, so the floor holds and 3 ms is too late.
+    const fast = new ArrivalCollector();
+    for (let i = 0; i < 20; i++) fast.add(i * 1e9, i * 1e9 - 3 * MS, true, i * 1e9 + 20 * MS);
+    const v = clientCheckReport(fast, { arrival: { kind: "none" }, closedLoop: true, sendLagBoundMs: 1, loopLagBoundMs: 5, workerLoopLag: [] }).runValidity;
+    expect(v).toMatchObject({ valid: false, bounds: { send_lag_p99_ms: 1 } });
+    expect(v?.reasons[0]).toContain("less load than the concurrency asked for");
   });
 });
