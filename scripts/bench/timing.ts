@@ -6,7 +6,7 @@
  *   bun scripts/bench/timing.ts [--rates 100,1000,5000] [--modes constant,poisson]
  *        [--seconds 3] [--warmup 200] [--ttft 2] [--itl 1] [--osl 4] [--isl 32]
  *
- * Method as in schedule.ts: the product's timing, worker and record-processor services run as
+ * Method: the product's timing, worker and record-processor services run as
  * child processes wired as `aiperf profile --request-rate R --request-rate-mode M --streaming`
  * wires them; the mock server has its own process. Workers' raw captures pass through this
  * script, which reads each request's intendedNs and startNs (taken just before fetch()) and
@@ -14,12 +14,14 @@
  * bus trip and the worker's work before fetch(). The worker never spins (worker/send-at.ts), so
  * all precision comes from the timing process, whose CPU is its own process.cpuUsage() delta
  * over the run (TimingResult.cpu), shown as a share of one core over the profiling phase.
- * Each case sends rate × seconds profiling requests after `warmup` warmup requests.
+ * Each case sends rate × seconds profiling requests after `warmup` warmup requests. The last
+ * column is the timing run alone in this process (pacer-only.ts): the pacer's share of the lag.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RawRecord } from "../../src/protocol/pipeline.ts";
+import { pacerLateness } from "./pacer-only.ts";
 import { arg, listArg, numArg, round, say, startHarness, startServerProcess, summary, uptimeLoad, writeChatDataset } from "./support.ts";
 
 const rates = listArg("rates", [100, 1000, 5000]);
@@ -32,7 +34,7 @@ const osl = numArg("osl", 4);
 const isl = numArg("isl", 32);
 const CONVERSATIONS = 100;
 
-type Row = { rate: number; mode: string; n: number; p50: number; p99: number; max: number; achieved: number; cpu: number; errors: number };
+type Row = { rate: number; mode: string; n: number; p50: number; p99: number; max: number; achieved: number; cpu: number; errors: number; pacer: string };
 
 async function runCase(url: string, rate: number, mode: "constant" | "poisson", scratch: string, datasetPath: string): Promise<Row> {
   const dir = mkdtempSync(join(scratch, `${mode}${rate}-`));
@@ -59,6 +61,7 @@ async function runCase(url: string, rate: number, mode: "constant" | "poisson", 
       achieved: round((starts.length - 1) / (((starts.at(-1) as number) - (starts[0] as number)) / 1e9), 1),
       cpu: round((100 * cpuSec) / allPhasesSec, 1),
       errors: profiling.filter((r) => r.error !== null).length,
+      pacer: "",
     };
     say({ bench: "timing", ...row, lag_us: s, early: lag.filter((x) => x < 0).length, phase_sec: phase === undefined ? null : round((phase.endNs - phase.startNs) / 1e9, 2), timing_cpu_s: round(cpuSec, 3), loadavg: uptimeLoad() });
     return row;
@@ -74,13 +77,20 @@ say({ bench: "timing", loadavg: uptimeLoad(), cores: navigator.hardwareConcurren
 const server = await startServerProcess({ ttft, itl, osl });
 const rows: Row[] = [];
 try {
-  for (const rate of rates) for (const mode of modes) rows.push(await runCase(server.url, rate, mode, scratch, datasetPath));
+  for (const rate of rates) {
+    for (const mode of modes) {
+      const row = await runCase(server.url, rate, mode, scratch, datasetPath);
+      const pacer = await pacerLateness(rate, mode, Math.round(rate * seconds));
+      say({ bench: "timing-pacer-only", rate, mode, lateness_us: pacer });
+      rows.push({ ...row, pacer: `${pacer.p50} / ${pacer.p99} / ${pacer.max}` });
+    }
+  }
 } finally {
   await server.stop();
   rmSync(scratch, { recursive: true, force: true });
 }
 say("");
-say("| rate (req/s) | mode | requests | lag p50 (µs) | lag p99 (µs) | lag max (µs) | achieved (req/s) | timing CPU (% of a core) | errors |");
-say("|---|---|---|---|---|---|---|---|---|");
-for (const r of rows) say(`| ${r.rate} | ${r.mode} | ${r.n} | ${r.p50} | ${r.p99} | ${r.max} | ${r.achieved} | ${r.cpu} | ${r.errors} |`);
+say("| rate (req/s) | mode | requests | lag p50 (µs) | lag p99 (µs) | lag max (µs) | achieved (req/s) | timing CPU (% of a core) | errors | pacer alone p50 / p99 / max (µs) |");
+say("|---|---|---|---|---|---|---|---|---|---|");
+for (const r of rows) say(`| ${r.rate} | ${r.mode} | ${r.n} | ${r.p50} | ${r.p99} | ${r.max} | ${r.achieved} | ${r.cpu} | ${r.errors} | ${r.pacer} |`);
 say(`load average after: ${uptimeLoad()}`);
