@@ -4,6 +4,7 @@
  * upload (its length read from the RIFF header; --osl words for other formats, capped by --osl),
  * answered after --ttft as `{"text", "usage"}` JSON, or as plain text for response_format text.
  */
+import { wavSeconds } from "../endpoints/audio-duration.ts";
 import { type Handler, type HandlerContext, injectedError, scriptedWait, track } from "./handlers.ts";
 import { errorResponse } from "./responses.ts";
 import { replyText } from "./tokens.ts";
@@ -36,20 +37,4 @@ export function transcriptionHandler(ctx: HandlerContext): Handler {
     if (form.get("response_format") === "text") return new Response(text, { headers: { "content-type": "text/plain; charset=utf-8" } });
     return Response.json({ text, usage: { type: "duration", seconds: Math.ceil(seconds ?? 0) } });
   };
-}
-
-/** A PCM WAV file's length in seconds (data bytes / byte rate), or null when it is not one. */
-export function wavSeconds(bytes: Uint8Array): number | null {
-  const ascii = (at: number): string => String.fromCharCode(...bytes.subarray(at, at + 4));
-  if (bytes.length < 12 || ascii(0) !== "RIFF" || ascii(8) !== "WAVE") return null;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let byteRate = 0;
-  for (let at = 12; at + 8 <= bytes.length; ) {
-    const id = ascii(at);
-    const size = view.getUint32(at + 4, true);
-    if (id === "fmt " && at + 20 <= bytes.length) byteRate = view.getUint32(at + 16, true);
-    if (id === "data") return byteRate > 0 ? Math.min(size, bytes.length - at - 8) / byteRate : null;
-    at += 8 + size + (size % 2);
-  }
-  return null;
 }

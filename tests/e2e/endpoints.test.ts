@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBinary, type MockServer, runProfile, startMockServer } from "./support.ts";
+import { pcmWav } from "../fixtures/wav.ts";
 
 type Exported = Record<string, { avg?: number; min?: number } & Record<string, unknown>>;
 const exported = (dir: string): Exported => JSON.parse(readFileSync(join(dir, "profile_export_aiperf.json"), "utf8"));
@@ -22,25 +23,7 @@ function inputFile(name: string, text: string): string {
 
 /** A mono 16-bit PCM WAV of `seconds` of a 440 Hz tone at 8 kHz, as "wav,<base64>". */
 function wavClip(seconds: number): string {
-  const rate = 8000;
-  const samples = Math.round(seconds * rate);
-  const v = new DataView(new ArrayBuffer(44 + samples * 2));
-  const ascii = (at: number, text: string) => [...text].forEach((c, i) => v.setUint8(at + i, c.charCodeAt(0)));
-  ascii(0, "RIFF");
-  v.setUint32(4, 36 + samples * 2, true);
-  ascii(8, "WAVE");
-  ascii(12, "fmt ");
-  v.setUint32(16, 16, true);
-  v.setUint16(20, 1, true);
-  v.setUint16(22, 1, true);
-  v.setUint32(24, rate, true);
-  v.setUint32(28, rate * 2, true);
-  v.setUint16(32, 2, true);
-  v.setUint16(34, 16, true);
-  ascii(36, "data");
-  v.setUint32(40, samples * 2, true);
-  for (let i = 0; i < samples; i++) v.setInt16(44 + i * 2, Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), true);
-  return `wav,${Buffer.from(v.buffer).toString("base64")}`;
+  return `wav,${Buffer.from(pcmWav(8000, Math.round(seconds * 8000), { tone: true })).toString("base64")}`;
 }
 
 let server: MockServer;

@@ -2,36 +2,13 @@
 import { describe, expect, test } from "bun:test";
 import { base64WavSeconds, bodyAudioSeconds, wavSeconds } from "../../src/endpoints/audio-duration.ts";
 import { computeRecordMetrics, createMetricContext, isConsoleShown, metricDef } from "../../src/metrics/index.ts";
+import { pcmWav } from "../fixtures/wav.ts";
 import { makeRecord } from "./fixtures.ts";
 
 const audio = createMetricContext({ streaming: false, producesTokens: false });
 
 /** A mono 16-bit PCM WAV of `frames` zero samples at `rate` Hz, with an optional LIST chunk before `data`. */
-function wav(rate: number, frames: number, list = false): Uint8Array {
-  const extra = list ? 12 : 0;
-  const out = new Uint8Array(44 + extra + frames * 2);
-  const v = new DataView(out.buffer);
-  const ascii = (at: number, s: string) => [...s].forEach((c, i) => (out[at + i] = c.charCodeAt(0)));
-  ascii(0, "RIFF");
-  v.setUint32(4, out.length - 8, true);
-  ascii(8, "WAVE");
-  ascii(12, "fmt ");
-  v.setUint32(16, 16, true);
-  v.setUint16(20, 1, true);
-  v.setUint16(22, 1, true);
-  v.setUint32(24, rate, true);
-  v.setUint32(28, rate * 2, true);
-  v.setUint16(32, 2, true);
-  v.setUint16(34, 16, true);
-  if (list) {
-    ascii(36, "LIST");
-    v.setUint32(40, 4, true);
-    ascii(44, "INFO");
-  }
-  ascii(36 + extra, "data");
-  v.setUint32(40 + extra, frames * 2, true);
-  return out;
-}
+const wav = (rate: number, frames: number, list = false): Uint8Array => pcmWav(rate, frames, { listChunk: list });
 
 describe("audio metrics from hand-made records", () => {
   test("audio_duration is the clip's seconds; rtfx = audio seconds / latency seconds", () => {

@@ -1,31 +1,12 @@
 /** The mock's image generation, audio transcription and stored Responses (previous_response_id). */
 import { describe, expect, test } from "bun:test";
 import { MOCK_PNG_B64 } from "../../src/mock-server/images.ts";
-import { wavSeconds } from "../../src/mock-server/transcription.ts";
+import { wavSeconds } from "../../src/endpoints/audio-duration.ts";
+import { pcmWav } from "../fixtures/wav.ts";
 import { json, post, startServer } from "./helpers.ts";
 
 /** A mono 16-bit PCM WAV of `seconds` of silence at 8 kHz. */
-function wav(seconds: number): Uint8Array {
-  const rate = 8000;
-  const data = Math.round(seconds * rate) * 2;
-  const buf = new ArrayBuffer(44 + data);
-  const v = new DataView(buf);
-  const ascii = (at: number, s: string) => [...s].forEach((c, i) => v.setUint8(at + i, c.charCodeAt(0)));
-  ascii(0, "RIFF");
-  v.setUint32(4, 36 + data, true);
-  ascii(8, "WAVE");
-  ascii(12, "fmt ");
-  v.setUint32(16, 16, true);
-  v.setUint16(20, 1, true);
-  v.setUint16(22, 1, true);
-  v.setUint32(24, rate, true);
-  v.setUint32(28, rate * 2, true);
-  v.setUint16(32, 2, true);
-  v.setUint16(34, 16, true);
-  ascii(36, "data");
-  v.setUint32(40, data, true);
-  return new Uint8Array(buf);
-}
+const wav = (seconds: number): Uint8Array => pcmWav(8000, Math.round(seconds * 8000));
 
 describe("/v1/images/generations", () => {
   test("n images as b64_json (a real PNG), or as data URLs, after --ttft", async () => {
