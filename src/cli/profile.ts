@@ -3,12 +3,9 @@ import { redactArgs } from "../core/redact.ts";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { ArgsDef } from "citty";
 import { defineCommand } from "citty";
-import * as v from "valibot";
 import { setBusLogger } from "../bus/index.ts";
-import { PROFILE_FLAGS, parseProfileConfig, readProfileArgs } from "../config/profile-flags.ts";
-import { ProfileConfig } from "../config/profile-schema.ts";
+import { parseProfileConfig, readProfileArgs } from "../config/profile-flags.ts";
 import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
 import { createMetricContext, GoodputConfigError } from "../metrics/index.ts";
 import { tokenizesInput } from "../protocol/endpoint-types.ts";
@@ -20,30 +17,9 @@ import { BenchError, EXIT_CODES } from "../core/errors.ts";
 import { createControllerLogger } from "../core/log.ts";
 import { artifactDirName } from "../export/index.ts";
 
-/** citty arg definitions for --help, generated from the flag table and the schema's defaults. */
-function helpArgs(): ArgsDef {
-  const args: ArgsDef = {};
-  for (const f of PROFILE_FLAGS) {
-    const [primary, ...aliases] = f.names;
-    const fallback: unknown = v.getDefault(ProfileConfig.entries[f.key] as v.GenericSchema);
-    const shown = fallback === undefined || (Array.isArray(fallback) && fallback.length === 0) ? undefined : String(fallback);
-    // citty prints every alias with one dash, so only short aliases go there; long ones join the help.
-    const long = aliases.filter((a) => a.startsWith("--"));
-    args[(primary as string).replace(/^--/, "")] = {
-      type: f.kind === "boolean" ? "boolean" : "string",
-      description: long.length === 0 ? f.help : `${f.help} (also ${long.join(", ")})`,
-      alias: aliases.filter((a) => !a.startsWith("--")).map((a) => a.slice(1)),
-      ...(f.hint === undefined ? {} : { valueHint: f.hint }),
-      ...(shown === undefined ? {} : { default: shown }),
-    } as ArgsDef[string];
-  }
-  args.verbose = { type: "boolean", alias: ["v"], description: "Debug logging (-vv: trace)" };
-  return args;
-}
-
 export const profileCommand = defineCommand({
   meta: { name: "profile", description: "Benchmark an OpenAI-compatible inference server" },
-  args: helpArgs(),
+  // Flags are read from rawArgs by readProfileArgs; --help is rendered by profile-help.ts.
   async run({ rawArgs }) {
     const { input, verbosity } = readProfileArgs(rawArgs);
     const parsed = parseProfileConfig(input);

@@ -1,12 +1,18 @@
 /** Runs the CLI and maps every outcome to an exit code: the one place errors become exit codes. */
-import { runCommand, runMain } from "citty";
+import { runCommand, runMain, showUsage } from "citty";
 import { BenchError, EXIT_CODES } from "../core/errors.ts";
+import { profileCommand } from "./profile.ts";
+import { renderProfileHelp } from "./profile-help.ts";
 import { root } from "./root.ts";
 
 export async function runCli(rawArgs: string[]): Promise<number> {
   const wantsHelp = rawArgs.length === 0 || rawArgs.includes("--help") || rawArgs.includes("-h") || (rawArgs.length === 1 && rawArgs[0] === "--version");
   if (wantsHelp) {
-    await runMain(root, { rawArgs });
+    await runMain(root, {
+      rawArgs,
+      // profile has a hundred flags: its own two-column help instead of citty's right-aligned one.
+      showUsage: async (cmd, parent) => (cmd === (profileCommand as unknown) ? void process.stdout.write(renderProfileHelp()) : showUsage(cmd, parent)),
+    });
     return EXIT_CODES.OK;
   }
   try {
