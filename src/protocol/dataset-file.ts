@@ -66,8 +66,10 @@ function growable<T extends Uint32Array | Uint8Array>(make: (n: number) => T, in
 }
 
 export function createDatasetWriter(path: string): DatasetWriter {
-  // Written front to back (past the page cache where possible); the header is patched in last.
-  const file = createAppendFile(path);
+  // Written front to back; the header is patched in last. Through the page cache on purpose
+  // (unlike inputs.json): workers map this file and read a body before every request, and a body
+  // that is not cached would be a disk read, a major page fault, inside the measured send path.
+  const file = createAppendFile(path, Number.POSITIVE_INFINITY);
   file.write(new Uint8Array(HEADER));
   // Per turn, in the order added: its index record (final format) and its conversation.
   const records = growable((n) => new Uint8Array(n), 1024 * TURN);
@@ -270,7 +272,8 @@ export function openDataset(path: string): DatasetReader {
  */
 export function* scanDataset(path: string): Generator<{ id: string; bodies: Uint8Array[] }> {
   const fd = openSync(path, "r");
-  const spans = createSpanReader(path);
+  // Plain reads: the file was just written through the page cache (see createDatasetWriter).
+  const spans = createSpanReader(path, Number.POSITIVE_INFINITY);
   try {
     const readInto = (out: Uint8Array, at: number, length: number): Uint8Array => {
       for (let got = 0; got < length; ) {
