@@ -1,7 +1,7 @@
 /**
  * A file written front to back past the page cache (O_DIRECT) where the file system allows it,
- * else with plain writes. Multi-GB outputs (dataset.bin, inputs.json) otherwise fill the page
- * cache first: measured on a VM, 2 GB took 5.6 s of kernel time buffered, 1.3 s and 0.2 s of
+ * else with plain writes. A multi-GB output nobody reads during the run (inputs.json) otherwise
+ * fills the page cache first: measured on a VM, 2 GB took 5.6 s of kernel time buffered, 1.3 s and 0.2 s of
  * CPU direct. Direct writes need whole 4 KiB blocks from an aligned buffer, so bytes are staged
  * in one large buffer (allocated page-aligned) and written a whole number of blocks at a time;
  * the last partial block goes through a plain descriptor at close. The first DIRECT_AFTER bytes
