@@ -16,7 +16,7 @@
  */
 import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import { createAppendFile } from "../core/append-file.ts";
-import { createSpanReader } from "../core/direct-read.ts";
+import { createSpanReader } from "../core/span-reader.ts";
 
 const MAGIC = "AIPDS004";
 const HEADER = 32;
@@ -272,8 +272,7 @@ export function openDataset(path: string): DatasetReader {
  */
 export function* scanDataset(path: string): Generator<{ id: string; bodies: Uint8Array[] }> {
   const fd = openSync(path, "r");
-  // Plain reads: the file was just written through the page cache (see createDatasetWriter).
-  const spans = createSpanReader(path, Number.POSITIVE_INFINITY);
+  const spans = createSpanReader(path);
   try {
     const readInto = (out: Uint8Array, at: number, length: number): Uint8Array => {
       for (let got = 0; got < length; ) {
