@@ -1,8 +1,6 @@
 /** Runs the CLI and maps every outcome to an exit code: the one place errors become exit codes. */
 import { runCommand, runMain, showUsage } from "citty";
 import { BenchError, EXIT_CODES } from "../core/errors.ts";
-import { profileCommand } from "./profile.ts";
-import { renderProfileHelp } from "./profile-help.ts";
 import { root } from "./root.ts";
 
 export async function runCli(rawArgs: string[]): Promise<number> {
@@ -11,7 +9,13 @@ export async function runCli(rawArgs: string[]): Promise<number> {
     await runMain(root, {
       rawArgs,
       // profile has a hundred flags: its own two-column help instead of citty's right-aligned one.
-      showUsage: async (cmd, parent) => (cmd === (profileCommand as unknown) ? void process.stdout.write(renderProfileHelp()) : showUsage(cmd, parent)),
+      // Imported only here: a service child must not load command code (roles load lazily).
+      showUsage: async (cmd, parent) => {
+        const meta = typeof cmd.meta === "function" ? await cmd.meta() : await cmd.meta;
+        if (meta?.name !== "profile") return showUsage(cmd, parent);
+        const { renderProfileHelp } = await import("./profile-help.ts");
+        process.stdout.write(renderProfileHelp());
+      },
     });
     return EXIT_CODES.OK;
   }
