@@ -8,8 +8,11 @@ import { parseFlags } from "./flags.ts";
 export const mockServerCommand = defineCommand({
   meta: {
     name: "mock-server",
-    description:
-      "Serve /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/ranking, /v1/messages, /v1/responses (stores replies sent with store:true for previous_response_id), /v1/images/generations, /v1/audio/transcriptions (multipart), /generate(_stream), /v2/rerank, /rerank, /v1/models, /health and /metrics with scripted timing, for demos and tests",
+    // Short: citty pads every command line of `aiperf --help` to the longest description.
+    // The routes: OpenAI chat/completions/embeddings/responses (with stored replies for
+    // previous_response_id)/images/audio transcriptions, NIM ranking, Anthropic messages, TGI
+    // generate, Cohere and TEI rerank, /v1/models, /health, /metrics, /dcgm/metrics.
+    description: "A mock inference server (OpenAI and vendor routes, /metrics) with scripted timing and faults, for demos and tests",
   },
   args: {
     host: { type: "string", default: D.host, description: "Address to listen on" },
