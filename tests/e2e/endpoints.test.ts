@@ -51,7 +51,7 @@ describe("endpoint types end to end", () => {
     expect(exported(r.dir).output_sequence_length?.avg).toBe(6);
   }, 60_000);
 
-  for (const type of ["cohere_rankings", "hf_tei_rankings"]) {
+  for (const type of ["rankings", "cohere_rankings", "hf_tei_rankings"]) {
     test(`${type} reports latency under Rankings Metrics`, async () => {
       const r = await runProfile(server.url, ["--endpoint-type", type, "--request-count", "5", "--isl", "16"]);
       expect(r.code).toBe(0);
