@@ -18,7 +18,9 @@
  *                   · f64 timestamp in ms on the trace's clock (fixed schedules; NaN = none)
  *                   · u32 recipe spans (0 = a plain body at the offset) · u32 0
  *            ids:   conversation ids, fixed `idBytes` each, NUL padded
- * All numbers little-endian.
+ * All numbers little-endian. Scale (scripts/bench/dataset.ts): a 1M-line mooncake trace of two
+ * hash_ids per line is 127 MiB stored as recipes, where its bodies whole take 3.2 GiB; assembling
+ * one 3.4 KB body costs a worker 1.5–3 µs.
  */
 import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import { createAppendFile } from "../core/append-file.ts";
