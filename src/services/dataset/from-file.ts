@@ -5,9 +5,9 @@
  * instead: re-counting a million prompts would take minutes), and write each body to dataset.bin
  * at once; only the fixed-size index stays in memory. Hash-id trace prompts come as bytes and
  * their bodies are spliced (splice-body.ts) and stored as recipes: spans into the escaped corpus,
- * written into dataset.bin once, and the skeleton's parts (dataset-file.ts). inputs.json is in serving order (conversations
- * sorted by their first timestamp): written in the same pass while the file is in that order
- * (inputs-in-order.ts), else afterwards from dataset.bin.
+ * written into dataset.bin once, and the skeleton's parts (dataset-file.ts). inputs.json is in
+ * serving order (conversations sorted by their first timestamp): written in the same pass while
+ * the file is in that order (inputs-in-order.ts), else afterwards from dataset.bin.
  */
 import { isRanking } from "../../protocol/endpoint-types.ts";
 import { createPromptGenerator, createRng, deriveSeed, readBuiltinCorpus, tokenizeCorpus } from "../../dataset/synthetic/index.ts";
