@@ -6,7 +6,9 @@
  * result as a worker does, reading every conversation's timestamp. Prints the times, the file
  * sizes, the role's CPU time and peak RSS. The time is split by two extra passes over the trace
  * in another process: parse only (load), then the loader with its prompts (load + synthesise);
- * dataset.bin's part is the role's first step less those, inputs.json's the rest.
+ * dataset.bin's part is the role's first step less those, inputs.json's the rest. Then a worker's
+ * side: body() for every conversation in serving order and for 200k drawn at random (a spliced
+ * body is assembled from its recipe on each call), in ns per body.
  *
  *   bun scripts/bench/dataset.ts [--lines 100000,1000000] [--sorted | --mooncake-like]
  *   (--sorted: no early lines, as real traces are; inputs.json is then written in the same pass.
@@ -97,14 +99,30 @@ async function child(path: string): Promise<void> {
   if (timed !== written.conversations) throw new Error(`${timed} timed conversations of ${written.conversations}`);
   const mapMs = performance.now() - t1;
   const usage = process.resourceUsage();
+  const { bodyNs, randomBodyNs, bodyBytes } = bodyCost(ds);
   const result = {
     conversations: written.conversations, writeMs, mapMs, userS: (usage.userCPUTime - cpuBefore.userCPUTime) / 1e6, sysS: (usage.systemCPUTime - cpuBefore.systemCPUTime) / 1e6,
-    datasetMs: written.datasetMs, inputsMs: written.inputsMs, rssBeforeMiB: rssBefore / 1024, peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    bodyNs, randomBodyNs, bodyBytes,
+    datasetMs: written.datasetMs, inputsMs: written.inputsMs, rssBeforeMiB: rssBefore / 1024, peakRssMiB: usage.maxRSS / 1024, bodyPeakRssMiB: process.resourceUsage().maxRSS / 1024,
     datasetMiB: statSync(cfg.datasetPath).size / 2 ** 20, inputsMiB: statSync(cfg.inputsJsonPath).size / 2 ** 20,
   };
   rmSync(cfg.datasetPath);
   rmSync(cfg.inputsJsonPath);
   process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/** What body() costs a worker: ns per body, in serving order and at random, and the mean body size. */
+function bodyCost(ds: ReturnType<typeof openDataset>): { bodyNs: number; randomBodyNs: number; bodyBytes: number } {
+  let bytes = 0;
+  let t = performance.now();
+  for (let c = 0; c < ds.conversations; c++) bytes += ds.body(c, 0).length;
+  const bodyNs = ((performance.now() - t) * 1e6) / ds.conversations;
+  const rng = createRng(2);
+  const draws = 200_000;
+  t = performance.now();
+  for (let i = 0; i < draws; i++) bytes += ds.body(rng.int(ds.conversations), 0).length * 0;
+  const randomBodyNs = ((performance.now() - t) * 1e6) / draws;
+  return { bodyNs, randomBodyNs, bodyBytes: bytes / ds.conversations };
 }
 
 async function runChild(mode: string, path: string): Promise<unknown> {
@@ -127,13 +145,13 @@ async function main(): Promise<void> {
       const path = join(dir, `trace-${lines}.jsonl`);
       writeTrace(path, lines, process.argv.includes("--sorted"), process.argv.includes("--mooncake-like"));
       const p = (await runChild("--phases", path)) as { loadMs: number; synthMs: number };
-      const r = (await runChild("--child", path)) as { conversations: number; writeMs: number; mapMs: number; userS: number; sysS: number; datasetMs: number; inputsMs: number; rssBeforeMiB: number; peakRssMiB: number; datasetMiB: number; inputsMiB: number };
+      const r = (await runChild("--child", path)) as { conversations: number; writeMs: number; mapMs: number; userS: number; sysS: number; datasetMs: number; inputsMs: number; bodyNs: number; randomBodyNs: number; bodyBytes: number; bodyPeakRssMiB: number; rssBeforeMiB: number; peakRssMiB: number; datasetMiB: number; inputsMiB: number };
       const mib = statSync(path).size / 2 ** 20;
       const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
       console.log(
         `${lines.toLocaleString("en-US")} lines (${mib.toFixed(0)} MiB trace): load+synthesise+write ${(r.writeMs / 1000).toFixed(2)} s ` +
           `(${((lines / r.writeMs) * 1000).toFixed(0)} lines/s; dataset.bin ${r.datasetMiB.toFixed(0)} MiB, inputs.json ${r.inputsMiB.toFixed(0)} MiB), ` +
-          `map + every timestamp ${r.mapMs.toFixed(0)} ms; split: load ${s(p.loadMs)}, synthesise ${s(p.synthMs)}, dataset.bin ${s(r.datasetMs - p.loadMs - p.synthMs)}, inputs.json ${s(r.inputsMs)}; CPU user ${r.userS.toFixed(1)} s sys ${r.sysS.toFixed(1)} s, RSS before ${r.rssBeforeMiB.toFixed(0)} MiB, peak ${r.peakRssMiB.toFixed(0)} MiB`,
+          `map + every timestamp ${r.mapMs.toFixed(0)} ms; body() ${r.bodyNs.toFixed(0)} ns in order, ${r.randomBodyNs.toFixed(0)} ns at random (${r.bodyBytes.toFixed(0)} B each); split: load ${s(p.loadMs)}, synthesise ${s(p.synthMs)}, dataset.bin ${s(r.datasetMs - p.loadMs - p.synthMs)}, inputs.json ${s(r.inputsMs)}; CPU user ${r.userS.toFixed(1)} s sys ${r.sysS.toFixed(1)} s, RSS before ${r.rssBeforeMiB.toFixed(0)} MiB, peak ${r.peakRssMiB.toFixed(0)} MiB (${r.bodyPeakRssMiB.toFixed(0)} MiB after the body() passes)`,
       );
     }
   } finally {

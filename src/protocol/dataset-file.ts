@@ -1,27 +1,39 @@
 /**
  * dataset.bin: what the dataset service writes and workers and record processors map with
- * Bun.mmap, so no dataset bytes cross the bus. Each turn is stored as its ready request body.
- * The writer streams: bodies go to the file as they are made, the small fixed-size index follows
- * them, and the header (written last) says where the index starts.
+ * Bun.mmap, so no dataset bytes cross the bus. A turn is stored either as its ready request body
+ * or, when its text comes as views into a shared corpus (spliced trace prompts), as a recipe: a
+ * list of spans into the file (the body's literal parts, each distinct one written once, and the
+ * corpus, written once whole) that `body()` copies together into the exact same bytes. The writer
+ * streams: bodies, corpora, literals and recipes go to the file as they come, the small
+ * fixed-size index follows them, and the header (written last) says where the index starts.
  *
- *   header   "AIPDS004" · u32 conversations · u32 turns · u32 idBytes · u32 0 · f64 index offset
- *   bodies   request bodies (JSON bytes), in the order they were added
+ *   header   "AIPDS005" · u32 conversations · u32 turns · u32 idBytes · u32 0 · f64 index offset
+ *   bodies   in the order added: request bodies (JSON bytes); corpora (raw bytes, each once);
+ *            literal parts (once each); recipes: per span f64 file offset · u32 length
  *   index    convs: per conversation (serving order) u32 first turn · u32 turn count
- *            turns: per turn (grouped by conversation) f64 body offset · u32 body length
+ *            turns: per turn (grouped by conversation) f64 offset (body or recipe)
+ *                   · u32 body length (assembled, for a recipe)
  *                   · u32 input tokens (ISL; 2^32-1 = unknown)
  *                   · f64 delay in ms after the previous turn's reply (multi-turn; 0 for first turns)
  *                   · f64 timestamp in ms on the trace's clock (fixed schedules; NaN = none)
+ *                   · u32 recipe spans (0 = a plain body at the offset) · u32 0
  *            ids:   conversation ids, fixed `idBytes` each, NUL padded
- * All numbers little-endian.
+ * All numbers little-endian. Scale (scripts/bench/dataset.ts): a 1M-line mooncake trace of two
+ * hash_ids per line is 127 MiB stored as recipes, where its bodies whole take 3.2 GiB; assembling
+ * one 3.4 KB body costs a worker 1.5–3 µs.
  */
 import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import { createAppendFile } from "../core/append-file.ts";
 import { createSpanReader } from "../core/span-reader.ts";
 
-const MAGIC = "AIPDS004";
+const MAGIC = "AIPDS005";
 const HEADER = 32;
 const CONV = 8;
-const TURN = 32;
+const TURN = 40;
+/** A recipe span: f64 file offset · u32 length. */
+const SPAN = 12;
+/** Literal parts remembered for reuse (by identity) before the memory is emptied. */
+const MAX_LITERALS = 1 << 16;
 export const UNKNOWN_TOKENS = 0xffffffff;
 /** Bodies are read back in spans of up to this size. */
 const CHUNK = 4 << 20;
@@ -39,8 +51,18 @@ export type DatasetWriter = {
   conversation(id: string): number;
   /** Appends a turn to conversation `c`; its body is written out (soon) and may be reused after. */
   turn(c: number, turn: DatasetTurn): void;
-  /** `turn` with the body given as parts, written one after another (a spliced body). */
+  /**
+   * `turn` with the body given as parts. Without a part inside a registered corpus they are
+   * written one after another (a plain body); with one, the turn is stored as a recipe: corpus
+   * parts become spans into the corpus, the other parts are written once per distinct object and
+   * reused by identity, so they must never change after (a splicer's cached skeleton pieces).
+   */
   turnParts(c: number, parts: readonly Uint8Array[], turn: Omit<DatasetTurn, "body">): void;
+  /**
+   * Writes `bytes` to the file now, once; parts of later turns that are views into this range of
+   * its buffer are stored as spans into it. Registering a buffer again is a no-op.
+   */
+  corpus(bytes: Uint8Array): void;
   /**
    * Writes the index and header and closes the file. Conversations are served in the order they
    * were started, or with `sortByTimestamp` stably by their first turn's timestamp (untimed first).
@@ -84,6 +106,56 @@ export function createDatasetWriter(path: string): DatasetWriter {
   let turns = 0;
   let conversations = 0;
   let idBytes = 1;
+  // Registered corpora by buffer: the view's range in it and where that range starts in the file.
+  const corpora = new Map<ArrayBufferLike, { from: number; to: number; at: number }>();
+  const literals = new Map<Uint8Array, number>();
+  let recipe = new Uint8Array(64 * SPAN);
+  let recipeView = new DataView(recipe.buffer);
+  const inCorpus = (part: Uint8Array): { from: number; to: number; at: number } | undefined => {
+    const k = corpora.get(part.buffer);
+    return k !== undefined && part.byteOffset >= k.from && part.byteOffset + part.byteLength <= k.to ? k : undefined;
+  };
+  /** Writes the recipe for `parts` (at least one in a corpus); its offset, spans and body length. */
+  const writeRecipe = (parts: readonly Uint8Array[]): { at: number; spans: number; length: number } => {
+    let spans = 0;
+    let length = 0;
+    let lastEnd = -1;
+    for (const part of parts) {
+      if (part.byteLength === 0) continue;
+      const k = inCorpus(part);
+      let at: number;
+      if (k !== undefined) at = k.at + part.byteOffset - k.from;
+      else {
+        const known = literals.get(part);
+        if (known === undefined) {
+          at = file.size;
+          file.write(part);
+          if (literals.size >= MAX_LITERALS) literals.clear();
+          literals.set(part, at);
+        } else at = known;
+      }
+      length += part.byteLength;
+      if (at === lastEnd) {
+        // Continues the previous span in the file: one longer span.
+        const prev = (spans - 1) * SPAN;
+        recipeView.setUint32(prev + 8, recipeView.getUint32(prev + 8, true) + part.byteLength, true);
+      } else {
+        if ((spans + 1) * SPAN > recipe.length) {
+          const next = new Uint8Array(recipe.length * 2);
+          next.set(recipe);
+          recipe = next;
+          recipeView = new DataView(recipe.buffer);
+        }
+        recipeView.setFloat64(spans * SPAN, at, true);
+        recipeView.setUint32(spans * SPAN + 8, part.byteLength, true);
+        spans++;
+      }
+      lastEnd = at + part.byteLength;
+    }
+    const at = file.size;
+    file.writeRange(recipe, 0, spans * SPAN);
+    return { at, spans, length };
+  };
 
   const writer: DatasetWriter = {
     conversation(id) {
@@ -100,9 +172,15 @@ export function createDatasetWriter(path: string): DatasetWriter {
     },
     turnParts(c, parts, t) {
       if (c < 0 || c >= conversations) throw new RangeError(`No conversation ${c}`);
-      const at0 = file.size;
-      for (const part of parts) file.write(part);
-      const length = file.size - at0;
+      let at0 = file.size;
+      let length: number;
+      let spans = 0;
+      if (corpora.size > 0 && parts.some((part) => inCorpus(part) !== undefined)) {
+        ({ at: at0, spans, length } = writeRecipe(parts));
+      } else {
+        for (const part of parts) file.write(part);
+        length = file.size - at0;
+      }
       const buffer = records.ensure((turns + 1) * TURN).buffer;
       if (rec.buffer !== buffer) rec = new DataView(buffer);
       const at = turns * TURN;
@@ -111,11 +189,18 @@ export function createDatasetWriter(path: string): DatasetWriter {
       rec.setUint32(at + 12, t.inputTokens ?? UNKNOWN_TOKENS, true);
       rec.setFloat64(at + 16, t.delayMs ?? 0, true);
       rec.setFloat64(at + 24, t.timestampMs ?? Number.NaN, true);
+      rec.setUint32(at + 32, spans, true);
+      rec.setUint32(at + 36, 0, true);
       owners.ensure(turns + 1)[turns] = c;
       const count = counts.get();
       if (count[c] === 0) firsts.ensure(conversations)[c] = turns;
       count[c] = (count[c] as number) + 1;
       turns++;
+    },
+    corpus(bytes) {
+      if (corpora.has(bytes.buffer)) return;
+      corpora.set(bytes.buffer, { from: bytes.byteOffset, to: bytes.byteOffset + bytes.byteLength, at: file.size });
+      file.write(bytes);
     },
     close(opts = {}) {
       const count = counts.get().subarray(0, conversations);
@@ -199,7 +284,10 @@ export function writeDatasetFile(path: string, conversations: DatasetConversatio
   return writer.close().bytes;
 }
 
-/** Read access to a mapped dataset file; bodies are views into the mapping (do not mutate). */
+/**
+ * Read access to a mapped dataset file. A plain body is a view into the mapping (do not mutate);
+ * a recipe's body is assembled into a new array on each call (one allocation, a copy per span).
+ */
 export type DatasetReader = {
   readonly conversations: number;
   readonly turns: number;
@@ -226,6 +314,26 @@ function layoutOf(header: Uint8Array, path: string): Layout {
   return { conversations, turns, idBytes, convsAt, turnsAt, idsAt: turnsAt + turns * TURN };
 }
 
+/**
+ * The body of a recipe turn: `spans` spans at `offset` in `bytes` (a Buffer over the mapping:
+ * its copy() makes no view per span), `length` bytes in all, copied into one new array.
+ */
+function assemble(bytes: Buffer, view: DataView, offset: number, spans: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let o = 0;
+  for (let i = 0, s = offset; i < spans; i++, s += SPAN) {
+    const from = view.getFloat64(s, true);
+    const n = view.getUint32(s + 8, true);
+    if (o + n > length || from + n > bytes.length) throw new TypeError("Corrupt dataset file: a recipe span is out of range");
+    o += bytes.copy(out, o, from, from + n);
+  }
+  if (o !== length) throw new TypeError("Corrupt dataset file: a recipe is shorter than its body");
+  return out;
+}
+
+/** A Buffer over the same bytes (no copy). */
+const bufferOf = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
 /** Maps the file (shared, never written) and checks its header. */
 export function openDataset(path: string): DatasetReader {
   const bytes = Bun.mmap(path);
@@ -238,6 +346,7 @@ export function openDataset(path: string): DatasetReader {
     return turnsAt + (view.getUint32(convsAt + c * CONV, true) + t) * TURN;
   };
   const decoder = new TextDecoder();
+  const buffer = bufferOf(bytes);
   return {
     conversations,
     turns,
@@ -245,7 +354,9 @@ export function openDataset(path: string): DatasetReader {
     body(c, t) {
       const at = turnAt(c, t);
       const offset = view.getFloat64(at, true);
-      return bytes.subarray(offset, offset + view.getUint32(at + 8, true));
+      const length = view.getUint32(at + 8, true);
+      const spans = view.getUint32(at + 32, true);
+      return spans === 0 ? bytes.subarray(offset, offset + length) : assemble(buffer, view, offset, spans, length);
     },
     inputTokens(c, t) {
       const n = view.getUint32(turnAt(c, t) + 12, true);
@@ -268,7 +379,8 @@ export function openDataset(path: string): DatasetReader {
  * Every conversation in serving order with its bodies, read with plain reads rather than a
  * mapping, so a writer re-reading its own multi-GB file (for inputs.json) stays small. Nearby
  * bodies are fetched together in reads of up to 4 MiB into one reused buffer: the bodies given
- * are valid until the next conversation is asked for.
+ * are valid until the next conversation is asked for. Recipe turns are assembled from a mapping
+ * (the file is then mostly small recipes and a corpus read over and over).
  */
 export function* scanDataset(path: string): Generator<{ id: string; bodies: Uint8Array[] }> {
   const fd = openSync(path, "r");
@@ -289,7 +401,17 @@ export function* scanDataset(path: string): Generator<{ id: string; bodies: Uint
     const turnsAt = layout.turnsAt - layout.convsAt;
     const idsAt = layout.idsAt - layout.convsAt;
     const offsetOf = (t: number): number => view.getFloat64(turnsAt + t * TURN, true);
-    const endOf = (t: number): number => offsetOf(t) + view.getUint32(turnsAt + t * TURN + 8, true);
+    const spansOf = (t: number): number => view.getUint32(turnsAt + t * TURN + 32, true);
+    // The bytes the turn takes in the file: its body, or its recipe.
+    const endOf = (t: number): number => offsetOf(t) + (spansOf(t) === 0 ? view.getUint32(turnsAt + t * TURN + 8, true) : spansOf(t) * SPAN);
+    let mapped: { bytes: Buffer; view: DataView } | null = null;
+    const recipeBody = (t: number): Uint8Array => {
+      if (mapped === null) {
+        const bytes = Bun.mmap(path);
+        mapped = { bytes: bufferOf(bytes), view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+      }
+      return assemble(mapped.bytes, mapped.view, offsetOf(t), spansOf(t), view.getUint32(turnsAt + t * TURN + 8, true));
+    };
     // One reused buffer holds the bodies read last (past the page cache where possible);
     // `bodies` (this conversation's so far) are copied out before it is overwritten.
     let store: Uint8Array = new Uint8Array(0);
@@ -297,6 +419,7 @@ export function* scanDataset(path: string): Generator<{ id: string; bodies: Uint
     let windowLength = 0;
     let bodies: Uint8Array[] = [];
     const body = (t: number): Uint8Array => {
+      if (spansOf(t) !== 0) return recipeBody(t);
       const from = offsetOf(t);
       const to = endOf(t);
       if (from < windowAt || to > windowAt + windowLength) {

@@ -1,10 +1,15 @@
-/** dataset.bin: the streaming writer, the mapped reader, the plain-read scan; and the inputs.json indenter. */
+/**
+ * dataset.bin: the streaming writer, the mapped reader, the plain-read scan; recipe turns (spans
+ * into a corpus) against the same bodies stored whole; and the inputs.json indenter.
+ */
 import { expect, test } from "bun:test";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDatasetWriter, openDataset, scanDataset, writeDatasetFile } from "../../src/protocol/dataset-file.ts";
 import { bufferedSink, indentJson } from "../../src/services/dataset/indent-json.ts";
+import { writeInputsJsonFromDataset } from "../../src/services/dataset/inputs-file.ts";
+import { createRng } from "../../src/core/rng.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -63,6 +68,137 @@ test("the streaming writer keeps the order conversations were started unless ask
   aborted.turn(aborted.conversation("x"), { body: bytes("x"), inputTokens: 1 });
   aborted.abort();
   expect(existsSync(join(dir, "b.bin"))).toBe(false);
+});
+
+/** All parts one after another. */
+function joined(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * A corpus as hash-blocks.ts keeps it: JSON-escaped UTF-8 pieces written twice into one buffer,
+ * so a window running past the end continues in the second copy; `starts` are the byte offsets
+ * where pieces begin (a window between two of them is whole escaped characters).
+ */
+function escapedCorpus(pieces: string[]): { twice: Uint8Array; starts: number[]; length: number } {
+  const escaped = pieces.map((piece) => bytes(JSON.stringify(piece).slice(1, -1)));
+  const once = joined(escaped);
+  const starts: number[] = [];
+  let at = 0;
+  for (const e of escaped) {
+    starts.push(at);
+    at += e.length;
+  }
+  for (const e of escaped) {
+    starts.push(at);
+    at += e.length;
+  }
+  starts.push(at);
+  return { twice: joined([once, once]), starts, length: once.length };
+}
+
+test("recipe turns: bodies, scans and inputs.json byte for byte those of the same bodies stored whole", () => {
+  const dir = mkdtempSync(join(tmpdir(), "aiperf-ds-"));
+  try {
+    const rng = createRng(9);
+    const alphabet = ["word ", "é", "漢字", "😀", '"', "\\", "\n", "\t", "\u0001", "—", "ß ", "\u2028"];
+    const pieces = Array.from({ length: 300 }, () => alphabet[rng.int(alphabet.length)] as string);
+    const corpus = escapedCorpus(pieces);
+    // A second corpus registered as a slice of a larger buffer: bytes outside it are literals.
+    const outer = bytes(`${"x".repeat(100)}naïve 猫 text${"y".repeat(100)}`);
+    const inner = outer.subarray(100, outer.length - 100);
+    // Skeleton pieces: one object per kind, reused by every turn (as the splicer's cache does).
+    const prefixes = [bytes('{"model":"m","messages":[{"role":"user","content":"'), bytes('{"model":"mödel “x”","prompt":"')];
+    const suffix = bytes('"}],"max_tokens":5}');
+    const suffix2 = bytes('","stream":true}');
+    const window = (): Uint8Array => {
+      // Whole pieces, sometimes past the end of the first copy (wrapping around the corpus).
+      const first = rng.int(pieces.length);
+      const n = 1 + rng.int(pieces.length - 1);
+      return corpus.twice.subarray(corpus.starts[first] as number, corpus.starts[first + n] as number);
+    };
+    const path = join(dir, "recipe.bin");
+    const writer = createDatasetWriter(path);
+    writer.corpus(corpus.twice);
+    writer.corpus(inner);
+    const scratch = new Uint8Array(256);
+    const expected: { id: string; bodies: Uint8Array[] }[] = [];
+    let crossed = 0;
+    let recipes = 0;
+    for (let c = 0; c < 400; c++) {
+      const id = `conv-${c}`;
+      writer.conversation(id);
+      const bodies: Uint8Array[] = [];
+      for (let t = 0; t < 1 + rng.int(3); t++) {
+        const kind = rng.int(5);
+        const meta = { inputTokens: t, delayMs: t * 10 };
+        if (kind === 0) {
+          // Plain, from a scratch buffer overwritten by the next plain turn.
+          const body = bytes(JSON.stringify({ plain: `${c}/${t} ünï` }));
+          scratch.set(body);
+          writer.turn(c, { ...meta, body: scratch.subarray(0, body.length) });
+          scratch.fill(0);
+          bodies.push(body);
+          continue;
+        }
+        const p = rng.int(2);
+        const parts =
+          kind === 1
+            ? [prefixes[p] as Uint8Array, inner.subarray(0, 6), inner.subarray(6), p === 0 ? suffix : suffix2]
+            : kind === 2
+              ? [prefixes[p] as Uint8Array, bytes("plain text parts, no corpus"), p === 0 ? suffix : suffix2]
+              : [prefixes[p] as Uint8Array, window(), new Uint8Array(0), window(), p === 0 ? suffix : suffix2];
+        for (const part of parts) {
+          if (part.buffer === corpus.twice.buffer && part.byteOffset < corpus.length && part.byteOffset + part.length > corpus.length) crossed++;
+        }
+        if (kind !== 2) recipes++;
+        writer.turnParts(c, parts, meta);
+        bodies.push(joined(parts));
+      }
+      expected.push({ id, bodies });
+    }
+    expect(crossed).toBeGreaterThan(50);
+    expect(recipes).toBeGreaterThan(300);
+    writer.close();
+    const plainPath = join(dir, "plain.bin");
+    writeDatasetFile(
+      plainPath,
+      expected.map(({ id, bodies }) => ({ id, turns: bodies.map((body, t) => ({ body, inputTokens: t, delayMs: t * 10 })) })),
+    );
+    // Stored as recipes: the file is smaller than the bodies stored whole, corpus included.
+    expect(statSync(path).size).toBeLessThan(statSync(plainPath).size);
+    const ds = openDataset(path);
+    expect([ds.conversations, ds.turns]).toEqual([expected.length, expected.reduce((n, e) => n + e.bodies.length, 0)]);
+    expected.forEach(({ id, bodies }, c) => {
+      expect(ds.conversationId(c)).toBe(id);
+      expect(ds.turnCount(c)).toBe(bodies.length);
+      bodies.forEach((body, t) => {
+        expect(ds.body(c, t)).toEqual(body);
+        expect([ds.inputTokens(c, t), ds.delayMs(c, t)]).toEqual([t, t * 10]);
+      });
+    });
+    const scanned = [...scanDataset(path)].length;
+    expect(scanned).toBe(expected.length);
+    let c = 0;
+    for (const entry of scanDataset(path)) {
+      expect(entry.id).toBe(expected[c]?.id as string);
+      expect(entry.bodies).toEqual(expected[c]?.bodies as Uint8Array[]);
+      c++;
+    }
+    // inputs.json read back from either file: the same bytes.
+    writeInputsJsonFromDataset(join(dir, "recipe.json"), path);
+    writeInputsJsonFromDataset(join(dir, "plain.json"), plainPath);
+    expect(readFileSync(join(dir, "recipe.json"))).toEqual(readFileSync(join(dir, "plain.json")));
+    JSON.parse(readFileSync(join(dir, "recipe.json"), "utf8"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("indentJson gives what JSON.stringify(value, null, 2) gives, nested lines shifted by the base", () => {

@@ -1,10 +1,11 @@
 /**
  * Spliced request bodies (splice-body.ts, Turn.textBytes from hash_ids blocks) are byte for byte
  * what JSON.stringify of the built body gives, for every endpoint type that splices, over random
- * traces and texts with quotes, backslashes, control characters and non-ASCII text.
+ * traces and texts with quotes, backslashes, control characters and non-ASCII text; dataset.bin
+ * keeps them as recipes (spans into the corpus written once) and gives the same bytes back.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRng } from "../../src/core/rng.ts";
@@ -139,6 +140,40 @@ describe("spliced dataset.bin bodies", () => {
         built.conversations.forEach((conversation, c) => expect(ds.body(c, 0)).toEqual(conversation.turns[0]?.body as Uint8Array));
         expect(readFileSync(cfg.inputsJsonPath, "utf8")).toBe(JSON.stringify({ data: built.inputs }, null, 2));
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a trace too far out of order: bodies stored as recipes (the file is smaller than they are), inputs.json read back the same", async () => {
+    const tokenizer = await loadBuiltinTokenizer();
+    const dir = mkdtempSync(join(tmpdir(), "aiperf-splice-"));
+    try {
+      const rng = createRng(8);
+      const lines: string[] = [];
+      for (let i = 0; i < 600; i++) {
+        const ids = Array.from({ length: 1 + rng.int(4) }, () => rng.int(200));
+        const input = (ids.length - 1) * 512 + 1 + rng.int(512);
+        // The last line is the earliest: inputs.json cannot be written in the same pass.
+        const ts = i === 599 ? 0 : 1 + i * 5;
+        lines.push(i % 50 === 7 ? `{"timestamp": ${ts}, "text_input": "plain “é” ${i}", "output_length": 3}` : `{"timestamp": ${ts}, "input_length": ${input}, "hash_ids": [${ids.join(",")}], "output_length": ${1 + rng.int(50)}}`);
+      }
+      const trace = join(dir, "trace.jsonl");
+      writeFileSync(trace, `${lines.join("\n")}\n`);
+      const over = { blockSize: 512, datasetPath: join(dir, "d.bin"), inputsJsonPath: join(dir, "inputs.json") };
+      const cfg = datasetConfig(over);
+      await writeFileDataset("mooncake_trace", trace, tokenizer, cfg, 1);
+      const built = buildFileDataset(await load("mooncake_trace", trace, over), tokenizer, cfg, 1);
+      const ds = openDataset(cfg.datasetPath);
+      expect(ds.conversations).toBe(600);
+      let bodyBytes = 0;
+      built.conversations.forEach((conversation, c) => {
+        const body = ds.body(c, 0);
+        bodyBytes += body.length;
+        expect(body).toEqual(conversation.turns[0]?.body as Uint8Array);
+      });
+      expect(statSync(cfg.datasetPath).size).toBeLessThan(bodyBytes / 2);
+      expect(readFileSync(cfg.inputsJsonPath, "utf8")).toBe(JSON.stringify({ data: built.inputs }, null, 2));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

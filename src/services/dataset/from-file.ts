@@ -4,9 +4,10 @@
  * tokens with the run's tokenizer (trace prompts synthesised from input_length carry that length
  * instead: re-counting a million prompts would take minutes), and write each body to dataset.bin
  * at once; only the fixed-size index stays in memory. Hash-id trace prompts come as bytes and
- * their bodies are spliced (splice-body.ts). inputs.json is in serving order (conversations
- * sorted by their first timestamp): written in the same pass while the file is in that order
- * (inputs-in-order.ts), else afterwards from dataset.bin.
+ * their bodies are spliced (splice-body.ts) and stored as recipes: spans into the escaped corpus,
+ * written into dataset.bin once, and the skeleton's parts (dataset-file.ts). inputs.json is in
+ * serving order (conversations sorted by their first timestamp): written in the same pass while
+ * the file is in that order (inputs-in-order.ts), else afterwards from dataset.bin.
  */
 import { isRanking } from "../../protocol/endpoint-types.ts";
 import { createPromptGenerator, createRng, deriveSeed, readBuiltinCorpus, tokenizeCorpus } from "../../dataset/synthetic/index.ts";
@@ -20,6 +21,10 @@ import { createInOrderInputs } from "./inputs-in-order.ts";
 import { createBodySplicer, SPLICEABLE, type SplicedBody } from "./splice-body.ts";
 import { createOslSampler, createSessionIds } from "./synthesize.ts";
 import { createModelSelector } from "./synthetic-extras.ts";
+
+/** Shared text buffers written into dataset.bin once each (past these, bodies are stored whole). */
+const MAX_CORPORA = 16;
+const MAX_CORPUS_BYTES = 256 << 20;
 
 export type BuiltDataset = { conversations: DatasetConversation[]; inputs: InputsEntry[]; turns: number };
 
@@ -60,6 +65,7 @@ export async function writeFileDataset(format: DatasetFormat, path: string, toke
   const encoder = new TextEncoder();
   let scratch = new Uint8Array(1 << 16);
   const turnsOf: number[] = [];
+  const corpora = new Set<ArrayBufferLike>();
   let written: { conversations: number; turns: number };
   try {
     for await (const piece of streamDataset(format, ctx)) {
@@ -76,6 +82,13 @@ export async function writeFileDataset(format: DatasetFormat, path: string, toke
         turnsOf[c] = index + 1;
         const built = build(turn, index);
         if ("spliced" in built) {
+          for (const part of turn.textBytes ?? []) {
+            // The buffer the text's bytes are views into (hash-blocks.ts: the escaped corpus, shared
+            // by every prompt) goes into dataset.bin once; each body then stores spans into it.
+            if (corpora.has(part.buffer) || corpora.size >= MAX_CORPORA || part.buffer.byteLength > MAX_CORPUS_BYTES) continue;
+            corpora.add(part.buffer);
+            writer.corpus(new Uint8Array(part.buffer));
+          }
           writer.turnParts(c, built.spliced.body, built.stored);
           inputs.payload(c, { indented: built.spliced.indented });
           continue;
