@@ -144,13 +144,21 @@ function createTurnBuilder(tokenizer: Tokenizer, cfg: DatasetConfig, seed: numbe
   const splicer = splice && SPLICEABLE.has(cfg.endpointType) ? createBodySplicer() : null;
   // --model-selection-strategy, drawn once per turn (a turn naming its own model keeps it).
   const nextModel = createModelSelector(cfg.model, cfg.synthetic.modelSelection, seed);
+  // The splicer's key for model, role and text name: rebuilt only when one of them changes.
+  let last: [string, string, string | undefined, string] = ["", "", undefined, ""];
+  const keyOf = (m: string, role: string, name: string | undefined): string => {
+    if (m !== last[0] || role !== last[1] || name !== last[2]) last = [m, role, name, `${m}\n${role}\n${name}`];
+    return last[3];
+  };
   return (turn, index) => {
     const model = nextModel();
     const max = turn.payload === undefined ? (turn.maxTokens ?? maxTokens()) : null;
+    // With textBytes, the first text's one content is the turn's only text (Turn.textBytes); its
+    // string is not read on the spliced path (a trace loader may build it lazily).
     const text = turn.texts[0];
     const parts =
-      splicer !== null && turn.textBytes !== undefined && turn.payload === undefined && turn.texts.length === 1 && text?.contents.length === 1 && turn.images.length === 0 && turn.audios.length === 0
-        ? splicer(`${turn.model ?? model}\n${max}\n${turn.role ?? "\u0001"}\n${text.name}`, (marker) => bodyOf({ ...turn, texts: [{ name: text.name, contents: [marker] }] }, cfg, model, max), turn.textBytes)
+      splicer !== null && turn.textBytes !== undefined && turn.payload === undefined && turn.texts.length === 1 && text !== undefined && turn.images.length === 0 && turn.audios.length === 0
+        ? splicer(keyOf(turn.model ?? model, turn.role ?? "\u0001", text.name), max, (marker) => bodyOf({ ...turn, texts: [{ name: text.name, contents: [marker] }] }, cfg, model, max), turn.textBytes)
         : null;
     const body = parts !== null ? null : (turn.payload ?? bodyOf(turn, cfg, model, max));
     const texts = (): string[] => (turn.payload === undefined ? turn.texts.flatMap((t) => t.contents) : payloadTexts(turn.payload));
