@@ -65,7 +65,10 @@ export async function* loadMooncakeTrace(ctx: LoaderContext): AsyncGenerator<Pie
   }
 }
 
-/** A prompt whose text is made on its first read (then kept), from blocks already drawn. */
+/**
+ * A prompt whose text is made on its first read (then kept), from blocks already drawn. A plain
+ * object with its own enumerable `contents` accessor, so copies and comparisons see the text.
+ */
 function lazyText(blocks: HashBlocks, ids: readonly number[], final: number): Media {
   let contents: string[] | undefined;
   return {

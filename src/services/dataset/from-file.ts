@@ -66,6 +66,8 @@ export async function writeFileDataset(format: DatasetFormat, path: string, toke
   let scratch = new Uint8Array(1 << 16);
   const turnsOf: number[] = [];
   const corpora = new Set<ArrayBufferLike>();
+  // The buffer of the last text part looked at (parts of one prompt share one).
+  let lastBuffer: ArrayBufferLike | undefined;
   let written: { conversations: number; turns: number };
   try {
     for await (const piece of streamDataset(format, ctx)) {
@@ -85,9 +87,12 @@ export async function writeFileDataset(format: DatasetFormat, path: string, toke
           for (const part of turn.textBytes ?? []) {
             // The buffer the text's bytes are views into (hash-blocks.ts: the escaped corpus, shared
             // by every prompt) goes into dataset.bin once; each body then stores spans into it.
-            if (corpora.has(part.buffer) || corpora.size >= MAX_CORPORA || part.buffer.byteLength > MAX_CORPUS_BYTES) continue;
-            corpora.add(part.buffer);
-            writer.corpus(new Uint8Array(part.buffer));
+            const buffer = part.buffer;
+            if (buffer === lastBuffer) continue;
+            lastBuffer = buffer;
+            if (corpora.has(buffer) || corpora.size >= MAX_CORPORA || buffer.byteLength > MAX_CORPUS_BYTES) continue;
+            corpora.add(buffer);
+            writer.corpus(new Uint8Array(buffer));
           }
           writer.turnParts(c, built.spliced.body, built.stored);
           inputs.payload(c, { indented: built.spliced.indented });
