@@ -10,6 +10,7 @@
 import { closeSync, constants, openSync, rmSync, writeSync } from "node:fs";
 
 const BLOCK = 4096;
+const encoder = new TextEncoder();
 const STAGE = 8 << 20;
 /** Bytes written plainly before going direct (a multiple of STAGE). */
 export const DIRECT_AFTER = 64 << 20;
@@ -18,6 +19,8 @@ export type AppendFile = {
   write(bytes: Uint8Array): void;
   /** `bytes[from, to)`, without making a view for it. */
   writeRange(bytes: Uint8Array, from: number, to: number): void;
+  /** `text` as UTF-8, encoded straight into the staging buffer (no array per call). */
+  writeText(text: string): void;
   /** Bytes written so far (the offset the next byte lands at). */
   readonly size: number;
   /** Writes what is staged and closes the file. */
@@ -93,6 +96,13 @@ export function createAppendFile(path: string, directAfter = DIRECT_AFTER): Appe
       used += bytes.length;
     },
     writeRange,
+    writeText(text) {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit.
+      if (text.length * 3 > STAGE) return writeRange(encoder.encode(text), 0, Buffer.byteLength(text));
+      if (used + text.length * 3 > STAGE) drain();
+      if (used + text.length * 3 > STAGE) return writeRange(encoder.encode(text), 0, Buffer.byteLength(text));
+      used += stage.write(text, used);
+    },
     get size() {
       return written + used;
     },

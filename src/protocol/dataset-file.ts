@@ -115,6 +115,10 @@ export function createDatasetWriter(path: string): DatasetWriter {
     const k = corpora.get(part.buffer);
     return k !== undefined && part.byteOffset >= k.from && part.byteOffset + part.byteLength <= k.to ? k : undefined;
   };
+  const anyInCorpus = (parts: readonly Uint8Array[]): boolean => {
+    for (let i = 0; i < parts.length; i++) if (inCorpus(parts[i] as Uint8Array) !== undefined) return true;
+    return false;
+  };
   /** Writes the recipe for `parts` (at least one in a corpus); its offset, spans and body length. */
   const writeRecipe = (parts: readonly Uint8Array[]): { at: number; spans: number; length: number } => {
     let spans = 0;
@@ -175,7 +179,7 @@ export function createDatasetWriter(path: string): DatasetWriter {
       let at0 = file.size;
       let length: number;
       let spans = 0;
-      if (corpora.size > 0 && parts.some((part) => inCorpus(part) !== undefined)) {
+      if (corpora.size > 0 && anyInCorpus(parts)) {
         ({ at: at0, spans, length } = writeRecipe(parts));
       } else {
         for (const part of parts) file.write(part);

@@ -34,6 +34,33 @@ describe("append file", () => {
     }
   });
 
+  test("text (ASCII, multi-byte, larger than the stage) between bytes, across stage boundaries: its UTF-8 in order", () => {
+    const dir = mkdtempSync(join(tmpdir(), "aiperf-append-"));
+    try {
+      const rng = createRng(4);
+      const path = join(dir, "text");
+      const file = createAppendFile(path, 0);
+      const pieces: Uint8Array[] = [];
+      const encoder = new TextEncoder();
+      const samples = ["", "a", '"session_id": ', "mödel “x” 😀", "x".repeat(3 << 20), "é".repeat(1 << 20)];
+      for (let i = 0; i < 400; i++) {
+        if (rng.int(2) === 0) {
+          const text = samples[rng.int(samples.length)] as string;
+          file.writeText(text);
+          pieces.push(encoder.encode(text));
+        } else {
+          const bytes = new Uint8Array(1 + rng.int(200_000)).fill(i & 0xff);
+          file.write(bytes);
+          pieces.push(bytes);
+        }
+      }
+      file.close();
+      expect(new Uint8Array(readFileSync(path))).toEqual(new Uint8Array(Buffer.concat(pieces)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("abort removes the file", () => {
     const dir = mkdtempSync(join(tmpdir(), "aiperf-append-"));
     try {

@@ -51,7 +51,7 @@ describe("body splicer", () => {
       // The text's bytes cut at a random character boundary: parts are joined as they come.
       const cut = rng.int(text.length + 1);
       const safe = cut > 0 && text.charCodeAt(cut - 1) >= 0xd800 && text.charCodeAt(cut - 1) <= 0xdbff ? cut - 1 : cut;
-      const parts = splicer(`${i}`, build, [escaped(text.slice(0, safe)), escaped(text.slice(safe))]);
+      const parts = splicer(`${i}`, i % 3 === 0 ? null : i, build, [escaped(text.slice(0, safe)), escaped(text.slice(safe))]);
       expect(parts).not.toBeNull();
       expect(joined(parts?.body ?? [])).toEqual(encoder.encode(JSON.stringify(build(text))));
       // As inputs.json shows a payload: indented by 2, its lines 8 spaces in.
@@ -59,9 +59,21 @@ describe("body splicer", () => {
     }
   });
 
+  test("one splicer over many models and max_tokens picks each turn's own skeleton, past the cache's size", () => {
+    const splicer = createBodySplicer();
+    const opts = { endpointType: "chat" as EndpointType, streaming: false, extraInputs: [] as [string, unknown][] };
+    for (let i = 0; i < 5000; i++) {
+      const model = `m${i % 3}`;
+      const maxTokens = i % 7 === 0 ? null : 1 + ((i * 31) % 4500);
+      const build = (t: string) => requestBody({ model, texts: [t], maxTokens }, opts);
+      const parts = splicer(`${model}\nuser\n`, maxTokens, build, [escaped(`text ${i}`)]);
+      expect(joined(parts?.body ?? [])).toEqual(encoder.encode(JSON.stringify(build(`text ${i}`))));
+    }
+  });
+
   test("a body without the text (--extra-inputs replaced it) is not spliced", () => {
     const build = (t: string) => requestBody({ model: "m", texts: [t], maxTokens: 3 }, { endpointType: "chat", streaming: false, extraInputs: [["messages", []]] });
-    expect(createBodySplicer()("k", build, [escaped("hello")])).toBeNull();
+    expect(createBodySplicer()("k", null, build, [escaped("hello")])).toBeNull();
   });
 });
 

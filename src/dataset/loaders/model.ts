@@ -28,7 +28,8 @@ export type Turn = {
   /**
    * The turn's only text, JSON-escaped and UTF-8 encoded (what JSON.stringify writes between its
    * quotes), in parts: read-only views a loader shares between turns. Set for trace prompts
-   * built from hash_ids blocks, so their request bodies are spliced from bytes.
+   * built from hash_ids blocks, so their request bodies are spliced from bytes. When set, texts
+   * holds exactly one text with one content, whose string may be made on first read.
    */
   textBytes?: Uint8Array[];
 };

@@ -6,7 +6,7 @@
 import type { LoaderContext, Piece } from "./context.ts";
 import { createHashBlocks, finalBlockSize, type HashBlocks } from "./hash-blocks.ts";
 import { readJsonLines } from "./lines.ts";
-import { DatasetInputError, type Turn } from "./model.ts";
+import { DatasetInputError, type Media, type Turn } from "./model.ts";
 import { sessionIdOf } from "./fields.ts";
 
 const FIELDS = new Set(["timestamp", "input_length", "text_input", "output_length", "hash_ids", "delay", "session_id"]);
@@ -36,9 +36,13 @@ export async function* loadMooncakeTrace(ctx: LoaderContext): AsyncGenerator<Pie
         const final = finalBlockSize(length, ids.length, ctx.blockSize);
         if (typeof final === "string") fail(final);
         blocks ??= createHashBlocks(ctx.tokenizer, await ctx.corpus(), ctx.blockSize, ctx.seed);
-        turn.texts.push({ name: "", contents: [blocks.prompt(ids, final as number)] });
+        // Bytes first (they draw each new id's block as prompt() would, in the same order): a
+        // spliced body never reads the text, so with bytes it is built only if something asks.
         const bytes = blocks.promptBytes(ids, final as number);
-        if (bytes !== null) turn.textBytes = bytes;
+        if (bytes !== null) {
+          turn.textBytes = bytes;
+          turn.texts.push(lazyText(blocks, ids, final as number));
+        } else turn.texts.push({ name: "", contents: [blocks.prompt(ids, final as number)] });
         // The prompt is exactly input_length corpus ids (decoded block by block).
         turn.inputTokens = length;
       } else {
@@ -59,4 +63,22 @@ export async function* loadMooncakeTrace(ctx: LoaderContext): AsyncGenerator<Pie
     }
     yield { session: sessionIdOf(value, { file: ctx.path, line }), turns: [turn] };
   }
+}
+
+/**
+ * A prompt whose text is made on its first read (then kept), from blocks already drawn. A plain
+ * object with its own enumerable `contents` accessor, so copies and comparisons see the text.
+ */
+function lazyText(blocks: HashBlocks, ids: readonly number[], final: number): Media {
+  let contents: string[] | undefined;
+  return {
+    name: "",
+    get contents() {
+      contents ??= [blocks.prompt(ids, final)];
+      return contents;
+    },
+    set contents(value) {
+      contents = value;
+    },
+  };
 }

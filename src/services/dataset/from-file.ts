@@ -66,6 +66,8 @@ export async function writeFileDataset(format: DatasetFormat, path: string, toke
   let scratch = new Uint8Array(1 << 16);
   const turnsOf: number[] = [];
   const corpora = new Set<ArrayBufferLike>();
+  // The buffer of the last text part looked at (parts of one prompt share one).
+  let lastBuffer: ArrayBufferLike | undefined;
   let written: { conversations: number; turns: number };
   try {
     for await (const piece of streamDataset(format, ctx)) {
@@ -85,9 +87,12 @@ export async function writeFileDataset(format: DatasetFormat, path: string, toke
           for (const part of turn.textBytes ?? []) {
             // The buffer the text's bytes are views into (hash-blocks.ts: the escaped corpus, shared
             // by every prompt) goes into dataset.bin once; each body then stores spans into it.
-            if (corpora.has(part.buffer) || corpora.size >= MAX_CORPORA || part.buffer.byteLength > MAX_CORPUS_BYTES) continue;
-            corpora.add(part.buffer);
-            writer.corpus(new Uint8Array(part.buffer));
+            const buffer = part.buffer;
+            if (buffer === lastBuffer) continue;
+            lastBuffer = buffer;
+            if (corpora.has(buffer) || corpora.size >= MAX_CORPORA || buffer.byteLength > MAX_CORPUS_BYTES) continue;
+            corpora.add(buffer);
+            writer.corpus(new Uint8Array(buffer));
           }
           writer.turnParts(c, built.spliced.body, built.stored);
           inputs.payload(c, { indented: built.spliced.indented });
@@ -144,13 +149,21 @@ function createTurnBuilder(tokenizer: Tokenizer, cfg: DatasetConfig, seed: numbe
   const splicer = splice && SPLICEABLE.has(cfg.endpointType) ? createBodySplicer() : null;
   // --model-selection-strategy, drawn once per turn (a turn naming its own model keeps it).
   const nextModel = createModelSelector(cfg.model, cfg.synthetic.modelSelection, seed);
+  // The splicer's key for model, role and text name: rebuilt only when one of them changes.
+  let last: [string, string, string | undefined, string] = ["", "", undefined, ""];
+  const keyOf = (m: string, role: string, name: string | undefined): string => {
+    if (m !== last[0] || role !== last[1] || name !== last[2]) last = [m, role, name, `${m}\n${role}\n${name}`];
+    return last[3];
+  };
   return (turn, index) => {
     const model = nextModel();
     const max = turn.payload === undefined ? (turn.maxTokens ?? maxTokens()) : null;
+    // With textBytes, the first text's one content is the turn's only text (Turn.textBytes); its
+    // string is not read on the spliced path (a trace loader may build it lazily).
     const text = turn.texts[0];
     const parts =
-      splicer !== null && turn.textBytes !== undefined && turn.payload === undefined && turn.texts.length === 1 && text?.contents.length === 1 && turn.images.length === 0 && turn.audios.length === 0
-        ? splicer(`${turn.model ?? model}\n${max}\n${turn.role ?? "\u0001"}\n${text.name}`, (marker) => bodyOf({ ...turn, texts: [{ name: text.name, contents: [marker] }] }, cfg, model, max), turn.textBytes)
+      splicer !== null && turn.textBytes !== undefined && turn.payload === undefined && turn.texts.length === 1 && text !== undefined && turn.images.length === 0 && turn.audios.length === 0
+        ? splicer(keyOf(turn.model ?? model, turn.role ?? "\u0001", text.name), max, (marker) => bodyOf({ ...turn, texts: [{ name: text.name, contents: [marker] }] }, cfg, model, max), turn.textBytes)
         : null;
     const body = parts !== null ? null : (turn.payload ?? bodyOf(turn, cfg, model, max));
     const texts = (): string[] => (turn.payload === undefined ? turn.texts.flatMap((t) => t.contents) : payloadTexts(turn.payload));

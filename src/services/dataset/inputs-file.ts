@@ -51,19 +51,22 @@ export function createInputsJsonWriter(path: string): InputsJsonWriter {
   // Never read back by the run: written past the page cache where possible.
   const sink = createAppendFile(path);
   const encoder = new TextEncoder();
-  const text = (s: string): void => sink.write(encoder.encode(s));
+  const text = (s: string): void => sink.writeText(s);
   const FIRST = encoder.encode("\n        ");
   const NEXT = encoder.encode(",\n        ");
   let first = true;
   text('{\n  "data": [');
   return {
     entry(id, payloads) {
-      text(`${first ? "\n" : ",\n"}    {\n      "session_id": ${JSON.stringify(id)},\n      "payloads": [`);
-      payloads.forEach((payload, i) => {
+      text(first ? '\n    {\n      "session_id": ' : ',\n    {\n      "session_id": ');
+      text(JSON.stringify(id));
+      text(',\n      "payloads": [');
+      for (let i = 0; i < payloads.length; i++) {
+        const payload = payloads[i] as InputsPayload;
         sink.write(i === 0 ? FIRST : NEXT);
         if (payload instanceof Uint8Array) indentJson(payload, 8, sink);
         else for (const part of payload.indented) sink.write(part);
-      });
+      }
       text(payloads.length === 0 ? "]\n    }" : "\n      ]\n    }");
       first = false;
     },

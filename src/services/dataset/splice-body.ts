@@ -35,19 +35,22 @@ const MAX_SKELETONS = 4096;
 /** A body's bytes in parts: compact (dataset.bin) and as indented in inputs.json. */
 export type SplicedBody = { body: Uint8Array[]; indented: Uint8Array[] };
 
-export type BodySplicer = (key: string, build: (text: string) => Record<string, unknown>, textBytes: readonly Uint8Array[]) => SplicedBody | null;
+export type BodySplicer = (key: string, maxTokens: number | null, build: (text: string) => Record<string, unknown>, textBytes: readonly Uint8Array[]) => SplicedBody | null;
 
 /** Indentation of a payload's lines in inputs.json. */
 const INDENT = "\n        ";
 
 /**
- * `key` names everything but the text that `build` puts in the body. Returns the body's parts, or
+ * `key` and `maxTokens` name everything but the text that `build` puts in the body (two levels
+ * of lookup: no key string is built per turn for max_tokens, which varies by line in a trace;
+ * callers reuse one key string while model and role stay the same). Returns the body's parts, or
  * null when the built body does not contain the marker (e.g. --extra-inputs replaced the
  * messages): then the caller builds the real body.
  */
 export function createBodySplicer(): BodySplicer {
   const encoder = new TextEncoder();
-  const skeletons = new Map<string, SplicedBody | null>();
+  const skeletons = new Map<string, Map<number | null, SplicedBody | null>>();
+  let cached = 0;
   const skeletonOf = (build: (text: string) => Record<string, unknown>): SplicedBody | null => {
     const body = build(MARKER);
     const pieces = JSON.stringify(body).split(MARKER);
@@ -56,16 +59,33 @@ export function createBodySplicer(): BodySplicer {
     return { body: pieces.map((piece) => encoder.encode(piece)), indented: indented.map((piece) => encoder.encode(piece)) };
   };
   const splice = (skeleton: readonly Uint8Array[], textBytes: readonly Uint8Array[]): Uint8Array[] => {
-    const parts: Uint8Array[] = [skeleton[0] as Uint8Array];
-    for (let i = 1; i < skeleton.length; i++) parts.push(...textBytes, skeleton[i] as Uint8Array);
+    const n = textBytes.length;
+    const parts = new Array<Uint8Array>(skeleton.length + (skeleton.length - 1) * n);
+    parts[0] = skeleton[0] as Uint8Array;
+    let k = 1;
+    for (let i = 1; i < skeleton.length; i++) {
+      for (let j = 0; j < n; j++) parts[k++] = textBytes[j] as Uint8Array;
+      parts[k++] = skeleton[i] as Uint8Array;
+    }
     return parts;
   };
-  return (key, build, textBytes) => {
-    let skeleton = skeletons.get(key);
+  return (key, maxTokens, build, textBytes) => {
+    let byMax = skeletons.get(key);
+    if (byMax === undefined) {
+      byMax = new Map();
+      skeletons.set(key, byMax);
+    }
+    let skeleton = byMax.get(maxTokens);
     if (skeleton === undefined) {
       skeleton = skeletonOf(build);
-      if (skeletons.size >= MAX_SKELETONS) skeletons.clear();
-      skeletons.set(key, skeleton);
+      if (cached >= MAX_SKELETONS) {
+        skeletons.clear();
+        cached = 0;
+        byMax = new Map();
+        skeletons.set(key, byMax);
+      }
+      byMax.set(maxTokens, skeleton);
+      cached++;
     }
     if (skeleton === null) return null;
     return { body: splice(skeleton.body, textBytes), indented: splice(skeleton.indented, textBytes) };
