@@ -3,15 +3,13 @@
  * faults and metrics as the OpenAI handler, with the request and reply shapes of one dialect.
  */
 import type * as v from "valibot";
-import { sleepUntil } from "./clock.ts";
 import type { GenerationPlan } from "./generation.ts";
-import { finishTime } from "./generation.ts";
-import { type Handler, type HandlerContext, injectedError, track } from "./handlers.ts";
+import { answerGeneration, type Handler, type HandlerContext, injectedError, track } from "./handlers.ts";
 import type { Endpoint } from "./metrics.ts";
 import { readBody } from "./request.ts";
 import { usage } from "./responses.ts";
-import { type SseEvent, sseResponse } from "./stream.ts";
-import { approxTokens, replyText } from "./tokens.ts";
+import type { SseEvent } from "./stream.ts";
+import { approxTokens } from "./tokens.ts";
 
 export interface Dialect<S extends v.GenericSchema> {
   endpoint: Endpoint;
@@ -59,25 +57,11 @@ export function dialectHandler<S extends v.GenericSchema>(ctx: HandlerContext, d
       stall: faults.stallBefore === undefined ? undefined : { before: faults.stallBefore, ms: ctx.options.stallMs },
     };
     dialect.remember?.(body, plan);
-    if (request.stream) {
-      if (faults.resetAfter !== undefined) ctx.metrics.fault("reset");
-      return sseResponse(dialect.events(plan), {
-        start,
-        signal: req.signal,
-        cutBefore: faults.resetAfter === undefined ? undefined : dialect.cutIndex(faults.resetAfter),
-        tokensPerChunk: ctx.options.tokensPerChunk,
-        onTokens(count, first) {
-          if (first) ctx.metrics.firstToken((performance.now() - start) / 1000);
-          ctx.metrics.generatedTokens(count);
-        },
-        onEnd: (outcome) => finish(outcome === "ok" ? "200" : outcome),
-      });
-    }
-    await sleepUntil(start + finishTime(plan), req.signal);
-    if (req.signal.aborted) return (finish("cancelled"), new Response(null, { status: 499 }));
-    ctx.metrics.firstToken((performance.now() - start) / 1000);
-    ctx.metrics.generatedTokens(tokens);
-    finish("200");
-    return Response.json(dialect.reply(plan, replyText(tokens)));
+    return answerGeneration(ctx, req, { start, faults, plan, finish }, {
+      stream: request.stream,
+      events: () => dialect.events(plan),
+      cutIndex: (after) => dialect.cutIndex(after),
+      reply: (text) => dialect.reply(plan, text),
+    });
   };
 }

@@ -6,7 +6,7 @@ import type { Endpoint, MockMetrics } from "./metrics.ts";
 import type { MockServerOptions } from "./options.ts";
 import { ChatRequest, CohereRerankRequest, CompletionRequest, EmbeddingsRequest, outputTokens, RankingRequest, readBody, TeiRerankRequest } from "./request.ts";
 import { chatCompletion, embeddingsList, errorResponse, rankings, textCompletion, usage } from "./responses.ts";
-import { sseResponse } from "./stream.ts";
+import { type SseEvent, sseResponse } from "./stream.ts";
 import { approxTokens, replyText } from "./tokens.ts";
 import type { WriteLog } from "./write-log.ts";
 
@@ -62,32 +62,55 @@ export function generationHandler(ctx: HandlerContext, kind: "chat" | "completio
       itl: ctx.options.itl,
       stall: faults.stallBefore === undefined ? undefined : { before: faults.stallBefore, ms: ctx.options.stallMs },
     };
-    if (body.stream === true) {
-      if (faults.resetAfter !== undefined) ctx.metrics.fault("reset");
-      const events = kind === "chat" ? chatEvents(plan) : completionEvents(plan);
-      const log = ctx.writes;
-      const logged = log?.start(req.headers.get("x-request-id"), start);
-      return sseResponse(events, {
-        start,
-        signal: req.signal,
-        cutBefore: faults.resetAfter === undefined ? undefined : cutIndex(kind, faults.resetAfter),
-        tokensPerChunk: ctx.options.tokensPerChunk,
-        onTokens(count, first) {
-          if (logged !== undefined) log?.wrote(logged, count);
-          if (first) ctx.metrics.firstToken((performance.now() - start) / 1000);
-          ctx.metrics.generatedTokens(count);
-        },
-        onEnd: (outcome) => finish(outcome === "ok" ? "200" : outcome),
-      });
-    }
-    await sleepUntil(start + finishTime(plan), req.signal);
-    if (req.signal.aborted) return (finish("cancelled"), new Response(null, { status: 499 }));
-    ctx.metrics.firstToken((performance.now() - start) / 1000);
-    ctx.metrics.generatedTokens(tokens);
-    finish("200");
-    const text = replyText(tokens);
-    return Response.json(kind === "chat" ? chatCompletion(plan.reply, text, plan.usage) : textCompletion(plan.reply, text, plan.usage));
+    return answerGeneration(ctx, req, { start, faults, plan, finish }, {
+      stream: body.stream === true,
+      events: () => (kind === "chat" ? chatEvents(plan) : completionEvents(plan)),
+      cutIndex: (after) => cutIndex(kind, after),
+      reply: (text) => (kind === "chat" ? chatCompletion(plan.reply, text, plan.usage) : textCompletion(plan.reply, text, plan.usage)),
+    });
   };
+}
+
+/** How one generation route answers: its stream events, where a reset cuts them, its whole reply. */
+export type GenerationAnswer = {
+  stream: boolean;
+  events(): Iterable<SseEvent>;
+  /** The index of the event that a reset after `tokens` content tokens must not write. */
+  cutIndex(tokens: number): number;
+  reply(text: string): object;
+};
+
+type Generation = { start: number; faults: FaultPlan; plan: GenerationPlan; finish: (status: string) => void };
+
+/**
+ * Streams a generation (reset fault, tokens per chunk, token metrics, the write log) or, not
+ * streaming, answers it whole once it would have finished: shared by every generation route.
+ */
+export async function answerGeneration(ctx: HandlerContext, req: Request, g: Generation, answer: GenerationAnswer): Promise<Response> {
+  const { start, faults, plan, finish } = g;
+  if (answer.stream) {
+    if (faults.resetAfter !== undefined) ctx.metrics.fault("reset");
+    const log = ctx.writes;
+    const logged = log?.start(req.headers.get("x-request-id"), start);
+    return sseResponse(answer.events(), {
+      start,
+      signal: req.signal,
+      cutBefore: faults.resetAfter === undefined ? undefined : answer.cutIndex(faults.resetAfter),
+      tokensPerChunk: ctx.options.tokensPerChunk,
+      onTokens(count, first) {
+        if (logged !== undefined) log?.wrote(logged, count);
+        if (first) ctx.metrics.firstToken((performance.now() - start) / 1000);
+        ctx.metrics.generatedTokens(count);
+      },
+      onEnd: (outcome) => finish(outcome === "ok" ? "200" : outcome),
+    });
+  }
+  await sleepUntil(start + finishTime(plan), req.signal);
+  if (req.signal.aborted) return (finish("cancelled"), new Response(null, { status: 499 }));
+  ctx.metrics.firstToken((performance.now() - start) / 1000);
+  ctx.metrics.generatedTokens(plan.tokens);
+  finish("200");
+  return Response.json(answer.reply(replyText(plan.tokens)));
 }
 
 /** Embeddings and rankings generate nothing: they answer after --ttft (plus a stall, if drawn). */
