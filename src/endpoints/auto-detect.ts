@@ -4,7 +4,7 @@
  * `output`, `result`, OpenAI choices), as upstream's auto-detection does; or the value at the
  * `response_field` path, typed by its shape. A body that is not JSON is its own text.
  */
-import { isObject, str, textResponse, withUsage } from "./json.ts";
+import { isObject, readJson, str, textResponse, withUsage } from "./json.ts";
 import type { ParsedResponse, Skip } from "./openai-parse.ts";
 import { compileFieldPath, searchField } from "./response-field.ts";
 
@@ -15,15 +15,10 @@ export type FieldMode = "fallback" | "strict";
  * tries auto-detection, as upstream's two endpoints differ.
  */
 export function parseDetected(payload: string, responseField: string | undefined, mode: FieldMode): ParsedResponse | Skip {
-  const trimmed = payload.trim();
-  if (trimmed === "") return { skip: "empty" };
-  if (trimmed === "[DONE]") return { skip: "done" };
-  let value: unknown;
-  try {
-    value = JSON.parse(trimmed);
-  } catch {
-    return textResponse(trimmed);
-  }
+  const read = readJson(payload);
+  // A body that is not JSON is its own text.
+  if ("skip" in read) return read.skip === "invalid-json" ? textResponse(payload.trim()) : read;
+  const { value } = read;
   const usage = isObject(value) ? value.usage : undefined;
   if (responseField !== undefined && responseField !== "") {
     const found = fromValue(searchField(compileFieldPath(responseField), value));

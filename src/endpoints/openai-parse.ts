@@ -5,6 +5,7 @@
  * first delta, empty deltas, usage-only chunks) are not responses: TTFT and latency skip them.
  */
 
+import { isObject, type Json, readJson, str } from "./json.ts";
 import { readUsage, type ServerUsage } from "./usage.ts";
 
 /** `usage`: what the payload reported, if anything; usage-only chunks are skips that carry it. */
@@ -18,10 +19,6 @@ export type ParsedResponse = (
 /** Why a payload gave no response: dropped on purpose, or not understood (worth a debug line). */
 export type Skip = { skip: "empty" | "done" | "no-content" | "invalid-json" | "unknown-object"; detail?: string; usage?: ServerUsage };
 
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
-const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
 /** Parses one SSE data payload or one whole JSON body (without its usage). */
 export function parsePayload(payload: string): ParsedResponse | Skip {
@@ -30,15 +27,9 @@ export function parsePayload(payload: string): ParsedResponse | Skip {
 
 /** As parsePayload, with the payload's `usage` attached when it reports one. */
 export function parseOpenAi(payload: string, withUsage = true): ParsedResponse | Skip {
-  const trimmed = payload.trim();
-  if (trimmed === "") return { skip: "empty" };
-  if (trimmed === "[DONE]") return { skip: "done" };
-  let value: unknown;
-  try {
-    value = JSON.parse(trimmed);
-  } catch (error) {
-    return { skip: "invalid-json", detail: error instanceof Error ? error.message : String(error) };
-  }
+  const read = readJson(payload);
+  if ("skip" in read) return read;
+  const { value } = read;
   const parsed = parseObject(value);
   if (withUsage && isObject(value)) {
     // Gemini's native replies carry `usageMetadata` instead of `usage`.
