@@ -16,7 +16,7 @@ export async function clientCheckInput(cfg: ResolvedProfile, sup: Supervisor, wo
   const stats = await Promise.all(workers.map((w) => sup.command<WorkerStats>(w, "stats", undefined, STATS_TIMEOUT_MS).catch(() => null)));
   const workerLoopLag = stats.flatMap((s, i) => (s?.loopLag === undefined ? [] : [{ worker: workers[i] as string, ...s.loopLag }]));
   return {
-    arrival: arrivalSpecOf(cfg as unknown as Record<string, unknown>),
+    arrival: arrivalSpecOf(cfg),
     closedLoop: cfg.rateMode === "concurrency_burst" && !cfg.fixedSchedule && cfg.userCentricRate === undefined,
     sendLagBoundMs: cfg.clientBottleneckSendLagMs,
     loopLagBoundMs: cfg.clientBottleneckLoopLagMs,

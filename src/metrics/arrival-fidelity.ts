@@ -33,24 +33,26 @@ export type ArrivalFidelity = {
   replay_lag_us?: { p50: number; p90: number; p99: number };
 };
 
-/**
- * Reads the arrival process from the resolved profile as the exports show it (`input_config`):
- * `rateMode`, `requestRate`, and the gamma shape under `arrivalSmoothness` (upstream's
- * --arrival-smoothness), `gammaShape` or `vllmBurstiness`; `fixedSchedule: true` or a rate mode of
- * fixed_schedule means a trace replay.
- */
-export function arrivalSpecOf(config: Readonly<Record<string, unknown>>): ArrivalSpec {
-  const mode = String(config.rateMode ?? config.arrivalPattern ?? "");
+/** The resolved profile's fields that name the arrival process (config/resolve.ts ResolvedProfile). */
+export type ArrivalConfig = {
+  rateMode: string;
+  requestRate?: number | undefined;
+  /** Gamma's shape k (--arrival-smoothness); 1 when absent. */
+  arrivalSmoothness?: number | undefined;
+  fixedSchedule?: boolean;
+  requestRateRampDuration?: number | undefined;
+};
+
+/** The arrival process a run asked for; `none` for closed loops, user-centric runs, rate series and ramps. */
+export function arrivalSpecOf(config: ArrivalConfig): ArrivalSpec {
+  const mode = config.rateMode;
   if (config.fixedSchedule === true || mode === "fixed_schedule") return { kind: "fixed_schedule" };
-  const rate = typeof config.requestRate === "number" && config.requestRate > 0 ? config.requestRate : undefined;
+  const rate = config.requestRate !== undefined && config.requestRate > 0 ? config.requestRate : undefined;
   // A rate ramp is not one stationary process: there is no single distribution to test against.
   if (rate === undefined || config.requestRateRampDuration !== undefined) return { kind: "none" };
   if (mode === "constant") return { kind: "constant", rate };
   if (mode === "poisson") return { kind: "poisson", rate };
-  if (mode === "gamma") {
-    const shape = [config.arrivalSmoothness, config.gammaShape, config.vllmBurstiness].find((v): v is number => typeof v === "number" && v > 0);
-    return { kind: "gamma", rate, shape: shape ?? 1 };
-  }
+  if (mode === "gamma") return { kind: "gamma", rate, shape: config.arrivalSmoothness ?? 1 };
   return { kind: "none" };
 }
 

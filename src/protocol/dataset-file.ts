@@ -296,6 +296,8 @@ export type DatasetReader = {
   readonly conversations: number;
   readonly turns: number;
   turnCount(conversation: number): number;
+  /** The turn's position among all `turns` (0 ≤ index < turns): a key for per-turn caches. */
+  turnIndex(conversation: number, turn: number): number;
   body(conversation: number, turn: number): Uint8Array;
   inputTokens(conversation: number, turn: number): number | null;
   /** Milliseconds to wait after the previous turn's reply (0 for a first turn). */
@@ -355,6 +357,7 @@ export function openDataset(path: string): DatasetReader {
     conversations,
     turns,
     turnCount: (c) => view.getUint32(convsAt + c * CONV + 4, true),
+    turnIndex: (c, t) => (turnAt(c, t) - turnsAt) / TURN,
     body(c, t) {
       const at = turnAt(c, t);
       const offset = view.getFloat64(at, true);

@@ -26,6 +26,8 @@ test("dataset.bin round trip: bodies, ISL, delays, timestamps and ids", () => {
   expect([ds.delayMs(0, 0), ds.delayMs(0, 1)]).toEqual([0, 250]);
   expect([ds.timestampMs(0, 0), ds.timestampMs(0, 1), ds.timestampMs(1, 0)]).toEqual([1500.5, null, null]);
   expect([ds.conversationId(0), ds.conversationId(1)]).toEqual(["a", "session-long-id"]);
+  expect([ds.turnIndex(0, 0), ds.turnIndex(0, 1), ds.turnIndex(1, 0)]).toEqual([0, 1, 2]);
+  expect(() => ds.turnIndex(1, 1)).toThrow("No turn 1 in conversation 1");
   expect(() => ds.body(0, 2)).toThrow("No turn 2 in conversation 0");
 });
 

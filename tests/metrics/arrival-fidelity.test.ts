@@ -17,7 +17,7 @@ describe("arrivalSpecOf", () => {
     expect(arrivalSpecOf({ rateMode: "poisson", requestRate: 10 })).toEqual({ kind: "poisson", rate: 10 });
     expect(arrivalSpecOf({ rateMode: "constant", requestRate: 5 })).toEqual({ kind: "constant", rate: 5 });
     expect(arrivalSpecOf({ rateMode: "gamma", requestRate: 5, arrivalSmoothness: 4 })).toEqual({ kind: "gamma", rate: 5, shape: 4 });
-    expect(arrivalSpecOf({ rateMode: "concurrency_burst", concurrency: 4 })).toEqual({ kind: "none" });
+    expect(arrivalSpecOf({ rateMode: "concurrency_burst" })).toEqual({ kind: "none" });
     expect(arrivalSpecOf({ rateMode: "fixed_schedule" })).toEqual({ kind: "fixed_schedule" });
     expect(arrivalSpecOf({ rateMode: "poisson", requestRate: 10, fixedSchedule: true })).toEqual({ kind: "fixed_schedule" });
   });

@@ -5,7 +5,7 @@
 import type { ConsolaInstance } from "consola";
 import { type BusSocket, createSocket, type Message } from "../../bus/index.ts";
 import { bodyAudioSeconds } from "../../endpoints/audio-duration.ts";
-import { openDataset } from "../../protocol/dataset-file.ts";
+import { type DatasetReader, openDataset } from "../../protocol/dataset-file.ts";
 import { decodeRawBatch, encodeJson, type ParsedBatch, type RawRecord } from "../../protocol/pipeline.ts";
 import type { ProcessorConfig, ProcessorStats } from "../../protocol/record-processor-config.ts";
 import type { RequestRecord } from "../../records/record.ts";
@@ -43,8 +43,8 @@ export class ProcessorEngine {
       counter,
       processorId: name,
       dataset,
-      requestedTokens: (c, t) => requestedOutputTokens(dataset.body(c, t)),
-      ...(config.endpointType === "audio_transcription" ? { audioSeconds: (c: number, t: number) => bodyAudioSeconds(dataset.body(c, t)) } : {}),
+      requestedTokens: perTurn(dataset, (body) => requestedOutputTokens(body)),
+      ...(config.endpointType === "audio_transcription" ? { audioSeconds: perTurn(dataset, bodyAudioSeconds) } : {}),
       onSkip: (skip: Skip, raw: RawRecord) => log.debug(`${name}: skipped a response of ${raw.xRequestId}: ${skip.skip}${skip.detail ? ` (${skip.detail})` : ""}`),
     };
     this.#push = createSocket("PUSH", { name: `${name} records` });
@@ -102,4 +102,20 @@ export class ProcessorEngine {
     const frame = encodeJson(batch);
     if (!this.#push.trySend(frame)) this.#push.send(frame).catch((error: unknown) => this.#log.debug(`${this.#name}: send failed:`, error));
   }
+}
+
+/**
+ * A fact read from a turn's stored body (its output cap, its audio length), read once per turn:
+ * synthetic conversations are served again and again, and a body may be megabytes of images or
+ * a recipe that `body()` assembles, so re-reading it for every record would be wasted work.
+ */
+function perTurn(dataset: DatasetReader, read: (body: Uint8Array) => number | null): (c: number, t: number) => number | null {
+  // NaN: not read yet; -1: the body names none.
+  const known = new Float64Array(dataset.turns).fill(Number.NaN);
+  return (c, t) => {
+    const i = dataset.turnIndex(c, t);
+    let v = known[i] as number;
+    if (Number.isNaN(v)) known[i] = v = read(dataset.body(c, t)) ?? -1;
+    return v < 0 ? null : v;
+  };
 }
