@@ -3,21 +3,20 @@
  * the request count comes from the dataset, and whether conversations are served in order.
  */
 import { statSync } from "node:fs";
-import { BenchError } from "../core/errors.ts";
 import { type DatasetFormat, datasetFormat, SHAREGPT_HINT } from "../dataset/loaders/formats.ts";
 import { looksLikeRawPayload } from "./detect-raw-payload.ts";
 import type { ProfileConfig } from "./profile-schema.ts";
+import { optionConflict } from "./conflict.ts";
 
 export type DatasetInput = { datasetFormat: DatasetFormat | null; requestCountFromDataset: boolean; sequentialDataset: boolean };
 
 export function resolveDatasetInput(cfg: ProfileConfig): DatasetInput {
-  const invalid = (message: string, hint?: string): BenchError => new BenchError("CONFIG_INVALID", `Invalid options: ${message}`, hint === undefined ? {} : { hint });
   if (cfg.publicDataset !== undefined && cfg.customDatasetType !== undefined) {
-    throw invalid("--public-dataset and --custom-dataset-type cannot be used together");
+    throw optionConflict("--public-dataset and --custom-dataset-type cannot be used together");
   }
   if (cfg.inputFile === undefined) {
-    if (cfg.publicDataset === "sharegpt") throw invalid("--public-dataset sharegpt needs the dataset file given with --input-file", SHAREGPT_HINT);
-    if (cfg.customDatasetType !== undefined) throw invalid(`--custom-dataset-type ${cfg.customDatasetType} needs --input-file`);
+    if (cfg.publicDataset === "sharegpt") throw optionConflict("--public-dataset sharegpt needs the dataset file given with --input-file", SHAREGPT_HINT);
+    if (cfg.customDatasetType !== undefined) throw optionConflict(`--custom-dataset-type ${cfg.customDatasetType} needs --input-file`);
     return { datasetFormat: null, requestCountFromDataset: false, sequentialDataset: false };
   }
   // Without a type, lines that are chat request bodies are upstream's raw_payload (auto-detected).
@@ -27,9 +26,9 @@ export function resolveDatasetInput(cfg: ProfileConfig): DatasetInput {
   try {
     isDir = statSync(cfg.inputFile).isDirectory();
   } catch {
-    throw invalid(`--input-file ${cfg.inputFile} does not exist`);
+    throw optionConflict(`--input-file ${cfg.inputFile} does not exist`);
   }
-  if (isDir && format !== "random_pool" && format !== "raw_payload") throw invalid(`--input-file ${cfg.inputFile} is a directory; only --custom-dataset-type random_pool and raw_payload read directories`);
+  if (isDir && format !== "random_pool" && format !== "raw_payload") throw optionConflict(`--input-file ${cfg.inputFile} is a directory; only --custom-dataset-type random_pool and raw_payload read directories`);
   const trace = format === "mooncake_trace";
   return {
     datasetFormat: format,

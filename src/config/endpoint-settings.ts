@@ -3,10 +3,10 @@
  * becomes the template text itself, read from a file or a name when it is one; `response_field`
  * (raw, template) is checked and handed to the record processors. Problems name the flag.
  */
-import { BenchError } from "../core/errors.ts";
 import { compileFieldPath } from "../endpoints/response-field.ts";
 import { resolveTemplateSource } from "../endpoints/template.ts";
 import type { ProfileConfig } from "./profile-schema.ts";
+import { optionConflict } from "./conflict.ts";
 
 export type EndpointSettings = { extraInputs: [string, unknown][]; responseField: string | undefined };
 
@@ -15,7 +15,7 @@ export function resolveEndpointSettings(cfg: Pick<ProfileConfig, "endpointType" 
   const extras = cfg.extraInputs.map(([k, v]) => [k, v] as [string, unknown]);
   const field = extras.find(([k]) => k === "response_field")?.[1];
   const usesField = type === "raw" || type === "template";
-  if (usesField && field !== undefined && typeof field !== "string") throw invalid(`--extra-inputs response_field must be a path such as choices[0].text, got ${JSON.stringify(field)}`);
+  if (usesField && field !== undefined && typeof field !== "string") throw optionConflict(`--extra-inputs response_field must be a path such as choices[0].text, got ${JSON.stringify(field)}`);
   const responseField = usesField && typeof field === "string" && field !== "" ? field : undefined;
   try {
     if (responseField !== undefined) compileFieldPath(responseField);
@@ -27,16 +27,13 @@ export function resolveEndpointSettings(cfg: Pick<ProfileConfig, "endpointType" 
       extras[at] = ["payload_template", resolveTemplateSource(value, cfg.osl ?? (cfg.inputFile === undefined ? null : 1))];
     }
   } catch (error) {
-    throw invalid(error instanceof Error ? error.message : String(error));
+    throw optionConflict(error instanceof Error ? error.message : String(error));
   }
-  if (type === "raw" && cfg.inputFile === undefined) throw invalid("--endpoint-type raw sends stored request bodies as they are: give --input-file with --custom-dataset-type inputs_json or raw_payload (and the full path in --url)");
+  if (type === "raw" && cfg.inputFile === undefined) throw optionConflict("--endpoint-type raw sends stored request bodies as they are: give --input-file with --custom-dataset-type inputs_json or raw_payload (and the full path in --url)");
   const audioMean = (cfg as { audioLengthMean?: number }).audioLengthMean ?? 0;
   if (type === "audio_transcription" && cfg.inputFile === undefined && !(audioMean > 0)) {
-    throw invalid("--endpoint-type audio_transcription uploads each turn's audio: give --input-file with audio fields, or --audio-length-mean > 0 for synthetic audio");
+    throw optionConflict("--endpoint-type audio_transcription uploads each turn's audio: give --input-file with audio fields, or --audio-length-mean > 0 for synthetic audio");
   }
   return { extraInputs: extras, responseField };
 }
 
-function invalid(message: string): BenchError {
-  return new BenchError("CONFIG_INVALID", `Invalid options: ${message}`);
-}

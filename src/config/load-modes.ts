@@ -5,10 +5,10 @@
  * user-centric rate, ramps, prefill ceiling and warmup stop conditions and overrides. Every rule names its flags.
  */
 import { closeSync, openSync, readSync } from "node:fs";
-import { BenchError } from "../core/errors.ts";
 import type { DatasetFormat } from "../dataset/loaders/formats.ts";
 import type { ProfileConfig } from "./profile-schema.ts";
 import { readRateSeries } from "./rate-series.ts";
+import { optionConflict } from "./conflict.ts";
 
 export type RateMode = "constant" | "poisson" | "gamma" | "concurrency_burst";
 
@@ -27,28 +27,28 @@ export function resolveLoadModes(cfg: ProfileConfig, datasetFormat: DatasetForma
   const pattern = cfg.requestRateMode;
   const series = cfg.requestRateSeries;
   if (series !== undefined) {
-    if (cfg.requestRate !== undefined) throw conflict("--request-rate-series cannot be used with --request-rate (the series is the rate)");
-    if (cfg.userCentricRate !== undefined) throw conflict("--request-rate-series cannot be used with --user-centric-rate");
-    if (pattern === "concurrency_burst") throw conflict("--arrival-pattern (--request-rate-mode) concurrency_burst cannot be used with --request-rate-series");
+    if (cfg.requestRate !== undefined) throw optionConflict("--request-rate-series cannot be used with --request-rate (the series is the rate)");
+    if (cfg.userCentricRate !== undefined) throw optionConflict("--request-rate-series cannot be used with --user-centric-rate");
+    if (pattern === "concurrency_burst") throw optionConflict("--arrival-pattern (--request-rate-mode) concurrency_burst cannot be used with --request-rate-series");
     readRateSeries(series);
   }
   const rated = cfg.requestRate !== undefined || series !== undefined;
   if (cfg.arrivalSmoothness !== undefined && pattern !== undefined && pattern !== "gamma") {
-    throw conflict(`--arrival-smoothness ${cfg.arrivalSmoothness} needs --arrival-pattern gamma, not ${pattern}`);
+    throw optionConflict(`--arrival-smoothness ${cfg.arrivalSmoothness} needs --arrival-pattern gamma, not ${pattern}`);
   }
   if (pattern === "concurrency_burst" && cfg.requestRate !== undefined) {
-    throw conflict("--arrival-pattern (--request-rate-mode) concurrency_burst cannot be used with --request-rate");
+    throw optionConflict("--arrival-pattern (--request-rate-mode) concurrency_burst cannot be used with --request-rate");
   }
   if (!rated && pattern !== undefined && pattern !== "concurrency_burst") {
-    throw conflict(`--arrival-pattern (--request-rate-mode) ${pattern} needs --request-rate (or --request-rate-series)`);
+    throw optionConflict(`--arrival-pattern (--request-rate-mode) ${pattern} needs --request-rate (or --request-rate-series)`);
   }
   if (!rated && cfg.arrivalSmoothness !== undefined && cfg.userCentricRate === undefined) {
-    throw conflict(`--arrival-smoothness ${cfg.arrivalSmoothness} needs --request-rate (or --request-rate-series)`);
+    throw optionConflict(`--arrival-smoothness ${cfg.arrivalSmoothness} needs --request-rate (or --request-rate-series)`);
   }
 
   // Fixed schedule: explicit, or a timestamped mooncake trace unless --no-fixed-schedule.
-  if (cfg.fixedSchedule === true && cfg.noFixedSchedule) throw conflict("--fixed-schedule and --no-fixed-schedule cannot be used together");
-  if (cfg.fixedSchedule === true && cfg.inputFile === undefined) throw conflict("--fixed-schedule needs --input-file (a dataset with timestamps)");
+  if (cfg.fixedSchedule === true && cfg.noFixedSchedule) throw optionConflict("--fixed-schedule and --no-fixed-schedule cannot be used together");
+  if (cfg.fixedSchedule === true && cfg.inputFile === undefined) throw optionConflict("--fixed-schedule needs --input-file (a dataset with timestamps)");
   const fixedScheduleAuto =
     cfg.fixedSchedule !== true && !cfg.noFixedSchedule && datasetFormat === "mooncake_trace" && cfg.inputFile !== undefined && firstLineHasTimestamp(cfg.inputFile);
   const fixedSchedule = cfg.fixedSchedule === true || fixedScheduleAuto;
@@ -58,14 +58,14 @@ export function resolveLoadModes(cfg: ProfileConfig, datasetFormat: DatasetForma
     ["--fixed-schedule-end-offset", cfg.fixedScheduleEndOffset],
   ];
   for (const [flag, value] of offsets) {
-    if (value !== undefined && !fixedSchedule) throw conflict(`${flag} needs a fixed schedule (--fixed-schedule, or a mooncake_trace --input-file with timestamps)`);
+    if (value !== undefined && !fixedSchedule) throw optionConflict(`${flag} needs a fixed schedule (--fixed-schedule, or a mooncake_trace --input-file with timestamps)`);
   }
   if (cfg.fixedScheduleAutoOffset && cfg.fixedScheduleStartOffset !== undefined) {
-    throw conflict("--fixed-schedule-auto-offset and --fixed-schedule-start-offset cannot be used together");
+    throw optionConflict("--fixed-schedule-auto-offset and --fixed-schedule-start-offset cannot be used together");
   }
   const { fixedScheduleStartOffset: start, fixedScheduleEndOffset: end } = cfg;
   if (start !== undefined && end !== undefined && start > end) {
-    throw conflict(`--fixed-schedule-start-offset ${start} must not be greater than --fixed-schedule-end-offset ${end}`);
+    throw optionConflict(`--fixed-schedule-start-offset ${start} must not be greater than --fixed-schedule-end-offset ${end}`);
   }
   if (fixedSchedule) {
     const why = fixedScheduleAuto ? " (the mooncake_trace has timestamps, so it is replayed on its schedule; add --no-fixed-schedule to use the load flags instead)" : "";
@@ -77,22 +77,22 @@ export function resolveLoadModes(cfg: ProfileConfig, datasetFormat: DatasetForma
       ["--request-rate-ramp-duration", cfg.requestRateRampDuration],
     ] as const;
     for (const [flag, value] of loadFlags) {
-      if (value !== undefined) throw conflict(`${flag} cannot be used with a fixed schedule${why}`);
+      if (value !== undefined) throw optionConflict(`${flag} cannot be used with a fixed schedule${why}`);
     }
   }
 
   // User-centric rate.
   if (cfg.userCentricRate !== undefined) {
-    if (cfg.numUsers === undefined) throw conflict("--user-centric-rate needs --num-users");
-    if (cfg.requestRate !== undefined) throw conflict("--user-centric-rate cannot be used with --request-rate");
-    if (pattern !== undefined) throw conflict("--user-centric-rate cannot be used with --arrival-pattern (--request-rate-mode)");
-    if (cfg.requestRateRampDuration !== undefined) throw conflict("--request-rate-ramp-duration cannot be used with --user-centric-rate");
-    if (cfg.arrivalSmoothness !== undefined) throw conflict("--arrival-smoothness cannot be used with --user-centric-rate");
+    if (cfg.numUsers === undefined) throw optionConflict("--user-centric-rate needs --num-users");
+    if (cfg.requestRate !== undefined) throw optionConflict("--user-centric-rate cannot be used with --request-rate");
+    if (pattern !== undefined) throw optionConflict("--user-centric-rate cannot be used with --arrival-pattern (--request-rate-mode)");
+    if (cfg.requestRateRampDuration !== undefined) throw optionConflict("--request-rate-ramp-duration cannot be used with --user-centric-rate");
+    if (cfg.arrivalSmoothness !== undefined) throw optionConflict("--arrival-smoothness cannot be used with --user-centric-rate");
     if (datasetFormat === null && cfg.conversationTurnMean < 2) {
-      throw conflict(`--user-centric-rate needs multi-turn sessions: --session-turns-mean (--conversation-turn-mean) must be at least 2, got ${cfg.conversationTurnMean}`);
+      throw optionConflict(`--user-centric-rate needs multi-turn sessions: --session-turns-mean (--conversation-turn-mean) must be at least 2, got ${cfg.conversationTurnMean}`);
     }
   } else if (cfg.numUsers !== undefined) {
-    throw conflict("--num-users needs --user-centric-rate");
+    throw optionConflict("--num-users needs --user-centric-rate");
   }
 
   const paced = rated || fixedSchedule || cfg.userCentricRate !== undefined;
@@ -100,25 +100,25 @@ export function resolveLoadModes(cfg: ProfileConfig, datasetFormat: DatasetForma
   const concurrency = cfg.concurrency ?? (paced ? undefined : 1);
 
   // Ramps and the prefill ceiling.
-  if (cfg.concurrencyRampDuration !== undefined && cfg.concurrency === undefined) throw conflict("--concurrency-ramp-duration needs --concurrency");
-  if (cfg.requestRateRampDuration !== undefined && cfg.requestRate === undefined) throw conflict("--request-rate-ramp-duration needs --request-rate");
+  if (cfg.concurrencyRampDuration !== undefined && cfg.concurrency === undefined) throw optionConflict("--concurrency-ramp-duration needs --concurrency");
+  if (cfg.requestRateRampDuration !== undefined && cfg.requestRate === undefined) throw optionConflict("--request-rate-ramp-duration needs --request-rate");
   if (cfg.prefillConcurrencyRampDuration !== undefined && cfg.prefillConcurrency === undefined) {
-    throw conflict("--prefill-concurrency-ramp-duration needs --prefill-concurrency");
+    throw optionConflict("--prefill-concurrency-ramp-duration needs --prefill-concurrency");
   }
   if (cfg.prefillConcurrency !== undefined) {
-    if (!streaming) throw conflict("--prefill-concurrency needs --streaming (the first token is what frees a slot)");
+    if (!streaming) throw optionConflict("--prefill-concurrency needs --streaming (the first token is what frees a slot)");
     if (concurrency !== undefined && cfg.prefillConcurrency > concurrency) {
-      throw conflict(`--prefill-concurrency ${cfg.prefillConcurrency} must not be greater than --concurrency ${concurrency}`);
+      throw optionConflict(`--prefill-concurrency ${cfg.prefillConcurrency} must not be greater than --concurrency ${concurrency}`);
     }
   }
 
   // Warmup: stop by count, by duration or by sessions; overrides need a warmup.
-  if (cfg.warmupDuration !== undefined && cfg.warmupRequestCount > 0) throw conflict("--warmup-duration and --warmup-request-count cannot be used together");
+  if (cfg.warmupDuration !== undefined && cfg.warmupRequestCount > 0) throw optionConflict("--warmup-duration and --warmup-request-count cannot be used together");
   if (cfg.numWarmupSessions !== undefined) {
     const other = cfg.warmupDuration !== undefined ? "--warmup-duration" : cfg.warmupRequestCount > 0 ? "--warmup-request-count" : undefined;
-    if (other !== undefined) throw conflict(`--num-warmup-sessions ${cfg.numWarmupSessions} and ${other} cannot be used together (give one warmup stop condition)`);
+    if (other !== undefined) throw optionConflict(`--num-warmup-sessions ${cfg.numWarmupSessions} and ${other} cannot be used together (give one warmup stop condition)`);
   }
-  if (cfg.warmupGracePeriod !== undefined && cfg.warmupDuration === undefined) throw conflict("--warmup-grace-period needs --warmup-duration");
+  if (cfg.warmupGracePeriod !== undefined && cfg.warmupDuration === undefined) throw optionConflict("--warmup-grace-period needs --warmup-duration");
   const warming = cfg.warmupDuration !== undefined || cfg.warmupRequestCount > 0 || cfg.numWarmupSessions !== undefined;
   const warmupOverrides = [
     ["--warmup-concurrency", cfg.warmupConcurrency],
@@ -127,22 +127,22 @@ export function resolveLoadModes(cfg: ProfileConfig, datasetFormat: DatasetForma
     ["--warmup-prefill-concurrency", cfg.warmupPrefillConcurrency],
   ] as const;
   for (const [flag, value] of warmupOverrides) {
-    if (value !== undefined && !warming) throw conflict(`${flag} needs a warmup (--warmup-request-count, --warmup-duration or --num-warmup-sessions)`);
+    if (value !== undefined && !warming) throw optionConflict(`${flag} needs a warmup (--warmup-request-count, --warmup-duration or --num-warmup-sessions)`);
   }
   if (cfg.warmupPrefillConcurrency !== undefined) {
-    if (!streaming) throw conflict("--warmup-prefill-concurrency needs --streaming (the first token is what frees a slot)");
+    if (!streaming) throw optionConflict("--warmup-prefill-concurrency needs --streaming (the first token is what frees a slot)");
     const warmupConcurrency = cfg.warmupConcurrency ?? concurrency;
     if (warmupConcurrency !== undefined && cfg.warmupPrefillConcurrency > warmupConcurrency) {
       const flag = cfg.warmupConcurrency !== undefined ? "--warmup-concurrency" : "--concurrency";
-      throw conflict(`--warmup-prefill-concurrency ${cfg.warmupPrefillConcurrency} must not be greater than ${flag} ${warmupConcurrency}`);
+      throw optionConflict(`--warmup-prefill-concurrency ${cfg.warmupPrefillConcurrency} must not be greater than ${flag} ${warmupConcurrency}`);
     }
   }
   if (cfg.warmupArrivalPattern === "concurrency_burst" && cfg.warmupRequestRate !== undefined) {
-    throw conflict("--warmup-arrival-pattern concurrency_burst cannot be used with --warmup-request-rate");
+    throw optionConflict("--warmup-arrival-pattern concurrency_burst cannot be used with --warmup-request-rate");
   }
   const warmupPattern = cfg.warmupArrivalPattern;
   if (warmupPattern !== undefined && warmupPattern !== "concurrency_burst" && cfg.warmupRequestRate === undefined && (cfg.requestRate === undefined || fixedSchedule)) {
-    throw conflict(`--warmup-arrival-pattern ${warmupPattern} needs --warmup-request-rate (or --request-rate)`);
+    throw optionConflict(`--warmup-arrival-pattern ${warmupPattern} needs --warmup-request-rate (or --request-rate)`);
   }
   return { rateMode, concurrency, fixedSchedule, fixedScheduleAuto };
 }
@@ -174,6 +174,3 @@ export function firstLineHasTimestamp(path: string): boolean {
   }
 }
 
-function conflict(message: string): BenchError {
-  return new BenchError("CONFIG_INVALID", `Invalid options: ${message}`);
-}

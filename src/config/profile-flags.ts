@@ -6,6 +6,7 @@ import * as v from "valibot";
 import { BenchError } from "../core/errors.ts";
 import { ENDPOINT_TYPES, ProfileConfig, type ProfileInput } from "./profile-schema.ts";
 import { checkSyntheticFlags } from "./synthetic-input.ts";
+import { invalidValue } from "./conflict.ts";
 
 /** How a flag's text becomes a value. */
 type Kind = "list" | "numbers" | "string" | "number" | "boolean" | "pairs" | "goodput";
@@ -122,7 +123,7 @@ function parsePairs(flag: string, text: string): [string, unknown][] {
     try {
       obj = JSON.parse(text);
     } catch {
-      throw invalid(flag, text, "not a valid JSON object");
+      throw invalidValue(flag, text, "not a valid JSON object");
     }
     return Object.entries(obj as Record<string, unknown>);
   }
@@ -131,14 +132,11 @@ function parsePairs(flag: string, text: string): [string, unknown][] {
   if (verbatim !== null) return [[verbatim[1] as string, text.slice(verbatim[0].length)]];
   return text.split(",").map((item) => {
     const parts = item.split(":");
-    if (parts.length !== 2 || (parts[0] ?? "").trim() === "") throw invalid(flag, text, "expected key:value items or a JSON object");
+    if (parts.length !== 2 || (parts[0] ?? "").trim() === "") throw invalidValue(flag, text, "expected key:value items or a JSON object");
     return [(parts[0] as string).trim(), coerce(parts[1] as string)];
   });
 }
 
-function invalid(flag: string, value: unknown, rule: string): BenchError {
-  return new BenchError("CONFIG_INVALID", `Invalid value ${JSON.stringify(value)} for ${flag}: ${rule}`);
-}
 
 /** Reads the raw command line (after `profile`) into schema input; every unknown flag is an error. */
 export function readProfileArgs(rawArgs: string[]): { input: Record<string, unknown>; verbosity: 0 | 1 | 2 } {
@@ -158,7 +156,7 @@ export function readProfileArgs(rawArgs: string[]): { input: Record<string, unkn
         continue;
       }
       const value = eq > 0 ? arg.slice(eq + 1) : rawArgs[++i];
-      if (value === undefined) throw invalid(name, null, "a value is required");
+      if (value === undefined) throw invalidValue(name, null, "a value is required");
       input[spec.key] = readValue(spec, name, value, input[spec.key]);
     }
   }
@@ -177,7 +175,7 @@ function readValue(spec: FlagSpec, flag: string, text: string, previous: unknown
         ...((previous as number[]) ?? []),
         ...text.split(",").map((s) => s.trim()).filter((s) => s !== "").map((s) => {
           const n = Number(s);
-          if (!Number.isFinite(n)) throw invalid(flag, text, "expected a comma list of numbers");
+          if (!Number.isFinite(n)) throw invalidValue(flag, text, "expected a comma list of numbers");
           return n;
         }),
       ];
@@ -186,7 +184,7 @@ function readValue(spec: FlagSpec, flag: string, text: string, previous: unknown
     case "number": {
       if (UNBOUNDED.has(spec.key) && /^\s*(inf|infinity)\s*$/i.test(text)) return Number.POSITIVE_INFINITY;
       const n = Number(text);
-      if (text.trim() === "" || !Number.isFinite(n)) throw invalid(flag, text, "expected a number");
+      if (text.trim() === "" || !Number.isFinite(n)) throw invalidValue(flag, text, "expected a number");
       return n;
     }
     case "goodput":
@@ -194,7 +192,7 @@ function readValue(spec: FlagSpec, flag: string, text: string, previous: unknown
         text.trim().split(/\s+/).map((item) => {
           const [tag, value] = item.split(":");
           const n = Number(value);
-          if (!tag || value === undefined || !Number.isFinite(n)) throw invalid(flag, text, 'expected "tag:number" pairs separated by spaces');
+          if (!tag || value === undefined || !Number.isFinite(n)) throw invalidValue(flag, text, 'expected "tag:number" pairs separated by spaces');
           return [tag, n];
         }),
       );
@@ -216,5 +214,5 @@ export function parseProfileConfig(input: Record<string, unknown>): ProfileConfi
   const flag = spec?.names[0] ?? key;
   if (input[key] === undefined) throw new BenchError("CONFIG_INVALID", `Missing ${flag}: ${issue?.message ?? "required"}`);
   const allowed = spec?.hint === undefined ? issue?.message : `expected one of ${spec.hint.split("|").join(", ")}`;
-  throw invalid(flag, input[key], allowed ?? "not allowed");
+  throw invalidValue(flag, input[key], allowed ?? "not allowed");
 }

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { BenchError } from "../core/errors.ts";
+import { invalidValue } from "./conflict.ts";
 
 /** One point of the series as the timing plan carries it. */
 export type RatePoint = { timeSec: number; rate: number };
@@ -41,5 +42,5 @@ export function readRateSeries(path: string): RatePoint[] {
 }
 
 function bad(path: string, rule: string): BenchError {
-  return new BenchError("CONFIG_INVALID", `Invalid value ${JSON.stringify(path)} for ${FLAG}: the file ${rule}`);
+  return invalidValue(FLAG, path, `the file ${rule}`);
 }

@@ -3,13 +3,13 @@
  * the derived numbers (workers, record processors, URLs) every role receives.
  */
 import { cpus } from "node:os";
-import { BenchError } from "../core/errors.ts";
 import type { DatasetFormat } from "../dataset/loaders/formats.ts";
 import { resolveDatasetInput } from "./dataset-input.ts";
 import { type RateMode, resolveLoadModes } from "./load-modes.ts";
 import { resolveEndpointSettings } from "./endpoint-settings.ts";
 import { producesTokens, streams } from "../protocol/endpoint-types.ts";
 import type { ProfileConfig } from "./profile-schema.ts";
+import { optionConflict } from "./conflict.ts";
 
 export type { RateMode } from "./load-modes.ts";
 
@@ -41,10 +41,10 @@ export type ResolvedProfile = Omit<ProfileConfig, "requestRateMode" | "benchmark
 /** Applies the cross-flag rules; `warn` receives the non-fatal adjustments. */
 export function resolveProfile(cfg: ProfileConfig, cliCommand: string, isTTY: boolean, warn: (m: string) => void): ResolvedProfile {
   if (cfg.requestCount !== undefined && cfg.benchmarkDuration !== undefined) {
-    throw conflict("--request-count and --benchmark-duration cannot be used together");
+    throw optionConflict("--request-count and --benchmark-duration cannot be used together");
   }
   if (cfg.benchmarkGracePeriod !== undefined && cfg.benchmarkDuration === undefined) {
-    throw conflict("--benchmark-grace-period needs --benchmark-duration");
+    throw optionConflict("--benchmark-grace-period needs --benchmark-duration");
   }
   const dataset = resolveDatasetInput(cfg);
   let streaming = cfg.streaming;
@@ -83,6 +83,3 @@ export function normalizeUrl(url: string): string {
   return /^https?:\/\//i.test(url) ? url.replace(/\/+$/, "") : `http://${url.replace(/\/+$/, "")}`;
 }
 
-function conflict(message: string): BenchError {
-  return new BenchError("CONFIG_INVALID", `Invalid options: ${message}`);
-}

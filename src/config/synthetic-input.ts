@@ -3,10 +3,10 @@
  * context prompts, model selection): their cross-checks (§1.3, §1.5) and the part of the dataset
  * service's configuration they become.
  */
-import { BenchError } from "../core/errors.ts";
 import { parseSequenceDistribution, SequenceDistributionError } from "../dataset/synthetic/seq-dist.ts";
 import type { SyntheticConfig } from "../protocol/dataset-config.ts";
 import type { ProfileConfig } from "./profile-schema.ts";
+import { invalidValue, optionConflict } from "./conflict.ts";
 
 /** Endpoint types whose request bodies carry images / audio / a system message. */
 export const IMAGE_ENDPOINTS: readonly string[] = ["chat", "messages", "responses"];
@@ -39,8 +39,6 @@ type SyntheticFlags = Pick<
   | "audioNumChannels"
 >;
 
-const value = (flag: string, v: unknown, rule: string): BenchError => new BenchError("CONFIG_INVALID", `Invalid value ${JSON.stringify(v)} for ${flag}: ${rule}`);
-const options = (message: string): BenchError => new BenchError("CONFIG_INVALID", `Invalid options: ${message}`);
 
 /** Throws CONFIG_INVALID naming the flag, its value and the rule. `given`: the flags as typed (before defaults). */
 export function checkSyntheticFlags(cfg: SyntheticFlags, given: Record<string, unknown>): void {
@@ -48,40 +46,40 @@ export function checkSyntheticFlags(cfg: SyntheticFlags, given: Record<string, u
     try {
       parseSequenceDistribution(cfg.seqDist);
     } catch (error) {
-      if (error instanceof SequenceDistributionError) throw value("--seq-dist", cfg.seqDist, error.message);
+      if (error instanceof SequenceDistributionError) throw invalidValue("--seq-dist", cfg.seqDist, error.message);
       throw error;
     }
   }
   if (cfg.audioFormat === "mp3") {
-    throw value("--audio-format", "mp3", "MP3 encoding needs a native encoder this build does not ship; use wav");
+    throw invalidValue("--audio-format", "mp3", "MP3 encoding needs a native encoder this build does not ship; use wav");
   }
   const context = cfg.sharedSystemPromptLength !== undefined || cfg.userContextPromptLength !== undefined;
   if (context && (cfg.promptPrefixLength > 0 || cfg.promptPrefixPoolSize > 0)) {
-    throw options("--shared-system-prompt-length/--user-context-prompt-length and --prompt-prefix-length/--prompt-prefix-pool-size are mutually exclusive");
+    throw optionConflict("--shared-system-prompt-length/--user-context-prompt-length and --prompt-prefix-length/--prompt-prefix-pool-size are mutually exclusive");
   }
   if (cfg.userContextPromptLength !== undefined && given.conversationNum === undefined) {
-    throw options("--user-context-prompt-length needs --conversation-num (alias --num-dataset-entries): each session gets its own user context prompt");
+    throw optionConflict("--user-context-prompt-length needs --conversation-num (alias --num-dataset-entries): each session gets its own user context prompt");
   }
   if (cfg.promptPrefixLength > 0 && cfg.promptPrefixPoolSize === 0) {
-    throw options(`--prompt-prefix-length ${cfg.promptPrefixLength} needs --prompt-prefix-pool-size of at least 1`);
+    throw optionConflict(`--prompt-prefix-length ${cfg.promptPrefixLength} needs --prompt-prefix-pool-size of at least 1`);
   }
   if (cfg.promptPrefixPoolSize > 0 && cfg.promptPrefixLength === 0) {
-    throw options(`--prompt-prefix-pool-size ${cfg.promptPrefixPoolSize} needs --prompt-prefix-length greater than 0`);
+    throw optionConflict(`--prompt-prefix-pool-size ${cfg.promptPrefixPoolSize} needs --prompt-prefix-length greater than 0`);
   }
   if ((cfg.imageWidthMean > 0) !== (cfg.imageHeightMean > 0)) {
     const [set, missing] = cfg.imageWidthMean > 0 ? ["--image-width-mean", "--image-height-mean"] : ["--image-height-mean", "--image-width-mean"];
-    throw options(`${set} needs ${missing} greater than 0 too`);
+    throw optionConflict(`${set} needs ${missing} greater than 0 too`);
   }
   const images = imagesEnabled(cfg);
   const audio = audioEnabled(cfg);
   if (images && !IMAGE_ENDPOINTS.includes(cfg.endpointType)) {
-    throw options(`synthetic images (--image-width-mean/--image-height-mean) need --endpoint-type ${IMAGE_ENDPOINTS.join(", ")}, not ${cfg.endpointType}`);
+    throw optionConflict(`synthetic images (--image-width-mean/--image-height-mean) need --endpoint-type ${IMAGE_ENDPOINTS.join(", ")}, not ${cfg.endpointType}`);
   }
   if (audio && !AUDIO_ENDPOINTS.includes(cfg.endpointType)) {
-    throw options(`synthetic audio (--audio-length-mean) needs --endpoint-type ${AUDIO_ENDPOINTS.join(", ")}, not ${cfg.endpointType}`);
+    throw optionConflict(`synthetic audio (--audio-length-mean) needs --endpoint-type ${AUDIO_ENDPOINTS.join(", ")}, not ${cfg.endpointType}`);
   }
   if (context && !CONTEXT_PROMPT_ENDPOINTS.includes(cfg.endpointType)) {
-    throw options(`--shared-system-prompt-length/--user-context-prompt-length need --endpoint-type ${CONTEXT_PROMPT_ENDPOINTS.join(", ")}, not ${cfg.endpointType}`);
+    throw optionConflict(`--shared-system-prompt-length/--user-context-prompt-length need --endpoint-type ${CONTEXT_PROMPT_ENDPOINTS.join(", ")}, not ${cfg.endpointType}`);
   }
   if (cfg.inputFile !== undefined || cfg.publicDataset !== undefined) {
     const used = [
@@ -92,7 +90,7 @@ export function checkSyntheticFlags(cfg: SyntheticFlags, given: Record<string, u
       cfg.sharedSystemPromptLength !== undefined && "--shared-system-prompt-length",
       cfg.userContextPromptLength !== undefined && "--user-context-prompt-length",
     ].filter((x): x is string => typeof x === "string");
-    if (used.length > 0) throw options(`${used.join(", ")} shape synthetic data and cannot be used with --input-file`);
+    if (used.length > 0) throw optionConflict(`${used.join(", ")} shape synthetic data and cannot be used with --input-file`);
   }
 }
 
