@@ -22,9 +22,6 @@ export const ENDPOINT_TYPES = [
 ] as const;
 export type EndpointType = (typeof ENDPOINT_TYPES)[number];
 
-/** Default (non-streaming) path per type. */
-export const DEFAULT_PATHS: Record<EndpointType, string> = Object.fromEntries(ENDPOINT_TYPES.map((t) => [t, ENDPOINTS[t].defaultPath])) as Record<EndpointType, string>;
-
 /** Endpoints whose replies are generated tokens (so ISL/OSL/TTFT apply). */
 export function producesTokens(type: EndpointType): boolean {
   return ENDPOINTS[type].producesTokens;

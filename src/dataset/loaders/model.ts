@@ -51,9 +51,6 @@ export class DatasetInputError extends Error {
   }
 }
 
-export function emptyTurn(): Turn {
-  return { texts: [], images: [], audios: [] };
-}
 
 /**
  * Orders conversations by the timestamp of their first turn (a stable sort, so untimed and
