@@ -51,7 +51,6 @@ export class DatasetInputError extends Error {
   }
 }
 
-
 /**
  * Orders conversations by the timestamp of their first turn (a stable sort, so untimed and
  * equal-time ones keep file order). Traces are not always written in time order, and the
