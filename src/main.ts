@@ -1,5 +1,13 @@
 #!/usr/bin/env bun
-/** The one entry of the `aiperf` binary, for users and for the service children it starts. */
-import { runCli } from "./cli/run.ts";
+/**
+ * The one entry of the `aiperf` binary, for users, for the service children it starts and for
+ * its worker threads (the inputs.json writer), which load this same entry (core/self.ts).
+ */
+if (Bun.isMainThread) {
+  const { runCli } = await import("./cli/run.ts");
+  process.exit(await runCli(process.argv.slice(2)));
+} else {
+  await import("./services/dataset/inputs-thread.worker.ts");
+}
 
-process.exit(await runCli(process.argv.slice(2)));
+export {};

@@ -12,5 +12,10 @@ export function selfCommand(): string[] {
   return [process.execPath, new URL("../main.ts", import.meta.url).pathname];
 }
 
+/** The entry a worker thread of this program loads (src/main.ts, which starts the thread's side when not on the main thread). */
+export function selfEntry(): string {
+  return isCompiled() ? Bun.main : new URL("../main.ts", import.meta.url).href;
+}
+
 /** Hidden CLI subcommand a service child is started with. */
 export const SERVICE_COMMAND = "__service";

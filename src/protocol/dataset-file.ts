@@ -1,9 +1,9 @@
 /**
  * dataset.bin: what the dataset service writes and workers and record processors map with
  * Bun.mmap, so no dataset bytes cross the bus. A turn is stored either as its ready request body
- * or, when its text comes as views into a shared corpus (spliced trace prompts), as a recipe: a
- * list of spans into the file (the body's literal parts, each distinct one written once, and the
- * corpus, written once whole) that `body()` copies together into the exact same bytes. The writer
+ * or, when its text comes as ranges of a shared corpus (spliced trace prompts), as a recipe: a
+ * list of spans into the file (the body's skeleton pieces, each distinct one written once, and
+ * the corpus, written once whole) that `body()` copies together into the exact same bytes. The writer
  * streams: bodies, corpora, literals and recipes go to the file as they come, the small
  * fixed-size index follows them, and the header (written last) says where the index starts.
  *
@@ -25,6 +25,7 @@
 import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import { createAppendFile } from "../core/append-file.ts";
 import { createSpanReader } from "../core/span-reader.ts";
+import type { TextSpans } from "../dataset/loaders/model.ts";
 
 const MAGIC = "AIPDS005";
 const HEADER = 32;
@@ -32,7 +33,7 @@ const CONV = 8;
 const TURN = 40;
 /** A recipe span: f64 file offset · u32 length. */
 const SPAN = 12;
-/** Literal parts remembered for reuse (by identity) before the memory is emptied. */
+/** Skeleton pieces remembered for reuse (by identity) before the memory is emptied. */
 const MAX_LITERALS = 1 << 16;
 export const UNKNOWN_TOKENS = 0xffffffff;
 /** Bodies are read back in spans of up to this size. */
@@ -52,15 +53,15 @@ export type DatasetWriter = {
   /** Appends a turn to conversation `c`; its body is written out (soon) and may be reused after. */
   turn(c: number, turn: DatasetTurn): void;
   /**
-   * `turn` with the body given as parts. Without a part inside a registered corpus they are
-   * written one after another (a plain body); with one, the turn is stored as a recipe: corpus
-   * parts become spans into the corpus, the other parts are written once per distinct object and
-   * reused by identity, so they must never change after (a splicer's cached skeleton pieces).
+   * `turn` with the body given as `pieces` with `text` between every two (splice-body.ts). When
+   * text.bytes is a registered corpus the turn is stored as a recipe: the text as spans into the
+   * corpus, each piece written once per distinct object and reused by identity, so pieces must
+   * never change after (a splicer's cached skeleton). Else the body is written whole.
    */
-  turnParts(c: number, parts: readonly Uint8Array[], turn: Omit<DatasetTurn, "body">): void;
+  turnSpliced(c: number, pieces: readonly Uint8Array[], text: TextSpans, turn: Omit<DatasetTurn, "body">): void;
   /**
-   * Writes `bytes` to the file now, once; parts of later turns that are views into this range of
-   * its buffer are stored as spans into it. Registering a buffer again is a no-op.
+   * Writes `bytes` to the file now, once; spliced texts whose `bytes` is this very object are
+   * then stored as spans into it. Registering it again is a no-op.
    */
   corpus(bytes: Uint8Array): void;
   /**
@@ -91,7 +92,7 @@ export function createDatasetWriter(path: string): DatasetWriter {
   // Written front to back; the header is patched in last. Through the page cache on purpose
   // (unlike inputs.json): workers map this file and read a body before every request, and a body
   // that is not cached would be a disk read, a major page fault, inside the measured send path.
-  const file = createAppendFile(path, Number.POSITIVE_INFINITY);
+  const file = createAppendFile(path);
   file.write(new Uint8Array(HEADER));
   // Per turn, in the order added: its index record (final format) and its conversation.
   const records = growable((n) => new Uint8Array(n), 1024 * TURN);
@@ -106,59 +107,78 @@ export function createDatasetWriter(path: string): DatasetWriter {
   let turns = 0;
   let conversations = 0;
   let idBytes = 1;
-  // Registered corpora by buffer: the view's range in it and where that range starts in the file.
-  const corpora = new Map<ArrayBufferLike, { from: number; to: number; at: number }>();
+  // Registered corpora (by identity) and where each starts in the file.
+  const corpora = new Map<Uint8Array, number>();
   const literals = new Map<Uint8Array, number>();
   let recipe = new Uint8Array(64 * SPAN);
   let recipeView = new DataView(recipe.buffer);
-  const inCorpus = (part: Uint8Array): { from: number; to: number; at: number } | undefined => {
-    const k = corpora.get(part.buffer);
-    return k !== undefined && part.byteOffset >= k.from && part.byteOffset + part.byteLength <= k.to ? k : undefined;
-  };
-  const anyInCorpus = (parts: readonly Uint8Array[]): boolean => {
-    for (let i = 0; i < parts.length; i++) if (inCorpus(parts[i] as Uint8Array) !== undefined) return true;
-    return false;
-  };
-  /** Writes the recipe for `parts` (at least one in a corpus); its offset, spans and body length. */
-  const writeRecipe = (parts: readonly Uint8Array[]): { at: number; spans: number; length: number } => {
-    let spans = 0;
-    let length = 0;
-    let lastEnd = -1;
-    for (const part of parts) {
-      if (part.byteLength === 0) continue;
-      const k = inCorpus(part);
-      let at: number;
-      if (k !== undefined) at = k.at + part.byteOffset - k.from;
-      else {
-        const known = literals.get(part);
-        if (known === undefined) {
-          at = file.size;
-          file.write(part);
-          if (literals.size >= MAX_LITERALS) literals.clear();
-          literals.set(part, at);
-        } else at = known;
+  let spans = 0;
+  let length = 0;
+  let lastEnd = -1;
+  /** Appends `n` bytes at file offset `at` to the recipe being built. */
+  const span = (at: number, n: number): void => {
+    if (n === 0) return;
+    length += n;
+    if (at === lastEnd) {
+      // Continues the previous span in the file: one longer span.
+      const prev = (spans - 1) * SPAN;
+      recipeView.setUint32(prev + 8, recipeView.getUint32(prev + 8, true) + n, true);
+    } else {
+      if ((spans + 1) * SPAN > recipe.length) {
+        const next = new Uint8Array(recipe.length * 2);
+        next.set(recipe);
+        recipe = next;
+        recipeView = new DataView(recipe.buffer);
       }
-      length += part.byteLength;
-      if (at === lastEnd) {
-        // Continues the previous span in the file: one longer span.
-        const prev = (spans - 1) * SPAN;
-        recipeView.setUint32(prev + 8, recipeView.getUint32(prev + 8, true) + part.byteLength, true);
-      } else {
-        if ((spans + 1) * SPAN > recipe.length) {
-          const next = new Uint8Array(recipe.length * 2);
-          next.set(recipe);
-          recipe = next;
-          recipeView = new DataView(recipe.buffer);
-        }
-        recipeView.setFloat64(spans * SPAN, at, true);
-        recipeView.setUint32(spans * SPAN + 8, part.byteLength, true);
-        spans++;
-      }
-      lastEnd = at + part.byteLength;
+      recipeView.setFloat64(spans * SPAN, at, true);
+      recipeView.setUint32(spans * SPAN + 8, n, true);
+      spans++;
+    }
+    lastEnd = at + n;
+  };
+  /** Where `piece` is in the file: written on first sight, then found by identity. */
+  const literalAt = (piece: Uint8Array): number => {
+    let at = literals.get(piece);
+    if (at === undefined) {
+      at = file.size;
+      file.write(piece);
+      if (literals.size >= MAX_LITERALS) literals.clear();
+      literals.set(piece, at);
+    }
+    return at;
+  };
+  /** Writes the recipe of a spliced body whose corpus is at `corpusAt`; its offset, spans and body length. */
+  const writeRecipe = (pieces: readonly Uint8Array[], text: TextSpans, corpusAt: number): { at: number; spans: number; length: number } => {
+    spans = 0;
+    length = 0;
+    lastEnd = -1;
+    const ranges = text.at;
+    for (let i = 0; i < pieces.length; i++) {
+      if (i > 0) for (let k = 0; k < ranges.length; k += 2) span(corpusAt + (ranges[k] as number), (ranges[k + 1] as number) - (ranges[k] as number));
+      const piece = pieces[i] as Uint8Array;
+      if (piece.length > 0) span(literalAt(piece), piece.length);
     }
     const at = file.size;
     file.writeRange(recipe, 0, spans * SPAN);
     return { at, spans, length };
+  };
+  const record = (c: number, t: Omit<DatasetTurn, "body">, at0: number, bodyLength: number, recipeSpans: number): void => {
+    if (c < 0 || c >= conversations) throw new RangeError(`No conversation ${c}`);
+    const buffer = records.ensure((turns + 1) * TURN).buffer;
+    if (rec.buffer !== buffer) rec = new DataView(buffer);
+    const at = turns * TURN;
+    rec.setFloat64(at, at0, true);
+    rec.setUint32(at + 8, bodyLength, true);
+    rec.setUint32(at + 12, t.inputTokens ?? UNKNOWN_TOKENS, true);
+    rec.setFloat64(at + 16, t.delayMs ?? 0, true);
+    rec.setFloat64(at + 24, t.timestampMs ?? Number.NaN, true);
+    rec.setUint32(at + 32, recipeSpans, true);
+    rec.setUint32(at + 36, 0, true);
+    owners.ensure(turns + 1)[turns] = c;
+    const count = counts.get();
+    if (count[c] === 0) firsts.ensure(conversations)[c] = turns;
+    count[c] = (count[c] as number) + 1;
+    turns++;
   };
 
   const writer: DatasetWriter = {
@@ -172,38 +192,26 @@ export function createDatasetWriter(path: string): DatasetWriter {
       return conversations++;
     },
     turn(c, t) {
-      writer.turnParts(c, [t.body], t);
+      const at = file.size;
+      file.write(t.body);
+      record(c, t, at, t.body.length, 0);
     },
-    turnParts(c, parts, t) {
-      if (c < 0 || c >= conversations) throw new RangeError(`No conversation ${c}`);
-      let at0 = file.size;
-      let length: number;
-      let spans = 0;
-      if (corpora.size > 0 && anyInCorpus(parts)) {
-        ({ at: at0, spans, length } = writeRecipe(parts));
-      } else {
-        for (const part of parts) file.write(part);
-        length = file.size - at0;
+    turnSpliced(c, pieces, text, t) {
+      const corpusAt = corpora.get(text.bytes);
+      if (corpusAt === undefined) {
+        const at = file.size;
+        for (let i = 0; i < pieces.length; i++) {
+          if (i > 0) for (let k = 0; k < text.at.length; k += 2) file.writeRange(text.bytes, text.at[k] as number, text.at[k + 1] as number);
+          file.write(pieces[i] as Uint8Array);
+        }
+        return record(c, t, at, file.size - at, 0);
       }
-      const buffer = records.ensure((turns + 1) * TURN).buffer;
-      if (rec.buffer !== buffer) rec = new DataView(buffer);
-      const at = turns * TURN;
-      rec.setFloat64(at, at0, true);
-      rec.setUint32(at + 8, length, true);
-      rec.setUint32(at + 12, t.inputTokens ?? UNKNOWN_TOKENS, true);
-      rec.setFloat64(at + 16, t.delayMs ?? 0, true);
-      rec.setFloat64(at + 24, t.timestampMs ?? Number.NaN, true);
-      rec.setUint32(at + 32, spans, true);
-      rec.setUint32(at + 36, 0, true);
-      owners.ensure(turns + 1)[turns] = c;
-      const count = counts.get();
-      if (count[c] === 0) firsts.ensure(conversations)[c] = turns;
-      count[c] = (count[c] as number) + 1;
-      turns++;
+      const r = writeRecipe(pieces, text, corpusAt);
+      record(c, t, r.at, r.length, r.spans);
     },
     corpus(bytes) {
-      if (corpora.has(bytes.buffer)) return;
-      corpora.set(bytes.buffer, { from: bytes.byteOffset, to: bytes.byteOffset + bytes.byteLength, at: file.size });
+      if (corpora.has(bytes)) return;
+      corpora.set(bytes, file.size);
       file.write(bytes);
     },
     close(opts = {}) {

@@ -6,11 +6,11 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createAppendFile } from "../../src/core/append-file.ts";
+import { createAppendFile, createDirectFile } from "../../src/core/append-file.ts";
 import { createRng } from "../../src/core/rng.ts";
 
 describe("append file", () => {
-  test("random sizes (tiny, block-straddling, larger than the stage), ranges, direct from the start or midway: the same bytes back", () => {
+  test("random sizes (tiny, block-straddling, larger than the stage), ranges, direct from the start or midway: the same bytes back", async () => {
     const dir = mkdtempSync(join(tmpdir(), "aiperf-append-"));
     try {
       const rng = createRng(9);
@@ -18,15 +18,16 @@ describe("append file", () => {
         const path = join(dir, `f-${total}-${directAfter}`);
         const expected = new Uint8Array(total);
         for (let i = 0; i < total; i++) expected[i] = (i * 31 + (i >> 12)) & 0xff;
-        const file = createAppendFile(path, directAfter);
+        const file = createDirectFile(path, directAfter);
         for (let at = 0; at < total; ) {
           const n = Math.min(total - at, rng.int(3) === 0 ? 1 + rng.int(9 << 20) : 1 + rng.int(5000));
           if (rng.int(2) === 0) file.write(expected.subarray(at, at + n));
           else file.writeRange(expected, at, at + n);
           at += n;
           expect(file.size).toBe(at);
+          await file.ready();
         }
-        file.close();
+        await file.close();
         expect(new Uint8Array(readFileSync(path))).toEqual(expected);
       }
     } finally {
@@ -34,12 +35,12 @@ describe("append file", () => {
     }
   });
 
-  test("text (ASCII, multi-byte, larger than the stage) between bytes, across stage boundaries: its UTF-8 in order", () => {
+  test("text (ASCII, multi-byte, larger than the stage) between bytes, across stage boundaries: its UTF-8 in order", async () => {
     const dir = mkdtempSync(join(tmpdir(), "aiperf-append-"));
     try {
       const rng = createRng(4);
       const path = join(dir, "text");
-      const file = createAppendFile(path, 0);
+      const file = createDirectFile(path, 0);
       const pieces: Uint8Array[] = [];
       const encoder = new TextEncoder();
       const samples = ["", "a", '"session_id": ', "mödel “x” 😀", "x".repeat(3 << 20), "é".repeat(1 << 20)];
@@ -54,7 +55,7 @@ describe("append file", () => {
           pieces.push(bytes);
         }
       }
-      file.close();
+      await file.close();
       expect(new Uint8Array(readFileSync(path))).toEqual(new Uint8Array(Buffer.concat(pieces)));
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -71,5 +72,27 @@ describe("append file", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("direct file", () => {
+  test("abort waits for the writes in flight and removes the file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aiperf-append-"));
+    try {
+      const file = createDirectFile(join(dir, "f"), 0);
+      for (let i = 0; i < 5; i++) file.write(new Uint8Array(9 << 20).fill(i));
+      await file.abort();
+      expect(existsSync(join(dir, "f"))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a write that fails in flight (a full device) rejects ready() and close(), not later", async () => {
+    if (!existsSync("/dev/full")) return;
+    const file = createDirectFile("/dev/full", 0);
+    file.write(new Uint8Array(9 << 20));
+    await expect(new Promise((resolve, reject) => setTimeout(() => (file.ready() ?? Promise.resolve()).then(resolve, reject), 200))).rejects.toThrow(/ENOSPC|no space/i);
+    await expect(file.close()).rejects.toThrow(/ENOSPC|no space/i);
   });
 });

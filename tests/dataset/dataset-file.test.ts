@@ -10,6 +10,8 @@ import { createDatasetWriter, openDataset, scanDataset, writeDatasetFile } from 
 import { bufferedSink, indentJson } from "../../src/services/dataset/indent-json.ts";
 import { writeInputsJsonFromDataset } from "../../src/services/dataset/inputs-file.ts";
 import { createRng } from "../../src/core/rng.ts";
+import type { TextSpans } from "../../src/dataset/loaders/model.ts";
+import { joined, splicedBytes } from "./support.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -72,23 +74,13 @@ test("the streaming writer keeps the order conversations were started unless ask
   expect(existsSync(join(dir, "b.bin"))).toBe(false);
 });
 
-/** All parts one after another. */
-function joined(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /**
  * A corpus as hash-blocks.ts keeps it: JSON-escaped UTF-8 pieces written twice into one buffer,
  * so a window running past the end continues in the second copy; `starts` are the byte offsets
  * where pieces begin (a window between two of them is whole escaped characters).
  */
-function escapedCorpus(pieces: string[]): { twice: Uint8Array; starts: number[]; length: number } {
+function escapedCorpus(pieces: string[]): { twice: Buffer; starts: number[]; length: number } {
   const escaped = pieces.map((piece) => bytes(JSON.stringify(piece).slice(1, -1)));
   const once = joined(escaped);
   const starts: number[] = [];
@@ -102,28 +94,32 @@ function escapedCorpus(pieces: string[]): { twice: Uint8Array; starts: number[];
     at += e.length;
   }
   starts.push(at);
-  return { twice: joined([once, once]), starts, length: once.length };
+  return { twice: Buffer.from(joined([once, once])), starts, length: once.length };
 }
 
-test("recipe turns: bodies, scans and inputs.json byte for byte those of the same bodies stored whole", () => {
+test("recipe turns: bodies, scans and inputs.json byte for byte those of the same bodies stored whole", async () => {
   const dir = mkdtempSync(join(tmpdir(), "aiperf-ds-"));
   try {
     const rng = createRng(9);
     const alphabet = ["word ", "é", "漢字", "😀", '"', "\\", "\n", "\t", "\u0001", "—", "ß ", "\u2028"];
     const pieces = Array.from({ length: 300 }, () => alphabet[rng.int(alphabet.length)] as string);
     const corpus = escapedCorpus(pieces);
-    // A second corpus registered as a slice of a larger buffer: bytes outside it are literals.
+    // A second corpus registered as a slice of a larger buffer (ranges are of the slice), and
+    // text in a buffer never registered (its bodies are stored whole).
     const outer = bytes(`${"x".repeat(100)}naïve 猫 text${"y".repeat(100)}`);
-    const inner = outer.subarray(100, outer.length - 100);
-    // Skeleton pieces: one object per kind, reused by every turn (as the splicer's cache does).
-    const prefixes = [bytes('{"model":"m","messages":[{"role":"user","content":"'), bytes('{"model":"mödel “x”","prompt":"')];
-    const suffix = bytes('"}],"max_tokens":5}');
-    const suffix2 = bytes('","stream":true}');
-    const window = (): Uint8Array => {
+    const inner = Buffer.from(outer.buffer, 100, outer.length - 200);
+    const loose = Buffer.from(bytes("plain text, no corpus"));
+    // Skeleton pieces: one object per kind, reused by every turn (as the splicer's cache does);
+    // the second has the text twice.
+    const skeletons = [
+      [bytes('{"model":"m","messages":[{"role":"user","content":"'), bytes('"}],"max_tokens":5}')],
+      [bytes('{"model":"mödel “x”","prompt":"'), bytes('","echo":"'), bytes('","stream":true}')],
+    ];
+    const window = (): number[] => {
       // Whole pieces, sometimes past the end of the first copy (wrapping around the corpus).
       const first = rng.int(pieces.length);
       const n = 1 + rng.int(pieces.length - 1);
-      return corpus.twice.subarray(corpus.starts[first] as number, corpus.starts[first + n] as number);
+      return [corpus.starts[first] as number, corpus.starts[first + n] as number];
     };
     const path = join(dir, "recipe.bin");
     const writer = createDatasetWriter(path);
@@ -149,19 +145,19 @@ test("recipe turns: bodies, scans and inputs.json byte for byte those of the sam
           bodies.push(body);
           continue;
         }
-        const p = rng.int(2);
-        const parts =
+        const skeleton = skeletons[rng.int(2)] as Uint8Array[];
+        const text: TextSpans =
           kind === 1
-            ? [prefixes[p] as Uint8Array, inner.subarray(0, 6), inner.subarray(6), p === 0 ? suffix : suffix2]
+            ? { bytes: inner, at: [0, 6, 6, inner.length] }
             : kind === 2
-              ? [prefixes[p] as Uint8Array, bytes("plain text parts, no corpus"), p === 0 ? suffix : suffix2]
-              : [prefixes[p] as Uint8Array, window(), new Uint8Array(0), window(), p === 0 ? suffix : suffix2];
-        for (const part of parts) {
-          if (part.buffer === corpus.twice.buffer && part.byteOffset < corpus.length && part.byteOffset + part.length > corpus.length) crossed++;
+              ? { bytes: loose, at: [0, loose.length] }
+              : { bytes: corpus.twice, at: [...window(), 5, 5, ...window()] };
+        for (let k = 0; k < text.at.length; k += 2) {
+          if (text.bytes === corpus.twice && (text.at[k] as number) < corpus.length && (text.at[k + 1] as number) > corpus.length) crossed++;
         }
         if (kind !== 2) recipes++;
-        writer.turnParts(c, parts, meta);
-        bodies.push(joined(parts));
+        writer.turnSpliced(c, skeleton, text, meta);
+        bodies.push(splicedBytes(skeleton, text));
       }
       expected.push({ id, bodies });
     }
@@ -194,8 +190,8 @@ test("recipe turns: bodies, scans and inputs.json byte for byte those of the sam
       c++;
     }
     // inputs.json read back from either file: the same bytes.
-    writeInputsJsonFromDataset(join(dir, "recipe.json"), path);
-    writeInputsJsonFromDataset(join(dir, "plain.json"), plainPath);
+    await writeInputsJsonFromDataset(join(dir, "recipe.json"), path);
+    await writeInputsJsonFromDataset(join(dir, "plain.json"), plainPath);
     expect(readFileSync(join(dir, "recipe.json"))).toEqual(readFileSync(join(dir, "plain.json")));
     JSON.parse(readFileSync(join(dir, "recipe.json"), "utf8"));
   } finally {

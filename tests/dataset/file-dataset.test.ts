@@ -122,7 +122,19 @@ describe("hash-id blocks", () => {
     expect(blocks.prompt([5], 6)).toBe(full);
     expect(blocks.prompt([9, 5], 6).endsWith(full)).toBe(true);
     expect(full.startsWith(blocks.prompt([5], 3))).toBe(true);
-    expect(blocks.uniqueIds).toBe(2);
+  });
+
+  test("distinct ids, however large or negative, get their own blocks; the same seed the same ones in any order, another seed others", async () => {
+    const tokenizer = await loadBuiltinTokenizer();
+    const corpus = tokenizeCorpus(await readBuiltinCorpus(), tokenizer);
+    const ids = [0, 1, 2, 9, -9, 2 ** 32, 2 ** 40, 2 ** 40 + 1, Number.MAX_SAFE_INTEGER];
+    const blocks = createHashBlocks(tokenizer, corpus, 64, 3);
+    const texts = ids.map((id) => blocks.prompt([id], 64));
+    expect(new Set(texts).size).toBe(ids.length);
+    const again = createHashBlocks(tokenizer, corpus, 64, 3);
+    expect(ids.toReversed().map((id) => again.prompt([id], 64))).toEqual(texts.toReversed());
+    const other = createHashBlocks(tokenizer, corpus, 64, 4);
+    expect(ids.filter((id, i) => other.prompt([id], 64) === texts[i])).toEqual([]);
   });
 });
 

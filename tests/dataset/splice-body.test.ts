@@ -1,5 +1,5 @@
 /**
- * Spliced request bodies (splice-body.ts, Turn.textBytes from hash_ids blocks) are byte for byte
+ * Spliced request bodies (splice-body.ts, Turn.textSpans from hash_ids blocks) are byte for byte
  * what JSON.stringify of the built body gives, for every endpoint type that splices, over random
  * traces and texts with quotes, backslashes, control characters and non-ASCII text; dataset.bin
  * keeps them as recipes (spans into the corpus written once) and gives the same bytes back.
@@ -17,19 +17,10 @@ import { buildFileDataset, writeFileDataset } from "../../src/services/dataset/f
 import { requestBody } from "../../src/services/dataset/request-body.ts";
 import { createBodySplicer, SPLICEABLE } from "../../src/services/dataset/splice-body.ts";
 import { loadBuiltinTokenizer } from "../../src/tokenizer/index.ts";
-import { datasetConfig, load } from "./support.ts";
+import { datasetConfig, load, spanBytes, spansOf, splicedBytes } from "./support.ts";
 
 const encoder = new TextEncoder();
 const escaped = (text: string): Uint8Array => encoder.encode(JSON.stringify(text).slice(1, -1));
-const joined = (parts: readonly Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
 
 const ALPHABET = ['"', "\\", "\n", "\t", "\u0001", "\u001f", "/", "é", "—", "“", "”", "漢", "😀", "a", "b", " ", "'", "<", "\u2028", "ß"];
 function randomText(rng: ReturnType<typeof createRng>): string {
@@ -48,14 +39,15 @@ describe("body splicer", () => {
       const text = randomText(rng);
       const fixed = turnOf(text);
       const build = (t: string) => requestBody({ ...fixed, texts: [t] }, opts);
-      // The text's bytes cut at a random character boundary: parts are joined as they come.
+      // The text's bytes cut at a random character boundary: two ranges, joined as they come.
       const cut = rng.int(text.length + 1);
       const safe = cut > 0 && text.charCodeAt(cut - 1) >= 0xd800 && text.charCodeAt(cut - 1) <= 0xdbff ? cut - 1 : cut;
-      const parts = splicer(`${i}`, i % 3 === 0 ? null : i, build, [escaped(text.slice(0, safe)), escaped(text.slice(safe))]);
-      expect(parts).not.toBeNull();
-      expect(joined(parts?.body ?? [])).toEqual(encoder.encode(JSON.stringify(build(text))));
+      const spans = spansOf([escaped(text.slice(0, safe)), escaped(text.slice(safe))]);
+      const skeleton = splicer(`${i}`, i % 3 === 0 ? null : i, build);
+      if (skeleton === null) throw new Error("not spliced");
+      expect(splicedBytes(skeleton.body, spans)).toEqual(encoder.encode(JSON.stringify(build(text))));
       // As inputs.json shows a payload: indented by 2, its lines 8 spaces in.
-      expect(joined(parts?.indented ?? [])).toEqual(encoder.encode(JSON.stringify(build(text), null, 2).replaceAll("\n", "\n        ")));
+      expect(splicedBytes(skeleton.indented, spans)).toEqual(encoder.encode(JSON.stringify(build(text), null, 2).replaceAll("\n", "\n        ")));
     }
   });
 
@@ -66,19 +58,19 @@ describe("body splicer", () => {
       const model = `m${i % 3}`;
       const maxTokens = i % 7 === 0 ? null : 1 + ((i * 31) % 4500);
       const build = (t: string) => requestBody({ model, texts: [t], maxTokens }, opts);
-      const parts = splicer(`${model}\nuser\n`, maxTokens, build, [escaped(`text ${i}`)]);
-      expect(joined(parts?.body ?? [])).toEqual(encoder.encode(JSON.stringify(build(`text ${i}`))));
+      const skeleton = splicer(`${model}\nuser\n`, maxTokens, build);
+      expect(splicedBytes(skeleton?.body ?? [], spansOf([escaped(`text ${i}`)]))).toEqual(encoder.encode(JSON.stringify(build(`text ${i}`))));
     }
   });
 
   test("a body without the text (--extra-inputs replaced it) is not spliced", () => {
     const build = (t: string) => requestBody({ model: "m", texts: [t], maxTokens: 3 }, { endpointType: "chat", streaming: false, extraInputs: [["messages", []]] });
-    expect(createBodySplicer()("k", null, build, [escaped("hello")])).toBeNull();
+    expect(createBodySplicer()("k", null, build)).toBeNull();
   });
 });
 
 describe("hash-id block bytes", () => {
-  test("Moby-Dick corpus: promptBytes is the escaped UTF-8 of prompt, wrapping included", async () => {
+  test("Moby-Dick corpus: promptSpans is the escaped UTF-8 of prompt, wrapping included", async () => {
     const tokenizer = await loadBuiltinTokenizer();
     const corpus = tokenizeCorpus(await readBuiltinCorpus(), tokenizer);
     const blocks = createHashBlocks(tokenizer, corpus, 512, 5);
@@ -86,9 +78,9 @@ describe("hash-id block bytes", () => {
     for (let i = 0; i < 300; i++) {
       const ids = Array.from({ length: 1 + rng.int(4) }, () => rng.int(50));
       const final = 1 + rng.int(512);
-      const parts = blocks.promptBytes(ids, final);
-      expect(parts).not.toBeNull();
-      expect(joined(parts as Uint8Array[])).toEqual(escaped(blocks.prompt(ids, final)));
+      const spans = blocks.promptSpans(ids, final);
+      if (spans === null) throw new Error("no spans");
+      expect(spanBytes(spans)).toEqual(escaped(blocks.prompt(ids, final)));
     }
   });
 
@@ -103,10 +95,10 @@ describe("hash-id block bytes", () => {
     for (let i = 0; i < 300; i++) {
       const ids = Array.from({ length: 1 + rng.int(3) }, () => rng.int(1000));
       const final = 1 + rng.int(16);
-      const parts = blocks.promptBytes(ids, final);
-      if (parts === null) continue;
+      const spans = blocks.promptSpans(ids, final);
+      if (spans === null) continue;
       checked++;
-      expect(joined(parts)).toEqual(escaped(blocks.prompt(ids, final)));
+      expect(spanBytes(spans)).toEqual(escaped(blocks.prompt(ids, final)));
     }
     // Every window is sliced: the builtin tokenizer keeps these characters whole.
     expect(checked).toBe(300);
@@ -144,7 +136,7 @@ describe("spliced dataset.bin bodies", () => {
         };
         const cfg = datasetConfig(over);
         const loaded = await load("mooncake_trace", trace, over);
-        expect(loaded.filter((c) => c.turns[0]?.textBytes !== undefined).length).toBeGreaterThan(15);
+        expect(loaded.filter((c) => c.turns[0]?.textSpans !== undefined).length).toBeGreaterThan(15);
         await writeFileDataset("mooncake_trace", trace, tokenizer, cfg, 1);
         const built = buildFileDataset(loaded, tokenizer, cfg, 1);
         const ds = openDataset(cfg.datasetPath);

@@ -1,6 +1,6 @@
 /** Shared helpers for the dataset loader tests: a config, the builtin tokenizer, fixture paths. */
 import { join } from "node:path";
-import type { DatasetFormat } from "../../src/dataset/loaders/index.ts";
+import type { DatasetFormat, TextSpans } from "../../src/dataset/loaders/index.ts";
 import { type DatasetConfig, NO_SYNTHETIC_EXTRAS } from "../../src/protocol/dataset-config.ts";
 import { loadFileConversations } from "../../src/services/dataset/from-file.ts";
 import { loadBuiltinTokenizer } from "../../src/tokenizer/index.ts";
@@ -50,4 +50,34 @@ export async function failure(promise: Promise<unknown>): Promise<string> {
     return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   }
   throw new Error("expected a failure");
+}
+
+/** All parts one after another. */
+export function joined(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** The bytes of a text given as ranges (Turn.textSpans). */
+export const spanBytes = (text: TextSpans): Uint8Array => joined(Array.from({ length: text.at.length / 2 }, (_, k) => text.bytes.subarray(text.at[2 * k], text.at[2 * k + 1])));
+
+/** A spliced body whole: the pieces with the text between every two. */
+export const splicedBytes = (pieces: readonly Uint8Array[], text: TextSpans): Uint8Array => joined(pieces.flatMap((piece, i) => (i === 0 ? [piece] : [spanBytes(text), piece])));
+
+/** `parts` as ranges of one buffer, with a byte of junk before each so no two ranges touch. */
+export function spansOf(parts: readonly Uint8Array[]): TextSpans {
+  const at: number[] = [];
+  let n = 0;
+  for (const part of parts) {
+    at.push(n + 1, n + 1 + part.length);
+    n += 1 + part.length;
+  }
+  const bytes = Buffer.alloc(n, 0x7e);
+  parts.forEach((part, k) => bytes.set(part, at[2 * k] as number));
+  return { bytes, at };
 }

@@ -1,10 +1,13 @@
 /**
  * Prompts from mooncake hash_ids (§3.3): every hash id stands for one block of --isl-block-size
- * corpus tokens, drawn once per id, so the same id yields the same text in every request (what
- * a server's prefix cache sees as a shared block). The last block of a prompt is the first
- * `final` tokens of its id's block: final = input_length − (ids − 1) · block, in (0, block].
+ * corpus tokens, so the same id yields the same text in every request (what a server's prefix
+ * cache sees as a shared block). The last block of a prompt is the first `final` tokens of its
+ * id's block: final = input_length − (ids − 1) · block, in (0, block].
  *
- * Each id keeps only its corpus start (one number), not its tokens. A block's text is a slice
+ * An id's block starts at a corpus position hashed from the id and the seed: nothing is kept per
+ * id (a trace may name tens of millions), and the text does not depend on the order ids are
+ * first seen in. Upstream draws a random block per new id instead; either way distinct ids get
+ * unrelated text and equal ids equal text, which is what a prefix cache sees. A block's text is a slice
  * of the corpus decoded once (corpusSlicer), or, for a tokenizer where that differs from
  * decoding, decoded per block with the most recent full blocks cached (at most MAX_CACHED; a
  * dropped one is decoded again, to the same text). Upstream puts a BOS/EOS id at each block
@@ -12,11 +15,12 @@
  * corpus tokens.
  *
  * With the slicer, the corpus is also kept once as JSON-escaped UTF-8 bytes (what JSON.stringify
- * writes between a string's quotes), so a prompt's bytes in a request body are views into it
- * (promptBytes) and a million bodies are spliced, not stringified and encoded.
+ * writes between a string's quotes), so a prompt's bytes in a request body are ranges of it
+ * (promptSpans) and a million bodies are spliced, not stringified and encoded.
  */
 import type { Tokenizer } from "../../tokenizer/tokenizer.ts";
 import { createRng, deriveSeed } from "../../core/rng.ts";
+import type { TextSpans } from "./model.ts";
 
 /** Full-block texts kept for reuse (≈2 KB each at 512 tokens). */
 const MAX_CACHED = 16_384;
@@ -25,11 +29,10 @@ export type HashBlocks = {
   /** The prompt for `hashIds`; `finalSize` tokens come from the last id's block. */
   prompt(hashIds: readonly number[], finalSize: number): string;
   /**
-   * The same prompt JSON-escaped and UTF-8 encoded, in parts (read-only views into one shared
-   * buffer), or null when blocks are decoded one by one (no slicer) or exceed the corpus.
+   * The same prompt JSON-escaped and UTF-8 encoded, as ranges of one shared buffer, or null when
+   * blocks are decoded one by one (no slicer) or exceed the corpus.
    */
-  promptBytes(hashIds: readonly number[], finalSize: number): Uint8Array[] | null;
-  readonly uniqueIds: number;
+  promptSpans(hashIds: readonly number[], finalSize: number): TextSpans | null;
 };
 
 /** The size of the last block, or a reason it does not fit. */
@@ -40,25 +43,17 @@ export function finalBlockSize(inputLength: number, ids: number, blockSize: numb
 }
 
 export function createHashBlocks(tokenizer: Tokenizer, corpus: Uint32Array, blockSize: number, seed: number): HashBlocks {
-  const rng = createRng(deriveSeed(seed, "hash-blocks"));
-  const starts = new Map<number, number>();
+  const key = deriveSeed(seed, "hash-blocks") >>> 0;
   const fullTexts = new Map<number, string>();
   const window = (start: number, n: number): number[] => {
     const ids = new Array<number>(n);
     for (let i = 0; i < n; i++) ids[i] = corpus[(start + i) % corpus.length] ?? 0;
     return ids;
   };
-  const startOf = (id: number): number => {
-    let start = starts.get(id);
-    if (start === undefined) {
-      start = rng.int(corpus.length);
-      starts.set(id, start);
-    }
-    return start;
-  };
+  const startOf = (id: number): number => blockStart(id, key, corpus.length);
   const sliced = slicedCorpus(tokenizer, corpus);
   const slice = sliced?.slice ?? null;
-  const bytes = sliced === null ? null : escapedCorpus(sliced.once, sliced.offsets);
+  const escaped = sliced === null ? null : escapedCorpus(sliced.once, sliced.offsets);
   const blockText = (id: number, size: number): string => {
     if (slice !== null && size <= corpus.length) return slice(startOf(id), size);
     if (size !== blockSize) return flatten(tokenizer.decode(window(startOf(id), size)));
@@ -79,16 +74,38 @@ export function createHashBlocks(tokenizer: Tokenizer, corpus: Uint32Array, bloc
       });
       return text;
     },
-    promptBytes(hashIds, finalSize) {
-      if (bytes === null || blockSize > corpus.length) return null;
-      const parts = new Array<Uint8Array>(hashIds.length);
-      for (let i = 0; i < hashIds.length; i++) parts[i] = bytes(startOf(hashIds[i] as number), i === hashIds.length - 1 ? finalSize : blockSize);
-      return parts;
-    },
-    get uniqueIds() {
-      return starts.size;
+    promptSpans(hashIds, finalSize) {
+      if (escaped === null || blockSize > corpus.length) return null;
+      const at: number[] = [];
+      for (let i = 0; i < hashIds.length; i++) {
+        const start = startOf(hashIds[i] as number);
+        const end = start + (i === hashIds.length - 1 ? finalSize : blockSize);
+        const from = escaped.byteAt[start] as number;
+        const to = end <= escaped.tokens ? (escaped.byteAt[end] as number) : escaped.once + (escaped.byteAt[end - escaped.tokens] as number);
+        // A block that goes on where the previous one ended extends its range.
+        if (at.length > 0 && at[at.length - 1] === from) at[at.length - 1] = to;
+        else at.push(from, to);
+      }
+      return { bytes: escaped.twice, at };
     },
   };
+}
+
+/** A uniform corpus position for hash id `id` under `key` (32-bit finalizer of MurmurHash3 over both halves of the id). */
+function blockStart(id: number, key: number, length: number): number {
+  const lo = mix32((id >>> 0) ^ key);
+  const hi = mix32(Math.floor(id / 0x1_0000_0000) ^ lo ^ 0x9e3779b9);
+  // 53 bits of hash, so the modulo's bias is nil for any corpus.
+  return ((hi >>> 0) * 0x20_0000 + (lo >>> 11)) % length;
+}
+
+function mix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 const encoder = new TextEncoder();
@@ -135,12 +152,12 @@ function slicedCorpus(tokenizer: Tokenizer, corpus: Uint32Array): { slice: (star
 }
 
 /**
- * `n` tokens from `start` (n ≤ tokens in the corpus) as JSON-escaped UTF-8 bytes: one view into
- * the escaped corpus written twice (for windows that wrap around). Each token's byte start is
- * found by walking the decoded corpus once, with JSON.stringify's escape lengths; null if the
- * walk disagrees with JSON.stringify of the whole corpus.
+ * The corpus as JSON-escaped UTF-8 bytes, written twice (`twice`, so windows that wrap around are
+ * one range), each token's byte start in it (`byteAt`, tokens + 1 entries) and the length of one
+ * copy (`once`). The starts are found by walking the decoded corpus once with JSON.stringify's
+ * escape lengths; null if the walk disagrees with JSON.stringify of the whole corpus.
  */
-function escapedCorpus(once: string, offsets: Float64Array): ((start: number, n: number) => Uint8Array) | null {
+function escapedCorpus(once: string, offsets: Float64Array): { twice: Buffer; byteAt: Float64Array; tokens: number; once: number } | null {
   const escaped = encoder.encode(JSON.stringify(once).slice(1, -1));
   const tokens = offsets.length - 1;
   const byteAt = new Float64Array(tokens + 1);
@@ -165,14 +182,10 @@ function escapedCorpus(once: string, offsets: Float64Array): ((start: number, n:
   }
   byteAt[tokens] = bytes;
   if (bytes !== escaped.length) return null;
-  const twice = new Uint8Array(2 * bytes);
+  const twice = Buffer.alloc(2 * bytes);
   twice.set(escaped, 0);
   twice.set(escaped, bytes);
-  return (start, n) => {
-    const end = start + n;
-    const to = end <= tokens ? (byteAt[end] as number) : bytes + (byteAt[end - tokens] as number);
-    return twice.subarray(byteAt[start] as number, to);
-  };
+  return { twice, byteAt, tokens, once: bytes };
 }
 
 /**

@@ -18,7 +18,7 @@ import { loadShareGpt } from "./sharegpt.ts";
 import { loadSingleTurn } from "./single-turn.ts";
 
 export type { Loader, LoaderContext, Piece } from "./context.ts";
-export { type Conversation, DatasetInputError, type Media, type Turn } from "./model.ts";
+export { type Conversation, DatasetInputError, type Media, type TextSpans, type Turn } from "./model.ts";
 export { payloadTexts } from "./inputs-json.ts";
 
 export { datasetFormat, SHAREGPT_HINT, CUSTOM_DATASET_TYPES, type CustomDatasetType, type DatasetFormat, PUBLIC_DATASETS, type PublicDataset } from "./formats.ts";

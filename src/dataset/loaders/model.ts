@@ -27,12 +27,19 @@ export type Turn = {
   payload?: Record<string, unknown>;
   /**
    * The turn's only text, JSON-escaped and UTF-8 encoded (what JSON.stringify writes between its
-   * quotes), in parts: read-only views a loader shares between turns. Set for trace prompts
-   * built from hash_ids blocks, so their request bodies are spliced from bytes. When set, texts
-   * holds exactly one text with one content, whose string may be made on first read.
+   * quotes), as ranges of a buffer a loader shares between turns. Set for trace prompts built
+   * from hash_ids blocks, so their request bodies are spliced from bytes. When set, texts holds
+   * exactly one text with one content, whose string may be made on first read.
    */
-  textBytes?: Uint8Array[];
+  textSpans?: TextSpans;
 };
+
+/**
+ * Text as byte ranges of one shared, never modified buffer: bytes[at[0], at[1]), then
+ * bytes[at[2], at[3]), and so on. Numbers rather than views: a million prompts make no objects
+ * but their arrays.
+ */
+export type TextSpans = { bytes: Buffer; at: number[] };
 
 export type Conversation = { sessionId: string; turns: Turn[] };
 

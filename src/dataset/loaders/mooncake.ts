@@ -31,16 +31,15 @@ export async function* loadMooncakeTrace(ctx: LoaderContext): AsyncGenerator<Pie
       if (!Number.isInteger(inputLength) || (inputLength as number) < 1) fail('"input_length" must be a whole number ≥ 1');
       const length = inputLength as number;
       if (hashIds !== undefined && hashIds !== null) {
-        if (!Array.isArray(hashIds) || hashIds.length === 0 || !hashIds.every((h) => Number.isInteger(h))) fail('"hash_ids" must be a non-empty list of whole numbers');
+        if (!Array.isArray(hashIds) || hashIds.length === 0 || !allIntegers(hashIds)) fail('"hash_ids" must be a non-empty list of whole numbers');
         const ids = hashIds as number[];
         const final = finalBlockSize(length, ids.length, ctx.blockSize);
         if (typeof final === "string") fail(final);
         blocks ??= createHashBlocks(ctx.tokenizer, await ctx.corpus(), ctx.blockSize, ctx.seed);
-        // Bytes first (they draw each new id's block as prompt() would, in the same order): a
-        // spliced body never reads the text, so with bytes it is built only if something asks.
-        const bytes = blocks.promptBytes(ids, final as number);
-        if (bytes !== null) {
-          turn.textBytes = bytes;
+        // A spliced body never reads the text: with spans it is built only if something asks.
+        const spans = blocks.promptSpans(ids, final as number);
+        if (spans !== null) {
+          turn.textSpans = spans;
           turn.texts.push(lazyText(blocks, ids, final as number));
         } else turn.texts.push({ name: "", contents: [blocks.prompt(ids, final as number)] });
         // The prompt is exactly input_length corpus ids (decoded block by block).
@@ -63,6 +62,11 @@ export async function* loadMooncakeTrace(ctx: LoaderContext): AsyncGenerator<Pie
     }
     yield { session: sessionIdOf(value, { file: ctx.path, line }), turns: [turn] };
   }
+}
+
+function allIntegers(values: unknown[]): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isInteger(values[i])) return false;
+  return true;
 }
 
 /**

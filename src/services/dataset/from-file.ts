@@ -3,22 +3,22 @@
  * format's loader, turn every turn into its request body (request-body.ts) and count its input
  * tokens with the run's tokenizer (trace prompts synthesised from input_length carry that length
  * instead: re-counting a million prompts would take minutes), and write each body to dataset.bin
- * at once; only the fixed-size index stays in memory. Hash-id trace prompts come as bytes and
- * their bodies are spliced (splice-body.ts) and stored as recipes: spans into the escaped corpus,
- * written into dataset.bin once, and the skeleton's parts (dataset-file.ts). inputs.json is in
+ * at once; only the fixed-size index stays in memory. Hash-id trace prompts come as byte ranges
+ * and their bodies are spliced (splice-body.ts) and stored as recipes: spans into the escaped
+ * corpus, written into dataset.bin once, and the skeleton's pieces (dataset-file.ts). inputs.json is in
  * serving order (conversations sorted by their first timestamp): written in the same pass while
  * the file is in that order (inputs-in-order.ts), else afterwards from dataset.bin.
  */
 import { isRanking } from "../../protocol/endpoint-types.ts";
 import { createPromptGenerator, createRng, deriveSeed, readBuiltinCorpus, tokenizeCorpus } from "../../dataset/synthetic/index.ts";
-import { type Conversation, type DatasetFormat, type LoaderContext, loadDataset, payloadTexts, streamDataset, type Turn } from "../../dataset/loaders/index.ts";
+import { type Conversation, type DatasetFormat, type LoaderContext, loadDataset, payloadTexts, streamDataset, type TextSpans, type Turn } from "../../dataset/loaders/index.ts";
 import type { DatasetConfig } from "../../protocol/dataset-config.ts";
 import { createDatasetWriter, type DatasetConversation, type DatasetTurn } from "../../protocol/dataset-file.ts";
 import type { Tokenizer } from "../../tokenizer/index.ts";
 import { type InputsEntry, writeInputsJsonFromDataset } from "./inputs-file.ts";
 import { requestBody } from "./request-body.ts";
-import { createInOrderInputs } from "./inputs-in-order.ts";
-import { createBodySplicer, SPLICEABLE, type SplicedBody } from "./splice-body.ts";
+import { createInputsThread } from "./inputs-thread.ts";
+import { createBodySplicer, type Skeleton, SPLICEABLE } from "./splice-body.ts";
 import { createOslSampler, createSessionIds } from "./synthesize.ts";
 import { createModelSelector } from "./synthetic-extras.ts";
 
@@ -60,14 +60,14 @@ export async function writeFileDataset(format: DatasetFormat, path: string, toke
   const ctx = loaderContext(path, tokenizer, cfg, seed);
   const build = createTurnBuilder(tokenizer, cfg, seed, true);
   const writer = createDatasetWriter(cfg.datasetPath);
-  const inputs = createInOrderInputs(cfg.inputsJsonPath);
+  const inputs = createInputsThread(cfg.inputsJsonPath);
   const bySession = new Map<string, number>();
   const encoder = new TextEncoder();
   let scratch = new Uint8Array(1 << 16);
   const turnsOf: number[] = [];
-  const corpora = new Set<ArrayBufferLike>();
-  // The buffer of the last text part looked at (parts of one prompt share one).
-  let lastBuffer: ArrayBufferLike | undefined;
+  const corpora = new Set<Uint8Array>();
+  // The corpus of the last spliced text (a trace's prompts share one).
+  let lastCorpus: Uint8Array | undefined;
   let written: { conversations: number; turns: number };
   try {
     for await (const piece of streamDataset(format, ctx)) {
@@ -83,19 +83,17 @@ export async function writeFileDataset(format: DatasetFormat, path: string, toke
         const index = turnsOf[c] ?? 0;
         turnsOf[c] = index + 1;
         const built = build(turn, index);
-        if ("spliced" in built) {
-          for (const part of turn.textBytes ?? []) {
-            // The buffer the text's bytes are views into (hash-blocks.ts: the escaped corpus, shared
-            // by every prompt) goes into dataset.bin once; each body then stores spans into it.
-            const buffer = part.buffer;
-            if (buffer === lastBuffer) continue;
-            lastBuffer = buffer;
-            if (corpora.has(buffer) || corpora.size >= MAX_CORPORA || buffer.byteLength > MAX_CORPUS_BYTES) continue;
-            corpora.add(buffer);
-            writer.corpus(new Uint8Array(buffer));
+        if ("skeleton" in built) {
+          // The buffer the text's ranges are in (hash-blocks.ts: the escaped corpus, shared by
+          // every prompt) goes into dataset.bin once; each body then stores spans into it.
+          const corpus = built.text.bytes;
+          if (corpus !== lastCorpus && !corpora.has(corpus) && corpora.size < MAX_CORPORA && corpus.length <= MAX_CORPUS_BYTES) {
+            corpora.add(corpus);
+            writer.corpus(corpus);
           }
-          writer.turnParts(c, built.spliced.body, built.stored);
-          inputs.payload(c, { indented: built.spliced.indented });
+          lastCorpus = corpus;
+          writer.turnSpliced(c, built.skeleton.body, built.text, built.stored);
+          inputs.payload(c, { pieces: built.skeleton.indented, text: built.text });
           continue;
         }
         const { json, stored } = built;
@@ -105,16 +103,19 @@ export async function writeFileDataset(format: DatasetFormat, path: string, toke
         writer.turn(c, { ...stored, body: scratch.subarray(0, length) });
         inputs.payload(c, scratch.subarray(0, length));
       }
+      // inputs.json's writes in flight: wait when too many are (bounded memory).
+      const wait = inputs.ready();
+      if (wait !== null) await wait;
     }
     written = writer.close({ sortByTimestamp: true });
   } catch (error) {
     writer.abort();
-    inputs.abort();
+    await inputs.abort();
     throw error;
   }
   const t1 = performance.now();
-  const inOrder = inputs.finish();
-  if (!inOrder) writeInputsJsonFromDataset(cfg.inputsJsonPath, cfg.datasetPath);
+  const inOrder = await inputs.finish();
+  if (!inOrder) await writeInputsJsonFromDataset(cfg.inputsJsonPath, cfg.datasetPath);
   const inputsMs = inputs.ms + (inOrder ? 0 : performance.now() - t1);
   return { conversations: written.conversations, turns: written.turns, datasetMs: performance.now() - t0 - inputsMs, inputsMs };
 }
@@ -142,9 +143,9 @@ type WholeTurn = { body: Record<string, unknown>; json: string; stored: Stored }
  * One turn's body (object and JSON text) and stored record; `index` is its place in its conversation. Models go round
  * robin (or at random, seeded: --model-selection-strategy) over the turns in the order they are built (file order, when streaming), as do sampled
  * --osl values for turns that name no max_tokens. With `splice`, a turn carrying its text as
- * bytes (Turn.textBytes) gets its body as spliced parts instead (splice-body.ts): same bytes.
+ * byte ranges (Turn.textSpans) gets its body as a skeleton for that text instead (splice-body.ts): same bytes.
  */
-function createTurnBuilder(tokenizer: Tokenizer, cfg: DatasetConfig, seed: number, splice = false): (turn: Turn, index: number) => WholeTurn | { spliced: SplicedBody; stored: Stored } {
+function createTurnBuilder(tokenizer: Tokenizer, cfg: DatasetConfig, seed: number, splice = false): (turn: Turn, index: number) => WholeTurn | { skeleton: Skeleton; text: TextSpans; stored: Stored } {
   const maxTokens = createOslSampler(seed, cfg);
   const splicer = splice && SPLICEABLE.has(cfg.endpointType) ? createBodySplicer() : null;
   // --model-selection-strategy, drawn once per turn (a turn naming its own model keeps it).
@@ -158,20 +159,21 @@ function createTurnBuilder(tokenizer: Tokenizer, cfg: DatasetConfig, seed: numbe
   return (turn, index) => {
     const model = nextModel();
     const max = turn.payload === undefined ? (turn.maxTokens ?? maxTokens()) : null;
-    // With textBytes, the first text's one content is the turn's only text (Turn.textBytes); its
+    // With textSpans, the first text's one content is the turn's only text (Turn.textSpans); its
     // string is not read on the spliced path (a trace loader may build it lazily).
     const text = turn.texts[0];
-    const parts =
-      splicer !== null && turn.textBytes !== undefined && turn.payload === undefined && turn.texts.length === 1 && text !== undefined && turn.images.length === 0 && turn.audios.length === 0
-        ? splicer(keyOf(turn.model ?? model, turn.role ?? "\u0001", text.name), max, (marker) => bodyOf({ ...turn, texts: [{ name: text.name, contents: [marker] }] }, cfg, model, max), turn.textBytes)
+    const spans = turn.textSpans;
+    const skeleton =
+      splicer !== null && spans !== undefined && turn.payload === undefined && turn.texts.length === 1 && text !== undefined && turn.images.length === 0 && turn.audios.length === 0
+        ? splicer(keyOf(turn.model ?? model, turn.role ?? "\u0001", text.name), max, (marker) => bodyOf({ ...turn, texts: [{ name: text.name, contents: [marker] }] }, cfg, model, max))
         : null;
-    const body = parts !== null ? null : (turn.payload ?? bodyOf(turn, cfg, model, max));
+    const body = skeleton !== null ? null : (turn.payload ?? bodyOf(turn, cfg, model, max));
     const texts = (): string[] => (turn.payload === undefined ? turn.texts.flatMap((t) => t.contents) : payloadTexts(turn.payload));
     const inputTokens = turn.inputTokens ?? texts().reduce((n, text) => n + tokenizer.count(text), 0);
     // A first turn has nothing to wait for; later ones wait after the previous reply (§4.7).
     const delayMs = index === 0 ? 0 : (turn.delay ?? 0) * cfg.turnDelayRatio;
     const stored = { inputTokens, delayMs, ...(turn.timestamp === undefined ? {} : { timestampMs: turn.timestamp }) };
-    return body === null ? { spliced: parts as SplicedBody, stored } : { body, json: JSON.stringify(body), stored };
+    return body === null ? { skeleton: skeleton as Skeleton, text: spans as TextSpans, stored } : { body, json: JSON.stringify(body), stored };
   };
 }
 

@@ -67,7 +67,7 @@ export async function run(ctx: ServiceContext): Promise<void> {
       writer.abort();
       throw error;
     }
-    writeInputsJsonFromDataset(cfg.inputsJsonPath, cfg.datasetPath);
+    await writeInputsJsonFromDataset(cfg.inputsJsonPath, cfg.datasetPath);
     ctx.log.debug(`Synthesised ${cfg.conversationNum} conversations with tokenizer ${tokenizer.name} in ${(performance.now() - t0).toFixed(0)} ms`);
     return { conversations: cfg.conversationNum, turns: turnCounter, tokenizer: tokenizer.name };
   });

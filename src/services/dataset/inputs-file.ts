@@ -6,7 +6,8 @@
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { scanDataset } from "../../protocol/dataset-file.ts";
-import { createAppendFile } from "../../core/append-file.ts";
+import { createDirectFile } from "../../core/append-file.ts";
+import type { TextSpans } from "../../dataset/loaders/model.ts";
 import { indentJson } from "./indent-json.ts";
 
 export type InputsEntry = { session_id: string; payloads: unknown[] };
@@ -32,24 +33,26 @@ export function writeInputsJson(path: string, data: Iterable<InputsEntry>): void
 }
 
 /**
- * A payload for createInputsJsonWriter: compact JSON bytes (indented here), or bytes already
- * indented as inputs.json has them (a spliced body's indented skeleton with its text).
+ * A payload for createInputsJsonWriter: compact JSON bytes (indented here), or a spliced body
+ * as inputs.json has it: the skeleton's indented pieces with the text between every two.
  */
-export type InputsPayload = Uint8Array | { indented: readonly Uint8Array[] };
+export type InputsPayload = Uint8Array | { pieces: readonly Uint8Array[]; text: TextSpans };
 
 export type InputsJsonWriter = {
   /** One conversation; the bytes given may be reused once this returns. */
   entry(sessionId: string, payloads: readonly InputsPayload[]): void;
-  close(): void;
+  /** Null, or a promise to wait for before more entries: writes are in flight (append-file.ts). */
+  ready(): Promise<void> | null;
+  close(): Promise<void>;
   /** Closes and removes the partial file. */
-  abort(): void;
+  abort(): Promise<void>;
 };
 
 /** inputs.json written one conversation at a time, in the order given. */
 export function createInputsJsonWriter(path: string): InputsJsonWriter {
   mkdirSync(dirname(path), { recursive: true });
   // Never read back by the run: written past the page cache where possible.
-  const sink = createAppendFile(path);
+  const sink = createDirectFile(path);
   const encoder = new TextEncoder();
   const text = (s: string): void => sink.writeText(s);
   const FIRST = encoder.encode("\n        ");
@@ -65,14 +68,21 @@ export function createInputsJsonWriter(path: string): InputsJsonWriter {
         const payload = payloads[i] as InputsPayload;
         sink.write(i === 0 ? FIRST : NEXT);
         if (payload instanceof Uint8Array) indentJson(payload, 8, sink);
-        else for (const part of payload.indented) sink.write(part);
+        else {
+          const { pieces, text } = payload;
+          for (let p = 0; p < pieces.length; p++) {
+            if (p > 0) for (let k = 0; k < text.at.length; k += 2) sink.writeRange(text.bytes, text.at[k] as number, text.at[k + 1] as number);
+            sink.write(pieces[p] as Uint8Array);
+          }
+        }
       }
       text(payloads.length === 0 ? "]\n    }" : "\n      ]\n    }");
       first = false;
     },
+    ready: () => sink.ready(),
     close() {
       text(first ? "]\n}" : "\n  ]\n}");
-      sink.close();
+      return sink.close();
     },
     abort: () => sink.abort(),
   };
@@ -82,13 +92,17 @@ export function createInputsJsonWriter(path: string): InputsJsonWriter {
  * inputs.json for a written dataset.bin, read back one conversation at a time in serving order:
  * the same bytes writeInputsJson gives for the parsed bodies, without parsing them.
  */
-export function writeInputsJsonFromDataset(path: string, datasetPath: string): void {
+export async function writeInputsJsonFromDataset(path: string, datasetPath: string): Promise<void> {
   const writer = createInputsJsonWriter(path);
   try {
-    for (const { id, bodies } of scanDataset(datasetPath)) writer.entry(id, bodies);
-    writer.close();
+    for (const { id, bodies } of scanDataset(datasetPath)) {
+      writer.entry(id, bodies);
+      const wait = writer.ready();
+      if (wait !== null) await wait;
+    }
+    await writer.close();
   } catch (error) {
-    writer.abort();
+    await writer.abort();
     throw error;
   }
 }

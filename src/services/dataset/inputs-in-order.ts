@@ -17,11 +17,15 @@ export type InOrderInputs = {
   conversation(c: number, id: string, timestampMs: number | undefined): void;
   /** The next payload of conversation `c`; compact bytes are copied, indented parts kept. */
   payload(c: number, payload: InputsPayload): void;
+  /** Null, or a promise to wait for before going on: writes are in flight (append-file.ts). */
+  ready(): Promise<void> | null;
   /** Completes the file; false when it was given up (write it from dataset.bin). */
-  finish(): boolean;
-  abort(): void;
+  finish(): Promise<boolean>;
+  abort(): Promise<void>;
   /** Milliseconds spent writing it so far. */
   readonly ms: number;
+  /** True once given up: events after that are ignored. */
+  readonly givenUp: boolean;
 };
 
 type Held = { c: number; id: string; key: number; payloads: InputsPayload[]; bytes: number };
@@ -36,6 +40,8 @@ export function createInOrderInputs(path: string, window = WINDOW, windowBytes =
   let heldBytes = 0;
   let lastKey = Number.NEGATIVE_INFINITY;
   let ms = 0;
+  // The partial file's removal, once given up.
+  let removed: Promise<void> = Promise.resolve();
   const push = (h: Held): void => {
     let i = heap.push(h) - 1;
     while (i > 0) {
@@ -73,8 +79,10 @@ export function createInOrderInputs(path: string, window = WINDOW, windowBytes =
     w.entry(h.id, h.payloads);
     ms += performance.now() - t;
   };
+  let givenUp = false;
   const giveUp = (): void => {
-    writer?.abort();
+    givenUp = true;
+    if (writer !== null) removed = writer.abort();
     writer = null;
     held.clear();
     heap.length = 0;
@@ -102,18 +110,28 @@ export function createInOrderInputs(path: string, window = WINDOW, windowBytes =
       }
       while (heldBytes > windowBytes && heap.length > 0) writeFirst();
     },
-    finish() {
-      if (writer === null) return false;
+    ready: () => writer?.ready() ?? null,
+    async finish() {
+      if (writer === null) {
+        await removed;
+        return false;
+      }
       while (heap.length > 0) writeFirst();
       const t = performance.now();
-      writer.close();
+      await writer.close();
       ms += performance.now() - t;
       writer = null;
       return true;
     },
-    abort: giveUp,
+    async abort() {
+      giveUp();
+      await removed;
+    },
     get ms() {
       return ms;
+    },
+    get givenUp() {
+      return givenUp;
     },
   };
 }
