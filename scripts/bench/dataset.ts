@@ -6,7 +6,8 @@
  * result as a worker does, reading every conversation's timestamp. Prints the times, the file
  * sizes, the role's CPU time and peak RSS. The time is split by two extra passes over the trace
  * in another process: parse only (load), then the loader with its prompts (load + synthesise);
- * dataset.bin's part is the role's first step less those, inputs.json's the rest. Then a worker's
+ * dataset.bin's part is the time until it is complete less those (inputs.json is written on
+ * its own thread meanwhile), then the wait for inputs.json to be complete. Then a worker's
  * side: body() for every conversation in serving order and for 200k drawn at random (a spliced
  * body is assembled from its recipe on each call), in ns per body.
  *
@@ -151,7 +152,7 @@ async function main(): Promise<void> {
       console.log(
         `${lines.toLocaleString("en-US")} lines (${mib.toFixed(0)} MiB trace): load+synthesise+write ${(r.writeMs / 1000).toFixed(2)} s ` +
           `(${((lines / r.writeMs) * 1000).toFixed(0)} lines/s; dataset.bin ${r.datasetMiB.toFixed(0)} MiB, inputs.json ${r.inputsMiB.toFixed(0)} MiB), ` +
-          `map + every timestamp ${r.mapMs.toFixed(0)} ms; body() ${r.bodyNs.toFixed(0)} ns in order, ${r.randomBodyNs.toFixed(0)} ns at random (${r.bodyBytes.toFixed(0)} B each); split: load ${s(p.loadMs)}, synthesise ${s(p.synthMs)}, dataset.bin ${s(r.datasetMs - p.loadMs - p.synthMs)}, inputs.json ${s(r.inputsMs)}; CPU user ${r.userS.toFixed(1)} s sys ${r.sysS.toFixed(1)} s, RSS before ${r.rssBeforeMiB.toFixed(0)} MiB, peak ${r.peakRssMiB.toFixed(0)} MiB (${r.bodyPeakRssMiB.toFixed(0)} MiB after the body() passes)`,
+          `map + every timestamp ${r.mapMs.toFixed(0)} ms; body() ${r.bodyNs.toFixed(0)} ns in order, ${r.randomBodyNs.toFixed(0)} ns at random (${r.bodyBytes.toFixed(0)} B each); split: load ${s(p.loadMs)}, synthesise ${s(p.synthMs)}, dataset.bin ${s(r.datasetMs - p.loadMs - p.synthMs)} (inputs.json written alongside on its thread), then waiting for inputs.json ${s(r.inputsMs)}; CPU user ${r.userS.toFixed(1)} s sys ${r.sysS.toFixed(1)} s, RSS before ${r.rssBeforeMiB.toFixed(0)} MiB, peak ${r.peakRssMiB.toFixed(0)} MiB (${r.bodyPeakRssMiB.toFixed(0)} MiB after the body() passes)`,
       );
     }
   } finally {

@@ -102,7 +102,7 @@ export function createDatasetWriter(path: string): DatasetWriter {
   const counts = growable((n) => new Uint32Array(n));
   const firsts = growable((n) => new Uint32Array(n));
   const idEnds = growable((n) => new Uint32Array(n));
-  const idBlob = growable((n) => new Uint8Array(n), 1 << 16);
+  const idBlob = growable((n) => Buffer.alloc(n), 1 << 16);
   const encoder = new TextEncoder();
   let turns = 0;
   let conversations = 0;
@@ -110,8 +110,9 @@ export function createDatasetWriter(path: string): DatasetWriter {
   // Registered corpora (by identity) and where each starts in the file.
   const corpora = new Map<Uint8Array, number>();
   const literals = new Map<Uint8Array, number>();
-  let recipe = new Uint8Array(64 * SPAN);
-  let recipeView = new DataView(recipe.buffer);
+  // A Buffer, so that writing it out makes no wrapper per recipe.
+  let recipe = Buffer.alloc(64 * SPAN);
+  let recipeView = new DataView(recipe.buffer, recipe.byteOffset, recipe.byteLength);
   let spans = 0;
   let length = 0;
   let lastEnd = -1;
@@ -125,10 +126,10 @@ export function createDatasetWriter(path: string): DatasetWriter {
       recipeView.setUint32(prev + 8, recipeView.getUint32(prev + 8, true) + n, true);
     } else {
       if ((spans + 1) * SPAN > recipe.length) {
-        const next = new Uint8Array(recipe.length * 2);
+        const next = Buffer.alloc(recipe.length * 2);
         next.set(recipe);
         recipe = next;
-        recipeView = new DataView(recipe.buffer);
+        recipeView = new DataView(recipe.buffer, recipe.byteOffset, recipe.byteLength);
       }
       recipeView.setFloat64(spans * SPAN, at, true);
       recipeView.setUint32(spans * SPAN + 8, n, true);
@@ -147,16 +148,23 @@ export function createDatasetWriter(path: string): DatasetWriter {
     }
     return at;
   };
+  // Where each skeleton's pieces are, by the skeleton's identity: one lookup per turn.
+  const skeletons = new Map<readonly Uint8Array[], number[]>();
   /** Writes the recipe of a spliced body whose corpus is at `corpusAt`; its offset, spans and body length. */
   const writeRecipe = (pieces: readonly Uint8Array[], text: TextSpans, corpusAt: number): { at: number; spans: number; length: number } => {
+    let offsets = skeletons.get(pieces);
+    if (offsets === undefined) {
+      offsets = pieces.map(literalAt);
+      if (skeletons.size >= MAX_LITERALS) skeletons.clear();
+      skeletons.set(pieces, offsets);
+    }
     spans = 0;
     length = 0;
     lastEnd = -1;
     const ranges = text.at;
     for (let i = 0; i < pieces.length; i++) {
       if (i > 0) for (let k = 0; k < ranges.length; k += 2) span(corpusAt + (ranges[k] as number), (ranges[k + 1] as number) - (ranges[k] as number));
-      const piece = pieces[i] as Uint8Array;
-      if (piece.length > 0) span(literalAt(piece), piece.length);
+      span(offsets[i] as number, (pieces[i] as Uint8Array).length);
     }
     const at = file.size;
     file.writeRange(recipe, 0, spans * SPAN);
@@ -183,12 +191,12 @@ export function createDatasetWriter(path: string): DatasetWriter {
 
   const writer: DatasetWriter = {
     conversation(id) {
-      const bytes = encoder.encode(id);
       const start = conversations === 0 ? 0 : (idEnds.get()[conversations - 1] as number);
-      idBlob.ensure(start + bytes.length).set(bytes, start);
-      idEnds.ensure(conversations + 1)[conversations] = start + bytes.length;
+      // UTF-8 takes at most 3 bytes per UTF-16 unit.
+      const length = idBlob.ensure(start + id.length * 3).write(id, start);
+      idEnds.ensure(conversations + 1)[conversations] = start + length;
       counts.ensure(conversations + 1)[conversations] = 0;
-      idBytes = Math.max(idBytes, bytes.length);
+      idBytes = Math.max(idBytes, length);
       return conversations++;
     },
     turn(c, t) {

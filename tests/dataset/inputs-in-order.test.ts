@@ -167,7 +167,7 @@ describe("inputs.json writer thread", () => {
           return rng.int(4) === 0 ? body({ c, x: "y" }) : { pieces, text: { bytes: corpus, at: [from, from + rng.int(20), 200, 210] } };
         });
         events.push((inputs) => {
-          inputs.conversation(c, `s${c}`, c);
+          inputs.conversation(c, c % 3 === 0 ? `s${c}-é😀\n` : `s${c}`, c);
           for (const turn of turns) inputs.payload(c, turn);
         });
       }

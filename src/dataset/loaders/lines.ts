@@ -6,7 +6,7 @@
  * its complete lines in one synchronous loop (Buffer.indexOf finds each \n), and only the lines
  * themselves are decoded, so the stream and event machinery is paid once per chunk, not per line.
  */
-import { open } from "node:fs/promises";
+import { closeSync, openSync, readSync } from "node:fs";
 import { DatasetInputError } from "./model.ts";
 
 /** How the file is read; `chunkBytes` is exposed for tests, which force lines across chunk edges. */
@@ -26,7 +26,9 @@ const CR = 13;
  * the buffer and the next read appends to it (the buffer doubles for a line too long for it).
  */
 async function* lineChunks(path: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<string[]> {
-  const file = await open(path, "r");
+  // Plain blocking reads: an async read waits in the file system's thread pool behind
+  // inputs.json's multi-MB writes (append-file.ts), and a 1 MiB read is short either way.
+  const fd = openSync(path, "r");
   try {
     let buf = Buffer.allocUnsafe(Math.max(chunkBytes, 1));
     let kept = 0;
@@ -37,7 +39,7 @@ async function* lineChunks(path: string, chunkBytes = CHUNK_BYTES): AsyncGenerat
         buf.copy(bigger, 0, 0, kept);
         buf = bigger;
       }
-      const { bytesRead } = await file.read(buf, kept, buf.length - kept, null);
+      const bytesRead = readSync(fd, buf, kept, buf.length - kept, null);
       if (bytesRead === 0) break;
       const end = kept + bytesRead;
       // A view ending at `end`, so indexOf never searches stale bytes of an earlier read; the
@@ -55,7 +57,7 @@ async function* lineChunks(path: string, chunkBytes = CHUNK_BYTES): AsyncGenerat
     }
     if (kept > 0) yield [decode(buf, 0, kept)];
   } finally {
-    await file.close();
+    closeSync(fd);
   }
 }
 

@@ -39,7 +39,7 @@ export type Turn = {
  * bytes[at[2], at[3]), and so on. Numbers rather than views: a million prompts make no objects
  * but their arrays.
  */
-export type TextSpans = { bytes: Buffer; at: number[] };
+export type TextSpans = { bytes: Buffer; at: ArrayLike<number> };
 
 export type Conversation = { sessionId: string; turns: Turn[] };
 

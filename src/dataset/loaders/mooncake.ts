@@ -5,7 +5,7 @@
  */
 import type { LoaderContext, Piece } from "./context.ts";
 import { createHashBlocks, finalBlockSize, type HashBlocks } from "./hash-blocks.ts";
-import { readJsonLines } from "./lines.ts";
+import { readJsonLineBatches } from "./lines.ts";
 import { DatasetInputError, type Media, type Turn } from "./model.ts";
 import { sessionIdOf } from "./fields.ts";
 
@@ -13,54 +13,60 @@ const FIELDS = new Set(["timestamp", "input_length", "text_input", "output_lengt
 
 export async function* loadMooncakeTrace(ctx: LoaderContext): AsyncGenerator<Piece> {
   let blocks: HashBlocks | undefined;
-  for await (const { value, line } of readJsonLines(ctx.path)) {
-    const fail = (what: string): never => {
-      throw new DatasetInputError(ctx.path, line, what);
-    };
-    for (const key in value) if (!FIELDS.has(key)) fail(`unknown field "${key}" (allowed: ${[...FIELDS].join(", ")})`);
-    const { input_length: inputLength, text_input: textInput, output_length: outputLength, hash_ids: hashIds } = value;
-    if (inputLength !== undefined && textInput !== undefined) fail('"input_length" and "text_input" cannot both be given');
-    const turn: Turn = { texts: [], images: [], audios: [] };
-    if (textInput !== undefined) {
-      if (typeof textInput !== "string") fail('"text_input" must be a string');
-      if (hashIds !== undefined) fail('"hash_ids" needs "input_length", not "text_input"');
-      turn.texts.push({ name: "", contents: [textInput as string] });
-    } else if (inputLength === undefined) {
-      fail('needs "input_length" or "text_input"');
-    } else {
-      if (!Number.isInteger(inputLength) || (inputLength as number) < 1) fail('"input_length" must be a whole number ≥ 1');
-      const length = inputLength as number;
-      if (hashIds !== undefined && hashIds !== null) {
-        if (!Array.isArray(hashIds) || hashIds.length === 0 || !allIntegers(hashIds)) fail('"hash_ids" must be a non-empty list of whole numbers');
-        const ids = hashIds as number[];
-        const final = finalBlockSize(length, ids.length, ctx.blockSize);
-        if (typeof final === "string") fail(final);
-        blocks ??= createHashBlocks(ctx.tokenizer, await ctx.corpus(), ctx.blockSize, ctx.seed);
-        // A spliced body never reads the text: with spans it is built only if something asks.
-        const spans = blocks.promptSpans(ids, final as number);
-        if (spans !== null) {
-          turn.textSpans = spans;
-          turn.texts.push(lazyText(blocks, ids, final as number));
-        } else turn.texts.push({ name: "", contents: [blocks.prompt(ids, final as number)] });
-        // The prompt is exactly input_length corpus ids (decoded block by block).
-        turn.inputTokens = length;
+  // The line being read, for errors (one function for all lines).
+  let line = 0;
+  const fail = (what: string): never => {
+    throw new DatasetInputError(ctx.path, line, what);
+  };
+  for await (const batch of readJsonLineBatches(ctx.path)) {
+    for (const entry of batch) {
+      const value = entry.value;
+      line = entry.line;
+      for (const key in value) if (!FIELDS.has(key)) fail(`unknown field "${key}" (allowed: ${[...FIELDS].join(", ")})`);
+      const { input_length: inputLength, text_input: textInput, output_length: outputLength, hash_ids: hashIds } = value;
+      if (inputLength !== undefined && textInput !== undefined) fail('"input_length" and "text_input" cannot both be given');
+      const turn: Turn = { texts: [], images: [], audios: [] };
+      if (textInput !== undefined) {
+        if (typeof textInput !== "string") fail('"text_input" must be a string');
+        if (hashIds !== undefined) fail('"hash_ids" needs "input_length", not "text_input"');
+        turn.texts.push({ name: "", contents: [textInput as string] });
+      } else if (inputLength === undefined) {
+        fail('needs "input_length" or "text_input"');
       } else {
-        turn.texts.push({ name: "", contents: [(await ctx.prompts()).promptOfTokens(length)] });
-        turn.inputTokens = length;
+        if (!Number.isInteger(inputLength) || (inputLength as number) < 1) fail('"input_length" must be a whole number ≥ 1');
+        const length = inputLength as number;
+        if (hashIds !== undefined && hashIds !== null) {
+          if (!Array.isArray(hashIds) || hashIds.length === 0 || !allIntegers(hashIds)) fail('"hash_ids" must be a non-empty list of whole numbers');
+          const ids = hashIds as number[];
+          const final = finalBlockSize(length, ids.length, ctx.blockSize);
+          if (typeof final === "string") fail(final);
+          blocks ??= createHashBlocks(ctx.tokenizer, await ctx.corpus(), ctx.blockSize, ctx.seed);
+          // A spliced body never reads the text: with spans it is built only if something asks.
+          const spans = blocks.promptSpans(ids, final as number);
+          if (spans !== null) {
+            turn.textSpans = spans;
+            turn.texts.push(new LazyText(blocks, ids, final as number));
+          } else turn.texts.push({ name: "", contents: [blocks.prompt(ids, final as number)] });
+          // The prompt is exactly input_length corpus ids (decoded block by block).
+          turn.inputTokens = length;
+        } else {
+          turn.texts.push({ name: "", contents: [(await ctx.prompts()).promptOfTokens(length)] });
+          turn.inputTokens = length;
+        }
       }
+      if (outputLength !== undefined && outputLength !== null) {
+        if (!Number.isInteger(outputLength) || (outputLength as number) < 1) fail('"output_length" must be a whole number ≥ 1');
+        turn.maxTokens = outputLength as number;
+      }
+      if (value.timestamp !== undefined && value.delay !== undefined) fail('"timestamp" and "delay" cannot both be given');
+      for (const key of ["timestamp", "delay"] as const) {
+        const ms = value[key];
+        if (ms === undefined || ms === null) continue;
+        if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) fail(`"${key}" must be a number of milliseconds ≥ 0`);
+        turn[key] = ms as number;
+      }
+      yield { session: sessionIdOf(value, { file: ctx.path, line }), turns: [turn] };
     }
-    if (outputLength !== undefined && outputLength !== null) {
-      if (!Number.isInteger(outputLength) || (outputLength as number) < 1) fail('"output_length" must be a whole number ≥ 1');
-      turn.maxTokens = outputLength as number;
-    }
-    if (value.timestamp !== undefined && value.delay !== undefined) fail('"timestamp" and "delay" cannot both be given');
-    for (const key of ["timestamp", "delay"] as const) {
-      const ms = value[key];
-      if (ms === undefined || ms === null) continue;
-      if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) fail(`"${key}" must be a number of milliseconds ≥ 0`);
-      turn[key] = ms as number;
-    }
-    yield { session: sessionIdOf(value, { file: ctx.path, line }), turns: [turn] };
   }
 }
 
@@ -70,19 +76,26 @@ function allIntegers(values: unknown[]): boolean {
 }
 
 /**
- * A prompt whose text is made on its first read (then kept), from blocks already drawn. A plain
- * object with its own enumerable `contents` accessor, so copies and comparisons see the text.
+ * A prompt whose text is made on its first read (then kept), from blocks already drawn: the
+ * spliced path never reads it. A class, so a million of them share one getter rather than each
+ * carrying its own pair of closures; `contents` is read and written as on any Media.
  */
-function lazyText(blocks: HashBlocks, ids: readonly number[], final: number): Media {
-  let contents: string[] | undefined;
-  return {
-    name: "",
-    get contents() {
-      contents ??= [blocks.prompt(ids, final)];
-      return contents;
-    },
-    set contents(value) {
-      contents = value;
-    },
-  };
+class LazyText implements Media {
+  name = "";
+  #blocks: HashBlocks;
+  #ids: readonly number[];
+  #final: number;
+  #contents: string[] | undefined;
+  constructor(blocks: HashBlocks, ids: readonly number[], final: number) {
+    this.#blocks = blocks;
+    this.#ids = ids;
+    this.#final = final;
+  }
+  get contents(): string[] {
+    this.#contents ??= [this.#blocks.prompt(this.#ids, this.#final)];
+    return this.#contents;
+  }
+  set contents(value: string[]) {
+    this.#contents = value;
+  }
 }

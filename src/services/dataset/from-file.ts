@@ -53,7 +53,8 @@ export async function loadFileConversations(format: DatasetFormat, path: string,
 /**
  * Streams `path` into cfg.datasetPath (dataset.bin) and cfg.inputsJsonPath (inputs.json, in the
  * same pass while the trace is in serving order, else read back from dataset.bin). Bad input
- * throws a DatasetInputError and leaves neither file behind. The times are for the benchmark.
+ * throws a DatasetInputError and leaves neither file behind. The times are for the benchmark:
+ * until dataset.bin is complete, and the wait for inputs.json after that.
  */
 export async function writeFileDataset(format: DatasetFormat, path: string, tokenizer: Tokenizer, cfg: DatasetConfig, seed: number): Promise<{ conversations: number; turns: number; datasetMs: number; inputsMs: number }> {
   const t0 = performance.now();
@@ -116,8 +117,7 @@ export async function writeFileDataset(format: DatasetFormat, path: string, toke
   const t1 = performance.now();
   const inOrder = await inputs.finish();
   if (!inOrder) await writeInputsJsonFromDataset(cfg.inputsJsonPath, cfg.datasetPath);
-  const inputsMs = inputs.ms + (inOrder ? 0 : performance.now() - t1);
-  return { conversations: written.conversations, turns: written.turns, datasetMs: performance.now() - t0 - inputsMs, inputsMs };
+  return { conversations: written.conversations, turns: written.turns, datasetMs: t1 - t0, inputsMs: performance.now() - t1 };
 }
 
 /** Request bodies and ISL for every turn, in memory (tests); models round robin over turns. */
@@ -172,7 +172,8 @@ function createTurnBuilder(tokenizer: Tokenizer, cfg: DatasetConfig, seed: numbe
     const inputTokens = turn.inputTokens ?? texts().reduce((n, text) => n + tokenizer.count(text), 0);
     // A first turn has nothing to wait for; later ones wait after the previous reply (§4.7).
     const delayMs = index === 0 ? 0 : (turn.delay ?? 0) * cfg.turnDelayRatio;
-    const stored = { inputTokens, delayMs, ...(turn.timestamp === undefined ? {} : { timestampMs: turn.timestamp }) };
+    const stored: Stored = { inputTokens, delayMs };
+    if (turn.timestamp !== undefined) stored.timestampMs = turn.timestamp;
     return body === null ? { skeleton: skeleton as Skeleton, text: spans as TextSpans, stored } : { body, json: JSON.stringify(body), stored };
   };
 }

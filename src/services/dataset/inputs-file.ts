@@ -61,9 +61,7 @@ export function createInputsJsonWriter(path: string): InputsJsonWriter {
   text('{\n  "data": [');
   return {
     entry(id, payloads) {
-      text(first ? '\n    {\n      "session_id": ' : ',\n    {\n      "session_id": ');
-      text(JSON.stringify(id));
-      text(',\n      "payloads": [');
+      text(`${first ? "\n" : ",\n"}    {\n      "session_id": ${JSON.stringify(id)},\n      "payloads": [`);
       for (let i = 0; i < payloads.length; i++) {
         const payload = payloads[i] as InputsPayload;
         sink.write(i === 0 ? FIRST : NEXT);

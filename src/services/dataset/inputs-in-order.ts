@@ -22,8 +22,6 @@ export type InOrderInputs = {
   /** Completes the file; false when it was given up (write it from dataset.bin). */
   finish(): Promise<boolean>;
   abort(): Promise<void>;
-  /** Milliseconds spent writing it so far. */
-  readonly ms: number;
   /** True once given up: events after that are ignored. */
   readonly givenUp: boolean;
 };
@@ -39,7 +37,6 @@ export function createInOrderInputs(path: string, window = WINDOW, windowBytes =
   const heap: Held[] = [];
   let heldBytes = 0;
   let lastKey = Number.NEGATIVE_INFINITY;
-  let ms = 0;
   // The partial file's removal, once given up.
   let removed: Promise<void> = Promise.resolve();
   const push = (h: Held): void => {
@@ -74,10 +71,7 @@ export function createInOrderInputs(path: string, window = WINDOW, windowBytes =
     held.delete(h.c);
     heldBytes -= h.bytes;
     lastKey = h.key;
-    const w = writer as InputsJsonWriter;
-    const t = performance.now();
-    w.entry(h.id, h.payloads);
-    ms += performance.now() - t;
+    (writer as InputsJsonWriter).entry(h.id, h.payloads);
   };
   let givenUp = false;
   const giveUp = (): void => {
@@ -117,18 +111,13 @@ export function createInOrderInputs(path: string, window = WINDOW, windowBytes =
         return false;
       }
       while (heap.length > 0) writeFirst();
-      const t = performance.now();
       await writer.close();
-      ms += performance.now() - t;
       writer = null;
       return true;
     },
     async abort() {
       giveUp();
       await removed;
-    },
-    get ms() {
-      return ms;
     },
     get givenUp() {
       return givenUp;

@@ -7,7 +7,8 @@
  * its corpus's id and its text's ranges); skeletons and corpora cross once each. Compact payloads
  * are copied into the batch.
  *
- * Events: CONVERSATION c ts · BODY c offset length (in the batch's bytes) · SPLICED c skeleton
+ * Events: CONVERSATION c ts idLength (the ids joined into one string: one string is cloned much
+ * faster than thousands) · BODY c offset length (in the batch's bytes) · SPLICED c skeleton
  * corpus ranges from,to… The worker answers each batch when it has written it; `ready()` asks the
  * caller to wait while too many batches are outstanding, which bounds the memory they hold.
  */
@@ -23,12 +24,12 @@ export const SPLICED = 2;
 /** Main → worker. */
 export type ToWorker =
   | { type: "start"; path: string; window?: number; windowBytes?: number }
-  | { type: "batch"; ops: Float64Array; ids: string[]; bytes: Uint8Array; skeletons: [number, readonly Uint8Array[]][]; corpora: [number, Uint8Array][]; forget: boolean }
+  | { type: "batch"; ops: Float64Array; ids: string; bytes: Uint8Array; skeletons: [number, readonly Uint8Array[]][]; corpora: [number, Uint8Array][]; forget: boolean }
   | { type: "finish" }
   | { type: "abort" };
 
 /** Worker → main ("listening": it has its handler, messages sent before are lost). */
-export type FromWorker = { type: "listening" } | { type: "done" } | { type: "gave-up" } | { type: "finished"; inOrder: boolean; ms: number } | { type: "aborted" } | { type: "failed"; message: string };
+export type FromWorker = { type: "listening" } | { type: "done" } | { type: "gave-up" } | { type: "finished"; inOrder: boolean } | { type: "aborted" } | { type: "failed"; message: string };
 
 /** Events per batch, and bytes of compact payloads per batch, before it is sent. */
 const BATCH_OPS = 1 << 15;
@@ -49,7 +50,6 @@ export function createInputsThread(path: string, window?: number, windowBytes?: 
   };
   let failed: Error | null = null;
   let gaveUp = false;
-  let ms = 0;
   let outstanding = 0;
   let wake: (() => void)[] = [];
   let settled: ((message: FromWorker) => void) | null = null;
@@ -99,7 +99,7 @@ export function createInputsThread(path: string, window?: number, windowBytes?: 
     if (used === 0 && ids.length === 0) return;
     const batch = ops.slice(0, used);
     const body = bytes.slice(0, byteCount);
-    post({ type: "batch", ops: batch, ids, bytes: body, skeletons: newSkeletons, corpora: newCorpora, forget }, [batch.buffer, body.buffer]);
+    post({ type: "batch", ops: batch, ids: ids.join(""), bytes: body, skeletons: newSkeletons, corpora: newCorpora, forget }, [batch.buffer, body.buffer]);
     outstanding++;
     used = 0;
     ids = [];
@@ -111,6 +111,7 @@ export function createInputsThread(path: string, window?: number, windowBytes?: 
   const flushIfFull = (): void => {
     if (used >= BATCH_OPS || byteCount >= BATCH_BYTES) flush();
   };
+  let lastCorpus: [Uint8Array, number] | null = null;
   const skeletonId = (pieces: readonly Uint8Array[]): number => {
     let id = skeletonIds.get(pieces);
     if (id === undefined) {
@@ -127,12 +128,15 @@ export function createInputsThread(path: string, window?: number, windowBytes?: 
     return id;
   };
   const corpusId = (text: TextSpans): number => {
+    // A trace's prompts share one corpus: the last one is asked for again and again.
+    if (lastCorpus !== null && lastCorpus[0] === text.bytes) return lastCorpus[1];
     let id = corpusIds.get(text.bytes);
     if (id === undefined) {
       id = corpusIds.size;
       corpusIds.set(text.bytes, id);
       newCorpora.push([id, text.bytes]);
     }
+    lastCorpus = [text.bytes, id];
     return id;
   };
   const finished = (): Promise<FromWorker> => new Promise((resolve) => (settled = resolve));
@@ -145,10 +149,11 @@ export function createInputsThread(path: string, window?: number, windowBytes?: 
   return {
     conversation(c, id, timestampMs) {
       if (gaveUp || closed) return;
-      room(3);
+      room(4);
       ops[used++] = CONVERSATION;
       ops[used++] = c;
       ops[used++] = timestampMs ?? Number.NaN;
+      ops[used++] = id.length;
       ids.push(id);
       flushIfFull();
     },
@@ -197,7 +202,6 @@ export function createInputsThread(path: string, window?: number, windowBytes?: 
       close();
       if (message.type === "failed") throw failed ?? new Error(`inputs.json: ${message.message}`);
       if (message.type !== "finished") throw new Error(`inputs.json writer thread: unexpected ${message.type}`);
-      ms = message.ms;
       return message.inOrder;
     },
     async abort() {
@@ -207,9 +211,6 @@ export function createInputsThread(path: string, window?: number, windowBytes?: 
       post({ type: "abort" });
       await done;
       close();
-    },
-    get ms() {
-      return ms;
     },
     get givenUp() {
       return gaveUp;

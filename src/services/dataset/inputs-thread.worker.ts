@@ -21,7 +21,7 @@ async function handle(message: ToWorker): Promise<void> {
   const writer = inputs as InOrderInputs;
   if (message.type === "finish") {
     const inOrder = await writer.finish();
-    return reply({ type: "finished", inOrder, ms: writer.ms });
+    return reply({ type: "finished", inOrder });
   }
   if (message.type === "abort") {
     await writer.abort();
@@ -31,21 +31,23 @@ async function handle(message: ToWorker): Promise<void> {
   for (const [id, pieces] of message.skeletons) skeletons.set(id, pieces);
   for (const [id, bytes] of message.corpora) corpora.set(id, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   const { ops, ids, bytes } = message;
-  let nextId = 0;
+  let idAt = 0;
   for (let i = 0; i < ops.length; ) {
     const op = ops[i] as number;
     const c = ops[i + 1] as number;
     if (op === CONVERSATION) {
       const ts = ops[i + 2] as number;
-      writer.conversation(c, ids[nextId++] as string, Number.isNaN(ts) ? undefined : ts);
-      i += 3;
+      const length = ops[i + 3] as number;
+      writer.conversation(c, ids.slice(idAt, idAt + length), Number.isNaN(ts) ? undefined : ts);
+      idAt += length;
+      i += 4;
     } else if (op === BODY) {
       const at = ops[i + 2] as number;
       writer.payload(c, bytes.subarray(at, at + (ops[i + 3] as number)));
       i += 4;
     } else if (op === SPLICED) {
       const n = ops[i + 4] as number;
-      const at = Array.from(ops.subarray(i + 5, i + 5 + n));
+      const at = ops.subarray(i + 5, i + 5 + n);
       writer.payload(c, { pieces: skeletons.get(ops[i + 2] as number) as readonly Uint8Array[], text: { bytes: corpora.get(ops[i + 3] as number) as Buffer, at } });
       i += 5 + n;
     } else throw new Error(`unknown event ${op}`);
