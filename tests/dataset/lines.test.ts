@@ -73,10 +73,16 @@ describe("readLines", () => {
     expect(await lines(file(""))).toEqual([]);
   });
 
-  test("a \\r not before \\n stays in its line", async () => {
+  test("a \\r alone ends a line too, as Python's universal newlines (upstream's readers) do", async () => {
     expect(await lines(file("a\rb\nc\r\r\n"))).toEqual([
-      ["a\rb", 1],
-      ["c\r", 2],
+      ["a", 1],
+      ["b", 2],
+      ["c", 3],
+      ["", 4],
+    ]);
+    expect(await lines(file("x\ry\r"))).toEqual([
+      ["x", 1],
+      ["y", 2],
     ]);
   });
 

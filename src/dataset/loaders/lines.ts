@@ -20,8 +20,8 @@ const LF = 10;
 const CR = 13;
 
 /**
- * The lines of `path`, one array per chunk read, in order (\n or \r\n endings; a final line
- * without a newline counts). A line is decoded only once its \n has been read, so a multi-byte
+ * The lines of `path`, one array per chunk read, in order (\n, \r\n or \r endings; a final
+ * line without a newline counts). A line is decoded only once its \n has been read, so a multi-byte
  * character split between two reads is never cut: the unfinished tail is moved to the front of
  * the buffer and the next read appends to it (the buffer doubles for a line too long for it).
  */
@@ -48,17 +48,27 @@ async function* lineChunks(path: string, chunkBytes = CHUNK_BYTES): AsyncGenerat
       const lines: string[] = [];
       let start = 0;
       for (let nl = view.indexOf(LF, kept); nl !== -1; nl = view.indexOf(LF, start)) {
-        lines.push(decode(view, start, nl));
+        push(lines, decode(view, start, nl));
         start = nl + 1;
       }
       buf.copy(buf, 0, start, end);
       kept = end - start;
       if (lines.length > 0) yield lines;
     }
-    if (kept > 0) yield [decode(buf, 0, kept)];
+    if (kept > 0) yield push([], decode(buf, 0, kept));
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Adds `text` to `lines`, cut at each \r: a \r alone ends a line too, as in Python's universal
+ * newlines, which upstream's readers use (a \r\n is one ending: `decode` took its \r off).
+ */
+function push(lines: string[], text: string): string[] {
+  if (text.includes("\r")) lines.push(...text.split("\r"));
+  else lines.push(text);
+  return lines;
 }
 
 /** The text of bytes [start, end) without a trailing \r. */
@@ -67,8 +77,8 @@ function decode(buf: Buffer, start: number, end: number): string {
 }
 
 /**
- * Each line of `path` with its 1-based number (\n or \r\n endings; a \r elsewhere stays in its
- * line, and a BOM stays at the start of line 1, as U+FEFF).
+ * Each line of `path` with its 1-based number (\n, \r\n or \r endings; a BOM stays at the
+ * start of line 1, as U+FEFF).
  */
 export async function* readLines(path: string, options: LineOptions = {}): AsyncGenerator<{ text: string; line: number }> {
   let line = 0;

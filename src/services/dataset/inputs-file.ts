@@ -55,13 +55,20 @@ export function createInputsJsonWriter(path: string): InputsJsonWriter {
   const sink = createDirectFile(path);
   const encoder = new TextEncoder();
   const text = (s: string): void => sink.writeText(s);
+  // The fixed text around each entry and payload, encoded once.
   const FIRST = encoder.encode("\n        ");
   const NEXT = encoder.encode(",\n        ");
+  const OPEN = encoder.encode('\n    {\n      "session_id": ');
+  const OPEN_NEXT = encoder.encode(',\n    {\n      "session_id": ');
+  const PAYLOADS = encoder.encode(',\n      "payloads": [');
+  const CLOSE = encoder.encode("\n      ]\n    }");
   let first = true;
   text('{\n  "data": [');
   return {
     entry(id, payloads) {
-      text(`${first ? "\n" : ",\n"}    {\n      "session_id": ${JSON.stringify(id)},\n      "payloads": [`);
+      sink.write(first ? OPEN : OPEN_NEXT);
+      text(JSON.stringify(id));
+      sink.write(PAYLOADS);
       for (let i = 0; i < payloads.length; i++) {
         const payload = payloads[i] as InputsPayload;
         sink.write(i === 0 ? FIRST : NEXT);
@@ -74,7 +81,8 @@ export function createInputsJsonWriter(path: string): InputsJsonWriter {
           }
         }
       }
-      text(payloads.length === 0 ? "]\n    }" : "\n      ]\n    }");
+      if (payloads.length === 0) text("]\n    }");
+      else sink.write(CLOSE);
       first = false;
     },
     ready: () => sink.ready(),
