@@ -50,13 +50,7 @@ export function parseTurn(obj: Record<string, unknown>, at: Where, rules: TurnRu
   if (turn.texts.length + turn.images.length + turn.audios.length === 0) {
     fail("needs at least one of text, texts, image, images, audio, audios");
   }
-  if (obj.timestamp !== undefined && obj.delay !== undefined) fail('"timestamp" and "delay" cannot both be given');
-  for (const key of ["timestamp", "delay"] as const) {
-    const value = obj[key];
-    if (value === undefined || value === null) continue;
-    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) fail(`"${key}" must be a number of milliseconds ≥ 0`);
-    turn[key] = value as number;
-  }
+  readTiming(obj, turn, fail);
   const maxTokens = obj.max_tokens;
   if (maxTokens !== undefined && maxTokens !== null) {
     if (!Number.isInteger(maxTokens) || (maxTokens as number) < 1) fail('"max_tokens" must be a whole number ≥ 1');
@@ -72,6 +66,17 @@ export function parseTurn(obj: Record<string, unknown>, at: Where, rules: TurnRu
 }
 
 /** A plural modality: a list of strings (one batch) or of `{name, contents}` objects. */
+/** A line's `timestamp` or `delay` (ms, one at most) into `turn`. */
+export function readTiming(obj: Record<string, unknown>, turn: Turn, fail: (what: string) => never): void {
+  if (obj.timestamp !== undefined && obj.delay !== undefined) fail('"timestamp" and "delay" cannot both be given');
+  for (const key of ["timestamp", "delay"] as const) {
+    const value = obj[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) fail(`"${key}" must be a number of milliseconds ≥ 0`);
+    turn[key] = value as number;
+  }
+}
+
 function parseMediaList(value: unknown, key: string, fail: (what: string) => never): Media[] {
   if (!Array.isArray(value) || value.length === 0) return fail(`"${key}" must be a non-empty list`);
   if (value.every((v) => typeof v === "string")) return [{ name: "", contents: value as string[] }];

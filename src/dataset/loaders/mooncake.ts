@@ -7,7 +7,7 @@ import type { LoaderContext, Piece } from "./context.ts";
 import { createHashBlocks, finalBlockSize, type HashBlocks } from "./hash-blocks.ts";
 import { readJsonLineBatches } from "./lines.ts";
 import { DatasetInputError, type Media, type Turn } from "./model.ts";
-import { sessionIdOf } from "./fields.ts";
+import { readTiming, sessionIdOf } from "./fields.ts";
 
 const FIELDS = new Set(["timestamp", "input_length", "text_input", "output_length", "hash_ids", "delay", "session_id"]);
 
@@ -58,13 +58,7 @@ export async function* loadMooncakeTrace(ctx: LoaderContext): AsyncGenerator<Pie
         if (!Number.isInteger(outputLength) || (outputLength as number) < 1) fail('"output_length" must be a whole number ≥ 1');
         turn.maxTokens = outputLength as number;
       }
-      if (value.timestamp !== undefined && value.delay !== undefined) fail('"timestamp" and "delay" cannot both be given');
-      for (const key of ["timestamp", "delay"] as const) {
-        const ms = value[key];
-        if (ms === undefined || ms === null) continue;
-        if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) fail(`"${key}" must be a number of milliseconds ≥ 0`);
-        turn[key] = ms as number;
-      }
+      readTiming(value, turn, fail);
       yield { session: sessionIdOf(value, { file: ctx.path, line }), turns: [turn] };
     }
   }
