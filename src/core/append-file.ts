@@ -143,7 +143,8 @@ function openDirect(path: string): number | null {
 /** `directAfter`: plain writes up to this many bytes (rounded up to the stage size), then direct. */
 export function createDirectFile(path: string, directAfter = DIRECT_AFTER): DirectFile {
   const plain = openSync(path, "w");
-  let direct = openDirect(path);
+  const direct = openDirect(path);
+  let useDirect = direct !== null;
   const spare: Buffer[] = [];
   let inFlight = 0;
   let failed: unknown = null;
@@ -166,13 +167,13 @@ export function createDirectFile(path: string, directAfter = DIRECT_AFTER): Dire
   };
   /** Writes `stage[from, STAGE)` at `at + from`; the stage goes back to the spares when done. */
   const submit = (stage: Buffer, at: number, from: number): void => {
-    const fd = direct !== null && at >= directAfter ? direct : plain;
+    const fd = useDirect && at >= directAfter ? (direct as number) : plain;
     writeAsync(fd, stage, from, STAGE - from, at + from, (error, n) => {
       if (error !== null) {
-        // A file system that opens O_DIRECT but will not take these writes: go on without it.
+        // A file system that opens O_DIRECT but will not take these writes: go on without it
+        // (the descriptor stays open until the end: other writes may be in flight on it).
         if (fd === direct && error.code === "EINVAL") {
-          closeSync(direct);
-          direct = null;
+          useDirect = false;
           return submit(stage, at, from);
         }
         failed ??= error;
