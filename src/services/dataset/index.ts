@@ -30,8 +30,12 @@ export async function run(ctx: ServiceContext): Promise<void> {
     const tokenizer = await resolveTokenizer(cfg.tokenizer ?? undefined, { model: cfg.model[0], onFallback: (m) => ctx.log.warn(m) });
     if (cfg.inputFile !== null && cfg.datasetFormat !== null) {
       try {
+        const t1 = performance.now();
         const written = await writeFileDataset(cfg.datasetFormat, cfg.inputFile, tokenizer, cfg, cfg.randomSeed);
-        ctx.log.debug(`Loaded ${written.conversations} conversations (${written.turns} turns) from ${cfg.inputFile} as ${cfg.datasetFormat} in ${(performance.now() - t0).toFixed(0)} ms`);
+        const ms = (from: number, to: number): string => `${(to - from).toFixed(0)} ms`;
+        ctx.log.debug(
+          `Loaded ${written.conversations} conversations (${written.turns} turns) from ${cfg.inputFile} as ${cfg.datasetFormat} in ${ms(t0, performance.now())}: tokenizer ${ms(t0, t1)}, dataset.bin ${ms(0, written.datasetMs)}, then inputs.json ${ms(0, written.inputsMs)}`,
+        );
         return { conversations: written.conversations, turns: written.turns, tokenizer: tokenizer.name };
       } catch (error) {
         // Bad input is the user's to fix: reported as a config error, not a service failure.
