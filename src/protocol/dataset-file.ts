@@ -340,8 +340,7 @@ function layoutOf(header: Uint8Array, path: string): Layout {
  * The body of a recipe turn: `spans` spans at `offset` in `bytes` (a Buffer over the mapping:
  * its copy() makes no view per span), `length` bytes in all, copied into one new array.
  */
-function assemble(bytes: Buffer, view: DataView, offset: number, spans: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
+function assemble(bytes: Buffer, view: DataView, offset: number, spans: number, length: number, out = new Uint8Array(length)): Uint8Array {
   let o = 0;
   for (let i = 0, s = offset; i < spans; i++, s += SPAN) {
     const from = view.getFloat64(s, true);
@@ -428,12 +427,24 @@ export function* scanDataset(path: string): Generator<{ id: string; bodies: Uint
     // The bytes the turn takes in the file: its body, or its recipe.
     const endOf = (t: number): number => offsetOf(t) + (spansOf(t) === 0 ? view.getUint32(turnsAt + t * TURN + 8, true) : spansOf(t) * SPAN);
     let mapped: { bytes: Buffer; view: DataView } | null = null;
+    // Recipe bodies are assembled into one arena, reused from one conversation to the next (as
+    // the plain bodies' window is): a million bodies make no million arrays to collect.
+    let arena = Buffer.alloc(1 << 20);
+    let arenaUsed = 0;
     const recipeBody = (t: number): Uint8Array => {
       if (mapped === null) {
         const bytes = Bun.mmap(path);
         mapped = { bytes: bufferOf(bytes), view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
       }
-      return assemble(mapped.bytes, mapped.view, offsetOf(t), spansOf(t), view.getUint32(turnsAt + t * TURN + 8, true));
+      const length = view.getUint32(turnsAt + t * TURN + 8, true);
+      if (arenaUsed + length > arena.length) {
+        // Bodies already given keep the old arena alive.
+        arena = Buffer.alloc(Math.max(arena.length, length));
+        arenaUsed = 0;
+      }
+      const out = arena.subarray(arenaUsed, arenaUsed + length);
+      arenaUsed += length;
+      return assemble(mapped.bytes, mapped.view, offsetOf(t), spansOf(t), length, out);
     };
     // One reused buffer holds the bodies read last (past the page cache where possible);
     // `bodies` (this conversation's so far) are copied out before it is overwritten.
@@ -470,6 +481,7 @@ export function* scanDataset(path: string): Generator<{ id: string; bodies: Uint
       const raw = index.subarray(idsAt + c * layout.idBytes, idsAt + (c + 1) * layout.idBytes);
       const end = raw.indexOf(0);
       bodies = [];
+      arenaUsed = 0;
       for (let t = first; t < first + count; t++) {
         const next = body(t); // may replace `bodies` with copies: read it first
         bodies.push(next);
