@@ -18,7 +18,7 @@ import { closeSync, constants, openSync, rmSync, write as writeAsync, writeSync 
 
 const STAGE = 8 << 20;
 /** Bytes written plainly before going direct (a multiple of STAGE). */
-export const DIRECT_AFTER = 64 << 20;
+const DIRECT_AFTER = 64 << 20;
 /** Full stages in flight before `ready()` asks the caller to wait (bounds the memory held). */
 const IN_FLIGHT = 4;
 

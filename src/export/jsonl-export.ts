@@ -4,7 +4,7 @@
  */
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
-import { requestEndNs, toDisplayValues, toWallNs } from "../metrics/index.ts";
+import { requestEndNs, toDisplayValues } from "../metrics/index.ts";
 import type { DisplayValue, RecordMetrics } from "../metrics/index.ts";
 import { accountRecord } from "../metrics/reconcile.ts";
 import type { RecordError, RequestRecord } from "../records/record.ts";

@@ -4,12 +4,12 @@
  * or, when its text comes as ranges of a shared corpus (spliced trace prompts), as a recipe: a
  * list of spans into the file (the body's skeleton pieces, each distinct one written once, and
  * the corpus, written once whole) that `body()` copies together into the exact same bytes. The writer
- * streams: bodies, corpora, literals and recipes go to the file as they come, the small
+ * streams: bodies, corpora, skeleton pieces and recipes go to the file as they come, the small
  * fixed-size index follows them, and the header (written last) says where the index starts.
  *
  *   header   "AIPDS005" · u32 conversations · u32 turns · u32 idBytes · u32 0 · f64 index offset
  *   bodies   in the order added: request bodies (JSON bytes); corpora (raw bytes, each once);
- *            literal parts (once each); recipes: per span f64 file offset · u32 length
+ *            skeleton pieces (once per skeleton); recipes: per span f64 file offset · u32 length
  *   index    convs: per conversation (serving order) u32 first turn · u32 turn count
  *            turns: per turn (grouped by conversation) f64 offset (body or recipe)
  *                   · u32 body length (assembled, for a recipe)
@@ -33,8 +33,11 @@ const CONV = 8;
 const TURN = 40;
 /** A recipe span: f64 file offset · u32 length. */
 const SPAN = 12;
-/** Skeleton pieces remembered for reuse (by identity) before the memory is emptied. */
-const MAX_LITERALS = 1 << 16;
+/** Skeletons whose pieces' offsets are remembered (by identity) before the memory is emptied. */
+const MAX_SKELETONS = 1 << 16;
+/** Corpora stored once each (past these, or past this size, texts' bodies are stored whole). */
+const MAX_CORPORA = 16;
+const MAX_CORPUS_BYTES = 256 << 20;
 export const UNKNOWN_TOKENS = 0xffffffff;
 /** Bodies are read back in spans of up to this size. */
 const CHUNK = 4 << 20;
@@ -55,13 +58,14 @@ export type DatasetWriter = {
   /**
    * `turn` with the body given as `pieces` with `text` between every two (splice-body.ts). When
    * text.bytes is a registered corpus the turn is stored as a recipe: the text as spans into the
-   * corpus, each piece written once per distinct object and reused by identity, so pieces must
+   * corpus, the pieces written once per skeleton (the `pieces` array, by identity), so they must
    * never change after (a splicer's cached skeleton). Else the body is written whole.
    */
   turnSpliced(c: number, pieces: readonly Uint8Array[], text: TextSpans, turn: Omit<DatasetTurn, "body">): void;
   /**
    * Writes `bytes` to the file now, once; spliced texts whose `bytes` is this very object are
-   * then stored as spans into it. Registering it again is a no-op.
+   * then stored as spans into it. Registering it again is a no-op, as is registering more than
+   * MAX_CORPORA or one over MAX_CORPUS_BYTES (such texts' bodies are stored whole).
    */
   corpus(bytes: Uint8Array): void;
   /**
@@ -109,7 +113,6 @@ export function createDatasetWriter(path: string): DatasetWriter {
   let idBytes = 1;
   // Registered corpora (by identity) and where each starts in the file.
   const corpora = new Map<Uint8Array, number>();
-  const literals = new Map<Uint8Array, number>();
   // A Buffer, so that writing it out makes no wrapper per recipe.
   let recipe = Buffer.alloc(64 * SPAN);
   let recipeView = new DataView(recipe.buffer, recipe.byteOffset, recipe.byteLength);
@@ -137,25 +140,20 @@ export function createDatasetWriter(path: string): DatasetWriter {
     }
     lastEnd = at + n;
   };
-  /** Where `piece` is in the file: written on first sight, then found by identity. */
-  const literalAt = (piece: Uint8Array): number => {
-    let at = literals.get(piece);
-    if (at === undefined) {
-      at = file.size;
-      file.write(piece);
-      if (literals.size >= MAX_LITERALS) literals.clear();
-      literals.set(piece, at);
-    }
+  // Where each skeleton's pieces are in the file: written on first sight, then found by the
+  // skeleton's identity (one lookup per turn).
+  const skeletons = new Map<readonly Uint8Array[], number[]>();
+  const write = (piece: Uint8Array): number => {
+    const at = file.size;
+    file.write(piece);
     return at;
   };
-  // Where each skeleton's pieces are, by the skeleton's identity: one lookup per turn.
-  const skeletons = new Map<readonly Uint8Array[], number[]>();
   /** Writes the recipe of a spliced body whose corpus is at `corpusAt`; its offset, spans and body length. */
   const writeRecipe = (pieces: readonly Uint8Array[], text: TextSpans, corpusAt: number): { at: number; spans: number; length: number } => {
     let offsets = skeletons.get(pieces);
     if (offsets === undefined) {
-      offsets = pieces.map(literalAt);
-      if (skeletons.size >= MAX_LITERALS) skeletons.clear();
+      offsets = pieces.map(write);
+      if (skeletons.size >= MAX_SKELETONS) skeletons.clear();
       skeletons.set(pieces, offsets);
     }
     spans = 0;
@@ -218,7 +216,7 @@ export function createDatasetWriter(path: string): DatasetWriter {
       record(c, t, r.at, r.length, r.spans);
     },
     corpus(bytes) {
-      if (corpora.has(bytes)) return;
+      if (corpora.has(bytes) || corpora.size >= MAX_CORPORA || bytes.length > MAX_CORPUS_BYTES) return;
       corpora.set(bytes, file.size);
       file.write(bytes);
     },

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDatasetWriter, openDataset, scanDataset, writeDatasetFile } from "../../src/protocol/dataset-file.ts";
-import { bufferedSink, indentJson } from "../../src/services/dataset/indent-json.ts";
+import { indentJson } from "../../src/services/dataset/indent-json.ts";
 import { writeInputsJsonFromDataset } from "../../src/services/dataset/inputs-file.ts";
 import { createRng } from "../../src/core/rng.ts";
 import type { TextSpans } from "../../src/dataset/loaders/model.ts";
@@ -209,9 +209,8 @@ test("indentJson gives what JSON.stringify(value, null, 2) gives, nested lines s
   ];
   for (const value of values) {
     const chunks: Uint8Array[] = [];
-    const sink = bufferedSink((b) => chunks.push(new Uint8Array(b)), 16);
+    const sink = { write: (b: Uint8Array) => chunks.push(b.slice()), writeRange: (b: Uint8Array, from: number, to: number) => chunks.push(b.slice(from, to)) };
     indentJson(bytes(JSON.stringify(value)), 4, sink);
-    sink.flush();
     const out = new TextDecoder().decode(Buffer.concat(chunks));
     expect(out).toBe(JSON.stringify(value, null, 2).replaceAll("\n", "\n    "));
   }

@@ -189,7 +189,7 @@ describe("dataset flags", () => {
 
 describe("inputs.json writer", () => {
   test("writes exactly what JSON.stringify(…, null, 2) gives", async () => {
-    const { writeInputsJson } = await import("../../src/services/dataset/inputs-file.ts");
+    const { createInputsJsonWriter } = await import("../../src/services/dataset/inputs-file.ts");
     const { mkdtempSync, readFileSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");
@@ -199,7 +199,9 @@ describe("inputs.json writer", () => {
       { session_id: "b", payloads: [{ prompt: "p" }, { prompt: "q" }] },
     ];
     for (const sample of [data, []]) {
-      writeInputsJson(join(dir, "inputs.json"), sample);
+      const writer = createInputsJsonWriter(join(dir, "inputs.json"));
+      for (const entry of sample) writer.entry(entry.session_id, entry.payloads.map((payload) => new TextEncoder().encode(JSON.stringify(payload))));
+      await writer.close();
       expect(readFileSync(join(dir, "inputs.json"), "utf8")).toBe(JSON.stringify({ data: sample }, null, 2));
     }
   });

@@ -1,17 +1,12 @@
 /** The compiled binary's arrival-fidelity block, intended-time metrics and client-bottleneck verdict. */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BINARY, ensureBinary, type MockServer, runProfile, startMockServer } from "./support.ts";
+import { BINARY, runProfile, useMockServer, readExport, readRecords } from "./support.ts";
 
-let server: MockServer;
-beforeAll(async () => {
-  await ensureBinary();
-  server = await startMockServer(["--ttft", "5", "--itl", "1"]);
-}, 180_000);
-afterAll(() => server?.stop());
+const server = useMockServer(["--ttft", "5", "--itl", "1"], 180_000);
 
-const json = (dir: string): Record<string, any> => JSON.parse(readFileSync(join(dir, "profile_export_aiperf.json"), "utf8"));
+const json = (dir: string): Record<string, any> => readExport(dir);
 
 describe("client check (compiled)", () => {
   test("a bound no client can meet marks the run invalid, and --fail-on-client-bottleneck exits 1", async () => {
@@ -36,7 +31,7 @@ describe("client check (compiled)", () => {
     expect(doc.intended_request_latency.avg).toBeGreaterThanOrEqual(doc.request_latency.avg);
     expect(doc.intended_time_to_first_token.min).toBeGreaterThanOrEqual(5);
     expect(readFileSync(join(r.dir, "profile_export_aiperf.csv"), "utf8")).toContain("Send Lag (ms)");
-    const line = JSON.parse(readFileSync(join(r.dir, "profile_export.jsonl"), "utf8").split("\n")[0] as string);
+    const line = readRecords(r.dir)[0];
     expect(line.metrics.send_lag.unit).toBe("ms");
     expect(r.out).not.toContain("Send Lag");
   }, 120_000);

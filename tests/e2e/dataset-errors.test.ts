@@ -2,18 +2,13 @@
  * Bad dataset input on the compiled binary: the run stops before any request, exit code 2, with
  * `file:line: what is wrong`; the mock server's request counter proves nothing reached it.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureBinary, type MockServer, runProfile, startMockServer } from "./support.ts";
+import { runProfile, useMockServer } from "./support.ts";
 
-let server: MockServer;
-beforeAll(async () => {
-  await ensureBinary();
-  server = await startMockServer();
-}, 180_000);
-afterAll(() => server?.stop());
+const server = useMockServer([], 180_000);
 
 /** Requests the mock server has finished, summed over endpoints and outcomes (its /metrics). */
 async function requestsServed(url: string): Promise<number> {

@@ -1,18 +1,18 @@
 /** One compiled-binary run per non-OpenAI endpoint type (and per new type: images, audio, raw, template) against the binary's mock server. */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureBinary, type MockServer, runProfile, startMockServer } from "./support.ts";
+import { runProfile, startMockServer, useMockServer, readExport, readRecords } from "./support.ts";
 import { pcmWav } from "../fixtures/wav.ts";
 
 type Exported = Record<string, { avg?: number; min?: number } & Record<string, unknown>>;
-const exported = (dir: string): Exported => JSON.parse(readFileSync(join(dir, "profile_export_aiperf.json"), "utf8"));
+const exported = (dir: string): Exported => readExport(dir);
 const errors = (dir: string): unknown[] =>
-  readFileSync(join(dir, "profile_export.jsonl"), "utf8").trim().split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { error: unknown }).error).filter((e) => e !== null);
+  readRecords<{ error: unknown }>(dir).map((r) => r.error).filter((e) => e !== null);
 
 type JsonlRecord = { metadata: { turn_index?: number; conversation_id?: string }; metrics: Record<string, { value: number }>; error: unknown };
-const records = (dir: string): JsonlRecord[] => readFileSync(join(dir, "profile_export.jsonl"), "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as JsonlRecord);
+const records = (dir: string): JsonlRecord[] => readRecords(dir);
 
 /** A file in a fresh folder, for --input-file. */
 function inputFile(name: string, text: string): string {
@@ -26,12 +26,7 @@ function wavClip(seconds: number): string {
   return `wav,${Buffer.from(pcmWav(8000, Math.round(seconds * 8000), { tone: true })).toString("base64")}`;
 }
 
-let server: MockServer;
-beforeAll(async () => {
-  await ensureBinary();
-  server = await startMockServer(["--ttft", "20", "--itl", "2"]);
-}, 120_000);
-afterAll(() => server?.stop());
+const server = useMockServer(["--ttft", "20", "--itl", "2"]);
 
 describe("endpoint types end to end", () => {
   test("huggingface_generate streams from /generate_stream and counts each token once", async () => {

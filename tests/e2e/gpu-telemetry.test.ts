@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ensureBinary, type MockServer, runProfile, startMockServer } from "./support.ts";
+import { ensureBinary, type MockServer, runProfile, startMockServer, readExport } from "./support.ts";
 
 let mock: MockServer;
 let url = "";
@@ -27,7 +27,7 @@ test("profile --gpu-telemetry scrapes the mock's DCGM endpoint into the JSONL, J
   expect(new Set(lines.map((l) => l.gpu_index))).toEqual(new Set([0, 1]));
   expect(lines[0].dcgm_url).toBe(`${url}/dcgm/metrics`);
 
-  const json = JSON.parse(readFileSync(join(out, "profile_export_aiperf.json"), "utf8"));
+  const json = readExport(out);
   expect(json.request_count.avg).toBe(60);
   const endpoint = `${url.replace("http://", "")}/dcgm/metrics`;
   const gpu0 = json.telemetry_data.endpoints[endpoint].gpus.gpu_0;
@@ -54,5 +54,5 @@ test("--no-gpu-telemetry starts no collector and writes no telemetry", async () 
   const out = r.dir;
   expect(text).not.toContain("GPU Telemetry");
   expect(existsSync(join(out, "gpu_telemetry_export.jsonl"))).toBe(false);
-  expect(JSON.parse(readFileSync(join(out, "profile_export_aiperf.json"), "utf8")).telemetry_data).toBeUndefined();
+  expect(readExport(out).telemetry_data).toBeUndefined();
 }, 90_000);

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../process/helpers.ts";
-import { ensureBinary, type MockServer, runProfile as profile, startMockServer as mockServer } from "./support.ts";
+import { runProfile as profile, useMockServer, readRecords } from "./support.ts";
 
 const FIXTURES = join(ROOT, "tests", "fixtures", "datasets");
 
@@ -31,12 +30,7 @@ function captureServer(): { url: string; bodies: { messages: { content: unknown 
   return { url: `http://127.0.0.1:${srv.port}`, bodies, stop: () => srv.stop(true) };
 }
 
-let server: MockServer;
-beforeAll(async () => {
-  await ensureBinary();
-  server = await mockServer();
-}, 120_000);
-afterAll(() => server?.stop());
+const server = useMockServer();
 
 describe("aiperf profile --input-file (compiled)", () => {
   test("single_turn against the mock server: inputs.json holds the fixture, request_count as asked", async () => {
@@ -46,7 +40,7 @@ describe("aiperf profile --input-file (compiled)", () => {
     expect(inputs.data.length).toBe(4);
     expect(inputs.data[0]?.payloads[0]?.messages[0]?.content).toBe("What is deep learning?");
     expect(readJson(join(r.dir, "profile_export_aiperf.json")).request_count?.avg).toBe(8);
-    const records = readFileSync(join(r.dir, "profile_export.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const records = readRecords(r.dir);
     expect(records.length).toBe(8);
   }, 90_000);
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../process/helpers.ts";
-import { BINARY, ensureBinary } from "./support.ts";
+import { BINARY, ensureBinary, readExport } from "./support.ts";
 
 
 type Seen = { path: string; headers: Record<string, string>; body: Record<string, unknown> };
@@ -66,7 +66,7 @@ test("endpoint, header, auth, extra-input, model, url, rate, goodput and worker 
     expect(s.body.stream).toBe(false);
   }
   expect(new Set(seen.map((s) => s.body.model))).toEqual(new Set(["m1", "m2"]));
-  const json = JSON.parse(readFileSync(join(r.dir, "profile_export_aiperf.json"), "utf8"));
+  const json = readExport(r.dir);
   expect(json.request_count.avg).toBe(10);
   expect(json.good_request_count.avg).toBe(10);
   expect(json.goodput.avg).toBeGreaterThan(0);
@@ -110,7 +110,7 @@ test("poisson rate, length spreads, request timeout and log level take effect", 
       "--log-level", "debug", "--no-server-metrics", "--no-gpu-telemetry",
     ]);
     expect(r.code).toBe(0);
-    const json = JSON.parse(readFileSync(join(r.dir, "profile_export_aiperf.json"), "utf8"));
+    const json = readExport(r.dir);
     expect(json.request_count.avg).toBe(6);
     const timeouts = json.error_summary.find((e: { error_details: { type: string } }) => e.error_details.type === "TimeoutError");
     expect(timeouts.count).toBe(3);

@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../process/helpers.ts";
-import { ensureBinary, runProfile } from "./support.ts";
+import { ensureBinary, runProfile, readRecords } from "./support.ts";
 
 const FIXTURE = join(ROOT, "tests", "fixtures", "datasets", "multi-turn-live.jsonl");
 const USER_TURNS: Record<string, string[]> = { alpha: ["alpha one", "alpha two", "alpha three"], beta: ["beta one", "beta two", "beta three"] };
@@ -61,7 +60,7 @@ describe("aiperf profile, multi_turn with live history (compiled)", () => {
           if (t > 0) expect(req.receivedMs - (requests[t - 1] as Seen).repliedMs).toBeGreaterThanOrEqual((DELAYS_MS[name]?.[t] ?? 0) - 1);
         });
       }
-      const records = readFileSync(join(r.dir, "profile_export.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).metadata as { x_correlation_id: string; worker_id: string; turn_index: number });
+      const records = readRecords<{ metadata: { x_correlation_id: string; worker_id: string; turn_index: number } }>(r.dir).map((l) => l.metadata);
       expect(records.length).toBe(6);
       for (const id of sessions.keys()) {
         const mine = records.filter((m) => m.x_correlation_id === id);

@@ -1,9 +1,9 @@
 /** Load modes through the compiled binary: fixed schedule (timestamped mooncake trace), gamma arrivals, user-centric rate, prefill ceiling, warmup sessions, unlimited grace, rate series. */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureBinary, type MockServer, runProfile, startMockServer } from "./support.ts";
+import { runProfile, useMockServer, readExport, readRecords } from "./support.ts";
 
 type Meta = { x_correlation_id: string; turn_index: number; request_start_ns: number; benchmark_phase: string };
 
@@ -13,21 +13,16 @@ const TRACE = join(dir, "trace.jsonl");
 writeFileSync(TRACE, [1000, 1300, 1600, 1900].map((ts) => JSON.stringify({ timestamp: ts, input_length: 20, output_length: 4 })).join("\n") + "\n");
 
 function records(outDir: string): Meta[] {
-  return readFileSync(join(outDir, "profile_export.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).metadata as Meta);
+  return readRecords<{ metadata: Meta }>(outDir).map((r) => r.metadata);
 }
 
 function inputConfig(outDir: string): Record<string, unknown> {
-  return (JSON.parse(readFileSync(join(outDir, "profile_export_aiperf.json"), "utf8")) as { input_config: Record<string, unknown> }).input_config;
+  return readExport<{ input_config: Record<string, unknown> }>(outDir).input_config;
 }
 
 const startsMs = (metas: Meta[]): number[] => metas.map((m) => m.request_start_ns / 1e6).sort((a, b) => a - b);
 
-let mock: MockServer;
-beforeAll(async () => {
-  await ensureBinary();
-  mock = await startMockServer(["--ttft", "5", "--itl", "1", "--osl", "4"]);
-}, 120_000);
-afterAll(() => mock?.stop());
+const mock = useMockServer(["--ttft", "5", "--itl", "1", "--osl", "4"]);
 
 describe("aiperf profile load modes (compiled)", () => {
   test("a timestamped mooncake trace is replayed on its schedule, never early; offsets cut it", async () => {
@@ -193,8 +188,7 @@ describe("aiperf profile load modes (compiled)", () => {
       requests = 0;
       const r = await runProfile(url, [...common, ...flags]);
       expect(r.code).toBe(0);
-      const lines = readFileSync(join(r.dir, "profile_export.jsonl"), "utf8").split("\n").filter((l) => l.trim() !== "");
-      return { sent: requests, kept: lines.length };
+      return { sent: requests, kept: readRecords(r.dir).length };
     };
     try {
       // Two at a time, 1.2 s each: every reply ends after the 1 s window.

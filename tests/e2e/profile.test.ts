@@ -1,24 +1,14 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { childrenOf, isAlive, waitUntil } from "../process/helpers.ts";
-import { BINARY, ensureBinary, type MockServer, runProfile as profile, startMockServer as mockServer } from "./support.ts";
+import { BINARY, runProfile as profile, startMockServer as mockServer, useMockServer, readExport, readRecords } from "./support.ts";
 
-function exported(dir: string): Record<string, { avg?: number; unit?: string } & Record<string, unknown>> {
-  return JSON.parse(readFileSync(join(dir, "profile_export_aiperf.json"), "utf8"));
-}
+const exported = (dir: string): Record<string, { avg?: number; unit?: string } & Record<string, unknown>> => readExport(dir);
+const jsonlLines = (dir: string): { metadata: Record<string, unknown>; error: unknown }[] => readRecords(dir);
 
-function jsonlLines(dir: string): { metadata: Record<string, unknown>; error: unknown }[] {
-  return readFileSync(join(dir, "profile_export.jsonl"), "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
-}
-
-let server: MockServer;
-beforeAll(async () => {
-  await ensureBinary();
-  server = await mockServer(["--ttft", "30", "--itl", "3"]);
-}, 120_000);
-afterAll(() => server?.stop());
+const server = useMockServer(["--ttft", "30", "--itl", "3"]);
 
 describe("aiperf profile (compiled) against the mock server", () => {
   test("streaming chat writes every upstream file and a consistent summary", async () => {

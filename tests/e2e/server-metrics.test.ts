@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { EndpointSummary } from "../../src/server-metrics/summarize.ts";
-import { ensureBinary, type MockServer, runProfile as profile, startMockServer } from "./support.ts";
+import { runProfile as profile, useMockServer } from "./support.ts";
 
-let server: MockServer;
-beforeAll(async () => {
-  await ensureBinary();
-  server = await startMockServer(["--ttft", "20", "--itl", "2"]);
-}, 120_000);
-afterAll(() => server?.stop());
+const server = useMockServer(["--ttft", "20", "--itl", "2"]);
 
 describe("server metrics (compiled binary against its mock server)", () => {
   test("the mock's /metrics is scraped; deltas cover the profiling phase only", async () => {

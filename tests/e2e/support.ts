@@ -1,5 +1,6 @@
 /** What the end-to-end tests share: the compiled binary (built once per test run), its mock server, a profile run. */
-import { mkdtempSync, renameSync } from "node:fs";
+import { afterAll, beforeAll } from "bun:test";
+import { mkdtempSync, readFileSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../process/helpers.ts";
@@ -68,4 +69,33 @@ export async function runProfile(url: string, flags: string[], env: Record<strin
   });
   const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   return { code: await proc.exited, out: out + err, dir };
+}
+
+/**
+ * The binary's mock server for the tests of one file: built and started before them, stopped
+ * after. `url` is valid inside the tests.
+ */
+export function useMockServer(flags: string[] = [], timeoutMs = 120_000): { readonly url: string } {
+  let server: MockServer | undefined;
+  beforeAll(async () => {
+    await ensureBinary();
+    server = await startMockServer(flags);
+  }, timeoutMs);
+  afterAll(() => server?.stop());
+  return {
+    get url() {
+      if (server === undefined) throw new Error("the mock server has not started");
+      return server.url;
+    },
+  };
+}
+
+/** profile_export_aiperf.json of a run's artifact directory. */
+export function readExport<T = Record<string, any>>(dir: string): T {
+  return JSON.parse(readFileSync(join(dir, "profile_export_aiperf.json"), "utf8")) as T;
+}
+
+/** profile_export.jsonl of a run's artifact directory, one record per line. */
+export function readRecords<T = any>(dir: string): T[] {
+  return readFileSync(join(dir, "profile_export.jsonl"), "utf8").split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line) as T);
 }

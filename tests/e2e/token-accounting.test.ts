@@ -4,17 +4,11 @@
  * must divide by OSL − 4; a mock with one token per chunk must give no finding and no panel.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { ensureBinary, type MockServer, runProfile, startMockServer } from "./support.ts";
+import { ensureBinary, type MockServer, runProfile, startMockServer, readExport, readRecords } from "./support.ts";
 
 type Json = Record<string, any>;
-const exported = (dir: string): Json => JSON.parse(readFileSync(join(dir, "profile_export_aiperf.json"), "utf8"));
-const lines = (dir: string): Json[] =>
-  readFileSync(join(dir, "profile_export.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l));
+const exported = (dir: string): Json => readExport(dir);
+const lines = (dir: string): Json[] => readRecords(dir);
 
 const FLAGS = ["--streaming", "--request-count", "8", "--concurrency", "2", "--isl", "32", "--osl", "32", "--tokenizer", "builtin"];
 

@@ -22,10 +22,6 @@ import { createBodySplicer, type Skeleton, SPLICEABLE } from "./splice-body.ts";
 import { createOslSampler, createSessionIds } from "./synthesize.ts";
 import { createModelSelector } from "./synthetic-extras.ts";
 
-/** Shared text buffers written into dataset.bin once each (past these, bodies are stored whole). */
-const MAX_CORPORA = 16;
-const MAX_CORPUS_BYTES = 256 << 20;
-
 export type BuiltDataset = { conversations: DatasetConversation[]; inputs: InputsEntry[]; turns: number };
 
 function loaderContext(path: string, tokenizer: Tokenizer, cfg: DatasetConfig, seed: number): LoaderContext {
@@ -66,7 +62,6 @@ export async function writeFileDataset(format: DatasetFormat, path: string, toke
   const encoder = new TextEncoder();
   let scratch = new Uint8Array(1 << 16);
   const turnsOf: number[] = [];
-  const corpora = new Set<Uint8Array>();
   // The corpus of the last spliced text (a trace's prompts share one).
   let lastCorpus: Uint8Array | undefined;
   let written: { conversations: number; turns: number };
@@ -88,10 +83,7 @@ export async function writeFileDataset(format: DatasetFormat, path: string, toke
           // The buffer the text's ranges are in (hash-blocks.ts: the escaped corpus, shared by
           // every prompt) goes into dataset.bin once; each body then stores spans into it.
           const corpus = built.text.bytes;
-          if (corpus !== lastCorpus && !corpora.has(corpus) && corpora.size < MAX_CORPORA && corpus.length <= MAX_CORPUS_BYTES) {
-            corpora.add(corpus);
-            writer.corpus(corpus);
-          }
+          if (corpus !== lastCorpus) writer.corpus(corpus);
           lastCorpus = corpus;
           writer.turnSpliced(c, built.skeleton.body, built.text, built.stored);
           inputs.payload(c, { pieces: built.skeleton.indented, text: built.text });

@@ -17,37 +17,6 @@ export type ByteSink = {
   writeRange(bytes: Uint8Array, from: number, to: number): void;
 };
 
-/** A sink that gathers bytes into one buffer and hands it on when full (and at `flush`). */
-export function bufferedSink(out: (bytes: Uint8Array) => void, size = 4 << 20): ByteSink & { flush(): void } {
-  const buffer = Buffer.alloc(size);
-  let used = 0;
-  const flush = (): void => {
-    if (used > 0) out(new Uint8Array(buffer.buffer, buffer.byteOffset, used));
-    used = 0;
-  };
-  return {
-    write(bytes) {
-      if (used + bytes.length > size) flush();
-      if (bytes.length > size) out(bytes);
-      else {
-        buffer.set(bytes, used);
-        used += bytes.length;
-      }
-    },
-    writeRange(bytes, from, to) {
-      const length = to - from;
-      if (used + length > size) flush();
-      if (length > size) out(bytes.subarray(from, to));
-      else {
-        // Buffer#copy takes offsets: no view object per piece (pieces are often a few bytes).
-        (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).copy(buffer, used, from, to);
-        used += length;
-      }
-    },
-    flush,
-  };
-}
-
 const indents: Uint8Array[] = [];
 /** A newline and `n` spaces. */
 function newline(n: number): Uint8Array {

@@ -1,9 +1,9 @@
 /**
  * inputs.json, written entry by entry: byte for byte what `JSON.stringify({ data }, null, 2)`
  * gives, without building that one string (a million-turn trace would exceed the engine's
- * string length limit); `data` may be a generator, so the entries need not be in memory at once.
+ * string length limit) or holding the entries in memory at once.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { scanDataset } from "../../protocol/dataset-file.ts";
 import { createDirectFile } from "../../core/append-file.ts";
@@ -11,26 +11,6 @@ import type { TextSpans } from "../../dataset/loaders/model.ts";
 import { indentJson } from "./indent-json.ts";
 
 export type InputsEntry = { session_id: string; payloads: unknown[] };
-
-export function writeInputsJson(path: string, data: Iterable<InputsEntry>): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const fd = openSync(path, "w");
-  try {
-    let pending = '{\n  "data": [';
-    let first = true;
-    for (const entry of data) {
-      pending += `${first ? "\n" : ",\n"}    ${JSON.stringify(entry, null, 2).replaceAll("\n", "\n    ")}`;
-      first = false;
-      if (pending.length > 1 << 20) {
-        writeSync(fd, pending);
-        pending = "";
-      }
-    }
-    writeSync(fd, first ? `${pending}]\n}` : `${pending}\n  ]\n}`);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /**
  * A payload for createInputsJsonWriter: compact JSON bytes (indented here), or a spliced body
@@ -96,7 +76,7 @@ export function createInputsJsonWriter(path: string): InputsJsonWriter {
 
 /**
  * inputs.json for a written dataset.bin, read back one conversation at a time in serving order:
- * the same bytes writeInputsJson gives for the parsed bodies, without parsing them.
+ * the same bytes JSON.stringify gives for the parsed bodies, without parsing them.
  */
 export async function writeInputsJsonFromDataset(path: string, datasetPath: string): Promise<void> {
   const writer = createInputsJsonWriter(path);

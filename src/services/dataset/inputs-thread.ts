@@ -96,7 +96,7 @@ export function createInputsThread(path: string, window?: number, windowBytes?: 
     ops = bigger;
   };
   const flush = (): void => {
-    if (used === 0 && ids.length === 0) return;
+    if (used === 0) return;
     const batch = ops.slice(0, used);
     const body = bytes.slice(0, byteCount);
     post({ type: "batch", ops: batch, ids: ids.join(""), bytes: body, skeletons: newSkeletons, corpora: newCorpora, forget }, [batch.buffer, body.buffer]);
