@@ -6,6 +6,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
+import { BenchError } from "../core/errors.ts";
+import { isElfForThisMachine, NVML_LIBRARY_ENV, nvmlOverride } from "../core/system-library.ts";
 import type { ResolvedProfile } from "../config/resolve.ts";
 import { JSON_FILE_NAME } from "../export/json-export.ts";
 import type { GpuFinalizeResult, GpuTelemetryConfig } from "../protocol/gpu-telemetry.ts";
@@ -37,6 +39,19 @@ export function gpuTelemetryConfig(cfg: Pick<ResolvedProfile, "gpuTelemetry">, a
     useNvml: true,
     explicit,
   };
+}
+
+/**
+ * A bad AIPERF_NVML_LIBRARY stops the run before anything starts (exit 2): the user named a file,
+ * so a relative path (which would be looked up from the cwd) or a missing one is their mistake to fix.
+ */
+export function checkNvmlOverride(env: Record<string, string | undefined> = process.env): void {
+  const override = nvmlOverride(env);
+  if (override === undefined) return;
+  if ("error" in override) throw new BenchError("CONFIG_INVALID", override.error, { hint: "or pass --no-gpu-telemetry" });
+  if (!isElfForThisMachine(override.path)) {
+    throw new BenchError("CONFIG_INVALID", `${NVML_LIBRARY_ENV}="${override.path}" is not a 64-bit shared library for this machine (missing, unreadable or another architecture)`, { hint: `point ${NVML_LIBRARY_ENV} at libnvidia-ml.so.1, unset it, or pass --no-gpu-telemetry` });
+  }
 }
 
 /** Configures the service; false (and a warning) if it could not be. */

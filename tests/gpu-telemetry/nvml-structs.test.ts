@@ -56,6 +56,8 @@ test("NVML units become the DCGM display units", () => {
 });
 
 test("a missing NVML library is reported, not thrown", () => {
-  const r = openNvml("libnvidia-ml-does-not-exist.so.1");
-  expect("unavailable" in r && r.unavailable).toContain("NVML not available");
+  const r = openNvml({ env: { AIPERF_NVML_LIBRARY: "/nonexistent/libnvidia-ml.so.1" } });
+  expect("unavailable" in r && r.unavailable).toContain("NVML not available (/nonexistent/libnvidia-ml.so.1");
+  const none = openNvml({ env: {}, ldCache: null, standardDirs: [] });
+  expect("unavailable" in none && none.unavailable).toContain("not found in the loader cache");
 });

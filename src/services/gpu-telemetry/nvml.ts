@@ -1,16 +1,18 @@
 /**
  * Local GPUs through libnvidia-ml (bun:ffi), for machines without a DCGM exporter. Each call fills
  * a byte buffer that nvml-structs.ts decodes. Any failing query leaves that field out; a missing
- * library or a failed nvmlInit makes `openNvml` return the reason instead of a reader.
+ * library or a failed nvmlInit makes `openNvml` return the reason instead of a reader. The library
+ * is opened by absolute path only (core/system-library.ts): a bare name could load a copy planted
+ * in the working directory.
  */
 import { dlopen, FFIType, type Pointer } from "bun:ffi";
 import { hostname } from "node:os";
 import { wallNs } from "../../core/clock.ts";
+import { type LibrarySearch, locateNvml } from "../../core/system-library.ts";
 import type { GpuSample } from "./fields.ts";
 import { decodeCString, decodeMemory, decodeU32, decodeU64, decodeUtilization, MEMORY_SIZE, NAME_BUFFER_SIZE, type NvmlRaw, nvmlValues, UTILIZATION_SIZE, UUID_BUFFER_SIZE } from "./nvml-structs.ts";
 
 export const NVML_SOURCE = "nvml://localhost";
-const LIBRARY = "libnvidia-ml.so.1";
 
 const { i32, u32, ptr } = FFIType;
 const SYMBOLS = {
@@ -37,7 +39,10 @@ export type NvmlReader = { gpuCount: number; read(): GpuSample[]; close(): void 
 
 type Device = { index: number; handle: Pointer; name: string; uuid: string };
 
-export function openNvml(library = LIBRARY): NvmlReader | { unavailable: string } {
+export function openNvml(search: LibrarySearch = {}): NvmlReader | { unavailable: string } {
+  const located = locateNvml(search);
+  if ("unavailable" in located) return { unavailable: `NVML not available (${located.unavailable})` };
+  const library = located.path;
   let lib: ReturnType<typeof dlopen<typeof SYMBOLS>>;
   try {
     lib = dlopen(library, SYMBOLS);
