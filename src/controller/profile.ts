@@ -8,7 +8,7 @@ import type { ConsolaInstance } from "consola";
 import type { ResolvedProfile } from "../config/resolve.ts";
 import { syntheticDatasetConfig } from "../config/synthetic-input.ts";
 import { BenchError } from "../core/errors.ts";
-import { REDACTED, redactHeaderPairs } from "../core/redact.ts";
+import { REDACTED, redactHeaderPairs, redactUrl, redactUrlsDeep } from "../core/redact.ts";
 import type { DatasetConfigured } from "../protocol/dataset-config.ts";
 import { endpointPath } from "../endpoints/registry.ts";
 import type { FinalizeResult } from "../protocol/records-config.ts";
@@ -181,7 +181,14 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
 /** The config as JSON exports show it (upstream `input_config`). */
 function inputConfigOf(cfg: ResolvedProfile): Record<string, unknown> {
   const { cliCommand, ...rest } = cfg;
-  // cliCommand is redacted where it is built; the key and credential headers are redacted here.
-  const credentials = { ...(rest.apiKey === undefined ? {} : { apiKey: REDACTED }), header: redactHeaderPairs(rest.header) };
-  return { ...rest, ...credentials, cli_command: cliCommand };
+  // cliCommand is redacted where it is built; the key, credential headers and URL credentials here
+  // (the URL lists may hold scheme-less "user:pw@host" values, so each is read as a URL).
+  const credentials = {
+    ...(rest.apiKey === undefined ? {} : { apiKey: REDACTED }),
+    header: redactHeaderPairs(rest.header),
+    urls: rest.urls.map(redactUrl),
+    serverMetrics: rest.serverMetrics.map(redactUrl),
+    gpuTelemetry: rest.gpuTelemetry.map(redactUrl),
+  };
+  return redactUrlsDeep({ ...rest, ...credentials, cli_command: cliCommand }) as Record<string, unknown>;
 }

@@ -8,11 +8,13 @@
 import { appendFileSync } from "node:fs";
 import type { ConsolaInstance } from "consola";
 import { wallNs } from "../core/clock.ts";
+import { redactUrl } from "../core/redact.ts";
 import { type MetricType, parsePrometheusText, type PromSeries } from "./prometheus-parse.ts";
 
 export type Snapshot = { timestampNs: number; latencyNs: number; metricsJson: string; baseline?: boolean };
 
 export type EndpointData = {
+  /** The endpoint as exports and logs show it: credentials in the URL redacted (the scrape uses the real one). */
   url: string;
   snapshots: Snapshot[];
   types: Map<string, MetricType>;
@@ -32,7 +34,8 @@ export type Collector = {
 export type CollectorOptions = { url: string; intervalMs: number; timeoutMs: number; jsonlPath: string | undefined; log: ConsolaInstance };
 
 export function startCollector(opts: CollectorOptions): Collector {
-  const data: EndpointData = { url: opts.url, snapshots: [], types: new Map(), help: new Map(), errors: 0, skippedLines: 0 };
+  const shown = redactUrl(opts.url);
+  const data: EndpointData = { url: shown, snapshots: [], types: new Map(), help: new Map(), errors: 0, skippedLines: 0 };
   let lastJson: string | undefined;
   let pending: Snapshot | undefined; // last of a run of identical snapshots, not yet written
   let inFlight: Promise<void> | undefined;
@@ -41,7 +44,7 @@ export function startCollector(opts: CollectorOptions): Collector {
 
   const writeLine = (s: Snapshot): void => {
     if (opts.jsonlPath === undefined) return;
-    const line = `{"endpoint_url":${JSON.stringify(opts.url)},"timestamp_ns":${Math.round(s.timestampNs)},"endpoint_latency_ns":${Math.round(s.latencyNs)},"metrics":${s.metricsJson}}\n`;
+    const line = `{"endpoint_url":${JSON.stringify(shown)},"timestamp_ns":${Math.round(s.timestampNs)},"endpoint_latency_ns":${Math.round(s.latencyNs)},"metrics":${s.metricsJson}}\n`;
     try {
       appendFileSync(opts.jsonlPath, line);
     } catch (e) {
@@ -83,7 +86,7 @@ export function startCollector(opts: CollectorOptions): Collector {
     } catch (e) {
       data.errors++;
       // A dead or slow endpoint is said once; every later failure only counts.
-      if (data.errors === 1) opts.log.warn(`Server metrics from ${opts.url} unavailable: ${(e as Error).message}`);
+      if (data.errors === 1) opts.log.warn(`Server metrics from ${shown} unavailable: ${(e as Error).message}`);
     }
   };
 

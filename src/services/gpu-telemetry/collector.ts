@@ -5,6 +5,7 @@
  */
 import type { ConsolaInstance } from "consola";
 import { wallNs } from "../../core/clock.ts";
+import { redactUrl } from "../../core/redact.ts";
 import type { GpuTelemetryConfig } from "../../protocol/gpu-telemetry.ts";
 import { dcgmSamples } from "./dcgm-parse.ts";
 import type { GpuSample } from "./fields.ts";
@@ -21,11 +22,12 @@ export type Collector = {
   close(): void;
 };
 
-type Source = { url: string; alive: boolean; busy: boolean; failed: boolean };
+/** `shown`: the URL as samples, exports and logs carry it, credentials redacted; `url` is what is fetched. */
+type Source = { url: string; shown: string; alive: boolean; busy: boolean; failed: boolean };
 
 export function startCollector(cfg: GpuTelemetryConfig, log: ConsolaInstance, openReader: () => NvmlReader | { unavailable: string } = openNvml): Collector {
   const samples: GpuSample[] = [];
-  const sources: Source[] = cfg.urls.map((url) => ({ url, alive: false, busy: false, failed: false }));
+  const sources: Source[] = cfg.urls.map((url) => ({ url, shown: redactUrl(url), alive: false, busy: false, failed: false }));
   let nvml: NvmlReader | undefined;
   let stopped = false;
   let timer: Timer | undefined;
@@ -39,7 +41,7 @@ export function startCollector(cfg: GpuTelemetryConfig, log: ConsolaInstance, op
       const res = await fetch(s.url, { signal: AbortSignal.timeout(timeoutMs) });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const text = await res.text();
-      const found = dcgmSamples(text, s.url, (t0 + wallNs()) / 2);
+      const found = dcgmSamples(text, s.shown, (t0 + wallNs()) / 2);
       if (found.length === 0) throw new Error("no DCGM GPU fields in the reply");
       samples.push(...found);
       s.alive = true;
@@ -47,8 +49,8 @@ export function startCollector(cfg: GpuTelemetryConfig, log: ConsolaInstance, op
       const reason = (error as Error).message;
       if (!s.alive) {
         const say = cfg.explicit ? log.warn : log.debug;
-        say.call(log, `GPU telemetry: ${s.url} did not answer (${reason}); not collecting from it`);
-      } else if (!s.failed) log.debug(`GPU telemetry: a scrape of ${s.url} failed (${reason}); later failures are not logged`);
+        say.call(log, `GPU telemetry: ${s.shown} did not answer (${reason}); not collecting from it`);
+      } else if (!s.failed) log.debug(`GPU telemetry: a scrape of ${s.shown} failed (${reason}); later failures are not logged`);
       s.failed = true;
     } finally {
       s.busy = false;

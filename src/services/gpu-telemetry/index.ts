@@ -7,6 +7,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
 import { markLoaded } from "../../core/loaded.ts";
+import { redactUrl } from "../../core/redact.ts";
 import { GpuFinalizeRequest, type GpuFinalizeResult, GpuTelemetryConfig } from "../../protocol/gpu-telemetry.ts";
 import type { ServiceContext } from "../../runtime/context.ts";
 import { untilStopped } from "../../runtime/until-stopped.ts";
@@ -55,7 +56,7 @@ export async function finalize(cfg: GpuTelemetryConfig, collector: Pick<Collecto
   const energy = energyMetrics(series, window, { outputTokens: req.totalOutputTokens, requests: req.requestCount });
   return {
     collected: true,
-    telemetry: telemetryBlock(series, window, cfg.urls),
+    telemetry: telemetryBlock(series, window, cfg.urls.map(redactUrl)),
     energy,
     consoleText: renderGpuConsole(series, window, energy),
     files: [path],
