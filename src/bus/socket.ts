@@ -3,6 +3,7 @@
  * inproc endpoints. Routing follows libzmq (reference/zmtp.md §8): round-robin PUSH/DEALER that
  * skips full peers, ROUTER identity envelopes, publisher-side prefix filtering, bounded queues.
  */
+import { escapeControls } from "../core/safe-text.ts";
 import { BusError } from "./errors.ts";
 import type { WireSocketType } from "./frame.ts";
 import { bindInproc, connectInproc } from "./inproc.ts";
@@ -326,7 +327,7 @@ export class BusSocket implements PipeOwner {
     const old = this.#routes.get(key);
     if (old !== undefined) {
       if (!this.#opts.routerHandover) {
-        busLog().warn(`${this.#label}: dropping peer: identity "${key}" is already connected`);
+        busLog().warn(`${this.#label}: dropping peer: identity "${escapeControls(key, false)}" is already connected`);
         pipe.close();
         return false;
       }

@@ -9,12 +9,14 @@ import { parseProfileConfig, readProfileArgs } from "../config/profile-flags.ts"
 import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
 import { createMetricContext, GoodputConfigError } from "../metrics/index.ts";
 import { tokenizesInput } from "../protocol/endpoint-types.ts";
+import { checkNvmlOverride } from "../controller/gpu-telemetry.ts";
 import { processLauncher } from "../controller/launchers.ts";
 import { startProfile } from "../controller/profile.ts";
 import { createProgressUi } from "../controller/progress.ts";
 import { Supervisor } from "../controller/supervisor.ts";
 import { BenchError, EXIT_CODES } from "../core/errors.ts";
 import { createControllerLogger } from "../core/log.ts";
+import { displayText } from "../core/safe-text.ts";
 import { artifactDirName } from "../export/index.ts";
 
 export const profileCommand = defineCommand({
@@ -29,6 +31,7 @@ export const profileCommand = defineCommand({
     const warnings: string[] = [];
     const cfg = resolveProfile({ ...parsed, logLevel }, cliCommand, process.stderr.isTTY === true, (m) => warnings.push(m));
     checkGoodput(cfg);
+    if (!cfg.noGpuTelemetry) checkNvmlOverride(process.env);
     const artifactDir = resolve(cfg.artifactDir ?? join("artifacts", artifactDirName({ modelNames: cfg.model, endpointType: cfg.endpointType, concurrency: cfg.concurrency ?? null, requestRate: cfg.requestRate ?? null, fixedSchedule: cfg.fixedSchedule })));
     mkdirSync(artifactDir, { recursive: true });
     const logFile = join(artifactDir, "logs", "aiperf.log");
@@ -52,7 +55,8 @@ export const profileCommand = defineCommand({
     process.on("SIGTERM", onSignal);
     try {
       const result = await Promise.race([run.done, failureOf(supervisor)]);
-      process.stdout.write(result.consoleText);
+      // The tables quote servers (error bodies, GPU names): nothing raw reaches the terminal.
+      process.stdout.write(displayText(result.consoleText));
       if (interrupts > 0) return void (process.exitCode = EXIT_CODES.INTERRUPTED);
       const total = result.validCount + result.errorCount;
       if (total > 0 && result.validCount === 0) throw new BenchError("COMMAND_FAILED", `Every request failed (${result.errorCount} of ${total})`);

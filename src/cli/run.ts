@@ -1,6 +1,7 @@
 /** Runs the CLI and maps every outcome to an exit code: the one place errors become exit codes. */
 import { runCommand, runMain, showUsage } from "citty";
 import { BenchError, EXIT_CODES } from "../core/errors.ts";
+import { displayText } from "../core/safe-text.ts";
 import { root } from "./root.ts";
 
 export async function runCli(rawArgs: string[]): Promise<number> {
@@ -28,15 +29,16 @@ export async function runCli(rawArgs: string[]): Promise<number> {
   }
 }
 
+/** Messages can quote input and server replies: printed through displayText (no raw controls, no URL credentials). */
 function report(error: unknown): number {
   if (error instanceof BenchError) {
-    console.error(`Error: ${error.message}${error.hint === undefined ? "" : `\nHint: ${error.hint}`}`);
+    console.error(displayText(`Error: ${error.message}${error.hint === undefined ? "" : `\nHint: ${error.hint}`}`));
     return error.exitCode;
   }
   if (error instanceof Error && error.name === "CLIError") {
-    console.error(`Error: ${error.message}\nRun "aiperf --help" for usage.`);
+    console.error(displayText(`Error: ${error.message}\nRun "aiperf --help" for usage.`));
     return EXIT_CODES.USAGE;
   }
-  console.error(error);
+  console.error(displayText(Bun.inspect(error)));
   return EXIT_CODES.FAILED;
 }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import { type BusSocket, createSocket, type Message } from "../bus/index.ts";
 import { BenchError } from "../core/errors.ts";
+import { escapeControls } from "../core/safe-text.ts";
 import { markLoaded } from "../core/loaded.ts";
 import type { LogLevelName } from "../core/log.ts";
 import { decodeControl, encodeControl, ToController, type ToService, topicOf } from "../protocol/control.ts";
@@ -192,7 +193,8 @@ export class Supervisor {
     const service = this.#services.get(from);
     const decoded = decodeControl(ToController, msg[1]);
     if (service === undefined || typeof decoded === "string") {
-      this.#log.warn(`Ignoring a control message from "${from}": ${typeof decoded === "string" ? decoded : "unknown service"}`);
+      // Any local peer can connect and pick its identity: its bytes are shown escaped, never raw.
+      this.#log.warn(`Ignoring a control message from "${escapeControls(from, false)}": ${typeof decoded === "string" ? escapeControls(decoded, false) : "unknown service"}`);
       return;
     }
     service.lastSeenMs = Date.now();

@@ -1,15 +1,21 @@
 /**
  * Logging through consola. A child writes each entry as one JSON line on stderr; the controller
  * re-renders those lines under the child's tag on its console and appends them to the log file.
+ * Everything the controller prints or appends goes through displayText (safe-text.ts): control
+ * characters from servers or bus peers are shown escaped, URL credentials redacted.
  */
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { formatWithOptions } from "node:util";
 import { type ConsolaInstance, type ConsolaReporter, createConsola, type LogObject, type LogType } from "consola";
+import { displayText, escapeControls } from "./safe-text.ts";
 
 export const LOG_LEVEL_NAMES = ["error", "warn", "info", "debug", "trace"] as const;
 export type LogLevelName = (typeof LOG_LEVEL_NAMES)[number];
 const LEVELS: Record<LogLevelName, number> = { error: 0, warn: 1, info: 3, debug: 4, trace: 5 };
+
+/** The consola types a child may send; anything else is shown as a plain "log". */
+const LOG_TYPES: Record<string, true> = { silent: true, fatal: true, error: true, warn: true, log: true, info: true, success: true, fail: true, ready: true, start: true, box: true, debug: true, trace: true, verbose: true };
 
 /** One forwarded entry: level, consola type, tag, message, epoch ms. */
 type WireLine = { l: number; y: LogType; g: string; m: string; d: number };
@@ -29,18 +35,28 @@ export function createChildLogger(level: LogLevelName, tag: string): ConsolaInst
   return createConsola({ level: LEVELS[level], reporters: [reporter], throttle: 0 }).withTag(tag);
 }
 
+/** A reporter that gets the entry as one safe string (and a safe tag) instead of its raw arguments. */
+function sanitizing(reporter: ConsolaReporter): ConsolaReporter {
+  return {
+    log(o, ctx) {
+      reporter.log({ ...o, tag: escapeControls(o.tag, false), args: [displayText(message(o))] }, ctx);
+    },
+  };
+}
+
 /** The controller's logger: consola's console output, plus every line appended to `logFile`. */
 export function createControllerLogger(level: LogLevelName, logFile?: string): ConsolaInstance {
   const log = createConsola({ level: LEVELS[level], throttle: 0 });
+  const reporters: ConsolaReporter[] = [...log.options.reporters];
   if (logFile !== undefined) {
     mkdirSync(dirname(logFile), { recursive: true });
-    log.addReporter({
+    reporters.push({
       log(o) {
         appendFileSync(logFile, `${o.date.toISOString()} ${o.type.toUpperCase().padEnd(7)} [${o.tag || "controller"}] ${message(o)}\n`);
       },
     });
   }
-  return log;
+  return log.setReporters(reporters.map(sanitizing));
 }
 
 /** Re-emits one stderr line of a child: structured lines keep their level and tag, others are warnings. */
@@ -58,5 +74,8 @@ export function forwardChildLine(log: ConsolaInstance, line: string, fallbackTag
     log.warn({ tag: fallbackTag, args: [line] });
     return;
   }
-  log[entry.y in log ? entry.y : "log"]({ tag: entry.g, args: [entry.m], date: new Date(entry.d) });
+  // A line that only looks like ours (no epoch ms, an unknown type) must not break the log file's date.
+  const date = typeof entry.d === "number" && Number.isFinite(entry.d) ? new Date(entry.d) : new Date();
+  const type = typeof entry.y === "string" && Object.hasOwn(LOG_TYPES, entry.y) ? entry.y : "log";
+  log[type]({ tag: typeof entry.g === "string" ? entry.g : fallbackTag, args: [entry.m], date });
 }

@@ -4,6 +4,7 @@
  */
 import { isConsoleShown, metricDef, toDisplayResult } from "../metrics/index.ts";
 import type { ErrorSummaryEntry, MetricResult } from "../metrics/index.ts";
+import { displayText } from "../core/safe-text.ts";
 import { endpointCategory } from "../protocol/endpoint-types.ts";
 import { formatCount, formatFixed, formatGrouped } from "./number-format.ts";
 import { renderTable } from "./text-table.ts";
@@ -63,10 +64,11 @@ export function renderErrorTable(errors: readonly ErrorSummaryEntry[], maxWidth 
       { header: "Count", justify: "right" },
     ],
     // Upstream prints N/A for a falsy code or type (so code 0 too).
+    // Type and message come from the server: escaped so its bytes never drive the terminal, on one line.
     rows: errors.map(({ error, count }) => [
       error.code ? String(error.code) : "N/A",
-      error.type ? error.type : "N/A",
-      error.message,
+      error.type ? displayText(error.type, false) : "N/A",
+      displayText(error.message, false),
       formatCount(count),
     ]),
     maxWidth,
