@@ -4,6 +4,7 @@
  * This is the one place that knows the transport is Bun's fetch, so another client can replace it.
  */
 import { monoNs, wallNs } from "../../core/clock.ts";
+import { redactUrlsInText } from "../../core/redact.ts";
 import type { RecordError } from "../../records/record.ts";
 
 export type CaptureRequest = {
@@ -98,11 +99,14 @@ function abortError(reason: unknown): RecordError {
   return { code: null, type: "AbortError", message: reason instanceof Error ? reason.message : "The request was aborted" };
 }
 
-/** Bun's fetch errors carry a code such as ECONNREFUSED or ECONNRESET; it names the failure best. */
+/**
+ * Bun's fetch errors carry a code such as ECONNREFUSED or ECONNRESET; it names the failure best.
+ * The message is exported: a URL in it (none in Bun 1.4's messages, but not promised) is redacted.
+ */
 function transportError(error: unknown): RecordError {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return { code: null, type: typeof code === "string" && code !== "" ? code : error.name, message: error.message };
+    return { code: null, type: typeof code === "string" && code !== "" ? code : error.name, message: redactUrlsInText(error.message) };
   }
-  return { code: null, type: "Error", message: String(error) };
+  return { code: null, type: "Error", message: redactUrlsInText(String(error)) };
 }
