@@ -7,7 +7,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import { BenchError } from "../core/errors.ts";
-import { isElfForThisMachine, NVML_LIBRARY_ENV, nvmlOverride } from "../core/system-library.ts";
+import { isElfForThisMachine, NVML_LIBRARY, NVML_LIBRARY_ENV, nvmlOverride } from "../core/system-library.ts";
 import type { ResolvedProfile } from "../config/resolve.ts";
 import { JSON_FILE_NAME } from "../export/json-export.ts";
 import type { GpuFinalizeResult, GpuTelemetryConfig } from "../protocol/gpu-telemetry.ts";
@@ -48,9 +48,10 @@ export function gpuTelemetryConfig(cfg: Pick<ResolvedProfile, "gpuTelemetry">, a
 export function checkNvmlOverride(env: Record<string, string | undefined> = process.env): void {
   const override = nvmlOverride(env);
   if (override === undefined) return;
-  if ("error" in override) throw new BenchError("CONFIG_INVALID", override.error, { hint: "or pass --no-gpu-telemetry" });
+  const hint = `Set ${NVML_LIBRARY_ENV} to the full path of ${NVML_LIBRARY} (e.g. /usr/lib/x86_64-linux-gnu/${NVML_LIBRARY}), unset it to search the system's library directories, or pass --no-gpu-telemetry`;
+  if ("error" in override) throw new BenchError("CONFIG_INVALID", override.error, { hint });
   if (!isElfForThisMachine(override.path)) {
-    throw new BenchError("CONFIG_INVALID", `${NVML_LIBRARY_ENV}="${override.path}" is not a 64-bit shared library for this machine (missing, unreadable or another architecture)`, { hint: `point ${NVML_LIBRARY_ENV} at libnvidia-ml.so.1, unset it, or pass --no-gpu-telemetry` });
+    throw new BenchError("CONFIG_INVALID", `${NVML_LIBRARY_ENV}="${override.path}" is not a 64-bit shared library for this machine (missing, unreadable or another architecture)`, { hint });
   }
 }
 

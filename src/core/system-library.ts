@@ -131,7 +131,7 @@ export function findSystemLibrary(name: string, opts: LibrarySearch = {}): strin
 export function nvmlOverride(env: Record<string, string | undefined> = process.env): { path: string } | { error: string } | undefined {
   const value = env[NVML_LIBRARY_ENV];
   if (value === undefined || value === "") return undefined;
-  if (!isAbsolute(value)) return { error: `${NVML_LIBRARY_ENV}="${value}" is not an absolute path: give the full path of ${NVML_LIBRARY} (e.g. /usr/lib/x86_64-linux-gnu/${NVML_LIBRARY}), or unset it to search the system's library directories` };
+  if (!isAbsolute(value)) return { error: `${NVML_LIBRARY_ENV}="${value}" is not an absolute path (a relative one would be looked up from the working directory)` };
   return { path: value };
 }
 

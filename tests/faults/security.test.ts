@@ -74,6 +74,12 @@ describe("NVML is loaded from the system's library locations only", () => {
     expect(recordLines(join(cwd, "out"))).toBe(0);
     expect(run.ms).toBeLessThan(STOP_MS);
     expect(await leftRunning(run.mark)).toEqual([]);
+    // An absolute path to nothing is the same mistake.
+    const missing = await runBinary(profile(s.url, "out2", ["--request-count", "2"]), { cwd, env: { AIPERF_NVML_LIBRARY: "/nonexistent/libnvidia-ml.so.1" }, timeoutMs: STOP_MS });
+    expect(missing.code).toBe(2);
+    expect(missing.text).toContain('AIPERF_NVML_LIBRARY="/nonexistent/libnvidia-ml.so.1" is not a 64-bit shared library for this machine');
+    expect(s.received.length).toBe(0);
+    expect(await leftRunning(missing.mark)).toEqual([]);
   }, 90_000);
 
   test.skipIf(!HAS_GCC)("an absolute AIPERF_NVML_LIBRARY is the user's choice and is loaded (so the test above can see a load)", async () => {
