@@ -35,7 +35,11 @@ export type SupervisorOptions = {
 
 export type ServiceRequest = { role: string; id: string; config?: unknown; env?: Record<string, string> };
 
-type Service = { name: string; handle: ServiceHandle; registered: boolean; lastSeenMs: number; pid?: number; loaded?: string[]; exit?: ExitInfo };
+/** `busyUntilMs`: a service that announced a long job (heartbeat busyMs) is not silent before then. */
+type Service = { name: string; handle: ServiceHandle; registered: boolean; lastSeenMs: number; busyUntilMs?: number; pid?: number; loaded?: string[]; exit?: ExitInfo };
+
+/** The longest job a service may announce: a frozen service is still found, just later. */
+const MAX_BUSY_MS = 600_000;
 type Pending = { resolve(value: unknown): void; reject(error: Error): void; timer: Timer };
 
 let runCounter = 0;
@@ -205,6 +209,10 @@ export class Supervisor {
         this.#registrationWaiter?.();
         return;
       case "heartbeat":
+        if (decoded.busyMs !== undefined) {
+          service.busyUntilMs = service.lastSeenMs + Math.min(Math.max(0, decoded.busyMs), MAX_BUSY_MS);
+          this.#log.debug(`${from} is busy for up to ${decoded.busyMs} ms`);
+        }
         return;
       case "reply": {
         const pending = this.#pending.get(decoded.cid);
@@ -262,6 +270,7 @@ export class Supervisor {
     const now = Date.now();
     for (const s of this.#services.values()) {
       if (!s.registered || s.exit !== undefined || now - s.lastSeenMs <= this.#opts.heartbeatTimeoutMs) continue;
+      if (s.busyUntilMs !== undefined && now <= s.busyUntilMs) continue;
       s.handle.kill("SIGKILL");
       this.#fail(new BenchError("SERVICE_DIED", `Service "${s.name}" sent no heartbeat for ${now - s.lastSeenMs} ms`));
       return;
