@@ -1,0 +1,53 @@
+/**
+ * Issue 12 items 4, 5, 9, 10 on the compiled binary: replies that stall the record processor,
+ * bloat memory, die on a stale keep-alive connection, or carry errors inside a 200 stream. Each
+ * scenario counts what the server received against the records written, and checks the exit
+ * code, the time to stop and that no process is left running.
+ */
+import { afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { ensureBinary, readExport, readRecords } from "../e2e/support.ts";
+import { chunkEvent, type FaultRun, type FaultServer, letters, runMarked, serveReplies, streamed } from "./replies-support.ts";
+
+const SSE = "text/event-stream";
+const STREAM_FLAGS = ["--endpoint-type", "chat", "--streaming", "--request-count", "2", "--concurrency", "1"];
+
+type ErrorRow = { error_details: { code: number | null; type: string; message: string }; count: number };
+const errorsOf = (dir: string): ErrorRow[] => (readExport(dir).error_summary ?? []) as ErrorRow[];
+const validCount = (dir: string): number => (readExport(dir).request_count?.avg as number | undefined) ?? 0;
+
+let server: FaultServer | undefined;
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+beforeAll(ensureBinary, 120_000);
+
+/** What every scenario checks: the run ended by itself, promptly, and left nothing behind. */
+function expectClean(run: FaultRun, maxSeconds: number): void {
+  expect(run.leftOver).toEqual([]);
+  expect(run.seconds).toBeLessThan(maxSeconds);
+}
+
+describe("long replies do not stall the record processor (item 4)", () => {
+  const cases: [string, () => Iterable<string>][] = [
+    ["a 1 MB SSE line without spaces", () => [chunkEvent(letters(1 << 20)), "data: [DONE]\n\n"]],
+    ["a 10 MB SSE line without spaces", () => [chunkEvent(letters(10 << 20)), "data: [DONE]\n\n"]],
+    ["300 KB of one repeated character in small chunks", () => [...Array.from({ length: 4800 }, () => chunkEvent("x".repeat(64))), "data: [DONE]\n\n"]],
+  ];
+  for (const [name, body] of cases) {
+    test(name, async () => {
+      server = serveReplies(() => streamed(body(), SSE));
+      const run = await runMarked(server.url, STREAM_FLAGS);
+      expect(run.code, run.out).toBe(0);
+      expect(server.received()).toBe(2);
+      const lines = readRecords(run.dir);
+      expect(lines.length).toBe(2);
+      for (const line of lines) expect(line.error).toBeNull();
+      expect(validCount(run.dir)).toBe(2);
+      expect(errorsOf(run.dir)).toEqual([]);
+      expect(run.out).not.toContain("Finalizing with");
+      expectClean(run, 90);
+    }, 150_000);
+  }
+});
