@@ -51,3 +51,31 @@ describe("long replies do not stall the record processor (item 4)", () => {
     }, 150_000);
   }
 });
+
+describe("errors and garbage inside 200 streams (item 10)", () => {
+  test("an error event mid-stream is an error record; invalid JSON lines are counted and warned about", async () => {
+    const error = `data: ${JSON.stringify({ error: { message: "model overloaded", code: 503 } })}\n\n`;
+    server = serveReplies((n) =>
+      n % 2 === 1
+        ? streamed([chunkEvent("Hello"), error, chunkEvent(" world"), "data: [DONE]\n\n"], SSE)
+        : streamed([chunkEvent("Hello"), "data: {not json\n\n", "data: {\"choices\": [\n\ndata: oops\n\n", chunkEvent(" world"), "data: [DONE]\n\n"], SSE),
+    );
+    const run = await runMarked(server.url, ["--endpoint-type", "chat", "--streaming", "--request-count", "4", "--concurrency", "1"]);
+    expect(run.code, run.out).toBe(0);
+    expect(server.received()).toBe(4);
+    const lines = readRecords(run.dir);
+    expect(lines.length).toBe(4);
+    const failed = lines.filter((l) => l.error !== null);
+    expect(failed.map((l) => l.error)).toEqual([
+      { code: 503, type: "SSEResponseError", message: "Error occurred in SSE response: model overloaded" },
+      { code: 503, type: "SSEResponseError", message: "Error occurred in SSE response: model overloaded" },
+    ]);
+    const valid = lines.filter((l) => l.error === null);
+    expect(valid.map((l) => l.invalid_sse_lines)).toEqual([3, 3]);
+    expect(validCount(run.dir)).toBe(2);
+    expect(errorsOf(run.dir).map((e) => [e.error_details.type, e.count])).toEqual([["SSEResponseError", 2]]);
+    expect(readExport(run.dir).reply_anomalies).toEqual({ invalid_sse_lines: 6, records_with_invalid_sse_lines: 2, retried_requests: 0 });
+    expect(run.out).toContain("6 SSE data line(s) in 2 otherwise valid replies were not valid JSON");
+    expectClean(run, 60);
+  }, 120_000);
+});
