@@ -108,6 +108,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       apiKey: cfg.apiKey,
       headers: cfg.header.map(([k, v]) => [k, String(v)]),
       requestTimeoutSeconds: cfg.requestTimeoutSeconds,
+      maxResponseBytes: cfg.maxResponseBytes,
     })));
 
     // Bars: one per phase as it starts, then records, whose total is the profiling phase's.

@@ -79,3 +79,45 @@ describe("errors and garbage inside 200 streams (item 10)", () => {
     expectClean(run, 60);
   }, 120_000);
 });
+
+describe("reply bodies are bounded (item 5)", () => {
+  test("a 100 MB non-streaming body is cut off at --max-response-bytes' default: an error record saying so, memory bounded", async () => {
+    const mib = new Uint8Array(1 << 20).fill(0x61);
+    const small = JSON.stringify({ object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "fine" } }] });
+    server = serveReplies((n) =>
+      n === 1
+        ? streamed((function* () {
+            yield '{"object":"chat.completion","choices":[{"index":0,"message":{"content":"';
+            for (let i = 0; i < 100; i++) yield mib;
+            yield '"}}]}';
+          })(), "application/json")
+        : new Response(small, { headers: { "content-type": "application/json" } }),
+    );
+    const run = await runMarked(server.url, ["--endpoint-type", "chat", "--request-count", "2", "--concurrency", "1"]);
+    expect(run.code, run.out).toBe(0);
+    expect(server.received()).toBe(2);
+    const lines = readRecords(run.dir);
+    expect(lines.length).toBe(2);
+    const failed = lines.filter((l) => l.error !== null);
+    expect(failed.length).toBe(1);
+    expect(failed[0].error.type).toBe("ResponseTooLarge");
+    expect(failed[0].error.message).toContain("--max-response-bytes (67108864 bytes)");
+    expect(validCount(run.dir)).toBe(1);
+    // Six processes of a ~100 MB binary plus one 64 MiB body; the unbounded read took 2.1 GB.
+    console.log(`peak RSS of the run: ${run.peakRssMb.toFixed(0)} MB`);
+    expect(run.peakRssMb).toBeLessThan(1200);
+    expectClean(run, 60);
+  }, 120_000);
+
+  test("--max-response-bytes sets the bound", async () => {
+    server = serveReplies(() => streamed([chunkEvent("x".repeat(4000)), "data: [DONE]\n\n"], SSE));
+    const run = await runMarked(server.url, [...STREAM_FLAGS, "--max-response-bytes", "1000"]);
+    // Every request failed: exit 1, and the message names the limit that was set.
+    expect(run.code, run.out).toBe(1);
+    expect(server.received()).toBe(2);
+    const lines = readRecords(run.dir);
+    expect(lines.map((l) => l.error?.type)).toEqual(["ResponseTooLarge", "ResponseTooLarge"]);
+    expect(lines[0].error.message).toContain("--max-response-bytes (1000 bytes)");
+    expectClean(run, 60);
+  }, 120_000);
+});

@@ -39,6 +39,7 @@ export class WorkerEngine {
   /** audio_transcription: stored JSON bodies go out as multipart/form-data. */
   readonly #multipart: boolean;
   readonly #timeoutMs: number;
+  readonly #maxResponseBytes: number;
   readonly #batcher: RawBatcher;
   readonly #active = new Set<AbortController>();
   readonly #loopLag = new LoopLagMonitor();
@@ -57,6 +58,7 @@ export class WorkerEngine {
     this.#plan = planHeaders(config);
     this.#multipart = isMultipart(config.endpointType);
     this.#timeoutMs = config.requestTimeoutSeconds * 1000;
+    this.#maxResponseBytes = config.maxResponseBytes;
     this.#dealer = createSocket("DEALER", { identity: name, name: `${name} credits` });
     this.#push = createSocket("PUSH", { name: `${name} raw` });
     this.#batcher = new RawBatcher((frames) => this.#sendOn(this.#push, frames));
@@ -167,7 +169,7 @@ export class WorkerEngine {
     }
     try {
       const onFirstChunk = credit.reportFirstByte === true ? () => this.#firstByte(credit) : undefined;
-      const captured = await capture({ url, headers, body, ...(onFirstChunk === undefined ? {} : { onFirstChunk }) }, ctl.signal);
+      const captured = await capture({ url, headers, body, maxBytes: this.#maxResponseBytes, ...(onFirstChunk === undefined ? {} : { onFirstChunk }) }, ctl.signal);
       // A cancel timer that fired after the body ended changed nothing: not a cancellation.
       return { captured, cancellationNs: captured.error !== null ? cancellationNs : null, requestId };
     } finally {

@@ -14,6 +14,8 @@ export type CaptureRequest = {
   body: Uint8Array | FormData;
   /** Called once, when the first body bytes arrive (the timing service's prefill ceiling). */
   onFirstChunk?: () => void;
+  /** The body is not read past this many bytes (the record becomes ResponseTooLarge); 0 or absent: no limit. */
+  maxBytes?: number;
 };
 
 export type Captured = {
@@ -64,6 +66,8 @@ export async function capture(req: CaptureRequest, signal: AbortSignal): Promise
     if (res.body !== null) {
       const reader = res.body.getReader();
       cancelBody = () => reader.cancel();
+      const limit = req.maxBytes !== undefined && req.maxBytes > 0 ? req.maxBytes : Number.POSITIVE_INFINITY;
+      let bytes = 0;
       for (;;) {
         const { done, value } = await reader.read();
         // Stamp before anything else: this is the chunk's arrival time.
@@ -73,6 +77,11 @@ export async function capture(req: CaptureRequest, signal: AbortSignal): Promise
         out.chunkNs.push(at);
         out.chunks.push(value);
         if (out.chunks.length === 1) req.onFirstChunk?.();
+        bytes += value.byteLength;
+        if (bytes > limit) {
+          out.endNs = monoNs();
+          return tooLarge(out, limit, reader);
+        }
       }
     }
     out.endNs = monoNs();
@@ -81,6 +90,22 @@ export async function capture(req: CaptureRequest, signal: AbortSignal): Promise
     out.error = signal.aborted ? abortError(signal.reason) : transportError(error);
     cancelBody?.().catch(() => {});
   }
+  return out;
+}
+
+/**
+ * Stops reading a body past the limit: what was read is dropped (the record is an error and its
+ * bytes would only cross the bus) and the rest is cancelled, which closes the connection.
+ */
+async function tooLarge(out: Captured, limit: number, reader: { cancel(): Promise<void> }): Promise<Captured> {
+  out.chunks = [];
+  out.chunkNs = [];
+  out.error = {
+    code: null,
+    type: "ResponseTooLarge",
+    message: `The reply body exceeded --max-response-bytes (${limit} bytes) and was not read further; raise --max-response-bytes (0 = no limit) to read longer replies`,
+  };
+  await reader.cancel().catch(() => {});
   return out;
 }
 
