@@ -66,7 +66,7 @@ export function staleKeepAliveServer(idleMs: number): FaultServer & { dropped():
   let received = 0;
   let dropped = 0;
   let connections = 0;
-  type State = { buf: string; last: number };
+  type State = { buf: Buffer; last: number };
   const body = JSON.stringify({ object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "fine thanks" } }] });
   const listener = Bun.listen<State>({
     hostname: "127.0.0.1",
@@ -74,22 +74,28 @@ export function staleKeepAliveServer(idleMs: number): FaultServer & { dropped():
     socket: {
       open(s) {
         connections++;
-        s.data = { buf: "", last: performance.now() };
+        s.data = { buf: Buffer.alloc(0), last: performance.now() };
       },
       data(s, bytes) {
         const st = s.data;
-        if (st.buf === "" && performance.now() - st.last > idleMs) {
-          dropped++;
+        if (st.buf.length === 0 && performance.now() - st.last > idleMs) {
+          // Only requests count (the run's /metrics scrapes are GETs).
+          if (bytes.subarray(0, 5).toString("latin1") === "POST ") dropped++;
           s.terminate();
           return;
         }
-        st.buf += new TextDecoder().decode(bytes);
+        st.buf = Buffer.concat([st.buf, bytes]);
         for (;;) {
           const head = st.buf.indexOf("\r\n\r\n");
           if (head < 0) break;
-          const length = Number(/content-length:\s*(\d+)/i.exec(st.buf.slice(0, head))?.[1] ?? 0);
+          const headers = st.buf.subarray(0, head).toString("latin1");
+          const length = Number(/content-length:\s*(\d+)/i.exec(headers)?.[1] ?? 0);
           if (st.buf.length < head + 4 + length) break;
-          st.buf = st.buf.slice(head + 4 + length);
+          st.buf = st.buf.subarray(head + 4 + length);
+          if (!headers.startsWith("POST ")) {
+            s.write("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: keep-alive\r\n\r\n");
+            continue;
+          }
           received++;
           s.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: keep-alive\r\n\r\n${body}`);
         }

@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { ensureBinary, readExport, readRecords } from "../e2e/support.ts";
-import { chunkEvent, type FaultRun, type FaultServer, letters, runMarked, serveReplies, streamed } from "./replies-support.ts";
+import { chunkEvent, type FaultRun, type FaultServer, letters, runMarked, serveReplies, staleKeepAliveServer, streamed } from "./replies-support.ts";
 
 const SSE = "text/event-stream";
 const STREAM_FLAGS = ["--endpoint-type", "chat", "--streaming", "--request-count", "2", "--concurrency", "1"];
@@ -118,6 +118,33 @@ describe("reply bodies are bounded (item 5)", () => {
     const lines = readRecords(run.dir);
     expect(lines.map((l) => l.error?.type)).toEqual(["ResponseTooLarge", "ResponseTooLarge"]);
     expect(lines[0].error.message).toContain("--max-response-bytes (1000 bytes)");
+    expectClean(run, 60);
+  }, 120_000);
+});
+
+describe("stale keep-alive connections (item 9)", () => {
+  test("a request that dies on a reused idle connection before any reply is sent once more on a fresh one, and counted apart", async () => {
+    const stale = staleKeepAliveServer(150);
+    server = stale;
+    // One worker, one request every 400 ms: each finds the connection of the one before it idle too long.
+    const run = await runMarked(stale.url, ["--endpoint-type", "chat", "--request-rate", "2.5", "--arrival-pattern", "constant", "--request-count", "8", "--concurrency", "1", "--workers-max", "1"]);
+    expect(run.code, run.out).toBe(0);
+    expect(stale.received()).toBe(8);
+    expect(stale.dropped()).toBeGreaterThan(0);
+    const lines = readRecords(run.dir);
+    expect(lines.length).toBe(8);
+    expect(lines.filter((l) => l.error !== null)).toEqual([]);
+    expect(errorsOf(run.dir)).toEqual([]);
+    const retried = lines.filter((l) => l.retry !== undefined);
+    // Every request the server dropped was sent again, and only those.
+    expect(retried.length).toBe(stale.dropped());
+    for (const l of retried) {
+      expect(l.retry.first_attempt_error.type).toBe("ECONNRESET");
+      // The record's times are the second attempt's.
+      expect(l.metadata.request_start_ns).toBeGreaterThan(l.retry.first_attempt_start_ns);
+    }
+    expect(readExport(run.dir).reply_anomalies).toEqual({ invalid_sse_lines: 0, records_with_invalid_sse_lines: 0, retried_requests: stale.dropped() });
+    expect(run.out).toContain("failed on a reused keep-alive connection before any reply and were sent again");
     expectClean(run, 60);
   }, 120_000);
 });

@@ -153,6 +153,7 @@ function baseRecord(raw: RawRecord, pc: ParseContext): RequestRecord {
     reasoningTokens: null,
     wasCancelled: raw.wasCancelled,
     cancellationNs: raw.cancellationNs,
+    ...(raw.retriedAfter === undefined ? {} : { retriedAfter: raw.retriedAfter }),
     error: null,
   };
 }

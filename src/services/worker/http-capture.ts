@@ -14,6 +14,8 @@ export type CaptureRequest = {
   body: Uint8Array | FormData;
   /** Called once, when the first body bytes arrive (the timing service's prefill ceiling). */
   onFirstChunk?: () => void;
+  /** On a new connection, closed after the reply (a retry after a reused one died). */
+  fresh?: boolean;
   /** The body is not read past this many bytes (the record becomes ResponseTooLarge); 0 or absent: no limit. */
   maxBytes?: number;
 };
@@ -58,7 +60,7 @@ export async function capture(req: CaptureRequest, signal: AbortSignal): Promise
   out.startNs = monoNs();
   try {
     // timeout:false turns off Bun's coarse idle timeout; deadlines are the caller's signal (bun-runtime §2).
-    const res = await fetch(req.url, { method: "POST", headers: req.headers, body: req.body, signal, timeout: false });
+    const res = await fetch(req.url, { method: "POST", headers: req.headers, body: req.body, signal, timeout: false, keepalive: req.fresh !== true });
     out.ackNs = monoNs();
     out.status = res.status;
     out.statusText = res.statusText;
@@ -107,6 +109,18 @@ async function tooLarge(out: Captured, limit: number, reader: { cancel(): Promis
   };
   await reader.cancel().catch(() => {});
   return out;
+}
+
+/**
+ * Error codes of a connection that died under a request. On a connection reused from the pool
+ * before any reply, this is the race with a server closing it as idle: the server never took the
+ * request (Bun's fetch does not retry it itself).
+ */
+const CONNECTION_LOST = new Set(["ECONNRESET", "ConnectionClosed", "EPIPE", "ECONNABORTED"]);
+
+/** The capture failed with its connection before any byte of reply, and not by our own abort. */
+export function lostConnectionBeforeReply(c: Captured, signal: AbortSignal): boolean {
+  return c.error !== null && c.ackNs === null && !signal.aborted && CONNECTION_LOST.has(c.error.type);
 }
 
 /** A reason for AbortController.abort that `capture` reports as the record's error. */
