@@ -141,6 +141,14 @@ export class Supervisor {
   }
 
   /** Pid, modules loaded and whether it has stopped, for each service. */
+  /** How much longer the busiest service said it would be busy (heartbeat busyMs); 0 when none is. */
+  busyRemainingMs(): number {
+    const now = Date.now();
+    let most = 0;
+    for (const s of this.#services.values()) if (s.busyUntilMs !== undefined && s.exit === undefined) most = Math.max(most, s.busyUntilMs - now);
+    return most;
+  }
+
   services(): { name: string; pid: number | undefined; loaded: string[]; stopped: boolean }[] {
     return [...this.#services.values()].map((s) => ({ name: s.name, pid: s.handle.pid ?? s.pid, loaded: s.loaded ?? [], stopped: s.exit !== undefined }));
   }

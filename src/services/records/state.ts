@@ -113,15 +113,18 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
   };
 }
 
-/** Resolves when `done()` holds (re-checked on each wake) or after `timeoutMs`. */
-function waitFor(done: () => boolean, timeoutMs: number, setWake: (wake: () => void) => void): Promise<void> {
+/**
+ * Resolves when `done()` holds (re-checked on each wake) or after `idleMs` without a wake: records
+ * still arriving mean the processors are working through a backlog, not that some were lost.
+ */
+function waitFor(done: () => boolean, idleMs: number, setWake: (wake: () => void) => void): Promise<void> {
   if (done()) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
+    let timer = setTimeout(resolve, idleMs);
     setWake(() => {
-      if (!done()) return;
       clearTimeout(timer);
-      resolve();
+      if (done()) resolve();
+      else timer = setTimeout(resolve, idleMs);
     });
   });
 }
