@@ -147,4 +147,18 @@ describe("stale keep-alive connections (item 9)", () => {
     expect(run.out).toContain("failed on a reused keep-alive connection before any reply and were sent again");
     expectClean(run, 60);
   }, 120_000);
+
+  test("a server that resets every request before answering is not sent anything twice", async () => {
+    // Idle limit below zero: every request is dropped, so no connection was ever known good.
+    const resetting = staleKeepAliveServer(-1);
+    server = resetting;
+    const run = await runMarked(resetting.url, ["--endpoint-type", "chat", "--request-count", "2", "--concurrency", "1", "--workers-max", "1"]);
+    expect(run.code, run.out).toBe(1);
+    expect(resetting.dropped()).toBe(2);
+    expect(resetting.received()).toBe(0);
+    const lines = readRecords(run.dir);
+    expect(lines.map((l) => l.error?.type)).toEqual(["ECONNRESET", "ECONNRESET"]);
+    expect(lines.filter((l) => l.retry !== undefined)).toEqual([]);
+    expectClean(run, 60);
+  }, 120_000);
 });
