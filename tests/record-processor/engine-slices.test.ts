@@ -4,6 +4,7 @@
  * BIG_REPLY_BYTES is announced (ServiceContext.busy) before it is parsed.
  */
 import { afterAll, describe, expect, test } from "bun:test";
+import { createConsola } from "consola";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,7 +40,7 @@ const slowCounter = {
   },
 };
 const announced: number[] = [];
-const engine = new ProcessorEngine("record-processor:0", pull, { recordsEndpoint, datasetPath, endpointType: "chat", streaming: true, useServerTokenCount: false }, slowCounter, { warn: () => {}, debug: () => {} }, async (ms) => {
+const engine = new ProcessorEngine("record-processor:0", pull, { recordsEndpoint, datasetPath, endpointType: "chat", streaming: true, useServerTokenCount: false }, slowCounter, createConsola({ level: 0 }), async (ms) => {
   announced.push(ms);
 });
 afterAll(() => {
