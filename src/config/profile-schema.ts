@@ -29,6 +29,8 @@ export const ProfileConfig = v.object({
   header: v.optional(Pairs, []),
   extraInputs: v.optional(Pairs, []),
   requestTimeoutSeconds: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0")), 600),
+  /** Bounds a worker's memory per request: a 100 MB body once took the run to 2 GB. 0 = no limit. */
+  maxResponseBytes: v.optional(int(0), 64 * 1024 * 1024),
   useLegacyMaxTokens: v.optional(v.boolean(), false),
   useServerTokenCount: v.optional(v.boolean(), false),
   peerMetrics: v.optional(v.boolean(), false),

@@ -108,6 +108,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       apiKey: cfg.apiKey,
       headers: cfg.header.map(([k, v]) => [k, String(v)]),
       requestTimeoutSeconds: cfg.requestTimeoutSeconds,
+      maxResponseBytes: cfg.maxResponseBytes,
     })));
 
     // Bars: one per phase as it starts, then records, whose total is the profiling phase's.
@@ -160,7 +161,8 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       wasCancelled: timing.cancelled || cancelled,
       cliCommand: cfg.cliCommand,
       inputConfig: inputConfigOf(cfg),
-      waitMs: 10_000,
+      // A record processor parsing a huge reply said how long it may take: wait for it as well.
+      waitMs: 10_000 + sup.busyRemainingMs(),
       clientCheck,
     }, 120_000);
     if (profilingStarted) ctx.ui.update("Records (Processing)", result.validCount + result.errorCount, profilingTotal);

@@ -36,7 +36,11 @@ export type SupervisorOptions = {
 
 export type ServiceRequest = { role: string; id: string; config?: unknown; env?: Record<string, string> };
 
-type Service = { name: string; handle: ServiceHandle; registered: boolean; lastSeenMs: number; pid?: number; loaded?: string[]; exit?: ExitInfo };
+/** `busyUntilMs`: a service that announced a long job (heartbeat busyMs) is not silent before then. */
+type Service = { name: string; handle: ServiceHandle; registered: boolean; lastSeenMs: number; busyUntilMs?: number; pid?: number; loaded?: string[]; exit?: ExitInfo };
+
+/** The longest job a service may announce: a frozen service is still found, just later. */
+const MAX_BUSY_MS = 600_000;
 type Pending = { resolve(value: unknown): void; reject(error: Error): void; timer: Timer };
 
 let runCounter = 0;
@@ -138,6 +142,14 @@ export class Supervisor {
   }
 
   /** Pid, modules loaded and whether it has stopped, for each service. */
+  /** How much longer the busiest service said it would be busy (heartbeat busyMs); 0 when none is. */
+  busyRemainingMs(): number {
+    const now = Date.now();
+    let most = 0;
+    for (const s of this.#services.values()) if (s.busyUntilMs !== undefined && s.exit === undefined) most = Math.max(most, s.busyUntilMs - now);
+    return most;
+  }
+
   services(): { name: string; pid: number | undefined; loaded: string[]; stopped: boolean }[] {
     return [...this.#services.values()].map((s) => ({ name: s.name, pid: s.handle.pid ?? s.pid, loaded: s.loaded ?? [], stopped: s.exit !== undefined }));
   }
@@ -207,6 +219,10 @@ export class Supervisor {
         this.#registrationWaiter?.();
         return;
       case "heartbeat":
+        if (decoded.busyMs !== undefined) {
+          service.busyUntilMs = service.lastSeenMs + Math.min(Math.max(0, decoded.busyMs), MAX_BUSY_MS);
+          this.#log.debug(`${from} is busy for up to ${decoded.busyMs} ms`);
+        }
         return;
       case "reply": {
         const pending = this.#pending.get(decoded.cid);
@@ -264,6 +280,7 @@ export class Supervisor {
     const now = Date.now();
     for (const s of this.#services.values()) {
       if (!s.registered || s.exit !== undefined || now - s.lastSeenMs <= this.#opts.heartbeatTimeoutMs) continue;
+      if (s.busyUntilMs !== undefined && now <= s.busyUntilMs) continue;
       s.handle.kill("SIGKILL");
       this.#fail(new BenchError("SERVICE_DIED", `Service "${s.name}" sent no heartbeat for ${now - s.lastSeenMs} ms`));
       return;

@@ -33,6 +33,10 @@ export type RecordLine = {
   error: RecordError | null;
   /** Ours: tokenizer vs server vs chunk counts of this request (reconcile-panel.ts). */
   token_accounting?: Record<string, number | null>;
+  /** Ours: SSE data lines that were not valid JSON in this (still valid) stream; absent when none. */
+  invalid_sse_lines?: number;
+  /** Ours: the failed first attempt of a request sent again on a fresh connection; absent when none. */
+  retry?: { first_attempt_start_ns: number; first_attempt_error: RecordError };
 };
 
 /**
@@ -79,6 +83,10 @@ export function buildRecordLine(record: RequestRecord, metrics: RecordMetrics, s
     metrics: toDisplayValues(metrics.values, showInternal),
     error: metrics.error && { code: metrics.error.code, type: metrics.error.type, message: metrics.error.message },
     ...accountingOf(record, metrics),
+    ...(record.invalidSseLines === undefined ? {} : { invalid_sse_lines: record.invalidSseLines }),
+    ...(record.retriedAfter === undefined
+      ? {}
+      : { retry: { first_attempt_start_ns: Number(exactWallNs(record, record.retriedAfter.startNs)), first_attempt_error: record.retriedAfter.error } }),
   };
 }
 

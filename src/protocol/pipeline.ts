@@ -62,6 +62,8 @@ export type RawRecord = {
   error: RecordError | null;
   wasCancelled: boolean;
   cancellationNs: number | null;
+  /** The failed first attempt of a request sent again on a fresh connection (RequestRecord.retriedAfter). */
+  retriedAfter?: { startNs: number; error: RecordError };
 };
 
 /**

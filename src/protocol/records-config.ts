@@ -18,7 +18,7 @@ export const RecordsConfig = v.object({
 export type RecordsConfig = v.InferOutput<typeof RecordsConfig>;
 
 export const FinalizeRequest = v.object({
-  /** Profiling credits sent: finalize waits until this many records arrived (or waitMs passed). */
+  /** Profiling credits sent: finalize waits until this many records arrived (or waitMs passed without one arriving). */
   expected: v.number(),
   phaseStartWallNs: v.nullable(v.number()),
   phaseEndWallNs: v.nullable(v.number()),

@@ -26,6 +26,8 @@ export const WorkerConfig = v.object({
   headers: v.optional(v.array(v.tuple([v.string(), v.string()])), []),
   /** Deadline of one request from send to body end; 0 = none. */
   requestTimeoutSeconds: v.pipe(v.number(), v.minValue(0)),
+  /** --max-response-bytes: a reply body is not read past this; 0 = no limit. */
+  maxResponseBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
 });
 export type WorkerConfig = v.InferOutput<typeof WorkerConfig>;
 

@@ -67,6 +67,13 @@ export type RequestRecord = {
   firstOutputNs?: number;
   /** Absent for non-token endpoints and records that failed before any content. */
   tokens?: TokenAccounting;
+  /**
+   * The first attempt, when it failed on a reused keep-alive connection before any byte of reply
+   * and the request was sent again on a fresh one; every time above is the second attempt's.
+   */
+  retriedAfter?: { startNs: number; error: RecordError };
+  /** SSE data lines that were not valid JSON in an otherwise good stream (skipped); absent when none. */
+  invalidSseLines?: number;
   wasCancelled: boolean;
   cancellationNs: number | null;
   error: RecordError | null;

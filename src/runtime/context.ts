@@ -36,6 +36,12 @@ export type ServiceContext = {
   emit(name: string, payload?: unknown): void;
   /** An endpoint this service may bind for a socket of its own. */
   bindAddress(socketName: string): string;
+  /**
+   * Tells the controller the service is about to block its event loop (no heartbeats) for up to
+   * `ms` on known work, so it is not taken for dead; resolves once the notice is on the wire.
+   * Absent where nothing watches heartbeats (tests' fake contexts).
+   */
+  busy?(ms: number): Promise<void>;
 };
 
 /** A role's one door. It resolves when the role is done; the service then idles until shutdown. */

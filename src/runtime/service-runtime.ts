@@ -81,6 +81,11 @@ export async function runService(spec: ServiceSpec, options: RunServiceOptions =
     onBroadcast: (event, handler) => void broadcastHandlers.set(event, handler),
     emit: (event, payload) => send({ type: "event", id: name, name: event, payload }),
     bindAddress: (socketName) => spec.bindTemplate.replace("{name}", `${spec.role}-${spec.id}-${socketName}`),
+    busy: async (ms) => {
+      await control.send(encodeControl({ type: "heartbeat", id: name, busyMs: ms })).catch(() => {});
+      // The bus writes once per event-loop turn (setImmediate): let that turn happen before blocking.
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    },
   };
 
   // The role registers its handlers before its first await, so they exist before we register.

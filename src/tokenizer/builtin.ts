@@ -3,6 +3,7 @@
  * uses, via tiktoken), from the pure-JS `gpt-tokenizer` package. Its vocabulary is a JS module,
  * so `bun build --compile` bundles it into the binary and it works with no network and no files.
  */
+import { countBounded, encodeBounded } from "./long-runs.ts";
 import type { Tokenizer } from "./tokenizer.ts";
 
 export const BUILTIN_TOKENIZER_NAME = "builtin";
@@ -33,9 +34,9 @@ async function createBuiltin(): Promise<Tokenizer> {
   const { default: o200k } = await import("gpt-tokenizer/encoding/o200k_base");
   return {
     name: BUILTIN_TOKENIZER_NAME,
-    encode: (text) => o200k.encode(text, ORDINARY_TEXT),
+    encode: (text) => encodeBounded(text, (t) => o200k.encode(t, ORDINARY_TEXT)),
     decode: (ids) => o200k.decode(ids.every(isOrdinary) ? ids : ids.filter(isOrdinary)),
-    count: (text) => o200k.countTokens(text, ORDINARY_TEXT),
+    count: (text) => countBounded(text, (t) => o200k.countTokens(t, ORDINARY_TEXT)),
   };
 }
 

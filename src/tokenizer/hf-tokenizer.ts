@@ -6,6 +6,7 @@ import { stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
 import { BenchError } from "../core/errors.ts";
+import { encodeBounded } from "./long-runs.ts";
 import type { Tokenizer } from "./tokenizer.ts";
 
 export const TOKENIZER_FILE = "tokenizer.json";
@@ -36,7 +37,8 @@ export async function loadHfTokenizer(path: string, name?: string): Promise<Toke
 }
 
 function wrap(hf: HfTokenizer, name: string): Tokenizer {
-  const encode = (text: string): number[] => hf.encode(text, { add_special_tokens: false }).ids;
+  const whole = (text: string): number[] => hf.encode(text, { add_special_tokens: false }).ids;
+  const encode = (text: string): number[] => encodeBounded(text, whole);
   return {
     name,
     encode,

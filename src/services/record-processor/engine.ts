@@ -19,6 +19,20 @@ export type ProcessorLog = Pick<ConsolaInstance, "warn" | "debug">;
 export const FLUSH_RECORDS = 256;
 export const FLUSH_MS = 10;
 const PEER_WAIT_MS = 30_000;
+/**
+ * Parsing yields to the event loop after this much work, so heartbeats, commands and the sockets
+ * keep flowing however large the batch (a stalled loop once looked like a dead processor).
+ */
+export const SLICE_MS = 50;
+/** A reply this large may block the loop for a while: the controller is told first (busyFor). */
+export const BIG_REPLY_BYTES = 1 << 20;
+
+/** The longest a reply of `bytes` may take to parse and count, at a pessimistic 100 KB/s. */
+export function busyFor(bytes: number): number {
+  return 10_000 + Math.ceil(bytes / 100);
+}
+
+type RawItem = ReturnType<typeof decodeRawBatch>[number];
 
 export class ProcessorEngine {
   readonly #name: string;
@@ -26,14 +40,23 @@ export class ProcessorEngine {
   readonly #pull: BusSocket;
   readonly #push: BusSocket;
   readonly #pc: ParseContext;
+  readonly #busy: ((ms: number) => Promise<void>) | undefined;
+  readonly #handler = (msg: Message): void => this.#onBatch(msg);
   #pending: RequestRecord[] = [];
+  #queue: RawItem[] = [];
+  #draining = false;
+  #stopped = false;
   #timer: Timer | undefined;
   #stats: ProcessorStats = { raw: 0, records: 0, errors: 0, batches: 0 };
 
-  /** `pull` is the already bound raw-records socket; it starts being read here. */
-  constructor(name: string, pull: BusSocket, config: ProcessorConfig, counter: Counter, log: ProcessorLog) {
+  /**
+   * `pull` is the already bound raw-records socket; it starts being read here. `busy` announces a
+   * long job to the controller (ServiceContext.busy).
+   */
+  constructor(name: string, pull: BusSocket, config: ProcessorConfig, counter: Counter, log: ProcessorLog, busy?: (ms: number) => Promise<void>) {
     this.#name = name;
     this.#log = log;
+    this.#busy = busy;
     this.#pull = pull;
     const dataset = openDataset(config.datasetPath);
     this.#pc = {
@@ -49,7 +72,7 @@ export class ProcessorEngine {
     };
     this.#push = createSocket("PUSH", { name: `${name} records` });
     this.#push.connect(config.recordsEndpoint);
-    this.#pull.onMessage((msg: Message) => this.#onBatch(msg));
+    this.#pull.onMessage(this.#handler);
   }
 
   async ready(): Promise<void> {
@@ -62,33 +85,76 @@ export class ProcessorEngine {
 
   /** Sends what is batched and closes the records socket (the caller closes the PULL). */
   stop(): void {
+    this.#stopped = true;
     this.#pull.onMessage(undefined);
     this.#flush();
     this.#push.close();
   }
 
   #onBatch(msg: Message): void {
-    let items: ReturnType<typeof decodeRawBatch>;
+    let items: RawItem[];
     try {
       items = decodeRawBatch(msg);
     } catch (error) {
       this.#log.warn(`${this.#name}: dropping a raw batch that does not decode:`, error);
       return;
     }
-    for (const { record: raw, chunks } of items) {
-      this.#stats.raw++;
-      let record: RequestRecord;
-      try {
-        record = parseRecord(raw, chunks, this.#pc);
-      } catch (error) {
-        // A bug or a tokenizer failure: still a record, so the run's counts stay whole.
-        record = parseRecord({ ...raw, error: { code: null, type: error instanceof Error ? error.name : "Error", message: String(error) } }, [], this.#pc);
+    for (const item of items) this.#queue.push(item);
+    if (!this.#draining) void this.#drain();
+  }
+
+  /**
+   * Parses the queue in order. Runs synchronously while the work is short; past SLICE_MS it stops
+   * taking batches (they wait in the socket, which pushes back on workers), yields a turn, and
+   * goes on; a big reply is announced before it is parsed.
+   */
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    let sliceStart = performance.now();
+    let detached = false;
+    try {
+      for (let i = 0; i < this.#queue.length && !this.#stopped; i++) {
+        const item = this.#queue[i] as RawItem;
+        const bytes = replyBytes(item.chunks);
+        if (bytes >= BIG_REPLY_BYTES && this.#busy !== undefined) {
+          if (!detached) this.#pull.onMessage(undefined);
+          detached = true;
+          await this.#busy(busyFor(bytes));
+        }
+        this.#parse(item);
+        if (performance.now() - sliceStart >= SLICE_MS) {
+          if (!detached) this.#pull.onMessage(undefined);
+          detached = true;
+          this.#scheduleFlush();
+          await new Promise<void>((resolve) => setTimeout(resolve, 0));
+          sliceStart = performance.now();
+        }
       }
-      if (record.error !== null) this.#stats.errors++;
-      this.#pending.push(record);
+    } finally {
+      this.#queue = [];
+      this.#draining = false;
     }
+    this.#scheduleFlush();
+    // Batches that waited in the socket are delivered now (and start the next drain).
+    if (detached && !this.#stopped) this.#pull.onMessage(this.#handler);
+  }
+
+  #parse({ record: raw, chunks }: RawItem): void {
+    this.#stats.raw++;
+    let record: RequestRecord;
+    try {
+      record = parseRecord(raw, chunks, this.#pc);
+    } catch (error) {
+      // A bug or a tokenizer failure: still a record, so the run's counts stay whole.
+      record = parseRecord({ ...raw, error: { code: null, type: error instanceof Error ? error.name : "Error", message: String(error) } }, [], this.#pc);
+    }
+    if (record.error !== null) this.#stats.errors++;
+    this.#pending.push(record);
+  }
+
+  #scheduleFlush(): void {
     if (this.#pending.length >= FLUSH_RECORDS) this.#flush();
-    else this.#timer ??= setTimeout(() => this.#flush(), FLUSH_MS);
+    else if (this.#pending.length > 0) this.#timer ??= setTimeout(() => this.#flush(), FLUSH_MS);
   }
 
   #flush(): void {
@@ -102,6 +168,12 @@ export class ProcessorEngine {
     const frame = encodeJson(batch);
     if (!this.#push.trySend(frame)) this.#push.send(frame).catch((error: unknown) => this.#log.debug(`${this.#name}: send failed:`, error));
   }
+}
+
+function replyBytes(chunks: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const c of chunks) n += c.byteLength;
+  return n;
 }
 
 /**

@@ -39,7 +39,7 @@ export async function runRecordProcessor(ctx: ServiceContext, resolve: CounterRe
       revision: config.tokenizerRevision,
       onFallback: (message) => ctx.log.warn(message),
     });
-    const created = new ProcessorEngine(ctx.name, pull, config, counter, ctx.log);
+    const created = new ProcessorEngine(ctx.name, pull, config, counter, ctx.log, ctx.busy);
     engine = created;
     try {
       await created.ready();

@@ -12,6 +12,7 @@ import type { RecordError, RequestRecord } from "../../records/record.ts";
 import type { Counter } from "./counter.ts";
 import { isSkip, type ParsedResponse, type Skip } from "./openai-parse.ts";
 import { parseSse } from "./sse.ts";
+import { sseError } from "./sse-error.ts";
 import { accountTokens } from "./token-accounting.ts";
 
 export type ParseContext = {
@@ -47,18 +48,26 @@ export function parseRecord(raw: RawRecord, chunks: readonly Uint8Array[], pc: P
     const code = raw.status;
     return withError(record, { code, type: raw.statusText || `HTTP ${code ?? "error"}`, message: bodyText(chunks) });
   }
+  const sse = isEventStream(raw);
   const payloads = splitResponses(raw, chunks);
   if (payloads.length === 0) return withError(record, INVALID_RESULTS);
   const endpoint = endpointFor(pc.endpointType);
   const responses: { ns: number; r: ParsedResponse }[] = [];
   let usage: ServerUsage | undefined;
+  let invalid = 0;
   for (const p of payloads) {
+    // An error event mid-stream fails the request, whatever came before it (upstream).
+    const failed = sse ? sseError(p.data, p.event) : null;
+    if (failed !== null) return withError(record, failed);
     const r = endpoint.parseResponse(p.data, p.event, pc.responseField === undefined ? undefined : { responseField: pc.responseField });
+    if (sse && isSkip(r) && r.skip === "invalid-json") invalid++;
     if (!isSkip(r) && r.kind === "images") record.images = (record.images ?? 0) + r.count;
     if (r.usage !== undefined) usage = mergeUsage(usage, r.usage);
     if (!isSkip(r)) responses.push({ ns: p.ns, r });
     else if (r.skip === "invalid-json" || r.skip === "unknown-object") pc.onSkip?.(r, raw);
   }
+  // Garbled lines inside a good stream leave it valid, but are counted (and warned about in total).
+  if (invalid > 0) record.invalidSseLines = invalid;
   const last = responses[responses.length - 1];
   if (usage !== undefined) record.usage = completeUsage(usage);
   if (last === undefined) return withError(record, NO_CONTENT);
@@ -103,11 +112,15 @@ function useServerCounts(record: RequestRecord): void {
 
 /** SSE messages when the server says event-stream; otherwise the whole body, stamped at its end. */
 function splitResponses(raw: RawRecord, chunks: readonly Uint8Array[]): { ns: number; data: string; event?: string | undefined }[] {
-  if (raw.contentType.toLowerCase().includes("text/event-stream")) {
+  if (isEventStream(raw)) {
     return parseSse(chunks, raw.chunkNs).filter((m) => m.dataLines > 0);
   }
   const text = bodyText(chunks);
   return text.trim() === "" ? [] : [{ ns: raw.endNs, data: text }];
+}
+
+function isEventStream(raw: RawRecord): boolean {
+  return raw.contentType.toLowerCase().includes("text/event-stream");
 }
 
 function bodyText(chunks: readonly Uint8Array[]): string {
@@ -140,6 +153,7 @@ function baseRecord(raw: RawRecord, pc: ParseContext): RequestRecord {
     reasoningTokens: null,
     wasCancelled: raw.wasCancelled,
     cancellationNs: raw.cancellationNs,
+    ...(raw.retriedAfter === undefined ? {} : { retriedAfter: raw.retriedAfter }),
     error: null,
   };
 }

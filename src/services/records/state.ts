@@ -13,6 +13,7 @@ import { createMetricContext, SummaryBuilder } from "../../metrics/index.ts";
 import { producesTokens, tokenizesInput } from "../../protocol/endpoint-types.ts";
 import { FinalizeRequest, type FinalizeResult, type RecordsConfig } from "../../protocol/records-config.ts";
 import type { RequestRecord } from "../../records/record.ts";
+import { ReplyAnomalies } from "./reply-anomalies.ts";
 
 
 export type RecordsState = {
@@ -43,7 +44,9 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
 
   // Tokenizer vs usage vs chunks, and peers' TPOT/ITL/throughput (token-accounting-export.ts).
   const tokenExport = new TokenAccountingExport({ peerTable: cfg.peerMetrics === true, producesTokens: producesTokens(cfg.endpointType), streaming: cfg.streaming });
+  const anomalies = new ReplyAnomalies();
   const summarize = (record: RequestRecord): void => {
+    anomalies.add(record);
     const metrics = (builder as SummaryBuilder).add(record);
     if (metrics !== null) tokenExport.add(record, metrics);
     if (metrics !== null) jsonl.write(formatRecordLine(record, metrics));
@@ -83,6 +86,7 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
       const csvPath = join(cfg.artifactDir, CSV_FILE_NAME);
       const check = clientCheckReport(arrivals, req.clientCheck);
       const tokens = tokenExport.finish(summary.results);
+      for (const warning of anomalies.warnings()) log.warn(warning);
       await writeJsonExport(jsonPath, {
         results: summary.results,
         inputConfig: req.inputConfig,
@@ -90,7 +94,7 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
         errorSummary: summary.errorSummary,
         startNs: req.phaseStartWallNs,
         endNs: req.phaseEndWallNs,
-        blocks: { ...check.blocks, ...tokens.blocks },
+        blocks: { ...check.blocks, ...tokens.blocks, reply_anomalies: anomalies.block() },
       });
       await writeCsvExport(csvPath, summary.results);
       const report = {
@@ -109,15 +113,18 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
   };
 }
 
-/** Resolves when `done()` holds (re-checked on each wake) or after `timeoutMs`. */
-function waitFor(done: () => boolean, timeoutMs: number, setWake: (wake: () => void) => void): Promise<void> {
+/**
+ * Resolves when `done()` holds (re-checked on each wake) or after `idleMs` without a wake: records
+ * still arriving mean the processors are working through a backlog, not that some were lost.
+ */
+function waitFor(done: () => boolean, idleMs: number, setWake: (wake: () => void) => void): Promise<void> {
   if (done()) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
+    let timer = setTimeout(resolve, idleMs);
     setWake(() => {
-      if (!done()) return;
       clearTimeout(timer);
-      resolve();
+      if (done()) resolve();
+      else timer = setTimeout(resolve, idleMs);
     });
   });
 }

@@ -11,7 +11,7 @@ import { type DatasetReader, openDataset } from "../../protocol/dataset-file.ts"
 import { type Credit, type CreditFirstByte, type CreditReturn, decodeJson, encodeJson, type RawRecord } from "../../protocol/pipeline.ts";
 import type { WorkerConfig, WorkerStats } from "../../protocol/worker-config.ts";
 import type { RecordError } from "../../records/record.ts";
-import { abortWith, type Captured, capture } from "./http-capture.ts";
+import { abortWith, type Captured, capture, lostConnectionBeforeReply } from "./http-capture.ts";
 import { LoopLagMonitor } from "./loop-lag.ts";
 import { RawBatcher } from "./raw-batcher.ts";
 import { buildUrl, type HeaderPlan, isMultipart, planHeaders, requestHeaders, sendable } from "./request-builder.ts";
@@ -20,7 +20,7 @@ import { SessionHistories } from "./session-history.ts";
 
 export type WorkerLog = Pick<ConsolaInstance, "warn" | "debug">;
 
-type Sent = { captured: Captured; cancellationNs: number | null; requestId: string };
+type Sent = { captured: Captured; cancellationNs: number | null; requestId: string; retriedAfter?: { startNs: number; error: RecordError } };
 
 const PEER_WAIT_MS = 30_000;
 /** On shutdown, in-flight requests are aborted; this bounds the wait for them to settle. */
@@ -39,9 +39,12 @@ export class WorkerEngine {
   /** audio_transcription: stored JSON bodies go out as multipart/form-data. */
   readonly #multipart: boolean;
   readonly #timeoutMs: number;
+  readonly #maxResponseBytes: number;
   readonly #batcher: RawBatcher;
   readonly #active = new Set<AbortController>();
   readonly #loopLag = new LoopLagMonitor();
+  /** URLs that have answered this worker: fetch may hold a kept-alive connection to them. */
+  readonly #answered = new Set<string>();
   #profiling = false;
   #nextUrl = 0;
   #settled: (() => void) | undefined;
@@ -57,6 +60,7 @@ export class WorkerEngine {
     this.#plan = planHeaders(config);
     this.#multipart = isMultipart(config.endpointType);
     this.#timeoutMs = config.requestTimeoutSeconds * 1000;
+    this.#maxResponseBytes = config.maxResponseBytes;
     this.#dealer = createSocket("DEALER", { identity: name, name: `${name} credits` });
     this.#push = createSocket("PUSH", { name: `${name} raw` });
     this.#batcher = new RawBatcher((frames) => this.#sendOn(this.#push, frames));
@@ -167,15 +171,25 @@ export class WorkerEngine {
     }
     try {
       const onFirstChunk = credit.reportFirstByte === true ? () => this.#firstByte(credit) : undefined;
-      const captured = await capture({ url, headers, body, ...(onFirstChunk === undefined ? {} : { onFirstChunk }) }, ctl.signal);
+      const req = { url, headers, body, maxBytes: this.#maxResponseBytes, ...(onFirstChunk === undefined ? {} : { onFirstChunk }) };
+      let captured = await capture(req, ctl.signal);
+      let retriedAfter: Sent["retriedAfter"];
+      // Bun's fetch cannot say whether the connection was reused; one that died before any reply
+      // from a URL that answered before most likely was (the server closed it as idle): send
+      // once more on a new connection. The record's times are the second attempt's.
+      if (this.#answered.has(url) && lostConnectionBeforeReply(captured, ctl.signal)) {
+        retriedAfter = { startNs: captured.startNs, error: captured.error as RecordError };
+        captured = await capture({ ...req, fresh: true }, ctl.signal);
+      }
+      if (captured.ackNs !== null) this.#answered.add(url);
       // A cancel timer that fired after the body ended changed nothing: not a cancellation.
-      return { captured, cancellationNs: captured.error !== null ? cancellationNs : null, requestId };
+      return { captured, cancellationNs: captured.error !== null ? cancellationNs : null, requestId, ...(retriedAfter === undefined ? {} : { retriedAfter }) };
     } finally {
       for (const t of timers) clearTimeout(t);
     }
   }
 
-  #record(credit: Credit, { captured: c, cancellationNs, requestId }: Sent): RawRecord {
+  #record(credit: Credit, { captured: c, cancellationNs, requestId, retriedAfter }: Sent): RawRecord {
     return {
       creditId: credit.id,
       phase: credit.phase,
@@ -198,6 +212,7 @@ export class WorkerEngine {
       error: c.error,
       wasCancelled: cancellationNs !== null,
       cancellationNs,
+      ...(retriedAfter === undefined ? {} : { retriedAfter }),
     };
   }
 

@@ -15,6 +15,10 @@ export type CaptureRequest = {
   body: Uint8Array | FormData;
   /** Called once, when the first body bytes arrive (the timing service's prefill ceiling). */
   onFirstChunk?: () => void;
+  /** On a new connection, closed after the reply (a retry after a reused one died). */
+  fresh?: boolean;
+  /** The body is not read past this many bytes (the record becomes ResponseTooLarge); 0 or absent: no limit. */
+  maxBytes?: number;
 };
 
 export type Captured = {
@@ -57,7 +61,7 @@ export async function capture(req: CaptureRequest, signal: AbortSignal): Promise
   out.startNs = monoNs();
   try {
     // timeout:false turns off Bun's coarse idle timeout; deadlines are the caller's signal (bun-runtime §2).
-    const res = await fetch(req.url, { method: "POST", headers: req.headers, body: req.body, signal, timeout: false });
+    const res = await fetch(req.url, { method: "POST", headers: req.headers, body: req.body, signal, timeout: false, keepalive: req.fresh !== true });
     out.ackNs = monoNs();
     out.status = res.status;
     out.statusText = res.statusText;
@@ -65,6 +69,8 @@ export async function capture(req: CaptureRequest, signal: AbortSignal): Promise
     if (res.body !== null) {
       const reader = res.body.getReader();
       cancelBody = () => reader.cancel();
+      const limit = req.maxBytes !== undefined && req.maxBytes > 0 ? req.maxBytes : Number.POSITIVE_INFINITY;
+      let bytes = 0;
       for (;;) {
         const { done, value } = await reader.read();
         // Stamp before anything else: this is the chunk's arrival time.
@@ -74,6 +80,11 @@ export async function capture(req: CaptureRequest, signal: AbortSignal): Promise
         out.chunkNs.push(at);
         out.chunks.push(value);
         if (out.chunks.length === 1) req.onFirstChunk?.();
+        bytes += value.byteLength;
+        if (bytes > limit) {
+          out.endNs = monoNs();
+          return tooLarge(out, limit, reader);
+        }
       }
     }
     out.endNs = monoNs();
@@ -83,6 +94,34 @@ export async function capture(req: CaptureRequest, signal: AbortSignal): Promise
     cancelBody?.().catch(() => {});
   }
   return out;
+}
+
+/**
+ * Stops reading a body past the limit: what was read is dropped (the record is an error and its
+ * bytes would only cross the bus) and the rest is cancelled, which closes the connection.
+ */
+async function tooLarge(out: Captured, limit: number, reader: { cancel(): Promise<void> }): Promise<Captured> {
+  out.chunks = [];
+  out.chunkNs = [];
+  out.error = {
+    code: null,
+    type: "ResponseTooLarge",
+    message: `The reply body exceeded --max-response-bytes (${limit} bytes) and was not read further; raise --max-response-bytes (0 = no limit) to read longer replies`,
+  };
+  await reader.cancel().catch(() => {});
+  return out;
+}
+
+/**
+ * Error codes of a connection that died under a request. On a connection reused from the pool
+ * before any reply, this is the race with a server closing it as idle: the server never took the
+ * request (Bun's fetch does not retry it itself).
+ */
+const CONNECTION_LOST = new Set(["ECONNRESET", "ConnectionClosed", "EPIPE", "ECONNABORTED"]);
+
+/** The capture failed with its connection before any byte of reply, and not by our own abort. */
+export function lostConnectionBeforeReply(c: Captured, signal: AbortSignal): boolean {
+  return c.error !== null && c.ackNs === null && !signal.aborted && CONNECTION_LOST.has(c.error.type);
 }
 
 /** A reason for AbortController.abort that `capture` reports as the record's error. */
