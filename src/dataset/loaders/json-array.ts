@@ -6,13 +6,16 @@
  * of a top-level object (inputs.json's `{"data": [ … ]}`).
  */
 import { createReadStream } from "node:fs";
+import { formatBytes, MAX_RECORD_BYTES } from "./limits.ts";
 import { DatasetInputError } from "./model.ts";
 
 /**
  * `key`: the array is the value of this key in a top-level object holding nothing else
- * (`{"data": [ … ]}`, as inputs.json is written).
+ * (`{"data": [ … ]}`, as inputs.json is written). `maxElementChars` (default MAX_RECORD_BYTES): one
+ * element is parsed whole, so a longer one is an error, not an ever-growing string.
  */
-export async function* readJsonArray(path: string, opts: { key?: string } = {}): AsyncGenerator<{ value: unknown; line: number }> {
+export async function* readJsonArray(path: string, opts: { key?: string; maxElementChars?: number } = {}): AsyncGenerator<{ value: unknown; line: number }> {
+  const maxElement = opts.maxElementChars ?? MAX_RECORD_BYTES;
   let line = 1;
   let opened = false;
   let closed = false;
@@ -80,8 +83,13 @@ export async function* readJsonArray(path: string, opts: { key?: string } = {}):
       else if (c === "{" || c === "[") depth++;
       else if (c === "}" || c === "]") depth--;
     }
-    if (opened && !closed) pending += chunk.slice(from);
     yield* out;
+    if (opened && !closed) {
+      if (pending.length + chunk.length - from > maxElement) {
+        throw new DatasetInputError(path, elementLine || line, `an array element longer than ${formatBytes(maxElement)}, the most one element (one request or conversation) may hold`);
+      }
+      pending += chunk.slice(from);
+    }
   }
   if (!seen) throw new DatasetInputError(path, 1, `the file is empty (${expected})`);
   if (!opened) throw new DatasetInputError(path, line, `${expected}: the file ends early`);
