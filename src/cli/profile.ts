@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { setBusLogger } from "../bus/index.ts";
+import { checkBounds, readHost } from "../config/bounds.ts";
 import { parseProfileConfig, readProfileArgs } from "../config/profile-flags.ts";
 import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
 import { createMetricContext, GoodputConfigError } from "../metrics/index.ts";
@@ -29,6 +30,8 @@ export const profileCommand = defineCommand({
     const warnings: string[] = [];
     const cfg = resolveProfile({ ...parsed, logLevel }, cliCommand, process.stderr.isTTY === true, (m) => warnings.push(m));
     checkGoodput(cfg);
+    // Processes, memory and open files: refused here, before a directory or a process exists.
+    checkBounds(cfg, parsed, readHost());
     const artifactDir = resolve(cfg.artifactDir ?? join("artifacts", artifactDirName({ modelNames: cfg.model, endpointType: cfg.endpointType, concurrency: cfg.concurrency ?? null, requestRate: cfg.requestRate ?? null, fixedSchedule: cfg.fixedSchedule })));
     mkdirSync(artifactDir, { recursive: true });
     const logFile = join(artifactDir, "logs", "aiperf.log");
