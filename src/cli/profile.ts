@@ -1,7 +1,6 @@
 /** `aiperf profile`: benchmark an OpenAI-compatible server, as upstream AIPerf does. */
 import { redactArgs } from "../core/redact.ts";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { setBusLogger } from "../bus/index.ts";
@@ -16,6 +15,7 @@ import { createProgressUi } from "../controller/progress.ts";
 import { Supervisor } from "../controller/supervisor.ts";
 import { BenchError, EXIT_CODES } from "../core/errors.ts";
 import { createControllerLogger } from "../core/log.ts";
+import { makeRunDir, removeDeadRunDirs } from "../core/run-dirs.ts";
 import { artifactDirName } from "../export/index.ts";
 
 export const profileCommand = defineCommand({
@@ -38,7 +38,10 @@ export const profileCommand = defineCommand({
     const log = createControllerLogger(logLevel, logFile);
     setBusLogger({ warn: (m) => log.withTag("bus").warn(m), debug: (m) => log.withTag("bus").debug(m) });
     for (const w of warnings) log.warn(w);
-    const runDir = mkdtempSync(join(tmpdir(), "aiperf-run-"));
+    // A run killed by SIGKILL cannot remove its temp directories: the next one does.
+    const stale = removeDeadRunDirs();
+    if (stale.length > 0) log.info(`Removed ${stale.length} temporary director${stale.length === 1 ? "y" : "ies"} left by earlier runs that were killed: ${stale.join(", ")}`);
+    const runDir = makeRunDir("aiperf-run");
     const supervisor = new Supervisor({ launcher: processLauncher(), log, logLevel, registrationTimeoutMs: 30_000 });
     const run = startProfile(cfg, { supervisor, log, ui: createProgressUi(cfg.ui), runDir, artifactDir, logFile });
     let interrupts = 0;
