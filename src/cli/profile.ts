@@ -17,6 +17,7 @@ import { BenchError, EXIT_CODES } from "../core/errors.ts";
 import { createControllerLogger } from "../core/log.ts";
 import { makeRunDir, removeDeadRunDirs } from "../core/run-dirs.ts";
 import { artifactDirName } from "../export/index.ts";
+import { setAsidePreviousRun } from "../export/previous-run.ts";
 
 export const profileCommand = defineCommand({
   meta: { name: "profile", description: "Benchmark an OpenAI-compatible inference server" },
@@ -33,9 +34,12 @@ export const profileCommand = defineCommand({
     // Processes, memory and open files: refused here, before a directory or a process exists.
     checkBounds(cfg, parsed, readHost());
     const artifactDir = resolve(cfg.artifactDir ?? join("artifacts", artifactDirName({ modelNames: cfg.model, endpointType: cfg.endpointType, concurrency: cfg.concurrency ?? null, requestRate: cfg.requestRate ?? null, fixedSchedule: cfg.fixedSchedule })));
+    // Before the log opens: it appends, and an earlier run's logs/ goes aside with its other files.
+    const previous = setAsidePreviousRun(artifactDir);
     mkdirSync(artifactDir, { recursive: true });
     const logFile = join(artifactDir, "logs", "aiperf.log");
     const log = createControllerLogger(logLevel, logFile);
+    if (previous !== null) log.info(`The artifact directory held an earlier run's files: moved ${previous.names.join(", ")} to ${previous.movedTo}`);
     setBusLogger({ warn: (m) => log.withTag("bus").warn(m), debug: (m) => log.withTag("bus").debug(m) });
     for (const w of warnings) log.warn(w);
     // A run killed by SIGKILL cannot remove its temp directories: the next one does.
