@@ -31,6 +31,8 @@ export async function* readJsonArray(path: string, opts: { key?: string; maxElem
   let escaped = false;
   let pending = ""; // the current element's text from earlier chunks
   let elementLine = 0; // 0: no element started yet
+  const tooLong = (at: number): DatasetInputError =>
+    new DatasetInputError(path, at, `an array element longer than ${formatBytes(maxElement)}, the most one element (one request or conversation) may hold`);
   const parse = (text: string, at: number): unknown => {
     try {
       return JSON.parse(text);
@@ -71,6 +73,7 @@ export async function* readJsonArray(path: string, opts: { key?: string; maxElem
       if (depth === 0 && (c === "," || c === "]")) {
         const text = pending + chunk.slice(from, i);
         pending = "";
+        if (text.length > maxElement) throw tooLong(elementLine);
         from = i + 1;
         if (text.trim() !== "") out.push({ value: parse(text, elementLine), line: elementLine });
         else if (c === ",") throw new DatasetInputError(path, line, "empty array element");
@@ -85,9 +88,7 @@ export async function* readJsonArray(path: string, opts: { key?: string; maxElem
     }
     yield* out;
     if (opened && !closed) {
-      if (pending.length + chunk.length - from > maxElement) {
-        throw new DatasetInputError(path, elementLine || line, `an array element longer than ${formatBytes(maxElement)}, the most one element (one request or conversation) may hold`);
-      }
+      if (pending.length + chunk.length - from > maxElement) throw tooLong(elementLine || line);
       pending += chunk.slice(from);
     }
   }
