@@ -107,3 +107,15 @@ describe("heartbeats while a file loads", () => {
     expect(Math.max(...gaps)).toBeLessThan(Math.min(700, elapsed / 2));
   }, 60_000);
 });
+
+describe("one CSV row at most maxRowChars", () => {
+  test("an unclosed quote that swallows the rest of the file stops at the limit, naming the row's line", async () => {
+    const { csvRows } = await import("../../src/dataset/loaders/csv.ts");
+    const path = file(`text,max_tokens\nhello,5\n"unclosed,5\n${"more text,7\n".repeat(200_000)}`);
+    const rows: unknown[] = [];
+    const error = await collect(csvRows(path, 1024 * 1024), rows);
+    expect(error).toMatch(/:[123]: from this line on no row ends within 1 MiB, the most one row \(one request\) may hold; an unclosed quote\?$/);
+    expect(error).toStartWith(path);
+    expect(rows.length).toBeLessThanOrEqual(2);
+  });
+});
