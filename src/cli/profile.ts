@@ -17,7 +17,7 @@ import { BenchError, EXIT_CODES } from "../core/errors.ts";
 import { createControllerLogger } from "../core/log.ts";
 import { makeRunDir, removeDeadRunDirs } from "../core/run-dirs.ts";
 import { artifactDirName } from "../export/index.ts";
-import { setAsidePreviousRun } from "../export/previous-run.ts";
+import { movedPath, setAsidePreviousRun } from "../export/previous-run.ts";
 
 export const profileCommand = defineCommand({
   meta: { name: "profile", description: "Benchmark an OpenAI-compatible inference server" },
@@ -40,6 +40,12 @@ export const profileCommand = defineCommand({
     const logFile = join(artifactDir, "logs", "aiperf.log");
     const log = createControllerLogger(logLevel, logFile);
     if (previous !== null) log.info(`The artifact directory held an earlier run's files: moved ${previous.names.join(", ")} to ${previous.movedTo}`);
+    // Replaying the earlier run's inputs.json from that directory: read it where it went.
+    const movedInput = previous === null || cfg.inputFile === undefined ? undefined : movedPath(previous, artifactDir, cfg.inputFile);
+    if (movedInput !== undefined) {
+      log.info(`Reading --input-file ${cfg.inputFile} from its new place, ${movedInput}`);
+      cfg.inputFile = movedInput;
+    }
     setBusLogger({ warn: (m) => log.withTag("bus").warn(m), debug: (m) => log.withTag("bus").debug(m) });
     for (const w of warnings) log.warn(w);
     // A run killed by SIGKILL cannot remove its temp directories: the next one does.

@@ -8,7 +8,7 @@
  * a multi-GB inputs.json). Files we do not write are left where they are.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { formatLocalIso } from "./local-time.ts";
 
 /** What a run writes in its artifact directory (the export names, inputs.json, logs/). */
@@ -31,4 +31,14 @@ export function setAsidePreviousRun(dir: string): { movedTo: string; names: stri
   mkdirSync(movedTo);
   for (const name of names) renameSync(join(dir, name), join(movedTo, name));
   return { movedTo, names };
+}
+
+/**
+ * Where `path` is now if it was among the files moved (an earlier run's inputs.json replayed into
+ * the same directory); undefined if it was not moved.
+ */
+export function movedPath(moved: { movedTo: string; names: string[] }, dir: string, path: string): string | undefined {
+  const rel = relative(resolve(dir), resolve(path));
+  const top = rel.split(sep)[0] ?? "";
+  return rel !== "" && !rel.startsWith("..") && moved.names.includes(top) ? join(moved.movedTo, rel) : undefined;
 }

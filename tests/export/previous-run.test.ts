@@ -2,8 +2,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { setAsidePreviousRun } from "../../src/export/previous-run.ts";
+import { join, relative } from "node:path";
+import { movedPath, setAsidePreviousRun } from "../../src/export/previous-run.ts";
 
 let dir = "";
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,5 +46,13 @@ describe("setAsidePreviousRun", () => {
     expect(readdirSync(d)).toEqual(["notes.txt"]);
     expect(setAsidePreviousRun(join(d, "absent"))).toBeNull();
     expect(existsSync(join(d, "absent"))).toBe(false);
+  });
+
+  test("movedPath: a path among the moved files, relative or absolute, is found in its new place", () => {
+    const moved = { movedTo: "/a/out/previous-x", names: ["inputs.json", "logs"] };
+    expect(movedPath(moved, "/a/out", "/a/out/inputs.json")).toBe("/a/out/previous-x/inputs.json");
+    expect(movedPath(moved, "/a/out", "/a/out/logs/aiperf.log")).toBe("/a/out/previous-x/logs/aiperf.log");
+    expect(movedPath(moved, "/a/out", join(relative(process.cwd(), "/a/out"), "inputs.json"))).toBe("/a/out/previous-x/inputs.json");
+    for (const other of ["/a/out/notes.txt", "/a/inputs.json", "/a/out", "/a/out/inputs.json.bak"]) expect(movedPath(moved, "/a/out", other)).toBeUndefined();
   });
 });

@@ -148,6 +148,16 @@ describe("13: an artifact directory reused", () => {
       expect(readFileSync(join(aside, "logs", "aiperf.log"), "utf8")).not.toContain("--no-server-metrics");
       expect(readdirSync(s.tmp)).toEqual([]);
       expect(await leftRunning(two.mark)).toEqual([]);
+
+      // A third run replays the second's inputs.json into the same directory: it is read where it was moved to.
+      const third = server.requests();
+      const three = await runAiperf(profile(out, "--request-count", "3", "--no-server-metrics", "--input-file", join(out, "inputs.json"), "--custom-dataset-type", "inputs_json"), { tmp: s.tmp });
+      expect(three.code).toBe(0);
+      expect(three.out).toMatch(new RegExp(`Reading --input-file ${join(out, "inputs.json")} from its new place, ${out}/previous-[^/]+/inputs.json`));
+      expect(server.requests() - third).toBe(3);
+      expect(recordLines(out)).toBe(3);
+      expect(readdirSync(out).filter((f) => f.startsWith("previous-"))).toHaveLength(2);
+      expect(await leftRunning(three.mark)).toEqual([]);
     } finally {
       s.done();
     }
