@@ -58,7 +58,11 @@ export const profileCommand = defineCommand({
     const onSignal = (signal: string): void => {
       if (++interrupts > 1) {
         log.warn("Second interrupt: stopping now without results");
-        void supervisor.shutdown("forced").finally(() => process.exit(EXIT_CODES.INTERRUPTED));
+        // process.exit skips the finally below: dataset.bin (GBs for a big input) goes here.
+        void supervisor.shutdown("forced").finally(() => {
+          rmSync(runDir, { recursive: true, force: true });
+          process.exit(EXIT_CODES.INTERRUPTED);
+        });
         return;
       }
       log.warn(`Received ${signal}: stopping the benchmark and writing partial results (again to force quit)`);

@@ -206,4 +206,32 @@ describe("14: the temp directories of a SIGKILLed controller", () => {
       s.done();
     }
   }, 180_000);
+
+  test("a second interrupt (forced quit) still removes both temp directories", async () => {
+    const s = scratch();
+    // Replies take 3 s, so the first interrupt is still waiting for one when the second comes.
+    const slow = startCountingServer({ delayMs: 3000 });
+    try {
+      const out = join(s.dir, "out");
+      const run = launch(["profile", "-m", "m", "-u", slow.url, "--artifact-dir", out, "--ui", "none", "--no-gpu-telemetry", "--no-server-metrics", "--benchmark-duration", "60", "--concurrency", "1"], { tmp: s.tmp });
+      for (let i = 0; i < 600 && slow.requests() < 1; i++) await Bun.sleep(50);
+      expect(readdirSync(s.tmp)).toHaveLength(2);
+      run.proc.kill("SIGINT");
+      await Bun.sleep(100);
+      const t0 = performance.now();
+      run.proc.kill("SIGINT");
+      const done = await finish(run);
+      expect(done.code).toBe(130);
+      expect(done.out).toContain("Second interrupt: stopping now without results");
+      expect(performance.now() - t0).toBeLessThan(10_000);
+      expect(readdirSync(s.tmp)).toEqual([]);
+      expect(await leftRunning(run.mark)).toEqual([]);
+      const received = slow.requests();
+      await Bun.sleep(200);
+      expect(slow.requests()).toBe(received);
+    } finally {
+      await slow.stop();
+      s.done();
+    }
+  }, 120_000);
 });
