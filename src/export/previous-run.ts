@@ -9,6 +9,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
+import { BenchError } from "../core/errors.ts";
 import { formatLocalIso } from "./local-time.ts";
 
 /** What a run writes in its artifact directory (the export names, inputs.json, logs/). */
@@ -28,8 +29,14 @@ export function setAsidePreviousRun(dir: string): { movedTo: string; names: stri
   const base = `previous-${formatLocalIso(Math.floor(lastWrite) * 1e6).replaceAll(":", "").replace(/\..*$/, "")}`;
   let movedTo = join(dir, base);
   for (let n = 2; existsSync(movedTo); n++) movedTo = join(dir, `${base}-${n}`);
-  mkdirSync(movedTo);
-  for (const name of names) renameSync(join(dir, name), join(movedTo, name));
+  try {
+    mkdirSync(movedTo);
+    for (const name of names) renameSync(join(dir, name), join(movedTo, name));
+  } catch (error) {
+    throw new BenchError("CONFIG_INVALID", `The artifact directory ${dir} holds an earlier run's files and they cannot be moved to ${movedTo}: ${(error as Error).message}`, {
+      hint: "Give another --artifact-dir, or move or delete those files",
+    });
+  }
   return { movedTo, names };
 }
 
