@@ -2,14 +2,13 @@
  * The controller's side of the process model: starts services, waits for them to register, sends
  * commands, watches exits and heartbeats, and shuts everything down, leaving no process behind.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import type { ConsolaInstance } from "consola";
 import { type BusSocket, createSocket, type Message } from "../bus/index.ts";
 import { BenchError } from "../core/errors.ts";
 import { escapeControls } from "../core/safe-text.ts";
 import { markLoaded } from "../core/loaded.ts";
+import { makeRunDir } from "../core/run-dirs.ts";
 import type { LogLevelName } from "../core/log.ts";
 import { decodeControl, encodeControl, ToController, type ToService, topicOf } from "../protocol/control.ts";
 import { type ServiceSpec, serviceName } from "../runtime/context.ts";
@@ -184,7 +183,8 @@ export class Supervisor {
   #endpointBase(): string {
     if (this.#opts.transport === "inproc") return `inproc://aiperf-${process.pid}-${++runCounter}/`;
     if (this.#opts.transport === "tcp") return "tcp://127.0.0.1:0";
-    this.#runDir = mkdtempSync(join(tmpdir(), "aiperf-"));
+    // Named by our pid, so a later run can remove it if this process is SIGKILLed (run-dirs.ts).
+    this.#runDir = makeRunDir("aiperf");
     return `ipc://${this.#runDir}/`;
   }
 

@@ -10,6 +10,7 @@ import { createReadStream } from "node:fs";
 import { Transform } from "node:stream";
 import Papa from "papaparse";
 import type { LoaderContext, Piece } from "./context.ts";
+import { formatBytes, MAX_RECORD_BYTES } from "./limits.ts";
 import { parseTurn, sessionIdOf } from "./fields.ts";
 import { DatasetInputError } from "./model.ts";
 
@@ -59,9 +60,11 @@ function checkHeader(path: string, fields: string[]): void {
 /**
  * The non-blank rows of a CSV file with the line each starts on. papaparse reports where each row
  * ends (meta.cursor, in characters); the text seen so far is kept only from the previous row on,
- * and its newlines are counted up to the next row's first character.
+ * and its newlines are counted up to the next row's first character. A row is held whole until
+ * it ends, so one longer than `maxRowChars` (an unclosed quote swallows the rest of the file) stops
+ * the read with an error instead of growing.
  */
-async function* csvRows(path: string): AsyncGenerator<Row> {
+export async function* csvRows(path: string, maxRowChars = MAX_RECORD_BYTES): AsyncGenerator<Row> {
   const queue: Row[] = [];
   let finished = false;
   let failure: Error | undefined;
@@ -89,6 +92,15 @@ async function* csvRows(path: string): AsyncGenerator<Row> {
     encoding: "utf8",
     transform(chunk: string, _encoding, done) {
       text += chunk;
+      if (text.length > maxRowChars) {
+        // `line` is where the parser's last finished row ended (it may lag the reads): the long
+        // row starts there or later, so the message says "from line N on".
+        failure ??= new DatasetInputError(path, line, `from this line on no row ends within ${formatBytes(maxRowChars)}, the most one row (one request) may hold; an unclosed quote?`);
+        signal();
+        input.destroy();
+        done();
+        return;
+      }
       done(null, chunk);
     },
   });

@@ -6,13 +6,16 @@
  * of a top-level object (inputs.json's `{"data": [ … ]}`).
  */
 import { createReadStream } from "node:fs";
+import { formatBytes, MAX_RECORD_BYTES } from "./limits.ts";
 import { DatasetInputError } from "./model.ts";
 
 /**
  * `key`: the array is the value of this key in a top-level object holding nothing else
- * (`{"data": [ … ]}`, as inputs.json is written).
+ * (`{"data": [ … ]}`, as inputs.json is written). `maxElementChars` (default MAX_RECORD_BYTES): one
+ * element is parsed whole, so a longer one is an error, not an ever-growing string.
  */
-export async function* readJsonArray(path: string, opts: { key?: string } = {}): AsyncGenerator<{ value: unknown; line: number }> {
+export async function* readJsonArray(path: string, opts: { key?: string; maxElementChars?: number } = {}): AsyncGenerator<{ value: unknown; line: number }> {
+  const maxElement = opts.maxElementChars ?? MAX_RECORD_BYTES;
   let line = 1;
   let opened = false;
   let closed = false;
@@ -28,6 +31,8 @@ export async function* readJsonArray(path: string, opts: { key?: string } = {}):
   let escaped = false;
   let pending = ""; // the current element's text from earlier chunks
   let elementLine = 0; // 0: no element started yet
+  const tooLong = (at: number): DatasetInputError =>
+    new DatasetInputError(path, at, `an array element longer than ${formatBytes(maxElement)}, the most one element (one request or conversation) may hold`);
   const parse = (text: string, at: number): unknown => {
     try {
       return JSON.parse(text);
@@ -68,6 +73,7 @@ export async function* readJsonArray(path: string, opts: { key?: string } = {}):
       if (depth === 0 && (c === "," || c === "]")) {
         const text = pending + chunk.slice(from, i);
         pending = "";
+        if (text.length > maxElement) throw tooLong(elementLine);
         from = i + 1;
         if (text.trim() !== "") out.push({ value: parse(text, elementLine), line: elementLine });
         else if (c === ",") throw new DatasetInputError(path, line, "empty array element");
@@ -80,8 +86,11 @@ export async function* readJsonArray(path: string, opts: { key?: string } = {}):
       else if (c === "{" || c === "[") depth++;
       else if (c === "}" || c === "]") depth--;
     }
-    if (opened && !closed) pending += chunk.slice(from);
     yield* out;
+    if (opened && !closed) {
+      if (pending.length + chunk.length - from > maxElement) throw tooLong(elementLine || line);
+      pending += chunk.slice(from);
+    }
   }
   if (!seen) throw new DatasetInputError(path, 1, `the file is empty (${expected})`);
   if (!opened) throw new DatasetInputError(path, line, `${expected}: the file ends early`);

@@ -7,11 +7,16 @@
  * themselves are decoded, so the stream and event machinery is paid once per chunk, not per line.
  */
 import { closeSync, openSync, readSync } from "node:fs";
+import { formatBytes, MAX_RECORD_BYTES } from "./limits.ts";
 import { DatasetInputError } from "./model.ts";
 
-/** How the file is read; `chunkBytes` is exposed for tests, which force lines across chunk edges. */
+/**
+ * How the file is read; `chunkBytes` is exposed for tests, which force lines across chunk edges,
+ * `maxLineBytes` (default MAX_RECORD_BYTES) for tests of the limit.
+ */
 export interface LineOptions {
   chunkBytes?: number;
+  maxLineBytes?: number;
 }
 
 /** 1 MiB: reads are few and the buffer small (4 MiB measured no faster). */
@@ -25,13 +30,14 @@ const CR = 13;
  * character split between two reads is never cut: the unfinished tail is moved to the front of
  * the buffer and the next read appends to it (the buffer doubles for a line too long for it).
  */
-async function* lineChunks(path: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<string[]> {
+async function* lineChunks(path: string, chunkBytes = CHUNK_BYTES, maxLineBytes = MAX_RECORD_BYTES): AsyncGenerator<string[]> {
   // Plain blocking reads: an async read waits in the file system's thread pool behind
   // inputs.json's multi-MB writes (append-file.ts), and a 1 MiB read is short either way.
   const fd = openSync(path, "r");
   try {
     let buf = Buffer.allocUnsafe(Math.max(chunkBytes, 1));
     let kept = 0;
+    let before = 0; // lines yielded so far, to name the one that is too long
     for (;;) {
       // Grown once a line fills half of it, so each read still takes a good share of the file.
       if (kept > buf.length / 2) {
@@ -47,13 +53,24 @@ async function* lineChunks(path: string, chunkBytes = CHUNK_BYTES): AsyncGenerat
       const view = buf.subarray(0, end);
       const lines: string[] = [];
       let start = 0;
+      // One line is held whole (it is parsed whole): past the limit, stop rather than grow. The
+      // lines before it are yielded first, so their own errors still come first.
+      let tooLong = false;
       for (let nl = view.indexOf(LF, kept); nl !== -1; nl = view.indexOf(LF, start)) {
+        if (nl - start > maxLineBytes) {
+          tooLong = true;
+          break;
+        }
         push(lines, decode(view, start, nl));
         start = nl + 1;
       }
       buf.copy(buf, 0, start, end);
       kept = end - start;
+      before += lines.length;
       if (lines.length > 0) yield lines;
+      if (tooLong || kept > maxLineBytes) {
+        throw new DatasetInputError(path, before + 1, `a line longer than ${formatBytes(maxLineBytes)}, the most one line (one request or conversation) may hold; is the file JSON Lines, one record per line?`);
+      }
     }
     if (kept > 0) yield push([], decode(buf, 0, kept));
   } finally {
@@ -82,7 +99,7 @@ function decode(buf: Buffer, start: number, end: number): string {
  */
 export async function* readLines(path: string, options: LineOptions = {}): AsyncGenerator<{ text: string; line: number }> {
   let line = 0;
-  for await (const lines of lineChunks(path, options.chunkBytes)) {
+  for await (const lines of lineChunks(path, options.chunkBytes, options.maxLineBytes)) {
     for (const text of lines) yield { text, line: ++line };
   }
 }
@@ -94,7 +111,7 @@ export async function* readLines(path: string, options: LineOptions = {}): Async
 export async function* readJsonLines(path: string, options: LineOptions = {}): AsyncGenerator<{ value: Record<string, unknown>; line: number }> {
   let line = 0;
   let seen = 0;
-  for await (const lines of lineChunks(path, options.chunkBytes)) {
+  for await (const lines of lineChunks(path, options.chunkBytes, options.maxLineBytes)) {
     for (const text of lines) {
       line++;
       if (text.trim() === "") continue;
@@ -115,7 +132,7 @@ export async function* readJsonLines(path: string, options: LineOptions = {}): A
 export async function* readJsonLineBatches(path: string, options: LineOptions = {}): AsyncGenerator<{ value: Record<string, unknown>; line: number }[]> {
   let line = 0;
   let seen = 0;
-  for await (const lines of lineChunks(path, options.chunkBytes)) {
+  for await (const lines of lineChunks(path, options.chunkBytes, options.maxLineBytes)) {
     const values: { value: Record<string, unknown>; line: number }[] = [];
     try {
       for (const text of lines) {

@@ -21,6 +21,7 @@ import { createInputsThread } from "./inputs-thread.ts";
 import { createBodySplicer, type Skeleton, SPLICEABLE } from "./splice-body.ts";
 import { createOslSampler, createSessionIds } from "./synthesize.ts";
 import { createModelSelector } from "./synthetic-extras.ts";
+import { createLoopTurns } from "../../runtime/loop-turns.ts";
 
 export type BuiltDataset = { conversations: DatasetConversation[]; inputs: InputsEntry[]; turns: number };
 
@@ -65,6 +66,8 @@ export async function writeFileDataset(format: DatasetFormat, path: string, toke
   // The corpus of the last spliced text (a trace's prompts share one).
   let lastCorpus: Uint8Array | undefined;
   let written: { conversations: number; turns: number };
+  // The heartbeat must keep going while a big file loads (a busy service is not a dead one).
+  const turn = createLoopTurns();
   try {
     for await (const piece of streamDataset(format, ctx)) {
       let c = piece.session === undefined ? undefined : bySession.get(piece.session);
@@ -97,7 +100,7 @@ export async function writeFileDataset(format: DatasetFormat, path: string, toke
         inputs.payload(c, scratch.subarray(0, length));
       }
       // inputs.json's writes in flight: wait when too many are (bounded memory).
-      const wait = inputs.ready();
+      const wait = inputs.ready() ?? turn();
       if (wait !== null) await wait;
     }
     written = writer.close({ sortByTimestamp: true });

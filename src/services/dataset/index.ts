@@ -12,6 +12,7 @@ import { DatasetConfig, type DatasetConfigured } from "../../protocol/dataset-co
 import { createDatasetWriter } from "../../protocol/dataset-file.ts";
 import type { ServiceContext } from "../../runtime/context.ts";
 import { untilStopped } from "../../runtime/until-stopped.ts";
+import { createLoopTurns } from "../../runtime/loop-turns.ts";
 import { resolveTokenizer } from "../../tokenizer/index.ts";
 import { writeFileDataset } from "./from-file.ts";
 import { writeInputsJsonFromDataset } from "./inputs-file.ts";
@@ -49,8 +50,12 @@ export async function run(ctx: ServiceContext): Promise<void> {
     let turnCounter = 0;
     // Each body goes to dataset.bin as it is made (bounded memory); inputs.json is read back from it.
     const writer = createDatasetWriter(cfg.datasetPath);
+    // Heartbeats keep going while a large --conversation-num is synthesised.
+    const loopTurn = createLoopTurns();
     try {
       for (let c = 0; c < cfg.conversationNum; c++) {
+        const wait = loopTurn();
+        if (wait !== null) await wait;
         const conversation = writer.conversation(synth.sessionId());
         const count = synth.turns();
         const session = synth.session();

@@ -9,6 +9,7 @@ import { scanDataset } from "../../protocol/dataset-file.ts";
 import { createDirectFile } from "../../core/append-file.ts";
 import type { TextSpans } from "../../dataset/loaders/model.ts";
 import { indentJson } from "./indent-json.ts";
+import { createLoopTurns } from "../../runtime/loop-turns.ts";
 
 export type InputsEntry = { session_id: string; payloads: unknown[] };
 
@@ -80,10 +81,11 @@ export function createInputsJsonWriter(path: string): InputsJsonWriter {
  */
 export async function writeInputsJsonFromDataset(path: string, datasetPath: string): Promise<void> {
   const writer = createInputsJsonWriter(path);
+  const turn = createLoopTurns();
   try {
     for (const { id, bodies } of scanDataset(datasetPath)) {
       writer.entry(id, bodies);
-      const wait = writer.ready();
+      const wait = writer.ready() ?? turn();
       if (wait !== null) await wait;
     }
     await writer.close();
