@@ -1,6 +1,6 @@
 /** `aiperf profile`: benchmark an OpenAI-compatible server, as upstream AIPerf does. */
 import { redactArgs } from "../core/redact.ts";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { defineCommand } from "citty";
@@ -10,11 +10,13 @@ import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
 import { createMetricContext, GoodputConfigError } from "../metrics/index.ts";
 import { tokenizesInput } from "../protocol/endpoint-types.ts";
 import { processLauncher } from "../controller/launchers.ts";
-import { startProfile } from "../controller/profile.ts";
+import { inputConfigOf, startProfile } from "../controller/profile.ts";
 import { createProgressUi } from "../controller/progress.ts";
 import { Supervisor } from "../controller/supervisor.ts";
 import { BenchError, EXIT_CODES } from "../core/errors.ts";
-import { createControllerLogger } from "../core/log.ts";
+import { appendLogLine, createControllerLogger } from "../core/log.ts";
+import { VERSION } from "../core/version.ts";
+import { runFacts, terminalColumns } from "./run-facts.ts";
 import { artifactDirName } from "../export/index.ts";
 
 export const profileCommand = defineCommand({
@@ -34,10 +36,16 @@ export const profileCommand = defineCommand({
     const logFile = join(artifactDir, "logs", "aiperf.log");
     const log = createControllerLogger(logLevel, logFile);
     setBusLogger({ warn: (m) => log.withTag("bus").warn(m), debug: (m) => log.withTag("bus").debug(m) });
+    log.info(`aiperf v${VERSION}: ${cliCommand}`);
+    for (const line of runFacts(cfg)) log.info(line);
+    appendLogLine(logFile, "controller", `Resolved config: ${JSON.stringify(inputConfigOf(cfg))}`);
     for (const w of warnings) log.warn(w);
     const runDir = mkdtempSync(join(tmpdir(), "aiperf-run-"));
     const supervisor = new Supervisor({ launcher: processLauncher(), log, logLevel, registrationTimeoutMs: 30_000 });
-    const run = startProfile(cfg, { supervisor, log, ui: createProgressUi(cfg.ui), runDir, artifactDir, logFile });
+    // No --ui and stderr not a terminal (CI, a log file): a plain status line every few seconds.
+    const ui = createProgressUi(parsed.ui === undefined && process.stderr.isTTY !== true ? "lines" : cfg.ui);
+    const columns = terminalColumns();
+    const run = startProfile(cfg, { supervisor, log, ui, runDir, artifactDir, logFile, ...(columns === undefined ? {} : { columns }) });
     let interrupts = 0;
     const onSignal = (signal: string): void => {
       if (++interrupts > 1) {
@@ -53,7 +61,14 @@ export const profileCommand = defineCommand({
     try {
       const result = await Promise.race([run.done, failureOf(supervisor)]);
       process.stdout.write(result.consoleText);
-      if (interrupts > 0) return void (process.exitCode = EXIT_CODES.INTERRUPTED);
+      const written = [...new Set([...result.files, join(artifactDir, "inputs.json"), logFile])].filter((f) => existsSync(f));
+      process.stdout.write(`Files written:\n${written.map((f) => `  ${f}\n`).join("")}`);
+      const v = result.runValidity;
+      log.info(v === undefined || !v.judged ? "Client check: not judged (no request succeeded)" : v.valid ? "Client check: the client kept up" : `Run invalid: the client was the bottleneck (${v.reasons.join("; ")})`);
+      if (interrupts > 0) {
+        log.info(`Exit ${EXIT_CODES.INTERRUPTED}: interrupted; partial results written`);
+        return void (process.exitCode = EXIT_CODES.INTERRUPTED);
+      }
       const total = result.validCount + result.errorCount;
       if (total > 0 && result.validCount === 0) throw new BenchError("COMMAND_FAILED", `Every request failed (${result.errorCount} of ${total})`);
       if (cfg.failedRequestThreshold !== undefined && total > 0 && result.errorCount / total > cfg.failedRequestThreshold) {
@@ -62,6 +77,12 @@ export const profileCommand = defineCommand({
       if (cfg.failOnClientBottleneck && result.runValidity?.valid === false) {
         throw new BenchError("COMMAND_FAILED", `--fail-on-client-bottleneck: the client was the bottleneck (${result.runValidity.reasons.join("; ")})`);
       }
+      log.info(`Exit ${EXIT_CODES.OK}: ${result.validCount} requests succeeded, ${result.errorCount} failed`);
+    } catch (error) {
+      // The console gets the error from cli/run.ts; the log file gets it here.
+      const code = error instanceof BenchError ? error.exitCode : EXIT_CODES.FAILED;
+      appendLogLine(logFile, "controller", `Exit ${code}: ${error instanceof Error ? error.message : String(error)}`);
+      throw error;
     } finally {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);

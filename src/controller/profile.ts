@@ -35,7 +35,8 @@ export function profileServices(cfg: ResolvedProfile): ServiceRequest[] {
   ];
 }
 
-export type ProfileContext = { supervisor: Supervisor; log: ConsolaInstance; ui: ProgressUi; runDir: string; artifactDir: string; logFile: string };
+/** `columns`: the terminal width the console text is fitted to; absent when stdout is not a terminal. */
+export type ProfileContext = { supervisor: Supervisor; log: ConsolaInstance; ui: ProgressUi; runDir: string; artifactDir: string; logFile: string; columns?: number };
 
 /** A running profile; `cancel()` stops issuing credits and still writes what was measured. */
 export type ProfileRun = { done: Promise<FinalizeResult & { timing: TimingResult }>; cancel(): void };
@@ -121,6 +122,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
         profilingTotal = start.total;
         profilingStarted = true;
       }
+      ctx.log.info(`Phase ${start.phase} started${start.total === undefined ? "" : `: ${start.total} requests`}${start.durationSec === undefined ? "" : `: ${start.durationSec} s`}`);
       ctx.ui.update(stage(start.phase), 0, start.total);
       // The records service needs the profiling start for the duration window (§4.5).
       sup.broadcast("phase_start", p);
@@ -131,6 +133,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     });
     sup.on("phase_complete", (_from, p) => {
       const done = p as TimingPhaseResult;
+      ctx.log.info(`Phase ${done.phase} ended: ${done.sent} sent, ${done.completed} completed`);
       ctx.ui.update(stage(done.phase), done.completed, done.sent);
     });
     sup.on("records_progress", (_from, p) => {
@@ -162,6 +165,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       inputConfig: inputConfigOf(cfg),
       waitMs: 10_000,
       clientCheck,
+      ...(ctx.columns === undefined ? {} : { columns: ctx.columns }),
     }, 120_000);
     if (profilingStarted) ctx.ui.update("Records (Processing)", result.validCount + result.errorCount, profilingTotal);
     const side = await collectors.finalize(window);
@@ -178,8 +182,8 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
   };
 }
 
-/** The config as JSON exports show it (upstream `input_config`). */
-function inputConfigOf(cfg: ResolvedProfile): Record<string, unknown> {
+/** The config as JSON exports show it (upstream `input_config`); credentials redacted. */
+export function inputConfigOf(cfg: ResolvedProfile): Record<string, unknown> {
   const { cliCommand, ...rest } = cfg;
   // cliCommand is redacted where it is built; the key and credential headers are redacted here.
   const credentials = { ...(rest.apiKey === undefined ? {} : { apiKey: REDACTED }), header: redactHeaderPairs(rest.header) };
