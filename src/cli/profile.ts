@@ -36,8 +36,10 @@ export const profileCommand = defineCommand({
     const logFile = join(artifactDir, "logs", "aiperf.log");
     const log = createControllerLogger(logLevel, logFile);
     setBusLogger({ warn: (m) => log.withTag("bus").warn(m), debug: (m) => log.withTag("bus").debug(m) });
-    log.info(`aiperf v${VERSION}: ${cliCommand}`);
-    for (const line of runFacts(cfg)) log.info(line);
+    // Facts of the run: on the console at info, and in the log file at any --log-level.
+    const fact = (line: string): void => (logLevel === "error" || logLevel === "warn" ? appendLogLine(logFile, "controller", line) : log.info(line));
+    fact(`aiperf v${VERSION}: ${cliCommand}`);
+    for (const line of runFacts(cfg)) fact(line);
     appendLogLine(logFile, "controller", `Resolved config: ${JSON.stringify(inputConfigOf(cfg))}`);
     for (const w of warnings) log.warn(w);
     const runDir = mkdtempSync(join(tmpdir(), "aiperf-run-"));
@@ -64,9 +66,9 @@ export const profileCommand = defineCommand({
       const written = [...new Set([...result.files, join(artifactDir, "inputs.json"), logFile])].filter((f) => existsSync(f));
       process.stdout.write(`Files written:\n${written.map((f) => `  ${f}\n`).join("")}`);
       const v = result.runValidity;
-      log.info(v === undefined || !v.judged ? "Client check: not judged (no request succeeded)" : v.valid ? "Client check: the client kept up" : `Run invalid: the client was the bottleneck (${v.reasons.join("; ")})`);
+      fact(v === undefined || !v.judged ? "Client check: not judged (no request succeeded)" : v.valid ? "Client check: the client kept up" : `Run invalid: the client was the bottleneck (${v.reasons.join("; ")})`);
       if (interrupts > 0) {
-        log.info(`Exit ${EXIT_CODES.INTERRUPTED}: interrupted; partial results written`);
+        fact(`Exit ${EXIT_CODES.INTERRUPTED}: interrupted; partial results written`);
         return void (process.exitCode = EXIT_CODES.INTERRUPTED);
       }
       const total = result.validCount + result.errorCount;
@@ -77,7 +79,7 @@ export const profileCommand = defineCommand({
       if (cfg.failOnClientBottleneck && result.runValidity?.valid === false) {
         throw new BenchError("COMMAND_FAILED", `--fail-on-client-bottleneck: the client was the bottleneck (${result.runValidity.reasons.join("; ")})`);
       }
-      log.info(`Exit ${EXIT_CODES.OK}: ${result.validCount} requests succeeded, ${result.errorCount} failed`);
+      fact(`Exit ${EXIT_CODES.OK}: ${result.validCount} requests succeeded, ${result.errorCount} failed`);
     } catch (error) {
       // The console gets the error from cli/run.ts; the log file gets it here.
       const code = error instanceof BenchError ? error.exitCode : EXIT_CODES.FAILED;

@@ -46,7 +46,7 @@ export function renderMetricsTable(results: readonly MetricResult[], endpointTyp
   const render = (stats: readonly string[]): string =>
     renderTable({
       title: metricsTitle(endpointType),
-      columns: [{ header: "Metric", justify: "right", wrap: true }, ...stats.map((key) => ({ header: key, justify: "right" as const }))],
+      columns: [{ header: "Metric", justify: "right", wrap: true, minWidth: 22 }, ...stats.map((key) => ({ header: key, justify: "right" as const }))],
       rows: shown.map(({ r }) => [
         consoleMetricLabel(r.tag),
         ...stats.map((key) => {
