@@ -20,7 +20,7 @@ export function clientCheckReport(collector: ArrivalCollector, input: ClientChec
   if (input === undefined) return { blocks: {}, consoleText: "" };
   const fidelity = collector.report(input.arrival);
   const latencyNs = input.closedLoop ? collector.latencyP50Ns() : undefined;
-  const validity = clientVerdict(collector.sendLagsNs(), input.workerLoopLag, {
+  const validity = clientVerdict(collector.sendLagsNs(input.closedLoop ? (input.startupCredits ?? 0) : 0), input.workerLoopLag, {
     sendLagMs: input.sendLagBoundMs,
     loopLagMs: input.loopLagBoundMs,
     ...(latencyNs === undefined ? {} : { closedLoopLatencyNs: latencyNs }),

@@ -60,22 +60,32 @@ export function arrivalSpecOf(config: ArrivalConfig): ArrivalSpec {
 /** Collects each profiling request's send time and intended time; `report` does the statistics. */
 export class ArrivalCollector {
   readonly #starts = new Float64Series();
+  /** start − intended, every request: how far the arrivals were off the schedule (replay lag). */
+  readonly #scheduleLags = new Float64Series();
+  /** start − max(intended, ready), successful requests: the client's own lag (the verdict). */
   readonly #lags = new Float64Series();
+  /** The credit number (within the phase) of each #lags entry. */
+  readonly #lagNums = new Float64Series();
   readonly #latencies = new Float64Series();
   #succeeded = 0;
 
   /**
    * `paced`: the request followed the arrival process (a session's first turn; later turns follow
    * their replies, so only their send lag counts). `intendedNs` may be absent (older records).
-   * `readyNs`: when its concurrency slot freed, if after intendedNs; the lag counts from the later
-   * of the two. `ok`: it succeeded. Only successful requests give lags and latencies: a failure
-   * that comes back at once says nothing about the client's pace against a server.
+   * `readyNs`: when its concurrency slot freed, if after intendedNs; the client's lag counts from
+   * the later of the two. `ok`: it succeeded. Only successful requests give client lags and
+   * latencies: a failure that comes back at once says nothing about the client's pace against a
+   * server. `num`: the credit's number in the phase (the start-up fill is told apart by it).
    */
-  add(startNs: number, intendedNs: number | undefined, paced = true, endNs?: number, extra: { readyNs?: number | undefined; ok?: boolean } = {}): void {
+  add(startNs: number, intendedNs: number | undefined, paced = true, endNs?: number, extra: { readyNs?: number | undefined; ok?: boolean; num?: number } = {}): void {
     if (paced) this.#starts.push(startNs);
+    if (intendedNs !== undefined) this.#scheduleLags.push(startNs - intendedNs);
     if (extra.ok === false) return;
     this.#succeeded++;
-    if (intendedNs !== undefined) this.#lags.push(startNs - Math.max(intendedNs, extra.readyNs ?? intendedNs));
+    if (intendedNs !== undefined) {
+      this.#lags.push(startNs - Math.max(intendedNs, extra.readyNs ?? intendedNs));
+      this.#lagNums.push(extra.num ?? Number.POSITIVE_INFINITY);
+    }
     if (endNs !== undefined) this.#latencies.push(endNs - startNs);
   }
 
@@ -90,14 +100,21 @@ export class ArrivalCollector {
     return sorted.length === 0 ? undefined : percentileOfSorted(sorted, 50);
   }
 
-  /** Every successful request's start − (intended or ready) time (ns), in arrival order; a view, copy before sorting. */
-  sendLagsNs(): Float64Array {
-    return this.#lags.view();
+  /**
+   * Every successful request's start − (intended or ready) time (ns), in arrival order; a view,
+   * copy before sorting. `skipFirst`: leave out credits numbered below it (a closed loop's start-up
+   * fill, whose credits all go at once).
+   */
+  sendLagsNs(skipFirst = 0): Float64Array {
+    if (skipFirst <= 0) return this.#lags.view();
+    const lags = this.#lags.view();
+    const nums = this.#lagNums.view();
+    return lags.filter((_, i) => (nums[i] as number) >= skipFirst);
   }
 
   /** Null when there is nothing to check (closed loop, or fewer than two requests). */
   report(spec: ArrivalSpec): ArrivalFidelity | null {
-    return arrivalFidelity(spec, this.#starts.view(), this.#lags.view());
+    return arrivalFidelity(spec, this.#starts.view(), this.#scheduleLags.view());
   }
 }
 

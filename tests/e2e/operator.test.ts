@@ -143,7 +143,8 @@ describe("logs, streams and files (compiled)", () => {
 
   test("piped or NO_COLOR: no escape codes in any output (runs, warnings, help of every command, errors)", async () => {
     const outputs: string[] = [];
-    for (const env of [{ NO_COLOR: "1" }, {}]) {
+    const envs: Record<string, string>[] = [{ NO_COLOR: "1" }, {}];
+    for (const env of envs) {
       // No --tokenizer: the missing-tokenizer warning is printed too.
       const r = await run(["profile", "-m", "mock-model", "-u", url(server), ...SMALL, "--request-count", "4", "--artifact-dir", "out"], env);
       expect(r.code).toBe(0);

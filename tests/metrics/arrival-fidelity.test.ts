@@ -135,5 +135,8 @@ describe("arrivalFidelity", () => {
     expect([...c.sendLagsNs()]).toEqual([1e6, 2e6]);
     expect(c.succeeded).toBe(2);
     expect(c.report({ kind: "constant", rate: 50 })?.requests).toBe(2);
+    // Replay lag is arrival fidelity: every request, from its schedule time, held or failed.
+    // Lags 9, 1 and 2 ms: the held request's full 9 ms and the failed one's 1 ms are in.
+    expect(c.report({ kind: "fixed_schedule" })?.replay_lag_us).toMatchObject({ p50: 2000, p99: 8860 });
   });
 });

@@ -91,12 +91,18 @@ describe("the JSON blocks and console lines of the records service", () => {
     expect(v?.reasons[0]).toContain("about 13.04 % less load than the concurrency asked for");
   });
 
-  test("closed loop: a start-up burst (the first slot-fill a few ms late, the rest on time) is not a bottleneck", () => {
+  test("closed loop: the start-up fill (one credit per slot, all at once) is left out; later lag still counts", () => {
+    // 20 requests at concurrency 4: the first 4 left 30 ms late (a cold worker), the rest on time.
     const c = new ArrivalCollector();
-    for (let i = 0; i < 60; i++) c.add(i * 1e9, i * 1e9 - (i < 4 ? 9 : 0.3) * MS, true, i * 1e9 + 186 * MS);
-    const v = clientCheckReport(c, { arrival: { kind: "none" }, closedLoop: true, sendLagBoundMs: 1, loopLagBoundMs: 5, workerLoopLag: [] }).runValidity;
-    expect(v).toMatchObject({ valid: true, judged: true });
-    expect(v?.send_lag_p99_ms).toBe(9);
+    for (let i = 0; i < 20; i++) c.add(i * 1e9, i * 1e9 - (i < 4 ? 30 : 0.3) * MS, true, i * 1e9 + 186 * MS, { num: i });
+    const input = { arrival: { kind: "none" as const }, closedLoop: true, sendLagBoundMs: 1, loopLagBoundMs: 5, workerLoopLag: [] };
+    expect(clientCheckReport(c, { ...input, startupCredits: 4 }).runValidity).toMatchObject({ valid: true, judged: true, send_lag_p99_ms: 0.3 });
+    // Counted, they would have failed the run (6.24 ms mean against a 1.86 ms bound).
+    expect(clientCheckReport(c, input).runValidity).toMatchObject({ valid: false, send_lag_mean_ms: 6.24 });
+    // The same lag later in the run is not start-up: it counts.
+    const late = new ArrivalCollector();
+    for (let i = 0; i < 20; i++) late.add(i * 1e9, i * 1e9 - (i >= 16 ? 30 : 0.3) * MS, true, i * 1e9 + 186 * MS, { num: i });
+    expect(clientCheckReport(late, { ...input, startupCredits: 4 }).runValidity?.valid).toBe(false);
   });
 
   test("no successful request: not judged, valid, and nothing printed", () => {

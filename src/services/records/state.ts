@@ -47,7 +47,7 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
     const metrics = (builder as SummaryBuilder).add(record);
     if (metrics !== null) tokenExport.add(record, metrics);
     if (metrics !== null) jsonl.write(formatRecordLine(record, metrics));
-    if (metrics !== null) arrivals.add(record.startNs, record.intendedNs, record.turnIndex === 0, record.endNs, { readyNs: record.readyNs, ok: metrics.valid });
+    if (metrics !== null) arrivals.add(record.startNs, record.intendedNs, record.turnIndex === 0, record.endNs, { readyNs: record.readyNs, ok: metrics.valid, num: record.sessionNum });
   };
 
   return {
