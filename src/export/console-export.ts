@@ -6,7 +6,7 @@ import { isConsoleShown, metricDef, toDisplayResult } from "../metrics/index.ts"
 import type { ErrorSummaryEntry, MetricResult } from "../metrics/index.ts";
 import { endpointCategory } from "../protocol/endpoint-types.ts";
 import { formatCount, formatFixed, formatGrouped } from "./number-format.ts";
-import { renderTable, textWidth } from "./text-table.ts";
+import { renderedWidth, renderTable } from "./text-table.ts";
 import { wrapHanging } from "../core/wrap.ts";
 
 /** Console columns, in upstream's order (p50, not p75 as older READMEs show). */
@@ -63,15 +63,11 @@ export function renderMetricsTable(results: readonly MetricResult[], endpointTyp
     stats = stats.filter((s) => s !== drop);
     table = render(stats);
   }
-  const dropped = CONSOLE_STATS.filter((s) => !stats.includes(s));
+  const dropped = DROP_ORDER.filter((s) => !stats.includes(s));
   if (dropped.length === 0) return table;
   return `${table}\n${wrapHanging(`(${dropped.join(", ")} left out to fit ${width} columns; profile_export_aiperf.csv has every statistic)`, width).join("\n")}`;
 }
 
-/** The widest line of a rendered table. */
-export function renderedWidth(text: string): number {
-  return Math.max(0, ...text.split("\n").map(textWidth));
-}
 
 /** The error summary table, or null without errors. `maxWidth` wraps long messages. */
 export function renderErrorTable(errors: readonly ErrorSummaryEntry[], maxWidth = 100): string | null {

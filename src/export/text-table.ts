@@ -30,6 +30,11 @@ export function textWidth(s: string): number {
   return n;
 }
 
+/** The widest line of rendered text (a table, with its title). */
+export function renderedWidth(text: string): number {
+  return Math.max(0, ...text.split("\n").map(textWidth));
+}
+
 function pad(s: string, width: number, justify: Justify): string {
   const room = width - textWidth(s);
   if (room <= 0) return s;

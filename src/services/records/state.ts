@@ -83,7 +83,7 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
       const csvPath = join(cfg.artifactDir, CSV_FILE_NAME);
       // Piped (no terminal width): tables at full width as upstream prints them, messages at 100.
       const check = clientCheckReport(arrivals, req.clientCheck, req.columns ?? 100);
-      const tokens = tokenExport.finish(summary.results);
+      const tokens = tokenExport.finish(summary.results, req.columns);
       await writeJsonExport(jsonPath, {
         results: summary.results,
         inputConfig: req.inputConfig,
