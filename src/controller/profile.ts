@@ -8,6 +8,7 @@ import type { ConsolaInstance } from "consola";
 import type { ResolvedProfile } from "../config/resolve.ts";
 import { syntheticDatasetConfig } from "../config/synthetic-input.ts";
 import { BenchError } from "../core/errors.ts";
+import { appendLogLine } from "../core/log.ts";
 import { REDACTED, redactHeaderPairs } from "../core/redact.ts";
 import type { DatasetConfigured } from "../protocol/dataset-config.ts";
 import { endpointPath } from "../endpoints/registry.ts";
@@ -122,7 +123,8 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
         profilingTotal = start.total;
         profilingStarted = true;
       }
-      ctx.log.info(`Phase ${start.phase} started${start.total === undefined ? "" : `: ${start.total} requests`}${start.durationSec === undefined ? "" : `: ${start.durationSec} s`}`);
+      // To the log file only: a console line would land among the progress bars being redrawn.
+      appendLogLine(ctx.logFile, "controller", `Phase ${start.phase} started${start.total === undefined ? "" : `: ${start.total} requests`}${start.durationSec === undefined ? "" : `: ${start.durationSec} s`}`);
       ctx.ui.update(stage(start.phase), 0, start.total);
       // The records service needs the profiling start for the duration window (§4.5).
       sup.broadcast("phase_start", p);
@@ -133,7 +135,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     });
     sup.on("phase_complete", (_from, p) => {
       const done = p as TimingPhaseResult;
-      ctx.log.info(`Phase ${done.phase} ended: ${done.sent} sent, ${done.completed} completed`);
+      appendLogLine(ctx.logFile, "controller", `Phase ${done.phase} ended: ${done.sent} sent, ${done.completed} completed`);
       ctx.ui.update(stage(done.phase), done.completed, done.sent);
     });
     sup.on("records_progress", (_from, p) => {

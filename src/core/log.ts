@@ -57,7 +57,12 @@ export function createControllerLogger(level: LogLevelName, logFile?: string): C
  * (resolved config, exit reason) that would be noise, or a repeat, on the console.
  */
 export function appendLogLine(logFile: string, tag: string, text: string): void {
-  appendFileSync(logFile, `${new Date().toISOString()} ${"INFO".padEnd(7)} [${tag}] ${text}\n`);
+  try {
+    mkdirSync(dirname(logFile), { recursive: true });
+    appendFileSync(logFile, `${new Date().toISOString()} ${"INFO".padEnd(7)} [${tag}] ${text}\n`);
+  } catch {
+    // A log line never fails the run (a full disk shows up in the exports' own writes).
+  }
 }
 
 /** Re-emits one stderr line of a child: structured lines keep their level and tag, others are warnings. */

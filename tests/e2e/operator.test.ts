@@ -113,10 +113,8 @@ describe("logs, streams and files (compiled)", () => {
       expect(text).not.toContain("sk-very-secret");
       expect(text).toMatch(/Client check: |Run invalid: /);
       expect(text).toContain("Exit 0: 8 requests succeeded, 0 failed");
-      if (level === "info") {
-        expect(text).toContain("Phase profiling started: 8 requests");
-        expect(text).toContain("Phase profiling ended: 8 sent, 8 completed");
-      }
+      expect(text).toContain("Phase profiling started: 8 requests");
+      expect(text).toContain("Phase profiling ended: 8 sent, 8 completed");
     }
   }, 180_000);
 
