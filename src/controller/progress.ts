@@ -49,10 +49,12 @@ function statusLines(out: NodeJS.WriteStream, everyMs: number): ProgressUi {
   const stages = new Map<string, { done: number; total: number | undefined }>();
   const t0 = performance.now();
   let last = Number.NEGATIVE_INFINITY;
+  let lastText = "";
+  const status = (): string => [...stages].map(([stage, { done, total }]) => `${stage} ${done}${total ? `/${total} (${Math.min(100, Math.floor((done / total) * 100))}%)` : ""}`).join(" | ");
   const print = (): void => {
     last = performance.now();
-    const parts = [...stages].map(([stage, { done, total }]) => `${stage} ${done}${total ? `/${total} (${Math.min(100, Math.floor((done / total) * 100))}%)` : ""}`);
-    out.write(`aiperf: ${parts.join(" | ")} | ${Math.round((last - t0) / 1000)} s\n`);
+    lastText = status();
+    out.write(`aiperf: ${lastText} | ${Math.round((last - t0) / 1000)} s\n`);
   };
   return {
     update(stage, done, total) {
@@ -61,7 +63,8 @@ function statusLines(out: NodeJS.WriteStream, everyMs: number): ProgressUi {
       if (fresh || performance.now() - last >= everyMs) print();
     },
     finish() {
-      if (stages.size > 0) print();
+      // The final state, unless the last line already showed it.
+      if (stages.size > 0 && status() !== lastText) print();
     },
   };
 }

@@ -37,11 +37,14 @@ test("not a terminal: plain status lines (a new stage at once, then every interv
     ui.update("Requests (Profiling)", 10, 100); // within the interval: no line
     await Bun.sleep(60);
     ui.update("Requests (Profiling)", 40, 100);
+    ui.update("Requests (Profiling)", 50, 100); // within the interval: shown by finish()
     ui.finish();
+    ui.finish(); // nothing new: no repeat
     const lines = s.text().trimEnd().split("\n");
     expect(lines).toHaveLength(3);
     expect(lines[0]).toStartWith("aiperf: Requests (Profiling) 0/100 (0%) | ");
     expect(lines[1]).toStartWith("aiperf: Requests (Profiling) 40/100 (40%) | ");
+    expect(lines[2]).toStartWith("aiperf: Requests (Profiling) 50/100 (50%) | ");
     expect(s.text()).not.toContain("\x1b");
   }
 });
