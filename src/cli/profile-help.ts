@@ -1,33 +1,58 @@
 /**
  * `aiperf profile --help`: every flag of the flag table with its aliases, value hint, help and
- * schema default, in two columns wrapped to the terminal. citty's own renderer right-aligns every
- * label to the longest one, which with a hundred flags pushed each line past 600 columns.
+ * schema default, grouped by topic (cli/help.ts draws it like every other command's help).
  */
 import * as v from "valibot";
 import { PROFILE_FLAGS, type FlagSpec } from "../config/profile-flags.ts";
 import { ProfileConfig } from "../config/profile-schema.ts";
-import { VERSION } from "../core/version.ts";
+import { helpColumns, type HelpSection, renderHelp } from "./help.ts";
 
-/** Labels longer than this put their description on the next line. */
-const LABEL_WIDTH = 34;
+/**
+ * Topics, each starting at a flag of the table (which lists flags by topic): a flag added later
+ * falls into the topic of the flags around it. `peerMetrics` sits among the endpoint flags in the
+ * table but belongs with the output.
+ */
+const TOPICS: [first: FlagSpec["key"], title: string][] = [
+  ["model", "Server and endpoint"],
+  ["concurrency", "Load: concurrency, rate, schedule, users"],
+  ["requestCount", "How long: request count, duration, warmup, cancellation"],
+  ["isl", "Synthetic prompts and conversations"],
+  ["inputFile", "Dataset files and prompt shaping"],
+  ["imageWidthMean", "Images and audio"],
+  ["randomSeed", "Tokenizer, output and processes"],
+  ["serverMetrics", "Server metrics and GPU telemetry"],
+  ["failedRequestThreshold", "Run validity and failing the run"],
+];
+const MOVED: Partial<Record<FlagSpec["key"], string>> = { peerMetrics: "Tokenizer, output and processes" };
+
+const EXAMPLES = [
+  "aiperf profile -m Qwen/Qwen3-0.6B -u localhost:8000 --streaming --concurrency 16 --request-count 500",
+  "aiperf profile -m my-model -u http://gpu-host:30000 --streaming --request-rate 20 --benchmark-duration 120",
+  "aiperf profile -m my-model -u localhost:8000 --input-file trace.jsonl --custom-dataset-type mooncake_trace",
+];
 
 /** The help text; `columns` is the terminal width (100 when not a terminal). */
-export function renderProfileHelp(columns = process.stdout.columns ?? 100): string {
-  const width = Math.max(60, columns);
-  const lines = [
-    `Benchmark an OpenAI-compatible inference server (aiperf profile v${VERSION})`,
-    "",
-    "USAGE  aiperf profile -m MODEL [-u URL] [OPTIONS]",
-    "",
-    "OPTIONS",
-  ];
-  const entries = [...PROFILE_FLAGS.map(entry), { label: "-v, --verbose", text: "Debug logging (-vv: trace)" }];
-  for (const { label, text } of entries) {
-    const wrapped = wrap(text, width - LABEL_WIDTH - 4);
-    if (label.length > LABEL_WIDTH) lines.push(`  ${label}`, ...wrapped.map((l) => `${" ".repeat(LABEL_WIDTH + 4)}${l}`));
-    else wrapped.forEach((l, i) => lines.push(`  ${(i === 0 ? label : "").padEnd(LABEL_WIDTH)}  ${l}`));
+export function renderProfileHelp(columns = helpColumns()): string {
+  const sections: HelpSection[] = TOPICS.map(([, title]) => ({ title, options: [] }));
+  let current = sections[0] as HelpSection;
+  for (const flag of PROFILE_FLAGS) {
+    const start = TOPICS.findIndex(([first]) => first === flag.key);
+    if (start >= 0) current = sections[start] as HelpSection;
+    const moved = MOVED[flag.key];
+    (moved === undefined ? current : (sections.find((s) => s.title === moved) ?? current)).options.push(entry(flag));
   }
-  return `${lines.join("\n")}\n`;
+  sections.push({ title: "Logging and help", options: [{ label: "-v, --verbose", text: "Debug logging on stderr (-vv: trace)" }, { label: "-h, --help", text: "Show this help" }] });
+  return renderHelp(
+    {
+      command: "aiperf profile",
+      summary: "Benchmark an OpenAI-compatible inference server",
+      usage: ["aiperf profile -m MODEL -u URL [OPTIONS]"],
+      examples: EXAMPLES,
+      sections,
+      footer: ["Results go to artifacts/<model>-<endpoint>-<load>/ (--artifact-dir), the log to its logs/aiperf.log. Exit codes: 0 ok, 1 run failed, 2 bad usage, 3/4 a service did not start or died, 5 records lost, 130/143 interrupted."],
+    },
+    columns,
+  );
 }
 
 function entry(f: FlagSpec): { label: string; text: string } {
@@ -43,18 +68,4 @@ function entry(f: FlagSpec): { label: string; text: string } {
   if (long.length > 0) parts.push(`(also ${long.join(", ")})`);
   if (shown !== undefined) parts.push(`(Default: ${shown})`);
   return { label, text: parts.join(" ") };
-}
-
-/** Greedy word wrap; a word longer than the width gets a line of its own; "(Default: x)" stays whole. */
-function wrap(text: string, width: number): string[] {
-  const out: string[] = [];
-  let line = "";
-  for (const word of text.split(/\s+/).reduce<string[]>((words, w) => (words.at(-1) === "(Default:" ? [...words.slice(0, -1), `(Default: ${w}`] : [...words, w]), [])) {
-    if (line !== "" && line.length + 1 + word.length > width) {
-      out.push(line);
-      line = word;
-    } else line = line === "" ? word : `${line} ${word}`;
-  }
-  if (line !== "") out.push(line);
-  return out;
 }

@@ -1,6 +1,6 @@
 /** `aiperf profile`: benchmark an OpenAI-compatible server, as upstream AIPerf does. */
 import { redactArgs } from "../core/redact.ts";
-import { mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { setBusLogger } from "../bus/index.ts";
@@ -11,13 +11,15 @@ import { createMetricContext, GoodputConfigError } from "../metrics/index.ts";
 import { tokenizesInput } from "../protocol/endpoint-types.ts";
 import { checkNvmlOverride } from "../controller/gpu-telemetry.ts";
 import { processLauncher } from "../controller/launchers.ts";
-import { startProfile } from "../controller/profile.ts";
+import { inputConfigOf, startProfile } from "../controller/profile.ts";
 import { createProgressUi } from "../controller/progress.ts";
 import { Supervisor } from "../controller/supervisor.ts";
 import { BenchError, EXIT_CODES } from "../core/errors.ts";
-import { createControllerLogger } from "../core/log.ts";
+import { appendLogLine, createControllerLogger } from "../core/log.ts";
 import { makeRunDir, removeDeadRunDirs } from "../core/run-dirs.ts";
 import { displayText } from "../core/safe-text.ts";
+import { VERSION } from "../core/version.ts";
+import { runFacts, terminalColumns } from "./run-facts.ts";
 import { artifactDirName } from "../export/index.ts";
 import { movedPath, setAsidePreviousRun } from "../export/previous-run.ts";
 
@@ -50,13 +52,21 @@ export const profileCommand = defineCommand({
       cfg.inputFile = movedInput;
     }
     setBusLogger({ warn: (m) => log.withTag("bus").warn(m), debug: (m) => log.withTag("bus").debug(m) });
+    // Facts of the run: on the console at info, and in the log file at any --log-level.
+    const fact = (line: string): void => (logLevel === "error" || logLevel === "warn" ? appendLogLine(logFile, "controller", line) : log.info(line));
+    fact(`aiperf v${VERSION}: ${cliCommand}`);
+    for (const line of runFacts(cfg)) fact(line);
+    appendLogLine(logFile, "controller", `Resolved config: ${JSON.stringify(inputConfigOf(cfg))}`);
     for (const w of warnings) log.warn(w);
     // A run killed by SIGKILL cannot remove its temp directories: the next one does.
     const stale = removeDeadRunDirs();
     if (stale.length > 0) log.info(`Removed ${stale.length} temporary director${stale.length === 1 ? "y" : "ies"} left by earlier runs that were killed: ${stale.join(", ")}`);
     const runDir = makeRunDir("aiperf-run");
     const supervisor = new Supervisor({ launcher: processLauncher(), log, logLevel, registrationTimeoutMs: 30_000 });
-    const run = startProfile(cfg, { supervisor, log, ui: createProgressUi(cfg.ui), runDir, artifactDir, logFile });
+    // No --ui and stderr not a terminal (CI, a log file): a plain status line every few seconds.
+    const ui = createProgressUi(parsed.ui === undefined && process.stderr.isTTY !== true ? "lines" : cfg.ui);
+    const columns = terminalColumns();
+    const run = startProfile(cfg, { supervisor, log, ui, runDir, artifactDir, logFile, ...(columns === undefined ? {} : { columns }) });
     let interrupts = 0;
     const onSignal = (signal: string): void => {
       if (++interrupts > 1) {
@@ -77,7 +87,14 @@ export const profileCommand = defineCommand({
       const result = await Promise.race([run.done, failureOf(supervisor)]);
       // The tables quote servers (error bodies, GPU names): nothing raw reaches the terminal.
       process.stdout.write(displayText(result.consoleText));
-      if (interrupts > 0) return void (process.exitCode = EXIT_CODES.INTERRUPTED);
+      const written = [...new Set([...result.files, join(artifactDir, "inputs.json"), logFile])].filter((f) => existsSync(f));
+      process.stdout.write(`Files written:\n${written.map((f) => `  ${f}\n`).join("")}`);
+      const v = result.runValidity;
+      fact(v === undefined || !v.judged ? "Client check: not judged (no request succeeded)" : v.valid ? "Client check: the client kept up" : `Run invalid: the client was the bottleneck (${v.reasons.join("; ")})`);
+      if (interrupts > 0) {
+        fact(`Exit ${EXIT_CODES.INTERRUPTED}: interrupted; partial results written`);
+        return void (process.exitCode = EXIT_CODES.INTERRUPTED);
+      }
       const total = result.validCount + result.errorCount;
       if (total > 0 && result.validCount === 0) throw new BenchError("COMMAND_FAILED", `Every request failed (${result.errorCount} of ${total})`);
       if (cfg.failedRequestThreshold !== undefined && total > 0 && result.errorCount / total > cfg.failedRequestThreshold) {
@@ -86,6 +103,12 @@ export const profileCommand = defineCommand({
       if (cfg.failOnClientBottleneck && result.runValidity?.valid === false) {
         throw new BenchError("COMMAND_FAILED", `--fail-on-client-bottleneck: the client was the bottleneck (${result.runValidity.reasons.join("; ")})`);
       }
+      fact(`Exit ${EXIT_CODES.OK}: ${result.validCount} requests succeeded, ${result.errorCount} failed`);
+    } catch (error) {
+      // The console gets the error from cli/run.ts; the log file gets it here.
+      const code = error instanceof BenchError ? error.exitCode : EXIT_CODES.FAILED;
+      appendLogLine(logFile, "controller", `Exit ${code}: ${error instanceof Error ? error.message : String(error)}`);
+      throw error;
     } finally {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);

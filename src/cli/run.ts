@@ -1,5 +1,5 @@
 /** Runs the CLI and maps every outcome to an exit code: the one place errors become exit codes. */
-import { runCommand, runMain, showUsage } from "citty";
+import { type CommandDef, runCommand, runMain } from "citty";
 import { BenchError, EXIT_CODES } from "../core/errors.ts";
 import { displayText } from "../core/safe-text.ts";
 import { root } from "./root.ts";
@@ -9,13 +9,16 @@ export async function runCli(rawArgs: string[]): Promise<number> {
   if (wantsHelp) {
     await runMain(root, {
       rawArgs,
-      // profile has a hundred flags: its own two-column help instead of citty's right-aligned one.
-      // Imported only here: a service child must not load command code (roles load lazily).
-      showUsage: async (cmd, parent) => {
+      // One plain help style for every command (cli/help.ts) instead of citty's coloured,
+      // right-aligned one. Imported only here: a service child must not load command code.
+      showUsage: async (cmd) => {
         const meta = typeof cmd.meta === "function" ? await cmd.meta() : await cmd.meta;
-        if (meta?.name !== "profile") return showUsage(cmd, parent);
-        const { renderProfileHelp } = await import("./profile-help.ts");
-        process.stdout.write(renderProfileHelp());
+        if (meta?.name === "profile") {
+          const { renderProfileHelp } = await import("./profile-help.ts");
+          return void process.stdout.write(renderProfileHelp());
+        }
+        const { commandHelp, rootHelp } = await import("./help-pages.ts");
+        process.stdout.write(cmd === root || meta?.name === "aiperf" ? await rootHelp(root) : await commandHelp(cmd as CommandDef, meta?.name ?? ""));
       },
     });
     return EXIT_CODES.OK;
@@ -36,7 +39,8 @@ function report(error: unknown): number {
     return error.exitCode;
   }
   if (error instanceof Error && error.name === "CLIError") {
-    console.error(displayText(`Error: ${error.message}\nRun "aiperf --help" for usage.`));
+    // citty colours the command name in its messages; a pipe or a log must get plain text.
+    console.error(displayText(`Error: ${error.message.replace(/\x1b\[[0-9;]*m/g, "")}\nRun "aiperf --help" for usage.`));
     return EXIT_CODES.USAGE;
   }
   console.error(displayText(Bun.inspect(error)));

@@ -15,9 +15,11 @@ const STATS_TIMEOUT_MS = 5_000;
 export async function clientCheckInput(cfg: ResolvedProfile, sup: Supervisor, workers: readonly string[]): Promise<ClientCheckInput> {
   const stats = await Promise.all(workers.map((w) => sup.command<WorkerStats>(w, "stats", undefined, STATS_TIMEOUT_MS).catch(() => null)));
   const workerLoopLag = stats.flatMap((s, i) => (s?.loopLag === undefined ? [] : [{ worker: workers[i] as string, ...s.loopLag }]));
+  const closedLoop = cfg.rateMode === "concurrency_burst" && !cfg.fixedSchedule && cfg.userCentricRate === undefined;
   return {
     arrival: arrivalSpecOf(cfg),
-    closedLoop: cfg.rateMode === "concurrency_burst" && !cfg.fixedSchedule && cfg.userCentricRate === undefined,
+    closedLoop,
+    startupCredits: closedLoop ? (cfg.concurrency ?? 1) : 0,
     sendLagBoundMs: cfg.clientBottleneckSendLagMs,
     loopLagBoundMs: cfg.clientBottleneckLoopLagMs,
     workerLoopLag,

@@ -8,6 +8,7 @@ import type { ConsolaInstance } from "consola";
 import type { ResolvedProfile } from "../config/resolve.ts";
 import { syntheticDatasetConfig } from "../config/synthetic-input.ts";
 import { BenchError } from "../core/errors.ts";
+import { appendLogLine } from "../core/log.ts";
 import { REDACTED, redactHeaderPairs, redactUrl, redactUrlsDeep } from "../core/redact.ts";
 import type { DatasetConfigured } from "../protocol/dataset-config.ts";
 import { endpointPath } from "../endpoints/registry.ts";
@@ -35,7 +36,8 @@ export function profileServices(cfg: ResolvedProfile): ServiceRequest[] {
   ];
 }
 
-export type ProfileContext = { supervisor: Supervisor; log: ConsolaInstance; ui: ProgressUi; runDir: string; artifactDir: string; logFile: string };
+/** `columns`: the terminal width the console text is fitted to; absent when stdout is not a terminal. */
+export type ProfileContext = { supervisor: Supervisor; log: ConsolaInstance; ui: ProgressUi; runDir: string; artifactDir: string; logFile: string; columns?: number };
 
 /** A running profile; `cancel()` stops issuing credits and still writes what was measured. */
 export type ProfileRun = { done: Promise<FinalizeResult & { timing: TimingResult }>; cancel(): void };
@@ -122,6 +124,8 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
         profilingTotal = start.total;
         profilingStarted = true;
       }
+      // To the log file only: a console line would land among the progress bars being redrawn.
+      appendLogLine(ctx.logFile, "controller", `Phase ${start.phase} started${start.total === undefined ? "" : `: ${start.total} requests`}${start.durationSec === undefined ? "" : `: ${start.durationSec} s`}`);
       ctx.ui.update(stage(start.phase), 0, start.total);
       // The records service needs the profiling start for the duration window (§4.5).
       sup.broadcast("phase_start", p);
@@ -132,6 +136,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     });
     sup.on("phase_complete", (_from, p) => {
       const done = p as TimingPhaseResult;
+      appendLogLine(ctx.logFile, "controller", `Phase ${done.phase} ended: ${done.sent} sent, ${done.completed} completed`);
       ctx.ui.update(stage(done.phase), done.completed, done.sent);
     });
     sup.on("records_progress", (_from, p) => {
@@ -164,6 +169,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       // A record processor parsing a huge reply said how long it may take: wait for it as well.
       waitMs: 10_000 + sup.busyRemainingMs(),
       clientCheck,
+      ...(ctx.columns === undefined ? {} : { columns: ctx.columns }),
     }, 120_000);
     if (profilingStarted) ctx.ui.update("Records (Processing)", result.validCount + result.errorCount, profilingTotal);
     const side = await collectors.finalize(window);
@@ -180,8 +186,8 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
   };
 }
 
-/** The config as JSON exports show it (upstream `input_config`). */
-function inputConfigOf(cfg: ResolvedProfile): Record<string, unknown> {
+/** The config as JSON exports show it (upstream `input_config`); credentials redacted. */
+export function inputConfigOf(cfg: ResolvedProfile): Record<string, unknown> {
   const { cliCommand, ...rest } = cfg;
   // cliCommand is redacted where it is built; the key, credential headers and URL credentials here
   // (the URL lists may hold scheme-less "user:pw@host" values, so each is read as a URL).

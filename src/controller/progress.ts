@@ -1,6 +1,9 @@
 /**
  * `--ui simple`: one progress bar per stage (warmup, profiling, record processing) redrawn in place
- * on a TTY. `--ui none` draws nothing; the final tables are printed either way.
+ * on a TTY. `--ui none` draws nothing; the final tables are printed either way. "lines" (no --ui on
+ * a stream that is not a terminal: CI, a log file) writes one plain status line every few seconds,
+ * so a long run shows it is alive without escape codes; `simple` falls back to it there too, and
+ * with NO_COLOR (cursor movement is an escape code as well).
  */
 export type ProgressUi = {
   update(stage: string, done: number, total: number | undefined): void;
@@ -8,9 +11,13 @@ export type ProgressUi = {
 };
 
 const WIDTH = 30;
+/** How often "lines" prints a status line. */
+export const STATUS_LINE_MS = 5_000;
 
-export function createProgressUi(kind: "none" | "simple", out: NodeJS.WriteStream = process.stderr): ProgressUi {
+export function createProgressUi(kind: "none" | "simple" | "lines", out: NodeJS.WriteStream = process.stderr, everyMs = STATUS_LINE_MS): ProgressUi {
   if (kind === "none") return { update() {}, finish() {} };
+  const plain = out.isTTY !== true || (process.env.NO_COLOR ?? "") !== "";
+  if (kind === "lines" || plain) return statusLines(out, everyMs);
   const stages = new Map<string, { done: number; total: number | undefined }>();
   let drawn = 0;
   let last = 0;
@@ -33,6 +40,31 @@ export function createProgressUi(kind: "none" | "simple", out: NodeJS.WriteStrea
     },
     finish() {
       if (stages.size > 0) draw(true);
+    },
+  };
+}
+
+/** "aiperf: Requests (Profiling) 120/500 (24%) | Records (Processing) 100/500 (20%) | 12 s": at a new stage and every `everyMs`. */
+function statusLines(out: NodeJS.WriteStream, everyMs: number): ProgressUi {
+  const stages = new Map<string, { done: number; total: number | undefined }>();
+  const t0 = performance.now();
+  let last = Number.NEGATIVE_INFINITY;
+  let lastText = "";
+  const status = (): string => [...stages].map(([stage, { done, total }]) => `${stage} ${done}${total ? `/${total} (${Math.min(100, Math.floor((done / total) * 100))}%)` : ""}`).join(" | ");
+  const print = (): void => {
+    last = performance.now();
+    lastText = status();
+    out.write(`aiperf: ${lastText} | ${Math.round((last - t0) / 1000)} s\n`);
+  };
+  return {
+    update(stage, done, total) {
+      const fresh = !stages.has(stage);
+      stages.set(stage, { done, total });
+      if (fresh || performance.now() - last >= everyMs) print();
+    },
+    finish() {
+      // The final state, unless the last line already showed it.
+      if (stages.size > 0 && status() !== lastText) print();
     },
   };
 }

@@ -44,12 +44,21 @@ function sanitizing(reporter: ConsolaReporter): ConsolaReporter {
   };
 }
 
-/** The controller's logger: consola's console output, plus every line appended to `logFile`. */
+/**
+ * The controller's logger: consola's console output, plus every line appended to `logFile`.
+ * Every level goes to stderr (consola sends info and debug to stdout, which would land inside the
+ * result tables of `aiperf profile > results.txt`); the fancy, coloured reporter only when stderr
+ * is a terminal (consola decides colour from stdout, so `2> file` would get escape codes).
+ */
 export function createControllerLogger(level: LogLevelName, logFile?: string): ConsolaInstance {
-  const log = createConsola({ level: LEVELS[level], throttle: 0 });
+  // `fancy` is an option of consola's node entry (what Bun loads); tsc sees the browser typings.
+  const fancy = { fancy: process.stderr.isTTY === true } as object;
+  const log = createConsola({ level: LEVELS[level], throttle: 0, stdout: process.stderr, stderr: process.stderr, ...fancy });
   const reporters: ConsolaReporter[] = [...log.options.reporters];
   if (logFile !== undefined) {
     mkdirSync(dirname(logFile), { recursive: true });
+    // The file exists from the start, even if nothing is logged (its path is printed at the end).
+    appendFileSync(logFile, "");
     reporters.push({
       log(o) {
         appendFileSync(logFile, `${o.date.toISOString()} ${o.type.toUpperCase().padEnd(7)} [${o.tag || "controller"}] ${message(o)}\n`);
@@ -57,6 +66,19 @@ export function createControllerLogger(level: LogLevelName, logFile?: string): C
     });
   }
   return log.setReporters(reporters.map(sanitizing));
+}
+
+/**
+ * Appends one line to `logFile` only, whatever the level: facts of a run the file must always hold
+ * (resolved config, exit reason) that would be noise, or a repeat, on the console.
+ */
+export function appendLogLine(logFile: string, tag: string, text: string): void {
+  try {
+    mkdirSync(dirname(logFile), { recursive: true });
+    appendFileSync(logFile, `${new Date().toISOString()} ${"INFO".padEnd(7)} [${tag}] ${displayText(text)}\n`);
+  } catch {
+    // A log line never fails the run (a full disk shows up in the exports' own writes).
+  }
 }
 
 /** Re-emits one stderr line of a child: structured lines keep their level and tag, others are warnings. */

@@ -16,16 +16,16 @@ export type ClientCheckReport = {
 };
 
 /** Nothing at all without `input` (an in-process caller that did not ask). */
-export function clientCheckReport(collector: ArrivalCollector, input: ClientCheckInput | undefined): ClientCheckReport {
+export function clientCheckReport(collector: ArrivalCollector, input: ClientCheckInput | undefined, width = 100): ClientCheckReport {
   if (input === undefined) return { blocks: {}, consoleText: "" };
   const fidelity = collector.report(input.arrival);
   const latencyNs = input.closedLoop ? collector.latencyP50Ns() : undefined;
-  const validity = clientVerdict(collector.sendLagsNs(), input.workerLoopLag, {
+  const validity = clientVerdict(collector.sendLagsNs(input.closedLoop ? (input.startupCredits ?? 0) : 0), input.workerLoopLag, {
     sendLagMs: input.sendLagBoundMs,
     loopLagMs: input.loopLagBoundMs,
     ...(latencyNs === undefined ? {} : { closedLoopLatencyNs: latencyNs }),
-  });
-  const lines = [arrivalFidelityLine(fidelity), verdictLine(validity)].filter((l): l is string => l !== null);
+  }, collector.succeeded);
+  const lines = [arrivalFidelityLine(fidelity, width), verdictLine(validity, width)].filter((l): l is string => l !== null);
   return {
     blocks: { ...(fidelity === null ? {} : { arrival_fidelity: fidelity }), run_validity: validity },
     consoleText: lines.length === 0 ? "" : `${lines.join("\n")}\n`,

@@ -7,7 +7,8 @@ import type { ErrorSummaryEntry, MetricResult } from "../metrics/index.ts";
 import { displayText } from "../core/safe-text.ts";
 import { endpointCategory } from "../protocol/endpoint-types.ts";
 import { formatCount, formatFixed, formatGrouped } from "./number-format.ts";
-import { renderTable } from "./text-table.ts";
+import { renderedWidth, renderTable } from "./text-table.ts";
+import { wrapHanging } from "../core/wrap.ts";
 
 /** Console columns, in upstream's order (p50, not p75 as older READMEs show). */
 export const CONSOLE_STATS = ["avg", "min", "max", "p99", "p90", "p50", "std"] as const;
@@ -29,28 +30,45 @@ export function consoleMetricLabel(tag: string): string {
   return `${def.header}${def.header.length > 30 ? "\n" : " "}(${def.displayUnit})`;
 }
 
-/** The metrics table, or null when no metric is shown (upstream then prints nothing). */
-export function renderMetricsTable(results: readonly MetricResult[], endpointType: string): string | null {
+/** Statistics left out, in this order, when the table is wider than the terminal (the CSV has them all). */
+const DROP_ORDER = ["std", "min", "max", "p90", "p50", "p99"] as const;
+
+/**
+ * The metrics table, or null when no metric is shown (upstream then prints nothing). Narrower
+ * than the table (`width`): the Metric column wraps first, then statistics are dropped (std, min,
+ * max, p90, p50, as Rich drops what does not fit) and a note under the table names them.
+ */
+export function renderMetricsTable(results: readonly MetricResult[], endpointType: string, width = Number.POSITIVE_INFINITY): string | null {
   const shown = results
     .filter((r) => isConsoleShown(r.tag))
     .map((r, i) => ({ r: toDisplayResult(r), i, order: metricDef(r.tag).displayOrder ?? Number.MAX_SAFE_INTEGER }))
     .sort((a, b) => a.order - b.order || a.i - b.i);
   if (shown.length === 0) return null;
-  return renderTable({
-    title: metricsTitle(endpointType),
-    columns: [
-      { header: "Metric", justify: "right" },
-      ...CONSOLE_STATS.map((key) => ({ header: key, justify: "right" as const })),
-    ],
-    rows: shown.map(({ r }) => [
-      consoleMetricLabel(r.tag),
-      ...CONSOLE_STATS.map((key) => {
-        const v = r[key];
-        return v === undefined ? "N/A" : formatGrouped(v);
-      }),
-    ]),
-  });
+  const render = (stats: readonly string[]): string =>
+    renderTable({
+      title: metricsTitle(endpointType),
+      columns: [{ header: "Metric", justify: "right", wrap: true, minWidth: 22 }, ...stats.map((key) => ({ header: key, justify: "right" as const }))],
+      rows: shown.map(({ r }) => [
+        consoleMetricLabel(r.tag),
+        ...stats.map((key) => {
+          const v = r[key as (typeof CONSOLE_STATS)[number]];
+          return v === undefined ? "N/A" : formatGrouped(v);
+        }),
+      ]),
+      ...(Number.isFinite(width) ? { maxWidth: width } : {}),
+    });
+  let stats: string[] = [...CONSOLE_STATS];
+  let table = render(stats);
+  for (const drop of DROP_ORDER) {
+    if (renderedWidth(table) <= width || stats.length === 1) break;
+    stats = stats.filter((s) => s !== drop);
+    table = render(stats);
+  }
+  const dropped = DROP_ORDER.filter((s) => !stats.includes(s));
+  if (dropped.length === 0) return table;
+  return `${table}\n${wrapHanging(`(${dropped.join(", ")} left out to fit ${width} columns; profile_export_aiperf.csv has every statistic)`, width).join("\n")}`;
 }
+
 
 /** The error summary table, or null without errors. `maxWidth` wraps long messages. */
 export function renderErrorTable(errors: readonly ErrorSummaryEntry[], maxWidth = 100): string | null {
@@ -103,16 +121,16 @@ export type ConsoleReportInput = Omit<FooterInput, "benchmarkDurationSec"> & {
   results: readonly MetricResult[];
   errorSummary: readonly ErrorSummaryEntry[];
   endpointType: string;
-  /** Terminal width (upstream forces at least 100). */
+  /** Terminal width: the tables fit it (absent: the metrics table at full width, errors at 100). */
   width?: number;
 };
 
 /** The tables printed after a run (metrics, then errors), each after two newlines. */
 export function renderConsoleTables(input: ConsoleReportInput): string {
   const parts: string[] = [];
-  const metrics = renderMetricsTable(input.results, input.endpointType);
+  const metrics = renderMetricsTable(input.results, input.endpointType, input.width);
   if (metrics) parts.push(`\n\n${metrics}\n`);
-  const errors = renderErrorTable(input.errorSummary, Math.max(100, input.width ?? 100));
+  const errors = renderErrorTable(input.errorSummary, input.width ?? 100);
   if (errors) parts.push(`\n\n${errors}\n`);
   return parts.join("");
 }

@@ -6,7 +6,7 @@
 import type { PeerReport, PeerStats } from "../metrics/peers.ts";
 import type { MetricResult } from "../metrics/summary.ts";
 import { formatCount, formatGrouped } from "./number-format.ts";
-import { renderTable } from "./text-table.ts";
+import { renderedWidth, renderTable } from "./text-table.ts";
 
 export const PEER_JSON_KEY = "peer_metrics";
 
@@ -80,8 +80,16 @@ function own(results: readonly MetricResult[], tag: string, stat: string, toMs: 
   return typeof v === "number" ? (toMs ? v / 1e6 : v) : undefined;
 }
 
-/** The console table (--peer-metrics): AIPerf's value and each peer's for the same quantity. */
-export function renderPeerTable(r: PeerReport, results: readonly MetricResult[]): string {
+/**
+ * The console table (--peer-metrics): AIPerf's value and each peer's for the same quantity.
+ * Wider than `maxWidth` (the terminal), the peers get their short names and the Metric column wraps.
+ */
+export function renderPeerTable(r: PeerReport, results: readonly MetricResult[], maxWidth = Number.POSITIVE_INFINITY): string {
+  const full = peerTable(r, results, false, maxWidth);
+  return renderedWidth(full) <= maxWidth ? full : peerTable(r, results, true, maxWidth);
+}
+
+function peerTable(r: PeerReport, results: readonly MetricResult[], narrow: boolean, maxWidth: number): string {
   const row = (label: string, aiperf: number | undefined, vllm: number | undefined, sglang: number | undefined, genai: number | undefined, f = ms): string[] => [
     label,
     f(aiperf),
@@ -93,12 +101,13 @@ export function renderPeerTable(r: PeerReport, results: readonly MetricResult[])
   return renderTable({
     title: "NVIDIA AIPerf | Peer Definitions",
     columns: [
-      { header: "Metric", justify: "right" },
+      { header: "Metric", justify: "right", ...(narrow ? { wrap: true, minWidth: 14 } : {}) },
       { header: "AIPerf", justify: "right" },
-      { header: "vLLM bench serve", justify: "right" },
-      { header: "SGLang bench_serving", justify: "right" },
+      { header: narrow ? "vLLM" : "vLLM bench serve", justify: "right" },
+      { header: narrow ? "SGLang" : "SGLang bench_serving", justify: "right" },
       { header: "GenAI-Perf", justify: "right" },
     ],
+    ...(narrow && Number.isFinite(maxWidth) ? { maxWidth } : {}),
     rows: [
       row("TPOT / ITL mean (ms)", own(results, "inter_token_latency", "avg", true), at(r.vllm.tpotMs, "avg"), at(r.sglang.tpotMs, "avg"), at(r.genaiPerf.itlMs, "avg")),
       row("TPOT / ITL p99 (ms)", own(results, "inter_token_latency", "p99", true), at(r.vllm.tpotMs, "p99"), at(r.sglang.tpotMs, "p99"), at(r.genaiPerf.itlMs, "p99")),

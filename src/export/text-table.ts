@@ -10,6 +10,8 @@ export type TableColumn = {
   justify: Justify;
   /** Wrap this column's cells at word boundaries when the table would exceed `maxWidth`. */
   wrap?: boolean;
+  /** The narrowest a wrap column gets (default 10). */
+  minWidth?: number;
 };
 
 export type TableSpec = {
@@ -26,6 +28,11 @@ export function textWidth(s: string): number {
   let n = 0;
   for (const _ of s) n++;
   return n;
+}
+
+/** The widest line of rendered text (a table, with its title). */
+export function renderedWidth(text: string): number {
+  return Math.max(0, ...text.split("\n").map(textWidth));
 }
 
 function pad(s: string, width: number, justify: Justify): string {
@@ -67,7 +74,7 @@ function naturalWidths(spec: TableSpec): number[] {
   });
 }
 
-/** Narrows the wrap columns (widest first) until the table fits `maxWidth`, never below 10. */
+/** Narrows the wrap columns (widest first) until the table fits `maxWidth`, never below their minWidth (10). */
 function fitWidths(spec: TableSpec, widths: number[]): number[] {
   if (spec.maxWidth === undefined) return widths;
   const total = (ws: number[]): number => ws.reduce((a, w) => a + w + 3, 1);
@@ -77,8 +84,9 @@ function fitWidths(spec: TableSpec, widths: number[]): number[] {
   while (excess > 0) {
     const widest = wrappable.reduce((best, i) => ((out[i] ?? 0) > (out[best] ?? 0) ? i : best), wrappable[0] ?? -1);
     const current = out[widest];
-    if (widest < 0 || current === undefined || current <= 10) break;
-    const cut = Math.min(excess, current - 10);
+    const floor = spec.columns[widest]?.minWidth ?? 10;
+    if (widest < 0 || current === undefined || current <= floor) break;
+    const cut = Math.min(excess, current - floor);
     out[widest] = current - cut;
     excess -= cut;
   }

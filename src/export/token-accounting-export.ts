@@ -36,14 +36,15 @@ export class TokenAccountingExport {
     this.#peers.add(record, metrics);
   }
 
-  finish(results: readonly MetricResult[]): TokenAccountingOutput {
+  /** `width`: the terminal's, when known (the panel wraps to it, the peer table fits it). */
+  finish(results: readonly MetricResult[], width?: number): TokenAccountingOutput {
     if (!this.#producesTokens) return { blocks: {}, consoleText: "" };
     const reconcile = this.#reconciler.report();
     const peers = this.#peers.report(results);
     const parts: string[] = [];
-    const panel = renderReconcilePanel(reconcile);
+    const panel = renderReconcilePanel(reconcile, width);
     if (panel !== null) parts.push(`\n\n${panel}\n`);
-    if (this.#peerTable) parts.push(`\n\n${renderPeerTable(peers, results)}\n`);
+    if (this.#peerTable) parts.push(`\n\n${renderPeerTable(peers, results, width)}\n`);
     return { blocks: { [RECONCILE_JSON_KEY]: reconcileJson(reconcile), [PEER_JSON_KEY]: peerJson(peers) }, consoleText: parts.join("") };
   }
 }

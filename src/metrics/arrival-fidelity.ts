@@ -7,6 +7,7 @@
  */
 import { exponentialCdf, gammaCdf, ksTest } from "./fidelity-math.ts";
 import { Float64Series, percentileOfSorted } from "./stats.ts";
+import { wrapHanging } from "../core/wrap.ts";
 
 /** The arrival process the run asked for. */
 export type ArrivalSpec =
@@ -59,17 +60,38 @@ export function arrivalSpecOf(config: ArrivalConfig): ArrivalSpec {
 /** Collects each profiling request's send time and intended time; `report` does the statistics. */
 export class ArrivalCollector {
   readonly #starts = new Float64Series();
+  /** start − intended, every request: how far the arrivals were off the schedule (replay lag). */
+  readonly #scheduleLags = new Float64Series();
+  /** start − max(intended, ready), successful requests: the client's own lag (the verdict). */
   readonly #lags = new Float64Series();
+  /** The credit number (within the phase) of each #lags entry. */
+  readonly #lagNums = new Float64Series();
   readonly #latencies = new Float64Series();
+  #succeeded = 0;
 
   /**
    * `paced`: the request followed the arrival process (a session's first turn; later turns follow
    * their replies, so only their send lag counts). `intendedNs` may be absent (older records).
+   * `readyNs`: when its concurrency slot freed, if after intendedNs; the client's lag counts from
+   * the later of the two. `ok`: it succeeded. Only successful requests give client lags and
+   * latencies: a failure that comes back at once says nothing about the client's pace against a
+   * server. `num`: the credit's number in the phase (the start-up fill is told apart by it).
    */
-  add(startNs: number, intendedNs: number | undefined, paced = true, endNs?: number): void {
+  add(startNs: number, intendedNs: number | undefined, paced = true, endNs?: number, extra: { readyNs?: number | undefined; ok?: boolean; num?: number } = {}): void {
     if (paced) this.#starts.push(startNs);
-    if (intendedNs !== undefined) this.#lags.push(startNs - intendedNs);
+    if (intendedNs !== undefined) this.#scheduleLags.push(startNs - intendedNs);
+    if (extra.ok === false) return;
+    this.#succeeded++;
+    if (intendedNs !== undefined) {
+      this.#lags.push(startNs - Math.max(intendedNs, extra.readyNs ?? intendedNs));
+      this.#lagNums.push(extra.num ?? Number.POSITIVE_INFINITY);
+    }
     if (endNs !== undefined) this.#latencies.push(endNs - startNs);
+  }
+
+  /** Requests added as successful. */
+  get succeeded(): number {
+    return this.#succeeded;
   }
 
   /** The median request latency (start to end, ns), or undefined when no request gave one. */
@@ -78,14 +100,21 @@ export class ArrivalCollector {
     return sorted.length === 0 ? undefined : percentileOfSorted(sorted, 50);
   }
 
-  /** Every request's start − intended time (ns), in arrival order; a view, copy before sorting. */
-  sendLagsNs(): Float64Array {
-    return this.#lags.view();
+  /**
+   * Every successful request's start − (intended or ready) time (ns), in arrival order; a view,
+   * copy before sorting. `skipFirst`: leave out credits numbered below it (a closed loop's start-up
+   * fill, whose credits all go at once).
+   */
+  sendLagsNs(skipFirst = 0): Float64Array {
+    if (skipFirst <= 0) return this.#lags.view();
+    const lags = this.#lags.view();
+    const nums = this.#lagNums.view();
+    return lags.filter((_, i) => (nums[i] as number) >= skipFirst);
   }
 
   /** Null when there is nothing to check (closed loop, or fewer than two requests). */
   report(spec: ArrivalSpec): ArrivalFidelity | null {
-    return arrivalFidelity(spec, this.#starts.view(), this.#lags.view());
+    return arrivalFidelity(spec, this.#starts.view(), this.#scheduleLags.view());
   }
 }
 
@@ -122,17 +151,36 @@ export function arrivalFidelity(spec: ArrivalSpec, startsNs: ArrayLike<number>, 
   return out;
 }
 
-/** One console line, or none when there is nothing to say. */
-export function arrivalFidelityLine(f: ArrivalFidelity | null): string | null {
+/** Below this KS p-value the gaps are called unlike the asked distribution (the usual 5 % level). */
+const KS_ALPHA = 0.05;
+
+/**
+ * The console text in plain words (wrapped to `width`, lines joined by "\n"), or null when there
+ * is nothing to say: what was asked, what was sent, and whether the spacing looked as asked.
+ */
+export function arrivalFidelityLine(f: ArrivalFidelity | null, width = 100): string | null {
   if (f === null) return null;
   if (f.replay_lag_us !== undefined) {
     const r = f.replay_lag_us;
-    return `Arrival fidelity (fixed schedule): replay lag p50 ${r.p50} µs, p90 ${r.p90} µs, p99 ${r.p99} µs`;
+    return wrapHanging(`Arrival fidelity (fixed schedule): requests left this long after their trace timestamps: p50 ${r.p50} µs, p90 ${r.p90} µs, p99 ${r.p99} µs.`, width).join("\n");
   }
-  const parts = [`Arrival fidelity (${f.arrival}${f.gamma_shape === undefined ? "" : `, shape ${f.gamma_shape}`}): achieved ${f.achieved_rate ?? "n/a"} of ${f.requested_rate} req/s`];
-  if (f.ks !== undefined) parts.push(`KS D ${f.ks.statistic.toFixed(4)}, p ${f.ks.p_value.toFixed(4)} (n=${f.ks.samples})`);
-  if (f.interval_jitter_us !== undefined) parts.push(`interval jitter p50 ${f.interval_jitter_us.p50} µs, p99 ${f.interval_jitter_us.p99} µs`);
-  return parts.join("; ");
+  const kind = f.arrival === "gamma" ? `gamma (shape ${f.gamma_shape})` : f.arrival;
+  const pct = f.rate_ratio === undefined ? "" : ` (${(f.rate_ratio * 100).toFixed(1)} %)`;
+  const parts = [`Arrival fidelity (${kind}): sent ${f.achieved_rate ?? "n/a"} req/s of the ${f.requested_rate} asked${pct}.`];
+  if (f.ks !== undefined) {
+    const { statistic: d, p_value: p, samples: n } = f.ks;
+    const weak = n < 50 ? ` With only ${n} gaps the test sees little.` : "";
+    parts.push(
+      p >= KS_ALPHA
+        ? `The gaps between requests fit the asked ${f.arrival} spacing (KS test: largest gap-distribution difference D ${d.toFixed(4)}, p ${p.toFixed(2)}; p below ${KS_ALPHA} would mean they do not).${weak}`
+        : `The gaps between requests do not fit the asked ${f.arrival} spacing (KS test: D ${d.toFixed(4)}, p ${p.toFixed(4)}, below ${KS_ALPHA}): the load was burstier or smoother than asked; check the client verdict below.${weak}`,
+    );
+  }
+  if (f.interval_jitter_us !== undefined) {
+    const j = f.interval_jitter_us;
+    parts.push(`Gaps between requests were off the exact interval by p50 ${j.p50} µs, p99 ${j.p99} µs.`);
+  }
+  return wrapHanging(parts.join(" "), width).join("\n");
 }
 
 function us(ns: number): number {

@@ -1,11 +1,12 @@
 /**
  * Run-validity verdict (beyond upstream): was the client the bottleneck? Two symptoms make a run
- * invalid: requests left late (send-lag p99 above a bound, so the server never saw the load that
- * was asked for), or a worker's event loop stalled (loop-lag p99 above a bound, so response
+ * invalid: requests left late (send-lag p99 above a bound, or in a closed loop its mean, so the
+ * server never saw the load that was asked for), or a worker's event loop stalled (loop-lag p99 above a bound, so response
  * timestamps of other requests were taken late). The JSON marks the run, the console says so,
  * and --fail-on-client-bottleneck turns it into a non-zero exit.
  */
 import { percentileOfSorted } from "./stats.ts";
+import { wrapHanging } from "../core/wrap.ts";
 
 /** One worker's event-loop lag over the profiling phase (timer drift), ns. */
 export type LoopLagReport = { worker: string; samples: number; p99Ns: number; maxNs: number };
@@ -13,12 +14,14 @@ export type LoopLagReport = { worker: string; samples: number; p99Ns: number; ma
 /**
  * Bounds in milliseconds (--client-bottleneck-send-lag-ms, --client-bottleneck-loop-lag-ms).
  * `closedLoopLatencyNs`: a closed loop (concurrency only) has no schedule for a late request to
- * distort; its lag only stretches each request's cycle. There the send-lag bound is the larger
- * of `sendLagMs` and CLOSED_LOOP_SHARE of this (the median request latency).
+ * distort; a late send only stretches its slot's cycle, so what it costs is the mean lag's share
+ * of a cycle. There the mean send lag is judged, against the larger of `sendLagMs` and
+ * CLOSED_LOOP_SHARE of this (the median request latency): a start-up burst (every slot's first
+ * request at once, each a few ms late) costs almost nothing and no longer fails the run.
  */
 export type VerdictBounds = { sendLagMs: number; loopLagMs: number; closedLoopLatencyNs?: number };
 
-/** In a closed loop, send lag p99 up to this share of the median latency costs under 1 % of the load. */
+/** In a closed loop, a mean send lag up to this share of the median latency costs under 1 % of the load. */
 export const CLOSED_LOOP_SHARE = 0.01;
 
 export const DEFAULT_VERDICT_BOUNDS: VerdictBounds = { sendLagMs: 1, loopLagMs: 5 };
@@ -26,24 +29,48 @@ export const DEFAULT_VERDICT_BOUNDS: VerdictBounds = { sendLagMs: 1, loopLagMs: 
 /** The JSON block `run_validity` (ms). */
 export type RunValidity = {
   valid: boolean;
+  /**
+   * False when no request succeeded: a run against nothing, or one where every request failed,
+   * says nothing about the client (failures come back at once and flood the loop), so it is not
+   * judged and stays `valid`. The run's own failure says what went wrong.
+   */
+  judged: boolean;
   /** Empty when valid; one sentence per broken bound. */
   reasons: string[];
+  /** Send lag from when each request could go (its intended time, or when its slot freed). */
   send_lag_p99_ms: number | null;
+  send_lag_mean_ms: number | null;
   worker_loop_lag_p99_ms: number | null;
   worker_loop_lag_max_ms: number | null;
-  bounds: { send_lag_p99_ms: number; worker_loop_lag_p99_ms: number };
+  /** A rate or schedule bounds the send lag's p99; a closed loop its mean (`send_lag_mean_ms`). */
+  bounds: { send_lag_p99_ms?: number; send_lag_mean_ms?: number; worker_loop_lag_p99_ms: number };
+  /** Closed loop: the share of the asked load the server did not get because of send lag, %. */
+  load_lost_pct?: number;
 };
 
-/** The verdict from the profiling requests' send lags (ns, any order) and the workers' loop lag. */
-export function clientVerdict(sendLagsNs: ArrayLike<number>, loopLag: readonly LoopLagReport[], bounds: VerdictBounds = DEFAULT_VERDICT_BOUNDS): RunValidity {
+/**
+ * The verdict from the profiling requests' send lags (ns, any order; counted from when each could
+ * go: its intended time, or when the concurrency slot it waited for freed) and the workers' loop
+ * lag. `succeeded`: how many requests succeeded; none means nothing is judged.
+ */
+export function clientVerdict(sendLagsNs: ArrayLike<number>, loopLag: readonly LoopLagReport[], bounds: VerdictBounds = DEFAULT_VERDICT_BOUNDS, succeeded = sendLagsNs.length): RunValidity {
   const reasons: string[] = [];
-  const lags = Float64Array.from(sendLagsNs).sort();
-  const sendP99 = lags.length === 0 ? null : ms(percentileOfSorted(lags, 99));
   const closedLoop = bounds.closedLoopLatencyNs !== undefined;
   const sendBoundMs = closedLoop ? Math.max(bounds.sendLagMs, ms(CLOSED_LOOP_SHARE * (bounds.closedLoopLatencyNs ?? 0))) : bounds.sendLagMs;
-  if (sendP99 !== null && sendP99 > sendBoundMs) {
-    const why = closedLoop ? "requests left their slots late, so the server saw less load than the concurrency asked for" : "requests left later than scheduled";
-    reasons.push(`send lag p99 ${sendP99} ms exceeds ${sendBoundMs} ms: ${why}`);
+  const boundsOut = { ...(closedLoop ? { send_lag_mean_ms: sendBoundMs } : { send_lag_p99_ms: sendBoundMs }), worker_loop_lag_p99_ms: bounds.loopLagMs };
+  if (succeeded === 0) {
+    return { valid: true, judged: false, reasons, send_lag_p99_ms: null, send_lag_mean_ms: null, worker_loop_lag_p99_ms: null, worker_loop_lag_max_ms: null, bounds: boundsOut };
+  }
+  const lags = Float64Array.from(sendLagsNs).sort();
+  const sendP99 = lags.length === 0 ? null : ms(percentileOfSorted(lags, 99));
+  const sendMean = lags.length === 0 ? null : ms(lags.reduce((a, x) => a + x, 0) / lags.length);
+  let lostPct: number | undefined;
+  if (closedLoop && sendMean !== null) {
+    const latencyMs = (bounds.closedLoopLatencyNs ?? 0) / 1e6;
+    lostPct = Number(((100 * Math.max(0, sendMean)) / (latencyMs + Math.max(0, sendMean)) || 0).toFixed(2));
+    if (sendMean > sendBoundMs) reasons.push(`send lag mean ${sendMean} ms exceeds ${sendBoundMs} ms: requests left their slots late, so the server saw about ${lostPct} % less load than the concurrency asked for`);
+  } else if (!closedLoop && sendP99 !== null && sendP99 > sendBoundMs) {
+    reasons.push(`send lag p99 ${sendP99} ms exceeds ${sendBoundMs} ms: requests left later than scheduled`);
   }
   const measured = loopLag.filter((w) => w.samples > 0);
   const worst = measured.reduce<LoopLagReport | null>((a, w) => (a === null || w.p99Ns > a.p99Ns ? w : a), null);
@@ -54,22 +81,45 @@ export function clientVerdict(sendLagsNs: ArrayLike<number>, loopLag: readonly L
   }
   return {
     valid: reasons.length === 0,
+    judged: true,
     reasons,
     send_lag_p99_ms: sendP99,
+    send_lag_mean_ms: sendMean,
     worker_loop_lag_p99_ms: loopP99,
     worker_loop_lag_max_ms: loopMax,
-    bounds: { send_lag_p99_ms: sendBoundMs, worker_loop_lag_p99_ms: bounds.loopLagMs },
+    bounds: boundsOut,
+    ...(lostPct === undefined ? {} : { load_lost_pct: lostPct }),
   };
 }
 
-/** One console line: the bottleneck warning with its reasons, or the figures that passed. */
-export function verdictLine(v: RunValidity): string | null {
-  if (!v.valid) return `Run invalid: the client was the bottleneck (${v.reasons.join("; ")})`;
+/**
+ * The console text: a warning that says what was late, by how much, why it matters and what to
+ * do, or one line with the figures that passed. Null when there is nothing to say (not judged,
+ * nothing measured). Lines are wrapped to `width` and joined by "\n".
+ */
+export function verdictLine(v: RunValidity, width = 100): string | null {
+  if (!v.judged) return null;
+  if (!v.valid) {
+    const lines = ["Run invalid: the client was the bottleneck, not the server. The figures above describe a lighter load than the one asked for."];
+    const { send_lag_p99_ms: p99Bound, send_lag_mean_ms: meanBound } = v.bounds;
+    if (p99Bound !== undefined && v.send_lag_p99_ms !== null && v.send_lag_p99_ms > p99Bound) {
+      lines.push(`- Requests left late: 1 in 100 went ${v.send_lag_p99_ms} ms or more after its scheduled time (send lag p99; allowed ${p99Bound} ms). The server received its requests later and less evenly than asked, so throughput reads low and latency may read low too.`);
+    }
+    if (meanBound !== undefined && v.send_lag_mean_ms !== null && v.send_lag_mean_ms > meanBound) {
+      lines.push(`- Requests left late: on average ${v.send_lag_mean_ms} ms after their concurrency slot freed (allowed ${meanBound} ms, 1 % of the median request latency or --client-bottleneck-send-lag-ms). The server saw about ${v.load_lost_pct ?? "?"} % less load than --concurrency asked for, so throughput reads low.`);
+    }
+    if (v.worker_loop_lag_p99_ms !== null && v.worker_loop_lag_p99_ms > v.bounds.worker_loop_lag_p99_ms) {
+      lines.push(`- A worker was too busy to read replies on time: its event loop ran ${v.worker_loop_lag_p99_ms} ms late (p99; allowed ${v.bounds.worker_loop_lag_p99_ms} ms, worst ${v.worker_loop_lag_max_ms} ms), so reply times were stamped late and TTFT/ITL read high.`);
+    }
+    lines.push("What to do: give aiperf CPU cores not shared with the server or other work, raise --workers-max, or lower --concurrency/--request-rate; the bounds are --client-bottleneck-send-lag-ms and --client-bottleneck-loop-lag-ms.");
+    return lines.flatMap((l) => wrapHanging(l, width)).join("\n");
+  }
   if (v.send_lag_p99_ms === null && v.worker_loop_lag_p99_ms === null) return null;
   const parts: string[] = [];
-  if (v.send_lag_p99_ms !== null) parts.push(`send lag p99 ${v.send_lag_p99_ms} ms`);
+  if (v.bounds.send_lag_mean_ms !== undefined && v.send_lag_mean_ms !== null) parts.push(`send lag mean ${v.send_lag_mean_ms} ms`);
+  else if (v.send_lag_p99_ms !== null) parts.push(`send lag p99 ${v.send_lag_p99_ms} ms`);
   if (v.worker_loop_lag_p99_ms !== null) parts.push(`worker event-loop lag p99 ${v.worker_loop_lag_p99_ms} ms`);
-  return `Client check: ${parts.join(", ")} (within bounds)`;
+  return wrapHanging(`Client check: ${parts.join(", ")} (within bounds)`, width).join("\n");
 }
 
 function ms(ns: number): number {

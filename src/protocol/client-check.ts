@@ -19,6 +19,11 @@ export const ClientCheckInput = v.object({
   arrival: ArrivalSpecSchema,
   /** Concurrency only (no rate, schedule or users): the send-lag bound scales with latency. */
   closedLoop: v.optional(v.boolean(), false),
+  /**
+   * Closed loop: the first this many credits (one per slot, all sent at once at the phase start)
+   * are left out of the send-lag verdict: their lateness delays each slot's start once, not the load.
+   */
+  startupCredits: v.optional(v.number()),
   sendLagBoundMs: v.number(),
   loopLagBoundMs: v.number(),
   workerLoopLag: v.array(v.object({ worker: v.string(), ...LoopLag.entries })),

@@ -21,6 +21,12 @@ export type Credit = {
   turn: number;
   /** When the request should be sent (monoNs); the worker sends at once if this has passed. */
   intendedNs: number;
+  /**
+   * Present only when the credit waited for a concurrency or prefill slot past intendedNs: when
+   * the slot freed. The client verdict counts send lag from here (a held credit is the server's
+   * load, not the client's lag); the intended-time metrics keep intendedNs.
+   */
+  readyNs?: number;
   /** Cancel the request this long after sending (ns), or null. */
   cancelAfterNs: number | null;
   /** X-Correlation-ID: one per session, the same for all its turns (the worker keys history by it). */
@@ -45,6 +51,8 @@ export type RawRecord = {
   xCorrelationId: string;
   workerId: string;
   intendedNs: number;
+  /** The credit's readyNs, when it has one. */
+  readyNs?: number;
   /** Just before fetch(). */
   startNs: number;
   /** Response headers received; null if none. */

@@ -28,6 +28,8 @@ export const FinalizeRequest = v.object({
   waitMs: v.number(),
   /** Arrival process, verdict bounds and workers' loop lag (client-check.ts); absent = no fidelity block or verdict. */
   clientCheck: v.optional(ClientCheckInput),
+  /** The controller's terminal width: tables and messages are fitted to it (absent: 100). */
+  columns: v.optional(v.pipe(v.number(), v.integer(), v.minValue(20))),
 });
 export type FinalizeRequest = v.InferOutput<typeof FinalizeRequest>;
 
@@ -39,5 +41,5 @@ export type FinalizeResult = {
   errorCount: number;
   files: string[];
   /** Set with clientCheck: false when the client was the bottleneck (reasons say why). */
-  runValidity?: { valid: boolean; reasons: string[] };
+  runValidity?: { valid: boolean; judged: boolean; reasons: string[] };
 };

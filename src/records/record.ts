@@ -45,6 +45,8 @@ export type RequestRecord = {
   startNs: number;
   /** When the timing service meant the request to go (the credit's intendedNs); absent in old records. */
   intendedNs?: number;
+  /** When its credit's concurrency/prefill slot freed, if that was after intendedNs (Credit.readyNs). */
+  readyNs?: number;
   /** Response headers received (null when none arrived). */
   ackNs: number | null;
   /** Last content-bearing response, or the moment the request failed. */

@@ -1,13 +1,15 @@
 import { expect, test } from "bun:test";
 import { createProgressUi } from "../../src/controller/progress.ts";
 
-function sink(): { out: NodeJS.WriteStream; text: () => string } {
+function sink(isTTY = true): { out: NodeJS.WriteStream; text: () => string } {
   let text = "";
-  const out = { write: (s: string) => ((text += s), true) } as unknown as NodeJS.WriteStream;
+  const out = { isTTY, write: (s: string) => ((text += s), true) } as unknown as NodeJS.WriteStream;
   return { out, text: () => text };
 }
 
 test("simple draws one bar per stage and redraws them in place", async () => {
+  const noColor = process.env.NO_COLOR;
+  delete process.env.NO_COLOR;
   const s = sink();
   const ui = createProgressUi("simple", s.out);
   // Redraws are throttled to one per 100 ms; wait past it so each update draws.
@@ -24,6 +26,27 @@ test("simple draws one bar per stage and redraws them in place", async () => {
   // Later frames move the cursor up over the bars drawn before them.
   expect(s.text()).toContain("\x1b[1A");
   expect(s.text()).toContain("\x1b[2A");
+  if (noColor !== undefined) process.env.NO_COLOR = noColor;
+});
+
+test("not a terminal: plain status lines (a new stage at once, then every interval), no escape codes", async () => {
+  for (const kind of ["lines", "simple"] as const) {
+    const s = sink(false);
+    const ui = createProgressUi(kind, s.out, 50);
+    ui.update("Requests (Profiling)", 0, 100);
+    ui.update("Requests (Profiling)", 10, 100); // within the interval: no line
+    await Bun.sleep(60);
+    ui.update("Requests (Profiling)", 40, 100);
+    ui.update("Requests (Profiling)", 50, 100); // within the interval: shown by finish()
+    ui.finish();
+    ui.finish(); // nothing new: no repeat
+    const lines = s.text().trimEnd().split("\n");
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toStartWith("aiperf: Requests (Profiling) 0/100 (0%) | ");
+    expect(lines[1]).toStartWith("aiperf: Requests (Profiling) 40/100 (40%) | ");
+    expect(lines[2]).toStartWith("aiperf: Requests (Profiling) 50/100 (50%) | ");
+    expect(s.text()).not.toContain("\x1b");
+  }
 });
 
 test("none writes nothing", () => {

@@ -19,8 +19,8 @@ async function run(cmd: string[], cwd: string): Promise<Run> {
 async function startLongDemo(): Promise<{ proc: Bun.Subprocess<"ignore", "pipe", "pipe">; children: number[] }> {
   const cwd = mkdtempSync(join(tmpdir(), "aiperf-e2e-"));
   const proc = Bun.spawn([...SOURCE, "bus-demo", "--messages", "1000000000", "--workers", "8"], { cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
-  // consola writes info lines to stdout.
-  const reader = proc.stdout.getReader();
+  // Every log line goes to stderr (stdout is for results).
+  const reader = proc.stderr.getReader();
   let seen = "";
   // A controller that outlives a failed test would run for hours: kill it on any early exit.
   const giveUp = setTimeout(() => proc.kill("SIGKILL"), 20_000);
@@ -40,7 +40,7 @@ async function startLongDemo(): Promise<{ proc: Bun.Subprocess<"ignore", "pipe",
   void (async () => {
     while (!(await reader.read()).done) {}
   })();
-  void new Response(proc.stderr).text();
+  void new Response(proc.stdout).text();
   return { proc, children: childrenOf(proc.pid) };
 }
 

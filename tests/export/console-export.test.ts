@@ -110,3 +110,35 @@ describe("footer and report", () => {
     );
   });
 });
+
+describe("fitting the terminal", () => {
+  const widest = (text: string): number => Math.max(...text.split("\n").map((l) => [...l].length));
+
+  test("without a width the table is upstream's, whole; wide enough, it is unchanged", () => {
+    expect(renderMetricsTable(RESULTS, "chat")).toBe(METRICS_TABLE);
+    expect(renderMetricsTable(RESULTS, "chat", 120)).toBe(METRICS_TABLE);
+  });
+
+  test("narrower: the Metric column wraps, then statistics are left out (std first) with a note; avg always stays", () => {
+    for (const width of [100, 80, 60, 40]) {
+      const table = renderMetricsTable(RESULTS, "chat", width) as string;
+      expect(widest(table)).toBeLessThanOrEqual(width);
+      const header = table.split("\n").find((l) => l.startsWith("┃")) as string;
+      expect(header).toContain(" avg ");
+      expect(table).toContain("Time to First");
+      // Wrapping alone fits 100; below that columns go, and a note says which.
+      if (width < 100) expect(table.replace(/\n\s*/g, " ")).toMatch(new RegExp(`\\(std[a-z0-9, ]* left out to fit ${width} columns;`));
+      else expect(header).toContain(" std ");
+    }
+    const at80 = renderMetricsTable(RESULTS, "chat", 80) as string;
+    for (const kept of ["avg", "p99", "p50"]) expect(at80).toContain(` ${kept} `);
+    const at40 = renderMetricsTable(RESULTS, "chat", 40) as string;
+    expect(at40.split("\n").find((l) => l.startsWith("┃"))).not.toContain(" p50 ");
+  });
+
+  test("the error table wraps its messages to the width", () => {
+    const table = renderConsoleReport({ results: RESULTS, errorSummary: ERRORS, endpointType: "chat", cliCommand: "aiperf profile", wasCancelled: false, csvPath: "/a.csv", jsonPath: "/a.json", logPath: "/a.log", width: 80 });
+    const errors = table.slice(table.indexOf("Error Summary"));
+    for (const line of errors.split("\n").filter((l) => /[┃│┏└]/.test(l))) expect([...line].length).toBeLessThanOrEqual(80);
+  });
+});

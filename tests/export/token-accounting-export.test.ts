@@ -87,6 +87,11 @@ describe("reconciliation exports", () => {
     // AIPerf: 40 ms / (12 − 4) = 5 ms; vLLM, SGLang, GenAI-Perf: 40 ms / 11 = 3.64 ms.
     expect(table).toMatch(/TPOT \/ ITL mean \(ms\)\s*│\s*5\.00\s*│\s*3\.64\s*│\s*3\.64\s*│\s*3\.64/);
     expect(renderPeerTable).toBeInstanceOf(Function);
+    // At 80 columns the panel and the table fit: short peer names, the Metric column wrapped.
+    const narrow = exp.finish(results, 80).consoleText;
+    for (const line of narrow.split("\n")) expect([...line].length).toBeLessThanOrEqual(80);
+    expect(narrow).toMatch(/┃ AIPerf ┃ +vLLM ┃ SGLang ┃ GenAI-Perf ┃/);
+    expect(narrow.replace(/[│\s]+/g, " ")).toContain("TPOT / ITL mean (ms) 5.00 3.64 3.64 3.64");
   });
 
   test("JSON export writes blocks after everything else", () => {

@@ -85,7 +85,7 @@ describe("arrivalFidelity", () => {
     for (let i = 0; i < 101; i++) collector.add(1e9 + i * 1e6 + i * 1_000, 1e9 + i * 1e6);
     const f = collector.report({ kind: "fixed_schedule" });
     expect(f?.replay_lag_us).toEqual({ p50: 50, p90: 90, p99: 99 });
-    expect(arrivalFidelityLine(f)).toContain("replay lag p50 50 µs");
+    expect(arrivalFidelityLine(f)?.replace(/\n\s*/g, " ")).toContain("after their trace timestamps: p50 50 µs, p90 90 µs, p99 99 µs");
   });
 
   test("later turns of sessions count for send lag but not for the arrival process", () => {
@@ -106,10 +106,37 @@ describe("arrivalFidelity", () => {
     expect(arrivalFidelityLine(null)).toBeNull();
   });
 
-  test("the console line names the rate, KS statistic and p-value", () => {
+  test("the console text says in words what was sent and whether the spacing fits, wrapped to the width", () => {
+    // Evenly spaced requests under a poisson ask: the rate is right, the spacing is not.
     const starts = Array.from({ length: 50 }, (_, i) => i * 10e6);
-    const line = arrivalFidelityLine(arrivalFidelity({ kind: "poisson", rate: 100 }, starts, []));
-    expect(line).toContain("achieved 100 of 100 req/s");
-    expect(line).toContain("KS D 0.6321");
+    const line = arrivalFidelityLine(arrivalFidelity({ kind: "poisson", rate: 100 }, starts, []), 80) as string;
+    const flat = line.replace(/\n\s*/g, " ");
+    expect(flat).toContain("sent 100 req/s of the 100 asked (100.0 %)");
+    expect(flat).toContain("do not fit the asked poisson spacing (KS test: D 0.6321, p 0.0000, below 0.05)");
+    expect(flat).toContain("With only 49 gaps the test sees little.");
+    for (const l of line.split("\n")) expect(l.length).toBeLessThanOrEqual(80);
+    // Poisson-like gaps: a fit, said with the p-value and what it means.
+    let t = 0;
+    let seed = 7;
+    const poisson = Array.from({ length: 400 }, () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      t += (-Math.log(1 - seed / 2 ** 31) / 100) * 1e9;
+      return t;
+    });
+    const fit = (arrivalFidelityLine(arrivalFidelity({ kind: "poisson", rate: 100 }, poisson, []), 200) as string).replace(/\n\s*/g, " ");
+    expect(fit).toMatch(/fit the asked poisson spacing \(KS test: largest gap-distribution difference D 0\.\d{4}, p 0\.\d\d; p below 0\.05 would mean they do not\)/);
+  });
+
+  test("only successful requests give send lags; a slot's ready time, when later, is where the lag starts", () => {
+    const c = new ArrivalCollector();
+    c.add(10e6, 1e6, true, 20e6, { readyNs: 9e6 }); // held for a slot until 9 ms, sent at 10 ms: 1 ms
+    c.add(30e6, 29e6, true, 40e6, { ok: false }); // failed: no lag, still an arrival
+    c.add(50e6, 48e6, false, 60e6); // not held: 2 ms
+    expect([...c.sendLagsNs()]).toEqual([1e6, 2e6]);
+    expect(c.succeeded).toBe(2);
+    expect(c.report({ kind: "constant", rate: 50 })?.requests).toBe(2);
+    // Replay lag is arrival fidelity: every request, from its schedule time, held or failed.
+    // Lags 9, 1 and 2 ms: the held request's full 9 ms and the failed one's 1 ms are in.
+    expect(c.report({ kind: "fixed_schedule" })?.replay_lag_us).toMatchObject({ p50: 2000, p99: 8860 });
   });
 });

@@ -58,9 +58,11 @@ describe("the JSON blocks and console lines of the records service", () => {
     expect((report.blocks.arrival_fidelity as { ks: { samples: number } }).ks.samples).toBe(49);
     expect(report.runValidity?.valid).toBe(false);
     const lines = report.consoleText.trimEnd().split("\n");
-    expect(lines).toHaveLength(2);
     expect(lines[0]).toStartWith("Arrival fidelity (poisson)");
-    expect(lines[1]).toContain("send lag p99 0.2 ms exceeds 0.1 ms");
+    const verdict = lines.slice(lines.findIndex((l) => l.startsWith("Run invalid"))).join("\n").replace(/\n\s*/g, " ");
+    expect(verdict).toContain("1 in 100 went 0.2 ms or more after its scheduled time (send lag p99; allowed 0.1 ms)");
+    expect(verdict).toContain("What to do:");
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(100);
   });
 
   test("closed loop: no fidelity block, still a verdict; without a check nothing at all", () => {
@@ -72,12 +74,12 @@ describe("the JSON blocks and console lines of the records service", () => {
     expect(clientCheckReport(c, undefined)).toEqual({ blocks: {}, consoleText: "" });
   });
 
-  test("closed loop: the send-lag bound grows to 1 % of the median latency; a schedule keeps the fixed bound", () => {
+  test("closed loop: the mean send lag is judged, against 1 % of the median latency; a schedule keeps the fixed p99 bound", () => {
     // Requests of 500 ms sent 3 ms after their slot opened: 0.6 % of each cycle, under the 5 ms bound.
     const c = new ArrivalCollector();
     for (let i = 0; i < 20; i++) c.add(i * 1e9, i * 1e9 - 3 * MS, true, i * 1e9 + 500 * MS);
     const closed = clientCheckReport(c, { arrival: { kind: "none" }, closedLoop: true, sendLagBoundMs: 1, loopLagBoundMs: 5, workerLoopLag: [] });
-    expect(closed.runValidity).toMatchObject({ valid: true, send_lag_p99_ms: 3, bounds: { send_lag_p99_ms: 5 } });
+    expect(closed.runValidity).toMatchObject({ valid: true, send_lag_p99_ms: 3, send_lag_mean_ms: 3, bounds: { send_lag_mean_ms: 5 } });
     const rated = clientCheckReport(c, { arrival: { kind: "constant", rate: 1 }, closedLoop: false, sendLagBoundMs: 1, loopLagBoundMs: 5, workerLoopLag: [] });
     expect(rated.runValidity).toMatchObject({ valid: false, bounds: { send_lag_p99_ms: 1 } });
     expect(rated.runValidity?.reasons[0]).toContain("later than scheduled");
@@ -85,7 +87,29 @@ describe("the JSON blocks and console lines of the records service", () => {
     const fast = new ArrivalCollector();
     for (let i = 0; i < 20; i++) fast.add(i * 1e9, i * 1e9 - 3 * MS, true, i * 1e9 + 20 * MS);
     const v = clientCheckReport(fast, { arrival: { kind: "none" }, closedLoop: true, sendLagBoundMs: 1, loopLagBoundMs: 5, workerLoopLag: [] }).runValidity;
-    expect(v).toMatchObject({ valid: false, bounds: { send_lag_p99_ms: 1 } });
-    expect(v?.reasons[0]).toContain("less load than the concurrency asked for");
+    expect(v).toMatchObject({ valid: false, bounds: { send_lag_mean_ms: 1 } });
+    expect(v?.reasons[0]).toContain("about 13.04 % less load than the concurrency asked for");
+  });
+
+  test("closed loop: the start-up fill (one credit per slot, all at once) is left out; later lag still counts", () => {
+    // 20 requests at concurrency 4: the first 4 left 30 ms late (a cold worker), the rest on time.
+    const c = new ArrivalCollector();
+    for (let i = 0; i < 20; i++) c.add(i * 1e9, i * 1e9 - (i < 4 ? 30 : 0.3) * MS, true, i * 1e9 + 186 * MS, { num: i });
+    const input = { arrival: { kind: "none" as const }, closedLoop: true, sendLagBoundMs: 1, loopLagBoundMs: 5, workerLoopLag: [] };
+    expect(clientCheckReport(c, { ...input, startupCredits: 4 }).runValidity).toMatchObject({ valid: true, judged: true, send_lag_p99_ms: 0.3 });
+    // Counted, they would have failed the run (6.24 ms mean against a 1.86 ms bound).
+    expect(clientCheckReport(c, input).runValidity).toMatchObject({ valid: false, send_lag_mean_ms: 6.24 });
+    // The same lag later in the run is not start-up: it counts.
+    const late = new ArrivalCollector();
+    for (let i = 0; i < 20; i++) late.add(i * 1e9, i * 1e9 - (i >= 16 ? 30 : 0.3) * MS, true, i * 1e9 + 186 * MS, { num: i });
+    expect(clientCheckReport(late, { ...input, startupCredits: 4 }).runValidity?.valid).toBe(false);
+  });
+
+  test("no successful request: not judged, valid, and nothing printed", () => {
+    const c = new ArrivalCollector();
+    for (let i = 0; i < 30; i++) c.add(i * 1e6, i * 1e6 - 50 * MS, true, i * 1e6 + 0.1 * MS, { ok: false });
+    const report = clientCheckReport(c, { arrival: { kind: "none" }, closedLoop: true, sendLagBoundMs: 1, loopLagBoundMs: 5, workerLoopLag: [{ worker: "worker:0", samples: 10, p99Ns: 50 * MS, maxNs: 60 * MS }] });
+    expect(report.runValidity).toMatchObject({ valid: true, judged: false, reasons: [] });
+    expect(report.consoleText).toBe("");
   });
 });

@@ -143,6 +143,7 @@ function baseRecord(raw: RawRecord, pc: ParseContext): RequestRecord {
     recordProcessorId: pc.processorId,
     startNs: raw.startNs,
     intendedNs: raw.intendedNs,
+    ...(raw.readyNs === undefined ? {} : { readyNs: raw.readyNs }),
     ackNs: raw.ackNs,
     endNs: raw.endNs,
     wallStartNs: raw.wallStartNs,

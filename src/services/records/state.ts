@@ -50,7 +50,7 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
     const metrics = (builder as SummaryBuilder).add(record);
     if (metrics !== null) tokenExport.add(record, metrics);
     if (metrics !== null) jsonl.write(formatRecordLine(record, metrics));
-    if (metrics !== null) arrivals.add(record.startNs, record.intendedNs, record.turnIndex === 0, record.endNs);
+    if (metrics !== null) arrivals.add(record.startNs, record.intendedNs, record.turnIndex === 0, record.endNs, { readyNs: record.readyNs, ok: metrics.valid, num: record.sessionNum });
   };
 
   return {
@@ -84,8 +84,9 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
       log.debug(`Summarised ${summary.processed} valid and ${summary.errors} failed records (${summary.filtered} outside the duration window, ${warmupSeen} warmup)`);
       const jsonPath = join(cfg.artifactDir, JSON_FILE_NAME);
       const csvPath = join(cfg.artifactDir, CSV_FILE_NAME);
-      const check = clientCheckReport(arrivals, req.clientCheck);
-      const tokens = tokenExport.finish(summary.results);
+      // Piped (no terminal width): tables at full width as upstream prints them, messages at 100.
+      const check = clientCheckReport(arrivals, req.clientCheck, req.columns ?? 100);
+      const tokens = tokenExport.finish(summary.results, req.columns);
       for (const warning of anomalies.warnings()) log.warn(warning);
       await writeJsonExport(jsonPath, {
         results: summary.results,
@@ -106,8 +107,9 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
         csvPath,
         jsonPath,
         logPath: cfg.logFile,
+        ...(req.columns === undefined ? {} : { width: req.columns }),
       };
-      const validity = check.runValidity === undefined ? {} : { runValidity: { valid: check.runValidity.valid, reasons: check.runValidity.reasons } };
+      const validity = check.runValidity === undefined ? {} : { runValidity: { valid: check.runValidity.valid, judged: check.runValidity.judged, reasons: check.runValidity.reasons } };
       return { consoleText: renderConsoleTables(report) + tokens.consoleText + check.consoleText, footerText: renderConsoleFooter(report), validCount: summary.processed, errorCount: summary.errors, files: [jsonPath, csvPath, jsonlPath], ...validity };
     },
   };

@@ -48,13 +48,15 @@ export type FixedLoopOptions = {
   anchorNs: number;
   schedule: Schedule;
   mayIssue(intendedNs: number): boolean;
-  issue(intendedNs: number, conversation: number): void;
+  /** `readyNs`: when the slot a held-back first turn waited for freed. */
+  issue(intendedNs: number, conversation: number, readyNs?: number): void;
 };
 
 /** Sends each first turn at its schedule time (or as soon as the ceiling allows). */
 export async function fixedScheduleLoop(o: FixedLoopOptions): Promise<void> {
   for (const entry of o.schedule.entries) {
     const intendedNs = o.anchorNs + entry.offsetNs;
+    let readyNs = intendedNs;
     for (;;) {
       if (o.stop.aborted || !o.mayIssue(intendedNs)) return;
       if (intendedNs > o.clock.nowNs()) {
@@ -63,7 +65,8 @@ export async function fixedScheduleLoop(o: FixedLoopOptions): Promise<void> {
       }
       if (o.gate.isOpen()) break;
       await o.gate.whenOpen(o.stop);
+      readyNs = Math.max(intendedNs, o.clock.nowNs());
     }
-    o.issue(intendedNs, entry.conversation);
+    o.issue(intendedNs, entry.conversation, readyNs);
   }
 }

@@ -19,8 +19,8 @@ export type SendLoopOptions = {
   maxCatchupNs: number;
   /** False once the phase may send no more: count reached, or `intendedNs` past its duration. */
   mayIssue(intendedNs: number): boolean;
-  /** Sends one credit meant for `intendedNs`; takes a gate slot. */
-  issue(intendedNs: number): void;
+  /** Sends one credit meant for `intendedNs`; takes a gate slot. `readyNs`: when the slot it waited for freed. */
+  issue(intendedNs: number, readyNs?: number): void;
 };
 
 /** Issues credits until the phase says stop or `stop` aborts. */
@@ -29,9 +29,12 @@ export async function sendLoop(o: SendLoopOptions): Promise<void> {
   let anchorNs = startNs;
   o.arrivals?.restart(0);
   let offsetNs = o.arrivals?.next() ?? 0;
+  // When the gate last let this credit go after holding it: waiting for a slot is not lag.
+  let openedNs = 0;
   while (!o.stop.aborted) {
     if (!o.gate.isOpen()) {
       await o.gate.whenOpen(o.stop);
+      openedNs = o.clock.nowNs();
       continue;
     }
     const nowNs = o.clock.nowNs();
@@ -53,7 +56,8 @@ export async function sendLoop(o: SendLoopOptions): Promise<void> {
       if (!o.gate.isOpen()) continue;
       if (!o.mayIssue(intendedNs)) return;
     }
-    o.issue(intendedNs);
+    o.issue(intendedNs, Math.max(intendedNs, openedNs));
+    openedNs = 0;
     if (o.arrivals !== null) offsetNs = o.arrivals.next();
   }
 }

@@ -26,9 +26,11 @@ export type Session = {
   onReturn?: () => void;
 };
 
-type Due = { session: Session; tracker: PhaseTracker; dueNs: number; intendedNs: number; stop: AbortSignal };
+/** `held`: it was ready but found no slot, so it goes when one frees (drain runs right then). */
+type Due = { session: Session; tracker: PhaseTracker; dueNs: number; intendedNs: number; stop: AbortSignal; held: boolean };
 
-export type IssueTurn = (tracker: PhaseTracker, intendedNs: number, session: Session) => void;
+/** `readyNs`: when the slot a held turn waited for freed (its send lag counts from there). */
+export type IssueTurn = (tracker: PhaseTracker, intendedNs: number, session: Session, readyNs?: number) => void;
 
 /** Later turns waiting for their delay, then for room under the concurrency ceiling. */
 export class FollowUps {
@@ -58,7 +60,7 @@ export class FollowUps {
     // A scheduled turn keeps its schedule time as intended even when its previous reply came late.
     const intendedNs = scheduledNs ?? nowNs + Math.max(0, Math.round(this.#data.delayMs(session.conversation, session.next) * 1e6));
     const dueNs = Math.max(nowNs, intendedNs);
-    const due: Due = { session, tracker, dueNs, intendedNs, stop };
+    const due: Due = { session, tracker, dueNs, intendedNs, stop, held: false };
     if (dueNs <= nowNs) {
       this.#ready.push(due);
       return;
@@ -80,12 +82,14 @@ export class FollowUps {
       const due = this.#ready.shift() as Due;
       if (due.stop.aborted || !due.tracker.mayIssue(due.intendedNs, true)) continue;
       try {
-        this.#issue(due.tracker, due.intendedNs, due.session);
+        this.#issue(due.tracker, due.intendedNs, due.session, due.held ? Math.max(due.intendedNs, this.#clock.nowNs()) : due.intendedNs);
       } catch (error) {
         this.#onError(error);
         return;
       }
     }
+    // Still waiting: no slot. Whenever drain next runs, a slot has just freed.
+    for (const due of this.#ready) due.held = true;
   }
 
   /** The phase ended: turns still waiting are not sent (their sessions end truncated). */

@@ -91,9 +91,10 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
    * Sends one turn: a new session's first (session undefined; of `pick` when given) or the next
    * turn of `session`. `owned`: the caller paces the session (user-centric), so even a one-turn
    * conversation gets a Session to report its return on. `maxTurns` cuts a new session short
-   * (user-centric virtual history).
+   * (user-centric virtual history). `readyNs`: when a slot freed for a credit that waited for one
+   * past its intended time (Credit.readyNs).
    */
-  const issue = (tracker: PhaseTracker, intendedNs: number, session?: Session | null, pick?: number, owned = false, maxTurns = Number.POSITIVE_INFINITY): Session | null => {
+  const issue = (tracker: PhaseTracker, intendedNs: number, session?: Session | null, pick?: number, owned = false, maxTurns = Number.POSITIVE_INFINITY, readyNs = intendedNs): Session | null => {
     const willCancel = plan.cancellationRate > 0 && cancelRng.next() < plan.cancellationRate / 100;
     const conversation =
       session?.conversation ?? pick ?? (plan.sequential === true ? nextConversation++ % plan.conversations : conversationRng.int(plan.conversations));
@@ -106,6 +107,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       conversation,
       turn,
       intendedNs,
+      ...(readyNs > intendedNs ? { readyNs } : {}),
       cancelAfterNs: willCancel ? cancelAfterNs : null,
       correlationId,
       ...(reportFirstByte ? { reportFirstByte: true } : {}),
@@ -138,7 +140,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       }
     }
   };
-  const followUps = new FollowUps(clock, sessionData, gate, issue, (error) => {
+  const followUps = new FollowUps(clock, sessionData, gate, (tracker, intendedNs, session, readyNs) => void issue(tracker, intendedNs, session, undefined, false, undefined, readyNs), (error) => {
     deps.warn?.(`A session's next turn could not be sent (${error instanceof Error ? error.message : String(error)}); stopping the run`);
     cancelled.abort();
   });
@@ -222,7 +224,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
         const ts = trace.timestampMs(conversation, turn);
         return ts === null ? null : anchorNs + Math.round((ts - fixed.zeroMs) * 1e6);
       };
-      const issueAt = (intendedNs: number, c: number): void => void issue(tracker, intendedNs, undefined, c);
+      const issueAt = (intendedNs: number, c: number, readyNs?: number): void => void issue(tracker, intendedNs, undefined, c, false, undefined, readyNs);
       return fixedScheduleLoop({ clock, stop, gate, anchorNs, schedule: fixed, mayIssue, issue: issueAt }).then(() => afterSchedule(tracker, stop));
     }
     if (load.driver === "users" && plan.userCentric !== undefined) {
@@ -235,7 +237,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
         ratePerSec: rate,
         meanTurns: meanTurns(),
         mayIssue: (intendedNs, continuing) => tracker.mayIssue(intendedNs, continuing),
-        issue: (intendedNs, session, maxTurns) => issue(tracker, intendedNs, session, undefined, true, maxTurns) as Session,
+        issue: (intendedNs, session, maxTurns, readyNs) => issue(tracker, intendedNs, session, undefined, true, maxTurns, readyNs) as Session,
       });
     }
     return sendLoop({
@@ -245,7 +247,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       gate,
       maxCatchupNs: plan.maxCatchupSec * 1e9,
       mayIssue,
-      issue: (intendedNs) => void issue(tracker, intendedNs),
+      issue: (intendedNs, readyNs) => void issue(tracker, intendedNs, undefined, undefined, false, undefined, readyNs),
     }).then(thenSessions);
   };
 

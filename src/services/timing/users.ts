@@ -29,7 +29,8 @@ export type UserLoopOptions = {
   /** `continuing`: the credit is a later turn of a session already started. */
   mayIssue(intendedNs: number, continuing: boolean): boolean;
   /** Sends the next turn of `session`, or the first turn of a new session of at most `maxTurns` turns. */
-  issue(intendedNs: number, session: Session | null, maxTurns: number): Session;
+  /** `readyNs`: when the slot this turn waited for freed. */
+  issue(intendedNs: number, session: Session | null, maxTurns: number, readyNs?: number): Session;
 };
 
 /** One user at t=0: when it fires (in 1/rate steps) and the turns it has left (Infinity: a whole session). */
@@ -88,6 +89,7 @@ export async function userCentricLoop(o: UserLoopOptions): Promise<void> {
   const user = async (firstNs: number, maxTurns: number): Promise<void> => {
     let dueNs = firstNs;
     let session: Session | null = null;
+    let readyNs = 0;
     for (;;) {
       if (quit.signal.aborted || !o.mayIssue(dueNs, session !== null)) return;
       if (dueNs > o.clock.nowNs()) {
@@ -96,10 +98,12 @@ export async function userCentricLoop(o: UserLoopOptions): Promise<void> {
       }
       if (!o.gate.isOpen()) {
         await o.gate.whenOpen(quit.signal);
+        readyNs = o.clock.nowNs();
         continue;
       }
       const sentNs = o.clock.nowNs();
-      const current = o.issue(dueNs, session, maxTurns);
+      const current = o.issue(dueNs, session, maxTurns, Math.max(dueNs, readyNs));
+      readyNs = 0;
       // The replacement's slot: this user's start plus its whole session, on an absolute schedule.
       if (session === null) spawn(firstNs + Math.round(current.turns * gapNs), Number.POSITIVE_INFINITY);
       if (!o.mayIssue(o.clock.nowNs(), true) && !o.mayIssue(o.clock.nowNs(), false)) quit.abort();

@@ -200,6 +200,7 @@ export class WorkerEngine {
       xCorrelationId: credit.correlationId,
       workerId: this.#name,
       intendedNs: credit.intendedNs,
+      ...(credit.readyNs === undefined ? {} : { readyNs: credit.readyNs }),
       startNs: c.startNs,
       ackNs: c.ackNs,
       endNs: c.endNs,
