@@ -12,8 +12,9 @@ import { tokenizesInput } from "../protocol/endpoint-types.ts";
 import { processLauncher } from "../controller/launchers.ts";
 import { startProfile } from "../controller/profile.ts";
 import { createProgressUi } from "../controller/progress.ts";
+import { DUPLICATE_SIGNAL_MS, type InterruptSignal, Interrupts } from "../controller/interrupts.ts";
 import { Supervisor } from "../controller/supervisor.ts";
-import { BenchError, EXIT_CODES } from "../core/errors.ts";
+import { BenchError } from "../core/errors.ts";
 import { createControllerLogger } from "../core/log.ts";
 import { artifactDirName } from "../export/index.ts";
 
@@ -38,22 +39,34 @@ export const profileCommand = defineCommand({
     const runDir = mkdtempSync(join(tmpdir(), "aiperf-run-"));
     const supervisor = new Supervisor({ launcher: processLauncher(), log, logLevel, registrationTimeoutMs: 30_000 });
     const run = startProfile(cfg, { supervisor, log, ui: createProgressUi(cfg.ui), runDir, artifactDir, logFile });
-    let interrupts = 0;
-    const onSignal = (signal: string): void => {
-      if (++interrupts > 1) {
-        log.warn("Second interrupt: stopping now without results");
-        void supervisor.shutdown("forced").finally(() => process.exit(EXIT_CODES.INTERRUPTED));
-        return;
+    const interrupts = new Interrupts();
+    const onSignal = (signal: InterruptSignal): void => {
+      switch (interrupts.receive(signal, performance.now())) {
+        case "duplicate":
+          log.debug(`${signal} again within ${DUPLICATE_SIGNAL_MS} ms: the same interrupt delivered twice (to the process and its group)`);
+          return;
+        case "force":
+          log.warn(`Second interrupt (${signal}): stopping now without results`);
+          void supervisor.shutdown("forced").finally(() => process.exit(interrupts.exitCode));
+          return;
+        case "first":
+          log.warn(`Received ${signal}: stopping the benchmark and writing partial results (again to force quit)`);
+          run.cancel();
       }
-      log.warn(`Received ${signal}: stopping the benchmark and writing partial results (again to force quit)`);
-      run.cancel();
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
     try {
       const result = await Promise.race([run.done, failureOf(supervisor)]);
       process.stdout.write(result.consoleText);
-      if (interrupts > 0) return void (process.exitCode = EXIT_CODES.INTERRUPTED);
+      if (interrupts.exitCode !== undefined) return void (process.exitCode = interrupts.exitCode);
+      // A service died or froze mid-run: the results above hold what arrived (exit 4).
+      if (result.incomplete.length > 0) throw new BenchError("SERVICE_DIED", `The results are incomplete: ${result.incomplete.join("; ")}`, { hint: "See the log above for the service's own last words" });
+      if (result.lost > 0) {
+        throw new BenchError("RESULTS_INCOMPLETE", `The results are incomplete: ${result.lost} of ${result.received + result.lost} records were lost between the workers and the records service`, {
+          hint: "The log says which service fell behind or failed; rerun to get complete results",
+        });
+      }
       const total = result.validCount + result.errorCount;
       if (total > 0 && result.validCount === 0) throw new BenchError("COMMAND_FAILED", `Every request failed (${result.errorCount} of ${total})`);
       if (cfg.failedRequestThreshold !== undefined && total > 0 && result.errorCount / total > cfg.failedRequestThreshold) {
