@@ -14,6 +14,7 @@ import { startProfile } from "../controller/profile.ts";
 import { createProgressUi } from "../controller/progress.ts";
 import { DUPLICATE_SIGNAL_MS, type InterruptSignal, Interrupts } from "../controller/interrupts.ts";
 import { Supervisor } from "../controller/supervisor.ts";
+import { takeHeldSignals } from "../core/early-signals.ts";
 import { BenchError } from "../core/errors.ts";
 import { createControllerLogger } from "../core/log.ts";
 import { artifactDirName } from "../export/index.ts";
@@ -56,6 +57,7 @@ export const profileCommand = defineCommand({
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
+    for (const signal of takeHeldSignals()) onSignal(signal);
     try {
       const result = await Promise.race([run.done, failureOf(supervisor)]);
       process.stdout.write(result.consoleText);

@@ -69,7 +69,6 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
   let stopWhy: string | undefined;
   const incomplete: string[] = [];
   const sup = ctx.supervisor;
-  const inFlight = new Map<string, number>();
   let markStopped!: () => void;
   const stopped = new Promise<typeof STOPPED>((resolve) => (markStopped = () => resolve(STOPPED)));
 
@@ -77,11 +76,14 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
   const stop = (why: string): void => {
     if (stopWhy !== undefined) return;
     stopWhy = why;
-    const waiting = [...inFlight.values()].reduce((a, b) => a + b, 0);
-    if (timingRunning) ctx.log.info(`Stopping: cancelling ${waiting} request(s) in flight, then writing the results`);
     const cancel: CancelRequests = { phases: ["warmup", "profiling"], message: `Request was cancelled: ${why}` };
     sup.broadcast("cancel_requests", cancel);
-    if (timingRunning) void sup.command("timing:0", "cancel").catch(() => {});
+    if (timingRunning) {
+      void sup.command<{ inFlight: number }>("timing:0", "cancel").then(
+        ({ inFlight }) => ctx.log.info(`Stopping: cancelling ${inFlight} request(s) in flight, then writing the results`),
+        () => {},
+      );
+    }
     markStopped();
   };
   /** A set-up step, abandoned (the run goes straight to its results) when the run is stopped. */
@@ -198,12 +200,10 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     });
     sup.on("progress", (_from, p) => {
       const { phase, sent, completed, total } = p as TimingProgress;
-      inFlight.set(phase, sent - completed);
       ctx.ui.update(stage(phase), completed, total ?? (sent || undefined));
     });
     sup.on("phase_complete", (_from, p) => {
       const done = p as TimingPhaseResult;
-      inFlight.set(done.phase, 0);
       ctx.ui.update(stage(done.phase), done.completed, done.sent);
       if (!done.timeoutTriggered) return;
       // The grace period is over: what is still in flight is cut and recorded as cancelled (upstream).

@@ -3,6 +3,7 @@
  * failure, and never outlive the controller.
  */
 import { setBusLogger } from "../bus/index.ts";
+import { takeHeldSignals } from "../core/early-signals.ts";
 import { createChildLogger } from "../core/log.ts";
 import { type ServiceSpec, serviceName } from "./context.ts";
 import { runService } from "./service-runtime.ts";
@@ -20,6 +21,7 @@ export async function runServiceProcess(specJson: string): Promise<never> {
   // child ignores both and stops only on the controller's shutdown or when its stdin closes.
   process.on("SIGINT", () => {});
   process.on("SIGTERM", () => {});
+  takeHeldSignals();
   watchController(() => {
     log.warn("Controller is gone: stopping");
     stop.abort();
