@@ -80,13 +80,15 @@ export type Run = {
 /**
  * `aiperf profile` against `url`, in its own process group (so a test can signal the group without
  * signalling the test runner), with a unique AIPERF_FAULT_MARK in its environment (children inherit it).
+ * `wrapper` runs it under another command (e.g. `timeout`).
  */
-export function startRun(url: string, flags: string[]): Run {
+export function startRun(url: string, flags: string[], wrapper: string[] = []): Run {
   const cwd = mkdtempSync(join(tmpdir(), "aiperf-fault-"));
   const dir = join(cwd, "out");
   const marker = `lifecycle-${process.pid}-${Math.random().toString(36).slice(2)}`;
   const args = ["profile", "-m", "mock-model", "-u", url, "--artifact-dir", dir, "--ui", "none", "--random-seed", "1", "--tokenizer", "builtin", "--no-gpu-telemetry", ...flags];
-  const proc = spawn(BINARY, args, { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1", AIPERF_FAULT_MARK: marker } });
+  const [command, ...rest] = [...wrapper, BINARY, ...args] as [string, ...string[]];
+  const proc = spawn(command, rest, { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1", AIPERF_FAULT_MARK: marker } });
   let out = "";
   proc.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   proc.stderr?.on("data", (d: Buffer) => (out += d.toString()));

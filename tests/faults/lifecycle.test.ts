@@ -28,8 +28,8 @@ afterAll(async () => {
   await quick?.stop();
 });
 
-function start(server: FaultServer, flags: string[]): Run {
-  const run = startRun(server.url, flags);
+function start(server: FaultServer, flags: string[], wrapper: string[] = []): Run {
+  const run = startRun(server.url, flags, wrapper);
   runs.push(run);
   return run;
 }
@@ -97,6 +97,23 @@ describe("signals", () => {
     const received = hung.received - before;
     expect(cancelledRecords(run.dir)).toBe(received);
     expect(readExport(run.dir).error_request_count.avg).toBe(received);
+    expect(await leftRunning(run.marker)).toEqual([]);
+  }, 60_000);
+
+  test("under timeout(1), which sends SIGTERM to the binary and then to its group: one interrupt, results written, 143", async () => {
+    const before = quick.received;
+    // --preserve-status: timeout exits with the binary's own status instead of 124.
+    const run = start(quick, ["--concurrency", "4", "--request-count", "100000"], ["timeout", "--preserve-status", "-s", "TERM", "8"]);
+    const { code, out } = await run.exited;
+    expect(code).toBe(143);
+    expect(out.match(/Received SIGTERM/g)?.length).toBe(1);
+    expect(out).not.toContain("Second interrupt");
+    const json = readExport(run.dir);
+    expect(json.was_cancelled).toBe(true);
+    // Every request the server got is a record (answered, or cut by the interrupt).
+    const received = quick.received - before;
+    expect(records(run.dir).length).toBe(received);
+    expect((json.request_count?.avg ?? 0) + (json.error_request_count?.avg ?? 0)).toBe(received);
     expect(await leftRunning(run.marker)).toEqual([]);
   }, 60_000);
 });
