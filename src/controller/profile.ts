@@ -68,6 +68,10 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
   /** Why the run stops early ("interrupted", a service lost), once it does. */
   let stopWhy: string | undefined;
   const incomplete: string[] = [];
+  let collectors: Collectors | undefined;
+  let clientCheck: ClientCheckInput | undefined;
+  let profilingTotal: number | undefined;
+  let profilingStarted = false;
   const sup = ctx.supervisor;
   let markStopped!: () => void;
   const stopped = new Promise<typeof STOPPED>((resolve) => (markStopped = () => resolve(STOPPED)));
@@ -232,11 +236,6 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     clientCheck = await clientCheckInput(cfg, sup, workers);
     return timing;
   }
-
-  let collectors: Collectors | undefined;
-  let clientCheck: ClientCheckInput | undefined;
-  let profilingTotal: number | undefined;
-  let profilingStarted = false;
 
   async function finish(timing: TimingResult | undefined): Promise<ProfileResult> {
     const profiling = timing?.phases.find((p) => p.phase === "profiling");
