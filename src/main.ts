@@ -4,6 +4,10 @@
  * its worker threads (the inputs.json writer), which load this same entry (core/self.ts).
  */
 if (Bun.isMainThread) {
+  // `profile` and service children handle interrupts themselves; until their handlers are in
+  // place (loading takes a moment), a signal is held rather than fatal (core/early-signals.ts).
+  const command = process.argv[2];
+  if (command === "profile" || command === "__service") (await import("./core/early-signals.ts")).holdSignals();
   const { runCli } = await import("./cli/run.ts");
   process.exit(await runCli(process.argv.slice(2)));
 } else {

@@ -13,7 +13,9 @@ import { checkNvmlOverride } from "../controller/gpu-telemetry.ts";
 import { processLauncher } from "../controller/launchers.ts";
 import { inputConfigOf, startProfile } from "../controller/profile.ts";
 import { createProgressUi } from "../controller/progress.ts";
+import { DUPLICATE_SIGNAL_MS, type InterruptSignal, Interrupts } from "../controller/interrupts.ts";
 import { Supervisor } from "../controller/supervisor.ts";
+import { takeHeldSignals } from "../core/early-signals.ts";
 import { BenchError, EXIT_CODES } from "../core/errors.ts";
 import { appendLogLine, createControllerLogger } from "../core/log.ts";
 import { makeRunDir, removeDeadRunDirs } from "../core/run-dirs.ts";
@@ -67,22 +69,28 @@ export const profileCommand = defineCommand({
     const ui = createProgressUi(parsed.ui === undefined && process.stderr.isTTY !== true ? "lines" : cfg.ui);
     const columns = terminalColumns();
     const run = startProfile(cfg, { supervisor, log, ui, runDir, artifactDir, logFile, ...(columns === undefined ? {} : { columns }) });
-    let interrupts = 0;
-    const onSignal = (signal: string): void => {
-      if (++interrupts > 1) {
-        log.warn("Second interrupt: stopping now without results");
-        // process.exit skips the finally below: dataset.bin (GBs for a big input) goes here.
-        void supervisor.shutdown("forced").finally(() => {
-          rmSync(runDir, { recursive: true, force: true });
-          process.exit(EXIT_CODES.INTERRUPTED);
-        });
-        return;
+    const interrupts = new Interrupts();
+    const onSignal = (signal: InterruptSignal): void => {
+      switch (interrupts.receive(signal, performance.now())) {
+        case "duplicate":
+          log.debug(`${signal} again within ${DUPLICATE_SIGNAL_MS} ms: the same interrupt delivered twice (to the process and its group)`);
+          return;
+        case "force":
+          log.warn(`Second interrupt (${signal}): stopping now without results`);
+          // process.exit skips the finally below: dataset.bin (GBs for a big input) goes here.
+          void supervisor.shutdown("forced").finally(() => {
+            rmSync(runDir, { recursive: true, force: true });
+            process.exit(interrupts.exitCode);
+          });
+          return;
+        case "first":
+          log.warn(`Received ${signal}: stopping the benchmark and writing partial results (again to force quit)`);
+          run.cancel();
       }
-      log.warn(`Received ${signal}: stopping the benchmark and writing partial results (again to force quit)`);
-      run.cancel();
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
+    for (const signal of takeHeldSignals()) onSignal(signal);
     try {
       const result = await Promise.race([run.done, failureOf(supervisor)]);
       // The tables quote servers (error bodies, GPU names): nothing raw reaches the terminal.
@@ -91,9 +99,16 @@ export const profileCommand = defineCommand({
       process.stdout.write(`Files written:\n${written.map((f) => `  ${f}\n`).join("")}`);
       const v = result.runValidity;
       fact(v === undefined || !v.judged ? "Client check: not judged (no request succeeded)" : v.valid ? "Client check: the client kept up" : `Run invalid: the client was the bottleneck (${v.reasons.join("; ")})`);
-      if (interrupts > 0) {
-        fact(`Exit ${EXIT_CODES.INTERRUPTED}: interrupted; partial results written`);
-        return void (process.exitCode = EXIT_CODES.INTERRUPTED);
+      if (interrupts.exitCode !== undefined) {
+        fact(`Exit ${interrupts.exitCode}: interrupted; partial results written`);
+        return void (process.exitCode = interrupts.exitCode);
+      }
+      // A service died or froze mid-run: the results above hold what arrived (exit 4).
+      if (result.incomplete.length > 0) throw new BenchError("SERVICE_DIED", `The results are incomplete: ${result.incomplete.join("; ")}`, { hint: "See the log above for the service's own last words" });
+      if (result.lost > 0) {
+        throw new BenchError("RESULTS_INCOMPLETE", `The results are incomplete: ${result.lost} of ${result.received + result.lost} records were lost between the workers and the records service`, {
+          hint: "The log says which service fell behind or failed; rerun to get complete results",
+        });
       }
       const total = result.validCount + result.errorCount;
       if (total > 0 && result.validCount === 0) throw new BenchError("COMMAND_FAILED", `Every request failed (${result.errorCount} of ${total})`);

@@ -15,7 +15,10 @@ import { endpointPath } from "../endpoints/registry.ts";
 import type { FinalizeResult } from "../protocol/records-config.ts";
 import type { TimingPhaseResult, TimingPhaseStart, TimingProgress, TimingResult } from "../protocol/timing-plan.ts";
 import { clientCheckInput } from "./client-check.ts";
-import { collectorServices, startCollectors } from "./collectors.ts";
+import type { ClientCheckInput } from "../protocol/client-check.ts";
+import type { CancelRequests } from "../protocol/pipeline.ts";
+import { type Collectors, collectorServices, startCollectors } from "./collectors.ts";
+import { writeFallbackExport } from "./fallback-export.ts";
 import { checkScheduleTimestamps, timingPlanOf } from "./timing-plan.ts";
 import type { ProgressUi } from "./progress.ts";
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
@@ -39,21 +42,96 @@ export function profileServices(cfg: ResolvedProfile): ServiceRequest[] {
 /** `columns`: the terminal width the console text is fitted to; absent when stdout is not a terminal. */
 export type ProfileContext = { supervisor: Supervisor; log: ConsolaInstance; ui: ProgressUi; runDir: string; artifactDir: string; logFile: string; columns?: number };
 
-/** A running profile; `cancel()` stops issuing credits and still writes what was measured. */
-export type ProfileRun = { done: Promise<FinalizeResult & { timing: TimingResult }>; cancel(): void };
+/** What a run ends with: the records' results, plus why it is incomplete (a service lost), if it is. */
+export type ProfileResult = FinalizeResult & { timing: TimingResult | undefined; incomplete: string[] };
+
+/**
+ * A running profile; `cancel()` (an interrupt) stops it at whatever stage it is, cuts the requests
+ * in flight (they become cancelled records) and still writes what was measured.
+ */
+export type ProfileRun = { done: Promise<ProfileResult>; cancel(): void };
+
+/** Services whose loss is only a warning: they observe the run, the results do not need them. */
+const OPTIONAL_ROLES = new Set(["server-metrics", "gpu-telemetry"]);
+/** The records service gives up on missing records after this long without one arriving. */
+const RECORDS_IDLE_MS = 5_000;
+/** After a stop, how long the timing service gets to return its result once the requests are cut. */
+const TIMING_STOP_MS = 3_000;
+/** Commands the run itself bounds (finalize waits on arrivals; a frozen service is caught by heartbeats). */
+const NO_TIMEOUT_MS = 2_000_000_000;
+
+const STOPPED = Symbol("stopped");
 
 export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): ProfileRun {
-  let cancelled = false;
   let timingRunning = false;
+  let recordsReady = false;
+  let recordsLost = false;
   let profilingStartWallNs: number | undefined;
+  /** Why the run stops early ("interrupted", a service lost), once it does. */
+  let stopWhy: string | undefined;
+  const incomplete: string[] = [];
+  let collectors: Collectors | undefined;
+  let clientCheck: ClientCheckInput | undefined;
+  let profilingTotal: number | undefined;
+  let profilingStarted = false;
   const sup = ctx.supervisor;
-  const done = (async () => {
-    await sup.start(profileServices(cfg));
+  let markStopped!: () => void;
+  const stopped = new Promise<typeof STOPPED>((resolve) => (markStopped = () => resolve(STOPPED)));
+
+  /** Stops issuing, cuts the requests in flight (each becomes a cancelled record) and ends the stage under way. */
+  const stop = (why: string): void => {
+    if (stopWhy !== undefined) return;
+    stopWhy = why;
+    const cancel: CancelRequests = { phases: ["warmup", "profiling"], message: `Request was cancelled: ${why}` };
+    sup.broadcast("cancel_requests", cancel);
+    if (timingRunning) {
+      void sup.command<{ inFlight: number }>("timing:0", "cancel").then(
+        ({ inFlight }) => ctx.log.info(`Stopping: cancelling ${inFlight} request(s) in flight, then writing the results`),
+        () => {},
+      );
+    }
+    markStopped();
+  };
+  /** A set-up step, abandoned (the run goes straight to its results) when the run is stopped. */
+  const step = async <T>(work: Promise<T>): Promise<T> => {
+    work.catch(() => {});
+    const r = await Promise.race([work, stopped]);
+    if (r === STOPPED) throw STOPPED;
+    return r as T;
+  };
+
+  sup.onServiceLost((name, error) => {
+    const role = name.slice(0, name.indexOf(":"));
+    if (OPTIONAL_ROLES.has(role)) {
+      ctx.log.warn(`${error.message}; the run goes on without ${role} (its exports will be missing)`);
+      return true;
+    }
+    // During set-up nothing was measured yet: the run fails as before (exit 4, nothing written).
+    if (!recordsReady) return false;
+    ctx.log.error(`${error.message}: stopping the run; the results will hold what arrived, marked incomplete`);
+    incomplete.push(error.message);
+    if (name === "records:0") recordsLost = true;
+    stop(`the run stopped early (service "${name}" was lost)`);
+    return true;
+  });
+
+  const done = (async (): Promise<ProfileResult> => {
+    let timing: TimingResult | undefined;
+    try {
+      timing = await setUpAndRun();
+    } catch (error) {
+      if (error !== STOPPED) throw error;
+    }
+    return finish(timing);
+  })();
+
+  async function setUpAndRun(): Promise<TimingResult | undefined> {
+    await step(sup.start(profileServices(cfg)));
     const workers = Array.from({ length: cfg.workers }, (_, i) => `worker:${i}`);
     const processors = Array.from({ length: cfg.recordProcessors }, (_, i) => `record-processor:${i}`);
     const datasetPath = join(ctx.runDir, "dataset.bin");
 
-    const dataset = await sup.command<DatasetConfigured>("dataset:0", "configure", {
+    const dataset = await step(sup.command<DatasetConfigured>("dataset:0", "configure", {
       model: cfg.model,
       endpointType: cfg.endpointType,
       streaming: cfg.streaming,
@@ -77,14 +155,14 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       synthetic: syntheticDatasetConfig(cfg),
       datasetPath,
       inputsJsonPath: join(ctx.artifactDir, "inputs.json"),
-    }, 600_000);
+    }, 600_000));
     if (dataset.error !== undefined) throw new BenchError("CONFIG_INVALID", `Invalid dataset: ${dataset.error}`);
     if (cfg.sequentialDataset && (cfg.requestCount ?? 0) > dataset.conversations) ctx.log.warn(`The trace has ${dataset.conversations} conversations; --request-count ${cfg.requestCount} replays it from the start again`);
     ctx.log.debug(`Dataset: ${dataset.conversations} conversations, ${dataset.turns} turns, tokenizer ${dataset.tokenizer}`);
-    const collectors = await startCollectors(cfg, sup, ctx.log, ctx.artifactDir);
+    collectors = await step(startCollectors(cfg, sup, ctx.log, ctx.artifactDir));
 
-    const { endpoint: recordsEndpoint } = await sup.command<{ endpoint: string }>("records:0", "bind");
-    await sup.command("records:0", "configure", {
+    const { endpoint: recordsEndpoint } = await step(sup.command<{ endpoint: string }>("records:0", "bind"));
+    await step(sup.command("records:0", "configure", {
       artifactDir: ctx.artifactDir,
       endpointType: cfg.endpointType,
       streaming: cfg.streaming,
@@ -93,11 +171,12 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       // JSON has no Infinity: a grace of inf travels as the largest number (the window never closes).
       duration: cfg.benchmarkDuration === undefined ? null : { durationSec: cfg.benchmarkDuration, graceSec: Number.isFinite(cfg.benchmarkGracePeriod) ? cfg.benchmarkGracePeriod : Number.MAX_VALUE },
       logFile: ctx.logFile,
-    });
-    const processorEndpoints = await Promise.all(processors.map((p) => sup.command<{ endpoint: string }>(p, "bind").then((r) => r.endpoint)));
-    await Promise.all(processors.map((p) => sup.command(p, "configure", { recordsEndpoint, datasetPath, endpointType: cfg.endpointType, streaming: cfg.streaming, useServerTokenCount: cfg.useServerTokenCount, responseField: cfg.responseField, tokenizer: dataset.tokenizer, model: cfg.model[0] }, 600_000)));
-    const { endpoint: creditsEndpoint } = await sup.command<{ endpoint: string }>("timing:0", "bind");
-    await Promise.all(workers.map((w) => sup.command(w, "configure", {
+    }));
+    recordsReady = true;
+    const processorEndpoints = await step(Promise.all(processors.map((p) => sup.command<{ endpoint: string }>(p, "bind").then((r) => r.endpoint))));
+    await step(Promise.all(processors.map((p) => sup.command(p, "configure", { recordsEndpoint, datasetPath, endpointType: cfg.endpointType, streaming: cfg.streaming, useServerTokenCount: cfg.useServerTokenCount, responseField: cfg.responseField, tokenizer: dataset.tokenizer, model: cfg.model[0] }, 600_000))));
+    const { endpoint: creditsEndpoint } = await step(sup.command<{ endpoint: string }>("timing:0", "bind"));
+    await step(Promise.all(workers.map((w) => sup.command(w, "configure", {
       creditsEndpoint,
       processorEndpoints,
       datasetPath,
@@ -111,12 +190,10 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       headers: cfg.header.map(([k, v]) => [k, String(v)]),
       requestTimeoutSeconds: cfg.requestTimeoutSeconds,
       maxResponseBytes: cfg.maxResponseBytes,
-    })));
+    }))));
 
     // Bars: one per phase as it starts, then records, whose total is the profiling phase's.
     const stage = (phase: string): string => (phase === "warmup" ? "Warmup" : "Requests (Profiling)");
-    let profilingTotal: number | undefined;
-    let profilingStarted = false;
     sup.on("phase_start", (_from, p) => {
       const start = p as TimingPhaseStart;
       if (start.phase === "profiling") {
@@ -138,6 +215,11 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       const done = p as TimingPhaseResult;
       appendLogLine(ctx.logFile, "controller", `Phase ${done.phase} ended: ${done.sent} sent, ${done.completed} completed`);
       ctx.ui.update(stage(done.phase), done.completed, done.sent);
+      if (!done.timeoutTriggered) return;
+      // The grace period is over: what is still in flight is cut and recorded as cancelled (upstream).
+      ctx.log.info(`The ${done.phase} grace period ended with ${done.sent - done.completed} request(s) in flight: cancelling them`);
+      const cancel: CancelRequests = { phases: [done.phase], message: `Request was cancelled: the ${done.phase} grace period ended` };
+      sup.broadcast("cancel_requests", cancel);
     });
     sup.on("records_progress", (_from, p) => {
       if (!profilingStarted) return;
@@ -145,45 +227,64 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       ctx.ui.update("Records (Processing)", processed, expected ?? profilingTotal);
     });
 
-    timingRunning = true;
-    if (cancelled) void sup.command("timing:0", "cancel").catch(() => {});
+    if (stopWhy !== undefined) return undefined;
     if (cfg.fixedSchedule) checkScheduleTimestamps(datasetPath, cfg.inputFile);
     if (cfg.fixedScheduleAuto) ctx.log.info("The mooncake trace has timestamps: replaying it on its fixed schedule (--no-fixed-schedule turns this off)");
-    const timing = await sup.command<TimingResult>("timing:0", "run", timingPlanOf(cfg, workers, dataset, datasetPath), 2_000_000_000);
+    timingRunning = true;
+    const run = sup.command<TimingResult>("timing:0", "run", timingPlanOf(cfg, workers, dataset, datasetPath), NO_TIMEOUT_MS);
+    run.catch(() => {});
+    // Once stopped, the timing service answers as soon as the cut requests come back; if it is
+    // gone or stuck, the results are written without its counts.
+    const late = stopped.then(() => Bun.sleep(TIMING_STOP_MS)).then(() => undefined);
+    const timing = await Promise.race([run, late]).catch((error: Error) => (ctx.log.warn(`No timing result: ${error.message}`), undefined));
     timingRunning = false;
     // Workers' event-loop lag, the arrival process and the bounds: the fidelity block and the verdict.
-    const clientCheck = await clientCheckInput(cfg, sup, workers);
+    clientCheck = await clientCheckInput(cfg, sup, workers);
+    return timing;
+  }
 
-    const profiling = timing.phases.find((p) => p.phase === "profiling");
+  async function finish(timing: TimingResult | undefined): Promise<ProfileResult> {
+    const profiling = timing?.phases.find((p) => p.phase === "profiling");
     const window = {
       startNs: profiling?.startWallNs ?? profilingStartWallNs ?? null,
       endNs: profiling === undefined ? null : profiling.startWallNs + (profiling.endNs - profiling.startNs),
     };
-    const result = await sup.command<FinalizeResult>("records:0", "finalize", {
-      expected: profiling?.sent ?? 0,
-      phaseStartWallNs: window.startNs,
-      phaseEndWallNs: window.endNs,
-      wasCancelled: timing.cancelled || cancelled,
-      cliCommand: cfg.cliCommand,
-      inputConfig: inputConfigOf(cfg),
-      // A record processor parsing a huge reply said how long it may take: wait for it as well.
-      waitMs: 10_000 + sup.busyRemainingMs(),
-      clientCheck,
-      ...(ctx.columns === undefined ? {} : { columns: ctx.columns }),
-    }, 120_000);
+    // Unknown when the timing service was lost mid-run (then no record count can be called lost).
+    const expected = timing === undefined ? (profilingStarted ? null : 0) : (profiling?.sent ?? 0);
+    const wasCancelled = timing?.cancelled === true || stopWhy !== undefined;
+    let result: FinalizeResult | undefined;
+    if (recordsReady && !recordsLost) {
+      if (stopWhy !== undefined && (expected ?? 1) > 0) ctx.log.info(`Waiting for the records of the ${expected ?? "unknown number of"} request(s) sent`);
+      result = await sup.command<FinalizeResult>("records:0", "finalize", {
+        expected,
+        phaseStartWallNs: window.startNs,
+        phaseEndWallNs: window.endNs,
+        wasCancelled,
+        cliCommand: cfg.cliCommand,
+        inputConfig: inputConfigOf(cfg),
+        // A record processor parsing a huge reply said how long it may take: wait for it as well.
+        idleMs: RECORDS_IDLE_MS + sup.busyRemainingMs(),
+        incomplete,
+        clientCheck,
+        ...(ctx.columns === undefined ? {} : { columns: ctx.columns }),
+      }, NO_TIMEOUT_MS).catch((error: Error) => {
+        // Lost while finalizing: the fallback below still writes the JSON with the reason.
+        if (!incomplete.includes(error.message)) incomplete.push(error.message);
+        return undefined;
+      });
+    }
+    if (result === undefined) {
+      const fallback = await writeFallbackExport({ artifactDir: ctx.artifactDir, inputConfig: inputConfigOf(cfg), wasCancelled, reasons: incomplete, expected, startNs: window.startNs, endNs: window.endNs });
+      result = { ...fallback, validCount: 0, errorCount: 0, received: 0, lost: 0 };
+    }
     if (profilingStarted) ctx.ui.update("Records (Processing)", result.validCount + result.errorCount, profilingTotal);
-    const side = await collectors.finalize(window);
+    const side = collectors === undefined ? { consoleText: "", files: [] } : await collectors.finalize(window);
     ctx.ui.finish();
     // The collectors' tables go between the metrics tables and the footer, as upstream prints them.
-    return { ...result, consoleText: result.consoleText + side.consoleText + result.footerText, files: [...result.files, ...side.files], timing };
-  })();
-  return {
-    done,
-    cancel() {
-      cancelled = true;
-      if (timingRunning) void sup.command("timing:0", "cancel").catch(() => {});
-    },
-  };
+    return { ...result, consoleText: result.consoleText + side.consoleText + result.footerText, files: [...result.files, ...side.files], timing, incomplete };
+  }
+
+  return { done, cancel: () => stop("the run was interrupted") };
 }
 
 /** The config as JSON exports show it (upstream `input_config`); credentials redacted. */

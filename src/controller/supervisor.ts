@@ -35,12 +35,18 @@ export type SupervisorOptions = {
 
 export type ServiceRequest = { role: string; id: string; config?: unknown; env?: Record<string, string> };
 
-/** `busyUntilMs`: a service that announced a long job (heartbeat busyMs) is not silent before then. */
-type Service = { name: string; handle: ServiceHandle; registered: boolean; lastSeenMs: number; busyUntilMs?: number; pid?: number; loaded?: string[]; exit?: ExitInfo };
+/**
+ * `busyUntilMs`: a service that announced a long job (heartbeat busyMs) is not silent before then.
+ * `lost`: its death or silence was reported (once), whether or not the run went on without it.
+ */
+type Service = { name: string; handle: ServiceHandle; registered: boolean; lastSeenMs: number; busyUntilMs?: number; pid?: number; loaded?: string[]; exit?: ExitInfo; lost?: BenchError };
+type Pending = { to: string; resolve(value: unknown): void; reject(error: Error): void; timer: Timer };
 
 /** The longest job a service may announce: a frozen service is still found, just later. */
 const MAX_BUSY_MS = 600_000;
-type Pending = { resolve(value: unknown): void; reject(error: Error): void; timer: Timer };
+
+/** Decides what losing a service means: true when the run copes without it, false to fail the run. */
+export type LostHandler = (name: string, error: BenchError) => boolean;
 
 let runCounter = 0;
 
@@ -58,6 +64,7 @@ export class Supervisor {
   #registrationWaiter: (() => void) | undefined;
   #failure: BenchError | undefined;
   #onFailure: ((error: BenchError) => void)[] = [];
+  #onLost: LostHandler | undefined;
   #watchdog: Timer | undefined;
   #shutdown: Promise<void> | undefined;
 
@@ -110,13 +117,16 @@ export class Supervisor {
   /** Sends a named command to one service and resolves with its reply. */
   command<T = unknown>(name: string, command: string, payload?: unknown, timeoutMs = this.#opts.commandTimeoutMs): Promise<T> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    // A service the run goes on without answers nothing: fail at once rather than at the timeout.
+    const lost = this.#services.get(name)?.lost;
+    if (lost !== undefined) return Promise.reject(lost);
     const cid = this.#nextCid++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(cid);
         reject(new BenchError("COMMAND_FAILED", `Command "${command}" to "${name}" got no reply within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.#pending.set(cid, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.#pending.set(cid, { to: name, resolve: resolve as (v: unknown) => void, reject, timer });
       this.#sendTo(name, { type: "command", cid, name: command, payload }).catch((error: Error) => {
         clearTimeout(timer);
         this.#pending.delete(cid);
@@ -138,6 +148,14 @@ export class Supervisor {
   /** Called once if a service dies or goes silent; shutdown has already begun by then. */
   onFailure(handler: (error: BenchError) => void): void {
     this.#onFailure.push(handler);
+  }
+
+  /**
+   * Asked first when a service dies or goes silent: when it returns true the run goes on without
+   * that service (its pending commands fail, later ones fail at once) and onFailure is not called.
+   */
+  onServiceLost(handler: LostHandler): void {
+    this.#onLost = handler;
   }
 
   /** Pid, modules loaded and whether it has stopped, for each service. */
@@ -162,6 +180,9 @@ export class Supervisor {
   async #doShutdown(reason: string): Promise<void> {
     clearInterval(this.#watchdog);
     const live = [...this.#services.values()].filter((s) => s.exit === undefined);
+    // One that never registered holds no results and may not hear the shutdown yet: kill it now,
+    // so an interrupt during start-up does not wait out the grace period.
+    for (const s of live) if (!s.registered) s.handle.kill("SIGKILL");
     for (const s of live) this.#sendTo(s.name, { type: "shutdown", reason }).catch(() => {});
     this.#publish({ type: "shutdown", reason });
     const all = Promise.all(live.map((s) => s.handle.exited));
@@ -270,20 +291,33 @@ export class Supervisor {
 
   #exited(service: Service, info: ExitInfo): void {
     service.exit = info;
-    if (this.#shutdown !== undefined) return;
+    if (this.#shutdown !== undefined || service.lost !== undefined) return;
     const how = info.signal !== null ? `was killed by ${info.signal}` : `exited with code ${info.code}`;
     const pid = service.handle.pid ?? service.pid;
-    this.#fail(new BenchError("SERVICE_DIED", `Service "${service.name}"${pid === undefined ? "" : ` (pid ${pid})`} ${how} unexpectedly`));
+    this.#lose(service, new BenchError("SERVICE_DIED", `Service "${service.name}"${pid === undefined ? "" : ` (pid ${pid})`} ${how} unexpectedly`));
   }
 
   #checkHeartbeats(): void {
     const now = Date.now();
     for (const s of this.#services.values()) {
-      if (!s.registered || s.exit !== undefined || now - s.lastSeenMs <= this.#opts.heartbeatTimeoutMs) continue;
+      if (!s.registered || s.exit !== undefined || s.lost !== undefined || now - s.lastSeenMs <= this.#opts.heartbeatTimeoutMs) continue;
       if (s.busyUntilMs !== undefined && now <= s.busyUntilMs) continue;
       s.handle.kill("SIGKILL");
-      this.#fail(new BenchError("SERVICE_DIED", `Service "${s.name}" sent no heartbeat for ${now - s.lastSeenMs} ms`));
-      return;
+      const pid = s.handle.pid ?? s.pid;
+      this.#lose(s, new BenchError("SERVICE_DIED", `Service "${s.name}"${pid === undefined ? "" : ` (pid ${pid})`} sent no heartbeat for ${now - s.lastSeenMs} ms (frozen): killed it`));
+      if (this.#failure !== undefined) return;
+    }
+  }
+
+  /** A service died or froze: the run goes on without it if the lost-handler says so, else it fails. */
+  #lose(service: Service, error: BenchError): void {
+    service.lost = error;
+    if (this.#failure !== undefined || this.#onLost?.(service.name, error) !== true) return this.#fail(error);
+    for (const [cid, p] of this.#pending) {
+      if (p.to !== service.name) continue;
+      clearTimeout(p.timer);
+      this.#pending.delete(cid);
+      p.reject(error);
     }
   }
 

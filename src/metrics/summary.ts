@@ -92,7 +92,9 @@ export class SummaryBuilder {
    */
   add(record: RequestRecord): RecordMetrics | null {
     if (record.phase !== "profiling") return null;
-    if (this.#filter && !isWithinDuration(record, this.#filter)) {
+    // A request cut at the window's end (grace period over, interrupt) is counted, as cancelled,
+    // even though its end lands just past the window: it was sent inside it and got no answer.
+    if (this.#filter && !record.wasCancelled && !isWithinDuration(record, this.#filter)) {
       this.#filtered++;
       return null;
     }

@@ -37,6 +37,12 @@ export type Credit = {
 
 export type CreditReturn = { id: number; phase: Phase; worker: string };
 
+/**
+ * Controller broadcast "cancel_requests": the phases are over (their grace period ended, the run
+ * was interrupted or lost a service); workers cut those phases' requests, each a cancelled record.
+ */
+export type CancelRequests = { phases: Phase[]; message: string };
+
 /** worker → timing, on the same DEALER as returns, before the return: the first response bytes of a credit arrived. */
 export type CreditFirstByte = { id: number; phase: Phase; worker: string; firstByte: true };
 

@@ -18,14 +18,20 @@ export const RecordsConfig = v.object({
 export type RecordsConfig = v.InferOutput<typeof RecordsConfig>;
 
 export const FinalizeRequest = v.object({
-  /** Profiling credits sent: finalize waits until this many records arrived (or waitMs passed without one arriving). */
-  expected: v.number(),
+  /**
+   * Profiling credits sent: finalize waits until this many records arrived, or until none arrived
+   * for idleMs (then the rest are lost). Null when unknown (the timing service was lost).
+   */
+  expected: v.nullable(v.number()),
   phaseStartWallNs: v.nullable(v.number()),
   phaseEndWallNs: v.nullable(v.number()),
   wasCancelled: v.boolean(),
   cliCommand: v.string(),
   inputConfig: v.record(v.string(), v.unknown()),
-  waitMs: v.number(),
+  /** No total timeout: records still arriving keep the wait going; this long without one ends it. */
+  idleMs: v.number(),
+  /** Why the run is incomplete (a service died or froze); written to the exports. */
+  incomplete: v.optional(v.array(v.string())),
   /** Arrival process, verdict bounds and workers' loop lag (client-check.ts); absent = no fidelity block or verdict. */
   clientCheck: v.optional(ClientCheckInput),
   /** The controller's terminal width: tables and messages are fitted to it (absent: 100). */
@@ -40,6 +46,9 @@ export type FinalizeResult = {
   validCount: number;
   errorCount: number;
   files: string[];
+  /** Profiling records that arrived, and those sent whose record never did. */
+  received: number;
+  lost: number;
   /** Set with clientCheck: false when the client was the bottleneck (reasons say why). */
   runValidity?: { valid: boolean; judged: boolean; reasons: string[] };
 };

@@ -3,6 +3,7 @@
  * failure, and never outlive the controller.
  */
 import { setBusLogger } from "../bus/index.ts";
+import { takeHeldSignals } from "../core/early-signals.ts";
 import { createChildLogger } from "../core/log.ts";
 import { type ServiceSpec, serviceName } from "./context.ts";
 import { runService } from "./service-runtime.ts";
@@ -15,9 +16,12 @@ export async function runServiceProcess(specJson: string): Promise<never> {
   const log = createChildLogger(spec.logLevel, serviceName(spec.role, spec.id));
   setBusLogger({ warn: (m) => log.warn(m), debug: (m) => log.debug(m) });
   const stop = new AbortController();
-  // Ctrl-C in a terminal reaches the whole process group; the controller decides what stops when.
+  // Ctrl-C, `timeout`, systemd, Slurm and Kubernetes signal the whole process group: one signal
+  // must be one interrupt, handled by the controller, which still gathers results from us. So a
+  // child ignores both and stops only on the controller's shutdown or when its stdin closes.
   process.on("SIGINT", () => {});
-  process.on("SIGTERM", () => stop.abort());
+  process.on("SIGTERM", () => {});
+  takeHeldSignals();
   watchController(() => {
     log.warn("Controller is gone: stopping");
     stop.abort();

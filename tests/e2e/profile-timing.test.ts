@@ -169,7 +169,7 @@ describe("aiperf profile load modes (compiled)", () => {
     }
   }, 120_000);
 
-  test("--benchmark-grace-period inf waits for every reply (0 drops the late ones); user-centric duration runs wait by default", async () => {
+  test("--benchmark-grace-period inf waits for every reply (at 0 the late ones are cut, as cancelled records); user-centric duration runs wait by default", async () => {
     let requests = 0;
     const server = Bun.serve({
       port: 0,
@@ -184,16 +184,19 @@ describe("aiperf profile load modes (compiled)", () => {
     const url = `http://127.0.0.1:${server.port}`;
     const common = ["--benchmark-duration", "1", "--isl", "16", "--tokenizer", "builtin"];
     // Every request the server got, and the records kept of them.
-    const run = async (flags: string[]): Promise<{ sent: number; kept: number }> => {
+    const run = async (flags: string[], code = 0): Promise<{ sent: number; kept: number; cancelled: number }> => {
       requests = 0;
       const r = await runProfile(url, [...common, ...flags]);
-      expect(r.code).toBe(0);
-      return { sent: requests, kept: readRecords(r.dir).length };
+      expect(r.code).toBe(code);
+      const records = readRecords(r.dir);
+      return { sent: requests, kept: records.length, cancelled: records.filter((l) => l.metadata.was_cancelled && l.error?.type === "RequestCancellationError").length };
     };
     try {
       // Two at a time, 1.2 s each: every reply ends after the 1 s window.
-      const cut = await run(["--concurrency", "2", "--benchmark-grace-period", "0"]);
-      expect(cut.kept).toBeLessThan(cut.sent);
+      // Cut at the window's end, each is a cancelled record; none was answered, so exit 1 (every request failed).
+      const cut = await run(["--concurrency", "2", "--benchmark-grace-period", "0"], 1);
+      expect(cut.kept).toBe(cut.sent);
+      expect(cut.cancelled).toBe(cut.sent);
       const all = await run(["--concurrency", "2", "--benchmark-grace-period", "inf"]);
       expect(all.sent).toBeGreaterThanOrEqual(2);
       expect(all.kept).toBe(all.sent);

@@ -55,7 +55,7 @@ test("the whole pipeline runs inside one process and produces upstream's files",
 
 test("warmup records are processed but left out of the results", async () => {
   const { result, dir } = await runInProcess(["--request-count", "8", "--warmup-request-count", "5", "--osl", "4"]);
-  expect(result.timing.phases.map((p) => [p.phase, p.sent])).toEqual([
+  expect(result.timing?.phases.map((p) => [p.phase, p.sent])).toEqual([
     ["warmup", 5],
     ["profiling", 8],
   ]);

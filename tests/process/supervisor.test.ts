@@ -86,6 +86,29 @@ describe("supervision of child processes", () => {
     for (const pid of others) expect(await waitUntil(() => !isAlive(pid), 2000)).toBeGreaterThanOrEqual(0);
   });
 
+  test("a lost service the run copes without: no failure, its pending and later commands fail at once, the others still answer", async () => {
+    const { sup } = supervisor({ launcher: processLauncher(), heartbeatMs: 100, heartbeatTimeoutMs: 800 });
+    await sup.start(busDemoServices(2));
+    let failed = false;
+    sup.onFailure(() => (failed = true));
+    const lost: string[] = [];
+    sup.onServiceLost((name) => (lost.push(name), true));
+    const victim = sup.services().find((s) => s.name === "demo-worker:1")?.pid as number;
+    // A command the frozen service never answers: it must fail when the service is declared lost.
+    process.kill(victim, "SIGSTOP");
+    const pending = sup.command("demo-worker:1", "stats", undefined, 60_000).catch((e: BenchError) => e);
+    const error = (await pending) as BenchError;
+    expect(error.code).toBe("SERVICE_DIED");
+    expect(error.message).toContain("frozen");
+    expect(lost).toEqual(["demo-worker:1"]);
+    expect(failed).toBe(false);
+    const later = Date.now();
+    expect(((await sup.command("demo-worker:1", "stats").catch((e: BenchError) => e)) as BenchError).code).toBe("SERVICE_DIED");
+    expect(Date.now() - later).toBeLessThan(100);
+    expect(await sup.command("demo-worker:0", "stats")).toEqual({ credits: 0 });
+    expect(await waitUntil(() => !isAlive(victim), 2000)).toBeGreaterThanOrEqual(0);
+  });
+
   test("declares a frozen child dead when its heartbeats stop", async () => {
     const { sup } = supervisor({ launcher: processLauncher(), heartbeatMs: 100, heartbeatTimeoutMs: 800 });
     await sup.start(busDemoServices(1));

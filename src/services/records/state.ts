@@ -32,6 +32,9 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
   });
   const jsonlPath = join(cfg.artifactDir, JSONL_FILE_NAME);
   const jsonl = new JsonlWriter(jsonlPath);
+  // Flushed every second too, so a records service that dies leaves at most a second's lines unwritten.
+  const flusher = setInterval(() => void jsonl.flush().catch(() => {}), JSONL_FLUSH_MS);
+  flusher.unref();
   // In duration mode the window needs the profiling start; records that beat its broadcast wait.
   let builder: SummaryBuilder | undefined = cfg.duration === null ? new SummaryBuilder({ context }) : undefined;
   const waiting: RequestRecord[] = [];
@@ -72,10 +75,15 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
     progress: () => ({ processed: profilingSeen, ...(expected === undefined ? {} : { expected }) }),
     async finalize(payload) {
       const req = v.parse(FinalizeRequest, payload);
-      expected = req.expected;
-      await waitFor(() => profilingSeen >= req.expected, req.waitMs, (wake) => (onArrival = wake));
+      if (req.expected !== null) expected = req.expected;
+      const all = (): boolean => req.expected !== null && profilingSeen >= req.expected;
+      const report = (): void => log.info(`Waiting for records: ${profilingSeen}${req.expected === null ? "" : ` of ${req.expected}`} arrived (giving up after ${req.idleMs / 1000} s without one)`);
+      await whileArriving(all, req.idleMs, (wake) => (onArrival = wake), report);
       onArrival = undefined;
-      if (profilingSeen < req.expected) log.warn(`Finalizing with ${profilingSeen} of ${req.expected} profiling records`);
+      clearInterval(flusher);
+      const lost = req.expected === null ? 0 : Math.max(0, req.expected - profilingSeen);
+      if (lost > 0) log.warn(`${lost} of ${req.expected} profiling records were lost: finalizing with the ${profilingSeen} that arrived`);
+      const reasons = [...(req.incomplete ?? []), ...(lost > 0 ? [`${lost} of ${req.expected} records lost`] : [])];
       // A run cancelled before profiling started still reports (empty) results.
       builder ??= new SummaryBuilder({ context });
       for (const r of waiting.splice(0)) summarize(r);
@@ -95,10 +103,10 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
         errorSummary: summary.errorSummary,
         startNs: req.phaseStartWallNs,
         endNs: req.phaseEndWallNs,
-        blocks: { ...check.blocks, ...tokens.blocks, reply_anomalies: anomalies.block() },
+        blocks: { ...check.blocks, ...tokens.blocks, reply_anomalies: anomalies.block(), ...incompleteBlock(reasons, req.expected, profilingSeen, lost) },
       });
       await writeCsvExport(csvPath, summary.results);
-      const report = {
+      const shown = {
         results: summary.results,
         errorSummary: summary.errorSummary,
         endpointType: cfg.endpointType,
@@ -110,23 +118,50 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
         ...(req.columns === undefined ? {} : { width: req.columns }),
       };
       const validity = check.runValidity === undefined ? {} : { runValidity: { valid: check.runValidity.valid, judged: check.runValidity.judged, reasons: check.runValidity.reasons } };
-      return { consoleText: renderConsoleTables(report) + tokens.consoleText + check.consoleText, footerText: renderConsoleFooter(report), validCount: summary.processed, errorCount: summary.errors, files: [jsonPath, csvPath, jsonlPath], ...validity };
+      const warning = reasons.length === 0 ? "" : `Results are incomplete: ${reasons.join("; ")}\n`;
+      return {
+        consoleText: renderConsoleTables(shown) + tokens.consoleText + check.consoleText,
+        footerText: renderConsoleFooter(shown) + warning,
+        validCount: summary.processed,
+        errorCount: summary.errors,
+        files: [jsonPath, csvPath, jsonlPath],
+        received: profilingSeen,
+        lost,
+        ...validity,
+      };
     },
   };
 }
 
+/** How often the JSONL file gets what is buffered, and how often a long wait says so. */
+const JSONL_FLUSH_MS = 1000;
+const WAIT_REPORT_MS = 2000;
+
 /**
- * Resolves when `done()` holds (re-checked on each wake) or after `idleMs` without a wake: records
- * still arriving mean the processors are working through a backlog, not that some were lost.
+ * Resolves when `done()` holds (re-checked on each arrival) or when nothing arrived for `idleMs`:
+ * a long backlog still being parsed keeps it waiting, a record processor that died ends it.
  */
-function waitFor(done: () => boolean, idleMs: number, setWake: (wake: () => void) => void): Promise<void> {
+function whileArriving(done: () => boolean, idleMs: number, setWake: (wake: () => void) => void, report: () => void): Promise<void> {
   if (done()) return Promise.resolve();
   return new Promise((resolve) => {
-    let timer = setTimeout(resolve, idleMs);
+    let lastMs = performance.now();
+    const ticker = setInterval(() => {
+      if (performance.now() - lastMs >= idleMs) finish();
+      else report();
+    }, Math.min(idleMs, WAIT_REPORT_MS));
+    const finish = (): void => {
+      clearInterval(ticker);
+      resolve();
+    };
     setWake(() => {
-      clearTimeout(timer);
-      if (done()) resolve();
-      else timer = setTimeout(resolve, idleMs);
+      lastMs = performance.now();
+      if (done()) finish();
     });
   });
+}
+
+/** Our block beyond upstream: why the results are incomplete and how many records are missing. */
+function incompleteBlock(reasons: string[], expected: number | null, received: number, lost: number): Record<string, unknown> {
+  if (reasons.length === 0) return {};
+  return { incomplete: { reasons, records_expected: expected, records_received: received, records_lost: lost } };
 }

@@ -2,7 +2,7 @@
  * The timing role: binds the credits ROUTER, and on "run" paces credits out to the worker DEALERs
  * (least-loaded first; a multi-turn session's turns stay on one worker) and counts their returns, phase by phase. "cancel" ends a run early.
  * Workers also report a credit's first response bytes on the same socket (CreditFirstByte), for the prefill ceiling.
- * Commands: "bind" → TimingBindResult; "run" (TimingPlan) → TimingResult; "cancel" → { cancelled }.
+ * Commands: "bind" → TimingBindResult; "run" (TimingPlan) → TimingResult; "cancel" → { cancelled, inFlight }.
  * Events: "phase_start", "progress", "phase_complete" (protocol/timing-plan.ts).
  */
 import { type BusSocket, createSocket, type Message } from "../../bus/index.ts";
@@ -81,11 +81,11 @@ export async function run(ctx: ServiceContext): Promise<void> {
     }
   });
 
-  const cancel = (): { cancelled: boolean } => {
+  const cancel = (): { cancelled: boolean; inFlight: number } => {
     const active = current !== undefined || cancelWaiting !== undefined;
     cancelWaiting?.abort();
     current?.cancel();
-    return { cancelled: active };
+    return { cancelled: active, inFlight: current?.inFlight ?? 0 };
   };
   ctx.handle("cancel", cancel);
   ctx.signal.addEventListener("abort", () => void cancel(), { once: true });

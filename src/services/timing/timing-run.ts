@@ -58,6 +58,8 @@ export type TimingRun = {
   cancel(): void;
   /** The id the next credit would get. */
   readonly nextCreditId: number;
+  /** Credits sent and not yet returned. */
+  readonly inFlight: number;
 };
 
 /** `prefill`: the credit still holds a prefill slot (no first byte yet). */
@@ -328,6 +330,9 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
     },
     get nextCreditId() {
       return nextId;
+    },
+    get inFlight() {
+      return outstanding.size;
     },
   };
 }

@@ -8,7 +8,7 @@ import type { ConsolaInstance } from "consola";
 import { type BusSocket, createSocket, type Message, type Sendable } from "../../bus/index.ts";
 import { monoNs, wallNs } from "../../core/clock.ts";
 import { type DatasetReader, openDataset } from "../../protocol/dataset-file.ts";
-import { type Credit, type CreditFirstByte, type CreditReturn, decodeJson, encodeJson, type RawRecord } from "../../protocol/pipeline.ts";
+import { type Credit, type CreditFirstByte, type CreditReturn, decodeJson, encodeJson, type Phase, type RawRecord } from "../../protocol/pipeline.ts";
 import type { WorkerConfig, WorkerStats } from "../../protocol/worker-config.ts";
 import type { RecordError } from "../../records/record.ts";
 import { abortWith, type Captured, capture, lostConnectionBeforeReply } from "./http-capture.ts";
@@ -41,7 +41,11 @@ export class WorkerEngine {
   readonly #timeoutMs: number;
   readonly #maxResponseBytes: number;
   readonly #batcher: RawBatcher;
-  readonly #active = new Set<AbortController>();
+  /** Requests in flight (or waiting for their send time), by the phase of their credit. */
+  readonly #active = new Map<AbortController, Phase>();
+  /** Phases cancelled by the controller (grace period over, interrupt): why, and when each request was cut. */
+  readonly #cancelledPhases = new Map<Phase, RecordError>();
+  readonly #cutAt = new WeakMap<AbortController, number>();
   readonly #loopLag = new LoopLagMonitor();
   /** URLs that have answered this worker: fetch may hold a kept-alive connection to them. */
   readonly #answered = new Set<string>();
@@ -89,12 +93,35 @@ export class WorkerEngine {
     this.#loopLag.stop();
     if (this.#active.size > 0) {
       const settled = new Promise<void>((resolve) => (this.#settled = resolve));
-      for (const ctl of this.#active) abortWith(ctl, SHUTDOWN_ERROR);
+      for (const ctl of this.#active.keys()) abortWith(ctl, SHUTDOWN_ERROR);
       await Promise.race([settled, Bun.sleep(SETTLE_MS)]);
     }
     this.#batcher.flush();
     this.#dealer.close();
     this.#push.close();
+  }
+
+  /**
+   * Cancels the phases' requests in flight, each becoming a cancelled record (upstream's error
+   * 499 RequestCancellationError, was_cancelled) with `message`; a credit of those phases that
+   * arrives later (it crossed the cancel) becomes one at once, without a request. Returns how many
+   * requests were in flight.
+   */
+  cancel(phases: readonly Phase[], message: string): number {
+    const error: RecordError = { code: 499, type: "RequestCancellationError", message };
+    for (const phase of phases) this.#cancelledPhases.set(phase, error);
+    let cut = 0;
+    for (const [ctl, phase] of this.#active) {
+      if (!phases.includes(phase) || ctl.signal.aborted) continue;
+      this.#cut(ctl, error);
+      cut++;
+    }
+    return cut;
+  }
+
+  #cut(ctl: AbortController, error: RecordError): void {
+    this.#cutAt.set(ctl, monoNs());
+    abortWith(ctl, error);
   }
 
   #onCredit(msg: Message): void {
@@ -117,7 +144,9 @@ export class WorkerEngine {
 
   async #serve(credit: Credit): Promise<void> {
     const ctl = new AbortController();
-    this.#active.add(ctl);
+    this.#active.set(ctl, credit.phase);
+    const cancelled = this.#cancelledPhases.get(credit.phase);
+    if (cancelled !== undefined) this.#cut(ctl, cancelled);
     try {
       // Sent at once: timing paced the credit; only one meant for well ahead waits, on timers.
       const early = untilSendTime(credit.intendedNs, ctl.signal);
@@ -183,7 +212,7 @@ export class WorkerEngine {
       }
       if (captured.ackNs !== null) this.#answered.add(url);
       // A cancel timer that fired after the body ended changed nothing: not a cancellation.
-      return { captured, cancellationNs: captured.error !== null ? cancellationNs : null, requestId, ...(retriedAfter === undefined ? {} : { retriedAfter }) };
+      return { captured, cancellationNs: captured.error !== null ? (cancellationNs ?? this.#cutAt.get(ctl) ?? null) : null, requestId, ...(retriedAfter === undefined ? {} : { retriedAfter }) };
     } finally {
       for (const t of timers) clearTimeout(t);
     }

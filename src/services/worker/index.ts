@@ -4,6 +4,7 @@
  * processors. Commands: "configure" (WorkerConfig) → WorkerConfigured; "stats" → WorkerStats.
  */
 import { markLoaded } from "../../core/loaded.ts";
+import type { CancelRequests } from "../../protocol/pipeline.ts";
 import { parseWorkerConfig, type WorkerConfigured, type WorkerStats } from "../../protocol/worker-config.ts";
 import type { ServiceContext } from "../../runtime/context.ts";
 import { untilStopped } from "../../runtime/until-stopped.ts";
@@ -32,6 +33,12 @@ export async function run(ctx: ServiceContext): Promise<void> {
     return { worker: ctx.name, urls: created.urls };
   });
   ctx.handle("stats", (): WorkerStats => engine?.stats() ?? IDLE_STATS);
+  // The controller's word that a phase is over (grace period ended, interrupt, a service lost).
+  ctx.onBroadcast("cancel_requests", (payload) => {
+    const { phases, message } = payload as CancelRequests;
+    const cut = engine?.cancel(phases, message) ?? 0;
+    if (cut > 0) ctx.log.debug(`Cancelled ${cut} request(s) in flight: ${message}`);
+  });
   await untilStopped(ctx.signal);
   await engine?.stop();
 }
