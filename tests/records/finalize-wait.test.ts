@@ -14,7 +14,7 @@ function state(): { s: ReturnType<typeof createRecordsState>; warnings: string[]
   return { s, warnings };
 }
 
-const finalize = (expected: number, waitMs: number) => ({ expected, phaseStartWallNs: null, phaseEndWallNs: null, wasCancelled: false, cliCommand: "aiperf profile", inputConfig: {}, waitMs });
+const finalize = (expected: number, idleMs: number) => ({ expected, phaseStartWallNs: null, phaseEndWallNs: null, wasCancelled: false, cliCommand: "aiperf profile", inputConfig: {}, idleMs });
 
 describe("finalize waits for records still arriving", () => {
   test("records that keep arriving, each within the wait, are all counted though the backlog outlasts it", async () => {
@@ -26,7 +26,8 @@ describe("finalize waits for records still arriving", () => {
     try {
       const result = await s.finalize(finalize(6, 400));
       expect(result.validCount + result.errorCount).toBe(6);
-      expect(warnings.filter((w) => w.includes("Finalizing with"))).toEqual([]);
+      expect(result.lost).toBe(0);
+      expect(warnings.filter((w) => w.includes("were lost"))).toEqual([]);
     } finally {
       clearInterval(feeder);
     }
@@ -37,6 +38,7 @@ describe("finalize waits for records still arriving", () => {
     s.add(makeRecord(0, [5, 10]));
     const result = await s.finalize(finalize(3, 200));
     expect(result.validCount + result.errorCount).toBe(1);
-    expect(warnings.some((w) => w.includes("Finalizing with 1 of 3 profiling records"))).toBe(true);
+    expect(result.lost).toBe(2);
+    expect(warnings.some((w) => w.includes("2 of 3 profiling records were lost: finalizing with the 1 that arrived"))).toBe(true);
   });
 });

@@ -32,7 +32,9 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
   });
   const jsonlPath = join(cfg.artifactDir, JSONL_FILE_NAME);
   const jsonl = new JsonlWriter(jsonlPath);
-  // Flushed every second too, so a records service that dies leaves at most a second's lines unwritten.
+  // Created now and flushed every 250 ms, so a records service that dies leaves the file with all
+  // but its last moments' lines.
+  void jsonl.flush().catch(() => {});
   const flusher = setInterval(() => void jsonl.flush().catch(() => {}), JSONL_FLUSH_MS);
   flusher.unref();
   // In duration mode the window needs the profiling start; records that beat its broadcast wait.
@@ -134,7 +136,7 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
 }
 
 /** How often the JSONL file gets what is buffered, and how often a long wait says so. */
-const JSONL_FLUSH_MS = 1000;
+const JSONL_FLUSH_MS = 250;
 const WAIT_REPORT_MS = 2000;
 
 /**
