@@ -1,6 +1,6 @@
 /** `aiperf profile`: benchmark an OpenAI-compatible server, as upstream AIPerf does. */
 import { redactArgs } from "../core/redact.ts";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { defineCommand } from "citty";
@@ -11,6 +11,7 @@ import { createMetricContext, GoodputConfigError } from "../metrics/index.ts";
 import { tokenizesInput } from "../protocol/endpoint-types.ts";
 import { processLauncher } from "../controller/launchers.ts";
 import { startProfile } from "../controller/profile.ts";
+import { preflight } from "../controller/preflight.ts";
 import { createProgressUi } from "../controller/progress.ts";
 import { Supervisor } from "../controller/supervisor.ts";
 import { BenchError, EXIT_CODES } from "../core/errors.ts";
@@ -30,11 +31,12 @@ export const profileCommand = defineCommand({
     const cfg = resolveProfile({ ...parsed, logLevel }, cliCommand, process.stderr.isTTY === true, (m) => warnings.push(m));
     checkGoodput(cfg);
     const artifactDir = resolve(cfg.artifactDir ?? join("artifacts", artifactDirName({ modelNames: cfg.model, endpointType: cfg.endpointType, concurrency: cfg.concurrency ?? null, requestRate: cfg.requestRate ?? null, fixedSchedule: cfg.fixedSchedule })));
-    mkdirSync(artifactDir, { recursive: true });
+    makeArtifactDir(artifactDir);
     const logFile = join(artifactDir, "logs", "aiperf.log");
     const log = createControllerLogger(logLevel, logFile);
     setBusLogger({ warn: (m) => log.withTag("bus").warn(m), debug: (m) => log.withTag("bus").debug(m) });
     for (const w of warnings) log.warn(w);
+    await preflight(cfg, log);
     const runDir = mkdtempSync(join(tmpdir(), "aiperf-run-"));
     const supervisor = new Supervisor({ launcher: processLauncher(), log, logLevel, registrationTimeoutMs: 30_000 });
     const run = startProfile(cfg, { supervisor, log, ui: createProgressUi(cfg.ui), runDir, artifactDir, logFile });
@@ -70,6 +72,18 @@ export const profileCommand = defineCommand({
     }
   },
 });
+
+/** An artifact directory that cannot be made is the user's to fix: one message, not a stack. */
+function makeArtifactDir(dir: string): void {
+  try {
+    mkdirSync(join(dir, "logs"), { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const why = code === "EACCES" || code === "EPERM" ? "permission denied" : code === "ENOTDIR" || code === "EEXIST" ? "a file is in the way" : code === "EROFS" ? "read-only file system" : code === "ENOENT" ? "it cannot be created there" : (error as Error).message;
+    throw new BenchError("CONFIG_INVALID", `Cannot write --artifact-dir ${dir}: ${why}`, { hint: "give --artifact-dir a directory you can write to" });
+  }
+}
 
 /** Unknown or inapplicable --goodput tags fail here, before any service starts. */
 function checkGoodput(cfg: ResolvedProfile): void {
