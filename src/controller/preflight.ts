@@ -180,7 +180,7 @@ class Target {
     if (answer.status !== 401 && answer.status !== 403) return;
     const sent = this.#cfg.apiKey !== undefined || Object.keys(this.#headers).some((h) => h === "authorization" || h === "x-api-key");
     throw new BenchError("CONFIG_INVALID", `${url} refused the request: HTTP ${answer.status}${brief(answer.body)}`, {
-      hint: sent ? "the server did not accept the credentials sent: check the key given with --api-key (or the -H credential header)" : "the server needs credentials: give its key with --api-key KEY",
+      hint: `${sent ? "the server did not accept the credentials sent: check the key given with --api-key (or the -H credential header)" : "the server needs credentials: give its key with --api-key KEY"}; --no-preflight skips this check`,
     });
   }
 
@@ -190,7 +190,7 @@ class Target {
     const served = ids.length === 0 ? "no models (is it still loading? --wait-for-model-timeout waits)" : ids.join(", ");
     if (missing.length === this.#cfg.model.length) {
       throw new BenchError("CONFIG_INVALID", `Model ${missing.map((m) => `"${m}"`).join(", ")} is not served by ${url}; it serves: ${served}`, {
-        hint: ids.length === 0 ? "skip this check with --no-preflight" : `give -m one of the names listed, e.g. -m ${ids[0]}`,
+        hint: ids.length === 0 ? "skip this check with --no-preflight" : `give -m one of the names listed, e.g. -m ${ids[0]} (--no-preflight skips this check)`,
       });
     }
     this.#log.warn(`Pre-flight: ${url} does not list ${missing.map((m) => `"${m}"`).join(", ")} (it serves: ${served}); requests for ${missing.length === 1 ? "it" : "them"} may fail`);

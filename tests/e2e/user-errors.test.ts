@@ -124,7 +124,7 @@ describe("files and directories (compiled)", () => {
 });
 
 describe("error texts (compiled)", () => {
-  let closer: ReturnType<typeof Bun.listen> | undefined;
+  let closer: Bun.TCPSocketListener | undefined;
   let accepted = 0;
   beforeAll(() => {
     // Reads each request, then closes the connection without an answer (a crashing proxy).
