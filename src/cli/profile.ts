@@ -1,6 +1,6 @@
 /** `aiperf profile`: benchmark an OpenAI-compatible server, as upstream AIPerf does. */
 import { redactArgs } from "../core/redact.ts";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { setBusLogger } from "../bus/index.ts";
@@ -12,10 +12,11 @@ import { tokenizesInput } from "../protocol/endpoint-types.ts";
 import { checkNvmlOverride } from "../controller/gpu-telemetry.ts";
 import { processLauncher } from "../controller/launchers.ts";
 import { inputConfigOf, startProfile } from "../controller/profile.ts";
+import { preflight } from "../controller/preflight.ts";
 import { createProgressUi } from "../controller/progress.ts";
 import { DUPLICATE_SIGNAL_MS, type InterruptSignal, Interrupts } from "../controller/interrupts.ts";
 import { Supervisor } from "../controller/supervisor.ts";
-import { takeHeldSignals } from "../core/early-signals.ts";
+import { type HeldSignal, holdSignals, takeHeldSignals } from "../core/early-signals.ts";
 import { BenchError, EXIT_CODES } from "../core/errors.ts";
 import { appendLogLine, createControllerLogger } from "../core/log.ts";
 import { makeRunDir, removeDeadRunDirs } from "../core/run-dirs.ts";
@@ -43,7 +44,7 @@ export const profileCommand = defineCommand({
     const artifactDir = resolve(cfg.artifactDir ?? join("artifacts", artifactDirName({ modelNames: cfg.model, endpointType: cfg.endpointType, concurrency: cfg.concurrency ?? null, requestRate: cfg.requestRate ?? null, fixedSchedule: cfg.fixedSchedule })));
     // Before the log opens: it appends, and an earlier run's logs/ goes aside with its other files.
     const previous = setAsidePreviousRun(artifactDir);
-    mkdirSync(artifactDir, { recursive: true });
+    makeArtifactDir(artifactDir);
     const logFile = join(artifactDir, "logs", "aiperf.log");
     const log = createControllerLogger(logLevel, logFile);
     if (previous !== null) log.info(`The artifact directory held an earlier run's files: moved ${previous.names.join(", ")} to ${previous.movedTo}`);
@@ -63,6 +64,7 @@ export const profileCommand = defineCommand({
     // A run killed by SIGKILL cannot remove its temp directories: the next one does.
     const stale = removeDeadRunDirs();
     if (stale.length > 0) log.info(`Removed ${stale.length} temporary director${stale.length === 1 ? "y" : "ies"} left by earlier runs that were killed: ${stale.join(", ")}`);
+    await interruptible(preflight(cfg, log));
     const runDir = makeRunDir("aiperf-run");
     const supervisor = new Supervisor({ launcher: processLauncher(), log, logLevel, registrationTimeoutMs: 30_000 });
     // No --ui and stderr not a terminal (CI, a log file): a plain status line every few seconds.
@@ -132,6 +134,41 @@ export const profileCommand = defineCommand({
     }
   },
 });
+
+/** An artifact directory that cannot be made is the user's to fix: one message, not a stack. */
+function makeArtifactDir(dir: string): void {
+  try {
+    mkdirSync(join(dir, "logs"), { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const why = code === "EACCES" || code === "EPERM" ? "permission denied" : code === "ENOTDIR" || code === "EEXIST" ? "a file is in the way" : code === "EROFS" ? "read-only file system" : code === "ENOENT" ? "it cannot be created there" : (error as Error).message;
+    throw new BenchError("CONFIG_INVALID", `Cannot write --artifact-dir ${dir}: ${why}`, { hint: "give --artifact-dir a directory you can write to" });
+  }
+}
+
+/**
+ * The pre-flight may wait minutes for a server still loading (--wait-for-model-timeout), before the
+ * run's own handlers exist: an interrupt then ends the command at once (nothing has started yet).
+ * Signals are held again afterwards, until the run's handlers take them over.
+ */
+async function interruptible<T>(work: Promise<T>): Promise<T> {
+  let onSignal: (signal: HeldSignal) => void = () => {};
+  const interrupted = new Promise<never>((_, reject) => {
+    onSignal = (signal) => reject(new BenchError(signal === "SIGINT" ? "INTERRUPTED" : "TERMINATED", `Interrupted by ${signal} during the pre-flight check: nothing was started`));
+  });
+  const early = takeHeldSignals();
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    if (early[0] !== undefined) onSignal(early[0]);
+    return await Promise.race([work, interrupted]);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    holdSignals();
+  }
+}
 
 /** Unknown or inapplicable --goodput tags fail here, before any service starts. */
 function checkGoodput(cfg: ResolvedProfile): void {

@@ -2,7 +2,7 @@
  * The dataset flags' cross-checks (§1.4) and what they resolve to: the loader format, whether
  * the request count comes from the dataset, and whether conversations are served in order.
  */
-import { statSync } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { type DatasetFormat, datasetFormat, SHAREGPT_HINT } from "../dataset/loaders/formats.ts";
 import { looksLikeRawPayload } from "./detect-raw-payload.ts";
 import type { ProfileConfig } from "./profile-schema.ts";
@@ -29,6 +29,11 @@ export function resolveDatasetInput(cfg: ProfileConfig): DatasetInput {
     throw optionConflict(`--input-file ${cfg.inputFile} does not exist`);
   }
   if (isDir && format !== "random_pool" && format !== "raw_payload") throw optionConflict(`--input-file ${cfg.inputFile} is a directory; only --custom-dataset-type random_pool and raw_payload read directories`);
+  try {
+    accessSync(cfg.inputFile, constants.R_OK);
+  } catch (error) {
+    throw optionConflict(`--input-file ${cfg.inputFile} cannot be read (${(error as { code?: string }).code === "EACCES" ? "permission denied" : (error as Error).message})`, "check the file's permissions, or give a copy you can read");
+  }
   const trace = format === "mooncake_trace";
   return {
     datasetFormat: format,

@@ -7,6 +7,7 @@ import { BenchError } from "../core/errors.ts";
 import { ENDPOINT_TYPES, ProfileConfig, type ProfileInput } from "./profile-schema.ts";
 import { checkSyntheticFlags } from "./synthetic-input.ts";
 import { invalidValue } from "./conflict.ts";
+import { didYouMean } from "./did-you-mean.ts";
 
 /** How a flag's text becomes a value. */
 type Kind = "list" | "numbers" | "string" | "number" | "boolean" | "pairs" | "goodput";
@@ -21,6 +22,10 @@ export const PROFILE_FLAGS: FlagSpec[] = [
   { key: "apiKey", names: ["--api-key"], kind: "string", help: "Sent as Authorization: Bearer <key> (x-api-key for messages)" },
   { key: "header", names: ["--header", "-H"], kind: "pairs", help: "Extra HTTP header(s): key:value[,key:value] or a JSON object; repeatable" },
   { key: "extraInputs", names: ["--extra-inputs"], kind: "pairs", help: "Fields merged into every request body: key:value[,…] or JSON; repeatable. Endpoint settings, one per flag, taken verbatim: payload_template:<nv-embedqa|file|template> (template: a Jinja2 subset, e.g. {\"input\": {{ texts|tojson }}}; variables text(s), image(s), audio(s), query/queries, passage(s), texts_by_name, model, max_tokens, stream, role, turn(s), request_info), response_field:<path> (raw, template: reply field such as choices[0].text or data[*].embedding; default: auto-detect)" },
+  { key: "waitForModelTimeout", names: ["--wait-for-model-timeout"], kind: "number", help: "Seconds to wait for the server to be ready before the run (0 = do not wait: one quick pre-flight check only)" },
+  { key: "waitForModelMode", names: ["--wait-for-model-mode"], kind: "string", hint: "models|inference|both", help: "What ready means: the model is listed by GET /v1/models, a 1-token request is answered (below 500), or both" },
+  { key: "waitForModelInterval", names: ["--wait-for-model-interval"], kind: "number", help: "Seconds between readiness attempts" },
+  { key: "noPreflight", names: ["--no-preflight"], kind: "boolean", help: "Skip the pre-flight check of each --url (reachable, endpoint path, credentials, model listed)" },
   { key: "useLegacyMaxTokens", names: ["--use-legacy-max-tokens"], kind: "boolean", help: "Chat requests send max_tokens instead of max_completion_tokens (older servers)" },
   { key: "useServerTokenCount", names: ["--use-server-token-count"], kind: "boolean", help: "Take ISL/OSL/reasoning counts from the server's usage instead of the tokenizer" },
   { key: "peerMetrics", names: ["--peer-metrics"], kind: "boolean", help: "Also print TPOT, ITL and output throughput as vLLM bench serve, SGLang bench_serving and GenAI-Perf define them (always in profile_export_aiperf.json under peer_metrics)" },
@@ -151,7 +156,7 @@ export function readProfileArgs(rawArgs: string[]): { input: Record<string, unkn
       const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
       const name = eq > 0 ? arg.slice(0, eq) : arg;
       const spec = BY_NAME.get(name);
-      if (spec === undefined) throw new BenchError("CONFIG_INVALID", `Unknown option "${arg}"`, { hint: 'Run "aiperf profile --help" for the list of options' });
+      if (spec === undefined) throw unknownOption(arg, name);
       if (spec.kind === "boolean") {
         input[spec.key] = eq > 0 ? coerce(arg.slice(eq + 1)) : true;
         continue;
@@ -162,6 +167,13 @@ export function readProfileArgs(rawArgs: string[]): { input: Record<string, unkn
     }
   }
   return { input, verbosity };
+}
+
+function unknownOption(arg: string, name: string): BenchError {
+  const help = 'Run "aiperf profile --help" for the list of options';
+  if (!arg.startsWith("-")) return new BenchError("CONFIG_INVALID", `Unexpected argument "${arg}": profile takes only options`, { hint: `${help} (the model is given with -m ${arg})` });
+  const near = didYouMean(name, [...BY_NAME.keys(), "--verbose", "--extra-verbose"]);
+  return new BenchError("CONFIG_INVALID", `Unknown option "${arg}"${near === undefined ? "" : `; did you mean ${near}?`}`, { hint: help });
 }
 
 /** Number flags that also take "inf" (no limit). */
@@ -213,7 +225,10 @@ export function parseProfileConfig(input: Record<string, unknown>): ProfileConfi
   const key = String(issue?.path?.[0]?.key ?? "");
   const spec = PROFILE_FLAGS.find((f) => f.key === key);
   const flag = spec?.names[0] ?? key;
-  if (input[key] === undefined) throw new BenchError("CONFIG_INVALID", `Missing ${flag}: ${issue?.message ?? "required"}`);
+  if (input[key] === undefined) {
+    if (key === "model") throw new BenchError("CONFIG_INVALID", "Missing --model (-m): name the model to benchmark as the server knows it", { hint: "e.g. -m Qwen/Qwen3-0.6B; GET <url>/v1/models lists the names a server serves" });
+    throw new BenchError("CONFIG_INVALID", `Missing ${flag}: it is required`);
+  }
   const allowed = spec?.hint === undefined ? issue?.message : `expected one of ${spec.hint.split("|").join(", ")}`;
   throw invalidValue(flag, input[key], allowed ?? "not allowed");
 }

@@ -11,6 +11,7 @@ import { AUDIO_DEPTHS, AUDIO_FORMATS, IMAGE_FORMATS } from "../dataset/synthetic
 
 export { ENDPOINT_TYPES, type EndpointType } from "../protocol/endpoint-types.ts";
 export const RATE_MODES = ["constant", "poisson", "gamma", "concurrency_burst"] as const;
+export const WAIT_MODES = ["models", "inference", "both"] as const;
 export const UI_TYPES = ["none", "simple"] as const;
 export const MODEL_SELECTION_STRATEGIES = ["round_robin", "random"] as const;
 
@@ -31,6 +32,11 @@ export const ProfileConfig = v.object({
   requestTimeoutSeconds: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0")), 600),
   /** Bounds a worker's memory per request: a 100 MB body once took the run to 2 GB. 0 = no limit. */
   maxResponseBytes: v.optional(int(0), 64 * 1024 * 1024),
+  /** Pre-flight and upstream's readiness wait (controller/preflight.ts). */
+  waitForModelTimeout: v.optional(num(0), 0),
+  waitForModelMode: v.optional(v.picklist(WAIT_MODES), "inference"),
+  waitForModelInterval: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0")), 5),
+  noPreflight: v.optional(v.boolean(), false),
   useLegacyMaxTokens: v.optional(v.boolean(), false),
   useServerTokenCount: v.optional(v.boolean(), false),
   peerMetrics: v.optional(v.boolean(), false),

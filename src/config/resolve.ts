@@ -10,6 +10,8 @@ import { resolveEndpointSettings } from "./endpoint-settings.ts";
 import { producesTokens, streams } from "../protocol/endpoint-types.ts";
 import type { ProfileConfig } from "./profile-schema.ts";
 import { optionConflict } from "./conflict.ts";
+import { endpointPath } from "../endpoints/registry.ts";
+import { checkHeaders, checkTargetUrl, foldV1 } from "./target.ts";
 
 export type { RateMode } from "./load-modes.ts";
 
@@ -46,6 +48,8 @@ export function resolveProfile(cfg: ProfileConfig, cliCommand: string, isTTY: bo
   if (cfg.benchmarkGracePeriod !== undefined && cfg.benchmarkDuration === undefined) {
     throw optionConflict("--benchmark-grace-period needs --benchmark-duration");
   }
+  checkHeaders("--header", cfg.header);
+  if (cfg.waitForModelTimeout === 0 && cfg.waitForModelMode !== "inference") warn("--wait-for-model-mode has no effect without --wait-for-model-timeout");
   const dataset = resolveDatasetInput(cfg);
   let streaming = cfg.streaming;
   if (streaming && !streams(cfg.endpointType)) {
@@ -58,7 +62,8 @@ export function resolveProfile(cfg: ProfileConfig, cliCommand: string, isTTY: bo
   return {
     ...cfg,
     streaming,
-    urls: cfg.url.map(normalizeUrl),
+    // A base ending in /v1 (OpenAI's base_url) shares its /v1 with the endpoint's path.
+    urls: cfg.url.map((u) => foldV1(checkTargetUrl("--url", u), cfg.endpoint ?? endpointPath(cfg.endpointType, streaming))),
     rateMode,
     concurrency,
     // A fixed schedule's count is its schedule's turns unless --request-count caps it.

@@ -156,7 +156,9 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       datasetPath,
       inputsJsonPath: join(ctx.artifactDir, "inputs.json"),
     }, 600_000));
-    if (dataset.error !== undefined) throw new BenchError("CONFIG_INVALID", `Invalid dataset: ${dataset.error}`);
+    if (dataset.error !== undefined) {
+      throw new BenchError("CONFIG_INVALID", dataset.errorSource === "tokenizer" ? `Invalid --tokenizer: ${dataset.error}` : `Invalid dataset: ${dataset.error}`, dataset.errorHint === undefined ? {} : { hint: dataset.errorHint });
+    }
     if (cfg.sequentialDataset && (cfg.requestCount ?? 0) > dataset.conversations) ctx.log.warn(`The trace has ${dataset.conversations} conversations; --request-count ${cfg.requestCount} replays it from the start again`);
     ctx.log.debug(`Dataset: ${dataset.conversations} conversations, ${dataset.turns} turns, tokenizer ${dataset.tokenizer}`);
     collectors = await step(startCollectors(cfg, sup, ctx.log, ctx.artifactDir));

@@ -82,4 +82,7 @@ export type DatasetConfigured = {
   tokenizer: string;
   /** Bad input file: `file:line: what is wrong` (the controller stops with CONFIG_INVALID). */
   error?: string;
+  /** What the error is about: the input file (default) or --tokenizer; and how to fix it. */
+  errorSource?: "dataset" | "tokenizer";
+  errorHint?: string | undefined;
 };

@@ -3,6 +3,7 @@
  * random_pool entries and CSV rows: modalities singular or plural (never both), optional timing
  * and per-turn settings, nothing else.
  */
+import { formatHint } from "./format-hint.ts";
 import { DatasetInputError, type Media, type Turn } from "./model.ts";
 
 const MODALITIES = [
@@ -33,7 +34,7 @@ export function parseTurn(obj: Record<string, unknown>, at: Where, rules: TurnRu
     allowed.delete("timestamp");
     allowed.delete("delay");
   }
-  for (const key of Object.keys(obj)) if (!allowed.has(key)) fail(`unknown field "${key}" (allowed: ${[...allowed].join(", ")})`);
+  for (const key of Object.keys(obj)) if (!allowed.has(key)) fail(`unknown field "${key}" (allowed: ${[...allowed].join(", ")})${formatHint(key, "single_turn")}`);
 
   const turn: Turn = { texts: [], images: [], audios: [] };
   for (const [singular, plural, slot] of MODALITIES) {

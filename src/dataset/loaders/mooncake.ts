@@ -3,6 +3,7 @@
  * given) or `text_input` (sent verbatim), `output_length` → max_tokens, optional `timestamp` /
  * `delay` (ms) and `session_id` (lines sharing one form a multi-turn conversation).
  */
+import { formatHint } from "./format-hint.ts";
 import type { LoaderContext, Piece } from "./context.ts";
 import { createHashBlocks, finalBlockSize, type HashBlocks } from "./hash-blocks.ts";
 import { readJsonLineBatches } from "./lines.ts";
@@ -22,7 +23,7 @@ export async function* loadMooncakeTrace(ctx: LoaderContext): AsyncGenerator<Pie
     for (const entry of batch) {
       const value = entry.value;
       line = entry.line;
-      for (const key in value) if (!FIELDS.has(key)) fail(`unknown field "${key}" (allowed: ${[...FIELDS].join(", ")})`);
+      for (const key in value) if (!FIELDS.has(key)) fail(`unknown field "${key}" (allowed: ${[...FIELDS].join(", ")})${formatHint(key, "mooncake_trace")}`);
       const { input_length: inputLength, text_input: textInput, output_length: outputLength, hash_ids: hashIds } = value;
       if (inputLength !== undefined && textInput !== undefined) fail('"input_length" and "text_input" cannot both be given');
       const turn: Turn = { texts: [], images: [], audios: [] };

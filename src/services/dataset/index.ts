@@ -12,8 +12,9 @@ import { DatasetConfig, type DatasetConfigured } from "../../protocol/dataset-co
 import { createDatasetWriter } from "../../protocol/dataset-file.ts";
 import type { ServiceContext } from "../../runtime/context.ts";
 import { untilStopped } from "../../runtime/until-stopped.ts";
+import { BenchError } from "../../core/errors.ts";
 import { createLoopTurns } from "../../runtime/loop-turns.ts";
-import { resolveTokenizer } from "../../tokenizer/index.ts";
+import { resolveTokenizer, type Tokenizer } from "../../tokenizer/index.ts";
 import { writeFileDataset } from "./from-file.ts";
 import { writeInputsJsonFromDataset } from "./inputs-file.ts";
 import { createSynthesizer } from "./synthesize.ts";
@@ -28,7 +29,14 @@ export async function run(ctx: ServiceContext): Promise<void> {
     const parsed = v.parse(DatasetConfig, payload);
     const cfg = { ...parsed, randomSeed: parsed.randomSeed ?? randomSeed() };
     const t0 = performance.now();
-    const tokenizer = await resolveTokenizer(cfg.tokenizer ?? undefined, { model: cfg.model[0], onFallback: (m) => ctx.log.warn(m) });
+    let tokenizer: Tokenizer;
+    try {
+      tokenizer = await resolveTokenizer(cfg.tokenizer ?? undefined, { model: cfg.model[0], onFallback: (m) => ctx.log.warn(m) });
+    } catch (error) {
+      // A bad --tokenizer is the user's to fix: reported as a config error, not a service failure.
+      if (error instanceof BenchError && error.code === "CONFIG_INVALID") return { conversations: 0, turns: 0, tokenizer: "", error: error.message, errorHint: error.hint, errorSource: "tokenizer" };
+      throw error;
+    }
     if (cfg.inputFile !== null && cfg.datasetFormat !== null) {
       try {
         const t1 = performance.now();

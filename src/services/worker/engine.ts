@@ -50,6 +50,8 @@ export class WorkerEngine {
   /** URLs that have answered this worker: fetch may hold a kept-alive connection to them. */
   readonly #answered = new Set<string>();
   #profiling = false;
+  /** --streaming: warn once when a successful reply is not an event stream (its TTFT is its latency). */
+  #checkStream: boolean;
   #nextUrl = 0;
   #settled: (() => void) | undefined;
   #stats = { credits: 0, completed: 0, transportErrors: 0, cancelled: 0 };
@@ -63,6 +65,7 @@ export class WorkerEngine {
     this.#urls = config.urls.map((u) => buildUrl(u, config.endpointPath));
     this.#plan = planHeaders(config);
     this.#multipart = isMultipart(config.endpointType);
+    this.#checkStream = config.streaming;
     this.#timeoutMs = config.requestTimeoutSeconds * 1000;
     this.#maxResponseBytes = config.maxResponseBytes;
     this.#dealer = createSocket("DEALER", { identity: name, name: `${name} credits` });
@@ -153,6 +156,7 @@ export class WorkerEngine {
       if (early !== undefined) await early;
       const sent = await this.#request(credit, ctl);
       const record = this.#record(credit, sent);
+      if (this.#checkStream && record.status !== null && record.status >= 200 && record.status < 300) this.#warnIfNotStreamed(record.contentType);
       if (record.error !== null) this.#stats.transportErrors++;
       if (record.wasCancelled) this.#stats.cancelled++;
       this.#batcher.add(record, sent.captured.chunks);
@@ -244,6 +248,12 @@ export class WorkerEngine {
       cancellationNs,
       ...(retriedAfter === undefined ? {} : { retriedAfter }),
     };
+  }
+
+  #warnIfNotStreamed(contentType: string): void {
+    this.#checkStream = false;
+    if (/text\/event-stream/i.test(contentType)) return;
+    this.#log.warn(`--streaming was asked for, but the server answered with one whole reply (content-type ${contentType === "" ? "none" : contentType}), not an event stream: time to first token will equal the request latency. Does the server support streaming on this endpoint?`);
   }
 
   /** Tells timing the credit's first response bytes arrived (it frees a prefill slot). */

@@ -145,7 +145,12 @@ function abortError(reason: unknown): RecordError {
 function transportError(error: unknown): RecordError {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return { code: null, type: typeof code === "string" && code !== "" ? code : error.name, message: redactUrlsInText(error.message) };
+    return { code: null, type: typeof code === "string" && code !== "" ? code : error.name, message: redactUrlsInText(withoutFetchHint(error.message)) };
   }
   return { code: null, type: "Error", message: redactUrlsInText(String(error)) };
+}
+
+/** Bun appends a hint for its own developers ("pass `verbose: true` … to fetch()"); a user cannot act on it. */
+export function withoutFetchHint(message: string): string {
+  return message.replace(/\s*For more information,? pass `verbose: true` in the second argument to fetch\(\)\.?/i, "").trim();
 }
