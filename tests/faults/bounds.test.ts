@@ -9,8 +9,8 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "no
 import { join } from "node:path";
 import { DUPLICATE_SIGNAL_MS } from "../../src/controller/interrupts.ts";
 import { ensureBinary } from "../e2e/support.ts";
-import { type CountingServer, exportErrors, finish, killLeftovers, launch, leftRunning, recordLines, runAiperf, scratch, startCountingServer } from "./bounds-support.ts";
-import { servicePid } from "./lifecycle-support.ts";
+import { type CountingServer, exportErrors, scratch, startCountingServer } from "./bounds-support.ts";
+import { finish, killLeftovers, launch, leftRunning, recordLines, runBinary, servicePid, shellFirst } from "./support.ts";
 
 let server: CountingServer;
 beforeAll(async () => {
@@ -24,6 +24,9 @@ afterAll(async () => {
 
 const profile = (dir: string, ...flags: string[]): string[] => ["profile", "-m", "m", "-u", server.url, "--artifact-dir", dir, "--ui", "none", "--random-seed", "1", "--no-gpu-telemetry", ...flags];
 
+/** How long a run's processes may take to be gone once it has ended. */
+const GONE_MS = 5000;
+
 /** The hard RLIMIT_NOFILE this test runs under (undefined: unlimited). */
 function hardOpenFiles(): number | undefined {
   const m = /^Max open files\s+\S+\s+(\d+|unlimited)/m.exec(readFileSync("/proc/self/limits", "utf8"));
@@ -36,7 +39,7 @@ describe("11: bounds on processes and open files", () => {
     try {
       const before = server.requests();
       const out = join(s.dir, "out");
-      const run = await runAiperf(profile(out, "--record-processors", "5000"), { tmp: s.tmp });
+      const run = await runBinary(profile(out, "--record-processors", "5000"), s.where);
       expect(run.code).toBe(2);
       expect(run.out).toContain("Error: Too many processes: --record-processors 5000 would start");
       expect(run.out).toMatch(/this machine has \d+ CPU\(s\), which run at most \d+/);
@@ -45,7 +48,7 @@ describe("11: bounds on processes and open files", () => {
       expect(server.requests() - before).toBe(0);
       expect(existsSync(out)).toBe(false);
       expect(readdirSync(s.tmp)).toEqual([]);
-      expect(await leftRunning(run.mark)).toEqual([]);
+      expect(await leftRunning(run.mark, GONE_MS)).toEqual([]);
     } finally {
       s.done();
     }
@@ -57,7 +60,7 @@ describe("11: bounds on processes and open files", () => {
       const before = server.requests();
       const out = join(s.dir, "out");
       // `ulimit -n` sets the soft and the hard limit: the run cannot raise it back.
-      const run = await runAiperf(profile(out, "--concurrency", "1000", "--request-count", "1000", "--workers-max", "1"), { tmp: s.tmp, shell: "ulimit -n 512" });
+      const run = await runBinary(profile(out, "--concurrency", "1000", "--request-count", "1000", "--workers-max", "1"), { ...s.where, wrapper: shellFirst("ulimit -n 512") });
       expect(run.code).toBe(2);
       expect(run.out).toContain("Error: --concurrency 1000 needs ~1065 open files in each of the 1 worker process(es)");
       expect(run.out).toContain("the limit is 512 (ulimit -n, already raised to the hard limit)");
@@ -65,7 +68,7 @@ describe("11: bounds on processes and open files", () => {
       expect(run.ms).toBeLessThan(10_000);
       expect(server.requests() - before).toBe(0);
       expect(existsSync(out)).toBe(false);
-      expect(await leftRunning(run.mark)).toEqual([]);
+      expect(await leftRunning(run.mark, GONE_MS)).toEqual([]);
     } finally {
       s.done();
     }
@@ -77,14 +80,14 @@ describe("11: bounds on processes and open files", () => {
     try {
       const before = server.requests();
       const out = join(s.dir, "out");
-      const run = await runAiperf(profile(out, "--concurrency", "400", "--request-count", "400", "--workers-max", "1"), { tmp: s.tmp, shell: "ulimit -Sn 256" });
+      const run = await runBinary(profile(out, "--concurrency", "400", "--request-count", "400", "--workers-max", "1"), { ...s.where, wrapper: shellFirst("ulimit -Sn 256") });
       expect(run.out).not.toContain("open files");
       expect(run.code).toBe(0);
       expect(server.requests() - before).toBe(400);
       expect(recordLines(out)).toBe(400);
       expect(exportErrors(out)).toBe(0);
       expect(readdirSync(s.tmp)).toEqual([]);
-      expect(await leftRunning(run.mark)).toEqual([]);
+      expect(await leftRunning(run.mark, GONE_MS)).toEqual([]);
     } finally {
       s.done();
     }
@@ -99,7 +102,7 @@ describe("12: a dataset too big to hold", () => {
       const input = join(s.dir, "one-line.jsonl");
       writeFileSync(input, JSON.stringify({ text: "word ".repeat(30_000_000) }));
       const out = join(s.dir, "out");
-      const run = await runAiperf(profile(out, "--input-file", input, "--custom-dataset-type", "single_turn", "--request-count", "5"), { tmp: s.tmp });
+      const run = await runBinary(profile(out, "--input-file", input, "--custom-dataset-type", "single_turn", "--request-count", "5"), s.where);
       rmSync(input);
       expect(run.code).toBe(2);
       expect(run.out).toContain(`Error: Invalid dataset: ${input}:1: a line longer than 128 MiB, the most one line (one request or conversation) may hold`);
@@ -109,7 +112,7 @@ describe("12: a dataset too big to hold", () => {
       expect(recordLines(out)).toBe(0);
       expect(existsSync(join(out, "inputs.json"))).toBe(false);
       expect(readdirSync(s.tmp)).toEqual([]);
-      expect(await leftRunning(run.mark)).toEqual([]);
+      expect(await leftRunning(run.mark, GONE_MS)).toEqual([]);
     } finally {
       s.done();
     }
@@ -122,15 +125,15 @@ describe("13: an artifact directory reused", () => {
     try {
       const out = join(s.dir, "out");
       const first = server.requests();
-      const one = await runAiperf(profile(out, "--request-count", "5"), { tmp: s.tmp });
+      const one = await runBinary(profile(out, "--request-count", "5"), s.where);
       expect(one.code).toBe(0);
       expect(server.requests() - first).toBe(5);
       expect(readdirSync(out).filter((f) => f.startsWith("server_metrics_export.")).sort()).toEqual(["server_metrics_export.csv", "server_metrics_export.json", "server_metrics_export.jsonl"]);
       writeFileSync(join(out, "notes.txt"), "the user's own file");
-      expect(await leftRunning(one.mark)).toEqual([]);
+      expect(await leftRunning(one.mark, GONE_MS)).toEqual([]);
 
       const second = server.requests();
-      const two = await runAiperf(profile(out, "--request-count", "3", "--no-server-metrics"), { tmp: s.tmp });
+      const two = await runBinary(profile(out, "--request-count", "3", "--no-server-metrics"), s.where);
       expect(two.code).toBe(0);
       expect(server.requests() - second).toBe(3);
       const top = readdirSync(out).sort();
@@ -149,17 +152,17 @@ describe("13: an artifact directory reused", () => {
       expect(readFileSync(join(out, "logs", "aiperf.log"), "utf8")).not.toContain("--request-count 5");
       expect(readFileSync(join(aside, "logs", "aiperf.log"), "utf8")).not.toContain("--no-server-metrics");
       expect(readdirSync(s.tmp)).toEqual([]);
-      expect(await leftRunning(two.mark)).toEqual([]);
+      expect(await leftRunning(two.mark, GONE_MS)).toEqual([]);
 
       // A third run replays the second's inputs.json into the same directory: it is read where it was moved to.
       const third = server.requests();
-      const three = await runAiperf(profile(out, "--request-count", "3", "--no-server-metrics", "--input-file", join(out, "inputs.json"), "--custom-dataset-type", "inputs_json"), { tmp: s.tmp });
+      const three = await runBinary(profile(out, "--request-count", "3", "--no-server-metrics", "--input-file", join(out, "inputs.json"), "--custom-dataset-type", "inputs_json"), s.where);
       expect(three.code).toBe(0);
       expect(three.out).toMatch(new RegExp(`Reading --input-file ${join(out, "inputs.json")} from its new place, ${out}/previous-[^/]+/inputs.json`));
       expect(server.requests() - third).toBe(3);
       expect(recordLines(out)).toBe(3);
       expect(readdirSync(out).filter((f) => f.startsWith("previous-"))).toHaveLength(2);
-      expect(await leftRunning(three.mark)).toEqual([]);
+      expect(await leftRunning(three.mark, GONE_MS)).toEqual([]);
     } finally {
       s.done();
     }
@@ -173,7 +176,7 @@ describe("14: the temp directories of a SIGKILLed controller", () => {
     try {
       const out = join(s.dir, "out");
       const args = (...flags: string[]) => ["profile", "-m", "m", "-u", slow.url, "--artifact-dir", out, "--ui", "none", "--no-gpu-telemetry", "--no-server-metrics", ...flags];
-      const killed = launch(args("--benchmark-duration", "60", "--concurrency", "1"), { tmp: s.tmp });
+      const killed = launch(args("--benchmark-duration", "60", "--concurrency", "1"), s.where);
       // Killed once requests flow: every service is up and both directories exist.
       for (let i = 0; i < 600 && slow.requests() < 3; i++) await Bun.sleep(50);
       expect(slow.requests()).toBeGreaterThanOrEqual(3);
@@ -194,7 +197,7 @@ describe("14: the temp directories of a SIGKILLed controller", () => {
       expect(slow.requests()).toBe(received);
       expect(readdirSync(s.tmp).sort()).toEqual(dirs);
 
-      const next = await runAiperf(args("--request-count", "3"), { tmp: s.tmp });
+      const next = await runBinary(args("--request-count", "3"), s.where);
       expect(next.code).toBe(0);
       expect(next.out).toContain(`Removed 2 temporary directories left by earlier runs that were killed: `);
       for (const d of dirs) expect(next.out).toContain(join(s.tmp, d));
@@ -202,7 +205,7 @@ describe("14: the temp directories of a SIGKILLed controller", () => {
       expect(recordLines(out)).toBe(3);
       expect(exportErrors(out)).toBe(0);
       expect(readdirSync(s.tmp)).toEqual([]);
-      expect(await leftRunning(next.mark)).toEqual([]);
+      expect(await leftRunning(next.mark, GONE_MS)).toEqual([]);
     } finally {
       await slow.stop();
       s.done();
@@ -215,7 +218,7 @@ describe("14: the temp directories of a SIGKILLed controller", () => {
     const slow = startCountingServer({ delayMs: 3000 });
     try {
       const out = join(s.dir, "out");
-      const run = launch(["profile", "-m", "m", "-u", slow.url, "--artifact-dir", out, "--ui", "none", "--no-gpu-telemetry", "--no-server-metrics", "--benchmark-duration", "60", "--concurrency", "1"], { tmp: s.tmp });
+      const run = launch(["profile", "-m", "m", "-u", slow.url, "--artifact-dir", out, "--ui", "none", "--no-gpu-telemetry", "--no-server-metrics", "--benchmark-duration", "60", "--concurrency", "1"], s.where);
       for (let i = 0; i < 600 && slow.requests() < 1; i++) await Bun.sleep(50);
       expect(readdirSync(s.tmp)).toHaveLength(2);
       process.kill(await servicePid(run.mark, "records:0"), "SIGSTOP");
@@ -229,7 +232,7 @@ describe("14: the temp directories of a SIGKILLed controller", () => {
       expect(done.out).toContain("Second interrupt (SIGINT): stopping now without results");
       expect(performance.now() - t0).toBeLessThan(10_000);
       expect(readdirSync(s.tmp)).toEqual([]);
-      expect(await leftRunning(run.mark)).toEqual([]);
+      expect(await leftRunning(run.mark, GONE_MS)).toEqual([]);
       const received = slow.requests();
       await Bun.sleep(200);
       expect(slow.requests()).toBe(received);

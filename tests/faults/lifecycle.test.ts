@@ -7,32 +7,24 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ensureBinary, readExport } from "../e2e/support.ts";
-import { type FaultServer, killRun, leftRunning, records, type Run, servicePid, startFaultServer, startRun, until } from "./lifecycle-support.ts";
+import { type FaultServer, type Run, startFaultServer, startRun, until } from "./lifecycle-support.ts";
+import { killLeftovers, leftRunning, records, servicePid } from "./support.ts";
 
 type Incomplete = { reasons: string[]; records_expected: number | null; records_received: number | null; records_lost: number | null };
 
 let hung: FaultServer;
 let quick: FaultServer;
-const runs: Run[] = [];
 
 beforeAll(async () => {
   await ensureBinary();
   hung = startFaultServer({ hang: true });
   quick = startFaultServer({ delayMs: 50 });
 }, 120_000);
-afterEach(() => {
-  for (const run of runs.splice(0)) killRun(run);
-});
+afterEach(killLeftovers);
 afterAll(async () => {
   await hung?.stop();
   await quick?.stop();
 });
-
-function start(server: FaultServer, flags: string[], wrapper: string[] = []): Run {
-  const run = startRun(server.url, flags, wrapper);
-  runs.push(run);
-  return run;
-}
 
 /** Waits until the server has received `n` more requests than `before`. */
 async function serverGot(server: FaultServer, before: number, n: number): Promise<void> {
@@ -46,7 +38,7 @@ describe("signals", () => {
   // has run any of our code, and its default action ends the process (130, nothing started).
   test.each([300, 800])("Ctrl-C %i ms after start stops the run before it sends anything: exit 130 within 3 s", async (afterMs) => {
     const before = hung.received;
-    const run = start(hung, ["--concurrency", "4", "--request-count", "50"]);
+    const run = startRun(hung.url, ["--concurrency", "4", "--request-count", "50"]);
     await Bun.sleep(afterMs);
     const signalledAt = performance.now();
     process.kill(run.pid, "SIGINT");
@@ -58,7 +50,7 @@ describe("signals", () => {
     expect(hung.received - before).toBe(0);
     expect(out).toContain("Received SIGINT");
     expect(readExport(run.dir).was_cancelled).toBe(true);
-    expect(await leftRunning(run.marker)).toEqual([]);
+    expect(await leftRunning(run.mark)).toEqual([]);
   }, 30_000);
 
   test.each([
@@ -66,7 +58,7 @@ describe("signals", () => {
     ["SIGTERM", 143],
   ] as const)("%s while requests hang: stops within 3 s, each request the server got is a cancelled record, exit %i", async (signal, exitCode) => {
     const before = hung.received;
-    const run = start(hung, ["--concurrency", "4", "--request-count", "50"]);
+    const run = startRun(hung.url, ["--concurrency", "4", "--request-count", "50"]);
     await serverGot(hung, before, 4);
     const signalledAt = performance.now();
     process.kill(run.pid, signal);
@@ -82,12 +74,12 @@ describe("signals", () => {
     expect(json.was_cancelled).toBe(true);
     expect(json.error_request_count.avg).toBe(received);
     expect(json.incomplete).toBeUndefined();
-    expect(await leftRunning(run.marker)).toEqual([]);
+    expect(await leftRunning(run.mark)).toEqual([]);
   }, 60_000);
 
   test("SIGTERM to the whole process group is one interrupt: results written, exit 143", async () => {
     const before = hung.received;
-    const run = start(hung, ["--concurrency", "4", "--request-count", "50"]);
+    const run = startRun(hung.url, ["--concurrency", "4", "--request-count", "50"]);
     await serverGot(hung, before, 4);
     const signalledAt = performance.now();
     // What timeout(1), systemd, Slurm and Kubernetes do: the controller and every child get it.
@@ -99,13 +91,13 @@ describe("signals", () => {
     const received = hung.received - before;
     expect(cancelledRecords(run.dir)).toBe(received);
     expect(readExport(run.dir).error_request_count.avg).toBe(received);
-    expect(await leftRunning(run.marker)).toEqual([]);
+    expect(await leftRunning(run.mark)).toEqual([]);
   }, 60_000);
 
   test("under timeout(1), which sends SIGTERM to the binary and then to its group: one interrupt, results written, 143", async () => {
     const before = quick.received;
     // --preserve-status: timeout exits with the binary's own status instead of 124.
-    const run = start(quick, ["--concurrency", "4", "--request-count", "100000"], ["timeout", "--preserve-status", "-s", "TERM", "8"]);
+    const run = startRun(quick.url, ["--concurrency", "4", "--request-count", "100000"], ["timeout", "--preserve-status", "-s", "TERM", "8"]);
     const { code, out } = await run.exited;
     expect(code).toBe(143);
     expect(out.match(/Received SIGTERM/g)?.length).toBe(1);
@@ -116,14 +108,14 @@ describe("signals", () => {
     const received = quick.received - before;
     expect(records(run.dir).length).toBe(received);
     expect((json.request_count?.avg ?? 0) + (json.error_request_count?.avg ?? 0)).toBe(received);
-    expect(await leftRunning(run.marker)).toEqual([]);
+    expect(await leftRunning(run.mark)).toEqual([]);
   }, 60_000);
 });
 
 describe("the end of a duration run", () => {
   test("requests still hanging when the grace period ends become cancelled records, and the run ends on time", async () => {
     const before = hung.received;
-    const run = start(hung, ["--concurrency", "4", "--benchmark-duration", "3", "--benchmark-grace-period", "2"]);
+    const run = startRun(hung.url, ["--concurrency", "4", "--benchmark-duration", "3", "--benchmark-grace-period", "2"]);
     await serverGot(hung, before, 4);
     const firstAt = performance.now();
     const { code, out, atMs } = await run.exited;
@@ -138,7 +130,7 @@ describe("the end of a duration run", () => {
     // Every request failed (none was answered): exit 1, as for any such run.
     expect(code).toBe(1);
     expect(out).toContain("Every request failed (4 of 4)");
-    expect(await leftRunning(run.marker)).toEqual([]);
+    expect(await leftRunning(run.mark)).toEqual([]);
   }, 60_000);
 });
 
@@ -146,10 +138,10 @@ describe("a service lost mid-run", () => {
   /** Starts a run against the quick server, waits for its first requests, then signals the service. */
   async function hit(name: string, signal: NodeJS.Signals, flags: string[] = ["--concurrency", "4", "--request-count", "2000"]): Promise<{ run: Run; before: number; hitAt: number }> {
     const before = quick.received;
-    const run = start(quick, flags);
+    const run = startRun(quick.url, flags);
     // Enough for some records to have been written before the hit (each reply takes 50 ms).
     await serverGot(quick, before, 40);
-    const pid = await servicePid(run.marker, name);
+    const pid = await servicePid(run.mark, name);
     process.kill(pid, signal);
     return { run, before, hitAt: performance.now() };
   }
@@ -182,7 +174,7 @@ describe("a service lost mid-run", () => {
     expect(incomplete.reasons[0]).toContain("SIGKILL");
     const json = readExport(run.dir);
     expect((json.request_count?.avg ?? 0) + (json.error_request_count?.avg ?? 0)).toBe(incomplete.records_received as number);
-    expect(await leftRunning(run.marker)).toEqual([]);
+    expect(await leftRunning(run.mark)).toEqual([]);
   }, 60_000);
 
   test("kill -9 the records service: the controller writes the summary itself, marked incomplete, exit 4", async () => {
@@ -199,7 +191,7 @@ describe("a service lost mid-run", () => {
     expect(existsSync(join(run.dir, "profile_export.jsonl"))).toBe(true);
     expect(records(run.dir).length).toBeLessThanOrEqual(quick.received - before);
     expect(incomplete.records_expected as number).toBeGreaterThanOrEqual(quick.received - before);
-    expect(await leftRunning(run.marker)).toEqual([]);
+    expect(await leftRunning(run.mark)).toEqual([]);
   }, 60_000);
 
   test("a record processor frozen past the heartbeat timeout is detected and killed: incomplete, exit 4", async () => {
@@ -211,7 +203,7 @@ describe("a service lost mid-run", () => {
     expect(out).toContain("sent no heartbeat");
     const incomplete = checkAccounting(run, before);
     expect(incomplete.reasons[0]).toContain("(frozen)");
-    expect(await leftRunning(run.marker)).toEqual([]);
+    expect(await leftRunning(run.mark)).toEqual([]);
   }, 60_000);
 
   test("a record processor frozen for less than the heartbeat timeout: its records are lost, the run says how many, exit 5", async () => {
@@ -228,7 +220,7 @@ describe("a service lost mid-run", () => {
     expect((incomplete.records_received ?? 0) + (incomplete.records_lost ?? 0)).toBe(60);
     expect(records(run.dir).length).toBe(incomplete.records_received as number);
     expect(quick.received - before).toBe(60);
-    expect(await leftRunning(run.marker)).toEqual([]);
+    expect(await leftRunning(run.mark)).toEqual([]);
   }, 60_000);
 
   test("kill -9 the server-metrics collector: a warning, the run completes, exit 0", async () => {
@@ -242,6 +234,6 @@ describe("a service lost mid-run", () => {
     expect(json.request_count.avg).toBe(200);
     expect(json.incomplete).toBeUndefined();
     expect(json.was_cancelled).toBe(false);
-    expect(await leftRunning(run.marker)).toEqual([]);
+    expect(await leftRunning(run.mark)).toEqual([]);
   }, 60_000);
 });

@@ -3,10 +3,9 @@
  * a server of ours on 127.0.0.1 that counts what it received, plus the checks every scenario makes
  * (exit code, time to stop, nothing left running, peak RSS of the run's processes).
  */
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BINARY } from "../e2e/support.ts";
+import { type Finished, finish, freshDir, killMarked, launch, leftRunning, markedPids, profileArgs } from "./support.ts";
 
 export type FaultServer = { url: string; received(): number; stop(): Promise<void> };
 
@@ -112,56 +111,33 @@ export function staleKeepAliveServer(idleMs: number): FaultServer & { dropped():
   };
 }
 
-export type FaultRun = { code: number; out: string; dir: string; seconds: number; peakRssMb: number; leftOver: number[] };
+export type FaultRun = Finished & { dir: string; seconds: number; peakRssMb: number; leftOver: number[] };
 
 /**
- * `aiperf profile` against `url` with a unique marker in its environment (children inherit it):
- * the peak RSS of every marked process is sampled while it runs, and after it exits the marked
- * processes still alive are listed (they should be none).
+ * `aiperf profile` against `url` (./support.ts's run, with its marker): the peak RSS of every marked
+ * process is sampled while it runs, and after it exits the marked processes still alive are listed
+ * (they should be none).
  */
 export async function runMarked(url: string, flags: string[], timeoutMs = 120_000): Promise<FaultRun> {
-  const marker = `replies-${process.pid}-${crypto.randomUUID()}`;
-  const cwd = mkdtempSync(join(tmpdir(), "aiperf-faults-"));
+  const cwd = freshDir();
   const dir = join(cwd, "out");
-  const started = performance.now();
-  const proc = Bun.spawn(
-    [BINARY, "profile", "-m", "mock-model", "-u", url, "--artifact-dir", dir, "--ui", "none", "--random-seed", "1", "--tokenizer", "builtin", ...flags],
-    { cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", AIPERF_FAULT_MARK: marker } },
-  );
+  const run = launch(profileArgs(url, dir, ["--tokenizer", "builtin", ...flags]), { cwd });
   let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssOfMarked(marker))), 100);
-  const killer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
+  const sampler = setInterval(() => (peak = Math.max(peak, rssOfMarked(run.mark))), 100);
   try {
-    const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-    const code = await proc.exited;
-    const seconds = (performance.now() - started) / 1000;
+    const done = await finish(run, timeoutMs);
     // Children get a moment to see their controller's pipe close.
-    await Bun.sleep(300);
-    return { code, out: out + err, dir, seconds, peakRssMb: peak / 1024, leftOver: markedPids(marker) };
+    return { ...done, dir, seconds: done.ms / 1000, peakRssMb: peak / 1024, leftOver: await leftRunning(run.mark, 300) };
   } finally {
     clearInterval(sampler);
-    clearTimeout(killer);
-    for (const pid of markedPids(marker)) process.kill(pid, "SIGKILL");
+    killMarked(run.mark);
   }
-}
-
-function markedPids(marker: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readFileSync(`/proc/${name}/environ`, "latin1").includes(`AIPERF_FAULT_MARK=${marker}`)) pids.push(Number(name));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return pids;
 }
 
 /** Sum of VmRSS (KiB) of the marked processes. */
-function rssOfMarked(marker: string): number {
+function rssOfMarked(mark: string): number {
   let kib = 0;
-  for (const pid of markedPids(marker)) {
+  for (const pid of markedPids(mark)) {
     try {
       kib += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "latin1"))?.[1] ?? 0);
     } catch {

@@ -1,12 +1,11 @@
 /**
  * What the security fault tests share: a fault server of our own (an OpenAI-style chat endpoint,
- * a /metrics page and a DCGM page on 127.0.0.1) that logs every request it receives, a run of the
- * compiled binary that keeps stdout/stderr as raw bytes and marks its process tree, a scan for
- * marked processes left behind, and a planted shared library built with gcc.
+ * a /metrics page and a DCGM page on 127.0.0.1) that logs every request it receives, the files a
+ * run wrote, a planted shared library built with gcc and a check for terminal control bytes. The
+ * runs themselves and the scan for their processes are ./support.ts's.
  */
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BINARY } from "../e2e/support.ts";
 
 export type Received = { method: string; path: string; authorization: string | null };
 
@@ -65,55 +64,6 @@ export function startFaultServer(opts: FaultServerOptions = {}): FaultServer {
   };
 }
 
-export type BinaryRun = { code: number; stdout: Uint8Array; stderr: Uint8Array; text: string; ms: number; mark: string };
-
-/**
- * Runs the compiled binary with a unique AIPERF_FAULT_MARK in its environment (its children inherit
- * it), NO_COLOR and pipes; kills it if it outlives `timeoutMs`.
- */
-export async function runBinary(args: string[], opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number; whileRunning?: () => Promise<void> }): Promise<BinaryRun> {
-  const mark = `sec-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  const t0 = performance.now();
-  const proc = Bun.spawn([BINARY, ...args], { cwd: opts.cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", ...opts.env, AIPERF_FAULT_MARK: mark } });
-  const killer = setTimeout(() => proc.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
-  try {
-    const outputs = Promise.all([new Response(proc.stdout).bytes(), new Response(proc.stderr).bytes()]);
-    await opts.whileRunning?.();
-    const [stdout, stderr] = await outputs;
-    const code = await proc.exited;
-    const ms = performance.now() - t0;
-    const decoder = new TextDecoder();
-    return { code, stdout, stderr, text: decoder.decode(stdout) + decoder.decode(stderr), ms, mark };
-  } finally {
-    clearTimeout(killer);
-    if (proc.exitCode === null) proc.kill("SIGKILL");
-  }
-}
-
-/** Pids whose environment holds this run's mark (a child left running). Polls briefly: exit is not instant. */
-export async function leftRunning(mark: string, waitMs = 3000): Promise<number[]> {
-  const needle = `AIPERF_FAULT_MARK=${mark}`;
-  const scan = (): number[] => {
-    const pids: number[] = [];
-    for (const entry of readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        if (readFileSync(`/proc/${entry}/environ`, "latin1").split("\0").includes(needle)) pids.push(Number(entry));
-      } catch {
-        // Gone, or not ours to read.
-      }
-    }
-    return pids;
-  };
-  const until = performance.now() + waitMs;
-  let pids = scan();
-  while (pids.length > 0 && performance.now() < until) {
-    await Bun.sleep(100);
-    pids = scan();
-  }
-  return pids;
-}
-
 /** Every file under `dir`, recursively. */
 export function filesUnder(dir: string): string[] {
   const out: string[] = [];
@@ -123,15 +73,6 @@ export function filesUnder(dir: string): string[] {
     else out.push(path);
   }
   return out;
-}
-
-/** Lines of profile_export.jsonl (0 when the file is missing). */
-export function recordLines(dir: string): number {
-  try {
-    return readFileSync(join(dir, "profile_export.jsonl"), "utf8").split("\n").filter((l) => l.trim() !== "").length;
-  } catch {
-    return 0;
-  }
 }
 
 export const HAS_GCC = Bun.which("gcc") !== null;

@@ -11,7 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSocket } from "../../src/bus/index.ts";
 import { ensureBinary, readExport, readRecords } from "../e2e/support.ts";
-import { type FaultServer, filesUnder, HAS_GCC, hasTerminalControl, leftRunning, plantNvml, recordLines, runBinary, startFaultServer } from "./security-support.ts";
+import { type FaultServer, filesUnder, HAS_GCC, hasTerminalControl, plantNvml, startFaultServer } from "./security-support.ts";
+import { leftRunning, profileArgs, recordLines, runBinary } from "./support.ts";
 
 const roots: string[] = [];
 function tempDir(prefix: string): string {
@@ -41,7 +42,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-const profile = (url: string, dir: string, more: string[]): string[] => ["profile", "-m", "mock-model", "-u", url, "--artifact-dir", dir, "--ui", "none", "--random-seed", "1", "--concurrency", "1", ...more];
+const profile = (url: string, dir: string, more: string[]): string[] => profileArgs(url, dir, ["--concurrency", "1", ...more]);
 
 /** Generous: the point is that a run stops, not how fast. */
 const STOP_MS = 60_000;
@@ -69,7 +70,7 @@ describe("NVML is loaded from the system's library locations only", () => {
     const s = server();
     const run = await runBinary(profile(s.url, "out", ["--request-count", "2"]), { cwd, env: { AIPERF_NVML_LIBRARY: "libnvidia-ml.so.1" }, timeoutMs: STOP_MS });
     expect(run.code).toBe(2);
-    expect(run.text).toContain('AIPERF_NVML_LIBRARY="libnvidia-ml.so.1" is not an absolute path');
+    expect(run.out).toContain('AIPERF_NVML_LIBRARY="libnvidia-ml.so.1" is not an absolute path');
     expect(s.received.length).toBe(0);
     expect(recordLines(join(cwd, "out"))).toBe(0);
     expect(run.ms).toBeLessThan(STOP_MS);
@@ -77,7 +78,7 @@ describe("NVML is loaded from the system's library locations only", () => {
     // An absolute path to nothing is the same mistake.
     const missing = await runBinary(profile(s.url, "out2", ["--request-count", "2"]), { cwd, env: { AIPERF_NVML_LIBRARY: "/nonexistent/libnvidia-ml.so.1" }, timeoutMs: STOP_MS });
     expect(missing.code).toBe(2);
-    expect(missing.text).toContain('AIPERF_NVML_LIBRARY="/nonexistent/libnvidia-ml.so.1" is not a 64-bit shared library for this machine');
+    expect(missing.out).toContain('AIPERF_NVML_LIBRARY="/nonexistent/libnvidia-ml.so.1" is not a 64-bit shared library for this machine');
     expect(s.received.length).toBe(0);
     expect(await leftRunning(missing.mark)).toEqual([]);
   }, 90_000);
@@ -124,12 +125,12 @@ describe("credentials in URLs", () => {
       expect(files).toContain(join(dir, name));
     }
     for (const file of files) expect({ file, leaks: readFileSync(file, "latin1").includes("s3cret") }).toEqual({ file, leaks: false });
-    expect(run.text).not.toContain("s3cret");
+    expect(run.out).not.toContain("s3cret");
     // What is shown instead.
     const exported = readExport(dir);
     expect(exported.input_config.urls).toEqual([`http://<redacted>@127.0.0.1:${s.port}`]);
     expect(exported.input_config.cli_command).toContain(`-u http://<redacted>@127.0.0.1:${s.port}`);
-    expect(run.text).toContain(`--server-metrics http://127.0.0.1:${s.port}/metrics?api_key=<redacted>`);
+    expect(run.out).toContain(`--server-metrics http://127.0.0.1:${s.port}/metrics?api_key=<redacted>`);
     expect(run.ms).toBeLessThan(STOP_MS);
     expect(await leftRunning(run.mark)).toEqual([]);
   }, 90_000);
@@ -147,7 +148,7 @@ describe("control characters from outside reach the terminal escaped", () => {
     expect(run.code).toBe(1);
     expect(hasTerminalControl(run.stdout)).toBe(false);
     expect(hasTerminalControl(run.stderr)).toBe(false);
-    expect(run.text).toContain("boom \\x1b[2J\\x1b]0;pwned\\x07 end");
+    expect(run.out).toContain("boom \\x1b[2J\\x1b]0;pwned\\x07 end");
     expect(readFileSync(join(dir, "logs", "aiperf.log")).includes(0x1b)).toBe(false);
     const records = readRecords(dir);
     expect(s.completions()).toBe(3);
@@ -189,7 +190,7 @@ describe("control characters from outside reach the terminal escaped", () => {
     const run = await runBinary(profile(s.url, dir, ["--request-count", "15", "--no-gpu-telemetry", "--no-server-metrics"]), { cwd, env: { TMPDIR: tmp }, timeoutMs: STOP_MS, whileRunning: strangerVisit });
     expect(sent).toBe(true);
     expect(run.code).toBe(0);
-    expect(run.text).toContain('Ignoring a control message from "\\x1b]0;pwned\\x07evil\\x1b[2J"');
+    expect(run.out).toContain('Ignoring a control message from "\\x1b]0;pwned\\x07evil\\x1b[2J"');
     expect(hasTerminalControl(run.stdout)).toBe(false);
     expect(hasTerminalControl(run.stderr)).toBe(false);
     expect(readFileSync(join(dir, "logs", "aiperf.log"), "utf8")).toContain('from "\\x1b]0;pwned\\x07evil\\x1b[2J"');
