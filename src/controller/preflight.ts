@@ -18,8 +18,8 @@ import type { ResolvedProfile } from "../config/resolve.ts";
 import { joinEndpointUrl } from "../config/target.ts";
 import { BenchError } from "../core/errors.ts";
 import { buildRequestBody, endpointFor, endpointPath } from "../endpoints/registry.ts";
-import { withoutFetchHint } from "../services/worker/http-capture.ts";
-import { planHeaders } from "../services/worker/request-builder.ts";
+import { withoutFetchHint } from "../core/fetch-hint.ts";
+import { planHeaders } from "../endpoints/headers.ts";
 
 export type PreflightLog = Pick<ConsolaInstance, "info" | "warn" | "debug">;
 

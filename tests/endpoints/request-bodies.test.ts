@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { endpointPath } from "../../src/endpoints/registry.ts";
 import { ENDPOINT_TYPES, type EndpointType } from "../../src/protocol/endpoint-types.ts";
 import { requestBody, type TurnInput } from "../../src/services/dataset/request-body.ts";
-import { planHeaders, requestHeaders } from "../../src/services/worker/request-builder.ts";
+import { planHeaders, requestHeaders } from "../../src/endpoints/headers.ts";
 
 const turn: TurnInput = { model: "m", texts: ["what is it", "a cat", "a dog"], maxTokens: 16 };
 const body = (endpointType: EndpointType, streaming = false, extraInputs: [string, unknown][] = [], t: TurnInput = turn) => requestBody(t, { endpointType, streaming, extraInputs });

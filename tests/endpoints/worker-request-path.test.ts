@@ -8,7 +8,8 @@ import type { Credit } from "../../src/protocol/pipeline.ts";
 import { requestBody } from "../../src/services/dataset/request-body.ts";
 import type { Captured } from "../../src/services/worker/http-capture.ts";
 import { replyId, replyText } from "../../src/services/worker/reply-text.ts";
-import { isMultipart, planHeaders, requestHeaders, sendable } from "../../src/services/worker/request-builder.ts";
+import { planHeaders, requestHeaders } from "../../src/endpoints/headers.ts";
+import { isMultipart, sendable } from "../../src/services/worker/request-builder.ts";
 import { SessionHistories, threadBody } from "../../src/services/worker/session-history.ts";
 
 const enc = (v: unknown): Uint8Array => new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));

@@ -24,8 +24,8 @@ const REPLY = JSON.stringify({
 });
 
 /**
- * A chat server on 127.0.0.1: `hang` accepts every request and never answers (until stop), else
- * each is answered after `delayMs`. It serves a tiny /metrics so the server-metrics collector runs.
+ * A chat server on 127.0.0.1: `hang` accepts every chat POST and never answers (until stop), else
+ * each is answered after `delayMs`; it counts only those POSTs (the benchmark's requests). It serves a tiny /metrics so the server-metrics collector runs.
  */
 export function startFaultServer(opts: { hang?: boolean; delayMs?: number } = {}): FaultServer {
   let received = 0;
@@ -40,6 +40,8 @@ export function startFaultServer(opts: { hang?: boolean; delayMs?: number } = {}
       const path = new URL(req.url).pathname;
       if (path === "/metrics") return new Response("# TYPE fault_up gauge\nfault_up 1\n", { headers: { "content-type": "text/plain" } });
       if (path !== "/v1/chat/completions") return new Response("not found", { status: 404 });
+      // As real servers do: the path exists, for POST only (the pre-flight's GET learns that much).
+      if (req.method !== "POST") return new Response("method not allowed", { status: 405 });
       received++;
       firstAtMs ??= performance.now();
       await req.arrayBuffer();

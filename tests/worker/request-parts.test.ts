@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { VERSION } from "../../src/core/version.ts";
 import { decodeRawBatch } from "../../src/protocol/pipeline.ts";
 import { FLUSH_RECORDS, RawBatcher } from "../../src/services/worker/raw-batcher.ts";
-import { buildUrl, planHeaders, requestHeaders } from "../../src/services/worker/request-builder.ts";
+import { planHeaders, requestHeaders } from "../../src/endpoints/headers.ts";
+import { buildUrl } from "../../src/services/worker/request-builder.ts";
 import { enc, rawRecord } from "../record-processor/support.ts";
 
 describe("URL building (upstream's rule)", () => {

@@ -14,7 +14,8 @@ import type { RecordError } from "../../records/record.ts";
 import { abortWith, type Captured, capture, lostConnectionBeforeReply } from "./http-capture.ts";
 import { LoopLagMonitor } from "./loop-lag.ts";
 import { RawBatcher } from "./raw-batcher.ts";
-import { buildUrl, type HeaderPlan, isMultipart, planHeaders, requestHeaders, sendable } from "./request-builder.ts";
+import { type HeaderPlan, planHeaders, requestHeaders } from "../../endpoints/headers.ts";
+import { buildUrl, isMultipart, sendable } from "./request-builder.ts";
 import { untilSendTime } from "./send-at.ts";
 import { SessionHistories } from "./session-history.ts";
 

@@ -3,6 +3,7 @@
  * plus the raw bytes. Nothing is decoded here (DESIGN.md "Data path": the worker only stamps).
  * This is the one place that knows the transport is Bun's fetch, so another client can replace it.
  */
+import { withoutFetchHint } from "../../core/fetch-hint.ts";
 import { monoNs, wallNs } from "../../core/clock.ts";
 import { redactUrlsInText } from "../../core/redact.ts";
 import type { RecordError } from "../../records/record.ts";
@@ -150,7 +151,3 @@ function transportError(error: unknown): RecordError {
   return { code: null, type: "Error", message: redactUrlsInText(String(error)) };
 }
 
-/** Bun appends a hint for its own developers ("pass `verbose: true` … to fetch()"); a user cannot act on it. */
-export function withoutFetchHint(message: string): string {
-  return message.replace(/\s*For more information,? pass `verbose: true` in the second argument to fetch\(\)\.?/i, "").trim();
-}
