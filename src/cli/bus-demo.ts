@@ -1,5 +1,5 @@
 /** `aiperf bus-demo`: a hub and N worker services trade credits over the bus, then shut down. */
-import { defineCommand } from "citty";
+import { type ArgsDef, defineCommand } from "citty";
 import * as v from "valibot";
 import { setBusLogger } from "../bus/index.ts";
 import { busDemoServices, runBusDemo } from "../controller/bus-demo.ts";
@@ -7,33 +7,44 @@ import { inProcessLauncher, processLauncher } from "../controller/launchers.ts";
 import { stopOnSignals } from "../controller/signals.ts";
 import { Supervisor } from "../controller/supervisor.ts";
 import { createControllerLogger, LOG_LEVEL_NAMES } from "../core/log.ts";
-import { parseFlags } from "./flags.ts";
+import { readCommandFlags } from "./flags.ts";
+
+const TRANSPORTS = ["ipc", "tcp", "inproc"] as const;
 
 const Flags = v.object({
   workers: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(256)),
-  messages: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  // Bounded: the exchange's timeout grows with it and must stay a valid timer (< 2^31 ms).
+  messages: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000_000_000)),
   window: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(900)),
   "message-bytes": v.pipe(v.number(), v.integer(), v.minValue(4), v.maxValue(1 << 20)),
-  transport: v.picklist(["ipc", "tcp", "inproc"]),
+  transport: v.picklist(TRANSPORTS),
   "in-process": v.boolean(),
   "log-level": v.picklist(LOG_LEVEL_NAMES),
   "artifact-dir": v.pipe(v.string(), v.minLength(1)),
 });
 
+/**
+ * Names and defaults, for the help page and for readCommandFlags (run() reads the command line
+ * strictly); Flags holds the rules. The choices are plain strings with a value hint: citty would
+ * refuse a bad enum value itself, in its own words, before run() could name the rule.
+ */
+const ARGS = {
+  workers: { type: "string", default: "8", description: "Worker services to start" },
+  messages: { type: "string", default: "1000000", description: "Credits the hub sends (each comes back: twice as many messages)" },
+  window: { type: "string", default: "128", description: "Credits outstanding per worker" },
+  "message-bytes": { type: "string", default: "16", description: "Size of one credit" },
+  transport: { type: "string", default: "ipc", valueHint: TRANSPORTS.join("|"), description: "Bus transport between services" },
+  "in-process": { type: "boolean", default: false, description: "Run every service inside this process (implies --transport inproc)" },
+  "log-level": { type: "string", default: "info", valueHint: LOG_LEVEL_NAMES.join("|"), description: "Log level" },
+  "artifact-dir": { type: "string", default: "artifacts", description: "Where logs/aiperf.log is written" },
+} satisfies ArgsDef;
+
 export const busDemoCommand = defineCommand({
   meta: { name: "bus-demo", description: "Start a hub and N worker services that exchange credits over the bus, then shut them down" },
-  args: {
-    workers: { type: "string", default: "8", description: "Worker services to start" },
-    messages: { type: "string", default: "1000000", description: "Credits the hub sends (each comes back: twice as many messages)" },
-    window: { type: "string", default: "128", description: "Credits outstanding per worker" },
-    "message-bytes": { type: "string", default: "16", description: "Size of one credit" },
-    transport: { type: "enum", options: ["ipc", "tcp", "inproc"], default: "ipc", description: "Bus transport between services" },
-    "in-process": { type: "boolean", default: false, description: "Run every service inside this process (implies --transport inproc)" },
-    "log-level": { type: "enum", options: [...LOG_LEVEL_NAMES], default: "info", description: "Log level" },
-    "artifact-dir": { type: "string", default: "artifacts", description: "Where logs/aiperf.log is written" },
-  },
-  async run({ args }) {
-    const flags = parseFlags(Flags, args, ["workers", "messages", "window", "message-bytes"]);
+  args: ARGS,
+  async run({ rawArgs }) {
+    // An unknown flag or a bad value ends here (exit 2), before any service starts.
+    const flags = readCommandFlags("bus-demo", ARGS, Flags, rawArgs);
     const log = createControllerLogger(flags["log-level"], `${flags["artifact-dir"]}/logs/aiperf.log`);
     setBusLogger({ warn: (m) => log.withTag("bus").warn(m), debug: (m) => log.withTag("bus").debug(m) });
     const inProcess = flags["in-process"] || flags.transport === "inproc";

@@ -50,7 +50,10 @@ export const MOCK_SERVER_DEFAULTS: MockServerOptions = {
   tokensPerChunk: 1,
 };
 
-/** The CLI's view: kebab-case names, so a bad value is reported under the flag the user typed. */
+/**
+ * The CLI's view: kebab-case names, so a bad value is reported under the flag the user typed, with
+ * the rule read from these pipes (cli/flags.ts ruleOf: "expected an integer from 0 to 65535").
+ */
 export const MockServerFlagsSchema = v.object({
   host,
   port,
@@ -67,9 +70,6 @@ export const MockServerFlagsSchema = v.object({
   "tokens-per-chunk": v.optional(perChunk, 1),
 });
 export type MockServerFlags = v.InferOutput<typeof MockServerFlagsSchema>;
-
-/** Flags that citty hands over as strings and `parseFlags` must turn into numbers. */
-export const NUMERIC_FLAGS = ["port", "ttft", "itl", "osl", "error-rate", "reset-rate", "stall-rate", "stall-ms", "random-seed", "embedding-size", "tokens-per-chunk"];
 
 export function optionsFromFlags(flags: MockServerFlags): MockServerOptions {
   return {
