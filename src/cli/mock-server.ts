@@ -48,12 +48,14 @@ export const mockServerCommand = defineCommand({
         cause: error,
       });
     }
+    // Handlers first: whoever reads "listening" may signal at once, before a later line ran.
+    const stopped = nextSignal();
     console.log(`Mock server listening on ${server.url}`);
     console.log(
       `Timing: ttft ${options.ttft} ms, itl ${options.itl} ms, osl ${options.osl}. ` +
         `Faults: error ${options.errorRate}%, reset ${options.resetRate}%, stall ${options.stallRate}% (${options.stallMs} ms), random seed ${server.seed}.`,
     );
-    const signal = await nextSignal();
+    const signal = await stopped;
     console.log(`Received ${signal}: stopping the mock server`);
     await server.stop();
   },
