@@ -1,7 +1,7 @@
 /** `aiperf profile`: benchmark an OpenAI-compatible server, as upstream AIPerf does. */
 import { redactArgs } from "../core/redact.ts";
 import { accessSync, constants, existsSync, mkdirSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, resolve, sep } from "node:path";
 import { defineCommand } from "citty";
 import { setBusLogger } from "../bus/index.ts";
 import { checkBounds, readHost } from "../config/bounds.ts";
@@ -98,7 +98,9 @@ export const profileCommand = defineCommand({
       // The tables quote servers (error bodies, GPU names): nothing raw reaches the terminal.
       process.stdout.write(displayText(result.consoleText));
       const written = [...new Set([...result.files, join(artifactDir, "inputs.json"), logFile])].filter((f) => existsSync(f));
-      process.stdout.write(`Files written:\n${written.map((f) => `  ${f}\n`).join("")}`);
+      // Names relative to the artifact directory: full paths of a deep directory wrap at 80 columns.
+      const shown = written.map((f) => (f.startsWith(`${artifactDir}${sep}`) ? f.slice(artifactDir.length + 1) : f));
+      process.stdout.write(`Files written to ${artifactDir}:\n${shown.map((f) => `  ${f}\n`).join("")}`);
       const v = result.runValidity;
       fact(v === undefined || !v.judged ? "Client check: not judged (no request succeeded)" : v.valid ? "Client check: the client kept up" : `Run invalid: the client was the bottleneck (${v.reasons.join("; ")})`);
       if (interrupts.exitCode !== undefined) {

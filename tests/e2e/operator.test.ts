@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { BINARY, ensureBinary, type MockServer, readExport, readRecords, runProfile, startMockServer } from "./support.ts";
 
 const ESC = "\x1b";
@@ -132,7 +132,9 @@ describe("logs, streams and files (compiled)", () => {
     expect(r.stderr).toContain("Dataset: ");
     for (const marker of ["[debug]", "[info]", "Dataset: ", "Phase profiling", "aiperf v"]) expect(r.stdout).not.toContain(marker);
     expect(r.stdout).toContain("NVIDIA AIPerf | LLM Metrics");
-    const files = r.stdout.slice(r.stdout.indexOf("Files written:\n")).split("\n").slice(1).map((l) => l.trim()).filter((l) => l !== "");
+    const listed = /Files written to (.+):\n((?:  .+\n)+)/.exec(r.stdout);
+    expect(listed?.[1]).toBe(join(r.cwd, "out"));
+    const files = (listed?.[2] ?? "").split("\n").map((l) => l.trim()).filter((l) => l !== "").map((f) => resolve(listed?.[1] ?? "", f));
     for (const name of ["profile_export_aiperf.json", "profile_export_aiperf.csv", "profile_export.jsonl", "inputs.json", "logs/aiperf.log"]) {
       expect(files).toContain(join(r.cwd, "out", name));
     }
