@@ -9,13 +9,13 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "no
 import { join } from "node:path";
 import { DUPLICATE_SIGNAL_MS } from "../../src/controller/interrupts.ts";
 import { ensureBinary } from "../e2e/support.ts";
-import { type CountingServer, exportErrors, scratch, startCountingServer } from "./bounds-support.ts";
-import { finish, killLeftovers, launch, leftRunning, recordLines, runBinary, servicePid, shellFirst } from "./support.ts";
+import { exportErrors, scratch } from "./bounds-support.ts";
+import { type ChatServer, finish, killLeftovers, launch, leftRunning, recordLines, runBinary, servicePid, shellFirst, startChatServer } from "./support.ts";
 
-let server: CountingServer;
+let server: ChatServer;
 beforeAll(async () => {
   await ensureBinary();
-  server = startCountingServer({ metrics: true });
+  server = startChatServer({ metrics: true });
 }, 120_000);
 afterAll(async () => {
   killLeftovers();
@@ -37,7 +37,7 @@ describe("11: bounds on processes and open files", () => {
   test("--record-processors 5000 is refused before anything starts, naming the flag and the CPU bound", async () => {
     const s = scratch();
     try {
-      const before = server.requests();
+      const before = server.received;
       const out = join(s.dir, "out");
       const run = await runBinary(profile(out, "--record-processors", "5000"), s.where);
       expect(run.code).toBe(2);
@@ -45,7 +45,7 @@ describe("11: bounds on processes and open files", () => {
       expect(run.out).toMatch(/this machine has \d+ CPU\(s\), which run at most \d+/);
       // Refused in the controller itself: no service, no request, no directory.
       expect(run.ms).toBeLessThan(10_000);
-      expect(server.requests() - before).toBe(0);
+      expect(server.received - before).toBe(0);
       expect(existsSync(out)).toBe(false);
       expect(readdirSync(s.tmp)).toEqual([]);
       expect(await leftRunning(run.mark, GONE_MS)).toEqual([]);
@@ -57,7 +57,7 @@ describe("11: bounds on processes and open files", () => {
   test("a concurrency the hard open-files limit cannot hold is refused, naming the need and the limit", async () => {
     const s = scratch();
     try {
-      const before = server.requests();
+      const before = server.received;
       const out = join(s.dir, "out");
       // `ulimit -n` sets the soft and the hard limit: the run cannot raise it back.
       const run = await runBinary(profile(out, "--concurrency", "1000", "--request-count", "1000", "--workers-max", "1"), { ...s.where, wrapper: shellFirst("ulimit -n 512") });
@@ -66,7 +66,7 @@ describe("11: bounds on processes and open files", () => {
       expect(run.out).toContain("the limit is 512 (ulimit -n, already raised to the hard limit)");
       expect(run.out).toContain("Hint: Raise the hard limit");
       expect(run.ms).toBeLessThan(10_000);
-      expect(server.requests() - before).toBe(0);
+      expect(server.received - before).toBe(0);
       expect(existsSync(out)).toBe(false);
       expect(await leftRunning(run.mark, GONE_MS)).toEqual([]);
     } finally {
@@ -78,12 +78,12 @@ describe("11: bounds on processes and open files", () => {
   test.skipIf(hard !== undefined && hard < 2048)("a low soft limit under a high hard one is raised: 400 in flight with ulimit -Sn 256 run and all arrive", async () => {
     const s = scratch();
     try {
-      const before = server.requests();
+      const before = server.received;
       const out = join(s.dir, "out");
       const run = await runBinary(profile(out, "--concurrency", "400", "--request-count", "400", "--workers-max", "1"), { ...s.where, wrapper: shellFirst("ulimit -Sn 256") });
       expect(run.out).not.toContain("open files");
       expect(run.code).toBe(0);
-      expect(server.requests() - before).toBe(400);
+      expect(server.received - before).toBe(400);
       expect(recordLines(out)).toBe(400);
       expect(exportErrors(out)).toBe(0);
       expect(readdirSync(s.tmp)).toEqual([]);
@@ -98,7 +98,7 @@ describe("12: a dataset too big to hold", () => {
   test("a 150 MB single line stops at the 128 MiB line limit with the file and line named", async () => {
     const s = scratch();
     try {
-      const before = server.requests();
+      const before = server.received;
       const input = join(s.dir, "one-line.jsonl");
       writeFileSync(input, JSON.stringify({ text: "word ".repeat(30_000_000) }));
       const out = join(s.dir, "out");
@@ -108,7 +108,7 @@ describe("12: a dataset too big to hold", () => {
       expect(run.out).toContain(`Error: Invalid dataset: ${input}:1: a line longer than 128 MiB, the most one line (one request or conversation) may hold`);
       expect(run.out).not.toContain("heartbeat");
       expect(run.ms).toBeLessThan(60_000);
-      expect(server.requests() - before).toBe(0);
+      expect(server.received - before).toBe(0);
       expect(recordLines(out)).toBe(0);
       expect(existsSync(join(out, "inputs.json"))).toBe(false);
       expect(readdirSync(s.tmp)).toEqual([]);
@@ -124,18 +124,18 @@ describe("13: an artifact directory reused", () => {
     const s = scratch();
     try {
       const out = join(s.dir, "out");
-      const first = server.requests();
+      const first = server.received;
       const one = await runBinary(profile(out, "--request-count", "5"), s.where);
       expect(one.code).toBe(0);
-      expect(server.requests() - first).toBe(5);
+      expect(server.received - first).toBe(5);
       expect(readdirSync(out).filter((f) => f.startsWith("server_metrics_export.")).sort()).toEqual(["server_metrics_export.csv", "server_metrics_export.json", "server_metrics_export.jsonl"]);
       writeFileSync(join(out, "notes.txt"), "the user's own file");
       expect(await leftRunning(one.mark, GONE_MS)).toEqual([]);
 
-      const second = server.requests();
+      const second = server.received;
       const two = await runBinary(profile(out, "--request-count", "3", "--no-server-metrics"), s.where);
       expect(two.code).toBe(0);
-      expect(server.requests() - second).toBe(3);
+      expect(server.received - second).toBe(3);
       const top = readdirSync(out).sort();
       const previous = top.filter((f) => f.startsWith("previous-"));
       expect(previous).toHaveLength(1);
@@ -155,11 +155,11 @@ describe("13: an artifact directory reused", () => {
       expect(await leftRunning(two.mark, GONE_MS)).toEqual([]);
 
       // A third run replays the second's inputs.json into the same directory: it is read where it was moved to.
-      const third = server.requests();
+      const third = server.received;
       const three = await runBinary(profile(out, "--request-count", "3", "--no-server-metrics", "--input-file", join(out, "inputs.json"), "--custom-dataset-type", "inputs_json"), s.where);
       expect(three.code).toBe(0);
       expect(three.out).toMatch(new RegExp(`Reading --input-file ${join(out, "inputs.json")} from its new place, ${out}/previous-[^/]+/inputs.json`));
-      expect(server.requests() - third).toBe(3);
+      expect(server.received - third).toBe(3);
       expect(recordLines(out)).toBe(3);
       expect(readdirSync(out).filter((f) => f.startsWith("previous-"))).toHaveLength(2);
       expect(await leftRunning(three.mark, GONE_MS)).toEqual([]);
@@ -172,14 +172,14 @@ describe("13: an artifact directory reused", () => {
 describe("14: the temp directories of a SIGKILLed controller", () => {
   test("they outlive it (its services still exit); the next run removes them and leaves none of its own", async () => {
     const s = scratch();
-    const slow = startCountingServer({ delayMs: 50 });
+    const slow = startChatServer({ delayMs: 50 });
     try {
       const out = join(s.dir, "out");
       const args = (...flags: string[]) => ["profile", "-m", "m", "-u", slow.url, "--artifact-dir", out, "--ui", "none", "--no-gpu-telemetry", "--no-server-metrics", ...flags];
       const killed = launch(args("--benchmark-duration", "60", "--concurrency", "1"), s.where);
       // Killed once requests flow: every service is up and both directories exist.
-      for (let i = 0; i < 600 && slow.requests() < 3; i++) await Bun.sleep(50);
-      expect(slow.requests()).toBeGreaterThanOrEqual(3);
+      for (let i = 0; i < 600 && slow.received < 3; i++) await Bun.sleep(50);
+      expect(slow.received).toBeGreaterThanOrEqual(3);
       const pid = killed.proc.pid;
       const dirs = readdirSync(s.tmp).sort();
       expect(dirs).toHaveLength(2);
@@ -192,16 +192,16 @@ describe("14: the temp directories of a SIGKILLed controller", () => {
       const t0 = performance.now();
       expect(await leftRunning(killed.mark, 10_000)).toEqual([]);
       expect(performance.now() - t0).toBeLessThan(10_000);
-      const received = slow.requests();
+      const received = slow.received;
       await Bun.sleep(200);
-      expect(slow.requests()).toBe(received);
+      expect(slow.received).toBe(received);
       expect(readdirSync(s.tmp).sort()).toEqual(dirs);
 
       const next = await runBinary(args("--request-count", "3"), s.where);
       expect(next.code).toBe(0);
       expect(next.out).toContain(`Removed 2 temporary directories left by earlier runs that were killed: `);
       for (const d of dirs) expect(next.out).toContain(join(s.tmp, d));
-      expect(slow.requests() - received).toBe(3);
+      expect(slow.received - received).toBe(3);
       expect(recordLines(out)).toBe(3);
       expect(exportErrors(out)).toBe(0);
       expect(readdirSync(s.tmp)).toEqual([]);
@@ -215,11 +215,11 @@ describe("14: the temp directories of a SIGKILLed controller", () => {
   test("a second interrupt (forced quit) still removes both temp directories", async () => {
     const s = scratch();
     // A frozen records service keeps the first interrupt waiting for records when the second comes.
-    const slow = startCountingServer({ delayMs: 3000 });
+    const slow = startChatServer({ delayMs: 3000 });
     try {
       const out = join(s.dir, "out");
       const run = launch(["profile", "-m", "m", "-u", slow.url, "--artifact-dir", out, "--ui", "none", "--no-gpu-telemetry", "--no-server-metrics", "--benchmark-duration", "60", "--concurrency", "1"], s.where);
-      for (let i = 0; i < 600 && slow.requests() < 1; i++) await Bun.sleep(50);
+      for (let i = 0; i < 600 && slow.received < 1; i++) await Bun.sleep(50);
       expect(readdirSync(s.tmp)).toHaveLength(2);
       process.kill(await servicePid(run.mark, "records:0"), "SIGSTOP");
       run.proc.kill("SIGINT");
@@ -233,9 +233,9 @@ describe("14: the temp directories of a SIGKILLed controller", () => {
       expect(performance.now() - t0).toBeLessThan(10_000);
       expect(readdirSync(s.tmp)).toEqual([]);
       expect(await leftRunning(run.mark, GONE_MS)).toEqual([]);
-      const received = slow.requests();
+      const received = slow.received;
       await Bun.sleep(200);
-      expect(slow.requests()).toBe(received);
+      expect(slow.received).toBe(received);
     } finally {
       await slow.stop();
       s.done();

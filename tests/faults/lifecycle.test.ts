@@ -7,18 +7,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ensureBinary, readExport } from "../e2e/support.ts";
-import { type FaultServer, type Run, startFaultServer, startRun, until } from "./lifecycle-support.ts";
-import { killLeftovers, leftRunning, records, servicePid } from "./support.ts";
+import { type Run, startRun, until } from "./lifecycle-support.ts";
+import { type ChatServer, killLeftovers, leftRunning, records, servicePid, startChatServer } from "./support.ts";
 
 type Incomplete = { reasons: string[]; records_expected: number | null; records_received: number | null; records_lost: number | null };
 
-let hung: FaultServer;
-let quick: FaultServer;
+let hung: ChatServer;
+let quick: ChatServer;
 
 beforeAll(async () => {
   await ensureBinary();
-  hung = startFaultServer({ hang: true });
-  quick = startFaultServer({ delayMs: 50 });
+  hung = startChatServer({ hang: true });
+  quick = startChatServer({ delayMs: 50 });
 }, 120_000);
 afterEach(killLeftovers);
 afterAll(async () => {
@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 /** Waits until the server has received `n` more requests than `before`. */
-async function serverGot(server: FaultServer, before: number, n: number): Promise<void> {
+async function serverGot(server: ChatServer, before: number, n: number): Promise<void> {
   expect(await until(() => server.received >= before + n, 60_000)).toBe(true);
 }
 

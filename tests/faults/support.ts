@@ -189,3 +189,67 @@ export function records<T = any>(dir: string): T[] {
 export function recordLines(dir: string): number {
   return records(dir).length;
 }
+
+/** A chat server of the fault tests: its own count of the benchmark's requests. */
+export type ChatServer = {
+  url: string;
+  /** Chat completion POSTs received (the server's own count, not the client's). */
+  readonly received: number;
+  /** performance.now() of the first of them (undefined before it). */
+  readonly firstAtMs: number | undefined;
+  stop(): Promise<void>;
+};
+
+const CHAT_REPLY = JSON.stringify({
+  id: "chatcmpl-fault",
+  object: "chat.completion",
+  created: 0,
+  model: "mock-model",
+  choices: [{ index: 0, message: { role: "assistant", content: "one two three four five" }, finish_reason: "stop" }],
+  usage: { prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 },
+});
+
+/**
+ * An OpenAI chat endpoint on 127.0.0.1 that counts the POSTs to /v1/chat/completions. `hang`: each
+ * is accepted and never answered (until stop); else each is answered after `delayMs`. As real
+ * servers do, a GET on that path is 405 (the pre-flight learns the path exists). `metrics`: a
+ * one-gauge Prometheus /metrics (else 404), so the server-metrics collector runs.
+ */
+export function startChatServer(opts: { hang?: boolean; delayMs?: number; metrics?: boolean } = {}): ChatServer {
+  let received = 0;
+  let firstAtMs: number | undefined;
+  const held: (() => void)[] = [];
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    // A hung request must stay hung: no idle timeout closes it from our side.
+    idleTimeout: 0,
+    async fetch(req) {
+      const path = new URL(req.url).pathname;
+      if (path === "/metrics") {
+        return opts.metrics === true ? new Response("# TYPE vllm:num_requests_running gauge\nvllm:num_requests_running 0\n", { headers: { "content-type": "text/plain" } }) : new Response("not found", { status: 404 });
+      }
+      if (path !== "/v1/chat/completions") return new Response("not found", { status: 404 });
+      if (req.method !== "POST") return new Response("method not allowed", { status: 405 });
+      received++;
+      firstAtMs ??= performance.now();
+      await req.arrayBuffer();
+      if (opts.hang === true) await new Promise<void>((resolve) => held.push(resolve));
+      else if ((opts.delayMs ?? 0) > 0) await Bun.sleep(opts.delayMs as number);
+      return new Response(CHAT_REPLY, { headers: { "content-type": "application/json" } });
+    },
+  });
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    get received() {
+      return received;
+    },
+    get firstAtMs() {
+      return firstAtMs;
+    },
+    async stop() {
+      for (const release of held.splice(0)) release();
+      await server.stop(true);
+    },
+  };
+}
