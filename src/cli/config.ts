@@ -90,7 +90,14 @@ const expandCommand = defineCommand({
   },
 });
 
+const SUBCOMMANDS = { init: initCommand, validate: validateCommand, expand: expandCommand };
+
 export const configCommand = defineCommand({
   meta: { name: "config", description: "Config files for profile --config: init (write one), validate (check one), expand (list its runs)" },
-  subCommands: { init: initCommand, validate: validateCommand, expand: expandCommand },
+  subCommands: SUBCOMMANDS,
+  // citty calls this after a subcommand too: only a bare `aiperf config` is an error.
+  run({ rawArgs }) {
+    if (rawArgs[0] !== undefined && rawArgs[0] in SUBCOMMANDS) return;
+    throw new BenchError("CONFIG_INVALID", "Missing the config command: init, validate or expand", { hint: 'Run "aiperf config --help" for what each does' });
+  },
 });

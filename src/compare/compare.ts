@@ -60,6 +60,9 @@ export type CompareResult = {
 
 export const DEFAULT_METRICS = ["time_to_first_token", "inter_token_latency", "request_latency", "output_token_throughput_per_user"];
 
+/** Short names a user may give for --metric. */
+const METRIC_ALIASES: Record<string, string> = { ttft: "time_to_first_token", itl: "inter_token_latency", latency: "request_latency", e2e: "request_latency", ttst: "time_to_second_token", "tps-per-user": "output_token_throughput_per_user" };
+
 export function directionOf(metric: string): Direction {
   if (/throughput|goodput/.test(metric)) return "higher";
   if (/latency|time_to|ttft|itl|duration|tpot/.test(metric)) return "lower";
@@ -82,7 +85,7 @@ export function compareRuns(base: RunSamples, next: RunSamples, options: Compare
     if (names.length === 0) names = both.filter((m) => directionOf(m) !== "none");
     if (names.length === 0) throw new BenchError("CONFIG_INVALID", `The two runs have no latency or throughput metric in common (base has ${base.requests} successful requests, new ${next.requests})`, { hint: "compare needs successful requests in both runs" });
   } else {
-    names = options.metrics;
+    names = options.metrics.map((m) => METRIC_ALIASES[m.toLowerCase()] ?? m);
     for (const m of names) {
       if (both.includes(m)) continue;
       const near = didYouMean(m, both);
