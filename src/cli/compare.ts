@@ -6,6 +6,7 @@
 import { type ArgsDef, defineCommand } from "citty";
 import * as v from "valibot";
 import { compareRuns, formatCompare, loadRunSamples } from "../compare/index.ts";
+import { invalidValue } from "../config/conflict.ts";
 import { EXIT_CODES } from "../core/errors.ts";
 import type { Statistic } from "../metrics/significance.ts";
 import { readCommandFlags } from "./flags.ts";
@@ -23,7 +24,7 @@ const ARGS = {
 
 const Schema = v.object({
   metric: v.optional(v.string()),
-  statistic: v.pipe(v.string(), v.regex(/^(avg|p(100|[1-9]?\d(\.\d+)?))$/, "expected avg or a percentile p0..p100 (p50, p99, p99.9)")),
+  statistic: v.string(),
   threshold: v.pipe(v.number(), v.minValue(0)),
   confidence: v.pipe(v.number(), v.minValue(0.5), v.maxValue(0.9999)),
   iterations: v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(1_000_000)),
@@ -47,6 +48,7 @@ export const compareCommand = defineCommand({
     }
     if (metrics.length > 0) rest.push("--metric", metrics.join(","));
     const opts = readCommandFlags("compare", ARGS, Schema, rest);
+    if (!/^(avg|p(100|[1-9]?\d(\.\d+)?))$/.test(opts.statistic)) throw invalidValue("--statistic", opts.statistic, "expected avg or a percentile from p0 to p100 (p50, p99, p99.9)");
     const base = loadRunSamples(positionals[0] as string);
     const next = loadRunSamples(positionals[1] as string);
     const result = compareRuns(base, next, {
