@@ -7,6 +7,7 @@ import { expandVariations, validateVariation } from "../config/config-expand.ts"
 import { fileFlagArgs, readConfigFile } from "../config/config-file.ts";
 import { renderTemplate, TEMPLATES } from "../config/config-templates.ts";
 import { BenchError } from "../core/errors.ts";
+import { redactArgs } from "../core/redact.ts";
 import { readCommandFlags } from "./flags.ts";
 import { splitPositionals } from "./positionals.ts";
 
@@ -81,7 +82,8 @@ const expandCommand = defineCommand({
     const { format } = readCommandFlags("config expand", EXPAND_ARGS, ExpandSchema, flags);
     const file = readConfigFile(positionals[0] as string);
     const variations = expandVariations(file);
-    const rows = variations.map((x) => ({ index: x.index, label: x.label, values: x.values, args: fileFlagArgs(x.flags) }));
+    // Printed: an API key (perhaps from the environment) is redacted as in the run's log.
+    const rows = variations.map((x) => ({ index: x.index, label: x.label, values: x.values, args: redactArgs(fileFlagArgs(x.flags)) }));
     if (format === "json") return void process.stdout.write(`${JSON.stringify({ file: file.path, variations: rows }, null, 2)}\n`);
     if (format === "yaml") return void process.stdout.write(`${Bun.YAML.stringify({ file: file.path, variations: rows }, null, 2)}\n`);
     const quote = (a: string): string => (/^[\w./:=@,-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`);

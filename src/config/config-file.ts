@@ -139,17 +139,18 @@ class Reader {
     const key = path.join(".");
     const push = (text: string | boolean): void => void this.out.push({ flag, text, key, line });
     const scalar = (x: unknown): string => {
-      if (typeof x === "string" || typeof x === "number" || typeof x === "boolean") return String(x);
+      if (typeof x === "string") return this.interpolate(x, path);
+      if (typeof x === "number" || typeof x === "boolean") return String(x);
       return this.fail(path, `expected a value or a list of values, got ${x === null ? "null" : Array.isArray(x) ? "a nested list" : "a mapping"}`);
     };
     switch (spec.kind) {
       case "boolean":
         if (typeof value === "boolean") return push(value);
-        if (typeof value === "string" && /^(true|false)$/i.test(value)) return push(value.toLowerCase() === "true");
+        if (typeof value === "string" && /^(true|false)$/i.test(this.interpolate(value, path))) return push(this.interpolate(value, path).toLowerCase() === "true");
         return this.fail(path, `expected true or false, got ${JSON.stringify(value)}`);
       case "pairs":
         if (Array.isArray(value)) return value.forEach((item) => push(scalar(item)));
-        if (typeof value === "object") return push(JSON.stringify(value));
+        if (typeof value === "object") return push(JSON.stringify(Object.fromEntries(Object.entries(value as Obj).map(([k, x]) => [k, typeof x === "string" ? this.interpolate(x, [...path, k]) : x]))));
         return push(scalar(value));
       case "goodput":
         if (typeof value === "object" && !Array.isArray(value)) {
@@ -159,6 +160,20 @@ class Reader {
       default:
         return push(Array.isArray(value) ? value.map(scalar).join(",") : scalar(value));
     }
+  }
+
+  /**
+   * `${NAME}` and `${NAME:-default}` in a value are taken from the environment, as upstream does:
+   * an API key or a URL need not be written into a shared file. An unset name without a default
+   * is an error (a silently empty value would run something else).
+   */
+  private interpolate(text: string, path: (string | number)[]): string {
+    return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback: string | undefined) => {
+      const value = process.env[name];
+      if (value !== undefined && value !== "") return value;
+      if (fallback !== undefined) return fallback;
+      return this.fail(path, `environment variable ${name} is not set`, `set it, or write \${${name}:-default}`);
+    });
   }
 
   /** A mapping of flags and sections (the top level, `benchmark:`, a section's extra keys). */

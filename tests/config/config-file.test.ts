@@ -198,3 +198,15 @@ test("key lines follow indentation and sequence items", () => {
   expect(Object.fromEntries(scan.lines)).toEqual({ a: 1, b: 2, "b.c": 3, "b.d": 4, "b.d.0.e": 5, "b.d.0.f": 6, "b.d.1.e": 7, g: 9 });
   expect(scan.duplicate).toBeUndefined();
 });
+
+test("${NAME} and ${NAME:-default} come from the environment; an unset name is an error at its line", () => {
+  process.env.AIPERF_TEST_KEY = "sk-123";
+  try {
+    const path = file("model: m\napi-key: ${AIPERF_TEST_KEY}\nurl: http://${AIPERF_TEST_UNSET_HOST:-localhost}:8000\nheader:\n  x-key: ${AIPERF_TEST_KEY}\n");
+    expect(fileFlagArgs(readConfigFile(path).flags)).toEqual(["--model", "m", "--api-key", "sk-123", "--url", "http://localhost:8000", "--header", '{"x-key":"sk-123"}']);
+    const unset = file("model: m\nurl: ${AIPERF_TEST_UNSET_HOST}\n");
+    expect(error(() => readConfigFile(unset)).message).toBe(`${unset}:2: url: environment variable AIPERF_TEST_UNSET_HOST is not set`);
+  } finally {
+    delete process.env.AIPERF_TEST_KEY;
+  }
+});
