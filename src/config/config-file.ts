@@ -73,7 +73,7 @@ export function readConfigFile(path: string): ConfigFile {
     const what = (error as Error).message.replace(/^(YAML|JSON) Parse error:\s*/, "");
     throw new BenchError("CONFIG_INVALID", `${path}:${line}: not valid ${json ? "JSON" : "YAML"} (${what})`, { hint: json ? "check the line and the one before it (a missing comma or quote)" : "check the line's indentation, quotes and brackets" });
   }
-  const scan = scanKeyLines(text);
+  const scan = scanKeyLines(text, json);
   if (scan.duplicate !== undefined) {
     const d = scan.duplicate;
     throw new BenchError("CONFIG_INVALID", `${path}:${d.line}: key "${d.path}" is given twice (first on line ${d.first})`, { hint: "keep one of them" });

@@ -13,21 +13,36 @@ const KEY = /^(-\s+)?(?:"([^"]*)"|'([^']*)'|([^\s"'#:{}[\],][^#:]*?))\s*:(?:\s|$
 
 /**
  * The key paths of a block-style YAML document (or JSON written one key per line), by indentation.
- * A key met twice under the same parent is reported: YAML would silently keep the second.
+ * A key met twice under the same parent is reported, for YAML (which would silently keep the
+ * second). Lines inside a multi-line flow collection (`[`…`]`, `{`…`}`) or a block scalar
+ * (`|`, `>`) of YAML are not keys: they get no line of their own (lineOf falls back to the parent's).
  */
-export function scanKeyLines(text: string): LineScan {
+export function scanKeyLines(text: string, json = false): LineScan {
+  // JSON is all flow, laid out by indentation; its lists of objects repeat keys: no duplicate check.
+  const duplicates = !json;
   const lines: KeyLines = new Map();
   const stack: { indent: number; key: string }[] = [];
   const itemCount = new Map<string, number>();
   const rows = text.split(/\r?\n/);
+  let flowDepth = 0;
+  let blockIndent = -1;
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as string;
     const body = row.trimStart();
+    const depthBefore = flowDepth;
+    flowDepth = Math.max(0, flowDepth + flowChange(body));
     if (body === "" || body.startsWith("#") || body === "---") continue;
     let indent = row.length - body.length;
-    let rest = body.replace(/^[{,]\s*/, "");
-    // A sequence item: "- key: value" opens item N of the parent, whose key sits 2 further in.
-    const dash = /^-(\s+|$)/.exec(rest);
+    if (blockIndent >= 0) {
+      if (indent > blockIndent) continue;
+      blockIndent = -1;
+    }
+    if (depthBefore > 0 && !json) continue;
+    let rest = json ? body.replace(/^,\s*/, "") : body;
+    // A sequence item: "- key: value" (YAML) or "{" of an object in a list (JSON, not the
+    // document's own) opens item N of the parent, whose keys sit further in.
+    const dash = json ? (lines.size > 0 || stack.length > 0 ? /^\{\s*/.exec(rest) : null) : /^-(\s+|$)/.exec(rest);
+    if (json && dash === null) rest = rest.replace(/^\{\s*/, "");
     if (dash !== null) {
       while (stack.length > 0 && (stack[stack.length - 1] as { indent: number }).indent >= indent) stack.pop();
       const parent = stack.map((s) => s.key).join(".");
@@ -43,11 +58,30 @@ export function scanKeyLines(text: string): LineScan {
     while (stack.length > 0 && (stack[stack.length - 1] as { indent: number }).indent >= indent) stack.pop();
     const path = [...stack.map((s) => s.key), key].join(".");
     const first = lines.get(path);
-    if (first !== undefined) return { lines, duplicate: { path, line: i + 1, first } };
-    lines.set(path, i + 1);
+    if (first !== undefined && duplicates) return { lines, duplicate: { path, line: i + 1, first } };
+    if (first === undefined) lines.set(path, i + 1);
     stack.push({ indent, key });
+    // "key: |" or "key: >-": the lines below, further in, are text.
+    if (/:\s*[|>][-+0-9]*\s*(#.*)?$/.test(rest)) blockIndent = indent;
   }
   return { lines };
+}
+
+/** Opened minus closed brackets of a line, outside quotes and comments. */
+function flowChange(line: string): number {
+  let change = 0;
+  let quote = "";
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] as string;
+    if (quote !== "") {
+      if (c === "\\" && quote === '"') i++;
+      else if (c === quote) quote = "";
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === "#" && (i === 0 || /\s/.test(line[i - 1] as string))) break;
+    else if (c === "[" || c === "{") change++;
+    else if (c === "]" || c === "}") change--;
+  }
+  return change;
 }
 
 /** The line of `path`, or of its nearest ancestor the scan found (a key in a one-line JSON object). */

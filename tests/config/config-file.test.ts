@@ -210,3 +210,17 @@ test("${NAME} and ${NAME:-default} come from the environment; an unset name is a
     delete process.env.AIPERF_TEST_KEY;
   }
 });
+
+test("block scalars and multi-line flow collections hold no keys (no false duplicates); JSON lists of objects are fine", () => {
+  const scan = scanKeyLines('a: |\n  role: x\n  role: y\nb: [\n  {name: p},\n  {name: q}\n]\nc: 1\n');
+  expect(scan.duplicate).toBeUndefined();
+  expect(Object.fromEntries(scan.lines)).toEqual({ a: 1, b: 4, c: 8 });
+  const json = file('{\n  "model": "m",\n  "phases": [\n    {\n      "name": "warmup",\n      "kind": "warmup",\n      "requests": 2\n    },\n    {\n      "name": "profiling",\n      "requests": 5\n    }\n  ]\n}\n', "json");
+  const flags = readConfigFile(json).flags;
+  expect(fileFlagArgs(flags)).toEqual(["--model", "m", "--warmup-request-count", "2", "--request-count", "5"]);
+});
+
+test("JSON objects in a list are numbered like YAML items", () => {
+  const scan = scanKeyLines('{\n  "phases": [\n    {\n      "requests": 2\n    },\n    {\n      "requests": 5\n    }\n  ]\n}\n', true);
+  expect(Object.fromEntries(scan.lines)).toEqual({ phases: 2, "phases.0.requests": 4, "phases.1.requests": 7 });
+});
