@@ -106,7 +106,6 @@ const PHASE_FLAGS: Record<string, Record<PhaseKind, string | undefined>> = {
   time: { profiling: "--benchmark-duration", warmup: "--warmup-duration" },
   "grace-period": { profiling: "--benchmark-grace-period", warmup: "--warmup-grace-period" },
   "prefill-concurrency": { profiling: "--prefill-concurrency", warmup: "--warmup-prefill-concurrency" },
-  sessions: { profiling: "--conversation-num", warmup: "--num-warmup-sessions" },
 };
 const RATE_TYPES = ["poisson", "constant", "gamma", "concurrency_burst"];
 
