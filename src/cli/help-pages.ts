@@ -5,7 +5,16 @@
 import type { CommandDef, SubCommandsDef } from "citty";
 import { cittyHelp, type HelpOption, renderHelp } from "./help.ts";
 
-const EXTRAS: Record<string, { examples: string[]; groups: Record<string, string[]> }> = {
+const EXTRAS: Record<string, { examples: string[]; groups: Record<string, string[]>; usage?: string[] }> = {
+  config: { usage: ["aiperf config init|validate|expand [OPTIONS]"], examples: ["aiperf config init --model my-model --url localhost:8000 --output bench.yaml", "aiperf config validate bench.yaml", "aiperf profile --config bench.yaml --request-count 50"], groups: {} },
+  "config init": { examples: ["aiperf config init --list", "aiperf config init --template sweep -m my-model -u localhost:8000 -o sweep.yaml"], groups: {} },
+  "config validate": { usage: ["aiperf config validate FILE"], examples: ["aiperf config validate bench.yaml"], groups: {} },
+  "config expand": { usage: ["aiperf config expand FILE [--format text|json|yaml]"], examples: ["aiperf config expand sweep.yaml --format json"], groups: {} },
+  compare: {
+    usage: ["aiperf compare BASE_DIR NEW_DIR [OPTIONS]"],
+    examples: ["aiperf compare artifacts/yesterday artifacts/today", "aiperf compare base/ new/ --metric time_to_first_token --statistic p99 --threshold 10"],
+    groups: {},
+  },
   "mock-server": {
     examples: ["aiperf mock-server --port 8000 --ttft 40 --itl 8", "aiperf mock-server --port 0 --error-rate 5 --reset-rate 2 --random-seed 7"],
     groups: {
@@ -49,7 +58,17 @@ export async function rootHelp(root: CommandDef, columns?: number): Promise<stri
   );
 }
 
-/** A subcommand's page. */
+/** A subcommand's page (with its own subcommands listed, as `config` has). */
 export async function commandHelp(cmd: CommandDef, name: string, columns?: number): Promise<string> {
-  return renderHelp(await cittyHelp(cmd, `aiperf ${name}`, EXTRAS[name] ?? {}), columns);
+  const page = await cittyHelp(cmd, `aiperf ${name}`, EXTRAS[name] ?? {});
+  const subs = (typeof cmd.subCommands === "function" ? await cmd.subCommands() : await cmd.subCommands) as SubCommandsDef | undefined;
+  if (subs !== undefined) {
+    page.commands = [];
+    for (const [sub, load] of Object.entries(subs)) {
+      const def = (await (typeof load === "function" ? load() : load)) as CommandDef;
+      const meta = typeof def.meta === "function" ? await def.meta() : await def.meta;
+      page.commands.push({ label: sub, text: meta?.description ?? "" });
+    }
+  }
+  return renderHelp(page, columns);
 }

@@ -41,6 +41,7 @@ export function renderProfileHelp(columns = helpColumns()): string {
     const moved = MOVED[flag.key];
     (moved === undefined ? current : (sections.find((s) => s.title === moved) ?? current)).options.push(entry(flag));
   }
+  sections.push({ title: "Config file", options: [{ label: "-f, --config <file>", text: "YAML or JSON file holding any of these options (keys are the flag names without dashes, or upstream's sections); flags given here override it. aiperf config init writes one" }] });
   sections.push({ title: "Logging and help", options: [{ label: "-v, --verbose", text: "Debug logging on stderr (-vv: trace)" }, { label: "-h, --help", text: "Show this help" }] });
   return renderHelp(
     {

@@ -5,7 +5,7 @@ import { join, resolve, sep } from "node:path";
 import { defineCommand } from "citty";
 import { setBusLogger } from "../bus/index.ts";
 import { checkBounds, readHost } from "../config/bounds.ts";
-import { parseProfileConfig, readProfileArgs } from "../config/profile-flags.ts";
+import { parseProfileInput, readProfileInput } from "../config/config-file.ts";
 import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
 import { createMetricContext, GoodputConfigError } from "../metrics/index.ts";
 import { tokenizesInput } from "../protocol/endpoint-types.ts";
@@ -30,8 +30,10 @@ export const profileCommand = defineCommand({
   meta: { name: "profile", description: "Benchmark an OpenAI-compatible inference server" },
   // Flags are read from rawArgs by readProfileArgs; --help is rendered by profile-help.ts.
   async run({ rawArgs }) {
-    const { input, verbosity } = readProfileArgs(rawArgs);
-    const parsed = parseProfileConfig(input);
+    // -f/--config FILE: the file's flags under the command line's (config/config-file.ts).
+    const read = readProfileInput(rawArgs);
+    const { verbosity } = read;
+    const parsed = parseProfileInput(read);
     const logLevel = verbosity === 2 ? "trace" : verbosity === 1 ? "debug" : parsed.logLevel;
     // Exported and printed, so credentials are redacted here once.
     const cliCommand = `aiperf profile ${redactArgs(rawArgs).map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(" ")}`;

@@ -8,6 +8,8 @@ export const root = defineCommand({
     profile: () => import("./profile.ts").then((m) => m.profileCommand),
     "bus-demo": () => import("./bus-demo.ts").then((m) => m.busDemoCommand),
     "mock-server": () => import("./mock-server.ts").then((m) => m.mockServerCommand),
+    config: () => import("./config.ts").then((m) => m.configCommand),
+    compare: () => import("./compare.ts").then((m) => m.compareCommand),
     "gpu-check": () => import("./gpu-check.ts").then((m) => m.gpuCheckCommand),
     __service: () => import("./service.ts").then((m) => m.serviceCommand),
   },
