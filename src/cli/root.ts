@@ -8,6 +8,7 @@ export const root = defineCommand({
     profile: () => import("./profile.ts").then((m) => m.profileCommand),
     "bus-demo": () => import("./bus-demo.ts").then((m) => m.busDemoCommand),
     "mock-server": () => import("./mock-server.ts").then((m) => m.mockServerCommand),
+    plot: () => import("./plot.ts").then((m) => m.plotCommand),
     "gpu-check": () => import("./gpu-check.ts").then((m) => m.gpuCheckCommand),
     __service: () => import("./service.ts").then((m) => m.serviceCommand),
   },

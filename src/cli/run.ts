@@ -6,7 +6,7 @@ import { displayText } from "../core/safe-text.ts";
 import { root } from "./root.ts";
 
 /** The commands a user types (for "did you mean"). */
-const COMMANDS = ["profile", "mock-server", "bus-demo", "help"];
+const COMMANDS = ["profile", "plot", "mock-server", "bus-demo", "help"];
 
 export async function runCli(args: string[]): Promise<number> {
   // `aiperf help [command]` is `aiperf [command] --help`.
