@@ -19,6 +19,8 @@ export type ChartSpec = {
   note?: string;
   /** Labels for categorical x values (run names) instead of numbers. */
   xNames?: string[];
+  /** Each point of a "points" series is labelled with its series' name (one run per series). */
+  pointLabels?: boolean;
   /** Drawn into a PNG with --png. */
   main?: boolean;
 };

@@ -60,18 +60,20 @@ function paretoChart(runs: RunData[]): ChartSpec | undefined {
     .sort((a, b) => a.x - b.x || a.y - b.y);
   if (pts.length === 0) return undefined;
   const front = new Set(pts.filter((p) => !pts.some((q) => q !== p && q.x >= p.x && q.y >= p.y && (q.x > p.x || q.y > p.y))).map((p) => p.i));
-  const series: SeriesSpec[] = pts.map((p) => ({ label: runs[p.i]!.label, values: pts.map((q) => (q === p ? p.y : null)), style: "points" }));
-  series.push({ label: "Pareto front", values: pts.map((p) => (front.has(p.i) ? p.y : null)), style: "line" });
+  // The front first, so each run's marker is drawn over it.
+  const series: SeriesSpec[] = [{ label: "Pareto front", values: pts.map((p) => (front.has(p.i) ? p.y : null)), style: "line" }];
+  for (const p of pts) series.push({ label: runs[p.i]!.label, values: pts.map((q) => (q === p ? p.y : null)), style: "points" });
   const perUserUnit = runs.find((r) => r.metrics.output_token_throughput_per_user !== undefined)?.metrics.output_token_throughput_per_user?.unit ?? "tokens/sec/user";
   return {
     id: "cmp-pareto",
     section: "Comparison",
     title: "Throughput vs per-user throughput (Pareto)",
-    x: { label: "Output tokens/s per user", unit: perUserUnit },
-    y: { label: "Output tokens/s (all users)", unit: "tokens/s" },
+    x: { label: "Per-user output throughput", unit: perUserUnit },
+    y: { label: "Total output throughput", unit: "tokens/s" },
     xs: pts.map((p) => p.x),
     series,
     note: "Up and to the right is better; the line joins runs that no other run beats on both axes.",
+    pointLabels: true,
     main: true,
   };
 }

@@ -1,10 +1,10 @@
 /**
- * PNGs of the main charts: each chart of report.html alone (`?only=<id>`), screenshot by a
- * headless Chromium or Chrome (the chart is drawn by the same code as in the page, so the PNG is
- * what the report shows). Drawing text and charts without a browser would mean a font rasterizer
- * of our own; upstream's PNG export (kaleido) needs Chrome too.
+ * PNGs of the main charts, drawn by the report's own code in a headless Chromium or Chrome: one
+ * browser run (`--dump-dom` of report.html?png=1) composes every main chart with its title and
+ * legend on a canvas and lists them as base64; we decode and write them. Drawing text without a
+ * browser would need a font rasterizer of our own; upstream's PNG export (kaleido) needs Chrome too.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -15,7 +15,7 @@ const CANDIDATES = ["chromium", "chromium-browser", "google-chrome", "google-chr
 /** AIPERF_CHROMIUM if set, else the first known browser name on PATH. */
 export function findChromium(env: Record<string, string | undefined> = process.env): string | undefined {
   const given = env.AIPERF_CHROMIUM;
-  if (given !== undefined && given !== "") return existsSync(given) ? given : Bun.which(given) ?? undefined;
+  if (given !== undefined && given !== "") return existsSync(given) ? given : (Bun.which(given) ?? undefined);
   for (const name of CANDIDATES) {
     const found = Bun.which(name);
     if (found !== null) return found;
@@ -23,57 +23,61 @@ export function findChromium(env: Record<string, string | undefined> = process.e
   return undefined;
 }
 
-const WIDTH = 1000;
-const HEIGHT = 520;
-
-/** Screenshots every `main` chart into `outDir`/<id>.png, two browsers at a time; returns the paths written. */
+/** Writes `outDir`/<id>.png for every main chart of the report; returns the paths written. */
 export async function writePngs(browser: string, reportPath: string, charts: ChartSpec[], outDir: string): Promise<string[]> {
-  const main = charts.filter((c) => c.main === true);
+  const wanted = new Set(charts.filter((c) => c.main === true).map((c) => c.id));
+  if (wanted.size === 0) return [];
+  // The browser needs a profile directory; none is left behind.
+  const profile = mkdtempSync(join(tmpdir(), "aiperf-png-"));
+  let dom: string;
+  let code: number;
+  let err: string;
+  try {
+    const proc = Bun.spawn(
+      [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-extensions",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        // The page fetches nothing (its CSP forbids it); these keep the browser itself offline too.
+        "--proxy-server=127.0.0.1:9",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        `--user-data-dir=${profile}`,
+        "--force-device-scale-factor=2",
+        "--window-size=1100,800",
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+        `${pathToFileURL(reportPath).href}?png=1`,
+      ],
+      { stdout: "pipe", stderr: "pipe" },
+    );
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 120_000);
+    [dom, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+    clearTimeout(timer);
+    code = await proc.exited;
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+  }
+  const block = /<pre id="png-out">([\s\S]*?)<\/pre>/.exec(dom)?.[1];
+  if (block === undefined) throw new Error(`${browser} exited ${code} without drawing the charts${err.trim() === "" ? "" : ` (${err.trim().split("\n").slice(-1)[0]})`}`);
   const written: string[] = [];
   const failures: string[] = [];
-  const queue = [...main];
-  // Each browser needs a profile directory of its own; none is left behind.
-  const profiles = mkdtempSync(join(tmpdir(), "aiperf-png-"));
-  const worker = async (): Promise<void> => {
-    for (let c = queue.shift(); c !== undefined; c = queue.shift()) {
-      const out = join(outDir, `${c.id}.png`);
-      const url = `${pathToFileURL(reportPath).href}?only=${encodeURIComponent(c.id)}`;
-      const proc = Bun.spawn(
-        [
-          browser,
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--hide-scrollbars",
-          "--no-first-run",
-          "--disable-extensions",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-          // The page fetches nothing (its CSP forbids it); this keeps the browser itself offline too.
-          "--proxy-server=127.0.0.1:9",
-          "--host-resolver-rules=MAP * ~NOTFOUND",
-          `--user-data-dir=${join(profiles, c.id)}`,
-          `--window-size=${WIDTH},${HEIGHT}`,
-          "--virtual-time-budget=3000",
-          `--screenshot=${out}`,
-          url,
-        ],
-        { stdout: "pipe", stderr: "pipe" },
-      );
-      const timer = setTimeout(() => proc.kill("SIGKILL"), 60_000);
-      const [, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-      clearTimeout(timer);
-      const code = await proc.exited;
-      if (code === 0 && existsSync(out)) written.push(out);
-      else failures.push(`${c.id}: ${browser} exited ${code}${err.trim() === "" ? "" : ` (${err.trim().split("\n").slice(-1)[0]})`}`);
+  for (const line of block.split("\n")) {
+    const [id, data, ...rest] = line.trim().split(" ");
+    if (id === undefined || id === "" || !wanted.has(id)) continue;
+    if (data === "ERROR" || data === undefined) {
+      failures.push(`${id}: ${rest.join(" ")}`);
+      continue;
     }
-  };
-  try {
-    await Promise.all([worker(), worker()]);
-  } finally {
-    rmSync(profiles, { recursive: true, force: true });
+    const path = join(outDir, `${id}.png`);
+    writeFileSync(path, Buffer.from(data, "base64"));
+    written.push(path);
   }
-  if (failures.length > 0) throw new Error(`Could not draw ${failures.length} PNG(s): ${failures.join("; ")}`);
+  if (failures.length > 0) throw new Error(`could not draw ${failures.length} PNG(s): ${failures.join("; ")}`);
   return written.sort();
 }
