@@ -13,7 +13,7 @@ export type ReportOptions = { theme?: Theme; version: string; now?: Date };
 
 /**
  * Each path is a run directory, or a folder of runs (such as artifacts/ or a sweep's output):
- * then every subdirectory holding exports is one run, in name order.
+ * then every subdirectory holding exports is one run, in natural name order.
  */
 export function expandRunDirs(paths: string[]): string[] {
   const out: string[] = [];
@@ -26,7 +26,8 @@ export function expandRunDirs(paths: string[]): string[] {
     const runs = readdirSync(p, { withFileTypes: true })
       .filter((e) => e.isDirectory() && isRunDir(join(p, e.name)))
       .map((e) => resolve(p, e.name))
-      .sort();
+      // Natural order: c4 before c16.
+      .sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
     if (runs.length === 0) throw new ArtifactError(`${p} holds no profile_export_aiperf.json or profile_export.jsonl, nor subdirectories that do`);
     out.push(...runs);
   }

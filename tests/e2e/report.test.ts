@@ -136,9 +136,10 @@ describe.skipIf(chromium === undefined)("in headless Chromium", () => {
       await page.setViewport({ width: 1280, height: 900 });
       await page.goto(`file://${path}${query}`, { waitUntil: "load" });
       await page.waitForSelector("body[data-ready]", { timeout: 30_000 });
-      const state = (await page.evaluate(() => (window as unknown as { __aiperfReport: { charts: Drawn[]; errors: string[] } }).__aiperfReport)) as { charts: Drawn[]; errors: string[] };
+      // Evaluated in the page (strings: this project's TypeScript has no DOM types).
+      const state = (await page.evaluate("window.__aiperfReport")) as { charts: Drawn[]; errors: string[] };
       await page.screenshot({ path: join(SHOTS, shot), fullPage: true });
-      const text = await page.evaluate(() => document.body.innerText);
+      const text = (await page.evaluate("document.body.innerText")) as string;
       return { drawn: state.charts, errors: [...errors, ...state.errors], requests, text };
     } finally {
       await page.close();
