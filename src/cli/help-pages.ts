@@ -5,7 +5,12 @@
 import type { CommandDef, SubCommandsDef } from "citty";
 import { cittyHelp, type HelpOption, renderHelp } from "./help.ts";
 
-const EXTRAS: Record<string, { examples: string[]; groups: Record<string, string[]> }> = {
+const EXTRAS: Record<string, { examples: string[]; groups: Record<string, string[]>; usage?: string[] }> = {
+  plot: {
+    usage: ["aiperf plot [RUN_DIR | FOLDER_OF_RUNS]... [OPTIONS]"],
+    examples: ["aiperf plot artifacts/my-run", "aiperf plot artifacts/ -o sweep-report --png", "aiperf profile ... --auto-plot"],
+    groups: { Input: ["paths"], Output: ["output", "theme", "png"] },
+  },
   "mock-server": {
     examples: ["aiperf mock-server --port 8000 --ttft 40 --itl 8", "aiperf mock-server --port 0 --error-rate 5 --reset-rate 2 --random-seed 7"],
     groups: {

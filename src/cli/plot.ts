@@ -9,7 +9,8 @@ import { VERSION } from "../core/version.ts";
 import { ArtifactError, buildReport, expandRunDirs, findChromium, writePngs, writeReport } from "../report/index.ts";
 
 const ARGS = {
-  paths: { type: "positional", required: false, description: "Artifact directories of runs, or folders of runs (Default: ./artifacts)" },
+  dirs: { type: "positional", required: false, description: "Artifact directories of runs, or folders of runs (Default: ./artifacts)" },
+  paths: { type: "string", valueHint: "dir", description: "A run directory or folder of runs, as given without the flag; repeatable (upstream's spelling). Default: ./artifacts" },
   output: { type: "string", alias: ["o"], description: "Directory for report.html and the PNGs (Default: <first path>/plots)" },
   theme: { type: "string", default: "light", description: "Colours of the report: light or dark" },
   png: { type: "boolean", description: "Also write PNG files of the main charts (needs Chromium or Chrome: AIPERF_CHROMIUM=/path, or chromium on PATH)" },
