@@ -139,9 +139,10 @@ function inFlight(run: RunData): ChartSpec | undefined {
     section: "Throughput and load",
     title: "Requests in flight",
     x: { label: "Time", unit: "s" },
-    y: { label: "In flight (mean per bucket)", unit: "requests" },
+    y: { label: "In flight", unit: "requests" },
     xs: Array.from({ length: n }, (_, i) => round(i * step)),
     series: [{ label: "In flight", values: Array.from(busy, (x) => round(x / step)), style: "step" }],
+    note: `Mean requests in flight in each ${round(step)} s bucket (every request's exact overlap with it).`,
   };
 }
 
@@ -238,10 +239,10 @@ function errorsOverTime(run: RunData): ChartSpec | undefined {
   };
 }
 
-const SERVER_GROUPS: { id: string; title: string; match: RegExp; unit: string; percent?: boolean }[] = [
-  { id: "server-kv", title: "KV cache usage", match: /kv_cache_usage|gpu_cache_usage|cache_usage_perc|token_usage/, unit: "%", percent: true },
-  { id: "server-queue", title: "Requests running and waiting on the server", match: /running|waiting|in_flight|swapped|queue/, unit: "requests" },
-  { id: "server-tokens", title: "Server token rates", match: /(prompt|generation|output|input)_tokens?_total/, unit: "tokens/s" },
+const SERVER_GROUPS: { id: string; title: string; axis: string; match: RegExp; unit: string; percent?: boolean }[] = [
+  { id: "server-kv", title: "KV cache usage", axis: "KV cache usage", match: /kv_cache_usage|gpu_cache_usage|cache_usage_perc|token_usage/, unit: "%", percent: true },
+  { id: "server-queue", title: "Requests running and waiting on the server", axis: "Requests", match: /running|waiting|in_flight|swapped|queue/, unit: "count" },
+  { id: "server-tokens", title: "Server token rates", axis: "Token rate", match: /(prompt|generation|output|input)_tokens?_total/, unit: "tokens/s" },
 ];
 
 /** Server metrics as timelines: KV cache, queue gauges and token counters (as rates). */
@@ -251,7 +252,7 @@ function serverCharts(server: ServerSeries[]): ChartSpec[] {
     const lines = server.filter((m) => g.match.test(m.name)).flatMap((m) => m.series.map((s) => ({ ...s, label: `${m.name}${s.label === "" ? "" : ` ${s.label}`}` })));
     if (lines.length === 0) continue;
     const scale = g.percent === true && lines.every((l) => l.v.every((x) => x <= 1)) ? 100 : 1;
-    out.push({ ...mergeTimelines(lines.slice(0, 8), scale), id: g.id, section: "Server metrics", title: g.title, x: { label: "Time", unit: "s" }, y: { label: g.title, unit: g.unit } });
+    out.push({ ...mergeTimelines(lines.slice(0, 8), scale), id: g.id, section: "Server metrics", title: g.title, x: { label: "Time", unit: "s" }, y: { label: g.axis, unit: g.unit } });
   }
   return out;
 }

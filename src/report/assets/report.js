@@ -42,6 +42,8 @@
   function seriesOpts(s, k, pointSize) {
     var color = palette[k % palette.length];
     var o = { label: s.label, scale: s.axis || "y", stroke: color, width: 1.5, spanGaps: s.style === "line" };
+    // A right-axis series is dashed: it often follows a left one in shape (tokens/s and requests/s).
+    if (s.axis === "y2") o.dash = [6, 4];
     if (s.style === "points") {
       o.width = 1; // no line is drawn (paths below); the width gives the legend its marker
       o.paths = function () { return null; };
