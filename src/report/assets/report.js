@@ -78,6 +78,12 @@
     var bars = spec.series.some(function (s) { return s.style === "bars"; });
     var pointsOnly = spec.series.every(function (s) { return s.style === "points" || s.values.length <= 40; });
     var lo = spec.xs[0], hi = spec.xs[spec.xs.length - 1];
+    // Counts and rates (bars, steps) are read against zero, not against an auto-fitted floor.
+    if (spec.series.some(function (s) { return s.style === "bars" || s.style === "step"; })) {
+      var fromZero = function (u, min, max) { return [Math.min(0, min), max > 0 ? max * 1.05 : 1]; };
+      scales.y.range = fromZero;
+      if (spec.y2) scales.y2 = { auto: true, range: fromZero };
+    }
     if (bars && spec.xs.length > 1) {
       var half = (spec.xs[1] - spec.xs[0]) / 2;
       scales.x.range = function () { return [lo - half, hi + half]; };
@@ -88,7 +94,7 @@
     }
     if (spec.y2) {
       axes.push({ label: axisLabel(spec.y2), scale: "y2", side: 1, stroke: ink, grid: { show: false }, size: 60 });
-      scales.y2 = { auto: true };
+      scales.y2 = scales.y2 || { auto: true };
     }
     var opts = {
       width: width,
