@@ -15,6 +15,11 @@ const EXTRAS: Record<string, { examples: string[]; groups: Record<string, string
     examples: ["aiperf compare artifacts/yesterday artifacts/today", "aiperf compare base/ new/ --metric time_to_first_token --statistic p99 --threshold 10"],
     groups: {},
   },
+  plot: {
+    usage: ["aiperf plot [RUN_DIR | FOLDER_OF_RUNS]... [OPTIONS]"],
+    examples: ["aiperf plot artifacts/my-run", "aiperf plot artifacts/ -o sweep-report --png", "aiperf profile ... --auto-plot"],
+    groups: { Input: ["paths"], Output: ["output", "theme", "png"] },
+  },
   "mock-server": {
     examples: ["aiperf mock-server --port 8000 --ttft 40 --itl 8", "aiperf mock-server --port 0 --error-rate 5 --reset-rate 2 --random-seed 7"],
     groups: {

@@ -103,6 +103,7 @@ export const profileCommand = defineCommand({
       // Names relative to the artifact directory: full paths of a deep directory wrap at 80 columns.
       const shown = written.map((f) => (f.startsWith(`${artifactDir}${sep}`) ? f.slice(artifactDir.length + 1) : f));
       process.stdout.write(`Files written to ${artifactDir}:\n${shown.map((f) => `  ${f}\n`).join("")}`);
+      if (cfg.autoPlot) await autoPlot(artifactDir, log);
       const v = result.runValidity;
       fact(v === undefined || !v.judged ? "Client check: not judged (no request succeeded)" : v.valid ? "Client check: the client kept up" : `Run invalid: the client was the bottleneck (${v.reasons.join("; ")})`);
       if (interrupts.exitCode !== undefined) {
@@ -138,6 +139,16 @@ export const profileCommand = defineCommand({
     }
   },
 });
+
+/** --auto-plot: the report of this run; a failure is told, and does not change the run's exit code. */
+async function autoPlot(artifactDir: string, log: { warn(message: string): void }): Promise<void> {
+  try {
+    const { plot } = await import("./plot.ts");
+    await plot([artifactDir], { output: join(artifactDir, "plots") });
+  } catch (error) {
+    log.warn(`--auto-plot: no report written: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
 
 /** An artifact directory that cannot be made is the user's to fix: one message, not a stack. */
 function makeArtifactDir(dir: string): void {

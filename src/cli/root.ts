@@ -10,6 +10,7 @@ export const root = defineCommand({
     "mock-server": () => import("./mock-server.ts").then((m) => m.mockServerCommand),
     config: () => import("./config.ts").then((m) => m.configCommand),
     compare: () => import("./compare.ts").then((m) => m.compareCommand),
+    plot: () => import("./plot.ts").then((m) => m.plotCommand),
     "gpu-check": () => import("./gpu-check.ts").then((m) => m.gpuCheckCommand),
     __service: () => import("./service.ts").then((m) => m.serviceCommand),
   },

@@ -111,6 +111,7 @@ export const ProfileConfig = v.object({
   goodput: v.optional(v.record(v.string(), v.number())),
 
   artifactDir: v.optional(v.string()),
+  autoPlot: v.optional(v.boolean(), false),
   ui: v.optional(v.picklist(UI_TYPES)),
   workersMax: v.optional(int(1)),
   recordProcessors: v.optional(int(1)),
