@@ -25,11 +25,16 @@ import { VERSION } from "../core/version.ts";
 import { runFacts, terminalColumns } from "./run-facts.ts";
 import { artifactDirName } from "../export/index.ts";
 import { movedPath, setAsidePreviousRun } from "../export/previous-run.ts";
+import { readStudyRun } from "../config/study-run.ts";
+import { readStudyOptions, runStudy } from "../study/index.ts";
 
 export const profileCommand = defineCommand({
   meta: { name: "profile", description: "Benchmark an OpenAI-compatible inference server" },
   // Flags are read from rawArgs by readProfileArgs; --help is rendered by profile-help.ts.
   async run({ rawArgs }) {
+    // Comma lists, --num-profile-runs or an SLA search: a study of several runs (src/study/).
+    const study = readStudyOptions(rawArgs);
+    if (study !== undefined) return void (process.exitCode = await runStudy(study));
     const { input, verbosity } = readProfileArgs(rawArgs);
     const parsed = parseProfileConfig(input);
     const logLevel = verbosity === 2 ? "trace" : verbosity === 1 ? "debug" : parsed.logLevel;
@@ -38,6 +43,8 @@ export const profileCommand = defineCommand({
     const warnings: string[] = [];
     const cfg = resolveProfile({ ...parsed, logLevel }, cliCommand, process.stderr.isTTY === true, (m) => warnings.push(m));
     checkGoodput(cfg);
+    const studyRun = readStudyRun(process.env);
+    if (studyRun !== undefined) cfg.studyRun = studyRun;
     if (!cfg.noGpuTelemetry) checkNvmlOverride(process.env);
     // Processes, memory and open files: refused here, before a directory or a process exists.
     checkBounds(cfg, parsed, readHost());
@@ -60,6 +67,7 @@ export const profileCommand = defineCommand({
     fact(`aiperf v${VERSION}: ${cliCommand}`);
     for (const line of runFacts(cfg)) fact(line);
     appendLogLine(logFile, "controller", `Resolved config: ${JSON.stringify(inputConfigOf(cfg))}`);
+    if (cfg.studyRun !== undefined) appendLogLine(logFile, "controller", `Study run: ${JSON.stringify(cfg.studyRun)}`);
     for (const w of warnings) log.warn(w);
     // A run killed by SIGKILL cannot remove its temp directories: the next one does.
     const stale = removeDeadRunDirs();
