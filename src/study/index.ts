@@ -316,9 +316,9 @@ function renderProbeTable(probes: Probe[], parameter: string): string {
   });
 }
 
-/** Each metric's mean with its confidence interval (avg for every metric, p50 and p99 where it has a distribution). */
+/** Each metric's mean with its confidence interval (avg for every metric, p99 where it has a distribution). */
 function renderConfidenceTable(metrics: Map<string, MetricAggregate>, ok: number, trials: number, level: number): string {
-  const keys = [...metrics.keys()].filter((k) => /_(avg|p50|p99)$/.test(k) && !k.includes("timestamp"));
+  const keys = [...metrics.keys()].filter((k) => /_(avg|p99)$/.test(k) && !k.includes("timestamp"));
   return renderTable({
     title: `Repeated trials: ${ok} of ${trials} runs succeeded; mean and ${Math.round(level * 100)}% confidence interval (Student t)`,
     columns: [

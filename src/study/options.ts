@@ -218,7 +218,7 @@ function readSearch(study: Record<string, string[]>, one: (k: string) => string 
   if (recipeText === undefined) {
     if (slaFlags.length > 0) {
       const names = slaFlags.map((k) => (STUDY_FLAGS[k] as StudyFlag).names[0]).join(", ");
-      throw new BenchError("CONFIG_INVALID", `${names} only apply to an SLA search`, { hint: "add --search-recipe max-concurrency-under-sla (or max-rate-under-sla)" });
+      throw new BenchError("CONFIG_INVALID", `${names} ${slaFlags.length > 1 ? "apply" : "applies"} only to an SLA search`, { hint: "add --search-recipe max-concurrency-under-sla (or max-rate-under-sla)" });
     }
     return undefined;
   }

@@ -112,6 +112,12 @@ export function renderSweepTable(points: PointSummary[], trials: number, confide
   return renderTable({
     title,
     columns: [{ header: "Point", justify: "left" }, { header: "Status", justify: "left" }, ...keys.map(([, h]) => ({ header: h, justify: "right" as const }))],
-    rows: points.map((p) => [`${pareto.has(p) ? "*" : " "}${p.variation.label}`, p.status, ...keys.map(([k]) => meanWithCi(p.metrics.get(k)))]),
+    rows: points.map((p) => [`${pareto.has(p) ? "*" : " "}${p.variation.label}`, statusText(p), ...keys.map(([k]) => meanWithCi(p.metrics.get(k)))]),
   });
+}
+
+/** "failed (exit 1)": which code, so the reader knows where to look. */
+function statusText(p: PointSummary): string {
+  const codes = [...new Set(p.runs.filter((r) => r.exitCode !== 0).map((r) => r.exitCode))];
+  return p.status === "failed" && codes.length > 0 ? `failed (exit ${codes.join(", ")})` : p.status;
 }
