@@ -131,7 +131,12 @@ class Study {
       if (prev !== undefined && prev.trial !== step.trial) await this.#sleep(o.profileRunCooldownSeconds, "--profile-run-cooldown-seconds");
       else if (prev !== undefined && prev.variation !== step.variation) await this.#sleep(o.sweepCooldownSeconds, "--parameter-sweep-cooldown-seconds");
       if (this.#stopped) break;
-      await this.#run(planRun(o, this.#base, this.#sweepId, step.variation, step.trial, swept), i + 1, order.length);
+      const result = await this.#run(planRun(o, this.#base, this.#sweepId, step.variation, step.trial, swept), i + 1, order.length);
+      // Every point passed the input checks above, so exit 2 here is the environment (e.g. the server is unreachable): later runs would fail alike.
+      if (result.exitCode === EXIT_CODES.USAGE && i + 1 < order.length) {
+        say(`Run ${i + 1} exited ${EXIT_CODES.USAGE} (see its message above): stopping the study, the later runs would fail the same way`);
+        break;
+      }
     }
     const points = variations.map((v) => this.#point(v));
     await this.#writeTrials(points, swept);

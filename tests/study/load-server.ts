@@ -27,7 +27,7 @@ export function startLoadServer(stepMs: number): LoadServer {
     port: 0,
     async fetch(req) {
       const path = new URL(req.url).pathname;
-      if (path === "/v1/models") return Response.json({ object: "list", data: [{ id: "load-model", object: "model" }] });
+      if (path === "/v1/models") return Response.json({ object: "list", data: [{ id: "mock-model", object: "model" }] });
       if (path !== "/v1/chat/completions") return new Response("not found", { status: 404 });
       await req.arrayBuffer();
       const start = performance.now();
@@ -42,7 +42,7 @@ export function startLoadServer(stepMs: number): LoadServer {
       return Response.json({
         id: "cmpl-1",
         object: "chat.completion",
-        model: "load-model",
+        model: "mock-model",
         choices: [{ index: 0, message: { role: "assistant", content: "one two three four" }, finish_reason: "stop" }],
         usage: { prompt_tokens: 10, completion_tokens: 4, total_tokens: 14 },
       });
