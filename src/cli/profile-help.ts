@@ -6,6 +6,7 @@ import * as v from "valibot";
 import { PROFILE_FLAGS, type FlagSpec } from "../config/profile-flags.ts";
 import { ProfileConfig } from "../config/profile-schema.ts";
 import { helpColumns, type HelpSection, renderHelp } from "./help.ts";
+import { STUDY_HELP } from "../study/help.ts";
 
 /**
  * Topics, each starting at a flag of the table (which lists flags by topic): a flag added later
@@ -41,6 +42,7 @@ export function renderProfileHelp(columns = helpColumns()): string {
     const moved = MOVED[flag.key];
     (moved === undefined ? current : (sections.find((s) => s.title === moved) ?? current)).options.push(entry(flag));
   }
+  sections.push({ title: "Studies: sweeps, repeated trials, SLA search", options: STUDY_HELP });
   sections.push({ title: "Logging and help", options: [{ label: "-v, --verbose", text: "Debug logging on stderr (-vv: trace)" }, { label: "-h, --help", text: "Show this help" }] });
   return renderHelp(
     {
