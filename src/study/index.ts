@@ -205,6 +205,7 @@ class Study {
         runs.push(await this.#run(planRun(o, this.#base, this.#sweepId, v, t, true), ++n, undefined));
       }
       const point = summarizePoint(v, runs, o.confidenceLevel, this.#cut, o.numProfileRuns);
+      if (o.numProfileRuns > 1 && runs.length > 0) await writeAggregate(join(this.#base, "aggregate", v.label), runs, o.confidenceLevel, o.profileRunCooldownSeconds, { sweep_id: this.#sweepId, variation_label: v.label, variation_values: v.values, was_interrupted: this.#stopped });
       // Exit 1 is a run that failed its own checks (e.g. every request failed): that point misses the SLA. Anything else stops the search.
       const broken = runs.find((r) => r.exitCode !== 0 && r.exitCode !== EXIT_CODES.FAILED);
       const results = judge(point.metrics, s.filters);
