@@ -187,7 +187,10 @@ class Study {
     const o = this.#o;
     const s = o.search as NonNullable<StudyOptions["search"]>;
     const variation = (value: number, index: number): Variation => ({ index, label: `${s.parameter}_${value}`, args: [s.flag, String(value)], values: { [s.parameter]: value } });
-    for (const value of [s.min, s.max]) checkArgs(planRun(o, this.#base, this.#sweepId, variation(value, 0), 0, true).args, `Search point ${s.parameter} ${value}`);
+    const cfg = [s.min, s.max].map((value) => checkArgs(planRun(o, this.#base, this.#sweepId, variation(value, 0), 0, true).args, `Search point ${s.parameter} ${value}`))[0];
+    // TTFT and ITL exist only for streamed replies: without --streaming every probe would "miss".
+    const needsStream = s.filters.find((f) => f.metric === "time_to_first_token" || f.metric === "inter_token_latency" || f.metric === "time_to_second_token");
+    if (needsStream !== undefined && cfg?.streaming !== true) throw new BenchError("CONFIG_INVALID", `${needsStream.source.split(" ")[0]} needs streamed replies: ${needsStream.metric} is measured only with --streaming`, { hint: "add --streaming (or use --e2e-sla-ms, which works without it)" });
     const search = new SlaSearch(s.min, s.max, s.integer);
     const flags = s.parameter === "concurrency" ? { min: "--concurrency-min", max: "--concurrency-max" } : { min: "--request-rate-min", max: "--request-rate-max" };
     say(`SLA search over ${s.parameter} ${s.min}…${s.max} (${s.filters.map((f) => f.source).join(", ")}): bracket by doubling, then bisect; into ${this.#base} (sweep id ${this.#sweepId})`);

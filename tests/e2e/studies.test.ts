@@ -130,6 +130,9 @@ describe("bad input and interrupts", () => {
     expect(point.code).toBe(2);
     expect(point.out).toContain("Sweep point concurrency_1:");
     expect(existsSync(point.dir)).toBe(false);
+    const stream = await runProfile(mock.url, ["--search-recipe", "max-concurrency-under-sla", "--ttft-sla-ms", "100", ...QUIET]);
+    expect(stream.code).toBe(2);
+    expect(stream.out).toContain("--ttft-sla-ms needs streamed replies");
   }, 60_000);
 
   test("Ctrl-C during a sweep: the run in progress writes partial results, the summary covers what was done, exit 130", async () => {
