@@ -26,7 +26,7 @@ import { runFacts, terminalColumns } from "./run-facts.ts";
 import { artifactDirName } from "../export/index.ts";
 import { movedPath, setAsidePreviousRun } from "../export/previous-run.ts";
 import { readStudyRun } from "../config/study-run.ts";
-import { readStudyOptions, runStudy } from "../study/index.ts";
+import { readStudyOptions } from "../study/options.ts";
 
 export const profileCommand = defineCommand({
   meta: { name: "profile", description: "Benchmark an OpenAI-compatible inference server" },
@@ -34,7 +34,8 @@ export const profileCommand = defineCommand({
   async run({ rawArgs }) {
     // Comma lists, --num-profile-runs or an SLA search: a study of several runs (src/study/).
     const study = readStudyOptions(rawArgs);
-    if (study !== undefined) return void (process.exitCode = await runStudy(study));
+    // Loaded only for a study: a plain run's start-up stays as it was.
+    if (study !== undefined) return void (process.exitCode = await (await import("../study/index.ts")).runStudy(study));
     const { input, verbosity } = readProfileArgs(rawArgs);
     const parsed = parseProfileConfig(input);
     const logLevel = verbosity === 2 ? "trace" : verbosity === 1 ? "debug" : parsed.logLevel;
