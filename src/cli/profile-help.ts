@@ -6,6 +6,7 @@ import * as v from "valibot";
 import { PROFILE_FLAGS, type FlagSpec } from "../config/profile-flags.ts";
 import { ProfileConfig } from "../config/profile-schema.ts";
 import { helpColumns, type HelpSection, renderHelp } from "./help.ts";
+import { STUDY_HELP } from "../study/help.ts";
 
 /**
  * Topics, each starting at a flag of the table (which lists flags by topic): a flag added later
@@ -42,6 +43,7 @@ export function renderProfileHelp(columns = helpColumns()): string {
     (moved === undefined ? current : (sections.find((s) => s.title === moved) ?? current)).options.push(entry(flag));
   }
   sections.push({ title: "Config file", options: [{ label: "-f, --config <file>", text: "YAML or JSON file holding any of these options (keys are the flag names without dashes, or upstream's sections); flags given here override it. aiperf config init writes one" }] });
+  sections.push({ title: "Studies: sweeps, repeated trials, SLA search", options: STUDY_HELP });
   sections.push({ title: "Logging and help", options: [{ label: "-v, --verbose", text: "Debug logging on stderr (-vv: trace)" }, { label: "-h, --help", text: "Show this help" }] });
   return renderHelp(
     {

@@ -5,7 +5,7 @@ import { join, resolve, sep } from "node:path";
 import { defineCommand } from "citty";
 import { setBusLogger } from "../bus/index.ts";
 import { checkBounds, readHost } from "../config/bounds.ts";
-import { parseProfileInput, readProfileInput } from "../config/config-file.ts";
+import { parseProfileInput, readProfileInput, withFileFlags } from "../config/config-file.ts";
 import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
 import { createMetricContext, GoodputConfigError } from "../metrics/index.ts";
 import { tokenizesInput } from "../protocol/endpoint-types.ts";
@@ -25,11 +25,18 @@ import { VERSION } from "../core/version.ts";
 import { runFacts, terminalColumns } from "./run-facts.ts";
 import { artifactDirName } from "../export/index.ts";
 import { movedPath, setAsidePreviousRun } from "../export/previous-run.ts";
+import { readStudyRun } from "../config/study-run.ts";
+import { readStudyOptions } from "../study/options.ts";
 
 export const profileCommand = defineCommand({
   meta: { name: "profile", description: "Benchmark an OpenAI-compatible inference server" },
   // Flags are read from rawArgs by readProfileArgs; --help is rendered by profile-help.ts.
   async run({ rawArgs }) {
+    // Comma lists, --num-profile-runs or an SLA search, on the command line or in a -f/--config
+    // file: a study of several runs (src/study/), each a plain run with the file's flags written out.
+    const study = readStudyOptions(withFileFlags(rawArgs));
+    // Loaded only for a study: a plain run's start-up stays as it was.
+    if (study !== undefined) return void (process.exitCode = await (await import("../study/index.ts")).runStudy(study));
     // -f/--config FILE: the file's flags under the command line's (config/config-file.ts).
     const read = readProfileInput(rawArgs);
     const { verbosity } = read;
@@ -40,6 +47,8 @@ export const profileCommand = defineCommand({
     const warnings: string[] = [];
     const cfg = resolveProfile({ ...parsed, logLevel }, cliCommand, process.stderr.isTTY === true, (m) => warnings.push(m));
     checkGoodput(cfg);
+    const studyRun = readStudyRun(process.env);
+    if (studyRun !== undefined) cfg.studyRun = studyRun;
     if (!cfg.noGpuTelemetry) checkNvmlOverride(process.env);
     // Processes, memory and open files: refused here, before a directory or a process exists.
     checkBounds(cfg, parsed, readHost());
@@ -62,6 +71,7 @@ export const profileCommand = defineCommand({
     fact(`aiperf v${VERSION}: ${cliCommand}`);
     for (const line of runFacts(cfg)) fact(line);
     appendLogLine(logFile, "controller", `Resolved config: ${JSON.stringify(inputConfigOf(cfg))}`);
+    if (cfg.studyRun !== undefined) appendLogLine(logFile, "controller", `Study run: ${JSON.stringify(cfg.studyRun)}`);
     for (const w of warnings) log.warn(w);
     // A run killed by SIGKILL cannot remove its temp directories: the next one does.
     const stale = removeDeadRunDirs();

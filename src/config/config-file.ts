@@ -93,6 +93,19 @@ export function fileFlagArgs(flags: readonly FileFlag[]): string[] {
   return flags.flatMap((f) => (f.text === true ? [f.flag] : f.text === false ? [`${f.flag}=false`] : [f.flag, f.text]));
 }
 
+/**
+ * The command line with the config file's flags written out in front (those the command line
+ * gives too left out, as they override): what a study reads, so a list in the file is a sweep
+ * exactly as on the command line, and each run of it gets plain flags instead of the file.
+ */
+export function withFileFlags(rawArgs: readonly string[]): string[] {
+  const { configPath, rest } = splitConfigArg(rawArgs);
+  if (configPath === undefined) return [...rawArgs];
+  const keyOf = (name: string): string => PROFILE_FLAGS.find((f) => f.names.includes(name))?.key ?? name;
+  const given = new Set(rest.filter((a) => a.startsWith("-")).map((a) => keyOf(a.split("=")[0] as string)));
+  return [...fileFlagArgs(readConfigFile(configPath).flags.filter((f) => !given.has(keyOf(f.flag)))), ...rest];
+}
+
 type Obj = Record<string, unknown>;
 type PhaseKind = "warmup" | "profiling";
 
@@ -294,6 +307,9 @@ export function readProfileInput(rawArgs: readonly string[]): { input: Record<st
   const file = readConfigFile(configPath);
   const input: Record<string, unknown> = {};
   for (const f of file.flags) {
+    // The command line's value wins: the file's is not even read (a sweep list there is no error then).
+    const given = BY_NAME.get(f.flag)?.key;
+    if (given !== undefined && given in cli.input) continue;
     let one: Record<string, unknown>;
     try {
       one = readProfileArgs(fileFlagArgs([f])).input;

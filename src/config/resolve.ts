@@ -12,6 +12,7 @@ import type { ProfileConfig } from "./profile-schema.ts";
 import { optionConflict } from "./conflict.ts";
 import { endpointPath } from "../endpoints/registry.ts";
 import { checkHeaders, checkTargetUrl, foldV1 } from "./target.ts";
+import type { StudyRunInfo } from "./study-run.ts";
 
 export type { RateMode } from "./load-modes.ts";
 
@@ -38,6 +39,8 @@ export type ResolvedProfile = Omit<ProfileConfig, "requestRateMode" | "benchmark
   fixedScheduleAuto: boolean;
   /** --extra-inputs response_field (raw, template): where the record processors find a reply's text. */
   responseField: string | undefined;
+  /** Set when this run is one point/trial of a study: upstream's run_info ids (sweep_id, trial, labels). */
+  studyRun?: StudyRunInfo;
 };
 
 /** Applies the cross-flag rules; `warn` receives the non-fatal adjustments. */

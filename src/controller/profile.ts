@@ -291,7 +291,8 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
 
 /** The config as JSON exports show it (upstream `input_config`); credentials redacted. */
 export function inputConfigOf(cfg: ResolvedProfile): Record<string, unknown> {
-  const { cliCommand, ...rest } = cfg;
+  // A study run's ids belong in run_info, not input_config (upstream keeps sweep data out of it).
+  const { cliCommand, studyRun: _studyRun, ...rest } = cfg;
   // cliCommand is redacted where it is built; the key, credential headers and URL credentials here
   // (the URL lists may hold scheme-less "user:pw@host" values, so each is read as a URL).
   const credentials = {

@@ -19,6 +19,21 @@ async function aiperf(args: string[]): Promise<{ code: number; out: string; err:
   return { code: await proc.exited, out, err };
 }
 
+describe("a list in a config file", () => {
+  test("is a sweep, one run per value; a value on the command line replaces the list", async () => {
+    writeFileSync(join(cwd, "list.yaml"), `model: mock-model\nurl: ${server.url}\nconcurrency: [1, 2]\nrequest-count: 3\nisl: 16\n`);
+    const sweep = await aiperf(["profile", "--config", "list.yaml", "--artifact-dir", "sweep", "--ui", "none"]);
+    expect(sweep.code).toBe(0);
+    expect(readRecords(join(cwd, "sweep", "concurrency_1"))).toHaveLength(3);
+    expect(readRecords(join(cwd, "sweep", "concurrency_2"))).toHaveLength(3);
+    expect(existsSync(join(cwd, "sweep", "sweep_aggregate", "profile_export_aiperf_sweep.json"))).toBe(true);
+    const one = await aiperf(["profile", "--config", "list.yaml", "--concurrency", "2", "--artifact-dir", "one", "--ui", "none"]);
+    expect(one.code).toBe(0);
+    expect(readRecords(join(cwd, "one"))).toHaveLength(3);
+    expect(existsSync(join(cwd, "one", "sweep_aggregate"))).toBe(false);
+  }, 180_000);
+});
+
 describe("aiperf config + profile --config", () => {
   test("init writes a file, validate accepts it, profile runs it with the command line's flags on top", async () => {
     const init = await aiperf(["config", "init", "--model", "mock-model", "--url", server.url, "--output", "bench.yaml"]);
