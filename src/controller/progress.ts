@@ -3,10 +3,13 @@
  * on a TTY. `--ui none` draws nothing; the final tables are printed either way. "lines" (no --ui on
  * a stream that is not a terminal: CI, a log file) writes one plain status line every few seconds,
  * so a long run shows it is alive without escape codes; `simple` falls back to it there too, and
- * with NO_COLOR (cursor movement is an escape code as well).
+ * with NO_COLOR (cursor movement is an escape code as well). `--ui dashboard` is controller/dashboard/.
  */
 export type ProgressUi = {
   update(stage: string, done: number, total: number | undefined): void;
+  /** The run's events as they arrive (phase_start, progress, records_live…), for the dashboard. */
+  event?(name: string, payload: unknown): void;
+  /** Closes the display; may be called again (the error paths call it too). */
   finish(): void;
 };
 

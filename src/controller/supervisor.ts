@@ -39,7 +39,7 @@ export type ServiceRequest = { role: string; id: string; config?: unknown; env?:
  * `busyUntilMs`: a service that announced a long job (heartbeat busyMs) is not silent before then.
  * `lost`: its death or silence was reported (once), whether or not the run went on without it.
  */
-type Service = { name: string; handle: ServiceHandle; registered: boolean; lastSeenMs: number; busyUntilMs?: number; pid?: number; loaded?: string[]; exit?: ExitInfo; lost?: BenchError };
+type Service = { name: string; handle: ServiceHandle; registered: boolean; lastSeenMs: number; lastBeatMs?: number; beatLateMs?: number; busyUntilMs?: number; pid?: number; loaded?: string[]; exit?: ExitInfo; lost?: BenchError };
 type Pending = { to: string; resolve(value: unknown): void; reject(error: Error): void; timer: Timer };
 
 /** The longest job a service may announce: a frozen service is still found, just later. */
@@ -167,6 +167,11 @@ export class Supervisor {
     return most;
   }
 
+  /** How late each running service's last heartbeat came (ms past its interval), for the live dashboard. */
+  heartbeatLateness(): { name: string; lateMs: number }[] {
+    return [...this.#services.values()].filter((s) => s.beatLateMs !== undefined && s.exit === undefined).map((s) => ({ name: s.name, lateMs: s.beatLateMs as number }));
+  }
+
   services(): { name: string; pid: number | undefined; loaded: string[]; stopped: boolean }[] {
     return [...this.#services.values()].map((s) => ({ name: s.name, pid: s.handle.pid ?? s.pid, loaded: s.loaded ?? [], stopped: s.exit !== undefined }));
   }
@@ -240,6 +245,9 @@ export class Supervisor {
         this.#registrationWaiter?.();
         return;
       case "heartbeat":
+        // A heartbeat later than its interval: the service's event loop (or its core) was held that long.
+        if (service.lastBeatMs !== undefined) service.beatLateMs = Math.max(0, service.lastSeenMs - service.lastBeatMs - this.#opts.heartbeatMs);
+        service.lastBeatMs = service.lastSeenMs;
         if (decoded.busyMs !== undefined) {
           service.busyUntilMs = service.lastSeenMs + Math.min(Math.max(0, decoded.busyMs), MAX_BUSY_MS);
           this.#log.debug(`${from} is busy for up to ${decoded.busyMs} ms`);
