@@ -26,7 +26,8 @@ const RATE_WINDOW_MS = 5_000;
 /** Points of throughput history kept for the sparkline (one a second). */
 const HISTORY = 240;
 
-type Sample = { ms: number; completed: number; tokens: number };
+/** A running count at a moment: completions (from the timing service) or output tokens (records). */
+type Sample = { ms: number; n: number };
 
 export class DashboardModel {
   readonly info: DashboardInfo;
@@ -40,7 +41,8 @@ export class DashboardModel {
   /** Requests per second, one point a second, for the sparkline. */
   history: number[] = [];
   stopping: string | undefined;
-  #samples: Sample[] = [];
+  #completions: Sample[] = [];
+  #tokens: Sample[] = [];
   #lastHistoryMs = 0;
 
   constructor(info: DashboardInfo, nowMs: number) {
@@ -51,7 +53,7 @@ export class DashboardModel {
   phaseStarted(p: TimingPhaseStart, nowMs: number): void {
     this.phases.set(p.phase, { phase: p.phase, startMs: nowMs, sent: 0, completed: 0, ...(p.total === undefined ? {} : { total: p.total }), ...(p.durationSec === undefined ? {} : { durationSec: p.durationSec }) });
     this.stage = p.phase === "warmup" ? "Warmup" : "Profiling";
-    if (p.phase === "profiling") this.#samples = [];
+    if (p.phase === "profiling") this.#completions = [];
   }
 
   progress(p: TimingProgress, nowMs: number): void {
@@ -60,7 +62,7 @@ export class DashboardModel {
     view.sent = p.sent;
     view.completed = p.completed;
     if (p.total !== undefined) view.total = p.total;
-    if (p.phase === "profiling") this.#sample(nowMs);
+    if (p.phase === "profiling") this.#sample(this.#completions, p.completed, nowMs);
   }
 
   phaseEnded(p: TimingPhaseResult, nowMs: number): void {
@@ -78,7 +80,7 @@ export class DashboardModel {
 
   recordsLive(p: RecordsLive, nowMs: number): void {
     this.live = p;
-    this.#sample(nowMs);
+    this.#sample(this.#tokens, p.outputTokens, nowMs);
   }
 
   /** The profiling phase, or warmup while that runs. */
@@ -86,11 +88,10 @@ export class DashboardModel {
     return this.phases.get("profiling") ?? this.phases.get("warmup");
   }
 
-  #sample(nowMs: number): void {
-    const completed = this.phases.get("profiling")?.completed ?? 0;
-    this.#samples.push({ ms: nowMs, completed, tokens: this.live?.outputTokens ?? 0 });
-    while (this.#samples.length > 2 && (this.#samples[0] as Sample).ms < nowMs - RATE_WINDOW_MS) this.#samples.shift();
-    if (nowMs - this.#lastHistoryMs >= 1_000) {
+  #sample(samples: Sample[], n: number, nowMs: number): void {
+    samples.push({ ms: nowMs, n });
+    while (samples.length > 2 && (samples[0] as Sample).ms < nowMs - RATE_WINDOW_MS) samples.shift();
+    if (samples === this.#completions && nowMs - this.#lastHistoryMs >= 1_000) {
       this.#lastHistoryMs = nowMs;
       this.history.push(this.rates().requests ?? 0);
       if (this.history.length > HISTORY) this.history.shift();
@@ -99,11 +100,15 @@ export class DashboardModel {
 
   /** Requests and output tokens per second over the last few seconds; undefined before two samples. */
   rates(): { requests?: number; tokens?: number } {
-    const first = this.#samples[0];
-    const last = this.#samples[this.#samples.length - 1];
-    if (first === undefined || last === undefined || last.ms - first.ms < 400) return {};
-    const s = (last.ms - first.ms) / 1000;
-    return { requests: (last.completed - first.completed) / s, tokens: (last.tokens - first.tokens) / s };
+    const rate = (samples: Sample[]): number | undefined => {
+      const first = samples[0];
+      const last = samples[samples.length - 1];
+      if (first === undefined || last === undefined || last.ms - first.ms < 400) return undefined;
+      return (last.n - first.n) / ((last.ms - first.ms) / 1000);
+    };
+    const requests = rate(this.#completions);
+    const tokens = rate(this.#tokens);
+    return { ...(requests === undefined ? {} : { requests }), ...(tokens === undefined ? {} : { tokens }) };
   }
 
   /** Whole-phase averages: completed requests and tokens over the profiling time so far. */
@@ -147,7 +152,7 @@ export class DashboardModel {
     const reasons: string[] = [];
     if (lag.p99 > bound) reasons.push(`send lag p99 ${fixed(lag.p99)} ms > ${fixed(bound)} ms`);
     const held = this.health.filter((h) => h.name.startsWith("worker:") && h.lateMs > this.info.loopLagBoundMs);
-    if (held.length > 0) reasons.push(`${held.length} worker event loop(s) held > ${fixed(this.info.loopLagBoundMs)} ms`);
+    if (held.length > 0) reasons.push(`${held.length} worker event loop(s) held > ${this.info.loopLagBoundMs} ms`);
     if (reasons.length > 0) return { state: "at risk", why: reasons.join("; ") };
     return { state: "ok", why: `send lag p99 ${fixed(lag.p99)} ms ≤ ${fixed(bound)} ms` };
   }
