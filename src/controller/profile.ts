@@ -237,6 +237,8 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       ctx.ui.event?.("records_progress", p);
     });
     sup.on("records_live", (_from, p) => ctx.ui.event?.("records_live", p));
+    sup.on("server_metrics_live", (_from, p) => ctx.ui.event?.("server_metrics_live", p));
+    sup.on("gpu_live", (_from, p) => ctx.ui.event?.("gpu_live", p));
 
     if (stopWhy !== undefined) return undefined;
     if (cfg.fixedSchedule) checkScheduleTimestamps(datasetPath, cfg.inputFile);

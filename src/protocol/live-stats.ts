@@ -25,3 +25,9 @@ export type RecordsLive = {
 };
 
 export const LIVE_ERROR_KINDS = 8;
+
+/** Event "server_metrics_live", once a second: the latest scrape's load gauges per endpoint. */
+export type ServerMetricsLive = { endpoints: { url: string; kvCachePct?: number; running?: number; waiting?: number }[] };
+
+/** Event "gpu_live", once a second: the latest sample of each GPU. */
+export type GpuLive = { gpus: { index: number; powerW?: number; utilPct?: number; memUsedGb?: number; tempC?: number }[] };

@@ -10,6 +10,7 @@ import { DashboardModel, type DashboardInfo } from "../../src/controller/dashboa
 import { openScreen } from "../../src/controller/dashboard/screen.ts";
 import { renderView } from "../../src/controller/dashboard/view.ts";
 import type { RequestRecord } from "../../src/records/record.ts";
+import { liveGauges } from "../../src/server-metrics/live.ts";
 import { LiveStats, RING } from "../../src/services/records/live.ts";
 
 const MS = 1e6;
@@ -114,6 +115,7 @@ test("view: exactly the terminal's rows, no line past its columns, the numbers a
       expect(text).toContain("log line 29");
     }
     if (rows >= 40) expect(text).toContain("History");
+    if (rows >= 24) expect(text).toContain("Telemetry   server metrics off · GPU telemetry off");
   }
 });
 
@@ -156,4 +158,24 @@ test("the dashboard draws only on a terminal, without NO_COLOR, and not on TERM=
   expect(dashboardPossible({ isTTY: false } as unknown as NodeJS.WriteStream, {})).toBe(false);
   expect(dashboardPossible(tty, { NO_COLOR: "1" })).toBe(false);
   expect(dashboardPossible(tty, { TERM: "dumb" })).toBe(false);
+});
+
+test("view: the collectors' live gauges, one line on 80×24, a line per GPU when taller", () => {
+  const { m, now } = runningModel();
+  m.info.serverMetrics = true;
+  m.info.gpuTelemetry = true;
+  m.serverLive = { endpoints: [{ url: "http://h/metrics", kvCachePct: 12.5, running: 7, waiting: 2 }] };
+  m.gpuLive = { gpus: [{ index: 0, powerW: 301.4, utilPct: 87, memUsedGb: 40.2, tempC: 61 }, { index: 1, powerW: 250 }] };
+  const small = renderView(m, 80, 24, now, []).map((l) => l.text);
+  expect(small.find((l) => l.startsWith(" Telemetry"))).toStartWith(" Telemetry   server KV cache 12.5 %, running 7, waiting 2 · GPU0 301 W 87.0 %");
+  const big = renderView(m, 120, 40, now, []).map((l) => l.text);
+  const at = big.findIndex((l) => l.startsWith(" Telemetry"));
+  expect(big[at + 1]).toBe("             GPU0 301 W 87.0 % 40.2 GB 61 °C");
+  expect(big[at + 2]).toBe("             GPU1 250 W");
+});
+
+test("server gauges from a stored scrape: the first matching name, fractions as percentages", () => {
+  const metricsJson = JSON.stringify({ "vllm:gpu_cache_usage_perc": [{ value: 0.25 }], "vllm:num_requests_running": [{ value: 3 }, { value: 4 }], other: [{ value: 1 }] });
+  expect(liveGauges({ timestampNs: 0, latencyNs: 0, metricsJson })).toEqual({ kvCachePct: 25, running: 7 });
+  expect(liveGauges(undefined)).toEqual({});
 });

@@ -31,8 +31,8 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const profile = (dir: string, seconds: number): string =>
-  `${BINARY} profile -m mock-model -u ${(server as MockServer).url} --streaming --concurrency 4 --benchmark-duration ${seconds} --osl 16 --isl 32 --tokenizer builtin --random-seed 1 --artifact-dir ${dir}`;
+const profile = (dir: string, seconds: number, extra = ""): string =>
+  `${BINARY} profile -m mock-model -u ${(server as MockServer).url} --streaming --concurrency 4 --benchmark-duration ${seconds} --osl 16 --isl 32 --tokenizer builtin --random-seed 1 --artifact-dir ${dir}${extra}`;
 
 /** Polls the screen until `ready` holds for it; the screen it held for. */
 async function screenWhen(pane: Pane, ready: (screen: string) => boolean, timeoutMs: number): Promise<string> {
@@ -80,7 +80,9 @@ function checkFrame(screen: string, cols: number, rows: number): void {
 describe.skipIf(tmux === undefined)("the dashboard in a terminal (tmux)", () => {
   for (const [cols, rows] of [[80, 24], [120, 40]] as const) {
     test(`${cols}×${rows}: live numbers that change, then the terminal back and the final tables`, async () => {
-      const pane = (terminals as Terminals).open(profile(`run${cols}`, 12), cols, rows);
+      // The taller terminal also gets the mock's DCGM exporter: a GPU line of its own.
+      const gpu = rows >= 40 ? ` --gpu-telemetry ${(server as MockServer).url}/dcgm/metrics` : "";
+      const pane = (terminals as Terminals).open(profile(`run${cols}`, 12, gpu), cols, rows);
       try {
         // Something is on screen from the start (no blank wait while the services start).
         const early = await screenWhen(pane, (s) => s.includes("AIPerf ·"), 30_000);
@@ -98,6 +100,9 @@ describe.skipIf(tmux === undefined)("the dashboard in a terminal (tmux)", () => 
         if (rows >= 40) expect(second).toMatch(/History {5}[▁▂▃▄▅▆▇█]+ max [\d.,]+ req\/s/);
         // 5 % of the requests fail: the error line names them once some have.
         await screenWhen(pane, (s) => s.includes("Errors      Internal Server Error"), 30_000);
+        // The server's load gauges from its /metrics (the mock's KV cache and requests running).
+        await screenWhen(pane, (s) => /Telemetry {3}server KV cache [\d.]+ %, running \d+/.test(s), 30_000);
+        if (rows >= 40) await screenWhen(pane, (s) => /^ {13}GPU0 [\d.]+ W [\d.]+ % [\d.]+ GB/m.test(s), 30_000);
 
         expect(await exited(pane, 90_000)).toBe("exit=0");
         expect(pane.flags()).toEqual({ alternate: false, cursor: true });

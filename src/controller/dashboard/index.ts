@@ -6,7 +6,7 @@
 import type { ResolvedProfile } from "../../config/resolve.ts";
 import { redactUrl } from "../../core/redact.ts";
 import { endpointPath } from "../../endpoints/registry.ts";
-import type { RecordsLive } from "../../protocol/live-stats.ts";
+import type { GpuLive, RecordsLive, ServerMetricsLive } from "../../protocol/live-stats.ts";
 import { serverMetricsUrls } from "../../server-metrics/urls.ts";
 import type { TimingPhaseResult, TimingPhaseStart, TimingProgress } from "../../protocol/timing-plan.ts";
 import type { ProgressUi } from "../progress.ts";
@@ -55,6 +55,12 @@ export function createDashboard(info: DashboardInfo, heartbeats: () => { name: s
           return model.recordsProgress(payload as { processed: number; expected?: number });
         case "records_live":
           return model.recordsLive(payload as RecordsLive, now);
+        case "server_metrics_live":
+          model.serverLive = payload as ServerMetricsLive;
+          return;
+        case "gpu_live":
+          model.gpuLive = payload as GpuLive;
+          return;
         case "collectors": {
           const on = payload as { serverMetrics: boolean; gpu: boolean };
           model.info.serverMetrics = on.serverMetrics;

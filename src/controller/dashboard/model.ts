@@ -3,7 +3,7 @@
  * timing progress, records progress, the records service's live view, heartbeats), read by the
  * view. Pure bookkeeping, no terminal: the unit tests drive it with a fake clock.
  */
-import type { RecordsLive } from "../../protocol/live-stats.ts";
+import type { GpuLive, RecordsLive, ServerMetricsLive } from "../../protocol/live-stats.ts";
 import type { TimingPhaseResult, TimingPhaseStart, TimingProgress } from "../../protocol/timing-plan.ts";
 
 /** What the header and the verdict need of the configuration. */
@@ -37,6 +37,9 @@ export class DashboardModel {
   phases = new Map<string, PhaseView>();
   records = { processed: 0, expected: undefined as number | undefined };
   live: RecordsLive | undefined;
+  /** The collectors' latest gauges, once a second while they run. */
+  serverLive: ServerMetricsLive | undefined;
+  gpuLive: GpuLive | undefined;
   health: { name: string; lateMs: number }[] = [];
   /** Requests per second, one point a second, for the sparkline. */
   history: number[] = [];

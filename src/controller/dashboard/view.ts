@@ -48,7 +48,7 @@ export function renderView(m: DashboardModel, cols: number, rows: number, nowMs:
   const errors = live?.errors ?? [];
   lines.push({ text: ` Errors      ${errors.length === 0 ? "none" : errors.map(([kind, n]) => `${kind} ${n}`).join(" · ")}`, ...(errors.length > 0 ? { style: "warn" as const } : {}) });
   lines.push({ text: ` Health      ${health(m)}` });
-  lines.push({ text: ` Telemetry   server metrics ${m.info.serverMetrics ? "on" : "off"} · GPU telemetry ${m.info.gpuTelemetry ? "on" : "off"}${m.info.serverMetrics || m.info.gpuTelemetry ? " (tables at the end)" : ""}` });
+  for (const t of telemetry(m, rows >= 30 ? 4 : 1)) lines.push({ text: t });
   const v = m.verdict();
   lines.push({ text: ` Verdict     ${v.state === "waiting" ? "forming" : v.state === "ok" ? "forming: client keeps up" : "forming: AT RISK, client-bound"} (${v.why})`, ...(v.state === "at risk" ? { style: "warn" as const } : {}) });
   if (rows >= 30 && m.health.length > 0) {
@@ -106,6 +106,22 @@ function health(m: DashboardModel): string {
   const short: Record<string, string> = { "record-processor": "rec-proc", "server-metrics": "metrics", "gpu-telemetry": "gpu" };
   const roles = [...worst].sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]));
   return `loop lag (ms) ${roles.map(([role, w]) => `${short[role] ?? role}${w.n > 1 ? `×${w.n}` : ""} ${w.ms}`).join(" · ")}`;
+}
+
+/** Server gauges and GPU readings, one line on 80×24; an endpoint and a GPU a line when taller. */
+function telemetry(m: DashboardModel, most: number): string[] {
+  const server = (m.serverLive?.endpoints ?? []).map((e) => {
+    const parts = [e.kvCachePct === undefined ? "" : `KV cache ${fixed(e.kvCachePct)} %`, e.running === undefined ? "" : `running ${e.running}`, e.waiting === undefined ? "" : `waiting ${e.waiting}`].filter((x) => x !== "");
+    return parts.length === 0 ? "no load gauges" : parts.join(", ");
+  });
+  const gpus = (m.gpuLive?.gpus ?? []).map((g) => {
+    const parts = [g.powerW === undefined ? "" : `${fixed(g.powerW)} W`, g.utilPct === undefined ? "" : `${fixed(g.utilPct)} %`, g.memUsedGb === undefined ? "" : `${fixed(g.memUsedGb)} GB`, g.tempC === undefined ? "" : `${g.tempC} °C`].filter((x) => x !== "");
+    return `GPU${g.index} ${parts.join(" ")}`;
+  });
+  const serverText = !m.info.serverMetrics ? "server metrics off" : server.length === 0 ? "server metrics on" : `server ${server.join(" | ")}`;
+  const gpuText = !m.info.gpuTelemetry ? "GPU telemetry off" : gpus.length === 0 ? "GPU telemetry: no GPU seen yet" : gpus.join(" · ");
+  if (most === 1 || gpus.length === 0) return [` Telemetry   ${serverText} · ${gpuText}`];
+  return [` Telemetry   ${serverText}`, ...gpus.slice(0, most - 1).map((g) => `             ${g}`)];
 }
 
 function spark(values: readonly number[], width: number): string {
