@@ -7,7 +7,7 @@
  * are skipped, and counted so.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BINARY, ensureBinary, type MockServer, startMockServer } from "./support.ts";
@@ -130,6 +130,43 @@ describe.skipIf(tmux === undefined)("the dashboard in a terminal (tmux)", () => 
       expect(after).toContain("Received SIGINT");
       expect(after).toContain("Time to First Token");
       expect(after).toContain("interrupted; partial results written");
+    } finally {
+      pane.close();
+    }
+  }, 240_000);
+});
+
+/** Child pids of `pid` (from /proc). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // "pid (comm) state ppid …": comm may hold spaces, so read after its closing parenthesis.
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {}
+  }
+  return out;
+}
+
+describe.skipIf(tmux === undefined)("the dashboard when a service dies", () => {
+  test("80×24: a worker killed mid-run: the terminal is restored and the incomplete results printed (exit 4)", async () => {
+    const pane = (terminals as Terminals).open(profile("crashed", 60), 80, 24);
+    try {
+      await screenWhen(pane, profiling, 90_000);
+      // The shell's child is the controller; its children are the services. Kill one worker.
+      const controller = childrenOf(pane.shellPid())[0] as number;
+      const worker = childrenOf(controller).find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes('"role":"worker"'));
+      expect(worker).toBeNumber();
+      process.kill(worker as number, "SIGKILL");
+      expect(await exited(pane, 60_000)).toBe("exit=4");
+      expect(pane.flags()).toEqual({ alternate: false, cursor: true });
+      const after = pane.history();
+      expect(after).toContain("worker:0");
+      expect(after).toContain("The results are incomplete");
+      expect(after).not.toMatch(/\x1b|\[\?\d+[hl]/);
     } finally {
       pane.close();
     }

@@ -23,6 +23,8 @@ export type Pane = {
   /** Whether the alternate screen is shown, and the cursor visible. */
   flags(): { alternate: boolean; cursor: boolean };
   keys(...keys: string[]): void;
+  /** The pid of the shell running the command. */
+  shellPid(): number;
   /** The command's exit status ("exit=N"), once it has ended. */
   exitStatus(): string;
   close(): void;
@@ -70,6 +72,7 @@ export class Terminals {
         return { alternate: alt === "1", cursor: cursor === "1" };
       },
       keys: (...keys) => void this.#run(["send-keys", "-t", name, ...keys]),
+      shellPid: () => Number(this.#run(["display", "-p", "-t", name, "#{pane_pid}"]).trim()),
       exitStatus: () => {
         try {
           return readFileSync(done, "utf8").trim();
