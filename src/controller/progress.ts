@@ -18,6 +18,19 @@ const WIDTH = 30;
 export const STATUS_LINE_MS = 5_000;
 
 export function createProgressUi(kind: "none" | "simple" | "lines", out: NodeJS.WriteStream = process.stderr, everyMs = STATUS_LINE_MS): ProgressUi {
+  const ui = progressUi(kind, out, everyMs);
+  // Finished once: a second finish (the command's error path) must not redraw over the tables.
+  let finished = false;
+  return {
+    update: (stage, done, total) => (finished ? undefined : ui.update(stage, done, total)),
+    finish() {
+      if (!finished) ui.finish();
+      finished = true;
+    },
+  };
+}
+
+function progressUi(kind: "none" | "simple" | "lines", out: NodeJS.WriteStream, everyMs: number): ProgressUi {
   if (kind === "none") return { update() {}, finish() {} };
   const plain = out.isTTY !== true || (process.env.NO_COLOR ?? "") !== "";
   if (kind === "lines" || plain) return statusLines(out, everyMs);
