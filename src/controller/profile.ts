@@ -267,7 +267,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     const expected = timing === undefined ? (profilingStarted ? null : 0) : (profiling?.sent ?? 0);
     const wasCancelled = timing?.cancelled === true || stopWhy !== undefined;
     let result: FinalizeResult | undefined;
-    ctx.ui.event?.("stage", "Writing results");
+    ctx.ui.event?.("stage", "Collecting the last records, writing results");
     if (recordsReady && !recordsLost) {
       if (stopWhy !== undefined && (expected ?? 1) > 0) ctx.log.info(`Waiting for the records of the ${expected ?? "unknown number of"} request(s) sent`);
       result = await sup.command<FinalizeResult>("records:0", "finalize", {
