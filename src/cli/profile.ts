@@ -14,6 +14,7 @@ import { processLauncher } from "../controller/launchers.ts";
 import { inputConfigOf, startProfile } from "../controller/profile.ts";
 import { preflight } from "../controller/preflight.ts";
 import { createProgressUi } from "../controller/progress.ts";
+import { createDashboard, dashboardInfo, dashboardPossible } from "../controller/dashboard/index.ts";
 import { DUPLICATE_SIGNAL_MS, type InterruptSignal, Interrupts } from "../controller/interrupts.ts";
 import { Supervisor } from "../controller/supervisor.ts";
 import { type HeldSignal, holdSignals, takeHeldSignals } from "../core/early-signals.ts";
@@ -80,7 +81,11 @@ export const profileCommand = defineCommand({
     const runDir = makeRunDir("aiperf-run");
     const supervisor = new Supervisor({ launcher: processLauncher(), log, logLevel, registrationTimeoutMs: 30_000 });
     // No --ui and stderr not a terminal (CI, a log file): a plain status line every few seconds.
-    const ui = createProgressUi(parsed.ui === undefined && process.stderr.isTTY !== true ? "lines" : cfg.ui);
+    // The dashboard where it can draw; elsewhere (a pipe, NO_COLOR, TERM=dumb) what simple falls back to.
+    const ui =
+      cfg.ui === "dashboard" && dashboardPossible(process.stderr)
+        ? createDashboard(dashboardInfo(cfg), () => supervisor.heartbeatLateness())
+        : createProgressUi(parsed.ui === undefined && process.stderr.isTTY !== true ? "lines" : cfg.ui === "dashboard" ? "simple" : cfg.ui);
     const columns = terminalColumns();
     const run = startProfile(cfg, { supervisor, log, ui, runDir, artifactDir, logFile, ...(columns === undefined ? {} : { columns }) });
     const interrupts = new Interrupts();
@@ -142,6 +147,8 @@ export const profileCommand = defineCommand({
       appendLogLine(logFile, "controller", `Exit ${code}: ${error instanceof Error ? error.message : String(error)}`);
       throw error;
     } finally {
+      // Closed already after a run; after a failure the terminal is restored before the error shows.
+      ui.finish();
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
       await supervisor.shutdown("profile finished");

@@ -98,7 +98,7 @@ export const PROFILE_FLAGS: FlagSpec[] = [
   { key: "goodput", names: ["--goodput"], kind: "goodput", help: 'SLOs "tag:value tag:value" in display units, e.g. "time_to_first_token:100"' },
   { key: "artifactDir", names: ["--artifact-dir", "--output-artifact-dir"], kind: "string", help: "Output directory (default artifacts/<model>-openai-<type>-<stimulus>)" },
   { key: "autoPlot", names: ["--auto-plot"], kind: "boolean", help: "After the run, write plots/report.html in the artifact directory (as `aiperf plot` does)" },
-  { key: "ui", names: ["--ui", "--ui-type"], kind: "string", hint: "none|simple", help: "Progress display: simple bars on a TTY, none otherwise" },
+  { key: "ui", names: ["--ui", "--ui-type"], kind: "string", hint: "dashboard|simple|none", help: "Progress display: dashboard (live, full screen; the default on a terminal), simple bars, or none" },
   { key: "workersMax", names: ["--workers-max", "--max-workers"], kind: "number", help: "Worker processes (default from CPU count, capped by concurrency)" },
   { key: "recordProcessors", names: ["--record-processors", "--record-processor-service-count"], kind: "number", help: "Record processor processes (default max(1, workers/4))" },
   { key: "logLevel", names: ["--log-level"], kind: "string", hint: "error|warn|info|debug|trace", help: "Console and log file level (-v = debug, -vv = trace)" },

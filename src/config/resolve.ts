@@ -24,7 +24,7 @@ export type ResolvedProfile = Omit<ProfileConfig, "requestRateMode" | "benchmark
   benchmarkGracePeriod: number;
   workers: number;
   recordProcessors: number;
-  ui: "none" | "simple";
+  ui: "dashboard" | "simple" | "none";
   producesTokens: boolean;
   cliCommand: string;
   /** Loader format of --input-file / --public-dataset; null = synthetic prompts. */
@@ -75,7 +75,7 @@ export function resolveProfile(cfg: ProfileConfig, cliCommand: string, isTTY: bo
     benchmarkGracePeriod: cfg.benchmarkGracePeriod ?? (cfg.userCentricRate !== undefined ? Number.POSITIVE_INFINITY : 30),
     workers,
     recordProcessors: cfg.recordProcessors ?? Math.max(1, Math.floor(workers / 4)),
-    ui: cfg.ui ?? (isTTY ? "simple" : "none"),
+    ui: cfg.ui ?? (isTTY ? "dashboard" : "none"),
     producesTokens: producesTokens(cfg.endpointType),
     cliCommand,
     ...dataset,

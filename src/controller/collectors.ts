@@ -12,7 +12,8 @@ import type { ServiceRequest, Supervisor } from "./supervisor.ts";
 /** The profiling phase in epoch ns (null when it never started). */
 export type Window = { startNs: number | null; endNs: number | null };
 export type CollectorOutput = { consoleText: string; files: string[] };
-export type Collectors = { finalize(window: Window): Promise<CollectorOutput> };
+/** `serverMetrics` / `gpu`: which collectors are actually on (configured without error). */
+export type Collectors = { serverMetrics: boolean; gpu: boolean; finalize(window: Window): Promise<CollectorOutput> };
 
 const SERVER_METRICS = "server-metrics:0";
 
@@ -36,6 +37,8 @@ export async function startCollectors(cfg: ResolvedProfile, sup: Supervisor, log
   const gpuConfig = gpuTelemetryConfig(cfg, artifactDir);
   const gpuOn = !cfg.noGpuTelemetry && (await configureGpuTelemetry(sup, log, gpuConfig));
   return {
+    serverMetrics: serverMetricsOn,
+    gpu: gpuOn,
     async finalize(window) {
       const out: CollectorOutput = { consoleText: "", files: [] };
       if (gpuOn) {

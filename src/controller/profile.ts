@@ -82,6 +82,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
   const stop = (why: string): void => {
     if (stopWhy !== undefined) return;
     stopWhy = why;
+    ctx.ui.event?.("stopping", why);
     const cancel: CancelRequests = { phases: ["warmup", "profiling"], message: `Request was cancelled: ${why}` };
     sup.broadcast("cancel_requests", cancel);
     if (timingRunning) {
@@ -131,6 +132,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     const processors = Array.from({ length: cfg.recordProcessors }, (_, i) => `record-processor:${i}`);
     const datasetPath = join(ctx.runDir, "dataset.bin");
 
+    ctx.ui.event?.("stage", "Loading the dataset");
     const dataset = await step(sup.command<DatasetConfigured>("dataset:0", "configure", {
       model: cfg.model,
       endpointType: cfg.endpointType,
@@ -161,7 +163,9 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     }
     if (cfg.sequentialDataset && (cfg.requestCount ?? 0) > dataset.conversations) ctx.log.warn(`The trace has ${dataset.conversations} conversations; --request-count ${cfg.requestCount} replays it from the start again`);
     ctx.log.debug(`Dataset: ${dataset.conversations} conversations, ${dataset.turns} turns, tokenizer ${dataset.tokenizer}`);
+    ctx.ui.event?.("stage", "Configuring services");
     collectors = await step(startCollectors(cfg, sup, ctx.log, ctx.artifactDir));
+    ctx.ui.event?.("collectors", { serverMetrics: collectors.serverMetrics, gpu: collectors.gpu });
 
     const { endpoint: recordsEndpoint } = await step(sup.command<{ endpoint: string }>("records:0", "bind"));
     await step(sup.command("records:0", "configure", {
@@ -206,17 +210,20 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       // To the log file only: a console line would land among the progress bars being redrawn.
       appendLogLine(ctx.logFile, "controller", `Phase ${start.phase} started${start.total === undefined ? "" : `: ${start.total} requests`}${start.durationSec === undefined ? "" : `: ${start.durationSec} s`}`);
       ctx.ui.update(stage(start.phase), 0, start.total);
+      ctx.ui.event?.("phase_start", p);
       // The records service needs the profiling start for the duration window (§4.5).
       sup.broadcast("phase_start", p);
     });
     sup.on("progress", (_from, p) => {
       const { phase, sent, completed, total } = p as TimingProgress;
       ctx.ui.update(stage(phase), completed, total ?? (sent || undefined));
+      ctx.ui.event?.("progress", p);
     });
     sup.on("phase_complete", (_from, p) => {
       const done = p as TimingPhaseResult;
       appendLogLine(ctx.logFile, "controller", `Phase ${done.phase} ended: ${done.sent} sent, ${done.completed} completed`);
       ctx.ui.update(stage(done.phase), done.completed, done.sent);
+      ctx.ui.event?.("phase_complete", p);
       if (!done.timeoutTriggered) return;
       // The grace period is over: what is still in flight is cut and recorded as cancelled (upstream).
       ctx.log.info(`The ${done.phase} grace period ended with ${done.sent - done.completed} request(s) in flight: cancelling them`);
@@ -227,12 +234,17 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       if (!profilingStarted) return;
       const { processed, expected } = p as { processed: number; expected?: number };
       ctx.ui.update("Records (Processing)", processed, expected ?? profilingTotal);
+      ctx.ui.event?.("records_progress", p);
     });
+    sup.on("records_live", (_from, p) => ctx.ui.event?.("records_live", p));
+    sup.on("server_metrics_live", (_from, p) => ctx.ui.event?.("server_metrics_live", p));
+    sup.on("gpu_live", (_from, p) => ctx.ui.event?.("gpu_live", p));
 
     if (stopWhy !== undefined) return undefined;
     if (cfg.fixedSchedule) checkScheduleTimestamps(datasetPath, cfg.inputFile);
     if (cfg.fixedScheduleAuto) ctx.log.info("The mooncake trace has timestamps: replaying it on its fixed schedule (--no-fixed-schedule turns this off)");
     timingRunning = true;
+    ctx.ui.event?.("stage", "Sending requests");
     const run = sup.command<TimingResult>("timing:0", "run", timingPlanOf(cfg, workers, dataset, datasetPath), NO_TIMEOUT_MS);
     run.catch(() => {});
     // Once stopped, the timing service answers as soon as the cut requests come back; if it is
@@ -255,6 +267,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     const expected = timing === undefined ? (profilingStarted ? null : 0) : (profiling?.sent ?? 0);
     const wasCancelled = timing?.cancelled === true || stopWhy !== undefined;
     let result: FinalizeResult | undefined;
+    ctx.ui.event?.("stage", "Collecting the last records, writing results");
     if (recordsReady && !recordsLost) {
       if (stopWhy !== undefined && (expected ?? 1) > 0) ctx.log.info(`Waiting for the records of the ${expected ?? "unknown number of"} request(s) sent`);
       result = await sup.command<FinalizeResult>("records:0", "finalize", {

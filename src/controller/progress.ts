@@ -3,10 +3,13 @@
  * on a TTY. `--ui none` draws nothing; the final tables are printed either way. "lines" (no --ui on
  * a stream that is not a terminal: CI, a log file) writes one plain status line every few seconds,
  * so a long run shows it is alive without escape codes; `simple` falls back to it there too, and
- * with NO_COLOR (cursor movement is an escape code as well).
+ * with NO_COLOR (cursor movement is an escape code as well). `--ui dashboard` is controller/dashboard/.
  */
 export type ProgressUi = {
   update(stage: string, done: number, total: number | undefined): void;
+  /** The run's events as they arrive (phase_start, progress, records_live…), for the dashboard. */
+  event?(name: string, payload: unknown): void;
+  /** Closes the display; may be called again (the error paths call it too). */
   finish(): void;
 };
 
@@ -15,6 +18,19 @@ const WIDTH = 30;
 export const STATUS_LINE_MS = 5_000;
 
 export function createProgressUi(kind: "none" | "simple" | "lines", out: NodeJS.WriteStream = process.stderr, everyMs = STATUS_LINE_MS): ProgressUi {
+  const ui = progressUi(kind, out, everyMs);
+  // Finished once: a second finish (the command's error path) must not redraw over the tables.
+  let finished = false;
+  return {
+    update: (stage, done, total) => (finished ? undefined : ui.update(stage, done, total)),
+    finish() {
+      if (!finished) ui.finish();
+      finished = true;
+    },
+  };
+}
+
+function progressUi(kind: "none" | "simple" | "lines", out: NodeJS.WriteStream, everyMs: number): ProgressUi {
   if (kind === "none") return { update() {}, finish() {} };
   const plain = out.isTTY !== true || (process.env.NO_COLOR ?? "") !== "";
   if (kind === "lines" || plain) return statusLines(out, everyMs);

@@ -39,11 +39,13 @@ export type ServiceRequest = { role: string; id: string; config?: unknown; env?:
  * `busyUntilMs`: a service that announced a long job (heartbeat busyMs) is not silent before then.
  * `lost`: its death or silence was reported (once), whether or not the run went on without it.
  */
-type Service = { name: string; handle: ServiceHandle; registered: boolean; lastSeenMs: number; busyUntilMs?: number; pid?: number; loaded?: string[]; exit?: ExitInfo; lost?: BenchError };
+type Service = { name: string; handle: ServiceHandle; registered: boolean; lastSeenMs: number; lastBeatMs?: number; beatLateMs?: number; beatLateAtMs?: number; busyUntilMs?: number; pid?: number; loaded?: string[]; exit?: ExitInfo; lost?: BenchError };
 type Pending = { to: string; resolve(value: unknown): void; reject(error: Error): void; timer: Timer };
 
 /** The longest job a service may announce: a frozen service is still found, just later. */
 const MAX_BUSY_MS = 600_000;
+/** Heartbeat lateness shown is the worst over about this long (the dashboard reads it at 4 Hz). */
+const LATE_WINDOW_MS = 5_000;
 
 /** Decides what losing a service means: true when the run copes without it, false to fail the run. */
 export type LostHandler = (name: string, error: BenchError) => boolean;
@@ -167,6 +169,11 @@ export class Supervisor {
     return most;
   }
 
+  /** How late each running service's heartbeats came (worst of the last ~5 s, ms past the interval), for the live dashboard. */
+  heartbeatLateness(): { name: string; lateMs: number }[] {
+    return [...this.#services.values()].filter((s) => s.beatLateMs !== undefined && s.exit === undefined).map((s) => ({ name: s.name, lateMs: s.beatLateMs as number }));
+  }
+
   services(): { name: string; pid: number | undefined; loaded: string[]; stopped: boolean }[] {
     return [...this.#services.values()].map((s) => ({ name: s.name, pid: s.handle.pid ?? s.pid, loaded: s.loaded ?? [], stopped: s.exit !== undefined }));
   }
@@ -240,6 +247,17 @@ export class Supervisor {
         this.#registrationWaiter?.();
         return;
       case "heartbeat":
+        // A heartbeat later than its interval: the service's event loop (or its core) was held that long.
+        // The worst of the last few seconds is kept, so a short stall stays on screen long enough
+        // to be read. (Not across a stretch it announced as busy: that gap was expected.)
+        if (service.lastBeatMs !== undefined && !((service.busyUntilMs ?? 0) > service.lastBeatMs)) {
+          const late = Math.max(0, service.lastSeenMs - service.lastBeatMs - this.#opts.heartbeatMs);
+          if (late >= (service.beatLateMs ?? 0) || service.lastSeenMs - (service.beatLateAtMs ?? 0) > LATE_WINDOW_MS) {
+            service.beatLateMs = late;
+            service.beatLateAtMs = service.lastSeenMs;
+          }
+        }
+        service.lastBeatMs = service.lastSeenMs;
         if (decoded.busyMs !== undefined) {
           service.busyUntilMs = service.lastSeenMs + Math.min(Math.max(0, decoded.busyMs), MAX_BUSY_MS);
           this.#log.debug(`${from} is busy for up to ${decoded.busyMs} ms`);

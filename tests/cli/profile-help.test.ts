@@ -15,7 +15,7 @@ test("every flag and alias appears, defaults as (Default: x), and no line is wid
   const help = renderProfileHelp(100);
   expect(help).toMatch(/--isl <isl>\s+Mean input \(prompt\) tokens[\s\S]*?\(Default: 550\)/);
   expect(help).toMatch(/-u, --url <url>/);
-  expect(help).toContain("--ui <none|simple>");
+  expect(help).toContain("--ui <dashboard|simple|none>");
   expect(help).toContain("--arrival-pattern <arrival_pattern>");
   // A long choice list moves out of the label into the text.
   expect(help).toMatch(/--endpoint-type <endpoint_type>[\s\S]*?\(one of: chat,\s+completions,/);

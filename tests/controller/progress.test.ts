@@ -19,6 +19,11 @@ test("simple draws one bar per stage and redraws them in place", async () => {
   ui.update("Requests (Profiling)", 0, 100);
   ui.update("Requests (Profiling)", 100, 100);
   ui.finish();
+  // Finished is finished: the command's finally calls it again after the tables are printed.
+  const drawn = s.text();
+  ui.finish();
+  ui.update("Warmup", 6, 10);
+  expect(s.text()).toBe(drawn);
   const plain = s.text().replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
   expect(plain).toContain("Warmup");
   expect(plain).toContain(" 50% 5/10");

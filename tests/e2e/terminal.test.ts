@@ -8,15 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BINARY, ensureBinary, type MockServer, startMockServer } from "./support.ts";
-
-/** tmux on PATH, installed with apt-get if it is missing and we may. */
-function findTmux(): string | undefined {
-  const found = Bun.which("tmux");
-  if (found !== null) return found;
-  if (Bun.which("apt-get") === null || process.getuid?.() !== 0) return undefined;
-  Bun.spawnSync(["apt-get", "install", "-y", "-q", "tmux"], { stdout: "ignore", stderr: "ignore", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-  return Bun.which("tmux") ?? undefined;
-}
+import { findTmux } from "./tmux.ts";
 
 const tmux = findTmux();
 const socket = `aiperf-term-${process.pid}`;

@@ -14,11 +14,11 @@ afterEach(async () => {
   current = undefined;
 });
 
-/** A supervisor with a 600 ms heartbeat timeout over one child that blocks for 1.5 s. */
-async function blockingChild(announce: boolean): Promise<{ busyMs: number; failure: BenchError | undefined }> {
+/** A supervisor with a 600 ms heartbeat timeout over one child that blocks for 1.5 s (or blockMs). */
+async function blockingChild(announce: boolean, blockMs = 1500): Promise<{ busyMs: number; failure: BenchError | undefined; lateMs: number | undefined }> {
   const { log } = memoryLogger();
   const child = processLauncher([process.execPath, join(import.meta.dir, "busy-child.ts")]);
-  const launcher: Launcher = { kind: "process", launch: (spec, l, env) => child.launch(spec, l, { ...env, BLOCK_MS: "1500", ANNOUNCE: announce ? "1" : "0" }) };
+  const launcher: Launcher = { kind: "process", launch: (spec, l, env) => child.launch(spec, l, { ...env, BLOCK_MS: String(blockMs), ANNOUNCE: announce ? "1" : "0" }) };
   const sup = new Supervisor({ log, logLevel: "warn", launcher, heartbeatMs: 100, heartbeatTimeoutMs: 600, shutdownGraceMs: 500 });
   current = sup;
   let failure: BenchError | undefined;
@@ -27,7 +27,9 @@ async function blockingChild(announce: boolean): Promise<{ busyMs: number; failu
   await Bun.sleep(1000);
   const busyMs = sup.busyRemainingMs();
   await Bun.sleep(1500);
-  return { busyMs, failure };
+  // The dashboard's health line: how late the last heartbeat came.
+  const lateMs = sup.heartbeatLateness().find((h) => h.name === "demo-worker:0")?.lateMs;
+  return { busyMs, failure, lateMs };
 }
 
 describe("a service that announces a long job (heartbeat busyMs)", () => {
@@ -42,5 +44,19 @@ describe("a service that announces a long job (heartbeat busyMs)", () => {
     expect(busyMs).toBe(0);
     expect(failure?.code).toBe("SERVICE_DIED");
     expect(failure?.message).toContain("heartbeat");
+  }, 20_000);
+});
+
+describe("heartbeat lateness (the live dashboard's health line)", () => {
+  test("a loop held 400 ms without notice shows as a late heartbeat; an announced job does not count", async () => {
+    // 400 ms held: under the 600 ms timeout, so the service lives; the beat after it is ~300 ms
+    // late, and stays the shown worst for ~5 s (read here ~1.8 s after it).
+    const held = await blockingChild(false, 400);
+    expect(held.failure).toBeUndefined();
+    expect(held.lateMs).toBeGreaterThanOrEqual(250);
+    await current?.shutdown("next");
+    const announced = await blockingChild(true, 400);
+    expect(announced.failure).toBeUndefined();
+    expect(announced.lateMs).toBeLessThan(250);
   }, 20_000);
 });

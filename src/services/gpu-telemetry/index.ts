@@ -11,7 +11,9 @@ import { redactUrl } from "../../core/redact.ts";
 import { GpuFinalizeRequest, type GpuFinalizeResult, GpuTelemetryConfig } from "../../protocol/gpu-telemetry.ts";
 import type { ServiceContext } from "../../runtime/context.ts";
 import { untilStopped } from "../../runtime/until-stopped.ts";
+import type { GpuLive } from "../../protocol/live-stats.ts";
 import { type Collector, startCollector } from "./collector.ts";
+import type { GpuSample } from "./fields.ts";
 import { renderGpuConsole } from "./console.ts";
 import { energyMetrics, groupByGpu, jsonlLine, telemetryBlock, windowOf } from "./summary.ts";
 
@@ -24,13 +26,20 @@ const EMPTY: GpuFinalizeResult = { collected: false, telemetry: null, energy: {}
 export async function run(ctx: ServiceContext): Promise<void> {
   let cfg: GpuTelemetryConfig | undefined;
   let collector: Collector | undefined;
+  let live: Timer | undefined;
 
   ctx.handle("configure", (payload) => {
     cfg = v.parse(GpuTelemetryConfig, payload);
     collector = startCollector(cfg, ctx.log);
+    live = setInterval(() => {
+      const view = latestPerGpu(collector?.samples ?? []);
+      if (view.gpus.length > 0) ctx.emit("gpu_live", view);
+    }, LIVE_MS);
+    live.unref?.();
     return {};
   });
   ctx.handle("finalize", async (payload) => {
+    clearInterval(live);
     if (cfg === undefined || collector === undefined) return EMPTY;
     try {
       return await finalize(cfg, collector, v.parse(GpuFinalizeRequest, payload ?? {}));
@@ -40,6 +49,7 @@ export async function run(ctx: ServiceContext): Promise<void> {
     }
   });
   await untilStopped(ctx.signal);
+  clearInterval(live);
   // In-process services share the event loop with the controller: the poll timer must not outlive the role.
   collector?.close();
 }
@@ -61,4 +71,26 @@ export async function finalize(cfg: GpuTelemetryConfig, collector: Pick<Collecto
     consoleText: renderGpuConsole(series, window, energy),
     files: [path],
   };
+}
+
+/** How often the live view goes to the controller's dashboard. */
+const LIVE_MS = 1000;
+
+/** The newest sample of each GPU (looking back over the last few polls only). */
+function latestPerGpu(samples: readonly GpuSample[]): GpuLive {
+  const seen = new Map<string, GpuLive["gpus"][number]>();
+  for (let i = samples.length - 1; i >= 0 && i >= samples.length - 256; i--) {
+    const s = samples[i] as GpuSample;
+    const key = `${s.source} ${s.gpuIndex}`;
+    if (seen.has(key)) continue;
+    const v = s.values;
+    seen.set(key, {
+      index: s.gpuIndex,
+      ...(v.gpu_power_usage === undefined ? {} : { powerW: v.gpu_power_usage }),
+      ...(v.gpu_utilization === undefined ? {} : { utilPct: v.gpu_utilization }),
+      ...(v.gpu_memory_used === undefined ? {} : { memUsedGb: v.gpu_memory_used * 1.048576e-3 }),
+      ...(v.gpu_temperature === undefined ? {} : { tempC: v.gpu_temperature }),
+    });
+  }
+  return { gpus: [...seen.values()].sort((a, b) => a.index - b.index) };
 }

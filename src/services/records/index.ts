@@ -11,11 +11,12 @@ import { RecordsConfig } from "../../protocol/records-config.ts";
 import type { RequestRecord } from "../../records/record.ts";
 import type { ServiceContext } from "../../runtime/context.ts";
 import { untilStopped } from "../../runtime/until-stopped.ts";
+import { LiveStats } from "./live.ts";
 import { createRecordsState, type RecordsState } from "./state.ts";
 
 markLoaded("role:records");
 
-/** How often progress goes to the controller (for the "Records (Processing)" bar). */
+/** How often progress and the live view go to the controller (the bar; the dashboard: ≤ 4 Hz). */
 const PROGRESS_MS = 250;
 
 export async function run(ctx: ServiceContext): Promise<void> {
@@ -23,17 +24,21 @@ export async function run(ctx: ServiceContext): Promise<void> {
   let state: RecordsState | undefined;
   const early: RequestRecord[] = [];
   let lastProgress = 0;
+  // The dashboard's live view (protocol/live-stats.ts); made at configure, when streaming is known.
+  let live: LiveStats | undefined;
 
   const onBatch = (msg: Message): void => {
     const batch = decodeJson<ParsedBatch>(msg[0]);
     for (const record of batch.records) {
       if (state === undefined) early.push(record);
       else state.add(record);
+      if (record.phase === "profiling") live?.add(record);
     }
     const now = performance.now();
     if (state !== undefined && now - lastProgress > PROGRESS_MS) {
       lastProgress = now;
       ctx.emit("records_progress", state.progress());
+      if (live !== undefined) ctx.emit("records_live", live.snapshot());
     }
   };
 
@@ -43,8 +48,13 @@ export async function run(ctx: ServiceContext): Promise<void> {
     return { endpoint: pull.bind(ctx.bindAddress("records")) };
   });
   ctx.handle("configure", (payload) => {
-    state = createRecordsState(v.parse(RecordsConfig, payload), ctx.log);
-    for (const r of early.splice(0)) state.add(r);
+    const cfg = v.parse(RecordsConfig, payload);
+    state = createRecordsState(cfg, ctx.log);
+    live = new LiveStats(cfg.streaming);
+    for (const r of early.splice(0)) {
+      state.add(r);
+      if (r.phase === "profiling") live.add(r);
+    }
     return {};
   });
   ctx.onBroadcast("phase_start", (payload) => state?.phaseStarted(payload as { phase: string; startNs: number }));

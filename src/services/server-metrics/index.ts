@@ -13,7 +13,9 @@ import type { ServiceContext } from "../../runtime/context.ts";
 import { untilStopped } from "../../runtime/until-stopped.ts";
 import { type Collector, pruneBeforeBaseline, startCollector } from "../../server-metrics/collector.ts";
 import { SERVER_METRICS_FILES, serverMetricsConsoleText, writeServerMetricsCsv, writeServerMetricsJson } from "../../server-metrics/export.ts";
+import { liveGauges } from "../../server-metrics/live.ts";
 import { summarizeEndpoint } from "../../server-metrics/summarize.ts";
+import type { ServerMetricsLive } from "../../protocol/live-stats.ts";
 
 markLoaded("role:server-metrics");
 
@@ -33,6 +35,9 @@ export const ServerMetricsConfig = v.object({
 });
 export type ServerMetricsConfig = v.InferInput<typeof ServerMetricsConfig>;
 
+/** How often the live gauges go to the controller's dashboard. */
+const LIVE_MS = 1000;
+
 export const ServerMetricsFinalize = v.object({
   profilingStartWallNs: v.optional(v.nullable(v.number())),
   profilingEndWallNs: v.optional(v.nullable(v.number())),
@@ -43,6 +48,7 @@ export async function run(ctx: ServiceContext): Promise<void> {
   let collectors: Collector[] = [];
   let artifactDir = "";
   let baselineStartNs: number | undefined;
+  let live: Timer | undefined;
 
   ctx.handle("configure", (payload) => {
     const cfg = v.parse(ServerMetricsConfig, payload);
@@ -52,6 +58,12 @@ export async function run(ctx: ServiceContext): Promise<void> {
     writeFileSync(jsonlPath, "");
     const timeoutMs = Math.max(cfg.timeoutMs, 1);
     collectors = cfg.urls.map((url) => startCollector({ url, intervalMs: cfg.intervalMs, timeoutMs, jsonlPath, log: ctx.log }));
+    // The live dashboard's gauges, from the latest stored scrape.
+    live = setInterval(() => {
+      const view: ServerMetricsLive = { endpoints: collectors.map((c) => ({ url: c.data.url, ...liveGauges(c.data.snapshots[c.data.snapshots.length - 1]) })) };
+      ctx.emit("server_metrics_live", view);
+    }, LIVE_MS);
+    live.unref?.();
     return { endpoints: collectors.length };
   });
 
@@ -63,6 +75,7 @@ export async function run(ctx: ServiceContext): Promise<void> {
   });
 
   ctx.handle("finalize", async (payload): Promise<ServerMetricsResult> => {
+    clearInterval(live);
     const f = v.parse(ServerMetricsFinalize, payload ?? {});
     // The closing snapshot: taken after the window ended, so every request counted is inside.
     await Promise.all(collectors.map((c) => c.scrapeNow()));
@@ -76,5 +89,6 @@ export async function run(ctx: ServiceContext): Promise<void> {
   });
 
   await untilStopped(ctx.signal);
+  clearInterval(live);
   for (const c of collectors) void c.stop();
 }
