@@ -66,8 +66,8 @@ export function resolveProfile(cfg: ProfileConfig, cliCommand: string, isTTY: bo
     urls: cfg.url.map((u) => foldV1(checkTargetUrl("--url", u), cfg.endpoint ?? endpointPath(cfg.endpointType, streaming))),
     rateMode,
     concurrency,
-    // A fixed schedule's count is its schedule's turns unless --request-count caps it.
-    requestCount: cfg.benchmarkDuration === undefined ? (cfg.requestCount ?? (fixedSchedule ? undefined : 10)) : undefined,
+    // A fixed schedule's count is its schedule's turns unless --request-count caps it; else upstream's max(10, 2 × concurrency).
+    requestCount: cfg.benchmarkDuration === undefined ? (cfg.requestCount ?? (fixedSchedule ? undefined : Math.max(10, 2 * (concurrency ?? 1)))) : undefined,
     // User-centric sessions run long: upstream waits for every reply by default (§4.8).
     benchmarkGracePeriod: cfg.benchmarkGracePeriod ?? (cfg.userCentricRate !== undefined ? Number.POSITIVE_INFINITY : 30),
     workers,

@@ -9,9 +9,9 @@ import type { ProfileConfig } from "./profile-schema.ts";
 import { invalidValue, optionConflict } from "./conflict.ts";
 
 /** Endpoint types whose request bodies carry images / audio / a system message. */
-export const IMAGE_ENDPOINTS: readonly string[] = ["chat", "messages", "responses"];
+export const IMAGE_ENDPOINTS: readonly string[] = ["chat", "messages", "responses", "chat_embeddings", "image_edit"];
 export const AUDIO_ENDPOINTS: readonly string[] = ["chat", "responses", "audio_transcription"];
-export const CONTEXT_PROMPT_ENDPOINTS: readonly string[] = ["chat", "messages"];
+export const CONTEXT_PROMPT_ENDPOINTS: readonly string[] = ["chat", "messages", "chat_embeddings"];
 
 type SyntheticFlags = Pick<
   ProfileConfig,
@@ -19,6 +19,7 @@ type SyntheticFlags = Pick<
   | "inputFile"
   | "publicDataset"
   | "modelSelectionStrategy"
+  | "modelWeights"
   | "seqDist"
   | "promptPrefixPoolSize"
   | "promptPrefixLength"
@@ -106,6 +107,7 @@ function audioEnabled(cfg: SyntheticFlags): boolean {
 export function syntheticDatasetConfig(cfg: SyntheticFlags): SyntheticConfig {
   return {
     modelSelection: cfg.modelSelectionStrategy,
+    ...(cfg.modelWeights === undefined ? {} : { modelWeights: cfg.modelWeights }),
     seqDist: cfg.seqDist === undefined ? null : parseSequenceDistribution(cfg.seqDist),
     prefixPoolSize: cfg.promptPrefixLength > 0 ? cfg.promptPrefixPoolSize : 0,
     prefixLength: cfg.promptPrefixLength,
