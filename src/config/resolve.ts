@@ -2,6 +2,7 @@
  * From validated flags to the run plan: upstream's cross-flag rules (§1.4), mode resolution, and
  * the derived numbers (workers, record processors, URLs) every role receives.
  */
+import { upstreamNotes } from "./upstream-options.ts";
 import { cpus } from "node:os";
 import type { DatasetFormat } from "../dataset/loaders/formats.ts";
 import { resolveDatasetInput } from "./dataset-input.ts";
@@ -50,6 +51,7 @@ export function resolveProfile(cfg: ProfileConfig, cliCommand: string, isTTY: bo
   }
   checkHeaders("--header", cfg.header);
   if (cfg.waitForModelTimeout === 0 && cfg.waitForModelMode !== "inference") warn("--wait-for-model-mode has no effect without --wait-for-model-timeout");
+  upstreamNotes(cfg, warn);
   const dataset = resolveDatasetInput(cfg);
   let streaming = cfg.streaming;
   if (streaming && !streams(cfg.endpointType)) {

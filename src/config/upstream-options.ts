@@ -68,3 +68,10 @@ export function checkUpstreamOptions(cfg: Checked): void {
     throw optionConflict("--dataset-sampling-strategy cannot be used with --fixed-schedule: a schedule replays the file in timestamp order");
   }
 }
+
+/** What the user should know about options accepted with a narrower effect than upstream's. */
+export function upstreamNotes(cfg: Checked, warn: (m: string) => void): void {
+  if (cfg.promptCorpus === "coding") warn("--prompt-corpus coding: this build has one built-in corpus (Moby-Dick); synthetic prompts are cut from it");
+  if (cfg.tokenizerTrustRemoteCode) warn("--tokenizer-trust-remote-code has no effect: tokenizer.json is read as data; nothing is downloaded or executed");
+  if (cfg.connectionReuseStrategy === "sticky-user-sessions") warn("--connection-reuse-strategy sticky-user-sessions: each session's turns go to one worker, whose connections are pooled; a connection is not pinned to a session");
+}

@@ -70,12 +70,15 @@ export async function createSynthesizer(tokenizer: Tokenizer, cfg: DatasetConfig
         const text = `${prefix} ${head.text}`;
         texts[0] = { text, tokens: tokenizer.count(text) };
       }
-      const turn = { model: extras.model(), texts: texts.map((t) => t.text), maxTokens: pair === null ? maxTokens() : pair.osl, images: extras.images(), audios: extras.audios() };
       let system = extras.system?.text ?? null;
       // --cache-bust: on the system prompt when asked and there is one, else on the first text.
       const marker = first ? (session.marker ?? null) : null;
       if (marker !== null && bust.startsWith("system_") && system !== null) system = withMarker(system, marker, bust);
-      else if (marker !== null && texts[0] !== undefined) texts[0] = { text: withMarker(texts[0].text, marker, bust), tokens: tokenizer.count(withMarker(texts[0].text, marker, bust)) };
+      else if (marker !== null && texts[0] !== undefined) {
+        const text = withMarker(texts[0].text, marker, bust);
+        texts[0] = { text, tokens: tokenizer.count(text) };
+      }
+      const turn = { model: extras.model(), texts: texts.map((t) => t.text), maxTokens: pair === null ? maxTokens() : pair.osl, images: extras.images(), audios: extras.audios() };
       const userContext = session.userContext?.text ?? null;
       const body = withContextMessages(requestBody(turn, cfg), cfg.endpointType, { system, userContext }, first);
       let inputTokens = texts.reduce((n, t) => n + t.tokens, 0);
