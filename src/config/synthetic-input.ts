@@ -58,8 +58,8 @@ export function checkSyntheticFlags(cfg: SyntheticFlags, given: Record<string, u
   if (context && (cfg.promptPrefixLength > 0 || cfg.promptPrefixPoolSize > 0)) {
     throw optionConflict("--shared-system-prompt-length/--user-context-prompt-length and --prompt-prefix-length/--prompt-prefix-pool-size are mutually exclusive");
   }
-  if (cfg.userContextPromptLength !== undefined && given.conversationNum === undefined) {
-    throw optionConflict("--user-context-prompt-length needs --conversation-num (alias --num-dataset-entries): each session gets its own user context prompt");
+  if (cfg.userContextPromptLength !== undefined && given.conversationNum === undefined && given.numDatasetEntries === undefined) {
+    throw optionConflict("--user-context-prompt-length needs --num-dataset-entries (or --conversation-num): each session gets its own user context prompt");
   }
   if (cfg.promptPrefixLength > 0 && cfg.promptPrefixPoolSize === 0) {
     throw optionConflict(`--prompt-prefix-length ${cfg.promptPrefixLength} needs --prompt-prefix-pool-size of at least 1`);
