@@ -20,8 +20,6 @@ import { createSynthesizer } from "./synthesize.ts";
 
 markLoaded("role:dataset");
 
-/** Rankings turns carry a query and passages; synthetic ones get this many passages. */
-
 export async function run(ctx: ServiceContext): Promise<void> {
   ctx.handle("configure", async (payload): Promise<DatasetConfigured> => {
     const parsed = v.parse(DatasetConfig, payload);
