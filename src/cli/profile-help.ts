@@ -19,7 +19,7 @@ const TOPICS: [first: FlagSpec["key"], title: string][] = [
   ["requestCount", "How long: request count, duration, warmup, cancellation"],
   ["isl", "Synthetic prompts and conversations"],
   ["inputFile", "Dataset files and prompt shaping"],
-  ["imageWidthMean", "Images and audio"],
+  ["imageWidthMean", "Images, audio and rankings"],
   ["randomSeed", "Tokenizer, output and processes"],
   ["serverMetrics", "Server metrics and GPU telemetry"],
   ["failedRequestThreshold", "Run validity and failing the run"],

@@ -34,6 +34,10 @@ export function resolveEndpointSettings(cfg: Pick<ProfileConfig, "endpointType" 
   if (type === "audio_transcription" && cfg.inputFile === undefined && !(audioMean > 0)) {
     throw optionConflict("--endpoint-type audio_transcription uploads each turn's audio: give --input-file with audio fields, or --audio-length-mean > 0 for synthetic audio");
   }
+  const imageMean = (cfg as { imageWidthMean?: number }).imageWidthMean ?? 0;
+  if (type === "image_edit" && cfg.inputFile === undefined && !(imageMean > 0)) {
+    throw optionConflict("--endpoint-type image_edit uploads each turn's first image with its prompt: give --input-file with image fields, or --image-width-mean and --image-height-mean > 0 for synthetic images");
+  }
   return { extraInputs: extras, responseField };
 }
 

@@ -8,10 +8,14 @@ import { ENDPOINT_TYPES, ProfileConfig, type ProfileInput } from "./profile-sche
 import { checkSyntheticFlags } from "./synthetic-input.ts";
 import { invalidValue } from "./conflict.ts";
 import { didYouMean } from "./did-you-mean.ts";
+import { DATASET_FLAGS, ENDPOINT_FLAGS, PROMPT_FLAGS, RANKINGS_FLAGS, TOKENIZER_FLAGS } from "./upstream-flag-specs.ts";
+import { checkUpstreamOptions } from "./upstream-options.ts";
+import { readLogLevel } from "./log-level.ts";
 
 /** How a flag's text becomes a value. */
 type Kind = "list" | "numbers" | "string" | "number" | "boolean" | "pairs" | "goodput";
-export type FlagSpec = { key: keyof ProfileInput; names: string[]; kind: Kind; help: string; hint?: string };
+/** `negatable`: --no-<name> sets the boolean false (upstream's --[no-]flag pairs). */
+export type FlagSpec = { key: keyof ProfileInput; names: string[]; kind: Kind; help: string; hint?: string; negatable?: true };
 
 export const PROFILE_FLAGS: FlagSpec[] = [
   { key: "model", names: ["--model", "--model-names", "-m"], kind: "list", help: "Model name(s) to benchmark (comma list; required)" },
@@ -22,6 +26,7 @@ export const PROFILE_FLAGS: FlagSpec[] = [
   { key: "apiKey", names: ["--api-key"], kind: "string", help: "Sent as Authorization: Bearer <key> (x-api-key for messages)" },
   { key: "header", names: ["--header", "-H"], kind: "pairs", help: "Extra HTTP header(s): key:value[,key:value] or a JSON object; repeatable" },
   { key: "extraInputs", names: ["--extra-inputs"], kind: "pairs", help: "Fields merged into every request body: key:value[,…] or JSON; repeatable. Endpoint settings, one per flag, taken verbatim: payload_template:<nv-embedqa|file|template> (template: a Jinja2 subset, e.g. {\"input\": {{ texts|tojson }}}; variables text(s), image(s), audio(s), query/queries, passage(s), texts_by_name, model, max_tokens, stream, role, turn(s), request_info), response_field:<path> (raw, template: reply field such as choices[0].text or data[*].embedding; default: auto-detect)" },
+  ...ENDPOINT_FLAGS,
   { key: "waitForModelTimeout", names: ["--wait-for-model-timeout"], kind: "number", help: "Seconds to wait for the server to be ready before the run (0 = do not wait: one quick pre-flight check only)" },
   { key: "waitForModelMode", names: ["--wait-for-model-mode"], kind: "string", hint: "models|inference|both", help: "What ready means: the model is listed by GET /v1/models, a 1-token request is answered (below 500), or both" },
   { key: "waitForModelInterval", names: ["--wait-for-model-interval"], kind: "number", help: "Seconds between readiness attempts" },
@@ -47,7 +52,7 @@ export const PROFILE_FLAGS: FlagSpec[] = [
   { key: "fixedScheduleEndOffset", names: ["--fixed-schedule-end-offset"], kind: "number", help: "Conversations starting after this many ms on the trace clock are left out (≥ start offset)" },
   { key: "userCentricRate", names: ["--user-centric-rate"], kind: "number", help: "Turns per second over all --num-users users: each user sends its next turn users/rate s after its previous one, never before the reply; users start at staggered session ages and are replaced as they finish (multi-turn; grace default inf)" },
   { key: "numUsers", names: ["--num-users"], kind: "number", help: "Simulated users for --user-centric-rate" },
-  { key: "requestCount", names: ["--request-count", "--num-requests"], kind: "number", help: "Requests to send when profiling (default 10; not with --benchmark-duration)" },
+  { key: "requestCount", names: ["--request-count", "--num-requests"], kind: "number", help: "Requests to send when profiling (default max(10, 2 × --concurrency); not with --benchmark-duration)" },
   { key: "warmupRequestCount", names: ["--warmup-request-count", "--num-warmup-requests"], kind: "number", help: "Requests sent before profiling; not measured" },
   { key: "warmupDuration", names: ["--warmup-duration"], kind: "number", help: "Warm up for this many seconds instead of a request count" },
   { key: "warmupConcurrency", names: ["--warmup-concurrency"], kind: "number", help: "Concurrency during warmup (default: --concurrency)" },
@@ -64,17 +69,19 @@ export const PROFILE_FLAGS: FlagSpec[] = [
   { key: "islStddev", names: ["--isl-stddev", "--synthetic-input-tokens-stddev", "--prompt-input-tokens-stddev"], kind: "number", help: "Standard deviation of input tokens" },
   { key: "osl", names: ["--osl", "--output-tokens-mean", "--prompt-output-tokens-mean"], kind: "number", help: "Mean output tokens requested (max_tokens); unset = server decides" },
   { key: "oslStddev", names: ["--osl-stddev", "--output-tokens-stddev", "--prompt-output-tokens-stddev"], kind: "number", help: "Standard deviation of output tokens" },
-  { key: "conversationNum", names: ["--conversation-num", "--num-conversations", "--num-sessions", "--num-dataset-entries", "--num-prompts"], kind: "number", help: "Synthetic conversations generated and reused" },
+  { key: "conversationNum", names: ["--conversation-num", "--num-conversations", "--num-sessions"], kind: "number", help: "Synthetic conversations generated and reused" },
   { key: "conversationTurnMean", names: ["--conversation-turn-mean", "--session-turns-mean"], kind: "number", help: "Mean turns per synthetic conversation" },
   { key: "conversationTurnStddev", names: ["--conversation-turn-stddev", "--session-turns-stddev"], kind: "number", help: "Standard deviation of turns per conversation" },
   { key: "conversationTurnDelayMean", names: ["--conversation-turn-delay-mean", "--session-turn-delay-mean"], kind: "number", help: "Mean delay in ms between a reply and the next turn" },
   { key: "conversationTurnDelayStddev", names: ["--conversation-turn-delay-stddev", "--session-turn-delay-stddev"], kind: "number", help: "Standard deviation of the inter-turn delay in ms" },
   { key: "conversationTurnDelayRatio", names: ["--conversation-turn-delay-ratio", "--session-delay-ratio"], kind: "number", help: "Multiplier on every inter-turn delay (synthetic or from a file)" },
+  ...PROMPT_FLAGS,
   { key: "inputFile", names: ["--input-file"], kind: "string", help: "Dataset file (or random_pool / raw_payload directory) read instead of synthetic prompts" },
   { key: "customDatasetType", names: ["--custom-dataset-type"], kind: "string", hint: "single_turn|multi_turn|random_pool|mooncake_trace|csv|inputs_json|raw_payload", help: "Format of --input-file (default single_turn, or raw_payload when the lines hold a messages list; a .csv file is read as csv; raw_payload: one verbatim request body per line, or a directory of .jsonl files, one conversation each)" },
   { key: "publicDataset", names: ["--public-dataset"], kind: "string", hint: "sharegpt", help: "Public dataset format of a local --input-file (never downloaded)" },
   { key: "islBlockSize", names: ["--isl-block-size", "--prompt-input-tokens-block-size", "--synthetic-input-tokens-block-size"], kind: "number", help: "Tokens per mooncake_trace hash_id block" },
-  { key: "modelSelectionStrategy", names: ["--model-selection-strategy"], kind: "string", hint: "round_robin|random", help: "How each turn that names no model gets one of several -m models, synthetic or from --input-file: in turn, or at random (seeded)" },
+  ...DATASET_FLAGS,
+  { key: "modelSelectionStrategy", names: ["--model-selection-strategy"], kind: "string", hint: "round_robin|random|weighted", help: "How each turn that names no model gets one of several -m models, synthetic or from --input-file: in turn, at random (seeded), or at random in proportion to weights written -m name=weight (default weight 1)" },
   { key: "seqDist", names: ["--seq-dist", "--sequence-distribution"], kind: "string", help: 'ISL/OSL pairs with percentages: "256,128:60;512|20,256|10:40", "[(256,128):60,(512,256):40]" or JSON {"pairs":[…]}' },
   { key: "promptPrefixPoolSize", names: ["--prompt-prefix-pool-size", "--prefix-prompt-pool-size", "--num-prefix-prompts"], kind: "number", help: "Prefix prompts generated; each conversation's first turn starts with a random one" },
   { key: "promptPrefixLength", names: ["--prompt-prefix-length", "--prefix-prompt-length"], kind: "number", help: "Tokens per prefix prompt (0 = no prefixes)" },
@@ -90,18 +97,20 @@ export const PROFILE_FLAGS: FlagSpec[] = [
   { key: "audioLengthStddev", names: ["--audio-length-stddev"], kind: "number", help: "Standard deviation of the audio length in seconds" },
   { key: "audioBatchSize", names: ["--audio-batch-size", "--batch-size-audio"], kind: "number", help: "Audio clips per request" },
   { key: "audioFormat", names: ["--audio-format"], kind: "string", hint: "wav|mp3", help: "Encoding of synthetic audio (mp3 is not supported by this build)" },
-  { key: "audioDepths", names: ["--audio-depths"], kind: "numbers", help: "Bit depths to pick from per clip (8, 16, 24, 32; comma list)" },
-  { key: "audioSampleRates", names: ["--audio-sample-rates"], kind: "numbers", help: "Sample rates in kHz to pick from per clip (comma list; values > 96 are Hz)" },
+  { key: "audioDepths", names: ["--audio-depths"], kind: "numbers", help: "Bit depths to pick from per clip (8, 16, 24, 32; comma or space list)" },
+  { key: "audioSampleRates", names: ["--audio-sample-rates"], kind: "numbers", help: "Sample rates in kHz to pick from per clip (comma or space list; values > 96 are Hz)" },
   { key: "audioNumChannels", names: ["--audio-num-channels"], kind: "number", help: "Channels of synthetic audio (1 or 2)" },
+  ...RANKINGS_FLAGS,
   { key: "randomSeed", names: ["--random-seed"], kind: "number", help: "Seed for prompts, lengths, arrivals and cancellation" },
   { key: "tokenizer", names: ["--tokenizer"], kind: "string", help: "tokenizer.json path, directory or HF cache name; default: the model's if cached, else builtin" },
+  ...TOKENIZER_FLAGS,
   { key: "goodput", names: ["--goodput"], kind: "goodput", help: 'SLOs "tag:value tag:value" in display units, e.g. "time_to_first_token:100"' },
   { key: "artifactDir", names: ["--artifact-dir", "--output-artifact-dir"], kind: "string", help: "Output directory (default artifacts/<model>-openai-<type>-<stimulus>)" },
   { key: "autoPlot", names: ["--auto-plot"], kind: "boolean", help: "After the run, write plots/report.html in the artifact directory (as `aiperf plot` does)" },
   { key: "ui", names: ["--ui", "--ui-type"], kind: "string", hint: "dashboard|simple|none", help: "Progress display: dashboard (live, full screen; the default on a terminal), simple bars, or none" },
   { key: "workersMax", names: ["--workers-max", "--max-workers"], kind: "number", help: "Worker processes (default from CPU count, capped by concurrency)" },
   { key: "recordProcessors", names: ["--record-processors", "--record-processor-service-count"], kind: "number", help: "Record processor processes (default max(1, workers/4))" },
-  { key: "logLevel", names: ["--log-level"], kind: "string", hint: "error|warn|info|debug|trace", help: "Console and log file level (-v = debug, -vv = trace)" },
+  { key: "logLevel", names: ["--log-level"], kind: "string", hint: "trace|debug|info|notice|warning|success|error|critical", help: "Console and log file level, upstream's names in any case (warn is warning; notice and success log as info, critical as error; -v = debug, -vv = trace)" },
   { key: "serverMetrics", names: ["--server-metrics"], kind: "list", help: "Extra Prometheus endpoint URL(s) to scrape; <url>/metrics of every --url is scraped by default" },
   { key: "noServerMetrics", names: ["--no-server-metrics"], kind: "boolean", help: "Do not scrape server metrics" },
   { key: "gpuTelemetry", names: ["--gpu-telemetry"], kind: "list", help: "DCGM exporter URL(s) to scrape and show GPU tables for; localhost:9400 and :9401 are tried by default" },
@@ -157,7 +166,14 @@ export function readProfileArgs(rawArgs: string[]): { input: Record<string, unkn
       const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
       const name = eq > 0 ? arg.slice(0, eq) : arg;
       const spec = BY_NAME.get(name);
-      if (spec === undefined) throw unknownOption(arg, name);
+      if (spec === undefined) {
+        const negated = eq < 0 && name.startsWith("--no-") ? BY_NAME.get(`--${name.slice(5)}`) : undefined;
+        if (negated?.negatable === true) {
+          input[negated.key] = false;
+          continue;
+        }
+        throw unknownOption(arg, name);
+      }
       if (spec.kind === "boolean") {
         input[spec.key] = eq > 0 ? coerce(arg.slice(eq + 1)) : true;
         continue;
@@ -165,15 +181,25 @@ export function readProfileArgs(rawArgs: string[]): { input: Record<string, unkn
       const value = eq > 0 ? arg.slice(eq + 1) : rawArgs[++i];
       if (value === undefined) throw invalidValue(name, null, "a value is required");
       input[spec.key] = readValue(spec, name, value, input[spec.key]);
+      // Upstream's list options also take space-separated values: --audio-depths 16 24.
+      while (eq < 0 && LISTS.has(spec.kind) && isListValue(rawArgs[i + 1])) input[spec.key] = readValue(spec, name, rawArgs[++i] as string, input[spec.key]);
     }
   }
   return { input, verbosity };
 }
 
+const LISTS = new Set<Kind>(["list", "numbers", "pairs"]);
+
+/** A word after a list flag's value that is another value, not the next flag. */
+function isListValue(word: string | undefined): boolean {
+  return word !== undefined && word !== "" && !word.startsWith("-");
+}
+
 function unknownOption(arg: string, name: string): BenchError {
   const help = 'Run "aiperf profile --help" for the list of options';
   if (!arg.startsWith("-")) return new BenchError("CONFIG_INVALID", `Unexpected argument "${arg}": profile takes only options`, { hint: `${help} (the model is given with -m ${arg})` });
-  const near = didYouMean(name, [...BY_NAME.keys(), "--verbose", "--extra-verbose"]);
+  const negations = PROFILE_FLAGS.filter((f) => f.negatable === true).map((f) => `--no-${(f.names[0] as string).slice(2)}`);
+  const near = didYouMean(name, [...BY_NAME.keys(), ...negations, "--verbose", "--extra-verbose"]);
   return new BenchError("CONFIG_INVALID", `Unknown option "${arg}"${near === undefined ? "" : `; did you mean ${near}?`}`, { hint: help });
 }
 
@@ -211,6 +237,7 @@ function readValue(spec: FlagSpec, flag: string, text: string, previous: unknown
         }),
       );
     default:
+      if (spec.key === "logLevel") return readLogLevel(flag, text);
       return spec.kind === "string" && spec.hint !== undefined ? text.toLowerCase() : text;
   }
 }
@@ -219,8 +246,12 @@ function readValue(spec: FlagSpec, flag: string, text: string, previous: unknown
 export function parseProfileConfig(input: Record<string, unknown>): ProfileConfig {
   const result = v.safeParse(ProfileConfig, input);
   if (result.success) {
-    checkSyntheticFlags(result.output, input);
-    return result.output;
+    const cfg = result.output;
+    // --num-dataset-entries sizes the synthetic pool unless --conversation-num says otherwise.
+    if (input.conversationNum === undefined && cfg.numDatasetEntries !== undefined) cfg.conversationNum = cfg.numDatasetEntries;
+    checkSyntheticFlags(cfg, input);
+    checkUpstreamOptions(cfg);
+    return withModelWeights(cfg);
   }
   const issue = result.issues[0];
   const key = String(issue?.path?.[0]?.key ?? "");
@@ -232,4 +263,27 @@ export function parseProfileConfig(input: Record<string, unknown>): ProfileConfi
   }
   const allowed = spec?.hint === undefined ? issue?.message : `expected one of ${spec.hint.split("|").join(", ")}`;
   throw invalidValue(flag, input[key], allowed ?? "not allowed");
+}
+
+/**
+ * --model-selection-strategy weighted: each -m name may carry its weight as name=weight (default
+ * 1); the names go on without it. Other strategies leave the names as given.
+ */
+function withModelWeights(cfg: ProfileConfig): ProfileConfig {
+  if (cfg.modelSelectionStrategy !== "weighted") {
+    const weighted = cfg.model.find((m) => /=\s*[\d.]+\s*$/.test(m));
+    if (weighted !== undefined) throw invalidValue("--model", weighted, "a name=weight model needs --model-selection-strategy weighted");
+    return cfg;
+  }
+  const names: string[] = [];
+  const weights: number[] = [];
+  for (const item of cfg.model) {
+    const at = item.lastIndexOf("=");
+    const weight = at < 0 ? 1 : Number(item.slice(at + 1));
+    if (!Number.isFinite(weight) || weight < 0 || (at >= 0 && item.slice(at + 1).trim() === "")) throw invalidValue("--model", item, "expected name=weight with a weight of at least 0");
+    names.push(at < 0 ? item : item.slice(0, at).trim());
+    weights.push(weight);
+  }
+  if (!weights.some((w) => w > 0)) throw invalidValue("--model", cfg.model.join(","), "at least one model needs a weight above 0");
+  return { ...cfg, model: names, modelWeights: weights };
 }

@@ -8,12 +8,13 @@ import { CUSTOM_DATASET_TYPES, PUBLIC_DATASETS } from "../dataset/loaders/format
 
 import { ENDPOINT_TYPES } from "../protocol/endpoint-types.ts";
 import { AUDIO_DEPTHS, AUDIO_FORMATS, IMAGE_FORMATS } from "../dataset/synthetic/media-formats.ts";
+import { UPSTREAM_ENTRIES } from "./upstream-options.ts";
 
 export { ENDPOINT_TYPES, type EndpointType } from "../protocol/endpoint-types.ts";
 export const RATE_MODES = ["constant", "poisson", "gamma", "concurrency_burst"] as const;
 export const WAIT_MODES = ["models", "inference", "both"] as const;
 export const UI_TYPES = ["dashboard", "simple", "none"] as const;
-export const MODEL_SELECTION_STRATEGIES = ["round_robin", "random"] as const;
+export const MODEL_SELECTION_STRATEGIES = ["round_robin", "random", "weighted"] as const;
 
 const int = (min: number) => v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(min, `must be at least ${min}`));
 const num = (min: number) => v.pipe(v.number("must be a number"), v.minValue(min, `must be at least ${min}`));
@@ -29,7 +30,7 @@ export const ProfileConfig = v.object({
   apiKey: v.optional(v.string()),
   header: v.optional(Pairs, []),
   extraInputs: v.optional(Pairs, []),
-  requestTimeoutSeconds: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0")), 600),
+  requestTimeoutSeconds: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0")), 21600),
   /** Bounds a worker's memory per request: a 100 MB body once took the run to 2 GB. 0 = no limit. */
   maxResponseBytes: v.optional(int(0), 64 * 1024 * 1024),
   /** Pre-flight and upstream's readiness wait (controller/preflight.ts). */
@@ -126,6 +127,9 @@ export const ProfileConfig = v.object({
   clientBottleneckSendLagMs: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0")), 1),
   clientBottleneckLoopLagMs: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0")), 5),
   failOnClientBottleneck: v.optional(v.boolean(), false),
+  /** Newer upstream's options (issue 18); --model-selection-strategy weighted's per-model weights (from -m name=weight). */
+  ...UPSTREAM_ENTRIES,
+  modelWeights: v.optional(v.array(v.number())),
 });
 
 export type ProfileInput = v.InferInput<typeof ProfileConfig>;

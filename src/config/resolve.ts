@@ -2,6 +2,7 @@
  * From validated flags to the run plan: upstream's cross-flag rules (§1.4), mode resolution, and
  * the derived numbers (workers, record processors, URLs) every role receives.
  */
+import { upstreamNotes } from "./upstream-options.ts";
 import { cpus } from "node:os";
 import type { DatasetFormat } from "../dataset/loaders/formats.ts";
 import { resolveDatasetInput } from "./dataset-input.ts";
@@ -53,6 +54,7 @@ export function resolveProfile(cfg: ProfileConfig, cliCommand: string, isTTY: bo
   }
   checkHeaders("--header", cfg.header);
   if (cfg.waitForModelTimeout === 0 && cfg.waitForModelMode !== "inference") warn("--wait-for-model-mode has no effect without --wait-for-model-timeout");
+  upstreamNotes(cfg, warn);
   const dataset = resolveDatasetInput(cfg);
   let streaming = cfg.streaming;
   if (streaming && !streams(cfg.endpointType)) {
@@ -69,8 +71,8 @@ export function resolveProfile(cfg: ProfileConfig, cliCommand: string, isTTY: bo
     urls: cfg.url.map((u) => foldV1(checkTargetUrl("--url", u), cfg.endpoint ?? endpointPath(cfg.endpointType, streaming))),
     rateMode,
     concurrency,
-    // A fixed schedule's count is its schedule's turns unless --request-count caps it.
-    requestCount: cfg.benchmarkDuration === undefined ? (cfg.requestCount ?? (fixedSchedule ? undefined : 10)) : undefined,
+    // A fixed schedule's count is its schedule's turns unless --request-count caps it; else upstream's max(10, 2 × concurrency).
+    requestCount: cfg.benchmarkDuration === undefined ? (cfg.requestCount ?? (fixedSchedule ? undefined : Math.max(10, 2 * (concurrency ?? 1)))) : undefined,
     // User-centric sessions run long: upstream waits for every reply by default (§4.8).
     benchmarkGracePeriod: cfg.benchmarkGracePeriod ?? (cfg.userCentricRate !== undefined ? Number.POSITIVE_INFINITY : 30),
     workers,

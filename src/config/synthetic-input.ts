@@ -9,9 +9,9 @@ import type { ProfileConfig } from "./profile-schema.ts";
 import { invalidValue, optionConflict } from "./conflict.ts";
 
 /** Endpoint types whose request bodies carry images / audio / a system message. */
-export const IMAGE_ENDPOINTS: readonly string[] = ["chat", "messages", "responses"];
+export const IMAGE_ENDPOINTS: readonly string[] = ["chat", "messages", "responses", "chat_embeddings", "image_edit"];
 export const AUDIO_ENDPOINTS: readonly string[] = ["chat", "responses", "audio_transcription"];
-export const CONTEXT_PROMPT_ENDPOINTS: readonly string[] = ["chat", "messages"];
+export const CONTEXT_PROMPT_ENDPOINTS: readonly string[] = ["chat", "messages", "chat_embeddings"];
 
 type SyntheticFlags = Pick<
   ProfileConfig,
@@ -19,6 +19,7 @@ type SyntheticFlags = Pick<
   | "inputFile"
   | "publicDataset"
   | "modelSelectionStrategy"
+  | "modelWeights"
   | "seqDist"
   | "promptPrefixPoolSize"
   | "promptPrefixLength"
@@ -57,8 +58,8 @@ export function checkSyntheticFlags(cfg: SyntheticFlags, given: Record<string, u
   if (context && (cfg.promptPrefixLength > 0 || cfg.promptPrefixPoolSize > 0)) {
     throw optionConflict("--shared-system-prompt-length/--user-context-prompt-length and --prompt-prefix-length/--prompt-prefix-pool-size are mutually exclusive");
   }
-  if (cfg.userContextPromptLength !== undefined && given.conversationNum === undefined) {
-    throw optionConflict("--user-context-prompt-length needs --conversation-num (alias --num-dataset-entries): each session gets its own user context prompt");
+  if (cfg.userContextPromptLength !== undefined && given.conversationNum === undefined && given.numDatasetEntries === undefined) {
+    throw optionConflict("--user-context-prompt-length needs --num-dataset-entries (or --conversation-num): each session gets its own user context prompt");
   }
   if (cfg.promptPrefixLength > 0 && cfg.promptPrefixPoolSize === 0) {
     throw optionConflict(`--prompt-prefix-length ${cfg.promptPrefixLength} needs --prompt-prefix-pool-size of at least 1`);
@@ -106,6 +107,7 @@ function audioEnabled(cfg: SyntheticFlags): boolean {
 export function syntheticDatasetConfig(cfg: SyntheticFlags): SyntheticConfig {
   return {
     modelSelection: cfg.modelSelectionStrategy,
+    ...(cfg.modelWeights === undefined ? {} : { modelWeights: cfg.modelWeights }),
     seqDist: cfg.seqDist === undefined ? null : parseSequenceDistribution(cfg.seqDist),
     prefixPoolSize: cfg.promptPrefixLength > 0 ? cfg.promptPrefixPoolSize : 0,
     prefixLength: cfg.promptPrefixLength,

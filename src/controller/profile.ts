@@ -20,6 +20,7 @@ import type { CancelRequests } from "../protocol/pipeline.ts";
 import { type Collectors, collectorServices, startCollectors } from "./collectors.ts";
 import { writeFallbackExport } from "./fallback-export.ts";
 import { checkScheduleTimestamps, timingPlanOf } from "./timing-plan.ts";
+import { datasetOptionsOf, requestOptionsOf, tokenizerRevisionOf } from "./request-options.ts";
 import type { ProgressUi } from "./progress.ts";
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
 
@@ -155,6 +156,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       turnDelayStddev: cfg.conversationTurnDelayStddev,
       turnDelayRatio: cfg.conversationTurnDelayRatio,
       synthetic: syntheticDatasetConfig(cfg),
+      upstream: datasetOptionsOf(cfg),
       datasetPath,
       inputsJsonPath: join(ctx.artifactDir, "inputs.json"),
     }, 600_000));
@@ -180,7 +182,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     }));
     recordsReady = true;
     const processorEndpoints = await step(Promise.all(processors.map((p) => sup.command<{ endpoint: string }>(p, "bind").then((r) => r.endpoint))));
-    await step(Promise.all(processors.map((p) => sup.command(p, "configure", { recordsEndpoint, datasetPath, endpointType: cfg.endpointType, streaming: cfg.streaming, useServerTokenCount: cfg.useServerTokenCount, responseField: cfg.responseField, tokenizer: dataset.tokenizer, model: cfg.model[0] }, 600_000))));
+    await step(Promise.all(processors.map((p) => sup.command(p, "configure", { recordsEndpoint, datasetPath, endpointType: cfg.endpointType, streaming: cfg.streaming, useServerTokenCount: cfg.useServerTokenCount, responseField: cfg.responseField, tokenizer: dataset.tokenizer, tokenizerRevision: tokenizerRevisionOf(cfg), model: cfg.model[0] }, 600_000))));
     const { endpoint: creditsEndpoint } = await step(sup.command<{ endpoint: string }>("timing:0", "bind"));
     await step(Promise.all(workers.map((w) => sup.command(w, "configure", {
       creditsEndpoint,
@@ -196,6 +198,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       headers: cfg.header.map(([k, v]) => [k, String(v)]),
       requestTimeoutSeconds: cfg.requestTimeoutSeconds,
       maxResponseBytes: cfg.maxResponseBytes,
+      ...requestOptionsOf(cfg),
     }))));
 
     // Bars: one per phase as it starts, then records, whose total is the profiling phase's.

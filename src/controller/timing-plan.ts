@@ -53,7 +53,9 @@ export function timingPlanOf(cfg: ResolvedProfile, workers: string[], dataset: D
     cancellationRate: cfg.requestCancellationRate,
     cancellationDelaySec: cfg.requestCancellationDelay,
     conversations: dataset.conversations,
-    sequential: cfg.sequentialDataset,
+    // --dataset-sampling-strategy overrides the format's default order (sequential for traces).
+    sequential: cfg.datasetSamplingStrategy === undefined ? cfg.sequentialDataset : cfg.datasetSamplingStrategy === "sequential",
+    ...(cfg.datasetSamplingStrategy === "shuffle" ? { shuffle: true } : {}),
     ...(needsFile ? { datasetPath } : {}),
     smoothness: cfg.arrivalSmoothness,
     prefillConcurrency: cfg.prefillConcurrency,

@@ -51,9 +51,10 @@ export function audioField(clip: string): { b64_data: string; filename: string; 
 export function toFormData(body: Record<string, unknown>): FormData {
   const form = new FormData();
   for (const [key, value] of Object.entries(body)) {
-    if (key === "file" && isObject(value) && typeof value.b64_data === "string") {
+    // A {b64_data, filename, content_type} field is a file part (audio "file", image_edit "image").
+    if (isObject(value) && typeof value.b64_data === "string") {
       const bytes = Buffer.from(value.b64_data, "base64");
-      form.append("file", new Blob([bytes], { type: String(value.content_type ?? "application/octet-stream") }), String(value.filename ?? "audio"));
+      form.append(key, new Blob([bytes], { type: String(value.content_type ?? "application/octet-stream") }), String(value.filename ?? key));
     } else if (value !== null && value !== undefined) {
       form.append(key, typeof value === "object" ? JSON.stringify(value) : String(value));
     }

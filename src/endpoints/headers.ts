@@ -11,10 +11,12 @@ export type HeaderPlan = {
   base: Record<string, string>;
   /** User headers, applied last so they win. */
   user: Record<string, string>;
+  /** The header naming the session (--session-header), lower-cased. */
+  session: string;
 };
 
 /** Names are lower-cased: HTTP names are case-insensitive, and a plain object must not hold two spellings. */
-export function planHeaders(config: Pick<WorkerConfig, "streaming" | "apiKey" | "headers"> & { endpointType?: WorkerConfig["endpointType"] }): HeaderPlan {
+export function planHeaders(config: Pick<WorkerConfig, "streaming" | "apiKey" | "headers"> & { endpointType?: WorkerConfig["endpointType"]; sessionHeader?: string | undefined; multipart?: boolean | undefined }): HeaderPlan {
   const base: Record<string, string> = {
     "user-agent": `aiperf/${VERSION}`,
     "content-type": "application/json",
@@ -29,17 +31,17 @@ export function planHeaders(config: Pick<WorkerConfig, "streaming" | "apiKey" | 
     for (const [name, value] of Object.entries(endpoint.headers(config.apiKey ?? ""))) base[name.toLowerCase()] = value;
   } else if (config.apiKey !== undefined && config.apiKey !== "") base.authorization = `Bearer ${config.apiKey}`;
   // A multipart body's content-type carries its boundary, which fetch writes from the FormData.
-  if (endpoint?.multipart === true) delete base["content-type"];
+  if (config.multipart ?? endpoint?.multipart === true) delete base["content-type"];
   const user: Record<string, string> = {};
   for (const [name, value] of config.headers) user[name.trim().toLowerCase()] = value;
-  return { base, user };
+  return { base, user, session: (config.sessionHeader ?? "x-correlation-id").trim().toLowerCase() };
 }
 
 /** The header set of one request. */
 export function requestHeaders(plan: HeaderPlan, requestId: string, correlationId: string): Record<string, string> {
   const h = { ...plan.base };
   h["x-request-id"] = requestId;
-  h["x-correlation-id"] = correlationId;
+  h[plan.session] = correlationId;
   return Object.assign(h, plan.user);
 }
 

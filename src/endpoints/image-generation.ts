@@ -24,7 +24,7 @@ export const imageGeneration: Endpoint = {
   parseResponse: parseImages,
 };
 
-function parseImages(payload: string): ParsedResponse | Skip {
+export function parseImages(payload: string): ParsedResponse | Skip {
   const read = readJson(payload);
   if ("skip" in read) return read;
   const value = read.value;

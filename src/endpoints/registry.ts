@@ -12,6 +12,7 @@ import { raw } from "./raw.ts";
 import { template } from "./template.ts";
 import { cohereRankings, hfTeiRankings, rankings } from "./rankings.ts";
 import type { BuildOptions, Endpoint } from "./types.ts";
+import { chatEmbeddings, imageEdit, nimRankings } from "./upstream-types.ts";
 
 export const ENDPOINTS: Record<EndpointType, Endpoint> = {
   chat,
@@ -28,6 +29,9 @@ export const ENDPOINTS: Record<EndpointType, Endpoint> = {
   audio_transcription: audioTranscription,
   raw,
   template,
+  nim_rankings: nimRankings,
+  chat_embeddings: chatEmbeddings,
+  image_edit: imageEdit,
 };
 
 export function endpointFor(type: EndpointType): Endpoint {

@@ -126,8 +126,10 @@ export function embeddingsHandler(ctx: HandlerContext): Handler {
     const finish = track(ctx, "embeddings", start);
     const body = await readBody(req, EmbeddingsRequest);
     if (body instanceof Response) return (finish("400"), body);
-    const inputs = (typeof body.input === "string" ? [body.input] : body.input).map((item) => (typeof item === "string" ? item : JSON.stringify(item)));
-    const promptTokens = approxTokens(body.input);
+    // A chat-style request (messages) is one input: vLLM embeds the whole conversation.
+    const input: string | unknown[] = "input" in body ? (body.input as string | unknown[]) : [JSON.stringify(body.messages)];
+    const inputs = (typeof input === "string" ? [input] : input).map((item) => (typeof item === "string" ? item : JSON.stringify(item)));
+    const promptTokens = approxTokens(input);
     ctx.metrics.promptTokens(promptTokens);
     const faults = ctx.planFaults(1);
     if (faults.error) return injectedError(ctx, finish);

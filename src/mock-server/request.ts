@@ -24,10 +24,14 @@ export const CompletionRequest = v.looseObject({
   max_tokens: maxTokens,
 });
 
-export const EmbeddingsRequest = v.looseObject({
-  model,
-  input: v.union([v.string(), v.pipe(v.array(v.unknown()), v.minLength(1, "must not be empty"))], "must be a string or an array"),
-});
+/** `input`, or vLLM's chat-style `messages` (multimodal embeddings; upstream's chat_embeddings). */
+export const EmbeddingsRequest = v.union([
+  v.looseObject({
+    model,
+    input: v.union([v.string(), v.pipe(v.array(v.unknown()), v.minLength(1, "must not be empty"))], "must be a string or an array"),
+  }),
+  v.looseObject({ model, messages: v.pipe(v.array(v.looseObject({ role: v.string(), content: v.unknown() })), v.minLength(1, "must not be empty")) }),
+]);
 
 export const RankingRequest = v.looseObject({
   model,

@@ -7,6 +7,7 @@ import { tgiGenerate, tgiGenerateStream } from "./tgi.ts";
 import { anthropicMessages } from "./anthropic.ts";
 import { createOpenaiResponses, ResponseStore } from "./openai-responses.ts";
 import { imagesHandler } from "./images.ts";
+import { imageEditsHandler } from "./image-edits.ts";
 import { transcriptionHandler } from "./transcription.ts";
 import { createMockMetrics } from "./metrics.ts";
 import { type MockServerOptions, resolveMockServerOptions } from "./options.ts";
@@ -35,7 +36,7 @@ export interface MockServerDebug {
   recordWrites?: boolean;
 }
 
-const POST_PATHS = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/ranking", "/generate", "/generate_stream", "/v2/rerank", "/rerank", "/v1/messages", "/v1/responses", "/v1/images/generations", "/v1/audio/transcriptions"];
+const POST_PATHS = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/ranking", "/generate", "/generate_stream", "/v2/rerank", "/rerank", "/v1/messages", "/v1/responses", "/v1/images/generations", "/v1/audio/transcriptions", "/v1/images/edits"];
 const GET_PATHS = ["/v1/models", "/health", "/metrics", "/dcgm/metrics"];
 
 /** Starts listening at once; `port: 0` picks a free port (read it back from the result). */
@@ -75,6 +76,7 @@ export function createMockServer(partial: Partial<MockServerOptions> = {}, debug
       "/v1/responses": { POST: dialectHandler(ctx, createOpenaiResponses(new ResponseStore(), () => ctx.metrics.responsesChained())) },
       "/v1/images/generations": { POST: imagesHandler(ctx) },
       "/v1/audio/transcriptions": { POST: transcriptionHandler(ctx) },
+      "/v1/images/edits": { POST: imageEditsHandler(ctx) },
       "/v1/models": { GET: () => Response.json(modelList(options.model, started)) },
       "/health": { GET: () => Response.json({ status: "ok" }) },
       "/metrics": { GET: () => new Response(metrics.render(), { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } }) },

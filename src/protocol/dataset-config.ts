@@ -6,7 +6,9 @@ import { AUDIO_FORMATS, IMAGE_FORMATS } from "../dataset/synthetic/media-formats
 
 /** Synthetic extras (src/config/synthetic-input.ts builds this from the flags). */
 export const SyntheticConfig = v.object({
-  modelSelection: v.picklist(["round_robin", "random"]),
+  modelSelection: v.picklist(["round_robin", "random", "weighted"]),
+  /** weighted: one weight per model, in -m order. */
+  modelWeights: v.optional(v.array(v.number())),
   /** --seq-dist pairs (probabilities in percent), or null for --isl/--osl. */
   seqDist: v.nullable(v.array(v.object({ isl: v.number(), islStddev: v.number(), osl: v.number(), oslStddev: v.number(), probability: v.number() }))),
   prefixPoolSize: v.number(),
@@ -41,6 +43,26 @@ export const NO_SYNTHETIC_EXTRAS: SyntheticConfig = {
   audio: null,
 };
 
+/** Newer upstream's dataset options (issue 18; controller/request-options.ts fills them). */
+export const UpstreamDatasetOptions = v.object({
+  /** -b/--prompt-batch-size: texts per embeddings request. */
+  promptBatchSize: v.number(),
+  /** --rankings-*: passages per request and token lengths of passages and query. */
+  rankings: v.object({ passagesMean: v.number(), passagesStddev: v.number(), passageTokensMean: v.number(), passageTokensStddev: v.number(), queryTokensMean: v.number(), queryTokensStddev: v.number() }),
+  cacheBust: v.picklist(["none", "system_prefix", "system_suffix", "first_turn_prefix", "first_turn_suffix"]),
+  /** File datasets: --ignore-trace-delays, --replay-speedup, --inter-turn-delay-cap-seconds (ms). */
+  traceTiming: v.object({ ignoreDelays: v.boolean(), speedup: v.number(), delayCapMs: v.nullable(v.number()) }),
+  tokenizerRevision: v.optional(v.string()),
+});
+export type UpstreamDatasetOptions = v.InferOutput<typeof UpstreamDatasetOptions>;
+
+export const DEFAULT_UPSTREAM_DATASET_OPTIONS: UpstreamDatasetOptions = {
+  promptBatchSize: 1,
+  rankings: { passagesMean: 2, passagesStddev: 0, passageTokensMean: 550, passageTokensStddev: 0, queryTokensMean: 550, queryTokensStddev: 0 },
+  cacheBust: "none",
+  traceTiming: { ignoreDelays: false, speedup: 1, delayCapMs: null },
+};
+
 export const DatasetConfig = v.object({
   model: v.pipe(v.array(v.string()), v.minLength(1)),
   endpointType: v.picklist(ENDPOINT_TYPES),
@@ -69,6 +91,7 @@ export const DatasetConfig = v.object({
   turnDelayRatio: v.optional(v.number(), 1),
   /** Images, audio, --seq-dist, prefix/system/context prompts, model selection. */
   synthetic: v.optional(SyntheticConfig, NO_SYNTHETIC_EXTRAS),
+  upstream: v.optional(UpstreamDatasetOptions, DEFAULT_UPSTREAM_DATASET_OPTIONS),
   /** Where to write dataset.bin (the run's private folder). */
   datasetPath: v.string(),
   /** Where to write inputs.json (the artifact folder). */

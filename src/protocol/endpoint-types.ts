@@ -19,6 +19,9 @@ export const ENDPOINT_TYPES = [
   "audio_transcription",
   "raw",
   "template",
+  "nim_rankings",
+  "chat_embeddings",
+  "image_edit",
 ] as const;
 export type EndpointType = (typeof ENDPOINT_TYPES)[number];
 

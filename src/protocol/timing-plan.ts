@@ -42,6 +42,8 @@ export const TimingPlan = v.pipe(
     conversations: int(1),
     /** Serve conversations in dataset order, wrapping around (traces), instead of at random. */
     sequential: v.optional(v.boolean()),
+    /** --dataset-sampling-strategy shuffle: each pass uses every conversation once, in a seeded random order. */
+    shuffle: v.optional(v.boolean()),
     /** dataset.bin, for multi-turn conversations' turn counts and delays; absent = every conversation is one turn. */
     datasetPath: v.optional(v.pipe(v.string(), v.minLength(1))),
     /** When the schedule is further behind than this, it restarts from now instead of bursting. */

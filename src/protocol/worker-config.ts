@@ -26,6 +26,12 @@ export const WorkerConfig = v.object({
   headers: v.optional(v.array(v.tuple([v.string(), v.string()])), []),
   /** Deadline of one request from send to body end; 0 = none. */
   requestTimeoutSeconds: v.pipe(v.number(), v.minValue(0)),
+  /** --session-header: the header carrying the session id (default X-Correlation-ID). */
+  sessionHeader: v.optional(v.string()),
+  /** --connection-reuse-strategy never: every request on a new connection, closed after the reply. */
+  freshConnections: v.optional(v.boolean(), false),
+  /** --request-content-type: multipart/form-data sends the stored JSON's fields as a form (default: the endpoint type's own). */
+  multipart: v.optional(v.boolean()),
   /** --max-response-bytes: a reply body is not read past this; 0 = no limit. */
   maxResponseBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
 });

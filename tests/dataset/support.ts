@@ -1,7 +1,7 @@
 /** Shared helpers for the dataset loader tests: a config, the builtin tokenizer, fixture paths. */
 import { join } from "node:path";
 import type { DatasetFormat, TextSpans } from "../../src/dataset/loaders/index.ts";
-import { type DatasetConfig, NO_SYNTHETIC_EXTRAS } from "../../src/protocol/dataset-config.ts";
+import { type DatasetConfig, DEFAULT_UPSTREAM_DATASET_OPTIONS, NO_SYNTHETIC_EXTRAS } from "../../src/protocol/dataset-config.ts";
 import { loadFileConversations } from "../../src/services/dataset/from-file.ts";
 import { loadBuiltinTokenizer } from "../../src/tokenizer/index.ts";
 
@@ -32,6 +32,7 @@ export function datasetConfig(over: Partial<DatasetConfig> = {}): DatasetConfig 
     datasetPath: "/dev/null",
     inputsJsonPath: "/dev/null",
     synthetic: NO_SYNTHETIC_EXTRAS,
+    upstream: DEFAULT_UPSTREAM_DATASET_OPTIONS,
     ...over,
   };
 }

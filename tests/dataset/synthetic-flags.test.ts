@@ -67,7 +67,7 @@ describe("errors", () => {
     expect(failure("--audio-num-channels", "3")).toBe("Invalid value 3 for --audio-num-channels: must be 1 or 2");
     expect(failure("--audio-sample-rates", "0")).toBe("Invalid value [0] for --audio-sample-rates: must be greater than 0");
     expect(failure("--image-format", "gif")).toBe('Invalid value "gif" for --image-format: expected one of png, jpeg, random');
-    expect(failure("--model-selection-strategy", "weighted")).toBe('Invalid value "weighted" for --model-selection-strategy: expected one of round_robin, random');
+    expect(failure("--model-selection-strategy", "uniform")).toBe('Invalid value "uniform" for --model-selection-strategy: expected one of round_robin, random, weighted');
     expect(failure("--image-width-mean", "-1")).toBe("Invalid value -1 for --image-width-mean: must be at least 0");
     expect(failure("--shared-system-prompt-length", "0")).toBe("Invalid value 0 for --shared-system-prompt-length: must be at least 1");
     expect(failure("--seq-dist", "10,5:60;20,5:30")).toBe('Invalid value "10,5:60;20,5:30" for --seq-dist: probabilities must sum to 100, got 90');
@@ -77,14 +77,14 @@ describe("errors", () => {
   test("cross-flag rules", () => {
     expect(failure("--shared-system-prompt-length", "10", "--prompt-prefix-length", "5", "--prompt-prefix-pool-size", "2")).toMatch(/--shared-system-prompt-length\/--user-context-prompt-length and --prompt-prefix-length\/--prompt-prefix-pool-size are mutually exclusive/);
     expect(failure("--user-context-prompt-length", "10", "--num-prefix-prompts", "1", "--conversation-num", "3")).toMatch(/mutually exclusive/);
-    expect(failure("--user-context-prompt-length", "10")).toMatch(/--user-context-prompt-length needs --conversation-num \(alias --num-dataset-entries\)/);
+    expect(failure("--user-context-prompt-length", "10")).toMatch(/--user-context-prompt-length needs --num-dataset-entries \(or --conversation-num\)/);
     expect(failure("--prompt-prefix-length", "10")).toMatch(/--prompt-prefix-length 10 needs --prompt-prefix-pool-size of at least 1/);
     expect(failure("--prompt-prefix-pool-size", "3")).toMatch(/--prompt-prefix-pool-size 3 needs --prompt-prefix-length greater than 0/);
     expect(failure("--image-width-mean", "10")).toMatch(/--image-width-mean needs --image-height-mean greater than 0 too/);
     expect(failure("--image-height-mean", "10")).toMatch(/--image-height-mean needs --image-width-mean greater than 0 too/);
-    expect(failure("--endpoint-type", "completions", "--image-width-mean", "8", "--image-height-mean", "8")).toMatch(/synthetic images .* need --endpoint-type chat, messages, responses, not completions/);
+    expect(failure("--endpoint-type", "completions", "--image-width-mean", "8", "--image-height-mean", "8")).toMatch(/synthetic images .* need --endpoint-type chat, messages, responses, chat_embeddings, image_edit, not completions/);
     expect(failure("--endpoint-type", "embeddings", "--audio-length-mean", "1")).toMatch(/synthetic audio \(--audio-length-mean\) needs --endpoint-type chat, .*not embeddings/);
-    expect(failure("--endpoint-type", "completions", "--shared-system-prompt-length", "4")).toMatch(/need --endpoint-type chat, messages, not completions/);
+    expect(failure("--endpoint-type", "completions", "--shared-system-prompt-length", "4")).toMatch(/need --endpoint-type chat, messages, chat_embeddings, not completions/);
     expect(failure("--input-file", "x.jsonl", "--seq-dist", "1,1:100", "--model-selection-strategy", "random")).toMatch(/: --seq-dist shape synthetic data and cannot be used with --input-file/);
     // Model selection applies to file turns too (tests/dataset/file-model-selection.test.ts).
     expect(parse("--input-file", "x.jsonl", "--model-selection-strategy", "random").modelSelectionStrategy).toBe("random");

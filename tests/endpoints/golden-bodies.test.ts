@@ -68,6 +68,29 @@ const GOLDEN: Record<EndpointType, Golden> = {
     path: "",
     body: { messages: [{ role: "user", content: "hi" }], model: "x", temperature: 0 },
   },
+  // Newer upstream's types: nim_rankings is the NIM reranker's upstream name; chat_embeddings
+  // sends a chat body (never streamed) to /v1/embeddings; image_edit uploads the first image.
+  nim_rankings: {
+    turn: three,
+    streaming: false,
+    extras: [],
+    path: "/v1/ranking",
+    body: { model: "m", query: { text: "what is it" }, passages: [{ text: "a cat" }, { text: "a dog" }] },
+  },
+  chat_embeddings: {
+    turn: { model: "m", texts: ["describe"], maxTokens: null, images: ["data:image/png;base64,iVBORw0KGgo="] },
+    streaming: true,
+    extras: [["encoding_format", "float"]],
+    path: "/v1/embeddings",
+    body: { messages: [{ role: "user", content: [{ type: "text", text: "describe" }, { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } }] }], model: "m", stream: false, encoding_format: "float" },
+  },
+  image_edit: {
+    turn: { model: "flux", texts: ["make it blue"], maxTokens: null, images: ["data:image/jpeg;base64,/9j/4AAQ"] },
+    streaming: false,
+    extras: [["size", "512x512"], ["image", "not-allowed"], ["mask", "no"]],
+    path: "/v1/images/edits",
+    body: { prompt: "make it blue", model: "flux", response_format: "b64_json", n: 1, image: { b64_data: "/9j/4AAQ", filename: "image.jpg", content_type: "image/jpeg" }, size: "512x512" },
+  },
   template: {
     turn: { model: "m", texts: ["q1", "p1", "p2"], textsByName: { query: ["q1"], passages: ["p1", "p2"] }, maxTokens: 8 },
     streaming: true,

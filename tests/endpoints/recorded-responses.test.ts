@@ -51,6 +51,18 @@ const RECORDED: Record<EndpointType, Recorded> = {
     payloads: [{ data: j({ object: "list", data: [{ object: "embedding", index: 0, embedding: [1, 0] }] }) }],
     parsed: [{ kind: "embeddings", count: 1 }],
   },
+  nim_rankings: {
+    payloads: [{ data: j({ rankings: [{ index: 1, logit: 0.5 }, { index: 0, logit: -1 }] }) }],
+    parsed: [{ kind: "rankings", count: 2 }],
+  },
+  chat_embeddings: {
+    payloads: [{ data: j({ object: "list", data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2] }] }) }],
+    parsed: [{ kind: "embeddings", count: 1 }],
+  },
+  image_edit: {
+    payloads: [{ data: j({ created: 1, data: [{ b64_json: "iVBOR" }] }) }],
+    parsed: [{ kind: "images", count: 1 }],
+  },
   messages: {
     payloads: [
       { event: "content_block_delta", data: j({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "Hi" } }) },

@@ -144,7 +144,7 @@ function createTurnBuilder(tokenizer: Tokenizer, cfg: DatasetConfig, seed: numbe
   const maxTokens = createOslSampler(seed, cfg);
   const splicer = splice && SPLICEABLE.has(cfg.endpointType) ? createBodySplicer() : null;
   // --model-selection-strategy, drawn once per turn (a turn naming its own model keeps it).
-  const nextModel = createModelSelector(cfg.model, cfg.synthetic.modelSelection, seed);
+  const nextModel = createModelSelector(cfg.model, cfg.synthetic.modelSelection, seed, cfg.synthetic.modelWeights);
   // The splicer's key for model, role and text name: rebuilt only when one of them changes.
   let last: [string, string, string | undefined, string] = ["", "", undefined, ""];
   const keyOf = (m: string, role: string, name: string | undefined): string => {
@@ -166,9 +166,13 @@ function createTurnBuilder(tokenizer: Tokenizer, cfg: DatasetConfig, seed: numbe
     const texts = (): string[] => (turn.payload === undefined ? turn.texts.flatMap((t) => t.contents) : payloadTexts(turn.payload));
     const inputTokens = turn.inputTokens ?? texts().reduce((n, text) => n + tokenizer.count(text), 0);
     // A first turn has nothing to wait for; later ones wait after the previous reply (§4.7).
-    const delayMs = index === 0 ? 0 : (turn.delay ?? 0) * cfg.turnDelayRatio;
+    // --ignore-trace-delays drops delays and timestamps; --replay-speedup divides them, then
+    // --inter-turn-delay-cap-seconds caps the delay.
+    const timing = cfg.upstream.traceTiming;
+    const recorded = timing.ignoreDelays || index === 0 ? 0 : ((turn.delay ?? 0) * cfg.turnDelayRatio) / timing.speedup;
+    const delayMs = timing.delayCapMs === null ? recorded : Math.min(recorded, timing.delayCapMs);
     const stored: Stored = { inputTokens, delayMs };
-    if (turn.timestamp !== undefined) stored.timestampMs = turn.timestamp;
+    if (turn.timestamp !== undefined && !timing.ignoreDelays) stored.timestampMs = turn.timestamp / timing.speedup;
     return body === null ? { skeleton: skeleton as Skeleton, text: spans as TextSpans, stored } : { body, json: JSON.stringify(body), stored };
   };
 }

@@ -3,7 +3,6 @@
  * each turn as its ready request body in dataset.bin for workers and record processors to map,
  * writes inputs.json, then idles.
  */
-import { isRanking } from "../../protocol/endpoint-types.ts";
 import * as v from "valibot";
 import { markLoaded } from "../../core/loaded.ts";
 import { DatasetInputError } from "../../dataset/loaders/index.ts";
@@ -21,9 +20,6 @@ import { createSynthesizer } from "./synthesize.ts";
 
 markLoaded("role:dataset");
 
-/** Rankings turns carry a query and passages; synthetic ones get this many passages. */
-const RANKING_PASSAGES = 2;
-
 export async function run(ctx: ServiceContext): Promise<void> {
   ctx.handle("configure", async (payload): Promise<DatasetConfigured> => {
     const parsed = v.parse(DatasetConfig, payload);
@@ -31,7 +27,7 @@ export async function run(ctx: ServiceContext): Promise<void> {
     const t0 = performance.now();
     let tokenizer: Tokenizer;
     try {
-      tokenizer = await resolveTokenizer(cfg.tokenizer ?? undefined, { model: cfg.model[0], onFallback: (m) => ctx.log.warn(m) });
+      tokenizer = await resolveTokenizer(cfg.tokenizer ?? undefined, { model: cfg.model[0], revision: cfg.upstream.tokenizerRevision, onFallback: (m) => ctx.log.warn(m) });
     } catch (error) {
       // A bad --tokenizer is the user's to fix: reported as a config error, not a service failure.
       if (error instanceof BenchError && error.code === "CONFIG_INVALID") return { conversations: 0, turns: 0, tokenizer: "", error: error.message, errorHint: error.hint, errorSource: "tokenizer" };
@@ -54,7 +50,8 @@ export async function run(ctx: ServiceContext): Promise<void> {
     }
     const synth = await createSynthesizer(tokenizer, cfg);
     const encoder = new TextEncoder();
-    const textsPerTurn = isRanking(cfg.endpointType) ? 1 + RANKING_PASSAGES : 1;
+    // Texts per turn come from -b and --rankings-* (turn-shape.ts).
+    const textsPerTurn = 1;
     let turnCounter = 0;
     // Each body goes to dataset.bin as it is made (bounded memory); inputs.json is read back from it.
     const writer = createDatasetWriter(cfg.datasetPath);

@@ -9,9 +9,10 @@ import type { DatasetConfig } from "../../protocol/dataset-config.ts";
 import type { Tokenizer } from "../../tokenizer/index.ts";
 import { requestBody, withContextMessages } from "./request-body.ts";
 import { createExtras, type Prompt } from "./synthetic-extras.ts";
+import { cacheBustMarker, createTextPlan, withMarker } from "./turn-shape.ts";
 
-/** What one session shares across its turns: its user context prompt, if any. */
-export type SessionContext = { userContext: Prompt | null };
+/** What one session shares across its turns: its user context prompt and --cache-bust marker, if any. */
+export type SessionContext = { userContext: Prompt | null; marker?: string | null };
 
 export type Synthesizer = {
   /** A prompt of a sampled ISL, with the token count it re-encodes to. */
@@ -49,28 +50,39 @@ export async function createSynthesizer(tokenizer: Tokenizer, cfg: DatasetConfig
   };
   // Upstream sends no text when --isl is 0 and the turn has media.
   const withText = extras.sequence !== null || cfg.isl > 0 || !extras.media;
+  const plan = createTextPlan(cfg, seed);
+  const bust = cfg.upstream.cacheBust;
   return {
     prompt,
     maxTokens,
     sessionId: createSessionIds(seed),
     ...createTurnSampler(seed, cfg),
-    session: () => ({ userContext: extras.userContext() }),
+    session: () => ({ userContext: extras.userContext(), marker: cfg.upstream.cacheBust === "none" ? null : cacheBustMarker() }),
     turn(first, count, session) {
       const pair = extras.sequence?.() ?? null;
       const texts: Prompt[] = [];
-      for (let i = 0; withText && i < count; i++) texts.push(pair === null ? prompt() : { text: prompts.promptOfTokens(pair.isl), tokens: pair.isl });
+      const lengths = plan.lengths?.() ?? null;
+      if (lengths !== null) for (const n of lengths) texts.push({ text: prompts.promptOfTokens(n), tokens: n });
+      else for (let i = 0; withText && i < Math.max(count, plan.count); i++) texts.push(pair === null ? prompt() : { text: prompts.promptOfTokens(pair.isl), tokens: pair.isl });
       const prefix = first ? extras.prefix() : null;
       const head = texts[0];
       if (prefix !== null && head !== undefined) {
         const text = `${prefix} ${head.text}`;
         texts[0] = { text, tokens: tokenizer.count(text) };
       }
+      let system = extras.system?.text ?? null;
+      // --cache-bust: on the system prompt when asked and there is one, else on the first text.
+      const marker = first ? (session.marker ?? null) : null;
+      if (marker !== null && bust.startsWith("system_") && system !== null) system = withMarker(system, marker, bust);
+      else if (marker !== null && texts[0] !== undefined) {
+        const text = withMarker(texts[0].text, marker, bust);
+        texts[0] = { text, tokens: tokenizer.count(text) };
+      }
       const turn = { model: extras.model(), texts: texts.map((t) => t.text), maxTokens: pair === null ? maxTokens() : pair.osl, images: extras.images(), audios: extras.audios() };
-      const system = extras.system?.text ?? null;
       const userContext = session.userContext?.text ?? null;
       const body = withContextMessages(requestBody(turn, cfg), cfg.endpointType, { system, userContext }, first);
       let inputTokens = texts.reduce((n, t) => n + t.tokens, 0);
-      if (first) inputTokens += (extras.system?.tokens ?? 0) + (session.userContext?.tokens ?? 0);
+      if (first) inputTokens += (system === null ? 0 : system === extras.system?.text ? extras.system.tokens : tokenizer.count(system)) + (session.userContext?.tokens ?? 0);
       return { body, inputTokens };
     },
   };

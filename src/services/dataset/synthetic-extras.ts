@@ -50,13 +50,30 @@ export function createExtras(tokenizer: Tokenizer, corpus: Uint32Array, cfg: Dat
     prefix: () => (pool.length === 0 ? null : (pool[prefixRng.int(pool.length)] as string)),
     system,
     userContext: () => (userContextLength === null ? null : { text: context.promptOfTokens(userContextLength), tokens: userContextLength }),
-    model: createModelSelector(cfg.model, x.modelSelection, seed),
+    model: createModelSelector(cfg.model, x.modelSelection, seed, x.modelWeights),
   };
 }
 
-/** round_robin: the n-th turn gets models[n % len]; random: a seeded uniform pick per turn. */
-export function createModelSelector(models: string[], strategy: "round_robin" | "random", seed: number): () => string {
+/**
+ * round_robin: the n-th turn gets models[n % len]; random: a seeded uniform pick per turn;
+ * weighted: a seeded pick with probability weight / sum of weights (weights in models' order).
+ */
+export function createModelSelector(models: string[], strategy: "round_robin" | "random" | "weighted", seed: number, weights?: readonly number[]): () => string {
   if (models.length === 0) throw new RangeError("At least one model is needed");
+  if (strategy === "weighted") {
+    const rng = createRng(deriveSeed(seed, "model-selection"));
+    const w = models.map((_, i) => Math.max(0, weights?.[i] ?? 1));
+    const total = w.reduce((a, b) => a + b, 0);
+    return () => {
+      let r = rng.next() * total;
+      for (let i = 0; i < models.length; i++) {
+        r -= w[i] as number;
+        if (r < 0 && (w[i] as number) > 0) return models[i] as string;
+      }
+      // Rounding at the top end: the last model with a weight.
+      return models[w.findLastIndex((x) => x > 0)] as string;
+    };
+  }
   if (strategy === "random") {
     const rng = createRng(deriveSeed(seed, "model-selection"));
     return () => models[rng.int(models.length)] as string;

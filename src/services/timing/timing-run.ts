@@ -83,6 +83,18 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
   const cancelAfterNs = Math.round(plan.cancellationDelaySec * 1e9);
   let nextId = deps.firstCreditId ?? 0;
   let nextConversation = 0;
+  // --dataset-sampling-strategy shuffle: a Fisher–Yates order per pass over the conversations.
+  let order: number[] = [];
+  const shuffled = (): number => {
+    if (nextConversation % plan.conversations === 0) {
+      order = Array.from({ length: plan.conversations }, (_, i) => i);
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = conversationRng.int(i + 1);
+        [order[i], order[j]] = [order[j] as number, order[i] as number];
+      }
+    }
+    return order[nextConversation++ % plan.conversations] as number;
+  };
   const sessionData = deps.sessions ?? SINGLE_TURN;
   /** The sending signal of the phase that is running: later turns of a finished phase are dropped. */
   let phaseStop: AbortSignal = cancelled.signal;
@@ -99,7 +111,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
   const issue = (tracker: PhaseTracker, intendedNs: number, session?: Session | null, pick?: number, owned = false, maxTurns = Number.POSITIVE_INFINITY, readyNs = intendedNs): Session | null => {
     const willCancel = plan.cancellationRate > 0 && cancelRng.next() < plan.cancellationRate / 100;
     const conversation =
-      session?.conversation ?? pick ?? (plan.sequential === true ? nextConversation++ % plan.conversations : conversationRng.int(plan.conversations));
+      session?.conversation ?? pick ?? (plan.shuffle === true ? shuffled() : plan.sequential === true ? nextConversation++ % plan.conversations : conversationRng.int(plan.conversations));
     const turn = session?.next ?? 0;
     const correlationId = session?.correlationId ?? newCorrelationId();
     const credit: Credit = {

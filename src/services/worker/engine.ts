@@ -39,6 +39,8 @@ export class WorkerEngine {
   readonly #plan: HeaderPlan;
   /** audio_transcription: stored JSON bodies go out as multipart/form-data. */
   readonly #multipart: boolean;
+  /** --connection-reuse-strategy never: no request reuses a connection. */
+  readonly #fresh: boolean;
   readonly #timeoutMs: number;
   readonly #maxResponseBytes: number;
   readonly #batcher: RawBatcher;
@@ -65,7 +67,8 @@ export class WorkerEngine {
     this.#sessions = new SessionHistories(this.#dataset, { verbatim: config.endpointType === "raw" || config.verbatimTurns });
     this.#urls = config.urls.map((u) => buildUrl(u, config.endpointPath));
     this.#plan = planHeaders(config);
-    this.#multipart = isMultipart(config.endpointType);
+    this.#multipart = config.multipart ?? isMultipart(config.endpointType);
+    this.#fresh = config.freshConnections;
     this.#checkStream = config.streaming;
     this.#timeoutMs = config.requestTimeoutSeconds * 1000;
     this.#maxResponseBytes = config.maxResponseBytes;
@@ -205,13 +208,13 @@ export class WorkerEngine {
     }
     try {
       const onFirstChunk = credit.reportFirstByte === true ? () => this.#firstByte(credit) : undefined;
-      const req = { url, headers, body, maxBytes: this.#maxResponseBytes, ...(onFirstChunk === undefined ? {} : { onFirstChunk }) };
+      const req = { url, headers, body, maxBytes: this.#maxResponseBytes, fresh: this.#fresh, ...(onFirstChunk === undefined ? {} : { onFirstChunk }) };
       let captured = await capture(req, ctl.signal);
       let retriedAfter: Sent["retriedAfter"];
       // Bun's fetch cannot say whether the connection was reused; one that died before any reply
       // from a URL that answered before most likely was (the server closed it as idle): send
       // once more on a new connection. The record's times are the second attempt's.
-      if (this.#answered.has(url) && lostConnectionBeforeReply(captured, ctl.signal)) {
+      if (!this.#fresh && this.#answered.has(url) && lostConnectionBeforeReply(captured, ctl.signal)) {
         retriedAfter = { startNs: captured.startNs, error: captured.error as RecordError };
         captured = await capture({ ...req, fresh: true }, ctl.signal);
       }
