@@ -53,7 +53,10 @@ export class ProcessorEngine {
    * `pull` is the already bound raw-records socket; it starts being read here. `busy` announces a
    * long job to the controller (ServiceContext.busy).
    */
-  constructor(name: string, pull: BusSocket, config: ProcessorConfig, counter: Counter, log: ProcessorLog, busy?: (ms: number) => Promise<void>) {
+  /** The tokenizer while it still loads; parsing waits for it once. */
+  #counterLoading: Promise<void> | undefined;
+
+  constructor(name: string, pull: BusSocket, config: ProcessorConfig, counter: Counter | Promise<Counter>, log: ProcessorLog, busy?: (ms: number) => Promise<void>) {
     this.#name = name;
     this.#log = log;
     this.#busy = busy;
@@ -63,13 +66,24 @@ export class ProcessorEngine {
       endpointType: config.endpointType,
       useServerTokenCount: config.useServerTokenCount,
       ...(config.responseField === undefined ? {} : { responseField: config.responseField }),
-      counter,
+      counter: counter instanceof Promise ? { count: () => 0 } : counter,
       processorId: name,
       dataset,
       requestedTokens: perTurn(dataset, (body) => requestedOutputTokens(body)),
       ...(config.endpointType === "audio_transcription" ? { audioSeconds: perTurn(dataset, bodyAudioSeconds) } : {}),
       onSkip: (skip: Skip, raw: RawRecord) => log.debug(`${name}: skipped a response of ${raw.xRequestId}: ${skip.skip}${skip.detail ? ` (${skip.detail})` : ""}`),
     };
+    if (counter instanceof Promise) {
+      this.#counterLoading = counter.then(
+        (loaded) => void (this.#pc.counter = loaded),
+        (error: unknown) => {
+          const message = `${name}: the tokenizer failed to load: ${error instanceof Error ? error.message : String(error)}`;
+          log.warn(message);
+          // Each record becomes an error naming the cause (parse's catch), none is dropped.
+          this.#pc.counter = { count: () => { throw new Error(message); } };
+        },
+      );
+    }
     this.#push = createSocket("PUSH", { name: `${name} records` });
     this.#push.connect(config.recordsEndpoint);
     this.#pull.onMessage(this.#handler);
@@ -113,6 +127,13 @@ export class ProcessorEngine {
     let sliceStart = performance.now();
     let detached = false;
     try {
+      if (this.#counterLoading !== undefined) {
+        this.#pull.onMessage(undefined);
+        detached = true;
+        await this.#counterLoading;
+        this.#counterLoading = undefined;
+        sliceStart = performance.now();
+      }
       for (let i = 0; i < this.#queue.length && !this.#stopped; i++) {
         const item = this.#queue[i] as RawItem;
         const bytes = replyBytes(item.chunks);

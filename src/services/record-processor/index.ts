@@ -33,12 +33,17 @@ export async function runRecordProcessor(ctx: ServiceContext, resolve: CounterRe
     if (pull === undefined) throw new Error(`${ctx.name}: configure before bind`);
     if (engine !== undefined) throw new Error(`${ctx.name} is already configured`);
     const config = parseProcessorConfig(payload);
-    // Tokenizers load here, before the run starts, as upstream loads them at PROFILE_CONFIGURE.
-    const counter = await resolve(config.tokenizer, {
-      model: config.model,
-      revision: config.tokenizerRevision,
-      onFallback: (message) => ctx.log.warn(message),
-    });
+    // The tokenizer starts loading here but is not waited for: loading a vocabulary takes
+    // 0.3-0.6 s of CPU, and the first record arrives a whole request later, so the run's first
+    // request need not wait for it (the engine waits before it parses). The dataset service
+    // loaded the same tokenizer already, so a failure here is rare; it makes each record an error.
+    const counter = Promise.resolve().then(() =>
+      resolve(config.tokenizer, {
+        model: config.model,
+        revision: config.tokenizerRevision,
+        onFallback: (message) => ctx.log.warn(message),
+      }),
+    );
     const created = new ProcessorEngine(ctx.name, pull, config, counter, ctx.log, ctx.busy);
     engine = created;
     try {
