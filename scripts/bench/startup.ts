@@ -20,7 +20,7 @@ import { join, resolve } from "node:path";
 import { monoNs } from "../../src/core/clock.ts";
 import { arg, numArg, ROOT, round, say, startServerProcess, uptimeLoad } from "./support.ts";
 
-const BUILD_FLAGS = ["--compile", "--bytecode", "--format=esm", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"];
+const BUILD_FLAGS = ["--compile", "--bytecode", "--splitting", "--format=esm", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"];
 
 const runs = numArg("runs", 7);
 const binary = resolve(ROOT, arg("binary", "dist/aiperf"));

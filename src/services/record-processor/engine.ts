@@ -24,6 +24,8 @@ const PEER_WAIT_MS = 30_000;
  * keep flowing however large the batch (a stalled loop once looked like a dead processor).
  */
 export const SLICE_MS = 50;
+/** How long records may wait for a tokenizer still loading (announced to the controller as busy). */
+const TOKENIZER_WAIT_MS = 60_000;
 /** A reply this large may block the loop for a while: the controller is told first (busyFor). */
 export const BIG_REPLY_BYTES = 1 << 20;
 
@@ -130,7 +132,11 @@ export class ProcessorEngine {
       if (this.#counterLoading !== undefined) {
         this.#pull.onMessage(undefined);
         detached = true;
+        // Records are waiting on the tokenizer: the controller's finalize waits for this too
+        // (an interrupt right after the first requests must still get their records).
+        await this.#busy?.(TOKENIZER_WAIT_MS);
         await this.#counterLoading;
+        await this.#busy?.(0);
         this.#counterLoading = undefined;
         sliceStart = performance.now();
       }
