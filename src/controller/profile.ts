@@ -133,6 +133,9 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     const workers = Array.from({ length: cfg.workers }, (_, i) => `worker:${i}`);
     const processors = Array.from({ length: cfg.recordProcessors }, (_, i) => `record-processor:${i}`);
     const datasetPath = join(ctx.runDir, "dataset.bin");
+    // Record processors load their tokenizer while the dataset service synthesises (not after it);
+    // configure below still waits for it, so the run starts with every tokenizer loaded.
+    for (const p of processors) void sup.command(p, "preload", { tokenizer: cfg.tokenizer ?? null, model: cfg.model[0] }).catch(() => {});
 
     const dataset = await step(sup.command<DatasetConfigured>("dataset:0", "configure", {
       model: cfg.model,

@@ -24,8 +24,6 @@ const PEER_WAIT_MS = 30_000;
  * keep flowing however large the batch (a stalled loop once looked like a dead processor).
  */
 export const SLICE_MS = 50;
-/** How long records may wait for a tokenizer still loading (announced to the controller as busy). */
-const TOKENIZER_WAIT_MS = 60_000;
 /** A reply this large may block the loop for a while: the controller is told first (busyFor). */
 export const BIG_REPLY_BYTES = 1 << 20;
 
@@ -55,10 +53,7 @@ export class ProcessorEngine {
    * `pull` is the already bound raw-records socket; it starts being read here. `busy` announces a
    * long job to the controller (ServiceContext.busy).
    */
-  /** The tokenizer while it still loads; parsing waits for it once. */
-  #counterLoading: Promise<void> | undefined;
-
-  constructor(name: string, pull: BusSocket, config: ProcessorConfig, counter: Counter | Promise<Counter>, log: ProcessorLog, busy?: (ms: number) => Promise<void>) {
+  constructor(name: string, pull: BusSocket, config: ProcessorConfig, counter: Counter, log: ProcessorLog, busy?: (ms: number) => Promise<void>) {
     this.#name = name;
     this.#log = log;
     this.#busy = busy;
@@ -68,24 +63,13 @@ export class ProcessorEngine {
       endpointType: config.endpointType,
       useServerTokenCount: config.useServerTokenCount,
       ...(config.responseField === undefined ? {} : { responseField: config.responseField }),
-      counter: counter instanceof Promise ? { count: () => 0 } : counter,
+      counter,
       processorId: name,
       dataset,
       requestedTokens: perTurn(dataset, (body) => requestedOutputTokens(body)),
       ...(config.endpointType === "audio_transcription" ? { audioSeconds: perTurn(dataset, bodyAudioSeconds) } : {}),
       onSkip: (skip: Skip, raw: RawRecord) => log.debug(`${name}: skipped a response of ${raw.xRequestId}: ${skip.skip}${skip.detail ? ` (${skip.detail})` : ""}`),
     };
-    if (counter instanceof Promise) {
-      this.#counterLoading = counter.then(
-        (loaded) => void (this.#pc.counter = loaded),
-        (error: unknown) => {
-          const message = `${name}: the tokenizer failed to load: ${error instanceof Error ? error.message : String(error)}`;
-          log.warn(message);
-          // Each record becomes an error naming the cause (parse's catch), none is dropped.
-          this.#pc.counter = { count: () => { throw new Error(message); } };
-        },
-      );
-    }
     this.#push = createSocket("PUSH", { name: `${name} records` });
     this.#push.connect(config.recordsEndpoint);
     this.#pull.onMessage(this.#handler);
@@ -129,17 +113,6 @@ export class ProcessorEngine {
     let sliceStart = performance.now();
     let detached = false;
     try {
-      if (this.#counterLoading !== undefined) {
-        this.#pull.onMessage(undefined);
-        detached = true;
-        // Records are waiting on the tokenizer: the controller's finalize waits for this too
-        // (an interrupt right after the first requests must still get their records).
-        await this.#busy?.(TOKENIZER_WAIT_MS);
-        await this.#counterLoading;
-        await this.#busy?.(0);
-        this.#counterLoading = undefined;
-        sliceStart = performance.now();
-      }
       for (let i = 0; i < this.#queue.length && !this.#stopped; i++) {
         const item = this.#queue[i] as RawItem;
         const bytes = replyBytes(item.chunks);
