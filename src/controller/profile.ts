@@ -129,6 +129,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
   async function setUpAndRun(): Promise<TimingResult | undefined> {
     // GPU telemetry with nothing to read is not started (gpu-probe.ts).
     const gpu = await step(gpuTelemetryHasTarget(cfg));
+    if (!gpu && !cfg.noGpuTelemetry) ctx.log.debug("GPU telemetry not started: no NVML library and no DCGM exporter on the default ports");
     await step(sup.start(profileServices(cfg, gpu)));
     const workers = Array.from({ length: cfg.workers }, (_, i) => `worker:${i}`);
     const processors = Array.from({ length: cfg.recordProcessors }, (_, i) => `record-processor:${i}`);
