@@ -4,6 +4,12 @@
  * its worker threads (the inputs.json writer), which load this same entry (core/self.ts).
  */
 if (Bun.isMainThread) {
+  // `aiperf --version` loads nothing else: a script asking for it should not wait for the CLI.
+  if (process.argv.length === 3 && process.argv[2] === "--version") {
+    const { VERSION } = await import("./core/version.ts");
+    process.stdout.write(`${VERSION}\n`);
+    process.exit(0);
+  }
   // `profile` and service children handle interrupts themselves; until their handlers are in
   // place (loading takes a moment), a signal is held rather than fatal (core/early-signals.ts).
   const command = process.argv[2];

@@ -26,7 +26,9 @@
  *  - server_late = w0 − (server arrival + scripted ttft): the mock's own timer lateness (not our
  *    error; reported so scripted vs actual is visible). upload = server arrival − start.
  *  - same_read = share of tokens stamped by the same read as the previous one (coalesced reads).
- * Warmup (one request per concurrency slot) is sent first and not counted. Each concurrency gets
+ * Warmup (one request per concurrency slot) is sent first and not counted. After each case the
+ * same load runs from a bare fetch client in its own process (bare-stream-client.ts: fetch +
+ * reader.read(), each read stamped), whose ttft_err is printed on the next line: the floor. Each concurrency gets
  * fresh service processes.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -113,6 +115,18 @@ async function runCase(url: string, concurrency: number, requests: number, scrat
   } finally {
     await harness.stop();
   }
+  // The same load from a bare fetch client (its own process): its TTFT error is the floor.
+  await fetch(`${url}/debug/writes`).then((r) => r.arrayBuffer());
+  const bare = Bun.spawn([process.execPath, join(import.meta.dir, "bare-stream-client.ts"), url, String(concurrency), String(requests), "1", String(isl), String(osl)], { stdout: "pipe", stderr: "inherit" });
+  const out = JSON.parse(await new Response(bare.stdout).text()) as { results: { id: string; firstNs: number }[]; errors: number };
+  await bare.exited;
+  const writes = new Map(((await (await fetch(`${url}/debug/writes`)).json()) as WriteEntry[]).map((w) => [w.requestId, w]));
+  const bareErr: number[] = [];
+  for (const r of out.results) {
+    const first = writes.get(r.id)?.tokenNs[0];
+    if (first !== undefined && r.firstNs > 0) bareErr.push((r.firstNs - first) / 1e3);
+  }
+  say({ bench: "accuracy", side: "bare_fetch_client", concurrency, requests, matched: bareErr.length, errors: out.errors, unit: "us", ttft_err: summary(bareErr), loadavg: uptimeLoad() });
 }
 
 const scratch = mkdtempSync(join(tmpdir(), "aiperf-bench-accuracy-"));

@@ -145,6 +145,7 @@ function report(r: RunResult, o: Opts): void {
     server_cpu_s: round(r.server_cpu_s, 2),
     steady_cpu_s_per_1000: r.steady === null ? null : round((r.steady.cpu_s / r.steady.requests) * 1000, 3),
     steady_rps: r.steady === null ? null : round(r.steady.requests / r.steady.seconds, 0),
+    ...(r.steady?.by_role_ms_per_request === undefined || r.side === "bare" ? {} : { steady_ms_per_request_by_role: r.steady.by_role_ms_per_request }),
     ...r.extra,
   });
 }

@@ -112,7 +112,41 @@ export async function serverFinished(url: string): Promise<number> {
   return n;
 }
 
-export type Window = { cpu_s: number; requests: number; seconds: number };
+/** `by_role_ms_per_request`: CPU ms per request of each role (controller, worker, ...) over the window. */
+export type Window = { cpu_s: number; requests: number; seconds: number; by_role_ms_per_request?: Record<string, number> };
+
+/** CPU seconds of `root` and its live descendants, summed by role (a service's role from its command line). */
+export function treeCpuByRole(root: number): Map<string, number> {
+  const out = new Map<string, number>();
+  const parents = new Map<number, number>();
+  const cpu = new Map<number, number>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      parents.set(Number(name), Number(fields[1]));
+      cpu.set(Number(name), (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  for (const [pid, seconds] of cpu) {
+    let p: number | undefined = pid;
+    while (p !== undefined && p !== root && p > 1) p = parents.get(p);
+    if (p !== root) continue;
+    let role = "controller";
+    if (pid !== root) {
+      try {
+        role = /"role":"([^"]+)"/.exec(readFileSync(`/proc/${pid}/cmdline`, "utf8"))?.[1] ?? "other";
+      } catch {
+        continue;
+      }
+    }
+    out.set(role, (out.get(role) ?? 0) + seconds);
+  }
+  return out;
+}
 
 /**
  * CPU of a process tree over the steady part of a run: snapshots when the server has finished
@@ -122,13 +156,16 @@ export type Window = { cpu_s: number; requests: number; seconds: number };
 export async function steadyWindow(root: number, url: string, base: number, total: number, exited: Promise<unknown>, from = 0.1, to = 0.9): Promise<Window | null> {
   let done = false;
   void exited.then(() => (done = true));
-  let first: { cpu: number; n: number; t: number } | undefined;
+  let first: { cpu: number; roles: Map<string, number>; n: number; t: number } | undefined;
   while (!done) {
     const n = (await serverFinished(url)) - base;
-    if (first === undefined && n >= from * total) first = { cpu: treeCpuSeconds(root), n, t: performance.now() };
+    if (first === undefined && n >= from * total) first = { cpu: treeCpuSeconds(root), roles: treeCpuByRole(root), n, t: performance.now() };
     else if (first !== undefined && n >= to * total) {
       const cpu = treeCpuSeconds(root);
-      return { cpu_s: cpu - first.cpu, requests: n - first.n, seconds: (performance.now() - first.t) / 1000 };
+      const requests = n - first.n;
+      const byRole: Record<string, number> = {};
+      for (const [role, seconds] of treeCpuByRole(root)) byRole[role] = round(((seconds - (first.roles.get(role) ?? 0)) * 1000) / requests, 3);
+      return { cpu_s: cpu - first.cpu, requests, seconds: (performance.now() - first.t) / 1000, by_role_ms_per_request: byRole };
     }
     await Bun.sleep(25);
   }

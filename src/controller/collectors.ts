@@ -17,16 +17,16 @@ export type Collectors = { serverMetrics: boolean; gpu: boolean; finalize(window
 
 const SERVER_METRICS = "server-metrics:0";
 
-/** The collector services this run starts. */
-export function collectorServices(cfg: ResolvedProfile): ServiceRequest[] {
+/** The collector services this run starts; `gpu`: whether GPU telemetry has a target (gpu-probe.ts). */
+export function collectorServices(cfg: ResolvedProfile, gpu = !cfg.noGpuTelemetry): ServiceRequest[] {
   return [
     ...(serverMetricsUrls(cfg).length > 0 ? [{ role: "server-metrics", id: "0" }] : []),
-    ...(cfg.noGpuTelemetry ? [] : [{ role: "gpu-telemetry", id: "0" }]),
+    ...(gpu ? [{ role: "gpu-telemetry", id: "0" }] : []),
   ];
 }
 
 /** Configures whichever collectors were started; those that fail to configure are dropped. */
-export async function startCollectors(cfg: ResolvedProfile, sup: Supervisor, log: ConsolaInstance, artifactDir: string): Promise<Collectors> {
+export async function startCollectors(cfg: ResolvedProfile, sup: Supervisor, log: ConsolaInstance, artifactDir: string, gpu = !cfg.noGpuTelemetry): Promise<Collectors> {
   const urls = serverMetricsUrls(cfg);
   const serverMetricsOn =
     urls.length > 0 &&
@@ -35,7 +35,7 @@ export async function startCollectors(cfg: ResolvedProfile, sup: Supervisor, log
       (e: Error) => (log.warn(`Server metrics disabled: ${e.message}`), false),
     ));
   const gpuConfig = gpuTelemetryConfig(cfg, artifactDir);
-  const gpuOn = !cfg.noGpuTelemetry && (await configureGpuTelemetry(sup, log, gpuConfig));
+  const gpuOn = gpu && (await configureGpuTelemetry(sup, log, gpuConfig));
   return {
     serverMetrics: serverMetricsOn,
     gpu: gpuOn,

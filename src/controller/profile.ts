@@ -19,13 +19,14 @@ import type { ClientCheckInput } from "../protocol/client-check.ts";
 import type { CancelRequests } from "../protocol/pipeline.ts";
 import { type Collectors, collectorServices, startCollectors } from "./collectors.ts";
 import { writeFallbackExport } from "./fallback-export.ts";
+import { gpuTelemetryHasTarget } from "./gpu-probe.ts";
 import { checkScheduleTimestamps, timingPlanOf } from "./timing-plan.ts";
 import { datasetOptionsOf, requestOptionsOf, tokenizerRevisionOf } from "./request-options.ts";
 import type { ProgressUi } from "./progress.ts";
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
 
 /** The services of one profile run. */
-export function profileServices(cfg: ResolvedProfile): ServiceRequest[] {
+export function profileServices(cfg: ResolvedProfile, gpu = !cfg.noGpuTelemetry): ServiceRequest[] {
   // Each worker may hold its share of the concurrency in flight; Bun's fetch queues past its cap,
   // which would add queueing to the measured latency (bun-runtime §2). The cap must be set at start.
   const perWorker = cfg.concurrency === undefined ? 65535 : Math.ceil(cfg.concurrency / cfg.workers);
@@ -36,7 +37,7 @@ export function profileServices(cfg: ResolvedProfile): ServiceRequest[] {
     { role: "records", id: "0" },
     ...Array.from({ length: cfg.recordProcessors }, (_, i) => ({ role: "record-processor", id: String(i) })),
     ...Array.from({ length: cfg.workers }, (_, i) => ({ role: "worker", id: String(i), env: { BUN_CONFIG_MAX_HTTP_REQUESTS: cap } })),
-    ...collectorServices(cfg),
+    ...collectorServices(cfg, gpu),
   ];
 }
 
@@ -128,10 +129,16 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
   })();
 
   async function setUpAndRun(): Promise<TimingResult | undefined> {
-    await step(sup.start(profileServices(cfg)));
+    // GPU telemetry with nothing to read is not started (gpu-probe.ts).
+    const gpu = await step(gpuTelemetryHasTarget(cfg));
+    if (!gpu && !cfg.noGpuTelemetry) ctx.log.debug("GPU telemetry not started: no NVML library and no DCGM exporter on the default ports");
+    await step(sup.start(profileServices(cfg, gpu)));
     const workers = Array.from({ length: cfg.workers }, (_, i) => `worker:${i}`);
     const processors = Array.from({ length: cfg.recordProcessors }, (_, i) => `record-processor:${i}`);
     const datasetPath = join(ctx.runDir, "dataset.bin");
+    // Record processors load their tokenizer while the dataset service synthesises (not after it);
+    // configure below still waits for it, so the run starts with every tokenizer loaded.
+    for (const p of processors) void sup.command(p, "preload", { tokenizer: cfg.tokenizer ?? null, model: cfg.model[0], ...(tokenizerRevisionOf(cfg) === undefined ? {} : { revision: tokenizerRevisionOf(cfg) }) }).catch(() => {});
 
     ctx.ui.event?.("stage", "Loading the dataset");
     const dataset = await step(sup.command<DatasetConfigured>("dataset:0", "configure", {
@@ -166,7 +173,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     if (cfg.sequentialDataset && (cfg.requestCount ?? 0) > dataset.conversations) ctx.log.warn(`The trace has ${dataset.conversations} conversations; --request-count ${cfg.requestCount} replays it from the start again`);
     ctx.log.debug(`Dataset: ${dataset.conversations} conversations, ${dataset.turns} turns, tokenizer ${dataset.tokenizer}`);
     ctx.ui.event?.("stage", "Configuring services");
-    collectors = await step(startCollectors(cfg, sup, ctx.log, ctx.artifactDir));
+    collectors = await step(startCollectors(cfg, sup, ctx.log, ctx.artifactDir, gpu));
     ctx.ui.event?.("collectors", { serverMetrics: collectors.serverMetrics, gpu: collectors.gpu });
 
     const { endpoint: recordsEndpoint } = await step(sup.command<{ endpoint: string }>("records:0", "bind"));

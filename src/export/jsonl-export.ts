@@ -105,12 +105,14 @@ export function formatRecordLine(record: RequestRecord, metrics: RecordMetrics, 
   const line = buildRecordLine(record, metrics, showInternal);
   if (!rawJson) return JSON.stringify(line);
   const wall = wallTimes(record);
-  const exact = new Map<unknown, bigint | null>(WALL_KEYS.map((k) => [k, wall[k]]));
-  return JSON.stringify(line, function (this: unknown, key, value) {
-    if (this !== line.metadata || !exact.has(key)) return value;
-    const v = exact.get(key);
-    return v === null || v === undefined ? null : rawJson(v.toString());
-  });
+  // The exact values go in as raw JSON on a copy of the metadata, not through a replacer: a
+  // replacer function is called for every value of the line and made stringify ~3x slower.
+  const metadata: Record<string, unknown> = { ...line.metadata };
+  for (const key of WALL_KEYS) {
+    const v = wall[key];
+    metadata[key] = v === null || v === undefined ? null : rawJson(v.toString());
+  }
+  return JSON.stringify({ ...line, metadata });
 }
 
 /**

@@ -34,3 +34,19 @@ export type ProcessorBound = { endpoint: string };
 
 /** What "stats" answers. */
 export type ProcessorStats = { raw: number; records: number; errors: number; batches: number };
+
+/**
+ * The record processor's "preload" command: the same tokenizer inputs the dataset service gets,
+ * so the processor can load it while the dataset synthesises; "configure" then names the one the
+ * dataset resolved, and the preloaded one is used only when it is that one.
+ */
+export const TokenizerPreload = v.object({
+  tokenizer: v.nullable(v.string()),
+  model: v.optional(v.string()),
+  revision: v.optional(v.string()),
+});
+export type TokenizerPreload = v.InferOutput<typeof TokenizerPreload>;
+
+export function parseTokenizerPreload(payload: unknown): TokenizerPreload {
+  return v.parse(TokenizerPreload, payload);
+}

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { setBusLogger } from "../../src/bus/index.ts";
 import { parseProfileConfig, readProfileArgs } from "../../src/config/profile-flags.ts";
 import { resolveProfile } from "../../src/config/resolve.ts";
+import { gpuTelemetryHasTarget } from "../../src/controller/gpu-probe.ts";
 import { inProcessLauncher } from "../../src/controller/launchers.ts";
 import { startProfile } from "../../src/controller/profile.ts";
 import { createProgressUi } from "../../src/controller/progress.ts";
@@ -48,7 +49,8 @@ test("in process: the gpu-telemetry service joins the run and adds its block and
 
 test("in process: without --gpu-telemetry the defaults are tried quietly and no table is printed", async () => {
   const { result, dir, services } = await runInProcess([]);
-  expect(services).toContain("gpu-telemetry:0");
+  // Started only when something can be read: NVML on this machine or an exporter on a default port.
+  expect(services.includes("gpu-telemetry:0")).toBe(await gpuTelemetryHasTarget({ gpuTelemetry: [], noGpuTelemetry: false }));
   expect(result.validCount).toBe(24);
   expect(result.consoleText).not.toContain("GPU Telemetry");
   // On a machine with a DCGM exporter or NVML the files appear; the run is the same either way.

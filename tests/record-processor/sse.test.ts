@@ -80,4 +80,37 @@ describe("SSE parsing", () => {
     ]);
     expect(p.end()).toEqual([]);
   });
+
+  test("reads of whole lines (decoded at once) and reads cut anywhere (cut as bytes) give the same messages", () => {
+    // CRLF and LF, comments, event names, empty values, multi-byte text, invalid UTF-8, a field without a colon.
+    const bytes = [
+      ...enc("data: {\"a\":\"h\u00e9llo \u4e16\u754c \ud83d\ude00\"}\r\n\r\n: keep-alive\n\nevent: error\ndata:\ndata:  two spaces\n\n"),
+      ...[0x64, 0x61, 0x74, 0x61, 0x3a, 0x20, 0xff, 0xc3, 0x0a, 0x0a],
+      ...enc("data\nid: 7\nretry: 10\ndata: caf\u00e9\n\ndata: last\n\n"),
+    ];
+    const whole = Uint8Array.from(bytes);
+    // Cut after every line feed: each read ends with "\n" (the decoded path).
+    const lines: Uint8Array[] = [];
+    let from = 0;
+    for (let i = 0; i < whole.length; i++) if (whole[i] === 0x0a) lines.push(whole.subarray(from, (from = i + 1)));
+    const byLine = parseSse(lines, lines.map((_, i) => i));
+    expect(byLine.length).toBe(6);
+    // Every cut point between bytes (the byte path for the read that ends mid-line).
+    for (let cut = 1; cut < whole.length; cut++) {
+      const two = parseSse([whole.subarray(0, cut), whole.subarray(cut)], [0, 1]);
+      const one = parseSse([whole], [0]);
+      expect(two.map((m) => [m.data, m.event, m.dataLines])).toEqual(one.map((m) => [m.data, m.event, m.dataLines]));
+    }
+    expect(byLine.map((m) => [m.data, m.event, m.dataLines])).toEqual(parseSse([whole], [0]).map((m) => [m.data, m.event, m.dataLines]));
+    // Byte by byte: no read ends with a whole line except those that are just "\n".
+    const bytewise = parseSse(Array.from(whole, (b) => Uint8Array.of(b)), Array.from(whole, (_, i) => i));
+    expect(bytewise.map((m) => [m.data, m.event, m.dataLines])).toEqual(byLine.map((m) => [m.data, m.event, m.dataLines]));
+    expect(byLine[0]?.data).toBe('{"a":"h\u00e9llo \u4e16\u754c \ud83d\ude00"}');
+    expect(byLine.slice(2).map((m) => [m.data, m.event])).toEqual([
+      ["\n two spaces", "error"],
+      ["\uFFFD\uFFFD", undefined],
+      ["\ncaf\u00e9", undefined],
+      ["last", undefined],
+    ]);
+  });
 });

@@ -7,6 +7,7 @@ export {
   samplePositiveNormalInteger,
 } from "./sampling.ts";
 export { readBuiltinCorpus, tokenizeCorpus } from "./corpus.ts";
+export { corpusIds } from "./corpus-ids.ts";
 export { createPromptGenerator, type PromptGenerator } from "./prompt.ts";
 export { loadPromptGenerator } from "./load.ts";
 export { createAudioSource, readWavHeader, synthesizeWav, type AudioSynthOptions, type WavInfo, type WavOptions } from "./audio.ts";

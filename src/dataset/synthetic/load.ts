@@ -1,6 +1,7 @@
 /** One call from a tokenizer and a seed to a prompt generator over the builtin corpus. */
 import type { Tokenizer } from "../../tokenizer/tokenizer.ts";
-import { readBuiltinCorpus, tokenizeCorpus } from "./corpus.ts";
+import { readBuiltinCorpus } from "./corpus.ts";
+import { corpusIds } from "./corpus-ids.ts";
 import { createPromptGenerator, type PromptGenerator } from "./prompt.ts";
 import { createRng, deriveSeed } from "../../core/rng.ts";
 
@@ -13,6 +14,6 @@ export async function loadPromptGenerator(
   options: { seed: number; corpusText?: string },
 ): Promise<PromptGenerator> {
   const text = options.corpusText ?? (await readBuiltinCorpus());
-  const corpus = tokenizeCorpus(text, tokenizer);
+  const corpus = corpusIds(text, tokenizer);
   return createPromptGenerator(tokenizer, corpus, createRng(deriveSeed(options.seed, "prompts")));
 }

@@ -10,7 +10,7 @@
  * the file is in that order (inputs-in-order.ts), else afterwards from dataset.bin.
  */
 import { isRanking } from "../../protocol/endpoint-types.ts";
-import { createPromptGenerator, createRng, deriveSeed, readBuiltinCorpus, tokenizeCorpus } from "../../dataset/synthetic/index.ts";
+import { createPromptGenerator, createRng, deriveSeed, readBuiltinCorpus, corpusIds } from "../../dataset/synthetic/index.ts";
 import { type Conversation, type DatasetFormat, type LoaderContext, loadDataset, payloadTexts, streamDataset, type TextSpans, type Turn } from "../../dataset/loaders/index.ts";
 import type { DatasetConfig } from "../../protocol/dataset-config.ts";
 import { createDatasetWriter, type DatasetConversation, type DatasetTurn } from "../../protocol/dataset-file.ts";
@@ -27,7 +27,7 @@ export type BuiltDataset = { conversations: DatasetConversation[]; inputs: Input
 
 function loaderContext(path: string, tokenizer: Tokenizer, cfg: DatasetConfig, seed: number): LoaderContext {
   let corpus: Promise<Uint32Array> | undefined;
-  const corpusOnce = (): Promise<Uint32Array> => (corpus ??= readBuiltinCorpus().then((text) => tokenizeCorpus(text, tokenizer)));
+  const corpusOnce = (): Promise<Uint32Array> => (corpus ??= readBuiltinCorpus().then((text) => corpusIds(text, tokenizer)));
   let prompts: ReturnType<typeof createPromptGenerator> | undefined;
   return {
     path,

@@ -4,7 +4,7 @@
  * system / user context prompts and per-turn models, all from one seed (drawn when
  * --random-seed is absent). `turn` returns each turn's ready request body.
  */
-import { createLengthSampler, createPromptGenerator, createRng, deriveSeed, randomSeed, readBuiltinCorpus, samplePositiveNormalInteger, tokenizeCorpus } from "../../dataset/synthetic/index.ts";
+import { createLengthSampler, createPromptGenerator, createRng, deriveSeed, randomSeed, readBuiltinCorpus, samplePositiveNormalInteger, corpusIds } from "../../dataset/synthetic/index.ts";
 import type { DatasetConfig } from "../../protocol/dataset-config.ts";
 import type { Tokenizer } from "../../tokenizer/index.ts";
 import { requestBody, withContextMessages } from "./request-body.ts";
@@ -38,7 +38,7 @@ export type Synthesizer = {
 
 export async function createSynthesizer(tokenizer: Tokenizer, cfg: DatasetConfig): Promise<Synthesizer> {
   const seed = cfg.randomSeed ?? randomSeed();
-  const corpus = tokenizeCorpus(await readBuiltinCorpus(), tokenizer);
+  const corpus = corpusIds(await readBuiltinCorpus(), tokenizer);
   // The same stream loadPromptGenerator uses, so a seed's prompts do not change with the extras.
   const prompts = createPromptGenerator(tokenizer, corpus, createRng(deriveSeed(seed, "prompts")));
   const isl = createLengthSampler(createRng(deriveSeed(seed, "isl")), { mean: cfg.isl, stddev: cfg.islStddev });

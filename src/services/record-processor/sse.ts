@@ -42,6 +42,13 @@ export class SseParser {
   /** Feeds one read; returns the messages it completed, in order. */
   push(chunk: Uint8Array, ns: number): SseMessage[] {
     const out: SseMessage[] = [];
+    // The usual read holds whole lines: one decode for the read, then string cuts. Both ends are
+    // then character boundaries (a line feed is never inside a UTF-8 sequence), so the text is
+    // what decoding each value alone gives, at a third of the cost (a subarray and a decode per line).
+    if (this.#partial.length === 0 && chunk.length > 0 && chunk[chunk.length - 1] === LF) {
+      this.#pushText(this.#decoder.decode(chunk), ns, out);
+      return out;
+    }
     let at = 0;
     for (;;) {
       const nl = chunk.indexOf(LF, at);
@@ -86,6 +93,35 @@ export class SseParser {
     let from = colon + 1;
     if (from < line.length && line[from] === SPACE) from++;
     const value = from >= line.length ? "" : this.#decoder.decode(line.subarray(from));
+    if (isData) this.#data.push(value);
+    else this.#event = value;
+  }
+
+  #pushText(text: string, ns: number, out: SseMessage[]): void {
+    let at = 0;
+    while (at < text.length) {
+      const nl = text.indexOf("\n", at);
+      const end = nl > at && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
+      this.#lineText(text, at, end, ns, out);
+      at = nl + 1;
+    }
+  }
+
+  /** `#line` on text[from, to): the same fields, cut from a decoded read. */
+  #lineText(text: string, from: number, to: number, ns: number, out: SseMessage[]): void {
+    if (to === from) {
+      this.#dispatch(out);
+      return;
+    }
+    this.#startNs ??= ns;
+    if (text.charCodeAt(from) === COLON) return; // a comment
+    let colon = text.indexOf(":", from);
+    if (colon < 0 || colon > to) colon = to;
+    const isData = colon - from === 4 && text.startsWith("data", from);
+    if (!isData && !(colon - from === 5 && text.startsWith("event", from))) return; // id, retry and unknown fields: unused
+    let start = colon + 1;
+    if (start < to && text.charCodeAt(start) === SPACE) start++;
+    const value = start >= to ? "" : text.slice(start, to);
     if (isData) this.#data.push(value);
     else this.#event = value;
   }
