@@ -6,6 +6,7 @@
 import type { ConsolaInstance } from "consola";
 import type { ResolvedProfile } from "../config/resolve.ts";
 import { serverMetricsIntervalMs, serverMetricsUrls } from "../server-metrics/urls.ts";
+import { exportPlanOf } from "../config/export-options.ts";
 import { configureGpuTelemetry, finalizeGpuTelemetry, gpuTelemetryConfig } from "./gpu-telemetry.ts";
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
 
@@ -39,7 +40,7 @@ export async function startCollectors(cfg: ResolvedProfile, sup: Supervisor, log
     async finalize(window) {
       const out: CollectorOutput = { consoleText: "", files: [] };
       if (gpuOn) {
-        const gpu = await finalizeGpuTelemetry(sup, log, gpuConfig, window);
+        const gpu = await finalizeGpuTelemetry(sup, log, gpuConfig, window, exportPlanOf(cfg).files);
         out.consoleText += gpu.consoleText;
         out.files.push(...gpu.files);
       }

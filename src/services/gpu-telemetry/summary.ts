@@ -104,7 +104,19 @@ export function endpointKey(source: string): string {
   return source.startsWith("http") ? source.replace(/^https?:\/\//, "").replace(/^([^/]*)\/metrics$/, "$1") : source;
 }
 
-/** The `telemetry_data` block: summary, then endpoint → GPU → metric statistics. */
+/** Schema 1.5 scopes GPU metric names by vendor: everything we read comes from DCGM or NVML. */
+export const GPU_PLATFORM = "nvidia";
+export const vendorMetricName = (field: string): string => `${GPU_PLATFORM}_${field}`;
+
+/** Each metric under its vendor-scoped name (nvidia_gpu_power_usage, …). */
+function vendorScoped(metrics: Record<string, MetricStats>): Record<string, MetricStats> {
+  return Object.fromEntries(Object.entries(metrics).map(([k, m]) => [vendorMetricName(k), m]));
+}
+
+/**
+ * The `telemetry_data` block (schema 1.5): summary, then endpoint → GPU (with its `platform`) →
+ * metric statistics under `nvidia_*` names.
+ */
 export function telemetryBlock(series: readonly GpuSeries[], window: Window, configured: readonly string[]): Record<string, unknown> {
   const endpoints: Record<string, { gpus: Record<string, unknown> }> = {};
   for (const g of series) {
@@ -114,14 +126,17 @@ export function telemetryBlock(series: readonly GpuSeries[], window: Window, con
       gpu_name: g.gpuName,
       gpu_uuid: g.gpuUuid,
       hostname: g.hostname,
+      platform: GPU_PLATFORM,
       samples: g.samples.length,
-      metrics: gpuMetrics(g, window),
+      metrics: vendorScoped(gpuMetrics(g, window)),
     };
   }
   return {
     summary: {
       endpoints_configured: configured.map(endpointKey),
       endpoints_successful: Object.keys(endpoints),
+      start_time: new Date(window.startNs / 1e6).toISOString(),
+      end_time: new Date(window.endNs / 1e6).toISOString(),
       start_ns: window.startNs,
       end_ns: window.endNs,
       energy_note: "energy_consumption is the counter's increase over the window, in J",
