@@ -12,7 +12,7 @@ import type { ResolvedProfile } from "../config/resolve.ts";
 import { DEFAULT_EXPORT_FILES, type ExportFileNames } from "../export/export-files.ts";
 import { renderGpuCsvSection } from "../export/gpu-csv-section.ts";
 import { FIELDS } from "../services/gpu-telemetry/fields.ts";
-import { vendorMetricName } from "../services/gpu-telemetry/summary.ts";
+import { GPU_PLATFORM, UPSTREAM_GPU_FIELDS } from "../services/gpu-telemetry/summary.ts";
 import type { GpuFinalizeResult, GpuTelemetryConfig } from "../protocol/gpu-telemetry.ts";
 import type { Supervisor } from "./supervisor.ts";
 
@@ -93,8 +93,9 @@ export async function finalizeGpuTelemetry(sup: Supervisor, log: ConsolaInstance
     if (!r.collected) return { consoleText: "", files: [] };
     await writeFile(jsonPath, JSON.stringify({ ...doc, ...r.energy, telemetry_data: r.telemetry }, null, 2));
     // The CSV gets upstream's GPU section after the metrics (energy is a window delta in J there too).
-    const gpuFields = FIELDS.map((f) => ({ key: vendorMetricName(f.field), header: f.header, unit: f.field === "energy_consumption" ? "J" : f.unit }));
-    if (r.telemetry !== null) await appendFile(join(config.artifactDir, files.csv), renderGpuCsvSection(r.telemetry as Parameters<typeof renderGpuCsvSection>[0], gpuFields));
+    const unit = new Map(FIELDS.map((f) => [f.field, f.unit]));
+    const gpuFields = UPSTREAM_GPU_FIELDS.map((f) => ({ key: f.key, header: f.header, unit: f.field === "energy_consumption" ? "J" : (unit.get(f.field) ?? "") }));
+    if (r.telemetry !== null) await appendFile(join(config.artifactDir, files.csv), renderGpuCsvSection(r.telemetry as Parameters<typeof renderGpuCsvSection>[0], gpuFields, GPU_PLATFORM));
     return { consoleText: config.explicit && r.consoleText !== "" ? `\n${r.consoleText}` : "", files: r.files };
   } catch (error) {
     log.warn(`GPU telemetry not written: ${(error as Error).message}`);

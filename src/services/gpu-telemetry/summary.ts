@@ -5,7 +5,7 @@
  */
 import { summarizeSeries } from "../../metrics/stats.ts";
 import type { ScalarMetric } from "../../protocol/gpu-telemetry.ts";
-import { FIELDS, type GpuSample } from "./fields.ts";
+import { FIELDS, type GpuField, type GpuSample } from "./fields.ts";
 
 export type Window = { startNs: number; endNs: number };
 
@@ -73,8 +73,8 @@ export function gpuMetrics(g: GpuSeries, window: Window): Record<string, MetricS
     }
     const values = inWindow.flatMap((s) => (s.values[def.field] === undefined ? [] : [s.values[def.field] as number]));
     if (values.length === 0) continue;
-    const { count: _count, ...stats } = summarizeSeries(values);
-    out[def.field] = { unit: def.unit, ...stats };
+    // count: samples in the window, as upstream's GPU metric blocks carry it.
+    out[def.field] = { unit: def.unit, ...summarizeSeries(values) };
   }
   return out;
 }
@@ -106,11 +106,34 @@ export function endpointKey(source: string): string {
 
 /** Schema 1.5 scopes GPU metric names by vendor: everything we read comes from DCGM or NVML. */
 export const GPU_PLATFORM = "nvidia";
-export const vendorMetricName = (field: string): string => `${GPU_PLATFORM}_${field}`;
 
-/** Each metric under its vendor-scoped name (nvidia_gpu_power_usage, …). */
+/**
+ * Upstream's schema 1.5 name and CSV label of each field (its GPU telemetry constants and
+ * documented examples), in its CSV order; fields upstream does not have get `nvidia_<field>`.
+ */
+export const UPSTREAM_GPU_FIELDS: readonly { field: GpuField; key: string; header: string }[] = [
+  { field: "gpu_power_usage", key: "nvidia_power_usage", header: "NVIDIA GPU Power Usage" },
+  { field: "energy_consumption", key: "nvidia_energy_consumption", header: "NVIDIA Energy Consumption" },
+  { field: "gpu_utilization", key: "nvidia_gpu_utilization", header: "NVIDIA GPU Utilization" },
+  { field: "memory_copy_utilization", key: "nvidia_memory_utilization", header: "NVIDIA Memory Utilization" },
+  { field: "gpu_memory_used", key: "nvidia_memory_used", header: "NVIDIA GPU Memory Used" },
+  { field: "gpu_memory_free", key: "nvidia_fb_free", header: "Framebuffer Memory Free" },
+  { field: "sm_clock_frequency", key: "nvidia_sm_clock", header: "SM Clock Frequency" },
+  { field: "memory_clock_frequency", key: "nvidia_mem_clock", header: "Memory Clock Frequency" },
+  { field: "memory_temperature", key: "nvidia_memory_temp", header: "Memory Temperature" },
+  { field: "gpu_temperature", key: "nvidia_temperature", header: "NVIDIA GPU Temperature" },
+  { field: "xid_errors", key: "nvidia_xid_errors", header: "NVIDIA XID Errors" },
+  { field: "power_violation", key: "nvidia_power_violation", header: "NVIDIA Power Violation" },
+  { field: "thermal_violation", key: "nvidia_thermal_violation", header: "NVIDIA Thermal Violation" },
+];
+const UPSTREAM_KEY = new Map(UPSTREAM_GPU_FIELDS.map((f) => [f.field as string, f.key]));
+export const vendorMetricName = (field: string): string => UPSTREAM_KEY.get(field) ?? `${GPU_PLATFORM}_${field}`;
+
+/** Each metric under its vendor-scoped name, in upstream's order. */
 function vendorScoped(metrics: Record<string, MetricStats>): Record<string, MetricStats> {
-  return Object.fromEntries(Object.entries(metrics).map(([k, m]) => [vendorMetricName(k), m]));
+  const out: Record<string, MetricStats> = {};
+  for (const f of UPSTREAM_GPU_FIELDS) if (metrics[f.field] !== undefined) out[f.key] = metrics[f.field] as MetricStats;
+  return out;
 }
 
 /**
