@@ -50,7 +50,7 @@ test("the role scrapes a DCGM endpoint, writes the JSONL and returns telemetry a
   const lines = readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l));
   expect(lines.length).toBeGreaterThanOrEqual(2 * 5);
   expect(lines[0]).toMatchObject({ dcgm_url: url, hostname: "test-host", gpu_model_name: "NVIDIA H100 80GB HBM3 (mock)" });
-  expect(Object.keys(lines[0].telemetry_data)).toContain("gpu_power_usage");
+  expect(Object.keys(lines[0].telemetry_data)).toContain("nvidia_power_usage");
   const block = r.telemetry as { endpoints: Record<string, { gpus: Record<string, { metrics: Record<string, { avg: number; unit: string }> }> }> };
   const gpus = block.endpoints[url.replace("http://", "").replace("/metrics", "")]?.gpus ?? {};
   expect(Object.keys(gpus)).toEqual(["gpu_0", "gpu_1"]);

@@ -177,6 +177,8 @@ export function jsonlLine(s: GpuSample): string {
     gpu_uuid: s.gpuUuid,
     gpu_model_name: s.gpuName,
     hostname: s.hostname,
-    telemetry_data: s.values,
+    platform: GPU_PLATFORM,
+    // Schema 1.5 names, as in telemetry_data.
+    telemetry_data: Object.fromEntries(Object.entries(s.values).map(([k, v]) => [vendorMetricName(k), v])),
   });
 }
