@@ -34,7 +34,7 @@ export async function startCollectors(cfg: ResolvedProfile, sup: Supervisor, log
       () => true,
       (e: Error) => (log.warn(`Server metrics disabled: ${e.message}`), false),
     ));
-  const gpuConfig = gpuTelemetryConfig(cfg, artifactDir);
+  const gpuConfig = { ...gpuTelemetryConfig(cfg, artifactDir), jsonlName: exportPlanOf(cfg).files.gpuTelemetry };
   const gpuOn = !cfg.noGpuTelemetry && (await configureGpuTelemetry(sup, log, gpuConfig));
   return {
     async finalize(window) {

@@ -2,7 +2,7 @@
  * Names of the export files (upstream's artifacts config): without a prefix the summary files are
  * profile_export_aiperf.{json,csv} and the detailed ones profile_export{.jsonl,_raw.jsonl};
  * `--profile-export-prefix foo` renames every one of them to foo.json, foo.csv, foo.jsonl,
- * foo_raw.jsonl and foo_timeslices.{json,csv}. outputs.json keeps its name (upstream refuses a prefix
+ * foo_raw.jsonl, foo_timeslices.{json,csv} and foo_gpu_telemetry.jsonl. outputs.json keeps its name (upstream refuses a prefix
  * that would make the summary collide with it).
  */
 import { join } from "node:path";
@@ -19,6 +19,7 @@ export type ExportFileNames = {
   timeslicesJson: string;
   timeslicesCsv: string;
   outputs: string;
+  gpuTelemetry: string;
 };
 
 export const DEFAULT_EXPORT_FILES: ExportFileNames = {
@@ -29,6 +30,7 @@ export const DEFAULT_EXPORT_FILES: ExportFileNames = {
   timeslicesJson: "profile_export_aiperf_timeslices.json",
   timeslicesCsv: "profile_export_aiperf_timeslices.csv",
   outputs: "outputs.json",
+  gpuTelemetry: "gpu_telemetry_export.jsonl",
 };
 
 /** A prefix given as a file name ("foo.json") is taken as its stem, as upstream does. */
@@ -47,6 +49,7 @@ export function exportFileNames(prefix?: string): ExportFileNames {
     timeslicesJson: `${stem}_timeslices.json`,
     timeslicesCsv: `${stem}_timeslices.csv`,
     outputs: DEFAULT_EXPORT_FILES.outputs,
+    gpuTelemetry: `${stem}_gpu_telemetry.jsonl`,
   };
 }
 

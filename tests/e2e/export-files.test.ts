@@ -37,12 +37,15 @@ describe("schema 1.5", () => {
 
 describe("export flags", () => {
   test("--profile-export-prefix names every file; --export-level raw adds the bodies and outputs.json; --slice-duration the time slices", async () => {
-    const r = await runProfile(server.url, ["--streaming", "--request-count", "10", "--concurrency", "2", "--profile-export-prefix", "foo", "--export-level", "raw", "--slice-duration", "0.2"]);
+    const r = await runProfile(server.url, ["--streaming", "--request-count", "10", "--concurrency", "2", "--profile-export-prefix", "foo", "--export-level", "raw", "--slice-duration", "0.2", "--gpu-telemetry", `${server.url}/dcgm/metrics`], { AIPERF_GPU_COLLECTION_INTERVAL: "0.05" });
     expect(r.code).toBe(0);
-    for (const f of ["foo.json", "foo.csv", "foo.jsonl", "foo_raw.jsonl", "foo_timeslices.json", "foo_timeslices.csv", "outputs.json"]) expect({ f, there: existsSync(join(r.dir, f)) }).toEqual({ f, there: true });
-    for (const f of ["profile_export_aiperf.json", "profile_export_aiperf.csv", "profile_export.jsonl"]) expect({ f, there: existsSync(join(r.dir, f)) }).toEqual({ f, there: false });
+    for (const f of ["foo.json", "foo.csv", "foo.jsonl", "foo_raw.jsonl", "foo_timeslices.json", "foo_timeslices.csv", "outputs.json", "foo_gpu_telemetry.jsonl"]) expect({ f, there: existsSync(join(r.dir, f)) }).toEqual({ f, there: true });
+    for (const f of ["profile_export_aiperf.json", "profile_export_aiperf.csv", "profile_export.jsonl", "gpu_telemetry_export.jsonl"]) expect({ f, there: existsSync(join(r.dir, f)) }).toEqual({ f, there: false });
     expect(r.out).toContain(`JSON Export: ${join(r.dir, "foo.json")}`);
     expect(readJson(r.dir, "foo.json").request_count.avg).toBe(10);
+    // GPU telemetry lands in the prefixed JSON and CSV.
+    expect(readJson(r.dir, "foo.json").telemetry_data.endpoints).toBeDefined();
+    expect(readFileSync(join(r.dir, "foo.csv"), "utf8")).toContain("Endpoint,GPU_Index,GPU_Name,GPU_UUID,Platform,Metric,");
     // Raw: every request with the body sent and the stream read.
     const raw = lines(r.dir, "foo_raw.jsonl");
     expect(raw.length).toBe(10);

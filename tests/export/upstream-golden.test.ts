@@ -130,7 +130,7 @@ describe("outputs.json 1.1, profile_export_raw.jsonl and the time slices", () =>
   });
 
   test("--profile-export-prefix renames every file but outputs.json; a file name is taken as its stem", () => {
-    expect(exportFileNames("foo")).toEqual({ json: "foo.json", csv: "foo.csv", jsonl: "foo.jsonl", raw: "foo_raw.jsonl", timeslicesJson: "foo_timeslices.json", timeslicesCsv: "foo_timeslices.csv", outputs: "outputs.json" });
+    expect(exportFileNames("foo")).toEqual({ json: "foo.json", csv: "foo.csv", jsonl: "foo.jsonl", raw: "foo_raw.jsonl", timeslicesJson: "foo_timeslices.json", timeslicesCsv: "foo_timeslices.csv", outputs: "outputs.json", gpuTelemetry: "foo_gpu_telemetry.jsonl" });
     expect(exportFileNames("foo.json").json).toBe("foo.json");
     expect(exportFileNames().json).toBe("profile_export_aiperf.json");
   });
