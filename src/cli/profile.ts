@@ -25,6 +25,7 @@ import { displayText } from "../core/safe-text.ts";
 import { VERSION } from "../core/version.ts";
 import { runFacts, terminalColumns } from "./run-facts.ts";
 import { artifactDirName } from "../export/index.ts";
+import { exportFileNames } from "../export/export-files.ts";
 import { movedPath, setAsidePreviousRun } from "../export/previous-run.ts";
 import { readStudyRun } from "../config/study-run.ts";
 import { readStudyOptions } from "../study/options.ts";
@@ -55,7 +56,7 @@ export const profileCommand = defineCommand({
     checkBounds(cfg, parsed, readHost());
     const artifactDir = resolve(cfg.artifactDir ?? join("artifacts", artifactDirName({ modelNames: cfg.model, endpointType: cfg.endpointType, concurrency: cfg.concurrency ?? null, requestRate: cfg.requestRate ?? null, fixedSchedule: cfg.fixedSchedule })));
     // Before the log opens: it appends, and an earlier run's logs/ goes aside with its other files.
-    const previous = setAsidePreviousRun(artifactDir);
+    const previous = setAsidePreviousRun(artifactDir, Object.values(exportFileNames(cfg.profileExportPrefix)));
     makeArtifactDir(artifactDir);
     const logFile = join(artifactDir, "logs", "aiperf.log");
     const log = createControllerLogger(logLevel, logFile);

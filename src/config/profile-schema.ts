@@ -7,6 +7,7 @@ import { LOG_LEVEL_NAMES } from "../core/log.ts";
 import { CUSTOM_DATASET_TYPES, PUBLIC_DATASETS } from "../dataset/loaders/formats.ts";
 
 import { ENDPOINT_TYPES } from "../protocol/endpoint-types.ts";
+import { EXPORT_LEVELS } from "../export/export-files.ts";
 import { AUDIO_DEPTHS, AUDIO_FORMATS, IMAGE_FORMATS } from "../dataset/synthetic/media-formats.ts";
 import { UPSTREAM_ENTRIES } from "./upstream-options.ts";
 
@@ -113,6 +114,11 @@ export const ProfileConfig = v.object({
 
   artifactDir: v.optional(v.string()),
   autoPlot: v.optional(v.boolean(), false),
+  /** Export files (export/export-files.ts): names, which files, time slices, outputs.json. */
+  profileExportPrefix: v.optional(v.pipe(v.string(), v.minLength(1, "needs a file name prefix"))),
+  exportLevel: v.optional(v.picklist(EXPORT_LEVELS), "records"),
+  exportOutputsJson: v.optional(v.boolean()),
+  sliceDuration: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0"))),
   ui: v.optional(v.picklist(UI_TYPES)),
   workersMax: v.optional(int(1)),
   recordProcessors: v.optional(int(1)),

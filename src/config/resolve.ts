@@ -14,6 +14,7 @@ import { optionConflict } from "./conflict.ts";
 import { endpointPath } from "../endpoints/registry.ts";
 import { checkHeaders, checkTargetUrl, foldV1 } from "./target.ts";
 import type { StudyRunInfo } from "./study-run.ts";
+import { checkExportOptions } from "./export-options.ts";
 
 export type { RateMode } from "./load-modes.ts";
 
@@ -53,6 +54,7 @@ export function resolveProfile(cfg: ProfileConfig, cliCommand: string, isTTY: bo
     throw optionConflict("--benchmark-grace-period needs --benchmark-duration");
   }
   checkHeaders("--header", cfg.header);
+  checkExportOptions(cfg);
   if (cfg.waitForModelTimeout === 0 && cfg.waitForModelMode !== "inference") warn("--wait-for-model-mode has no effect without --wait-for-model-timeout");
   upstreamNotes(cfg, warn);
   const dataset = resolveDatasetInput(cfg);

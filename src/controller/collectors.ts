@@ -6,6 +6,7 @@
 import type { ConsolaInstance } from "consola";
 import type { ResolvedProfile } from "../config/resolve.ts";
 import { serverMetricsIntervalMs, serverMetricsUrls } from "../server-metrics/urls.ts";
+import { exportPlanOf } from "../config/export-options.ts";
 import { configureGpuTelemetry, finalizeGpuTelemetry, gpuTelemetryConfig } from "./gpu-telemetry.ts";
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
 
@@ -34,7 +35,7 @@ export async function startCollectors(cfg: ResolvedProfile, sup: Supervisor, log
       () => true,
       (e: Error) => (log.warn(`Server metrics disabled: ${e.message}`), false),
     ));
-  const gpuConfig = gpuTelemetryConfig(cfg, artifactDir);
+  const gpuConfig = { ...gpuTelemetryConfig(cfg, artifactDir), jsonlName: exportPlanOf(cfg).files.gpuTelemetry };
   const gpuOn = gpu && (await configureGpuTelemetry(sup, log, gpuConfig));
   return {
     serverMetrics: serverMetricsOn,
@@ -42,7 +43,7 @@ export async function startCollectors(cfg: ResolvedProfile, sup: Supervisor, log
     async finalize(window) {
       const out: CollectorOutput = { consoleText: "", files: [] };
       if (gpuOn) {
-        const gpu = await finalizeGpuTelemetry(sup, log, gpuConfig, window);
+        const gpu = await finalizeGpuTelemetry(sup, log, gpuConfig, window, exportPlanOf(cfg).files);
         out.consoleText += gpu.consoleText;
         out.files.push(...gpu.files);
       }

@@ -6,11 +6,17 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { JSON_FILE_NAME, JSONL_FILE_NAME, writeJsonExport } from "../export/index.ts";
+import { writeJsonExport } from "../export/index.ts";
+import { DEFAULT_EXPORT_FILES, type ExportFileNames } from "../export/export-files.ts";
+import type { RunInfo } from "../export/json-export.ts";
 
 export type FallbackInput = {
   artifactDir: string;
+  /** Export file names (--profile-export-prefix); absent: the defaults. */
+  files?: ExportFileNames;
   inputConfig: Record<string, unknown>;
+  resolvedConfig?: Record<string, unknown>;
+  runInfo?: RunInfo;
   wasCancelled: boolean;
   /** Why there are no results; empty when the run was only cancelled before it measured anything. */
   reasons: string[];
@@ -22,17 +28,19 @@ export type FallbackInput = {
 export type FallbackResult = { consoleText: string; footerText: string; files: string[] };
 
 export async function writeFallbackExport(input: FallbackInput): Promise<FallbackResult> {
-  const jsonPath = join(input.artifactDir, JSON_FILE_NAME);
-  const jsonlPath = join(input.artifactDir, JSONL_FILE_NAME);
+  const files = input.files ?? DEFAULT_EXPORT_FILES;
+  const jsonPath = join(input.artifactDir, files.json);
+  const jsonlPath = join(input.artifactDir, files.jsonl);
   const incomplete = input.reasons.length === 0 ? {} : { incomplete: { reasons: input.reasons, records_expected: input.expected, records_received: null, records_lost: null } };
   await writeJsonExport(jsonPath, {
     results: [],
     inputConfig: input.inputConfig,
+    ...(input.runInfo === undefined ? {} : { runInfo: input.runInfo }),
     wasCancelled: input.wasCancelled,
     errorSummary: [],
     startNs: input.startNs,
     endNs: input.endNs,
-    blocks: incomplete,
+    blocks: { ...(input.resolvedConfig === undefined ? {} : { resolved_config: input.resolvedConfig }), ...incomplete },
   });
   const streamed = existsSync(jsonlPath);
   const why = input.reasons.length === 0 ? "the run was stopped before any request was sent" : input.reasons.join("; ");

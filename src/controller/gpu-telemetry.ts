@@ -3,13 +3,16 @@
  * gpu-telemetry service, and after the records finalize, asking it for its summary and merging
  * that into profile_export_aiperf.json. Telemetry is a side view: every failure here is a warning.
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { appendFile, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import { BenchError } from "../core/errors.ts";
 import { isElfForThisMachine, NVML_LIBRARY, NVML_LIBRARY_ENV, nvmlOverride } from "../core/system-library.ts";
 import type { ResolvedProfile } from "../config/resolve.ts";
-import { JSON_FILE_NAME } from "../export/json-export.ts";
+import { DEFAULT_EXPORT_FILES, type ExportFileNames } from "../export/export-files.ts";
+import { renderGpuCsvSection } from "../export/gpu-csv-section.ts";
+import { FIELDS } from "../services/gpu-telemetry/fields.ts";
+import { GPU_PLATFORM, UPSTREAM_GPU_FIELDS } from "../services/gpu-telemetry/summary.ts";
 import type { GpuFinalizeResult, GpuTelemetryConfig } from "../protocol/gpu-telemetry.ts";
 import type { Supervisor } from "./supervisor.ts";
 
@@ -73,9 +76,9 @@ type Window = { startNs: number | null; endNs: number | null };
  * just wrote), adds `telemetry_data` and the energy metrics to that file, and returns the console
  * text (only when the user asked for telemetry by URL, as upstream shows it) and the files written.
  */
-export async function finalizeGpuTelemetry(sup: Supervisor, log: ConsolaInstance, config: GpuTelemetryConfig, window: Window): Promise<{ consoleText: string; files: string[] }> {
+export async function finalizeGpuTelemetry(sup: Supervisor, log: ConsolaInstance, config: GpuTelemetryConfig, window: Window, files: ExportFileNames = DEFAULT_EXPORT_FILES): Promise<{ consoleText: string; files: string[] }> {
   try {
-    const jsonPath = join(config.artifactDir, JSON_FILE_NAME);
+    const jsonPath = join(config.artifactDir, files.json);
     const doc = JSON.parse(await readFile(jsonPath, "utf8")) as Record<string, unknown>;
     const avg = (tag: string): number | null => {
       const m = doc[tag] as { avg?: unknown } | undefined;
@@ -89,6 +92,10 @@ export async function finalizeGpuTelemetry(sup: Supervisor, log: ConsolaInstance
     }, 30_000);
     if (!r.collected) return { consoleText: "", files: [] };
     await writeFile(jsonPath, JSON.stringify({ ...doc, ...r.energy, telemetry_data: r.telemetry }, null, 2));
+    // The CSV gets upstream's GPU section after the metrics (energy is a window delta in J there too).
+    const unit = new Map(FIELDS.map((f) => [f.field, f.unit]));
+    const gpuFields = UPSTREAM_GPU_FIELDS.map((f) => ({ key: f.key, header: f.header, unit: f.field === "energy_consumption" ? "J" : (unit.get(f.field) ?? "") }));
+    if (r.telemetry !== null) await appendFile(join(config.artifactDir, files.csv), renderGpuCsvSection(r.telemetry as Parameters<typeof renderGpuCsvSection>[0], gpuFields, GPU_PLATFORM));
     return { consoleText: config.explicit && r.consoleText !== "" ? `\n${r.consoleText}` : "", files: r.files };
   } catch (error) {
     log.warn(`GPU telemetry not written: ${(error as Error).message}`);

@@ -20,6 +20,9 @@ import type { CancelRequests } from "../protocol/pipeline.ts";
 import { type Collectors, collectorServices, startCollectors } from "./collectors.ts";
 import { writeFallbackExport } from "./fallback-export.ts";
 import { gpuTelemetryHasTarget } from "./gpu-probe.ts";
+import { exportPlanOf } from "../config/export-options.ts";
+import { type RunInfo, singleRunInfo } from "../export/json-export.ts";
+import { upstreamInputConfig } from "./input-config.ts";
 import { checkScheduleTimestamps, timingPlanOf } from "./timing-plan.ts";
 import { datasetOptionsOf, requestOptionsOf, tokenizerRevisionOf } from "./request-options.ts";
 import type { ProgressUi } from "./progress.ts";
@@ -77,6 +80,8 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
   let profilingTotal: number | undefined;
   let profilingStarted = false;
   const sup = ctx.supervisor;
+  const exportPlan = exportPlanOf(cfg);
+  const benchmarkId = crypto.randomUUID();
   let markStopped!: () => void;
   const stopped = new Promise<typeof STOPPED>((resolve) => (markStopped = () => resolve(STOPPED)));
 
@@ -183,13 +188,14 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       streaming: cfg.streaming,
       goodput: cfg.goodput ?? null,
       peerMetrics: cfg.peerMetrics,
+      exports: exportPlan,
       // JSON has no Infinity: a grace of inf travels as the largest number (the window never closes).
       duration: cfg.benchmarkDuration === undefined ? null : { durationSec: cfg.benchmarkDuration, graceSec: Number.isFinite(cfg.benchmarkGracePeriod) ? cfg.benchmarkGracePeriod : Number.MAX_VALUE },
       logFile: ctx.logFile,
     }));
     recordsReady = true;
     const processorEndpoints = await step(Promise.all(processors.map((p) => sup.command<{ endpoint: string }>(p, "bind").then((r) => r.endpoint))));
-    await step(Promise.all(processors.map((p) => sup.command(p, "configure", { recordsEndpoint, datasetPath, endpointType: cfg.endpointType, streaming: cfg.streaming, useServerTokenCount: cfg.useServerTokenCount, responseField: cfg.responseField, tokenizer: dataset.tokenizer, tokenizerRevision: tokenizerRevisionOf(cfg), model: cfg.model[0] }, 600_000))));
+    await step(Promise.all(processors.map((p) => sup.command(p, "configure", { recordsEndpoint, datasetPath, endpointType: cfg.endpointType, streaming: cfg.streaming, useServerTokenCount: cfg.useServerTokenCount, responseField: cfg.responseField, tokenizer: dataset.tokenizer, tokenizerRevision: tokenizerRevisionOf(cfg), model: cfg.model[0], captureText: exportPlan.outputsJson, captureRaw: exportPlan.level === "raw" }, 600_000))));
     const { endpoint: creditsEndpoint } = await step(sup.command<{ endpoint: string }>("timing:0", "bind"));
     await step(Promise.all(workers.map((w) => sup.command(w, "configure", {
       creditsEndpoint,
@@ -286,7 +292,9 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
         phaseEndWallNs: window.endNs,
         wasCancelled,
         cliCommand: cfg.cliCommand,
-        inputConfig: inputConfigOf(cfg),
+        inputConfig: upstreamInputConfig(inputConfigOf(cfg), cfg.cliCommand),
+        resolvedConfig: inputConfigOf(cfg),
+        runInfo: runInfoOf(cfg, benchmarkId),
         // A record processor parsing a huge reply said how long it may take: wait for it as well.
         idleMs: RECORDS_IDLE_MS + sup.busyRemainingMs(),
         incomplete,
@@ -299,7 +307,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       });
     }
     if (result === undefined) {
-      const fallback = await writeFallbackExport({ artifactDir: ctx.artifactDir, inputConfig: inputConfigOf(cfg), wasCancelled, reasons: incomplete, expected, startNs: window.startNs, endNs: window.endNs });
+      const fallback = await writeFallbackExport({ artifactDir: ctx.artifactDir, files: exportPlan.files, inputConfig: upstreamInputConfig(inputConfigOf(cfg), cfg.cliCommand), resolvedConfig: inputConfigOf(cfg), runInfo: runInfoOf(cfg, benchmarkId), wasCancelled, reasons: incomplete, expected, startNs: window.startNs, endNs: window.endNs });
       result = { ...fallback, validCount: 0, errorCount: 0, received: 0, lost: 0 };
     }
     if (profilingStarted) ctx.ui.update("Records (Processing)", result.validCount + result.errorCount, profilingTotal);
@@ -310,6 +318,12 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
   }
 
   return { done, cancel: () => stop("the run was interrupted") };
+}
+
+/** Upstream's run_info: a study's coordinates for a run it started (sweep, trial, SLA probe), else a single run's. */
+function runInfoOf(cfg: ResolvedProfile, benchmarkId: string): RunInfo {
+  if (cfg.studyRun === undefined) return singleRunInfo(benchmarkId, cfg.randomSeed ?? null, cfg.cliCommand);
+  return { benchmark_id: benchmarkId, ...cfg.studyRun, cli_command: cfg.cliCommand };
 }
 
 /** The config as JSON exports show it (upstream `input_config`); credentials redacted. */

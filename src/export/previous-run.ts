@@ -13,13 +13,16 @@ import { BenchError } from "../core/errors.ts";
 import { formatLocalIso } from "./local-time.ts";
 
 /** What a run writes in its artifact directory (the export names, inputs.json, logs/). */
-const RUN_FILE = /^(?:profile_export.*|server_metrics_export\..+|gpu_telemetry_export\..+|inputs\.json.*|logs)$/;
+const RUN_FILE = /^(?:profile_export.*|server_metrics_export\..+|gpu_telemetry_export\..+|inputs\.json.*|outputs\.json|logs)$/;
 
-/** Moves an earlier run's files out of `dir`; where they went and which, or null if there were none. */
-export function setAsidePreviousRun(dir: string): { movedTo: string; names: string[] } | null {
+/**
+ * Moves an earlier run's files out of `dir`; where they went and which, or null if there were none.
+ * `exportNames`: this run's export file names (--profile-export-prefix), also ours to move.
+ */
+export function setAsidePreviousRun(dir: string, exportNames: readonly string[] = []): { movedTo: string; names: string[] } | null {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((name) => RUN_FILE.test(name)).sort();
+    names = readdirSync(dir).filter((name) => RUN_FILE.test(name) || exportNames.includes(name)).sort();
   } catch {
     return null; // no directory yet: nothing to set aside
   }

@@ -10,12 +10,13 @@ import { deriveMetrics } from "./derived.ts";
 import { computeRecordMetrics, requestEndNs, type RecordMetrics } from "./record-metrics.ts";
 import { Float64Series, type StatKey, summarizeSeries } from "./stats.ts";
 
-/** One metric over the run, in its BASE unit. Scalars carry only `avg` (and count 1). */
+/** One metric over the run, in its BASE unit. Scalars carry only `avg` (and count 1); record metrics their `sum`. */
 export type MetricResult = {
   tag: string;
   header: string;
   unit: string;
   count: number;
+  sum?: number;
 } & { avg: number } & Partial<Record<Exclude<StatKey, "avg">, number>>;
 
 export type ErrorSummaryEntry = { error: RecordError; count: number };
@@ -143,7 +144,7 @@ export class SummaryBuilder {
     for (const def of METRICS) {
       const series = this.#series.get(def.tag);
       if (series && series.length > 0) {
-        results.push({ tag: def.tag, header: def.header, unit: def.unit, ...summarizeSeries(series.view()) });
+        results.push({ tag: def.tag, header: def.header, unit: def.unit, ...summarizeSeries(series.view()), sum: series.sum });
         continue;
       }
       const scalar = this.#spanTimestamp(def.tag) ?? this.#aggregates.get(def.tag) ?? derived.get(def.tag);

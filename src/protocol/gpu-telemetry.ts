@@ -10,6 +10,8 @@ export const GpuTelemetryConfig = v.object({
   useNvml: v.boolean(),
   /** URLs the user named: a dead one is a warning; a dead default is only a debug line. */
   explicit: v.optional(v.boolean(), false),
+  /** The JSONL's name (<prefix>_gpu_telemetry.jsonl with --profile-export-prefix); absent: gpu_telemetry_export.jsonl. */
+  jsonlName: v.optional(v.string()),
 });
 export type GpuTelemetryConfig = v.InferOutput<typeof GpuTelemetryConfig>;
 

@@ -20,6 +20,10 @@ export const ProcessorConfig = v.object({
   tokenizer: v.optional(v.pipe(v.string(), v.minLength(1))),
   /** The (first) model name, whose tokenizer is used when `tokenizer` is absent. */
   model: v.optional(v.string()),
+  /** --export-outputs-json: keep each reply's generated text on its record. */
+  captureText: v.optional(v.boolean()),
+  /** --export-level raw: keep the request body and the reply's reads on each record. */
+  captureRaw: v.optional(v.boolean()),
   /** --tokenizer-revision. */
   tokenizerRevision: v.optional(v.string()),
 });

@@ -2,6 +2,7 @@
 import * as v from "valibot";
 import { ClientCheckInput } from "./client-check.ts";
 import { ENDPOINT_TYPES } from "./endpoint-types.ts";
+import { EXPORT_LEVELS } from "./export-plan.ts";
 
 export const RecordsConfig = v.object({
   artifactDir: v.string(),
@@ -14,6 +15,13 @@ export const RecordsConfig = v.object({
   logFile: v.string(),
   /** --peer-metrics: print the peer-definitions table (the JSON block is always written). */
   peerMetrics: v.optional(v.boolean()),
+  /** Which export files, under which names (export/export-files.ts); absent: upstream's defaults. */
+  exports: v.optional(v.object({
+    files: v.object({ json: v.string(), csv: v.string(), jsonl: v.string(), raw: v.string(), timeslicesJson: v.string(), timeslicesCsv: v.string(), outputs: v.string(), gpuTelemetry: v.string() }),
+    level: v.picklist(EXPORT_LEVELS),
+    outputsJson: v.boolean(),
+    sliceDurationSec: v.nullable(v.pipe(v.number(), v.gtValue(0))),
+  })),
 });
 export type RecordsConfig = v.InferOutput<typeof RecordsConfig>;
 
@@ -27,7 +35,22 @@ export const FinalizeRequest = v.object({
   phaseEndWallNs: v.nullable(v.number()),
   wasCancelled: v.boolean(),
   cliCommand: v.string(),
+  /** input_config in upstream's shape (controller/input-config.ts). */
   inputConfig: v.record(v.string(), v.unknown()),
+  /** Our flat resolved config, kept in the JSON as resolved_config. */
+  resolvedConfig: v.optional(v.record(v.string(), v.unknown())),
+  /** The JSON's run_info (schema 1.3); absent: a single run's is made up. */
+  runInfo: v.optional(v.object({
+    benchmark_id: v.string(),
+    sweep_id: v.nullable(v.string()),
+    random_seed: v.nullable(v.number()),
+    trial: v.number(),
+    run_label: v.string(),
+    variation_label: v.string(),
+    variation_index: v.number(),
+    variation_values: v.record(v.string(), v.unknown()),
+    cli_command: v.nullable(v.string()),
+  })),
   /** No total timeout: records still arriving keep the wait going; this long without one ends it. */
   idleMs: v.number(),
   /** Why the run is incomplete (a service died or froze); written to the exports. */

@@ -79,4 +79,18 @@ export type RequestRecord = {
   wasCancelled: boolean;
   cancellationNs: number | null;
   error: RecordError | null;
+  /** The generated text, joined (only with --export-outputs-json). */
+  responseText?: string;
+  /** What was sent and received (only with --export-level raw). */
+  raw?: RawExchange;
+};
+
+/**
+ * One request's bodies for profile_export_raw.jsonl: the request body as stored in the dataset
+ * (JSON when it parses), the HTTP status, and each read of the reply with its arrival time.
+ */
+export type RawExchange = {
+  payload: unknown;
+  status: number | null;
+  responses: { perf_ns: number; text: string }[];
 };

@@ -31,11 +31,20 @@ test("profile --gpu-telemetry scrapes the mock's DCGM endpoint into the JSONL, J
   expect(json.request_count.avg).toBe(60);
   const endpoint = `${url.replace("http://", "")}/dcgm/metrics`;
   const gpu0 = json.telemetry_data.endpoints[endpoint].gpus.gpu_0;
-  expect(gpu0.metrics.gpu_power_usage.unit).toBe("W");
+  // Schema 1.5: per-GPU platform, vendor-scoped metric names, sample count.
+  expect(gpu0.platform).toBe("nvidia");
+  expect(gpu0.metrics.gpu_power_usage).toBeUndefined();
+  expect(gpu0.metrics.nvidia_power_usage.unit).toBe("W");
+  expect(gpu0.metrics.nvidia_power_usage.count).toBeGreaterThan(0);
   // Load raised the fake GPU's power above its 65 W idle while requests streamed.
-  expect(gpu0.metrics.gpu_power_usage.max).toBeGreaterThan(65);
-  expect(gpu0.metrics.energy_consumption.unit).toBe("J");
-  expect(gpu0.metrics.energy_consumption.avg).toBeGreaterThan(0);
+  expect(gpu0.metrics.nvidia_power_usage.max).toBeGreaterThan(65);
+  expect(gpu0.metrics.nvidia_energy_consumption.unit).toBe("J");
+  expect(gpu0.metrics.nvidia_energy_consumption.avg).toBeGreaterThan(0);
+  // The CSV ends with upstream's GPU section: a row per GPU and metric.
+  const csv = readFileSync(join(out, "profile_export_aiperf.csv"), "utf8");
+  expect(csv).toContain("\r\n\r\n\r\nEndpoint,GPU_Index,GPU_Name,GPU_UUID,Platform,Metric,avg,min,max,p1,p5,p10,p25,p50,p75,p90,p95,p99,std\r\n");
+  expect(csv).toContain(`${endpoint},1,NVIDIA H100 80GB HBM3 (mock),`);
+  expect(csv).toMatch(/,nvidia,NVIDIA GPU Power Usage \(W\),[0-9]/);
   const energy = json.total_gpu_energy.avg as number;
   expect(json.total_gpu_energy.unit).toBe("J");
   expect(energy).toBeGreaterThan(0);

@@ -17,7 +17,8 @@ function records(outDir: string): Meta[] {
 }
 
 function inputConfig(outDir: string): Record<string, unknown> {
-  return readExport<{ input_config: Record<string, unknown> }>(outDir).input_config;
+  // Our flat resolved config (input_config has upstream's nested shape).
+  return readExport<{ resolved_config: Record<string, unknown> }>(outDir).resolved_config;
 }
 
 const startsMs = (metas: Meta[]): number[] => metas.map((m) => m.request_start_ns / 1e6).sort((a, b) => a - b);

@@ -34,6 +34,10 @@ describe("sweeps", () => {
     const log = readFileSync(join(run.dir, "concurrency_2", "logs", "aiperf.log"), "utf8");
     const info = JSON.parse(/Study run: (\{.*\})/.exec(log)?.[1] ?? "null");
     expect(info).toEqual({ sweep_id: summary.metadata.sweep_id, random_seed: 2, trial: 0, run_label: "run_0001", variation_label: "concurrency_2", variation_index: 1, variation_values: { concurrency: 2 } });
+    // ...and its profile_export_aiperf.json's run_info, as upstream writes them (schema 1.5).
+    const runInfo = readExport(join(run.dir, "concurrency_2")).run_info;
+    expect(runInfo).toMatchObject(info);
+    expect(runInfo.benchmark_id).toBe(readExport(join(run.dir, "concurrency_2")).benchmark_id);
   }, 180_000);
 
   test("a point that fails: the others still run, the table and the exit code say which", async () => {

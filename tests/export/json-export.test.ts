@@ -1,5 +1,6 @@
 /**
- * profile_export_aiperf.json: GenAI-Perf key order, display units, scalars with unit + avg only,
+ * profile_export_aiperf.json: schema 1.5 header, GenAI-Perf key order, display units, record
+ * metrics with count, scalars with unit + avg only,
  * error summary and local start/end times (checked against Python's datetime.fromtimestamp).
  */
 import { describe, expect, test } from "bun:test";
@@ -18,11 +19,26 @@ const INPUT: JsonExportInput = {
   startNs: 1_760_000_000_123_456_789, // 08:53:20.123456789 UTC → .123457 after float seconds
   endNs: 1_760_000_004_000_000_000,
   utcOffsetMinutes: 120,
+  runInfo: { benchmark_id: "abc123def456", sweep_id: null, random_seed: 42, trial: 0, run_label: "run_0001", variation_label: "base", variation_index: 0, variation_values: {}, cli_command: "aiperf profile -m m" },
 };
 
 // Floats print as the shortest round-trip digits, as Python's repr does (18.26 ms arrives as
 // 18260000 ns · 1e-6 = 18.259999999999998, exactly what upstream writes for the same value).
 const EXPECTED = `{
+  "schema_version": "1.5",
+  "aiperf_version": "0.1.0",
+  "benchmark_id": "abc123def456",
+  "run_info": {
+    "benchmark_id": "abc123def456",
+    "sweep_id": null,
+    "random_seed": 42,
+    "trial": 0,
+    "run_label": "run_0001",
+    "variation_label": "base",
+    "variation_index": 0,
+    "variation_values": {},
+    "cli_command": "aiperf profile -m m"
+  },
   "request_throughput": {
     "unit": "requests/sec",
     "avg": 1.0221
@@ -41,7 +57,8 @@ const EXPECTED = `{
     "p99": 2715.99,
     "min": 267.07,
     "max": 2769.5699999999997,
-    "std": 79.6
+    "std": 79.6,
+    "count": 4
   },
   "request_count": {
     "unit": "requests",
@@ -61,7 +78,8 @@ const EXPECTED = `{
     "p99": 68.82,
     "min": 11.219999999999999,
     "max": 106.32,
-    "std": 12.07
+    "std": 12.07,
+    "count": 4
   },
   "output_token_throughput": {
     "unit": "tokens/sec",
@@ -81,7 +99,8 @@ const EXPECTED = `{
     "p99": 102.28,
     "min": 75.93,
     "max": 113.6,
-    "std": 3.7
+    "std": 3.7,
+    "count": 4
   },
   "output_sequence_length": {
     "unit": "tokens",
@@ -97,7 +116,8 @@ const EXPECTED = `{
     "p99": 64,
     "min": 24,
     "max": 65,
-    "std": 7.21
+    "std": 7.21,
+    "count": 4
   },
   "min_request_timestamp": {
     "unit": "ns",
@@ -117,7 +137,8 @@ const EXPECTED = `{
     "p99": 20,
     "min": 0.5,
     "max": 20,
-    "std": 4.5
+    "std": 4.5,
+    "count": 4
   },
   "benchmark_duration": {
     "unit": "sec",
@@ -159,7 +180,8 @@ const EXPECTED = `{
     }
   ],
   "start_time": "2025-10-09T10:53:20.123457",
-  "end_time": "2025-10-09T10:53:24"
+  "end_time": "2025-10-09T10:53:24",
+  "runtime_submission_invalid_reasons": []
 }`;
 
 describe("JSON export", () => {
@@ -171,7 +193,8 @@ describe("JSON export", () => {
     const keys = Object.keys(buildJsonExport(INPUT));
     const metricKeys = keys.filter((k) => (JSON_METRIC_ORDER as readonly string[]).includes(k));
     expect(metricKeys).toEqual(JSON_METRIC_ORDER.filter((k) => metricKeys.includes(k)));
-    expect(keys.slice(-5)).toEqual(["input_config", "was_cancelled", "error_summary", "start_time", "end_time"]);
+    expect(keys.slice(0, 4)).toEqual(["schema_version", "aiperf_version", "benchmark_id", "run_info"]);
+    expect(keys.slice(-6)).toEqual(["input_config", "was_cancelled", "error_summary", "start_time", "end_time", "runtime_submission_invalid_reasons"]);
   });
 
   test("experimental metrics only in developer mode, after everything else", () => {
@@ -183,11 +206,16 @@ describe("JSON export", () => {
   test("empty run: no metric keys, null times, cancelled flag kept", () => {
     const doc = buildJsonExport({ ...INPUT, results: [], errorSummary: [], startNs: null, endNs: null, wasCancelled: true });
     expect(doc).toEqual({
+      schema_version: "1.5",
+      aiperf_version: expect.any(String),
+      benchmark_id: "abc123def456",
+      run_info: INPUT.runInfo,
       input_config: INPUT.inputConfig,
       was_cancelled: true,
       error_summary: [],
       start_time: null,
       end_time: null,
+      runtime_submission_invalid_reasons: [],
     });
   });
 

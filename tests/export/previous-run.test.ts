@@ -30,6 +30,13 @@ describe("setAsidePreviousRun", () => {
     expect(readFileSync(join(d, "previous-2026-01-02T030405", "logs", "aiperf.log"), "utf8")).toBe("logs/aiperf.log");
   });
 
+  test("outputs.json and this run's prefixed export names (--profile-export-prefix) are ours too", () => {
+    const d = artifactDir(["foo.json", "foo_raw.jsonl", "outputs.json", "bar.json"]);
+    const moved = setAsidePreviousRun(d, ["foo.json", "foo.csv", "foo_raw.jsonl"]);
+    expect(moved?.names).toEqual(["foo.json", "foo_raw.jsonl", "outputs.json"]);
+    expect(readdirSync(d).filter((f) => !f.startsWith("previous-"))).toEqual(["bar.json"]);
+  });
+
   test("a second set-aside from the same second gets its own folder", () => {
     const d = artifactDir(["profile_export.jsonl"]);
     const t = new Date(2026, 0, 2, 3, 4, 5);

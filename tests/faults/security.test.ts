@@ -128,7 +128,8 @@ describe("credentials in URLs", () => {
     expect(run.out).not.toContain("s3cret");
     // What is shown instead.
     const exported = readExport(dir);
-    expect(exported.input_config.urls).toEqual([`http://<redacted>@127.0.0.1:${s.port}`]);
+    expect(exported.input_config.endpoint.urls).toEqual([`http://<redacted>@127.0.0.1:${s.port}`]);
+    expect(exported.resolved_config.urls).toEqual([`http://<redacted>@127.0.0.1:${s.port}`]);
     expect(exported.input_config.cli_command).toContain(`-u http://<redacted>@127.0.0.1:${s.port}`);
     expect(run.out).toContain(`--server-metrics http://127.0.0.1:${s.port}/metrics?api_key=<redacted>`);
     expect(run.ms).toBeLessThan(STOP_MS);

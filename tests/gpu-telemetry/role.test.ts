@@ -50,14 +50,14 @@ test("the role scrapes a DCGM endpoint, writes the JSONL and returns telemetry a
   const lines = readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l));
   expect(lines.length).toBeGreaterThanOrEqual(2 * 5);
   expect(lines[0]).toMatchObject({ dcgm_url: url, hostname: "test-host", gpu_model_name: "NVIDIA H100 80GB HBM3 (mock)" });
-  expect(Object.keys(lines[0].telemetry_data)).toContain("gpu_power_usage");
+  expect(Object.keys(lines[0].telemetry_data)).toContain("nvidia_power_usage");
   const block = r.telemetry as { endpoints: Record<string, { gpus: Record<string, { metrics: Record<string, { avg: number; unit: string }> }> }> };
   const gpus = block.endpoints[url.replace("http://", "").replace("/metrics", "")]?.gpus ?? {};
   expect(Object.keys(gpus)).toEqual(["gpu_0", "gpu_1"]);
-  const power = gpus.gpu_0?.metrics.gpu_power_usage;
+  const power = gpus.gpu_0?.metrics.nvidia_power_usage;
   expect(power?.unit).toBe("W");
   // ~0.6 s at the mock's power: energy ≈ power × time, well within scrape jitter.
-  const joules = gpus.gpu_0?.metrics.energy_consumption?.avg as number;
+  const joules = gpus.gpu_0?.metrics.nvidia_energy_consumption?.avg as number;
   expect(joules).toBeGreaterThan((power?.avg as number) * 0.6 * 0.7);
   expect(joules).toBeLessThan((power?.avg as number) * 0.6 * 1.3);
   expect(r.energy.total_gpu_energy?.unit).toBe("J");

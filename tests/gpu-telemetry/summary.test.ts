@@ -52,6 +52,11 @@ test("per-GPU statistics use the window's samples; the block is keyed endpoint â
   expect(block.summary.endpoints_configured).toEqual(["h:9400", "h:9401"]);
   expect(block.summary.endpoints_successful).toEqual(["h:9400"]);
   expect(block.endpoints["h:9400"]?.gpus.gpu_0?.gpu_uuid).toBe("GPU-0");
+  // Schema 1.5: platform on each GPU, nvidia_* names (upstream's), sample count kept.
+  expect(block.endpoints["h:9400"]?.gpus.gpu_0).toMatchObject({ platform: "nvidia" });
+  expect(block.endpoints["h:9400"]?.gpus.gpu_0?.metrics.nvidia_power_usage).toMatchObject({ unit: "W", avg: 200, count: 3 });
+  expect(block.endpoints["h:9400"]?.gpus.gpu_0?.metrics.nvidia_energy_consumption).toEqual({ unit: "J", avg: 500 });
+  expect(block.endpoints["h:9400"]?.gpus.gpu_0?.metrics.gpu_power_usage).toBeUndefined();
   expect(endpointKey("nvml://localhost")).toBe("nvml://localhost");
   const text = renderGpuConsole(series, window, { total_gpu_energy: { unit: "J", avg: 500 } });
   expect(text).toContain("NVIDIA AIPerf | GPU Telemetry | h:9400 | GPU 0 | Fake GPU");

@@ -60,7 +60,7 @@ export async function finalize(cfg: GpuTelemetryConfig, collector: Pick<Collecto
   const series = groupByGpu(collector.samples);
   const window = windowOf(series, req.profilingStartWallNs, req.profilingEndWallNs);
   if (window === undefined) return EMPTY;
-  const path = join(cfg.artifactDir, GPU_TELEMETRY_FILE_NAME);
+  const path = join(cfg.artifactDir, cfg.jsonlName ?? GPU_TELEMETRY_FILE_NAME);
   const sorted = [...collector.samples].sort((a, b) => a.timestampNs - b.timestampNs);
   await writeFile(path, sorted.map((s) => `${jsonlLine(s)}\n`).join(""));
   const energy = energyMetrics(series, window, { outputTokens: req.totalOutputTokens, requests: req.requestCount });

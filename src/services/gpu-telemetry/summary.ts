@@ -5,7 +5,7 @@
  */
 import { summarizeSeries } from "../../metrics/stats.ts";
 import type { ScalarMetric } from "../../protocol/gpu-telemetry.ts";
-import { FIELDS, type GpuSample } from "./fields.ts";
+import { FIELDS, type GpuField, type GpuSample } from "./fields.ts";
 
 export type Window = { startNs: number; endNs: number };
 
@@ -73,8 +73,8 @@ export function gpuMetrics(g: GpuSeries, window: Window): Record<string, MetricS
     }
     const values = inWindow.flatMap((s) => (s.values[def.field] === undefined ? [] : [s.values[def.field] as number]));
     if (values.length === 0) continue;
-    const { count: _count, ...stats } = summarizeSeries(values);
-    out[def.field] = { unit: def.unit, ...stats };
+    // count: samples in the window, as upstream's GPU metric blocks carry it.
+    out[def.field] = { unit: def.unit, ...summarizeSeries(values) };
   }
   return out;
 }
@@ -104,7 +104,42 @@ export function endpointKey(source: string): string {
   return source.startsWith("http") ? source.replace(/^https?:\/\//, "").replace(/^([^/]*)\/metrics$/, "$1") : source;
 }
 
-/** The `telemetry_data` block: summary, then endpoint → GPU → metric statistics. */
+/** Schema 1.5 scopes GPU metric names by vendor: everything we read comes from DCGM or NVML. */
+export const GPU_PLATFORM = "nvidia";
+
+/**
+ * Upstream's schema 1.5 name and CSV label of each field (its GPU telemetry constants and
+ * documented examples), in its CSV order; fields upstream does not have get `nvidia_<field>`.
+ */
+export const UPSTREAM_GPU_FIELDS: readonly { field: GpuField; key: string; header: string }[] = [
+  { field: "gpu_power_usage", key: "nvidia_power_usage", header: "NVIDIA GPU Power Usage" },
+  { field: "energy_consumption", key: "nvidia_energy_consumption", header: "NVIDIA Energy Consumption" },
+  { field: "gpu_utilization", key: "nvidia_gpu_utilization", header: "NVIDIA GPU Utilization" },
+  { field: "memory_copy_utilization", key: "nvidia_memory_utilization", header: "NVIDIA Memory Utilization" },
+  { field: "gpu_memory_used", key: "nvidia_memory_used", header: "NVIDIA GPU Memory Used" },
+  { field: "gpu_memory_free", key: "nvidia_fb_free", header: "Framebuffer Memory Free" },
+  { field: "sm_clock_frequency", key: "nvidia_sm_clock", header: "SM Clock Frequency" },
+  { field: "memory_clock_frequency", key: "nvidia_mem_clock", header: "Memory Clock Frequency" },
+  { field: "memory_temperature", key: "nvidia_memory_temp", header: "Memory Temperature" },
+  { field: "gpu_temperature", key: "nvidia_temperature", header: "NVIDIA GPU Temperature" },
+  { field: "xid_errors", key: "nvidia_xid_errors", header: "NVIDIA XID Errors" },
+  { field: "power_violation", key: "nvidia_power_violation", header: "NVIDIA Power Violation" },
+  { field: "thermal_violation", key: "nvidia_thermal_violation", header: "NVIDIA Thermal Violation" },
+];
+const UPSTREAM_KEY = new Map(UPSTREAM_GPU_FIELDS.map((f) => [f.field as string, f.key]));
+export const vendorMetricName = (field: string): string => UPSTREAM_KEY.get(field) ?? `${GPU_PLATFORM}_${field}`;
+
+/** Each metric under its vendor-scoped name, in upstream's order. */
+function vendorScoped(metrics: Record<string, MetricStats>): Record<string, MetricStats> {
+  const out: Record<string, MetricStats> = {};
+  for (const f of UPSTREAM_GPU_FIELDS) if (metrics[f.field] !== undefined) out[f.key] = metrics[f.field] as MetricStats;
+  return out;
+}
+
+/**
+ * The `telemetry_data` block (schema 1.5): summary, then endpoint → GPU (with its `platform`) →
+ * metric statistics under `nvidia_*` names.
+ */
 export function telemetryBlock(series: readonly GpuSeries[], window: Window, configured: readonly string[]): Record<string, unknown> {
   const endpoints: Record<string, { gpus: Record<string, unknown> }> = {};
   for (const g of series) {
@@ -114,14 +149,17 @@ export function telemetryBlock(series: readonly GpuSeries[], window: Window, con
       gpu_name: g.gpuName,
       gpu_uuid: g.gpuUuid,
       hostname: g.hostname,
+      platform: GPU_PLATFORM,
       samples: g.samples.length,
-      metrics: gpuMetrics(g, window),
+      metrics: vendorScoped(gpuMetrics(g, window)),
     };
   }
   return {
     summary: {
       endpoints_configured: configured.map(endpointKey),
       endpoints_successful: Object.keys(endpoints),
+      start_time: new Date(window.startNs / 1e6).toISOString(),
+      end_time: new Date(window.endNs / 1e6).toISOString(),
       start_ns: window.startNs,
       end_ns: window.endNs,
       energy_note: "energy_consumption is the counter's increase over the window, in J",
@@ -139,6 +177,8 @@ export function jsonlLine(s: GpuSample): string {
     gpu_uuid: s.gpuUuid,
     gpu_model_name: s.gpuName,
     hostname: s.hostname,
-    telemetry_data: s.values,
+    platform: GPU_PLATFORM,
+    // Schema 1.5 names, as in telemetry_data.
+    telemetry_data: Object.fromEntries(Object.entries(s.values).map(([k, v]) => [vendorMetricName(k), v])),
   });
 }

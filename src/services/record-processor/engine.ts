@@ -8,7 +8,7 @@ import { bodyAudioSeconds } from "../../endpoints/audio-duration.ts";
 import { type DatasetReader, openDataset } from "../../protocol/dataset-file.ts";
 import { decodeRawBatch, encodeJson, type ParsedBatch, type RawRecord } from "../../protocol/pipeline.ts";
 import type { ProcessorConfig, ProcessorStats } from "../../protocol/record-processor-config.ts";
-import type { RequestRecord } from "../../records/record.ts";
+import type { RawExchange, RequestRecord } from "../../records/record.ts";
 import type { Counter } from "./counter.ts";
 import type { Skip } from "./openai-parse.ts";
 import { type ParseContext, parseRecord } from "./parse-record.ts";
@@ -40,6 +40,8 @@ export class ProcessorEngine {
   readonly #pull: BusSocket;
   readonly #push: BusSocket;
   readonly #pc: ParseContext;
+  readonly #dataset: DatasetReader;
+  readonly #captureRaw: boolean;
   readonly #busy: ((ms: number) => Promise<void>) | undefined;
   readonly #handler = (msg: Message): void => this.#onBatch(msg);
   #pending: RequestRecord[] = [];
@@ -59,7 +61,10 @@ export class ProcessorEngine {
     this.#busy = busy;
     this.#pull = pull;
     const dataset = openDataset(config.datasetPath);
+    this.#dataset = dataset;
+    this.#captureRaw = config.captureRaw === true;
     this.#pc = {
+      captureText: config.captureText === true,
       endpointType: config.endpointType,
       useServerTokenCount: config.useServerTokenCount,
       ...(config.responseField === undefined ? {} : { responseField: config.responseField }),
@@ -149,6 +154,7 @@ export class ProcessorEngine {
       record = parseRecord({ ...raw, error: { code: null, type: error instanceof Error ? error.name : "Error", message: String(error) } }, [], this.#pc);
     }
     if (record.error !== null) this.#stats.errors++;
+    if (this.#captureRaw) record.raw = rawExchange(raw, chunks, this.#dataset);
     this.#pending.push(record);
   }
 
@@ -168,6 +174,24 @@ export class ProcessorEngine {
     const frame = encodeJson(batch);
     if (!this.#push.trySend(frame)) this.#push.send(frame).catch((error: unknown) => this.#log.debug(`${this.#name}: send failed:`, error));
   }
+}
+
+/** The request body as the dataset holds it, and each read of the reply as text (export level raw). */
+function rawExchange(raw: RawRecord, chunks: readonly Uint8Array[], dataset: DatasetReader): RawExchange {
+  let payload: unknown = null;
+  try {
+    const text = new TextDecoder().decode(dataset.body(raw.conversation, raw.turn));
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      payload = text;
+    }
+  } catch {
+    // A body that cannot be read back (multipart audio recipe, bad index) is written as null.
+  }
+  const decoder = new TextDecoder();
+  const responses = chunks.map((c, i) => ({ perf_ns: Math.round(raw.chunkNs[i] ?? raw.endNs), text: decoder.decode(c, { stream: i < chunks.length - 1 }) }));
+  return { payload, status: raw.status, responses };
 }
 
 function replyBytes(chunks: readonly Uint8Array[]): number {

@@ -28,6 +28,8 @@ export type ParseContext = {
   audioSeconds?: (conversation: number, turn: number) => number | null;
   /** The output cap the request asked for (reconciliation); absent: not compared. */
   requestedTokens?: (conversation: number, turn: number) => number | null;
+  /** Keep the generated text on the record (outputs.json). */
+  captureText?: boolean;
   /** Told about every payload that was not understood (invalid JSON, unknown object). */
   onSkip?: (skip: Skip, raw: RawRecord) => void;
 };
@@ -83,6 +85,7 @@ export function parseRecord(raw: RawRecord, chunks: readonly Uint8Array[], pc: P
       if (r.text !== "") texts.push(r.text);
       if (r.reasoning !== "") reasoning.push(r.reasoning);
     }
+    if (pc.captureText === true) record.responseText = texts.join("");
     // Joined, then counted once: tokens that straddle chunk boundaries count once (upstream).
     record.outputTokens = texts.length > 0 ? pc.counter.count(texts.join("")) : null;
     record.reasoningTokens = reasoning.length > 0 ? pc.counter.count(reasoning.join("")) : null;

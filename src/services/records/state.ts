@@ -2,18 +2,20 @@
  * What the records service accumulates during a run, and the finalize step that turns it into
  * upstream's files and console report.
  */
-import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import * as v from "valibot";
-import { CSV_FILE_NAME, formatRecordLine, JSON_FILE_NAME, JSONL_FILE_NAME, JsonlWriter, renderConsoleFooter, renderConsoleTables, writeCsvExport, writeJsonExport } from "../../export/index.ts";
+import { formatRecordLine, JsonlWriter, renderConsoleFooter, renderConsoleTables, writeCsvExport, writeJsonExport } from "../../export/index.ts";
 import { clientCheckReport } from "../../export/client-check-export.ts";
 import { ArrivalCollector } from "../../metrics/arrival-fidelity.ts";
 import { TokenAccountingExport } from "../../export/token-accounting-export.ts";
-import { createMetricContext, SummaryBuilder } from "../../metrics/index.ts";
+import { computeRecordMetrics, createMetricContext, type MetricContext, type RecordMetrics, SummaryBuilder } from "../../metrics/index.ts";
 import { producesTokens, tokenizesInput } from "../../protocol/endpoint-types.ts";
 import { FinalizeRequest, type FinalizeResult, type RecordsConfig } from "../../protocol/records-config.ts";
 import type { RequestRecord } from "../../records/record.ts";
 import { ReplyAnomalies } from "./reply-anomalies.ts";
+import { DEFAULT_EXPORT_FILES, exportFilePaths } from "../../export/export-files.ts";
+import { type OutputEntry, outputEntry, rawRecordLine, writeOutputsJson } from "../../export/outputs-export.ts";
+import { type Timeslice, timesliceIndex, writeTimesliceExports } from "../../export/timeslice-export.ts";
 
 
 export type RecordsState = {
@@ -30,13 +32,26 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
     tokenizesInput: tokenizesInput(cfg.endpointType),
     ...(cfg.goodput === null ? {} : { goodputSlos: cfg.goodput }),
   });
-  const jsonlPath = join(cfg.artifactDir, JSONL_FILE_NAME);
-  const jsonl = new JsonlWriter(jsonlPath);
+  const plan = cfg.exports ?? { files: DEFAULT_EXPORT_FILES, level: "records" as const, outputsJson: false, sliceDurationSec: null };
+  const paths = exportFilePaths(cfg.artifactDir, plan.files);
+  const jsonlPath = paths.jsonl;
+  // --export-level summary writes no per-request file; raw adds the bodies' file.
+  const jsonl = plan.level === "summary" ? undefined : new JsonlWriter(jsonlPath);
+  const rawJsonl = plan.level === "raw" ? new JsonlWriter(paths.raw) : undefined;
+  const streams = [jsonl, rawJsonl].filter((w): w is JsonlWriter => w !== undefined);
   // Created now and flushed every 250 ms, so a records service that dies leaves the file with all
   // but its last moments' lines.
-  void jsonl.flush().catch(() => {});
-  const flusher = setInterval(() => void jsonl.flush().catch(() => {}), JSONL_FLUSH_MS);
+  for (const w of streams) void w.flush().catch(() => {});
+  const flusher = setInterval(() => {
+    for (const w of streams) void w.flush().catch(() => {});
+  }, JSONL_FLUSH_MS);
   flusher.unref();
+  // Warmup requests get their own summary (warmup_metrics) and outputs.json entries.
+  const warmupBuilder = new SummaryBuilder({ context });
+  const outputs: OutputEntry[] = [];
+  // --slice-duration: the profiling records are kept to be cut into windows at the end.
+  const sliced: RequestRecord[] = [];
+  let profilingStartNs: number | undefined;
   // In duration mode the window needs the profiling start; records that beat its broadcast wait.
   let builder: SummaryBuilder | undefined = cfg.duration === null ? new SummaryBuilder({ context }) : undefined;
   const waiting: RequestRecord[] = [];
@@ -54,14 +69,25 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
     anomalies.add(record);
     const metrics = (builder as SummaryBuilder).add(record);
     if (metrics !== null) tokenExport.add(record, metrics);
-    if (metrics !== null) jsonl.write(formatRecordLine(record, metrics));
+    if (metrics !== null) jsonl?.write(formatRecordLine(record, metrics));
+    if (metrics !== null) perRequestFiles(record, metrics);
+    if (metrics !== null && plan.sliceDurationSec !== null) sliced.push(record);
     if (metrics !== null) arrivals.add(record.startNs, record.intendedNs, record.turnIndex === 0, record.endNs, { readyNs: record.readyNs, ok: metrics.valid, num: record.sessionNum });
+  };
+
+  const perRequestFiles = (record: RequestRecord, metrics: RecordMetrics): void => {
+    rawJsonl?.write(rawRecordLine(record, metrics));
+    if (plan.outputsJson) outputs.push(outputEntry(record, metrics));
   };
 
   return {
     add(record) {
       if (record.phase !== "profiling") {
         warmupSeen++;
+        // SummaryBuilder.add skips warmup records; this builder holds warmup only, so it takes them as computed.
+        const metrics = computeRecordMetrics(record, context);
+        warmupBuilder.addComputed(metrics);
+        perRequestFiles(record, metrics);
         return;
       }
       profilingSeen++;
@@ -70,6 +96,7 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
       onArrival?.();
     },
     phaseStarted({ phase, startNs }) {
+      if (phase === "profiling") profilingStartNs = startNs;
       if (phase !== "profiling" || builder !== undefined || cfg.duration === null) return;
       builder = new SummaryBuilder({ context, durationFilter: { phaseStartNs: startNs, durationSec: cfg.duration.durationSec, gracePeriodSec: cfg.duration.graceSec } });
       for (const r of waiting.splice(0)) summarize(r);
@@ -89,11 +116,12 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
       // A run cancelled before profiling started still reports (empty) results.
       builder ??= new SummaryBuilder({ context });
       for (const r of waiting.splice(0)) summarize(r);
-      await jsonl.close();
+      for (const w of streams) await w.close();
       const summary = builder.summarize();
+      const warmup = warmupSeen > 0 ? warmupBuilder.summarize().results : [];
       log.debug(`Summarised ${summary.processed} valid and ${summary.errors} failed records (${summary.filtered} outside the duration window, ${warmupSeen} warmup)`);
-      const jsonPath = join(cfg.artifactDir, JSON_FILE_NAME);
-      const csvPath = join(cfg.artifactDir, CSV_FILE_NAME);
+      const jsonPath = paths.json;
+      const csvPath = paths.csv;
       // Piped (no terminal width): tables at full width as upstream prints them, messages at 100.
       const check = clientCheckReport(arrivals, req.clientCheck, req.columns ?? 100);
       const tokens = tokenExport.finish(summary.results, req.columns);
@@ -101,13 +129,25 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
       await writeJsonExport(jsonPath, {
         results: summary.results,
         inputConfig: req.inputConfig,
+        ...(req.runInfo === undefined ? {} : { runInfo: req.runInfo }),
+        warmupResults: warmup,
+        invalidReasons: [],
         wasCancelled: req.wasCancelled,
         errorSummary: summary.errorSummary,
         startNs: req.phaseStartWallNs,
         endNs: req.phaseEndWallNs,
-        blocks: { ...check.blocks, ...tokens.blocks, reply_anomalies: anomalies.block(), ...incompleteBlock(reasons, req.expected, profilingSeen, lost) },
+        blocks: { ...(req.resolvedConfig === undefined ? {} : { resolved_config: req.resolvedConfig }), ...check.blocks, ...tokens.blocks, reply_anomalies: anomalies.block(), ...incompleteBlock(reasons, req.expected, profilingSeen, lost) },
       });
       await writeCsvExport(csvPath, summary.results);
+      const extraFiles: string[] = [];
+      if (plan.sliceDurationSec !== null) {
+        await writeTimesliceExports(paths.timeslicesJson, paths.timeslicesCsv, timeslices(sliced, plan.sliceDurationSec, profilingStartNs, context), req.inputConfig);
+        extraFiles.push(paths.timeslicesJson, paths.timeslicesCsv);
+      }
+      if (plan.outputsJson) {
+        await writeOutputsJson(paths.outputs, outputs);
+        extraFiles.push(paths.outputs);
+      }
       const shown = {
         results: summary.results,
         errorSummary: summary.errorSummary,
@@ -126,7 +166,7 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
         footerText: renderConsoleFooter(shown) + warning,
         validCount: summary.processed,
         errorCount: summary.errors,
-        files: [jsonPath, csvPath, jsonlPath],
+        files: [jsonPath, csvPath, ...(jsonl === undefined ? [] : [jsonlPath]), ...(rawJsonl === undefined ? [] : [paths.raw]), ...extraFiles],
         received: profilingSeen,
         lost,
         ...validity,
@@ -159,6 +199,28 @@ function whileArriving(done: () => boolean, idleMs: number, setWake: (wake: () =
       lastMs = performance.now();
       if (done()) finish();
     });
+  });
+}
+
+/**
+ * The profiling records cut into windows of `sliceSec` from the profiling start (or the first
+ * request's start when the start was not broadcast), each summarised on its own; windows without
+ * a request are left out.
+ */
+function timeslices(records: readonly RequestRecord[], sliceSec: number, startNs: number | undefined, context: MetricContext): Timeslice[] {
+  if (records.length === 0) return [];
+  const origin = startNs ?? Math.min(...records.map((r) => r.startNs));
+  const byIndex = new Map<number, RequestRecord[]>();
+  for (const r of records) {
+    const i = timesliceIndex(r.startNs - origin, sliceSec);
+    const list = byIndex.get(i) ?? [];
+    list.push(r);
+    byIndex.set(i, list);
+  }
+  return [...byIndex.entries()].sort((a, b) => a[0] - b[0]).map(([index, list]) => {
+    const b = new SummaryBuilder({ context });
+    for (const r of list) b.add(r);
+    return { index, results: b.summarize().results };
   });
 }
 
