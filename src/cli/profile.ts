@@ -6,11 +6,11 @@ import { defineCommand } from "citty";
 import { setBusLogger } from "../bus/index.ts";
 import { checkBounds, readHost } from "../config/bounds.ts";
 import { parseProfileInput, readProfileInput, withFileFlags } from "../config/config-file.ts";
-import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
-import { createMetricContext, GoodputConfigError } from "../metrics/index.ts";
-import { tokenizesInput } from "../protocol/endpoint-types.ts";
+import { resolveProfile } from "../config/resolve.ts";
 import { checkNvmlOverride } from "../controller/gpu-telemetry.ts";
 import { processLauncher } from "../controller/launchers.ts";
+import { checkGoodput } from "../controller/goodput-check.ts";
+import { failureOf, runFailure } from "../controller/outcome.ts";
 import { inputConfigOf, startProfile } from "../controller/profile.ts";
 import { preflight } from "../controller/preflight.ts";
 import { createProgressUi } from "../controller/progress.ts";
@@ -126,21 +126,8 @@ export const profileCommand = defineCommand({
         fact(`Exit ${interrupts.exitCode}: interrupted; partial results written`);
         return void (process.exitCode = interrupts.exitCode);
       }
-      // A service died or froze mid-run: the results above hold what arrived (exit 4).
-      if (result.incomplete.length > 0) throw new BenchError("SERVICE_DIED", `The results are incomplete: ${result.incomplete.join("; ")}`, { hint: "See the log above for the service's own last words" });
-      if (result.lost > 0) {
-        throw new BenchError("RESULTS_INCOMPLETE", `The results are incomplete: ${result.lost} of ${result.received + result.lost} records were lost between the workers and the records service`, {
-          hint: "The log says which service fell behind or failed; rerun to get complete results",
-        });
-      }
-      const total = result.validCount + result.errorCount;
-      if (total > 0 && result.validCount === 0) throw new BenchError("COMMAND_FAILED", `Every request failed (${result.errorCount} of ${total})`);
-      if (cfg.failedRequestThreshold !== undefined && total > 0 && result.errorCount / total > cfg.failedRequestThreshold) {
-        throw new BenchError("COMMAND_FAILED", `Failed requests ${result.errorCount}/${total} exceed --failed-request-threshold ${cfg.failedRequestThreshold}`);
-      }
-      if (cfg.failOnClientBottleneck && result.runValidity?.valid === false) {
-        throw new BenchError("COMMAND_FAILED", `--fail-on-client-bottleneck: the client was the bottleneck (${result.runValidity.reasons.join("; ")})`);
-      }
+      const failure = runFailure(result, cfg);
+      if (failure !== undefined) throw failure;
       fact(`Exit ${EXIT_CODES.OK}: ${result.validCount} requests succeeded, ${result.errorCount} failed`);
     } catch (error) {
       // The console gets the error from cli/run.ts; the log file gets it here.
@@ -201,20 +188,4 @@ async function interruptible<T>(work: Promise<T>): Promise<T> {
     process.off("SIGTERM", onSignal);
     holdSignals();
   }
-}
-
-/** Unknown or inapplicable --goodput tags fail here, before any service starts. */
-function checkGoodput(cfg: ResolvedProfile): void {
-  if (cfg.goodput === undefined) return;
-  try {
-    createMetricContext({ streaming: cfg.streaming, producesTokens: cfg.producesTokens, tokenizesInput: tokenizesInput(cfg.endpointType), goodputSlos: cfg.goodput });
-  } catch (error) {
-    if (error instanceof GoodputConfigError) throw new BenchError("CONFIG_INVALID", `Invalid value ${JSON.stringify(Object.keys(cfg.goodput).join(" "))} for --goodput: ${error.message}`);
-    throw error;
-  }
-}
-
-/** Rejects as soon as a service dies, so a broken run ends at once instead of at a timeout. */
-function failureOf(supervisor: Supervisor): Promise<never> {
-  return new Promise((_, reject) => supervisor.onFailure(reject));
 }

@@ -53,26 +53,40 @@ export function loadRunSamples(dir: string): RunSamples {
     const lines = readFileSync(file, "utf8").split("\n");
     lines.forEach((line, i) => {
       if (line.trim() === "") return;
-      let record: { metadata?: { benchmark_phase?: string }; metrics?: Record<string, { value?: unknown; unit?: unknown }>; error?: unknown };
+      let record: SampleRecord;
       try {
         record = JSON.parse(line);
       } catch {
         throw new BenchError("CONFIG_INVALID", `${file}:${i + 1}: not a JSON line`, { hint: "the file is damaged or not a profile export; rerun the profile" });
       }
-      if (record.metadata?.benchmark_phase !== undefined && record.metadata.benchmark_phase !== "profiling") return;
-      if (record.error !== null && record.error !== undefined) {
-        samples.failed++;
-        return;
-      }
-      samples.requests++;
-      for (const [name, metric] of Object.entries(record.metrics ?? {})) {
-        if (typeof metric?.value !== "number" || !Number.isFinite(metric.value)) continue;
-        let list = samples.values.get(name);
-        if (list === undefined) samples.values.set(name, (list = []));
-        list.push(metric.value);
-        if (typeof metric.unit === "string") samples.units.set(name, metric.unit);
-      }
+      addRecord(samples, record);
     });
   }
   return samples;
+}
+
+/** One line of profile_export.jsonl, as much of it as a comparison reads. */
+type SampleRecord = { metadata?: { benchmark_phase?: string }; metrics?: Record<string, { value?: unknown; unit?: unknown }>; error?: unknown };
+
+/** The same samples from records already in memory (the API's `report.records`); `label` stands for the directory. */
+export function samplesOfRecords(label: string, records: readonly SampleRecord[]): RunSamples {
+  const samples: RunSamples = { dir: label, files: [], requests: 0, failed: 0, values: new Map(), units: new Map() };
+  for (const record of records) addRecord(samples, record);
+  return samples;
+}
+
+function addRecord(samples: RunSamples, record: SampleRecord): void {
+  if (record.metadata?.benchmark_phase !== undefined && record.metadata.benchmark_phase !== "profiling") return;
+  if (record.error !== null && record.error !== undefined) {
+    samples.failed++;
+    return;
+  }
+  samples.requests++;
+  for (const [name, metric] of Object.entries(record.metrics ?? {})) {
+    if (typeof metric?.value !== "number" || !Number.isFinite(metric.value)) continue;
+    let list = samples.values.get(name);
+    if (list === undefined) samples.values.set(name, (list = []));
+    list.push(metric.value);
+    if (typeof metric.unit === "string") samples.units.set(name, metric.unit);
+  }
 }

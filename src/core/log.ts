@@ -49,12 +49,14 @@ function sanitizing(reporter: ConsolaReporter): ConsolaReporter {
  * Every level goes to stderr (consola sends info and debug to stdout, which would land inside the
  * result tables of `aiperf profile > results.txt`); the fancy, coloured reporter only when stderr
  * is a terminal (consola decides colour from stdout, so `2> file` would get escape codes).
+ * `console: false`: the file only.
  */
-export function createControllerLogger(level: LogLevelName, logFile?: string): ConsolaInstance {
+export function createControllerLogger(level: LogLevelName, logFile?: string, options: { console?: boolean } = {}): ConsolaInstance {
   // `fancy` is an option of consola's node entry (what Bun loads); tsc sees the browser typings.
   const fancy = { fancy: process.stderr.isTTY === true } as object;
   const log = createConsola({ level: LEVELS[level], throttle: 0, stdout: process.stderr, stderr: process.stderr, ...fancy });
-  const reporters: ConsolaReporter[] = [...log.options.reporters];
+  // The programmatic API logs to the file only: a test suite's output is not ours to fill.
+  const reporters: ConsolaReporter[] = options.console === false ? [] : [...log.options.reporters];
   if (logFile !== undefined) {
     mkdirSync(dirname(logFile), { recursive: true });
     // The file exists from the start, even if nothing is logged (its path is printed at the end).
