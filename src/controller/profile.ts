@@ -192,6 +192,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       headers: cfg.header.map(([k, v]) => [k, String(v)]),
       requestTimeoutSeconds: cfg.requestTimeoutSeconds,
       maxResponseBytes: cfg.maxResponseBytes,
+      transport: cfg.transport === "raw" ? "raw" : "fetch",
     }))));
 
     // Bars: one per phase as it starts, then records, whose total is the profiling phase's.
