@@ -141,12 +141,12 @@ class Exchange implements ConnUser {
     if (this.finished) return;
     const out = this.#out;
     const wasHead = this.#parser.headDone;
+    let bad: RecordError | null = null;
     try {
       this.#parser.feed(bytes, this.#collect);
     } catch (error) {
       this.#parts = [];
-      this.fail(error instanceof HttpParseError ? { code: null, type: error.type, message: error.message } : { code: null, type: "Error", message: String(error) });
-      return;
+      bad = error instanceof HttpParseError ? { code: null, type: error.type, message: error.message } : { code: null, type: "Error", message: String(error) };
     }
     const p = this.#parser;
     if (!wasHead && p.headDone) {
@@ -154,6 +154,10 @@ class Exchange implements ConnUser {
       out.status = p.status;
       out.statusText = p.statusText;
       out.contentType = p.contentType;
+    }
+    if (bad !== null) {
+      this.fail(bad);
+      return;
     }
     const parts = this.#parts;
     if (parts.length > 0) {
@@ -181,8 +185,12 @@ class Exchange implements ConnUser {
       return;
     }
     const code = (error as { code?: unknown } | undefined)?.code;
-    const type = typeof code === "string" && code !== "" && code !== "ECONNRESET" ? code : "ECONNRESET";
-    this.fail({ code: null, type, message: `${type}: The socket connection was closed unexpectedly` });
+    if (typeof code === "string" && code !== "" && code !== "ECONNRESET") {
+      // A named failure (a TLS certificate not trusted, …) says more than the close that followed.
+      this.fail({ code: null, type: code, message: redactUrlsInText(`${code}: ${error?.message ?? "the connection failed"}`) });
+      return;
+    }
+    this.fail({ code: null, type: "ECONNRESET", message: "ECONNRESET: The socket connection was closed unexpectedly" });
   }
 
   /** Ends the capture with `error`; the connection is not reused. */

@@ -23,6 +23,8 @@ export class Conn {
   closed = false;
   /** Bytes not yet taken by the socket (a body larger than its send buffer). */
   pending: Uint8Array | null = null;
+  /** Why the TLS handshake failed (a certificate not trusted): the close that follows says no more. */
+  tlsError: Error | undefined;
   /** Set once the connection has carried a whole request and reply. */
   reused = false;
   readonly origin: Origin;
@@ -72,6 +74,9 @@ const handlers: SocketHandler<Conn> = {
     }
     conn.user.onData(bytes, at);
   },
+  handshake(socket, success, authorizationError) {
+    if (!success || authorizationError !== null) socket.data.tlsError = authorizationError ?? new Error("The TLS handshake failed");
+  },
   drain(socket) {
     const conn = socket.data;
     const rest = conn.pending;
@@ -101,7 +106,7 @@ function gone(conn: Conn, error: Error | undefined): void {
     conn.socket?.terminate();
   }
   conn.user = null;
-  user?.onClosed(error);
+  user?.onClosed(error ?? conn.tlsError);
 }
 
 /** A kept-alive idle connection to `origin`, taken out of the pool, or null. */
