@@ -12,7 +12,7 @@ import { HttpParseError, Http1ResponseParser } from "./http1-parser.ts";
 import { type Captured, type CaptureRequest, abortReason, responseTooLarge } from "./http-capture.ts";
 import { type Conn, type ConnUser, open, type Origin, release, takeIdle } from "./raw-pool.ts";
 
-type Target = { origin: Origin; requestLine: string };
+type Target = { origin: Origin; requestLine: string; auth: string | null };
 
 /** Parsed once per URL: a worker sends to a handful of them. */
 const targets = new Map<string, Target>();
@@ -26,7 +26,9 @@ function targetOf(url: string): Target {
     const port = u.port === "" ? (tls ? 443 : 80) : Number(u.port);
     const hostname = u.hostname.startsWith("[") ? u.hostname.slice(1, -1) : u.hostname;
     const origin: Origin = { key: `${u.protocol}//${u.host}`, hostname, port, tls };
-    t = { origin, requestLine: `POST ${u.pathname}${u.search} HTTP/1.1\r\nhost: ${u.host}\r\n` };
+    // Credentials in the URL go out as Basic auth, as fetch sends them (u.host never holds them).
+    const auth = u.username === "" && u.password === "" ? null : `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString("base64")}`;
+    t = { origin, requestLine: `POST ${u.pathname}${u.search} HTTP/1.1\r\nhost: ${u.host}\r\n`, auth };
     targets.set(url, t);
   }
   return t;
@@ -44,6 +46,7 @@ function requestBytes(t: Target, headers: Record<string, string>, body: Uint8Arr
     if (/[\r\n]/.test(value) || /[\r\n:]/.test(name)) throw new TypeError(`Header ${JSON.stringify(name)} has a line break in its name or value`);
     head += `${name}: ${value}\r\n`;
   }
+  if (t.auth !== null && !("authorization" in headers)) head += `authorization: ${t.auth}\r\n`;
   if (!("accept" in headers)) head += "accept: */*\r\n";
   if (!("user-agent" in headers)) head += "user-agent: aiperf-bun\r\n";
   head += `content-length: ${body.byteLength}\r\n${close ? "connection: close\r\n" : ""}\r\n`;
