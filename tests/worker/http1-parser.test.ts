@@ -10,7 +10,7 @@ function parse(pieces: (string | Uint8Array)[]): { p: Http1ResponseParser; reads
   const reads: string[] = [];
   for (const piece of pieces) {
     let text = "";
-    p.feed(typeof piece === "string" ? enc.encode(piece) : piece, (part) => (text += dec.decode(part)));
+    p.feed(typeof piece === "string" ? enc.encode(piece) : piece, (bytes, start, end) => (text += dec.decode(bytes.subarray(start, end))));
     reads.push(text);
   }
   return { p, reads };

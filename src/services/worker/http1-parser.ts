@@ -46,7 +46,10 @@ export class Http1ResponseParser {
   /** Head bytes gathered across reads until the blank line. */
   #head: Uint8Array | null = null;
   #remaining = 0;
-  #sizeLine = "";
+  /** The chunk-size line being read: its value so far, its length, and whether past the digits. */
+  #size = 0;
+  #sizeLen = 0;
+  #sizeDigits = true;
   #trailerLine = 0;
   /** Bytes that followed the end of this reply in the last read (a pipelining server); never reused. */
   extra = 0;
@@ -67,10 +70,11 @@ export class Http1ResponseParser {
   }
 
   /**
-   * Consumes one read. Body bytes go to `onBody` as views of `bytes` (copy them to keep them past
-   * this call). Throws HttpParseError on a reply that cannot be framed.
+   * Consumes one read. Body bytes go to `onBody` as ranges of `bytes` (no view is made: the caller
+   * copies what it keeps, as the read's buffer is not its own). Throws HttpParseError on a reply
+   * that cannot be framed.
    */
-  feed(bytes: Uint8Array, onBody: (part: Uint8Array) => void): void {
+  feed(bytes: Uint8Array, onBody: (bytes: Uint8Array, start: number, end: number) => void): void {
     let i = 0;
     const n = bytes.length;
     while (i < n) {
@@ -80,14 +84,14 @@ export class Http1ResponseParser {
           break;
         case State.Length: {
           const take = Math.min(this.#remaining, n - i);
-          onBody(bytes.subarray(i, i + take));
+          onBody(bytes, i, i + take);
           i += take;
           this.#remaining -= take;
           if (this.#remaining === 0) this.#state = State.Done;
           break;
         }
         case State.UntilClose:
-          onBody(i === 0 ? bytes : bytes.subarray(i));
+          onBody(bytes, i, n);
           i = n;
           break;
         case State.ChunkSize:
@@ -95,7 +99,7 @@ export class Http1ResponseParser {
           break;
         case State.ChunkData: {
           const take = Math.min(this.#remaining, n - i);
-          onBody(bytes.subarray(i, i + take));
+          onBody(bytes, i, i + take);
           i += take;
           this.#remaining -= take;
           if (this.#remaining === 0) {
@@ -130,8 +134,8 @@ export class Http1ResponseParser {
     const end = findBlankLine(buf, from);
     if (end < 0) {
       if (buf.length > MAX_HEAD_BYTES) throw new HttpParseError("Malformed_HTTP_Response", `The reply's headers exceed ${MAX_HEAD_BYTES} bytes`);
-      // Copied: the read's buffer is not ours past this call.
-      this.#head = prior === null ? buf.slice() : buf;
+      // Copied (Buffer#slice would be a view): the read's buffer is not ours past this call.
+      this.#head = prior === null ? Uint8Array.prototype.slice.call(buf) : buf;
       return bytes.length;
     }
     this.#head = null;
@@ -181,25 +185,39 @@ export class Http1ResponseParser {
     }
   }
 
+  /** Hex digits, then optional `;extensions`, then CRLF; read byte by byte across reads (no string). */
   #readSizeLine(bytes: Uint8Array, start: number): number {
-    const lf = bytes.indexOf(LF, start);
-    const stop = lf < 0 ? bytes.length : lf;
-    this.#sizeLine += latin1.decode(bytes.subarray(start, stop));
-    if (this.#sizeLine.length > MAX_SIZE_LINE) throw new HttpParseError("InvalidHTTPResponse", "A chunk-size line of the chunked reply body is too long");
-    if (lf < 0) return bytes.length;
-    const line = this.#sizeLine.endsWith("\r") ? this.#sizeLine.slice(0, -1) : this.#sizeLine;
-    this.#sizeLine = "";
-    const hex = (line.split(";", 1)[0] as string).trim();
-    if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) throw new HttpParseError("InvalidHTTPResponse", "A chunk size of the chunked reply body is not a hex number");
-    const size = Number.parseInt(hex, 16);
-    if (size === 0) {
-      this.#state = State.Trailer;
-      this.#trailerLine = 0;
-    } else {
-      this.#remaining = size;
-      this.#state = State.ChunkData;
+    for (let i = start; i < bytes.length; i++) {
+      const b = bytes[i] as number;
+      if (b === LF) {
+        if (this.#sizeLen === 0) throw new HttpParseError("InvalidHTTPResponse", "A chunk size of the chunked reply body is not a hex number");
+        const size = this.#size;
+        this.#size = 0;
+        this.#sizeLen = 0;
+        this.#sizeDigits = true;
+        if (size === 0) {
+          this.#state = State.Trailer;
+          this.#trailerLine = 0;
+        } else {
+          this.#remaining = size;
+          this.#state = State.ChunkData;
+        }
+        return i + 1;
+      }
+      if (this.#sizeDigits) {
+        const d = hexValue(b);
+        if (d >= 0) {
+          if (++this.#sizeLen > 12) throw new HttpParseError("InvalidHTTPResponse", "A chunk size of the chunked reply body is too large");
+          this.#size = this.#size * 16 + d;
+          continue;
+        }
+        if (this.#sizeLen === 0 || (b !== CR && b !== 0x3b && b !== 0x20 && b !== 0x09)) throw new HttpParseError("InvalidHTTPResponse", "A chunk size of the chunked reply body is not a hex number");
+        this.#sizeDigits = false;
+      }
+      // Extensions and whitespace after the digits are skipped, within a bound.
+      if (++this.#sizeLen > MAX_SIZE_LINE) throw new HttpParseError("InvalidHTTPResponse", "A chunk-size line of the chunked reply body is too long");
     }
-    return lf + 1;
+    return bytes.length;
   }
 
   /** Trailer lines after the last chunk, ignored, up to the blank line that ends the reply. */
@@ -218,6 +236,14 @@ export class Http1ResponseParser {
     }
     return bytes.length;
   }
+}
+
+/** 0–15 for an ASCII hex digit, else -1. */
+function hexValue(b: number): number {
+  if (b >= 0x30 && b <= 0x39) return b - 0x30;
+  const lower = b | 0x20;
+  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
+  return -1;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -117,11 +117,11 @@ class Exchange implements ConnUser {
   readonly #resolve: (c: Captured) => void;
   #conn: Conn | null = null;
   #bytes = 0;
-  /** Body parts of the read being handled; one read becomes one stamped chunk. */
-  #parts: Uint8Array[] = [];
+  /** Body ranges [start, end, start, end, …] of the read being handled; one read becomes one stamped chunk. */
+  #ranges: number[] = [];
   readonly #onAbort = (): void => this.fail(abortReason(this.#signal.reason));
-  readonly #collect = (part: Uint8Array): void => {
-    if (part.byteLength > 0) this.#parts.push(part);
+  readonly #collect = (_bytes: Uint8Array, start: number, end: number): void => {
+    if (end > start) this.#ranges.push(start, end);
   };
 
   constructor(out: Captured, req: CaptureRequest, signal: AbortSignal, fresh: boolean, resolve: (c: Captured) => void) {
@@ -148,7 +148,7 @@ class Exchange implements ConnUser {
     try {
       this.#parser.feed(bytes, this.#collect);
     } catch (error) {
-      this.#parts = [];
+      this.#ranges.length = 0;
       bad = error instanceof HttpParseError ? { code: null, type: error.type, message: error.message } : { code: null, type: "Error", message: String(error) };
     }
     const p = this.#parser;
@@ -162,11 +162,11 @@ class Exchange implements ConnUser {
       this.fail(bad);
       return;
     }
-    const parts = this.#parts;
-    if (parts.length > 0) {
-      this.#parts = [];
+    const ranges = this.#ranges;
+    if (ranges.length > 0) {
       // One copy per read: the socket's buffer is not ours after this callback.
-      const chunk = parts.length === 1 ? (parts[0] as Uint8Array).slice() : join(parts);
+      const chunk = copyRanges(bytes, ranges);
+      ranges.length = 0;
       out.chunkNs.push(at);
       out.chunks.push(chunk);
       if (out.chunks.length === 1) this.#onFirstChunk?.();
@@ -226,14 +226,18 @@ class Exchange implements ConnUser {
   }
 }
 
-function join(parts: Uint8Array[]): Uint8Array {
+/** The body bytes of one read, copied into a new array (never a view: Buffer#slice would be one). */
+function copyRanges(bytes: Uint8Array, ranges: number[]): Uint8Array {
+  if (ranges.length === 2) return Uint8Array.prototype.slice.call(bytes, ranges[0] as number, ranges[1] as number);
   let n = 0;
-  for (const p of parts) n += p.byteLength;
+  for (let k = 0; k < ranges.length; k += 2) n += (ranges[k + 1] as number) - (ranges[k] as number);
   const out = new Uint8Array(n);
   let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
+  for (let k = 0; k < ranges.length; k += 2) {
+    const s = ranges[k] as number;
+    const e = ranges[k + 1] as number;
+    out.set(bytes.subarray(s, e), at);
+    at += e - s;
   }
   return out;
 }
