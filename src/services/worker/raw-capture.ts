@@ -219,7 +219,8 @@ class Exchange implements ConnUser {
     const conn = this.#conn;
     this.#conn = null;
     if (conn !== null) {
-      if (reuse) release(conn);
+      // A reply that came before the whole request was written (an early 413) leaves the connection mid-request.
+      if (reuse && conn.pending === null) release(conn);
       else conn.destroy();
     }
     this.#resolve(out);
