@@ -12,6 +12,7 @@
  *    compiled --binary). Its CPU is the wait4() rusage of the controller, which on Linux includes
  *    every descendant it reaped: dataset, timing, records, record-processor and worker services.
  *    An orphaned service (not reaped, so not counted) would be reported as an error.
+ *  - pipeline-raw: the same pipeline with `--transport raw` (HTTP/1.1 on Bun.connect sockets).
  *  - bare: this file with --role bare: C async loops of fetch() + reader.read() until done, the
  *    same request body the product sends. Its CPU is its own wait4() rusage.
  * Totals ("cpu_s", wait4 rusage after exit) include start-up and shutdown.
@@ -23,7 +24,7 @@
  *    final records processing and export too.
  *  - marginal: each side also runs --small requests; (CPU(N) − CPU(small)) / (N − small). Includes
  *    the end-of-run export (which grows with N); noisier, since it differences two whole runs.
- * The sides alternate order between the two sizes so drift in the machine's load hits both alike.
+ * The sides rotate order between the two sizes so drift in the machine's load hits all alike.
  * Output: one JSON line per run, then the summary line.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -46,7 +47,8 @@ import {
   type Window,
 } from "./support.ts";
 
-type RunResult = { side: "pipeline" | "bare"; requests: number; cpu_s: number; wall_s: number; server_cpu_s: number; ok: number; steady: Window | null; extra: Record<string, number | string> };
+type Side = "pipeline" | "pipeline-raw" | "bare";
+type RunResult = { side: Side; requests: number; cpu_s: number; wall_s: number; server_cpu_s: number; ok: number; steady: Window | null; extra: Record<string, number | string> };
 
 // ---- the bare loop (child) ----
 
@@ -96,11 +98,11 @@ async function runBare(server: ServerProcess, requests: number, o: Opts): Promis
   return { side: "bare", requests, cpu_s: cpu, wall_s: wall, server_cpu_s: procCpuSeconds(server.pid) - cpu0, ok: result.ok, steady, extra: { reads_per_request: round(result.reads / requests, 1) } };
 }
 
-async function runPipeline(server: ServerProcess, requests: number, o: Opts): Promise<RunResult> {
+async function runPipeline(server: ServerProcess, requests: number, o: Opts, side: "pipeline" | "pipeline-raw"): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), "aiperf-bench-overhead-"));
   try {
     const command = o.binary === "" ? [process.execPath, join(ROOT, "src", "main.ts")] : [o.binary];
-    const flags = ["profile", "-m", "mock-model", "-u", server.url, "--endpoint-type", "chat", "--streaming", "--concurrency", String(o.concurrency), "--request-count", String(requests), "--isl", String(o.isl), "--osl", String(o.osl), "--ui", "none", "--random-seed", "1", "--artifact-dir", join(dir, "out")];
+    const flags = ["profile", "-m", "mock-model", "-u", server.url, "--endpoint-type", "chat", "--streaming", "--concurrency", String(o.concurrency), "--request-count", String(requests), "--isl", String(o.isl), "--osl", String(o.osl), "--ui", "none", "--random-seed", "1", "--artifact-dir", join(dir, "out"), "--transport", side === "pipeline-raw" ? "raw" : "fetch"];
     const cpu0 = procCpuSeconds(server.pid);
     const base = await serverFinished(server.url);
     const t0 = performance.now();
@@ -115,7 +117,7 @@ async function runPipeline(server: ServerProcess, requests: number, o: Opts): Pr
     const cpu = Number(proc.resourceUsage()?.cpuTime.total ?? Number.NaN) / 1e6;
     const json = JSON.parse(readFileSync(join(dir, "out", "profile_export_aiperf.json"), "utf8")) as Record<string, { avg?: number } | undefined>;
     return {
-      side: "pipeline",
+      side,
       requests,
       cpu_s: cpu,
       wall_s: wall,
@@ -167,32 +169,32 @@ async function main(): Promise<void> {
     // Warm the server (JIT) so the first measured side does not pay for it.
     await runBare(server, Math.min(200, o.small), o);
     const runs: RunResult[] = [];
-    const order = [
-      ["bare", "pipeline"],
-      ["pipeline", "bare"],
-    ] as const;
+    const order: Side[][] = [
+      ["bare", "pipeline", "pipeline-raw"],
+      ["pipeline-raw", "pipeline", "bare"],
+    ];
     for (const [i, n] of [o.small, o.requests].entries()) {
-      for (const side of order[i % 2] as readonly ("bare" | "pipeline")[]) {
-        const r = side === "bare" ? await runBare(server, n, o) : await runPipeline(server, n, o);
+      for (const side of order[i % 2] as Side[]) {
+        const r = side === "bare" ? await runBare(server, n, o) : await runPipeline(server, n, o, side);
         if (r.ok !== n) throw new Error(`${side}: ${r.ok} of ${n} requests succeeded`);
         report(r, o);
         runs.push(r);
       }
     }
-    const marginal = (side: "bare" | "pipeline"): number => {
+    const marginal = (side: Side): number => {
       const small = runs.find((r) => r.side === side && r.requests === o.small) as RunResult;
       const large = runs.find((r) => r.side === side && r.requests === o.requests) as RunResult;
       return ((large.cpu_s - small.cpu_s) / (large.requests - small.requests)) * 1000;
     };
-    const startup = (side: "bare" | "pipeline"): number => {
+    const startup = (side: Side): number => {
       const small = runs.find((r) => r.side === side && r.requests === o.small) as RunResult;
       return small.cpu_s - (marginal(side) * small.requests) / 1000;
     };
-    const steady = (side: "bare" | "pipeline"): number => {
+    const steady = (side: Side): number => {
       const w = runs.find((r) => r.side === side && r.requests === o.requests)?.steady;
       return w === null || w === undefined ? Number.NaN : (w.cpu_s / w.requests) * 1000;
     };
-    const [bare, pipeline] = [marginal("bare"), marginal("pipeline")];
+    const [bare, pipeline, raw] = [marginal("bare"), marginal("pipeline"), marginal("pipeline-raw")];
     say({
       bench: "client-overhead",
       side: "summary",
@@ -200,11 +202,16 @@ async function main(): Promise<void> {
       chunks_per_request: o.osl,
       steady_bare_cpu_s_per_1000: round(steady("bare"), 3),
       steady_pipeline_cpu_s_per_1000: round(steady("pipeline"), 3),
+      steady_pipeline_raw_cpu_s_per_1000: round(steady("pipeline-raw"), 3),
       steady_ratio: round(steady("pipeline") / steady("bare"), 2),
+      steady_raw_ratio: round(steady("pipeline-raw") / steady("bare"), 2),
       marginal_bare_cpu_s_per_1000: round(bare, 3),
       marginal_pipeline_cpu_s_per_1000: round(pipeline, 3),
+      marginal_pipeline_raw_cpu_s_per_1000: round(raw, 3),
       marginal_ratio: round(pipeline / bare, 2),
+      marginal_raw_ratio: round(raw / bare, 2),
       pipeline_startup_cpu_s: round(startup("pipeline"), 2),
+      pipeline_raw_startup_cpu_s: round(startup("pipeline-raw"), 2),
       bare_startup_cpu_s: round(startup("bare"), 3),
       loadavg: uptimeLoad(),
     });

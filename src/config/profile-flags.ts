@@ -36,6 +36,7 @@ export const PROFILE_FLAGS: FlagSpec[] = [
   { key: "peerMetrics", names: ["--peer-metrics"], kind: "boolean", help: "Also print TPOT, ITL and output throughput as vLLM bench serve, SGLang bench_serving and GenAI-Perf define them (always in profile_export_aiperf.json under peer_metrics)" },
   { key: "requestTimeoutSeconds", names: ["--request-timeout-seconds"], kind: "number", help: "Per-request timeout in seconds" },
   { key: "maxResponseBytes", names: ["--max-response-bytes"], kind: "number", help: "Most bytes read of one reply body; a longer reply is cut off there and recorded as a ResponseTooLarge error (0 = no limit)" },
+  { key: "transport", names: ["--transport", "--transport-type"], kind: "string", hint: "fetch|raw|http", help: "HTTP client of the workers: fetch (Bun's, the default; http is upstream's name for it) or raw (HTTP/1.1 on Bun.connect sockets: cheaper per request and per chunk, each read stamped as it arrives; plain HTTP/1.1 servers)" },
   { key: "concurrency", names: ["--concurrency"], kind: "number", help: "Requests in flight (closed loop); with --request-rate, a ceiling. Default 1 without a rate" },
   { key: "requestRate", names: ["--request-rate"], kind: "number", help: "Target requests per second (open loop)" },
   { key: "requestRateMode", names: ["--arrival-pattern", "--request-rate-mode"], kind: "string", hint: "constant|poisson|gamma|concurrency_burst", help: "Arrival pattern: poisson with a rate, concurrency_burst without; gamma uses --arrival-smoothness" },

@@ -16,6 +16,8 @@ export const RATE_MODES = ["constant", "poisson", "gamma", "concurrency_burst"] 
 export const WAIT_MODES = ["models", "inference", "both"] as const;
 export const UI_TYPES = ["dashboard", "simple", "none"] as const;
 export const MODEL_SELECTION_STRATEGIES = ["round_robin", "random", "weighted"] as const;
+/** --transport: upstream's `http` (its only value) is our default, fetch; raw is HTTP/1.1 on sockets. */
+export const TRANSPORTS = ["http", "fetch", "raw"] as const;
 
 const int = (min: number) => v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(min, `must be at least ${min}`));
 const num = (min: number) => v.pipe(v.number("must be a number"), v.minValue(min, `must be at least ${min}`));
@@ -34,6 +36,7 @@ export const ProfileConfig = v.object({
   requestTimeoutSeconds: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0")), 21600),
   /** Bounds a worker's memory per request: a 100 MB body once took the run to 2 GB. 0 = no limit. */
   maxResponseBytes: v.optional(int(0), 64 * 1024 * 1024),
+  transport: v.optional(v.picklist(TRANSPORTS), "fetch"),
   /** Pre-flight and upstream's readiness wait (controller/preflight.ts). */
   waitForModelTimeout: v.optional(num(0), 0),
   waitForModelMode: v.optional(v.picklist(WAIT_MODES), "inference"),

@@ -34,6 +34,8 @@ export const WorkerConfig = v.object({
   multipart: v.optional(v.boolean()),
   /** --max-response-bytes: a reply body is not read past this; 0 = no limit. */
   maxResponseBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
+  /** --transport: Bun's fetch, or our HTTP/1.1 on Bun.connect sockets (services/worker/raw-capture.ts). */
+  transport: v.optional(v.picklist(["fetch", "raw"]), "fetch"),
 });
 export type WorkerConfig = v.InferOutput<typeof WorkerConfig>;
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { BINARY, ensureBinary, type MockServer, readExport, readRecords, runProfile, startMockServer } from "./support.ts";
+import { BINARY, ensureBinary, type MockServer, onTestTransport, readExport, readRecords, runProfile, startMockServer } from "./support.ts";
 
 const ESC = "\x1b";
 const dirs: string[] = [];
@@ -33,7 +33,7 @@ const url = (s: MockServer | undefined): string => {
 async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; cwd: string }> {
   const cwd = mkdtempSync(join(tmpdir(), "aiperf-operator-"));
   dirs.push(cwd);
-  const proc = Bun.spawn([BINARY, ...args], { cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
+  const proc = Bun.spawn([BINARY, ...onTestTransport(args)], { cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
   const timer = setTimeout(() => proc.kill("SIGKILL"), 100_000);
   try {
     const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);

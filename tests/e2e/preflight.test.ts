@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FakeVllm, startFakeVllm } from "./fake-vllm.ts";
-import { BINARY, ensureBinary, readExport, readRecords } from "./support.ts";
+import { BINARY, ensureBinary, onTestTransport, readExport, readRecords } from "./support.ts";
 
 const MODEL = "Qwen/Qwen3-0.6B";
 
@@ -18,7 +18,7 @@ async function profile(args: string[]): Promise<Run> {
   const cwd = mkdtempSync(join(tmpdir(), "aiperf-preflight-"));
   const dir = join(cwd, "out");
   const started = performance.now();
-  const proc = Bun.spawn([BINARY, "profile", "--artifact-dir", dir, "--ui", "none", "--no-server-metrics", "--no-gpu-telemetry", "--tokenizer", "builtin", ...args], {
+  const proc = Bun.spawn([BINARY, ...onTestTransport(["profile", "--artifact-dir", dir, "--ui", "none", "--no-server-metrics", "--no-gpu-telemetry", "--tokenizer", "builtin", ...args])], {
     cwd,
     stdout: "pipe",
     stderr: "pipe",

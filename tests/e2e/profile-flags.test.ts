@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../process/helpers.ts";
-import { BINARY, ensureBinary, readExport } from "./support.ts";
+import { BINARY, ensureBinary, onTestTransport, readExport } from "./support.ts";
 
 
 type Seen = { path: string; headers: Record<string, string>; body: Record<string, unknown> };
@@ -26,7 +26,7 @@ function captureServer(status = 200) {
 
 async function profile(args: string[]): Promise<{ code: number; out: string; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), "aiperf-flags-"));
-  const proc = Bun.spawn([BINARY, ...args, "--artifact-dir", join(dir, "out"), "--ui", "none"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  const proc = Bun.spawn([BINARY, ...onTestTransport(args), "--artifact-dir", join(dir, "out"), "--ui", "none"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
   const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   return { code: await proc.exited, out: out + err, dir: join(dir, "out") };
 }

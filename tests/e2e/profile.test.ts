@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { childrenOf, isAlive, waitUntil } from "../process/helpers.ts";
-import { BINARY, runProfile as profile, startMockServer as mockServer, useMockServer, readExport, readRecords } from "./support.ts";
+import { BINARY, onTestTransport, runProfile as profile, startMockServer as mockServer, useMockServer, readExport, readRecords } from "./support.ts";
 
 const exported = (dir: string): Record<string, { avg?: number; unit?: string } & Record<string, unknown>> => readExport(dir);
 const jsonlLines = (dir: string): { metadata: Record<string, unknown>; error: unknown }[] => readRecords(dir);
@@ -92,7 +92,7 @@ describe("aiperf profile (compiled) against the mock server", () => {
 
   test("Ctrl-C stops the run, still writes partial results, and leaves no process", async () => {
     const dir = mkdtempSync(join(tmpdir(), "aiperf-profile-"));
-    const proc = Bun.spawn([BINARY, "profile", "-m", "mock-model", "-u", server.url, "--streaming", "--request-count", "100000", "--concurrency", "4", "--osl", "8", "--ui", "none", "--artifact-dir", join(dir, "out")], { stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn([BINARY, ...onTestTransport(["profile", "-m", "mock-model", "-u", server.url, "--streaming", "--request-count", "100000", "--concurrency", "4", "--osl", "8", "--ui", "none", "--artifact-dir", join(dir, "out")])], { stdout: "pipe", stderr: "pipe" });
     const output = Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
     try {
       // Wait until requests are flowing (the records exporter has started its file).

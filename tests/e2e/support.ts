@@ -57,11 +57,21 @@ export async function startMockServer(flags: string[] = []): Promise<MockServer>
 
 export type ProfileRun = { code: number; out: string; dir: string };
 
+/**
+ * AIPERF_TEST_TRANSPORT=raw (or fetch) runs every profile of the e2e and fault tests on that HTTP
+ * transport: `profile …` gains `--transport <it>` unless the test gave one. Unset: the default.
+ */
+export function onTestTransport(args: string[]): string[] {
+  const transport = process.env.AIPERF_TEST_TRANSPORT;
+  if (transport === undefined || transport === "" || args[0] !== "profile" || args.includes("--transport")) return args;
+  return ["profile", "--transport", transport, ...args.slice(1)];
+}
+
 /** `aiperf profile -m mock-model -u URL …flags` in a fresh folder; `dir` is its artifact directory. */
 export async function runProfile(url: string, flags: string[], env: Record<string, string> = {}): Promise<ProfileRun> {
   const cwd = mkdtempSync(join(tmpdir(), "aiperf-e2e-"));
   const dir = join(cwd, "out");
-  const proc = Bun.spawn([BINARY, "profile", "-m", "mock-model", "-u", url, "--artifact-dir", dir, "--ui", "none", "--random-seed", "1", ...flags], {
+  const proc = Bun.spawn([BINARY, ...onTestTransport(["profile", "-m", "mock-model", "-u", url, "--artifact-dir", dir, "--ui", "none", "--random-seed", "1", ...flags])], {
     cwd,
     stdout: "pipe",
     stderr: "pipe",

@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BINARY, readRecords } from "../e2e/support.ts";
+import { BINARY, onTestTransport, readRecords } from "../e2e/support.ts";
 
 /** A fresh, empty folder under the system's temp directory. */
 export function freshDir(prefix = "aiperf-fault-"): string {
@@ -65,7 +65,7 @@ export function launch(args: string[], opts: LaunchOptions = {}): Launched {
   if (opts.tmp !== undefined) env.TMPDIR = opts.tmp;
   env.AIPERF_FAULT_MARK = mark;
   const startedMs = performance.now();
-  const proc = Bun.spawn([...(opts.wrapper ?? []), BINARY, ...args], {
+  const proc = Bun.spawn([...(opts.wrapper ?? []), BINARY, ...onTestTransport(args)], {
     cwd: opts.cwd ?? freshDir(),
     detached: opts.detached ?? false,
     stdin: "ignore",

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { abortWith, capture } from "../../src/services/worker/http-capture.ts";
+import { abortWith, type CaptureFn, capture as fetchCapture } from "../../src/services/worker/http-capture.ts";
+import { rawCapture } from "../../src/services/worker/raw-capture.ts";
 import { body, closedPort, startServer } from "./support.ts";
 
 const srv = startServer();
@@ -8,7 +9,13 @@ afterAll(() => srv.stop());
 const headers = { "content-type": "application/json", accept: "text/event-stream" };
 const decode = (chunks: Uint8Array[]): string => chunks.map((c) => new TextDecoder().decode(c)).join("");
 
-describe("HTTP capture", () => {
+// Both transports keep the same contract: every test runs on each.
+const TRANSPORTS: [string, CaptureFn][] = [
+  ["fetch", fetchCapture],
+  ["raw", rawCapture],
+];
+
+describe.each(TRANSPORTS)("HTTP capture (%s)", (_name, capture) => {
   test("a stream: headers, then every read stamped in order, bytes kept as sent", async () => {
     const c = await capture({ url: `${srv.url}/v1/chat/completions`, headers, body: body({ mode: "stream", n: 5, gapMs: 10 }) }, new AbortController().signal);
     expect(c.error).toBeNull();
@@ -91,7 +98,7 @@ describe("HTTP capture", () => {
   });
 });
 
-describe("HTTP capture: reply size bound", () => {
+describe.each(TRANSPORTS)("HTTP capture: reply size bound (%s)", (_name, capture) => {
   test("a stream longer than maxBytes stops there: ResponseTooLarge naming the flag, no bytes kept", async () => {
     const c = await capture({ url: `${srv.url}/v1/chat/completions`, headers, body: body({ mode: "stream", n: 50, gapMs: 1 }), maxBytes: 100 }, new AbortController().signal);
     expect(c.error?.type).toBe("ResponseTooLarge");

@@ -11,7 +11,9 @@ import { type DatasetReader, openDataset } from "../../protocol/dataset-file.ts"
 import { type Credit, type CreditFirstByte, type CreditReturn, decodeJson, encodeJson, type Phase, type RawRecord } from "../../protocol/pipeline.ts";
 import type { WorkerConfig, WorkerStats } from "../../protocol/worker-config.ts";
 import type { RecordError } from "../../records/record.ts";
-import { abortWith, type Captured, capture, lostConnectionBeforeReply } from "./http-capture.ts";
+import { abortWith, type Captured, type CaptureFn, capture, lostConnectionBeforeReply } from "./http-capture.ts";
+import { rawCapture } from "./raw-capture.ts";
+import { closeIdle } from "./raw-pool.ts";
 import { LoopLagMonitor } from "./loop-lag.ts";
 import { RawBatcher } from "./raw-batcher.ts";
 import { type HeaderPlan, planHeaders, requestHeaders } from "../../endpoints/headers.ts";
@@ -44,6 +46,8 @@ export class WorkerEngine {
   readonly #timeoutMs: number;
   readonly #maxResponseBytes: number;
   readonly #batcher: RawBatcher;
+  /** --transport: Bun's fetch, or HTTP/1.1 on Bun.connect sockets. */
+  readonly #capture: CaptureFn;
   /** Requests in flight (or waiting for their send time), by the phase of their credit. */
   readonly #active = new Map<AbortController, Phase>();
   /** Phases cancelled by the controller (grace period over, interrupt): why, and when each request was cut. */
@@ -72,6 +76,7 @@ export class WorkerEngine {
     this.#checkStream = config.streaming;
     this.#timeoutMs = config.requestTimeoutSeconds * 1000;
     this.#maxResponseBytes = config.maxResponseBytes;
+    this.#capture = config.transport === "raw" ? rawCapture : capture;
     this.#dealer = createSocket("DEALER", { identity: name, name: `${name} credits` });
     this.#push = createSocket("PUSH", { name: `${name} raw` });
     this.#batcher = new RawBatcher((frames) => this.#sendOn(this.#push, frames));
@@ -104,6 +109,7 @@ export class WorkerEngine {
       await Promise.race([settled, Bun.sleep(SETTLE_MS)]);
     }
     this.#batcher.flush();
+    closeIdle();
     this.#dealer.close();
     this.#push.close();
   }
@@ -209,14 +215,15 @@ export class WorkerEngine {
     try {
       const onFirstChunk = credit.reportFirstByte === true ? () => this.#firstByte(credit) : undefined;
       const req = { url, headers, body, maxBytes: this.#maxResponseBytes, fresh: this.#fresh, ...(onFirstChunk === undefined ? {} : { onFirstChunk }) };
-      let captured = await capture(req, ctl.signal);
+      let captured = await this.#capture(req, ctl.signal);
       let retriedAfter: Sent["retriedAfter"];
       // Bun's fetch cannot say whether the connection was reused; one that died before any reply
       // from a URL that answered before most likely was (the server closed it as idle): send
-      // once more on a new connection. The record's times are the second attempt's.
+      // once more on a new connection. The record's times are the second attempt's. The raw
+      // transport knows, and only a reused connection counts. (Never with fresh connections.)
       if (!this.#fresh && this.#answered.has(url) && lostConnectionBeforeReply(captured, ctl.signal)) {
         retriedAfter = { startNs: captured.startNs, error: captured.error as RecordError };
-        captured = await capture({ ...req, fresh: true }, ctl.signal);
+        captured = await this.#capture({ ...req, fresh: true }, ctl.signal);
       }
       if (captured.ackNs !== null) this.#answered.add(url);
       // A cancel timer that fired after the body ended changed nothing: not a cancellation.

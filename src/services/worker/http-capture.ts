@@ -38,7 +38,12 @@ export type Captured = {
   chunks: Uint8Array[];
   /** Transport failure or abort; an HTTP error status is not an error here. */
   error: RecordError | null;
+  /** Whether the request went out on a kept-alive connection; absent where the transport cannot tell (fetch). */
+  reused?: boolean;
 };
+
+/** A transport: one request in, its capture out, never a throw (the raw one is raw-capture.ts). */
+export type CaptureFn = (req: CaptureRequest, signal: AbortSignal) => Promise<Captured>;
 
 /**
  * Aborting `signal` with a RecordError as its reason (see `abortWith`) makes that the capture's
@@ -91,7 +96,7 @@ export async function capture(req: CaptureRequest, signal: AbortSignal): Promise
     out.endNs = monoNs();
   } catch (error) {
     out.endNs = monoNs();
-    out.error = signal.aborted ? abortError(signal.reason) : transportError(error);
+    out.error = signal.aborted ? abortReason(signal.reason) : transportError(error);
     cancelBody?.().catch(() => {});
   }
   return out;
@@ -104,13 +109,18 @@ export async function capture(req: CaptureRequest, signal: AbortSignal): Promise
 async function tooLarge(out: Captured, limit: number, reader: { cancel(): Promise<void> }): Promise<Captured> {
   out.chunks = [];
   out.chunkNs = [];
-  out.error = {
+  out.error = responseTooLarge(limit);
+  await reader.cancel().catch(() => {});
+  return out;
+}
+
+/** The record error of a body cut off at --max-response-bytes. */
+export function responseTooLarge(limit: number): RecordError {
+  return {
     code: null,
     type: "ResponseTooLarge",
     message: `The reply body exceeded --max-response-bytes (${limit} bytes) and was not read further; raise --max-response-bytes (0 = no limit) to read longer replies`,
   };
-  await reader.cancel().catch(() => {});
-  return out;
 }
 
 /**
@@ -120,9 +130,12 @@ async function tooLarge(out: Captured, limit: number, reader: { cancel(): Promis
  */
 const CONNECTION_LOST = new Set(["ECONNRESET", "ConnectionClosed", "EPIPE", "ECONNABORTED"]);
 
-/** The capture failed with its connection before any byte of reply, and not by our own abort. */
+/**
+ * The capture failed with its connection before any byte of reply, and not by our own abort. A
+ * transport that knows the connection was new (raw) rules the stale keep-alive case out.
+ */
 export function lostConnectionBeforeReply(c: Captured, signal: AbortSignal): boolean {
-  return c.error !== null && c.ackNs === null && !signal.aborted && CONNECTION_LOST.has(c.error.type);
+  return c.error !== null && c.reused !== false && c.ackNs === null && !signal.aborted && CONNECTION_LOST.has(c.error.type);
 }
 
 /** A reason for AbortController.abort that `capture` reports as the record's error. */
@@ -134,7 +147,8 @@ function isRecordError(value: unknown): value is RecordError {
   return typeof value === "object" && value !== null && "type" in value && "message" in value && "code" in value;
 }
 
-function abortError(reason: unknown): RecordError {
+/** The record error of an aborted capture: the RecordError given to `abortWith`, else an AbortError. */
+export function abortReason(reason: unknown): RecordError {
   if (isRecordError(reason)) return reason;
   return { code: null, type: "AbortError", message: reason instanceof Error ? reason.message : "The request was aborted" };
 }

@@ -1,0 +1,131 @@
+/**
+ * Non-streaming maximum request rate: `aiperf profile` with the fetch transport, with the raw
+ * transport, and `wrk` (C, the reference of what the mock server can take), one after another on
+ * the same mock server in the same run.
+ *
+ *   bun scripts/bench/max-rate.ts [--seconds 10] [--concurrency 16] [--rounds 2] [--isl 64] [--osl 16]
+ *        [--binary dist/aiperf] [--wrk-threads 2]
+ *
+ * Method. The mock server runs in its own process (mock-server-child.ts, ttft 0, itl 0: every reply
+ * is one JSON write as soon as the request is read). Each side sends the same chat request body,
+ * non-streaming, closed loop at --concurrency for --seconds:
+ *  - fetch / raw: `aiperf profile --concurrency C --benchmark-duration S --transport T` (the
+ *    compiled --binary, or src/main.ts), its own synthetic prompts of --isl words;
+ *  - wrk: `wrk -t THREADS -c C -d S` with a Lua script that POSTs the body the product would send.
+ * Every side's rate is read the same way, from the server's own finished-requests counter polled
+ * every 100 ms: requests finished between the moments 10% and 90% of the side's total were done,
+ * divided by the time between (so start-up, warm-up and shutdown are left out). The sides rotate
+ * order each round; the summary gives each side's median and the ratios to wrk. Whether a run of
+ * ours flagged itself ("Run invalid: the client was the bottleneck") is printed with it.
+ * If wrk is not installed the script says so and prints our two sides only.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { requestBody } from "../../src/services/dataset/request-body.ts";
+import { arg, MODEL, numArg, prompt, ROOT, round, say, serverFinished, startServerProcess, uptimeLoad } from "./support.ts";
+
+type Side = "fetch" | "raw" | "wrk";
+type Opts = { seconds: number; concurrency: number; rounds: number; isl: number; osl: number; binary: string; wrkThreads: number };
+type Result = { side: Side; rps: number; finished: number; flagged: boolean | null; client_rps: number | null };
+
+/** Polls the server's counter until `done` resolves; the rate between 10% and 90% of what finished. */
+async function serverRate(url: string, done: Promise<unknown>): Promise<{ rps: number; finished: number }> {
+  const base = await serverFinished(url);
+  const samples: { t: number; n: number }[] = [];
+  let over = false;
+  void done.then(() => (over = true));
+  while (!over) {
+    samples.push({ t: performance.now(), n: (await serverFinished(url)) - base });
+    await Bun.sleep(100);
+  }
+  const total = (await serverFinished(url)) - base;
+  const a = samples.find((s) => s.n >= 0.1 * total);
+  const b = samples.findLast((s) => s.n <= 0.9 * total);
+  if (a === undefined || b === undefined || b.t <= a.t) return { rps: Number.NaN, finished: total };
+  return { rps: (b.n - a.n) / ((b.t - a.t) / 1000), finished: total };
+}
+
+async function runOurs(url: string, transport: "fetch" | "raw", o: Opts): Promise<Result> {
+  const dir = mkdtempSync(join(tmpdir(), "aiperf-bench-rate-"));
+  try {
+    const command = o.binary === "" ? [process.execPath, join(ROOT, "src", "main.ts")] : [o.binary];
+    const flags = ["profile", "-m", MODEL, "-u", url, "--endpoint-type", "chat", "--concurrency", String(o.concurrency), "--benchmark-duration", String(o.seconds), "--isl", String(o.isl), "--osl", String(o.osl), "--transport", transport, "--ui", "none", "--random-seed", "1", "--artifact-dir", join(dir, "out")];
+    const proc = Bun.spawn([...command, ...flags], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+    const [out, err, rate] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), serverRate(url, proc.exited)]);
+    const code = await proc.exited;
+    if (code !== 0) throw new Error(`aiperf profile --transport ${transport} exited with ${code}: ${(out + err).slice(-2000)}`);
+    const json = JSON.parse(readFileSync(join(dir, "out", "profile_export_aiperf.json"), "utf8")) as Record<string, { avg?: number } | undefined>;
+    return { side: transport, ...rate, flagged: /Run invalid/.test(out + err), client_rps: json.request_throughput?.avg ?? null };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function runWrk(url: string, o: Opts, dir: string): Promise<Result> {
+  const body = JSON.stringify(requestBody({ model: MODEL, texts: [prompt(o.isl)], maxTokens: o.osl }, { endpointType: "chat", streaming: false, extraInputs: [] }));
+  const script = join(dir, "post.lua");
+  writeFileSync(script, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(body)}\n`);
+  const proc = Bun.spawn(["wrk", "-t", String(o.wrkThreads), "-c", String(o.concurrency), "-d", `${o.seconds}s`, "-s", script, `${url}/v1/chat/completions`], { stdout: "pipe", stderr: "pipe" });
+  const [out, err, rate] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), serverRate(url, proc.exited)]);
+  if ((await proc.exited) !== 0) throw new Error(`wrk failed: ${out}${err}`);
+  const own = /Requests\/sec:\s*([\d.]+)/.exec(out)?.[1];
+  if (/Non-2xx/.test(out)) throw new Error(`wrk got error replies:\n${out}`);
+  return { side: "wrk", ...rate, flagged: null, client_rps: own === undefined ? null : Number(own) };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+async function main(): Promise<void> {
+  const o: Opts = {
+    seconds: numArg("seconds", 10),
+    concurrency: numArg("concurrency", 16),
+    rounds: numArg("rounds", 2),
+    isl: numArg("isl", 64),
+    osl: numArg("osl", 16),
+    binary: arg("binary", "") === "" ? "" : resolve(arg("binary", "")),
+    wrkThreads: numArg("wrk-threads", 2),
+  };
+  const hasWrk = Bun.which("wrk") !== null;
+  if (!hasWrk) say("wrk is not installed (Debian: apt-get install wrk): no reference side; only our figures are printed, no ratios");
+  say({ bench: "max-rate", loadavg: uptimeLoad(), cores: navigator.hardwareConcurrency, concurrency: o.concurrency, seconds: o.seconds, isl: o.isl, osl: o.osl, binary: o.binary === "" ? "source" : o.binary });
+  const server = await startServerProcess({ ttft: 0, itl: 0, osl: o.osl });
+  const dir = mkdtempSync(join(tmpdir(), "aiperf-bench-wrk-"));
+  try {
+    const sides: Side[] = hasWrk ? ["wrk", "fetch", "raw"] : ["fetch", "raw"];
+    const results: Result[] = [];
+    for (let round_ = 0; round_ < o.rounds; round_++) {
+      // Rotate: each side goes first once in a while, so the machine's drift hits all alike.
+      const order = sides.map((_, i) => sides[(i + round_) % sides.length] as Side);
+      for (const side of order) {
+        const r = side === "wrk" ? await runWrk(server.url, o, dir) : await runOurs(server.url, side, o);
+        say({ bench: "max-rate", round: round_ + 1, side, server_counted_rps: round(r.rps, 0), finished: r.finished, own_report_rps: r.client_rps === null ? null : round(r.client_rps, 0), run_flagged_invalid: r.flagged });
+        results.push(r);
+      }
+    }
+    const med = (side: Side): number => median(results.filter((r) => r.side === side).map((r) => r.rps));
+    const [fetchRps, rawRps] = [med("fetch"), med("raw")];
+    const wrkRps = hasWrk ? med("wrk") : Number.NaN;
+    say({
+      bench: "max-rate",
+      side: "summary",
+      concurrency: o.concurrency,
+      fetch_rps: round(fetchRps, 0),
+      raw_rps: round(rawRps, 0),
+      wrk_rps: hasWrk ? round(wrkRps, 0) : "wrk not installed",
+      fetch_vs_wrk: hasWrk ? round(fetchRps / wrkRps, 2) : null,
+      raw_vs_wrk: hasWrk ? round(rawRps / wrkRps, 2) : null,
+      raw_vs_fetch: round(rawRps / fetchRps, 2),
+      loadavg: uptimeLoad(),
+    });
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
