@@ -8,7 +8,7 @@ import { checkBounds, readHost } from "../config/bounds.ts";
 import { parseProfileConfig, readProfileArgs } from "../config/profile-flags.ts";
 import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
 import { createMetricContext, GoodputConfigError } from "../metrics/index.ts";
-import { tokenizesInput } from "../protocol/endpoint-types.ts";
+import { tokenizesInput } from "../endpoints/capabilities.ts";
 import { checkNvmlOverride } from "../controller/gpu-telemetry.ts";
 import { processLauncher } from "../controller/launchers.ts";
 import { inputConfigOf, startProfile } from "../controller/profile.ts";

@@ -4,9 +4,9 @@
  * module implementing this, its name in ENDPOINT_TYPES and one line in the registry.
  */
 import type { EndpointType } from "../protocol/endpoint-types.ts";
-import type { ParsedResponse, Skip } from "./openai-parse.ts";
+import type { ParsedResponse, Skip } from "./parsed.ts";
 
-export type { ParsedResponse, Skip } from "./openai-parse.ts";
+export type { ParsedResponse, Skip } from "./parsed.ts";
 
 export type TurnInput = {
   model: string;

@@ -25,7 +25,6 @@
 import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import { createAppendFile } from "../core/append-file.ts";
 import { createSpanReader } from "../core/span-reader.ts";
-import type { TextSpans } from "../dataset/loaders/model.ts";
 
 const MAGIC = "AIPDS005";
 const HEADER = 32;
@@ -491,3 +490,10 @@ export function* scanDataset(path: string): Generator<{ id: string; bodies: Uint
     closeSync(fd);
   }
 }
+
+/**
+ * Text as byte ranges of one shared, never modified buffer: bytes[at[0], at[1]), then
+ * bytes[at[2], at[3]), and so on. Numbers rather than views: a million prompts make no objects
+ * but their arrays.
+ */
+export type TextSpans = { bytes: Buffer; at: ArrayLike<number> };

@@ -9,7 +9,7 @@
  * serving order (conversations sorted by their first timestamp): written in the same pass while
  * the file is in that order (inputs-in-order.ts), else afterwards from dataset.bin.
  */
-import { isRanking } from "../../protocol/endpoint-types.ts";
+import { isRanking } from "../../endpoints/capabilities.ts";
 import { createPromptGenerator, createRng, deriveSeed, readBuiltinCorpus, tokenizeCorpus } from "../../dataset/synthetic/index.ts";
 import { type Conversation, type DatasetFormat, type LoaderContext, loadDataset, payloadTexts, streamDataset, type TextSpans, type Turn } from "../../dataset/loaders/index.ts";
 import type { DatasetConfig } from "../../protocol/dataset-config.ts";

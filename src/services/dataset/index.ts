@@ -3,7 +3,7 @@
  * each turn as its ready request body in dataset.bin for workers and record processors to map,
  * writes inputs.json, then idles.
  */
-import { isRanking } from "../../protocol/endpoint-types.ts";
+import { isRanking } from "../../endpoints/capabilities.ts";
 import * as v from "valibot";
 import { markLoaded } from "../../core/loaded.ts";
 import { DatasetInputError } from "../../dataset/loaders/index.ts";
