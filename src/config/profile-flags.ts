@@ -114,7 +114,7 @@ export const PROFILE_FLAGS: FlagSpec[] = [
 const BY_NAME = new Map<string, FlagSpec>(PROFILE_FLAGS.flatMap((f) => f.names.map((n) => [n, f] as const)));
 
 /** Coerces a key:value item's value as upstream does (true/false, null, ints, floats, text). */
-export function coerce(text: string): unknown {
+function coerce(text: string): unknown {
   const t = text.trim();
   if (/^(true|false)$/i.test(t)) return t.toLowerCase() === "true";
   if (/^(none|null)$/i.test(t)) return null;

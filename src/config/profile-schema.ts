@@ -10,10 +10,10 @@ import { ENDPOINT_TYPES } from "../protocol/endpoint-types.ts";
 import { AUDIO_DEPTHS, AUDIO_FORMATS, IMAGE_FORMATS } from "../dataset/synthetic/media-formats.ts";
 
 export { ENDPOINT_TYPES, type EndpointType } from "../protocol/endpoint-types.ts";
-export const RATE_MODES = ["constant", "poisson", "gamma", "concurrency_burst"] as const;
-export const WAIT_MODES = ["models", "inference", "both"] as const;
-export const UI_TYPES = ["none", "simple"] as const;
-export const MODEL_SELECTION_STRATEGIES = ["round_robin", "random"] as const;
+const RATE_MODES = ["constant", "poisson", "gamma", "concurrency_burst"] as const;
+const WAIT_MODES = ["models", "inference", "both"] as const;
+const UI_TYPES = ["none", "simple"] as const;
+const MODEL_SELECTION_STRATEGIES = ["round_robin", "random"] as const;
 
 const int = (min: number) => v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(min, `must be at least ${min}`));
 const num = (min: number) => v.pipe(v.number("must be a number"), v.minValue(min, `must be at least ${min}`));

@@ -9,7 +9,7 @@ import { BenchError } from "../core/errors.ts";
 import { invalidValue } from "./conflict.ts";
 
 /** One point of the series as the timing plan carries it. */
-export type RatePoint = { timeSec: number; rate: number };
+type RatePoint = { timeSec: number; rate: number };
 
 const FLAG = "--request-rate-series";
 

@@ -10,8 +10,8 @@ import { configureGpuTelemetry, finalizeGpuTelemetry, gpuTelemetryConfig } from 
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
 
 /** The profiling phase in epoch ns (null when it never started). */
-export type Window = { startNs: number | null; endNs: number | null };
-export type CollectorOutput = { consoleText: string; files: string[] };
+type Window = { startNs: number | null; endNs: number | null };
+type CollectorOutput = { consoleText: string; files: string[] };
 export type Collectors = { finalize(window: Window): Promise<CollectorOutput> };
 
 const SERVER_METRICS = "server-metrics:0";

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { JSON_FILE_NAME, JSONL_FILE_NAME, writeJsonExport } from "../export/index.ts";
 
-export type FallbackInput = {
+type FallbackInput = {
   artifactDir: string;
   inputConfig: Record<string, unknown>;
   wasCancelled: boolean;
@@ -19,7 +19,7 @@ export type FallbackInput = {
   endNs: number | null;
 };
 
-export type FallbackResult = { consoleText: string; footerText: string; files: string[] };
+type FallbackResult = { consoleText: string; footerText: string; files: string[] };
 
 export async function writeFallbackExport(input: FallbackInput): Promise<FallbackResult> {
   const jsonPath = join(input.artifactDir, JSON_FILE_NAME);

@@ -18,7 +18,7 @@ export const EXIT_CODES = {
   TERMINATED: 143,
 } as const;
 
-export type BenchErrorCode =
+type BenchErrorCode =
   | "CONFIG_INVALID"
   | "SERVICE_START_TIMEOUT"
   | "SERVICE_DIED"

@@ -34,7 +34,7 @@ export type BuildOptions = {
 };
 
 /** Per-run parse settings: --extra-inputs response_field (raw, template). */
-export type ParseOptions = { responseField?: string };
+type ParseOptions = { responseField?: string };
 
 export interface Endpoint {
   name: EndpointType;

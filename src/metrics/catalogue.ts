@@ -107,7 +107,7 @@ export function metricDef(tag: string): MetricDef {
 export type RunShape = { streaming: boolean; producesTokens: boolean; goodput: boolean; tokenizesInput?: boolean };
 
 /** Flags a metric must not carry in this run. */
-export function disallowedFlags(shape: RunShape): number {
+function disallowedFlags(shape: RunShape): number {
   let flags = 0;
   if (!shape.producesTokens) flags |= F.PRODUCES_TOKENS_ONLY;
   if (!(shape.tokenizesInput ?? shape.producesTokens)) flags |= F.TOKENIZES_INPUT_ONLY;

@@ -24,7 +24,7 @@ import { findings, type ReconcileReport } from "./reconcile-findings.ts";
 export const RECONCILE_BOUND_PCT = 10;
 
 /** Tokens of the first content chunk as the ITL divisor uses them (≥ 1). */
-export function firstChunkTokens(record: RequestRecord): number {
+function firstChunkTokens(record: RequestRecord): number {
   const n = record.tokens?.firstChunkTokens;
   return n !== null && n !== undefined && n >= 1 ? n : 1;
 }

@@ -37,7 +37,7 @@ const MAX_SKELETONS = 1 << 16;
 /** Corpora stored once each (past these, or past this size, texts' bodies are stored whole). */
 const MAX_CORPORA = 16;
 const MAX_CORPUS_BYTES = 256 << 20;
-export const UNKNOWN_TOKENS = 0xffffffff;
+const UNKNOWN_TOKENS = 0xffffffff;
 /** Bodies are read back in spans of up to this size. */
 const CHUNK = 4 << 20;
 
@@ -49,7 +49,7 @@ export type DatasetTurn = { body: Uint8Array; inputTokens: number | null; delayM
 export type DatasetConversation = { id: string; turns: DatasetTurn[] };
 
 /** A dataset.bin written piece by piece: conversations and turns may arrive interleaved. */
-export type DatasetWriter = {
+type DatasetWriter = {
   /** Starts a conversation; returns its number for `turn`. */
   conversation(id: string): number;
   /** Appends a turn to conversation `c`; its body is written out (soon) and may be reused after. */

@@ -23,7 +23,7 @@ import { createOslSampler, createSessionIds } from "./synthesize.ts";
 import { createModelSelector } from "./synthetic-extras.ts";
 import { createLoopTurns } from "../../runtime/loop-turns.ts";
 
-export type BuiltDataset = { conversations: DatasetConversation[]; inputs: InputsEntry[]; turns: number };
+type BuiltDataset = { conversations: DatasetConversation[]; inputs: InputsEntry[]; turns: number };
 
 function loaderContext(path: string, tokenizer: Tokenizer, cfg: DatasetConfig, seed: number): LoaderContext {
   let corpus: Promise<Uint32Array> | undefined;

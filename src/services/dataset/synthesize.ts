@@ -11,9 +11,9 @@ import { requestBody, withContextMessages } from "./request-body.ts";
 import { createExtras, type Prompt } from "./synthetic-extras.ts";
 
 /** What one session shares across its turns: its user context prompt, if any. */
-export type SessionContext = { userContext: Prompt | null };
+type SessionContext = { userContext: Prompt | null };
 
-export type Synthesizer = {
+type Synthesizer = {
   /** A prompt of a sampled ISL, with the token count it re-encodes to. */
   prompt(): { text: string; tokens: number };
   /** A sampled OSL, or null when --osl is not set. */

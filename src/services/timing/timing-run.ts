@@ -28,7 +28,7 @@ import { FollowUps, type Session, type SessionData, SINGLE_TURN } from "./sessio
 import { userCentricLoop } from "./users.ts";
 import { WorkerPool } from "./workers.ts";
 
-export type TimingRunDeps = {
+type TimingRunDeps = {
   clock: TimingClock;
   wallNs(): number;
   /** Delivers a credit to a worker; throws when that worker is not connected. */

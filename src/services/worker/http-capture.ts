@@ -8,7 +8,7 @@ import { monoNs, wallNs } from "../../core/clock.ts";
 import { redactUrlsInText } from "../../core/redact.ts";
 import type { RecordError } from "../../records/record.ts";
 
-export type CaptureRequest = {
+type CaptureRequest = {
   url: string;
   /** Final header set, names lower-cased (so a user header replaces a built-in one). */
   headers: Record<string, string>;
