@@ -8,7 +8,7 @@ import type { RecordLine } from "../export/jsonl-export.ts";
 
 const POLL_MS = 250;
 
-export type RecordTail = { /** Reads what is left and stops. */ stop(): void };
+type RecordTail = { /** Reads what is left and stops. */ stop(): void };
 
 export function tailRecords(path: string, onRecord: (record: RecordLine) => void, onError: (error: unknown) => void): RecordTail {
   let offset = 0;

@@ -31,7 +31,7 @@ export function checkSla(report: Record<string, unknown>, sla: Sla): SlaViolatio
     for (const [stat, bound] of Object.entries(bounds) as [SlaStat, number][]) {
       if (typeof bound !== "number" || !Number.isFinite(bound)) throw new TypeError(`checkSla: the bound ${metric}.${stat} must be a finite number, got ${String(bound)}`);
       const lower = stat === "min";
-      const actual = valueOf(stats, stat);
+      const actual = statOf(stats, stat);
       const unit = stats?.unit;
       const shown = (n: number): string => `${Number(n.toPrecision(6))}${unit === undefined ? "" : ` ${unit}`}`;
       if (actual === null) {
@@ -45,7 +45,7 @@ export function checkSla(report: Record<string, unknown>, sla: Sla): SlaViolatio
   return violations;
 }
 
-function valueOf(stats: MetricStats | undefined, stat: SlaStat): number | null {
+function statOf(stats: MetricStats | undefined, stat: SlaStat): number | null {
   if (stats === undefined || typeof stats !== "object") return null;
   const own = stats[stat];
   if (typeof own === "number") return own;

@@ -9,7 +9,7 @@ const Stage = { greeting: 0, header: 1, longSize: 2, body: 3 } as const;
 type Stage = (typeof Stage)[keyof typeof Stage];
 
 /** Receives what the decoder finds; returning false stops decoding (the connection is closing). */
-export type DecoderSink = {
+type DecoderSink = {
   greeting(bytes: Uint8Array): boolean;
   frame(flags: number, body: Uint8Array): boolean;
 };

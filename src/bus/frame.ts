@@ -9,7 +9,7 @@ export const FLAG_LONG = 0x02;
 export const FLAG_COMMAND = 0x04;
 
 /** Socket types spoken on the wire (uppercase, as libzmq compares them). */
-export const SOCKET_TYPES = ["PUSH", "PULL", "DEALER", "ROUTER", "PUB", "SUB", "XPUB", "XSUB", "REQ", "REP", "PAIR"] as const;
+const SOCKET_TYPES = ["PUSH", "PULL", "DEALER", "ROUTER", "PUB", "SUB", "XPUB", "XSUB", "REQ", "REP", "PAIR"] as const;
 export type WireSocketType = (typeof SOCKET_TYPES)[number];
 
 /** Which peer types each local type accepts (37/ZMTP, libzmq check_socket_type). */
@@ -41,7 +41,7 @@ export function encodeGreeting(): Uint8Array {
   return g;
 }
 
-export type Greeting = { major: number; minor: number; mechanism: string; asServer: boolean };
+type Greeting = { major: number; minor: number; mechanism: string; asServer: boolean };
 
 /** Validates a peer greeting; returns the reason as a string when it is not one we can talk to. */
 export function parseGreeting(g: Uint8Array): Greeting | string {
@@ -143,7 +143,7 @@ export function encodeReady(socketType: WireSocketType, identity?: Uint8Array): 
   return encodeCommand("READY", data);
 }
 
-export type Command = { name: string; data: Uint8Array };
+type Command = { name: string; data: Uint8Array };
 
 /** Splits a command body into name and data; undefined if malformed. */
 export function parseCommand(body: Uint8Array): Command | undefined {

@@ -9,7 +9,7 @@ export function topicKey(topic: Uint8Array): string {
 }
 
 /** True when `topic` is a byte prefix of `frame` (the empty topic matches everything). */
-export function isPrefix(topic: Uint8Array, frame: Uint8Array | undefined): boolean {
+function isPrefix(topic: Uint8Array, frame: Uint8Array | undefined): boolean {
   if (topic.length === 0) return true;
   if (frame === undefined || frame.length < topic.length) return false;
   for (let i = 0; i < topic.length; i++) if (topic[i] !== frame[i]) return false;

@@ -8,7 +8,7 @@ import { type BunSocket, ZmtpConnection } from "./connection.ts";
 import { BusError } from "./errors.ts";
 import type { PipeOwner } from "./pipe.ts";
 
-export type Endpoint =
+type Endpoint =
   | { kind: "tcp"; hostname: string; port: number }
   | { kind: "ipc"; path: string }
   | { kind: "inproc"; name: string };
@@ -86,7 +86,7 @@ function removeStaleSocket(path: string): void {
   }
 }
 
-export type RedialOptions = { reconnectIntervalMs: number; reconnectIntervalMaxMs: number };
+type RedialOptions = { reconnectIntervalMs: number; reconnectIntervalMaxMs: number };
 
 /**
  * Keeps one outgoing connection alive: dials, and after a plain disconnect or a refused dial

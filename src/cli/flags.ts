@@ -105,7 +105,7 @@ function baseOf(entry: unknown): Node {
 }
 
 /** The rule a flag's value must meet, in words, from its schema ("expected an integer from 0 to 65535"). */
-export function ruleOf(entry: unknown): string {
+function ruleOf(entry: unknown): string {
   const node = baseOf(entry);
   const pipe = node.pipe ?? [];
   const requirement = (type: string): unknown => pipe.find((p) => p.type === type)?.requirement;

@@ -9,7 +9,7 @@ import { VERSION } from "../core/version.ts";
 
 export type HelpOption = { label: string; text: string };
 export type HelpSection = { title: string; options: HelpOption[] };
-export type HelpPage = {
+type HelpPage = {
   /** "aiperf profile" */
   command: string;
   summary: string;
@@ -80,7 +80,7 @@ function indent(lines: string[], n: number): string[] {
 }
 
 /** Greedy word wrap; a word longer than the width is cut; "(Default: x)" stays whole when it fits. */
-export function wrap(text: string, width: number): string[] {
+function wrap(text: string, width: number): string[] {
   const words = text.split(/\s+/).filter((w) => w !== "").reduce<string[]>((acc, w) => (acc.at(-1) === "(Default:" ? [...acc.slice(0, -1), `(Default: ${w}`] : [...acc, w]), []);
   const out: string[] = [];
   let line = "";
@@ -101,7 +101,7 @@ export function wrap(text: string, width: number): string[] {
 }
 
 /** A citty command's options as help entries, grouped by `groups` (title → arg names; the rest under "Options"). */
-export function cittySections(args: ArgsDef, groups: Record<string, string[]> = {}): HelpSection[] {
+function cittySections(args: ArgsDef, groups: Record<string, string[]> = {}): HelpSection[] {
   const entries = Object.entries(args).filter(([, def]) => def.type !== "positional");
   const option = ([name, def]: (typeof entries)[number]): HelpOption => {
     const options = def.type === "enum" ? (def as { options?: readonly string[] }).options : undefined;

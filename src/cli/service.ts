@@ -6,7 +6,7 @@ export const serviceCommand = defineCommand({
   meta: { name: SERVICE_COMMAND, hidden: true, description: "Run one service (started by the controller, not by users)" },
   args: { spec: { type: "positional", required: true, description: "Service spec as JSON" } },
   async run({ args }) {
-    const { runServiceProcess } = await import("../runtime/service-process.ts");
-    await runServiceProcess(args.spec);
+    const [{ runServiceProcess }, { loadRole }] = await Promise.all([import("../runtime/service-process.ts"), import("../services/registry.ts")]);
+    await runServiceProcess(args.spec, loadRole);
   },
 });

@@ -18,9 +18,9 @@ export type Host = {
 };
 
 /** Workers and record processors per CPU: past this they only compete for the CPUs. */
-export const PROCESSES_PER_CPU = 8;
+const PROCESSES_PER_CPU = 8;
 /** The CPU bound never goes below this, so a small machine still runs a useful fan-out. */
-export const MIN_PROCESS_CAP = 16;
+const MIN_PROCESS_CAP = 16;
 
 /**
  * Resident memory per service, measured on the compiled binary during a run (VmRSS): a worker,
@@ -46,7 +46,7 @@ export function readHost(): Host {
 }
 
 /** The fan-out flags as the user gave them (the resolved config holds the defaults too). */
-export type FanOutFlags = { workersMax?: number | undefined; recordProcessors?: number | undefined };
+type FanOutFlags = { workersMax?: number | undefined; recordProcessors?: number | undefined };
 
 /** Throws a CONFIG_INVALID naming the flag, the bound and why, when `cfg` needs more than `host` has. */
 export function checkBounds(cfg: ResolvedProfile, given: FanOutFlags, host: Host): void {

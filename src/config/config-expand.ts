@@ -9,7 +9,7 @@ import { type ConfigFile, type FileFlag, fileFlagArgs } from "./config-file.ts";
 import { PROFILE_FLAGS, parseProfileConfig, readProfileArgs } from "./profile-flags.ts";
 import type { ProfileConfig } from "./profile-schema.ts";
 
-export type Variation = { index: number; label: string; values: Record<string, number>; flags: FileFlag[] };
+type Variation = { index: number; label: string; values: Record<string, number>; flags: FileFlag[] };
 
 const NUMBER_FLAGS = new Set(PROFILE_FLAGS.filter((f) => f.kind === "number").flatMap((f) => f.names));
 

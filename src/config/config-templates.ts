@@ -1,6 +1,6 @@
 /** The starter files of `aiperf config init`: commented YAML, with MODEL and URL filled in. */
 
-export type Template = { name: string; title: string; text: string };
+type Template = { name: string; title: string; text: string };
 
 const MINIMAL = `# aiperf config file (aiperf config init --template minimal)
 # Keys are "aiperf profile" flag names without the dashes (request-count, request_count and

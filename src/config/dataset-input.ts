@@ -8,7 +8,7 @@ import { looksLikeRawPayload } from "./detect-raw-payload.ts";
 import type { ProfileConfig } from "./profile-schema.ts";
 import { optionConflict } from "./conflict.ts";
 
-export type DatasetInput = { datasetFormat: DatasetFormat | null; requestCountFromDataset: boolean; sequentialDataset: boolean };
+type DatasetInput = { datasetFormat: DatasetFormat | null; requestCountFromDataset: boolean; sequentialDataset: boolean };
 
 export function resolveDatasetInput(cfg: ProfileConfig): DatasetInput {
   if (cfg.publicDataset !== undefined && cfg.customDatasetType !== undefined) {

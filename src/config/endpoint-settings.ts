@@ -8,7 +8,7 @@ import { resolveTemplateSource } from "../endpoints/template.ts";
 import type { ProfileConfig } from "./profile-schema.ts";
 import { optionConflict } from "./conflict.ts";
 
-export type EndpointSettings = { extraInputs: [string, unknown][]; responseField: string | undefined };
+type EndpointSettings = { extraInputs: [string, unknown][]; responseField: string | undefined };
 
 export function resolveEndpointSettings(cfg: Pick<ProfileConfig, "endpointType" | "extraInputs" | "inputFile"> & { osl?: number | undefined }): EndpointSettings {
   const type = cfg.endpointType;

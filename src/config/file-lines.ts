@@ -5,9 +5,9 @@
  */
 
 /** Line (1-based) of every key path ("benchmark.endpoint.url", "phases.0.type") of block YAML or indented JSON. */
-export type KeyLines = Map<string, number>;
+type KeyLines = Map<string, number>;
 
-export type LineScan = { lines: KeyLines; duplicate?: { path: string; line: number; first: number } };
+type LineScan = { lines: KeyLines; duplicate?: { path: string; line: number; first: number } };
 
 const KEY = /^(-\s+)?(?:"([^"]*)"|'([^']*)'|([^\s"'#:{}[\],][^#:]*?))\s*:(?:\s|$)/;
 

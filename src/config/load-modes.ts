@@ -12,7 +12,7 @@ import { optionConflict } from "./conflict.ts";
 
 export type RateMode = "constant" | "poisson" | "gamma" | "concurrency_burst";
 
-export type LoadModes = {
+type LoadModes = {
   rateMode: RateMode;
   /** Requests in flight at most; undefined = no ceiling (a rate, a fixed schedule, user-centric). */
   concurrency: number | undefined;

@@ -18,7 +18,7 @@ const UPSTREAM_LEVELS: Record<string, LogLevelName> = {
   critical: "error",
 };
 
-export const UPSTREAM_LOG_LEVEL_NAMES = ["TRACE", "DEBUG", "INFO", "NOTICE", "WARNING", "SUCCESS", "ERROR", "CRITICAL"] as const;
+const UPSTREAM_LOG_LEVEL_NAMES = ["TRACE", "DEBUG", "INFO", "NOTICE", "WARNING", "SUCCESS", "ERROR", "CRITICAL"] as const;
 
 export function readLogLevel(flag: string, text: string): LogLevelName {
   const level = UPSTREAM_LEVELS[text.trim().toLowerCase()];

@@ -12,10 +12,9 @@ import { DATASET_FLAGS, ENDPOINT_FLAGS, PROMPT_FLAGS, RANKINGS_FLAGS, TOKENIZER_
 import { checkUpstreamOptions } from "./upstream-options.ts";
 import { readLogLevel } from "./log-level.ts";
 
-/** How a flag's text becomes a value. */
-type Kind = "list" | "numbers" | "string" | "number" | "boolean" | "pairs" | "goodput";
-/** `negatable`: --no-<name> sets the boolean false (upstream's --[no-]flag pairs). */
-export type FlagSpec = { key: keyof ProfileInput; names: string[]; kind: Kind; help: string; hint?: string; negatable?: true };
+import type { FlagSpec, Kind } from "./flag-spec.ts";
+
+export type { FlagSpec } from "./flag-spec.ts";
 
 export const PROFILE_FLAGS: FlagSpec[] = [
   { key: "model", names: ["--model", "--model-names", "-m"], kind: "list", help: "Model name(s) to benchmark (comma list; required)" },
@@ -129,7 +128,7 @@ export const PROFILE_FLAGS: FlagSpec[] = [
 const BY_NAME = new Map<string, FlagSpec>(PROFILE_FLAGS.flatMap((f) => f.names.map((n) => [n, f] as const)));
 
 /** Coerces a key:value item's value as upstream does (true/false, null, ints, floats, text). */
-export function coerce(text: string): unknown {
+function coerce(text: string): unknown {
   const t = text.trim();
   if (/^(true|false)$/i.test(t)) return t.toLowerCase() === "true";
   if (/^(none|null)$/i.test(t)) return null;

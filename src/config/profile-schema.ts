@@ -12,12 +12,12 @@ import { AUDIO_DEPTHS, AUDIO_FORMATS, IMAGE_FORMATS } from "../dataset/synthetic
 import { UPSTREAM_ENTRIES } from "./upstream-options.ts";
 
 export { ENDPOINT_TYPES, type EndpointType } from "../protocol/endpoint-types.ts";
-export const RATE_MODES = ["constant", "poisson", "gamma", "concurrency_burst"] as const;
-export const WAIT_MODES = ["models", "inference", "both"] as const;
-export const UI_TYPES = ["dashboard", "simple", "none"] as const;
-export const MODEL_SELECTION_STRATEGIES = ["round_robin", "random", "weighted"] as const;
+const RATE_MODES = ["constant", "poisson", "gamma", "concurrency_burst"] as const;
+const WAIT_MODES = ["models", "inference", "both"] as const;
+const UI_TYPES = ["dashboard", "simple", "none"] as const;
+const MODEL_SELECTION_STRATEGIES = ["round_robin", "random", "weighted"] as const;
 /** --transport: upstream's `http` (its only value) is our default, fetch; raw is HTTP/1.1 on sockets. */
-export const TRANSPORTS = ["http", "fetch", "raw"] as const;
+const TRANSPORTS = ["http", "fetch", "raw"] as const;
 
 const int = (min: number) => v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(min, `must be at least ${min}`));
 const num = (min: number) => v.pipe(v.number("must be a number"), v.minValue(min, `must be at least ${min}`));

@@ -5,11 +5,11 @@
  * rate is linear between points, the first point's before it and the last point's after it.
  */
 import { readFileSync } from "node:fs";
-import { BenchError } from "../core/errors.ts";
+import type { BenchError } from "../core/errors.ts";
 import { invalidValue } from "./conflict.ts";
 
 /** One point of the series as the timing plan carries it. */
-export type RatePoint = { timeSec: number; rate: number };
+type RatePoint = { timeSec: number; rate: number };
 
 const FLAG = "--request-rate-series";
 

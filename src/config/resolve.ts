@@ -8,7 +8,7 @@ import type { DatasetFormat } from "../dataset/loaders/formats.ts";
 import { resolveDatasetInput } from "./dataset-input.ts";
 import { type RateMode, resolveLoadModes } from "./load-modes.ts";
 import { resolveEndpointSettings } from "./endpoint-settings.ts";
-import { producesTokens, streams } from "../protocol/endpoint-types.ts";
+import { producesTokens, streams } from "../endpoints/capabilities.ts";
 import type { ProfileConfig } from "./profile-schema.ts";
 import { optionConflict } from "./conflict.ts";
 import { endpointPath } from "../endpoints/registry.ts";

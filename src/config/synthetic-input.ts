@@ -9,9 +9,9 @@ import type { ProfileConfig } from "./profile-schema.ts";
 import { invalidValue, optionConflict } from "./conflict.ts";
 
 /** Endpoint types whose request bodies carry images / audio / a system message. */
-export const IMAGE_ENDPOINTS: readonly string[] = ["chat", "messages", "responses", "chat_embeddings", "image_edit"];
-export const AUDIO_ENDPOINTS: readonly string[] = ["chat", "responses", "audio_transcription"];
-export const CONTEXT_PROMPT_ENDPOINTS: readonly string[] = ["chat", "messages", "chat_embeddings"];
+const IMAGE_ENDPOINTS: readonly string[] = ["chat", "messages", "responses", "chat_embeddings", "image_edit"];
+const AUDIO_ENDPOINTS: readonly string[] = ["chat", "responses", "audio_transcription"];
+const CONTEXT_PROMPT_ENDPOINTS: readonly string[] = ["chat", "messages", "chat_embeddings"];
 
 type SyntheticFlags = Pick<
   ProfileConfig,

@@ -3,7 +3,7 @@
  * profile-flags.ts places each group where its topic is. Names, aliases and defaults as upstream's
  * docs/cli-options.md.
  */
-import type { FlagSpec } from "./profile-flags.ts";
+import type { FlagSpec } from "./flag-spec.ts";
 
 export const ENDPOINT_FLAGS: FlagSpec[] = [
   { key: "urlStrategy", names: ["--url-strategy"], kind: "string", hint: "round_robin", help: "How several --url are used: in turn, request by request (upstream's only strategy)" },

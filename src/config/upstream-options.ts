@@ -6,12 +6,12 @@
 import * as v from "valibot";
 import { invalidValue, optionConflict } from "./conflict.ts";
 
-export const URL_STRATEGIES = ["round_robin"] as const;
-export const REQUEST_CONTENT_TYPES = ["application/json", "multipart/form-data"] as const;
-export const CONNECTION_REUSE_STRATEGIES = ["pooled", "never", "sticky-user-sessions"] as const;
-export const DATASET_SAMPLING_STRATEGIES = ["random", "sequential", "shuffle"] as const;
-export const PROMPT_CORPORA = ["sonnet", "coding"] as const;
-export const CACHE_BUST_TARGETS = ["none", "system_prefix", "system_suffix", "first_turn_prefix", "first_turn_suffix"] as const;
+const URL_STRATEGIES = ["round_robin"] as const;
+const REQUEST_CONTENT_TYPES = ["application/json", "multipart/form-data"] as const;
+const CONNECTION_REUSE_STRATEGIES = ["pooled", "never", "sticky-user-sessions"] as const;
+const DATASET_SAMPLING_STRATEGIES = ["random", "sequential", "shuffle"] as const;
+const PROMPT_CORPORA = ["sonnet", "coding"] as const;
+const CACHE_BUST_TARGETS = ["none", "system_prefix", "system_suffix", "first_turn_prefix", "first_turn_suffix"] as const;
 
 const int = (min: number) => v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(min, `must be at least ${min}`));
 const positive = v.pipe(v.number(), v.gtValue(0, "must be greater than 0"));

@@ -5,8 +5,8 @@
 import type { ExchangeResult } from "../services/demo-hub/exchange.ts";
 import type { Supervisor } from "./supervisor.ts";
 
-export type BusDemoOptions = { workers: number; messages: number; window: number; messageBytes: number };
-export type BusDemoResult = ExchangeResult & { workerCredits: number[]; services: ReturnType<Supervisor["services"]> };
+type BusDemoOptions = { workers: number; messages: number; window: number; messageBytes: number };
+type BusDemoResult = ExchangeResult & { workerCredits: number[]; services: ReturnType<Supervisor["services"]> };
 
 const HUB = "demo-hub:0";
 

@@ -11,8 +11,8 @@ import { configureGpuTelemetry, finalizeGpuTelemetry, gpuTelemetryConfig } from 
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
 
 /** The profiling phase in epoch ns (null when it never started). */
-export type Window = { startNs: number | null; endNs: number | null };
-export type CollectorOutput = { consoleText: string; files: string[] };
+type Window = { startNs: number | null; endNs: number | null };
+type CollectorOutput = { consoleText: string; files: string[] };
 /** `serverMetrics` / `gpu`: which collectors are actually on (configured without error). */
 export type Collectors = { serverMetrics: boolean; gpu: boolean; finalize(window: Window): Promise<CollectorOutput> };
 

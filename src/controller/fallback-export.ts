@@ -10,7 +10,7 @@ import { writeJsonExport } from "../export/index.ts";
 import { DEFAULT_EXPORT_FILES, type ExportFileNames } from "../export/export-files.ts";
 import type { RunInfo } from "../export/json-export.ts";
 
-export type FallbackInput = {
+type FallbackInput = {
   artifactDir: string;
   /** Export file names (--profile-export-prefix); absent: the defaults. */
   files?: ExportFileNames;
@@ -25,7 +25,7 @@ export type FallbackInput = {
   endNs: number | null;
 };
 
-export type FallbackResult = { consoleText: string; footerText: string; files: string[] };
+type FallbackResult = { consoleText: string; footerText: string; files: string[] };
 
 export async function writeFallbackExport(input: FallbackInput): Promise<FallbackResult> {
   const files = input.files ?? DEFAULT_EXPORT_FILES;

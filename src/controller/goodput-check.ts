@@ -2,7 +2,7 @@
 import type { ResolvedProfile } from "../config/resolve.ts";
 import { BenchError } from "../core/errors.ts";
 import { createMetricContext, GoodputConfigError } from "../metrics/index.ts";
-import { tokenizesInput } from "../protocol/endpoint-types.ts";
+import { tokenizesInput } from "../endpoints/capabilities.ts";
 
 export function checkGoodput(cfg: Pick<ResolvedProfile, "goodput" | "streaming" | "producesTokens" | "endpointType">): void {
   if (cfg.goodput === undefined) return;

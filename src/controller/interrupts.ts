@@ -11,7 +11,7 @@ export type InterruptSignal = "SIGINT" | "SIGTERM";
 
 const EXIT_BY_SIGNAL: Record<InterruptSignal, number> = { SIGINT: 130, SIGTERM: 143 };
 
-export type InterruptKind = "first" | "duplicate" | "force";
+type InterruptKind = "first" | "duplicate" | "force";
 
 export class Interrupts {
   #first: { signal: InterruptSignal; atMs: number } | undefined;

@@ -53,8 +53,8 @@ export function inProcessLauncher(): Launcher {
       const stop = new AbortController();
       const name = serviceName(spec.role, spec.id);
       // Imported lazily so the product's controller never loads role code it does not run.
-      const exited = import("../runtime/service-runtime.ts")
-        .then(({ runService }) => runService(spec, { log: log.withTag(name), signal: stop.signal }))
+      const exited = Promise.all([import("../runtime/service-runtime.ts"), import("../services/registry.ts")])
+        .then(([{ runService }, { loadRole }]) => runService(spec, loadRole, { log: log.withTag(name), signal: stop.signal }))
         .then(
           (): ExitInfo => ({ code: 0, signal: null }),
           (error: unknown): ExitInfo => {

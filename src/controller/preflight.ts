@@ -21,7 +21,7 @@ import { buildRequestBody, endpointFor, endpointPath } from "../endpoints/regist
 import { withoutFetchHint } from "../core/fetch-hint.ts";
 import { planHeaders } from "../endpoints/headers.ts";
 
-export type PreflightLog = Pick<ConsolaInstance, "info" | "warn" | "debug">;
+type PreflightLog = Pick<ConsolaInstance, "info" | "warn" | "debug">;
 
 const PROBE_TIMEOUT_MS = 5_000;
 

@@ -45,7 +45,7 @@ export function profileServices(cfg: ResolvedProfile, gpu = !cfg.noGpuTelemetry)
 }
 
 /** `columns`: the terminal width the console text is fitted to; absent when stdout is not a terminal. */
-export type ProfileContext = { supervisor: Supervisor; log: ConsolaInstance; ui: ProgressUi; runDir: string; artifactDir: string; logFile: string; columns?: number };
+type ProfileContext = { supervisor: Supervisor; log: ConsolaInstance; ui: ProgressUi; runDir: string; artifactDir: string; logFile: string; columns?: number };
 
 /** What a run ends with: the records' results, plus why it is incomplete (a service lost), if it is. */
 export type ProfileResult = FinalizeResult & { timing: TimingResult | undefined; incomplete: string[] };
@@ -54,7 +54,7 @@ export type ProfileResult = FinalizeResult & { timing: TimingResult | undefined;
  * A running profile; `cancel()` (an interrupt) stops it at whatever stage it is, cuts the requests
  * in flight (they become cancelled records) and still writes what was measured.
  */
-export type ProfileRun = { done: Promise<ProfileResult>; cancel(): void };
+type ProfileRun = { done: Promise<ProfileResult>; cancel(): void };
 
 /** Services whose loss is only a warning: they observe the run, the results do not need them. */
 const OPTIONAL_ROLES = new Set(["server-metrics", "gpu-telemetry"]);

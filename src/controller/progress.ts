@@ -15,7 +15,7 @@ export type ProgressUi = {
 
 const WIDTH = 30;
 /** How often "lines" prints a status line. */
-export const STATUS_LINE_MS = 5_000;
+const STATUS_LINE_MS = 5_000;
 
 export function createProgressUi(kind: "none" | "simple" | "lines", out: NodeJS.WriteStream = process.stderr, everyMs = STATUS_LINE_MS): ProgressUi {
   const ui = progressUi(kind, out, everyMs);

@@ -16,7 +16,7 @@ import type { ExitInfo, Launcher, ServiceHandle } from "./launchers.ts";
 
 markLoaded("controller");
 
-export type Transport = "ipc" | "tcp" | "inproc";
+type Transport = "ipc" | "tcp" | "inproc";
 
 export type SupervisorOptions = {
   launcher: Launcher;
@@ -48,7 +48,7 @@ const MAX_BUSY_MS = 600_000;
 const LATE_WINDOW_MS = 5_000;
 
 /** Decides what losing a service means: true when the run copes without it, false to fail the run. */
-export type LostHandler = (name: string, error: BenchError) => boolean;
+type LostHandler = (name: string, error: BenchError) => boolean;
 
 let runCounter = 0;
 

@@ -23,7 +23,7 @@ const DIRECT_AFTER = 64 << 20;
 const IN_FLIGHT = 4;
 
 /** What both kinds take: bytes and text, appended in order. */
-export type FileSink = {
+type FileSink = {
   write(bytes: Uint8Array): void;
   /** `bytes[from, to)`, without making a view for it. */
   writeRange(bytes: Uint8Array, from: number, to: number): void;
@@ -33,14 +33,14 @@ export type FileSink = {
   readonly size: number;
 };
 
-export type AppendFile = FileSink & {
+type AppendFile = FileSink & {
   /** Writes what is staged and closes the file. */
   close(): void;
   /** Closes and removes the file. */
   abort(): void;
 };
 
-export type DirectFile = FileSink & {
+type DirectFile = FileSink & {
   /** Null while few writes are in flight, else a promise that resolves once fewer are (or rejects with a failed write's error). */
   ready(): Promise<void> | null;
   /** Waits for the writes in flight, writes the rest and closes the file. */

@@ -6,7 +6,7 @@
  */
 export const REDACTED = "<redacted>";
 
-export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set([
+const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set([
   "authorization",
   "proxy-authorization",
   "x-api-key",
@@ -18,7 +18,7 @@ export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set([
   "set-cookie",
 ]);
 
-export function isCredentialHeader(name: string): boolean {
+function isCredentialHeader(name: string): boolean {
   return CREDENTIAL_HEADERS.has(name.trim().toLowerCase());
 }
 

@@ -11,7 +11,7 @@ import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export type RunDirKind = "aiperf" | "aiperf-run";
+type RunDirKind = "aiperf" | "aiperf-run";
 
 const NAME = /^aiperf-(?:run-)?(\d+)-(\d+)-[A-Za-z0-9]{6}$/;
 

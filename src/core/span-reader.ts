@@ -5,7 +5,7 @@
  */
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 
-export type SpanReader = {
+type SpanReader = {
   /** Bytes [at, at + length) as a view into a reused buffer, valid until the next read. */
   read(at: number, length: number): Uint8Array;
   close(): void;

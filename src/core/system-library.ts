@@ -15,7 +15,7 @@ export const NVML_LIBRARY_ENV = "AIPERF_NVML_LIBRARY";
 const LD_CACHE = "/etc/ld.so.cache";
 
 /** Where distributions, the NVIDIA container toolkit and WSL put libraries, 64-bit first. */
-export const STANDARD_LIBRARY_DIRS: Record<string, readonly string[]> = {
+const STANDARD_LIBRARY_DIRS: Record<string, readonly string[]> = {
   x64: ["/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/lib64", "/usr/local/nvidia/lib64", "/usr/local/lib64", "/usr/lib/wsl/lib", "/usr/lib", "/lib", "/usr/local/lib"],
   arm64: ["/usr/lib/aarch64-linux-gnu", "/lib/aarch64-linux-gnu", "/usr/lib64", "/lib64", "/usr/local/nvidia/lib64", "/usr/local/lib64", "/usr/lib/wsl/lib", "/usr/lib", "/lib", "/usr/local/lib"],
 };
@@ -31,7 +31,7 @@ export function absoluteSearchPath(value: string | undefined): string[] {
   return (value ?? "").split(":").filter((dir) => dir !== "" && isAbsolute(dir));
 }
 
-export type CacheEntry = { name: string; path: string; flags: number };
+type CacheEntry = { name: string; path: string; flags: number };
 
 const NEW_MAGIC = "glibc-ld.so.cache1.1";
 const OLD_MAGIC = "ld.so-1.7.0";

@@ -8,7 +8,7 @@ import { isObject, readJson, str, textResponse, withUsage } from "./json.ts";
 import type { ParsedResponse, Skip } from "./openai-parse.ts";
 import { compileFieldPath, searchField } from "./response-field.ts";
 
-export type FieldMode = "fallback" | "strict";
+type FieldMode = "fallback" | "strict";
 
 /**
  * One payload. With a field path, `strict` (template) makes a miss a skip; `fallback` (raw) then
@@ -29,7 +29,7 @@ export function parseDetected(payload: string, responseField: string | undefined
 }
 
 /** Upstream's order: embeddings, rankings, text; a non-object is typed by its shape. */
-export function autoDetect(value: unknown): ParsedResponse | undefined {
+function autoDetect(value: unknown): ParsedResponse | undefined {
   if (!isObject(value)) return fromValue(value);
   const data = value.data;
   if (Array.isArray(data) && isObject(data[0]) && data[0].object === "embedding") {
@@ -71,7 +71,7 @@ function nonEmpty(text: string): ParsedResponse | undefined {
 }
 
 /** A found value by its shape: numbers → one embedding, lists of lists → embeddings, objects → rankings, a string → text. */
-export function fromValue(value: unknown): ParsedResponse | undefined {
+function fromValue(value: unknown): ParsedResponse | undefined {
   if (typeof value === "string") return nonEmpty(value);
   if (!Array.isArray(value) || value.length === 0) return undefined;
   const first: unknown = value[0];

@@ -1,5 +1,5 @@
 /** Small JSON helpers shared by the endpoint parsers. */
-import type { ParsedResponse, Skip } from "./openai-parse.ts";
+import type { ParsedResponse, Skip } from "./parsed.ts";
 import { readUsage } from "./usage.ts";
 
 export type Json = Record<string, unknown>;

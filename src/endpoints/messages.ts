@@ -6,9 +6,9 @@
 import { isObject, readJson, str, textResponse, withUsage } from "./json.ts";
 import type { Endpoint, ParsedResponse, Skip } from "./types.ts";
 
-export const ANTHROPIC_VERSION = "2023-06-01";
+const ANTHROPIC_VERSION = "2023-06-01";
 /** Sent when the turn has no limit, as the API refuses a request without one. */
-export const DEFAULT_MAX_TOKENS = 1024;
+const DEFAULT_MAX_TOKENS = 1024;
 
 export const messages: Endpoint = {
   name: "messages",

@@ -6,18 +6,10 @@
  */
 
 import { isObject, type Json, readJson, str } from "./json.ts";
-import { readUsage, type ServerUsage } from "./usage.ts";
+import type { ParsedResponse, Skip } from "./parsed.ts";
+import { readUsage } from "./usage.ts";
 
-/** `usage`: what the payload reported, if anything; usage-only chunks are skips that carry it. */
-export type ParsedResponse = (
-  | { kind: "text"; text: string; reasoning: string }
-  | { kind: "embeddings"; count: number }
-  | { kind: "rankings"; count: number }
-  | { kind: "images"; count: number }
-) & { usage?: ServerUsage };
-
-/** Why a payload gave no response: dropped on purpose, or not understood (worth a debug line). */
-export type Skip = { skip: "empty" | "done" | "no-content" | "invalid-json" | "unknown-object"; detail?: string; usage?: ServerUsage };
+export type { ParsedResponse, Skip } from "./parsed.ts";
 
 
 /** Parses one SSE data payload or one whole JSON body (without its usage). */

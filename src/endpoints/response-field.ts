@@ -7,7 +7,7 @@
 
 type Segment = { field: string } | { index: number } | { wildcard: true };
 
-export type FieldPath = { source: string; segments: Segment[] };
+type FieldPath = { source: string; segments: Segment[] };
 
 const FLAG = "--extra-inputs response_field";
 const compiled = new Map<string, FieldPath>();

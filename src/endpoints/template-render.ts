@@ -7,17 +7,17 @@
  * HTML-escaped and tojson output is HTML-safe JSON. `{% %}` statements are refused when compiled.
  */
 
-export type Vars = Record<string, unknown>;
+type Vars = Record<string, unknown>;
 type Expr = { base: Operand; access: (string | number)[]; filters: { name: string; args: unknown[] }[] };
 type Operand = { name: string } | { literal: unknown };
 type Part = string | Expr;
 
-export type CompiledTemplate = { render(vars: Vars): string };
+type CompiledTemplate = { render(vars: Vars): string };
 
 const FILTERS = new Set(["tojson", "lower", "upper", "length", "count", "first", "last", "join", "default", "d", "string", "int", "float", "trim", "safe"]);
 const cache = new Map<string, CompiledTemplate>();
 
-export class TemplateError extends Error {}
+class TemplateError extends Error {}
 
 /** Compiles once per source; throws TemplateError naming what is unsupported. */
 export function compileTemplate(source: string): CompiledTemplate {

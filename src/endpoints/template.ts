@@ -8,11 +8,11 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { parseDetected } from "./auto-detect.ts";
 import { EndpointInputError, SETTING_KEYS } from "./raw.ts";
-import { compileTemplate, TemplateError } from "./template-render.ts";
+import { compileTemplate } from "./template-render.ts";
 import type { Endpoint, TurnInput } from "./types.ts";
 
 /** Upstream's named templates. */
-export const NAMED_TEMPLATES: Record<string, string> = {
+const NAMED_TEMPLATES: Record<string, string> = {
   "nv-embedqa": '{"text": {{ texts|tojson }}}',
 };
 
@@ -113,4 +113,3 @@ export function templateVars(turn: TurnInput, stream: boolean): Record<string, u
   };
 }
 
-export { TemplateError };

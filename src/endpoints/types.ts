@@ -4,9 +4,9 @@
  * module implementing this, its name in ENDPOINT_TYPES and one line in the registry.
  */
 import type { EndpointType } from "../protocol/endpoint-types.ts";
-import type { ParsedResponse, Skip } from "./openai-parse.ts";
+import type { ParsedResponse, Skip } from "./parsed.ts";
 
-export type { ParsedResponse, Skip } from "./openai-parse.ts";
+export type { ParsedResponse, Skip } from "./parsed.ts";
 
 export type TurnInput = {
   model: string;
@@ -34,7 +34,7 @@ export type BuildOptions = {
 };
 
 /** Per-run parse settings: --extra-inputs response_field (raw, template). */
-export type ParseOptions = { responseField?: string };
+type ParseOptions = { responseField?: string };
 
 export interface Endpoint {
   name: EndpointType;

@@ -7,7 +7,7 @@ import { type ArrivalCollector, arrivalFidelityLine } from "../metrics/arrival-f
 import { clientVerdict, type RunValidity, verdictLine } from "../metrics/client-verdict.ts";
 import type { ClientCheckInput } from "../protocol/client-check.ts";
 
-export type ClientCheckReport = {
+type ClientCheckReport = {
   /** JSON blocks, keyed by their name in the file. */
   blocks: Record<string, unknown>;
   /** Console text (each line ends with a newline); empty when there is nothing to say. */

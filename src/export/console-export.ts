@@ -5,7 +5,7 @@
 import { isConsoleShown, metricDef, toDisplayResult } from "../metrics/index.ts";
 import type { ErrorSummaryEntry, MetricResult } from "../metrics/index.ts";
 import { displayText } from "../core/safe-text.ts";
-import { endpointCategory } from "../protocol/endpoint-types.ts";
+import { endpointCategory } from "../endpoints/capabilities.ts";
 import { formatCount, formatFixed, formatGrouped } from "./number-format.ts";
 import { renderedWidth, renderTable } from "./text-table.ts";
 import { wrapHanging } from "../core/wrap.ts";

@@ -8,7 +8,7 @@ import { csvField } from "./csv-export.ts";
 import { formatFixed } from "./number-format.ts";
 
 /** A GPU metric as the section names it: its key in telemetry_data, header and unit. */
-export type GpuCsvField = { key: string; header: string; unit: string };
+type GpuCsvField = { key: string; header: string; unit: string };
 
 type GpuBlock = { gpu_index: number; gpu_name: string; gpu_uuid: string; platform?: string; metrics: Record<string, Record<string, unknown>> };
 type TelemetryData = { endpoints: Record<string, { gpus: Record<string, GpuBlock> }> };

@@ -85,7 +85,7 @@ export type JsonExportInput = {
   blocks?: Record<string, unknown>;
 };
 
-export type JsonMetric = { unit: string } & Record<string, number | string>;
+type JsonMetric = { unit: string } & Record<string, number | string>;
 
 /**
  * One metric's JSON object: unit, then the statistics it has. Record metrics add count and sum

@@ -11,7 +11,7 @@ import type { RecordMetrics } from "../metrics/index.ts";
 import type { RequestRecord } from "../records/record.ts";
 import { buildRecordLine } from "./jsonl-export.ts";
 
-export const OUTPUTS_SCHEMA_VERSION = "1.1";
+const OUTPUTS_SCHEMA_VERSION = "1.1";
 /** The per-request metrics upstream copies into each entry. */
 const OUTPUT_METRICS = ["output_token_count", "output_sequence_length", "request_latency"] as const;
 

@@ -3,7 +3,7 @@
  * centred above): what upstream's console exporters print, minus the colours. Pure.
  */
 
-export type Justify = "left" | "right" | "center";
+type Justify = "left" | "right" | "center";
 
 export type TableColumn = {
   header: string;

@@ -12,7 +12,7 @@ import type { RequestRecord } from "../records/record.ts";
 import { PEER_JSON_KEY, peerJson, renderPeerTable } from "./peer-table.ts";
 import { RECONCILE_JSON_KEY, reconcileJson, renderReconcilePanel } from "./reconcile-panel.ts";
 
-export type TokenAccountingOutput = { blocks: Record<string, unknown>; consoleText: string };
+type TokenAccountingOutput = { blocks: Record<string, unknown>; consoleText: string };
 
 export class TokenAccountingExport {
   readonly #reconciler: TokenReconciler;

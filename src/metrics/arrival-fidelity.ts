@@ -10,7 +10,7 @@ import { Float64Series, percentileOfSorted } from "./stats.ts";
 import { wrapHanging } from "../core/wrap.ts";
 
 /** The arrival process the run asked for. */
-export type ArrivalSpec =
+type ArrivalSpec =
   | { kind: "constant"; rate: number }
   | { kind: "poisson"; rate: number }
   | { kind: "gamma"; rate: number; shape: number }
@@ -19,7 +19,7 @@ export type ArrivalSpec =
   | { kind: "none" };
 
 /** The JSON block `arrival_fidelity` (times in µs, rates per second). */
-export type ArrivalFidelity = {
+type ArrivalFidelity = {
   arrival: string;
   requests: number;
   requested_rate?: number;
@@ -35,7 +35,7 @@ export type ArrivalFidelity = {
 };
 
 /** The resolved profile's fields that name the arrival process (config/resolve.ts ResolvedProfile). */
-export type ArrivalConfig = {
+type ArrivalConfig = {
   rateMode: string;
   requestRate?: number | undefined;
   /** Gamma's shape k (--arrival-smoothness); 1 when absent. */

@@ -5,17 +5,9 @@
  * Computed for records that carry `audioSeconds` (audio_transcription with WAV clips).
  */
 import type { RequestRecord } from "../records/record.ts";
-import type { Spec } from "./catalogue.ts";
 import type { MetricContext } from "./context.ts";
-import { MetricFlag as F } from "./flags.ts";
-import type { MetricValues } from "./record-metrics.ts";
+import type { MetricValues } from "./spec.ts";
 import { convertUnit } from "./units.ts";
-
-// prettier-ignore
-export const AUDIO_RECORD_SPECS: Spec[] = [
-  ["audio_duration", "Audio Duration", "Audio Dur", false, "sec", null, "record", "float", F.NO_CONSOLE, 860],
-  ["rtfx", "Real-Time Factor (RTFx)", "RTFx", true, "ratio", null, "record", "float", F.LARGER_IS_BETTER, 850],
-];
 
 /** Adds the audio metrics of a valid record whose request uploaded a clip of known length. */
 export function addAudioMetrics(record: RequestRecord, ctx: MetricContext, values: MetricValues, latencyNs: number): void {

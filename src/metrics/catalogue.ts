@@ -5,45 +5,11 @@
  * before one it reads), which is also the order per-record metrics appear in the JSONL export.
  */
 import { MetricFlag as F } from "./flags.ts";
-import { INTENDED_RECORD_SPECS } from "./intended-metrics.ts";
-import { AUDIO_RECORD_SPECS } from "./audio-metrics.ts";
-import { IMAGE_RECORD_SPECS } from "./image-metrics.ts";
+import { AUDIO_RECORD_SPECS, IMAGE_RECORD_SPECS, INTENDED_RECORD_SPECS } from "./catalogue-extras.ts";
 import { TOKEN_AGGREGATE_SPECS, TOKEN_DERIVED_SPECS, TOKEN_RECORD_SPECS } from "./token-catalogue.ts";
-import type { MetricUnit } from "./units.ts";
+import type { MetricDef, Spec } from "./spec.ts";
 
-/** record: one value per request; aggregate: a running counter/min/max; derived: from the results. */
-export type MetricKind = "record" | "aggregate" | "derived";
-
-export type MetricDef = {
-  tag: string;
-  header: string;
-  /** Dashboard header; null where upstream has none. */
-  shortHeader: string | null;
-  shortHeaderHideUnit: boolean;
-  /** Unit of the stored value. */
-  unit: MetricUnit;
-  /** Unit shown in every export (equal to `unit` where upstream leaves display_unit unset). */
-  displayUnit: MetricUnit;
-  kind: MetricKind;
-  /** Upstream's value type: decides whether a scalar prints as an int in the CSV. */
-  valueType: "int" | "float" | "int-list";
-  flags: number;
-  /** Console row order; null sorts after every ordered row. */
-  displayOrder: number | null;
-};
-
-export type Spec = [
-  tag: string,
-  header: string,
-  shortHeader: string | null,
-  hideUnit: boolean,
-  unit: MetricUnit,
-  displayUnit: MetricUnit | null,
-  kind: MetricKind,
-  valueType: MetricDef["valueType"],
-  flags: number,
-  displayOrder: number | null,
-];
+export type { MetricDef, MetricKind, Spec } from "./spec.ts";
 
 const TOKENS = F.PRODUCES_TOKENS_ONLY | F.LARGER_IS_BETTER;
 /** Input-token metrics: also for endpoints that take a prompt but reply with no tokens (image_generation). */
@@ -141,7 +107,7 @@ export function metricDef(tag: string): MetricDef {
 export type RunShape = { streaming: boolean; producesTokens: boolean; goodput: boolean; tokenizesInput?: boolean };
 
 /** Flags a metric must not carry in this run. */
-export function disallowedFlags(shape: RunShape): number {
+function disallowedFlags(shape: RunShape): number {
   let flags = 0;
   if (!shape.producesTokens) flags |= F.PRODUCES_TOKENS_ONLY;
   if (!(shape.tokenizesInput ?? shape.producesTokens)) flags |= F.TOKENIZES_INPUT_ONLY;

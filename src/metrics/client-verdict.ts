@@ -9,7 +9,7 @@ import { percentileOfSorted } from "./stats.ts";
 import { wrapHanging } from "../core/wrap.ts";
 
 /** One worker's event-loop lag over the profiling phase (timer drift), ns. */
-export type LoopLagReport = { worker: string; samples: number; p99Ns: number; maxNs: number };
+type LoopLagReport = { worker: string; samples: number; p99Ns: number; maxNs: number };
 
 /**
  * Bounds in milliseconds (--client-bottleneck-send-lag-ms, --client-bottleneck-loop-lag-ms).
@@ -19,12 +19,12 @@ export type LoopLagReport = { worker: string; samples: number; p99Ns: number; ma
  * CLOSED_LOOP_SHARE of this (the median request latency): a start-up burst (every slot's first
  * request at once, each a few ms late) costs almost nothing and no longer fails the run.
  */
-export type VerdictBounds = { sendLagMs: number; loopLagMs: number; closedLoopLatencyNs?: number };
+type VerdictBounds = { sendLagMs: number; loopLagMs: number; closedLoopLatencyNs?: number };
 
 /** In a closed loop, a mean send lag up to this share of the median latency costs under 1 % of the load. */
-export const CLOSED_LOOP_SHARE = 0.01;
+const CLOSED_LOOP_SHARE = 0.01;
 
-export const DEFAULT_VERDICT_BOUNDS: VerdictBounds = { sendLagMs: 1, loopLagMs: 5 };
+const DEFAULT_VERDICT_BOUNDS: VerdictBounds = { sendLagMs: 1, loopLagMs: 5 };
 
 /** The JSON block `run_validity` (ms). */
 export type RunValidity = {

@@ -4,20 +4,12 @@
  * absent, as in upstream.
  */
 import type { MetricContext } from "./context.ts";
+import type { DerivedInputs } from "./spec.ts";
 import { deriveTokenMetrics } from "./token-metrics.ts";
+
+export type { DerivedInputs } from "./spec.ts";
 import { nsToSec } from "./units.ts";
 
-export type DerivedInputs = {
-  /** Current aggregate value, or undefined when no record contributed one. */
-  aggregate(tag: string): number | undefined;
-  /**
-   * Last content response − first send, in ns, when the caller tracks it more exactly than
-   * max_response_timestamp − min_request_timestamp (two epoch doubles good to 256 ns each).
-   */
-  benchmarkDurationNs?(): number | undefined;
-  /** Sum of a record metric's values, or undefined when it has none. */
-  seriesSum(tag: string): number | undefined;
-};
 
 const SUMS: [total: string, of: string][] = [
   ["total_output_tokens", "output_token_count"],

@@ -4,7 +4,7 @@
  */
 import { metricDef } from "./catalogue.ts";
 import { hasAnyFlag, MetricFlag } from "./flags.ts";
-import type { MetricValues } from "./record-metrics.ts";
+import type { MetricValues } from "./spec.ts";
 import { STAT_KEYS } from "./stats.ts";
 import type { MetricResult } from "./summary.ts";
 import { convertUnit } from "./units.ts";

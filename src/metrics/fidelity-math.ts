@@ -5,7 +5,7 @@
  */
 
 /** Result of a one-sample KS test: the statistic D and its (asymptotic) p-value. */
-export type KsResult = { n: number; d: number; pValue: number };
+type KsResult = { n: number; d: number; pValue: number };
 
 /**
  * One-sample KS test of `sorted` (ascending) against the continuous CDF `cdf`:

@@ -5,18 +5,9 @@
  * set by the record processor). Absent for records without images.
  */
 import type { RequestRecord } from "../records/record.ts";
-import type { Spec } from "./catalogue.ts";
 import type { MetricContext } from "./context.ts";
-import { MetricFlag as F } from "./flags.ts";
-import type { MetricValues } from "./record-metrics.ts";
+import type { MetricValues } from "./spec.ts";
 import { convertUnit } from "./units.ts";
-
-// prettier-ignore
-export const IMAGE_RECORD_SPECS: Spec[] = [
-  ["num_images", "Number of Images", "Num Images", false, "images", null, "record", "int", F.NO_CONSOLE, null],
-  ["image_throughput", "Image Throughput", "Image Throughput", false, "images/sec", null, "record", "float", F.LARGER_IS_BETTER, 860],
-  ["image_latency", "Image Latency", "Image Latency", false, "ms/image", null, "record", "float", F.NONE, 861],
-];
 
 /** Adds the image metrics of a valid record whose reply carried images. */
 export function addImageMetrics(record: RequestRecord, ctx: MetricContext, values: MetricValues, latencyNs: number): void {

@@ -8,17 +8,8 @@
  * NO_CONSOLE: the console table stays upstream's; JSON, CSV and JSONL carry them.
  */
 import type { RequestRecord } from "../records/record.ts";
-import type { Spec } from "./catalogue.ts";
 import type { MetricContext } from "./context.ts";
-import { MetricFlag as F } from "./flags.ts";
-import type { MetricValues } from "./record-metrics.ts";
-
-// prettier-ignore
-export const INTENDED_RECORD_SPECS: Spec[] = [
-  ["send_lag", "Send Lag", null, false, "ns", "ms", "record", "int", F.NO_CONSOLE, null],
-  ["intended_time_to_first_token", "Intended Time to First Token", null, false, "ns", "ms", "record", "int", F.STREAMING_TOKENS_ONLY | F.NO_CONSOLE, null],
-  ["intended_request_latency", "Intended Request Latency", null, false, "ns", "ms", "record", "int", F.NO_CONSOLE, null],
-];
+import type { MetricValues } from "./spec.ts";
 
 /** Adds the three metrics of a valid record that carries its intended time. */
 export function addIntendedMetrics(record: RequestRecord, ctx: MetricContext, values: MetricValues): void {

@@ -22,8 +22,6 @@ import { Float64Series, type SeriesStats, summarizeSeries } from "./stats.ts";
 import type { MetricResult } from "./summary.ts";
 import { nsToSec } from "./units.ts";
 
-export type PeerName = "vllm" | "sglang" | "genai_perf";
-
 /** Statistics in ms (times) or the metric's unit; null where no request qualified. */
 export type PeerStats = Partial<SeriesStats> | null;
 

@@ -2,7 +2,6 @@
  * What the token-accounting reconciliation (reconcile.ts) reports as findings: each check whose
  * counts disagree beyond the bound, with a message saying where and advice saying what to do.
  */
-import type { ReconcileReport } from "./reconcile.ts";
 
 export type ReconcileFinding = { id: string; requests: number; message: string; advice: string };
 
@@ -61,3 +60,18 @@ export function findings(r: ReconcileReport): ReconcileFinding[] {
   }
   return out;
 }
+
+/** The reconciliation over every record so far (TokenReconciler.report() in reconcile.ts). */
+export type ReconcileReport = {
+  boundPct: number;
+  requests: number;
+  totals: { tokenizer: number; server: number; chunks: number; requested: number };
+  requestsWith: { tokenizer: number; server: number; perChunkUsage: number; requested: number };
+  tokensPerChunk: { mean: number | null; max: number | null; firstChunkMax: number };
+  multiTokenRequests: number;
+  itlAdjustedRequests: number;
+  tokenizerVsServer: { compared: number; disagree: number; diffPct: number | null };
+  fewerTokensThanChunks: number;
+  requestedVsOutput: { compared: number; short: number; long: number };
+  findings: ReconcileFinding[];
+};

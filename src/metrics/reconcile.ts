@@ -18,13 +18,13 @@
  * time, where OSL − 1 would understate it by (k − 1) / (OSL − 1).
  */
 import type { RequestRecord } from "../records/record.ts";
-import { findings, type ReconcileFinding } from "./reconcile-findings.ts";
+import { findings, type ReconcileReport } from "./reconcile-findings.ts";
 
 /** Percent by which two counts may differ before a request is called out. */
 export const RECONCILE_BOUND_PCT = 10;
 
 /** Tokens of the first content chunk as the ITL divisor uses them (≥ 1). */
-export function firstChunkTokens(record: RequestRecord): number {
+function firstChunkTokens(record: RequestRecord): number {
   const n = record.tokens?.firstChunkTokens;
   return n !== null && n !== undefined && n >= 1 ? n : 1;
 }
@@ -87,21 +87,7 @@ export function oslMismatchTokens(requested: number): number {
   return Math.min(0.05 * requested, 50);
 }
 
-export type { ReconcileFinding } from "./reconcile-findings.ts";
-
-export type ReconcileReport = {
-  boundPct: number;
-  requests: number;
-  totals: { tokenizer: number; server: number; chunks: number; requested: number };
-  requestsWith: { tokenizer: number; server: number; perChunkUsage: number; requested: number };
-  tokensPerChunk: { mean: number | null; max: number | null; firstChunkMax: number };
-  multiTokenRequests: number;
-  itlAdjustedRequests: number;
-  tokenizerVsServer: { compared: number; disagree: number; diffPct: number | null };
-  fewerTokensThanChunks: number;
-  requestedVsOutput: { compared: number; short: number; long: number };
-  findings: ReconcileFinding[];
-};
+export type { ReconcileFinding, ReconcileReport } from "./reconcile-findings.ts";
 
 /** Accumulates RecordAccountings; `report()` may be called at any time. */
 export class TokenReconciler {

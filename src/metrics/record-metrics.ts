@@ -10,10 +10,11 @@ import { addAudioMetrics } from "./audio-metrics.ts";
 import { addImageMetrics } from "./image-metrics.ts";
 import { itlDivisor } from "./reconcile.ts";
 import { addTokenMetrics } from "./token-metrics.ts";
+import type { MetricValues } from "./spec.ts";
 import { nsToSec } from "./units.ts";
 
 /** tag → value in base units; a list only for inter_chunk_latency. */
-export type MetricValues = Record<string, number | number[]>;
+export type { MetricValues } from "./spec.ts";
 
 export type RecordMetrics = {
   /** Valid for metrics: no error, ≥1 content response, start before the last response. */

@@ -76,7 +76,7 @@ export function normalQuantile(p: number): number {
   return z - u / (1 + (z * u) / 2);
 }
 
-export type MannWhitney = {
+type MannWhitney = {
   /** U of the first sample: pairs (x, y) with x > y, ties counting ½. */
   u1: number;
   u2: number;
@@ -134,7 +134,7 @@ export function statisticOf(sorted: ArrayLike<number>, stat: Statistic): number 
   return percentileOfSorted(sorted, Number(stat.slice(1)));
 }
 
-export type BootstrapCI = { low: number; high: number; estimate: number };
+type BootstrapCI = { low: number; high: number; estimate: number };
 
 /**
  * Percentile bootstrap CI of the relative change of `stat`, (stat(next) − stat(base)) / stat(base),

@@ -4,7 +4,7 @@
  * tokenizer differences, and the input/total token throughputs. Computed in token-metrics.ts.
  * All are NO_CONSOLE, so the console table stays v0.1.1's; the files carry them.
  */
-import type { Spec } from "./catalogue.ts";
+import type { Spec } from "./spec.ts";
 import { MetricFlag as F } from "./flags.ts";
 
 const USAGE = F.PRODUCES_TOKENS_ONLY | F.NO_CONSOLE;

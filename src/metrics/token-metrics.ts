@@ -8,8 +8,7 @@
  */
 import type { RequestRecord } from "../records/record.ts";
 import type { MetricContext } from "./context.ts";
-import type { DerivedInputs } from "./derived.ts";
-import type { MetricValues } from "./record-metrics.ts";
+import type { DerivedInputs, MetricValues } from "./spec.ts";
 import { USAGE_EXTRA_TAGS, USAGE_TOTALS } from "./token-catalogue.ts";
 import { nsToSec } from "./units.ts";
 

@@ -11,7 +11,7 @@ const IDLE_W = 65;
 const PER_REQUEST_W = 40;
 const MAX_W = 700;
 
-export interface MockDcgm {
+interface MockDcgm {
   requestStarted(): void;
   requestFinished(): void;
   render(): string;

@@ -1,6 +1,6 @@
 /** Per-request fault decisions, drawn from one seeded sequence in request-arrival order. */
 
-export interface FaultRates {
+interface FaultRates {
   errorRate: number;
   resetRate: number;
   stallRate: number;
@@ -14,8 +14,6 @@ export interface FaultPlan {
   /** Pause before this content token (streams) or add the pause to the latency (non-streaming). */
   stallBefore: number | undefined;
 }
-
-export const NO_FAULTS: FaultPlan = { error: false, resetAfter: undefined, stallBefore: undefined };
 
 /**
  * Returns a planner that takes a request's token count. Every call consumes exactly five draws,

@@ -72,7 +72,7 @@ export function generationHandler(ctx: HandlerContext, kind: "chat" | "completio
 }
 
 /** How one generation route answers: its stream events, where a reset cuts them, its whole reply. */
-export type GenerationAnswer = {
+type GenerationAnswer = {
   stream: boolean;
   events(): Iterable<SseEvent>;
   /** The index of the event that a reset after `tokens` content tokens must not write. */

@@ -21,7 +21,7 @@ const ResponsesRequest = v.looseObject({
 });
 
 /** Stored responses kept at most; the oldest goes first. */
-export const STORE_LIMIT = 10_000;
+const STORE_LIMIT = 10_000;
 
 /** Stored responses by id: the conversation up to and including each reply. */
 export class ResponseStore {
@@ -77,7 +77,7 @@ function storeHooks(store: ResponseStore, onChained: () => void): Pick<Dialect<t
 }
 
 /** The stateless dialect (no store): previous_response_id is ignored. */
-export const openaiResponses: Dialect<typeof ResponsesRequest> = {
+const openaiResponses: Dialect<typeof ResponsesRequest> = {
   endpoint: "responses",
   idPrefix: "resp",
   schema: ResponsesRequest,

@@ -12,7 +12,7 @@ const model = v.pipe(v.string(), v.minLength(1));
 const embeddingSize = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65_536));
 const perChunk = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000));
 
-export const MockServerOptionsSchema = v.object({
+const MockServerOptionsSchema = v.object({
   host,
   port,
   /** Milliseconds from request arrival to the first token (also the latency of embeddings and rankings). */
@@ -69,7 +69,7 @@ export const MockServerFlagsSchema = v.object({
   "embedding-size": embeddingSize,
   "tokens-per-chunk": v.optional(perChunk, 1),
 });
-export type MockServerFlags = v.InferOutput<typeof MockServerFlagsSchema>;
+type MockServerFlags = v.InferOutput<typeof MockServerFlagsSchema>;
 
 export function optionsFromFlags(flags: MockServerFlags): MockServerOptions {
   return {

@@ -8,16 +8,16 @@ export interface Metric {
   render(): string;
 }
 
-export interface Counter extends Metric {
+interface Counter extends Metric {
   inc(labels?: Labels, by?: number): void;
 }
 
-export interface Gauge extends Metric {
+interface Gauge extends Metric {
   add(by: number, labels?: Labels): void;
   set(value: number, labels?: Labels): void;
 }
 
-export interface Histogram extends Metric {
+interface Histogram extends Metric {
   observe(value: number, labels?: Labels): void;
 }
 

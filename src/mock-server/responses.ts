@@ -50,7 +50,7 @@ export function textCompletion(ctx: ReplyContext, text: string, u: Usage): objec
 }
 
 /** A unit vector derived from the text, so equal inputs embed equally and runs are reproducible. */
-export function fakeEmbedding(text: string, size: number): number[] {
+function fakeEmbedding(text: string, size: number): number[] {
   let state = hashText(text) || 1;
   const vector = new Array<number>(size);
   let norm = 0;

@@ -28,7 +28,7 @@ export interface MockServer {
 }
 
 /** Benchmark aids, all off by default and not reachable from the CLI. */
-export interface MockServerDebug {
+interface MockServerDebug {
   /**
    * Record when each streamed token was written (host-wide monotonic ns, see write-log.ts) and
    * serve the log at GET /debug/writes, which empties it. Memory grows with every request until read.

@@ -12,9 +12,9 @@ export interface SseEvent {
   tokens: number;
 }
 
-export type StreamOutcome = "ok" | "reset" | "cancelled";
+type StreamOutcome = "ok" | "reset" | "cancelled";
 
-export interface StreamOptions {
+interface StreamOptions {
   /** `performance.now()` when the request arrived. */
   start: number;
   /** Set by the client's disconnect: stop writing. */
@@ -28,7 +28,7 @@ export interface StreamOptions {
   onEnd(outcome: StreamOutcome): void;
 }
 
-export const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-cache" } as const;
+const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-cache" } as const;
 
 export function sseResponse(events: Iterable<SseEvent>, options: StreamOptions): Response {
   const { start, signal } = options;

@@ -9,7 +9,7 @@ import * as v from "valibot";
 export const LoopLag = v.object({ samples: v.number(), p99Ns: v.number(), maxNs: v.number() });
 export type LoopLag = v.InferOutput<typeof LoopLag>;
 
-export const ArrivalSpecSchema = v.variant("kind", [
+const ArrivalSpecSchema = v.variant("kind", [
   v.object({ kind: v.picklist(["constant", "poisson"]), rate: v.number() }),
   v.object({ kind: v.literal("gamma"), rate: v.number(), shape: v.number() }),
   v.object({ kind: v.picklist(["fixed_schedule", "none"]) }),

@@ -7,14 +7,14 @@ import * as v from "valibot";
 
 const Payload = v.optional(v.unknown());
 
-export const Register = v.object({ type: v.literal("register"), role: v.string(), id: v.string(), pid: v.number(), loaded: v.array(v.string()) });
+const Register = v.object({ type: v.literal("register"), role: v.string(), id: v.string(), pid: v.number(), loaded: v.array(v.string()) });
 /** `busyMs`: the sender is about to block for up to that long (ServiceContext.busy). */
-export const Heartbeat = v.object({ type: v.literal("heartbeat"), id: v.string(), busyMs: v.optional(v.number()) });
-export const Reply = v.object({ type: v.literal("reply"), cid: v.number(), ok: v.boolean(), result: Payload, error: v.optional(v.string()) });
-export const ServiceEvent = v.object({ type: v.literal("event"), id: v.string(), name: v.string(), payload: Payload });
-export const Command = v.object({ type: v.literal("command"), cid: v.number(), name: v.string(), payload: Payload });
-export const Shutdown = v.object({ type: v.literal("shutdown"), reason: v.string() });
-export const Broadcast = v.object({ type: v.literal("broadcast"), name: v.string(), payload: Payload });
+const Heartbeat = v.object({ type: v.literal("heartbeat"), id: v.string(), busyMs: v.optional(v.number()) });
+const Reply = v.object({ type: v.literal("reply"), cid: v.number(), ok: v.boolean(), result: Payload, error: v.optional(v.string()) });
+const ServiceEvent = v.object({ type: v.literal("event"), id: v.string(), name: v.string(), payload: Payload });
+const Command = v.object({ type: v.literal("command"), cid: v.number(), name: v.string(), payload: Payload });
+const Shutdown = v.object({ type: v.literal("shutdown"), reason: v.string() });
+const Broadcast = v.object({ type: v.literal("broadcast"), name: v.string(), payload: Payload });
 
 /** What a service sends to the controller. */
 export const ToController = v.variant("type", [Register, Heartbeat, Reply, ServiceEvent]);

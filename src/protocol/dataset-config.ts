@@ -1,8 +1,7 @@
 /** The dataset service's "configure" payload and reply. */
 import * as v from "valibot";
-import { CUSTOM_DATASET_TYPES, PUBLIC_DATASETS } from "../dataset/loaders/formats.ts";
 import { ENDPOINT_TYPES } from "./endpoint-types.ts";
-import { AUDIO_FORMATS, IMAGE_FORMATS } from "../dataset/synthetic/media-formats.ts";
+import { AUDIO_FORMATS, CUSTOM_DATASET_TYPES, IMAGE_FORMATS, PUBLIC_DATASETS } from "./dataset-formats.ts";
 
 /** Synthetic extras (src/config/synthetic-input.ts builds this from the flags). */
 export const SyntheticConfig = v.object({

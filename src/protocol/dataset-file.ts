@@ -25,7 +25,6 @@
 import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import { createAppendFile } from "../core/append-file.ts";
 import { createSpanReader } from "../core/span-reader.ts";
-import type { TextSpans } from "../dataset/loaders/model.ts";
 
 const MAGIC = "AIPDS005";
 const HEADER = 32;
@@ -38,7 +37,7 @@ const MAX_SKELETONS = 1 << 16;
 /** Corpora stored once each (past these, or past this size, texts' bodies are stored whole). */
 const MAX_CORPORA = 16;
 const MAX_CORPUS_BYTES = 256 << 20;
-export const UNKNOWN_TOKENS = 0xffffffff;
+const UNKNOWN_TOKENS = 0xffffffff;
 /** Bodies are read back in spans of up to this size. */
 const CHUNK = 4 << 20;
 
@@ -50,7 +49,7 @@ export type DatasetTurn = { body: Uint8Array; inputTokens: number | null; delayM
 export type DatasetConversation = { id: string; turns: DatasetTurn[] };
 
 /** A dataset.bin written piece by piece: conversations and turns may arrive interleaved. */
-export type DatasetWriter = {
+type DatasetWriter = {
   /** Starts a conversation; returns its number for `turn`. */
   conversation(id: string): number;
   /** Appends a turn to conversation `c`; its body is written out (soon) and may be reused after. */
@@ -491,3 +490,10 @@ export function* scanDataset(path: string): Generator<{ id: string; bodies: Uint
     closeSync(fd);
   }
 }
+
+/**
+ * Text as byte ranges of one shared, never modified buffer: bytes[at[0], at[1]), then
+ * bytes[at[2], at[3]), and so on. Numbers rather than views: a million prompts make no objects
+ * but their arrays.
+ */
+export type TextSpans = { bytes: Buffer; at: ArrayLike<number> };

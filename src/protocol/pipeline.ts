@@ -84,7 +84,7 @@ export type RawRecord = {
  * A worker → record-processor message: frame 0 is JSON `RawRecord[]`, frame 1 the concatenation
  * of every record's chunk bytes in order (so response bodies are never JSON-escaped).
  */
-export type RawBatch = { records: RawRecord[]; bytes: Uint8Array };
+type RawBatch = { records: RawRecord[]; bytes: Uint8Array };
 
 /** A record-processor → records message: JSON `ParsedBatch`. */
 export type ParsedBatch = { processor: string; records: RequestRecord[] };

@@ -44,12 +44,12 @@ export type ProcessorStats = { raw: number; records: number; errors: number; bat
  * so the processor can load it while the dataset synthesises; "configure" then names the one the
  * dataset resolved, and the preloaded one is used only when it is that one.
  */
-export const TokenizerPreload = v.object({
+const TokenizerPreload = v.object({
   tokenizer: v.nullable(v.string()),
   model: v.optional(v.string()),
   revision: v.optional(v.string()),
 });
-export type TokenizerPreload = v.InferOutput<typeof TokenizerPreload>;
+type TokenizerPreload = v.InferOutput<typeof TokenizerPreload>;
 
 export function parseTokenizerPreload(payload: unknown): TokenizerPreload {
   return v.parse(TokenizerPreload, payload);

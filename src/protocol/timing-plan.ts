@@ -6,12 +6,12 @@
 import * as v from "valibot";
 import type { Phase } from "./pipeline.ts";
 
-export const TIMING_RATE_MODES = ["constant", "poisson", "gamma", "concurrency_burst"] as const;
+const TIMING_RATE_MODES = ["constant", "poisson", "gamma", "concurrency_burst"] as const;
 export type TimingRateMode = (typeof TIMING_RATE_MODES)[number];
 /** Upstream --benchmark-grace-period default, used when a duration plan names none. */
 export const DEFAULT_GRACE_SEC = 30;
 /** Upstream AIPERF_TIMING_MAX_CATCHUP_SECONDS default. */
-export const DEFAULT_MAX_CATCHUP_SEC = 0.01;
+const DEFAULT_MAX_CATCHUP_SEC = 0.01;
 
 const int = (min: number) => v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(min, `must be at least ${min}`));
 const positive = v.pipe(v.number(), v.gtValue(0, "must be greater than 0"));

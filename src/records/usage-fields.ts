@@ -18,10 +18,10 @@ export type UsageExtras = {
   rejectedPredictionTokens?: number;
 };
 
-export type UsageExtraKey = keyof UsageExtras;
+type UsageExtraKey = keyof UsageExtras;
 
 /** field → paths into the usage object (dot-separated), in order of preference. */
-export const USAGE_SYNONYMS: Readonly<Record<UsageExtraKey, readonly string[]>> = {
+const USAGE_SYNONYMS: Readonly<Record<UsageExtraKey, readonly string[]>> = {
   // OpenAI, Responses, Anthropic, DeepSeek, Gemini.
   promptCacheReadTokens: [
     "prompt_tokens_details.cached_tokens",

@@ -1,9 +1,9 @@
 /** What the page draws: one spec per chart, data already prepared (the page only maps it to uPlot). */
-export type SeriesStyle = "points" | "line" | "bars" | "step";
+type SeriesStyle = "points" | "line" | "bars" | "step";
 
 export type SeriesSpec = { label: string; values: (number | null)[]; style: SeriesStyle; axis?: "y" | "y2" };
 
-export type AxisSpec = { label: string; unit: string };
+type AxisSpec = { label: string; unit: string };
 
 export type ChartSpec = {
   id: string;

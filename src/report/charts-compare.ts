@@ -7,7 +7,7 @@ import type { ChartSpec, SeriesSpec } from "./chart-spec.ts";
 import type { RunData } from "./load-run.ts";
 import { round } from "./series.ts";
 
-export type LoadAxis = { label: string; unit: string; values: number[] } | undefined;
+type LoadAxis = { label: string; unit: string; values: number[] } | undefined;
 
 /** The load that tells the runs apart: concurrency, else request rate, else none (run order). */
 export function loadAxis(runs: RunData[]): LoadAxis {

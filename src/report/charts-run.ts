@@ -4,7 +4,7 @@ import type { GpuSeries, RunData, ServerSeries } from "./load-run.ts";
 import { CURVE_LEVELS, cdf, gap, histogram, maxOf, niceStep, percentile, round, sortedFinite, thinRows } from "./series.ts";
 
 /** Most rows drawn in one per-request scatter (display only; every statistic uses all rows). */
-export const MAX_SCATTER_ROWS = 20_000;
+const MAX_SCATTER_ROWS = 20_000;
 
 export function runCharts(run: RunData, idPrefix = ""): ChartSpec[] {
   const charts: ChartSpec[] = [];

@@ -12,7 +12,7 @@ import { round } from "./series.ts";
 
 export type Theme = "light" | "dark";
 
-export type ReportPage = { runs: { run: RunData; charts: ChartSpec[] }[]; compare: ChartSpec[]; theme: Theme; generatedAt: string; version: string };
+type ReportPage = { runs: { run: RunData; charts: ChartSpec[] }[]; compare: ChartSpec[]; theme: Theme; generatedAt: string; version: string };
 
 const SHOWN_METRICS = [
   "request_throughput",

@@ -7,18 +7,18 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { forEachLine } from "./lines.ts";
 
-export const SUMMARY_FILE = "profile_export_aiperf.json";
-export const RECORDS_FILE = "profile_export.jsonl";
-export const GPU_FILE = "gpu_telemetry_export.jsonl";
-export const SERVER_FILE = "server_metrics_export.jsonl";
+const SUMMARY_FILE = "profile_export_aiperf.json";
+const RECORDS_FILE = "profile_export.jsonl";
+const GPU_FILE = "gpu_telemetry_export.jsonl";
+const SERVER_FILE = "server_metrics_export.jsonl";
 
 /** A metric's block in the summary JSON: unit plus avg/min/max/pNN/std where they apply. */
 export type MetricStats = { unit: string } & Record<string, number | undefined>;
 
-export type Verdict = { valid: boolean; judged: boolean; reasons: string[] };
+type Verdict = { valid: boolean; judged: boolean; reasons: string[] };
 
 /** Per-request columns; NaN where a record has no value (an error, a non-streaming run). */
-export type RecordColumns = {
+type RecordColumns = {
   start: number[]; // seconds from the first request's start
   end: number[];
   latency: number[]; // ms
@@ -32,9 +32,9 @@ export type RecordColumns = {
 };
 
 /** Inter-chunk latency per output position (1 = between chunk 1 and 2), over every record. */
-export type PositionStats = { mean: number[]; min: number[]; max: number[]; count: number[] };
+type PositionStats = { mean: number[]; min: number[]; max: number[]; count: number[] };
 
-export type Timeline = { label: string; t: number[]; v: number[] };
+type Timeline = { label: string; t: number[]; v: number[] };
 export type ServerSeries = { name: string; kind: "gauge" | "counter"; series: Timeline[] };
 export type GpuSeries = { gpu: string; t: number[]; power: number[]; util: number[]; memUsed: number[]; temp: number[] };
 

@@ -34,7 +34,7 @@ export function expandRunDirs(paths: string[]): string[] {
   return [...new Set(out)];
 }
 
-export type BuiltReport = { html: string; charts: ChartSpec[]; runs: RunData[] };
+type BuiltReport = { html: string; charts: ChartSpec[]; runs: RunData[] };
 
 export function buildReport(dirs: string[], opts: ReportOptions): BuiltReport {
   const runs = dirs.map(loadRun);

@@ -20,7 +20,7 @@ export function percentile(sorted: Float64Array, p: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
-export type Histogram = { centers: number[]; counts: number[]; overflow: number; width: number };
+type Histogram = { centers: number[]; counts: number[]; overflow: number; width: number };
 
 /**
  * Equal-width bins from the minimum to the p99.9 (so one outlier does not squash the rest into a

@@ -6,12 +6,12 @@ import { setBusLogger } from "../bus/index.ts";
 import { takeHeldSignals } from "../core/early-signals.ts";
 import { createChildLogger } from "../core/log.ts";
 import { type ServiceSpec, serviceName } from "./context.ts";
-import { runService } from "./service-runtime.ts";
+import { type RoleLoader, runService } from "./service-runtime.ts";
 
 /** How long a child whose controller vanished may take to stop on its own before it exits. */
 const ORPHAN_EXIT_MS = 1000;
 
-export async function runServiceProcess(specJson: string): Promise<never> {
+export async function runServiceProcess(specJson: string, loadRole: RoleLoader): Promise<never> {
   const spec = JSON.parse(specJson) as ServiceSpec;
   const log = createChildLogger(spec.logLevel, serviceName(spec.role, spec.id));
   setBusLogger({ warn: (m) => log.warn(m), debug: (m) => log.debug(m) });
@@ -28,7 +28,7 @@ export async function runServiceProcess(specJson: string): Promise<never> {
     setTimeout(() => process.exit(1), ORPHAN_EXIT_MS).unref();
   });
   try {
-    await runService(spec, { log, signal: stop.signal });
+    await runService(spec, loadRole, { log, signal: stop.signal });
     process.exit(0);
   } catch (error) {
     log.error(error);

@@ -7,8 +7,10 @@ import { createSocket, type Message } from "../bus/index.ts";
 import { loadedParts } from "../core/loaded.ts";
 import { createChildLogger } from "../core/log.ts";
 import { type ToService, decodeControl, encodeControl, type ToController, ToService as ToServiceSchema } from "../protocol/control.ts";
-import { isRoleName, ROLES } from "../services/registry.ts";
-import { type CommandHandler, type ServiceContext, type ServiceSpec, serviceName } from "./context.ts";
+import { type CommandHandler, type Role, type ServiceContext, type ServiceSpec, serviceName } from "./context.ts";
+
+/** Loads a role's code by name (services/registry.ts): the runtime sits below the roles and never names them. */
+export type RoleLoader = (role: string) => Promise<Role> | undefined;
 
 export type RunServiceOptions = {
   /** Use this logger instead of JSON lines on stderr (in-process services). */
@@ -18,11 +20,12 @@ export type RunServiceOptions = {
 };
 
 /** Runs the service until shutdown; rejects if the role fails. */
-export async function runService(spec: ServiceSpec, options: RunServiceOptions = {}): Promise<void> {
+export async function runService(spec: ServiceSpec, loadRole: RoleLoader, options: RunServiceOptions = {}): Promise<void> {
   const name = serviceName(spec.role, spec.id);
   const log = options.log ?? createChildLogger(spec.logLevel, name);
-  if (!isRoleName(spec.role)) throw new TypeError(`Unknown role "${spec.role}"`);
-  const role = await ROLES[spec.role]();
+  const loading = loadRole(spec.role);
+  if (loading === undefined) throw new TypeError(`Unknown role "${spec.role}"`);
+  const role = await loading;
 
   const stop = new AbortController();
   options.signal?.addEventListener("abort", () => stop.abort(), { once: true });

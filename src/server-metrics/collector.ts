@@ -31,7 +31,7 @@ export type Collector = {
   stop(): Promise<void>;
 };
 
-export type CollectorOptions = { url: string; intervalMs: number; timeoutMs: number; jsonlPath: string | undefined; log: ConsolaInstance };
+type CollectorOptions = { url: string; intervalMs: number; timeoutMs: number; jsonlPath: string | undefined; log: ConsolaInstance };
 
 export function startCollector(opts: CollectorOptions): Collector {
   const shown = redactUrl(opts.url);

@@ -21,8 +21,8 @@ export type PromSeries = {
   timestampMs?: number;
 };
 
-export type PromFamily = { name: string; type: MetricType; help?: string; series: PromSeries[] };
-export type PromParseResult = { families: Map<string, PromFamily>; skippedLines: number };
+type PromFamily = { name: string; type: MetricType; help?: string; series: PromSeries[] };
+type PromParseResult = { families: Map<string, PromFamily>; skippedLines: number };
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
 const TYPES = new Set<string>(["counter", "gauge", "histogram", "summary", "untyped"]);

@@ -10,7 +10,7 @@ import { summarizeSeries } from "../metrics/stats.ts";
 import type { EndpointData, Snapshot } from "./collector.ts";
 import type { Labels, MetricType, PromSeries } from "./prometheus-parse.ts";
 
-export type GaugeStats = { avg: number; min: number; max: number; p50: number; p90: number; p99: number; std: number; count: number };
+type GaugeStats = { avg: number; min: number; max: number; p50: number; p90: number; p99: number; std: number; count: number };
 export type SeriesSummary = {
   labels?: Labels;
   /** Gauges and untyped metrics. */

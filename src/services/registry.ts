@@ -21,3 +21,8 @@ export type RoleName = keyof typeof ROLES;
 export function isRoleName(name: string): name is RoleName {
   return Object.hasOwn(ROLES, name);
 }
+
+/** The role's module, loaded now; undefined for a name that is no role. */
+export function loadRole(name: string): Promise<Role> | undefined {
+  return isRoleName(name) ? ROLES[name]() : undefined;
+}

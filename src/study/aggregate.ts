@@ -11,7 +11,7 @@ import { type ConfidenceStats, confidenceStats, finiteOnly, percentileSorted } f
 import { flatMetrics, type RunResult } from "./run-one.ts";
 
 export type MetricAggregate = ConfidenceStats & { unit: string };
-export type FailedRun = { label: string; error: string };
+type FailedRun = { label: string; error: string };
 
 /** A run counts toward the statistics when it finished with exit 0 and wrote its summary. */
 export function succeeded(r: RunResult): boolean {

@@ -14,10 +14,10 @@ export type ArgItem = { name: string; key: string | undefined; value: string | u
 export type AxisValue = { label: string; args: string[]; values: Record<string, number> };
 export type Axis = { name: string; values: AxisValue[] };
 
-export type SlaOp = "lt" | "le" | "gt" | "ge";
+type SlaOp = "lt" | "le" | "gt" | "ge";
 export type SlaFilter = { metric: string; stat: string; op: SlaOp; threshold: number; source: string };
 
-export type SearchOptions = {
+type SearchOptions = {
   recipe: "max-concurrency-under-sla" | "max-rate-under-sla";
   /** The profile flag searched over, and its name in labels and run_info. */
   flag: "--concurrency" | "--request-rate";

@@ -8,7 +8,7 @@ export type Variation = { index: number; label: string; args: string[]; values: 
 /** One run to make: a variation's trial. */
 export type PlannedRun = { variation: Variation; trial: number; dir: string; args: string[]; info: StudyRunInfo };
 
-export const pad4 = (n: number): string => String(n).padStart(4, "0");
+const pad4 = (n: number): string => String(n).padStart(4, "0");
 
 /** Grid (every combination) or zip (element by element) of the sweep axes; one "base" point without axes. */
 export function variationsOf(axes: Axis[], type: "grid" | "zip"): Variation[] {
@@ -28,13 +28,13 @@ export function variationsOf(axes: Axis[], type: "grid" | "zip"): Variation[] {
  * Where a run's files go, as upstream lays them out: a sweep's points side by side, trials under
  * profile_runs/run_NNNN, both together under profile_runs/trial_NNNN/<point>.
  */
-export function runDir(base: string, variation: Variation, trial: number, trials: number, swept: boolean): string {
+function runDir(base: string, variation: Variation, trial: number, trials: number, swept: boolean): string {
   if (!swept) return trials > 1 ? join(base, "profile_runs", `run_${pad4(trial + 1)}`) : base;
   return trials > 1 ? join(base, "profile_runs", `trial_${pad4(trial + 1)}`, variation.label) : join(base, variation.label);
 }
 
 /** The seed of a variation: fixed across trials (pure run-to-run noise), base + index across points unless --parameter-sweep-same-seed. */
-export function seedOf(options: StudyOptions, variationIndex: number): number | null {
+function seedOf(options: StudyOptions, variationIndex: number): number | null {
   const base = options.randomSeed ?? (options.setConsistentSeed ? 42 : null);
   if (base === null) return null;
   return options.sameSeed ? base : base + variationIndex;

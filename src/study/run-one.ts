@@ -46,7 +46,7 @@ function readSummary(dir: string): Record<string, unknown> | undefined {
 
 const STATS = ["avg", "min", "max", "p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "std"];
 
-export type FlatMetric = { value: number; unit: string };
+type FlatMetric = { value: number; unit: string };
 
 /**
  * A run's metrics as upstream's aggregate keys them: `<tag>_<stat>` (request_throughput_avg,

@@ -22,7 +22,7 @@ export function judge(metrics: Map<string, MetricAggregate>, filters: SlaFilter[
   });
 }
 
-export type StopReason = "resolved" | "max_passes" | "min_fails" | "run_failed" | "interrupted";
+type StopReason = "resolved" | "max_passes" | "min_fails" | "run_failed" | "interrupted";
 
 export class SlaSearch {
   readonly min: number;

@@ -39,7 +39,7 @@ function latencyKey(points: PointSummary[]): string {
 }
 
 /** Points no other point beats on both throughput (higher) and latency (lower). */
-export function paretoOptimal(points: PointSummary[]): PointSummary[] {
+function paretoOptimal(points: PointSummary[]): PointSummary[] {
   const lat = latencyKey(points);
   const usable = points.filter((p) => p.metrics.has("request_throughput_avg") && p.metrics.has(lat));
   const tp = (p: PointSummary): number => (p.metrics.get("request_throughput_avg") as MetricAggregate).mean;

@@ -79,7 +79,7 @@ describe("file loaders", () => {
   test("mooncake_trace session_id groups lines into multi-turn conversations", async () => {
     const c = await load("mooncake_trace", fixture("mooncake-sessions.jsonl"));
     expect(c.map((x) => [x.sessionId, x.turns.length])).toEqual([["a", 2], ["b", 1]]);
-    expect((texts(c)[0]?.[1] as string).startsWith(texts(c)[0]?.[0] as string)).toBe(true);
+    expect(String(texts(c)[0]?.[1]).startsWith(texts(c)[0]?.[0] as string)).toBe(true);
     expect(c[0]?.turns[1]?.delay).toBe(100);
   });
 

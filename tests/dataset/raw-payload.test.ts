@@ -27,7 +27,7 @@ describe("raw_payload loader", () => {
     expect(c.map((x) => x.turns.length)).toEqual([2, 1]);
     const last = c[0]?.turns[1]?.payload as { messages: unknown[] };
     expect(last.messages).toHaveLength(3);
-    expect((c[1]?.turns[0]?.payload as { messages: { content: string }[] }).messages[0]?.content).toBe("Explain REST APIs.");
+    expect((c[1]!.turns[0]!.payload as { messages: { content: string }[] }).messages[0]?.content).toBe("Explain REST APIs.");
   });
 
   test("bodies are stored byte-equal, --extra-inputs and --model not applied; ISL counts the prompt texts", async () => {

@@ -54,7 +54,7 @@ describe("media", () => {
 
   test("--isl 0 with images sends no text part (upstream's include_prompt)", async () => {
     const convs = await synthesize({ isl: 0 }, { images: { widthMean: 4, widthStddev: 0, heightMean: 4, heightStddev: 0, format: "jpeg", batchSize: 1 } });
-    const p = parts(lastUser((convs[0]?.[0] as Turn).body));
+    const p = parts(lastUser((convs[0]![0] as Turn).body));
     expect(p.map((x) => x.type)).toEqual(["image_url"]);
     expect(p[0]?.image_url.url).toMatch(/^data:image\/jpeg;base64,/);
   });

@@ -132,7 +132,7 @@ describe("logs, streams and files (compiled)", () => {
     expect(r.stderr).toContain("Dataset: ");
     for (const marker of ["[debug]", "[info]", "Dataset: ", "Phase profiling", "aiperf v"]) expect(r.stdout).not.toContain(marker);
     expect(r.stdout).toContain("NVIDIA AIPerf | LLM Metrics");
-    const listed = /Files written to (.+):\n((?:  .+\n)+)/.exec(r.stdout);
+    const listed = /Files written to (.+):\n((?: {2}.+\n)+)/.exec(r.stdout);
     expect(listed?.[1]).toBe(join(r.cwd, "out"));
     const files = (listed?.[2] ?? "").split("\n").map((l) => l.trim()).filter((l) => l !== "").map((f) => resolve(listed?.[1] ?? "", f));
     for (const name of ["profile_export_aiperf.json", "profile_export_aiperf.csv", "profile_export.jsonl", "inputs.json", "logs/aiperf.log"]) {

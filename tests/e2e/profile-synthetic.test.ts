@@ -86,7 +86,7 @@ describe("aiperf profile with synthetic extras (compiled)", () => {
     const models = payloads.map((p) => p.model);
     expect(new Set(models)).toEqual(new Set(["mock-model", "second-model"]));
     expect(models).not.toEqual(["mock-model", "second-model", "mock-model", "second-model", "mock-model", "second-model"]);
-    const formats = new Set(payloads.map((p) => /^data:image\/(\w+);/.exec((p.messages[1]?.content as Part[])[1]?.image_url?.url ?? "")?.[1]));
+    const formats = new Set(payloads.map((p) => /^data:image\/(\w+);/.exec((p.messages[1]!.content as Part[])[1]?.image_url?.url ?? "")?.[1]));
     expect(formats).toEqual(new Set(["png", "jpeg"]));
   }, 120_000);
 });

@@ -1,7 +1,7 @@
 /** ISL applies to endpoints that tokenize their prompt (newer upstream's TOKENIZES_INPUT_ONLY): token producers and image_generation. */
 import { describe, expect, test } from "bun:test";
 import { computeRecordMetrics, createMetricContext } from "../../src/metrics/index.ts";
-import { tokenizesInput } from "../../src/protocol/endpoint-types.ts";
+import { tokenizesInput } from "../../src/endpoints/capabilities.ts";
 import { makeRecord } from "./fixtures.ts";
 
 describe("input sequence length applicability", () => {

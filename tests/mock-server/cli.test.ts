@@ -54,7 +54,7 @@ test("aiperf mock-server --help lists every flag with its default", async () => 
   expect(await proc.exited).toBe(0);
   for (const [flag, value] of [["--port", "8000"], ["--host", "127.0.0.1"], ["--ttft", "20"], ["--itl", "5"], ["--osl", "32"], ["--error-rate", "0"], ["--reset-rate", "0"], ["--stall-rate", "0"], ["--stall-ms", "1000"], ["--model", "mock-model"]]) {
     // One entry per flag (cli/help.ts): "  --port <port>" then its wrapped description.
-    const entry = text.split(/\n(?=  -)/).find((e) => e.trimStart().startsWith(`${flag} <`));
+    const entry = text.split(/\n(?= {2}-)/).find((e) => e.trimStart().startsWith(`${flag} <`));
     expect(entry?.replace(/\s+/g, " ")).toContain(`(Default: ${value})`);
   }
   expect(text).toContain("--random-seed");

@@ -17,7 +17,7 @@ import { renderView } from "./view.ts";
 export type { DashboardInfo } from "./model.ts";
 
 /** Redraw period: steady, and no faster than a person reads. */
-export const FRAME_MS = 250;
+const FRAME_MS = 250;
 
 /**
  * Whether the dashboard can draw on `out`: a terminal that takes cursor movement (not "dumb"),

@@ -19,7 +19,7 @@ export type DashboardInfo = {
   gpuTelemetry: boolean;
 };
 
-export type PhaseView = { phase: string; startMs: number; total?: number; durationSec?: number; sent: number; completed: number; endMs?: number };
+type PhaseView = { phase: string; startMs: number; total?: number; durationSec?: number; sent: number; completed: number; endMs?: number };
 
 /** Throughput over this trailing window (smooths the 500 ms progress steps). */
 const RATE_WINDOW_MS = 5_000;

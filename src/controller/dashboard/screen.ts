@@ -22,7 +22,7 @@ const LOG_KEEP = 200;
 
 const STYLE: Record<NonNullable<Line["style"]>, string> = { title: "\x1b[7m", label: "\x1b[1m", dim: "\x1b[2m", warn: "\x1b[1;33m" };
 
-export type Screen = {
+type Screen = {
   size(): { cols: number; rows: number };
   draw(lines: Line[]): void;
   /** Plain text of what was written to stderr while open, one entry a line (escape codes removed). */

@@ -132,7 +132,7 @@ function spark(values: readonly number[], width: number): string {
 }
 
 /** mm:ss, or h:mm:ss past an hour. */
-export function clock(sec: number): string {
+function clock(sec: number): string {
   const s = Math.max(0, Math.round(sec));
   const hh = Math.floor(s / 3600);
   const mm = String(Math.floor((s % 3600) / 60)).padStart(2, "0");
@@ -146,7 +146,7 @@ function num(n: number | undefined): string {
 }
 
 /** At most `cols` characters (code points: everything drawn here is one column wide). */
-export function cut(text: string, cols: number): string {
+function cut(text: string, cols: number): string {
   const chars = [...text];
   return chars.length <= cols ? text : `${chars.slice(0, cols - 1).join("")}…`;
 }

@@ -14,7 +14,7 @@ const MODALITIES = [
 
 const SETTINGS = ["timestamp", "delay", "role", "max_tokens", "model"] as const;
 
-export type TurnRules = {
+type TurnRules = {
   /** Extra keys the caller handles itself (e.g. session_id). */
   extraKeys?: readonly string[];
   /** random_pool entries carry no timing. */

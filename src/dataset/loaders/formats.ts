@@ -1,13 +1,9 @@
 /** Dataset format names, kept free of loader code so config modules can import them cheaply. */
 import { extname } from "node:path";
 
-/** Values of --custom-dataset-type (upstream v0.1.1's four, csv, and newer upstream's inputs_json and raw_payload). */
-export const CUSTOM_DATASET_TYPES = ["single_turn", "multi_turn", "random_pool", "mooncake_trace", "csv", "inputs_json", "raw_payload"] as const;
-export type CustomDatasetType = (typeof CUSTOM_DATASET_TYPES)[number];
-/** Values of --public-dataset (read from a local file; never downloaded). */
-export const PUBLIC_DATASETS = ["sharegpt"] as const;
-export type PublicDataset = (typeof PUBLIC_DATASETS)[number];
-export type DatasetFormat = CustomDatasetType | PublicDataset;
+import type { CustomDatasetType, DatasetFormat, PublicDataset } from "../../protocol/dataset-formats.ts";
+
+export { CUSTOM_DATASET_TYPES, type CustomDatasetType, type DatasetFormat, PUBLIC_DATASETS, type PublicDataset } from "../../protocol/dataset-formats.ts";
 
 /** Where to get ShareGPT, since aiperf-bun never downloads it. */
 export const SHAREGPT_HINT =

@@ -3,6 +3,7 @@
  * of turns, each turn a batch of named texts/images/audios plus optional per-turn settings.
  */
 import { BenchError } from "../../core/errors.ts";
+import type { TextSpans } from "../../protocol/dataset-file.ts";
 
 /** A named batch of contents (e.g. name "query" with one text, "passages" with several). */
 export type Media = { name: string; contents: string[] };
@@ -34,12 +35,7 @@ export type Turn = {
   textSpans?: TextSpans;
 };
 
-/**
- * Text as byte ranges of one shared, never modified buffer: bytes[at[0], at[1]), then
- * bytes[at[2], at[3]), and so on. Numbers rather than views: a million prompts make no objects
- * but their arrays.
- */
-export type TextSpans = { bytes: Buffer; at: ArrayLike<number> };
+export type { TextSpans } from "../../protocol/dataset-file.ts";
 
 export type Conversation = { sessionId: string; turns: Turn[] };
 

@@ -9,7 +9,7 @@ import type { LoaderContext, Piece } from "./context.ts";
 import { readJsonArray } from "./json-array.ts";
 import { DatasetInputError } from "./model.ts";
 
-export const SHAREGPT_LIMITS = { minPrompt: 4, maxPrompt: 1024, minCompletion: 4, maxTotal: 2048 } as const;
+const SHAREGPT_LIMITS = { minPrompt: 4, maxPrompt: 1024, minCompletion: 4, maxTotal: 2048 } as const;
 
 export async function* loadShareGpt(ctx: LoaderContext): AsyncGenerator<Piece> {
   let entries = 0;
@@ -33,7 +33,7 @@ export async function* loadShareGpt(ctx: LoaderContext): AsyncGenerator<Piece> {
 }
 
 /** vLLM's ShareGPT filter, as upstream applies it. */
-export function keep(promptTokens: number, completionTokens: number, oslSet: boolean): boolean {
+function keep(promptTokens: number, completionTokens: number, oslSet: boolean): boolean {
   const L = SHAREGPT_LIMITS;
   if (promptTokens < L.minPrompt || promptTokens > L.maxPrompt) return false;
   if (!oslSet && completionTokens < L.minCompletion) return false;

@@ -1,7 +1,2 @@
-/** The choices of the synthetic media flags, kept apart from the encoders so config stays light. */
-export const IMAGE_FORMATS = ["png", "jpeg", "random"] as const;
-export type ImageFormat = (typeof IMAGE_FORMATS)[number];
-export const AUDIO_FORMATS = ["wav", "mp3"] as const;
-export type AudioFormat = (typeof AUDIO_FORMATS)[number];
-export const AUDIO_DEPTHS = [8, 16, 24, 32] as const;
-export type AudioDepth = (typeof AUDIO_DEPTHS)[number];
+/** The choices of the synthetic media flags (defined with the other format names in protocol/). */
+export { AUDIO_DEPTHS, type AudioDepth, AUDIO_FORMATS, type AudioFormat, IMAGE_FORMATS, type ImageFormat } from "../../protocol/dataset-formats.ts";

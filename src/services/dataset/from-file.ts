@@ -9,7 +9,7 @@
  * serving order (conversations sorted by their first timestamp): written in the same pass while
  * the file is in that order (inputs-in-order.ts), else afterwards from dataset.bin.
  */
-import { isRanking } from "../../protocol/endpoint-types.ts";
+import { isRanking } from "../../endpoints/capabilities.ts";
 import { createPromptGenerator, createRng, deriveSeed, readBuiltinCorpus, corpusIds } from "../../dataset/synthetic/index.ts";
 import { type Conversation, type DatasetFormat, type LoaderContext, loadDataset, payloadTexts, streamDataset, type TextSpans, type Turn } from "../../dataset/loaders/index.ts";
 import type { DatasetConfig } from "../../protocol/dataset-config.ts";
@@ -23,7 +23,7 @@ import { createOslSampler, createSessionIds } from "./synthesize.ts";
 import { createModelSelector } from "./synthetic-extras.ts";
 import { createLoopTurns } from "../../runtime/loop-turns.ts";
 
-export type BuiltDataset = { conversations: DatasetConversation[]; inputs: InputsEntry[]; turns: number };
+type BuiltDataset = { conversations: DatasetConversation[]; inputs: InputsEntry[]; turns: number };
 
 function loaderContext(path: string, tokenizer: Tokenizer, cfg: DatasetConfig, seed: number): LoaderContext {
   let corpus: Promise<Uint32Array> | undefined;

@@ -11,7 +11,7 @@ const NEWLINE = 0x0a;
 const SPACE = 0x20;
 
 /** Where output bytes go; neither method may keep a reference to the array it is given. */
-export type ByteSink = {
+type ByteSink = {
   write(bytes: Uint8Array): void;
   /** `bytes[from, to)`, without making a view for it. */
   writeRange(bytes: Uint8Array, from: number, to: number): void;

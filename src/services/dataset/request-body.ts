@@ -11,7 +11,7 @@ import type { TurnInput } from "../../endpoints/types.ts";
 
 export type { TurnInput } from "../../endpoints/types.ts";
 
-export type BodyOptions = { endpointType: EndpointType; streaming: boolean; extraInputs: [string, unknown][]; useLegacyMaxTokens?: boolean; inputFile?: string | null };
+type BodyOptions = { endpointType: EndpointType; streaming: boolean; extraInputs: [string, unknown][]; useLegacyMaxTokens?: boolean; inputFile?: string | null };
 
 /**
  * The JSON body object for one turn; `extraInputs` are merged last and override generated keys.
@@ -28,7 +28,7 @@ export function requestBody(turn: TurnInput, opts: BodyOptions): Record<string, 
 }
 
 /** A session's shared system prompt and its own user context prompt (either may be null). */
-export type ContextMessages = { system: string | null; userContext: string | null };
+type ContextMessages = { system: string | null; userContext: string | null };
 
 /**
  * Adds the context prompts to a built body (newer upstream's `system_message` and

@@ -28,7 +28,7 @@ export const SPLICEABLE: ReadonlySet<EndpointType> = new Set<EndpointType>([
 ]);
 
 /** ASCII that JSON leaves as is and no generated key or value contains. */
-export const MARKER = "aiperf-spliced-text-7f3c9d1e";
+const MARKER = "aiperf-spliced-text-7f3c9d1e";
 
 /** Skeletons kept (one per distinct model, max_tokens and role); the cache is emptied when full. */
 const MAX_SKELETONS = 4096;
@@ -40,7 +40,7 @@ const MAX_SKELETONS = 4096;
  */
 export type Skeleton = { body: readonly Uint8Array[]; indented: readonly Uint8Array[] };
 
-export type BodySplicer = (key: string, maxTokens: number | null, build: (text: string) => Record<string, unknown>) => Skeleton | null;
+type BodySplicer = (key: string, maxTokens: number | null, build: (text: string) => Record<string, unknown>) => Skeleton | null;
 
 /** Indentation of a payload's lines in inputs.json. */
 const INDENT = "\n        ";

@@ -12,9 +12,9 @@ import { createExtras, type Prompt } from "./synthetic-extras.ts";
 import { cacheBustMarker, createTextPlan, withMarker } from "./turn-shape.ts";
 
 /** What one session shares across its turns: its user context prompt and --cache-bust marker, if any. */
-export type SessionContext = { userContext: Prompt | null; marker?: string | null };
+type SessionContext = { userContext: Prompt | null; marker?: string | null };
 
-export type Synthesizer = {
+type Synthesizer = {
   /** A prompt of a sampled ISL, with the token count it re-encodes to. */
   prompt(): { text: string; tokens: number };
   /** A sampled OSL, or null when --osl is not set. */

@@ -14,7 +14,7 @@ import type { Tokenizer } from "../../tokenizer/index.ts";
 /** A prompt and the tokens it re-encodes to. */
 export type Prompt = { text: string; tokens: number };
 
-export type Extras = {
+type Extras = {
   /** Whether turns carry images or audio. */
   media: boolean;
   images(): string[];

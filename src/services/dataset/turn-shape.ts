@@ -4,11 +4,11 @@
  * rankings, each with its own token length), and the --cache-bust marker of each conversation.
  */
 import { createLengthSampler, createRng, deriveSeed } from "../../dataset/synthetic/index.ts";
-import { endpointCategory } from "../../protocol/endpoint-types.ts";
+import { endpointCategory } from "../../endpoints/capabilities.ts";
 import type { DatasetConfig } from "../../protocol/dataset-config.ts";
 
 /** Token lengths of the texts of the next turn; null = one prompt of the --isl distribution per text, `count` of them. */
-export type TextPlan = { count: number; lengths: (() => number[]) | null };
+type TextPlan = { count: number; lengths: (() => number[]) | null };
 
 export function createTextPlan(cfg: DatasetConfig, seed: number): TextPlan {
   const category = endpointCategory(cfg.endpointType);

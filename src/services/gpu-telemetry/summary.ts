@@ -59,7 +59,7 @@ export function energyJoules(samples: readonly GpuSample[], window: Window): num
   return mj * 1e6;
 }
 
-export type MetricStats = { unit: string } & Record<string, number | string>;
+type MetricStats = { unit: string } & Record<string, number | string>;
 
 /** Statistics of every field over the window's samples; energy is the window's delta in J. */
 export function gpuMetrics(g: GpuSeries, window: Window): Record<string, MetricStats> {
@@ -79,7 +79,7 @@ export function gpuMetrics(g: GpuSeries, window: Window): Record<string, MetricS
   return out;
 }
 
-export type Totals = { outputTokens?: number | null; requests?: number | null };
+type Totals = { outputTokens?: number | null; requests?: number | null };
 
 /** The run-level energy metrics; a metric whose inputs are missing or zero is left out. */
 export function energyMetrics(series: readonly GpuSeries[], window: Window, totals: Totals): Record<string, ScalarMetric> {
@@ -127,7 +127,7 @@ export const UPSTREAM_GPU_FIELDS: readonly { field: GpuField; key: string; heade
   { field: "thermal_violation", key: "nvidia_thermal_violation", header: "NVIDIA Thermal Violation" },
 ];
 const UPSTREAM_KEY = new Map(UPSTREAM_GPU_FIELDS.map((f) => [f.field as string, f.key]));
-export const vendorMetricName = (field: string): string => UPSTREAM_KEY.get(field) ?? `${GPU_PLATFORM}_${field}`;
+const vendorMetricName = (field: string): string => UPSTREAM_KEY.get(field) ?? `${GPU_PLATFORM}_${field}`;
 
 /** Each metric under its vendor-scoped name, in upstream's order. */
 function vendorScoped(metrics: Record<string, MetricStats>): Record<string, MetricStats> {

@@ -6,7 +6,7 @@
 
 export type Counter = { count(text: string): number };
 
-export type CounterOptions = { model?: string | undefined; revision?: string | undefined; onFallback?: (message: string) => void };
+type CounterOptions = { model?: string | undefined; revision?: string | undefined; onFallback?: (message: string) => void };
 
 /** Finds the counter for a --tokenizer value (a name, a path, or absent for the model's own). */
 export type CounterResolver = (nameOrPath: string | undefined, options: CounterOptions) => Counter | Promise<Counter>;

@@ -14,16 +14,16 @@ import type { Skip } from "./openai-parse.ts";
 import { type ParseContext, parseRecord } from "./parse-record.ts";
 import { requestedOutputTokens } from "./token-accounting.ts";
 
-export type ProcessorLog = Pick<ConsolaInstance, "warn" | "debug">;
+type ProcessorLog = Pick<ConsolaInstance, "warn" | "debug">;
 
-export const FLUSH_RECORDS = 256;
-export const FLUSH_MS = 10;
+const FLUSH_RECORDS = 256;
+const FLUSH_MS = 10;
 const PEER_WAIT_MS = 30_000;
 /**
  * Parsing yields to the event loop after this much work, so heartbeats, commands and the sockets
  * keep flowing however large the batch (a stalled loop once looked like a dead processor).
  */
-export const SLICE_MS = 50;
+const SLICE_MS = 50;
 /** A reply this large may block the loop for a while: the controller is told first (busyFor). */
 export const BIG_REPLY_BYTES = 1 << 20;
 

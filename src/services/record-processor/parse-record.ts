@@ -35,12 +35,12 @@ export type ParseContext = {
 };
 
 /** Upstream's error for a reply with nothing in it (inference_result_parser.py). */
-export const INVALID_RESULTS: RecordError = { code: null, type: "InvalidInferenceResults", message: "Invalid inference results" };
+const INVALID_RESULTS: RecordError = { code: null, type: "InvalidInferenceResults", message: "Invalid inference results" };
 /**
  * A 200 whose responses were all dropped (role-only, usage-only, empty). Upstream leaves it
  * without an error yet treats it as invalid; naming it keeps it visible in the error summary.
  */
-export const NO_CONTENT: RecordError = { code: null, type: "InvalidInferenceResults", message: "No content-bearing responses" };
+const NO_CONTENT: RecordError = { code: null, type: "InvalidInferenceResults", message: "No content-bearing responses" };
 
 /** Never throws for bad bodies: they become error records. */
 export function parseRecord(raw: RawRecord, chunks: readonly Uint8Array[], pc: ParseContext): RequestRecord {

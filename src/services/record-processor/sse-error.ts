@@ -6,7 +6,7 @@
  */
 import type { RecordError } from "../../records/record.ts";
 
-export const SSE_ERROR_TYPE = "SSEResponseError";
+const SSE_ERROR_TYPE = "SSEResponseError";
 
 /** The error the message carries, or null (the usual case: checked by substring first). */
 export function sseError(data: string, event: string | undefined): RecordError | null {

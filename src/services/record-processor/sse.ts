@@ -7,7 +7,7 @@
  */
 import { concatBytes } from "../../core/bytes.ts";
 
-export type SseMessage = {
+type SseMessage = {
   /** Arrival time of the read holding the message's first byte. */
   ns: number;
   /** The data lines joined with "\n"; "" when the message had none. */

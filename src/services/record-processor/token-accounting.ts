@@ -11,7 +11,7 @@ import type { ParsedResponse } from "./openai-parse.ts";
  * Tokens per content chunk when every content chunk carries a cumulative `completion_tokens`
  * (vLLM `stream_options.continuous_usage_stats`); undefined when any lacks it or it ever falls.
  */
-export function perChunkTokens(responses: readonly ParsedResponse[]): number[] | undefined {
+function perChunkTokens(responses: readonly ParsedResponse[]): number[] | undefined {
   const out: number[] = [];
   let previous = 0;
   for (const r of responses) {

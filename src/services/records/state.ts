@@ -9,7 +9,7 @@ import { clientCheckReport } from "../../export/client-check-export.ts";
 import { ArrivalCollector } from "../../metrics/arrival-fidelity.ts";
 import { TokenAccountingExport } from "../../export/token-accounting-export.ts";
 import { computeRecordMetrics, createMetricContext, type MetricContext, type RecordMetrics, SummaryBuilder } from "../../metrics/index.ts";
-import { producesTokens, tokenizesInput } from "../../protocol/endpoint-types.ts";
+import { producesTokens, tokenizesInput } from "../../endpoints/capabilities.ts";
 import { FinalizeRequest, type FinalizeResult, type RecordsConfig } from "../../protocol/records-config.ts";
 import type { RequestRecord } from "../../records/record.ts";
 import { ReplyAnomalies } from "./reply-anomalies.ts";

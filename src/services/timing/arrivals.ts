@@ -119,7 +119,7 @@ export function seriesRate(points: readonly RatePoint[], elapsedNs: number): num
   return (points[points.length - 1] as RatePoint).rate;
 }
 
-export type ArrivalLoad = {
+type ArrivalLoad = {
   rateMode: TimingRateMode;
   requestRate?: number | undefined;
   smoothness?: number | undefined;

@@ -13,7 +13,7 @@ import type { Gate } from "./gate.ts";
 /** What the schedule needs of the dataset file. */
 export type TraceData = Pick<DatasetReader, "conversations" | "turnCount" | "timestampMs">;
 
-export type FixedScheduleOptions = { autoOffset: boolean; startOffsetMs?: number | undefined; endOffsetMs?: number | undefined };
+type FixedScheduleOptions = { autoOffset: boolean; startOffsetMs?: number | undefined; endOffsetMs?: number | undefined };
 
 export type Schedule = {
   /** First turns in send order: offset from the anchor (ns) and conversation. */
@@ -41,7 +41,7 @@ export function buildSchedule(data: TraceData, o: FixedScheduleOptions): Schedul
   return { entries: kept.map((k) => ({ offsetNs: Math.round((k.ts - zeroMs) * 1e6), conversation: k.conversation })), zeroMs, turns };
 }
 
-export type FixedLoopOptions = {
+type FixedLoopOptions = {
   clock: TimingClock;
   stop: AbortSignal;
   gate: Gate;

@@ -12,7 +12,7 @@ export type Gate = {
   whenOpen(signal: AbortSignal): Promise<void>;
 };
 
-export class ConcurrencyGate implements Gate {
+class ConcurrencyGate implements Gate {
   #limit: number;
   #inUse = 0;
   #waiters: (() => void)[] = [];

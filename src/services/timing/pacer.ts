@@ -16,10 +16,10 @@ import { sleepMs } from "../../core/timer.ts";
  * Where the spin takes over: the futex wait aims this far before the target. It wakes ~75 µs
  * late at p50 and ~160 µs at p99 on an idle VM (measured with Atomics.wait), the spin the rest.
  */
-export const SPIN_GUARD_NS = 200_000;
+const SPIN_GUARD_NS = 200_000;
 
 /** How much earlier than the futex stage the timer aims: a timer can be this late, and is never early. */
-export const TIMER_MARGIN_NS = 1_000_000;
+const TIMER_MARGIN_NS = 1_000_000;
 
 /**
  * How long a run of already-due targets may hold the event loop. Credits due together (a Poisson

@@ -10,7 +10,7 @@ import type { TimingPlan, TimingRateMode } from "../../protocol/timing-plan.ts";
 import type { RatePoint } from "./arrivals.ts";
 import type { PhaseStop } from "./phase.ts";
 
-export type PhaseLoad = {
+type PhaseLoad = {
   driver: "rate" | "fixed" | "users";
   rateMode: TimingRateMode;
   requestRate: number | undefined;

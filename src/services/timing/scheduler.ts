@@ -9,7 +9,7 @@ import type { Arrivals } from "./arrivals.ts";
 import type { TimingClock } from "./clock.ts";
 import type { Gate } from "./gate.ts";
 
-export type SendLoopOptions = {
+type SendLoopOptions = {
   clock: TimingClock;
   /** Aborted when issuing must stop: the run was cancelled or the phase's duration ran out. */
   stop: AbortSignal;

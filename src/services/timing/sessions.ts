@@ -30,7 +30,7 @@ export type Session = {
 type Due = { session: Session; tracker: PhaseTracker; dueNs: number; intendedNs: number; stop: AbortSignal; held: boolean };
 
 /** `readyNs`: when the slot a held turn waited for freed (its send lag counts from there). */
-export type IssueTurn = (tracker: PhaseTracker, intendedNs: number, session: Session, readyNs?: number) => void;
+type IssueTurn = (tracker: PhaseTracker, intendedNs: number, session: Session, readyNs?: number) => void;
 
 /** Later turns waiting for their delay, then for room under the concurrency ceiling. */
 export class FollowUps {

@@ -9,12 +9,12 @@
  * with its ramp, and prefill) are per phase, warmup fields inheriting the profiling ones (phase-load.ts).
  */
 import type { Credit, CreditReturn, Phase } from "../../protocol/pipeline.ts";
-import {
-  type TimingEventName,
-  type TimingPhaseResult,
-  type TimingPhaseStart,
-  type TimingPlan,
-  type TimingResult,
+import type {
+  TimingEventName,
+  TimingPhaseResult,
+  TimingPhaseStart,
+  TimingPlan,
+  TimingResult,
 } from "../../protocol/timing-plan.ts";
 import { makeArrivals } from "./arrivals.ts";
 import type { TimingClock } from "./clock.ts";
@@ -28,7 +28,7 @@ import { FollowUps, type Session, type SessionData, SINGLE_TURN } from "./sessio
 import { userCentricLoop } from "./users.ts";
 import { WorkerPool } from "./workers.ts";
 
-export type TimingRunDeps = {
+type TimingRunDeps = {
   clock: TimingClock;
   wallNs(): number;
   /** Delivers a credit to a worker; throws when that worker is not connected. */

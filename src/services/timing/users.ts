@@ -18,7 +18,7 @@ import type { TimingClock } from "./clock.ts";
 import type { Gate } from "./gate.ts";
 import type { Session } from "./sessions.ts";
 
-export type UserLoopOptions = {
+type UserLoopOptions = {
   clock: TimingClock;
   stop: AbortSignal;
   gate: Gate;
@@ -34,7 +34,7 @@ export type UserLoopOptions = {
 };
 
 /** One user at t=0: when it fires (in 1/rate steps) and the turns it has left (Infinity: a whole session). */
-export type VirtualUser = { order: number; maxTurns: number };
+type VirtualUser = { order: number; maxTurns: number };
 
 /** The smallest step above 1 coprime with n (1 when there is none). */
 function coprimeStep(n: number): number {

@@ -21,7 +21,7 @@ import { buildUrl, isMultipart, sendable } from "./request-builder.ts";
 import { untilSendTime } from "./send-at.ts";
 import { SessionHistories } from "./session-history.ts";
 
-export type WorkerLog = Pick<ConsolaInstance, "warn" | "debug">;
+type WorkerLog = Pick<ConsolaInstance, "warn" | "debug">;
 
 type Sent = { captured: Captured; cancellationNs: number | null; requestId: string; retriedAfter?: { startNs: number; error: RecordError } };
 

@@ -6,7 +6,7 @@
 import { monoNs } from "../../core/clock.ts";
 import type { LoopLag } from "../../protocol/client-check.ts";
 
-export const PROBE_MS = 20;
+const PROBE_MS = 20;
 /** Enough for hours of probes; older samples are overwritten (a ring). */
 const MAX_SAMPLES = 1 << 18;
 

@@ -5,7 +5,7 @@
 import { encodeRawBatch, type RawRecord } from "../../protocol/pipeline.ts";
 
 export const FLUSH_RECORDS = 64;
-export const FLUSH_MS = 10;
+const FLUSH_MS = 10;
 
 export class RawBatcher {
   #records: RawRecord[] = [];

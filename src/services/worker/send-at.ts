@@ -14,7 +14,7 @@ export const NEAR_NS = 1_000_000;
 /** The clock the wait reads and sleeps on; tests pass a simulated one. */
 export type SendClock = { nowNs(): number; sleepMs(ms: number, signal?: AbortSignal): Promise<void> };
 
-export const hostClock: SendClock = { nowNs: monoNs, sleepMs };
+const hostClock: SendClock = { nowNs: monoNs, sleepMs };
 
 /**
  * Undefined when the request should go now (the usual case: no await, no extra turn). Otherwise a

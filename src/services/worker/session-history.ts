@@ -15,7 +15,7 @@ import type { Captured } from "./http-capture.ts";
 import { replyId, replyText } from "./reply-text.ts";
 
 /** What earlier turns left: chat messages (or Responses input items), the completions prompt so far, the last Responses id. */
-export type History = { messages: unknown[]; prompt: string; responseId?: string };
+type History = { messages: unknown[]; prompt: string; responseId?: string };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
