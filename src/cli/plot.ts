@@ -50,7 +50,7 @@ export async function plot(paths: string[], opts: { output?: string | undefined;
   }
   let report: ReturnType<typeof buildReport>;
   try {
-    report = buildReport(dirs, { theme: opts.theme ?? "light", version: VERSION });
+    report = buildReport(dirs, { theme: opts.theme ?? "light", version: VERSION }, paths);
   } catch (error) {
     if (error instanceof ArtifactError) throw new BenchError("CONFIG_INVALID", `Cannot plot: ${error.message}`, { hint: "the run's export files are damaged: rerun it, or leave that directory out" });
     throw error;

@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ChartSpec } from "./chart-spec.ts";
 import { compareCharts } from "./charts-compare.ts";
+import { readTrialSet, type TrialSet, trialCharts } from "./charts-trials.ts";
 import { runCharts } from "./charts-run.ts";
 import { renderReport, type Theme } from "./html.ts";
 import { ArtifactError, isDirectory, isRunDir, loadRun, type RunData } from "./load-run.ts";
@@ -23,6 +24,12 @@ export function expandRunDirs(paths: string[]): string[] {
       out.push(resolve(p));
       continue;
     }
+    // A study of repeated trials: its trial runs.
+    const trials = readTrialSet(p);
+    if (trials !== undefined) {
+      out.push(...trials.trials);
+      continue;
+    }
     const runs = readdirSync(p, { withFileTypes: true })
       .filter((e) => e.isDirectory() && isRunDir(join(p, e.name)))
       .map((e) => resolve(p, e.name))
@@ -36,12 +43,16 @@ export function expandRunDirs(paths: string[]): string[] {
 
 type BuiltReport = { html: string; charts: ChartSpec[]; runs: RunData[] };
 
-export function buildReport(dirs: string[], opts: ReportOptions): BuiltReport {
+export function buildReport(dirs: string[], opts: ReportOptions, paths: string[] = []): BuiltReport {
   const runs = dirs.map(loadRun);
   uniqueLabels(runs);
   const many = runs.length > 1;
   const perRun = runs.map((run, k) => ({ run, charts: runCharts(run, many ? `r${k + 1}-` : "") }));
-  const compare = many ? compareCharts(runs) : [];
+  // Trial sets among the paths given: each trial's value against the study's mean and interval.
+  const sets = paths.map(readTrialSet).filter((t): t is TrialSet => t !== undefined);
+  const byDir = new Map(runs.map((r) => [r.dir, r]));
+  const trials = sets.flatMap((set, k) => trialCharts(set, set.trials.map((d) => (byDir.get(d)?.metrics ?? {}) as Record<string, Record<string, unknown>>), sets.length > 1 ? `t${k + 1}-` : ""));
+  const compare = [...trials, ...(many ? compareCharts(runs) : [])];
   const html = renderReport({ runs: perRun, compare, theme: opts.theme ?? "light", generatedAt: (opts.now ?? new Date()).toISOString(), version: opts.version });
   return { html, charts: [...compare, ...perRun.flatMap((r) => r.charts)], runs };
 }

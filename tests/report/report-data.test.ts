@@ -96,3 +96,31 @@ test("series helpers: exact percentiles, CDF ends at 100 %, thinning keeps each 
   expect(rows).toContain(777);
   expect(rows).toContain(333);
 });
+
+test("a study of repeated trials: its trial runs are plotted, and each headline statistic against the study's mean and interval", () => {
+  const study = join(temp, "trials");
+  const p99s = [12, 15, 18];
+  p99s.forEach((p99, i) => {
+    const run = join(study, "profile_runs", `run_000${i + 1}`);
+    mkdirSync(run, { recursive: true });
+    writeFileSync(join(run, "profile_export_aiperf.json"), JSON.stringify({ time_to_first_token: { unit: "ms", avg: p99 - 2, p99 } }));
+    writeFileSync(join(run, "profile_export.jsonl"), `${record(i, 50)}\n`);
+  });
+  mkdirSync(join(study, "aggregate"));
+  const aggregate = { metadata: { confidence_level: 0.9 }, metrics: { time_to_first_token_p99: { mean: 15, ci_low: 9.9, ci_high: 20.1, unit: "ms" } } };
+  writeFileSync(join(study, "aggregate", "profile_export_aiperf_aggregate.json"), JSON.stringify(aggregate));
+  const dirs = expandRunDirs([study]);
+  expect(dirs.map((d) => d.split("/").pop())).toEqual(["run_0001", "run_0002", "run_0003"]);
+  const report = buildReport(dirs, { version: "test" }, [study]);
+  const chart = report.charts.find((c) => c.id === "trials-time_to_first_token");
+  expect(chart?.title).toBe("TTFT p99: 3 trials, mean and 90% confidence interval");
+  expect(chart?.xNames).toEqual(["run_0001", "run_0002", "run_0003"]);
+  expect(chart?.series.map((s) => [s.label, s.values])).toEqual([
+    ["each trial", [12, 15, 18]],
+    ["mean", [15, 15, 15]],
+    ["CI low (90%)", [9.9, 9.9, 9.9]],
+    ["CI high (90%)", [20.1, 20.1, 20.1]],
+  ]);
+  // Metrics the aggregate lacks get no chart rather than an empty one.
+  expect(report.charts.some((c) => c.id === "trials-inter_token_latency")).toBe(false);
+});
