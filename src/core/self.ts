@@ -2,7 +2,7 @@
  * How this program starts itself again. Compiled, `process.execPath` is the binary and the bundled
  * entry lives under /$bunfs; from source, Bun needs the path of src/main.ts after it.
  */
-function isCompiled(): boolean {
+export function isCompiled(): boolean {
   return Bun.main.startsWith("/$bunfs/") || Bun.main.startsWith("B:/~BUN/");
 }
 

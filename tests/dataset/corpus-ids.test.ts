@@ -1,6 +1,7 @@
 /** The corpus ids computed when the binary is built are exactly what encoding the corpus now gives. */
 import { expect, test } from "bun:test";
-import { corpusIds, embeddedCorpusIds } from "../../src/dataset/synthetic/corpus-ids.ts";
+import { corpusIds } from "../../src/dataset/synthetic/corpus-ids.ts";
+import { embeddedCorpusIds } from "../../src/dataset/synthetic/corpus-ids-embedded.ts";
 import { readBuiltinCorpus, tokenizeCorpus } from "../../src/dataset/synthetic/corpus.ts";
 import { loadBuiltinTokenizer } from "../../src/tokenizer/builtin.ts";
 import type { Tokenizer } from "../../src/tokenizer/tokenizer.ts";
