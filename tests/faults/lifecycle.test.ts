@@ -36,18 +36,22 @@ const cancelledRecords = (dir: string): number => records(dir).filter((r) => r.m
 describe("signals", () => {
   // Not earlier: a signal in the first ~100 ms (more on a loaded machine) lands before the runtime
   // has run any of our code, and its default action ends the process (130, nothing started).
-  test.each([300, 800])("Ctrl-C %i ms after start stops the run before it sends anything: exit 130 within 3 s", async (afterMs) => {
+  // By 800 ms an idle machine may already have sent the first requests (start-up got faster).
+  test.each([300, 800])("Ctrl-C %i ms after start stops the run: if it was still starting, nothing is ever sent; exit 130 within 3 s", async (afterMs) => {
     const before = hung.received;
     const run = startRun(hung.url, ["--concurrency", "4", "--request-count", "50"]);
     await Bun.sleep(afterMs);
     const signalledAt = performance.now();
+    const atSignal = hung.received;
     process.kill(run.pid, "SIGINT");
     const { code, out, atMs } = await run.exited;
     expect(code).toBe(130);
     expect(atMs - signalledAt).toBeLessThan(3000);
-    // It must not go on to run the benchmark: nothing reached the server, not even later.
     await Bun.sleep(500);
-    expect(hung.received - before).toBe(0);
+    // Still starting when signalled: it never went on to send anything. (Already sending: the
+    // first wave, all it can send to a server that never answers; "while requests hang" below.)
+    if (atSignal === before) expect(hung.received - before).toBe(0);
+    else expect(hung.received - before).toBeLessThanOrEqual(4);
     expect(out).toContain("Received SIGINT");
     expect(readExport(run.dir).was_cancelled).toBe(true);
     expect(await leftRunning(run.mark)).toEqual([]);
