@@ -75,35 +75,6 @@ export function procCpuSeconds(pid: number): number {
   }
 }
 
-/** utime + stime of `root` and every live descendant, in seconds (one /proc scan). */
-export function treeCpuSeconds(root: number): number {
-  const children = new Map<number, number[]>();
-  const cpu = new Map<number, number>();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const pid = Number(name);
-      const ppid = Number(fields[1]);
-      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
-      const list = children.get(ppid);
-      if (list === undefined) children.set(ppid, [pid]);
-      else list.push(pid);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  let total = 0;
-  const todo = [root];
-  while (todo.length > 0) {
-    const pid = todo.pop() as number;
-    total += cpu.get(pid) ?? 0;
-    todo.push(...(children.get(pid) ?? []));
-  }
-  return total;
-}
-
 /** Requests the mock server has finished so far (its Prometheus counter). */
 export async function serverFinished(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -148,6 +119,8 @@ export function treeCpuByRole(root: number): Map<string, number> {
   return out;
 }
 
+const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+
 /**
  * CPU of a process tree over the steady part of a run: snapshots when the server has finished
  * `from` and `to` (fractions) of `total` requests counted from `base`, so start-up and the final
@@ -159,13 +132,16 @@ export async function steadyWindow(root: number, url: string, base: number, tota
   let first: { cpu: number; roles: Map<string, number>; n: number; t: number } | undefined;
   while (!done) {
     const n = (await serverFinished(url)) - base;
-    if (first === undefined && n >= from * total) first = { cpu: treeCpuSeconds(root), roles: treeCpuByRole(root), n, t: performance.now() };
-    else if (first !== undefined && n >= to * total) {
-      const cpu = treeCpuSeconds(root);
+    if (first === undefined && n >= from * total) {
+      const roles = treeCpuByRole(root);
+      first = { cpu: sum(roles), roles, n, t: performance.now() };
+    } else if (first !== undefined && n >= to * total) {
+      // One /proc scan per snapshot: the tree's CPU is the sum of its roles'.
+      const roles = treeCpuByRole(root);
       const requests = n - first.n;
       const byRole: Record<string, number> = {};
-      for (const [role, seconds] of treeCpuByRole(root)) byRole[role] = round(((seconds - (first.roles.get(role) ?? 0)) * 1000) / requests, 3);
-      return { cpu_s: cpu - first.cpu, requests, seconds: (performance.now() - first.t) / 1000, by_role_ms_per_request: byRole };
+      for (const [role, seconds] of roles) byRole[role] = round(((seconds - (first.roles.get(role) ?? 0)) * 1000) / requests, 3);
+      return { cpu_s: sum(roles) - first.cpu, requests, seconds: (performance.now() - first.t) / 1000, by_role_ms_per_request: byRole };
     }
     await Bun.sleep(25);
   }

@@ -176,3 +176,13 @@ export function rerankHandler(ctx: HandlerContext, dialect: "cohere" | "tei"): H
     return Response.json({ id: ctx.nextId("rerank"), results: ranked.map((r) => ({ index: r.index, relevance_score: score(r.logit) })), meta: { billed_units: { search_units: 1 } } });
   };
 }
+
+/** A multipart/form-data body, or the 400 a client gets for anything else (counted in `finish`). */
+export async function readForm(req: Request, finish: (status: string) => void): Promise<Awaited<ReturnType<Request["formData"]>> | Response> {
+  try {
+    return await req.formData();
+  } catch (error) {
+    finish("400");
+    return errorResponse(400, `Request body must be multipart/form-data (${error instanceof Error ? error.message : String(error)})`, "invalid_request_error");
+  }
+}

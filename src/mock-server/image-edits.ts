@@ -3,7 +3,7 @@
  * file part (or SGLang's `url` field), answered after --ttft (plus any stall) as image generation
  * answers: `n` 1×1 PNGs as b64_json.
  */
-import { type Handler, type HandlerContext, injectedError, scriptedWait, track } from "./handlers.ts";
+import { type Handler, type HandlerContext, injectedError, readForm, scriptedWait, track } from "./handlers.ts";
 import { MOCK_PNG_B64 } from "./images.ts";
 import { errorResponse } from "./responses.ts";
 import { approxTokens } from "./tokens.ts";
@@ -13,13 +13,8 @@ export function imageEditsHandler(ctx: HandlerContext): Handler {
     const start = performance.now();
     server.timeout(req, 0);
     const finish = track(ctx, "images", start);
-    let form: Awaited<ReturnType<Request["formData"]>>;
-    try {
-      form = await req.formData();
-    } catch (error) {
-      finish("400");
-      return errorResponse(400, `Request body must be multipart/form-data (${error instanceof Error ? error.message : String(error)})`, "invalid_request_error");
-    }
+    const form = await readForm(req, finish);
+    if (form instanceof Response) return form;
     const prompt = form.get("prompt");
     if (typeof prompt !== "string" || prompt === "") return (finish("400"), errorResponse(400, 'Invalid request body: "prompt" is required', "invalid_request_error", "prompt"));
     const image = form.get("image");

@@ -5,7 +5,7 @@
  * answered after --ttft as `{"text", "usage"}` JSON, or as plain text for response_format text.
  */
 import { wavSeconds } from "../endpoints/audio-duration.ts";
-import { type Handler, type HandlerContext, injectedError, scriptedWait, track } from "./handlers.ts";
+import { type Handler, type HandlerContext, injectedError, readForm, scriptedWait, track } from "./handlers.ts";
 import { errorResponse } from "./responses.ts";
 import { replyText } from "./tokens.ts";
 
@@ -16,13 +16,8 @@ export function transcriptionHandler(ctx: HandlerContext): Handler {
     const start = performance.now();
     server.timeout(req, 0);
     const finish = track(ctx, "transcriptions", start);
-    let form: Awaited<ReturnType<Request["formData"]>>;
-    try {
-      form = await req.formData();
-    } catch (error) {
-      finish("400");
-      return errorResponse(400, `Request body must be multipart/form-data (${error instanceof Error ? error.message : String(error)})`, "invalid_request_error");
-    }
+    const form = await readForm(req, finish);
+    if (form instanceof Response) return form;
     const file = form.get("file");
     if (!(file instanceof Blob) || file.size === 0) return (finish("400"), errorResponse(400, 'Invalid request body: "file" is required (an audio file part)', "invalid_request_error", "file"));
     const seconds = wavSeconds(new Uint8Array(await file.arrayBuffer()));
