@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { decodeCString, decodeMemory, decodeU32, decodeU64, decodeUtilization, nvmlValues } from "../../src/services/gpu-telemetry/nvml-structs.ts";
+import { decodeCString, decodeMemory, decodeMemoryV2, decodeU32, decodeU64, decodeUtilization, MEMORY_V2_VERSION, memoryV2Buffer, nvmlValues } from "../../src/services/gpu-telemetry/nvml-structs.ts";
 import { openNvml } from "../../src/services/gpu-telemetry/nvml.ts";
 
 /** Little-endian bytes of each value, `size` bytes each, built by hand (no DataView writes). */
@@ -28,6 +28,18 @@ test("nvmlMemory_t is three uint64: total, free, used", () => {
   const padded = new Uint8Array(32);
   padded.set(bytes, 8);
   expect(decodeMemory(padded.subarray(8)).used).toBe(75_899_345_920);
+});
+
+test("nvmlMemory_v2_t: version word, padding, then total, reserved, free, used", () => {
+  // nvml.h: NVML_STRUCT_VERSION(Memory, 2) = sizeof(nvmlMemory_v2_t) | 2 << 24 = 40 | 0x02000000.
+  expect(MEMORY_V2_VERSION).toBe(0x02000028);
+  const buf = memoryV2Buffer();
+  expect(Array.from(buf.subarray(0, 4))).toEqual([0x28, 0, 0, 0x02]);
+  // What an idle H200 on driver 580 reported: 143,771 MiB total, 0.64 GB reserved, nothing used.
+  const total = 143_771n * 1_048_576n;
+  buf.set(le([total, 644_939_776n, total - 644_939_776n, 0n], 8), 8);
+  expect(decodeMemoryV2(buf)).toEqual({ total: Number(total), reserved: 644_939_776, free: Number(total) - 644_939_776, used: 0 });
+  expect(() => decodeMemoryV2(new Uint8Array(24))).toThrow(RangeError);
 });
 
 test("scalars and C strings", () => {

@@ -3,10 +3,17 @@
  * machine with no GPU. NVML is little-endian x86_64/aarch64 C; layouts from nvml.h:
  *   nvmlUtilization_t { unsigned int gpu; unsigned int memory; }            8 bytes
  *   nvmlMemory_t      { unsigned long long total, free, used; }              24 bytes, bytes
+ *   nvmlMemory_v2_t   { unsigned int version; (4 bytes padding)
+ *                       unsigned long long total, reserved, free, used; }    40 bytes, bytes
+ * v1's `used` counts the driver's reserved memory (0.64 GB on an idle H200 with driver 580, where
+ * nvidia-smi and DCGM's FB_USED say 0 MiB); v2 reports it apart, so v2 is read where the driver has it.
  */
 
 export const UTILIZATION_SIZE = 8;
 export const MEMORY_SIZE = 24;
+export const MEMORY_V2_SIZE = 40;
+/** NVML_STRUCT_VERSION(Memory, 2): sizeof(nvmlMemory_v2_t) | 2 << 24. */
+export const MEMORY_V2_VERSION = (MEMORY_V2_SIZE | (2 << 24)) >>> 0;
 /** NVML_DEVICE_NAME_V2_BUFFER_SIZE and NVML_DEVICE_UUID_V2_BUFFER_SIZE. */
 export const NAME_BUFFER_SIZE = 96;
 export const UUID_BUFFER_SIZE = 96;
@@ -25,6 +32,20 @@ export function decodeUtilization(bytes: Uint8Array): { gpu: number; memory: num
 export function decodeMemory(bytes: Uint8Array): { total: number; free: number; used: number } {
   const dv = view(bytes, MEMORY_SIZE, "nvmlMemory_t");
   return { total: Number(dv.getBigUint64(0, true)), free: Number(dv.getBigUint64(8, true)), used: Number(dv.getBigUint64(16, true)) };
+}
+
+/** A buffer for nvmlDeviceGetMemoryInfo_v2 with its version field set, as NVML requires. */
+export function memoryV2Buffer(): Uint8Array {
+  const buf = new Uint8Array(MEMORY_V2_SIZE);
+  new DataView(buf.buffer).setUint32(0, MEMORY_V2_VERSION, true);
+  return buf;
+}
+
+/** nvmlMemory_v2_t: `used` here leaves out `reserved`, as nvidia-smi and DCGM show it. */
+export function decodeMemoryV2(bytes: Uint8Array): { total: number; free: number; used: number; reserved: number } {
+  const dv = view(bytes, MEMORY_V2_SIZE, "nvmlMemory_v2_t");
+  const at = (offset: number) => Number(dv.getBigUint64(offset, true));
+  return { total: at(8), reserved: at(16), free: at(24), used: at(32) };
 }
 
 /** A NUL-terminated C string in a fixed buffer (UTF-8; no NUL means the whole buffer). */

@@ -10,7 +10,21 @@ import { hostname } from "node:os";
 import { wallNs } from "../../core/clock.ts";
 import { type LibrarySearch, locateNvml } from "../../core/system-library.ts";
 import type { GpuSample } from "./fields.ts";
-import { decodeCString, decodeMemory, decodeU32, decodeU64, decodeUtilization, MEMORY_SIZE, NAME_BUFFER_SIZE, type NvmlRaw, nvmlValues, UTILIZATION_SIZE, UUID_BUFFER_SIZE } from "./nvml-structs.ts";
+import {
+  decodeCString,
+  decodeMemory,
+  decodeMemoryV2,
+  decodeU32,
+  decodeU64,
+  decodeUtilization,
+  MEMORY_SIZE,
+  memoryV2Buffer,
+  NAME_BUFFER_SIZE,
+  type NvmlRaw,
+  nvmlValues,
+  UTILIZATION_SIZE,
+  UUID_BUFFER_SIZE,
+} from "./nvml-structs.ts";
 
 export const NVML_SOURCE = "nvml://localhost";
 
@@ -29,6 +43,8 @@ const SYMBOLS = {
   nvmlDeviceGetTemperature: { args: [ptr, u32, ptr], returns: i32 },
   nvmlDeviceGetClockInfo: { args: [ptr, u32, ptr], returns: i32 },
 } as const;
+/** Drivers since R510 have it; opened apart because a missing symbol fails the whole dlopen. */
+const MEMORY_V2 = { nvmlDeviceGetMemoryInfo_v2: { args: [ptr, ptr], returns: i32 } } as const;
 
 // nvml.h enum values.
 const NVML_TEMPERATURE_GPU = 0;
@@ -50,9 +66,16 @@ export function openNvml(search: LibrarySearch = {}): NvmlReader | { unavailable
     return { unavailable: `NVML not available (${library}: ${(error as Error).message})` };
   }
   const f = lib.symbols;
+  let memV2: ReturnType<typeof dlopen<typeof MEMORY_V2>> | undefined;
+  try {
+    memV2 = dlopen(library, MEMORY_V2);
+  } catch {
+    memV2 = undefined;
+  }
   const rc = f.nvmlInit_v2();
   if (rc !== 0) {
     lib.close();
+    memV2?.close();
     return { unavailable: `NVML not available (nvmlInit_v2 returned ${rc})` };
   }
   /** Calls `call` with a fresh buffer of `size` bytes; the buffer when NVML said success. */
@@ -72,6 +95,14 @@ export function openNvml(search: LibrarySearch = {}): NvmlReader | { unavailable
     const uuid = query(UUID_BUFFER_SIZE, (b) => f.nvmlDeviceGetUUID(handle, b, UUID_BUFFER_SIZE));
     devices.push({ index, handle, name: name === undefined ? "" : decodeCString(name), uuid: uuid === undefined ? "" : decodeCString(uuid) });
   }
+  const readMemory = (h: Pointer): NvmlRaw["memory"] => {
+    if (memV2 !== undefined) {
+      const buf = memoryV2Buffer();
+      if (memV2.symbols.nvmlDeviceGetMemoryInfo_v2(h, buf) === 0) return decodeMemoryV2(buf);
+    }
+    const mem = query(MEMORY_SIZE, (b) => f.nvmlDeviceGetMemoryInfo(h, b));
+    return mem === undefined ? undefined : decodeMemory(mem);
+  };
   const host = hostname();
   return {
     gpuCount: devices.length,
@@ -86,8 +117,8 @@ export function openNvml(search: LibrarySearch = {}): NvmlReader | { unavailable
         if (energy !== undefined) raw.energyMj = decodeU64(energy);
         const util = query(UTILIZATION_SIZE, (b) => f.nvmlDeviceGetUtilizationRates(h, b));
         if (util !== undefined) raw.utilization = decodeUtilization(util);
-        const mem = query(MEMORY_SIZE, (b) => f.nvmlDeviceGetMemoryInfo(h, b));
-        if (mem !== undefined) raw.memory = decodeMemory(mem);
+        const memory = readMemory(h);
+        if (memory !== undefined) raw.memory = memory;
         const temp = query(4, (b) => f.nvmlDeviceGetTemperature(h, NVML_TEMPERATURE_GPU, b));
         if (temp !== undefined) raw.gpuTempC = decodeU32(temp);
         const sm = query(4, (b) => f.nvmlDeviceGetClockInfo(h, NVML_CLOCK_SM, b));
@@ -100,6 +131,7 @@ export function openNvml(search: LibrarySearch = {}): NvmlReader | { unavailable
     close() {
       f.nvmlShutdown();
       lib.close();
+      memV2?.close();
     },
   };
 }
