@@ -1,20 +1,23 @@
 /**
  * The side views of a run, server metrics and GPU telemetry: each its own service, configured
- * after the dataset and finalized after the records. They observe; a failure is a warning, never
- * the run's.
+ * after the dataset and finalized after the records, returning its part of the run report. They
+ * observe; a failure is a warning, never the run's.
  */
 import type { ConsolaInstance } from "consola";
 import type { ResolvedProfile } from "../config/resolve.ts";
 import { serverMetricsIntervalMs, serverMetricsUrls } from "../server-metrics/urls.ts";
 import { exportPlanOf } from "../config/export-options.ts";
+import type { GpuReport, SideReport } from "../export/run-report.ts";
 import { configureGpuTelemetry, finalizeGpuTelemetry, gpuTelemetryConfig } from "./gpu-telemetry.ts";
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
 
 /** The profiling phase in epoch ns (null when it never started). */
 type Window = { startNs: number | null; endNs: number | null };
-type CollectorOutput = { consoleText: string; files: string[] };
+/** The run's totals GPU telemetry's energy metrics divide by. */
+type Totals = { outputTokens: number | null; requests: number | null };
+type CollectorReports = { gpu?: GpuReport; serverMetrics?: SideReport };
 /** `serverMetrics` / `gpu`: which collectors are actually on (configured without error). */
-export type Collectors = { serverMetrics: boolean; gpu: boolean; finalize(window: Window): Promise<CollectorOutput> };
+export type Collectors = { serverMetrics: boolean; gpu: boolean; finalize(window: Window, totals: Totals): Promise<CollectorReports> };
 
 const SERVER_METRICS = "server-metrics:0";
 
@@ -40,21 +43,17 @@ export async function startCollectors(cfg: ResolvedProfile, sup: Supervisor, log
   return {
     serverMetrics: serverMetricsOn,
     gpu: gpuOn,
-    async finalize(window) {
-      const out: CollectorOutput = { consoleText: "", files: [] };
+    async finalize(window, totals) {
+      const out: CollectorReports = {};
       if (gpuOn) {
-        const gpu = await finalizeGpuTelemetry(sup, log, gpuConfig, window, exportPlanOf(cfg).files);
-        out.consoleText += gpu.consoleText;
-        out.files.push(...gpu.files);
+        const gpu = await finalizeGpuTelemetry(sup, log, gpuConfig, window, totals);
+        if (gpu !== undefined) out.gpu = gpu;
       }
       if (serverMetricsOn) {
         const sm = await sup
-          .command<CollectorOutput>(SERVER_METRICS, "finalize", { profilingStartWallNs: window.startNs, profilingEndWallNs: window.endNs }, 60_000)
+          .command<SideReport>(SERVER_METRICS, "finalize", { profilingStartWallNs: window.startNs, profilingEndWallNs: window.endNs }, 60_000)
           .catch((e: Error) => (log.warn(`Server metrics not written: ${e.message}`), undefined));
-        if (sm !== undefined) {
-          out.consoleText += sm.consoleText === "" ? "" : `\n${sm.consoleText}`;
-          out.files.push(...sm.files);
-        }
+        if (sm !== undefined) out.serverMetrics = sm;
       }
       return out;
     },

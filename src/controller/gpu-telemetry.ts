@@ -1,16 +1,13 @@
 /**
  * The controller's side of GPU telemetry: which exporter URLs to scrape, configuring the
- * gpu-telemetry service, and after the records finalize, asking it for its summary and merging
- * that into profile_export_aiperf.json. Telemetry is a side view: every failure here is a warning.
+ * gpu-telemetry service, and after the records finalize, asking it for its summary, which the
+ * run report (export/run-report.ts) renders. Telemetry is a side view: every failure here is a warning.
  */
-import { appendFile, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import { BenchError } from "../core/errors.ts";
 import { isElfForThisMachine, NVML_LIBRARY, NVML_LIBRARY_ENV, nvmlOverride } from "../core/system-library.ts";
 import type { ResolvedProfile } from "../config/resolve.ts";
-import { DEFAULT_EXPORT_FILES, type ExportFileNames } from "../export/export-files.ts";
-import { renderGpuCsvSection } from "../export/gpu-csv-section.ts";
+import type { GpuReport } from "../export/run-report.ts";
 import { FIELDS } from "../services/gpu-telemetry/fields.ts";
 import { GPU_PLATFORM, UPSTREAM_GPU_FIELDS } from "../services/gpu-telemetry/summary.ts";
 import type { GpuFinalizeResult, GpuTelemetryConfig } from "../protocol/gpu-telemetry.ts";
@@ -70,35 +67,29 @@ export async function configureGpuTelemetry(sup: Supervisor, log: ConsolaInstanc
 }
 
 type Window = { startNs: number | null; endNs: number | null };
+/** The run's totals the energy metrics divide by (null: unknown, e.g. the records were lost). */
+type Totals = { outputTokens: number | null; requests: number | null };
 
 /**
- * Finalizes the service with the run's totals (read back from the JSON export the records service
- * just wrote), adds `telemetry_data` and the energy metrics to that file, and returns the console
- * text (only when the user asked for telemetry by URL, as upstream shows it) and the files written.
+ * Finalizes the service with the run's window and totals and returns its part of the report
+ * (undefined when it collected nothing or failed). Its console tables are shown only when the user
+ * asked for telemetry by URL, as upstream shows them.
  */
-export async function finalizeGpuTelemetry(sup: Supervisor, log: ConsolaInstance, config: GpuTelemetryConfig, window: Window, files: ExportFileNames = DEFAULT_EXPORT_FILES): Promise<{ consoleText: string; files: string[] }> {
+export async function finalizeGpuTelemetry(sup: Supervisor, log: ConsolaInstance, config: GpuTelemetryConfig, window: Window, totals: Totals): Promise<GpuReport | undefined> {
   try {
-    const jsonPath = join(config.artifactDir, files.json);
-    const doc = JSON.parse(await readFile(jsonPath, "utf8")) as Record<string, unknown>;
-    const avg = (tag: string): number | null => {
-      const m = doc[tag] as { avg?: unknown } | undefined;
-      return typeof m?.avg === "number" ? m.avg : null;
-    };
     const r = await sup.command<GpuFinalizeResult>(SERVICE, "finalize", {
       profilingStartWallNs: window.startNs,
       profilingEndWallNs: window.endNs,
-      totalOutputTokens: avg("total_output_tokens"),
-      requestCount: avg("request_count"),
+      totalOutputTokens: totals.outputTokens,
+      requestCount: totals.requests,
     }, 30_000);
-    if (!r.collected) return { consoleText: "", files: [] };
-    await writeFile(jsonPath, JSON.stringify({ ...doc, ...r.energy, telemetry_data: r.telemetry }, null, 2));
-    // The CSV gets upstream's GPU section after the metrics (energy is a window delta in J there too).
+    if (!r.collected) return undefined;
+    // The CSV's GPU section follows the metrics (energy is a window delta in J there too).
     const unit = new Map(FIELDS.map((f) => [f.field, f.unit]));
-    const gpuFields = UPSTREAM_GPU_FIELDS.map((f) => ({ key: f.key, header: f.header, unit: f.field === "energy_consumption" ? "J" : (unit.get(f.field) ?? "") }));
-    if (r.telemetry !== null) await appendFile(join(config.artifactDir, files.csv), renderGpuCsvSection(r.telemetry as Parameters<typeof renderGpuCsvSection>[0], gpuFields, GPU_PLATFORM));
-    return { consoleText: config.explicit && r.consoleText !== "" ? `\n${r.consoleText}` : "", files: r.files };
+    const csvFields = UPSTREAM_GPU_FIELDS.map((f) => ({ key: f.key, header: f.header, unit: f.field === "energy_consumption" ? "J" : (unit.get(f.field) ?? "") }));
+    return { telemetry: r.telemetry, energy: r.energy, csvFields, platform: GPU_PLATFORM, consoleText: config.explicit ? r.consoleText : "", files: r.files };
   } catch (error) {
     log.warn(`GPU telemetry not written: ${(error as Error).message}`);
-    return { consoleText: "", files: [] };
+    return undefined;
   }
 }

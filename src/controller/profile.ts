@@ -1,8 +1,10 @@
 /**
  * `aiperf profile` as the controller runs it: start the services, configure them in dependency
  * order (dataset → records → record processors → timing → workers), run the phases, finalize the
- * records, print the tables. Services only talk to each other over the bus; this file wires them.
+ * records and the collectors, and render their summaries once as the run report (export/run-report.ts).
+ * Services only talk to each other over the bus; this file wires them.
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import type { ResolvedProfile } from "../config/resolve.ts";
@@ -12,15 +14,15 @@ import { appendLogLine } from "../core/log.ts";
 import { REDACTED, redactHeaderPairs, redactUrl, redactUrlsDeep } from "../core/redact.ts";
 import type { DatasetConfigured } from "../protocol/dataset-config.ts";
 import { endpointPath } from "../endpoints/registry.ts";
-import type { FinalizeResult } from "../protocol/records-config.ts";
 import type { TimingPhaseResult, TimingPhaseStart, TimingProgress, TimingResult } from "../protocol/timing-plan.ts";
 import { clientCheckInput } from "./client-check.ts";
 import type { ClientCheckInput } from "../protocol/client-check.ts";
 import type { CancelRequests } from "../protocol/pipeline.ts";
 import { type Collectors, collectorServices, startCollectors } from "./collectors.ts";
-import { writeFallbackExport } from "./fallback-export.ts";
 import { gpuTelemetryHasTarget } from "./gpu-probe.ts";
 import { exportPlanOf } from "../config/export-options.ts";
+import { exportFilePaths } from "../export/export-files.ts";
+import { type RecordsSummary, reportedAvg, writeRunReport } from "../export/run-report.ts";
 import { type RunInfo, singleRunInfo } from "../export/json-export.ts";
 import { upstreamInputConfig } from "./input-config.ts";
 import { checkScheduleTimestamps, timingPlanOf } from "./timing-plan.ts";
@@ -47,8 +49,13 @@ export function profileServices(cfg: ResolvedProfile, gpu = !cfg.noGpuTelemetry)
 /** `columns`: the terminal width the console text is fitted to; absent when stdout is not a terminal. */
 type ProfileContext = { supervisor: Supervisor; log: ConsolaInstance; ui: ProgressUi; runDir: string; artifactDir: string; logFile: string; columns?: number };
 
-/** What a run ends with: the records' results, plus why it is incomplete (a service lost), if it is. */
-export type ProfileResult = FinalizeResult & { timing: TimingResult | undefined; incomplete: string[] };
+/** What a run ends with: the report's console text and files, the counts that decide the exit code, and why it is incomplete (a service lost), if it is. */
+export type ProfileResult = Pick<RecordsSummary, "validCount" | "errorCount" | "received" | "lost" | "runValidity"> & {
+  consoleText: string;
+  files: string[];
+  timing: TimingResult | undefined;
+  incomplete: string[];
+};
 
 /**
  * A running profile; `cancel()` (an interrupt) stops it at whatever stage it is, cuts the requests
@@ -283,39 +290,47 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     // Unknown when the timing service was lost mid-run (then no record count can be called lost).
     const expected = timing === undefined ? (profilingStarted ? null : 0) : (profiling?.sent ?? 0);
     const wasCancelled = timing?.cancelled === true || stopWhy !== undefined;
-    let result: FinalizeResult | undefined;
+    let records: RecordsSummary | undefined;
     ctx.ui.event?.("stage", "Collecting the last records, writing results");
+    const inputConfig = upstreamInputConfig(inputConfigOf(cfg), cfg.cliCommand);
     if (recordsReady && !recordsLost) {
       if (stopWhy !== undefined && (expected ?? 1) > 0) ctx.log.info(`Waiting for the records of the ${expected ?? "unknown number of"} request(s) sent`);
-      result = await sup.command<FinalizeResult>("records:0", "finalize", {
+      records = await sup.command<RecordsSummary>("records:0", "finalize", {
         expected,
-        phaseStartWallNs: window.startNs,
-        phaseEndWallNs: window.endNs,
-        wasCancelled,
-        cliCommand: cfg.cliCommand,
-        inputConfig: upstreamInputConfig(inputConfigOf(cfg), cfg.cliCommand),
-        resolvedConfig: inputConfigOf(cfg),
-        runInfo: runInfoOf(cfg, benchmarkId),
+        inputConfig,
         // A record processor parsing a huge reply said how long it may take: wait for it as well.
         idleMs: RECORDS_IDLE_MS + sup.busyRemainingMs(),
         incomplete,
         clientCheck,
         ...(ctx.columns === undefined ? {} : { columns: ctx.columns }),
       }, NO_TIMEOUT_MS).catch((error: Error) => {
-        // Lost while finalizing: the fallback below still writes the JSON with the reason.
+        // Lost while finalizing: the report still says why, without metrics.
         if (!incomplete.includes(error.message)) incomplete.push(error.message);
         return undefined;
       });
     }
-    if (result === undefined) {
-      const fallback = await writeFallbackExport({ artifactDir: ctx.artifactDir, files: exportPlan.files, inputConfig: upstreamInputConfig(inputConfigOf(cfg), cfg.cliCommand), resolvedConfig: inputConfigOf(cfg), runInfo: runInfoOf(cfg, benchmarkId), wasCancelled, reasons: incomplete, expected, startNs: window.startNs, endNs: window.endNs });
-      result = { ...fallback, validCount: 0, errorCount: 0, received: 0, lost: 0 };
-    }
-    if (profilingStarted) ctx.ui.update("Records (Processing)", result.validCount + result.errorCount, profilingTotal);
-    const side = collectors === undefined ? { consoleText: "", files: [] } : await collectors.finalize(window);
+    if (profilingStarted) ctx.ui.update("Records (Processing)", records === undefined ? 0 : records.validCount + records.errorCount, profilingTotal);
+    const totals = { outputTokens: reportedAvg(records, "total_output_tokens"), requests: reportedAvg(records, "request_count") };
+    const side = collectors === undefined ? {} : await collectors.finalize(window, totals);
+    // The one report of the run, rendered once into the JSON, the CSV and the console text.
+    const paths = exportFilePaths(ctx.artifactDir, exportPlan.files);
+    const report = await writeRunReport({
+      paths: { json: paths.json, csv: paths.csv, jsonl: paths.jsonl, log: ctx.logFile },
+      endpointType: cfg.endpointType,
+      cliCommand: cfg.cliCommand,
+      wasCancelled,
+      inputConfig,
+      resolvedConfig: inputConfigOf(cfg),
+      runInfo: runInfoOf(cfg, benchmarkId),
+      startNs: window.startNs,
+      endNs: window.endNs,
+      ...(records === undefined ? { noRecords: { reasons: incomplete, expected, jsonlWritten: existsSync(paths.jsonl) } } : { records }),
+      ...side,
+      ...(ctx.columns === undefined ? {} : { width: ctx.columns }),
+    });
     ctx.ui.finish();
-    // The collectors' tables go between the metrics tables and the footer, as upstream prints them.
-    return { ...result, consoleText: result.consoleText + side.consoleText + result.footerText, files: [...result.files, ...side.files], timing, incomplete };
+    const counts = { validCount: records?.validCount ?? 0, errorCount: records?.errorCount ?? 0, received: records?.received ?? 0, lost: records?.lost ?? 0 };
+    return { ...report, ...counts, ...(records?.runValidity === undefined ? {} : { runValidity: records.runValidity }), timing, incomplete };
   }
 
   return { done, cancel: () => stop("the run was interrupted") };

@@ -11,7 +11,7 @@ import type { ExportLevel } from "../protocol/export-plan.ts";
 export { EXPORT_LEVELS, type ExportLevel } from "../protocol/export-plan.ts";
 
 /** Base names (no directory) of every file the records service may write. */
-export type ExportFileNames = {
+type ExportFileNames = {
   json: string;
   csv: string;
   jsonl: string;

@@ -3,7 +3,7 @@
  * schema_version, aiperf_version, benchmark_id, run_info, one key per exported metric in upstream's
  * declared order (record metrics with count and sum), input_config, was_cancelled, error_summary,
  * start_time, end_time, warmup_metrics, runtime_submission_invalid_reasons; then our own blocks.
- * telemetry_data is added by the controller once GPU telemetry is finalized. Indent 2, display units.
+ * telemetry_data and the energy metrics come last, as blocks of the run report (run-report.ts). Indent 2, display units.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";

@@ -1,4 +1,4 @@
-/** The records service's "configure" and "finalize" payloads. */
+/** The records service's "configure" and "finalize" payloads ("finalize" answers export/run-report.ts RecordsSummary). */
 import * as v from "valibot";
 import { ClientCheckInput } from "./client-check.ts";
 import { ENDPOINT_TYPES } from "./endpoint-types.ts";
@@ -31,26 +31,8 @@ export const FinalizeRequest = v.object({
    * for idleMs (then the rest are lost). Null when unknown (the timing service was lost).
    */
   expected: v.nullable(v.number()),
-  phaseStartWallNs: v.nullable(v.number()),
-  phaseEndWallNs: v.nullable(v.number()),
-  wasCancelled: v.boolean(),
-  cliCommand: v.string(),
-  /** input_config in upstream's shape (controller/input-config.ts). */
+  /** input_config in upstream's shape (controller/input-config.ts), for the timeslice exports. */
   inputConfig: v.record(v.string(), v.unknown()),
-  /** Our flat resolved config, kept in the JSON as resolved_config. */
-  resolvedConfig: v.optional(v.record(v.string(), v.unknown())),
-  /** The JSON's run_info (schema 1.3); absent: a single run's is made up. */
-  runInfo: v.optional(v.object({
-    benchmark_id: v.string(),
-    sweep_id: v.nullable(v.string()),
-    random_seed: v.nullable(v.number()),
-    trial: v.number(),
-    run_label: v.string(),
-    variation_label: v.string(),
-    variation_index: v.number(),
-    variation_values: v.record(v.string(), v.unknown()),
-    cli_command: v.nullable(v.string()),
-  })),
   /** No total timeout: records still arriving keep the wait going; this long without one ends it. */
   idleMs: v.number(),
   /** Why the run is incomplete (a service died or froze); written to the exports. */
@@ -61,17 +43,3 @@ export const FinalizeRequest = v.object({
   columns: v.optional(v.pipe(v.number(), v.integer(), v.minValue(20))),
 });
 export type FinalizeRequest = v.InferOutput<typeof FinalizeRequest>;
-
-/** What "finalize" answers: the console tables and footer to print, and the counts that decide the exit code. */
-export type FinalizeResult = {
-  consoleText: string;
-  footerText: string;
-  validCount: number;
-  errorCount: number;
-  files: string[];
-  /** Profiling records that arrived, and those sent whose record never did. */
-  received: number;
-  lost: number;
-  /** Set with clientCheck: false when the client was the bottleneck (reasons say why). */
-  runValidity?: { valid: boolean; judged: boolean; reasons: string[] };
-};

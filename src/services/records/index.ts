@@ -1,7 +1,7 @@
 /**
  * The records service: pulls parsed records from every record processor, summarises the profiling
- * phase (metrics, statistics, errors), streams profile_export.jsonl, and on "finalize" writes the
- * JSON and CSV exports and returns the console text.
+ * phase (metrics, statistics, errors), streams profile_export.jsonl, and on "finalize" returns
+ * its summary for the controller's run report (export/run-report.ts).
  */
 import * as v from "valibot";
 import { type BusSocket, createSocket, type Message } from "../../bus/index.ts";

@@ -1,16 +1,18 @@
 /**
- * What the records service accumulates during a run, and the finalize step that turns it into
- * upstream's files and console report.
+ * What the records service accumulates during a run, and the finalize step that summarises it
+ * for the run report (export/run-report.ts), which the controller renders; the per-request files
+ * (JSONL, raw, timeslices, outputs) are written here.
  */
 import type { ConsolaInstance } from "consola";
 import * as v from "valibot";
-import { formatRecordLine, JsonlWriter, renderConsoleFooter, renderConsoleTables, writeCsvExport, writeJsonExport } from "../../export/index.ts";
+import { formatRecordLine, JsonlWriter } from "../../export/index.ts";
 import { clientCheckReport } from "../../export/client-check-export.ts";
 import { ArrivalCollector } from "../../metrics/arrival-fidelity.ts";
 import { TokenAccountingExport } from "../../export/token-accounting-export.ts";
 import { computeRecordMetrics, createMetricContext, type MetricContext, type RecordMetrics, SummaryBuilder } from "../../metrics/index.ts";
 import { producesTokens, tokenizesInput } from "../../endpoints/capabilities.ts";
-import { FinalizeRequest, type FinalizeResult, type RecordsConfig } from "../../protocol/records-config.ts";
+import { FinalizeRequest, type RecordsConfig } from "../../protocol/records-config.ts";
+import type { RecordsSummary } from "../../export/run-report.ts";
 import type { RequestRecord } from "../../records/record.ts";
 import { ReplyAnomalies } from "./reply-anomalies.ts";
 import { DEFAULT_EXPORT_FILES, exportFilePaths } from "../../export/export-files.ts";
@@ -22,7 +24,7 @@ export type RecordsState = {
   add(record: RequestRecord): void;
   phaseStarted(phase: { phase: string; startNs: number }): void;
   progress(): { processed: number; expected?: number };
-  finalize(payload: unknown): Promise<FinalizeResult>;
+  finalize(payload: unknown): Promise<RecordsSummary>;
 };
 
 export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): RecordsState {
@@ -120,25 +122,10 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
       const summary = builder.summarize();
       const warmup = warmupSeen > 0 ? warmupBuilder.summarize().results : [];
       log.debug(`Summarised ${summary.processed} valid and ${summary.errors} failed records (${summary.filtered} outside the duration window, ${warmupSeen} warmup)`);
-      const jsonPath = paths.json;
-      const csvPath = paths.csv;
       // Piped (no terminal width): tables at full width as upstream prints them, messages at 100.
       const check = clientCheckReport(arrivals, req.clientCheck, req.columns ?? 100);
       const tokens = tokenExport.finish(summary.results, req.columns);
       for (const warning of anomalies.warnings()) log.warn(warning);
-      await writeJsonExport(jsonPath, {
-        results: summary.results,
-        inputConfig: req.inputConfig,
-        ...(req.runInfo === undefined ? {} : { runInfo: req.runInfo }),
-        warmupResults: warmup,
-        invalidReasons: [],
-        wasCancelled: req.wasCancelled,
-        errorSummary: summary.errorSummary,
-        startNs: req.phaseStartWallNs,
-        endNs: req.phaseEndWallNs,
-        blocks: { ...(req.resolvedConfig === undefined ? {} : { resolved_config: req.resolvedConfig }), ...check.blocks, ...tokens.blocks, reply_anomalies: anomalies.block(), ...incompleteBlock(reasons, req.expected, profilingSeen, lost) },
-      });
-      await writeCsvExport(csvPath, summary.results);
       const extraFiles: string[] = [];
       if (plan.sliceDurationSec !== null) {
         await writeTimesliceExports(paths.timeslicesJson, paths.timeslicesCsv, timeslices(sliced, plan.sliceDurationSec, profilingStartNs, context), req.inputConfig);
@@ -148,25 +135,17 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
         await writeOutputsJson(paths.outputs, outputs);
         extraFiles.push(paths.outputs);
       }
-      const shown = {
-        results: summary.results,
-        errorSummary: summary.errorSummary,
-        endpointType: cfg.endpointType,
-        cliCommand: req.cliCommand,
-        wasCancelled: req.wasCancelled,
-        csvPath,
-        jsonPath,
-        logPath: cfg.logFile,
-        ...(req.columns === undefined ? {} : { width: req.columns }),
-      };
       const validity = check.runValidity === undefined ? {} : { runValidity: { valid: check.runValidity.valid, judged: check.runValidity.judged, reasons: check.runValidity.reasons } };
-      const warning = reasons.length === 0 ? "" : `Results are incomplete: ${reasons.join("; ")}\n`;
       return {
-        consoleText: renderConsoleTables(shown) + tokens.consoleText + check.consoleText,
-        footerText: renderConsoleFooter(shown) + warning,
+        results: summary.results,
+        warmupResults: warmup,
+        errorSummary: summary.errorSummary,
+        blocks: { ...check.blocks, ...tokens.blocks, reply_anomalies: anomalies.block(), ...incompleteBlock(reasons, req.expected, profilingSeen, lost) },
+        consoleText: tokens.consoleText + check.consoleText,
+        incomplete: reasons,
         validCount: summary.processed,
         errorCount: summary.errors,
-        files: [jsonPath, csvPath, ...(jsonl === undefined ? [] : [jsonlPath]), ...(rawJsonl === undefined ? [] : [paths.raw]), ...extraFiles],
+        files: [...(jsonl === undefined ? [] : [jsonlPath]), ...(rawJsonl === undefined ? [] : [paths.raw]), ...extraFiles],
         received: profilingSeen,
         lost,
         ...validity,

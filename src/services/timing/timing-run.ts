@@ -1,14 +1,13 @@
 /**
- * One timing run: warmup (if any) then profiling, with the same strategy (§4.4). It decides what
- * each credit carries (worker, conversation, turn, cancellation), keeps the outstanding credits,
- * and decides when each phase ends. A credit is one turn: the strategy paces sessions' first
- * turns, later turns follow their session's replies (sessions.ts). Sockets, clocks and events
- * come in through `deps`, so tests run it on a simulated clock with simulated workers.
- * Drivers per phase: the rate/closed-loop send loop (scheduler.ts), the fixed schedule
- * (fixed-schedule.ts, profiling only) and user-centric users (users.ts); the ceilings (concurrency,
- * with its ramp, and prefill) are per phase, warmup fields inheriting the profiling ones (phase-load.ts).
+ * One timing run: warmup (if any) then profiling (§4.4). It decides what each credit carries
+ * (worker, conversation, turn, cancellation), keeps the outstanding credits, sets each phase's
+ * ceilings and decides when each phase ends. When a phase's new credits go out is its driver's
+ * business (drivers/: rate, burst, fixed schedule, users), chosen by phase-load.ts, which makes
+ * every per-phase decision once at start. A credit is one turn: later turns follow their
+ * session's replies (sessions.ts). Sockets, clocks and events come in through `deps`, so tests run
+ * it on a simulated clock with simulated workers.
  */
-import type { Credit, CreditReturn, Phase } from "../../protocol/pipeline.ts";
+import type { Credit, CreditReturn } from "../../protocol/pipeline.ts";
 import type {
   TimingEventName,
   TimingPhaseResult,
@@ -16,16 +15,15 @@ import type {
   TimingPlan,
   TimingResult,
 } from "../../protocol/timing-plan.ts";
-import { makeArrivals } from "./arrivals.ts";
 import type { TimingClock } from "./clock.ts";
-import { buildSchedule, fixedScheduleLoop, type Schedule, type TraceData } from "./fixed-schedule.ts";
+import type { IssueOptions } from "./drivers/driver.ts";
+import { driverFor } from "./drivers/index.ts";
+import type { TraceData } from "./fixed-schedule.ts";
 import { LoadGates, rampGate } from "./gate.ts";
-import { type PhaseEnd, type PhaseStop, PhaseTracker, profilingStop } from "./phase.ts";
-import { phaseLoad, warmupStop } from "./phase-load.ts";
+import { type PhaseEnd, PhaseTracker } from "./phase.ts";
+import { type PhasePlan, phasePlans } from "./phase-load.ts";
 import { createRng, deriveSeed, randomSeed } from "../../core/rng.ts";
-import { sendLoop } from "./scheduler.ts";
 import { FollowUps, type Session, type SessionData, SINGLE_TURN } from "./sessions.ts";
-import { userCentricLoop } from "./users.ts";
 import { WorkerPool } from "./workers.ts";
 
 type TimingRunDeps = {
@@ -101,14 +99,10 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
   /** Multi-turn sessions of the running phase with turns still to send. */
   const liveSessions = new Set<Session>();
 
-  /**
-   * Sends one turn: a new session's first (session undefined; of `pick` when given) or the next
-   * turn of `session`. `owned`: the caller paces the session (user-centric), so even a one-turn
-   * conversation gets a Session to report its return on. `maxTurns` cuts a new session short
-   * (user-centric virtual history). `readyNs`: when a slot freed for a credit that waited for one
-   * past its intended time (Credit.readyNs).
-   */
-  const issue = (tracker: PhaseTracker, intendedNs: number, session?: Session | null, pick?: number, owned = false, maxTurns = Number.POSITIVE_INFINITY, readyNs = intendedNs): Session | null => {
+  /** Sends one turn: a new session's first, or the next turn of `o.session` (IssueOptions says the rest). */
+  const issue = (tracker: PhaseTracker, intendedNs: number, o: IssueOptions = {}): Session | null => {
+    const { session, owned = false, maxTurns = Number.POSITIVE_INFINITY, readyNs = intendedNs } = o;
+    const pick = o.conversation;
     const willCancel = plan.cancellationRate > 0 && cancelRng.next() < plan.cancellationRate / 100;
     const conversation =
       session?.conversation ?? pick ?? (plan.shuffle === true ? shuffled() : plan.sequential === true ? nextConversation++ % plan.conversations : conversationRng.int(plan.conversations));
@@ -154,7 +148,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       }
     }
   };
-  const followUps = new FollowUps(clock, sessionData, gate, (tracker, intendedNs, session, readyNs) => void issue(tracker, intendedNs, session, undefined, false, undefined, readyNs), (error) => {
+  const followUps = new FollowUps(clock, sessionData, gate, (tracker, intendedNs, session, readyNs) => void issue(tracker, intendedNs, { session, readyNs }), (error) => {
     deps.warn?.(`A session's next turn could not be sent (${error instanceof Error ? error.message : String(error)}); stopping the run`);
     cancelled.abort();
   });
@@ -195,17 +189,15 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
     return meanTurnsCache;
   };
 
-  /** The profiling phase's schedule when replaying timestamps; built once, at start. */
-  let schedule: Schedule | undefined;
-  /** Wakes a driver waiting for the phase's sessions to finish (see afterSchedule). */
+  /** Wakes a driver waiting for the phase's sessions to finish (see untilSessionsEnd). */
   let wakeDriver: (() => void) | undefined;
 
   /**
-   * After the last scheduled first turn, later turns still follow replies: the phase keeps
+   * After the last new session started, later turns still follow replies: the phase keeps
    * issuing until it may not (count, duration; a sessions phase: all its sessions' turns sent) or
    * nothing is in flight and no session is left.
    */
-  const afterSchedule = async (tracker: PhaseTracker, stop: AbortSignal): Promise<void> => {
+  const untilSessionsEnd = async (tracker: PhaseTracker, stop: AbortSignal): Promise<void> => {
     const stopped = new Promise<void>((resolve) => stop.addEventListener("abort", () => resolve(), { once: true }));
     const continuing = tracker.stop.kind === "sessions";
     while (!stop.aborted && tracker.mayIssue(clock.nowNs(), continuing) && (tracker.inFlight > 0 || liveSessions.size > 0)) {
@@ -214,58 +206,37 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
     wakeDriver = undefined;
   };
 
-  /** Issues the phase's credits with its driver; resolves when it may issue no more. */
-  const drive = (phase: Phase, tracker: PhaseTracker, stop: AbortSignal): Promise<void> => {
-    const load = phaseLoad(plan, phase);
+  /** Sets the phase's ceilings, then lets its driver issue its credits; resolves when it may issue no more. */
+  const drive = (p: PhasePlan, tracker: PhaseTracker, stop: AbortSignal): Promise<void> => {
+    const { load } = p;
     gate.concurrency.setLimit(load.concurrency);
     gate.prefill.setLimit(load.prefillConcurrency);
     reportFirstByte = load.prefillConcurrency !== undefined;
-    if (plan.prefillRampSec !== undefined && load.prefillConcurrency !== undefined) {
-      void rampGate(clock, gate.prefill, load.prefillConcurrency, plan.prefillRampSec * 1e9, stop);
+    if (load.prefillRampSec !== undefined && load.prefillConcurrency !== undefined) {
+      void rampGate(clock, gate.prefill, load.prefillConcurrency, load.prefillRampSec * 1e9, stop);
     }
     if (load.concurrencyRampSec !== undefined && load.concurrency !== undefined) {
       void rampGate(clock, gate.concurrency, load.concurrency, load.concurrencyRampSec * 1e9, stop);
     }
     followUps.scheduleOf = undefined;
-    const mayIssue = (intendedNs: number): boolean => tracker.mayIssue(intendedNs);
-    // A sessions phase: once its last session started, the rest of their turns still go out.
-    const thenSessions = (): Promise<void> => (tracker.stop.kind === "sessions" ? afterSchedule(tracker, stop) : Promise.resolve());
-    if (load.driver === "fixed" && schedule !== undefined) {
-      const fixed = schedule;
-      const trace = deps.trace as TraceData;
-      const anchorNs = tracker.startNs;
-      followUps.scheduleOf = (conversation, turn) => {
-        const ts = trace.timestampMs(conversation, turn);
-        return ts === null ? null : anchorNs + Math.round((ts - fixed.zeroMs) * 1e6);
-      };
-      const issueAt = (intendedNs: number, c: number, readyNs?: number): void => void issue(tracker, intendedNs, undefined, c, false, undefined, readyNs);
-      return fixedScheduleLoop({ clock, stop, gate, anchorNs, schedule: fixed, mayIssue, issue: issueAt }).then(() => afterSchedule(tracker, stop));
-    }
-    if (load.driver === "users" && plan.userCentric !== undefined) {
-      const { users, rate } = plan.userCentric;
-      return userCentricLoop({
-        clock,
-        stop,
-        gate,
-        users,
-        ratePerSec: rate,
-        meanTurns: meanTurns(),
-        mayIssue: (intendedNs, continuing) => tracker.mayIssue(intendedNs, continuing),
-        issue: (intendedNs, session, maxTurns, readyNs) => issue(tracker, intendedNs, session, undefined, true, maxTurns, readyNs) as Session,
-      });
-    }
-    return sendLoop({
+    return driverFor(load.driver).run({
       clock,
       stop,
-      arrivals: makeArrivals(load, arrivalRng),
       gate,
+      tracker,
+      load,
+      arrivalRng,
       maxCatchupNs: plan.maxCatchupSec * 1e9,
-      mayIssue,
-      issue: (intendedNs, readyNs) => void issue(tracker, intendedNs, undefined, undefined, false, undefined, readyNs),
-    }).then(thenSessions);
+      trace: deps.trace,
+      meanTurns,
+      issue: (intendedNs, options) => issue(tracker, intendedNs, options),
+      scheduleLaterTurns: (at) => void (followUps.scheduleOf = at),
+      untilSessionsEnd: () => untilSessionsEnd(tracker, stop),
+    });
   };
 
-  const runPhase = async (phase: Phase, stop: PhaseStop): Promise<TimingPhaseResult> => {
+  const runPhase = async (p: PhasePlan): Promise<TimingPhaseResult> => {
+    const { phase, stop } = p;
     const tracker = new PhaseTracker(phase, stop, clock.nowNs(), deps.wallNs());
     const start: TimingPhaseStart = { phase, startNs: tracker.startNs, startWallNs: tracker.startWallNs };
     if (stop.kind === "count") start.total = stop.count;
@@ -281,7 +252,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
     if (sendEnd !== undefined) void clock.sleepUntil(sendEnd + 1, { signal: sending.signal, coarse: true }).then(stopSending);
     void reportProgress(tracker, over.signal);
     try {
-      await drive(phase, tracker, sending.signal);
+      await drive(p, tracker, sending.signal);
       sending.abort();
       followUps.clear();
       liveSessions.clear();
@@ -296,22 +267,10 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
     }
   };
 
-  /** The profiling phase's stop: a fixed schedule's count is its turns (capped by an explicit count). */
-  const profilingPhaseStop = (): PhaseStop => {
-    if (plan.fixedSchedule === undefined) return profilingStop(plan);
-    if (deps.trace === undefined) throw new Error("A fixed-schedule plan needs the dataset file (datasetPath) for its timestamps");
-    schedule = buildSchedule(deps.trace, plan.fixedSchedule);
-    if (plan.durationSec !== undefined) return profilingStop(plan);
-    return { kind: "count", count: Math.min(schedule.turns, plan.requestCount ?? Number.POSITIVE_INFINITY) };
-  };
-
   return {
     async start() {
       const phases: TimingPhaseResult[] = [];
-      const profiling = profilingPhaseStop();
-      const warmup = warmupStop(plan);
-      if (warmup !== null && !cancelled.signal.aborted) phases.push(await runPhase("warmup", warmup));
-      if (!cancelled.signal.aborted) phases.push(await runPhase("profiling", profiling));
+      for (const p of phasePlans(plan, deps.trace)) if (!cancelled.signal.aborted) phases.push(await runPhase(p));
       return { randomSeed: seed, cancelled: cancelled.signal.aborted, phases };
     },
     onReturn(ret) {

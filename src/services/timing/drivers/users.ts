@@ -14,9 +14,27 @@
  * and L share a factor). Each user, when it starts, books its replacement at start + turns·gap on
  * an absolute schedule (a fresh user with a whole session), whether or not it has finished by then.
  */
-import type { TimingClock } from "./clock.ts";
-import type { Gate } from "./gate.ts";
-import type { Session } from "./sessions.ts";
+import type { TimingClock } from "../clock.ts";
+import type { Gate } from "../gate.ts";
+import type { Session } from "../sessions.ts";
+import type { DriverContext, TimingDriver } from "./driver.ts";
+
+export const userCentricDriver: TimingDriver = {
+  async run(ctx: DriverContext) {
+    const users = ctx.load.userCentric;
+    if (users === undefined) throw new Error("A user-centric phase needs its users and rate");
+    await userCentricLoop({
+      clock: ctx.clock,
+      stop: ctx.stop,
+      gate: ctx.gate,
+      users: users.users,
+      ratePerSec: users.rate,
+      meanTurns: ctx.meanTurns(),
+      mayIssue: (intendedNs, continuing) => ctx.tracker.mayIssue(intendedNs, continuing),
+      issue: (intendedNs, session, maxTurns, readyNs) => ctx.issue(intendedNs, { session, owned: true, maxTurns, readyNs }) as Session,
+    });
+  },
+};
 
 type UserLoopOptions = {
   clock: TimingClock;
@@ -62,7 +80,7 @@ export function virtualUsers(users: number, meanTurns: number): VirtualUser[] {
 }
 
 /** Runs the users, and the users that replace them, until the phase stops issuing. */
-export async function userCentricLoop(o: UserLoopOptions): Promise<void> {
+async function userCentricLoop(o: UserLoopOptions): Promise<void> {
   const startNs = o.clock.nowNs();
   const gapNs = (o.users / o.ratePerSec) * 1e9;
   const staggerNs = 1e9 / o.ratePerSec;

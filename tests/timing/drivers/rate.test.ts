@@ -1,6 +1,6 @@
 /** Rate pacing on the simulated clock: exact schedules, poisson statistics, bounded catch-up. */
 import { describe, expect, test } from "bun:test";
-import { BASE_PLAN, simulate } from "./harness.ts";
+import { BASE_PLAN, simulate } from "../harness.ts";
 
 const MS = 1_000_000;
 

@@ -1,8 +1,8 @@
 /** User-centric rate: per-user turn gap users/rate, virtual history, replacement users, blocking on the reply, no catch-up burst. */
 import { describe, expect, test } from "bun:test";
-import type { SessionData } from "../../src/services/timing/sessions.ts";
-import { virtualUsers } from "../../src/services/timing/users.ts";
-import { type Sent, simulate } from "./harness.ts";
+import type { SessionData } from "../../../src/services/timing/sessions.ts";
+import { virtualUsers } from "../../../src/services/timing/drivers/users.ts";
+import { type Sent, simulate } from "../harness.ts";
 
 const MS = 1_000_000;
 const turns = (n: number): SessionData => ({ turnCount: () => n, delayMs: () => 250 });
