@@ -113,4 +113,61 @@ describe("SSE parsing", () => {
       ["last", undefined],
     ]);
   });
+
+  describe("a reply whose reads lie back to back in one buffer is decoded once", () => {
+    /** Read by read through SseParser (each read its own decode): what the whole-reply path must equal. */
+    function perRead(chunks: Uint8Array[], ns: number[]): ReturnType<typeof parseSse> {
+      const p = new SseParser();
+      const out = chunks.flatMap((c, i) => p.push(c, ns[i] ?? 0));
+      return [...out, ...p.end()];
+    }
+    /** Cuts `whole` at `cuts` into views of its buffer, stamped 10, 20, … */
+    function cutAt(whole: Uint8Array, cuts: number[]): { chunks: Uint8Array[]; ns: number[] } {
+      const chunks: Uint8Array[] = [];
+      let from = 0;
+      for (const c of [...cuts, whole.length]) chunks.push(whole.subarray(from, (from = c)));
+      return { chunks, ns: chunks.map((_, i) => (i + 1) * 10) };
+    }
+    const streams: Record<string, Uint8Array> = {
+      ascii: enc(': ok\n\ndata: {"a":1}\n\nevent: delta\ndata: x\r\ndata:y\r\n\r\n:c\nid: 1\ndata\n\ndata: last without blank line\r'),
+      "a lone invalid byte (one character per byte still)": Uint8Array.from([...enc("data: a"), 0x80, ...enc("b\n\ndata: c\n\n")]),
+      "multi-byte characters (the per-read path)": enc('data: {"t":"h\u00e9llo \ud83d\ude00"}\n\ndata: caf\u00e9\n\n'),
+    };
+    for (const [name, whole] of Object.entries(streams)) {
+      test(`${name}: every way of cutting it gives the per-read result`, () => {
+        let rng = 7;
+        const next = (n: number): number => (rng = (rng * 1_103_515_245 + 12_345) % 2_147_483_648) % n;
+        const cutsList: number[][] = [[]];
+        for (let cut = 1; cut < whole.length; cut++) cutsList.push([cut]);
+        for (let k = 0; k < 200; k++) cutsList.push([...new Set(Array.from({ length: 1 + next(6) }, () => 1 + next(whole.length - 1)))].sort((a, b) => a - b));
+        for (const cuts of cutsList) {
+          const { chunks, ns } = cutAt(whole, cuts);
+          expect(parseSse(chunks, ns)).toEqual(perRead(chunks, ns));
+        }
+      });
+    }
+
+    test("the whole-reply path is taken for back-to-back ASCII reads only", () => {
+      const whole = SseParser.prototype.whole;
+      let calls = 0;
+      SseParser.prototype.whole = function (this: SseParser, ...args: Parameters<typeof whole>) {
+        calls++;
+        return whole.apply(this, args);
+      };
+      try {
+        const { chunks, ns } = cutAt(enc("data: 1\n\ndata: 2"), [12]);
+        // Message 2 starts in the first read, so it carries the first read's time, as per read.
+        expect(parseSse(chunks, ns).map((m) => [m.data, m.ns])).toEqual([
+          ["1", 10],
+          ["2", 10],
+        ]);
+        expect(calls).toBe(1);
+        parseSse([enc("data: 1\n\n"), enc("data: 2\n\n")], [1, 2]); // two buffers
+        parseSse(cutAt(enc("data: \u00e9\n\n"), [3]).chunks, [1, 2]); // two bytes, one character
+        expect(calls).toBe(1);
+      } finally {
+        SseParser.prototype.whole = whole;
+      }
+    });
+  });
 });

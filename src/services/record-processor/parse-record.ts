@@ -9,6 +9,7 @@ import type { DatasetReader } from "../../protocol/dataset-file.ts";
 import type { RawRecord } from "../../protocol/pipeline.ts";
 import type { EndpointType } from "../../protocol/record-processor-config.ts";
 import type { RecordError, RequestRecord } from "../../records/record.ts";
+import { ChunkTemplate } from "./chunk-template.ts";
 import type { Counter } from "./counter.ts";
 import { isSkip, type ParsedResponse, type Skip } from "./openai-parse.ts";
 import { parseSse } from "./sse.ts";
@@ -57,11 +58,19 @@ export function parseRecord(raw: RawRecord, chunks: readonly Uint8Array[], pc: P
   const responses: { ns: number; r: ParsedResponse }[] = [];
   let usage: ServerUsage | undefined;
   let invalid = 0;
+  const options = pc.responseField === undefined ? undefined : { responseField: pc.responseField };
+  const parse = (data: string, event: string | undefined): ParsedResponse | Skip => endpoint.parseResponse(data, event, options);
+  const template = sse ? new ChunkTemplate(parse) : undefined;
   for (const p of payloads) {
-    // An error event mid-stream fails the request, whatever came before it (upstream).
-    const failed = sse ? sseError(p.data, p.event) : null;
-    if (failed !== null) return withError(record, failed);
-    const r = endpoint.parseResponse(p.data, p.event, pc.responseField === undefined ? undefined : { responseField: pc.responseField });
+    let r: ParsedResponse | Skip | undefined = template?.match(p.data, p.event);
+    if (r === undefined) {
+      // An error event mid-stream fails the request, whatever came before it (upstream).
+      const failed = sse ? sseError(p.data, p.event) : null;
+      if (failed !== null) return withError(record, failed);
+      const full = parse(p.data, p.event);
+      template?.learn(p.data, p.event, full);
+      r = full;
+    }
     if (sse && isSkip(r) && r.skip === "invalid-json") invalid++;
     if (!isSkip(r) && r.kind === "images") record.images = (record.images ?? 0) + r.count;
     if (r.usage !== undefined) usage = mergeUsage(usage, r.usage);
