@@ -19,14 +19,22 @@ type PhaseLoad = {
   /** Most credits without a first response byte yet; undefined = no prefill ceiling. */
   prefillConcurrency: number | undefined;
   concurrencyRampSec: number | undefined;
+  prefillRampSec: number | undefined;
   rateRampSec: number | undefined;
   /** Profiling only: a rate that changes over the phase (warmup never inherits it). */
   rateSeries?: readonly RatePoint[] | undefined;
 };
 
 export function phaseLoad(plan: TimingPlan, phase: Phase): PhaseLoad {
-  const prefillConcurrency = phase === "warmup" ? (plan.warmup?.prefillConcurrency ?? plan.prefillConcurrency) : plan.prefillConcurrency;
-  const ramps = { prefillConcurrency, concurrencyRampSec: plan.concurrencyRampSec, rateRampSec: plan.rateRampSec };
+  const warm = phase === "warmup" ? plan.warmup : undefined;
+  const prefillConcurrency = warm?.prefillConcurrency ?? plan.prefillConcurrency;
+  // Warmup ramps default to the profiling ones (upstream: "if not set, uses --…-ramp-duration").
+  const ramps = {
+    prefillConcurrency,
+    concurrencyRampSec: warm?.concurrencyRampSec ?? plan.concurrencyRampSec,
+    prefillRampSec: warm?.prefillRampSec ?? plan.prefillRampSec,
+    rateRampSec: warm?.rateRampSec ?? plan.rateRampSec,
+  };
   if (phase === "profiling") {
     const driver = plan.fixedSchedule !== undefined ? "fixed" : plan.userCentric !== undefined ? "users" : "rate";
     return { driver, rateMode: plan.rateMode, requestRate: plan.requestRate, smoothness: plan.smoothness, concurrency: plan.concurrency, ...ramps, rateSeries: plan.rateSeries };
@@ -41,7 +49,7 @@ export function phaseLoad(plan: TimingPlan, phase: Phase): PhaseLoad {
   const inheritedMode = plan.rateMode === "concurrency_burst" ? "poisson" : plan.rateMode;
   const rateMode: TimingRateMode = requestRate === undefined ? "concurrency_burst" : (w.rateMode ?? inheritedMode);
   const concurrency = w.concurrency ?? plan.concurrency ?? (requestRate === undefined ? 1 : undefined);
-  return { driver: "rate", rateMode, requestRate, smoothness: plan.smoothness, concurrency, ...ramps, rateRampSec: requestRate === undefined ? undefined : plan.rateRampSec };
+  return { driver: "rate", rateMode, requestRate, smoothness: plan.smoothness, concurrency, ...ramps, rateRampSec: requestRate === undefined ? undefined : ramps.rateRampSec };
 }
 
 /** How warmup stops: its duration (grace default: none, wait for all), its sessions or its count; null = no warmup. */

@@ -45,6 +45,10 @@ type TimingRunDeps = {
   sessions?: SessionData;
   /** Turn timestamps (the mapped dataset file): needed by a fixed-schedule plan. */
   trace?: TraceData;
+  /** Awaited before the profiling phase starts (--server-profiler start); a throw skips profiling. */
+  beforeProfiling?(): Promise<void>;
+  /** Awaited after the profiling phase ends, however it ended (--server-profiler stop); never throws. */
+  afterProfiling?(): Promise<void>;
 };
 
 export type TimingRun = {
@@ -220,8 +224,8 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
     gate.concurrency.setLimit(load.concurrency);
     gate.prefill.setLimit(load.prefillConcurrency);
     reportFirstByte = load.prefillConcurrency !== undefined;
-    if (plan.prefillRampSec !== undefined && load.prefillConcurrency !== undefined) {
-      void rampGate(clock, gate.prefill, load.prefillConcurrency, plan.prefillRampSec * 1e9, stop);
+    if (load.prefillRampSec !== undefined && load.prefillConcurrency !== undefined) {
+      void rampGate(clock, gate.prefill, load.prefillConcurrency, load.prefillRampSec * 1e9, stop);
     }
     if (load.concurrencyRampSec !== undefined && load.concurrency !== undefined) {
       void rampGate(clock, gate.concurrency, load.concurrency, load.concurrencyRampSec * 1e9, stop);
@@ -311,7 +315,19 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       const profiling = profilingPhaseStop();
       const warmup = warmupStop(plan);
       if (warmup !== null && !cancelled.signal.aborted) phases.push(await runPhase("warmup", warmup));
-      if (!cancelled.signal.aborted) phases.push(await runPhase("profiling", profiling));
+      if (!cancelled.signal.aborted) {
+        try {
+          await deps.beforeProfiling?.();
+        } catch (error) {
+          const controlError = error instanceof Error ? error.message : String(error);
+          return { randomSeed: seed, cancelled: cancelled.signal.aborted, phases, controlError };
+        }
+        try {
+          phases.push(await runPhase("profiling", profiling));
+        } finally {
+          await deps.afterProfiling?.();
+        }
+      }
       return { randomSeed: seed, cancelled: cancelled.signal.aborted, phases };
     },
     onReturn(ret) {
