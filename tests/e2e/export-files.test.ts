@@ -83,6 +83,13 @@ describe("export flags", () => {
     expect(existsSync(join(s.dir, "outputs.json"))).toBe(false);
   }, 120_000);
 
+  test("--profile-export-level is --export-level (upstream's alias)", async () => {
+    const s = await runProfile(server.url, ["--request-count", "2", "--profile-export-level", "summary"]);
+    expect(s.code).toBe(0);
+    expect(existsSync(join(s.dir, "profile_export_aiperf.json"))).toBe(true);
+    expect(existsSync(join(s.dir, "profile_export.jsonl"))).toBe(false);
+  }, 120_000);
+
   test("bad export options stop before anything starts, naming the option and the fix (exit 2)", async () => {
     const cases: [string[], string][] = [
       [["--export-level", "everything"], "--export-level"],
