@@ -21,7 +21,7 @@ const RETRYABLE_STATUSES = new Set([409, 423, 429, 503]);
 /** What the controller hands to whoever sends a hook's requests (it travels in the timing plan). */
 export type ControlCalls = { urls: string[]; headers: Record<string, string>; timeoutSec: number };
 
-export class ControlRequestError extends Error {
+class ControlRequestError extends Error {
   readonly retryable: boolean;
   constructor(message: string, retryable: boolean) {
     super(message);
@@ -45,7 +45,7 @@ export function controlHeaders(apiKey: string | undefined, headers: readonly (re
 }
 
 /** One empty-body POST; resolves on a 2xx, throws ControlRequestError otherwise. */
-export async function controlPost(url: string, headers: Record<string, string>, timeoutSec: number): Promise<void> {
+async function controlPost(url: string, headers: Record<string, string>, timeoutSec: number): Promise<void> {
   let res: Response;
   try {
     res = await fetch(url, { method: "POST", headers, body: "", signal: AbortSignal.timeout(timeoutSec * 1000), redirect: "manual" });

@@ -34,7 +34,7 @@ export const DEFAULT_EXPORT_FILES: ExportFileNames = {
 };
 
 /** A prefix given as a file name ("foo.json") is taken as its stem, as upstream does. */
-export function exportPrefixStem(prefix: string): string {
+function exportPrefixStem(prefix: string): string {
   return prefix.replace(/(_raw)?\.(jsonl|json|csv)$/i, "");
 }
 
