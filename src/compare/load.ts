@@ -1,11 +1,13 @@
 /**
  * The per-request values of a run directory (or of a directory of trial/run directories): every
- * profile_export.jsonl found there, its successful profiling requests' metrics by name.
+ * profile_export.jsonl found there (or <prefix>.jsonl, whatever --profile-export-prefix named it),
+ * its successful profiling requests' metrics by name.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { BenchError } from "../core/errors.ts";
 import { JSONL_FILE_NAME } from "../export/jsonl-export.ts";
+import { findRunFiles, SEVERAL_RUNS_HINT, severalRunsMessage } from "../export/run-files.ts";
 
 export type RunSamples = {
   /** The directory given. */
@@ -24,8 +26,12 @@ export type RunSamples = {
 const MAX_DEPTH = 3;
 
 function findExports(dir: string, depth: number): string[] {
-  const here = join(dir, JSONL_FILE_NAME);
-  if (existsSync(here)) return [here];
+  const here = findRunFiles(dir);
+  if (here.kind === "several") throw new BenchError("CONFIG_INVALID", severalRunsMessage(dir, here.summaries), { hint: SEVERAL_RUNS_HINT });
+  if (here.kind === "one") {
+    if (here.files.records !== undefined) return [here.files.records];
+    throw new BenchError("CONFIG_INVALID", `${dir} holds a run without per-request records (it was run with --export-level summary)`, { hint: "compare reads each request's values: rerun with --export-level records (the default) or raw" });
+  }
   if (depth >= MAX_DEPTH) return [];
   let names: string[];
   try {

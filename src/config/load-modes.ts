@@ -125,9 +125,23 @@ export function resolveLoadModes(cfg: ProfileConfig, datasetFormat: DatasetForma
     ["--warmup-request-rate", cfg.warmupRequestRate],
     ["--warmup-arrival-pattern", cfg.warmupArrivalPattern],
     ["--warmup-prefill-concurrency", cfg.warmupPrefillConcurrency],
+    ["--warmup-concurrency-ramp-duration", cfg.warmupConcurrencyRampDuration],
+    ["--warmup-prefill-concurrency-ramp-duration", cfg.warmupPrefillConcurrencyRampDuration],
+    ["--warmup-request-rate-ramp-duration", cfg.warmupRequestRateRampDuration],
   ] as const;
   for (const [flag, value] of warmupOverrides) {
     if (value !== undefined && !warming) throw optionConflict(`${flag} needs a warmup (--warmup-request-count, --warmup-duration or --num-warmup-sessions)`);
+  }
+  // A warmup ramp climbs to the warmup's own target, or to the profiling one it inherits.
+  if (cfg.warmupConcurrencyRampDuration !== undefined && cfg.warmupConcurrency === undefined && cfg.concurrency === undefined) {
+    throw optionConflict("--warmup-concurrency-ramp-duration needs --warmup-concurrency (or --concurrency)");
+  }
+  if (cfg.warmupPrefillConcurrencyRampDuration !== undefined && cfg.warmupPrefillConcurrency === undefined && cfg.prefillConcurrency === undefined) {
+    throw optionConflict("--warmup-prefill-concurrency-ramp-duration needs --warmup-prefill-concurrency (or --prefill-concurrency)");
+  }
+  const warmupRated = cfg.warmupRequestRate !== undefined || (cfg.requestRate !== undefined && !fixedSchedule && cfg.userCentricRate === undefined);
+  if (cfg.warmupRequestRateRampDuration !== undefined && (!warmupRated || cfg.warmupArrivalPattern === "concurrency_burst")) {
+    throw optionConflict("--warmup-request-rate-ramp-duration needs --warmup-request-rate (or --request-rate)");
   }
   if (cfg.warmupPrefillConcurrency !== undefined) {
     if (!streaming) throw optionConflict("--warmup-prefill-concurrency needs --streaming (the first token is what frees a slot)");

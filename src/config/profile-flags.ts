@@ -8,7 +8,7 @@ import { ENDPOINT_TYPES, ProfileConfig, type ProfileInput } from "./profile-sche
 import { checkSyntheticFlags } from "./synthetic-input.ts";
 import { invalidValue } from "./conflict.ts";
 import { didYouMean } from "./did-you-mean.ts";
-import { DATASET_FLAGS, ENDPOINT_FLAGS, PROMPT_FLAGS, RANKINGS_FLAGS, TOKENIZER_FLAGS } from "./upstream-flag-specs.ts";
+import { CONTROL_FLAGS, DATASET_FLAGS, ENDPOINT_FLAGS, PROMPT_FLAGS, RANKINGS_FLAGS, TOKENIZER_FLAGS, WARMUP_RAMP_FLAGS } from "./upstream-flag-specs.ts";
 import { checkUpstreamOptions } from "./upstream-options.ts";
 import { readLogLevel } from "./log-level.ts";
 
@@ -29,6 +29,7 @@ export const PROFILE_FLAGS: FlagSpec[] = [
   { key: "waitForModelTimeout", names: ["--wait-for-model-timeout"], kind: "number", help: "Seconds to wait for the server to be ready before the run (0 = do not wait: one quick pre-flight check only)" },
   { key: "waitForModelMode", names: ["--wait-for-model-mode"], kind: "string", hint: "models|inference|both", help: "What ready means: the model is listed by GET /v1/models, a 1-token request is answered (below 500), or both" },
   { key: "waitForModelInterval", names: ["--wait-for-model-interval"], kind: "number", help: "Seconds between readiness attempts" },
+  ...CONTROL_FLAGS,
   { key: "noPreflight", names: ["--no-preflight"], kind: "boolean", help: "Skip the pre-flight check of each --url (reachable, endpoint path, credentials, model listed)" },
   { key: "useLegacyMaxTokens", names: ["--use-legacy-max-tokens"], kind: "boolean", help: "Chat requests send max_tokens instead of max_completion_tokens (older servers)" },
   { key: "useServerTokenCount", names: ["--use-server-token-count"], kind: "boolean", help: "Take ISL/OSL/reasoning counts from the server's usage instead of the tokenizer" },
@@ -61,6 +62,7 @@ export const PROFILE_FLAGS: FlagSpec[] = [
   { key: "warmupGracePeriod", names: ["--warmup-grace-period"], kind: "number", help: "Seconds to wait for warmup replies after --warmup-duration, or inf (default: no limit)" },
   { key: "numWarmupSessions", names: ["--num-warmup-sessions"], kind: "number", help: "Warm up with this many sessions, every turn of each (instead of --warmup-request-count or --warmup-duration)" },
   { key: "warmupPrefillConcurrency", names: ["--warmup-prefill-concurrency"], kind: "number", help: "Prefill ceiling during warmup (default: --prefill-concurrency; needs --streaming)" },
+  ...WARMUP_RAMP_FLAGS,
   { key: "benchmarkDuration", names: ["--benchmark-duration"], kind: "number", help: "Profile for this many seconds instead of a request count" },
   { key: "benchmarkGracePeriod", names: ["--benchmark-grace-period"], kind: "number", help: "Seconds to wait for in-flight responses after the duration, or inf (default 30; no limit with --user-centric-rate)" },
   { key: "requestCancellationRate", names: ["--request-cancellation-rate"], kind: "number", help: "Percent of requests cancelled by the client" },
@@ -109,7 +111,7 @@ export const PROFILE_FLAGS: FlagSpec[] = [
   { key: "autoPlot", names: ["--auto-plot"], kind: "boolean", help: "After the run, write plots/report.html in the artifact directory (as `aiperf plot` does)" },
   { key: "profileExportPrefix", names: ["--profile-export-prefix", "--profile-export-file"], kind: "string", help: "Name stem of the export files: <prefix>.json/.csv (summary), <prefix>.jsonl (records), <prefix>_raw.jsonl, <prefix>_timeslices.json/.csv, <prefix>_gpu_telemetry.jsonl (default profile_export_aiperf for the summary, profile_export for the rest); a .json/.csv/.jsonl ending is dropped" },
   { key: "exportLevel", names: ["--export-level", "--profile-export-level"], kind: "string", hint: "summary|records|raw", help: "Which files: summary = JSON and CSV only; records (default) adds profile_export.jsonl; raw adds profile_export_raw.jsonl with each request and response body (and outputs.json)" },
-  { key: "exportOutputsJson", names: ["--export-outputs-json"], kind: "boolean", help: "Write outputs.json: each request's generated text with its ids, times and length/latency metrics (profiling in data, warmup in warmup; not with --export-level summary)" },
+  { key: "exportOutputsJson", names: ["--export-outputs-json"], negatable: true, kind: "boolean", help: "Write outputs.json (<prefix>_outputs.json with --profile-export-prefix): each request's generated text with its ids, times and length/latency metrics (profiling in data, warmup in warmup; not with --export-level summary); --no-export-outputs-json undoes raw's default" },
   { key: "sliceDuration", names: ["--slice-duration"], kind: "number", help: "Seconds per time slice: metrics per window of the profiling phase in profile_export_aiperf_timeslices.json/.csv" },
   { key: "ui", names: ["--ui", "--ui-type"], kind: "string", hint: "dashboard|simple|none", help: "Progress display: dashboard (live, full screen; the default on a terminal), simple bars, or none" },
   { key: "workersMax", names: ["--workers-max", "--max-workers"], kind: "number", help: "Worker processes (default from CPU count, capped by concurrency)" },

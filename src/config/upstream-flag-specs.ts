@@ -12,6 +12,16 @@ export const ENDPOINT_FLAGS: FlagSpec[] = [
   { key: "connectionReuseStrategy", names: ["--connection-reuse-strategy"], kind: "string", hint: "pooled|never|sticky-user-sessions", help: "pooled: kept-alive connections shared by all requests; never: a new connection per request, closed after the reply; sticky-user-sessions: as pooled here, since a session's turns already go to one worker (see README)" },
 ];
 
+export const CONTROL_FLAGS: FlagSpec[] = [
+  { key: "resetKvCache", names: ["--reset-kv-cache"], kind: "boolean", help: "POST (empty body) to each server's --reset-kv-cache-path once before the run, warmup included; a refusal stops the run (exit 1)" },
+  { key: "resetKvCacheTimeoutSeconds", names: ["--reset-kv-cache-timeout-seconds"], kind: "number", help: "Timeout of each reset request (default 30; no answer or a busy status is retried for up to 60 s)" },
+  { key: "resetKvCachePath", names: ["--reset-kv-cache-path"], kind: "string", help: "Path of the reset on each --url's host (default /reset_prefix_cache, vLLM's); implies --reset-kv-cache" },
+  { key: "serverProfiler", names: ["--server-profiler"], kind: "boolean", help: "POST each server's start path before the profiling phase and its stop path after it (not around warmup); a failed start stops the run (exit 1), a failed stop is a warning" },
+  { key: "serverProfilerTimeoutSeconds", names: ["--server-profiler-timeout-seconds"], kind: "number", help: "Timeout of each profiler request (default 30)" },
+  { key: "serverProfilerStartPath", names: ["--server-profiler-start-path"], kind: "string", help: "Path that starts the profiler (default /start_profile, vLLM's and SGLang's); implies --server-profiler" },
+  { key: "serverProfilerStopPath", names: ["--server-profiler-stop-path"], kind: "string", help: "Path that stops the profiler (default /stop_profile); implies --server-profiler" },
+];
+
 export const TOKENIZER_FLAGS: FlagSpec[] = [
   { key: "tokenizerRevision", names: ["--tokenizer-revision"], kind: "string", help: "Branch, tag or commit of the tokenizer in the local Hugging Face cache (refs/<revision> or snapshots/<commit>; never downloaded)" },
   { key: "tokenizerTrustRemoteCode", names: ["--tokenizer-trust-remote-code"], kind: "boolean", help: "Accepted for upstream's scripts; nothing is ever downloaded or executed (tokenizer.json is read as data)" },
@@ -41,4 +51,10 @@ export const RANKINGS_FLAGS: FlagSpec[] = [
   { key: "rankingsPassagesPromptTokenStddev", names: ["--rankings-passages-prompt-token-stddev"], kind: "number", help: "Standard deviation of the tokens per passage" },
   { key: "rankingsQueryPromptTokenMean", names: ["--rankings-query-prompt-token-mean"], kind: "number", help: "Mean tokens of the query" },
   { key: "rankingsQueryPromptTokenStddev", names: ["--rankings-query-prompt-token-stddev"], kind: "number", help: "Standard deviation of the query's tokens" },
+];
+
+export const WARMUP_RAMP_FLAGS: FlagSpec[] = [
+  { key: "warmupConcurrencyRampDuration", names: ["--warmup-concurrency-ramp-duration"], kind: "number", help: "Seconds over which the warmup concurrency ceiling climbs from 1 to its target (default: --concurrency-ramp-duration)" },
+  { key: "warmupPrefillConcurrencyRampDuration", names: ["--warmup-prefill-concurrency-ramp-duration"], kind: "number", help: "Seconds over which the warmup prefill ceiling climbs from 1 to its target (default: --prefill-concurrency-ramp-duration)" },
+  { key: "warmupRequestRateRampDuration", names: ["--warmup-request-rate-ramp-duration"], kind: "number", help: "Seconds over which the warmup rate climbs to its target, from rate·0.1/seconds (default: --request-rate-ramp-duration)" },
 ];

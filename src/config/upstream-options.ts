@@ -15,6 +15,8 @@ const CACHE_BUST_TARGETS = ["none", "system_prefix", "system_suffix", "first_tur
 
 const int = (min: number) => v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(min, `must be at least ${min}`));
 const positive = v.pipe(v.number(), v.gtValue(0, "must be greater than 0"));
+/** Control paths resolve against each --url's origin, never elsewhere (upstream refuses full URLs). */
+const relativePath = v.pipe(v.string(), v.check((p) => p.startsWith("/") && !p.includes("://"), "must be a path starting with / (it is sent to each --url's host), not a full URL"));
 
 export const UPSTREAM_ENTRIES = {
   urlStrategy: v.optional(v.picklist(URL_STRATEGIES), "round_robin"),
@@ -41,6 +43,18 @@ export const UPSTREAM_ENTRIES = {
   rankingsPassagesPromptTokenStddev: v.optional(int(0), 0),
   rankingsQueryPromptTokenMean: v.optional(int(1), 550),
   rankingsQueryPromptTokenStddev: v.optional(int(0), 0),
+  /** Server control requests (endpoints/control-requests.ts); a timeout or path alone turns its hook on, as upstream. */
+  resetKvCache: v.optional(v.boolean(), false),
+  resetKvCacheTimeoutSeconds: v.optional(positive),
+  resetKvCachePath: v.optional(relativePath),
+  serverProfiler: v.optional(v.boolean(), false),
+  serverProfilerTimeoutSeconds: v.optional(positive),
+  serverProfilerStartPath: v.optional(relativePath),
+  serverProfilerStopPath: v.optional(relativePath),
+  /** Warmup ramps; unset = the profiling ramp (checked with the other load modes in load-modes.ts). */
+  warmupConcurrencyRampDuration: v.optional(positive),
+  warmupPrefillConcurrencyRampDuration: v.optional(positive),
+  warmupRequestRateRampDuration: v.optional(positive),
 };
 
 type Checked = v.InferOutput<v.ObjectSchema<typeof UPSTREAM_ENTRIES, undefined>> & { inputFile?: string | undefined; publicDataset?: string | undefined; fixedSchedule?: boolean | undefined };

@@ -26,6 +26,7 @@ import { type RecordsSummary, reportedAvg, writeRunReport } from "../export/run-
 import { type RunInfo, singleRunInfo } from "../export/json-export.ts";
 import { upstreamInputConfig } from "./input-config.ts";
 import { checkScheduleTimestamps, timingPlanOf } from "./timing-plan.ts";
+import { controlHooksOf, resetBeforeRun } from "./control-hooks.ts";
 import { datasetOptionsOf, requestOptionsOf, tokenizerRevisionOf } from "./request-options.ts";
 import type { ProgressUi } from "./progress.ts";
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
@@ -267,15 +268,19 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     if (stopWhy !== undefined) return undefined;
     if (cfg.fixedSchedule) checkScheduleTimestamps(datasetPath, cfg.inputFile);
     if (cfg.fixedScheduleAuto) ctx.log.info("The mooncake trace has timestamps: replaying it on its fixed schedule (--no-fixed-schedule turns this off)");
+    const hooks = controlHooksOf(cfg);
+    if (hooks.reset !== undefined) await step(resetBeforeRun(hooks.reset, ctx.log));
     timingRunning = true;
     ctx.ui.event?.("stage", "Sending requests");
-    const run = sup.command<TimingResult>("timing:0", "run", timingPlanOf(cfg, workers, dataset, datasetPath), NO_TIMEOUT_MS);
+    const plan = { ...timingPlanOf(cfg, workers, dataset, datasetPath), ...(hooks.profiler === undefined ? {} : { serverProfiler: hooks.profiler }) };
+    const run = sup.command<TimingResult>("timing:0", "run", plan, NO_TIMEOUT_MS);
     run.catch(() => {});
     // Once stopped, the timing service answers as soon as the cut requests come back; if it is
     // gone or stuck, the results are written without its counts.
     const late = stopped.then(() => Bun.sleep(TIMING_STOP_MS)).then(() => undefined);
     const timing = await Promise.race([run, late]).catch((error: Error) => (ctx.log.warn(`No timing result: ${error.message}`), undefined));
     timingRunning = false;
+    if (timing?.controlError !== undefined) throw new BenchError("COMMAND_FAILED", timing.controlError, { hint: "check the server's profiler routes (vLLM needs --profiler-config), or leave --server-profiler out" });
     // Workers' event-loop lag, the arrival process and the bounds: the fidelity block and the verdict.
     clientCheck = await clientCheckInput(cfg, sup, workers);
     return timing;

@@ -35,6 +35,9 @@ export function timingPlanOf(cfg: ResolvedProfile, workers: string[], dataset: D
     prefillConcurrency: cfg.warmupPrefillConcurrency,
     requestRate: cfg.warmupRequestRate,
     rateMode: cfg.warmupArrivalPattern,
+    concurrencyRampSec: cfg.warmupConcurrencyRampDuration,
+    prefillRampSec: cfg.warmupPrefillConcurrencyRampDuration,
+    rateRampSec: cfg.warmupRequestRateRampDuration,
   };
   const userCentric = cfg.userCentricRate !== undefined && cfg.numUsers !== undefined ? { rate: cfg.userCentricRate, users: cfg.numUsers } : undefined;
   // Turn counts, delays and timestamps are read from the file; single-turn paced data skips it.

@@ -2,8 +2,8 @@
  * Names of the export files (upstream's artifacts config): without a prefix the summary files are
  * profile_export_aiperf.{json,csv} and the detailed ones profile_export{.jsonl,_raw.jsonl};
  * `--profile-export-prefix foo` renames every one of them to foo.json, foo.csv, foo.jsonl,
- * foo_raw.jsonl, foo_timeslices.{json,csv} and foo_gpu_telemetry.jsonl. outputs.json keeps its name (upstream refuses a prefix
- * that would make the summary collide with it).
+ * foo_raw.jsonl, foo_timeslices.{json,csv}, foo_gpu_telemetry.jsonl and foo_outputs.json (upstream's
+ * current json-export-schema.md: "With --profile-export-prefix foo the file is named foo_outputs.json").
  */
 import { join } from "node:path";
 import type { ExportLevel } from "../protocol/export-plan.ts";
@@ -34,7 +34,7 @@ export const DEFAULT_EXPORT_FILES: ExportFileNames = {
 };
 
 /** A prefix given as a file name ("foo.json") is taken as its stem, as upstream does. */
-export function exportPrefixStem(prefix: string): string {
+function exportPrefixStem(prefix: string): string {
   return prefix.replace(/(_raw)?\.(jsonl|json|csv)$/i, "");
 }
 
@@ -48,7 +48,7 @@ export function exportFileNames(prefix?: string): ExportFileNames {
     raw: `${stem}_raw.jsonl`,
     timeslicesJson: `${stem}_timeslices.json`,
     timeslicesCsv: `${stem}_timeslices.csv`,
-    outputs: DEFAULT_EXPORT_FILES.outputs,
+    outputs: `${stem}_outputs.json`,
     gpuTelemetry: `${stem}_gpu_telemetry.jsonl`,
   };
 }

@@ -12,8 +12,8 @@ import type { RequestRecord } from "../records/record.ts";
 import { buildRecordLine } from "./jsonl-export.ts";
 
 const OUTPUTS_SCHEMA_VERSION = "1.1";
-/** The per-request metrics upstream copies into each entry. */
-const OUTPUT_METRICS = ["output_token_count", "output_sequence_length", "request_latency"] as const;
+/** The per-request metrics upstream copies into each entry, as plain values in display units; a metric the record lacks (TTFT of a non-streaming request) is left out. */
+const OUTPUT_METRICS = ["input_sequence_length", "output_token_count", "output_sequence_length", "request_latency", "time_to_first_token", "inter_token_latency"] as const;
 
 export type OutputEntry = {
   session_num: number;
@@ -23,7 +23,7 @@ export type OutputEntry = {
   benchmark_phase: RequestRecord["phase"];
   request_start_ns: number;
   request_end_ns: number;
-  metrics: Record<string, { value: number | number[]; unit: string }>;
+  metrics: Record<string, number | number[]>;
   response_text: string | null;
 };
 
@@ -32,7 +32,7 @@ export function outputEntry(record: RequestRecord, metrics: RecordMetrics): Outp
   const kept: OutputEntry["metrics"] = {};
   for (const tag of OUTPUT_METRICS) {
     const m = line.metrics[tag];
-    if (m !== undefined) kept[tag] = m;
+    if (m !== undefined) kept[tag] = m.value;
   }
   return {
     session_num: record.sessionNum,

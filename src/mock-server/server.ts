@@ -15,6 +15,7 @@ import { PROMETHEUS_CONTENT_TYPE } from "./prometheus.ts";
 import { createRng, randomSeed } from "../core/rng.ts";
 import { errorResponse, modelList } from "./responses.ts";
 import { WriteLog } from "./write-log.ts";
+import { CONTROL_PATHS, createControlLog } from "./control.ts";
 
 export interface MockServer {
   /** e.g. `http://127.0.0.1:8000` (no trailing slash). */
@@ -36,7 +37,7 @@ interface MockServerDebug {
   recordWrites?: boolean;
 }
 
-const POST_PATHS = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/ranking", "/generate", "/generate_stream", "/v2/rerank", "/rerank", "/v1/messages", "/v1/responses", "/v1/images/generations", "/v1/audio/transcriptions", "/v1/images/edits"];
+const POST_PATHS = [...CONTROL_PATHS, "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/ranking", "/generate", "/generate_stream", "/v2/rerank", "/rerank", "/v1/messages", "/v1/responses", "/v1/images/generations", "/v1/audio/transcriptions", "/v1/images/edits"];
 const GET_PATHS = ["/v1/models", "/health", "/metrics", "/dcgm/metrics"];
 
 /** Starts listening at once; `port: 0` picks a free port (read it back from the result). */
@@ -46,9 +47,10 @@ export function createMockServer(partial: Partial<MockServerOptions> = {}, debug
   const metrics = createMockMetrics();
   const dcgm = createMockDcgm();
   let sequence = 0;
+  const control = createControlLog();
   const ctx: HandlerContext = {
     options,
-    metrics: withDcgmLoad(metrics, dcgm),
+    metrics: control.counting(withDcgmLoad(metrics, dcgm)),
     planFaults: faultPlanner(options, createRng(seed).next),
     nextId: (prefix) => `${prefix}-mock-${++sequence}`,
     writes: debug.recordWrites === true ? new WriteLog() : undefined,
@@ -77,6 +79,10 @@ export function createMockServer(partial: Partial<MockServerOptions> = {}, debug
       "/v1/images/generations": { POST: imagesHandler(ctx) },
       "/v1/audio/transcriptions": { POST: transcriptionHandler(ctx) },
       "/v1/images/edits": { POST: imageEditsHandler(ctx) },
+      "/reset_prefix_cache": { POST: control.handler("/reset_prefix_cache") },
+      "/start_profile": { POST: control.handler("/start_profile") },
+      "/stop_profile": { POST: control.handler("/stop_profile") },
+      "/debug/control": { GET: control.log },
       "/v1/models": { GET: () => Response.json(modelList(options.model, started)) },
       "/health": { GET: () => Response.json({ status: "ok" }) },
       "/metrics": { GET: () => new Response(metrics.render(), { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } }) },

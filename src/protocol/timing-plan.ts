@@ -17,6 +17,9 @@ const int = (min: number) => v.pipe(v.number(), v.integer("must be a whole numbe
 const positive = v.pipe(v.number(), v.gtValue(0, "must be greater than 0"));
 const atLeastZero = v.pipe(v.number(), v.minValue(0, "must be at least 0"));
 
+/** Empty-body POSTs the timing service sends (endpoints/control-requests.ts ControlCalls). */
+const ControlCalls = v.object({ urls: v.array(v.string()), headers: v.record(v.string(), v.string()), timeoutSec: positive });
+
 export const TimingPlan = v.pipe(
   v.object({
     /** Identities of the worker DEALERs expected to connect to the credits ROUTER. */
@@ -71,6 +74,8 @@ export const TimingPlan = v.pipe(
     })),
     /** User-centric rate (§4.8): `users` sessions, each sending a turn every users/rate seconds. */
     userCentric: v.optional(v.object({ rate: positive, users: int(1) })),
+    /** --server-profiler: start before the profiling phase, stop after it (a failed start fails the run). */
+    serverProfiler: v.optional(v.object({ start: ControlCalls, stop: ControlCalls })),
     /** Warmup overrides; unset fields inherit the profiling value. A duration replaces warmupRequestCount. */
     warmup: v.optional(v.object({
       durationSec: v.optional(positive),
@@ -83,6 +88,10 @@ export const TimingPlan = v.pipe(
       prefillConcurrency: v.optional(int(1)),
       requestRate: v.optional(positive),
       rateMode: v.optional(v.picklist(TIMING_RATE_MODES)),
+      /** Warmup's own ramps (--warmup-*-ramp-duration); unset = the profiling ramp. */
+      concurrencyRampSec: v.optional(positive),
+      prefillRampSec: v.optional(positive),
+      rateRampSec: v.optional(positive),
     })),
   }),
   v.check((p) => p.fixedSchedule !== undefined || (p.requestCount === undefined) !== (p.durationSec === undefined), "give exactly one of requestCount and durationSec"),
@@ -147,6 +156,8 @@ export type TimingResult = {
   phases: TimingPhaseResult[];
   /** CPU the timing process used during the run (process.cpuUsage delta, µs); set by the role. */
   cpu?: { userUs: number; systemUs: number };
+  /** The server profiler could not be started, so profiling did not run (the run fails with this). */
+  controlError?: string;
 };
 
 /** Event "phase_start". */

@@ -3,14 +3,13 @@
  * config, read defensively so older and newer export shapes both work), every profiling record
  * of profile_export.jsonl as columns, and the server-metrics / GPU telemetry timelines.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { readFileSync, statSync } from "node:fs";
+import { basename, resolve } from "node:path";
 import { forEachLine } from "./lines.ts";
+import { findRunFiles, type RunFiles, SEVERAL_RUNS_HINT, severalRunsMessage } from "../export/run-files.ts";
 
 const SUMMARY_FILE = "profile_export_aiperf.json";
 const RECORDS_FILE = "profile_export.jsonl";
-const GPU_FILE = "gpu_telemetry_export.jsonl";
-const SERVER_FILE = "server_metrics_export.jsonl";
 
 /** A metric's block in the summary JSON: unit plus avg/min/max/pNN/std where they apply. */
 export type MetricStats = { unit: string } & Record<string, number | undefined>;
@@ -63,12 +62,19 @@ export class ArtifactError extends Error {}
 /** Most output positions tracked for the ITL-by-position view (longer outputs fold into the last). */
 const MAX_POSITIONS = 4096;
 
+/** The run's files under any --profile-export-prefix; none, or two runs' files, is an ArtifactError. */
+function runFilesOf(dirArg: string, dir: string): RunFiles {
+  const found = findRunFiles(dir);
+  if (found.kind === "several") throw new ArtifactError(`${severalRunsMessage(dirArg, found.summaries)}: ${SEVERAL_RUNS_HINT}`);
+  if (found.kind === "none") throw new ArtifactError(`${dirArg} holds no ${SUMMARY_FILE} or ${RECORDS_FILE} (nor a --profile-export-prefix <name>.json/.csv pair)`);
+  return found.files;
+}
+
 export function loadRun(dirArg: string): RunData {
   const dir = resolve(dirArg);
-  const summaryPath = join(dir, SUMMARY_FILE);
-  const recordsPath = join(dir, RECORDS_FILE);
-  if (!existsSync(summaryPath) && !existsSync(recordsPath)) throw new ArtifactError(`${dirArg} holds no ${SUMMARY_FILE} or ${RECORDS_FILE}`);
-  const summary = existsSync(summaryPath) ? readSummary(summaryPath) : {};
+  const files = runFilesOf(dirArg, dir);
+  const recordsPath = files.records;
+  const summary = files.summary !== undefined ? readSummary(files.summary) : {};
   const metrics: Record<string, MetricStats> = {};
   for (const [tag, value] of Object.entries(summary)) if (isStats(value)) metrics[tag] = value;
   const inputConfig = asObject(summary.input_config);
@@ -78,7 +84,7 @@ export function loadRun(dirArg: string): RunData {
   const units: Record<string, string> = {};
   let badLines = 0;
   let t0 = Number.POSITIVE_INFINITY;
-  if (existsSync(recordsPath)) {
+  if (recordsPath !== undefined) {
     const sums: number[] = [];
     forEachLine(recordsPath, (line) => {
       let rec: unknown;
@@ -138,8 +144,8 @@ export function loadRun(dirArg: string): RunData {
     sortByStart(records, t0);
   }
   if (!Number.isFinite(t0)) t0 = num(asObject(summary.min_request_timestamp).avg);
-  const server = existsSync(join(dir, SERVER_FILE)) ? readServer(join(dir, SERVER_FILE), t0, () => badLines++) : [];
-  const gpus = existsSync(join(dir, GPU_FILE)) ? readGpus(join(dir, GPU_FILE), t0, () => badLines++) : [];
+  const server = files.serverMetrics !== undefined ? readServer(files.serverMetrics, t0, () => badLines++) : [];
+  const gpus = files.gpuTelemetry !== undefined ? readGpus(files.gpuTelemetry, t0, () => badLines++) : [];
   const verdictRaw = asObject(summary.run_validity);
   const verdict = typeof verdictRaw.valid === "boolean" ? { valid: verdictRaw.valid, judged: verdictRaw.judged !== false, reasons: Array.isArray(verdictRaw.reasons) ? verdictRaw.reasons.map(String) : [] } : undefined;
   const concurrency = findNumber(inputConfig, ["concurrency"]);
@@ -316,9 +322,12 @@ function shortUrl(url: string): string {
   return url.replace(/^https?:\/\//, "");
 }
 
-/** Is `dir` a run (has its export files)? Used to expand a parent such as artifacts/ into its runs. */
+/**
+ * Is `dir` a run (has its export files, under any prefix)? Used to expand a parent such as
+ * artifacts/ into its runs; a directory with two runs' files counts, and loadRun then says so.
+ */
 export function isRunDir(dir: string): boolean {
-  return existsSync(join(dir, SUMMARY_FILE)) || existsSync(join(dir, RECORDS_FILE));
+  return findRunFiles(dir).kind !== "none";
 }
 
 export function isDirectory(path: string): boolean {

@@ -39,7 +39,7 @@ describe("export flags", () => {
   test("--profile-export-prefix names every file; --export-level raw adds the bodies and outputs.json; --slice-duration the time slices", async () => {
     const r = await runProfile(server.url, ["--streaming", "--request-count", "10", "--concurrency", "2", "--profile-export-prefix", "foo", "--export-level", "raw", "--slice-duration", "0.2", "--gpu-telemetry", `${server.url}/dcgm/metrics`], { AIPERF_GPU_COLLECTION_INTERVAL: "0.05" });
     expect(r.code).toBe(0);
-    for (const f of ["foo.json", "foo.csv", "foo.jsonl", "foo_raw.jsonl", "foo_timeslices.json", "foo_timeslices.csv", "outputs.json", "foo_gpu_telemetry.jsonl"]) expect({ f, there: existsSync(join(r.dir, f)) }).toEqual({ f, there: true });
+    for (const f of ["foo.json", "foo.csv", "foo.jsonl", "foo_raw.jsonl", "foo_timeslices.json", "foo_timeslices.csv", "foo_outputs.json", "foo_gpu_telemetry.jsonl"]) expect({ f, there: existsSync(join(r.dir, f)) }).toEqual({ f, there: true });
     for (const f of ["profile_export_aiperf.json", "profile_export_aiperf.csv", "profile_export.jsonl", "gpu_telemetry_export.jsonl"]) expect({ f, there: existsSync(join(r.dir, f)) }).toEqual({ f, there: false });
     expect(r.out).toContain(`JSON Export: ${join(r.dir, "foo.json")}`);
     expect(readJson(r.dir, "foo.json").request_count.avg).toBe(10);
@@ -54,7 +54,7 @@ describe("export flags", () => {
     expect(raw[0].responses.map((x: { text: string }) => x.text).join("")).toContain("data: [DONE]");
     expect(new Set(raw.map((x: { metadata: { x_request_id: string } }) => x.metadata.x_request_id))).toEqual(new Set(lines(r.dir, "foo.jsonl").map((x) => x.metadata.x_request_id)));
     // Raw implies outputs.json.
-    expect(readJson(r.dir, "outputs.json").data.length).toBe(10);
+    expect(readJson(r.dir, "foo_outputs.json").data.length).toBe(10);
     // Slices partition the profiling requests.
     const slices = readJson(r.dir, "foo_timeslices.json").timeslices as { timeslice_index: number; request_count: { avg: number } }[];
     expect(slices.reduce((n, s) => n + s.request_count.avg, 0)).toBe(10);
@@ -65,12 +65,14 @@ describe("export flags", () => {
   test("--export-outputs-json: each request's text, profiling in data and warmup apart; --export-level summary: no per-request file; --profile-export-file takes a file name", async () => {
     const r = await runProfile(server.url, ["--request-count", "4", "--warmup-request-count", "2", "--export-outputs-json", "--profile-export-file", "bar.json"]);
     expect(r.code).toBe(0);
-    const out = readJson(r.dir, "outputs.json");
+    const out = readJson(r.dir, "bar_outputs.json");
     expect(out.schema_version).toBe("1.1");
     expect(out.data.length).toBe(4);
     expect(out.warmup.length).toBe(2);
     expect(out.data[0].response_text.length).toBeGreaterThan(0);
-    expect(out.data[0].metrics.output_sequence_length.unit).toBe("tokens");
+    // Upstream's allowlist, plain values in display units.
+    expect(Object.keys(out.data[0].metrics).sort()).toEqual(["input_sequence_length", "output_sequence_length", "output_token_count", "request_latency"]);
+    expect(typeof out.data[0].metrics.request_latency).toBe("number");
     expect(existsSync(join(r.dir, "bar.json"))).toBe(true);
     expect(existsSync(join(r.dir, "bar.jsonl"))).toBe(true);
     expect(existsSync(join(r.dir, "bar_raw.jsonl"))).toBe(false);
@@ -81,6 +83,18 @@ describe("export flags", () => {
     expect(existsSync(join(s.dir, "profile_export_aiperf.csv"))).toBe(true);
     expect(existsSync(join(s.dir, "profile_export.jsonl"))).toBe(false);
     expect(existsSync(join(s.dir, "outputs.json"))).toBe(false);
+
+    const n = await runProfile(server.url, ["--request-count", "2", "--export-level", "raw", "--no-export-outputs-json"]);
+    expect(n.code).toBe(0);
+    expect(existsSync(join(n.dir, "profile_export_raw.jsonl"))).toBe(true);
+    expect(existsSync(join(n.dir, "outputs.json"))).toBe(false);
+  }, 120_000);
+
+  test("--profile-export-level is --export-level (upstream's alias)", async () => {
+    const s = await runProfile(server.url, ["--request-count", "2", "--profile-export-level", "summary"]);
+    expect(s.code).toBe(0);
+    expect(existsSync(join(s.dir, "profile_export_aiperf.json"))).toBe(true);
+    expect(existsSync(join(s.dir, "profile_export.jsonl"))).toBe(false);
   }, 120_000);
 
   test("bad export options stop before anything starts, naming the option and the fix (exit 2)", async () => {
@@ -88,7 +102,6 @@ describe("export flags", () => {
       [["--export-level", "everything"], "--export-level"],
       [["--export-outputs-json", "--export-level", "summary"], "--export-outputs-json needs per-request export"],
       [["--slice-duration", "0"], "--slice-duration"],
-      [["--profile-export-prefix", "outputs", "--export-outputs-json"], "would write the summary to outputs.json"],
       [["--profile-export-prefix", "a/b"], "is a file name prefix, not a path"],
     ];
     for (const [flags, says] of cases) {

@@ -145,6 +145,34 @@ describe("synthetic prompts", () => {
     for (const s of a.seen) expect((s.body.input as string[]).length).toBe(4);
   }, 120_000);
 
+  test("the long names --prompt-batch-size and --num-dataset-entries", async () => {
+    reset();
+    const r = await profile(["-m", "m", "-u", a.url, "--endpoint-type", "embeddings", "--prompt-batch-size", "2", "--num-dataset-entries", "2", "--request-count", "6"]);
+    expect(r.code).toBe(0);
+    expect(a.seen.length).toBe(6);
+    for (const s of a.seen) expect((s.body.input as string[]).length).toBe(2);
+    // Two entries, reused: at most two distinct request inputs over six requests.
+    expect(new Set(a.seen.map((s) => JSON.stringify(s.body.input))).size).toBeLessThanOrEqual(2);
+  }, 120_000);
+
+  test("--audio-format wav, --audio-num-channels 2 and --audio-length-stddev shape the clips", async () => {
+    reset();
+    const r = await profile(["-m", "m", "-u", a.url, "--audio-length-mean", "0.1", "--audio-length-stddev", "0.03", "--audio-format", "wav", "--audio-num-channels", "2", "--request-count", "6", "--isl", "4"]);
+    expect(r.code).toBe(0);
+    const sizes = new Set<number>();
+    for (const s of a.seen) {
+      const parts = (s.body.messages as { content: { type: string; input_audio?: { data: string; format: string } }[] }[])[0]?.content ?? [];
+      const audio = parts.find((p) => p.type === "input_audio")?.input_audio;
+      expect(audio?.format).toBe("wav");
+      const wav = Buffer.from(String(audio?.data), "base64");
+      expect(wav.toString("ascii", 0, 4)).toBe("RIFF");
+      expect(wav.readUInt16LE(22)).toBe(2);
+      sizes.add(wav.length);
+    }
+    // A spread of lengths: the clips are not all the mean's.
+    expect(sizes.size).toBeGreaterThan(1);
+  }, 120_000);
+
   test("nim_rankings with --rankings-* passages and token lengths", async () => {
     reset();
     const r = await profile([

@@ -103,7 +103,11 @@ describe("outputs.json 1.1, profile_export_raw.jsonl and the time slices", () =>
     expect(out.data.map((e) => e.response_text)).toEqual(["a", "b"]);
     expect(out.warmup.map((e) => e.response_text)).toEqual(["w"]);
     expect(Object.keys(out.data[0] as object)).toEqual(doc.OUTPUTS_ENTRY_KEYS);
-    expect(Object.keys((out.data[0] as { metrics: object }).metrics).sort()).toEqual([...doc.OUTPUTS_METRICS].sort());
+    const metrics = (out.data[0] as { metrics: Record<string, unknown> }).metrics;
+    expect(Object.keys(metrics).sort()).toEqual([...doc.OUTPUTS_METRICS].sort());
+    // Plain numbers in display units, as upstream's example ("output_token_count": 10).
+    expect(Object.values(metrics).every((v) => typeof v === "number")).toBe(true);
+    expect(metrics.request_latency).toBe(20);
   });
 
   test("a raw line carries the metadata of profile_export.jsonl, the request body and the reply's reads", () => {
@@ -129,8 +133,8 @@ describe("outputs.json 1.1, profile_export_raw.jsonl and the time slices", () =>
     expect(timesliceIndex(-1, 1)).toBe(0);
   });
 
-  test("--profile-export-prefix renames every file but outputs.json; a file name is taken as its stem", () => {
-    expect(exportFileNames("foo")).toEqual({ json: "foo.json", csv: "foo.csv", jsonl: "foo.jsonl", raw: "foo_raw.jsonl", timeslicesJson: "foo_timeslices.json", timeslicesCsv: "foo_timeslices.csv", outputs: "outputs.json", gpuTelemetry: "foo_gpu_telemetry.jsonl" });
+  test("--profile-export-prefix renames every file, outputs.json to foo_outputs.json; a file name is taken as its stem", () => {
+    expect(exportFileNames("foo")).toEqual({ json: "foo.json", csv: "foo.csv", jsonl: "foo.jsonl", raw: "foo_raw.jsonl", timeslicesJson: "foo_timeslices.json", timeslicesCsv: "foo_timeslices.csv", outputs: "foo_outputs.json", gpuTelemetry: "foo_gpu_telemetry.jsonl" });
     expect(exportFileNames("foo.json").json).toBe("foo.json");
     expect(exportFileNames().json).toBe("profile_export_aiperf.json");
   });

@@ -15,6 +15,7 @@ import type { ServiceContext } from "../../runtime/context.ts";
 import { untilStopped } from "../../runtime/until-stopped.ts";
 import { systemClock } from "./clock.ts";
 import { createTimingRun, type TimingRun } from "./timing-run.ts";
+import { profilerDeps } from "./server-profiler.ts";
 
 markLoaded("role:timing");
 
@@ -67,6 +68,7 @@ export async function run(ctx: ServiceContext): Promise<void> {
       warn: (message) => ctx.log.warn(message),
       firstCreditId: nextCreditId,
       ...(plan.datasetPath === undefined ? {} : datasetDeps(plan.datasetPath)),
+      ...(plan.serverProfiler === undefined ? {} : profilerDeps(plan.serverProfiler, ctx.log)),
     });
     if (waiting.signal.aborted) timing.cancel();
     current = timing;

@@ -72,11 +72,13 @@ function profilingPlan(plan: TimingPlan, trace: TraceData | undefined): PhasePla
 function warmupLoad(plan: TimingPlan): PhaseLoad {
   const w = plan.warmup ?? {};
   const prefillConcurrency = w.prefillConcurrency ?? plan.prefillConcurrency;
-  const ramps = { prefillConcurrency, concurrencyRampSec: plan.concurrencyRampSec, prefillRampSec: plan.prefillRampSec };
+  // Warmup ramps default to the profiling ones (upstream: "if not set, uses --…-ramp-duration").
+  const ramps = { prefillConcurrency, concurrencyRampSec: w.concurrencyRampSec ?? plan.concurrencyRampSec, prefillRampSec: w.prefillRampSec ?? plan.prefillRampSec };
+  const rateRampSec = w.rateRampSec ?? plan.rateRampSec;
   const overridden = w.requestRate !== undefined || w.rateMode !== undefined;
   if (plan.userCentric !== undefined && !overridden) {
     const concurrency = w.concurrency ?? plan.concurrency;
-    return { driver: "users", rateMode: "concurrency_burst", requestRate: undefined, smoothness: undefined, concurrency, ...ramps, rateRampSec: plan.rateRampSec, userCentric: plan.userCentric };
+    return { driver: "users", rateMode: "concurrency_burst", requestRate: undefined, smoothness: undefined, concurrency, ...ramps, rateRampSec, userCentric: plan.userCentric };
   }
   const inheritedRate = plan.fixedSchedule === undefined && plan.userCentric === undefined ? plan.requestRate : undefined;
   const requestRate = w.rateMode === "concurrency_burst" ? undefined : (w.requestRate ?? inheritedRate);
@@ -84,7 +86,7 @@ function warmupLoad(plan: TimingPlan): PhaseLoad {
   const rateMode: TimingRateMode = requestRate === undefined ? "concurrency_burst" : (w.rateMode ?? inheritedMode);
   const concurrency = w.concurrency ?? plan.concurrency ?? (requestRate === undefined ? 1 : undefined);
   const driver = rateMode === "concurrency_burst" ? "burst" : "rate";
-  return { driver, rateMode, requestRate, smoothness: plan.smoothness, concurrency, ...ramps, rateRampSec: requestRate === undefined ? undefined : plan.rateRampSec };
+  return { driver, rateMode, requestRate, smoothness: plan.smoothness, concurrency, ...ramps, rateRampSec: requestRate === undefined ? undefined : rateRampSec };
 }
 
 /** How warmup stops: its duration (grace default: none, wait for all), its sessions or its count; null = no warmup. */

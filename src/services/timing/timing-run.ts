@@ -43,6 +43,10 @@ type TimingRunDeps = {
   sessions?: SessionData;
   /** Turn timestamps (the mapped dataset file): needed by a fixed-schedule plan. */
   trace?: TraceData;
+  /** Awaited before the profiling phase starts (--server-profiler start); a throw skips profiling. */
+  beforeProfiling?(): Promise<void>;
+  /** Awaited after the profiling phase ends, however it ended (--server-profiler stop); never throws. */
+  afterProfiling?(): Promise<void>;
 };
 
 export type TimingRun = {
@@ -270,7 +274,24 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
   return {
     async start() {
       const phases: TimingPhaseResult[] = [];
-      for (const p of phasePlans(plan, deps.trace)) if (!cancelled.signal.aborted) phases.push(await runPhase(p));
+      for (const p of phasePlans(plan, deps.trace)) {
+        if (cancelled.signal.aborted) break;
+        if (p.phase !== "profiling") {
+          phases.push(await runPhase(p));
+          continue;
+        }
+        try {
+          await deps.beforeProfiling?.();
+        } catch (error) {
+          const controlError = error instanceof Error ? error.message : String(error);
+          return { randomSeed: seed, cancelled: cancelled.signal.aborted, phases, controlError };
+        }
+        try {
+          phases.push(await runPhase(p));
+        } finally {
+          await deps.afterProfiling?.();
+        }
+      }
       return { randomSeed: seed, cancelled: cancelled.signal.aborted, phases };
     },
     onReturn(ret) {
