@@ -39,7 +39,7 @@ export const ProfileConfig = v.object({
   maxResponseBytes: v.optional(int(0), 64 * 1024 * 1024),
   /** --transport: upstream's `http` (its only value) is our default, fetch; raw is HTTP/1.1 on sockets; or a plugin's. */
   transport: v.optional(registered(isTransportName), "fetch"),
-  /** --plugin files (absolute once read: cli/profile.ts loads them before these checks). */
+  /** --plugin files: cli/profile.ts loads them before these checks; service processes get them in AIPERF_PLUGINS. */
   plugin: v.optional(v.array(v.string()), []),
   /** Pre-flight and upstream's readiness wait (controller/preflight.ts). */
   waitForModelTimeout: v.optional(num(0), 0),
