@@ -111,7 +111,7 @@ describe("example plugins on the compiled binary", () => {
     const folder = join(scratch, "conf");
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, "my-endpoint.ts"), readFileSync(example("endpoint"), "utf8").replace("../../src/plugins/api.ts", `${ROOT}/src/plugins/api.ts`));
-    writeFileSync(join(folder, "bench.yaml"), "plugin: my-endpoint.ts\nendpoint-type: example_completions\nrequest-count: 2\n");
+    writeFileSync(join(folder, "bench.yaml"), "model-names: mock-model\nplugin: my-endpoint.ts\nendpoint-type: example_completions\nrequest-count: 2\n");
     const validate = await aiperf(["config", "validate", join(folder, "bench.yaml")], tmpdir());
     expect(validate).toMatchObject({ code: 0, out: expect.stringContaining("Configuration valid") });
     const run = await profile(["--config", join(folder, "bench.yaml")]);
