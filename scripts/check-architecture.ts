@@ -19,6 +19,7 @@ export const LAYERS: string[][] = [
   ["tokenizer", "endpoints"],
   ["dataset", "metrics"],
   ["export"],
+  ["plugins"],
   ["config"],
   ["server-metrics", "compare", "report"],
   ["runtime"],

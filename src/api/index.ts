@@ -9,3 +9,19 @@ export { checkSla, type Sla, type SlaStat, type SlaViolation } from "./sla.ts";
 export { type CompareOptions, type CompareResult, compareRuns, type MetricComparison, type Verdict } from "./compare.ts";
 export { BenchError as AiperfError, type BenchErrorCode as AiperfErrorCode, EXIT_CODES } from "../core/errors.ts";
 export type { RecordLine } from "../export/jsonl-export.ts";
+export type {
+  Captured,
+  CaptureFn,
+  CaptureRequest,
+  DatasetFormatPlugin,
+  DerivedMetric,
+  Endpoint,
+  LoaderContext,
+  Piece,
+  Plugin,
+  PluginHost,
+  PluginMetric,
+  PluginModule,
+  RecordMetric,
+  TransportPlugin,
+} from "../plugins/api.ts";

@@ -84,6 +84,8 @@ export async function profile(options: ProfileOptions): Promise<ProfileReport> {
   const { input, controls } = splitOptions(options);
   const signal = controls.signal;
   if (signal?.aborted) throw new BenchError("INTERRUPTED", "profile() was aborted before it started: nothing was run");
+  // A plugin would register into this process's registries, shared by every later call and test.
+  if (input.plugin !== undefined) throw new BenchError("CONFIG_INVALID", "profile(): the plugin option is not supported from code", { hint: "run the aiperf binary with --plugin FILE (docs/plugins.md)" });
   const warnings: string[] = [];
   const cfg = prepare(input, controls, warnings);
   const runDir = makeRunDir("aiperf-run");

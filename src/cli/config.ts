@@ -4,10 +4,11 @@ import { dirname } from "node:path";
 import { type ArgsDef, defineCommand } from "citty";
 import * as v from "valibot";
 import { expandVariations, validateVariation } from "../config/config-expand.ts";
-import { fileFlagArgs, readConfigFile } from "../config/config-file.ts";
+import { fileFlagArgs, pluginArgs, readConfigFile } from "../config/config-file.ts";
 import { renderTemplate, TEMPLATES } from "../config/config-templates.ts";
 import { BenchError } from "../core/errors.ts";
 import { redactArgs } from "../core/redact.ts";
+import { loadPlugins } from "../plugins/load.ts";
 import { readCommandFlags } from "./flags.ts";
 import { splitPositionals } from "./positionals.ts";
 
@@ -58,10 +59,12 @@ const VALIDATE_ARGS = {} satisfies ArgsDef;
 const validateCommand = defineCommand({
   meta: { name: "config validate", description: "Check a config file as aiperf profile would, without running anything" },
   args: VALIDATE_ARGS,
-  run({ rawArgs }) {
+  async run({ rawArgs }) {
     const { positionals, flags } = splitPositionals("config validate", VALIDATE_ARGS, rawArgs, ["FILE"]);
     readCommandFlags("config validate", VALIDATE_ARGS, v.object({}), flags);
     const file = readConfigFile(positionals[0] as string);
+    // The file's plugins, so their endpoint types, formats and transports are valid names.
+    await loadPlugins(pluginArgs(["--config", file.path]));
     const variations = expandVariations(file);
     for (const variation of variations) validateVariation(file, variation);
     const runs = variations.length === 1 ? "1 run" : `${variations.length} runs (${variations.map((x) => x.label).join("; ")})`;

@@ -20,6 +20,11 @@ const EXTRAS: Record<string, { examples: string[]; groups: Record<string, string
     examples: ["aiperf plot artifacts/my-run", "aiperf plot artifacts/ -o sweep-report --png", "aiperf profile ... --auto-plot"],
     groups: { Input: ["paths"], Output: ["output", "theme", "png"] },
   },
+  plugins: {
+    usage: ["aiperf plugins [KIND] [--plugin PATH]... [--format text|json]"],
+    examples: ["aiperf plugins", "aiperf plugins endpoint --plugin examples/plugins/endpoint.ts", "aiperf profile -m my-model --plugin ./my-endpoint.ts --endpoint-type my_type"],
+    groups: {},
+  },
   "mock-server": {
     examples: ["aiperf mock-server --port 8000 --ttft 40 --itl 8", "aiperf mock-server --port 0 --error-rate 5 --reset-rate 2 --random-seed 7"],
     groups: {

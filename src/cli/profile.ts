@@ -5,7 +5,8 @@ import { join, resolve, sep } from "node:path";
 import { defineCommand } from "citty";
 import { setBusLogger } from "../bus/index.ts";
 import { checkBounds, readHost } from "../config/bounds.ts";
-import { parseProfileInput, readProfileInput, withFileFlags } from "../config/config-file.ts";
+import { parseProfileInput, pluginArgs, readProfileInput, withFileFlags } from "../config/config-file.ts";
+import { loadPlugins } from "../plugins/load.ts";
 import { resolveProfile } from "../config/resolve.ts";
 import { checkNvmlOverride } from "../controller/gpu-telemetry.ts";
 import { processLauncher } from "../controller/launchers.ts";
@@ -34,6 +35,8 @@ export const profileCommand = defineCommand({
   meta: { name: "profile", description: "Benchmark an OpenAI-compatible inference server" },
   // Flags are read from rawArgs by readProfileArgs; --help is rendered by profile-help.ts.
   async run({ rawArgs }) {
+    // --plugin files first: their endpoint types, formats and transports are names the flags may use.
+    await loadPlugins(pluginArgs(rawArgs));
     // Comma lists, --num-profile-runs or an SLA search, on the command line or in a -f/--config
     // file: a study of several runs (src/study/), each a plain run with the file's flags written out.
     const study = readStudyOptions(withFileFlags(rawArgs));

@@ -11,7 +11,7 @@
  * list means. Flags on the command line override the file's.
  */
 import { readFileSync, statSync } from "node:fs";
-import { extname } from "node:path";
+import { dirname, extname, resolve } from "node:path";
 import * as v from "valibot";
 import { BenchError } from "../core/errors.ts";
 import { didYouMean } from "./did-you-mean.ts";
@@ -85,7 +85,25 @@ export function readConfigFile(path: string): ConfigFile {
   const flags: FileFlag[] = [];
   const reader = new Reader(path, scan.lines, flags);
   reader.top(data as Record<string, unknown>, []);
+  // A plugin file named in a config file is found next to it, wherever aiperf runs from.
+  for (const f of flags) if (f.flag === "--plugin" && typeof f.text === "string") f.text = f.text.split(",").map((p) => resolve(dirname(path), p.trim())).join(",");
   return { path, flags };
+}
+
+/**
+ * The --plugin files of a command line and its config file (those of the file already absolute):
+ * loaded before anything else reads the flags, so plugin names are valid names.
+ */
+export function pluginArgs(rawArgs: readonly string[]): string[] {
+  const args = withFileFlags(rawArgs);
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const value = arg === "--plugin" ? args[++i] : arg.startsWith("--plugin=") ? arg.slice("--plugin=".length) : undefined;
+    if (arg === "--plugin" && (value === undefined || value.startsWith("-"))) throw new BenchError("CONFIG_INVALID", "Invalid value for --plugin: a file path is required", { hint: "e.g. --plugin ./my-endpoint.ts (docs/plugins.md)" });
+    if (value !== undefined) out.push(...value.split(",").map((p) => p.trim()).filter((p) => p !== ""));
+  }
+  return out;
 }
 
 /** The flags of a file as command-line words, as a user would type them. */

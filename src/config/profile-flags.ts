@@ -8,6 +8,9 @@ import { ENDPOINT_TYPES, ProfileConfig, type ProfileInput } from "./profile-sche
 import { checkSyntheticFlags } from "./synthetic-input.ts";
 import { invalidValue } from "./conflict.ts";
 import { didYouMean } from "./did-you-mean.ts";
+import { customDatasetTypes } from "../dataset/loaders/formats.ts";
+import { endpointTypes } from "../endpoints/registry.ts";
+import { transportNames } from "../endpoints/transport.ts";
 import { CONTROL_FLAGS, DATASET_FLAGS, ENDPOINT_FLAGS, PROMPT_FLAGS, RANKINGS_FLAGS, TOKENIZER_FLAGS, WARMUP_RAMP_FLAGS } from "./upstream-flag-specs.ts";
 import { checkUpstreamOptions } from "./upstream-options.ts";
 import { readLogLevel } from "./log-level.ts";
@@ -37,6 +40,7 @@ export const PROFILE_FLAGS: FlagSpec[] = [
   { key: "requestTimeoutSeconds", names: ["--request-timeout-seconds"], kind: "number", help: "Per-request timeout in seconds" },
   { key: "maxResponseBytes", names: ["--max-response-bytes"], kind: "number", help: "Most bytes read of one reply body; a longer reply is cut off there and recorded as a ResponseTooLarge error (0 = no limit)" },
   { key: "transport", names: ["--transport", "--transport-type"], kind: "string", hint: "fetch|raw|http", help: "HTTP client of the workers: fetch (Bun's, the default; http is upstream's name for it) or raw (HTTP/1.1 on Bun.connect sockets: cheaper per request and per chunk, each read stamped as it arrives; plain HTTP/1.1 servers)" },
+  { key: "plugin", names: ["--plugin"], kind: "list", help: "A TypeScript or JavaScript file that adds endpoint types, dataset formats, metrics or transports (repeatable; docs/plugins.md; `aiperf plugins` lists what is available)" },
   { key: "concurrency", names: ["--concurrency"], kind: "number", help: "Requests in flight (closed loop); with --request-rate, a ceiling. Default 1 without a rate" },
   { key: "requestRate", names: ["--request-rate"], kind: "number", help: "Target requests per second (open loop)" },
   { key: "requestRateMode", names: ["--arrival-pattern", "--request-rate-mode"], kind: "string", hint: "constant|poisson|gamma|concurrency_burst", help: "Arrival pattern: poisson with a rate, concurrency_burst without; gamma uses --arrival-smoothness" },
@@ -267,8 +271,22 @@ export function parseProfileConfig(input: Record<string, unknown>): ProfileConfi
     if (key === "model") throw new BenchError("CONFIG_INVALID", "Missing --model (-m): name the model to benchmark as the server knows it", { hint: "e.g. -m Qwen/Qwen3-0.6B; GET <url>/v1/models lists the names a server serves" });
     throw new BenchError("CONFIG_INVALID", `Missing ${flag}: it is required`);
   }
+  const names = REGISTERED[key]?.();
+  if (names !== undefined) throw invalidValue(flag, input[key], expectedName(String(input[key]), names));
   const allowed = spec?.hint === undefined ? issue?.message : `expected one of ${spec.hint.split("|").join(", ")}`;
   throw invalidValue(flag, input[key], allowed ?? "not allowed");
+}
+
+/** Flags whose values are registry names: the built-ins' and those --plugin files added. */
+const REGISTERED: Record<string, (() => string[]) | undefined> = {
+  endpointType: () => endpointTypes().map((t) => t.name),
+  transport: () => transportNames().map((t) => t.name),
+  customDatasetType: () => customDatasetTypes().map((t) => t.name),
+};
+
+function expectedName(value: string, names: string[]): string {
+  const near = didYouMean(value, names);
+  return `expected one of ${names.join(", ")}${near === undefined ? "" : `; did you mean ${near}?`} (a plugin's name is known only with its --plugin file)`;
 }
 
 /**

@@ -4,9 +4,10 @@
  */
 import * as v from "valibot";
 import { LOG_LEVEL_NAMES } from "../core/log.ts";
-import { CUSTOM_DATASET_TYPES, PUBLIC_DATASETS } from "../dataset/loaders/formats.ts";
+import { isCustomDatasetType, PUBLIC_DATASETS } from "../dataset/loaders/formats.ts";
+import { isEndpointType } from "../endpoints/registry.ts";
+import { isTransportName } from "../endpoints/transport.ts";
 
-import { ENDPOINT_TYPES } from "../protocol/endpoint-types.ts";
 import { EXPORT_LEVELS } from "../export/export-files.ts";
 import { AUDIO_DEPTHS, AUDIO_FORMATS, IMAGE_FORMATS } from "../dataset/synthetic/media-formats.ts";
 import { UPSTREAM_ENTRIES } from "./upstream-options.ts";
@@ -16,8 +17,8 @@ const RATE_MODES = ["constant", "poisson", "gamma", "concurrency_burst"] as cons
 const WAIT_MODES = ["models", "inference", "both"] as const;
 const UI_TYPES = ["dashboard", "simple", "none"] as const;
 const MODEL_SELECTION_STRATEGIES = ["round_robin", "random", "weighted"] as const;
-/** --transport: upstream's `http` (its only value) is our default, fetch; raw is HTTP/1.1 on sockets. */
-const TRANSPORTS = ["http", "fetch", "raw"] as const;
+/** A name of a registry: a built-in's, or one a --plugin registered before the flags are checked. */
+const registered = (known: (name: string) => boolean) => v.pipe(v.string(), v.check(known, "is not a registered name"));
 
 const int = (min: number) => v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(min, `must be at least ${min}`));
 const num = (min: number) => v.pipe(v.number("must be a number"), v.minValue(min, `must be at least ${min}`));
@@ -27,7 +28,7 @@ const Pairs = v.array(v.tuple([v.string(), v.unknown()]));
 export const ProfileConfig = v.object({
   model: v.pipe(v.array(v.string()), v.minLength(1, "is required: give at least one model name")),
   url: v.optional(v.pipe(v.array(v.string()), v.minLength(1)), ["localhost:8000"]),
-  endpointType: v.optional(v.picklist(ENDPOINT_TYPES), "chat"),
+  endpointType: v.optional(registered(isEndpointType), "chat"),
   endpoint: v.optional(v.string()),
   streaming: v.optional(v.boolean(), false),
   apiKey: v.optional(v.string()),
@@ -36,7 +37,10 @@ export const ProfileConfig = v.object({
   requestTimeoutSeconds: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0")), 21600),
   /** Bounds a worker's memory per request: a 100 MB body once took the run to 2 GB. 0 = no limit. */
   maxResponseBytes: v.optional(int(0), 64 * 1024 * 1024),
-  transport: v.optional(v.picklist(TRANSPORTS), "fetch"),
+  /** --transport: upstream's `http` (its only value) is our default, fetch; raw is HTTP/1.1 on sockets; or a plugin's. */
+  transport: v.optional(registered(isTransportName), "fetch"),
+  /** --plugin files: cli/profile.ts loads them before these checks; service processes get them in AIPERF_PLUGINS. */
+  plugin: v.optional(v.array(v.string()), []),
   /** Pre-flight and upstream's readiness wait (controller/preflight.ts). */
   waitForModelTimeout: v.optional(num(0), 0),
   waitForModelMode: v.optional(v.picklist(WAIT_MODES), "inference"),
@@ -88,7 +92,7 @@ export const ProfileConfig = v.object({
   conversationTurnDelayStddev: v.optional(num(0), 0),
   conversationTurnDelayRatio: v.optional(num(0), 1),
   inputFile: v.optional(v.string()),
-  customDatasetType: v.optional(v.picklist(CUSTOM_DATASET_TYPES)),
+  customDatasetType: v.optional(registered(isCustomDatasetType)),
   publicDataset: v.optional(v.picklist(PUBLIC_DATASETS)),
   islBlockSize: v.optional(int(1), 512),
   /** Synthetic extras (§1.3, §1.5): cross-checked in synthetic-input.ts. */

@@ -220,7 +220,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       requestTimeoutSeconds: cfg.requestTimeoutSeconds,
       maxResponseBytes: cfg.maxResponseBytes,
       ...requestOptionsOf(cfg),
-      transport: cfg.transport === "raw" ? "raw" : "fetch",
+      transport: cfg.transport === "http" ? "fetch" : cfg.transport,
     }))));
 
     // Bars: one per phase as it starts, then records, whose total is the profiling phase's.

@@ -4,7 +4,7 @@
  */
 import { VERSION } from "../core/version.ts";
 import type { WorkerConfig } from "../protocol/worker-config.ts";
-import { ENDPOINTS } from "./registry.ts";
+import { endpointFor } from "./registry.ts";
 
 export type HeaderPlan = {
   /** Built-in headers, sent first. */
@@ -25,7 +25,7 @@ export function planHeaders(config: Pick<WorkerConfig, "streaming" | "apiKey" | 
     // offer gzip/br/zstd and a compressing proxy would regroup the stream's chunks.
     "accept-encoding": "identity",
   };
-  const endpoint = config.endpointType === undefined ? undefined : ENDPOINTS[config.endpointType];
+  const endpoint = config.endpointType === undefined ? undefined : endpointFor(config.endpointType);
   if (endpoint?.headers !== undefined) {
     // Some APIs add fixed headers (anthropic-version) with or without a key.
     for (const [name, value] of Object.entries(endpoint.headers(config.apiKey ?? ""))) base[name.toLowerCase()] = value;

@@ -1,9 +1,9 @@
 /**
  * The contract of one endpoint type: where it is served, how a turn becomes a request body, and
- * how one response payload (an SSE message or a whole body) is read back. Adding a type means one
- * module implementing this, its name in ENDPOINT_TYPES and one line in the registry.
+ * how one response payload (an SSE message or a whole body) is read back. A built-in type is one
+ * module implementing this, its name in ENDPOINT_TYPES and a registerEndpoint call in the
+ * registry; a plugin's is the same object, registered when the plugin loads.
  */
-import type { EndpointType } from "../protocol/endpoint-types.ts";
 import type { ParsedResponse, Skip } from "./parsed.ts";
 
 export type { ParsedResponse, Skip } from "./parsed.ts";
@@ -37,7 +37,8 @@ export type BuildOptions = {
 type ParseOptions = { responseField?: string };
 
 export interface Endpoint {
-  name: EndpointType;
+  /** The --endpoint-type value (lower case, unique across built-ins and plugins). */
+  name: string;
   defaultPath: string;
   /** A different path for streaming requests (TGI's /generate_stream); default `defaultPath`. */
   streamPath?: string;

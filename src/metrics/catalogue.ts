@@ -71,22 +71,22 @@ const SPECS: Spec[] = [
   ...TOKEN_DERIVED_SPECS,
 ];
 
-export const METRICS: readonly MetricDef[] = SPECS.map(
-  ([tag, header, shortHeader, shortHeaderHideUnit, unit, displayUnit, kind, valueType, flags, displayOrder]) => ({
-    tag,
-    header,
-    shortHeader,
-    shortHeaderHideUnit,
-    unit,
-    displayUnit: displayUnit ?? unit,
-    kind,
-    valueType,
-    flags,
-    displayOrder,
-  }),
-);
+const DEFS: MetricDef[] = [];
+const BY_TAG = new Map<string, MetricDef>();
 
-const BY_TAG = new Map(METRICS.map((m) => [m.tag, m]));
+/** Every metric: the built-in rows, then those plugins added (plugin-metrics.ts), in that order. */
+export const METRICS: readonly MetricDef[] = DEFS;
+
+/** Adds one metric to the catalogue; built-in rows and plugin metrics both come through here. */
+export function addMetricDef(def: MetricDef): void {
+  if (BY_TAG.has(def.tag)) throw new Error(`metric "${def.tag}" is already in the catalogue`);
+  DEFS.push(def);
+  BY_TAG.set(def.tag, def);
+}
+
+for (const [tag, header, shortHeader, shortHeaderHideUnit, unit, displayUnit, kind, valueType, flags, displayOrder] of SPECS) {
+  addMetricDef({ tag, header, shortHeader, shortHeaderHideUnit, unit, displayUnit: displayUnit ?? unit, kind, valueType, flags, displayOrder });
+}
 
 /** The definition of `tag`, or undefined for a tag upstream v0.1.1 does not know. */
 export function findMetric(tag: string): MetricDef | undefined {

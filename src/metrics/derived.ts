@@ -5,6 +5,7 @@
  */
 import type { MetricContext } from "./context.ts";
 import type { DerivedInputs } from "./spec.ts";
+import { addPluginDerivedMetrics } from "./plugin-metrics.ts";
 import { deriveTokenMetrics } from "./token-metrics.ts";
 
 export type { DerivedInputs } from "./spec.ts";
@@ -50,5 +51,6 @@ export function deriveMetrics(inputs: DerivedInputs, ctx: MetricContext): Map<st
     out.set("overall_thinking_efficiency", totalReasoning / totalOutput);
   }
   deriveTokenMetrics(out, inputs, ctx);
+  addPluginDerivedMetrics(out, inputs, ctx);
   return out;
 }

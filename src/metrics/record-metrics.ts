@@ -6,6 +6,7 @@
 import type { RecordError, RequestRecord } from "../records/record.ts";
 import type { MetricContext } from "./context.ts";
 import { addIntendedMetrics } from "./intended-metrics.ts";
+import { addPluginRecordMetrics } from "./plugin-metrics.ts";
 import { addAudioMetrics } from "./audio-metrics.ts";
 import { addImageMetrics } from "./image-metrics.ts";
 import { itlDivisor } from "./reconcile.ts";
@@ -114,6 +115,7 @@ export function computeRecordMetrics(record: RequestRecord, ctx: MetricContext):
   addAudioMetrics(record, ctx, values, latencyNs);
   addTokenMetrics(record, ctx, values);
   addIntendedMetrics(record, ctx, values);
+  addPluginRecordMetrics(record, ctx, values);
 
   if (on.has("request_count")) values.request_count = 1;
   if (on.has("min_request_timestamp")) values.min_request_timestamp = record.wallStartNs;

@@ -7,6 +7,7 @@ import type { RecordError, RequestRecord } from "../records/record.ts";
 import { METRICS, metricDef } from "./catalogue.ts";
 import type { MetricContext } from "./context.ts";
 import { deriveMetrics } from "./derived.ts";
+import { pluginMetricFailed } from "./plugin-metrics.ts";
 import { computeRecordMetrics, requestEndNs, type RecordMetrics } from "./record-metrics.ts";
 import { Float64Series, type StatKey, summarizeSeries } from "./stats.ts";
 
@@ -142,6 +143,7 @@ export class SummaryBuilder {
     );
     const results: MetricResult[] = [];
     for (const def of METRICS) {
+      if (pluginMetricFailed(def.tag)) continue;
       const series = this.#series.get(def.tag);
       if (series && series.length > 0) {
         results.push({ tag: def.tag, header: def.header, unit: def.unit, ...summarizeSeries(series.view()), sum: series.sum });

@@ -1,7 +1,6 @@
 /** The dataset service's "configure" payload and reply. */
 import * as v from "valibot";
-import { ENDPOINT_TYPES } from "./endpoint-types.ts";
-import { AUDIO_FORMATS, CUSTOM_DATASET_TYPES, IMAGE_FORMATS, PUBLIC_DATASETS } from "./dataset-formats.ts";
+import { AUDIO_FORMATS, IMAGE_FORMATS } from "./dataset-formats.ts";
 
 /** Synthetic extras (src/config/synthetic-input.ts builds this from the flags). */
 export const SyntheticConfig = v.object({
@@ -64,7 +63,7 @@ export const DEFAULT_UPSTREAM_DATASET_OPTIONS: UpstreamDatasetOptions = {
 
 export const DatasetConfig = v.object({
   model: v.pipe(v.array(v.string()), v.minLength(1)),
-  endpointType: v.picklist(ENDPOINT_TYPES),
+  endpointType: v.pipe(v.string(), v.minLength(1)),
   streaming: v.boolean(),
   extraInputs: v.array(v.tuple([v.string(), v.unknown()])),
   /** --use-legacy-max-tokens: chat bodies carry max_tokens, not max_completion_tokens. */
@@ -78,7 +77,7 @@ export const DatasetConfig = v.object({
   tokenizer: v.nullable(v.string()),
   /** File-based dataset (--input-file): its path and loader format; null = synthetic. */
   inputFile: v.optional(v.nullable(v.string()), null),
-  datasetFormat: v.optional(v.nullable(v.picklist([...CUSTOM_DATASET_TYPES, ...PUBLIC_DATASETS])), null),
+  datasetFormat: v.optional(v.nullable(v.pipe(v.string(), v.minLength(1))), null),
   /** --isl-block-size: tokens per mooncake hash_id block. */
   blockSize: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 512),
   /** Synthetic turns per conversation (ceil of a normal ≥ 1) and inter-turn delays in ms. */

@@ -1,6 +1,8 @@
 /**
- * The endpoint types every role agrees on (aiperf-features §2.1, §2.2): the names only. Each has a
- * module under src/endpoints/ and a line in its registry; what each can do is endpoints/capabilities.ts.
+ * The built-in endpoint types (aiperf-features §2.1, §2.2): the names only. Each has a module under
+ * src/endpoints/ registered in its registry; what each can do is endpoints/capabilities.ts. A plugin
+ * (--plugin) registers more names at run time, so an endpoint type on the wire is any string the
+ * registry knows (endpoints/registry.ts checks it where it is looked up).
  */
 export const ENDPOINT_TYPES = [
   "chat",
@@ -21,4 +23,6 @@ export const ENDPOINT_TYPES = [
   "chat_embeddings",
   "image_edit",
 ] as const;
-export type EndpointType = (typeof ENDPOINT_TYPES)[number];
+export type BuiltinEndpointType = (typeof ENDPOINT_TYPES)[number];
+/** A built-in's name or one a plugin registered. */
+export type EndpointType = string;

@@ -1,15 +1,14 @@
 /** The record processor's "configure" command payload. */
 import * as v from "valibot";
-import { ENDPOINT_TYPES } from "./endpoint-types.ts";
 
-export { ENDPOINT_TYPES, type EndpointType } from "./endpoint-types.ts";
+export type { EndpointType } from "./endpoint-types.ts";
 
 export const ProcessorConfig = v.object({
   /** The records service's PULL. */
   recordsEndpoint: v.pipe(v.string(), v.minLength(1)),
   /** dataset.bin, for input token counts and conversation ids. */
   datasetPath: v.pipe(v.string(), v.minLength(1)),
-  endpointType: v.picklist(ENDPOINT_TYPES),
+  endpointType: v.pipe(v.string(), v.minLength(1)),
   /** Informational: like upstream, the response's Content-Type decides SSE versus one JSON body. */
   streaming: v.boolean(),
   /** --use-server-token-count: token counts from the reply's usage where it has them. */

@@ -1,12 +1,11 @@
 /** The records service's "configure" and "finalize" payloads ("finalize" answers export/run-report.ts RecordsSummary). */
 import * as v from "valibot";
 import { ClientCheckInput } from "./client-check.ts";
-import { ENDPOINT_TYPES } from "./endpoint-types.ts";
 import { EXPORT_LEVELS } from "./export-plan.ts";
 
 export const RecordsConfig = v.object({
   artifactDir: v.string(),
-  endpointType: v.picklist(ENDPOINT_TYPES),
+  endpointType: v.pipe(v.string(), v.minLength(1)),
   streaming: v.boolean(),
   /** --goodput SLOs in display units, or null. */
   goodput: v.nullable(v.record(v.string(), v.number())),

@@ -1,7 +1,6 @@
 /** The worker's "configure" command payload: where to get credits, where to send raw records, what to call. */
 import * as v from "valibot";
 import type { LoopLag } from "./client-check.ts";
-import { ENDPOINT_TYPES } from "./endpoint-types.ts";
 
 const endpoint = v.pipe(v.string(), v.minLength(1));
 
@@ -17,7 +16,7 @@ export const WorkerConfig = v.object({
   /** The endpoint path, already resolved from the endpoint type or --custom-endpoint. */
   endpointPath: v.string(),
   /** Picks the credential headers (Anthropic's x-api-key); absent = Authorization: Bearer. */
-  endpointType: v.optional(v.picklist(ENDPOINT_TYPES)),
+  endpointType: v.optional(v.pipe(v.string(), v.minLength(1))),
   streaming: v.boolean(),
   /** Every turn goes out exactly as stored, no session history threaded in (raw_payload datasets). */
   verbatimTurns: v.optional(v.boolean(), false),
@@ -34,8 +33,8 @@ export const WorkerConfig = v.object({
   multipart: v.optional(v.boolean()),
   /** --max-response-bytes: a reply body is not read past this; 0 = no limit. */
   maxResponseBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
-  /** --transport: Bun's fetch, or our HTTP/1.1 on Bun.connect sockets (services/worker/raw-capture.ts). */
-  transport: v.optional(v.picklist(["fetch", "raw"]), "fetch"),
+  /** --transport: fetch, raw (services/worker/) or a transport a plugin registered (endpoints/transport.ts). */
+  transport: v.optional(v.pipe(v.string(), v.minLength(1)), "fetch"),
 });
 export type WorkerConfig = v.InferOutput<typeof WorkerConfig>;
 

@@ -5,11 +5,14 @@
 import { setBusLogger } from "../bus/index.ts";
 import { takeHeldSignals } from "../core/early-signals.ts";
 import { createChildLogger } from "../core/log.ts";
+import { loadPluginsFromEnv } from "../plugins/load.ts";
 import { type ServiceSpec, serviceName } from "./context.ts";
 import { type RoleLoader, runService } from "./service-runtime.ts";
 
 /** How long a child whose controller vanished may take to stop on its own before it exits. */
 const ORPHAN_EXIT_MS = 1000;
+/** Roles that use what a plugin registers: endpoints, transports, dataset formats, metrics. */
+const PLUGIN_ROLES = new Set(["worker", "record-processor", "dataset", "records"]);
 
 export async function runServiceProcess(specJson: string, loadRole: RoleLoader): Promise<never> {
   const spec = JSON.parse(specJson) as ServiceSpec;
@@ -28,6 +31,8 @@ export async function runServiceProcess(specJson: string, loadRole: RoleLoader):
     setTimeout(() => process.exit(1), ORPHAN_EXIT_MS).unref();
   });
   try {
+    // The controller's --plugin files, for the roles that look names up in a registry.
+    if (PLUGIN_ROLES.has(spec.role)) await loadPluginsFromEnv();
     await runService(spec, loadRole, { log, signal: stop.signal });
     process.exit(0);
   } catch (error) {

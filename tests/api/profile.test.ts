@@ -98,6 +98,9 @@ test("bad options are typed errors naming the option, before anything starts", a
   const conflict = await profile({ model: "m", url: mock.url, requestCount: 3, benchmarkDuration: 5 }).catch((e: unknown) => e);
   expect((conflict as AiperfError).code).toBe("CONFIG_INVALID");
   expect((conflict as Error).message).toContain("requestCount (--request-count)");
+  const plugin = await profile({ model: "m", url: mock.url, plugin: ["x.ts"] } as never).catch((e: unknown) => e);
+  expect((plugin as AiperfError).code).toBe("CONFIG_INVALID");
+  expect((plugin as Error).message).toBe("profile(): the plugin option is not supported from code");
   const missing = await profile({} as never).catch((e: unknown) => e);
   expect((missing as Error).message).toContain("Missing");
   const tooMany = await profile({ model: "m", url: mock.url, concurrency: 1000 }).catch((e: unknown) => e);

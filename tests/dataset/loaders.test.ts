@@ -11,7 +11,7 @@ const texts = (c: Conversation[]): string[][] => c.map((conv) => conv.turns.flat
 
 describe("file loaders", () => {
   test("the registry holds every format", () => {
-    expect(Object.keys(LOADERS).sort()).toEqual(["csv", "inputs_json", "mooncake_trace", "multi_turn", "random_pool", "raw_payload", "sharegpt", "single_turn"]);
+    expect([...LOADERS.keys()].sort()).toEqual(["csv", "inputs_json", "mooncake_trace", "multi_turn", "random_pool", "raw_payload", "sharegpt", "single_turn"]);
   });
 
   test("single_turn: one conversation per non-empty line, plural and named modalities, settings", async () => {

@@ -1,10 +1,10 @@
 /**
  * One golden request body per endpoint type, built through the dataset's entry point. The table is
- * keyed by EndpointType, so a new type without a golden body does not typecheck.
+ * keyed by BuiltinEndpointType, so a new type without a golden body does not typecheck.
  */
 import { describe, expect, test } from "bun:test";
 import { endpointPath } from "../../src/endpoints/registry.ts";
-import { ENDPOINT_TYPES, type EndpointType } from "../../src/protocol/endpoint-types.ts";
+import { ENDPOINT_TYPES, type BuiltinEndpointType } from "../../src/protocol/endpoint-types.ts";
 import { requestBody, type TurnInput } from "../../src/services/dataset/request-body.ts";
 
 type Golden = { turn: TurnInput; streaming: boolean; extras: [string, unknown][]; path: string; body: Record<string, unknown> };
@@ -12,7 +12,7 @@ type Golden = { turn: TurnInput; streaming: boolean; extras: [string, unknown][]
 const text: TurnInput = { model: "m", texts: ["what is it"], maxTokens: 16 };
 const three: TurnInput = { model: "m", texts: ["what is it", "a cat", "a dog"], maxTokens: 16 };
 
-const GOLDEN: Record<EndpointType, Golden> = {
+const GOLDEN: Record<BuiltinEndpointType, Golden> = {
   chat: {
     turn: text,
     streaming: true,

@@ -1,6 +1,6 @@
 /** Recorded replies of each non-OpenAI endpoint type, read by its module's parser. */
 import { describe, expect, test } from "bun:test";
-import { ENDPOINTS } from "../../src/endpoints/registry.ts";
+import { endpointFor } from "../../src/endpoints/registry.ts";
 import { whitespaceCounter } from "../../src/services/record-processor/counter.ts";
 import { parseRecord } from "../../src/services/record-processor/parse-record.ts";
 import type { EndpointType } from "../../src/protocol/endpoint-types.ts";
@@ -14,7 +14,7 @@ const context = (endpointType: EndpointType) => ({
 });
 
 describe("huggingface_generate", () => {
-  const parse = ENDPOINTS.huggingface_generate.parseResponse;
+  const parse = endpointFor("huggingface_generate").parseResponse;
   test("non-streaming generated_text, as an object or a one-item list", () => {
     expect(parse('{"generated_text":"Paris is"}')).toEqual({ kind: "text", text: "Paris is", reasoning: "" });
     expect(parse('[{"generated_text":"Paris"}]')).toEqual({ kind: "text", text: "Paris", reasoning: "" });
@@ -39,13 +39,13 @@ describe("huggingface_generate", () => {
 describe("rerankers", () => {
   test("cohere_rankings reads results", () => {
     const reply = { id: "r1", results: [{ index: 1, relevance_score: 0.9 }, { index: 0, relevance_score: 0.1 }], meta: { api_version: { version: "2" }, billed_units: { search_units: 1 } } };
-    expect(ENDPOINTS.cohere_rankings.parseResponse(JSON.stringify(reply))).toEqual({ kind: "rankings", count: 2 });
-    expect(ENDPOINTS.cohere_rankings.parseResponse('{"results":[]}')).toEqual({ skip: "no-content" });
-    expect(ENDPOINTS.cohere_rankings.parseResponse('{"message":"bad"}')).toMatchObject({ skip: "unknown-object" });
+    expect(endpointFor("cohere_rankings").parseResponse(JSON.stringify(reply))).toEqual({ kind: "rankings", count: 2 });
+    expect(endpointFor("cohere_rankings").parseResponse('{"results":[]}')).toEqual({ skip: "no-content" });
+    expect(endpointFor("cohere_rankings").parseResponse('{"message":"bad"}')).toMatchObject({ skip: "unknown-object" });
   });
 
   test("hf_tei_rankings reads a bare list", () => {
-    expect(ENDPOINTS.hf_tei_rankings.parseResponse('[{"index":0,"score":0.99},{"index":1,"score":0.02}]')).toEqual({ kind: "rankings", count: 2 });
+    expect(endpointFor("hf_tei_rankings").parseResponse('[{"index":0,"score":0.99},{"index":1,"score":0.02}]')).toEqual({ kind: "rankings", count: 2 });
     const r = parseRecord(rawRecord({ contentType: "application/json", chunkNs: [8_000], endNs: 8_000 }), [enc('[{"index":0,"score":0.5}]')], context("hf_tei_rankings"));
     expect(r.error).toBeNull();
     expect(r.outputTokens).toBeNull();
@@ -55,12 +55,12 @@ describe("rerankers", () => {
 describe("nim_embeddings", () => {
   test("reads the OpenAI list", () => {
     const reply = { object: "list", data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2] }], model: "nv-embedqa", usage: { prompt_tokens: 3, total_tokens: 3 } };
-    expect(ENDPOINTS.nim_embeddings.parseResponse(JSON.stringify(reply))).toEqual({ kind: "embeddings", count: 1, usage: { promptTokens: 3, completionTokens: null, totalTokens: 3, reasoningTokens: null } });
+    expect(endpointFor("nim_embeddings").parseResponse(JSON.stringify(reply))).toEqual({ kind: "embeddings", count: 1, usage: { promptTokens: 3, completionTokens: null, totalTokens: 3, reasoningTokens: null } });
   });
 });
 
 describe("messages", () => {
-  const parse = ENDPOINTS.messages.parseResponse;
+  const parse = endpointFor("messages").parseResponse;
   test("a recorded stream: text and thinking deltas are responses, the rest are dropped", () => {
     // Shaped as the Anthropic API streams with extended thinking (ids shortened).
     const ev = (name: string, data: object) => `event: ${name}\ndata: ${JSON.stringify({ type: name, ...data })}\n\n`;
@@ -91,7 +91,7 @@ describe("messages", () => {
 });
 
 describe("responses", () => {
-  const parse = ENDPOINTS.responses.parseResponse;
+  const parse = endpointFor("responses").parseResponse;
   test("a recorded stream: output_text and reasoning deltas are responses, lifecycle events are not", () => {
     const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
     const { raw, chunks } = streamed([

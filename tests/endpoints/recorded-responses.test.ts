@@ -1,12 +1,12 @@
 /**
- * One recorded reply per endpoint type, read by its module's parser; keyed by EndpointType, so a
+ * One recorded reply per endpoint type, read by its module's parser; keyed by BuiltinEndpointType, so a
  * new type without a recorded reply does not typecheck. Then whole records through parseRecord
  * for what the new types add: image counts, transcripts, response_field.
  */
 import { describe, expect, test } from "bun:test";
-import { ENDPOINTS } from "../../src/endpoints/registry.ts";
+import { endpointFor } from "../../src/endpoints/registry.ts";
 import type { ParsedResponse, Skip } from "../../src/endpoints/types.ts";
-import { ENDPOINT_TYPES, type EndpointType } from "../../src/protocol/endpoint-types.ts";
+import { ENDPOINT_TYPES, type BuiltinEndpointType } from "../../src/protocol/endpoint-types.ts";
 import { whitespaceCounter } from "../../src/services/record-processor/counter.ts";
 import { parseRecord } from "../../src/services/record-processor/parse-record.ts";
 import { enc, rawRecord, streamed } from "../record-processor/support.ts";
@@ -16,7 +16,7 @@ type Recorded = { payloads: { data: string; event?: string }[]; parsed: (ParsedR
 const j = (v: unknown): string => JSON.stringify(v);
 const text = (t: string, reasoning = ""): ParsedResponse => ({ kind: "text", text: t, reasoning });
 
-const RECORDED: Record<EndpointType, Recorded> = {
+const RECORDED: Record<BuiltinEndpointType, Recorded> = {
   chat: {
     payloads: [
       { data: j({ id: "c1", object: "chat.completion.chunk", choices: [{ index: 0, delta: { role: "assistant", content: "" } }] }) },
@@ -123,13 +123,13 @@ describe("recorded replies", () => {
     test(`${type}: each payload parses as recorded`, () => {
       const r = RECORDED[type];
       const opts = r.responseField === undefined ? undefined : { responseField: r.responseField };
-      expect(r.payloads.map((p) => ENDPOINTS[type].parseResponse(p.data, p.event, opts))).toEqual(r.parsed);
+      expect(r.payloads.map((p) => endpointFor(type).parseResponse(p.data, p.event, opts))).toEqual(r.parsed);
     });
   }
 
   test("raw and template auto-detect embeddings, then rankings, then text", () => {
     for (const type of ["raw", "template"] as const) {
-      const parse = (v: unknown) => ENDPOINTS[type].parseResponse(j(v));
+      const parse = (v: unknown) => endpointFor(type).parseResponse(j(v));
       expect(parse({ embeddings: [[1, 2], [3, 4]] })).toEqual({ kind: "embeddings", count: 2 });
       expect(parse({ embedding: [1, 2] })).toEqual({ kind: "embeddings", count: 1 });
       expect(parse({ results: [{ index: 0 }] })).toEqual({ kind: "rankings", count: 1 });
@@ -137,12 +137,12 @@ describe("recorded replies", () => {
       expect(parse({ output: ["a", "b"] })).toEqual(text("ab"));
       expect(parse({ choices: [{ message: { content: "m" } }] })).toEqual(text("m"));
       expect(parse({ usage: { prompt_tokens: 1 } })).toMatchObject({ skip: "no-content" });
-      expect(ENDPOINTS[type].parseResponse("[DONE]")).toEqual({ skip: "done" });
+      expect(endpointFor(type).parseResponse("[DONE]")).toEqual({ skip: "done" });
     }
   });
 });
 
-const context = (endpointType: EndpointType, responseField?: string) => ({
+const context = (endpointType: BuiltinEndpointType, responseField?: string) => ({
   endpointType,
   counter: whitespaceCounter,
   processorId: "record-processor:0",

@@ -1,3 +1,4 @@
+import { endpointFor } from "../../src/endpoints/registry.ts";
 import { describe, expect, test } from "bun:test";
 import { parseProcessorConfig } from "../../src/protocol/record-processor-config.ts";
 import { parseWorkerConfig } from "../../src/protocol/worker-config.ts";
@@ -22,10 +23,12 @@ describe("command payloads", () => {
     expect(() => parseWorkerConfig({ ...worker, headers: [["only-a-name"]] })).toThrow();
   });
 
-  test("record processor configure: endpoint types are a closed set", () => {
+  test("record processor configure: an endpoint type is a name, looked up in the registry (plugins add names)", () => {
     const ok = { recordsEndpoint: "inproc://r", datasetPath: "/d", endpointType: "embeddings", streaming: false, tokenizer: "gpt2" };
     expect(parseProcessorConfig(ok).endpointType).toBe("embeddings");
-    expect(() => parseProcessorConfig({ ...ok, endpointType: "images" })).toThrow();
+    expect(() => parseProcessorConfig({ ...ok, endpointType: "" })).toThrow();
+    expect(parseProcessorConfig({ ...ok, endpointType: "images" }).endpointType).toBe("images");
+    expect(() => endpointFor("images")).toThrow('unknown endpoint type "images" (is the plugin that registers it loaded?)');
     expect(() => parseProcessorConfig({ ...ok, tokenizer: "" })).toThrow();
     // No --tokenizer: the model's own tokenizer is resolved.
     expect(parseProcessorConfig({ ...ok, tokenizer: undefined, model: "m" }).tokenizer).toBeUndefined();

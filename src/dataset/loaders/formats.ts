@@ -1,9 +1,30 @@
-/** Dataset format names, kept free of loader code so config modules can import them cheaply. */
+/**
+ * Dataset format names, kept free of loader code so config modules can import them cheaply: the
+ * built-ins and those plugins registered (loaders/index.ts registers a name with its loader).
+ */
 import { extname } from "node:path";
 
-import type { CustomDatasetType, DatasetFormat, PublicDataset } from "../../protocol/dataset-formats.ts";
+import { CUSTOM_DATASET_TYPES, type CustomDatasetType, type DatasetFormat, type PublicDataset } from "../../protocol/dataset-formats.ts";
 
 export { CUSTOM_DATASET_TYPES, type CustomDatasetType, type DatasetFormat, PUBLIC_DATASETS, type PublicDataset } from "../../protocol/dataset-formats.ts";
+
+/** --custom-dataset-type names with where each came from ("built-in" or a plugin file). */
+const CUSTOM_TYPES = new Map<string, string>(CUSTOM_DATASET_TYPES.map((t) => [t, "built-in"]));
+
+/** Adds a --custom-dataset-type name; a taken one is refused (a plugin cannot replace a built-in). */
+export function addCustomDatasetType(name: string, origin: string): void {
+  const taken = CUSTOM_TYPES.get(name);
+  if (taken !== undefined) throw new Error(`dataset format "${name}" is already registered (by ${taken})`);
+  CUSTOM_TYPES.set(name, origin);
+}
+
+export function customDatasetTypes(): { name: string; origin: string }[] {
+  return [...CUSTOM_TYPES].map(([name, origin]) => ({ name, origin }));
+}
+
+export function isCustomDatasetType(name: string): boolean {
+  return CUSTOM_TYPES.has(name);
+}
 
 /** Where to get ShareGPT, since aiperf-bun never downloads it. */
 export const SHAREGPT_HINT =

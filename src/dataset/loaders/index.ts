@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import type { Loader, LoaderContext, Piece } from "./context.ts";
 import { loadCsv } from "./csv.ts";
-import type { DatasetFormat } from "./formats.ts";
+import { addCustomDatasetType, type DatasetFormat } from "./formats.ts";
 import { loadInputsJson } from "./inputs-json.ts";
 import { type Conversation, createSessionGrouper, DatasetInputError, sortByTimestamp } from "./model.ts";
 import { loadMooncakeTrace } from "./mooncake.ts";
@@ -23,22 +23,31 @@ export { payloadTexts } from "./inputs-json.ts";
 
 export { datasetFormat, SHAREGPT_HINT, CUSTOM_DATASET_TYPES, type CustomDatasetType, type DatasetFormat, PUBLIC_DATASETS, type PublicDataset } from "./formats.ts";
 
-export const LOADERS: Record<DatasetFormat, Loader> = {
-  single_turn: loadSingleTurn,
-  multi_turn: loadMultiTurn,
-  random_pool: loadRandomPool,
-  mooncake_trace: loadMooncakeTrace,
-  csv: loadCsv,
-  inputs_json: loadInputsJson,
-  raw_payload: loadRawPayload,
-  sharegpt: loadShareGpt,
-};
+/** Loaders by format name: the built-ins below, then any a plugin registers (plugins/load.ts). */
+export const LOADERS = new Map<DatasetFormat, Loader>([["sharegpt", loadShareGpt]]);
+
+/** Adds a --custom-dataset-type format and its loader, as the built-ins are added. */
+export function registerDatasetFormat(name: string, loader: Loader, origin = "built-in"): void {
+  if (origin !== "built-in") addCustomDatasetType(name, origin);
+  else if (LOADERS.has(name)) throw new Error(`dataset format "${name}" is already registered`);
+  LOADERS.set(name, loader);
+}
+
+registerDatasetFormat("single_turn", loadSingleTurn);
+registerDatasetFormat("multi_turn", loadMultiTurn);
+registerDatasetFormat("random_pool", loadRandomPool);
+registerDatasetFormat("mooncake_trace", loadMooncakeTrace);
+registerDatasetFormat("csv", loadCsv);
+registerDatasetFormat("inputs_json", loadInputsJson);
+registerDatasetFormat("raw_payload", loadRawPayload);
 
 /** The pieces of `ctx.path` read as `format`, as they are read; a file without any is an error. */
 export async function* streamDataset(format: DatasetFormat, ctx: LoaderContext): AsyncGenerator<Piece> {
   if (!existsSync(ctx.path)) throw new DatasetInputError(ctx.path, undefined, "no such file or directory");
   let pieces = 0;
-  for await (const piece of LOADERS[format](ctx)) {
+  const loader = LOADERS.get(format);
+  if (loader === undefined) throw new DatasetInputError(ctx.path, undefined, `no loader for the dataset format "${format}" (is the plugin that registers it loaded?)`);
+  for await (const piece of loader(ctx)) {
     pieces++;
     yield piece;
   }

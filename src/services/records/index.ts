@@ -6,6 +6,7 @@
 import * as v from "valibot";
 import { type BusSocket, createSocket, type Message } from "../../bus/index.ts";
 import { markLoaded } from "../../core/loaded.ts";
+import { setPluginMetricWarn } from "../../metrics/plugin-metrics.ts";
 import { decodeJson, type ParsedBatch } from "../../protocol/pipeline.ts";
 import { RecordsConfig } from "../../protocol/records-config.ts";
 import type { RequestRecord } from "../../records/record.ts";
@@ -26,6 +27,8 @@ export async function run(ctx: ServiceContext): Promise<void> {
   let lastProgress = 0;
   // The dashboard's live view (protocol/live-stats.ts); made at configure, when streaming is known.
   let live: LiveStats | undefined;
+  // A plugin metric that throws is left out with a warning in this role's log (metrics/plugin-metrics.ts).
+  setPluginMetricWarn((m) => ctx.log.warn(m));
 
   const onBatch = (msg: Message): void => {
     const batch = decodeJson<ParsedBatch>(msg[0]);

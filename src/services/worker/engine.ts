@@ -13,6 +13,7 @@ import type { WorkerConfig, WorkerStats } from "../../protocol/worker-config.ts"
 import type { RecordError } from "../../records/record.ts";
 import { abortWith, type Captured, type CaptureFn, capture, lostConnectionBeforeReply } from "./http-capture.ts";
 import { rawCapture } from "./raw-capture.ts";
+import { registerTransport, transportFor } from "../../endpoints/transport.ts";
 import { closeIdle } from "./raw-pool.ts";
 import { LoopLagMonitor } from "./loop-lag.ts";
 import { RawBatcher } from "./raw-batcher.ts";
@@ -20,6 +21,10 @@ import { type HeaderPlan, planHeaders, requestHeaders } from "../../endpoints/he
 import { buildUrl, isMultipart, sendable } from "./request-builder.ts";
 import { untilSendTime } from "./send-at.ts";
 import { SessionHistories } from "./session-history.ts";
+
+// The built-in transports, registered as a plugin's are (the registry is endpoints/transport.ts).
+registerTransport("fetch", capture);
+registerTransport("raw", rawCapture);
 
 type WorkerLog = Pick<ConsolaInstance, "warn" | "debug">;
 
@@ -76,7 +81,7 @@ export class WorkerEngine {
     this.#checkStream = config.streaming;
     this.#timeoutMs = config.requestTimeoutSeconds * 1000;
     this.#maxResponseBytes = config.maxResponseBytes;
-    this.#capture = config.transport === "raw" ? rawCapture : capture;
+    this.#capture = transportFor(config.transport);
     this.#dealer = createSocket("DEALER", { identity: name, name: `${name} credits` });
     this.#push = createSocket("PUSH", { name: `${name} raw` });
     this.#batcher = new RawBatcher((frames) => this.#sendOn(this.#push, frames));

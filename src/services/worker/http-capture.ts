@@ -6,44 +6,10 @@
 import { withoutFetchHint } from "../../core/fetch-hint.ts";
 import { monoNs, wallNs } from "../../core/clock.ts";
 import { redactUrlsInText } from "../../core/redact.ts";
+import type { Captured, CaptureRequest } from "../../endpoints/transport.ts";
 import type { RecordError } from "../../records/record.ts";
 
-export type CaptureRequest = {
-  url: string;
-  /** Final header set, names lower-cased (so a user header replaces a built-in one). */
-  headers: Record<string, string>;
-  /** Stored JSON bytes, or a form for multipart endpoints (fetch then sets the boundary header). */
-  body: Uint8Array | FormData;
-  /** Called once, when the first body bytes arrive (the timing service's prefill ceiling). */
-  onFirstChunk?: () => void;
-  /** On a new connection, closed after the reply (a retry after a reused one died). */
-  fresh?: boolean;
-  /** The body is not read past this many bytes (the record becomes ResponseTooLarge); 0 or absent: no limit. */
-  maxBytes?: number;
-};
-
-export type Captured = {
-  /** Taken just before fetch(). */
-  startNs: number;
-  wallStartNs: number;
-  /** Response headers received; null when none arrived. */
-  ackNs: number | null;
-  /** Body finished, or the failure. */
-  endNs: number;
-  status: number | null;
-  statusText: string;
-  contentType: string;
-  /** One entry per reader.read(): arrival time and the bytes it returned. */
-  chunkNs: number[];
-  chunks: Uint8Array[];
-  /** Transport failure or abort; an HTTP error status is not an error here. */
-  error: RecordError | null;
-  /** Whether the request went out on a kept-alive connection; absent where the transport cannot tell (fetch). */
-  reused?: boolean;
-};
-
-/** A transport: one request in, its capture out, never a throw (the raw one is raw-capture.ts). */
-export type CaptureFn = (req: CaptureRequest, signal: AbortSignal) => Promise<Captured>;
+export type { Captured, CaptureFn, CaptureRequest } from "../../endpoints/transport.ts";
 
 /**
  * Aborting `signal` with a RecordError as its reason (see `abortWith`) makes that the capture's

@@ -3,7 +3,7 @@
  * the per-request work is one object spread and two assignments.
  */
 import { toFormData } from "../../endpoints/audio-transcription.ts";
-import { ENDPOINTS } from "../../endpoints/registry.ts";
+import { endpointFor } from "../../endpoints/registry.ts";
 import type { WorkerConfig } from "../../protocol/worker-config.ts";
 
 /** Upstream's rule: base without trailing "/", then "/", then the path without leading "/"; http:// if no scheme. */
@@ -16,7 +16,7 @@ export function buildUrl(base: string, path: string): string {
 
 /** The endpoint type uploads multipart/form-data (audio_transcription). */
 export function isMultipart(type: WorkerConfig["endpointType"]): boolean {
-  return type !== undefined && ENDPOINTS[type].multipart === true;
+  return type !== undefined && endpointFor(type).multipart === true;
 }
 
 /** What fetch sends: the stored bytes, or for multipart types the form built from the stored JSON. */
