@@ -11,7 +11,7 @@
 
 export const UTILIZATION_SIZE = 8;
 export const MEMORY_SIZE = 24;
-export const MEMORY_V2_SIZE = 40;
+const MEMORY_V2_SIZE = 40;
 /** NVML_STRUCT_VERSION(Memory, 2): sizeof(nvmlMemory_v2_t) | 2 << 24. */
 export const MEMORY_V2_VERSION = (MEMORY_V2_SIZE | (2 << 24)) >>> 0;
 /** NVML_DEVICE_NAME_V2_BUFFER_SIZE and NVML_DEVICE_UUID_V2_BUFFER_SIZE. */
