@@ -25,6 +25,7 @@ export const LAYERS: string[][] = [
   ["services", "mock-server"],
   ["controller"],
   ["study"],
+  ["slurm"],
   ["cli", "api"],
   ["main.ts"],
 ];

@@ -34,6 +34,8 @@ export const profileCommand = defineCommand({
   meta: { name: "profile", description: "Benchmark an OpenAI-compatible inference server" },
   // Flags are read from rawArgs by readProfileArgs; --help is rendered by profile-help.ts.
   async run({ rawArgs }) {
+    // --slurm: this process only launches the controller and the srun node step (src/slurm/).
+    if (rawArgs.includes("--slurm")) return void (process.exitCode = await (await import("../slurm/index.ts")).runSlurmProfile(rawArgs));
     // Comma lists, --num-profile-runs or an SLA search, on the command line or in a -f/--config
     // file: a study of several runs (src/study/), each a plain run with the file's flags written out.
     const study = readStudyOptions(withFileFlags(rawArgs));
