@@ -3,6 +3,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { type ArgsDef, defineCommand } from "citty";
 import * as v from "valibot";
 import { parseProfileInput, readProfileInput, withFileFlags } from "../config/config-file.ts";
+import { invalidValue } from "../config/conflict.ts";
 import { BenchError } from "../core/errors.ts";
 import { isCompiled } from "../core/self.ts";
 import { VERSION } from "../core/version.ts";
@@ -21,14 +22,12 @@ const GENERATE_ARGS = {
   force: { type: "boolean", description: "Overwrite --output when it exists" },
 } satisfies ArgsDef;
 
-const directive = (flag: string) => v.optional(v.pipe(v.string(), v.regex(DIRECTIVE_VALUE, `${flag}: letters, digits and _ . , : + - only`)));
-
 const GenerateSchema = v.object({
   nodes: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000)),
-  partition: directive("--partition"),
-  time: directive("--time"),
-  account: directive("--account"),
-  "job-name": v.pipe(v.string(), v.regex(DIRECTIVE_VALUE)),
+  partition: v.optional(v.string()),
+  time: v.optional(v.string()),
+  account: v.optional(v.string()),
+  "job-name": v.string(),
   binary: v.optional(v.pipe(v.string(), v.minLength(1))),
   output: v.optional(v.pipe(v.string(), v.minLength(1))),
   force: v.optional(v.boolean()),
@@ -62,6 +61,11 @@ const generateCommand = defineCommand({
   run({ rawArgs }) {
     const { own, profile } = splitArgs(rawArgs);
     const flags = readCommandFlags("slurm generate", GENERATE_ARGS, GenerateSchema, own);
+    // sbatch reads #SBATCH lines itself (no shell quoting there): only plain values go in.
+    for (const key of ["partition", "time", "account", "job-name"] as const) {
+      const value = flags[key];
+      if (value !== undefined && !DIRECTIVE_VALUE.test(value)) throw invalidValue(`--${key}`, value, "letters, digits and _ . , : + - only (it becomes an #SBATCH line)");
+    }
     // The profile flags are checked now, as profile would, so a typo fails here and not in the queue.
     if (readStudyOptions(withFileFlags(profile)) !== undefined) throw new BenchError("CONFIG_INVALID", "--slurm runs one profile: comma lists, --num-profile-runs and SLA searches cannot go in a Slurm script", { hint: "Generate one script per run" });
     parseProfileInput(readProfileInput(profile));

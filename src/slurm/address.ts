@@ -36,12 +36,26 @@ export async function controllerAddress(here: string | undefined, env: Record<st
   throw noAddress("this host is outside the allocation and has no IPv4 address besides loopback");
 }
 
-/** A TCP port free on `host` now (the controller binds it a moment later). */
-export function freePort(host: string): number {
-  const server = Bun.listen({ hostname: host, port: 0, socket: { data() {} } });
-  const port = server.port;
-  server.stop(true);
-  return port;
+/**
+ * The first of `count` consecutive TCP ports free on `host` now (the controller listens on five
+ * from --zmq-port and binds them a moment later). Tries a few ranges the kernel hands out.
+ */
+export function freePortRange(host: string, count: number): number {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const held: { stop(force?: boolean): void }[] = [];
+    try {
+      const first = Bun.listen({ hostname: host, port: 0, socket: { data() {} } });
+      held.push(first);
+      if (first.port + count - 1 > 65535) continue;
+      for (let i = 1; i < count; i++) held.push(Bun.listen({ hostname: host, port: first.port + i, socket: { data() {} } }));
+      return first.port;
+    } catch {
+      // One of the next ports is taken: another range.
+    } finally {
+      for (const s of held) s.stop(true);
+    }
+  }
+  throw new BenchError("CONFIG_INVALID", `--slurm found no ${count} consecutive free TCP ports on ${host}`, { hint: "Give the first of them: --zmq-port P (P to P+4 must be free)" });
 }
 
 /** Resolves true once HOST:PORT accepts a connection, false if `gone` settles first. */

@@ -13,7 +13,7 @@ import { BenchError, EXIT_CODES } from "../core/errors.ts";
 import { selfCommand } from "../core/self.ts";
 import { withFileFlags } from "../config/config-file.ts";
 import { readStudyOptions } from "../study/options.ts";
-import { controllerAddress, freePort, waitForListener } from "./address.ts";
+import { controllerAddress, freePortRange, waitForListener } from "./address.ts";
 import { startNodeStep } from "./launch.ts";
 import { planNodeHosts, readAllocation, srunArgs } from "./plan.ts";
 
@@ -57,10 +57,11 @@ export async function runSlurmProfile(rawArgs: readonly string[]): Promise<numbe
   const env = process.env;
   const alloc = readAllocation(env);
   const givenHost = takeFlag(args, "--zmq-host");
-  const givenPort = positiveInt("--zmq-port", takeFlag(args, "--zmq-port"), 65535);
+  const givenPort = positiveInt("--zmq-port", takeFlag(args, "--zmq-port"), 65531);
   const hosts = planNodeHosts(alloc, positiveInt("--worker-nodes", takeFlag(args, "--worker-nodes"), 100_000));
   const host = givenHost ?? (await controllerAddress(alloc.here, env));
-  const port = givenPort ?? freePort(host);
+  // The controller listens on five consecutive ports from --zmq-port (the node mode's interface).
+  const port = givenPort ?? freePortRange(host, 5);
   const token = env.AIPERF_CLUSTER_TOKEN !== undefined && env.AIPERF_CLUSTER_TOKEN !== "" ? env.AIPERF_CLUSTER_TOKEN : randomBytes(32).toString("hex");
   const childEnv = { ...env, AIPERF_CLUSTER_TOKEN: token };
   const self = selfCommand();
