@@ -56,8 +56,9 @@ interface SrunPlan {
  * srun's arguments. `--overlap`: the step may share hosts with the controller's own step (salloc
  * + srun); `--whole`: a node gets every CPU of its host in the allocation, not one per task;
  * `--kill-on-bad-exit`: one node failing ends the step (the controller fails the run anyway);
- * `--input=none`: the terminal's keys belong to the controller. The cluster token is not here:
- * it travels in the environment (srun exports it), so it never shows in ps or sacct.
+ * `--input=none`: the terminal's keys belong to the controller; `--export=ALL` even where the site
+ * or the job set SLURM_EXPORT_ENV=NONE, because the cluster token is not on this line: it travels
+ * in the environment, so it never shows in ps or sacct.
  */
 export function srunArgs(plan: SrunPlan): string[] {
   const n = plan.hosts.length;
@@ -71,6 +72,7 @@ export function srunArgs(plan: SrunPlan): string[] {
     "--whole",
     "--kill-on-bad-exit=1",
     "--input=none",
+    "--export=ALL",
     "--label",
     `--job-name=${plan.stepName}`,
     ...plan.command,

@@ -18,8 +18,28 @@ export type SlurmCluster = {
   mark: string;
   /** The node's name in slurm.conf (SLURM_JOB_NODELIST of every job). */
   node: string;
+  /**
+   * sbatch SCRIPT, then the job's exit code once it ended (polled every 200 ms: `sbatch --wait`
+   * polls in seconds). Resolves -1 if it has not ended within `timeoutMs`.
+   */
+  submit(script: string, opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<{ jobId: string; code: number }>;
   stop(): Promise<void>;
 };
+
+const ENDED = /JobState=(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|PREEMPTED|BOOT_FAIL|DEADLINE)\b/;
+
+async function submitJob(env: Record<string, string>, script: string, opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<{ jobId: string; code: number }> {
+  const sub = spawnSync(["sbatch", "--parsable", script], { env: { ...env, ...opts.env }, cwd: opts.cwd, timeout: 30_000 });
+  const jobId = sub.stdout.toString().trim().split(";")[0] ?? "";
+  if (sub.exitCode !== 0 || !/^\d+$/.test(jobId)) throw new Error(`sbatch failed: ${sub.stdout}${sub.stderr}`);
+  const deadline = performance.now() + (opts.timeoutMs ?? 120_000);
+  while (performance.now() < deadline) {
+    const show = spawnSync(["scontrol", "--oneliner", "show", "job", jobId], { env, timeout: 10_000 }).stdout.toString();
+    if (ENDED.test(show)) return { jobId, code: Number(/\bExitCode=(\d+):/.exec(show)?.[1] ?? -1) };
+    await Bun.sleep(200);
+  }
+  return { jobId, code: -1 };
+}
 
 const NEEDED = ["munged", "slurmctld", "slurmd", "srun", "sbatch", "salloc", "squeue", "scancel", "scontrol", "sinfo"];
 const NODE = "aiperf1";
@@ -69,7 +89,7 @@ export async function startSlurmCluster(): Promise<SlurmCluster | { skip: string
     // Up when the node is idle (slurmd registered and slurmctld accepts jobs).
     for (let i = 0; i < 150; i++) {
       const state = spawnSync(["sinfo", "--noheader", "--format=%T"], { env, timeout: 5_000 }).stdout.toString().trim();
-      if (state === "idle") return { env, dir, mark, node: NODE, stop };
+      if (state === "idle") return { env, dir, mark, node: NODE, stop, submit: (script, opts) => submitJob(env, script, opts) };
       if (procs.some((p) => p.exitCode !== null)) break;
       await Bun.sleep(200);
     }

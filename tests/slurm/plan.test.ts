@@ -68,6 +68,7 @@ describe("the srun line", () => {
       "--whole",
       "--kill-on-bad-exit=1",
       "--input=none",
+      "--export=ALL",
       "--label",
       "--job-name=aiperf-nodes-42-1",
       "/opt/aiperf",
