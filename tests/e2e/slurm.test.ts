@@ -144,19 +144,29 @@ describe("aiperf profile --slurm", () => {
   test.skipIf(runSkip !== "")(`Ctrl-C on aiperf profile --slurm under salloc stops the run and the node step${runSkip}`, async () => {
     server ??= await startMockServer(["--ttft", "5", "--itl", "1"]);
     const dir = freshDir();
+    const mockRequests = async (): Promise<number> => {
+      const text = await (await fetch(`${(server as MockServer).url}/metrics`)).text();
+      return [...text.matchAll(/^aiperf_mock_requests_total(?:\{[^}]*\})? (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    };
+    const before = await mockRequests();
     const proc = Bun.spawn(["salloc", "--nodes=1", BINARY, "profile", "--slurm", "--zmq-host", "127.0.0.1", "-m", "mock-model", "-u", server.url, "--streaming", "--benchmark-duration", "120", "--concurrency", "2", "--artifact-dir", join(dir, "out"), "--ui", "none"], { env: c().env, cwd: dir, stdout: "pipe", stderr: "pipe" });
     const text = Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]).then(([a, b]) => a + b);
     try {
       const deadline = Date.now() + 60_000;
       while (!steps().some((l) => /\|aiperf-nodes-/.test(l)) && Date.now() < deadline) await Bun.sleep(200);
       expect(steps().some((l) => /\|aiperf-nodes-/.test(l))).toBe(true);
-      await Bun.sleep(2_000);
-      // The launcher, as a terminal's Ctrl-C would reach it (salloc runs it on this host).
-      const launcher = markedPids(c().mark).find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("profile\0--slurm"));
+      // Interrupted mid-run: once the node's workers have sent a few requests.
+      while ((await mockRequests()) < before + 5 && Date.now() < deadline + 60_000) await Bun.sleep(200);
+      expect(await mockRequests()).toBeGreaterThanOrEqual(before + 5);
+      // The launcher, as a terminal's Ctrl-C would reach it (salloc runs it on this host); not salloc
+      // itself, whose command line holds the same words (salloc answers SIGINT by revoking the job).
+      const launcher = markedPids(c().mark).find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith(`${BINARY}\0profile\0--slurm\0`));
       expect(launcher).toBeDefined();
       process.kill(launcher as number, "SIGINT");
       const code = await proc.exited;
       expect({ code, text: await text }).toMatchObject({ code: 130 });
+      expect(await text).toContain("Exit 130: interrupted; partial results written");
+      expect(readFileSync(join(dir, "out", "profile_export.jsonl"), "utf8").trim().split("\n").length).toBeGreaterThanOrEqual(1);
       expect(steps()).toEqual([]);
       expect(await leftRunning(c().mark, 10_000).then(() => jobProcesses())).toEqual([]);
     } finally {
