@@ -136,28 +136,35 @@ describe("aiperf profile --slurm", () => {
     expect(out).toContain(`1 node on ${c().node}`);
     const records = readFileSync(join(artifacts, "profile_export.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(records.length).toBe(40);
+    // Every request came from the node srun started (its workers are named node-1/…).
+    expect(records.filter((r) => !String(r.metadata?.worker_id).startsWith("node-1/"))).toEqual([]);
     expect(seen).toEqual({ nodeWithToken: true, commandLinesWithToken: [] });
     expect(steps()).toEqual([]);
     expect(await leftRunning(c().mark, 10_000).then(() => jobProcesses())).toEqual([]);
   }, 180_000);
 
-  test.skipIf(runSkip !== "")(`Ctrl-C on aiperf profile --slurm under salloc stops the run and the node step${runSkip}`, async () => {
+  /** `salloc --nodes=1 aiperf profile --slurm …` for two minutes, resolved once the node's workers have sent a few requests. */
+  async function startLongRun(dir: string) {
     server ??= await startMockServer(["--ttft", "5", "--itl", "1"]);
-    const dir = freshDir();
+    const url = server.url;
     const mockRequests = async (): Promise<number> => {
-      const text = await (await fetch(`${(server as MockServer).url}/metrics`)).text();
+      const text = await (await fetch(`${url}/metrics`)).text();
       return [...text.matchAll(/^aiperf_mock_requests_total(?:\{[^}]*\})? (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
     };
     const before = await mockRequests();
-    const proc = Bun.spawn(["salloc", "--nodes=1", BINARY, "profile", "--slurm", "--zmq-host", "127.0.0.1", "-m", "mock-model", "-u", server.url, "--streaming", "--benchmark-duration", "120", "--concurrency", "2", "--artifact-dir", join(dir, "out"), "--ui", "none"], { env: c().env, cwd: dir, stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn(["salloc", "--nodes=1", BINARY, "profile", "--slurm", "--zmq-host", "127.0.0.1", "-m", "mock-model", "-u", url, "--streaming", "--benchmark-duration", "120", "--concurrency", "2", "--artifact-dir", join(dir, "out"), "--ui", "none"], { env: c().env, cwd: dir, stdout: "pipe", stderr: "pipe" });
     const text = Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]).then(([a, b]) => a + b);
+    const deadline = Date.now() + 120_000;
+    while (!steps().some((l) => /\|aiperf-nodes-/.test(l)) && Date.now() < deadline && proc.exitCode === null) await Bun.sleep(200);
+    while ((await mockRequests()) < before + 5 && Date.now() < deadline && proc.exitCode === null) await Bun.sleep(200);
+    return { proc, text, sentRequests: (await mockRequests()) - before };
+  }
+
+  test.skipIf(runSkip !== "")(`Ctrl-C on aiperf profile --slurm under salloc stops the run and the node step${runSkip}`, async () => {
+    const dir = freshDir();
+    const { proc, text, sentRequests } = await startLongRun(dir);
     try {
-      const deadline = Date.now() + 60_000;
-      while (!steps().some((l) => /\|aiperf-nodes-/.test(l)) && Date.now() < deadline) await Bun.sleep(200);
-      expect(steps().some((l) => /\|aiperf-nodes-/.test(l))).toBe(true);
-      // Interrupted mid-run: once the node's workers have sent a few requests.
-      while ((await mockRequests()) < before + 5 && Date.now() < deadline + 60_000) await Bun.sleep(200);
-      expect(await mockRequests()).toBeGreaterThanOrEqual(before + 5);
+      expect(sentRequests).toBeGreaterThanOrEqual(5);
       // The launcher, as a terminal's Ctrl-C would reach it (salloc runs it on this host); not salloc
       // itself, whose command line holds the same words (salloc answers SIGINT by revoking the job).
       const launcher = markedPids(c().mark).find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith(`${BINARY}\0profile\0--slurm\0`));
@@ -166,6 +173,25 @@ describe("aiperf profile --slurm", () => {
       const code = await proc.exited;
       expect({ code, text: await text }).toMatchObject({ code: 130 });
       expect(await text).toContain("Exit 130: interrupted; partial results written");
+      expect(readFileSync(join(dir, "out", "profile_export.jsonl"), "utf8").trim().split("\n").length).toBeGreaterThanOrEqual(1);
+      expect(steps()).toEqual([]);
+      expect(await leftRunning(c().mark, 10_000).then(() => jobProcesses())).toEqual([]);
+    } finally {
+      proc.kill("SIGKILL");
+    }
+  }, 180_000);
+
+  test.skipIf(runSkip !== "")(`the node step cancelled mid-run (scancel): the run stops, exit 4, naming the lost node, records kept${runSkip}`, async () => {
+    const dir = freshDir();
+    const { proc, text, sentRequests } = await startLongRun(dir);
+    try {
+      expect(sentRequests).toBeGreaterThanOrEqual(5);
+      const step = steps().find((l) => /\|aiperf-nodes-/.test(l))?.split("|")[0];
+      expect(step).toBeDefined();
+      expect(run(["scancel", step as string]).code).toBe(0);
+      const code = await proc.exited;
+      expect({ code, text: await text }).toMatchObject({ code: 4 });
+      expect(await text).toMatch(/Worker node node-1 \(127\.0\.0\.1[^)]*\) was lost/);
       expect(readFileSync(join(dir, "out", "profile_export.jsonl"), "utf8").trim().split("\n").length).toBeGreaterThanOrEqual(1);
       expect(steps()).toEqual([]);
       expect(await leftRunning(c().mark, 10_000).then(() => jobProcesses())).toEqual([]);
