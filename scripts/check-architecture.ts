@@ -26,6 +26,7 @@ export const LAYERS: string[][] = [
   ["services", "mock-server"],
   ["controller"],
   ["study"],
+  ["slurm"],
   ["cli", "api"],
   ["main.ts"],
 ];

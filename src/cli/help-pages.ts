@@ -25,6 +25,12 @@ const EXTRAS: Record<string, { examples: string[]; groups: Record<string, string
     examples: ["aiperf plugins", "aiperf plugins endpoint --plugin examples/plugins/endpoint.ts", "aiperf profile -m my-model --plugin ./my-endpoint.ts --endpoint-type my_type"],
     groups: {},
   },
+  slurm: { usage: ["aiperf slurm generate <profile flags> [--nodes N] [--partition P] [--time T] [--account A] [-o FILE]"], examples: ["aiperf slurm generate -m my-model -u http://gpu-host:8000 --streaming --concurrency 512 --nodes 3 --time 30 -o bench.sbatch && sbatch bench.sbatch"], groups: {} },
+  "slurm generate": {
+    usage: ["aiperf slurm generate <profile flags> [OPTIONS]"],
+    examples: ["aiperf slurm generate -m my-model -u http://gpu-host:8000 --streaming --concurrency 512 --nodes 3 --partition cpu --time 30 -o bench.sbatch", "sbatch bench.sbatch", "salloc --nodes 3 --exclusive aiperf profile --slurm -m my-model -u http://gpu-host:8000 --concurrency 512 --zmq-host <this host's address>"],
+    groups: { Allocation: ["nodes", "partition", "time", "account", "job-name"], Output: ["binary", "output", "force"] },
+  },
   "mock-server": {
     examples: ["aiperf mock-server --port 8000 --ttft 40 --itl 8", "aiperf mock-server --port 0 --error-rate 5 --reset-rate 2 --random-seed 7"],
     groups: {

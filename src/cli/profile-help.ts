@@ -30,6 +30,7 @@ const EXAMPLES = [
   "aiperf profile -m Qwen/Qwen3-0.6B -u localhost:8000 --streaming --concurrency 16 --request-count 500",
   "aiperf profile -m my-model -u http://gpu-host:30000 --streaming --request-rate 20 --benchmark-duration 120",
   "aiperf profile -m my-model -u localhost:8000 --input-file trace.jsonl --custom-dataset-type mooncake_trace",
+  "aiperf profile --slurm -m my-model -u http://gpu-host:8000 --concurrency 512   (in an sbatch/salloc allocation; see aiperf slurm --help)",
 ];
 
 /** The help text; `columns` is the terminal width (100 when not a terminal). */

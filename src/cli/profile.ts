@@ -35,6 +35,8 @@ export const profileCommand = defineCommand({
   meta: { name: "profile", description: "Benchmark an OpenAI-compatible inference server" },
   // Flags are read from rawArgs by readProfileArgs; --help is rendered by profile-help.ts.
   async run({ rawArgs }) {
+    // --slurm: this process only launches the controller and the srun node step (src/slurm/).
+    if (rawArgs.includes("--slurm")) return void (process.exitCode = await (await import("../slurm/index.ts")).runSlurmProfile(rawArgs));
     // --plugin files first: their endpoint types, formats and transports are names the flags may use.
     await loadPlugins(pluginArgs(rawArgs));
     // Comma lists, --num-profile-runs or an SLA search, on the command line or in a -f/--config

@@ -12,6 +12,7 @@ export const root = defineCommand({
     compare: () => import("./compare.ts").then((m) => m.compareCommand),
     plot: () => import("./plot.ts").then((m) => m.plotCommand),
     plugins: () => import("./plugins.ts").then((m) => m.pluginsCommand),
+    slurm: () => import("./slurm.ts").then((m) => m.slurmCommand),
     "gpu-check": () => import("./gpu-check.ts").then((m) => m.gpuCheckCommand),
     __service: () => import("./service.ts").then((m) => m.serviceCommand),
   },

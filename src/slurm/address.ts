@@ -1,0 +1,77 @@
+/**
+ * The controller's address as the nodes dial it, and the port: Slurm's own NodeAddr of the
+ * controller's host (the address slurmctld reaches that host on, so the other hosts reach it too),
+ * resolved to an IP; on a host outside the allocation, its first non-loopback IPv4 address.
+ */
+import { spawnSync } from "node:child_process";
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
+import { networkInterfaces } from "node:os";
+import { BenchError } from "../core/errors.ts";
+
+const noAddress = (why: string): BenchError =>
+  new BenchError("CONFIG_INVALID", `--slurm could not find the address the nodes should dial: ${why}`, { hint: "Give it: --zmq-host ADDR (an address of this host that the allocation's hosts reach)" });
+
+/** NodeAddr of `node` from `scontrol show node`; undefined when scontrol does not say. */
+function nodeAddr(node: string, env: Record<string, string | undefined>): string | undefined {
+  const out = spawnSync("scontrol", ["--oneliner", "show", "node", node], { env, encoding: "utf8", timeout: 10_000 });
+  if (out.error !== undefined || out.status !== 0) return undefined;
+  return /(?:^|\s)NodeAddr=(\S+)/.exec(out.stdout)?.[1];
+}
+
+export async function controllerAddress(here: string | undefined, env: Record<string, string | undefined>): Promise<string> {
+  if (here !== undefined) {
+    const addr = nodeAddr(here, env);
+    if (addr === undefined) throw noAddress(`"scontrol show node ${here}" gave no NodeAddr`);
+    if (isIP(addr) !== 0) return addr;
+    try {
+      return (await lookup(addr, { family: 4 })).address;
+    } catch (error) {
+      throw noAddress(`${here}'s NodeAddr "${addr}" does not resolve (${(error as Error).message})`);
+    }
+  }
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  throw noAddress("this host is outside the allocation and has no IPv4 address besides loopback");
+}
+
+/**
+ * The first of `count` consecutive TCP ports free on `host` now (the controller listens on five
+ * from --zmq-port and binds them a moment later). Tries a few ranges the kernel hands out.
+ */
+export function freePortRange(host: string, count: number): number {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const held: { stop(force?: boolean): void }[] = [];
+    try {
+      const first = Bun.listen({ hostname: host, port: 0, socket: { data() {} } });
+      held.push(first);
+      if (first.port + count - 1 > 65535) continue;
+      for (let i = 1; i < count; i++) held.push(Bun.listen({ hostname: host, port: first.port + i, socket: { data() {} } }));
+      return first.port;
+    } catch {
+      // One of the next ports is taken: another range.
+    } finally {
+      for (const s of held) s.stop(true);
+    }
+  }
+  throw new BenchError("CONFIG_INVALID", `--slurm found no ${count} consecutive free TCP ports on ${host}`, { hint: "Give the first of them: --zmq-port P (P to P+4 must be free)" });
+}
+
+/** Resolves true once HOST:PORT accepts a connection, false if `gone` settles first. */
+export async function waitForListener(host: string, port: number, gone: Promise<unknown>): Promise<boolean> {
+  let stopped = false;
+  void gone.then(() => (stopped = true));
+  while (!stopped) {
+    const open = await Bun.connect({ hostname: host, port, socket: { data() {} } }).then(
+      (s) => {
+        s.end();
+        return true;
+      },
+      () => false,
+    );
+    if (open) return true;
+    await Bun.sleep(100);
+  }
+  return false;
+}

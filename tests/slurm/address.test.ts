@@ -1,0 +1,27 @@
+import { describe, expect, test } from "bun:test";
+import { freePortRange, waitForListener } from "../../src/slurm/address.ts";
+
+describe("the controller's ports", () => {
+  test("five consecutive ports that are free: all five can be bound", () => {
+    const first = freePortRange("127.0.0.1", 5);
+    const held = [0, 1, 2, 3, 4].map((i) => Bun.listen({ hostname: "127.0.0.1", port: first + i, socket: { data() {} } }));
+    try {
+      expect(held.map((s) => s.port)).toEqual([first, first + 1, first + 2, first + 3, first + 4]);
+    } finally {
+      for (const s of held) s.stop(true);
+    }
+  });
+
+  test("waiting for the controller: true once it listens, false when it ends first", async () => {
+    const port = freePortRange("127.0.0.1", 1);
+    const waiting = waitForListener("127.0.0.1", port, new Promise(() => {}));
+    await Bun.sleep(300);
+    const server = Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } });
+    try {
+      expect(await waiting).toBe(true);
+    } finally {
+      server.stop(true);
+    }
+    expect(await waitForListener("127.0.0.1", port, Bun.sleep(300))).toBe(false);
+  });
+});
