@@ -24,7 +24,7 @@ export const LAYERS: string[][] = [
   ["runtime"],
   ["services", "mock-server"],
   ["controller"],
-  ["study"],
+  ["study", "kube"],
   ["cli", "api"],
   ["main.ts"],
 ];

@@ -34,6 +34,8 @@ export const profileCommand = defineCommand({
   meta: { name: "profile", description: "Benchmark an OpenAI-compatible inference server" },
   // Flags are read from rawArgs by readProfileArgs; --help is rendered by profile-help.ts.
   async run({ rawArgs }) {
+    // --kubernetes: the run happens in a cluster (src/kube/); loaded only then.
+    if (rawArgs.includes("--kubernetes")) return void (process.exitCode = await (await import("./kube-profile.ts")).profileOnKubernetes(rawArgs));
     // Comma lists, --num-profile-runs or an SLA search, on the command line or in a -f/--config
     // file: a study of several runs (src/study/), each a plain run with the file's flags written out.
     const study = readStudyOptions(withFileFlags(rawArgs));
