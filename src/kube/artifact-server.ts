@@ -14,7 +14,7 @@ import { join, relative, resolve, sep } from "node:path";
 
 export type ArtifactServer = { port: number; released: Promise<void>; stop(): void };
 
-export function listFiles(root: string): { path: string; size: number }[] {
+function listFiles(root: string): { path: string; size: number }[] {
   const out: { path: string; size: number }[] = [];
   const walk = (dir: string): void => {
     let names: string[];

@@ -17,7 +17,7 @@ export { readKubeArgs } from "./options.ts";
 export { runOnKubernetes } from "./run.ts";
 
 /** The run's objects as YAML documents, as `kubectl apply -f` takes them. */
-export function generateYaml(o: KubeOptions): string {
+function generateYaml(o: KubeOptions): string {
   const objects = buildObjects(o);
   validateObjects(objects);
   return objectList(objects)
@@ -37,7 +37,7 @@ export function writeGenerated(o: KubeOptions): string {
   return "";
 }
 
-export type RunRef = { name: string; namespace?: string | undefined; kubeconfig?: string | undefined; kubecontext?: string | undefined };
+type RunRef = { name: string; namespace?: string | undefined; kubeconfig?: string | undefined; kubecontext?: string | undefined };
 
 /** `kube logs NAME`: the controller's log, or (all) every container of every pod of the run, each headed by its name. */
 export async function printLogs(ref: RunRef, all: boolean, follow: boolean, write: (s: string) => void): Promise<void> {

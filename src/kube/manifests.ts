@@ -21,11 +21,11 @@ import { inputConfigOf } from "../controller/profile.ts";
 import { VERSION } from "../core/version.ts";
 import type { KubeOptions } from "./options.ts";
 
-export const ZMQ_PORT = 5555;
-export const HEALTH_PORT = 8080;
+const ZMQ_PORT = 5555;
+const HEALTH_PORT = 8080;
 export const ARTIFACTS_PORT = 8081;
 /** The emptyDir the controller writes into and the artifacts container serves (the containers' working directory). */
-export const ARTIFACTS_MOUNT = "/artifacts";
+const ARTIFACTS_MOUNT = "/artifacts";
 /** Relative to ARTIFACTS_MOUNT: the controller's --artifact-dir. */
 export const RUN_DIR = "run";
 export const DEFAULT_NAMESPACE = "default";
@@ -36,9 +36,9 @@ export const JOBSET_PLURAL = "jobsets";
 /** Set by the JobSet controller on every pod of a JobSet. */
 export const JOBSET_NAME_LABEL = "jobset.sigs.k8s.io/jobset-name";
 /** On every object aiperf creates: `kube cleanup` deletes by it. */
-export const INSTANCE_LABEL = "app.kubernetes.io/instance";
+const INSTANCE_LABEL = "app.kubernetes.io/instance";
 
-export type JobSet = { apiVersion: string; kind: "JobSet"; metadata: { name: string; namespace: string; labels: Record<string, string> }; spec: Record<string, unknown> };
+type JobSet = { apiVersion: string; kind: "JobSet"; metadata: { name: string; namespace: string; labels: Record<string, string> }; spec: Record<string, unknown> };
 export type KubeObject = { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } } & Record<string, unknown>;
 
 export type RunObjects = {
@@ -187,16 +187,16 @@ export function objectList(objects: RunObjects): KubeObject[] {
   return [secret, serviceAccount, role, roleBinding, configMap, service].map((m) => m.toJSON() as KubeObject).concat([jobSet as unknown as KubeObject]);
 }
 
-export function controllerArgs(o: KubeOptions): string[] {
+function controllerArgs(o: KubeOptions): string[] {
   // Kubernetes expands $(AIPERF_API_KEY) from the container's env: the key stays in the Secret.
   const apiKey = o.apiKey === undefined ? [] : ["--api-key", "$(AIPERF_API_KEY)"];
   return ["profile", ...o.profileArgs, ...apiKey, "--artifact-dir", RUN_DIR, "--zmq-host", "0.0.0.0", "--zmq-port", String(ZMQ_PORT), "--worker-nodes", String(o.nodes)];
 }
 
-export function nodeArgs(name: string): string[] {
+function nodeArgs(name: string): string[] {
   return ["service", "--type", "node", "--controller", `tcp://${controllerHost(name)}:${ZMQ_PORT}`, "--health-port", String(HEALTH_PORT)];
 }
 
-export function artifactsArgs(): string[] {
+function artifactsArgs(): string[] {
   return ["kube", "serve-artifacts", "--dir", ".", "--port", String(ARTIFACTS_PORT)];
 }

@@ -31,7 +31,7 @@ export type KubeOptions = {
 };
 
 /** Connections one node pod is sized for when --worker-nodes is not given (upstream's default per worker pod). */
-export const CONNECTIONS_PER_NODE = 500;
+const CONNECTIONS_PER_NODE = 500;
 
 const VALUE_FLAGS: Record<string, string> = {
   "--name": "name",
@@ -61,7 +61,7 @@ const REFUSED: Record<string, string> = {
 
 /** A DNS label short enough that `{name}-controller-0-0` is still one (63 characters). */
 const NAME_RE = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-export const NAME_MAX = 40;
+const NAME_MAX = 40;
 
 export function readKubeArgs(rawArgs: readonly string[], command: string): KubeOptions {
   const kube: Record<string, string> = {};

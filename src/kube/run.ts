@@ -7,13 +7,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { V1Pod } from "@kubernetes/client-node";
+import { takeHeldSignals } from "../core/early-signals.ts";
 import { BenchError, EXIT_CODES } from "../core/errors.ts";
 import { artifactFile, artifactList, type Cluster, connect, createObjects, deleteObjects, followLog, releaseArtifacts, runObjectRefs, watchRunPods } from "./client.ts";
 import { buildObjects, type KubeObject, objectList, RUN_DIR } from "./manifests.ts";
 import type { KubeOptions } from "./options.ts";
 import { validateObjects } from "./validate.ts";
 
-export type Say = (line: string) => void;
+type Say = (line: string) => void;
 
 /** Waiting reasons that will not clear by themselves: the run fails at once instead of hanging. */
 const STUCK = new Set(["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError", "CreateContainerError"]);
@@ -26,16 +27,19 @@ export async function runOnKubernetes(o: KubeOptions, say: Say, writeLog: (chunk
   say(`Kubernetes: run ${o.name} in namespace ${cluster.namespace} at ${cluster.server}: 1 controller pod, ${o.nodes} node pod${o.nodes === 1 ? "" : "s"}, image ${o.image}`);
 
   const created: KubeObject[] = [];
+  let keep = false;
   let cleaned: Promise<void> | undefined;
   const cleanup = (): Promise<void> => {
     cleaned ??= (async () => {
-      if (created.length === 0) return;
+      if (created.length === 0 || keep) return;
       const deleted = await deleteObjects(cluster, runObjectRefs(o.name));
       say(`Deleted ${deleted.length} object${deleted.length === 1 ? "" : "s"} of ${o.name}`);
     })();
     return cleaned;
   };
 
+  let stopping = false;
+  let creating: Promise<unknown> = Promise.resolve();
   let interrupt: (signal: "SIGINT" | "SIGTERM") => void = () => {};
   const interrupted = new Promise<number>((r) => {
     let count = 0;
@@ -45,6 +49,7 @@ export async function runOnKubernetes(o: KubeOptions, say: Say, writeLog: (chunk
         say(`Second ${signal}: leaving now; delete what is left with: aiperf kube cleanup ${o.name} --namespace ${cluster.namespace}`);
         process.exit(signal === "SIGINT" ? EXIT_CODES.INTERRUPTED : EXIT_CODES.TERMINATED);
       }
+      stopping = true;
       say(`Received ${signal}: deleting the run's objects (again to leave without waiting)`);
       r(signal === "SIGINT" ? EXIT_CODES.INTERRUPTED : EXIT_CODES.TERMINATED);
     };
@@ -52,18 +57,31 @@ export async function runOnKubernetes(o: KubeOptions, say: Say, writeLog: (chunk
   const onSignal = (signal: NodeJS.Signals): void => interrupt(signal as "SIGINT" | "SIGTERM");
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // A Ctrl-C while the program was loading (main.ts held it) counts as given now.
+  for (const signal of takeHeldSignals()) onSignal(signal);
   const stops: (() => void)[] = [];
   try {
     const work = (async (): Promise<number> => {
-      await createObjects(cluster, objectList(objects), created);
+      creating = createObjects(cluster, objectList(objects), created, () => stopping);
+      await creating;
+      if (stopping) return EXIT_CODES.INTERRUPTED;
       say(`Created ${created.map((x) => `${x.kind} ${x.metadata?.name}`).join(", ")}`);
       const controllerExit = await watchUntilControllerEnds(cluster, o.name, say, writeLog, stops);
-      await copyArtifacts(cluster, `${o.name}-controller-0-0`, artifactDir, say);
+      try {
+        await copyArtifacts(cluster, `${o.name}-controller-0-0`, artifactDir, say);
+      } catch (error) {
+        // The files exist only in the pod: it is kept, so the copy can be tried again.
+        keep = true;
+        const where = `--namespace ${cluster.namespace}`;
+        throw new BenchError("COMMAND_FAILED", `The run ended (controller exit ${controllerExit}) but its artifacts could not be copied: ${(error as Error).message}`, { hint: `the run's objects are kept: aiperf kube results ${o.name} ${where}, then aiperf kube cleanup ${o.name} ${where}` });
+      }
       return controllerExit;
     })();
+    // The race may be won by an interrupt: a later failure of the work is no news then.
+    work.catch(() => {});
     const code = await Promise.race([work, interrupted]);
-    // A run interrupted while creating: wait until the create calls stopped, so all are deleted.
-    if (code === EXIT_CODES.INTERRUPTED || code === EXIT_CODES.TERMINATED) await Promise.race([work.catch(() => {}), Bun.sleep(2_000)]);
+    // Interrupted while creating: the create call in flight ends first, so the cleanup sees it.
+    if (stopping) await creating.catch(() => {});
     return code;
   } finally {
     for (const stop of stops) stop();
@@ -112,7 +130,7 @@ async function watchUntilControllerEnds(c: Cluster, name: string, say: Say, writ
         setTimeout(() => resolveExit(ended.exitCode), 500);
       }
     };
-    // A watch ends by itself (the client's 30 s idle timeout, the server's timeoutSeconds): it is
+    // A watch ends by itself (its timeoutSeconds, a proxy's idle timeout): it is
     // opened again, and the pods' current state comes first on the new one (ADDED events).
     let failures = 0;
     let stopped = false;
@@ -120,16 +138,20 @@ async function watchUntilControllerEnds(c: Cluster, name: string, say: Say, writ
       stopped = true;
     });
     const open = (): void => {
-      watchRunPods(c, name, (type, pod) => {
-        failures = 0;
-        onPod(type, pod);
-      }, onEnd)
-        .then((abort) => stops.push(() => abort.abort()))
-        .catch(onEnd);
+      const abort = watchRunPods(
+        c,
+        name,
+        (type, pod) => {
+          failures = 0;
+          onPod(type, pod);
+        },
+        onEnd,
+      );
+      stops.push(() => abort.abort());
     };
     const onEnd = (error: unknown): void => {
       if (stopped) return;
-      const timeout = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+      const timeout = error instanceof Error && error.name === "TimeoutError";
       if (error !== null && error !== undefined && !timeout && ++failures >= 5) {
         reject(new BenchError("COMMAND_FAILED", `Watching the pods of ${name} failed 5 times: ${(error as Error).message ?? String(error)}`, { hint: `the run may still be going: aiperf kube logs ${name}; aiperf kube cleanup ${name}` }));
         return;
