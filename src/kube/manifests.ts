@@ -21,7 +21,9 @@ import { inputConfigOf } from "../controller/profile.ts";
 import { VERSION } from "../core/version.ts";
 import type { KubeOptions } from "./options.ts";
 
-const ZMQ_PORT = 5555;
+/** The first of the controller's five consecutive node ports (join/dataset HTTP, control, events, credits, records): --zmq-port's default. */
+const ZMQ_PORT = 5661;
+const ZMQ_PORT_NAMES = ["join", "control", "events", "credits", "records"];
 const HEALTH_PORT = 8080;
 export const ARTIFACTS_PORT = 8081;
 /** The emptyDir the controller writes into and the artifacts container serves (the containers' working directory). */
@@ -94,10 +96,7 @@ export function buildObjects(o: KubeOptions): RunObjects {
       // Nodes resolve the controller before it is ready: its address must be published at once.
       publishNotReadyAddresses: true,
       selector: { [JOBSET_NAME_LABEL]: o.name },
-      ports: [
-        { name: "zmq", port: ZMQ_PORT, targetPort: ZMQ_PORT },
-        { name: "artifacts", port: ARTIFACTS_PORT, targetPort: ARTIFACTS_PORT },
-      ],
+      ports: [...ZMQ_PORT_NAMES.map((name, i) => ({ name, port: ZMQ_PORT + i, targetPort: ZMQ_PORT + i })), { name: "artifacts", port: ARTIFACTS_PORT, targetPort: ARTIFACTS_PORT }],
     },
   });
 
@@ -109,7 +108,7 @@ export function buildObjects(o: KubeOptions): RunObjects {
     args: controllerArgs(o),
     workingDir: ARTIFACTS_MOUNT,
     env: [tokenEnv, ...apiKeyEnv],
-    ports: [{ name: "zmq", containerPort: ZMQ_PORT }],
+    ports: ZMQ_PORT_NAMES.map((name, i) => ({ name, containerPort: ZMQ_PORT + i })),
     resources: { requests: { cpu: "1", memory: "1Gi" } },
     volumeMounts: [{ name: "artifacts", mountPath: ARTIFACTS_MOUNT }],
   };

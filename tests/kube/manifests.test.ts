@@ -57,9 +57,9 @@ describe("generated objects", () => {
   test("container commands are the node-mode interface", () => {
     const controller = controllerPod.containers.find((c: AnyRec) => c.name === "controller");
     expect(controller.command).toEqual(["aiperf"]);
-    expect(controller.args).toEqual(["profile", ...PROFILE, "--concurrency", "1200", "--api-key", "$(AIPERF_API_KEY)", "--artifact-dir", "run", "--zmq-host", "0.0.0.0", "--zmq-port", "5555", "--worker-nodes", "3"]);
+    expect(controller.args).toEqual(["profile", ...PROFILE, "--concurrency", "1200", "--api-key", "$(AIPERF_API_KEY)", "--artifact-dir", "run", "--zmq-host", "0.0.0.0", "--zmq-port", "5661", "--worker-nodes", "3"]);
     const node = nodePod.containers[0];
-    expect(node.args).toEqual(["service", "--type", "node", "--controller", "tcp://bench1-controller-0-0.bench1:5555", "--health-port", "8080"]);
+    expect(node.args).toEqual(["service", "--type", "node", "--controller", "tcp://bench1-controller-0-0.bench1:5661", "--health-port", "8080"]);
     expect(controllerHost("bench1")).toBe("bench1-controller-0-0.bench1");
     expect(node.readinessProbe.httpGet).toEqual({ path: "/readyz", port: 8080 });
     expect(node.livenessProbe.httpGet).toEqual({ path: "/healthz", port: 8080 });
@@ -117,7 +117,7 @@ describe("aiperf kube generate (compiled binary)", () => {
     const jobSet = docs[6] as AnyRec;
     expect(jobSetSchemaErrors(jobSet)).toEqual([]);
     // Numbers stay strings where Kubernetes wants strings (args), and numbers where it wants numbers.
-    expect(jobSet.spec.replicatedJobs[0].template.spec.template.spec.containers[0].args).toContain("5555");
+    expect(jobSet.spec.replicatedJobs[0].template.spec.template.spec.containers[0].args).toContain("5661");
     expect(jobSet.spec.replicatedJobs[1].template.spec.parallelism).toBe(2);
     expect(docs[0]?.metadata.namespace).toBe("default");
 
