@@ -168,6 +168,7 @@ function layOut(jobSet: AnyRec): { pods: Pod[]; mock: { ns: string; ip: string }
   const subdomain = jobSet.spec.network?.subdomain ?? jobSet.metadata.name;
   const pods: Pod[] = podsOf(jobSet).map((p, i) => {
     const volumes = new Map<string, string>();
+    mkdirSync(join(dir, p.hostname), { recursive: true });
     for (const c of p.containers) for (const m of c.volumeMounts ?? []) volumes.set(m.name, join(dir, p.hostname, "volumes", m.name));
     for (const v of volumes.values()) mkdirSync(v, { recursive: true });
     return { ...p, ns: `${TAG}-p${i}`, ip: `${SUBNET}.${10 + i}`, volumes };
