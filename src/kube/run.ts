@@ -97,8 +97,14 @@ async function watchUntilControllerEnds(c: Cluster, name: string, say: Say, writ
   const shown = new Map<string, string>();
   let following = false;
   return new Promise<number>((resolveExit, reject) => {
-    const onPod = (_type: string, pod: V1Pod): void => {
+    const onPod = (type: string, pod: V1Pod): void => {
       const podName = pod.metadata?.name ?? "?";
+      if (type === "DELETED" && podName === controllerPod) {
+        // The JobSet controller deletes the running Jobs of a failed JobSet (a node pod failed,
+        // maxRestarts 0): the controller's files went with its pod.
+        reject(new BenchError("COMMAND_FAILED", `The controller pod ${controllerPod} was deleted before its container ended (the JobSet failed, or someone deleted it): the run's artifacts are lost`, { hint: `the pods' logs, while they last: aiperf kube logs ${name} --all` }));
+        return;
+      }
       const statuses = pod.status?.containerStatuses ?? [];
       const waiting = statuses.map((s) => s.state?.waiting?.reason).find((r) => r !== undefined);
       const line = `${pod.status?.phase ?? "Unknown"}${waiting === undefined ? "" : ` (${waiting})`}`;

@@ -22,6 +22,8 @@ export type Scenario = {
   noJobSetCrd?: boolean;
   /** Where the pod proxy forwards {pod}:8081 (a real artifacts server started by the test). */
   artifactsUrl?: string;
+  /** A node pod fails this many ms after starting; the JobSet then fails and its running pods are deleted (maxRestarts 0). */
+  nodeFailsAfterMs?: number;
   /** Lines the controller container logs, one every 50 ms. */
   logLines?: string[];
 };
@@ -111,6 +113,13 @@ export function startApiStandIn(scenario: Scenario, tls: { cert: string; key: st
       for (let i = 0; i < n; i++) {
         const node = makePod(ns, name, "nodes", i, containersOf(rjobs[1] as AnyRec));
         later(100, () => setState(node, "node", { running: { startedAt: new Date().toISOString() } }, "Running"));
+        if (i === 0 && scenario.nodeFailsAfterMs !== undefined) {
+          later(100 + scenario.nodeFailsAfterMs, () => {
+            setState(node, "node", { terminated: { exitCode: 1, reason: "Error" } }, "Failed");
+            // The JobSet controller: a failed JobSet's active Jobs, and so their pods, are deleted.
+            later(100, () => deleteJobSetPods(ns, name));
+          });
+        }
       }
       const lines = scenario.logLines ?? [];
       if (scenario.controllerExit !== undefined) {

@@ -114,6 +114,15 @@ describe.skipIf(!HAS_OPENSSL)("profile --kubernetes against the API stand-in", (
     expect([...(standIn as StandIn).objects.keys()]).toEqual([]);
   }, 60_000);
 
+  test("a node pod fails and the JobSet deletes the controller pod: named, exit 1, cleaned up", async () => {
+    const r = await start({ nodeFailsAfterMs: 300, logLines: Array.from({ length: 100 }, (_, i) => `progress ${i}`) }, [], "nodefail");
+    const done = await r.done();
+    expect(done.code).toBe(1);
+    expect(done.err).toContain("nodefail-nodes-0-0 failed");
+    expect(done.err).toContain("controller pod nodefail-controller-0-0 was deleted");
+    expect([...(standIn as StandIn).objects.keys()]).toEqual([]);
+  }, 60_000);
+
   test("an image that cannot be pulled fails at once, named, and is cleaned up", async () => {
     const r = await start({ waitingReason: "ErrImagePull" }, [], "badimage").done();
     expect(r.code).toBe(1);
