@@ -25,7 +25,7 @@ export const LAYERS: string[][] = [
   ["runtime"],
   ["services", "mock-server"],
   ["controller"],
-  ["study"],
+  ["study", "kube"],
   ["slurm"],
   ["cli", "api"],
   ["main.ts"],

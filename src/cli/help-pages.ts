@@ -10,6 +10,11 @@ const EXTRAS: Record<string, { examples: string[]; groups: Record<string, string
   "config init": { examples: ["aiperf config init --list", "aiperf config init --template sweep -m my-model -u localhost:8000 -o sweep.yaml"], groups: {} },
   "config validate": { usage: ["aiperf config validate FILE"], examples: ["aiperf config validate bench.yaml"], groups: {} },
   "config expand": { usage: ["aiperf config expand FILE [--format text|json|yaml]"], examples: ["aiperf config expand sweep.yaml --format json"], groups: {} },
+  kube: { usage: ["aiperf kube generate|logs|results|cleanup [OPTIONS]"], examples: ["aiperf kube generate -m my-model -u http://vllm.llm.svc:8000 --concurrency 2000 --image registry.example.com/aiperf-bun:0.1.0 > run.yaml", "aiperf kube logs my-run --namespace perf", "aiperf kube results my-run -o ./artifacts/my-run", "aiperf kube cleanup my-run"], groups: {} },
+  "kube generate": { usage: ["aiperf kube generate <profile flags> [--name NAME] [--namespace NS] [--image IMAGE] [--worker-nodes N | --workers-max N] [-o FILE]"], examples: ["aiperf kube generate -m my-model -u http://vllm.llm.svc:8000 --streaming --concurrency 1000 --request-count 20000 --name bench1 --namespace perf --image registry.example.com/aiperf-bun:0.1.0 | kubectl apply -f -"], groups: {} },
+  "kube logs": { usage: ["aiperf kube logs NAME [--namespace NS] [--all] [--follow]"], examples: ["aiperf kube logs bench1 -n perf --follow"], groups: {} },
+  "kube results": { usage: ["aiperf kube results NAME [--namespace NS] [-o DIR] [--keep]"], examples: ["aiperf kube results bench1 -n perf -o artifacts/bench1"], groups: {} },
+  "kube cleanup": { usage: ["aiperf kube cleanup NAME [--namespace NS]"], examples: ["aiperf kube cleanup bench1 -n perf"], groups: {} },
   compare: {
     usage: ["aiperf compare BASE_DIR NEW_DIR [OPTIONS]"],
     examples: ["aiperf compare artifacts/yesterday artifacts/today", "aiperf compare base/ new/ --metric time_to_first_token --statistic p99 --threshold 10"],
@@ -83,6 +88,7 @@ export async function commandHelp(cmd: CommandDef, name: string, columns?: numbe
     for (const [sub, load] of Object.entries(subs)) {
       const def = (await (typeof load === "function" ? load() : load)) as CommandDef;
       const meta = typeof def.meta === "function" ? await def.meta() : await def.meta;
+      if (meta?.hidden === true) continue;
       page.commands.push({ label: sub, text: meta?.description ?? "" });
     }
   }

@@ -50,10 +50,10 @@ export function renderProfileHelp(columns = helpColumns()): string {
     {
       command: "aiperf profile",
       summary: "Benchmark an OpenAI-compatible inference server",
-      usage: ["aiperf profile -m MODEL -u URL [OPTIONS]"],
+      usage: ["aiperf profile -m MODEL -u URL [OPTIONS]", "aiperf profile --kubernetes --image IMAGE [--namespace NS] [--kubeconfig FILE] [--kubecontext NAME] -m MODEL -u URL [OPTIONS]"],
       examples: EXAMPLES,
       sections,
-      footer: ["Results go to artifacts/<model>-<endpoint>-<load>/ (--artifact-dir), the log to its logs/aiperf.log. Exit codes: 0 ok, 1 run failed, 2 bad usage, 3/4 a service did not start or died, 5 records lost, 130/143 interrupted."],
+      footer: ["--kubernetes runs it in a cluster (a JobSet: README \"Kubernetes\"; aiperf kube --help).", "Results go to artifacts/<model>-<endpoint>-<load>/ (--artifact-dir), the log to its logs/aiperf.log. Exit codes: 0 ok, 1 run failed, 2 bad usage, 3/4 a service did not start or died, 5 records lost, 130/143 interrupted."],
     },
     columns,
   );

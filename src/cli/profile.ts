@@ -37,6 +37,8 @@ export const profileCommand = defineCommand({
   async run({ rawArgs }) {
     // --slurm: this process only launches the controller and the srun node step (src/slurm/).
     if (rawArgs.includes("--slurm")) return void (process.exitCode = await (await import("../slurm/index.ts")).runSlurmProfile(rawArgs));
+    // --kubernetes: the run happens in a cluster (src/kube/); loaded only then.
+    if (rawArgs.includes("--kubernetes")) return void (process.exitCode = await (await import("./kube-profile.ts")).profileOnKubernetes(rawArgs));
     // --plugin files first: their endpoint types, formats and transports are names the flags may use.
     await loadPlugins(pluginArgs(rawArgs));
     // Comma lists, --num-profile-runs or an SLA search, on the command line or in a -f/--config

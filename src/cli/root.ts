@@ -11,6 +11,7 @@ export const root = defineCommand({
     config: () => import("./config.ts").then((m) => m.configCommand),
     compare: () => import("./compare.ts").then((m) => m.compareCommand),
     plot: () => import("./plot.ts").then((m) => m.plotCommand),
+    kube: () => import("./kube.ts").then((m) => m.kubeCommand),
     plugins: () => import("./plugins.ts").then((m) => m.pluginsCommand),
     slurm: () => import("./slurm.ts").then((m) => m.slurmCommand),
     "gpu-check": () => import("./gpu-check.ts").then((m) => m.gpuCheckCommand),

@@ -6,7 +6,7 @@ import { displayText } from "../core/safe-text.ts";
 import { root } from "./root.ts";
 
 /** The commands a user types (for "did you mean"). */
-const COMMANDS = ["profile", "config", "compare", "plot", "mock-server", "bus-demo", "help", "init", "validate", "expand"];
+const COMMANDS = ["profile", "config", "compare", "plot", "mock-server", "bus-demo", "kube", "help", "init", "validate", "expand"];
 
 export async function runCli(args: string[]): Promise<number> {
   // `aiperf help [command]` is `aiperf [command] --help`.
