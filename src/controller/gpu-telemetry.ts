@@ -13,7 +13,7 @@ import { DEFAULT_EXPORT_FILES, type ExportFileNames } from "../export/export-fil
 import { renderGpuCsvSection } from "../export/gpu-csv-section.ts";
 import { FIELDS } from "../services/gpu-telemetry/fields.ts";
 import { GPU_PLATFORM, UPSTREAM_GPU_FIELDS } from "../services/gpu-telemetry/summary.ts";
-import type { GpuFinalizeResult, GpuTelemetryConfig } from "../protocol/gpu-telemetry.ts";
+import type { GpuTelemetryConfig } from "../protocol/gpu-telemetry.ts";
 import type { Supervisor } from "./supervisor.ts";
 
 /** Upstream tries both DCGM exporter ports unless told otherwise. */
@@ -84,7 +84,7 @@ export async function finalizeGpuTelemetry(sup: Supervisor, log: ConsolaInstance
       const m = doc[tag] as { avg?: unknown } | undefined;
       return typeof m?.avg === "number" ? m.avg : null;
     };
-    const r = await sup.command<GpuFinalizeResult>(SERVICE, "finalize", {
+    const r = await sup.command(SERVICE, "finalize", {
       profilingStartWallNs: window.startNs,
       profilingEndWallNs: window.endNs,
       totalOutputTokens: avg("total_output_tokens"),
