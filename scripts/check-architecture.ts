@@ -1,6 +1,6 @@
 /**
  * The architecture gate `npm test` runs: imports only go down the layers below, no role imports
- * another role, and no import cycle between files (type-only imports count: a cycle of types is
+ * another role (nor the registry, which loads them all), and no import cycle between files (type-only imports count: a cycle of types is
  * still two modules that cannot be understood apart). Prints every violation; exits 1 if any.
  *
  *   bun scripts/check-architecture.ts [src-dir]
@@ -66,9 +66,11 @@ export function layerViolations(graph: Graph): string[] {
     for (const to of targets) {
       const toFolder = folderOf(to);
       if (toFolder === fromFolder) {
-        // Roles: src/services/<role>/ may use only its own folder (the registry may load them all).
+        // Roles: src/services/<role>/ may use only its own folder (the registry may load them all;
+        // a role that imported the registry would reach every other role through it).
         const role = (p: string): string | undefined => (p.split("/").length > 2 ? p.split("/")[1] : undefined);
         if (fromFolder === "services" && role(from) !== undefined && role(to) !== undefined && role(from) !== role(to)) out.push(`${from} → ${to}: one role imports another (share it through src/protocol/ or a lower layer)`);
+        if (fromFolder === "services" && role(from) !== undefined && role(to) === undefined) out.push(`${from} → ${to}: a role imports the role registry (roles talk through their contracts in src/protocol/contracts/)`);
         continue;
       }
       const toLayer = layerOf(toFolder);

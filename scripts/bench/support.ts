@@ -300,9 +300,9 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const sockets: BusSocket[] = [recordsPull];
   try {
     await sup.start(services);
-    const workers = services.filter((s) => s.role === "worker").map((s) => `worker:${s.id}`);
-    const processors = services.filter((s) => s.role === "record-processor").map((s) => `record-processor:${s.id}`);
-    let processorEndpoints = await Promise.all(processors.map((p) => sup.command<{ endpoint: string }>(p, "bind").then((r) => r.endpoint)));
+    const workers = services.filter((s) => s.role === "worker").map((s) => `worker:${s.id}` as const);
+    const processors = services.filter((s) => s.role === "record-processor").map((s) => `record-processor:${s.id}` as const);
+    let processorEndpoints = await Promise.all(processors.map((p) => sup.command(p, "bind").then((r) => r.endpoint)));
     await Promise.all(processors.map((p) => sup.command(p, "configure", { recordsEndpoint, datasetPath: o.datasetPath, endpointType: "chat", streaming: true, tokenizer: "builtin", model: MODEL }, 600_000)));
     const onRaw = o.onRaw;
     if (onRaw !== undefined) {
@@ -317,7 +317,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
         if (!forward.trySend(msg)) void forward.send(msg.map((f) => f.slice()));
       });
     }
-    const { endpoint: creditsEndpoint } = await sup.command<{ endpoint: string }>("timing:0", "bind");
+    const { endpoint: creditsEndpoint } = await sup.command("timing:0", "bind");
     await Promise.all(
       workers.map((w) =>
         sup.command(w, "configure", { creditsEndpoint, processorEndpoints, datasetPath: o.datasetPath, urls: [o.url], endpointPath: "/v1/chat/completions", streaming: true, headers: [], requestTimeoutSeconds: cfg.requestTimeoutSeconds }),
@@ -326,7 +326,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     return {
       records,
       async run(plan, expected) {
-        const result = await sup.command<TimingResult>("timing:0", "run", { ...plan, workers, conversations: o.conversations }, 2_000_000_000);
+        const result = await sup.command("timing:0", "run", { ...plan, workers, conversations: o.conversations }, 2_000_000_000);
         const until = Date.now() + 30_000;
         while (records.length < expected && Date.now() < until) await Bun.sleep(20);
         if (records.length < expected) throw new Error(`only ${records.length} of ${expected} records arrived`);

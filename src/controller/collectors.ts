@@ -51,7 +51,7 @@ export async function startCollectors(cfg: ResolvedProfile, sup: Supervisor, log
       }
       if (serverMetricsOn) {
         const sm = await sup
-          .command<SideReport>(SERVER_METRICS, "finalize", { profilingStartWallNs: window.startNs, profilingEndWallNs: window.endNs }, 60_000)
+          .command(SERVER_METRICS, "finalize", { profilingStartWallNs: window.startNs, profilingEndWallNs: window.endNs }, 60_000)
           .catch((e: Error) => (log.warn(`Server metrics not written: ${e.message}`), undefined));
         if (sm !== undefined) out.serverMetrics = sm;
       }

@@ -10,7 +10,7 @@ import type { ResolvedProfile } from "../config/resolve.ts";
 import type { GpuReport } from "../export/run-report.ts";
 import { FIELDS } from "../services/gpu-telemetry/fields.ts";
 import { GPU_PLATFORM, UPSTREAM_GPU_FIELDS } from "../services/gpu-telemetry/summary.ts";
-import type { GpuFinalizeResult, GpuTelemetryConfig } from "../protocol/gpu-telemetry.ts";
+import type { GpuTelemetryConfig } from "../protocol/gpu-telemetry.ts";
 import type { Supervisor } from "./supervisor.ts";
 
 /** Upstream tries both DCGM exporter ports unless told otherwise. */
@@ -77,7 +77,7 @@ type Totals = { outputTokens: number | null; requests: number | null };
  */
 export async function finalizeGpuTelemetry(sup: Supervisor, log: ConsolaInstance, config: GpuTelemetryConfig, window: Window, totals: Totals): Promise<GpuReport | undefined> {
   try {
-    const r = await sup.command<GpuFinalizeResult>(SERVICE, "finalize", {
+    const r = await sup.command(SERVICE, "finalize", {
       profilingStartWallNs: window.startNs,
       profilingEndWallNs: window.endNs,
       totalOutputTokens: totals.outputTokens,

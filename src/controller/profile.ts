@@ -8,26 +8,21 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import type { ResolvedProfile } from "../config/resolve.ts";
-import { syntheticDatasetConfig } from "../config/synthetic-input.ts";
 import { BenchError } from "../core/errors.ts";
 import { appendLogLine } from "../core/log.ts";
-import { REDACTED, redactHeaderPairs, redactUrl, redactUrlsDeep } from "../core/redact.ts";
-import type { DatasetConfigured } from "../protocol/dataset-config.ts";
-import { endpointPath } from "../endpoints/registry.ts";
-import type { TimingPhaseResult, TimingPhaseStart, TimingProgress, TimingResult } from "../protocol/timing-plan.ts";
+import type { TimingResult } from "../protocol/timing-plan.ts";
 import { clientCheckInput } from "./client-check.ts";
 import type { ClientCheckInput } from "../protocol/client-check.ts";
-import type { CancelRequests } from "../protocol/pipeline.ts";
 import { type Collectors, collectorServices, startCollectors } from "./collectors.ts";
 import { gpuTelemetryHasTarget } from "./gpu-probe.ts";
 import { exportPlanOf } from "../config/export-options.ts";
 import { exportFilePaths } from "../export/export-files.ts";
 import { type RecordsSummary, reportedAvg, writeRunReport } from "../export/run-report.ts";
-import { type RunInfo, singleRunInfo } from "../export/json-export.ts";
 import { upstreamInputConfig } from "./input-config.ts";
+import { inputConfigOf, runInfoOf } from "./run-config.ts";
 import { checkScheduleTimestamps, timingPlanOf } from "./timing-plan.ts";
 import { controlHooksOf, resetBeforeRun } from "./control-hooks.ts";
-import { datasetOptionsOf, requestOptionsOf, tokenizerRevisionOf } from "./request-options.ts";
+import { cancelRequestsBroadcast, datasetConfigureRequest, preloadRequest, processorConfigureRequest, recordsConfigureRequest, recordsFinalizeRequest, workerConfigureRequest } from "./role-payloads.ts";
 import type { ProgressUi } from "./progress.ts";
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
 
@@ -98,10 +93,9 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     if (stopWhy !== undefined) return;
     stopWhy = why;
     ctx.ui.event?.("stopping", why);
-    const cancel: CancelRequests = { phases: ["warmup", "profiling"], message: `Request was cancelled: ${why}` };
-    sup.broadcast("cancel_requests", cancel);
+    sup.broadcast("cancel_requests", cancelRequestsBroadcast(["warmup", "profiling"], why));
     if (timingRunning) {
-      void sup.command<{ inFlight: number }>("timing:0", "cancel").then(
+      void sup.command("timing:0", "cancel").then(
         ({ inFlight }) => ctx.log.info(`Stopping: cancelling ${inFlight} request(s) in flight, then writing the results`),
         () => {},
       );
@@ -146,40 +140,16 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     const gpu = await step(gpuTelemetryHasTarget(cfg));
     if (!gpu && !cfg.noGpuTelemetry) ctx.log.debug("GPU telemetry not started: no NVML library and no DCGM exporter on the default ports");
     await step(sup.start(profileServices(cfg, gpu)));
-    const workers = Array.from({ length: cfg.workers }, (_, i) => `worker:${i}`);
-    const processors = Array.from({ length: cfg.recordProcessors }, (_, i) => `record-processor:${i}`);
-    const datasetPath = join(ctx.runDir, "dataset.bin");
+    const workers = Array.from({ length: cfg.workers }, (_, i) => `worker:${i}` as const);
+    const processors = Array.from({ length: cfg.recordProcessors }, (_, i) => `record-processor:${i}` as const);
+    const paths = { datasetPath: join(ctx.runDir, "dataset.bin"), inputsJsonPath: join(ctx.artifactDir, "inputs.json"), artifactDir: ctx.artifactDir, logFile: ctx.logFile };
+    const { datasetPath } = paths;
     // Record processors load their tokenizer while the dataset service synthesises (not after it);
     // configure below still waits for it, so the run starts with every tokenizer loaded.
-    for (const p of processors) void sup.command(p, "preload", { tokenizer: cfg.tokenizer ?? null, model: cfg.model[0], ...(tokenizerRevisionOf(cfg) === undefined ? {} : { revision: tokenizerRevisionOf(cfg) }) }).catch(() => {});
+    for (const p of processors) void sup.command(p, "preload", preloadRequest(cfg)).catch(() => {});
 
     ctx.ui.event?.("stage", "Loading the dataset");
-    const dataset = await step(sup.command<DatasetConfigured>("dataset:0", "configure", {
-      model: cfg.model,
-      endpointType: cfg.endpointType,
-      streaming: cfg.streaming,
-      extraInputs: cfg.extraInputs,
-      useLegacyMaxTokens: cfg.useLegacyMaxTokens,
-      isl: cfg.isl,
-      islStddev: cfg.islStddev,
-      osl: cfg.osl ?? null,
-      oslStddev: cfg.oslStddev,
-      conversationNum: cfg.conversationNum,
-      randomSeed: cfg.randomSeed ?? null,
-      tokenizer: cfg.tokenizer ?? null,
-      inputFile: cfg.inputFile ?? null,
-      datasetFormat: cfg.datasetFormat,
-      blockSize: cfg.islBlockSize,
-      turnMean: cfg.conversationTurnMean,
-      turnStddev: cfg.conversationTurnStddev,
-      turnDelayMean: cfg.conversationTurnDelayMean,
-      turnDelayStddev: cfg.conversationTurnDelayStddev,
-      turnDelayRatio: cfg.conversationTurnDelayRatio,
-      synthetic: syntheticDatasetConfig(cfg),
-      upstream: datasetOptionsOf(cfg),
-      datasetPath,
-      inputsJsonPath: join(ctx.artifactDir, "inputs.json"),
-    }, 600_000));
+    const dataset = await step(sup.command("dataset:0", "configure", datasetConfigureRequest(cfg, paths), 600_000));
     if (dataset.error !== undefined) {
       throw new BenchError("CONFIG_INVALID", dataset.errorSource === "tokenizer" ? `Invalid --tokenizer: ${dataset.error}` : `Invalid dataset: ${dataset.error}`, dataset.errorHint === undefined ? {} : { hint: dataset.errorHint });
     }
@@ -189,44 +159,17 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     collectors = await step(startCollectors(cfg, sup, ctx.log, ctx.artifactDir, gpu));
     ctx.ui.event?.("collectors", { serverMetrics: collectors.serverMetrics, gpu: collectors.gpu });
 
-    const { endpoint: recordsEndpoint } = await step(sup.command<{ endpoint: string }>("records:0", "bind"));
-    await step(sup.command("records:0", "configure", {
-      artifactDir: ctx.artifactDir,
-      endpointType: cfg.endpointType,
-      streaming: cfg.streaming,
-      goodput: cfg.goodput ?? null,
-      peerMetrics: cfg.peerMetrics,
-      exports: exportPlan,
-      // JSON has no Infinity: a grace of inf travels as the largest number (the window never closes).
-      duration: cfg.benchmarkDuration === undefined ? null : { durationSec: cfg.benchmarkDuration, graceSec: Number.isFinite(cfg.benchmarkGracePeriod) ? cfg.benchmarkGracePeriod : Number.MAX_VALUE },
-      logFile: ctx.logFile,
-    }));
+    const { endpoint: recordsEndpoint } = await step(sup.command("records:0", "bind"));
+    await step(sup.command("records:0", "configure", recordsConfigureRequest(cfg, exportPlan, paths)));
     recordsReady = true;
-    const processorEndpoints = await step(Promise.all(processors.map((p) => sup.command<{ endpoint: string }>(p, "bind").then((r) => r.endpoint))));
-    await step(Promise.all(processors.map((p) => sup.command(p, "configure", { recordsEndpoint, datasetPath, endpointType: cfg.endpointType, streaming: cfg.streaming, useServerTokenCount: cfg.useServerTokenCount, responseField: cfg.responseField, tokenizer: dataset.tokenizer, tokenizerRevision: tokenizerRevisionOf(cfg), model: cfg.model[0], captureText: exportPlan.outputsJson, captureRaw: exportPlan.level === "raw" }, 600_000))));
-    const { endpoint: creditsEndpoint } = await step(sup.command<{ endpoint: string }>("timing:0", "bind"));
-    await step(Promise.all(workers.map((w) => sup.command(w, "configure", {
-      creditsEndpoint,
-      processorEndpoints,
-      datasetPath,
-      urls: cfg.urls,
-      endpointPath: cfg.endpoint ?? endpointPath(cfg.endpointType, cfg.streaming),
-      endpointType: cfg.endpointType,
-      streaming: cfg.streaming,
-      // raw_payload lines already hold each turn's whole history (upstream's message_array_with_responses).
-      verbatimTurns: cfg.datasetFormat === "raw_payload",
-      apiKey: cfg.apiKey,
-      headers: cfg.header.map(([k, v]) => [k, String(v)]),
-      requestTimeoutSeconds: cfg.requestTimeoutSeconds,
-      maxResponseBytes: cfg.maxResponseBytes,
-      ...requestOptionsOf(cfg),
-      transport: cfg.transport === "http" ? "fetch" : cfg.transport,
-    }))));
+    const processorEndpoints = await step(Promise.all(processors.map((p) => sup.command(p, "bind").then((r) => r.endpoint))));
+    await step(Promise.all(processors.map((p) => sup.command(p, "configure", processorConfigureRequest(cfg, exportPlan, recordsEndpoint, datasetPath, dataset.tokenizer), 600_000))));
+    const { endpoint: creditsEndpoint } = await step(sup.command("timing:0", "bind"));
+    await step(Promise.all(workers.map((w) => sup.command(w, "configure", workerConfigureRequest(cfg, creditsEndpoint, processorEndpoints, datasetPath)))));
 
     // Bars: one per phase as it starts, then records, whose total is the profiling phase's.
     const stage = (phase: string): string => (phase === "warmup" ? "Warmup" : "Requests (Profiling)");
-    sup.on("phase_start", (_from, p) => {
-      const start = p as TimingPhaseStart;
+    sup.on("phase_start", (_from, start) => {
       if (start.phase === "profiling") {
         profilingStartWallNs = start.startWallNs;
         profilingTotal = start.total;
@@ -235,29 +178,27 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       // To the log file only: a console line would land among the progress bars being redrawn.
       appendLogLine(ctx.logFile, "controller", `Phase ${start.phase} started${start.total === undefined ? "" : `: ${start.total} requests`}${start.durationSec === undefined ? "" : `: ${start.durationSec} s`}`);
       ctx.ui.update(stage(start.phase), 0, start.total);
-      ctx.ui.event?.("phase_start", p);
+      ctx.ui.event?.("phase_start", start);
       // The records service needs the profiling start for the duration window (§4.5).
-      sup.broadcast("phase_start", p);
+      sup.broadcast("phase_start", start);
     });
     sup.on("progress", (_from, p) => {
-      const { phase, sent, completed, total } = p as TimingProgress;
+      const { phase, sent, completed, total } = p;
       ctx.ui.update(stage(phase), completed, total ?? (sent || undefined));
       ctx.ui.event?.("progress", p);
     });
-    sup.on("phase_complete", (_from, p) => {
-      const done = p as TimingPhaseResult;
+    sup.on("phase_complete", (_from, done) => {
       appendLogLine(ctx.logFile, "controller", `Phase ${done.phase} ended: ${done.sent} sent, ${done.completed} completed`);
       ctx.ui.update(stage(done.phase), done.completed, done.sent);
-      ctx.ui.event?.("phase_complete", p);
+      ctx.ui.event?.("phase_complete", done);
       if (!done.timeoutTriggered) return;
       // The grace period is over: what is still in flight is cut and recorded as cancelled (upstream).
       ctx.log.info(`The ${done.phase} grace period ended with ${done.sent - done.completed} request(s) in flight: cancelling them`);
-      const cancel: CancelRequests = { phases: [done.phase], message: `Request was cancelled: the ${done.phase} grace period ended` };
-      sup.broadcast("cancel_requests", cancel);
+      sup.broadcast("cancel_requests", cancelRequestsBroadcast([done.phase], `the ${done.phase} grace period ended`));
     });
     sup.on("records_progress", (_from, p) => {
       if (!profilingStarted) return;
-      const { processed, expected } = p as { processed: number; expected?: number };
+      const { processed, expected } = p;
       ctx.ui.update("Records (Processing)", processed, expected ?? profilingTotal);
       ctx.ui.event?.("records_progress", p);
     });
@@ -273,7 +214,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     timingRunning = true;
     ctx.ui.event?.("stage", "Sending requests");
     const plan = { ...timingPlanOf(cfg, workers, dataset, datasetPath), ...(hooks.profiler === undefined ? {} : { serverProfiler: hooks.profiler }) };
-    const run = sup.command<TimingResult>("timing:0", "run", plan, NO_TIMEOUT_MS);
+    const run = sup.command("timing:0", "run", plan, NO_TIMEOUT_MS);
     run.catch(() => {});
     // Once stopped, the timing service answers as soon as the cut requests come back; if it is
     // gone or stuck, the results are written without its counts.
@@ -300,15 +241,9 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     const inputConfig = upstreamInputConfig(inputConfigOf(cfg), cfg.cliCommand);
     if (recordsReady && !recordsLost) {
       if (stopWhy !== undefined && (expected ?? 1) > 0) ctx.log.info(`Waiting for the records of the ${expected ?? "unknown number of"} request(s) sent`);
-      records = await sup.command<RecordsSummary>("records:0", "finalize", {
-        expected,
-        inputConfig,
-        // A record processor parsing a huge reply said how long it may take: wait for it as well.
-        idleMs: RECORDS_IDLE_MS + sup.busyRemainingMs(),
-        incomplete,
-        clientCheck,
-        ...(ctx.columns === undefined ? {} : { columns: ctx.columns }),
-      }, NO_TIMEOUT_MS).catch((error: Error) => {
+      // A record processor parsing a huge reply said how long it may take: wait for it as well.
+      const end = { expected, inputConfig, idleMs: RECORDS_IDLE_MS + sup.busyRemainingMs(), incomplete, clientCheck, columns: ctx.columns };
+      records = await sup.command("records:0", "finalize", recordsFinalizeRequest(end), NO_TIMEOUT_MS).catch((error: Error) => {
         // Lost while finalizing: the report still says why, without metrics.
         if (!incomplete.includes(error.message)) incomplete.push(error.message);
         return undefined;
@@ -341,24 +276,5 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
   return { done, cancel: () => stop("the run was interrupted") };
 }
 
-/** Upstream's run_info: a study's coordinates for a run it started (sweep, trial, SLA probe), else a single run's. */
-function runInfoOf(cfg: ResolvedProfile, benchmarkId: string): RunInfo {
-  if (cfg.studyRun === undefined) return singleRunInfo(benchmarkId, cfg.randomSeed ?? null, cfg.cliCommand);
-  return { benchmark_id: benchmarkId, ...cfg.studyRun, cli_command: cfg.cliCommand };
-}
-
-/** The config as JSON exports show it (upstream `input_config`); credentials redacted. */
-export function inputConfigOf(cfg: ResolvedProfile): Record<string, unknown> {
-  // A study run's ids belong in run_info, not input_config (upstream keeps sweep data out of it).
-  const { cliCommand, studyRun: _studyRun, ...rest } = cfg;
-  // cliCommand is redacted where it is built; the key, credential headers and URL credentials here
-  // (the URL lists may hold scheme-less "user:pw@host" values, so each is read as a URL).
-  const credentials = {
-    ...(rest.apiKey === undefined ? {} : { apiKey: REDACTED }),
-    header: redactHeaderPairs(rest.header),
-    urls: rest.urls.map(redactUrl),
-    serverMetrics: rest.serverMetrics.map(redactUrl),
-    gpuTelemetry: rest.gpuTelemetry.map(redactUrl),
-  };
-  return redactUrlsDeep({ ...rest, ...credentials, cli_command: cliCommand }) as Record<string, unknown>;
-}
+// The CLI and the package API log the resolved config as the exports show it.
+export { inputConfigOf } from "./run-config.ts";

@@ -5,10 +5,17 @@
  * so a long run shows it is alive without escape codes; `simple` falls back to it there too, and
  * with NO_COLOR (cursor movement is an escape code as well). `--ui dashboard` is controller/dashboard/.
  */
+import type { ServiceEvents } from "../protocol/contracts/index.ts";
+
+/** What the display hears: the services' events as they arrive, and the run's own stages. */
+type UiEvents = ServiceEvents & { stage: string; stopping: string; collectors: { serverMetrics: boolean; gpu: boolean } };
+/** One event as the display's `event` takes it: its name, then that event's payload. */
+type UiEventArgs = { [E in keyof UiEvents]: [name: E, payload: UiEvents[E]] }[keyof UiEvents];
+
 export type ProgressUi = {
   update(stage: string, done: number, total: number | undefined): void;
   /** The run's events as they arrive (phase_start, progress, records_live…), for the dashboard. */
-  event?(name: string, payload: unknown): void;
+  event?(...args: UiEventArgs): void;
   /** Closes the display; may be called again (the error paths call it too). */
   finish(): void;
 };

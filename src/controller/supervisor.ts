@@ -10,6 +10,7 @@ import { escapeControls } from "../core/safe-text.ts";
 import { markLoaded } from "../core/loaded.ts";
 import { makeRunDir } from "../core/run-dirs.ts";
 import type { LogLevelName } from "../core/log.ts";
+import type { BroadcastName, Broadcasts, CommandArgs, CommandName, ReplyOf, RoleOf, ServiceEventName, ServiceEvents, ServiceName } from "../protocol/contracts/index.ts";
 import { decodeControl, encodeControl, ToController, type ToService, topicOf } from "../protocol/control.ts";
 import { type ServiceSpec, serviceName } from "../runtime/context.ts";
 import type { ExitInfo, Launcher, ServiceHandle } from "./launchers.ts";
@@ -116,19 +117,27 @@ export class Supervisor {
     await this.#waitForRegistration();
   }
 
-  /** Sends a named command to one service and resolves with its reply. */
-  command<T = unknown>(name: string, command: string, payload?: unknown, timeoutMs = this.#opts.commandTimeoutMs): Promise<T> {
+  /**
+   * Sends a named command to one service and resolves with its reply; the service's name picks its
+   * role's contract (protocol/contracts/), which types the command, its payload and the reply.
+   */
+  command<N extends ServiceName, C extends CommandName<RoleOf<N>>>(name: N, command: C, ...args: CommandArgs<RoleOf<N>, C>): Promise<ReplyOf<RoleOf<N>, C>> {
+    const [payload, timeoutMs = this.#opts.commandTimeoutMs] = args;
+    return this.#command(name, command, payload, timeoutMs) as Promise<ReplyOf<RoleOf<N>, C>>;
+  }
+
+  #command(name: string, command: string, payload: unknown, timeoutMs: number): Promise<unknown> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     // A service the run goes on without answers nothing: fail at once rather than at the timeout.
     const lost = this.#services.get(name)?.lost;
     if (lost !== undefined) return Promise.reject(lost);
     const cid = this.#nextCid++;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(cid);
         reject(new BenchError("COMMAND_FAILED", `Command "${command}" to "${name}" got no reply within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.#pending.set(cid, { to: name, resolve: resolve as (v: unknown) => void, reject, timer });
+      this.#pending.set(cid, { to: name, resolve, reject, timer });
       this.#sendTo(name, { type: "command", cid, name: command, payload }).catch((error: Error) => {
         clearTimeout(timer);
         this.#pending.delete(cid);
@@ -137,14 +146,15 @@ export class Supervisor {
     });
   }
 
-  /** Publishes a named broadcast to every service. */
-  broadcast(name: string, payload?: unknown): void {
+  /** Publishes a named broadcast to every service (protocol/contracts/broadcasts.ts). */
+  broadcast<B extends BroadcastName>(name: B, payload: Broadcasts[B]): void {
     this.#publish({ type: "broadcast", name, payload });
   }
 
-  /** Handles events services emit with ctx.emit(name, payload). */
-  on(event: string, handler: (from: string, payload: unknown) => void): void {
-    this.#eventHandlers.set(event, handler);
+  /** Handles events services emit with ctx.emit(name, payload), typed by the emitting role's contract. */
+  on<E extends ServiceEventName>(event: E, handler: (from: string, payload: ServiceEvents[E]) => void): void {
+    // Stored by name: the payload comes off the wire as its emitter's contract says it does.
+    this.#eventHandlers.set(event, handler as (from: string, payload: unknown) => void);
   }
 
   /** Called once if a service dies or goes silent; shutdown has already begun by then. */

@@ -7,34 +7,14 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { ErrorSummaryEntry, MetricResult } from "../metrics/index.ts";
+import type { RecordsSummary } from "../protocol/records-summary.ts";
 import { toDisplayResult } from "../metrics/index.ts";
 import { renderConsoleFooter, renderConsoleTables } from "./console-export.ts";
 import { renderCsvExport } from "./csv-export.ts";
 import { renderGpuCsvSection } from "./gpu-csv-section.ts";
 import { type RunInfo, renderJsonExport } from "./json-export.ts";
 
-/** What the records service's "finalize" returns: its summary of the run, nothing rendered into files. */
-export type RecordsSummary = {
-  results: MetricResult[];
-  warmupResults: MetricResult[];
-  errorSummary: ErrorSummaryEntry[];
-  /** Our JSON blocks only the records can fill (arrival fidelity, run validity, token accounting, reply anomalies, incomplete), in file order. */
-  blocks: Record<string, unknown>;
-  /** Console sections under the tables only the records hold the data for (token accounting, client check). */
-  consoleText: string;
-  /** Why the results are incomplete (services lost, records lost); empty when they are not. */
-  incomplete: string[];
-  validCount: number;
-  errorCount: number;
-  /** Profiling records that arrived, and those sent whose record never did. */
-  received: number;
-  lost: number;
-  /** Set with a client check: false when the client was the bottleneck (reasons say why). */
-  runValidity?: { valid: boolean; judged: boolean; reasons: string[] };
-  /** The per-request files the records service wrote (JSONL, raw, timeslices, outputs). */
-  files: string[];
-};
+export type { RecordsSummary };
 
 /** GPU telemetry's part: the telemetry_data block, the energy metrics, its console tables and files. */
 export type GpuReport = {

@@ -3,6 +3,7 @@
  * percentiles and POPULATION std, computed the way numpy computes them so the numbers match
  * upstream's to the last bit: pairwise summation for sums, numpy's two-sided lerp for percentiles.
  */
+import { STAT_KEYS, type StatKey } from "../protocol/records-summary.ts";
 
 /** Growable Float64Array: per-record values without one object per record. */
 export class Float64Series {
@@ -50,8 +51,7 @@ export class Float64Series {
   }
 }
 
-export const STAT_KEYS = ["avg", "min", "max", "p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "std"] as const;
-export type StatKey = (typeof STAT_KEYS)[number];
+export { STAT_KEYS, type StatKey };
 export const PERCENTILES = [1, 5, 10, 25, 50, 75, 90, 95, 99] as const;
 
 export type SeriesStats = Record<StatKey, number> & { count: number };

@@ -9,18 +9,10 @@ import type { MetricContext } from "./context.ts";
 import { deriveMetrics } from "./derived.ts";
 import { pluginMetricFailed } from "./plugin-metrics.ts";
 import { computeRecordMetrics, requestEndNs, type RecordMetrics } from "./record-metrics.ts";
-import { Float64Series, type StatKey, summarizeSeries } from "./stats.ts";
+import { Float64Series, summarizeSeries } from "./stats.ts";
 
-/** One metric over the run, in its BASE unit. Scalars carry only `avg` (and count 1); record metrics their `sum`. */
-export type MetricResult = {
-  tag: string;
-  header: string;
-  unit: string;
-  count: number;
-  sum?: number;
-} & { avg: number } & Partial<Record<Exclude<StatKey, "avg">, number>>;
-
-export type ErrorSummaryEntry = { error: RecordError; count: number };
+export type { ErrorSummaryEntry, MetricResult } from "../protocol/records-summary.ts";
+import type { ErrorSummaryEntry, MetricResult } from "../protocol/records-summary.ts";
 
 export type ProfileSummary = {
   results: MetricResult[];

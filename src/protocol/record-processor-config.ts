@@ -48,8 +48,8 @@ const TokenizerPreload = v.object({
   model: v.optional(v.string()),
   revision: v.optional(v.string()),
 });
-type TokenizerPreload = v.InferOutput<typeof TokenizerPreload>;
+export type TokenizerPreload = v.InferInput<typeof TokenizerPreload>;
 
-export function parseTokenizerPreload(payload: unknown): TokenizerPreload {
+export function parseTokenizerPreload(payload: unknown): v.InferOutput<typeof TokenizerPreload> {
   return v.parse(TokenizerPreload, payload);
 }

@@ -164,5 +164,5 @@ export type TimingResult = {
 export type TimingPhaseStart = { phase: Phase; startNs: number; startWallNs: number; total?: number; durationSec?: number };
 /** Event "progress", about every 500 ms while a phase runs. */
 export type TimingProgress = { phase: Phase; sent: number; completed: number; total?: number };
-/** Event "phase_complete" carries the TimingPhaseResult. */
-export type TimingEventName = "phase_start" | "progress" | "phase_complete";
+/** The timing service's events by name; "phase_complete" carries the TimingPhaseResult. */
+export type TimingEvents = { phase_start: TimingPhaseStart; progress: TimingProgress; phase_complete: TimingPhaseResult };

@@ -1,6 +1,7 @@
 /** What a role receives: its config slice, a tagged logger, the control plane and a stop signal. */
 import type { ConsolaInstance } from "consola";
 import type { LogLevelName } from "../core/log.ts";
+import type { Broadcasts, CommandName, EventName, EventOf, HeardBy, ReplyOf, RequestOf, RoleName } from "../protocol/contracts/index.ts";
 
 /** Everything a service process needs to start, passed by the controller as one JSON argument. */
 export type ServiceSpec = {
@@ -17,9 +18,23 @@ export type ServiceSpec = {
   heartbeatMs: number;
 };
 
+/**
+ * What role `R` is given, typed by its contract (protocol/contracts/): it can only answer the
+ * commands, emit the events and hear the broadcasts its contract names, with their payload types.
+ */
+export type ServiceContext<R extends RoleName> = Omit<WireContext, "handle" | "onBroadcast" | "emit"> & {
+  /** Answers the controller's named command; the handler's (awaited) result is the reply. */
+  handle<C extends CommandName<R>>(command: C, handler: (payload: RequestOf<R, C>) => ReplyOf<R, C> | Promise<ReplyOf<R, C>>): void;
+  /** Calls `handler` for each named broadcast from the controller. */
+  onBroadcast<B extends HeardBy<R>>(name: B, handler: (payload: Broadcasts[B]) => void): void;
+  /** Tells the controller something (progress, results) without being asked. */
+  emit<E extends EventName<R>>(name: E, payload: EventOf<R, E>): void;
+};
+
 export type CommandHandler = (payload: unknown) => unknown;
 
-export type ServiceContext = {
+/** The context as the runtime builds it, for any role: names and payloads as they come off the wire. */
+export type WireContext = {
   readonly role: string;
   readonly id: string;
   /** `role:id`, unique in a run: the service's bus identity and log tag. */
@@ -45,7 +60,13 @@ export type ServiceContext = {
 };
 
 /** A role's one door. It resolves when the role is done; the service then idles until shutdown. */
-export type Role = { run(ctx: ServiceContext): Promise<void> };
+export type Role<R extends RoleName> = { run(ctx: ServiceContext<R>): Promise<void> };
+
+/**
+ * A role as the runtime runs it, by a name read at run time. The wire is where compile-time types
+ * end: the registry checks each role against its own contract, the runtime passes it a WireContext.
+ */
+export type AnyRole = { run(ctx: WireContext): Promise<void> };
 
 /** Name of a service: unique per run, used as identity and log tag. */
 export function serviceName(role: string, id: string): string {

@@ -7,10 +7,10 @@ import { createSocket, type Message } from "../bus/index.ts";
 import { loadedParts } from "../core/loaded.ts";
 import { createChildLogger } from "../core/log.ts";
 import { type ToService, decodeControl, encodeControl, type ToController, ToService as ToServiceSchema } from "../protocol/control.ts";
-import { type CommandHandler, type Role, type ServiceContext, type ServiceSpec, serviceName } from "./context.ts";
+import { type AnyRole, type CommandHandler, type ServiceSpec, serviceName, type WireContext } from "./context.ts";
 
 /** Loads a role's code by name (services/registry.ts): the runtime sits below the roles and never names them. */
-export type RoleLoader = (role: string) => Promise<Role> | undefined;
+export type RoleLoader = (role: string) => Promise<AnyRole> | undefined;
 
 export type RunServiceOptions = {
   /** Use this logger instead of JSON lines on stderr (in-process services). */
@@ -75,7 +75,7 @@ export async function runService(spec: ServiceSpec, loadRole: RoleLoader, option
   events.connect(spec.events);
   events.subscribe("");
 
-  const ctx: ServiceContext = {
+  const ctx: WireContext = {
     role: spec.role,
     id: spec.id,
     name,

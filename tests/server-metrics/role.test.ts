@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { wallNs } from "../../src/core/clock.ts";
 import type { EndpointSummary } from "../../src/server-metrics/summarize.ts";
-import { run, type ServerMetricsResult } from "../../src/services/server-metrics/index.ts";
+import type { ServerMetricsResult } from "../../src/protocol/server-metrics-config.ts";
+import { run } from "../../src/services/server-metrics/index.ts";
 import { fakeService } from "../worker/fake-context.ts";
 
 /** A vLLM-like server whose numbers the test moves. */
@@ -42,9 +43,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test("scrapes in the background, windows the profiling phase and writes the three files", async () => {
   const fake = fakeService("server-metrics", "0");
-  const broadcasts = new Map<string, (p: unknown) => void>();
-  const ctx = { ...fake.ctx, onBroadcast: (name: string, h: (p: unknown) => void) => void broadcasts.set(name, h) };
-  const stopped = run(ctx);
+  const stopped = run(fake.ctx);
   const dir = join(mkdtempSync(join(tmpdir(), "aiperf-sm-")), "out");
   const url = `http://127.0.0.1:${server.port}/metrics`;
   const stalledUrl = `http://127.0.0.1:${stalled.port}/metrics`;
@@ -52,7 +51,7 @@ test("scrapes in the background, windows the profiling phase and writes the thre
   await sleep(120); // warmup-time snapshots, identical: deduplicated in the JSONL
 
   const startNs = wallNs();
-  broadcasts.get("phase_start")?.({ phase: "profiling", startWallNs: startNs });
+  fake.broadcast("phase_start", { phase: "profiling", startWallNs: startNs });
   await sleep(60);
   state.running = 4;
   state.kv = 0.5;

@@ -5,7 +5,7 @@ import { inProcessLauncher } from "../../src/controller/launchers.ts";
 import { Supervisor } from "../../src/controller/supervisor.ts";
 import { monoNs } from "../../src/core/clock.ts";
 import { type Credit, type CreditReturn, decodeJson, encodeJson } from "../../src/protocol/pipeline.ts";
-import type { TimingBindResult, TimingPhaseResult, TimingPlanInput, TimingResult } from "../../src/protocol/timing-plan.ts";
+import type { TimingPhaseResult, TimingPlanInput } from "../../src/protocol/timing-plan.ts";
 import { memoryLogger } from "../process/helpers.ts";
 
 setBusLogger({ warn: () => {}, debug: () => {} });
@@ -25,9 +25,9 @@ async function startTiming(): Promise<{ sup: Supervisor; endpoint: string; event
   const s = new Supervisor({ launcher: inProcessLauncher(), log, logLevel: "warn" });
   sup = s;
   const events: { name: string; payload: unknown }[] = [];
-  for (const name of ["phase_start", "progress", "phase_complete"]) s.on(name, (_from, payload) => events.push({ name, payload }));
+  for (const name of ["phase_start", "progress", "phase_complete"] as const) s.on(name, (_from, payload) => events.push({ name, payload }));
   await s.start([{ role: "timing", id: "0" }]);
-  const { endpoint } = await s.command<TimingBindResult>("timing:0", "bind");
+  const { endpoint } = await s.command("timing:0", "bind");
   return { sup: s, endpoint, events };
 }
 
@@ -51,7 +51,7 @@ test("runs warmup then profiling over the bus, paced at the rate, spread over bo
   const received: Received[] = [];
   for (const w of WORKERS) echoWorker(w, endpoint, 3, received);
   const plan: TimingPlanInput = { workers: WORKERS, rateMode: "constant", requestRate: 200, requestCount: 150, warmupRequestCount: 5, conversations: 10, randomSeed: 1 };
-  const result = await sup.command<TimingResult>("timing:0", "run", plan, 60_000);
+  const result = await sup.command("timing:0", "run", plan, 60_000);
 
   expect(result).toMatchObject({ cancelled: false, randomSeed: 1 });
   const [warmup, profiling] = result.phases as [TimingPhaseResult, TimingPhaseResult];
@@ -81,7 +81,7 @@ test("cancel makes a long run stop issuing and resolve promptly", async () => {
   const received: Received[] = [];
   for (const w of WORKERS) echoWorker(w, endpoint, 3, received);
   const plan: TimingPlanInput = { workers: WORKERS, rateMode: "poisson", requestRate: 100, durationSec: 300, graceSec: 30, conversations: 10 };
-  const running = sup.command<TimingResult>("timing:0", "run", plan, 60_000);
+  const running = sup.command("timing:0", "run", plan, 60_000);
   while (received.length < 10) await Bun.sleep(10);
   expect(await sup.command("timing:0", "cancel")).toMatchObject({ cancelled: true });
   const cancelledAt = performance.now();

@@ -34,8 +34,8 @@ writeDatasetFile(datasetPath, [
 let srv: TestServer;
 let router: BusSocket;
 let recordsPull: BusSocket;
-let processor: FakeService;
-let workers: FakeService[];
+let processor: FakeService<"record-processor">;
+let workers: FakeService<"worker">[];
 const running: Promise<void>[] = [];
 const returns: CreditReturn[] = [];
 const records = new Map<string, RequestRecord>();

@@ -48,7 +48,7 @@ test("worker and record processor in child processes: credits in, parsed records
     { role: "record-processor", id: "0" },
     { role: "worker", id: "0" },
   ]);
-  const { endpoint } = await sup.command<{ endpoint: string }>("record-processor:0", "bind");
+  const { endpoint } = await sup.command("record-processor:0", "bind");
   await sup.command("record-processor:0", "configure", { recordsEndpoint, datasetPath, endpointType: "chat", streaming: true, tokenizer: "builtin" });
   await sup.command("worker:0", "configure", { creditsEndpoint, processorEndpoints: [endpoint], datasetPath, urls: [srv.url], endpointPath: "v1/chat/completions", streaming: true, requestTimeoutSeconds: 30 });
 

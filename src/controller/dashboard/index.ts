@@ -6,9 +6,7 @@
 import type { ResolvedProfile } from "../../config/resolve.ts";
 import { redactUrl } from "../../core/redact.ts";
 import { endpointPath } from "../../endpoints/registry.ts";
-import type { GpuLive, RecordsLive, ServerMetricsLive } from "../../protocol/live-stats.ts";
 import { serverMetricsUrls } from "../../server-metrics/urls.ts";
-import type { TimingPhaseResult, TimingPhaseStart, TimingProgress } from "../../protocol/timing-plan.ts";
 import type { ProgressUi } from "../progress.ts";
 import { type DashboardInfo, DashboardModel } from "./model.ts";
 import { openScreen } from "./screen.ts";
@@ -46,32 +44,30 @@ export function createDashboard(info: DashboardInfo, heartbeats: () => { name: s
       const now = performance.now();
       switch (name) {
         case "phase_start":
-          return model.phaseStarted(payload as TimingPhaseStart, now);
+          return model.phaseStarted(payload, now);
         case "progress":
-          return model.progress(payload as TimingProgress, now);
+          return model.progress(payload, now);
         case "phase_complete":
-          return model.phaseEnded(payload as TimingPhaseResult, now);
+          return model.phaseEnded(payload, now);
         case "records_progress":
-          return model.recordsProgress(payload as { processed: number; expected?: number });
+          return model.recordsProgress(payload);
         case "records_live":
-          return model.recordsLive(payload as RecordsLive, now);
+          return model.recordsLive(payload, now);
         case "server_metrics_live":
-          model.serverLive = payload as ServerMetricsLive;
+          model.serverLive = payload;
           return;
         case "gpu_live":
-          model.gpuLive = payload as GpuLive;
+          model.gpuLive = payload;
           return;
-        case "collectors": {
-          const on = payload as { serverMetrics: boolean; gpu: boolean };
-          model.info.serverMetrics = on.serverMetrics;
-          model.info.gpuTelemetry = on.gpu;
+        case "collectors":
+          model.info.serverMetrics = payload.serverMetrics;
+          model.info.gpuTelemetry = payload.gpu;
           return;
-        }
         case "stage":
-          model.stage = String(payload);
+          model.stage = payload;
           return;
         case "stopping":
-          model.stopping = String(payload);
+          model.stopping = payload;
           return;
       }
     },

@@ -20,7 +20,7 @@ import { createSynthesizer } from "./synthesize.ts";
 
 markLoaded("role:dataset");
 
-export async function run(ctx: ServiceContext): Promise<void> {
+export async function run(ctx: ServiceContext<"dataset">): Promise<void> {
   ctx.handle("configure", async (payload): Promise<DatasetConfigured> => {
     const parsed = v.parse(DatasetConfig, payload);
     const cfg = { ...parsed, randomSeed: parsed.randomSeed ?? randomSeed() };

@@ -6,11 +6,11 @@ import { type BusSocket, createSocket, type Message } from "../../bus/index.ts";
 import { markLoaded } from "../../core/loaded.ts";
 import type { ServiceContext } from "../../runtime/context.ts";
 import { untilStopped } from "../../runtime/until-stopped.ts";
-import { type ExchangeRequest, type ExchangeResult, parseExchangeRequest } from "./exchange.ts";
+import { type ExchangeRequest, type ExchangeResult, parseExchangeRequest } from "../../protocol/demo-exchange.ts";
 
 markLoaded("role:demo-hub");
 
-export async function run(ctx: ServiceContext): Promise<void> {
+export async function run(ctx: ServiceContext<"demo-hub">): Promise<void> {
   let router: BusSocket | undefined;
   ctx.handle("bind", () => {
     router = createSocket("ROUTER", { name: `${ctx.name} credits`, routerMandatory: true });

@@ -6,11 +6,10 @@ import { untilStopped } from "../../runtime/until-stopped.ts";
 
 markLoaded("role:demo-worker");
 
-export async function run(ctx: ServiceContext): Promise<void> {
+export async function run(ctx: ServiceContext<"demo-worker">): Promise<void> {
   let dealer: BusSocket | undefined;
   let credits = 0;
-  ctx.handle("connect", (payload) => {
-    const { endpoint } = payload as { endpoint: string };
+  ctx.handle("connect", ({ endpoint }) => {
     const socket = createSocket("DEALER", { identity: ctx.name, name: `${ctx.name} credits` });
     socket.onMessage((msg: Message) => {
       credits++;

@@ -23,7 +23,7 @@ export const GPU_TELEMETRY_FILE_NAME = "gpu_telemetry_export.jsonl";
 
 const EMPTY: GpuFinalizeResult = { collected: false, telemetry: null, energy: {}, consoleText: "", files: [] };
 
-export async function run(ctx: ServiceContext): Promise<void> {
+export async function run(ctx: ServiceContext<"gpu-telemetry">): Promise<void> {
   let cfg: GpuTelemetryConfig | undefined;
   let collector: Collector | undefined;
   let live: Timer | undefined;

@@ -18,11 +18,11 @@ markLoaded("role:record-processor");
 const TOKENIZER_LOAD_MS = 60_000;
 const IDLE_STATS: ProcessorStats = { raw: 0, records: 0, errors: 0, batches: 0 };
 
-export function run(ctx: ServiceContext): Promise<void> {
+export function run(ctx: ServiceContext<"record-processor">): Promise<void> {
   return runRecordProcessor(ctx, tokenizerResolver);
 }
 
-export async function runRecordProcessor(ctx: ServiceContext, resolve: CounterResolver): Promise<void> {
+export async function runRecordProcessor(ctx: ServiceContext<"record-processor">, resolve: CounterResolver): Promise<void> {
   let pull: BusSocket | undefined;
   let engine: ProcessorEngine | undefined;
   ctx.handle("bind", (): ProcessorBound => {

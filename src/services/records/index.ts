@@ -20,7 +20,7 @@ markLoaded("role:records");
 /** How often progress and the live view go to the controller (the bar; the dashboard: ≤ 4 Hz). */
 const PROGRESS_MS = 250;
 
-export async function run(ctx: ServiceContext): Promise<void> {
+export async function run(ctx: ServiceContext<"records">): Promise<void> {
   let pull: BusSocket | undefined;
   let state: RecordsState | undefined;
   const early: RequestRecord[] = [];
@@ -60,7 +60,7 @@ export async function run(ctx: ServiceContext): Promise<void> {
     }
     return {};
   });
-  ctx.onBroadcast("phase_start", (payload) => state?.phaseStarted(payload as { phase: string; startNs: number }));
+  ctx.onBroadcast("phase_start", (payload) => state?.phaseStarted(payload));
   ctx.handle("finalize", async (payload) => {
     if (state === undefined) throw new Error("finalize before configure");
     return state.finalize(payload);

@@ -16,35 +16,14 @@ import { SERVER_METRICS_FILES, serverMetricsConsoleText, writeServerMetricsCsv, 
 import { liveGauges } from "../../server-metrics/live.ts";
 import { summarizeEndpoint } from "../../server-metrics/summarize.ts";
 import type { ServerMetricsLive } from "../../protocol/live-stats.ts";
+import { ServerMetricsConfig, ServerMetricsFinalize, type ServerMetricsResult } from "../../protocol/server-metrics-config.ts";
 
 markLoaded("role:server-metrics");
-
-/**
- * Upstream scrapes every 0.1 s. Counter and histogram deltas do not depend on the interval here
- * (the window edges get scrapes of their own), only gauge statistics do, so a 1 s default keeps
- * the load on the server and on this process low; AIPERF_SERVER_METRICS_COLLECTION_INTERVAL
- * (seconds, read by the controller) makes it finer.
- */
-export const DEFAULT_INTERVAL_MS = 1000;
-
-export const ServerMetricsConfig = v.object({
-  urls: v.array(v.string()),
-  intervalMs: v.optional(v.pipe(v.number(), v.minValue(10)), DEFAULT_INTERVAL_MS),
-  timeoutMs: v.optional(v.pipe(v.number(), v.minValue(1)), 5000),
-  artifactDir: v.string(),
-});
-export type ServerMetricsConfig = v.InferInput<typeof ServerMetricsConfig>;
 
 /** How often the live gauges go to the controller's dashboard. */
 const LIVE_MS = 1000;
 
-export const ServerMetricsFinalize = v.object({
-  profilingStartWallNs: v.optional(v.nullable(v.number())),
-  profilingEndWallNs: v.optional(v.nullable(v.number())),
-});
-export type ServerMetricsResult = { consoleText: string; files: string[] };
-
-export async function run(ctx: ServiceContext): Promise<void> {
+export async function run(ctx: ServiceContext<"server-metrics">): Promise<void> {
   let collectors: Collector[] = [];
   let artifactDir = "";
   let baselineStartNs: number | undefined;
@@ -67,8 +46,7 @@ export async function run(ctx: ServiceContext): Promise<void> {
     return { endpoints: collectors.length };
   });
 
-  ctx.onBroadcast("phase_start", (payload) => {
-    const p = payload as { phase?: string; startWallNs?: number };
+  ctx.onBroadcast("phase_start", (p) => {
     if (p.phase !== "profiling") return;
     baselineStartNs = p.startWallNs;
     for (const c of collectors) void c.scrapeNow(true).then(() => pruneBeforeBaseline(c.data));

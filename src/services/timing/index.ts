@@ -22,7 +22,7 @@ markLoaded("role:timing");
 /** How long "run" waits for the plan's workers to connect. */
 const CONNECT_TIMEOUT_MS = 30_000;
 
-export async function run(ctx: ServiceContext): Promise<void> {
+export async function run(ctx: ServiceContext<"timing">): Promise<void> {
   let router: BusSocket | undefined;
   let current: TimingRun | undefined;
   let cancelWaiting: AbortController | undefined;
@@ -109,7 +109,7 @@ async function waitForWorkers(socket: BusSocket, count: number, signal: AbortSig
 }
 
 /** Queues the credit to one worker; a full peer queue waits in the background rather than blocking pacing. */
-function sendCredit(socket: BusSocket, worker: string, credit: Credit, ctx: ServiceContext): void {
+function sendCredit(socket: BusSocket, worker: string, credit: Credit, ctx: ServiceContext<"timing">): void {
   const frames = [worker, encodeJson(credit)];
   if (socket.trySend(frames)) return;
   socket.send(frames).catch((error: unknown) => ctx.log.warn(`Credit ${credit.id} to "${worker}" was not sent:`, error));

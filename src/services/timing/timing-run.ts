@@ -9,7 +9,7 @@
  */
 import type { Credit, CreditReturn } from "../../protocol/pipeline.ts";
 import type {
-  TimingEventName,
+  TimingEvents,
   TimingPhaseResult,
   TimingPhaseStart,
   TimingPlan,
@@ -31,7 +31,7 @@ type TimingRunDeps = {
   wallNs(): number;
   /** Delivers a credit to a worker; throws when that worker is not connected. */
   send(worker: string, credit: Credit): void;
-  emit(name: TimingEventName, payload: unknown): void;
+  emit<E extends keyof TimingEvents>(name: E, payload: TimingEvents[E]): void;
   warn?(message: string): void;
   /** Credit ids continue across runs in one process, so a straggler from an old run matches nothing. */
   firstCreditId?: number;

@@ -4,7 +4,6 @@
  * processors. Commands: "configure" (WorkerConfig) → WorkerConfigured; "stats" → WorkerStats.
  */
 import { markLoaded } from "../../core/loaded.ts";
-import type { CancelRequests } from "../../protocol/pipeline.ts";
 import { parseWorkerConfig, type WorkerConfigured, type WorkerStats } from "../../protocol/worker-config.ts";
 import type { ServiceContext } from "../../runtime/context.ts";
 import { untilStopped } from "../../runtime/until-stopped.ts";
@@ -14,7 +13,7 @@ markLoaded("role:worker");
 
 const IDLE_STATS: WorkerStats = { credits: 0, completed: 0, inFlight: 0, transportErrors: 0, cancelled: 0, batches: 0 };
 
-export async function run(ctx: ServiceContext): Promise<void> {
+export async function run(ctx: ServiceContext<"worker">): Promise<void> {
   let engine: WorkerEngine | undefined;
   ctx.handle("configure", async (payload): Promise<WorkerConfigured> => {
     if (engine !== undefined) throw new Error(`${ctx.name} is already configured`);
@@ -34,8 +33,7 @@ export async function run(ctx: ServiceContext): Promise<void> {
   });
   ctx.handle("stats", (): WorkerStats => engine?.stats() ?? IDLE_STATS);
   // The controller's word that a phase is over (grace period ended, interrupt, a service lost).
-  ctx.onBroadcast("cancel_requests", (payload) => {
-    const { phases, message } = payload as CancelRequests;
+  ctx.onBroadcast("cancel_requests", ({ phases, message }) => {
     const cut = engine?.cancel(phases, message) ?? 0;
     if (cut > 0) ctx.log.debug(`Cancelled ${cut} request(s) in flight: ${message}`);
   });

@@ -1,4 +1,4 @@
-/** The demo hub's "exchange" command: request and result shapes. */
+/** The demo hub's "exchange" command (bus demo): request and result shapes. */
 import * as v from "valibot";
 
 export const ExchangeRequest = v.object({

@@ -1,0 +1,16 @@
+/** Role "timing": paces credits out to the workers, phase by phase. */
+import type { Command, None } from "./contract.ts";
+import type { TimingBindResult, TimingEvents, TimingPlanInput, TimingResult } from "../timing-plan.ts";
+
+export type TimingContract = {
+  commands: {
+    /** Binds the credits ROUTER workers connect to. */
+    bind: Command<undefined, TimingBindResult>;
+    /** Runs the phases; answers when the last one ended. */
+    run: Command<TimingPlanInput, TimingResult>;
+    /** Ends a run early; `inFlight`: credits still out. */
+    cancel: Command<undefined, { cancelled: boolean; inFlight: number }>;
+  };
+  events: TimingEvents;
+  broadcasts: None;
+};
