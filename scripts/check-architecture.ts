@@ -15,7 +15,7 @@ import { dirname, join, relative, resolve } from "node:path";
 export const LAYERS: string[][] = [
   ["core"],
   ["bus", "records"],
-  ["protocol"],
+  ["protocol", "cluster"],
   ["tokenizer", "endpoints"],
   ["dataset", "metrics"],
   ["export"],
@@ -23,7 +23,7 @@ export const LAYERS: string[][] = [
   ["server-metrics", "compare", "report"],
   ["runtime"],
   ["services", "mock-server"],
-  ["controller"],
+  ["controller", "node"],
   ["study"],
   ["cli", "api"],
   ["main.ts"],

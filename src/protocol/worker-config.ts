@@ -36,6 +36,8 @@ export const WorkerConfig = v.object({
   maxResponseBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
   /** --transport: Bun's fetch, or our HTTP/1.1 on Bun.connect sockets (services/worker/raw-capture.ts). */
   transport: v.optional(v.picklist(["fetch", "raw"]), "fetch"),
+  /** The records' worker_id when it is not the service name: a worker node's "node-1/worker-0". */
+  workerId: v.optional(v.pipe(v.string(), v.minLength(1))),
 });
 export type WorkerConfig = v.InferOutput<typeof WorkerConfig>;
 
