@@ -12,6 +12,7 @@ export const root = defineCommand({
     compare: () => import("./compare.ts").then((m) => m.compareCommand),
     plot: () => import("./plot.ts").then((m) => m.plotCommand),
     "gpu-check": () => import("./gpu-check.ts").then((m) => m.gpuCheckCommand),
+    service: () => import("./node-service.ts").then((m) => m.nodeServiceCommand),
     __service: () => import("./service.ts").then((m) => m.serviceCommand),
   },
 });

@@ -37,6 +37,8 @@ const Welcome = v.object({
   basePort: v.number(),
   logLevel: v.string(),
   heartbeatMs: v.number(),
+  /** Extra environment for the node's services (the worker's HTTP request cap). */
+  env: v.record(v.string(), v.string()),
 });
 /** The dataset is built: download it (GET /api/dataset), check it, start the services. */
 const Start = v.object({ type: v.literal("start"), sha256: v.string(), bytes: v.number() });

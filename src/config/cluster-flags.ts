@@ -2,11 +2,8 @@
  * Flags of a run whose load comes from worker nodes on other hosts (README "Running on several
  * machines"). Names as upstream's --zmq-host / --zmq-ipc-path; the rest are ours.
  */
-import * as v from "valibot";
+import { DEFAULT_ZMQ_PORT } from "./cluster-schema.ts";
 import type { FlagSpec } from "./flag-spec.ts";
-
-/** The first of the controller's five TCP ports (cluster/ports.ts) when --zmq-port is not given. */
-export const DEFAULT_ZMQ_PORT = 5661;
 
 export const CLUSTER_FLAGS: FlagSpec[] = [
   { key: "workerNodes", names: ["--worker-nodes"], kind: "number", help: "Wait for this many worker nodes (`aiperf service --type node`) to join, and take all load from them; needs --zmq-host" },
@@ -16,15 +13,3 @@ export const CLUSTER_FLAGS: FlagSpec[] = [
   { key: "nodeJoinTimeout", names: ["--node-join-timeout"], kind: "number", help: "Seconds to wait for the --worker-nodes to join before giving up (exit 3); default 120" },
   { key: "localWorkers", names: ["--local-workers"], kind: "boolean", help: "With --worker-nodes, also run the usual workers and record processors on the controller's host" },
 ];
-
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) => v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(min, `must be at least ${min}`), v.maxValue(max, `must be at most ${max}`));
-
-/** profile-schema.ts spreads these into ProfileConfig. */
-export const ClusterEntries = {
-  workerNodes: v.optional(int(1, 1000)),
-  zmqHost: v.optional(v.pipe(v.string(), v.minLength(1, "needs an address"))),
-  zmqPort: v.optional(int(1, 65531), DEFAULT_ZMQ_PORT),
-  zmqIpcPath: v.optional(v.pipe(v.string(), v.minLength(1, "needs a directory"))),
-  nodeJoinTimeout: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0")), 120),
-  localWorkers: v.optional(v.boolean(), false),
-};

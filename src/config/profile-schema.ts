@@ -2,7 +2,7 @@
  * `aiperf profile` configuration: the valibot schema is the single source of the config type and
  * of every default (reference/aiperf-features.md §1.3). Flag names and help live in profile-flags.ts.
  */
-import { ClusterEntries } from "./cluster-flags.ts";
+import { ClusterEntries } from "./cluster-schema.ts";
 import * as v from "valibot";
 import { LOG_LEVEL_NAMES } from "../core/log.ts";
 import { CUSTOM_DATASET_TYPES, PUBLIC_DATASETS } from "../dataset/loaders/formats.ts";

@@ -27,6 +27,7 @@ import { checkScheduleTimestamps, timingPlanOf } from "./timing-plan.ts";
 import { datasetOptionsOf, requestOptionsOf, tokenizerRevisionOf } from "./request-options.ts";
 import type { ProgressUi } from "./progress.ts";
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
+import { Cluster, clusterServiceConfig } from "./cluster/index.ts";
 
 /** The services of one profile run. */
 export function profileServices(cfg: ResolvedProfile, gpu = !cfg.noGpuTelemetry): ServiceRequest[] {
@@ -34,14 +35,25 @@ export function profileServices(cfg: ResolvedProfile, gpu = !cfg.noGpuTelemetry)
   // which would add queueing to the measured latency (bun-runtime §2). The cap must be set at start.
   const perWorker = cfg.concurrency === undefined ? 65535 : Math.ceil(cfg.concurrency / cfg.workers);
   const cap = String(Math.min(65535, Math.max(256, perWorker * 2)));
+  const local = localFanOut(cfg);
+  const tcp = (role: "timing" | "records") => {
+    const config = clusterServiceConfig(cfg, role);
+    return config === undefined ? {} : { config };
+  };
   return [
     { role: "dataset", id: "0" },
-    { role: "timing", id: "0" },
-    { role: "records", id: "0" },
-    ...Array.from({ length: cfg.recordProcessors }, (_, i) => ({ role: "record-processor", id: String(i) })),
-    ...Array.from({ length: cfg.workers }, (_, i) => ({ role: "worker", id: String(i), env: { BUN_CONFIG_MAX_HTTP_REQUESTS: cap } })),
+    { role: "timing", id: "0", ...tcp("timing") },
+    { role: "records", id: "0", ...tcp("records") },
+    ...Array.from({ length: local.recordProcessors }, (_, i) => ({ role: "record-processor", id: String(i) })),
+    ...Array.from({ length: local.workers }, (_, i) => ({ role: "worker", id: String(i), env: { BUN_CONFIG_MAX_HTTP_REQUESTS: cap } })),
     ...collectorServices(cfg, gpu),
   ];
+}
+
+/** With --worker-nodes the load comes from the nodes: no local workers unless --local-workers. */
+function localFanOut(cfg: ResolvedProfile): { workers: number; recordProcessors: number } {
+  const none = cfg.workerNodes !== undefined && !cfg.localWorkers;
+  return { workers: none ? 0 : cfg.workers, recordProcessors: none ? 0 : cfg.recordProcessors };
 }
 
 /** `columns`: the terminal width the console text is fitted to; absent when stdout is not a terminal. */
@@ -77,6 +89,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
   const incomplete: string[] = [];
   let collectors: Collectors | undefined;
   let clientCheck: ClientCheckInput | undefined;
+  let cluster: Cluster | undefined;
   let profilingTotal: number | undefined;
   let profilingStarted = false;
   const sup = ctx.supervisor;
@@ -131,15 +144,20 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       if (error !== STOPPED) throw error;
     }
     return finish(timing);
-  })();
+  })().finally(() => cluster?.close("the run is over"));
+  // A failed run ends through the supervisor's failure, not `done`: the nodes are let go then too.
+  sup.onFailure((error) => void cluster?.close(`the run failed: ${error.message}`));
 
   async function setUpAndRun(): Promise<TimingResult | undefined> {
     // GPU telemetry with nothing to read is not started (gpu-probe.ts).
     const gpu = await step(gpuTelemetryHasTarget(cfg));
     if (!gpu && !cfg.noGpuTelemetry) ctx.log.debug("GPU telemetry not started: no NVML library and no DCGM exporter on the default ports");
+    // Nodes may join while the services start and the dataset is built (cluster/index.ts).
+    if (cfg.workerNodes !== undefined) cluster = new Cluster(cfg, sup, ctx.log);
     await step(sup.start(profileServices(cfg, gpu)));
-    const workers = Array.from({ length: cfg.workers }, (_, i) => `worker:${i}`);
-    const processors = Array.from({ length: cfg.recordProcessors }, (_, i) => `record-processor:${i}`);
+    const local = localFanOut(cfg);
+    const workers = Array.from({ length: local.workers }, (_, i) => `worker:${i}`);
+    const processors = Array.from({ length: local.recordProcessors }, (_, i) => `record-processor:${i}`);
     const datasetPath = join(ctx.runDir, "dataset.bin");
     // Record processors load their tokenizer while the dataset service synthesises (not after it);
     // configure below still waits for it, so the run starts with every tokenizer loaded.
@@ -177,6 +195,13 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     }
     if (cfg.sequentialDataset && (cfg.requestCount ?? 0) > dataset.conversations) ctx.log.warn(`The trace has ${dataset.conversations} conversations; --request-count ${cfg.requestCount} replays it from the start again`);
     ctx.log.debug(`Dataset: ${dataset.conversations} conversations, ${dataset.turns} turns, tokenizer ${dataset.tokenizer}`);
+    const localProcessors = processors.length;
+    if (cluster !== undefined) {
+      ctx.ui.event?.("stage", "Waiting for worker nodes");
+      await step(cluster.waitForNodes(datasetPath));
+      workers.push(...cluster.workers());
+      processors.push(...cluster.processors());
+    }
     ctx.ui.event?.("stage", "Configuring services");
     collectors = await step(startCollectors(cfg, sup, ctx.log, ctx.artifactDir, gpu));
     ctx.ui.event?.("collectors", { serverMetrics: collectors.serverMetrics, gpu: collectors.gpu });
@@ -195,12 +220,12 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     }));
     recordsReady = true;
     const processorEndpoints = await step(Promise.all(processors.map((p) => sup.command<{ endpoint: string }>(p, "bind").then((r) => r.endpoint))));
-    await step(Promise.all(processors.map((p) => sup.command(p, "configure", { recordsEndpoint, datasetPath, endpointType: cfg.endpointType, streaming: cfg.streaming, useServerTokenCount: cfg.useServerTokenCount, responseField: cfg.responseField, tokenizer: dataset.tokenizer, tokenizerRevision: tokenizerRevisionOf(cfg), model: cfg.model[0], captureText: exportPlan.outputsJson, captureRaw: exportPlan.level === "raw" }, 600_000))));
+    const processorEndpoint = new Map(processors.map((p, i) => [p, processorEndpoints[i] as string]));
+    await step(Promise.all(processors.map((p) => sup.command(p, "configure", { ...(cluster?.placeProcessor(p, { recordsEndpoint, datasetPath }) ?? { recordsEndpoint, datasetPath }), endpointType: cfg.endpointType, streaming: cfg.streaming, useServerTokenCount: cfg.useServerTokenCount, responseField: cfg.responseField, tokenizer: dataset.tokenizer, tokenizerRevision: tokenizerRevisionOf(cfg), model: cfg.model[0], captureText: exportPlan.outputsJson, captureRaw: exportPlan.level === "raw" }, 600_000))));
     const { endpoint: creditsEndpoint } = await step(sup.command<{ endpoint: string }>("timing:0", "bind"));
+    const localPlace = { creditsEndpoint, processorEndpoints: processorEndpoints.slice(0, localProcessors), datasetPath };
     await step(Promise.all(workers.map((w) => sup.command(w, "configure", {
-      creditsEndpoint,
-      processorEndpoints,
-      datasetPath,
+      ...(cluster?.placeWorker(w, localPlace, processorEndpoint) ?? localPlace),
       urls: cfg.urls,
       endpointPath: cfg.endpoint ?? endpointPath(cfg.endpointType, cfg.streaming),
       endpointType: cfg.endpointType,
@@ -311,6 +336,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       const fallback = await writeFallbackExport({ artifactDir: ctx.artifactDir, files: exportPlan.files, inputConfig: upstreamInputConfig(inputConfigOf(cfg), cfg.cliCommand), resolvedConfig: inputConfigOf(cfg), runInfo: runInfoOf(cfg, benchmarkId), wasCancelled, reasons: incomplete, expected, startNs: window.startNs, endNs: window.endNs });
       result = { ...fallback, validCount: 0, errorCount: 0, received: 0, lost: 0 };
     }
+    if (cluster !== undefined && recordsReady) cluster.addToJson(join(ctx.artifactDir, exportPlan.files.json), await cluster.summary());
     if (profilingStarted) ctx.ui.update("Records (Processing)", result.validCount + result.errorCount, profilingTotal);
     const side = collectors === undefined ? { consoleText: "", files: [] } : await collectors.finalize(window);
     ctx.ui.finish();

@@ -115,7 +115,7 @@ export async function runNode(opts: NodeOptions): Promise<number> {
         const host = urlHost(opts.controller.host);
         const base = { control: `tcp://${host}:${ports.control}`, events: `tcp://${host}:${ports.events}`, bindTemplate: `ipc://${runDir}/{name}.ipc`, logLevel: w.logLevel as LogLevelName, heartbeatMs: w.heartbeatMs, config: {} };
         // Every time a service stamps is on the controller's clocks (core/clock.ts).
-        const env = { AIPERF_NODE_MONO_OFFSET_NS: String(Math.round(clock.monoOffsetNs)), AIPERF_NODE_WALL_OFFSET_NS: String(Math.round(clock.wallOffsetNs)) };
+        const env = { ...w.env, AIPERF_NODE_MONO_OFFSET_NS: String(Math.round(clock.monoOffsetNs)), AIPERF_NODE_WALL_OFFSET_NS: String(Math.round(clock.wallOffsetNs)) };
         const specs: ServiceSpec[] = [
           ...Array.from({ length: recordProcessors }, (_, i) => ({ ...base, role: "record-processor", id: `${nodeId}.${i}` })),
           ...Array.from({ length: workers }, (_, i) => ({ ...base, role: "worker", id: `${nodeId}.${i}` })),
