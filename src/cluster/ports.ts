@@ -3,7 +3,7 @@
  * firewall or a Kubernetes Service names one range. Nodes are given only the first
  * (`--controller tcp://HOST:PORT`) and learn the rest from it.
  */
-export const PORT_OFFSETS = {
+const PORT_OFFSETS = {
   /** HTTP: /api/join (a WebSocket per node), /api/time, /api/dataset. */
   gate: 0,
   /** The supervisor's control ROUTER and events PUB. */
@@ -14,7 +14,7 @@ export const PORT_OFFSETS = {
   records: 4,
 } as const;
 
-export type ClusterPorts = { [K in keyof typeof PORT_OFFSETS]: number };
+type ClusterPorts = { [K in keyof typeof PORT_OFFSETS]: number };
 
 export function clusterPorts(base: number): ClusterPorts {
   return {

@@ -48,7 +48,7 @@ const envNs = (name: string, scale = 1): number => {
   const n = Number(process.env[name] ?? 0) * scale;
   return Number.isFinite(n) ? n : 0;
 };
-export const TEST_SKEW_NS = envNs("AIPERF_TEST_CLOCK_SKEW_MS", 1e6);
+const TEST_SKEW_NS = envNs("AIPERF_TEST_CLOCK_SKEW_MS", 1e6);
 const MONO_OFFSET_NS = calibrate() + TEST_SKEW_NS - envNs("AIPERF_NODE_MONO_OFFSET_NS");
 const WALL_OFFSET_NS = performance.timeOrigin * 1e6 + TEST_SKEW_NS - envNs("AIPERF_NODE_WALL_OFFSET_NS");
 

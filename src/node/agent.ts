@@ -47,7 +47,12 @@ export async function runNode(opts: NodeOptions): Promise<number> {
   }
   const { log } = opts;
   const gateUrl = `http://${urlHost(opts.controller.host)}:${opts.controller.port}`;
-  const health: Health | undefined = opts.healthPort === undefined ? undefined : serveHealth(opts.healthPort);
+  let health: Health | undefined;
+  try {
+    health = opts.healthPort === undefined ? undefined : serveHealth(opts.healthPort);
+  } catch (error) {
+    throw new BenchError("CONFIG_INVALID", `Cannot serve --health-port ${opts.healthPort}: ${(error as Error).message}`, { hint: "Pick a free port" });
+  }
   const children: Child[] = [];
   let runDir: string | undefined;
   let stopping = false;
@@ -94,6 +99,11 @@ export async function runNode(opts: NodeOptions): Promise<number> {
       });
       ws.addEventListener("close", (event) => {
         if (stopping) return resolve(EXIT_CODES.OK);
+        // 1008: the controller turned this node away (it already has its --worker-nodes).
+        if (event.code === 1008) {
+          log.error(`The controller at ${gateUrl} refused this node: ${event.reason}`);
+          return resolve(EXIT_CODES.USAGE);
+        }
         log.error(`Lost the controller at ${gateUrl}${event.reason === "" ? "" : `: ${event.reason}`}: stopping`);
         resolve(EXIT_CODES.FAILED);
       });

@@ -1,11 +1,12 @@
 /** `--health-port`: /healthz (the process is up) and /readyz (joined, services started) for probes. */
-export type Health = { ready(on: boolean): void; stop(): void };
+export type Health = { readonly port: number; ready(on: boolean): void; stop(): void };
 
-export function serveHealth(port: number): Health {
+/** Probes come from outside the host (a kubelet), so it listens on every address by default. */
+export function serveHealth(port: number, hostname = "0.0.0.0"): Health {
   let ready = false;
   const server = Bun.serve({
     port,
-    hostname: "0.0.0.0",
+    hostname,
     fetch(req) {
       const path = new URL(req.url).pathname;
       if (path === "/healthz") return new Response("ok\n");
@@ -13,5 +14,5 @@ export function serveHealth(port: number): Health {
       return new Response("not found\n", { status: 404 });
     },
   });
-  return { ready: (on) => void (ready = on), stop: () => void server.stop(true) };
+  return { port: server.port as number, ready: (on) => void (ready = on), stop: () => void server.stop(true) };
 }

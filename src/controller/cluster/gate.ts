@@ -27,7 +27,7 @@ export type NodeEntry = {
   failed?: string;
 };
 
-export type GateEvents = {
+type GateEvents = {
   /** The node's services are up (ready), or it gave up (failed). */
   changed(): void;
   lost(node: NodeEntry, why: string): void;
@@ -59,6 +59,11 @@ export class ClusterGate {
         close: (ws, code, reason) => this.#close(ws, code, reason),
       },
     });
+  }
+
+  /** The port listened on (--zmq-port, or the one picked for port 0). */
+  get port(): number {
+    return this.#server.port as number;
   }
 
   /** The dataset is built: serve it and tell every node (those joining later are told on join). */

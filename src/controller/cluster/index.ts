@@ -44,7 +44,7 @@ export function clusterServiceConfig(cfg: ResolvedProfile, role: "timing" | "rec
 type Deferred = { resolve(info: ExitInfo): void; done: boolean };
 type Placement = { creditsEndpoint: string; processorEndpoints: string[]; datasetPath: string };
 
-export type NodeSummary = { id: string; host: string; hostname: string; offset_ns: number; mono_offset_ns: number; uncertainty_ns: number; last_offset_ns: number | null; workers: number; record_processors: number; requests: number | null; lost: boolean };
+type NodeSummary = { id: string; host: string; hostname: string; offset_ns: number; mono_offset_ns: number; uncertainty_ns: number; last_offset_ns: number | null; workers: number; record_processors: number; requests: number | null; lost: boolean };
 
 export class Cluster {
   readonly gate: ClusterGate;
