@@ -70,6 +70,26 @@ async function stopAll(): Promise<void> {
   await Promise.all(procs.map((p) => p.proc.exited));
 }
 
+describe("worker node usage errors: exit 2, one message naming the input", () => {
+  beforeAll(() => ensureBinary());
+  const cases: [string[], Record<string, string>, string][] = [
+    [["service", "--type", "node"], {}, "--controller is required"],
+    [["service", "--controller", "10.0.0.1"], {}, 'Invalid --controller: "10.0.0.1" is not tcp://HOST:PORT'],
+    [["service", "--type", "worker", "--controller", "tcp://127.0.0.1:9"], {}, "--type worker is not built: only --type node"],
+    [["service", "--controller", "tcp://127.0.0.1:9"], { AIPERF_CLUSTER_TOKEN: "" }, "AIPERF_CLUSTER_TOKEN is not set"],
+    [["service", "--controller", "tcp://127.0.0.1:9", "--workers", "0"], { AIPERF_CLUSTER_TOKEN: "t" }, "--workers"],
+    [["profile", "-m", "m", "-u", "http://127.0.0.1:9", "--worker-nodes", "2"], {}, "--worker-nodes needs --zmq-host"],
+    [["profile", "-m", "m", "-u", "http://127.0.0.1:9", "--worker-nodes", "2", "--zmq-host", "127.0.0.1", "--zmq-port", "65535"], {}, "--zmq-port"],
+  ];
+  for (const [args, env, message] of cases) {
+    test(args.join(" "), async () => {
+      const proc = Bun.spawn([BINARY, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", ...env } });
+      const [err, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+      expect({ code, message: err.includes(message) ? message : err }).toEqual({ code: 2, message });
+    });
+  }
+});
+
 describe.skipIf(why !== undefined)("worker nodes in network namespaces", () => {
   beforeAll(async () => {
     sweepStaleNets();
