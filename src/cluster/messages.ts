@@ -63,5 +63,18 @@ export function decodeFrame<T extends typeof FromNode | typeof ToNode>(schema: T
   return parsed.success ? parsed.output : `invalid message: ${parsed.issues[0]?.message ?? "unknown"}`;
 }
 
+/** Controller broadcast "node_clock": the node's services now subtract these offsets (core/clock.ts). */
+export type NodeClock = { node: string; monoOffsetNs: number; wallOffsetNs: number };
+
+/**
+ * Whether a new measurement says the clocks drifted: it differs from the applied offset by more
+ * than both measurements' uncertainty. Below that it is noise, and applying it would only move
+ * the timestamps of the requests that straddle the change.
+ */
+export function drifted(applied: ClockEstimate, next: ClockEstimate): boolean {
+  const noise = applied.uncertaintyNs + next.uncertaintyNs;
+  return Math.abs(next.wallOffsetNs - applied.wallOffsetNs) > noise || Math.abs(next.monoOffsetNs - applied.monoOffsetNs) > noise;
+}
+
 /** The header that carries the SHA-256 (hex) of GET /api/dataset's body. */
 export const DATASET_SHA256_HEADER = "X-Aiperf-Dataset-Sha256";

@@ -49,8 +49,16 @@ const envNs = (name: string, scale = 1): number => {
   return Number.isFinite(n) ? n : 0;
 };
 const TEST_SKEW_NS = envNs("AIPERF_TEST_CLOCK_SKEW_MS", 1e6);
-const MONO_OFFSET_NS = calibrate() + TEST_SKEW_NS - envNs("AIPERF_NODE_MONO_OFFSET_NS");
-const WALL_OFFSET_NS = performance.timeOrigin * 1e6 + TEST_SKEW_NS - envNs("AIPERF_NODE_WALL_OFFSET_NS");
+const HOST_MONO_NS = calibrate() + TEST_SKEW_NS;
+const HOST_WALL_NS = performance.timeOrigin * 1e6 + TEST_SKEW_NS;
+let MONO_OFFSET_NS = HOST_MONO_NS - envNs("AIPERF_NODE_MONO_OFFSET_NS");
+let WALL_OFFSET_NS = HOST_WALL_NS - envNs("AIPERF_NODE_WALL_OFFSET_NS");
+
+/** A worker node's newer offsets to the controller's clocks (node clock minus controller clock, ns). */
+export function correctClocks(monoOffsetNs: number, wallOffsetNs: number): void {
+  MONO_OFFSET_NS = HOST_MONO_NS - monoOffsetNs;
+  WALL_OFFSET_NS = HOST_WALL_NS - wallOffsetNs;
+}
 
 /** Host-wide monotonic nanoseconds (a double: exact to well under a microsecond for years of uptime). */
 export function monoNs(): number {

@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import { estimateOffset } from "../../src/cluster/clock-sync.ts";
-import { DATASET_SHA256_HEADER } from "../../src/cluster/messages.ts";
+import { DATASET_SHA256_HEADER, drifted } from "../../src/cluster/messages.ts";
+import { correctClocks, monoNs, wallNs } from "../../src/core/clock.ts";
 import { clusterPorts, parseControllerAddress } from "../../src/cluster/ports.ts";
 import { ClusterGate } from "../../src/controller/cluster/gate.ts";
 import { calibrateClock } from "../../src/node/calibrate.ts";
@@ -33,6 +34,28 @@ test("the offset comes from the tightest round trip, half of it is the uncertain
   expect(estimateOffset([])).toBeUndefined();
 });
 
+test("a new measurement is applied only when it moved by more than both uncertainties", () => {
+  const applied = { monoOffsetNs: 1_000_000, wallOffsetNs: 2_000_000, uncertaintyNs: 50_000 };
+  expect(drifted(applied, { monoOffsetNs: 1_080_000, wallOffsetNs: 2_080_000, uncertaintyNs: 40_000 })).toBe(false);
+  expect(drifted(applied, { monoOffsetNs: 1_000_000, wallOffsetNs: 2_200_000, uncertaintyNs: 40_000 })).toBe(true);
+  expect(drifted(applied, { monoOffsetNs: 800_000, wallOffsetNs: 2_000_000, uncertaintyNs: 40_000 })).toBe(true);
+});
+
+test("a correction moves this process's clocks by exactly the offsets, and back", () => {
+  const before = { mono: monoNs(), wall: wallNs() };
+  correctClocks(5e9, -3e9);
+  const moved = { mono: monoNs(), wall: wallNs() };
+  correctClocks(0, 0);
+  const after = { mono: monoNs(), wall: wallNs() };
+  // Node clock minus controller clock is subtracted: +5 s ahead reads 5 s earlier.
+  expect(moved.mono - before.mono).toBeGreaterThan(-5e9 - 1e8);
+  expect(moved.mono - before.mono).toBeLessThan(-5e9 + 1e8);
+  expect(moved.wall - before.wall).toBeGreaterThan(3e9 - 1e8);
+  expect(moved.wall - before.wall).toBeLessThan(3e9 + 1e8);
+  expect(after.mono - before.mono).toBeLessThan(1e8);
+  expect(after.wall - before.wall).toBeLessThan(1e8);
+});
+
 test("--controller: tcp://HOST:PORT, HOST:PORT and [v6]:PORT; anything else says what it expects", () => {
   expect(parseControllerAddress("tcp://10.0.0.1:5661")).toEqual({ host: "10.0.0.1", port: 5661 });
   expect(parseControllerAddress("ctl.example:80")).toEqual({ host: "ctl.example", port: 80 });
@@ -45,7 +68,7 @@ test("--controller: tcp://HOST:PORT, HOST:PORT and [v6]:PORT; anything else says
 test("the gate: a wrong token is refused and logged once; the dataset is served with its SHA-256, downloaded and checked; the clock calibrates", async () => {
   const warnings: string[] = [];
   const log = { warn: (m: string) => warnings.push(m), info: () => {}, debug: () => {}, error: () => {} } as unknown as ConsolaInstance;
-  const gate = new ClusterGate({ host: "127.0.0.1", port: 0, basePort: 0, token: "right", expected: 1, logLevel: "info", heartbeatMs: 1000, env: {}, log, events: { changed: () => {}, lost: () => {}, childExit: () => {} } });
+  const gate = new ClusterGate({ host: "127.0.0.1", port: 0, basePort: 0, token: "right", expected: 1, logLevel: "info", heartbeatMs: 1000, env: {}, log, events: { changed: () => {}, lost: () => {}, childExit: () => {}, clock: () => {} } });
   stops.push(() => gate.close("test over"));
   const url = `http://127.0.0.1:${gate.port}`;
   for (let i = 0; i < 2; i++) expect((await fetch(`${url}/api/hello`, { headers: { Authorization: "Bearer wrong" } })).status).toBe(401);

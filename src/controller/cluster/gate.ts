@@ -20,8 +20,12 @@ export type NodeEntry = {
   hello: Hello;
   ws: ServerWebSocket<{ node?: NodeEntry }>;
   ready?: { services: string[]; datasetPath: string; clock: ClockEstimate };
-  /** The latest calibration (the applied one is ready.clock). */
+  /** The latest calibration. */
   clock?: ClockEstimate;
+  /** The offsets its services subtract now: ready.clock, then each drift applied. */
+  applied?: ClockEstimate;
+  /** How many times a drift was applied after the join. */
+  corrections: number;
   /** Set when its connection closed without the controller ending the run. */
   lostWhy?: string;
   failed?: string;
@@ -32,6 +36,7 @@ type GateEvents = {
   changed(): void;
   lost(node: NodeEntry, why: string): void;
   childExit(node: NodeEntry, name: string, code: number | null, signal: string | null): void;
+  clock(node: NodeEntry): void;
 };
 
 type WsData = { node?: NodeEntry; address: string };
@@ -126,7 +131,7 @@ export class ClusterGate {
     if (msg.type === "hello") {
       if (node !== undefined) return;
       if (this.nodes.length >= this.opts.expected) return ws.close(1008, "the run already has its nodes");
-      const entry: NodeEntry = { id: `node-${this.nodes.length + 1}`, address: ws.data.address, hello: msg, ws: ws as ServerWebSocket<{ node?: NodeEntry }> };
+      const entry: NodeEntry = { id: `node-${this.nodes.length + 1}`, address: ws.data.address, hello: msg, ws: ws as ServerWebSocket<{ node?: NodeEntry }>, corrections: 0 };
       ws.data.node = entry;
       this.nodes.push(entry);
       this.opts.log.info(`Node ${entry.id} joined from ${entry.address} (${msg.hostname}): ${msg.workers} worker(s), ${msg.recordProcessors} record processor(s) (${this.nodes.length}/${this.opts.expected})`);
@@ -139,10 +144,12 @@ export class ClusterGate {
       case "ready":
         node.ready = { services: msg.services, datasetPath: msg.datasetPath, clock: msg.clock };
         node.clock = msg.clock;
+        node.applied = msg.clock;
         this.opts.events.changed();
         return;
       case "clock":
         node.clock = msg.clock;
+        this.opts.events.clock(node);
         return;
       case "child_exit":
         this.opts.events.childExit(node, msg.name, msg.code, msg.signal);

@@ -5,6 +5,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import type { ConsolaInstance } from "consola";
+import { drifted, type NodeClock } from "../../cluster/messages.ts";
 import { clusterPorts, urlHost } from "../../cluster/ports.ts";
 import { newClusterToken, TOKEN_ENV } from "../../cluster/token.ts";
 import type { ResolvedProfile } from "../../config/resolve.ts";
@@ -44,7 +45,7 @@ export function clusterServiceConfig(cfg: ResolvedProfile, role: "timing" | "rec
 type Deferred = { resolve(info: ExitInfo): void; done: boolean };
 type Placement = { creditsEndpoint: string; processorEndpoints: string[]; datasetPath: string };
 
-type NodeSummary = { id: string; host: string; hostname: string; offset_ns: number; mono_offset_ns: number; uncertainty_ns: number; last_offset_ns: number | null; workers: number; record_processors: number; requests: number | null; lost: boolean };
+type NodeSummary = { id: string; host: string; hostname: string; offset_ns: number; mono_offset_ns: number; uncertainty_ns: number; last_offset_ns: number | null; clock_corrections: number; workers: number; record_processors: number; requests: number | null; lost: boolean };
 
 export class Cluster {
   readonly gate: ClusterGate;
@@ -77,7 +78,7 @@ export class Cluster {
         heartbeatMs: HEARTBEAT_MS,
         env: { BUN_CONFIG_MAX_HTTP_REQUESTS: cap },
         log,
-        events: { changed: () => this.#changed?.(), lost: (node, why) => void this.#lost(node, why), childExit: (node, name, code, signal) => this.#childExit(node, name, code, signal) },
+        events: { changed: () => this.#changed?.(), lost: (node, why) => void this.#lost(node, why), childExit: (node, name, code, signal) => this.#childExit(node, name, code, signal), clock: (node) => this.#clock(node) },
       });
     } catch (error) {
       throw new BenchError("CONFIG_INVALID", `Cannot listen for worker nodes on ${host}:${ports.gate}: ${(error as Error).message}`, {
@@ -174,6 +175,17 @@ export class Cluster {
     this.#exits.get(name)?.resolve({ code, signal, ...(code === 0 && signal === null ? {} : { reason: `Service "${name}" on ${node.id} (${node.address}) ${signal !== null ? `was killed by ${signal}` : `exited with code ${code}`} unexpectedly` }) });
   }
 
+  /** A new measurement from a node: applied to its running services only when it is drift, not noise. */
+  #clock(node: NodeEntry): void {
+    if (node.applied === undefined || node.clock === undefined || node.lostWhy !== undefined || !drifted(node.applied, node.clock)) return;
+    const { monoOffsetNs, wallOffsetNs } = node.clock;
+    this.#log.info(`Node ${node.id}'s clock drifted: offset ${(node.applied.wallOffsetNs / 1e6).toFixed(3)} → ${(wallOffsetNs / 1e6).toFixed(3)} ms (± ${(node.clock.uncertaintyNs / 1e6).toFixed(3)}), applied from now on`);
+    node.applied = node.clock;
+    node.corrections++;
+    const msg: NodeClock = { node: node.id, monoOffsetNs, wallOffsetNs };
+    this.#sup.broadcast("node_clock", msg);
+  }
+
   /** A node's connection closed mid-run: say which node and what it had in flight, then lose its services. */
   async #lost(node: NodeEntry, why: string): Promise<void> {
     if (node.ready === undefined) return this.#changed?.();
@@ -193,7 +205,7 @@ export class Cluster {
       this.gate.nodes.map(async (node) => {
         const workers = (node.ready?.services ?? []).filter((s) => s.startsWith("worker:"));
         const stats = node.lostWhy !== undefined ? null : await Promise.all(workers.map((w) => this.#sup.command<WorkerStats>(w, "stats", undefined, 5000))).catch(() => null);
-        const clock = node.ready?.clock;
+        const clock = node.applied;
         return {
           id: node.id,
           host: node.address,
@@ -202,6 +214,7 @@ export class Cluster {
           mono_offset_ns: Math.round(clock?.monoOffsetNs ?? 0),
           uncertainty_ns: Math.round(clock?.uncertaintyNs ?? 0),
           last_offset_ns: node.clock === undefined ? null : Math.round(node.clock.wallOffsetNs),
+          clock_corrections: node.corrections,
           workers: workers.length,
           record_processors: (node.ready?.services.length ?? 0) - workers.length,
           requests: stats === null ? null : stats.reduce((n, s) => n + s.completed, 0),

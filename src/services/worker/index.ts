@@ -3,6 +3,8 @@
  * intended time, stamps headers and every body chunk, and forwards the raw capture to the record
  * processors. Commands: "configure" (WorkerConfig) → WorkerConfigured; "stats" → WorkerStats.
  */
+import type { NodeClock } from "../../cluster/messages.ts";
+import { correctClocks } from "../../core/clock.ts";
 import { markLoaded } from "../../core/loaded.ts";
 import type { CancelRequests } from "../../protocol/pipeline.ts";
 import { parseWorkerConfig, type WorkerConfigured, type WorkerStats } from "../../protocol/worker-config.ts";
@@ -38,6 +40,13 @@ export async function run(ctx: ServiceContext): Promise<void> {
     const { phases, message } = payload as CancelRequests;
     const cut = engine?.cancel(phases, message) ?? 0;
     if (cut > 0) ctx.log.debug(`Cancelled ${cut} request(s) in flight: ${message}`);
+  });
+  // A worker node's clocks drifted from the controller's: stamp with the newer offsets from now on.
+  ctx.onBroadcast("node_clock", (payload) => {
+    const clock = payload as NodeClock;
+    if (!ctx.id.startsWith(`${clock.node}.`)) return;
+    correctClocks(clock.monoOffsetNs, clock.wallOffsetNs);
+    ctx.log.debug(`Clock offsets to the controller now ${clock.wallOffsetNs} ns (wall), ${clock.monoOffsetNs} ns (monotonic)`);
   });
   await untilStopped(ctx.signal);
   await engine?.stop();
