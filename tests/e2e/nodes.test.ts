@@ -60,7 +60,7 @@ function node(host: string, env: Record<string, string> = {}): Proc {
 
 type Row = { metadata: { x_request_id: string; session_num: number; worker_id: string; request_start_ns: number; request_end_ns: number; benchmark_phase: string }; metrics: Record<string, { value: number }> };
 const rows = (dir: string): Row[] => readFileSync(join(dir, "out", "profile_export.jsonl"), "utf8").trim().split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as Row);
-type Stat = { avg: number };
+type Stat = { avg: number; p5: number; p50: number };
 type Summary = Record<string, unknown> & { nodes?: { id: string; host: string; offset_ns: number; uncertainty_ns: number; last_offset_ns: number | null; workers: number; requests: number | null; lost: boolean }[]; start_time: string; end_time: string };
 const summary = (dir: string): Summary => JSON.parse(readFileSync(join(dir, "out", "profile_export_aiperf.json"), "utf8")) as Summary;
 
@@ -176,11 +176,15 @@ describe.skipIf(why !== undefined)("worker nodes in network namespaces", () => {
     expect(await ctl.proc.exited).toBe(0);
     const one = summary(dir);
     const two = summary(twoNodes);
+    // The mock sets the times (20 ms to the first token, then 16 tokens 2 ms apart). A loaded
+    // 2-core box adds its own delays, in spikes: the low percentiles show the setup's own cost
+    // (tight), the medians how the load was carried (a factor of two is this box's noise).
     for (const metric of ["request_latency", "time_to_first_token", "inter_token_latency"]) {
-      const a = (one[metric] as Stat).avg;
-      const b = (two[metric] as Stat).avg;
-      // The mock sets the times (20 ms + 16 × 2 ms); a loaded 2-core box adds its own delay to both.
-      expect({ metric, close: Math.abs(a - b) <= 0.5 * Math.max(a, b) + 5 }).toEqual({ metric, close: true });
+      const a = one[metric] as Stat;
+      const b = two[metric] as Stat;
+      const near = (x: number, y: number, ratio: number, ms: number): boolean => Math.abs(x - y) <= ratio * Math.max(x, y) + ms;
+      const seen = { metric, p5: [a.p5, b.p5], p50: [a.p50, b.p50] };
+      expect({ ...seen, close: near(a.p5, b.p5, 0.3, 3) && near(a.p50, b.p50, 0.5, 10) }).toEqual({ ...seen, close: true });
     }
     expect((one.output_sequence_length as Stat).avg).toBe((two.output_sequence_length as Stat).avg);
     expect((one.request_count as Stat).avg).toBe((two.request_count as Stat).avg);
