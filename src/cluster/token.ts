@@ -1,10 +1,9 @@
 /** The run's cluster token: from AIPERF_CLUSTER_TOKEN, or made up by the controller and printed. */
-import { randomBytes } from "node:crypto";
 
 export const TOKEN_ENV = "AIPERF_CLUSTER_TOKEN";
 
 export function newClusterToken(): string {
-  return randomBytes(24).toString("base64url");
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url");
 }
 
 /** Compares the whole length whatever differs, so timing does not reveal how much of a guess was right. */

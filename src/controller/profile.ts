@@ -27,7 +27,8 @@ import { checkScheduleTimestamps, timingPlanOf } from "./timing-plan.ts";
 import { datasetOptionsOf, requestOptionsOf, tokenizerRevisionOf } from "./request-options.ts";
 import type { ProgressUi } from "./progress.ts";
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
-import { Cluster, clusterServiceConfig } from "./cluster/index.ts";
+import type { Cluster } from "./cluster/index.ts";
+import { clusterServiceConfig } from "./cluster/service-config.ts";
 
 /** The services of one profile run. */
 export function profileServices(cfg: ResolvedProfile, gpu = !cfg.noGpuTelemetry): ServiceRequest[] {
@@ -153,7 +154,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     const gpu = await step(gpuTelemetryHasTarget(cfg));
     if (!gpu && !cfg.noGpuTelemetry) ctx.log.debug("GPU telemetry not started: no NVML library and no DCGM exporter on the default ports");
     // Nodes may join while the services start and the dataset is built (cluster/index.ts).
-    if (cfg.workerNodes !== undefined) cluster = new Cluster(cfg, sup, ctx.log);
+    if (cfg.workerNodes !== undefined) cluster = new (await import("./cluster/index.ts")).Cluster(cfg, sup, ctx.log);
     await step(sup.start(profileServices(cfg, gpu)));
     const local = localFanOut(cfg);
     const workers = Array.from({ length: local.workers }, (_, i) => `worker:${i}`);

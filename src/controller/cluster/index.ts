@@ -35,13 +35,6 @@ export function clusterSupervisorOptions(cfg: ResolvedProfile): Pick<SupervisorO
 }
 let generated = false;
 
-/** The dual-bind config of the timing and records services (profileServices). */
-export function clusterServiceConfig(cfg: ResolvedProfile, role: "timing" | "records"): { tcp: string } | undefined {
-  if (cfg.workerNodes === undefined || cfg.zmqHost === undefined) return undefined;
-  const ports = clusterPorts(cfg.zmqPort);
-  return { tcp: `tcp://${urlHost(cfg.zmqHost)}:${role === "timing" ? ports.credits : ports.records}` };
-}
-
 type Deferred = { resolve(info: ExitInfo): void; done: boolean };
 type Placement = { creditsEndpoint: string; processorEndpoints: string[]; datasetPath: string };
 
