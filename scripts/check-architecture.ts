@@ -14,7 +14,7 @@ import { dirname, join, relative, resolve } from "node:path";
  */
 export const LAYERS: string[][] = [
   ["core"],
-  ["bus", "records"],
+  ["bus", "records", "cluster"],
   ["protocol"],
   ["tokenizer", "endpoints"],
   ["dataset", "metrics"],
@@ -24,7 +24,7 @@ export const LAYERS: string[][] = [
   ["server-metrics", "compare", "report"],
   ["runtime"],
   ["services", "mock-server"],
-  ["controller"],
+  ["controller", "node"],
   ["study", "kube"],
   ["slurm"],
   ["cli", "api"],

@@ -62,7 +62,11 @@ export class ZmtpConnection implements Pipe {
   /** Set by the connecting side to learn when to redial (fatal: do not) and whether it got ready. */
   closedHook: ((fatal: boolean, wasReady: boolean) => void) | undefined;
 
-  constructor(socket: BunSocket, owner: PipeOwner, label: string) {
+  /** Over TCP (another host may be on the other end): the cluster token is checked. */
+  readonly #tcp: boolean;
+
+  constructor(socket: BunSocket, owner: PipeOwner, label: string, tcp = false) {
+    this.#tcp = tcp;
     this.#socket = socket;
     this.#owner = owner;
     this.label = label;
@@ -166,7 +170,8 @@ export class ZmtpConnection implements Pipe {
     }
     this.peerMinor = g.minor;
     this.#state = State.handshake;
-    this.#writeRaw(encodeReady(this.#owner.wireType, this.#owner.identity));
+    const token = this.#owner.options.token ?? "";
+    this.#writeRaw(encodeReady(this.#owner.wireType, this.#owner.identity, token === "" ? undefined : new TextEncoder().encode(token)));
     return true;
   }
 
@@ -234,6 +239,13 @@ export class ZmtpConnection implements Pipe {
       this.#fatal = true;
       this.#writeRaw(encodeCommand("ERROR", errorReason("Invalid socket type")));
       this.#fail(`peer socket type ${peerType} cannot talk to ${this.#owner.wireType}`);
+      return false;
+    }
+    const token = this.#owner.options.token ?? "";
+    if (this.#tcp && token !== "" && !sameToken(props.get("x-token"), token)) {
+      this.#fatal = true;
+      this.#writeRaw(encodeCommand("ERROR", errorReason("Invalid token")));
+      this.#fail(`refused ${this.#socket.remoteAddress ?? "a peer"}: wrong or missing cluster token (AIPERF_CLUSTER_TOKEN)`);
       return false;
     }
     this.peerType = peerType;
@@ -320,4 +332,13 @@ export class ZmtpConnection implements Pipe {
 function errorReason(text: string): Uint8Array {
   const bytes = new TextEncoder().encode(text);
   return concatBytes([new Uint8Array([bytes.length]), bytes]);
+}
+
+/** Compares the whole length whatever differs, so timing does not reveal how much of a guess was right. */
+function sameToken(got: Uint8Array | undefined, want: string): boolean {
+  const expected = new TextEncoder().encode(want);
+  if (got === undefined || got.length !== expected.length) return false;
+  let diff = 0;
+  for (let i = 0; i < got.length; i++) diff |= (got[i] as number) ^ (expected[i] as number);
+  return diff === 0;
 }

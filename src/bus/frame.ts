@@ -123,9 +123,11 @@ export function encodeCommand(name: string, data: Uint8Array = new Uint8Array(0)
 }
 
 /** READY metadata; names are emitted in libzmq's exact capitalisation (trap §11.4). */
-export function encodeReady(socketType: WireSocketType, identity?: Uint8Array): Uint8Array {
+export function encodeReady(socketType: WireSocketType, identity?: Uint8Array, token?: Uint8Array): Uint8Array {
   const props: [string, Uint8Array][] = [["Socket-Type", encoder.encode(socketType)]];
   if (identity !== undefined) props.push(["Identity", identity]);
+  // Our cluster token (socket.ts `token`); libzmq ignores properties it does not know.
+  if (token !== undefined) props.push(["X-Token", token]);
   let size = 0;
   for (const [k, v] of props) size += 1 + k.length + 4 + v.length;
   const data = new Uint8Array(size);

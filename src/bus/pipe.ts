@@ -43,6 +43,8 @@ export type PipeOptions = {
   sendHighWaterMark: number;
   maxMessageSize: number;
   handshakeTimeoutMs: number;
+  /** Cluster token: sent in READY, and required from every TCP peer ("" = none). */
+  token?: string;
 };
 
 /** The bus's logger; the process model points it at consola, tests may silence it. */

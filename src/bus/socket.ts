@@ -35,6 +35,12 @@ export type SocketOptions = {
   routerMandatory?: boolean;
   /** Name used in log lines. */
   name?: string;
+  /**
+   * Cluster token: sent in READY as "X-Token", and a TCP peer that does not send the same one is
+   * refused (ERROR) and dropped. Defaults to AIPERF_CLUSTER_TOKEN; IPC and inproc peers are local
+   * and not asked for it.
+   */
+  token?: string;
 };
 
 const encoder = new TextEncoder();
@@ -83,6 +89,7 @@ export class BusSocket implements PipeOwner {
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 30_000,
       routerHandover: options.routerHandover ?? false,
       routerMandatory: options.routerMandatory ?? false,
+      token: options.token ?? process.env.AIPERF_CLUSTER_TOKEN ?? "",
     };
     this.options = this.#opts;
   }

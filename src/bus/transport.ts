@@ -39,11 +39,11 @@ export function parseEndpoint(endpoint: string): Endpoint {
 }
 
 /** The Bun callbacks shared by every ZMTP socket: the connection object rides in `socket.data`. */
-function handlers(owner: PipeOwner, label: string, onOpen?: (c: ZmtpConnection) => void): SocketHandler<ZmtpConnection | undefined> {
+function handlers(owner: PipeOwner, label: string, tcp: boolean, onOpen?: (c: ZmtpConnection) => void): SocketHandler<ZmtpConnection | undefined> {
   return {
     binaryType: "uint8array",
     open(s: BunSocket) {
-      const conn = new ZmtpConnection(s, owner, label);
+      const conn = new ZmtpConnection(s, owner, label, tcp);
       s.data = conn;
       onOpen?.(conn);
     },
@@ -58,7 +58,7 @@ export type Listener = { endpoint: string; stop(): void };
 
 /** Binds a listening socket; returns the endpoint actually bound (tcp port 0 resolved). */
 export function listen(endpoint: Endpoint, text: string, owner: PipeOwner, label: string): Listener {
-  const socket = handlers(owner, label);
+  const socket = handlers(owner, label, endpoint.kind === "tcp");
   let server: TCPSocketListener<ZmtpConnection | undefined> | UnixSocketListener<ZmtpConnection | undefined>;
   try {
     if (endpoint.kind === "tcp") {
@@ -126,7 +126,7 @@ export class Redialer {
 
   #dial(): void {
     if (this.#stopped) return;
-    const socket = handlers(this.#owner, this.#label, (conn) => {
+    const socket = handlers(this.#owner, this.#label, this.#endpoint.kind === "tcp", (conn) => {
       this.#conn = conn;
       conn.closedHook = (fatal, wasReady) => this.#closed(fatal, wasReady);
     });

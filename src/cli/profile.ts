@@ -87,7 +87,7 @@ export const profileCommand = defineCommand({
     if (stale.length > 0) log.info(`Removed ${stale.length} temporary director${stale.length === 1 ? "y" : "ies"} left by earlier runs that were killed: ${stale.join(", ")}`);
     await interruptible(preflight(cfg, log));
     const runDir = makeRunDir("aiperf-run");
-    const supervisor = new Supervisor({ launcher: processLauncher(), log, logLevel, registrationTimeoutMs: 30_000 });
+    const supervisor = new Supervisor({ launcher: processLauncher(), log, logLevel, registrationTimeoutMs: 30_000, ...(cfg.workerNodes === undefined && cfg.zmqIpcPath === undefined ? {} : (await import("../controller/cluster/index.ts")).clusterSupervisorOptions(cfg)) });
     // No --ui and stderr not a terminal (CI, a log file): a plain status line every few seconds.
     // The dashboard where it can draw; elsewhere (a pipe, NO_COLOR, TERM=dumb) what simple falls back to.
     const ui =

@@ -15,6 +15,7 @@ export const root = defineCommand({
     plugins: () => import("./plugins.ts").then((m) => m.pluginsCommand),
     slurm: () => import("./slurm.ts").then((m) => m.slurmCommand),
     "gpu-check": () => import("./gpu-check.ts").then((m) => m.gpuCheckCommand),
+    service: () => import("./node-service.ts").then((m) => m.nodeServiceCommand),
     __service: () => import("./service.ts").then((m) => m.serviceCommand),
   },
 });

@@ -11,7 +11,9 @@ export function runFacts(cfg: ResolvedProfile): string[] {
   const load = cfg.requestRate !== undefined ? `request rate ${cfg.requestRate}/s` : `concurrency ${cfg.concurrency ?? 1}`;
   return [
     `Target: ${cfg.urls.map((u) => `${redactUrl(u).replace(/\/+$/, "")}${path}`).join(", ")} (model ${cfg.model.join(", ")}, ${cfg.endpointType}${cfg.streaming ? ", streaming" : ""}, ${load})`,
-    `Processes: ${cfg.workers} workers, ${cfg.recordProcessors} record processors, dataset, timing, records${collectors > 0 ? `, ${collectors} collectors` : ""} (each a child process)`,
+    cfg.workerNodes !== undefined && !cfg.localWorkers
+      ? `Processes: dataset, timing, records${collectors > 0 ? `, ${collectors} collectors` : ""} (each a child process); workers and record processors on ${cfg.workerNodes} worker node(s)`
+      : `Processes: ${cfg.workers} workers, ${cfg.recordProcessors} record processors, dataset, timing, records${collectors > 0 ? `, ${collectors} collectors` : ""} (each a child process)${cfg.workerNodes === undefined ? "" : `, and ${cfg.workerNodes} worker node(s)`}`,
   ];
 }
 

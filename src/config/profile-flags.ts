@@ -8,6 +8,7 @@ import { ENDPOINT_TYPES, ProfileConfig, type ProfileInput } from "./profile-sche
 import { checkSyntheticFlags } from "./synthetic-input.ts";
 import { invalidValue } from "./conflict.ts";
 import { didYouMean } from "./did-you-mean.ts";
+import { CLUSTER_FLAGS } from "./cluster-flags.ts";
 import { customDatasetTypes } from "../dataset/loaders/formats.ts";
 import { endpointTypes } from "../endpoints/registry.ts";
 import { transportNames } from "../endpoints/transport.ts";
@@ -120,6 +121,7 @@ export const PROFILE_FLAGS: FlagSpec[] = [
   { key: "ui", names: ["--ui", "--ui-type"], kind: "string", hint: "dashboard|simple|none", help: "Progress display: dashboard (live, full screen; the default on a terminal), simple bars, or none" },
   { key: "workersMax", names: ["--workers-max", "--max-workers"], kind: "number", help: "Worker processes (default from CPU count, capped by concurrency)" },
   { key: "recordProcessors", names: ["--record-processors", "--record-processor-service-count"], kind: "number", help: "Record processor processes (default max(1, workers/4))" },
+  ...CLUSTER_FLAGS,
   { key: "logLevel", names: ["--log-level"], kind: "string", hint: "trace|debug|info|notice|warning|success|error|critical", help: "Console and log file level, upstream's names in any case (warn is warning; notice and success log as info, critical as error; -v = debug, -vv = trace)" },
   { key: "serverMetrics", names: ["--server-metrics"], kind: "list", help: "Extra Prometheus endpoint URL(s) to scrape; <url>/metrics of every --url is scraped by default" },
   { key: "noServerMetrics", names: ["--no-server-metrics"], kind: "boolean", help: "Do not scrape server metrics" },

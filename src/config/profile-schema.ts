@@ -2,6 +2,7 @@
  * `aiperf profile` configuration: the valibot schema is the single source of the config type and
  * of every default (reference/aiperf-features.md §1.3). Flag names and help live in profile-flags.ts.
  */
+import { ClusterEntries } from "./cluster-schema.ts";
 import * as v from "valibot";
 import { LOG_LEVEL_NAMES } from "../core/log.ts";
 import { isCustomDatasetType, PUBLIC_DATASETS } from "../dataset/loaders/formats.ts";
@@ -129,6 +130,7 @@ export const ProfileConfig = v.object({
   ui: v.optional(v.picklist(UI_TYPES)),
   workersMax: v.optional(int(1)),
   recordProcessors: v.optional(int(1)),
+  ...ClusterEntries,
   logLevel: v.optional(v.picklist(LOG_LEVEL_NAMES), "info"),
   serverMetrics: v.optional(v.array(v.string()), []),
   noServerMetrics: v.optional(v.boolean(), false),

@@ -55,6 +55,7 @@ export function resolveProfile(cfg: ProfileConfig, cliCommand: string, isTTY: bo
   }
   checkHeaders("--header", cfg.header);
   checkExportOptions(cfg);
+  if (cfg.workerNodes !== undefined && cfg.zmqHost === undefined) throw optionConflict("--worker-nodes needs --zmq-host (the address the nodes reach this host at)");
   if (cfg.waitForModelTimeout === 0 && cfg.waitForModelMode !== "inference") warn("--wait-for-model-mode has no effect without --wait-for-model-timeout");
   upstreamNotes(cfg, warn);
   const dataset = resolveDatasetInput(cfg);

@@ -7,7 +7,8 @@ import { forwardChildLine } from "../core/log.ts";
 import { SERVICE_COMMAND, selfCommand } from "../core/self.ts";
 import { type ServiceSpec, serviceName } from "../runtime/context.ts";
 
-export type ExitInfo = { code: number | null; signal: string | null };
+/** `reason`: what to say when it was unexpected, instead of the code or signal (a worker node lost). */
+export type ExitInfo = { code: number | null; signal: string | null; reason?: string };
 
 export type ServiceHandle = {
   readonly pid: number | undefined;

@@ -11,6 +11,7 @@ import type { ResolvedProfile } from "../config/resolve.ts";
 import { BenchError } from "../core/errors.ts";
 import { appendLogLine } from "../core/log.ts";
 import type { TimingResult } from "../protocol/timing-plan.ts";
+import type { ServiceName } from "../protocol/contracts/index.ts";
 import { clientCheckInput } from "./client-check.ts";
 import type { ClientCheckInput } from "../protocol/client-check.ts";
 import { type Collectors, collectorServices, startCollectors } from "./collectors.ts";
@@ -25,6 +26,8 @@ import { controlHooksOf, resetBeforeRun } from "./control-hooks.ts";
 import { cancelRequestsBroadcast, datasetConfigureRequest, preloadRequest, processorConfigureRequest, recordsConfigureRequest, recordsFinalizeRequest, workerConfigureRequest } from "./role-payloads.ts";
 import type { ProgressUi } from "./progress.ts";
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
+import type { Cluster } from "./cluster/index.ts";
+import { clusterServiceConfig } from "./cluster/service-config.ts";
 
 /** The services of one profile run. */
 export function profileServices(cfg: ResolvedProfile, gpu = !cfg.noGpuTelemetry): ServiceRequest[] {
@@ -32,14 +35,25 @@ export function profileServices(cfg: ResolvedProfile, gpu = !cfg.noGpuTelemetry)
   // which would add queueing to the measured latency (bun-runtime §2). The cap must be set at start.
   const perWorker = cfg.concurrency === undefined ? 65535 : Math.ceil(cfg.concurrency / cfg.workers);
   const cap = String(Math.min(65535, Math.max(256, perWorker * 2)));
+  const local = localFanOut(cfg);
+  const tcp = (role: "timing" | "records") => {
+    const config = clusterServiceConfig(cfg, role);
+    return config === undefined ? {} : { config };
+  };
   return [
     { role: "dataset", id: "0" },
-    { role: "timing", id: "0" },
-    { role: "records", id: "0" },
-    ...Array.from({ length: cfg.recordProcessors }, (_, i) => ({ role: "record-processor", id: String(i) })),
-    ...Array.from({ length: cfg.workers }, (_, i) => ({ role: "worker", id: String(i), env: { BUN_CONFIG_MAX_HTTP_REQUESTS: cap } })),
+    { role: "timing", id: "0", ...tcp("timing") },
+    { role: "records", id: "0", ...tcp("records") },
+    ...Array.from({ length: local.recordProcessors }, (_, i) => ({ role: "record-processor", id: String(i) })),
+    ...Array.from({ length: local.workers }, (_, i) => ({ role: "worker", id: String(i), env: { BUN_CONFIG_MAX_HTTP_REQUESTS: cap } })),
     ...collectorServices(cfg, gpu),
   ];
+}
+
+/** With --worker-nodes the load comes from the nodes: no local workers unless --local-workers. */
+function localFanOut(cfg: ResolvedProfile): { workers: number; recordProcessors: number } {
+  const none = cfg.workerNodes !== undefined && !cfg.localWorkers;
+  return { workers: none ? 0 : cfg.workers, recordProcessors: none ? 0 : cfg.recordProcessors };
 }
 
 /** `columns`: the terminal width the console text is fitted to; absent when stdout is not a terminal. */
@@ -82,6 +96,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
   const incomplete: string[] = [];
   let collectors: Collectors | undefined;
   let clientCheck: ClientCheckInput | undefined;
+  let cluster: Cluster | undefined;
   let profilingTotal: number | undefined;
   let profilingStarted = false;
   const sup = ctx.supervisor;
@@ -139,15 +154,20 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       if (error !== STOPPED) throw error;
     }
     return finish(timing);
-  })();
+  })().finally(() => cluster?.close("the run is over"));
+  // A failed run ends through the supervisor's failure, not `done`: the nodes are let go then too.
+  sup.onFailure((error) => void cluster?.close(`the run failed: ${error.message}`));
 
   async function setUpAndRun(): Promise<TimingResult | undefined> {
     // GPU telemetry with nothing to read is not started (gpu-probe.ts).
     const gpu = await step(gpuTelemetryHasTarget(cfg));
     if (!gpu && !cfg.noGpuTelemetry) ctx.log.debug("GPU telemetry not started: no NVML library and no DCGM exporter on the default ports");
+    // Nodes may join while the services start and the dataset is built (cluster/index.ts).
+    if (cfg.workerNodes !== undefined) cluster = new (await import("./cluster/index.ts")).Cluster(cfg, sup, ctx.log);
     await step(sup.start(profileServices(cfg, gpu)));
-    const workers = Array.from({ length: cfg.workers }, (_, i) => `worker:${i}` as const);
-    const processors = Array.from({ length: cfg.recordProcessors }, (_, i) => `record-processor:${i}` as const);
+    const local = localFanOut(cfg);
+    const workers: ServiceName<"worker">[] = Array.from({ length: local.workers }, (_, i) => `worker:${i}` as const);
+    const processors: ServiceName<"record-processor">[] = Array.from({ length: local.recordProcessors }, (_, i) => `record-processor:${i}` as const);
     const paths = { datasetPath: join(ctx.runDir, "dataset.bin"), inputsJsonPath: join(ctx.artifactDir, "inputs.json"), artifactDir: ctx.artifactDir, logFile: ctx.logFile };
     const { datasetPath } = paths;
     // Record processors load their tokenizer while the dataset service synthesises (not after it);
@@ -161,6 +181,13 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     }
     if (cfg.sequentialDataset && (cfg.requestCount ?? 0) > dataset.conversations) ctx.log.warn(`The trace has ${dataset.conversations} conversations; --request-count ${cfg.requestCount} replays it from the start again`);
     ctx.log.debug(`Dataset: ${dataset.conversations} conversations, ${dataset.turns} turns, tokenizer ${dataset.tokenizer}`);
+    const localProcessors = processors.length;
+    if (cluster !== undefined) {
+      ctx.ui.event?.("stage", "Waiting for worker nodes");
+      await step(cluster.waitForNodes(datasetPath));
+      workers.push(...cluster.workers());
+      processors.push(...cluster.processors());
+    }
     ctx.ui.event?.("stage", "Configuring services");
     collectors = await step(startCollectors(cfg, sup, ctx.log, ctx.artifactDir, gpu));
     ctx.ui.event?.("collectors", { serverMetrics: collectors.serverMetrics, gpu: collectors.gpu });
@@ -169,9 +196,26 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     await step(sup.command("records:0", "configure", recordsConfigureRequest(cfg, exportPlan, paths)));
     recordsReady = true;
     const processorEndpoints = await step(Promise.all(processors.map((p) => sup.command(p, "bind").then((r) => r.endpoint))));
-    await step(Promise.all(processors.map((p) => sup.command(p, "configure", processorConfigureRequest(cfg, exportPlan, recordsEndpoint, datasetPath, dataset.tokenizer), 600_000))));
+    const processorEndpoint = new Map(processors.map((p, i) => [p, processorEndpoints[i] as string]));
+    await step(
+      Promise.all(
+        processors.map((p) => {
+          // A node's record processor sends to the records' TCP endpoint and reads the node's copy of the dataset.
+          const place = cluster?.placeProcessor(p, { recordsEndpoint, datasetPath }) ?? { recordsEndpoint, datasetPath };
+          return sup.command(p, "configure", processorConfigureRequest(cfg, exportPlan, place.recordsEndpoint, place.datasetPath, dataset.tokenizer), 600_000);
+        }),
+      ),
+    );
     const { endpoint: creditsEndpoint } = await step(sup.command("timing:0", "bind"));
-    await step(Promise.all(workers.map((w) => sup.command(w, "configure", workerConfigureRequest(cfg, creditsEndpoint, processorEndpoints, datasetPath)))));
+    const localPlace = { creditsEndpoint, processorEndpoints: processorEndpoints.slice(0, localProcessors), datasetPath };
+    await step(
+      Promise.all(
+        workers.map((w) => {
+          const place: typeof localPlace & { workerId?: string } = cluster?.placeWorker(w, localPlace, processorEndpoint) ?? localPlace;
+          return sup.command(w, "configure", workerConfigureRequest(cfg, place.creditsEndpoint, place.processorEndpoints, place.datasetPath, place.workerId));
+        }),
+      ),
+    );
 
     // Bars: one per phase as it starts, then records, whose total is the profiling phase's.
     const stage = (phase: string): string => (phase === "warmup" ? "Warmup" : "Requests (Profiling)");
@@ -272,6 +316,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       endNs: window.endNs,
       ...(records === undefined ? { noRecords: { reasons: incomplete, expected, jsonlWritten: existsSync(paths.jsonl) } } : { records }),
       ...side,
+      ...(cluster !== undefined && recordsReady ? { nodes: await cluster.summary() } : {}),
       ...(ctx.columns === undefined ? {} : { width: ctx.columns }),
     });
     ctx.ui.finish();

@@ -83,7 +83,8 @@ export function processorConfigureRequest(cfg: ResolvedProfile, exportPlan: Expo
   };
 }
 
-export function workerConfigureRequest(cfg: ResolvedProfile, creditsEndpoint: string, processorEndpoints: string[], datasetPath: string): RequestOf<"worker", "configure"> {
+/** `workerId`: the records' worker_id when it is not the service name (a worker node's "node-1/worker-0"). */
+export function workerConfigureRequest(cfg: ResolvedProfile, creditsEndpoint: string, processorEndpoints: string[], datasetPath: string, workerId?: string): RequestOf<"worker", "configure"> {
   return {
     creditsEndpoint,
     processorEndpoints,
@@ -101,6 +102,7 @@ export function workerConfigureRequest(cfg: ResolvedProfile, creditsEndpoint: st
     ...requestOptionsOf(cfg),
     // Upstream's "http" is our fetch; any other name is a built-in or a plugin's transport.
     transport: cfg.transport === "http" ? "fetch" : cfg.transport,
+    ...(workerId === undefined ? {} : { workerId }),
   };
 }
 

@@ -32,6 +32,11 @@ export type SupervisorOptions = {
   /** How long services get to exit after shutdown before they are killed. */
   shutdownGraceMs?: number;
   commandTimeoutMs?: number;
+  /** Worker nodes: the control ROUTER and events PUB also listen on these TCP endpoints (dual bind). */
+  tcpControl?: string;
+  tcpEvents?: string;
+  /** --zmq-ipc-path: the IPC socket files go here instead of a private temp directory. */
+  ipcDir?: string;
 };
 
 export type ServiceRequest = { role: string; id: string; config?: unknown; env?: Record<string, string> };
@@ -54,7 +59,7 @@ type LostHandler = (name: string, error: BenchError) => boolean;
 let runCounter = 0;
 
 export class Supervisor {
-  #opts: Required<Omit<SupervisorOptions, "transport">> & { transport: Transport };
+  #opts: Required<Omit<SupervisorOptions, "transport" | "tcpControl" | "tcpEvents" | "ipcDir">> & Pick<SupervisorOptions, "tcpControl" | "tcpEvents" | "ipcDir"> & { transport: Transport };
   #log: ConsolaInstance;
   #router: BusSocket;
   #pub: BusSocket;
@@ -95,6 +100,8 @@ export class Supervisor {
   async start(requests: ServiceRequest[]): Promise<void> {
     const control = this.#router.bind(this.#address("control"));
     const events = this.#pub.bind(this.#address("events"));
+    if (this.#opts.tcpControl !== undefined) this.#router.bind(this.#opts.tcpControl);
+    if (this.#opts.tcpEvents !== undefined) this.#pub.bind(this.#opts.tcpEvents);
     this.#router.onMessage((msg) => this.#onMessage(msg));
     for (const req of requests) {
       const name = serviceName(req.role, req.id);
@@ -115,6 +122,19 @@ export class Supervisor {
     }
     this.#watchdog = setInterval(() => this.#checkHeartbeats(), Math.min(this.#opts.heartbeatMs, 1000));
     await this.#waitForRegistration();
+  }
+
+  /**
+   * Takes in services started elsewhere (a worker node's): they register over the bus like ours;
+   * `handle` stands for the process there. Resolves once all have registered.
+   */
+  adopt(services: { name: string; handle: ServiceHandle }[]): Promise<void> {
+    for (const { name, handle } of services) {
+      const service: Service = { name, handle, registered: false, lastSeenMs: Date.now() };
+      this.#services.set(name, service);
+      handle.exited.then((info) => this.#exited(service, info));
+    }
+    return this.#waitForRegistration();
   }
 
   /**
@@ -221,6 +241,7 @@ export class Supervisor {
   #endpointBase(): string {
     if (this.#opts.transport === "inproc") return `inproc://aiperf-${process.pid}-${++runCounter}/`;
     if (this.#opts.transport === "tcp") return "tcp://127.0.0.1:0";
+    if (this.#opts.ipcDir !== undefined) return `ipc://${this.#opts.ipcDir}/`;
     // Named by our pid, so a later run can remove it if this process is SIGKILLed (run-dirs.ts).
     this.#runDir = makeRunDir("aiperf");
     return `ipc://${this.#runDir}/`;
@@ -322,7 +343,7 @@ export class Supervisor {
     if (this.#shutdown !== undefined || service.lost !== undefined) return;
     const how = info.signal !== null ? `was killed by ${info.signal}` : `exited with code ${info.code}`;
     const pid = service.handle.pid ?? service.pid;
-    this.#lose(service, new BenchError("SERVICE_DIED", `Service "${service.name}"${pid === undefined ? "" : ` (pid ${pid})`} ${how} unexpectedly`));
+    this.#lose(service, new BenchError("SERVICE_DIED", info.reason ?? `Service "${service.name}"${pid === undefined ? "" : ` (pid ${pid})`} ${how} unexpectedly`));
   }
 
   #checkHeartbeats(): void {

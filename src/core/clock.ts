@@ -39,8 +39,26 @@ function calibrate(): number {
   }
 }
 
-const MONO_OFFSET_NS = calibrate();
-const WALL_OFFSET_NS = performance.timeOrigin * 1e6;
+/**
+ * On a worker node (node/), the node's measured offset to the controller's clocks is subtracted,
+ * so every time this process stamps is on the controller's clocks. AIPERF_TEST_CLOCK_SKEW_MS
+ * (tests only) moves both clocks of this process, as another host's clocks would be off.
+ */
+const envNs = (name: string, scale = 1): number => {
+  const n = Number(process.env[name] ?? 0) * scale;
+  return Number.isFinite(n) ? n : 0;
+};
+const TEST_SKEW_NS = envNs("AIPERF_TEST_CLOCK_SKEW_MS", 1e6);
+const HOST_MONO_NS = calibrate() + TEST_SKEW_NS;
+const HOST_WALL_NS = performance.timeOrigin * 1e6 + TEST_SKEW_NS;
+let MONO_OFFSET_NS = HOST_MONO_NS - envNs("AIPERF_NODE_MONO_OFFSET_NS");
+let WALL_OFFSET_NS = HOST_WALL_NS - envNs("AIPERF_NODE_WALL_OFFSET_NS");
+
+/** A worker node's newer offsets to the controller's clocks (node clock minus controller clock, ns). */
+export function correctClocks(monoOffsetNs: number, wallOffsetNs: number): void {
+  MONO_OFFSET_NS = HOST_MONO_NS - monoOffsetNs;
+  WALL_OFFSET_NS = HOST_WALL_NS - wallOffsetNs;
+}
 
 /** Host-wide monotonic nanoseconds (a double: exact to well under a microsecond for years of uptime). */
 export function monoNs(): number {

@@ -48,6 +48,8 @@ export type RunReport = {
   noRecords?: { reasons: string[]; expected: number | null; jsonlWritten: boolean };
   gpu?: GpuReport;
   serverMetrics?: SideReport;
+  /** With worker nodes: each node's address, clock offset and its uncertainty, workers and requests (controller/cluster/). */
+  nodes?: unknown[];
   /** The terminal's width, when known. */
   width?: number;
 };
@@ -102,7 +104,7 @@ export async function writeRunReport(report: RunReport): Promise<RenderedReport>
 function jsonInput(report: RunReport): Parameters<typeof renderJsonExport>[0] {
   const { records, gpu } = report;
   const resolved = report.resolvedConfig === undefined ? {} : { resolved_config: report.resolvedConfig };
-  const gpuBlocks = gpu === undefined ? {} : { ...gpu.energy, telemetry_data: gpu.telemetry };
+  const gpuBlocks = { ...(gpu === undefined ? {} : { ...gpu.energy, telemetry_data: gpu.telemetry }), ...(report.nodes === undefined ? {} : { nodes: report.nodes }) };
   const common = {
     inputConfig: report.inputConfig,
     ...(report.runInfo === undefined ? {} : { runInfo: report.runInfo }),

@@ -35,6 +35,8 @@ export const WorkerConfig = v.object({
   maxResponseBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
   /** --transport: fetch, raw (services/worker/) or a transport a plugin registered (endpoints/transport.ts). */
   transport: v.optional(v.pipe(v.string(), v.minLength(1)), "fetch"),
+  /** The records' worker_id when it is not the service name: a worker node's "node-1/worker-0". */
+  workerId: v.optional(v.pipe(v.string(), v.minLength(1))),
 });
 export type WorkerConfig = v.InferOutput<typeof WorkerConfig>;
 

@@ -2,6 +2,7 @@
  * What the controller publishes to every service (PUB, topic = name + "$"). Each role's contract
  * picks the ones it listens to.
  */
+import type { NodeClock } from "../../cluster/messages.ts";
 import type { CancelRequests } from "../pipeline.ts";
 import type { TimingPhaseStart } from "../timing-plan.ts";
 
@@ -10,4 +11,6 @@ export type Broadcasts = {
   phase_start: TimingPhaseStart;
   /** Cut the requests in flight of these phases (grace period over, interrupt, a service lost). */
   cancel_requests: CancelRequests;
+  /** A worker node's clocks drifted from the controller's: its services stamp with these offsets from now on. */
+  node_clock: NodeClock;
 };

@@ -10,6 +10,8 @@ export type TimingContract = {
     run: Command<TimingPlanInput, TimingResult>;
     /** Ends a run early; `inFlight`: credits still out. */
     cancel: Command<undefined, { cancelled: boolean; inFlight: number }>;
+    /** Credits sent and not yet returned, by worker: what a lost worker node had in flight. */
+    in_flight: Command<undefined, Record<string, number>>;
   };
   events: TimingEvents;
   broadcasts: None;

@@ -10,5 +10,5 @@ export type WorkerContract = {
     stats: Command<undefined, WorkerStats>;
   };
   events: None;
-  broadcasts: Pick<Broadcasts, "cancel_requests">;
+  broadcasts: Pick<Broadcasts, "cancel_requests" | "node_clock">;
 };

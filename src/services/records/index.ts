@@ -48,7 +48,11 @@ export async function run(ctx: ServiceContext<"records">): Promise<void> {
   ctx.handle("bind", () => {
     pull = createSocket("PULL", { name: `${ctx.name} records`, receiveHighWaterMark: 10_000 });
     pull.onMessage(onBatch);
-    return { endpoint: pull.bind(ctx.bindAddress("records")) };
+    const endpoint = pull.bind(ctx.bindAddress("records"));
+    // Worker nodes' record processors send over TCP to the same socket (config.tcp, a dual bind).
+    const tcp = (ctx.config as { tcp?: string } | undefined)?.tcp;
+    if (tcp !== undefined) pull.bind(tcp);
+    return { endpoint };
   });
   ctx.handle("configure", (payload) => {
     const cfg = v.parse(RecordsConfig, payload);

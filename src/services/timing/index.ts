@@ -2,7 +2,8 @@
  * The timing role: binds the credits ROUTER, and on "run" paces credits out to the worker DEALERs
  * (least-loaded first; a multi-turn session's turns stay on one worker) and counts their returns, phase by phase. "cancel" ends a run early.
  * Workers also report a credit's first response bytes on the same socket (CreditFirstByte), for the prefill ceiling.
- * Commands: "bind" → TimingBindResult; "run" (TimingPlan) → TimingResult; "cancel" → { cancelled, inFlight }.
+ * Commands: "bind" → TimingBindResult; "run" (TimingPlan) → TimingResult; "cancel" → { cancelled, inFlight };
+ * "in_flight" → credits not yet returned, by worker.
  * Events: "phase_start", "progress", "phase_complete" (protocol/timing-plan.ts).
  */
 import { type BusSocket, createSocket, type Message } from "../../bus/index.ts";
@@ -27,11 +28,17 @@ export async function run(ctx: ServiceContext<"timing">): Promise<void> {
   let current: TimingRun | undefined;
   let cancelWaiting: AbortController | undefined;
   let nextCreditId = 0;
+  /** Credits sent and not yet returned, by worker: what a lost worker node had in flight. */
+  const outstanding = new Map<string, number>();
+  ctx.handle("in_flight", () => Object.fromEntries(outstanding));
 
   ctx.handle("bind", (): TimingBindResult => {
     if (router !== undefined) throw new Error("The credits socket is already bound");
     const socket = createSocket("ROUTER", { name: `${ctx.name} credits`, routerMandatory: true });
     const endpoint = socket.bind(ctx.bindAddress("credits"));
+    // Worker nodes on other hosts: the same socket also listens on TCP (config.tcp, a dual bind).
+    const tcp = (ctx.config as { tcp?: string } | undefined)?.tcp;
+    if (tcp !== undefined) socket.bind(tcp);
     socket.onMessage((msg: Message) => onReturn(msg));
     router = socket;
     return { endpoint };
@@ -45,7 +52,10 @@ export async function run(ctx: ServiceContext<"timing">): Promise<void> {
       return ctx.log.warn("Ignoring a credit return that is not JSON");
     }
     if ("firstByte" in ret) current?.onFirstByte(ret.id);
-    else current?.onReturn(ret);
+    else {
+      outstanding.set(ret.worker, Math.max(0, (outstanding.get(ret.worker) ?? 1) - 1));
+      current?.onReturn(ret);
+    }
   };
 
   ctx.handle("run", async (payload): Promise<TimingResult> => {
@@ -63,7 +73,10 @@ export async function run(ctx: ServiceContext<"timing">): Promise<void> {
     const timing = createTimingRun(plan, {
       clock: systemClock,
       wallNs,
-      send: (worker, credit) => sendCredit(socket, worker, credit, ctx),
+      send: (worker, credit) => {
+        outstanding.set(worker, (outstanding.get(worker) ?? 0) + 1);
+        sendCredit(socket, worker, credit, ctx);
+      },
       emit: (name, event) => ctx.emit(name, event),
       warn: (message) => ctx.log.warn(message),
       firstCreditId: nextCreditId,

@@ -37,6 +37,8 @@ const SHUTDOWN_ERROR: RecordError = { code: null, type: "ServiceShutdown", messa
 
 export class WorkerEngine {
   readonly #name: string;
+  /** What the records call this worker (WorkerConfig.workerId). */
+  readonly #recordId: string;
   readonly #log: WorkerLog;
   readonly #dealer: BusSocket;
   readonly #push: BusSocket;
@@ -70,6 +72,7 @@ export class WorkerEngine {
 
   constructor(name: string, config: WorkerConfig, log: WorkerLog) {
     this.#name = name;
+    this.#recordId = config.workerId ?? name;
     this.#log = log;
     this.#dataset = openDataset(config.datasetPath);
     // raw and raw_payload send stored payloads untouched: they already hold whatever history they need.
@@ -247,7 +250,7 @@ export class WorkerEngine {
       turn: credit.turn,
       xRequestId: requestId,
       xCorrelationId: credit.correlationId,
-      workerId: this.#name,
+      workerId: this.#recordId,
       intendedNs: credit.intendedNs,
       ...(credit.readyNs === undefined ? {} : { readyNs: credit.readyNs }),
       startNs: c.startNs,

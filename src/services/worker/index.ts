@@ -3,6 +3,7 @@
  * intended time, stamps headers and every body chunk, and forwards the raw capture to the record
  * processors. Commands: "configure" (WorkerConfig) → WorkerConfigured; "stats" → WorkerStats.
  */
+import { correctClocks } from "../../core/clock.ts";
 import { markLoaded } from "../../core/loaded.ts";
 import { parseWorkerConfig, type WorkerConfigured, type WorkerStats } from "../../protocol/worker-config.ts";
 import type { ServiceContext } from "../../runtime/context.ts";
@@ -36,6 +37,12 @@ export async function run(ctx: ServiceContext<"worker">): Promise<void> {
   ctx.onBroadcast("cancel_requests", ({ phases, message }) => {
     const cut = engine?.cancel(phases, message) ?? 0;
     if (cut > 0) ctx.log.debug(`Cancelled ${cut} request(s) in flight: ${message}`);
+  });
+  // A worker node's clocks drifted from the controller's: stamp with the newer offsets from now on.
+  ctx.onBroadcast("node_clock", (clock) => {
+    if (!ctx.id.startsWith(`${clock.node}.`)) return;
+    correctClocks(clock.monoOffsetNs, clock.wallOffsetNs);
+    ctx.log.debug(`Clock offsets to the controller now ${clock.wallOffsetNs} ns (wall), ${clock.monoOffsetNs} ns (monotonic)`);
   });
   await untilStopped(ctx.signal);
   await engine?.stop();

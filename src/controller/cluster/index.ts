@@ -1,0 +1,224 @@
+/**
+ * A run whose load comes from worker nodes (`--worker-nodes N`): the gate nodes join through, the
+ * wait for them, their services taken into the supervisor, where each node's workers and record
+ * processors connect, what a lost node means, and the `nodes` block of the JSON export.
+ */
+import type { ConsolaInstance } from "consola";
+import { drifted, type NodeClock } from "../../cluster/messages.ts";
+import { clusterPorts, urlHost } from "../../cluster/ports.ts";
+import { newClusterToken, TOKEN_ENV } from "../../cluster/token.ts";
+import type { ResolvedProfile } from "../../config/resolve.ts";
+import { BenchError } from "../../core/errors.ts";
+import type { ServiceName } from "../../protocol/contracts/index.ts";
+import type { ExitInfo, ServiceHandle } from "../launchers.ts";
+import type { Supervisor, SupervisorOptions } from "../supervisor.ts";
+import { ClusterGate, type NodeEntry } from "./gate.ts";
+
+/** The heartbeat interval the supervisor uses by default; nodes' services beat at it too. */
+const HEARTBEAT_MS = 1000;
+
+/**
+ * Before the supervisor exists: the token its sockets require of TCP peers (generated unless
+ * AIPERF_CLUSTER_TOKEN is set; the services it starts inherit it), and its TCP endpoints.
+ */
+export function clusterSupervisorOptions(cfg: ResolvedProfile): Pick<SupervisorOptions, "tcpControl" | "tcpEvents" | "ipcDir"> {
+  const ipc = cfg.zmqIpcPath === undefined ? {} : { ipcDir: cfg.zmqIpcPath };
+  if (cfg.workerNodes === undefined || cfg.zmqHost === undefined) return ipc;
+  if ((process.env[TOKEN_ENV] ?? "") === "") {
+    process.env[TOKEN_ENV] = newClusterToken();
+    generated = true;
+  }
+  const ports = clusterPorts(cfg.zmqPort);
+  const host = urlHost(cfg.zmqHost);
+  return { ...ipc, tcpControl: `tcp://${host}:${ports.control}`, tcpEvents: `tcp://${host}:${ports.events}` };
+}
+let generated = false;
+
+type Deferred = { resolve(info: ExitInfo): void; done: boolean };
+type Placement = { creditsEndpoint: string; processorEndpoints: string[]; datasetPath: string };
+
+type NodeSummary = { id: string; host: string; hostname: string; offset_ns: number; mono_offset_ns: number; uncertainty_ns: number; last_offset_ns: number | null; clock_corrections: number; workers: number; record_processors: number; requests: number | null; lost: boolean };
+
+export class Cluster {
+  readonly gate: ClusterGate;
+  #cfg: ResolvedProfile;
+  #sup: Supervisor;
+  #log: ConsolaInstance;
+  #exits = new Map<string, Deferred>();
+  #changed: (() => void) | undefined;
+  #startedAt = Date.now();
+  #command: string;
+
+  constructor(cfg: ResolvedProfile, sup: Supervisor, log: ConsolaInstance) {
+    this.#cfg = cfg;
+    this.#sup = sup;
+    this.#log = log;
+    const host = cfg.zmqHost as string;
+    const ports = clusterPorts(cfg.zmqPort);
+    const token = process.env[TOKEN_ENV] as string;
+    const shown = host === "0.0.0.0" || host === "::" ? "<this host's address>" : urlHost(host);
+    this.#command = `${generated ? `${TOKEN_ENV}=${token}` : `${TOKEN_ENV}=<the token set here>`} aiperf service --type node --controller tcp://${shown}:${ports.gate}`;
+    const cap = String(Math.min(65535, Math.max(256, (cfg.concurrency ?? 32768) * 2)));
+    try {
+      this.gate = new ClusterGate({
+        host,
+        port: ports.gate,
+        basePort: cfg.zmqPort,
+        token,
+        expected: cfg.workerNodes as number,
+        logLevel: cfg.logLevel,
+        heartbeatMs: HEARTBEAT_MS,
+        env: { BUN_CONFIG_MAX_HTTP_REQUESTS: cap },
+        log,
+        events: { changed: () => this.#changed?.(), lost: (node, why) => void this.#lost(node, why), childExit: (node, name, code, signal) => this.#childExit(node, name, code, signal), clock: (node) => this.#clock(node) },
+      });
+    } catch (error) {
+      throw new BenchError("CONFIG_INVALID", `Cannot listen for worker nodes on ${host}:${ports.gate}: ${(error as Error).message}`, {
+        hint: `--zmq-host must be an address of this host; ports ${ports.gate}-${ports.records} must be free (--zmq-port picks the first)`,
+      });
+    }
+    log.info(`Waiting for ${cfg.workerNodes} worker node(s); on each node's host run:\n  ${this.#command}`);
+  }
+
+  /** Resolves once every expected node has its services registered; fails naming who is missing. */
+  async waitForNodes(datasetPath: string): Promise<void> {
+    await this.gate.offerDataset(datasetPath);
+    const expected = this.#cfg.workerNodes as number;
+    const deadline = this.#startedAt + this.#cfg.nodeJoinTimeout * 1000;
+    await new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        const failed = this.gate.nodes.find((n) => n.failed !== undefined || n.lostWhy !== undefined);
+        if (failed !== undefined) return finish(new BenchError("SERVICE_START_TIMEOUT", `Worker node ${failed.id} (${failed.address}) could not start: ${failed.failed ?? failed.lostWhy}`));
+        if (this.gate.nodes.filter((n) => n.ready !== undefined).length >= expected) return finish();
+      };
+      const finish = (error?: Error): void => {
+        clearTimeout(timer);
+        this.#changed = undefined;
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const timer = setTimeout(() => finish(this.#missing(expected)), Math.max(0, deadline - Date.now()));
+      this.#changed = check;
+      check();
+    });
+    const adopted = this.gate.nodes.flatMap((node) => (node.ready?.services ?? []).map((name) => ({ name, handle: this.#handle(node, name) })));
+    await this.#sup.adopt(adopted);
+    for (const node of this.gate.nodes) this.#log.info(`Node ${node.id} is ready: clock offset ${((node.ready?.clock.wallOffsetNs ?? 0) / 1e6).toFixed(3)} ms ± ${((node.ready?.clock.uncertaintyNs ?? 0) / 1e6).toFixed(3)} ms, applied to its timestamps`);
+  }
+
+  #missing(expected: number): BenchError {
+    const joined = this.gate.nodes.map((n) => `${n.id} from ${n.address}${n.ready === undefined ? " (joined, services not started)" : ""}`);
+    const ready = this.gate.nodes.filter((n) => n.ready !== undefined).length;
+    const parts = [
+      `${ready} of ${expected} worker node(s) ready within ${this.#cfg.nodeJoinTimeout} s`,
+      joined.length === 0 ? "none joined" : `joined: ${joined.join(", ")}`,
+      `${expected - this.gate.nodes.length} never joined`,
+      ...(this.gate.refused.length === 0 ? [] : [`refused: ${this.gate.refused.join("; ")}`]),
+    ];
+    return new BenchError("SERVICE_START_TIMEOUT", parts.join("; "), { hint: `Start the missing node(s) with: ${this.#command} (or raise --node-join-timeout)` });
+  }
+
+  workers(): ServiceName<"worker">[] {
+    return this.#services("worker:") as ServiceName<"worker">[];
+  }
+
+  processors(): ServiceName<"record-processor">[] {
+    return this.#services("record-processor:") as ServiceName<"record-processor">[];
+  }
+
+  #services(prefix: string): string[] {
+    return this.gate.nodes.flatMap((n) => (n.ready?.services ?? []).filter((s) => s.startsWith(prefix)));
+  }
+
+  #nodeOf(service: string): NodeEntry | undefined {
+    return this.gate.nodes.find((n) => n.ready?.services.includes(service) === true);
+  }
+
+  /** Where a worker connects: a node's to the controller over TCP and to its own node's record processors. */
+  placeWorker(worker: string, local: Placement, processorEndpoint: Map<string, string>): Placement & { workerId?: string } {
+    const node = this.#nodeOf(worker);
+    if (node?.ready === undefined) return local;
+    const ports = clusterPorts(this.#cfg.zmqPort);
+    const mine = node.ready.services.filter((s) => s.startsWith("record-processor:")).map((s) => processorEndpoint.get(s) as string);
+    const index = worker.slice(worker.lastIndexOf(".") + 1);
+    return { creditsEndpoint: `tcp://${urlHost(node.hello.controllerHost)}:${ports.credits}`, processorEndpoints: mine, datasetPath: node.ready.datasetPath, workerId: `${node.id}/worker-${index}` };
+  }
+
+  /** Where a record processor sends records and reads the dataset. */
+  placeProcessor(processor: string, local: { recordsEndpoint: string; datasetPath: string }): { recordsEndpoint: string; datasetPath: string } {
+    const node = this.#nodeOf(processor);
+    if (node?.ready === undefined) return local;
+    return { recordsEndpoint: `tcp://${urlHost(node.hello.controllerHost)}:${clusterPorts(this.#cfg.zmqPort).records}`, datasetPath: node.ready.datasetPath };
+  }
+
+  #handle(node: NodeEntry, name: string): ServiceHandle {
+    let resolve!: (info: ExitInfo) => void;
+    const exited = new Promise<ExitInfo>((r) => (resolve = r));
+    const deferred: Deferred = { done: false, resolve: (info) => {
+      if (deferred.done) return;
+      deferred.done = true;
+      resolve(info);
+    } };
+    this.#exits.set(name, deferred);
+    return { pid: undefined, exited, kill: () => this.gate.send(node, { type: "kill", name }) };
+  }
+
+  #childExit(node: NodeEntry, name: string, code: number | null, signal: string | null): void {
+    this.#exits.get(name)?.resolve({ code, signal, ...(code === 0 && signal === null ? {} : { reason: `Service "${name}" on ${node.id} (${node.address}) ${signal !== null ? `was killed by ${signal}` : `exited with code ${code}`} unexpectedly` }) });
+  }
+
+  /** A new measurement from a node: applied to its running services only when it is drift, not noise. */
+  #clock(node: NodeEntry): void {
+    if (node.applied === undefined || node.clock === undefined || node.lostWhy !== undefined || !drifted(node.applied, node.clock)) return;
+    const { monoOffsetNs, wallOffsetNs } = node.clock;
+    this.#log.info(`Node ${node.id}'s clock drifted: offset ${(node.applied.wallOffsetNs / 1e6).toFixed(3)} → ${(wallOffsetNs / 1e6).toFixed(3)} ms (± ${(node.clock.uncertaintyNs / 1e6).toFixed(3)}), applied from now on`);
+    node.applied = node.clock;
+    node.corrections++;
+    const msg: NodeClock = { node: node.id, monoOffsetNs, wallOffsetNs };
+    this.#sup.broadcast("node_clock", msg);
+  }
+
+  /** A node's connection closed mid-run: say which node and what it had in flight, then lose its services. */
+  async #lost(node: NodeEntry, why: string): Promise<void> {
+    if (node.ready === undefined) return this.#changed?.();
+    const names = node.ready.services;
+    const workers = names.filter((s) => s.startsWith("worker:"));
+    const inFlight = await this.#sup.command("timing:0", "in_flight", undefined, 2000).then(
+      (byWorker) => workers.reduce((sum, w) => sum + (byWorker[w] ?? 0), 0),
+      () => undefined,
+    );
+    const message = `Worker node ${node.id} (${node.address}, ${node.hello.hostname}) was lost: ${why}, with ${inFlight ?? "an unknown number of"} request(s) in flight on it`;
+    names.forEach((name, i) => this.#exits.get(name)?.resolve({ code: null, signal: null, reason: i === 0 ? message : `Service "${name}" was lost with ${node.id}` }));
+  }
+
+  /** Per node: clock offsets (applied and last measured), its processes, and requests completed (null when lost). */
+  async summary(): Promise<NodeSummary[]> {
+    return Promise.all(
+      this.gate.nodes.map(async (node) => {
+        const workers = (node.ready?.services ?? []).filter((s) => s.startsWith("worker:"));
+        const stats = node.lostWhy !== undefined ? null : await Promise.all(workers.map((w) => this.#sup.command(w as ServiceName<"worker">, "stats", undefined, 5000))).catch(() => null);
+        const clock = node.applied;
+        return {
+          id: node.id,
+          host: node.address,
+          hostname: node.hello.hostname,
+          offset_ns: Math.round(clock?.wallOffsetNs ?? 0),
+          mono_offset_ns: Math.round(clock?.monoOffsetNs ?? 0),
+          uncertainty_ns: Math.round(clock?.uncertaintyNs ?? 0),
+          last_offset_ns: node.clock === undefined ? null : Math.round(node.clock.wallOffsetNs),
+          clock_corrections: node.corrections,
+          workers: workers.length,
+          record_processors: (node.ready?.services.length ?? 0) - workers.length,
+          requests: stats === null ? null : stats.reduce((n, s) => n + s.completed, 0),
+          lost: node.lostWhy !== undefined,
+        };
+      }),
+    );
+  }
+
+  /** After the supervisor's shutdown (the nodes' services have stopped): bye to the nodes, stop listening. */
+  async close(reason: string): Promise<void> {
+    await this.#sup.shutdown(reason);
+    this.gate.close(reason);
+  }
+}
