@@ -47,7 +47,9 @@ export function importGraph(srcDir: string): Graph {
   const graph: Graph = new Map();
   for (const file of files) {
     const text = readFileSync(file, "utf8");
-    const targets = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)["'](\.{1,2}\/[^"']+)["']/gm)].map((m) => relative(srcDir, resolve(dirname(file), m[1] as string)));
+    const targets = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)["'](\.{1,2}\/[^"']+)["']/gm)].map((m) =>
+      relative(srcDir, resolve(dirname(file), m[1] as string)),
+    );
     graph.set(relative(srcDir, file), [...new Set(targets)]);
   }
   return graph;
@@ -69,8 +71,10 @@ export function layerViolations(graph: Graph): string[] {
         // Roles: src/services/<role>/ may use only its own folder (the registry may load them all;
         // a role that imported the registry would reach every other role through it).
         const role = (p: string): string | undefined => (p.split("/").length > 2 ? p.split("/")[1] : undefined);
-        if (fromFolder === "services" && role(from) !== undefined && role(to) !== undefined && role(from) !== role(to)) out.push(`${from} → ${to}: one role imports another (share it through src/protocol/ or a lower layer)`);
-        if (fromFolder === "services" && role(from) !== undefined && role(to) === undefined) out.push(`${from} → ${to}: a role imports the role registry (roles talk through their contracts in src/protocol/contracts/)`);
+        if (fromFolder === "services" && role(from) !== undefined && role(to) !== undefined && role(from) !== role(to))
+          out.push(`${from} → ${to}: one role imports another (share it through src/protocol/ or a lower layer)`);
+        if (fromFolder === "services" && role(from) !== undefined && role(to) === undefined)
+          out.push(`${from} → ${to}: a role imports the role registry (roles talk through their contracts in src/protocol/contracts/)`);
         continue;
       }
       const toLayer = layerOf(toFolder);
@@ -118,7 +122,9 @@ export function importCycles(graph: Graph): string[][] {
 
 /** Imports of a file that does not exist (a stale path: a text asset the type-checker cannot see). */
 function missingTargets(graph: Graph, srcDir: string): string[] {
-  return [...graph].flatMap(([from, targets]) => targets.filter((t) => !graph.has(t) && !existsSync(join(srcDir, t))).map((t) => `${from} → ${t}: no such file`));
+  return [...graph].flatMap(([from, targets]) =>
+    targets.filter((t) => !graph.has(t) && !existsSync(join(srcDir, t))).map((t) => `${from} → ${t}: no such file`),
+  );
 }
 
 if (import.meta.main) {

@@ -25,10 +25,18 @@ function filesUnder(dir: string): string[] {
 /** Names a module exports by declaration or by `export { a, b as c }` (not re-exports, which are uses). */
 export function exportedNames(text: string): string[] {
   const names = new Set<string>();
-  for (const m of text.matchAll(/^export\s+(?:declare\s+)?(?:async\s+)?(?:const|let|var|function\*?|class|type|interface|enum|abstract\s+class)\s+([A-Za-z_$][\w$]*)/gm)) names.add(m[1] as string);
+  for (const m of text.matchAll(
+    /^export\s+(?:declare\s+)?(?:async\s+)?(?:const|let|var|function\*?|class|type|interface|enum|abstract\s+class)\s+([A-Za-z_$][\w$]*)/gm,
+  ))
+    names.add(m[1] as string);
   for (const m of text.matchAll(/^export\s+(?:type\s+)?\{([^}]*)\}\s*(?!from)[;\n]/gm)) {
     for (const item of (m[1] as string).split(",")) {
-      const name = item.trim().replace(/^type\s+/, "").split(/\s+as\s+/).pop()?.trim();
+      const name = item
+        .trim()
+        .replace(/^type\s+/, "")
+        .split(/\s+as\s+/)
+        .pop()
+        ?.trim();
       if (name) names.add(name);
     }
   }
@@ -45,9 +53,21 @@ export function importedNames(file: string, text: string): Map<string, Set<strin
     for (const n of names) set.add(n);
     uses.set(target, set);
   };
-  const braces = (list: string): string[] => list.split(",").map((i) => i.trim().replace(/^type\s+/, "").split(/\s+as\s+/)[0]?.trim() ?? "").filter((n) => n !== "");
+  const braces = (list: string): string[] =>
+    list
+      .split(",")
+      .map(
+        (i) =>
+          i
+            .trim()
+            .replace(/^type\s+/, "")
+            .split(/\s+as\s+/)[0]
+            ?.trim() ?? "",
+      )
+      .filter((n) => n !== "");
   // import { a, type B as C } from "x"; import D, { e } from "x"; export { f } from "x"
-  for (const m of text.matchAll(/^(?:import|export)\s+(?:type\s+)?(?:[A-Za-z_$][\w$]*\s*,\s*)?\{([^}]*)\}\s*from\s*["']([^"']+)["']/gm)) add(m[2] as string, braces(m[1] as string));
+  for (const m of text.matchAll(/^(?:import|export)\s+(?:type\s+)?(?:[A-Za-z_$][\w$]*\s*,\s*)?\{([^}]*)\}\s*from\s*["']([^"']+)["']/gm))
+    add(m[2] as string, braces(m[1] as string));
   // import * as ns from "x"; export * from "x"; import("x"); import D from "x" (default)
   for (const m of text.matchAll(/^(?:import|export)\s+(?:type\s+)?\*(?:\s+as\s+\w+)?\s+from\s*["']([^"']+)["']/gm)) add(m[1] as string, ["*"]);
   for (const m of text.matchAll(/\bimport\s*\(\s*["']([^"']+)["']\s*\)/g)) add(m[1] as string, ["*"]);

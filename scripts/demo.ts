@@ -16,7 +16,30 @@ while (url === undefined) {
   url = /listening on (\S+)/.exec(banner)?.[1];
 }
 console.log(`Mock server at ${url}`);
-const args = ["profile", "-m", "mock-model", "-u", url, "--endpoint-type", "chat", "--streaming", "--concurrency", "8", "--request-count", "200", "--warmup-request-count", "8", "--isl", "128", "--osl", "64", "--random-seed", "7", "--artifact-dir", "artifacts/demo"];
+const args = [
+  "profile",
+  "-m",
+  "mock-model",
+  "-u",
+  url,
+  "--endpoint-type",
+  "chat",
+  "--streaming",
+  "--concurrency",
+  "8",
+  "--request-count",
+  "200",
+  "--warmup-request-count",
+  "8",
+  "--isl",
+  "128",
+  "--osl",
+  "64",
+  "--random-seed",
+  "7",
+  "--artifact-dir",
+  "artifacts/demo",
+];
 console.log(`$ aiperf ${args.join(" ")}`);
 const profile = Bun.spawn([binary, ...args], { stdout: "inherit", stderr: "inherit", stdin: "inherit" });
 const code = await profile.exited;

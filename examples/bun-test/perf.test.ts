@@ -18,7 +18,14 @@ test("streaming chat at concurrency 8 meets the SLA", async () => {
 }, 60_000);
 
 test("a run that takes too long is stopped, and reports what it measured", async () => {
-  const report = await profile({ model: "mock-model", url: server.url, streaming: true, concurrency: 2, benchmarkDuration: 600, signal: AbortSignal.timeout(2_000) });
+  const report = await profile({
+    model: "mock-model",
+    url: server.url,
+    streaming: true,
+    concurrency: 2,
+    benchmarkDuration: 600,
+    signal: AbortSignal.timeout(2_000),
+  });
   expect(report.was_cancelled).toBe(true);
   expect(report.outcome.cancelled).toBe(true);
   expect(report.request_count?.avg ?? 0).toBeGreaterThan(0);

@@ -12,7 +12,18 @@ export default (host: PluginHost): Plugin => ({
     {
       name: "buffered",
       async capture(req: CaptureRequest, signal: AbortSignal): Promise<Captured> {
-        const out: Captured = { startNs: host.monoNs(), wallStartNs: host.wallNs(), ackNs: null, endNs: 0, status: null, statusText: "", contentType: "", chunkNs: [], chunks: [], error: null };
+        const out: Captured = {
+          startNs: host.monoNs(),
+          wallStartNs: host.wallNs(),
+          ackNs: null,
+          endNs: 0,
+          status: null,
+          statusText: "",
+          contentType: "",
+          chunkNs: [],
+          chunks: [],
+          error: null,
+        };
         try {
           const res = await fetch(req.url, { method: "POST", headers: req.headers, body: req.body, signal });
           out.ackNs = host.monoNs();
@@ -25,7 +36,8 @@ export default (host: PluginHost): Plugin => ({
         } catch (error) {
           // The worker aborts with a RecordError as the reason (cancellation, timeout): keep it.
           const reason = signal.aborted ? (signal.reason as RecordError | undefined) : undefined;
-          out.error = reason?.type !== undefined ? reason : { code: null, type: "TransportError", message: error instanceof Error ? error.message : String(error) };
+          out.error =
+            reason?.type !== undefined ? reason : { code: null, type: "TransportError", message: error instanceof Error ? error.message : String(error) };
         }
         out.endNs = host.monoNs();
         return out;

@@ -46,7 +46,18 @@ const osl = numArg("osl", 20);
 const isl = numArg("isl", 64);
 const CONVERSATIONS = 100;
 
-type CaseFigures = { ttftErr: number[]; iclErr: number[]; delivery: number[]; serverLate: number[]; upload: number[]; sameRead: number; tokens: number; matched: number; unmatched: number; errors: number };
+type CaseFigures = {
+  ttftErr: number[];
+  iclErr: number[];
+  delivery: number[];
+  serverLate: number[];
+  upload: number[];
+  sameRead: number;
+  tokens: number;
+  matched: number;
+  unmatched: number;
+  errors: number;
+};
 
 function compare(records: RequestRecord[], writes: WriteEntry[]): CaseFigures {
   const byId = new Map<string, WriteEntry>();
@@ -88,7 +99,10 @@ async function runCase(url: string, concurrency: number, requests: number, scrat
   try {
     await fetch(`${url}/debug/writes`).then((r) => r.arrayBuffer());
     const t0 = performance.now();
-    const timing = await harness.run({ rateMode: "concurrency_burst", concurrency, requestCount: requests, warmupRequestCount: concurrency, randomSeed: 1 }, requests + concurrency);
+    const timing = await harness.run(
+      { rateMode: "concurrency_burst", concurrency, requestCount: requests, warmupRequestCount: concurrency, randomSeed: 1 },
+      requests + concurrency,
+    );
     const wall = (performance.now() - t0) / 1000;
     const writes = (await (await fetch(`${url}/debug/writes`)).json()) as WriteEntry[];
     const f = compare(harness.records, writes);
@@ -117,7 +131,10 @@ async function runCase(url: string, concurrency: number, requests: number, scrat
   }
   // The same load from a bare fetch client (its own process): its TTFT error is the floor.
   await fetch(`${url}/debug/writes`).then((r) => r.arrayBuffer());
-  const bare = Bun.spawn([process.execPath, join(import.meta.dir, "bare-stream-client.ts"), url, String(concurrency), String(requests), "1", String(isl), String(osl)], { stdout: "pipe", stderr: "inherit" });
+  const bare = Bun.spawn(
+    [process.execPath, join(import.meta.dir, "bare-stream-client.ts"), url, String(concurrency), String(requests), "1", String(isl), String(osl)],
+    { stdout: "pipe", stderr: "inherit" },
+  );
   const out = JSON.parse(await new Response(bare.stdout).text()) as { results: { id: string; firstNs: number }[]; errors: number };
   await bare.exited;
   const writes = new Map(((await (await fetch(`${url}/debug/writes`)).json()) as WriteEntry[]).map((w) => [w.requestId, w]));
@@ -126,7 +143,17 @@ async function runCase(url: string, concurrency: number, requests: number, scrat
     const first = writes.get(r.id)?.tokenNs[0];
     if (first !== undefined && r.firstNs > 0) bareErr.push((r.firstNs - first) / 1e3);
   }
-  say({ bench: "accuracy", side: "bare_fetch_client", concurrency, requests, matched: bareErr.length, errors: out.errors, unit: "us", ttft_err: summary(bareErr), loadavg: uptimeLoad() });
+  say({
+    bench: "accuracy",
+    side: "bare_fetch_client",
+    concurrency,
+    requests,
+    matched: bareErr.length,
+    errors: out.errors,
+    unit: "us",
+    ttft_err: summary(bareErr),
+    loadavg: uptimeLoad(),
+  });
 }
 
 const scratch = mkdtempSync(join(tmpdir(), "aiperf-bench-accuracy-"));

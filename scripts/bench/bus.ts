@@ -126,11 +126,23 @@ function cleanUp(): void {
   scratch = undefined;
 }
 
-
 type Peer = { proc: Subprocess<"ignore", "pipe", "inherit">; next(prefix: string): Promise<string> };
 
 function spawnPeer(impl: Impl, role: string, endpoint: string, count: number, o: Opts): Peer {
-  const common = ["--role", role, "--endpoint", endpoint, "--count", String(count), "--size", String(o.size), "--hwm", String(o.hwm), "--warmup", String(o.warmup)];
+  const common = [
+    "--role",
+    role,
+    "--endpoint",
+    endpoint,
+    "--count",
+    String(count),
+    "--size",
+    String(o.size),
+    "--hwm",
+    String(o.hwm),
+    "--warmup",
+    String(o.warmup),
+  ];
   const node = Bun.which("node");
   if (impl === "libzmq" && node === null) throw new Error("node is not on PATH; the libzmq side needs it");
   const cmd = impl === "ours" ? [process.execPath, import.meta.path, ...common] : [node as string, join(import.meta.dir, "zmq-peer.cjs"), ...common];
@@ -226,7 +238,20 @@ async function orchestrate(o: Opts): Promise<void> {
     if (c.kind === "thr") {
       const ours = pick("ours", "rate");
       const libzmq = pick("libzmq", "rate");
-      say(JSON.stringify({ case: c.name, unit: "msgs/s", ours: Math.round(ours), libzmq: Math.round(libzmq), ratio: round(ours / libzmq, 2), runs: o.repeat, ours_runs: all("ours", "rate", 0), libzmq_runs: all("libzmq", "rate", 0), ours_cpu_us_per_msg: { send: round(pick("ours", "send_us"), 3), recv: round(pick("ours", "recv_us"), 3) }, libzmq_cpu_us_per_msg: { send: round(pick("libzmq", "send_us"), 3), recv: round(pick("libzmq", "recv_us"), 3) } }));
+      say(
+        JSON.stringify({
+          case: c.name,
+          unit: "msgs/s",
+          ours: Math.round(ours),
+          libzmq: Math.round(libzmq),
+          ratio: round(ours / libzmq, 2),
+          runs: o.repeat,
+          ours_runs: all("ours", "rate", 0),
+          libzmq_runs: all("libzmq", "rate", 0),
+          ours_cpu_us_per_msg: { send: round(pick("ours", "send_us"), 3), recv: round(pick("ours", "recv_us"), 3) },
+          libzmq_cpu_us_per_msg: { send: round(pick("libzmq", "send_us"), 3), recv: round(pick("libzmq", "recv_us"), 3) },
+        }),
+      );
     } else {
       const [op50, op99, lp50, lp99] = [pick("ours", "p50"), pick("ours", "p99"), pick("libzmq", "p50"), pick("libzmq", "p99")];
       say(
@@ -254,7 +279,13 @@ async function main(): Promise<void> {
   if (role !== "") {
     const run = ourRoles[role];
     if (run === undefined) throw new Error(`unknown --role "${role}" (pull, push, echo, ping)`);
-    await run({ endpoint: arg("endpoint", ""), count: Number(arg("count", "1000000")), size: Number(arg("size", "100")), hwm: Number(arg("hwm", "1000")), warmup: Number(arg("warmup", "1000")) });
+    await run({
+      endpoint: arg("endpoint", ""),
+      count: Number(arg("count", "1000000")),
+      size: Number(arg("size", "100")),
+      hwm: Number(arg("hwm", "1000")),
+      warmup: Number(arg("warmup", "1000")),
+    });
     process.exit(0);
   }
   for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -48,7 +48,16 @@ import {
 } from "./support.ts";
 
 type Side = "pipeline" | "pipeline-raw" | "bare";
-type RunResult = { side: Side; requests: number; cpu_s: number; wall_s: number; server_cpu_s: number; ok: number; steady: Window | null; extra: Record<string, number | string> };
+type RunResult = {
+  side: Side;
+  requests: number;
+  cpu_s: number;
+  wall_s: number;
+  server_cpu_s: number;
+  ok: number;
+  steady: Window | null;
+  extra: Record<string, number | string>;
+};
 
 // ---- the bare loop (child) ----
 
@@ -86,7 +95,22 @@ async function runBare(server: ServerProcess, requests: number, o: Opts): Promis
   const base = await serverFinished(server.url);
   const t0 = performance.now();
   const proc = Bun.spawn(
-    [process.execPath, import.meta.path, "--role", "bare", "--url", `${server.url}/v1/chat/completions`, "--requests", String(requests), "--concurrency", String(o.concurrency), "--isl", String(o.isl), "--osl", String(o.osl)],
+    [
+      process.execPath,
+      import.meta.path,
+      "--role",
+      "bare",
+      "--url",
+      `${server.url}/v1/chat/completions`,
+      "--requests",
+      String(requests),
+      "--concurrency",
+      String(o.concurrency),
+      "--isl",
+      String(o.isl),
+      "--osl",
+      String(o.osl),
+    ],
     { stdout: "pipe", stderr: "inherit" },
   );
   const [out, steady] = await Promise.all([new Response(proc.stdout).text(), steadyWindow(proc.pid, server.url, base, requests, proc.exited)]);
@@ -95,19 +119,57 @@ async function runBare(server: ServerProcess, requests: number, o: Opts): Promis
   if (code !== 0) throw new Error(`bare loop exited with ${code}`);
   const result = JSON.parse(/result (.*)/.exec(out)?.[1] ?? "{}") as { ok: number; reads: number; bytes: number };
   const cpu = Number(proc.resourceUsage()?.cpuTime.total ?? Number.NaN) / 1e6;
-  return { side: "bare", requests, cpu_s: cpu, wall_s: wall, server_cpu_s: procCpuSeconds(server.pid) - cpu0, ok: result.ok, steady, extra: { reads_per_request: round(result.reads / requests, 1) } };
+  return {
+    side: "bare",
+    requests,
+    cpu_s: cpu,
+    wall_s: wall,
+    server_cpu_s: procCpuSeconds(server.pid) - cpu0,
+    ok: result.ok,
+    steady,
+    extra: { reads_per_request: round(result.reads / requests, 1) },
+  };
 }
 
 async function runPipeline(server: ServerProcess, requests: number, o: Opts, side: "pipeline" | "pipeline-raw"): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), "aiperf-bench-overhead-"));
   try {
     const command = o.binary === "" ? [process.execPath, join(ROOT, "src", "main.ts")] : [o.binary];
-    const flags = ["profile", "-m", "mock-model", "-u", server.url, "--endpoint-type", "chat", "--streaming", "--concurrency", String(o.concurrency), "--request-count", String(requests), "--isl", String(o.isl), "--osl", String(o.osl), "--ui", "none", "--random-seed", "1", "--artifact-dir", join(dir, "out"), "--transport", side === "pipeline-raw" ? "raw" : "fetch"];
+    const flags = [
+      "profile",
+      "-m",
+      "mock-model",
+      "-u",
+      server.url,
+      "--endpoint-type",
+      "chat",
+      "--streaming",
+      "--concurrency",
+      String(o.concurrency),
+      "--request-count",
+      String(requests),
+      "--isl",
+      String(o.isl),
+      "--osl",
+      String(o.osl),
+      "--ui",
+      "none",
+      "--random-seed",
+      "1",
+      "--artifact-dir",
+      join(dir, "out"),
+      "--transport",
+      side === "pipeline-raw" ? "raw" : "fetch",
+    ];
     const cpu0 = procCpuSeconds(server.pid);
     const base = await serverFinished(server.url);
     const t0 = performance.now();
     const proc = Bun.spawn([...command, ...flags], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
-    const [, err, steady] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), steadyWindow(proc.pid, server.url, base, requests, proc.exited)]);
+    const [, err, steady] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      steadyWindow(proc.pid, server.url, base, requests, proc.exited),
+    ]);
     const code = await proc.exited;
     const wall = (performance.now() - t0) / 1000;
     const serverCpu = procCpuSeconds(server.pid) - cpu0;
@@ -163,7 +225,13 @@ async function main(): Promise<void> {
     ttft: numArg("ttft", 0),
     binary: arg("binary", ""),
   };
-  say({ bench: "client-overhead", loadavg: uptimeLoad(), cores: navigator.hardwareConcurrency, server: { ttft_ms: o.ttft, itl_ms: o.itl, osl: o.osl }, isl: o.isl });
+  say({
+    bench: "client-overhead",
+    loadavg: uptimeLoad(),
+    cores: navigator.hardwareConcurrency,
+    server: { ttft_ms: o.ttft, itl_ms: o.itl, osl: o.osl },
+    isl: o.isl,
+  });
   const server = await startServerProcess({ ttft: o.ttft, itl: o.itl, osl: o.osl });
   try {
     // Warm the server (JIT) so the first measured side does not pay for it.

@@ -75,7 +75,17 @@ async function phases(path: string): Promise<void> {
   const noPrompts = async (): Promise<never> => {
     throw new Error("the bench trace has hash_ids on every line");
   };
-  const ctx = { path, tokenizer, corpus: async () => corpus, prompts: noPrompts, blockSize: BLOCK, conversationNum: 1, seed: 1, oslSet: false, sessionId: createSessionIds(1) };
+  const ctx = {
+    path,
+    tokenizer,
+    corpus: async () => corpus,
+    prompts: noPrompts,
+    blockSize: BLOCK,
+    conversationNum: 1,
+    seed: 1,
+    oslSet: false,
+    sessionId: createSessionIds(1),
+  };
   for await (const _ of streamDataset("mooncake_trace", ctx));
   const synthMs = performance.now() - tp - loadMs;
   process.stdout.write(`${JSON.stringify({ loadMs, synthMs })}\n`);
@@ -84,9 +94,22 @@ async function phases(path: string): Promise<void> {
 async function child(path: string): Promise<void> {
   const tokenizer = await loadBuiltinTokenizer();
   const cfg = v.parse(DatasetConfig, {
-    model: ["m"], endpointType: "chat", streaming: false, extraInputs: [], isl: 550, islStddev: 0, osl: null, oslStddev: 0,
-    conversationNum: 1, randomSeed: 1, tokenizer: null, inputFile: path, datasetFormat: "mooncake_trace", blockSize: BLOCK,
-    datasetPath: `${path}.bin`, inputsJsonPath: `${path}.inputs.json`,
+    model: ["m"],
+    endpointType: "chat",
+    streaming: false,
+    extraInputs: [],
+    isl: 550,
+    islStddev: 0,
+    osl: null,
+    oslStddev: 0,
+    conversationNum: 1,
+    randomSeed: 1,
+    tokenizer: null,
+    inputFile: path,
+    datasetFormat: "mooncake_trace",
+    blockSize: BLOCK,
+    datasetPath: `${path}.bin`,
+    inputsJsonPath: `${path}.inputs.json`,
   });
   const rssBefore = process.resourceUsage().maxRSS;
   const cpuBefore = process.resourceUsage();
@@ -102,10 +125,21 @@ async function child(path: string): Promise<void> {
   const usage = process.resourceUsage();
   const { bodyNs, randomBodyNs, bodyBytes } = bodyCost(ds);
   const result = {
-    conversations: written.conversations, writeMs, mapMs, userS: (usage.userCPUTime - cpuBefore.userCPUTime) / 1e6, sysS: (usage.systemCPUTime - cpuBefore.systemCPUTime) / 1e6,
-    bodyNs, randomBodyNs, bodyBytes,
-    datasetMs: written.datasetMs, inputsMs: written.inputsMs, rssBeforeMiB: rssBefore / 1024, peakRssMiB: usage.maxRSS / 1024, bodyPeakRssMiB: process.resourceUsage().maxRSS / 1024,
-    datasetMiB: statSync(cfg.datasetPath).size / 2 ** 20, inputsMiB: statSync(cfg.inputsJsonPath).size / 2 ** 20,
+    conversations: written.conversations,
+    writeMs,
+    mapMs,
+    userS: (usage.userCPUTime - cpuBefore.userCPUTime) / 1e6,
+    sysS: (usage.systemCPUTime - cpuBefore.systemCPUTime) / 1e6,
+    bodyNs,
+    randomBodyNs,
+    bodyBytes,
+    datasetMs: written.datasetMs,
+    inputsMs: written.inputsMs,
+    rssBeforeMiB: rssBefore / 1024,
+    peakRssMiB: usage.maxRSS / 1024,
+    bodyPeakRssMiB: process.resourceUsage().maxRSS / 1024,
+    datasetMiB: statSync(cfg.datasetPath).size / 2 ** 20,
+    inputsMiB: statSync(cfg.inputsJsonPath).size / 2 ** 20,
   };
   rmSync(cfg.datasetPath);
   rmSync(cfg.inputsJsonPath);
@@ -146,7 +180,23 @@ async function main(): Promise<void> {
       const path = join(dir, `trace-${lines}.jsonl`);
       writeTrace(path, lines, process.argv.includes("--sorted"), process.argv.includes("--mooncake-like"));
       const p = (await runChild("--phases", path)) as { loadMs: number; synthMs: number };
-      const r = (await runChild("--child", path)) as { conversations: number; writeMs: number; mapMs: number; userS: number; sysS: number; datasetMs: number; inputsMs: number; bodyNs: number; randomBodyNs: number; bodyBytes: number; bodyPeakRssMiB: number; rssBeforeMiB: number; peakRssMiB: number; datasetMiB: number; inputsMiB: number };
+      const r = (await runChild("--child", path)) as {
+        conversations: number;
+        writeMs: number;
+        mapMs: number;
+        userS: number;
+        sysS: number;
+        datasetMs: number;
+        inputsMs: number;
+        bodyNs: number;
+        randomBodyNs: number;
+        bodyBytes: number;
+        bodyPeakRssMiB: number;
+        rssBeforeMiB: number;
+        peakRssMiB: number;
+        datasetMiB: number;
+        inputsMiB: number;
+      };
       const mib = statSync(path).size / 2 ** 20;
       const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
       console.log(

@@ -50,7 +50,31 @@ async function runOurs(url: string, transport: "fetch" | "raw", o: Opts): Promis
   const dir = mkdtempSync(join(tmpdir(), "aiperf-bench-rate-"));
   try {
     const command = o.binary === "" ? [process.execPath, join(ROOT, "src", "main.ts")] : [o.binary];
-    const flags = ["profile", "-m", MODEL, "-u", url, "--endpoint-type", "chat", "--concurrency", String(o.concurrency), "--benchmark-duration", String(o.seconds), "--isl", String(o.isl), "--osl", String(o.osl), "--transport", transport, "--ui", "none", "--random-seed", "1", "--artifact-dir", join(dir, "out")];
+    const flags = [
+      "profile",
+      "-m",
+      MODEL,
+      "-u",
+      url,
+      "--endpoint-type",
+      "chat",
+      "--concurrency",
+      String(o.concurrency),
+      "--benchmark-duration",
+      String(o.seconds),
+      "--isl",
+      String(o.isl),
+      "--osl",
+      String(o.osl),
+      "--transport",
+      transport,
+      "--ui",
+      "none",
+      "--random-seed",
+      "1",
+      "--artifact-dir",
+      join(dir, "out"),
+    ];
     const proc = Bun.spawn([...command, ...flags], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
     const [out, err, rate] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), serverRate(url, proc.exited)]);
     const code = await proc.exited;
@@ -63,10 +87,15 @@ async function runOurs(url: string, transport: "fetch" | "raw", o: Opts): Promis
 }
 
 async function runWrk(url: string, o: Opts, dir: string): Promise<Result> {
-  const body = JSON.stringify(requestBody({ model: MODEL, texts: [prompt(o.isl)], maxTokens: o.osl }, { endpointType: "chat", streaming: false, extraInputs: [] }));
+  const body = JSON.stringify(
+    requestBody({ model: MODEL, texts: [prompt(o.isl)], maxTokens: o.osl }, { endpointType: "chat", streaming: false, extraInputs: [] }),
+  );
   const script = join(dir, "post.lua");
   writeFileSync(script, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(body)}\n`);
-  const proc = Bun.spawn(["wrk", "-t", String(o.wrkThreads), "-c", String(o.concurrency), "-d", `${o.seconds}s`, "-s", script, `${url}/v1/chat/completions`], { stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(["wrk", "-t", String(o.wrkThreads), "-c", String(o.concurrency), "-d", `${o.seconds}s`, "-s", script, `${url}/v1/chat/completions`], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const [out, err, rate] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), serverRate(url, proc.exited)]);
   if ((await proc.exited) !== 0) throw new Error(`wrk failed: ${out}${err}`);
   const own = /Requests\/sec:\s*([\d.]+)/.exec(out)?.[1];
@@ -92,7 +121,16 @@ async function main(): Promise<void> {
   };
   const hasWrk = Bun.which("wrk") !== null;
   if (!hasWrk) say("wrk is not installed (Debian: apt-get install wrk): no reference side; only our figures are printed, no ratios");
-  say({ bench: "max-rate", loadavg: uptimeLoad(), cores: navigator.hardwareConcurrency, concurrency: o.concurrency, seconds: o.seconds, isl: o.isl, osl: o.osl, binary: o.binary === "" ? "source" : o.binary });
+  say({
+    bench: "max-rate",
+    loadavg: uptimeLoad(),
+    cores: navigator.hardwareConcurrency,
+    concurrency: o.concurrency,
+    seconds: o.seconds,
+    isl: o.isl,
+    osl: o.osl,
+    binary: o.binary === "" ? "source" : o.binary,
+  });
   const server = await startServerProcess({ ttft: 0, itl: 0, osl: o.osl });
   const dir = mkdtempSync(join(tmpdir(), "aiperf-bench-wrk-"));
   try {
@@ -103,7 +141,15 @@ async function main(): Promise<void> {
       const order = sides.map((_, i) => sides[(i + round_) % sides.length] as Side);
       for (const side of order) {
         const r = side === "wrk" ? await runWrk(server.url, o, dir) : await runOurs(server.url, side, o);
-        say({ bench: "max-rate", round: round_ + 1, side, server_counted_rps: round(r.rps, 0), finished: r.finished, own_report_rps: r.client_rps === null ? null : round(r.client_rps, 0), run_flagged_invalid: r.flagged });
+        say({
+          bench: "max-rate",
+          round: round_ + 1,
+          side,
+          server_counted_rps: round(r.rps, 0),
+          finished: r.finished,
+          own_report_rps: r.client_rps === null ? null : round(r.client_rps, 0),
+          run_flagged_invalid: r.flagged,
+        });
         results.push(r);
       }
     }

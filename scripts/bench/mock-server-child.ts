@@ -6,7 +6,10 @@
 import { createMockServer } from "../../src/mock-server/server.ts";
 
 const flags = JSON.parse(process.argv[2] ?? "{}") as { ttft?: number; itl?: number; osl?: number; recordWrites?: boolean };
-const server = createMockServer({ port: 0, randomSeed: 1, ttft: flags.ttft ?? 0, itl: flags.itl ?? 1, osl: flags.osl ?? 50 }, { recordWrites: flags.recordWrites === true });
+const server = createMockServer(
+  { port: 0, randomSeed: 1, ttft: flags.ttft ?? 0, itl: flags.itl ?? 1, osl: flags.osl ?? 50 },
+  { recordWrites: flags.recordWrites === true },
+);
 process.stdout.write(`ready ${server.url}\n`);
 
 const stop = (): void => {

@@ -30,7 +30,11 @@ const work = mkdtempSync(join(tmpdir(), "aiperf-startup-"));
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : s.length % 2 === 1 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+  return s.length === 0
+    ? Number.NaN
+    : s.length % 2 === 1
+      ? (s[(s.length - 1) / 2] as number)
+      : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
 };
 const stats = (xs: number[]) => ({ median: round(median(xs)), min: round(Math.min(...xs)), max: round(Math.max(...xs)) });
 
@@ -121,7 +125,31 @@ try {
   }
   say({ case: "version", aiperf_ms: stats(ours), hello_world_ms: stats(base), ratio: round(median(ours) / median(base), 2) });
 
-  const profile = (n: number, dir: string): string[] => [binary, "profile", "-m", "mock-model", "-u", server.url, "--endpoint-type", "chat", "--streaming", "--concurrency", "1", "--request-count", String(n), "--isl", "64", "--osl", "4", "--random-seed", "1", "--artifact-dir", join(work, dir), "--ui", "none"];
+  const profile = (n: number, dir: string): string[] => [
+    binary,
+    "profile",
+    "-m",
+    "mock-model",
+    "-u",
+    server.url,
+    "--endpoint-type",
+    "chat",
+    "--streaming",
+    "--concurrency",
+    "1",
+    "--request-count",
+    String(n),
+    "--isl",
+    "64",
+    "--osl",
+    "4",
+    "--random-seed",
+    "1",
+    "--artifact-dir",
+    join(work, dir),
+    "--ui",
+    "none",
+  ];
   const first: number[] = [];
   const bareFirst: number[] = [];
   const rss: number[] = [];
@@ -137,7 +165,13 @@ try {
     rss.push(r.peakMiB);
   }
   say({ case: "first_request", requests, aiperf_ms: stats(first), bare_fetch_client_ms: stats(bareFirst), ratio: round(median(first) / median(bareFirst), 1) });
-  say({ case: "tree_rss_peak", requests: rssRequests, aiperf_mib: stats(rss), bare_fetch_client_mib: stats(bareRss), ratio: round(median(rss) / median(bareRss), 1) });
+  say({
+    case: "tree_rss_peak",
+    requests: rssRequests,
+    aiperf_mib: stats(rss),
+    bare_fetch_client_mib: stats(bareRss),
+    ratio: round(median(rss) / median(bareRss), 1),
+  });
   say({ load: uptimeLoad() });
 } finally {
   await server.stop();

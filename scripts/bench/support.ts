@@ -61,7 +61,15 @@ export function summary(values: ArrayLike<number>, digits = 1): { n: number; mea
   let sum = 0;
   for (const v of s) sum += v;
   const r = (x: number): number => round(x, digits);
-  return { n: s.length, mean: r(sum / s.length), p1: r(pct(s, 1)), p50: r(pct(s, 50)), p90: r(pct(s, 90)), p99: r(pct(s, 99)), max: r(s[s.length - 1] ?? Number.NaN) };
+  return {
+    n: s.length,
+    mean: r(sum / s.length),
+    p1: r(pct(s, 1)),
+    p50: r(pct(s, 50)),
+    p90: r(pct(s, 90)),
+    p99: r(pct(s, 99)),
+    max: r(s[s.length - 1] ?? Number.NaN),
+  };
 }
 
 /** utime + stime of one live process, in seconds (10 ms ticks). */
@@ -126,7 +134,15 @@ const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) =>
  * `from` and `to` (fractions) of `total` requests counted from `base`, so start-up and the final
  * export are left out. Resolves null if the run ends before the second snapshot.
  */
-export async function steadyWindow(root: number, url: string, base: number, total: number, exited: Promise<unknown>, from = 0.1, to = 0.9): Promise<Window | null> {
+export async function steadyWindow(
+  root: number,
+  url: string,
+  base: number,
+  total: number,
+  exited: Promise<unknown>,
+  from = 0.1,
+  to = 0.9,
+): Promise<Window | null> {
   let done = false;
   void exited.then(() => (done = true));
   let first: { cpu: number; roles: Map<string, number>; n: number; t: number } | undefined;
@@ -303,7 +319,16 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     const workers = services.filter((s) => s.role === "worker").map((s) => `worker:${s.id}` as const);
     const processors = services.filter((s) => s.role === "record-processor").map((s) => `record-processor:${s.id}` as const);
     let processorEndpoints = await Promise.all(processors.map((p) => sup.command(p, "bind").then((r) => r.endpoint)));
-    await Promise.all(processors.map((p) => sup.command(p, "configure", { recordsEndpoint, datasetPath: o.datasetPath, endpointType: "chat", streaming: true, tokenizer: "builtin", model: MODEL }, 600_000)));
+    await Promise.all(
+      processors.map((p) =>
+        sup.command(
+          p,
+          "configure",
+          { recordsEndpoint, datasetPath: o.datasetPath, endpointType: "chat", streaming: true, tokenizer: "builtin", model: MODEL },
+          600_000,
+        ),
+      ),
+    );
     const onRaw = o.onRaw;
     if (onRaw !== undefined) {
       const tap = createSocket("PULL", { name: "bench raw tap" });
@@ -320,7 +345,16 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     const { endpoint: creditsEndpoint } = await sup.command("timing:0", "bind");
     await Promise.all(
       workers.map((w) =>
-        sup.command(w, "configure", { creditsEndpoint, processorEndpoints, datasetPath: o.datasetPath, urls: [o.url], endpointPath: "/v1/chat/completions", streaming: true, headers: [], requestTimeoutSeconds: cfg.requestTimeoutSeconds }),
+        sup.command(w, "configure", {
+          creditsEndpoint,
+          processorEndpoints,
+          datasetPath: o.datasetPath,
+          urls: [o.url],
+          endpointPath: "/v1/chat/completions",
+          streaming: true,
+          headers: [],
+          requestTimeoutSeconds: cfg.requestTimeoutSeconds,
+        }),
       ),
     );
     return {

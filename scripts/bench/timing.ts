@@ -41,9 +41,19 @@ async function runCase(url: string, rate: number, mode: "constant" | "poisson", 
   const raw: RawRecord[] = [];
   const requests = Math.round(rate * seconds);
   const flags = ["--streaming", "--request-rate", String(rate), "--request-rate-mode", mode, "--request-count", String(requests)];
-  const harness = await startHarness({ profileFlags: flags, url, datasetPath, conversations: CONVERSATIONS, scratch: dir, onRaw: (batch) => raw.push(...batch) });
+  const harness = await startHarness({
+    profileFlags: flags,
+    url,
+    datasetPath,
+    conversations: CONVERSATIONS,
+    scratch: dir,
+    onRaw: (batch) => raw.push(...batch),
+  });
   try {
-    const result = await harness.run({ rateMode: mode, requestRate: rate, requestCount: requests, warmupRequestCount: warmup, randomSeed: 1 }, requests + warmup);
+    const result = await harness.run(
+      { rateMode: mode, requestRate: rate, requestCount: requests, warmupRequestCount: warmup, randomSeed: 1 },
+      requests + warmup,
+    );
     const profiling = raw.filter((r) => r.phase === "profiling");
     const lag = profiling.map((r) => (r.startNs - r.intendedNs) / 1e3);
     const starts = profiling.map((r) => r.startNs).sort((a, b) => a - b);
@@ -63,7 +73,15 @@ async function runCase(url: string, rate: number, mode: "constant" | "poisson", 
       errors: profiling.filter((r) => r.error !== null).length,
       pacer: "",
     };
-    say({ bench: "timing", ...row, lag_us: s, early: lag.filter((x) => x < 0).length, phase_sec: phase === undefined ? null : round((phase.endNs - phase.startNs) / 1e9, 2), timing_cpu_s: round(cpuSec, 3), loadavg: uptimeLoad() });
+    say({
+      bench: "timing",
+      ...row,
+      lag_us: s,
+      early: lag.filter((x) => x < 0).length,
+      phase_sec: phase === undefined ? null : round((phase.endNs - phase.startNs) / 1e9, 2),
+      timing_cpu_s: round(cpuSec, 3),
+      loadavg: uptimeLoad(),
+    });
     return row;
   } finally {
     await harness.stop();
@@ -90,7 +108,9 @@ try {
   rmSync(scratch, { recursive: true, force: true });
 }
 say("");
-say("| rate (req/s) | mode | requests | lag p50 (µs) | lag p99 (µs) | lag max (µs) | achieved (req/s) | timing CPU (% of a core) | errors | pacer alone p50 / p99 / max (µs) |");
+say(
+  "| rate (req/s) | mode | requests | lag p50 (µs) | lag p99 (µs) | lag max (µs) | achieved (req/s) | timing CPU (% of a core) | errors | pacer alone p50 / p99 / max (µs) |",
+);
 say("|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) say(`| ${r.rate} | ${r.mode} | ${r.n} | ${r.p50} | ${r.p99} | ${r.max} | ${r.achieved} | ${r.cpu} | ${r.errors} | ${r.pacer} |`);
 say(`load average after: ${uptimeLoad()}`);

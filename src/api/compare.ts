@@ -15,6 +15,9 @@ export function compareRuns(base: string | ProfileReport, next: string | Profile
 
 function samplesOf(side: string | ProfileReport, name: string): RunSamples {
   if (typeof side === "string") return loadRunSamples(side);
-  if (side.records === undefined) throw new BenchError("CONFIG_INVALID", `compareRuns: the ${name} report has no per-request records`, { hint: "run it with profile({ …, records: true }), or give its artifactDir" });
+  if (side.records === undefined)
+    throw new BenchError("CONFIG_INVALID", `compareRuns: the ${name} report has no per-request records`, {
+      hint: "run it with profile({ …, records: true }), or give its artifactDir",
+    });
   return samplesOfRecords(side.artifactDir ?? `${name} report`, side.records);
 }

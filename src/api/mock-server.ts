@@ -26,7 +26,9 @@ export async function startMockServer(options: Partial<MockServerOptions> = {}):
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
     const near = didYouMean(key, known);
-    throw new BenchError("CONFIG_INVALID", `Unknown startMockServer() option "${key}"${near === undefined ? "" : `; did you mean ${near}?`}`, { hint: `The options are ${known.join(", ")}` });
+    throw new BenchError("CONFIG_INVALID", `Unknown startMockServer() option "${key}"${near === undefined ? "" : `; did you mean ${near}?`}`, {
+      hint: `The options are ${known.join(", ")}`,
+    });
   }
   const server = createMockServer({ port: 0, ...options });
   return { url: server.url, port: server.port, seed: server.seed, options: server.options, stop: () => server.stop() };

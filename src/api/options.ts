@@ -52,7 +52,8 @@ export function optionNames(): string[] {
 
 /** Splits the options into schema input and controls; an unknown key is an error (valibot would drop it silently). */
 export function splitOptions(options: ProfileOptions): { input: Record<string, unknown>; controls: RunControls } {
-  if (typeof options !== "object" || options === null) throw new BenchError("CONFIG_INVALID", "profile() takes an options object, e.g. { model: \"my-model\", url: \"http://localhost:8000\" }");
+  if (typeof options !== "object" || options === null)
+    throw new BenchError("CONFIG_INVALID", 'profile() takes an options object, e.g. { model: "my-model", url: "http://localhost:8000" }');
   const known = optionNames();
   const input: Record<string, unknown> = {};
   const controls: Record<string, unknown> = {};
@@ -60,7 +61,9 @@ export function splitOptions(options: ProfileOptions): { input: Record<string, u
     if (value === undefined) continue;
     if (!known.includes(key)) {
       const near = didYouMean(key, known);
-      throw new BenchError("CONFIG_INVALID", `Unknown profile() option "${key}"${near === undefined ? "" : `; did you mean ${near}?`}`, { hint: "The options are the CLI's flags in camelCase (--request-count → requestCount)" });
+      throw new BenchError("CONFIG_INVALID", `Unknown profile() option "${key}"${near === undefined ? "" : `; did you mean ${near}?`}`, {
+        hint: "The options are the CLI's flags in camelCase (--request-count → requestCount)",
+      });
     }
     if ((CONTROL_KEYS as readonly string[]).includes(key)) controls[key] = value;
     else input[key] = loosen(key, value);

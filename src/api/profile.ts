@@ -69,13 +69,13 @@ export type MetricTag = (typeof JSON_METRIC_ORDER)[number];
  * and the console tables as text.
  */
 export type ProfileReport = { [key: string]: unknown } & Partial<Record<MetricTag, MetricStats>> & {
-  was_cancelled: boolean;
-  error_summary: { error_details: { code: number | null; type: string | null; message: string }; count: number }[];
-  outcome: RunOutcome;
-  consoleText: string;
-  records?: RecordLine[];
-  artifactDir?: string;
-};
+    was_cancelled: boolean;
+    error_summary: { error_details: { code: number | null; type: string | null; message: string }; count: number }[];
+    outcome: RunOutcome;
+    consoleText: string;
+    records?: RecordLine[];
+    artifactDir?: string;
+  };
 
 /** Bun's fetch keeps at most this many requests in flight per process (bun-runtime §2). */
 const IN_PROCESS_FETCH_CAP = 256;
@@ -85,7 +85,10 @@ export async function profile(options: ProfileOptions): Promise<ProfileReport> {
   const signal = controls.signal;
   if (signal?.aborted) throw new BenchError("INTERRUPTED", "profile() was aborted before it started: nothing was run");
   // A plugin would register into this process's registries, shared by every later call and test.
-  if (input.plugin !== undefined) throw new BenchError("CONFIG_INVALID", "profile(): the plugin option is not supported from code", { hint: "run the aiperf binary with --plugin FILE (docs/plugins.md)" });
+  if (input.plugin !== undefined)
+    throw new BenchError("CONFIG_INVALID", "profile(): the plugin option is not supported from code", {
+      hint: "run the aiperf binary with --plugin FILE (docs/plugins.md)",
+    });
   const warnings: string[] = [];
   const cfg = prepare(input, controls, warnings);
   const runDir = makeRunDir("aiperf-run");
@@ -101,12 +104,22 @@ export async function profile(options: ProfileOptions): Promise<ProfileReport> {
     appendLogLine(logFile, "controller", `Resolved config: ${JSON.stringify(inputConfigOf(cfg))}`);
     for (const w of warnings) log.warn(w);
     await abortable(preflight(cfg, log), signal);
-    const supervisor = new Supervisor({ launcher: controls.processes === true ? processLauncher() : inProcessLauncher(), log, logLevel: cfg.logLevel, registrationTimeoutMs: 30_000 });
+    const supervisor = new Supervisor({
+      launcher: controls.processes === true ? processLauncher() : inProcessLauncher(),
+      log,
+      logLevel: cfg.logLevel,
+      registrationTimeoutMs: 30_000,
+    });
     const ui = progressUi(cfg, controls, (error) => log.warn(`onProgress threw; no more progress calls: ${String(error)}`));
     const run = startProfile(cfg, { supervisor, log, ui, runDir, artifactDir, logFile });
     const cancel = (): void => run.cancel();
     signal?.addEventListener("abort", cancel, { once: true });
-    const tail = controls.onRecord === undefined ? undefined : tailRecords(join(artifactDir, exportPlanOf(cfg).files.jsonl), controls.onRecord, (error) => log.warn(`onRecord threw; no more record calls: ${String(error)}`));
+    const tail =
+      controls.onRecord === undefined
+        ? undefined
+        : tailRecords(join(artifactDir, exportPlanOf(cfg).files.jsonl), controls.onRecord, (error) =>
+            log.warn(`onRecord threw; no more record calls: ${String(error)}`),
+          );
     try {
       const result = await Promise.race([run.done, failureOf(supervisor)]);
       tail?.stop();
@@ -133,7 +146,9 @@ function prepare(input: Record<string, unknown>, controls: RunControls, warnings
     if (controls.processes !== true && (cfg.concurrency ?? 1) > IN_PROCESS_FETCH_CAP) {
       // In one process every worker shares one fetch pool: requests past its cap would queue inside
       // fetch and the queueing would be measured as latency.
-      throw new BenchError("CONFIG_INVALID", `concurrency ${cfg.concurrency} is more than one process can keep in flight (${IN_PROCESS_FETCH_CAP})`, { hint: "give processes: true to run the workers as child processes, as the binary does" });
+      throw new BenchError("CONFIG_INVALID", `concurrency ${cfg.concurrency} is more than one process can keep in flight (${IN_PROCESS_FETCH_CAP})`, {
+        hint: "give processes: true to run the workers as child processes, as the binary does",
+      });
     }
     return cfg;
   } catch (error) {
@@ -178,7 +193,8 @@ function progressUi(cfg: ResolvedProfile, controls: RunControls, onError: (error
 function reportOf(result: ProfileResult, cfg: ResolvedProfile, artifactDir: string, controls: RunControls, cancelled: boolean): ProfileReport {
   const files = exportPlanOf(cfg).files;
   const jsonPath = join(artifactDir, files.json);
-  if (!existsSync(jsonPath)) throw new BenchError("COMMAND_FAILED", `The run wrote no ${files.json}`, { hint: `See ${join(artifactDir, "logs", "aiperf.log")}` });
+  if (!existsSync(jsonPath))
+    throw new BenchError("COMMAND_FAILED", `The run wrote no ${files.json}`, { hint: `See ${join(artifactDir, "logs", "aiperf.log")}` });
   const report = JSON.parse(readFileSync(jsonPath, "utf8")) as ProfileReport;
   const failure = runFailure(result, cfg);
   report.outcome = {

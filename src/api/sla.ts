@@ -29,16 +29,33 @@ export function checkSla(report: Record<string, unknown>, sla: Sla): SlaViolatio
   for (const [metric, bounds] of Object.entries(sla)) {
     const stats = report[metric] as MetricStats | undefined;
     for (const [stat, bound] of Object.entries(bounds) as [SlaStat, number][]) {
-      if (typeof bound !== "number" || !Number.isFinite(bound)) throw new TypeError(`checkSla: the bound ${metric}.${stat} must be a finite number, got ${String(bound)}`);
+      if (typeof bound !== "number" || !Number.isFinite(bound))
+        throw new TypeError(`checkSla: the bound ${metric}.${stat} must be a finite number, got ${String(bound)}`);
       const lower = stat === "min";
       const actual = statOf(stats, stat);
       const unit = stats?.unit;
       const shown = (n: number): string => `${Number(n.toPrecision(6))}${unit === undefined ? "" : ` ${unit}`}`;
       if (actual === null) {
-        violations.push({ metric, stat, bound, actual, kind: "missing", unit, message: `${metric}.${stat}: not in the report (bound ${lower ? "≥" : "≤"} ${bound})` });
+        violations.push({
+          metric,
+          stat,
+          bound,
+          actual,
+          kind: "missing",
+          unit,
+          message: `${metric}.${stat}: not in the report (bound ${lower ? "≥" : "≤"} ${bound})`,
+        });
       } else if (lower ? actual < bound : actual > bound) {
         const kind = lower ? "below" : "above";
-        violations.push({ metric, stat, bound, actual, kind, unit, message: `${metric}.${stat} = ${shown(actual)}, ${kind} the bound ${lower ? "≥" : "≤"} ${shown(bound)}` });
+        violations.push({
+          metric,
+          stat,
+          bound,
+          actual,
+          kind,
+          unit,
+          message: `${metric}.${stat} = ${shown(actual)}, ${kind} the bound ${lower ? "≥" : "≤"} ${shown(bound)}`,
+        });
       }
     }
   }

@@ -70,10 +70,7 @@ export class ZmtpConnection implements Pipe {
     this.#socket = socket;
     this.#owner = owner;
     this.label = label;
-    this.#decoder = new Decoder(
-      { greeting: (g) => this.#onGreeting(g), frame: (f, b) => this.#onFrame(f, b) },
-      owner.options.maxMessageSize,
-    );
+    this.#decoder = new Decoder({ greeting: (g) => this.#onGreeting(g), frame: (f, b) => this.#onFrame(f, b) }, owner.options.maxMessageSize);
     this.#handshakeTimer = setTimeout(() => this.#fail("handshake timed out"), owner.options.handshakeTimeoutMs);
     // The whole greeting goes out at once; waiting for the peer's deadlocks libzmq (trap §11.1).
     this.#write(GREETING);

@@ -8,10 +8,7 @@ import { type BunSocket, ZmtpConnection } from "./connection.ts";
 import { BusError } from "./errors.ts";
 import type { PipeOwner } from "./pipe.ts";
 
-type Endpoint =
-  | { kind: "tcp"; hostname: string; port: number }
-  | { kind: "ipc"; path: string }
-  | { kind: "inproc"; name: string };
+type Endpoint = { kind: "tcp"; hostname: string; port: number } | { kind: "ipc"; path: string } | { kind: "inproc"; name: string };
 
 /** Parses a ZeroMQ endpoint string; throws BusError with the offending text. */
 export function parseEndpoint(endpoint: string): Endpoint {
@@ -131,7 +128,10 @@ export class Redialer {
       conn.closedHook = (fatal, wasReady) => this.#closed(fatal, wasReady);
     });
     const ep = this.#endpoint;
-    const dialing = ep.kind === "tcp" ? Bun.connect({ hostname: ep.hostname, port: ep.port, socket, data: undefined }) : Bun.connect({ unix: (ep as { path: string }).path, socket, data: undefined });
+    const dialing =
+      ep.kind === "tcp"
+        ? Bun.connect({ hostname: ep.hostname, port: ep.port, socket, data: undefined })
+        : Bun.connect({ unix: (ep as { path: string }).path, socket, data: undefined });
     dialing.then(
       (s) => {
         if (this.#stopped) s.end();

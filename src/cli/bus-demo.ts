@@ -58,9 +58,13 @@ export const busDemoCommand = defineCommand({
     try {
       const t0 = performance.now();
       await supervisor.start(busDemoServices(flags.workers));
-      log.info(`${flags.workers + 1} services registered in ${(performance.now() - t0).toFixed(0)} ms (${inProcess ? "in this process" : "child processes"}, ${inProcess ? "inproc" : flags.transport})`);
+      log.info(
+        `${flags.workers + 1} services registered in ${(performance.now() - t0).toFixed(0)} ms (${inProcess ? "in this process" : "child processes"}, ${inProcess ? "inproc" : flags.transport})`,
+      );
       const r = await runBusDemo(supervisor, { workers: flags.workers, messages: flags.messages, window: flags.window, messageBytes: flags["message-bytes"] });
-      log.info(`Exchanged ${r.credits + r.returns} messages (${r.credits} credits out, ${r.returns} back) in ${r.seconds.toFixed(2)} s: ${Math.round(r.messagesPerSecond).toLocaleString("en-US")} msgs/s`);
+      log.info(
+        `Exchanged ${r.credits + r.returns} messages (${r.credits} credits out, ${r.returns} back) in ${r.seconds.toFixed(2)} s: ${Math.round(r.messagesPerSecond).toLocaleString("en-US")} msgs/s`,
+      );
       log.info(`Credits per worker: ${r.workerCredits.join(", ")}`);
       for (const s of r.services) log.debug(`${s.name}: pid ${s.pid ?? process.pid}, loaded ${s.loaded.join(" ")}`);
     } finally {

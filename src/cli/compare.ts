@@ -13,7 +13,11 @@ import { readCommandFlags } from "./flags.ts";
 import { splitPositionals } from "./positionals.ts";
 
 const ARGS = {
-  metric: { type: "string", description: "Metric(s) to compare and gate on, by their export tag (comma list or repeated; default: time_to_first_token, inter_token_latency, request_latency, output_token_throughput_per_user, those both runs have)" },
+  metric: {
+    type: "string",
+    description:
+      "Metric(s) to compare and gate on, by their export tag (comma list or repeated; default: time_to_first_token, inter_token_latency, request_latency, output_token_throughput_per_user, those both runs have)",
+  },
   statistic: { type: "string", default: "p50", valueHint: "p50|p90|p95|p99|avg", description: "The statistic whose change is measured and bootstrapped" },
   threshold: { type: "string", default: "5", description: "Percent change a regression must exceed to fail the comparison" },
   confidence: { type: "string", default: "0.95", description: "Confidence level of both tests (p below 1 − confidence, CI excluding zero)" },
@@ -48,11 +52,15 @@ export const compareCommand = defineCommand({
     }
     if (metrics.length > 0) rest.push("--metric", metrics.join(","));
     const opts = readCommandFlags("compare", ARGS, Schema, rest);
-    if (!/^(avg|p(100|[1-9]?\d(\.\d+)?))$/.test(opts.statistic)) throw invalidValue("--statistic", opts.statistic, "expected avg or a percentile from p0 to p100 (p50, p99, p99.9)");
+    if (!/^(avg|p(100|[1-9]?\d(\.\d+)?))$/.test(opts.statistic))
+      throw invalidValue("--statistic", opts.statistic, "expected avg or a percentile from p0 to p100 (p50, p99, p99.9)");
     const base = loadRunSamples(positionals[0] as string);
     const next = loadRunSamples(positionals[1] as string);
     const result = compareRuns(base, next, {
-      metrics: (opts.metric ?? "").split(",").map((m) => m.trim()).filter((m) => m !== ""),
+      metrics: (opts.metric ?? "")
+        .split(",")
+        .map((m) => m.trim())
+        .filter((m) => m !== ""),
       statistic: opts.statistic as Statistic,
       threshold: opts.threshold,
       confidence: opts.confidence,

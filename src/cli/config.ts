@@ -43,7 +43,8 @@ const initCommand = defineCommand({
     const template = TEMPLATES.find((t) => t.name === flags.template) as (typeof TEMPLATES)[number];
     const text = renderTemplate(template, flags.model, flags.url);
     if (flags.output === undefined) return void process.stdout.write(text);
-    if (existsSync(flags.output) && flags.force !== true) throw new BenchError("CONFIG_INVALID", `${flags.output} exists: not overwritten`, { hint: "pass --force to overwrite it, or choose another --output" });
+    if (existsSync(flags.output) && flags.force !== true)
+      throw new BenchError("CONFIG_INVALID", `${flags.output} exists: not overwritten`, { hint: "pass --force to overwrite it, or choose another --output" });
     try {
       mkdirSync(dirname(flags.output), { recursive: true });
       writeFileSync(flags.output, text);

@@ -43,13 +43,23 @@ export function readCommandFlags<S extends Schema>(command: string, defs: ArgsDe
         typed.set(negated[0], { flag: name, text: false });
         continue;
       }
-      if (!arg.startsWith("-") || /^-\d/.test(arg)) throw new BenchError("CONFIG_INVALID", `Unexpected argument "${arg}": ${command} takes only options`, { hint: help });
-      const near = didYouMean(name, [...byName.keys()].filter((n) => n.startsWith("--")));
+      if (!arg.startsWith("-") || /^-\d/.test(arg))
+        throw new BenchError("CONFIG_INVALID", `Unexpected argument "${arg}": ${command} takes only options`, { hint: help });
+      const near = didYouMean(
+        name,
+        [...byName.keys()].filter((n) => n.startsWith("--")),
+      );
       throw new BenchError("CONFIG_INVALID", `Unknown option "${arg}"${near === undefined ? "" : `; did you mean ${near}?`}`, { hint: help });
     }
     const [key, def] = found;
     if (def.type === "boolean") {
-      const text = eq > 0 ? arg.slice(eq + 1).trim().toLowerCase() : "true";
+      const text =
+        eq > 0
+          ? arg
+              .slice(eq + 1)
+              .trim()
+              .toLowerCase()
+          : "true";
       if (text !== "true" && text !== "false") throw invalidValue(name, arg.slice(eq + 1), "expected true or false (or the flag alone)");
       typed.set(key, { flag: name, text: text === "true" });
       continue;

@@ -6,14 +6,41 @@ import type { CommandDef, SubCommandsDef } from "citty";
 import { cittyHelp, type HelpOption, renderHelp } from "./help.ts";
 
 const EXTRAS: Record<string, { examples: string[]; groups: Record<string, string[]>; usage?: string[] }> = {
-  config: { usage: ["aiperf config init|validate|expand [OPTIONS]"], examples: ["aiperf config init --model my-model --url localhost:8000 --output bench.yaml", "aiperf config validate bench.yaml", "aiperf profile --config bench.yaml --request-count 50"], groups: {} },
+  config: {
+    usage: ["aiperf config init|validate|expand [OPTIONS]"],
+    examples: [
+      "aiperf config init --model my-model --url localhost:8000 --output bench.yaml",
+      "aiperf config validate bench.yaml",
+      "aiperf profile --config bench.yaml --request-count 50",
+    ],
+    groups: {},
+  },
   "config init": { examples: ["aiperf config init --list", "aiperf config init --template sweep -m my-model -u localhost:8000 -o sweep.yaml"], groups: {} },
   "config validate": { usage: ["aiperf config validate FILE"], examples: ["aiperf config validate bench.yaml"], groups: {} },
   "config expand": { usage: ["aiperf config expand FILE [--format text|json|yaml]"], examples: ["aiperf config expand sweep.yaml --format json"], groups: {} },
-  kube: { usage: ["aiperf kube generate|logs|results|cleanup [OPTIONS]"], examples: ["aiperf kube generate -m my-model -u http://vllm.llm.svc:8000 --concurrency 2000 --image registry.example.com/aiperf-bun:0.1.0 > run.yaml", "aiperf kube logs my-run --namespace perf", "aiperf kube results my-run -o ./artifacts/my-run", "aiperf kube cleanup my-run"], groups: {} },
-  "kube generate": { usage: ["aiperf kube generate <profile flags> [--name NAME] [--namespace NS] [--image IMAGE] [--worker-nodes N | --workers-max N] [-o FILE]"], examples: ["aiperf kube generate -m my-model -u http://vllm.llm.svc:8000 --streaming --concurrency 1000 --request-count 20000 --name bench1 --namespace perf --image registry.example.com/aiperf-bun:0.1.0 | kubectl apply -f -"], groups: {} },
+  kube: {
+    usage: ["aiperf kube generate|logs|results|cleanup [OPTIONS]"],
+    examples: [
+      "aiperf kube generate -m my-model -u http://vllm.llm.svc:8000 --concurrency 2000 --image registry.example.com/aiperf-bun:0.1.0 > run.yaml",
+      "aiperf kube logs my-run --namespace perf",
+      "aiperf kube results my-run -o ./artifacts/my-run",
+      "aiperf kube cleanup my-run",
+    ],
+    groups: {},
+  },
+  "kube generate": {
+    usage: ["aiperf kube generate <profile flags> [--name NAME] [--namespace NS] [--image IMAGE] [--worker-nodes N | --workers-max N] [-o FILE]"],
+    examples: [
+      "aiperf kube generate -m my-model -u http://vllm.llm.svc:8000 --streaming --concurrency 1000 --request-count 20000 --name bench1 --namespace perf --image registry.example.com/aiperf-bun:0.1.0 | kubectl apply -f -",
+    ],
+    groups: {},
+  },
   "kube logs": { usage: ["aiperf kube logs NAME [--namespace NS] [--all] [--follow]"], examples: ["aiperf kube logs bench1 -n perf --follow"], groups: {} },
-  "kube results": { usage: ["aiperf kube results NAME [--namespace NS] [-o DIR] [--keep]"], examples: ["aiperf kube results bench1 -n perf -o artifacts/bench1"], groups: {} },
+  "kube results": {
+    usage: ["aiperf kube results NAME [--namespace NS] [-o DIR] [--keep]"],
+    examples: ["aiperf kube results bench1 -n perf -o artifacts/bench1"],
+    groups: {},
+  },
   "kube cleanup": { usage: ["aiperf kube cleanup NAME [--namespace NS]"], examples: ["aiperf kube cleanup bench1 -n perf"], groups: {} },
   compare: {
     usage: ["aiperf compare BASE_DIR NEW_DIR [OPTIONS]"],
@@ -27,13 +54,27 @@ const EXTRAS: Record<string, { examples: string[]; groups: Record<string, string
   },
   plugins: {
     usage: ["aiperf plugins [KIND] [--plugin PATH]... [--format text|json]"],
-    examples: ["aiperf plugins", "aiperf plugins endpoint --plugin examples/plugins/endpoint.ts", "aiperf profile -m my-model --plugin ./my-endpoint.ts --endpoint-type my_type"],
+    examples: [
+      "aiperf plugins",
+      "aiperf plugins endpoint --plugin examples/plugins/endpoint.ts",
+      "aiperf profile -m my-model --plugin ./my-endpoint.ts --endpoint-type my_type",
+    ],
     groups: {},
   },
-  slurm: { usage: ["aiperf slurm generate <profile flags> [--nodes N] [--partition P] [--time T] [--account A] [-o FILE]"], examples: ["aiperf slurm generate -m my-model -u http://gpu-host:8000 --streaming --concurrency 512 --nodes 3 --time 30 -o bench.sbatch && sbatch bench.sbatch"], groups: {} },
+  slurm: {
+    usage: ["aiperf slurm generate <profile flags> [--nodes N] [--partition P] [--time T] [--account A] [-o FILE]"],
+    examples: [
+      "aiperf slurm generate -m my-model -u http://gpu-host:8000 --streaming --concurrency 512 --nodes 3 --time 30 -o bench.sbatch && sbatch bench.sbatch",
+    ],
+    groups: {},
+  },
   "slurm generate": {
     usage: ["aiperf slurm generate <profile flags> [OPTIONS]"],
-    examples: ["aiperf slurm generate -m my-model -u http://gpu-host:8000 --streaming --concurrency 512 --nodes 3 --partition cpu --time 30 -o bench.sbatch", "sbatch bench.sbatch", "salloc --nodes 3 --exclusive aiperf profile --slurm -m my-model -u http://gpu-host:8000 --concurrency 512 --zmq-host <this host's address>"],
+    examples: [
+      "aiperf slurm generate -m my-model -u http://gpu-host:8000 --streaming --concurrency 512 --nodes 3 --partition cpu --time 30 -o bench.sbatch",
+      "sbatch bench.sbatch",
+      "salloc --nodes 3 --exclusive aiperf profile --slurm -m my-model -u http://gpu-host:8000 --concurrency 512 --zmq-host <this host's address>",
+    ],
     groups: { Allocation: ["nodes", "partition", "time", "account", "job-name"], Output: ["binary", "output", "force"] },
   },
   "mock-server": {

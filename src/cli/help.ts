@@ -81,7 +81,10 @@ function indent(lines: string[], n: number): string[] {
 
 /** Greedy word wrap; a word longer than the width is cut; "(Default: x)" stays whole when it fits. */
 function wrap(text: string, width: number): string[] {
-  const words = text.split(/\s+/).filter((w) => w !== "").reduce<string[]>((acc, w) => (acc.at(-1) === "(Default:" ? [...acc.slice(0, -1), `(Default: ${w}`] : [...acc, w]), []);
+  const words = text
+    .split(/\s+/)
+    .filter((w) => w !== "")
+    .reduce<string[]>((acc, w) => (acc.at(-1) === "(Default:" ? [...acc.slice(0, -1), `(Default: ${w}`] : [...acc, w]), []);
   const out: string[] = [];
   let line = "";
   for (let word of words) {
@@ -118,7 +121,11 @@ function cittySections(args: ArgsDef, groups: Record<string, string[]> = {}): He
 }
 
 /** The help page of any citty command, from its meta and args plus what `extra` adds. */
-export async function cittyHelp(cmd: CommandDef, name: string, extra: { examples?: string[]; groups?: Record<string, string[]>; usage?: string[] } = {}): Promise<HelpPage> {
+export async function cittyHelp(
+  cmd: CommandDef,
+  name: string,
+  extra: { examples?: string[]; groups?: Record<string, string[]>; usage?: string[] } = {},
+): Promise<HelpPage> {
   const meta = typeof cmd.meta === "function" ? await cmd.meta() : await cmd.meta;
   const args = typeof cmd.args === "function" ? await cmd.args() : ((await cmd.args) ?? {});
   return {

@@ -33,9 +33,17 @@ const REF_ARGS = {
   kubeconfig: { type: "string", description: "kubeconfig file (default: KUBECONFIG, ~/.kube/config, or in-cluster)" },
   kubecontext: { type: "string", description: "Context in the kubeconfig (default: its current one)" },
 } satisfies ArgsDef;
-const RefSchema = { namespace: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "expected a DNS label"))), kubeconfig: v.optional(v.string()), kubecontext: v.optional(v.string()) };
+const RefSchema = {
+  namespace: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "expected a DNS label"))),
+  kubeconfig: v.optional(v.string()),
+  kubecontext: v.optional(v.string()),
+};
 
-const LOGS_ARGS = { ...REF_ARGS, all: { type: "boolean", description: "Every container of every pod, each headed by its name (default: the controller's log)" }, follow: { type: "boolean", alias: "f", description: "Keep following the controller's log until it ends" } } satisfies ArgsDef;
+const LOGS_ARGS = {
+  ...REF_ARGS,
+  all: { type: "boolean", description: "Every container of every pod, each headed by its name (default: the controller's log)" },
+  follow: { type: "boolean", alias: "f", description: "Keep following the controller's log until it ends" },
+} satisfies ArgsDef;
 const logsCommand = defineCommand({
   meta: { name: "kube logs", description: "Print the log of a run's controller (or of all its pods)" },
   args: LOGS_ARGS,
@@ -46,7 +54,11 @@ const logsCommand = defineCommand({
   },
 });
 
-const RESULTS_ARGS = { ...REF_ARGS, output: { type: "string", alias: "o", description: "Directory to copy the artifacts into (default artifacts/NAME)" }, keep: { type: "boolean", description: "Leave the artifacts container running after the copy (default: it ends, so the run completes)" } } satisfies ArgsDef;
+const RESULTS_ARGS = {
+  ...REF_ARGS,
+  output: { type: "string", alias: "o", description: "Directory to copy the artifacts into (default artifacts/NAME)" },
+  keep: { type: "boolean", description: "Leave the artifacts container running after the copy (default: it ends, so the run completes)" },
+} satisfies ArgsDef;
 const resultsCommand = defineCommand({
   meta: { name: "kube results", description: "Copy a run's artifacts from its controller pod" },
   args: RESULTS_ARGS,
@@ -99,6 +111,8 @@ export const kubeCommand = defineCommand({
   subCommands: SUBCOMMANDS,
   run({ rawArgs }) {
     if (rawArgs[0] !== undefined && rawArgs[0] in SUBCOMMANDS) return;
-    throw new BenchError("CONFIG_INVALID", "Missing the kube command: generate, logs, results or cleanup", { hint: 'Run "aiperf kube --help" for what each does' });
+    throw new BenchError("CONFIG_INVALID", "Missing the kube command: generate, logs, results or cleanup", {
+      hint: 'Run "aiperf kube --help" for what each does',
+    });
   },
 });

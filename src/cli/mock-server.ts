@@ -12,7 +12,11 @@ import { readCommandFlags } from "./flags.ts";
 const ARGS = {
   host: { type: "string", default: D.host, description: "Address to listen on" },
   port: { type: "string", default: String(D.port), description: "TCP port; 0 picks a free one (the URL is printed at startup)" },
-  ttft: { type: "string", default: String(D.ttft), description: "Milliseconds from request arrival to the first token (also the latency of embeddings and rankings)" },
+  ttft: {
+    type: "string",
+    default: String(D.ttft),
+    description: "Milliseconds from request arrival to the first token (also the latency of embeddings and rankings)",
+  },
   itl: { type: "string", default: String(D.itl), description: "Milliseconds between two tokens" },
   osl: { type: "string", default: String(D.osl), description: "Tokens per reply when the request sets no max_completion_tokens / max_tokens" },
   "error-rate": { type: "string", default: String(D.errorRate), description: "Percent of requests (0-100) answered with HTTP 500 and an OpenAI-style error" },
@@ -22,7 +26,11 @@ const ARGS = {
   "random-seed": { type: "string", description: "Seed for the fault draws, for reproducible runs (Default: random, printed at startup)" },
   model: { type: "string", default: D.model, description: "Model listed on /v1/models and echoed when a request names none" },
   "embedding-size": { type: "string", default: String(D.embeddingSize), description: "Dimensions of each embedding vector" },
-  "tokens-per-chunk": { type: "string", default: String(D.tokensPerChunk), description: "Generated tokens packed into one SSE chunk, as speculative decoding or a buffering parser sends them" },
+  "tokens-per-chunk": {
+    type: "string",
+    default: String(D.tokensPerChunk),
+    description: "Generated tokens packed into one SSE chunk, as speculative decoding or a buffering parser sends them",
+  },
 } satisfies ArgsDef;
 
 export const mockServerCommand = defineCommand({

@@ -36,15 +36,22 @@ export const nodeServiceCommand = defineCommand({
   args: ARGS,
   async run({ rawArgs }) {
     if (!rawArgs.some((a) => a === "--controller" || a.startsWith("--controller="))) {
-      throw new BenchError("CONFIG_INVALID", "--controller is required: the controller's tcp://HOST:PORT", { hint: "The controller prints the whole node command when it starts with --worker-nodes" });
+      throw new BenchError("CONFIG_INVALID", "--controller is required: the controller's tcp://HOST:PORT", {
+        hint: "The controller prints the whole node command when it starts with --worker-nodes",
+      });
     }
     const type = rawArgs[rawArgs.indexOf("--type") + 1];
     if (rawArgs.includes("--type") && type !== "node") {
-      throw new BenchError("CONFIG_INVALID", `--type ${type ?? ""} is not built: only --type node, which runs a node's workers and record processors together (its raw replies stay on it)`, { hint: "Use --type node, with --workers and --record-processors to size it" });
+      throw new BenchError(
+        "CONFIG_INVALID",
+        `--type ${type ?? ""} is not built: only --type node, which runs a node's workers and record processors together (its raw replies stay on it)`,
+        { hint: "Use --type node, with --workers and --record-processors to size it" },
+      );
     }
     const flags = readCommandFlags("service", ARGS, Flags, rawArgs);
     const controller = parseControllerAddress(flags.controller);
-    if (typeof controller === "string") throw new BenchError("CONFIG_INVALID", `Invalid --controller: ${controller}`, { hint: "e.g. --controller tcp://10.0.0.1:5661" });
+    if (typeof controller === "string")
+      throw new BenchError("CONFIG_INVALID", `Invalid --controller: ${controller}`, { hint: "e.g. --controller tcp://10.0.0.1:5661" });
     const log = createControllerLogger(flags["log-level"]).withTag("node");
     const { runNode } = await import("../node/agent.ts");
     process.exitCode = await runNode({

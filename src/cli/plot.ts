@@ -10,7 +10,11 @@ import { ArtifactError, buildReport, expandRunDirs, findChromium, writePngs, wri
 
 const ARGS = {
   dirs: { type: "positional", required: false, description: "Artifact directories of runs, or folders of runs (Default: ./artifacts)" },
-  paths: { type: "string", valueHint: "dir", description: "A run directory or folder of runs, as given without the flag; repeatable (upstream's spelling). Default: ./artifacts" },
+  paths: {
+    type: "string",
+    valueHint: "dir",
+    description: "A run directory or folder of runs, as given without the flag; repeatable (upstream's spelling). Default: ./artifacts",
+  },
   output: { type: "string", alias: ["o"], description: "Directory for report.html and the PNGs (Default: <first path>/plots)" },
   theme: { type: "string", default: "light", description: "Colours of the report: light or dark" },
   png: { type: "boolean", description: "Also write PNG files of the main charts (needs Chromium or Chrome: AIPERF_CHROMIUM=/path, or chromium on PATH)" },
@@ -34,25 +38,35 @@ export async function plot(paths: string[], opts: { output?: string | undefined;
   try {
     dirs = expandRunDirs(paths);
   } catch (error) {
-    if (error instanceof ArtifactError) throw new BenchError("CONFIG_INVALID", `Cannot plot: ${error.message}`, { hint: "give the artifact directory of a finished run (it holds profile_export_aiperf.json), or a folder of such directories" });
+    if (error instanceof ArtifactError)
+      throw new BenchError("CONFIG_INVALID", `Cannot plot: ${error.message}`, {
+        hint: "give the artifact directory of a finished run (it holds profile_export_aiperf.json), or a folder of such directories",
+      });
     throw error;
   }
   const browser = opts.png === true ? findChromium() : undefined;
   if (opts.png === true && browser === undefined) {
-    throw new BenchError("CONFIG_INVALID", "--png needs Chromium or Chrome to draw the PNGs, and neither was found", { hint: "install chromium (Debian: apt-get install chromium) or set AIPERF_CHROMIUM=/path/to/chrome; report.html itself needs no browser to be written" });
+    throw new BenchError("CONFIG_INVALID", "--png needs Chromium or Chrome to draw the PNGs, and neither was found", {
+      hint: "install chromium (Debian: apt-get install chromium) or set AIPERF_CHROMIUM=/path/to/chrome; report.html itself needs no browser to be written",
+    });
   }
   const outDir = resolve(opts.output ?? join(paths[0] ?? "artifacts", "plots"));
   try {
     mkdirSync(outDir, { recursive: true });
     accessSync(outDir, constants.W_OK);
   } catch (error) {
-    throw new BenchError("CONFIG_INVALID", `Cannot write the report to ${outDir}: ${(error as { code?: string }).code ?? (error as Error).message}`, { hint: "give -o a directory you can write to" });
+    throw new BenchError("CONFIG_INVALID", `Cannot write the report to ${outDir}: ${(error as { code?: string }).code ?? (error as Error).message}`, {
+      hint: "give -o a directory you can write to",
+    });
   }
   let report: ReturnType<typeof buildReport>;
   try {
     report = buildReport(dirs, { theme: opts.theme ?? "light", version: VERSION }, paths);
   } catch (error) {
-    if (error instanceof ArtifactError) throw new BenchError("CONFIG_INVALID", `Cannot plot: ${error.message}`, { hint: "the run's export files are damaged: rerun it, or leave that directory out" });
+    if (error instanceof ArtifactError)
+      throw new BenchError("CONFIG_INVALID", `Cannot plot: ${error.message}`, {
+        hint: "the run's export files are damaged: rerun it, or leave that directory out",
+      });
     throw error;
   }
   const files = [writeReport(outDir, report)];
@@ -60,7 +74,9 @@ export async function plot(paths: string[], opts: { output?: string | undefined;
     try {
       files.push(...(await writePngs(browser, files[0]!, report.charts, outDir)));
     } catch (error) {
-      throw new BenchError("COMMAND_FAILED", `report.html was written to ${outDir}, but ${(error as Error).message}`, { hint: "check that the browser starts (run it with --headless --version), or set AIPERF_CHROMIUM to another one" });
+      throw new BenchError("COMMAND_FAILED", `report.html was written to ${outDir}, but ${(error as Error).message}`, {
+        hint: "check that the browser starts (run it with --headless --version), or set AIPERF_CHROMIUM to another one",
+      });
     }
   }
   const bad = report.runs.reduce((n, r) => n + r.badLines, 0);
@@ -99,8 +115,13 @@ function readPlotFlags(rawArgs: readonly string[]): PlotFlags {
       flags.png = t === "true";
     } else if (name === "--no-png") flags.png = false;
     else {
-      const near = didYouMean(name, known.filter((k) => k.startsWith("--")));
-      throw new BenchError("CONFIG_INVALID", `Unknown option "${arg}"${near === undefined ? "" : `; did you mean ${near}?`}`, { hint: 'Run "aiperf plot --help" for the list of options' });
+      const near = didYouMean(
+        name,
+        known.filter((k) => k.startsWith("--")),
+      );
+      throw new BenchError("CONFIG_INVALID", `Unknown option "${arg}"${near === undefined ? "" : `; did you mean ${near}?`}`, {
+        hint: 'Run "aiperf plot --help" for the list of options',
+      });
     }
   }
   if (flags.paths.length === 0) flags.paths.push("artifacts");

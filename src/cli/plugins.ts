@@ -40,9 +40,11 @@ function readArgs(rawArgs: readonly string[]): { kind?: PluginKind; format: "tex
     else if (arg.startsWith("--plugin=")) continue;
     else if (arg === "--format" || arg.startsWith("--format=")) {
       const value = arg === "--format" ? rawArgs[++i] : arg.slice("--format=".length);
-      if (value !== "text" && value !== "json") throw new BenchError("CONFIG_INVALID", `Invalid value ${JSON.stringify(value ?? null)} for --format: expected text or json`);
+      if (value !== "text" && value !== "json")
+        throw new BenchError("CONFIG_INVALID", `Invalid value ${JSON.stringify(value ?? null)} for --format: expected text or json`);
       format = value;
-    } else if (arg.startsWith("-")) throw new BenchError("CONFIG_INVALID", `Unknown option "${arg}" for aiperf plugins`, { hint: 'Run "aiperf plugins --help" for its options' });
+    } else if (arg.startsWith("-"))
+      throw new BenchError("CONFIG_INVALID", `Unknown option "${arg}" for aiperf plugins`, { hint: 'Run "aiperf plugins --help" for its options' });
     else if (kind !== undefined) throw new BenchError("CONFIG_INVALID", `Unexpected argument "${arg}": aiperf plugins takes one KIND`);
     else {
       kind = KIND_ALIASES[arg.toLowerCase()];
@@ -58,7 +60,8 @@ function render(rows: Available[], kinds: PluginKind[]): string {
   for (const kind of kinds) {
     const of = rows.filter((r) => r.kind === kind);
     out.push(`${TITLES[kind]}: ${of.length}`);
-    for (const r of of) out.push(`  ${r.name.padEnd(width)}${r.origin === "built-in" ? "built-in" : `plugin ${r.origin}`}${r.detail === undefined ? "" : `  (${r.detail})`}`);
+    for (const r of of)
+      out.push(`  ${r.name.padEnd(width)}${r.origin === "built-in" ? "built-in" : `plugin ${r.origin}`}${r.detail === undefined ? "" : `  (${r.detail})`}`);
     out.push("");
   }
   return `${out.join("\n")}`;

@@ -6,7 +6,12 @@ import type { ArgsDef } from "citty";
 import { BenchError } from "../core/errors.ts";
 
 /** Splits `rawArgs` into positional words and flags (a value-taking flag keeps its next word). */
-export function splitPositionals(command: string, defs: ArgsDef, rawArgs: readonly string[], names: readonly string[]): { positionals: string[]; flags: string[] } {
+export function splitPositionals(
+  command: string,
+  defs: ArgsDef,
+  rawArgs: readonly string[],
+  names: readonly string[],
+): { positionals: string[]; flags: string[] } {
   const valued = new Set<string>();
   for (const [key, def] of Object.entries(defs)) {
     if (def.type === "boolean" || def.type === "positional") continue;
@@ -25,7 +30,8 @@ export function splitPositionals(command: string, defs: ArgsDef, rawArgs: readon
   }
   if (positionals.length !== names.length) {
     const usage = `aiperf ${command} ${names.join(" ")} [OPTIONS]`;
-    const what = positionals.length < names.length ? `Missing ${names.slice(positionals.length).join(" and ")}` : `Unexpected argument "${positionals[names.length]}"`;
+    const what =
+      positionals.length < names.length ? `Missing ${names.slice(positionals.length).join(" and ")}` : `Unexpected argument "${positionals[names.length]}"`;
     throw new BenchError("CONFIG_INVALID", `${what}: usage is ${usage}`, { hint: `Run "aiperf ${command} --help" for the options` });
   }
   return { positionals, flags };

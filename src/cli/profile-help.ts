@@ -43,17 +43,37 @@ export function renderProfileHelp(columns = helpColumns()): string {
     const moved = MOVED[flag.key];
     (moved === undefined ? current : (sections.find((s) => s.title === moved) ?? current)).options.push(entry(flag));
   }
-  sections.push({ title: "Config file", options: [{ label: "-f, --config <file>", text: "YAML or JSON file holding any of these options (keys are the flag names without dashes, or upstream's sections); flags given here override it. aiperf config init writes one" }] });
+  sections.push({
+    title: "Config file",
+    options: [
+      {
+        label: "-f, --config <file>",
+        text: "YAML or JSON file holding any of these options (keys are the flag names without dashes, or upstream's sections); flags given here override it. aiperf config init writes one",
+      },
+    ],
+  });
   sections.push({ title: "Studies: sweeps, repeated trials, SLA search", options: STUDY_HELP });
-  sections.push({ title: "Logging and help", options: [{ label: "-v, --verbose", text: "Debug logging on stderr (-vv: trace)" }, { label: "-h, --help", text: "Show this help" }] });
+  sections.push({
+    title: "Logging and help",
+    options: [
+      { label: "-v, --verbose", text: "Debug logging on stderr (-vv: trace)" },
+      { label: "-h, --help", text: "Show this help" },
+    ],
+  });
   return renderHelp(
     {
       command: "aiperf profile",
       summary: "Benchmark an OpenAI-compatible inference server",
-      usage: ["aiperf profile -m MODEL -u URL [OPTIONS]", "aiperf profile --kubernetes --image IMAGE [--namespace NS] [--kubeconfig FILE] [--kubecontext NAME] -m MODEL -u URL [OPTIONS]"],
+      usage: [
+        "aiperf profile -m MODEL -u URL [OPTIONS]",
+        "aiperf profile --kubernetes --image IMAGE [--namespace NS] [--kubeconfig FILE] [--kubecontext NAME] -m MODEL -u URL [OPTIONS]",
+      ],
       examples: EXAMPLES,
       sections,
-      footer: ["--kubernetes runs it in a cluster (a JobSet: README \"Kubernetes\"; aiperf kube --help).", "Results go to artifacts/<model>-<endpoint>-<load>/ (--artifact-dir), the log to its logs/aiperf.log. Exit codes: 0 ok, 1 run failed, 2 bad usage, 3/4 a service did not start or died, 5 records lost, 130/143 interrupted."],
+      footer: [
+        '--kubernetes runs it in a cluster (a JobSet: README "Kubernetes"; aiperf kube --help).',
+        "Results go to artifacts/<model>-<endpoint>-<load>/ (--artifact-dir), the log to its logs/aiperf.log. Exit codes: 0 ok, 1 run failed, 2 bad usage, 3/4 a service did not start or died, 5 records lost, 130/143 interrupted.",
+      ],
     },
     columns,
   );

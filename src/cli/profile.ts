@@ -52,7 +52,9 @@ export const profileCommand = defineCommand({
     const parsed = parseProfileInput(read);
     const logLevel = verbosity === 2 ? "trace" : verbosity === 1 ? "debug" : parsed.logLevel;
     // Exported and printed, so credentials are redacted here once.
-    const cliCommand = `aiperf profile ${redactArgs(rawArgs).map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(" ")}`;
+    const cliCommand = `aiperf profile ${redactArgs(rawArgs)
+      .map((a) => (/\s/.test(a) ? JSON.stringify(a) : a))
+      .join(" ")}`;
     const warnings: string[] = [];
     const cfg = resolveProfile({ ...parsed, logLevel }, cliCommand, process.stderr.isTTY === true, (m) => warnings.push(m));
     checkGoodput(cfg);
@@ -61,7 +63,19 @@ export const profileCommand = defineCommand({
     if (!cfg.noGpuTelemetry) checkNvmlOverride(process.env);
     // Processes, memory and open files: refused here, before a directory or a process exists.
     checkBounds(cfg, parsed, readHost());
-    const artifactDir = resolve(cfg.artifactDir ?? join("artifacts", artifactDirName({ modelNames: cfg.model, endpointType: cfg.endpointType, concurrency: cfg.concurrency ?? null, requestRate: cfg.requestRate ?? null, fixedSchedule: cfg.fixedSchedule })));
+    const artifactDir = resolve(
+      cfg.artifactDir ??
+        join(
+          "artifacts",
+          artifactDirName({
+            modelNames: cfg.model,
+            endpointType: cfg.endpointType,
+            concurrency: cfg.concurrency ?? null,
+            requestRate: cfg.requestRate ?? null,
+            fixedSchedule: cfg.fixedSchedule,
+          }),
+        ),
+    );
     // Before the log opens: it appends, and an earlier run's logs/ goes aside with its other files.
     const previous = setAsidePreviousRun(artifactDir, Object.values(exportFileNames(cfg.profileExportPrefix)));
     makeArtifactDir(artifactDir);
@@ -84,10 +98,17 @@ export const profileCommand = defineCommand({
     for (const w of warnings) log.warn(w);
     // A run killed by SIGKILL cannot remove its temp directories: the next one does.
     const stale = removeDeadRunDirs();
-    if (stale.length > 0) log.info(`Removed ${stale.length} temporary director${stale.length === 1 ? "y" : "ies"} left by earlier runs that were killed: ${stale.join(", ")}`);
+    if (stale.length > 0)
+      log.info(`Removed ${stale.length} temporary director${stale.length === 1 ? "y" : "ies"} left by earlier runs that were killed: ${stale.join(", ")}`);
     await interruptible(preflight(cfg, log));
     const runDir = makeRunDir("aiperf-run");
-    const supervisor = new Supervisor({ launcher: processLauncher(), log, logLevel, registrationTimeoutMs: 30_000, ...(cfg.workerNodes === undefined && cfg.zmqIpcPath === undefined ? {} : (await import("../controller/cluster/index.ts")).clusterSupervisorOptions(cfg)) });
+    const supervisor = new Supervisor({
+      launcher: processLauncher(),
+      log,
+      logLevel,
+      registrationTimeoutMs: 30_000,
+      ...(cfg.workerNodes === undefined && cfg.zmqIpcPath === undefined ? {} : (await import("../controller/cluster/index.ts")).clusterSupervisorOptions(cfg)),
+    });
     // No --ui and stderr not a terminal (CI, a log file): a plain status line every few seconds.
     // The dashboard where it can draw; elsewhere (a pipe, NO_COLOR, TERM=dumb) what simple falls back to.
     const ui =
@@ -128,7 +149,13 @@ export const profileCommand = defineCommand({
       process.stdout.write(`Files written to ${artifactDir}:\n${shown.map((f) => `  ${f}\n`).join("")}`);
       if (cfg.autoPlot) await autoPlot(artifactDir, log);
       const v = result.runValidity;
-      fact(v === undefined || !v.judged ? "Client check: not judged (no request succeeded)" : v.valid ? "Client check: the client kept up" : `Run invalid: the client was the bottleneck (${v.reasons.join("; ")})`);
+      fact(
+        v === undefined || !v.judged
+          ? "Client check: not judged (no request succeeded)"
+          : v.valid
+            ? "Client check: the client kept up"
+            : `Run invalid: the client was the bottleneck (${v.reasons.join("; ")})`,
+      );
       if (interrupts.exitCode !== undefined) {
         fact(`Exit ${interrupts.exitCode}: interrupted; partial results written`);
         return void (process.exitCode = interrupts.exitCode);
@@ -169,7 +196,16 @@ function makeArtifactDir(dir: string): void {
     accessSync(dir, constants.W_OK);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    const why = code === "EACCES" || code === "EPERM" ? "permission denied" : code === "ENOTDIR" || code === "EEXIST" ? "a file is in the way" : code === "EROFS" ? "read-only file system" : code === "ENOENT" ? "it cannot be created there" : (error as Error).message;
+    const why =
+      code === "EACCES" || code === "EPERM"
+        ? "permission denied"
+        : code === "ENOTDIR" || code === "EEXIST"
+          ? "a file is in the way"
+          : code === "EROFS"
+            ? "read-only file system"
+            : code === "ENOENT"
+              ? "it cannot be created there"
+              : (error as Error).message;
     throw new BenchError("CONFIG_INVALID", `Cannot write --artifact-dir ${dir}: ${why}`, { hint: "give --artifact-dir a directory you can write to" });
   }
 }
@@ -182,7 +218,8 @@ function makeArtifactDir(dir: string): void {
 async function interruptible<T>(work: Promise<T>): Promise<T> {
   let onSignal: (signal: HeldSignal) => void = () => {};
   const interrupted = new Promise<never>((_, reject) => {
-    onSignal = (signal) => reject(new BenchError(signal === "SIGINT" ? "INTERRUPTED" : "TERMINATED", `Interrupted by ${signal} during the pre-flight check: nothing was started`));
+    onSignal = (signal) =>
+      reject(new BenchError(signal === "SIGINT" ? "INTERRUPTED" : "TERMINATED", `Interrupted by ${signal} during the pre-flight check: nothing was started`));
   });
   const early = takeHeldSignals();
   process.on("SIGINT", onSignal);

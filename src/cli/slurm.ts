@@ -12,7 +12,11 @@ import { readStudyOptions } from "../study/options.ts";
 import { readCommandFlags } from "./flags.ts";
 
 const GENERATE_ARGS = {
-  nodes: { type: "string", default: "2", description: "Hosts to allocate: the controller runs on the first, a node on each other (1: controller and one node share the host)" },
+  nodes: {
+    type: "string",
+    default: "2",
+    description: "Hosts to allocate: the controller runs on the first, a node on each other (1: controller and one node share the host)",
+  },
   partition: { type: "string", description: "#SBATCH --partition" },
   time: { type: "string", description: "#SBATCH --time (e.g. 30, 1:00:00, 1-0)" },
   account: { type: "string", description: "#SBATCH --account" },
@@ -64,12 +68,19 @@ const generateCommand = defineCommand({
     // sbatch reads #SBATCH lines itself (no shell quoting there): only plain values go in.
     for (const key of ["partition", "time", "account", "job-name"] as const) {
       const value = flags[key];
-      if (value !== undefined && !DIRECTIVE_VALUE.test(value)) throw invalidValue(`--${key}`, value, "letters, digits and _ . , : + - only (it becomes an #SBATCH line)");
+      if (value !== undefined && !DIRECTIVE_VALUE.test(value))
+        throw invalidValue(`--${key}`, value, "letters, digits and _ . , : + - only (it becomes an #SBATCH line)");
     }
     // The profile flags are checked now, as profile would, so a typo fails here and not in the queue.
-    if (readStudyOptions(withFileFlags(profile)) !== undefined) throw new BenchError("CONFIG_INVALID", "--slurm runs one profile: comma lists, --num-profile-runs and SLA searches cannot go in a Slurm script", { hint: "Generate one script per run" });
+    if (readStudyOptions(withFileFlags(profile)) !== undefined)
+      throw new BenchError("CONFIG_INVALID", "--slurm runs one profile: comma lists, --num-profile-runs and SLA searches cannot go in a Slurm script", {
+        hint: "Generate one script per run",
+      });
     parseProfileInput(readProfileInput(profile));
-    if (flags.binary === undefined && !isCompiled()) throw new BenchError("CONFIG_INVALID", "--binary is needed when aiperf runs from source: the script must name the compiled aiperf", { hint: "--binary /path/to/aiperf (as the cluster's hosts see it)" });
+    if (flags.binary === undefined && !isCompiled())
+      throw new BenchError("CONFIG_INVALID", "--binary is needed when aiperf runs from source: the script must name the compiled aiperf", {
+        hint: "--binary /path/to/aiperf (as the cluster's hosts see it)",
+      });
     const text = sbatchScript({
       nodes: flags.nodes,
       partition: flags.partition,
@@ -81,7 +92,8 @@ const generateCommand = defineCommand({
       version: VERSION,
     });
     if (flags.output === undefined) return void process.stdout.write(text);
-    if (existsSync(flags.output) && flags.force !== true) throw new BenchError("CONFIG_INVALID", `${flags.output} exists: not overwritten`, { hint: "pass --force to overwrite it, or choose another --output" });
+    if (existsSync(flags.output) && flags.force !== true)
+      throw new BenchError("CONFIG_INVALID", `${flags.output} exists: not overwritten`, { hint: "pass --force to overwrite it, or choose another --output" });
     try {
       writeFileSync(flags.output, text, { mode: 0o700 });
     } catch (error) {

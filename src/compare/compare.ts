@@ -61,7 +61,14 @@ export type CompareResult = {
 export const DEFAULT_METRICS = ["time_to_first_token", "inter_token_latency", "request_latency", "output_token_throughput_per_user"];
 
 /** Short names a user may give for --metric. */
-const METRIC_ALIASES: Record<string, string> = { ttft: "time_to_first_token", itl: "inter_token_latency", latency: "request_latency", e2e: "request_latency", ttst: "time_to_second_token", "tps-per-user": "output_token_throughput_per_user" };
+const METRIC_ALIASES: Record<string, string> = {
+  ttft: "time_to_first_token",
+  itl: "inter_token_latency",
+  latency: "request_latency",
+  e2e: "request_latency",
+  ttst: "time_to_second_token",
+  "tps-per-user": "output_token_throughput_per_user",
+};
 
 export function directionOf(metric: string): Direction {
   if (/throughput|goodput/.test(metric)) return "higher";
@@ -83,14 +90,21 @@ export function compareRuns(base: RunSamples, next: RunSamples, options: Compare
   if (options.metrics === undefined || options.metrics.length === 0) {
     names = DEFAULT_METRICS.filter((m) => both.includes(m));
     if (names.length === 0) names = both.filter((m) => directionOf(m) !== "none");
-    if (names.length === 0) throw new BenchError("CONFIG_INVALID", `The two runs have no latency or throughput metric in common (base has ${base.requests} successful requests, new ${next.requests})`, { hint: "compare needs successful requests in both runs" });
+    if (names.length === 0)
+      throw new BenchError(
+        "CONFIG_INVALID",
+        `The two runs have no latency or throughput metric in common (base has ${base.requests} successful requests, new ${next.requests})`,
+        { hint: "compare needs successful requests in both runs" },
+      );
   } else {
     names = options.metrics.map((m) => METRIC_ALIASES[m.toLowerCase()] ?? m);
     for (const m of names) {
       if (both.includes(m)) continue;
       const near = didYouMean(m, both);
       const where = base.values.has(m) ? `the new run (${next.dir})` : next.values.has(m) ? `the base run (${base.dir})` : "either run";
-      throw new BenchError("CONFIG_INVALID", `Invalid value "${m}" for --metric: not in ${where}${near === undefined ? "" : `; did you mean ${near}?`}`, { hint: `metrics in both runs: ${both.join(", ")}` });
+      throw new BenchError("CONFIG_INVALID", `Invalid value "${m}" for --metric: not in ${where}${near === undefined ? "" : `; did you mean ${near}?`}`, {
+        hint: `metrics in both runs: ${both.join(", ")}`,
+      });
     }
   }
   const metrics = names.map((metric): MetricComparison => {
@@ -99,15 +113,46 @@ export function compareRuns(base: RunSamples, next: RunSamples, options: Compare
     const direction = directionOf(metric);
     const valueA = statisticOf(Float64Array.from(a).sort(), statistic);
     const valueB = statisticOf(Float64Array.from(b).sort(), statistic);
-    const row = { metric, unit: base.units.get(metric) ?? next.units.get(metric) ?? "", direction, base: { n: a.length, value: valueA }, next: { n: b.length, value: valueB } };
-    if (a.length < 2 || b.length < 2) return { ...row, change: Number.NaN, ci: { low: Number.NaN, high: Number.NaN }, p: Number.NaN, probabilityGreater: Number.NaN, significant: false, verdict: "too few requests" };
+    const row = {
+      metric,
+      unit: base.units.get(metric) ?? next.units.get(metric) ?? "",
+      direction,
+      base: { n: a.length, value: valueA },
+      next: { n: b.length, value: valueB },
+    };
+    if (a.length < 2 || b.length < 2)
+      return {
+        ...row,
+        change: Number.NaN,
+        ci: { low: Number.NaN, high: Number.NaN },
+        p: Number.NaN,
+        probabilityGreater: Number.NaN,
+        significant: false,
+        verdict: "too few requests",
+      };
     const test = mannWhitneyU(b, a);
     const ci = bootstrapRelativeChange(a, b, statistic, { iterations, confidence, seed });
     const significant = test.p < 1 - confidence && (ci.low > 0 || ci.high < 0);
     const worse = direction === "lower" ? ci.estimate > 0 : direction === "higher" ? ci.estimate < 0 : false;
     const beyond = Math.abs(ci.estimate) * 100 > threshold;
-    const verdict: Verdict = !significant ? "no significant change" : direction === "none" ? "changed" : !beyond ? "within threshold" : worse ? "regressed" : "improved";
+    const verdict: Verdict = !significant
+      ? "no significant change"
+      : direction === "none"
+        ? "changed"
+        : !beyond
+          ? "within threshold"
+          : worse
+            ? "regressed"
+            : "improved";
     return { ...row, change: ci.estimate, ci: { low: ci.low, high: ci.high }, p: test.p, probabilityGreater: test.probabilityGreater, significant, verdict };
   });
-  return { statistic, threshold, confidence, base: summary(base), next: summary(next), metrics, regressed: metrics.filter((m) => m.verdict === "regressed").map((m) => m.metric) };
+  return {
+    statistic,
+    threshold,
+    confidence,
+    base: summary(base),
+    next: summary(next),
+    metrics,
+    regressed: metrics.filter((m) => m.verdict === "regressed").map((m) => m.metric),
+  };
 }

@@ -30,7 +30,9 @@ function findExports(dir: string, depth: number): string[] {
   if (here.kind === "several") throw new BenchError("CONFIG_INVALID", severalRunsMessage(dir, here.summaries), { hint: SEVERAL_RUNS_HINT });
   if (here.kind === "one") {
     if (here.files.records !== undefined) return [here.files.records];
-    throw new BenchError("CONFIG_INVALID", `${dir} holds a run without per-request records (it was run with --export-level summary)`, { hint: "compare reads each request's values: rerun with --export-level records (the default) or raw" });
+    throw new BenchError("CONFIG_INVALID", `${dir} holds a run without per-request records (it was run with --export-level summary)`, {
+      hint: "compare reads each request's values: rerun with --export-level records (the default) or raw",
+    });
   }
   if (depth >= MAX_DEPTH) return [];
   let names: string[];
@@ -51,10 +53,21 @@ function findExports(dir: string, depth: number): string[] {
 
 /** Reads a run (or set of runs); a missing directory, no export, or a malformed line is exit 2 with the path. */
 export function loadRunSamples(dir: string): RunSamples {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new BenchError("CONFIG_INVALID", `${dir} is not a directory`, { hint: "give the --artifact-dir of a profile run (or a directory of runs)" });
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new BenchError("CONFIG_INVALID", `${dir} is not a directory`, { hint: "give the --artifact-dir of a profile run (or a directory of runs)" });
   const files = findExports(dir, 0);
-  if (files.length === 0) throw new BenchError("CONFIG_INVALID", `No ${JSONL_FILE_NAME} in ${dir} (searched ${MAX_DEPTH} levels of subdirectories)`, { hint: "compare reads the per-request export a profile run writes into its --artifact-dir" });
-  const samples: RunSamples = { dir, files: files.map((f) => relative(dir, f) || JSONL_FILE_NAME), requests: 0, failed: 0, values: new Map(), units: new Map() };
+  if (files.length === 0)
+    throw new BenchError("CONFIG_INVALID", `No ${JSONL_FILE_NAME} in ${dir} (searched ${MAX_DEPTH} levels of subdirectories)`, {
+      hint: "compare reads the per-request export a profile run writes into its --artifact-dir",
+    });
+  const samples: RunSamples = {
+    dir,
+    files: files.map((f) => relative(dir, f) || JSONL_FILE_NAME),
+    requests: 0,
+    failed: 0,
+    values: new Map(),
+    units: new Map(),
+  };
   for (const file of files) {
     const lines = readFileSync(file, "utf8").split("\n");
     lines.forEach((line, i) => {

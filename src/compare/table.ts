@@ -22,7 +22,11 @@ export function formatCompare(result: CompareResult): string {
     `Base: ${result.base.dir} (${result.base.requests} requests${result.base.failed > 0 ? `, ${result.base.failed} failed left out` : ""}${result.base.files.length > 1 ? `, ${result.base.files.length} runs` : ""})`,
     `New:  ${result.next.dir} (${result.next.requests} requests${result.next.failed > 0 ? `, ${result.next.failed} failed left out` : ""}${result.next.files.length > 1 ? `, ${result.next.files.length} runs` : ""})`,
     "",
-    renderTable({ title: `Compare: change of ${result.statistic} per metric`, columns: header.map((h, i) => ({ header: h, justify: i === 0 || i === header.length - 1 ? "left" : "right" })), rows }).trimEnd(),
+    renderTable({
+      title: `Compare: change of ${result.statistic} per metric`,
+      columns: header.map((h, i) => ({ header: h, justify: i === 0 || i === header.length - 1 ? "left" : "right" })),
+      rows,
+    }).trimEnd(),
     "",
     result.regressed.length > 0
       ? `Regressed beyond ${result.threshold}% with ${conf}% confidence: ${result.regressed.join(", ")}`

@@ -72,7 +72,9 @@ function checkProcessCount(cfg: ResolvedProfile, flags: string, host: Host): voi
   throw new BenchError(
     "CONFIG_INVALID",
     `Too many processes: ${flags} would start ${cfg.workers} worker and ${cfg.recordProcessors} record processor processes (${count}); this machine has ${host.cpus} CPU(s), which run at most ${cap} (${PROCESSES_PER_CPU} per CPU, at least ${MIN_PROCESS_CAP}): more only compete for the CPUs and each costs ~60-100 MB`,
-    { hint: `Give --workers-max and --record-processors at most ${cap} together (by default workers follow the CPU count and record processors are workers/4)` },
+    {
+      hint: `Give --workers-max and --record-processors at most ${cap} together (by default workers follow the CPU count and record processors are workers/4)`,
+    },
   );
 }
 
@@ -108,7 +110,11 @@ function checkOpenFiles(cfg: ResolvedProfile, host: Host): void {
   const perWorker = requests === undefined ? 0 : Math.ceil(requests / cfg.workers);
   const services = cfg.workers + cfg.recordProcessors + 5;
   const needs = [
-    { who: `each of the ${cfg.workers} worker process(es)`, n: perWorker + cfg.recordProcessors + BASE_FILES, why: `one socket per request in flight: ${requests} over ${cfg.workers} worker(s)` },
+    {
+      who: `each of the ${cfg.workers} worker process(es)`,
+      n: perWorker + cfg.recordProcessors + BASE_FILES,
+      why: `one socket per request in flight: ${requests} over ${cfg.workers} worker(s)`,
+    },
     { who: "the controller", n: services * FILES_PER_SERVICE + BASE_FILES, why: `pipes and connections to ${services} services` },
   ];
   const over = needs.find((x) => x.n > (host.openFiles as number));

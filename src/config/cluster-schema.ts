@@ -4,7 +4,8 @@ import * as v from "valibot";
 /** The first of the controller's five TCP ports (cluster/ports.ts) when --zmq-port is not given. */
 export const DEFAULT_ZMQ_PORT = 5661;
 
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) => v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(min, `must be at least ${min}`), v.maxValue(max, `must be at most ${max}`));
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(min, `must be at least ${min}`), v.maxValue(max, `must be at most ${max}`));
 
 export const ClusterEntries = {
   workerNodes: v.optional(int(1, 1000)),

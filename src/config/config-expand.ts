@@ -28,7 +28,12 @@ export function expandVariations(file: ConfigFile): Variation[] {
   }
   return combos.map((c, index) => ({
     index,
-    label: sweeps.length === 0 ? "base" : Object.entries(c.values).map(([k, n]) => `${k}=${n}`).join(", "),
+    label:
+      sweeps.length === 0
+        ? "base"
+        : Object.entries(c.values)
+            .map(([k, n]) => `${k}=${n}`)
+            .join(", "),
     values: c.values,
     flags: c.flags,
   }));
@@ -46,7 +51,11 @@ export function validateVariation(file: ConfigFile, variation: Variation, extraA
       }
     } catch (error) {
       if (!(error instanceof BenchError)) throw error;
-      throw new BenchError("CONFIG_INVALID", `${file.path}${f.line === undefined ? "" : `:${f.line}`}: ${f.key}: ${error.message}`, error.hint === undefined ? {} : { hint: error.hint });
+      throw new BenchError(
+        "CONFIG_INVALID",
+        `${file.path}${f.line === undefined ? "" : `:${f.line}`}: ${f.key}: ${error.message}`,
+        error.hint === undefined ? {} : { hint: error.hint },
+      );
     }
   }
   input = { ...input, ...readProfileArgs(extraArgs).input };

@@ -29,7 +29,10 @@ const SECTIONS = ["benchmark", "model", "models", "endpoint", "dataset", "phases
 
 /** `requestCount`, `request_count` and `request-count` all name --request-count. */
 export function kebab(key: string): string {
-  return key.replace(/([a-z0-9])([A-Z])/g, "$1-$2").replaceAll("_", "-").toLowerCase();
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
+    .replaceAll("_", "-")
+    .toLowerCase();
 }
 
 /** Splits `-f FILE` / `--config FILE` / `--config=FILE` off a command line. */
@@ -41,7 +44,12 @@ export function splitConfigArg(rawArgs: readonly string[]): { configPath?: strin
     let value: string | undefined;
     if (arg === "-f" || arg === "--config") {
       value = rawArgs[++i];
-      if (value === undefined || value.startsWith("-")) throw new BenchError("CONFIG_INVALID", `Invalid value ${value === undefined ? "null" : JSON.stringify(value)} for ${arg}: a config file path is required`, { hint: "e.g. aiperf profile --config benchmark.yaml (aiperf config init writes one)" });
+      if (value === undefined || value.startsWith("-"))
+        throw new BenchError(
+          "CONFIG_INVALID",
+          `Invalid value ${value === undefined ? "null" : JSON.stringify(value)} for ${arg}: a config file path is required`,
+          { hint: "e.g. aiperf profile --config benchmark.yaml (aiperf config init writes one)" },
+        );
     } else if (arg.startsWith("--config=")) value = arg.slice("--config=".length);
     else {
       rest.push(arg);
@@ -61,8 +69,11 @@ export function readConfigFile(path: string): ConfigFile {
     text = readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as { code?: string }).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a directory" : (error as Error).message;
-    throw new BenchError("CONFIG_INVALID", `Cannot read config file ${path}: ${why}`, { hint: "give --config a YAML or JSON file (aiperf config init writes one)" });
+    const why =
+      code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a directory" : (error as Error).message;
+    throw new BenchError("CONFIG_INVALID", `Cannot read config file ${path}: ${why}`, {
+      hint: "give --config a YAML or JSON file (aiperf config init writes one)",
+    });
   }
   const json = extname(path).toLowerCase() === ".json";
   let data: unknown;
@@ -71,7 +82,9 @@ export function readConfigFile(path: string): ConfigFile {
   } catch (error) {
     const line = json ? jsonErrorLine(text) : yamlErrorLine(text, (t) => Bun.YAML.parse(t));
     const what = (error as Error).message.replace(/^(YAML|JSON) Parse error:\s*/, "");
-    throw new BenchError("CONFIG_INVALID", `${path}:${line}: not valid ${json ? "JSON" : "YAML"} (${what})`, { hint: json ? "check the line and the one before it (a missing comma or quote)" : "check the line's indentation, quotes and brackets" });
+    throw new BenchError("CONFIG_INVALID", `${path}:${line}: not valid ${json ? "JSON" : "YAML"} (${what})`, {
+      hint: json ? "check the line and the one before it (a missing comma or quote)" : "check the line's indentation, quotes and brackets",
+    });
   }
   const scan = scanKeyLines(text, json);
   if (scan.duplicate !== undefined) {
@@ -80,13 +93,22 @@ export function readConfigFile(path: string): ConfigFile {
   }
   if (data === null || data === undefined) return { path, flags: [] };
   if (Array.isArray(data) || typeof data !== "object") {
-    throw new BenchError("CONFIG_INVALID", `${path}:1: expected a mapping of options (key: value), got ${Array.isArray(data) ? "a list (or several YAML documents)" : typeof data}`, { hint: "aiperf config init prints an example" });
+    throw new BenchError(
+      "CONFIG_INVALID",
+      `${path}:1: expected a mapping of options (key: value), got ${Array.isArray(data) ? "a list (or several YAML documents)" : typeof data}`,
+      { hint: "aiperf config init prints an example" },
+    );
   }
   const flags: FileFlag[] = [];
   const reader = new Reader(path, scan.lines, flags);
   reader.top(data as Record<string, unknown>, []);
   // A plugin file named in a config file is found next to it, wherever aiperf runs from.
-  for (const f of flags) if (f.flag === "--plugin" && typeof f.text === "string") f.text = f.text.split(",").map((p) => resolve(dirname(path), p.trim())).join(",");
+  for (const f of flags)
+    if (f.flag === "--plugin" && typeof f.text === "string")
+      f.text = f.text
+        .split(",")
+        .map((p) => resolve(dirname(path), p.trim()))
+        .join(",");
   return { path, flags };
 }
 
@@ -100,8 +122,17 @@ export function pluginArgs(rawArgs: readonly string[]): string[] {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     const value = arg === "--plugin" ? args[++i] : arg.startsWith("--plugin=") ? arg.slice("--plugin=".length) : undefined;
-    if (arg === "--plugin" && (value === undefined || value.startsWith("-"))) throw new BenchError("CONFIG_INVALID", "Invalid value for --plugin: a file path is required", { hint: "e.g. --plugin ./my-endpoint.ts (docs/plugins.md)" });
-    if (value !== undefined) out.push(...value.split(",").map((p) => p.trim()).filter((p) => p !== ""));
+    if (arg === "--plugin" && (value === undefined || value.startsWith("-")))
+      throw new BenchError("CONFIG_INVALID", "Invalid value for --plugin: a file path is required", {
+        hint: "e.g. --plugin ./my-endpoint.ts (docs/plugins.md)",
+      });
+    if (value !== undefined)
+      out.push(
+        ...value
+          .split(",")
+          .map((p) => p.trim())
+          .filter((p) => p !== ""),
+      );
   }
   return out;
 }
@@ -176,15 +207,25 @@ class Reader {
     switch (spec.kind) {
       case "boolean":
         if (typeof value === "boolean") return push(value);
-        if (typeof value === "string" && /^(true|false)$/i.test(this.interpolate(value, path))) return push(this.interpolate(value, path).toLowerCase() === "true");
+        if (typeof value === "string" && /^(true|false)$/i.test(this.interpolate(value, path)))
+          return push(this.interpolate(value, path).toLowerCase() === "true");
         return this.fail(path, `expected true or false, got ${JSON.stringify(value)}`);
       case "pairs":
         if (Array.isArray(value)) return value.forEach((item) => push(scalar(item)));
-        if (typeof value === "object") return push(JSON.stringify(Object.fromEntries(Object.entries(value as Obj).map(([k, x]) => [k, typeof x === "string" ? this.interpolate(x, [...path, k]) : x]))));
+        if (typeof value === "object")
+          return push(
+            JSON.stringify(
+              Object.fromEntries(Object.entries(value as Obj).map(([k, x]) => [k, typeof x === "string" ? this.interpolate(x, [...path, k]) : x])),
+            ),
+          );
         return push(scalar(value));
       case "goodput":
         if (typeof value === "object" && !Array.isArray(value)) {
-          return push(Object.entries(value as Obj).map(([tag, n]) => `${tag}:${scalar(n)}`).join(" "));
+          return push(
+            Object.entries(value as Obj)
+              .map(([tag, n]) => `${tag}:${scalar(n)}`)
+              .join(" "),
+          );
         }
         return push(scalar(value));
       default:
@@ -221,26 +262,44 @@ class Reader {
       else if (key === "artifacts") this.artifacts(this.object(value, at), at);
       else if (key === "schema-version") continue;
       else if (BY_NAME.has(`--${key}`)) this.emit(`--${key}`, value, at);
-      else if (key === "sweep" || key === "datasets" || key === "multi-run") this.fail(at, `upstream's "${rawKey}:" block is not supported by this build`, key === "sweep" ? "give a list instead, e.g. concurrency: [2, 4, 8]" : undefined);
+      else if (key === "sweep" || key === "datasets" || key === "multi-run")
+        this.fail(
+          at,
+          `upstream's "${rawKey}:" block is not supported by this build`,
+          key === "sweep" ? "give a list instead, e.g. concurrency: [2, 4, 8]" : undefined,
+        );
       else this.unknown(at, rawKey, [...BY_NAME.keys()].map((n) => n.slice(2)).concat(SECTIONS));
     }
   }
 
   private unknown(path: (string | number)[], rawKey: string, candidates: string[]): never {
     const near = didYouMean(kebab(rawKey), candidates);
-    return this.fail(path, `unknown key "${rawKey}"${near === undefined ? "" : `; did you mean "${near}"?`}`, 'keys are profile flag names without the dashes (see "aiperf profile --help") or upstream sections (benchmark, endpoint, dataset, phases, slos, artifacts)');
+    return this.fail(
+      path,
+      `unknown key "${rawKey}"${near === undefined ? "" : `; did you mean "${near}"?`}`,
+      'keys are profile flag names without the dashes (see "aiperf profile --help") or upstream sections (benchmark, endpoint, dataset, phases, slos, artifacts)',
+    );
   }
 
   private models(value: unknown, path: (string | number)[]): void {
     if (value !== null && typeof value === "object" && !Array.isArray(value)) {
       const items = (value as Obj).items;
       if (!Array.isArray(items)) this.fail(path, "expected a model name, a list of names, or items: [{name: …}]");
-      return this.emit("--model", items.map((it, i) => (it !== null && typeof it === "object" ? (it as Obj).name : it) ?? this.fail([...path, "items", i], "a model needs a name")), path);
+      return this.emit(
+        "--model",
+        items.map((it, i) => (it !== null && typeof it === "object" ? (it as Obj).name : it) ?? this.fail([...path, "items", i], "a model needs a name")),
+        path,
+      );
     }
     this.emit("--model", value, path);
   }
 
-  private sub(obj: Obj, path: (string | number)[], table: Record<string, string>, extra: (key: string, value: unknown, at: (string | number)[]) => boolean = () => false): void {
+  private sub(
+    obj: Obj,
+    path: (string | number)[],
+    table: Record<string, string>,
+    extra: (key: string, value: unknown, at: (string | number)[]) => boolean = () => false,
+  ): void {
     for (const [rawKey, value] of Object.entries(obj)) {
       const key = kebab(rawKey);
       const at = [...path, rawKey];
@@ -251,10 +310,25 @@ class Reader {
   }
 
   private endpoint(obj: Obj, path: (string | number)[]): void {
-    this.sub(obj, path, { url: "--url", urls: "--url", path: "--endpoint", type: "--endpoint-type", timeout: "--request-timeout-seconds", headers: "--header", extra: "--extra-inputs", "api-key": "--api-key", streaming: "--streaming" }, (key, value, at) => {
-      if (key === "model" || key === "models") this.models(value, at);
-      return key === "model" || key === "models";
-    });
+    this.sub(
+      obj,
+      path,
+      {
+        url: "--url",
+        urls: "--url",
+        path: "--endpoint",
+        type: "--endpoint-type",
+        timeout: "--request-timeout-seconds",
+        headers: "--header",
+        extra: "--extra-inputs",
+        "api-key": "--api-key",
+        streaming: "--streaming",
+      },
+      (key, value, at) => {
+        if (key === "model" || key === "models") this.models(value, at);
+        return key === "model" || key === "models";
+      },
+    );
   }
 
   private dataset(obj: Obj, path: (string | number)[]): void {
@@ -290,7 +364,8 @@ class Reader {
     const obj = this.object(value, path);
     // One phase written flat (`phases: {type: concurrency, …}`), or phases by name.
     if ("type" in obj || Object.keys(obj).some((k) => kebab(k) in PHASE_FLAGS)) return this.phase(obj, path, "profiling");
-    for (const [name, p] of Object.entries(obj)) this.phase(this.object(p, [...path, name]), [...path, name], name === "warmup" || (p as Obj)?.kind === "warmup" ? "warmup" : "profiling");
+    for (const [name, p] of Object.entries(obj))
+      this.phase(this.object(p, [...path, name]), [...path, name], name === "warmup" || (p as Obj)?.kind === "warmup" ? "warmup" : "profiling");
   }
 
   private phase(obj: Obj, path: (string | number)[], kind: PhaseKind): void {
@@ -302,7 +377,8 @@ class Reader {
       else if (key === "name" || key === "kind") continue;
       else if (key === "type") {
         if (value === "concurrency") continue;
-        if (typeof value !== "string" || !RATE_TYPES.includes(value)) this.fail(at, `expected concurrency or one of ${RATE_TYPES.join(", ")}, got ${JSON.stringify(value)}`);
+        if (typeof value !== "string" || !RATE_TYPES.includes(value))
+          this.fail(at, `expected concurrency or one of ${RATE_TYPES.join(", ")}, got ${JSON.stringify(value)}`);
         this.emit(kind === "warmup" ? "--warmup-arrival-pattern" : "--arrival-pattern", value, at);
       } else this.unknown(at, rawKey, ["name", "kind", "type", ...Object.keys(PHASE_FLAGS)]);
     }
@@ -317,7 +393,12 @@ class Reader {
  * The profile input from a command line that may name a config file: the file's flags, then the
  * command line's over them (a flag given in both takes the command line's value, lists included).
  */
-export function readProfileInput(rawArgs: readonly string[]): { input: Record<string, unknown>; verbosity: 0 | 1 | 2; file?: ConfigFile; fromFile: Map<string, FileFlag> } {
+export function readProfileInput(rawArgs: readonly string[]): {
+  input: Record<string, unknown>;
+  verbosity: 0 | 1 | 2;
+  file?: ConfigFile;
+  fromFile: Map<string, FileFlag>;
+} {
   const { configPath, rest } = splitConfigArg(rawArgs);
   const cli = readProfileArgs(rest);
   const fromFile = new Map<string, FileFlag>();
@@ -345,7 +426,11 @@ export function readProfileInput(rawArgs: readonly string[]): { input: Record<st
 
 function inFile(path: string, f: FileFlag, error: unknown): unknown {
   if (!(error instanceof BenchError)) return error;
-  return new BenchError("CONFIG_INVALID", `${path}${f.line === undefined ? "" : `:${f.line}`}: ${f.key}: ${error.message}`, error.hint === undefined ? {} : { hint: error.hint });
+  return new BenchError(
+    "CONFIG_INVALID",
+    `${path}${f.line === undefined ? "" : `:${f.line}`}: ${f.key}: ${error.message}`,
+    error.hint === undefined ? {} : { hint: error.hint },
+  );
 }
 
 /** Validates as parseProfileConfig does; a bad value that came from the file is reported at its line. */

@@ -21,18 +21,24 @@ export function resolveDatasetInput(cfg: ProfileConfig): DatasetInput {
   }
   // Without a type, lines that are chat request bodies are upstream's raw_payload (auto-detected).
   const detected = cfg.customDatasetType === undefined && cfg.publicDataset === undefined && looksLikeRawPayload(cfg.inputFile);
-  const format = detected ? "raw_payload" : datasetFormat({ inputFile: cfg.inputFile, customDatasetType: cfg.customDatasetType, publicDataset: cfg.publicDataset });
+  const format = detected
+    ? "raw_payload"
+    : datasetFormat({ inputFile: cfg.inputFile, customDatasetType: cfg.customDatasetType, publicDataset: cfg.publicDataset });
   let isDir: boolean;
   try {
     isDir = statSync(cfg.inputFile).isDirectory();
   } catch {
     throw optionConflict(`--input-file ${cfg.inputFile} does not exist`);
   }
-  if (isDir && format !== "random_pool" && format !== "raw_payload") throw optionConflict(`--input-file ${cfg.inputFile} is a directory; only --custom-dataset-type random_pool and raw_payload read directories`);
+  if (isDir && format !== "random_pool" && format !== "raw_payload")
+    throw optionConflict(`--input-file ${cfg.inputFile} is a directory; only --custom-dataset-type random_pool and raw_payload read directories`);
   try {
     accessSync(cfg.inputFile, constants.R_OK);
   } catch (error) {
-    throw optionConflict(`--input-file ${cfg.inputFile} cannot be read (${(error as { code?: string }).code === "EACCES" ? "permission denied" : (error as Error).message})`, "check the file's permissions, or give a copy you can read");
+    throw optionConflict(
+      `--input-file ${cfg.inputFile} cannot be read (${(error as { code?: string }).code === "EACCES" ? "permission denied" : (error as Error).message})`,
+      "check the file's permissions, or give a copy you can read",
+    );
   }
   const trace = format === "mooncake_trace";
   return {

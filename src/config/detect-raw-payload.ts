@@ -10,7 +10,9 @@ import { join } from "node:path";
 export function looksLikeRawPayload(path: string): boolean {
   try {
     if (!statSync(path).isDirectory()) return firstLineIsPayload(path);
-    const first = readdirSync(path).filter((f) => f.endsWith(".jsonl") && !f.startsWith(".")).sort()[0];
+    const first = readdirSync(path)
+      .filter((f) => f.endsWith(".jsonl") && !f.startsWith("."))
+      .sort()[0];
     return first !== undefined && firstLineIsPayload(join(path, first));
   } catch {
     return false;
@@ -26,7 +28,10 @@ function firstLineIsPayload(file: string): boolean {
   } finally {
     closeSync(fd);
   }
-  const line = buffer.toString("utf8", 0, read).split("\n").find((l) => l.trim() !== "");
+  const line = buffer
+    .toString("utf8", 0, read)
+    .split("\n")
+    .find((l) => l.trim() !== "");
   if (line === undefined) return false;
   let value: unknown;
   try {

@@ -15,10 +15,16 @@ function wantsOutputsJson(cfg: ExportFlags): boolean {
 
 export function checkExportOptions(cfg: ExportFlags): void {
   if (cfg.exportOutputsJson === true && cfg.exportLevel === "summary") {
-    throw optionConflict("--export-outputs-json needs per-request export, but --export-level is summary", "Use --export-level records (the default) or raw with --export-outputs-json");
+    throw optionConflict(
+      "--export-outputs-json needs per-request export, but --export-level is summary",
+      "Use --export-level records (the default) or raw with --export-outputs-json",
+    );
   }
   if (cfg.profileExportPrefix !== undefined && /[/\\]/.test(cfg.profileExportPrefix)) {
-    throw optionConflict(`--profile-export-prefix "${cfg.profileExportPrefix}" is a file name prefix, not a path`, "Give the directory with --artifact-dir and only the name with --profile-export-prefix");
+    throw optionConflict(
+      `--profile-export-prefix "${cfg.profileExportPrefix}" is a file name prefix, not a path`,
+      "Give the directory with --artifact-dir and only the name with --profile-export-prefix",
+    );
   }
 }
 

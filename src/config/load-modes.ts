@@ -29,7 +29,8 @@ export function resolveLoadModes(cfg: ProfileConfig, datasetFormat: DatasetForma
   if (series !== undefined) {
     if (cfg.requestRate !== undefined) throw optionConflict("--request-rate-series cannot be used with --request-rate (the series is the rate)");
     if (cfg.userCentricRate !== undefined) throw optionConflict("--request-rate-series cannot be used with --user-centric-rate");
-    if (pattern === "concurrency_burst") throw optionConflict("--arrival-pattern (--request-rate-mode) concurrency_burst cannot be used with --request-rate-series");
+    if (pattern === "concurrency_burst")
+      throw optionConflict("--arrival-pattern (--request-rate-mode) concurrency_burst cannot be used with --request-rate-series");
     readRateSeries(series);
   }
   const rated = cfg.requestRate !== undefined || series !== undefined;
@@ -50,7 +51,11 @@ export function resolveLoadModes(cfg: ProfileConfig, datasetFormat: DatasetForma
   if (cfg.fixedSchedule === true && cfg.noFixedSchedule) throw optionConflict("--fixed-schedule and --no-fixed-schedule cannot be used together");
   if (cfg.fixedSchedule === true && cfg.inputFile === undefined) throw optionConflict("--fixed-schedule needs --input-file (a dataset with timestamps)");
   const fixedScheduleAuto =
-    cfg.fixedSchedule !== true && !cfg.noFixedSchedule && datasetFormat === "mooncake_trace" && cfg.inputFile !== undefined && firstLineHasTimestamp(cfg.inputFile);
+    cfg.fixedSchedule !== true &&
+    !cfg.noFixedSchedule &&
+    datasetFormat === "mooncake_trace" &&
+    cfg.inputFile !== undefined &&
+    firstLineHasTimestamp(cfg.inputFile);
   const fixedSchedule = cfg.fixedSchedule === true || fixedScheduleAuto;
   const offsets: [string, unknown][] = [
     ["--fixed-schedule-auto-offset", cfg.fixedScheduleAutoOffset ? true : undefined],
@@ -58,7 +63,8 @@ export function resolveLoadModes(cfg: ProfileConfig, datasetFormat: DatasetForma
     ["--fixed-schedule-end-offset", cfg.fixedScheduleEndOffset],
   ];
   for (const [flag, value] of offsets) {
-    if (value !== undefined && !fixedSchedule) throw optionConflict(`${flag} needs a fixed schedule (--fixed-schedule, or a mooncake_trace --input-file with timestamps)`);
+    if (value !== undefined && !fixedSchedule)
+      throw optionConflict(`${flag} needs a fixed schedule (--fixed-schedule, or a mooncake_trace --input-file with timestamps)`);
   }
   if (cfg.fixedScheduleAutoOffset && cfg.fixedScheduleStartOffset !== undefined) {
     throw optionConflict("--fixed-schedule-auto-offset and --fixed-schedule-start-offset cannot be used together");
@@ -68,7 +74,9 @@ export function resolveLoadModes(cfg: ProfileConfig, datasetFormat: DatasetForma
     throw optionConflict(`--fixed-schedule-start-offset ${start} must not be greater than --fixed-schedule-end-offset ${end}`);
   }
   if (fixedSchedule) {
-    const why = fixedScheduleAuto ? " (the mooncake_trace has timestamps, so it is replayed on its schedule; add --no-fixed-schedule to use the load flags instead)" : "";
+    const why = fixedScheduleAuto
+      ? " (the mooncake_trace has timestamps, so it is replayed on its schedule; add --no-fixed-schedule to use the load flags instead)"
+      : "";
     const loadFlags = [
       ["--request-rate", cfg.requestRate],
       ["--request-rate-series", series],
@@ -89,7 +97,9 @@ export function resolveLoadModes(cfg: ProfileConfig, datasetFormat: DatasetForma
     if (cfg.requestRateRampDuration !== undefined) throw optionConflict("--request-rate-ramp-duration cannot be used with --user-centric-rate");
     if (cfg.arrivalSmoothness !== undefined) throw optionConflict("--arrival-smoothness cannot be used with --user-centric-rate");
     if (datasetFormat === null && cfg.conversationTurnMean < 2) {
-      throw optionConflict(`--user-centric-rate needs multi-turn sessions: --session-turns-mean (--conversation-turn-mean) must be at least 2, got ${cfg.conversationTurnMean}`);
+      throw optionConflict(
+        `--user-centric-rate needs multi-turn sessions: --session-turns-mean (--conversation-turn-mean) must be at least 2, got ${cfg.conversationTurnMean}`,
+      );
     }
   } else if (cfg.numUsers !== undefined) {
     throw optionConflict("--num-users needs --user-centric-rate");
@@ -113,10 +123,12 @@ export function resolveLoadModes(cfg: ProfileConfig, datasetFormat: DatasetForma
   }
 
   // Warmup: stop by count, by duration or by sessions; overrides need a warmup.
-  if (cfg.warmupDuration !== undefined && cfg.warmupRequestCount > 0) throw optionConflict("--warmup-duration and --warmup-request-count cannot be used together");
+  if (cfg.warmupDuration !== undefined && cfg.warmupRequestCount > 0)
+    throw optionConflict("--warmup-duration and --warmup-request-count cannot be used together");
   if (cfg.numWarmupSessions !== undefined) {
     const other = cfg.warmupDuration !== undefined ? "--warmup-duration" : cfg.warmupRequestCount > 0 ? "--warmup-request-count" : undefined;
-    if (other !== undefined) throw optionConflict(`--num-warmup-sessions ${cfg.numWarmupSessions} and ${other} cannot be used together (give one warmup stop condition)`);
+    if (other !== undefined)
+      throw optionConflict(`--num-warmup-sessions ${cfg.numWarmupSessions} and ${other} cannot be used together (give one warmup stop condition)`);
   }
   if (cfg.warmupGracePeriod !== undefined && cfg.warmupDuration === undefined) throw optionConflict("--warmup-grace-period needs --warmup-duration");
   const warming = cfg.warmupDuration !== undefined || cfg.warmupRequestCount > 0 || cfg.numWarmupSessions !== undefined;
@@ -155,7 +167,12 @@ export function resolveLoadModes(cfg: ProfileConfig, datasetFormat: DatasetForma
     throw optionConflict("--warmup-arrival-pattern concurrency_burst cannot be used with --warmup-request-rate");
   }
   const warmupPattern = cfg.warmupArrivalPattern;
-  if (warmupPattern !== undefined && warmupPattern !== "concurrency_burst" && cfg.warmupRequestRate === undefined && (cfg.requestRate === undefined || fixedSchedule)) {
+  if (
+    warmupPattern !== undefined &&
+    warmupPattern !== "concurrency_burst" &&
+    cfg.warmupRequestRate === undefined &&
+    (cfg.requestRate === undefined || fixedSchedule)
+  ) {
     throw optionConflict(`--warmup-arrival-pattern ${warmupPattern} needs --warmup-request-rate (or --request-rate)`);
   }
   return { rateMode, concurrency, fixedSchedule, fixedScheduleAuto };
@@ -187,4 +204,3 @@ export function firstLineHasTimestamp(path: string): boolean {
     closeSync(fd);
   }
 }
-

@@ -113,7 +113,18 @@ export const ProfileConfig = v.object({
   audioLengthStddev: v.optional(num(0), 0),
   audioBatchSize: v.optional(int(0), 1),
   audioFormat: v.optional(v.picklist(AUDIO_FORMATS), "wav"),
-  audioDepths: v.optional(v.pipe(v.array(v.pipe(v.number(), v.check((d) => (AUDIO_DEPTHS as readonly number[]).includes(d), "must be one of 8, 16, 24, 32"))), v.minLength(1, "needs at least one depth")), [16]),
+  audioDepths: v.optional(
+    v.pipe(
+      v.array(
+        v.pipe(
+          v.number(),
+          v.check((d) => (AUDIO_DEPTHS as readonly number[]).includes(d), "must be one of 8, 16, 24, 32"),
+        ),
+      ),
+      v.minLength(1, "needs at least one depth"),
+    ),
+    [16],
+  ),
   audioSampleRates: v.optional(v.pipe(v.array(v.pipe(v.number(), v.gtValue(0, "must be greater than 0"))), v.minLength(1, "needs at least one rate")), [16]),
   audioNumChannels: v.optional(v.pipe(int(1), v.maxValue(2, "must be 1 or 2")), 1),
   randomSeed: v.optional(v.pipe(v.number(), v.integer("must be a whole number"))),

@@ -35,7 +35,8 @@ export function readRateSeries(path: string): RatePoint[] {
     if (typeof timeSec !== "number" || !Number.isFinite(timeSec) || timeSec < 0) throw bad(path, `points[${i}].time_s must be a number of seconds, at least 0`);
     if (typeof qps !== "number" || !Number.isFinite(qps) || qps <= 0) throw bad(path, `points[${i}].qps must be a number greater than 0`);
     const prev = out[out.length - 1];
-    if (prev !== undefined && timeSec <= prev.timeSec) throw bad(path, `points[${i}].time_s ${timeSec} must be greater than the previous point's ${prev.timeSec}`);
+    if (prev !== undefined && timeSec <= prev.timeSec)
+      throw bad(path, `points[${i}].time_s ${timeSec} must be greater than the previous point's ${prev.timeSec}`);
     out.push({ timeSec, rate: qps });
   });
   return out;

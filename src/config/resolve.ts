@@ -55,7 +55,8 @@ export function resolveProfile(cfg: ProfileConfig, cliCommand: string, isTTY: bo
   }
   checkHeaders("--header", cfg.header);
   checkExportOptions(cfg);
-  if (cfg.workerNodes !== undefined && cfg.zmqHost === undefined) throw optionConflict("--worker-nodes needs --zmq-host (the address the nodes reach this host at)");
+  if (cfg.workerNodes !== undefined && cfg.zmqHost === undefined)
+    throw optionConflict("--worker-nodes needs --zmq-host (the address the nodes reach this host at)");
   if (cfg.waitForModelTimeout === 0 && cfg.waitForModelMode !== "inference") warn("--wait-for-model-mode has no effect without --wait-for-model-timeout");
   upstreamNotes(cfg, warn);
   const dataset = resolveDatasetInput(cfg);
@@ -95,4 +96,3 @@ export function resolveProfile(cfg: ProfileConfig, cliCommand: string, isTTY: bo
 export function normalizeUrl(url: string): string {
   return /^https?:\/\//i.test(url) ? url.replace(/\/+$/, "") : `http://${url.replace(/\/+$/, "")}`;
 }
-

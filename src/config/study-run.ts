@@ -30,6 +30,9 @@ export function readStudyRun(env: Record<string, string | undefined>): StudyRunI
     parsed = undefined;
   }
   const result = v.safeParse(StudyRunInfo, parsed);
-  if (!result.success) throw new BenchError("CONFIG_INVALID", `Invalid ${STUDY_RUN_ENV} in the environment: it is set by a study for its runs`, { hint: `unset ${STUDY_RUN_ENV}` });
+  if (!result.success)
+    throw new BenchError("CONFIG_INVALID", `Invalid ${STUDY_RUN_ENV} in the environment: it is set by a study for its runs`, {
+      hint: `unset ${STUDY_RUN_ENV}`,
+    });
   return result.output;
 }

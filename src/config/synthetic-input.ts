@@ -40,7 +40,6 @@ type SyntheticFlags = Pick<
   | "audioNumChannels"
 >;
 
-
 /** Throws CONFIG_INVALID naming the flag, its value and the rule. `given`: the flags as typed (before defaults). */
 export function checkSyntheticFlags(cfg: SyntheticFlags, given: Record<string, unknown>): void {
   if (cfg.seqDist !== undefined) {
@@ -56,7 +55,9 @@ export function checkSyntheticFlags(cfg: SyntheticFlags, given: Record<string, u
   }
   const context = cfg.sharedSystemPromptLength !== undefined || cfg.userContextPromptLength !== undefined;
   if (context && (cfg.promptPrefixLength > 0 || cfg.promptPrefixPoolSize > 0)) {
-    throw optionConflict("--shared-system-prompt-length/--user-context-prompt-length and --prompt-prefix-length/--prompt-prefix-pool-size are mutually exclusive");
+    throw optionConflict(
+      "--shared-system-prompt-length/--user-context-prompt-length and --prompt-prefix-length/--prompt-prefix-pool-size are mutually exclusive",
+    );
   }
   if (cfg.userContextPromptLength !== undefined && given.conversationNum === undefined && given.numDatasetEntries === undefined) {
     throw optionConflict("--user-context-prompt-length needs --num-dataset-entries (or --conversation-num): each session gets its own user context prompt");
@@ -67,20 +68,24 @@ export function checkSyntheticFlags(cfg: SyntheticFlags, given: Record<string, u
   if (cfg.promptPrefixPoolSize > 0 && cfg.promptPrefixLength === 0) {
     throw optionConflict(`--prompt-prefix-pool-size ${cfg.promptPrefixPoolSize} needs --prompt-prefix-length greater than 0`);
   }
-  if ((cfg.imageWidthMean > 0) !== (cfg.imageHeightMean > 0)) {
+  if (cfg.imageWidthMean > 0 !== cfg.imageHeightMean > 0) {
     const [set, missing] = cfg.imageWidthMean > 0 ? ["--image-width-mean", "--image-height-mean"] : ["--image-height-mean", "--image-width-mean"];
     throw optionConflict(`${set} needs ${missing} greater than 0 too`);
   }
   const images = imagesEnabled(cfg);
   const audio = audioEnabled(cfg);
   if (images && !IMAGE_ENDPOINTS.includes(cfg.endpointType)) {
-    throw optionConflict(`synthetic images (--image-width-mean/--image-height-mean) need --endpoint-type ${IMAGE_ENDPOINTS.join(", ")}, not ${cfg.endpointType}`);
+    throw optionConflict(
+      `synthetic images (--image-width-mean/--image-height-mean) need --endpoint-type ${IMAGE_ENDPOINTS.join(", ")}, not ${cfg.endpointType}`,
+    );
   }
   if (audio && !AUDIO_ENDPOINTS.includes(cfg.endpointType)) {
     throw optionConflict(`synthetic audio (--audio-length-mean) needs --endpoint-type ${AUDIO_ENDPOINTS.join(", ")}, not ${cfg.endpointType}`);
   }
   if (context && !CONTEXT_PROMPT_ENDPOINTS.includes(cfg.endpointType)) {
-    throw optionConflict(`--shared-system-prompt-length/--user-context-prompt-length need --endpoint-type ${CONTEXT_PROMPT_ENDPOINTS.join(", ")}, not ${cfg.endpointType}`);
+    throw optionConflict(
+      `--shared-system-prompt-length/--user-context-prompt-length need --endpoint-type ${CONTEXT_PROMPT_ENDPOINTS.join(", ")}, not ${cfg.endpointType}`,
+    );
   }
   if (cfg.inputFile !== undefined || cfg.publicDataset !== undefined) {
     const used = [
@@ -114,10 +119,25 @@ export function syntheticDatasetConfig(cfg: SyntheticFlags): SyntheticConfig {
     sharedSystemPromptLength: cfg.sharedSystemPromptLength ?? null,
     userContextPromptLength: cfg.userContextPromptLength ?? null,
     images: imagesEnabled(cfg)
-      ? { widthMean: cfg.imageWidthMean, widthStddev: cfg.imageWidthStddev, heightMean: cfg.imageHeightMean, heightStddev: cfg.imageHeightStddev, format: cfg.imageFormat, batchSize: cfg.imageBatchSize }
+      ? {
+          widthMean: cfg.imageWidthMean,
+          widthStddev: cfg.imageWidthStddev,
+          heightMean: cfg.imageHeightMean,
+          heightStddev: cfg.imageHeightStddev,
+          format: cfg.imageFormat,
+          batchSize: cfg.imageBatchSize,
+        }
       : null,
     audio: audioEnabled(cfg)
-      ? { lengthMean: cfg.audioLengthMean, lengthStddev: cfg.audioLengthStddev, sampleRatesKhz: cfg.audioSampleRates, depths: cfg.audioDepths, channels: cfg.audioNumChannels, format: cfg.audioFormat, batchSize: cfg.audioBatchSize }
+      ? {
+          lengthMean: cfg.audioLengthMean,
+          lengthStddev: cfg.audioLengthStddev,
+          sampleRatesKhz: cfg.audioSampleRates,
+          depths: cfg.audioDepths,
+          channels: cfg.audioNumChannels,
+          format: cfg.audioFormat,
+          batchSize: cfg.audioBatchSize,
+        }
       : null,
   };
 }

@@ -18,7 +18,8 @@ export function checkTargetUrl(flag: string, text: string): string {
   const lostColon = /^(https?)\/\/?(.*)$/i.exec(raw) ?? /^(https?):\/(?!\/)(.*)$/i.exec(raw);
   if (lostColon !== null) throw invalidValue(flag, text, `a malformed scheme; did you mean ${lostColon[1]?.toLowerCase()}://${lostColon[2]}?`);
   const scheme = SCHEME.exec(raw)?.[1]?.toLowerCase();
-  if (scheme !== undefined && scheme !== "http" && scheme !== "https") throw invalidValue(flag, text, `${scheme}:// is not supported; the server must be reached over http:// or https://`);
+  if (scheme !== undefined && scheme !== "http" && scheme !== "https")
+    throw invalidValue(flag, text, `${scheme}:// is not supported; the server must be reached over http:// or https://`);
   const full = scheme === undefined ? `http://${raw}` : raw;
   let url: URL;
   try {
@@ -33,7 +34,12 @@ export function checkTargetUrl(flag: string, text: string): string {
   // new URL drops a default port (":80" for http): only the text tells whether one was written.
   const authority = (full.slice(full.indexOf("://") + 3).split(/[/?#]/)[0] ?? "").replace(/^.*@/, "");
   const portWritten = /:\d+$/.test(authority);
-  if (scheme === undefined && !portWritten) throw invalidValue(flag, text, `no port given; write ${raw.replace(/\/+$/, "")}:8000 (or http://${raw.replace(/\/+$/, "")} if the server really listens on port 80)`);
+  if (scheme === undefined && !portWritten)
+    throw invalidValue(
+      flag,
+      text,
+      `no port given; write ${raw.replace(/\/+$/, "")}:8000 (or http://${raw.replace(/\/+$/, "")} if the server really listens on port 80)`,
+    );
   if (url.hash !== "") throw invalidValue(flag, text, "a URL with a #fragment; remove it");
   return full.replace(/\/+$/, "");
 }
@@ -58,7 +64,12 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
 export function checkHeaders(flag: string, pairs: readonly [string, unknown][]): void {
   for (const [name, value] of pairs) {
     const n = name.trim();
-    if (!TOKEN.test(n)) throw invalidValue(flag, `${name}:${String(value)}`, `"${name}" is not a valid header name (letters, digits and - only; no spaces); write e.g. -H "X-My-Header:value"`);
+    if (!TOKEN.test(n))
+      throw invalidValue(
+        flag,
+        `${name}:${String(value)}`,
+        `"${name}" is not a valid header name (letters, digits and - only; no spaces); write e.g. -H "X-My-Header:value"`,
+      );
     if (/[\r\n\0]/.test(String(value))) throw invalidValue(flag, `${name}:…`, `the value of header "${n}" holds a line break; remove it`);
   }
 }

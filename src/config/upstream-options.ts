@@ -16,7 +16,10 @@ const CACHE_BUST_TARGETS = ["none", "system_prefix", "system_suffix", "first_tur
 const int = (min: number) => v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(min, `must be at least ${min}`));
 const positive = v.pipe(v.number(), v.gtValue(0, "must be greater than 0"));
 /** Control paths resolve against each --url's origin, never elsewhere (upstream refuses full URLs). */
-const relativePath = v.pipe(v.string(), v.check((p) => p.startsWith("/") && !p.includes("://"), "must be a path starting with / (it is sent to each --url's host), not a full URL"));
+const relativePath = v.pipe(
+  v.string(),
+  v.check((p) => p.startsWith("/") && !p.includes("://"), "must be a path starting with / (it is sent to each --url's host), not a full URL"),
+);
 
 export const UPSTREAM_ENTRIES = {
   urlStrategy: v.optional(v.picklist(URL_STRATEGIES), "round_robin"),
@@ -57,7 +60,11 @@ export const UPSTREAM_ENTRIES = {
   warmupRequestRateRampDuration: v.optional(positive),
 };
 
-type Checked = v.InferOutput<v.ObjectSchema<typeof UPSTREAM_ENTRIES, undefined>> & { inputFile?: string | undefined; publicDataset?: string | undefined; fixedSchedule?: boolean | undefined };
+type Checked = v.InferOutput<v.ObjectSchema<typeof UPSTREAM_ENTRIES, undefined>> & {
+  inputFile?: string | undefined;
+  publicDataset?: string | undefined;
+  fixedSchedule?: boolean | undefined;
+};
 
 /**
  * Rules upstream applies to these options. Options upstream honours only for dataset formats this
@@ -66,10 +73,18 @@ type Checked = v.InferOutput<v.ObjectSchema<typeof UPSTREAM_ENTRIES, undefined>>
  */
 export function checkUpstreamOptions(cfg: Checked): void {
   if (cfg.maxContextLength !== undefined) {
-    throw invalidValue("--max-context-length", cfg.maxContextLength, "upstream applies it only to Weka traces (--custom-dataset-type weka_trace), which this build does not read; remove it");
+    throw invalidValue(
+      "--max-context-length",
+      cfg.maxContextLength,
+      "upstream applies it only to Weka traces (--custom-dataset-type weka_trace), which this build does not read; remove it",
+    );
   }
   if (cfg.traceSessionSampleRatio !== undefined) {
-    throw invalidValue("--trace-session-sample-ratio", cfg.traceSessionSampleRatio, "upstream applies it only to --custom-dataset-type baseten_trace, which this build does not read; remove it");
+    throw invalidValue(
+      "--trace-session-sample-ratio",
+      cfg.traceSessionSampleRatio,
+      "upstream applies it only to --custom-dataset-type baseten_trace, which this build does not read; remove it",
+    );
   }
   const file = cfg.inputFile !== undefined || cfg.publicDataset !== undefined;
   if (!file) {
@@ -77,7 +92,8 @@ export function checkUpstreamOptions(cfg: Checked): void {
     if (cfg.replaySpeedup !== undefined) throw optionConflict("--replay-speedup compresses a dataset file's timestamps and delays: give --input-file");
     if (cfg.interTurnDelayCapSeconds !== undefined) throw optionConflict("--inter-turn-delay-cap-seconds caps a dataset file's delays: give --input-file");
   }
-  if (file && cfg.cacheBust !== "none") throw optionConflict("--cache-bust marks synthetic conversations in this build; it cannot be used with --input-file yet");
+  if (file && cfg.cacheBust !== "none")
+    throw optionConflict("--cache-bust marks synthetic conversations in this build; it cannot be used with --input-file yet");
   if (cfg.fixedSchedule === true && cfg.datasetSamplingStrategy !== undefined) {
     throw optionConflict("--dataset-sampling-strategy cannot be used with --fixed-schedule: a schedule replays the file in timestamp order");
   }
@@ -87,5 +103,8 @@ export function checkUpstreamOptions(cfg: Checked): void {
 export function upstreamNotes(cfg: Checked, warn: (m: string) => void): void {
   if (cfg.promptCorpus === "coding") warn("--prompt-corpus coding: this build has one built-in corpus (Moby-Dick); synthetic prompts are cut from it");
   if (cfg.tokenizerTrustRemoteCode) warn("--tokenizer-trust-remote-code has no effect: tokenizer.json is read as data; nothing is downloaded or executed");
-  if (cfg.connectionReuseStrategy === "sticky-user-sessions") warn("--connection-reuse-strategy sticky-user-sessions: each session's turns go to one worker, whose connections are pooled; a connection is not pinned to a session");
+  if (cfg.connectionReuseStrategy === "sticky-user-sessions")
+    warn(
+      "--connection-reuse-strategy sticky-user-sessions: each session's turns go to one worker, whose connections are pooled; a connection is not pinned to a session",
+    );
 }

@@ -22,7 +22,12 @@ export async function runBusDemo(supervisor: Supervisor, options: BusDemoOptions
   await Promise.all(workers.map((w) => supervisor.command(w, "connect", { endpoint })));
   // Scale the reply deadline with the work: even 100k msgs/s finishes well inside it.
   const timeoutMs = 30_000 + options.messages / 50;
-  const result = await supervisor.command(HUB, "exchange", { workers, messages: options.messages, window: options.window, messageBytes: options.messageBytes }, timeoutMs);
+  const result = await supervisor.command(
+    HUB,
+    "exchange",
+    { workers, messages: options.messages, window: options.window, messageBytes: options.messageBytes },
+    timeoutMs,
+  );
   const stats = await Promise.all(workers.map((w) => supervisor.command(w, "stats")));
   return { ...result, workerCredits: stats.map((s) => s.credits), services: supervisor.services() };
 }

@@ -23,14 +23,17 @@ const SERVER_METRICS = "server-metrics:0";
 
 /** The collector services this run starts; `gpu`: whether GPU telemetry has a target (gpu-probe.ts). */
 export function collectorServices(cfg: ResolvedProfile, gpu = !cfg.noGpuTelemetry): ServiceRequest[] {
-  return [
-    ...(serverMetricsUrls(cfg).length > 0 ? [{ role: "server-metrics", id: "0" }] : []),
-    ...(gpu ? [{ role: "gpu-telemetry", id: "0" }] : []),
-  ];
+  return [...(serverMetricsUrls(cfg).length > 0 ? [{ role: "server-metrics", id: "0" }] : []), ...(gpu ? [{ role: "gpu-telemetry", id: "0" }] : [])];
 }
 
 /** Configures whichever collectors were started; those that fail to configure are dropped. */
-export async function startCollectors(cfg: ResolvedProfile, sup: Supervisor, log: ConsolaInstance, artifactDir: string, gpu = !cfg.noGpuTelemetry): Promise<Collectors> {
+export async function startCollectors(
+  cfg: ResolvedProfile,
+  sup: Supervisor,
+  log: ConsolaInstance,
+  artifactDir: string,
+  gpu = !cfg.noGpuTelemetry,
+): Promise<Collectors> {
   const urls = serverMetricsUrls(cfg);
   const serverMetricsOn =
     urls.length > 0 &&

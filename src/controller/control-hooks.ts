@@ -20,13 +20,25 @@ import {
 type Hooks = { reset?: ControlCalls; profiler?: { start: ControlCalls; stop: ControlCalls } };
 
 export function controlHooksOf(cfg: ResolvedProfile): Hooks {
-  const headers = controlHeaders(cfg.apiKey, cfg.header.map(([k, v]) => [k, String(v)] as const));
-  const calls = (path: string, timeoutSec: number | undefined): ControlCalls => ({ urls: controlUrls(cfg.urls, path), headers, timeoutSec: timeoutSec ?? DEFAULT_CONTROL_TIMEOUT_SEC });
+  const headers = controlHeaders(
+    cfg.apiKey,
+    cfg.header.map(([k, v]) => [k, String(v)] as const),
+  );
+  const calls = (path: string, timeoutSec: number | undefined): ControlCalls => ({
+    urls: controlUrls(cfg.urls, path),
+    headers,
+    timeoutSec: timeoutSec ?? DEFAULT_CONTROL_TIMEOUT_SEC,
+  });
   const hooks: Hooks = {};
   if (cfg.resetKvCache || cfg.resetKvCacheTimeoutSeconds !== undefined || cfg.resetKvCachePath !== undefined) {
     hooks.reset = calls(cfg.resetKvCachePath ?? DEFAULT_RESET_KV_CACHE_PATH, cfg.resetKvCacheTimeoutSeconds);
   }
-  if (cfg.serverProfiler || cfg.serverProfilerTimeoutSeconds !== undefined || cfg.serverProfilerStartPath !== undefined || cfg.serverProfilerStopPath !== undefined) {
+  if (
+    cfg.serverProfiler ||
+    cfg.serverProfilerTimeoutSeconds !== undefined ||
+    cfg.serverProfilerStartPath !== undefined ||
+    cfg.serverProfilerStopPath !== undefined
+  ) {
     hooks.profiler = {
       start: calls(cfg.serverProfilerStartPath ?? DEFAULT_PROFILER_START_PATH, cfg.serverProfilerTimeoutSeconds),
       stop: calls(cfg.serverProfilerStopPath ?? DEFAULT_PROFILER_STOP_PATH, cfg.serverProfilerTimeoutSeconds),

@@ -7,9 +7,15 @@ import { tokenizesInput } from "../endpoints/capabilities.ts";
 export function checkGoodput(cfg: Pick<ResolvedProfile, "goodput" | "streaming" | "producesTokens" | "endpointType">): void {
   if (cfg.goodput === undefined) return;
   try {
-    createMetricContext({ streaming: cfg.streaming, producesTokens: cfg.producesTokens, tokenizesInput: tokenizesInput(cfg.endpointType), goodputSlos: cfg.goodput });
+    createMetricContext({
+      streaming: cfg.streaming,
+      producesTokens: cfg.producesTokens,
+      tokenizesInput: tokenizesInput(cfg.endpointType),
+      goodputSlos: cfg.goodput,
+    });
   } catch (error) {
-    if (error instanceof GoodputConfigError) throw new BenchError("CONFIG_INVALID", `Invalid value ${JSON.stringify(Object.keys(cfg.goodput).join(" "))} for --goodput: ${error.message}`);
+    if (error instanceof GoodputConfigError)
+      throw new BenchError("CONFIG_INVALID", `Invalid value ${JSON.stringify(Object.keys(cfg.goodput).join(" "))} for --goodput: ${error.message}`);
     throw error;
   }
 }

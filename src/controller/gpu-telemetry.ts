@@ -28,7 +28,11 @@ export function normalizeDcgmUrl(url: string): string {
   return u.toString().replace(/\/$/, "");
 }
 
-export function gpuTelemetryConfig(cfg: Pick<ResolvedProfile, "gpuTelemetry">, artifactDir: string, env: Record<string, string | undefined> = process.env): GpuTelemetryConfig {
+export function gpuTelemetryConfig(
+  cfg: Pick<ResolvedProfile, "gpuTelemetry">,
+  artifactDir: string,
+  env: Record<string, string | undefined> = process.env,
+): GpuTelemetryConfig {
   const explicit = cfg.gpuTelemetry.length > 0;
   const seconds = Number(env.AIPERF_GPU_COLLECTION_INTERVAL);
   const intervalMs = Math.round(1000 * (Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_INTERVAL_S));
@@ -51,7 +55,11 @@ export function checkNvmlOverride(env: Record<string, string | undefined> = proc
   const hint = `Set ${NVML_LIBRARY_ENV} to the full path of ${NVML_LIBRARY} (e.g. /usr/lib/x86_64-linux-gnu/${NVML_LIBRARY}), unset it to search the system's library directories, or pass --no-gpu-telemetry`;
   if ("error" in override) throw new BenchError("CONFIG_INVALID", override.error, { hint });
   if (!isElfForThisMachine(override.path)) {
-    throw new BenchError("CONFIG_INVALID", `${NVML_LIBRARY_ENV}="${override.path}" is not a 64-bit shared library for this machine (missing, unreadable or another architecture)`, { hint });
+    throw new BenchError(
+      "CONFIG_INVALID",
+      `${NVML_LIBRARY_ENV}="${override.path}" is not a 64-bit shared library for this machine (missing, unreadable or another architecture)`,
+      { hint },
+    );
   }
 }
 
@@ -75,18 +83,33 @@ type Totals = { outputTokens: number | null; requests: number | null };
  * (undefined when it collected nothing or failed). Its console tables are shown only when the user
  * asked for telemetry by URL, as upstream shows them.
  */
-export async function finalizeGpuTelemetry(sup: Supervisor, log: ConsolaInstance, config: GpuTelemetryConfig, window: Window, totals: Totals): Promise<GpuReport | undefined> {
+export async function finalizeGpuTelemetry(
+  sup: Supervisor,
+  log: ConsolaInstance,
+  config: GpuTelemetryConfig,
+  window: Window,
+  totals: Totals,
+): Promise<GpuReport | undefined> {
   try {
-    const r = await sup.command(SERVICE, "finalize", {
-      profilingStartWallNs: window.startNs,
-      profilingEndWallNs: window.endNs,
-      totalOutputTokens: totals.outputTokens,
-      requestCount: totals.requests,
-    }, 30_000);
+    const r = await sup.command(
+      SERVICE,
+      "finalize",
+      {
+        profilingStartWallNs: window.startNs,
+        profilingEndWallNs: window.endNs,
+        totalOutputTokens: totals.outputTokens,
+        requestCount: totals.requests,
+      },
+      30_000,
+    );
     if (!r.collected) return undefined;
     // The CSV's GPU section follows the metrics (energy is a window delta in J there too).
     const unit = new Map(FIELDS.map((f) => [f.field, f.unit]));
-    const csvFields = UPSTREAM_GPU_FIELDS.map((f) => ({ key: f.key, header: f.header, unit: f.field === "energy_consumption" ? "J" : (unit.get(f.field) ?? "") }));
+    const csvFields = UPSTREAM_GPU_FIELDS.map((f) => ({
+      key: f.key,
+      header: f.header,
+      unit: f.field === "energy_consumption" ? "J" : (unit.get(f.field) ?? ""),
+    }));
     return { telemetry: r.telemetry, energy: r.energy, csvFields, platform: GPU_PLATFORM, consoleText: config.explicit ? r.consoleText : "", files: r.files };
   } catch (error) {
     log.warn(`GPU telemetry not written: ${(error as Error).message}`);

@@ -27,7 +27,8 @@ function compact(o: Obj): Obj {
 /** `redacted` is inputConfigOf(cfg): the flat config with credentials already replaced. */
 export function upstreamInputConfig(redacted: Obj & Partial<ResolvedProfile>, cliCommand: string): Obj {
   const c = redacted;
-  const pairs = (p: readonly (readonly [string, unknown])[] | undefined): Obj | undefined => (p === undefined || p.length === 0 ? undefined : Object.fromEntries(p));
+  const pairs = (p: readonly (readonly [string, unknown])[] | undefined): Obj | undefined =>
+    p === undefined || p.length === 0 ? undefined : Object.fromEntries(p);
   const mean = (m: number | undefined, s: number | undefined): Obj => ({ mean: m, stddev: s });
   return compact({
     endpoint: {
@@ -64,10 +65,30 @@ export function upstreamInputConfig(redacted: Obj & Partial<ResolvedProfile>, cl
       },
       conversation: {
         num: c.conversationNum,
-        turn: { ...mean(c.conversationTurnMean, c.conversationTurnStddev), delay: { ...mean(c.conversationTurnDelayMean, c.conversationTurnDelayStddev), ratio: c.conversationTurnDelayRatio } },
+        turn: {
+          ...mean(c.conversationTurnMean, c.conversationTurnStddev),
+          delay: { ...mean(c.conversationTurnDelayMean, c.conversationTurnDelayStddev), ratio: c.conversationTurnDelayRatio },
+        },
       },
-      image: c.imageWidthMean || c.imageHeightMean ? { width: mean(c.imageWidthMean, c.imageWidthStddev), height: mean(c.imageHeightMean, c.imageHeightStddev), batch_size: c.imageBatchSize, format: c.imageFormat } : undefined,
-      audio: c.audioLengthMean ? { length: mean(c.audioLengthMean, c.audioLengthStddev), batch_size: c.audioBatchSize, format: c.audioFormat, depths: c.audioDepths, sample_rates: c.audioSampleRates, num_channels: c.audioNumChannels } : undefined,
+      image:
+        c.imageWidthMean || c.imageHeightMean
+          ? {
+              width: mean(c.imageWidthMean, c.imageWidthStddev),
+              height: mean(c.imageHeightMean, c.imageHeightStddev),
+              batch_size: c.imageBatchSize,
+              format: c.imageFormat,
+            }
+          : undefined,
+      audio: c.audioLengthMean
+        ? {
+            length: mean(c.audioLengthMean, c.audioLengthStddev),
+            batch_size: c.audioBatchSize,
+            format: c.audioFormat,
+            depths: c.audioDepths,
+            sample_rates: c.audioSampleRates,
+            num_channels: c.audioNumChannels,
+          }
+        : undefined,
     },
     output: {
       artifact_directory: c.artifactDir,

@@ -14,11 +14,18 @@ type Finished = Pick<ProfileResult, "incomplete" | "lost" | "received" | "validC
 /** The run's failure as the error the CLI exits with, or undefined when it succeeded. */
 export function runFailure(result: Finished, cfg: Judged): BenchError | undefined {
   // A service died or froze mid-run: the results hold what arrived (exit 4).
-  if (result.incomplete.length > 0) return new BenchError("SERVICE_DIED", `The results are incomplete: ${result.incomplete.join("; ")}`, { hint: "See the log above for the service's own last words" });
-  if (result.lost > 0) {
-    return new BenchError("RESULTS_INCOMPLETE", `The results are incomplete: ${result.lost} of ${result.received + result.lost} records were lost between the workers and the records service`, {
-      hint: "The log says which service fell behind or failed; rerun to get complete results",
+  if (result.incomplete.length > 0)
+    return new BenchError("SERVICE_DIED", `The results are incomplete: ${result.incomplete.join("; ")}`, {
+      hint: "See the log above for the service's own last words",
     });
+  if (result.lost > 0) {
+    return new BenchError(
+      "RESULTS_INCOMPLETE",
+      `The results are incomplete: ${result.lost} of ${result.received + result.lost} records were lost between the workers and the records service`,
+      {
+        hint: "The log says which service fell behind or failed; rerun to get complete results",
+      },
+    );
   }
   const total = result.validCount + result.errorCount;
   if (total > 0 && result.validCount === 0) return new BenchError("COMMAND_FAILED", `Every request failed (${result.errorCount} of ${total})`);

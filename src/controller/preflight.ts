@@ -88,7 +88,9 @@ class Target {
       if ("status" in post) this.#auth(post, endpointUrl);
     }
     if ("status" in get && get.status >= 500) {
-      this.#log.warn(`Pre-flight: ${endpointUrl} answered HTTP ${get.status}${brief(get.body)}; if the server is still starting, wait for it with --wait-for-model-timeout 600`);
+      this.#log.warn(
+        `Pre-flight: ${endpointUrl} answered HTTP ${get.status}${brief(get.body)}; if the server is still starting, wait for it with --wait-for-model-timeout 600`,
+      );
       return;
     }
     this.#log.debug(`Pre-flight: ${endpointUrl} answers (HTTP ${get.status} to GET)`);
@@ -118,9 +120,13 @@ class Target {
       this.#log.info(`Waiting for ${base} (${what}, attempt ${n}): ${last}`);
       const left = deadline - performance.now();
       if (left <= 0) {
-        throw new BenchError("CONFIG_INVALID", `Timed out after ${this.#cfg.waitForModelTimeout} s waiting for ${base} to be ready (--wait-for-model-mode ${what}); last: ${last}`, {
-          hint: "check the server's log; raise --wait-for-model-timeout if it is still loading",
-        });
+        throw new BenchError(
+          "CONFIG_INVALID",
+          `Timed out after ${this.#cfg.waitForModelTimeout} s waiting for ${base} to be ready (--wait-for-model-mode ${what}); last: ${last}`,
+          {
+            hint: "check the server's log; raise --wait-for-model-timeout if it is still loading",
+          },
+        );
       }
       await Bun.sleep(Math.min(interval, left));
     }
@@ -154,7 +160,12 @@ class Target {
     const url = joinEndpointUrl(base, this.#path);
     const cfg = this.#cfg;
     const extras = cfg.endpointType === "template" ? cfg.extraInputs : [];
-    const body = buildRequestBody(cfg.endpointType, { model: cfg.model[0] as string, texts: ["Hello", "Hello"], maxTokens: 1 }, { streaming: false, useLegacyMaxTokens: cfg.useLegacyMaxTokens }, extras);
+    const body = buildRequestBody(
+      cfg.endpointType,
+      { model: cfg.model[0] as string, texts: ["Hello", "Hello"], maxTokens: 1 },
+      { streaming: false, useLegacyMaxTokens: cfg.useLegacyMaxTokens },
+      extras,
+    );
     const answer = await this.#send("POST", url, JSON.stringify(body));
     if (!("status" in answer)) return `${url}: ${answer.failure}`;
     if (answer.status >= 500) return `${url} returned ${answer.status}${brief(answer.body)}`;
@@ -193,12 +204,16 @@ class Target {
         hint: ids.length === 0 ? "skip this check with --no-preflight" : `give -m one of the names listed, e.g. -m ${ids[0]} (--no-preflight skips this check)`,
       });
     }
-    this.#log.warn(`Pre-flight: ${url} does not list ${missing.map((m) => `"${m}"`).join(", ")} (it serves: ${served}); requests for ${missing.length === 1 ? "it" : "them"} may fail`);
+    this.#log.warn(
+      `Pre-flight: ${url} does not list ${missing.map((m) => `"${m}"`).join(", ")} (it serves: ${served}); requests for ${missing.length === 1 ? "it" : "them"} may fail`,
+    );
   }
 
   #notFound(base: string, url: string, answer: { status: number; body: string }): BenchError {
     if (/model/i.test(answer.body)) {
-      return new BenchError("CONFIG_INVALID", `${url} answered HTTP 404 for model "${this.#cfg.model[0]}"${brief(answer.body)}`, { hint: "give -m a model name the server serves (GET /v1/models lists them)" });
+      return new BenchError("CONFIG_INVALID", `${url} answered HTTP 404 for model "${this.#cfg.model[0]}"${brief(answer.body)}`, {
+        hint: "give -m a model name the server serves (GET /v1/models lists them)",
+      });
     }
     const basePath = new URL(base).pathname.replace(/\/+$/, "");
     const hint =
@@ -247,7 +262,16 @@ function brief(body: string): string {
   try {
     const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown; detail?: unknown };
     const e = parsed.error;
-    const message = typeof e === "string" ? e : typeof e?.message === "string" ? e.message : typeof parsed.message === "string" ? parsed.message : typeof parsed.detail === "string" ? parsed.detail : undefined;
+    const message =
+      typeof e === "string"
+        ? e
+        : typeof e?.message === "string"
+          ? e.message
+          : typeof parsed.message === "string"
+            ? parsed.message
+            : typeof parsed.detail === "string"
+              ? parsed.detail
+              : undefined;
     if (message !== undefined) text = message;
   } catch {}
   text = text.replace(/\s+/g, " ");

@@ -23,7 +23,15 @@ import { upstreamInputConfig } from "./input-config.ts";
 import { inputConfigOf, runInfoOf } from "./run-config.ts";
 import { checkScheduleTimestamps, timingPlanOf } from "./timing-plan.ts";
 import { controlHooksOf, resetBeforeRun } from "./control-hooks.ts";
-import { cancelRequestsBroadcast, datasetConfigureRequest, preloadRequest, processorConfigureRequest, recordsConfigureRequest, recordsFinalizeRequest, workerConfigureRequest } from "./role-payloads.ts";
+import {
+  cancelRequestsBroadcast,
+  datasetConfigureRequest,
+  preloadRequest,
+  processorConfigureRequest,
+  recordsConfigureRequest,
+  recordsFinalizeRequest,
+  workerConfigureRequest,
+} from "./role-payloads.ts";
 import type { ProgressUi } from "./progress.ts";
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
 import type { Cluster } from "./cluster/index.ts";
@@ -168,7 +176,12 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     const local = localFanOut(cfg);
     const workers: ServiceName<"worker">[] = Array.from({ length: local.workers }, (_, i) => `worker:${i}` as const);
     const processors: ServiceName<"record-processor">[] = Array.from({ length: local.recordProcessors }, (_, i) => `record-processor:${i}` as const);
-    const paths = { datasetPath: join(ctx.runDir, "dataset.bin"), inputsJsonPath: join(ctx.artifactDir, "inputs.json"), artifactDir: ctx.artifactDir, logFile: ctx.logFile };
+    const paths = {
+      datasetPath: join(ctx.runDir, "dataset.bin"),
+      inputsJsonPath: join(ctx.artifactDir, "inputs.json"),
+      artifactDir: ctx.artifactDir,
+      logFile: ctx.logFile,
+    };
     const { datasetPath } = paths;
     // Record processors load their tokenizer while the dataset service synthesises (not after it);
     // configure below still waits for it, so the run starts with every tokenizer loaded.
@@ -177,9 +190,14 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     ctx.ui.event?.("stage", "Loading the dataset");
     const dataset = await step(sup.command("dataset:0", "configure", datasetConfigureRequest(cfg, paths), 600_000));
     if (dataset.error !== undefined) {
-      throw new BenchError("CONFIG_INVALID", dataset.errorSource === "tokenizer" ? `Invalid --tokenizer: ${dataset.error}` : `Invalid dataset: ${dataset.error}`, dataset.errorHint === undefined ? {} : { hint: dataset.errorHint });
+      throw new BenchError(
+        "CONFIG_INVALID",
+        dataset.errorSource === "tokenizer" ? `Invalid --tokenizer: ${dataset.error}` : `Invalid dataset: ${dataset.error}`,
+        dataset.errorHint === undefined ? {} : { hint: dataset.errorHint },
+      );
     }
-    if (cfg.sequentialDataset && (cfg.requestCount ?? 0) > dataset.conversations) ctx.log.warn(`The trace has ${dataset.conversations} conversations; --request-count ${cfg.requestCount} replays it from the start again`);
+    if (cfg.sequentialDataset && (cfg.requestCount ?? 0) > dataset.conversations)
+      ctx.log.warn(`The trace has ${dataset.conversations} conversations; --request-count ${cfg.requestCount} replays it from the start again`);
     ctx.log.debug(`Dataset: ${dataset.conversations} conversations, ${dataset.turns} turns, tokenizer ${dataset.tokenizer}`);
     const localProcessors = processors.length;
     if (cluster !== undefined) {
@@ -226,7 +244,11 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
         profilingStarted = true;
       }
       // To the log file only: a console line would land among the progress bars being redrawn.
-      appendLogLine(ctx.logFile, "controller", `Phase ${start.phase} started${start.total === undefined ? "" : `: ${start.total} requests`}${start.durationSec === undefined ? "" : `: ${start.durationSec} s`}`);
+      appendLogLine(
+        ctx.logFile,
+        "controller",
+        `Phase ${start.phase} started${start.total === undefined ? "" : `: ${start.total} requests`}${start.durationSec === undefined ? "" : `: ${start.durationSec} s`}`,
+      );
       ctx.ui.update(stage(start.phase), 0, start.total);
       ctx.ui.event?.("phase_start", start);
       // The records service needs the profiling start for the duration window (§4.5).
@@ -271,7 +293,10 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     const late = stopped.then(() => Bun.sleep(TIMING_STOP_MS)).then(() => undefined);
     const timing = await Promise.race([run, late]).catch((error: Error) => (ctx.log.warn(`No timing result: ${error.message}`), undefined));
     timingRunning = false;
-    if (timing?.controlError !== undefined) throw new BenchError("COMMAND_FAILED", timing.controlError, { hint: "check the server's profiler routes (vLLM needs --profiler-config), or leave --server-profiler out" });
+    if (timing?.controlError !== undefined)
+      throw new BenchError("COMMAND_FAILED", timing.controlError, {
+        hint: "check the server's profiler routes (vLLM needs --profiler-config), or leave --server-profiler out",
+      });
     // Workers' event-loop lag, the arrival process and the bounds: the fidelity block and the verdict.
     clientCheck = await clientCheckInput(cfg, sup, workers);
     return timing;

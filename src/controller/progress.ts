@@ -73,7 +73,10 @@ function statusLines(out: NodeJS.WriteStream, everyMs: number): ProgressUi {
   const t0 = performance.now();
   let last = Number.NEGATIVE_INFINITY;
   let lastText = "";
-  const status = (): string => [...stages].map(([stage, { done, total }]) => `${stage} ${done}${total ? `/${total} (${Math.min(100, Math.floor((done / total) * 100))}%)` : ""}`).join(" | ");
+  const status = (): string =>
+    [...stages]
+      .map(([stage, { done, total }]) => `${stage} ${done}${total ? `/${total} (${Math.min(100, Math.floor((done / total) * 100))}%)` : ""}`)
+      .join(" | ");
   const print = (): void => {
     last = performance.now();
     lastText = status();

@@ -61,13 +61,22 @@ export function recordsConfigureRequest(cfg: ResolvedProfile, exportPlan: Export
     peerMetrics: cfg.peerMetrics,
     exports: exportPlan,
     // JSON has no Infinity: a grace of inf travels as the largest number (the window never closes).
-    duration: cfg.benchmarkDuration === undefined ? null : { durationSec: cfg.benchmarkDuration, graceSec: Number.isFinite(cfg.benchmarkGracePeriod) ? cfg.benchmarkGracePeriod : Number.MAX_VALUE },
+    duration:
+      cfg.benchmarkDuration === undefined
+        ? null
+        : { durationSec: cfg.benchmarkDuration, graceSec: Number.isFinite(cfg.benchmarkGracePeriod) ? cfg.benchmarkGracePeriod : Number.MAX_VALUE },
     logFile: paths.logFile,
   };
 }
 
 /** `tokenizer`: the one the dataset service resolved (its "configure" reply). */
-export function processorConfigureRequest(cfg: ResolvedProfile, exportPlan: ExportPlan, recordsEndpoint: string, datasetPath: string, tokenizer: string): RequestOf<"record-processor", "configure"> {
+export function processorConfigureRequest(
+  cfg: ResolvedProfile,
+  exportPlan: ExportPlan,
+  recordsEndpoint: string,
+  datasetPath: string,
+  tokenizer: string,
+): RequestOf<"record-processor", "configure"> {
   return {
     recordsEndpoint,
     datasetPath,
@@ -84,7 +93,13 @@ export function processorConfigureRequest(cfg: ResolvedProfile, exportPlan: Expo
 }
 
 /** `workerId`: the records' worker_id when it is not the service name (a worker node's "node-1/worker-0"). */
-export function workerConfigureRequest(cfg: ResolvedProfile, creditsEndpoint: string, processorEndpoints: string[], datasetPath: string, workerId?: string): RequestOf<"worker", "configure"> {
+export function workerConfigureRequest(
+  cfg: ResolvedProfile,
+  creditsEndpoint: string,
+  processorEndpoints: string[],
+  datasetPath: string,
+  workerId?: string,
+): RequestOf<"worker", "configure"> {
   return {
     creditsEndpoint,
     processorEndpoints,

@@ -10,7 +10,17 @@ import { escapeControls } from "../core/safe-text.ts";
 import { markLoaded } from "../core/loaded.ts";
 import { makeRunDir } from "../core/run-dirs.ts";
 import type { LogLevelName } from "../core/log.ts";
-import type { BroadcastName, Broadcasts, CommandArgs, CommandName, ReplyOf, RoleOf, ServiceEventName, ServiceEvents, ServiceName } from "../protocol/contracts/index.ts";
+import type {
+  BroadcastName,
+  Broadcasts,
+  CommandArgs,
+  CommandName,
+  ReplyOf,
+  RoleOf,
+  ServiceEventName,
+  ServiceEvents,
+  ServiceName,
+} from "../protocol/contracts/index.ts";
 import { decodeControl, encodeControl, ToController, type ToService, topicOf } from "../protocol/control.ts";
 import { type ServiceSpec, serviceName } from "../runtime/context.ts";
 import type { ExitInfo, Launcher, ServiceHandle } from "./launchers.ts";
@@ -45,7 +55,20 @@ export type ServiceRequest = { role: string; id: string; config?: unknown; env?:
  * `busyUntilMs`: a service that announced a long job (heartbeat busyMs) is not silent before then.
  * `lost`: its death or silence was reported (once), whether or not the run went on without it.
  */
-type Service = { name: string; handle: ServiceHandle; registered: boolean; lastSeenMs: number; lastBeatMs?: number; beatLateMs?: number; beatLateAtMs?: number; busyUntilMs?: number; pid?: number; loaded?: string[]; exit?: ExitInfo; lost?: BenchError };
+type Service = {
+  name: string;
+  handle: ServiceHandle;
+  registered: boolean;
+  lastSeenMs: number;
+  lastBeatMs?: number;
+  beatLateMs?: number;
+  beatLateAtMs?: number;
+  busyUntilMs?: number;
+  pid?: number;
+  loaded?: string[];
+  exit?: ExitInfo;
+  lost?: BenchError;
+};
 type Pending = { to: string; resolve(value: unknown): void; reject(error: Error): void; timer: Timer };
 
 /** The longest job a service may announce: a frozen service is still found, just later. */
@@ -59,7 +82,8 @@ type LostHandler = (name: string, error: BenchError) => boolean;
 let runCounter = 0;
 
 export class Supervisor {
-  #opts: Required<Omit<SupervisorOptions, "transport" | "tcpControl" | "tcpEvents" | "ipcDir">> & Pick<SupervisorOptions, "tcpControl" | "tcpEvents" | "ipcDir"> & { transport: Transport };
+  #opts: Required<Omit<SupervisorOptions, "transport" | "tcpControl" | "tcpEvents" | "ipcDir">> &
+    Pick<SupervisorOptions, "tcpControl" | "tcpEvents" | "ipcDir"> & { transport: Transport };
   #log: ConsolaInstance;
   #router: BusSocket;
   #pub: BusSocket;
@@ -201,7 +225,9 @@ export class Supervisor {
 
   /** How late each running service's heartbeats came (worst of the last ~5 s, ms past the interval), for the live dashboard. */
   heartbeatLateness(): { name: string; lateMs: number }[] {
-    return [...this.#services.values()].filter((s) => s.beatLateMs !== undefined && s.exit === undefined).map((s) => ({ name: s.name, lateMs: s.beatLateMs as number }));
+    return [...this.#services.values()]
+      .filter((s) => s.beatLateMs !== undefined && s.exit === undefined)
+      .map((s) => ({ name: s.name, lateMs: s.beatLateMs as number }));
   }
 
   services(): { name: string; pid: number | undefined; loaded: string[]; stopped: boolean }[] {
@@ -265,7 +291,9 @@ export class Supervisor {
     const decoded = decodeControl(ToController, msg[1]);
     if (service === undefined || typeof decoded === "string") {
       // Any local peer can connect and pick its identity: its bytes are shown escaped, never raw.
-      this.#log.warn(`Ignoring a control message from "${escapeControls(from, false)}": ${typeof decoded === "string" ? escapeControls(decoded, false) : "unknown service"}`);
+      this.#log.warn(
+        `Ignoring a control message from "${escapeControls(from, false)}": ${typeof decoded === "string" ? escapeControls(decoded, false) : "unknown service"}`,
+      );
       return;
     }
     service.lastSeenMs = Date.now();
@@ -343,7 +371,10 @@ export class Supervisor {
     if (this.#shutdown !== undefined || service.lost !== undefined) return;
     const how = info.signal !== null ? `was killed by ${info.signal}` : `exited with code ${info.code}`;
     const pid = service.handle.pid ?? service.pid;
-    this.#lose(service, new BenchError("SERVICE_DIED", info.reason ?? `Service "${service.name}"${pid === undefined ? "" : ` (pid ${pid})`} ${how} unexpectedly`));
+    this.#lose(
+      service,
+      new BenchError("SERVICE_DIED", info.reason ?? `Service "${service.name}"${pid === undefined ? "" : ` (pid ${pid})`} ${how} unexpectedly`),
+    );
   }
 
   #checkHeartbeats(): void {
@@ -353,7 +384,13 @@ export class Supervisor {
       if (s.busyUntilMs !== undefined && now <= s.busyUntilMs) continue;
       s.handle.kill("SIGKILL");
       const pid = s.handle.pid ?? s.pid;
-      this.#lose(s, new BenchError("SERVICE_DIED", `Service "${s.name}"${pid === undefined ? "" : ` (pid ${pid})`} sent no heartbeat for ${now - s.lastSeenMs} ms (frozen): killed it`));
+      this.#lose(
+        s,
+        new BenchError(
+          "SERVICE_DIED",
+          `Service "${s.name}"${pid === undefined ? "" : ` (pid ${pid})`} sent no heartbeat for ${now - s.lastSeenMs} ms (frozen): killed it`,
+        ),
+      );
       if (this.#failure !== undefined) return;
     }
   }

@@ -15,7 +15,22 @@ export type LogLevelName = (typeof LOG_LEVEL_NAMES)[number];
 const LEVELS: Record<LogLevelName, number> = { error: 0, warn: 1, info: 3, debug: 4, trace: 5 };
 
 /** The consola types a child may send; anything else is shown as a plain "log". */
-const LOG_TYPES: Record<string, true> = { silent: true, fatal: true, error: true, warn: true, log: true, info: true, success: true, fail: true, ready: true, start: true, box: true, debug: true, trace: true, verbose: true };
+const LOG_TYPES: Record<string, true> = {
+  silent: true,
+  fatal: true,
+  error: true,
+  warn: true,
+  log: true,
+  info: true,
+  success: true,
+  fail: true,
+  ready: true,
+  start: true,
+  box: true,
+  debug: true,
+  trace: true,
+  verbose: true,
+};
 
 /** One forwarded entry: level, consola type, tag, message, epoch ms. */
 type WireLine = { l: number; y: LogType; g: string; m: string; d: number };

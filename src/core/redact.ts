@@ -33,7 +33,26 @@ const HEADER_FLAGS = new Set(["--header", "-H"]);
 const URL_FLAGS = new Set(["--url", "-u", "--server-metrics", "--gpu-telemetry"]);
 
 /** Query parameter names (lower case, without - _ .) that carry a credential. */
-const CREDENTIAL_PARAMS = new Set(["key", "apikey", "token", "auth", "authorization", "sig", "signature", "pass", "passwd", "pwd", "password", "secret", "code", "jwt", "session", "sessionid", "credential", "credentials"]);
+const CREDENTIAL_PARAMS = new Set([
+  "key",
+  "apikey",
+  "token",
+  "auth",
+  "authorization",
+  "sig",
+  "signature",
+  "pass",
+  "passwd",
+  "pwd",
+  "password",
+  "secret",
+  "code",
+  "jwt",
+  "session",
+  "sessionid",
+  "credential",
+  "credentials",
+]);
 const CREDENTIAL_PARAM_PARTS = ["token", "secret", "password", "passwd", "apikey", "signature", "credential", "accesskey", "privatekey", "subscriptionkey"];
 
 export function isCredentialParam(name: string): boolean {
@@ -69,7 +88,9 @@ function redactQuery(tail: string): string {
   if (q < 0) return tail;
   const hash = tail.indexOf("#", q);
   const query = hash < 0 ? tail.slice(q + 1) : tail.slice(q + 1, hash);
-  const redacted = query.replace(/(^|[&;])([^=&;]*)=([^&;]*)/g, (all, sep: string, name: string) => (isCredentialParam(name) ? `${sep}${name}=${REDACTED}` : all));
+  const redacted = query.replace(/(^|[&;])([^=&;]*)=([^&;]*)/g, (all, sep: string, name: string) =>
+    isCredentialParam(name) ? `${sep}${name}=${REDACTED}` : all,
+  );
   return `${tail.slice(0, q + 1)}${redacted}${hash < 0 ? "" : tail.slice(hash)}`;
 }
 
@@ -83,7 +104,12 @@ const USERINFO_ANYWHERE = /([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'`]*@/gi;
 export function redactUrlsInText(text: string): string {
   if (!text.includes("://")) return text;
   // "http://a,http://b" (a URL flag's list in a message) is two URLs.
-  const once = text.replace(URL_IN_TEXT, (m) => m.split(/,(?=[a-z][a-z0-9+.-]*:\/\/)/i).map(redactUrl).join(","));
+  const once = text.replace(URL_IN_TEXT, (m) =>
+    m
+      .split(/,(?=[a-z][a-z0-9+.-]*:\/\/)/i)
+      .map(redactUrl)
+      .join(","),
+  );
   return once.replace(USERINFO_ANYWHERE, (_all, scheme: string) => `${scheme}${REDACTED}@`);
 }
 

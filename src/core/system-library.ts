@@ -16,8 +16,30 @@ const LD_CACHE = "/etc/ld.so.cache";
 
 /** Where distributions, the NVIDIA container toolkit and WSL put libraries, 64-bit first. */
 const STANDARD_LIBRARY_DIRS: Record<string, readonly string[]> = {
-  x64: ["/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/lib64", "/usr/local/nvidia/lib64", "/usr/local/lib64", "/usr/lib/wsl/lib", "/usr/lib", "/lib", "/usr/local/lib"],
-  arm64: ["/usr/lib/aarch64-linux-gnu", "/lib/aarch64-linux-gnu", "/usr/lib64", "/lib64", "/usr/local/nvidia/lib64", "/usr/local/lib64", "/usr/lib/wsl/lib", "/usr/lib", "/lib", "/usr/local/lib"],
+  x64: [
+    "/usr/lib/x86_64-linux-gnu",
+    "/lib/x86_64-linux-gnu",
+    "/usr/lib64",
+    "/lib64",
+    "/usr/local/nvidia/lib64",
+    "/usr/local/lib64",
+    "/usr/lib/wsl/lib",
+    "/usr/lib",
+    "/lib",
+    "/usr/local/lib",
+  ],
+  arm64: [
+    "/usr/lib/aarch64-linux-gnu",
+    "/lib/aarch64-linux-gnu",
+    "/usr/lib64",
+    "/lib64",
+    "/usr/local/nvidia/lib64",
+    "/usr/local/lib64",
+    "/usr/lib/wsl/lib",
+    "/usr/lib",
+    "/lib",
+    "/usr/local/lib",
+  ],
 };
 
 /** ELF e_machine and the ld.so.cache arch flag of each architecture we run on. */
@@ -115,7 +137,12 @@ export function libraryCandidates(name: string, opts: LibrarySearch = {}): strin
   const arch = opts.arch ?? process.arch;
   const flag = ARCH[arch]?.cacheFlag;
   const cache = opts.ldCache === undefined ? readLdCache() : opts.ldCache;
-  const fromCache = cache === null ? [] : parseLdCache(cache).filter((e) => e.name === name && (flag === undefined || (e.flags & 0xff00) === flag)).map((e) => e.path);
+  const fromCache =
+    cache === null
+      ? []
+      : parseLdCache(cache)
+          .filter((e) => e.name === name && (flag === undefined || (e.flags & 0xff00) === flag))
+          .map((e) => e.path);
   const dirs = opts.standardDirs ?? STANDARD_LIBRARY_DIRS[arch] ?? STANDARD_LIBRARY_DIRS.x64!;
   const all = [...absoluteSearchPath(env.LD_LIBRARY_PATH).map((d) => join(d, name)), ...fromCache, ...dirs.map((d) => join(d, name))];
   return [...new Set(all.filter((p) => isAbsolute(p)))];
@@ -131,7 +158,8 @@ export function findSystemLibrary(name: string, opts: LibrarySearch = {}): strin
 export function nvmlOverride(env: Record<string, string | undefined> = process.env): { path: string } | { error: string } | undefined {
   const value = env[NVML_LIBRARY_ENV];
   if (value === undefined || value === "") return undefined;
-  if (!isAbsolute(value)) return { error: `${NVML_LIBRARY_ENV}="${value}" is not an absolute path (a relative one would be looked up from the working directory)` };
+  if (!isAbsolute(value))
+    return { error: `${NVML_LIBRARY_ENV}="${value}" is not an absolute path (a relative one would be looked up from the working directory)` };
   return { path: value };
 }
 
@@ -141,5 +169,7 @@ export function locateNvml(opts: LibrarySearch = {}): { path: string } | { unava
   if (override !== undefined) return "error" in override ? { unavailable: override.error } : override;
   const path = findSystemLibrary(NVML_LIBRARY, opts);
   if (path !== undefined) return { path };
-  return { unavailable: `${NVML_LIBRARY} not found in the loader cache or the system library directories (set ${NVML_LIBRARY_ENV}=/absolute/path to use another copy)` };
+  return {
+    unavailable: `${NVML_LIBRARY} not found in the loader cache or the system library directories (set ${NVML_LIBRARY_ENV}=/absolute/path to use another copy)`,
+  };
 }

@@ -28,7 +28,8 @@ export const audioTranscription: Endpoint = {
   multipart: true,
   buildBody(turn) {
     const clip = turn.audios?.[0];
-    if (clip === undefined || clip === "") throw new EndpointInputError("--endpoint-type audio_transcription needs audio in every turn (an input file with audio fields, or synthetic audio)");
+    if (clip === undefined || clip === "")
+      throw new EndpointInputError("--endpoint-type audio_transcription needs audio in every turn (an input file with audio fields, or synthetic audio)");
     return { file: audioField(clip), model: turn.model };
   },
   mergeExtras(body, extras) {

@@ -16,7 +16,13 @@ export type HeaderPlan = {
 };
 
 /** Names are lower-cased: HTTP names are case-insensitive, and a plain object must not hold two spellings. */
-export function planHeaders(config: Pick<WorkerConfig, "streaming" | "apiKey" | "headers"> & { endpointType?: WorkerConfig["endpointType"]; sessionHeader?: string | undefined; multipart?: boolean | undefined }): HeaderPlan {
+export function planHeaders(
+  config: Pick<WorkerConfig, "streaming" | "apiKey" | "headers"> & {
+    endpointType?: WorkerConfig["endpointType"];
+    sessionHeader?: string | undefined;
+    multipart?: boolean | undefined;
+  },
+): HeaderPlan {
   const base: Record<string, string> = {
     "user-agent": `aiperf/${VERSION}`,
     "content-type": "application/json",
@@ -44,4 +50,3 @@ export function requestHeaders(plan: HeaderPlan, requestId: string, correlationI
   h[plan.session] = correlationId;
   return Object.assign(h, plan.user);
 }
-

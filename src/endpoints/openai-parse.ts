@@ -11,7 +11,6 @@ import { readUsage } from "./usage.ts";
 
 export type { ParsedResponse, Skip } from "./parsed.ts";
 
-
 /** Parses one SSE data payload or one whole JSON body (without its usage). */
 export function parsePayload(payload: string): ParsedResponse | Skip {
   return parseOpenAi(payload, false);

@@ -19,7 +19,9 @@ export const raw: Endpoint = {
   producesTokens: true,
   buildBody(turn) {
     if (turn.payload === undefined) {
-      throw new EndpointInputError("--endpoint-type raw sends each turn's stored request body as is: give --input-file with --custom-dataset-type inputs_json or raw_payload");
+      throw new EndpointInputError(
+        "--endpoint-type raw sends each turn's stored request body as is: give --input-file with --custom-dataset-type inputs_json or raw_payload",
+      );
     }
     return structuredClone(turn.payload);
   },

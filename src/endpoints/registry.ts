@@ -29,7 +29,25 @@ export function registerEndpoint(endpoint: Endpoint, origin = "built-in"): void 
   ORIGINS.set(endpoint.name, origin);
 }
 
-for (const e of [chat, completions, embeddings, rankings, huggingfaceGenerate, cohereRankings, hfTeiRankings, nimEmbeddings, messages, responses, imageGeneration, audioTranscription, raw, template, nimRankings, chatEmbeddings, imageEdit]) {
+for (const e of [
+  chat,
+  completions,
+  embeddings,
+  rankings,
+  huggingfaceGenerate,
+  cohereRankings,
+  hfTeiRankings,
+  nimEmbeddings,
+  messages,
+  responses,
+  imageGeneration,
+  audioTranscription,
+  raw,
+  template,
+  nimRankings,
+  chatEmbeddings,
+  imageEdit,
+]) {
   registerEndpoint(e);
 }
 
@@ -56,7 +74,12 @@ export function endpointPath(type: string, streaming: boolean): string {
 }
 
 /** The body of one turn, --extra-inputs merged last so they override generated keys. */
-export function buildRequestBody(type: string, turn: Parameters<Endpoint["buildBody"]>[0], opts: BuildOptions, extras: readonly [string, unknown][]): Record<string, unknown> {
+export function buildRequestBody(
+  type: string,
+  turn: Parameters<Endpoint["buildBody"]>[0],
+  opts: BuildOptions,
+  extras: readonly [string, unknown][],
+): Record<string, unknown> {
   const e = endpointFor(type);
   const body = e.buildBody(turn, { ...opts, extras });
   if (e.mergeExtras !== undefined) e.mergeExtras(body, extras);

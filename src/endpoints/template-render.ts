@@ -38,7 +38,8 @@ export function compileTemplate(source: string): CompiledTemplate {
     const end = source.indexOf(close, at + 2);
     if (end < 0) throw new TemplateError(`payload_template: "${source.slice(at, at + 2)}" at character ${at + 1} is never closed`);
     const inner = source.slice(at + 2, end).trim();
-    if (kind === "%") throw new TemplateError(`payload_template: {% ${inner} %} statements are not supported; use {{ expressions }} with filters such as tojson`);
+    if (kind === "%")
+      throw new TemplateError(`payload_template: {% ${inner} %} statements are not supported; use {{ expressions }} with filters such as tojson`);
     if (kind === "{") parts.push(parseExpr(inner));
     i = end + 2;
   }

@@ -26,7 +26,9 @@ export function resolveTemplateSource(value: string, maxTokens: number | null = 
   if (named === undefined && !value.includes("{")) {
     // Without a brace it cannot be a template of a JSON object: a name or a file was meant.
     if (!existsSync(value) || !statSync(value).isFile()) {
-      throw new EndpointInputError(`--extra-inputs payload_template: "${value}" is neither a named template (${Object.keys(NAMED_TEMPLATES).join(", ")}), a readable file, nor a template`);
+      throw new EndpointInputError(
+        `--extra-inputs payload_template: "${value}" is neither a named template (${Object.keys(NAMED_TEMPLATES).join(", ")}), a readable file, nor a template`,
+      );
     }
     source = readFileSync(value, "utf8");
   }
@@ -47,9 +49,12 @@ function renderBody(source: string, vars: Record<string, unknown>): Record<strin
   try {
     body = JSON.parse(rendered);
   } catch (error) {
-    throw new EndpointInputError(`--extra-inputs payload_template did not render valid JSON (${error instanceof Error ? error.message : String(error)}): ${rendered.slice(0, 200)}`);
+    throw new EndpointInputError(
+      `--extra-inputs payload_template did not render valid JSON (${error instanceof Error ? error.message : String(error)}): ${rendered.slice(0, 200)}`,
+    );
   }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new EndpointInputError(`--extra-inputs payload_template must render a JSON object, not: ${rendered.slice(0, 200)}`);
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    throw new EndpointInputError(`--extra-inputs payload_template must render a JSON object, not: ${rendered.slice(0, 200)}`);
   return body as Record<string, unknown>;
 }
 
@@ -112,4 +117,3 @@ export function templateVars(turn: TurnInput, stream: boolean): Record<string, u
     request_info: { turns: [turnObject], model_name: turn.model },
   };
 }
-

@@ -39,7 +39,10 @@ export const imageEdit: Endpoint = {
     const prompt = turn.texts[0];
     const image = turn.images?.[0];
     if (prompt === undefined || prompt === "") throw new EndpointInputError("image_edit needs a text prompt in every turn");
-    if (image === undefined || image === "") throw new EndpointInputError("image_edit needs a reference image in every turn: an input file's image field, or --image-width-mean and --image-height-mean for synthetic images");
+    if (image === undefined || image === "")
+      throw new EndpointInputError(
+        "image_edit needs a reference image in every turn: an input file's image field, or --image-width-mean and --image-height-mean for synthetic images",
+      );
     const body: Record<string, unknown> = { prompt, model: turn.model, response_format: "b64_json", n: 1 };
     if (/^https?:\/\//i.test(image)) body.url = image;
     else body.image = imageFile(image);

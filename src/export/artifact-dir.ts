@@ -37,9 +37,7 @@ function stimulus(input: ArtifactNameInput): string {
  * Where the files go: the explicit `--artifact-dir` as given, else the run subdirectory under
  * the default `./artifacts` (or the given base).
  */
-export function resolveArtifactDir(
-  input: ArtifactNameInput & { artifactDir?: string; artifactDirExplicit: boolean },
-): string {
+export function resolveArtifactDir(input: ArtifactNameInput & { artifactDir?: string; artifactDirExplicit: boolean }): string {
   const base = input.artifactDir ?? "artifacts";
   return input.artifactDirExplicit ? base : join(base, artifactDirName(input));
 }

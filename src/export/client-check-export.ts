@@ -20,11 +20,16 @@ export function clientCheckReport(collector: ArrivalCollector, input: ClientChec
   if (input === undefined) return { blocks: {}, consoleText: "" };
   const fidelity = collector.report(input.arrival);
   const latencyNs = input.closedLoop ? collector.latencyP50Ns() : undefined;
-  const validity = clientVerdict(collector.sendLagsNs(input.closedLoop ? (input.startupCredits ?? 0) : 0), input.workerLoopLag, {
-    sendLagMs: input.sendLagBoundMs,
-    loopLagMs: input.loopLagBoundMs,
-    ...(latencyNs === undefined ? {} : { closedLoopLatencyNs: latencyNs }),
-  }, collector.succeeded);
+  const validity = clientVerdict(
+    collector.sendLagsNs(input.closedLoop ? (input.startupCredits ?? 0) : 0),
+    input.workerLoopLag,
+    {
+      sendLagMs: input.sendLagBoundMs,
+      loopLagMs: input.loopLagBoundMs,
+      ...(latencyNs === undefined ? {} : { closedLoopLatencyNs: latencyNs }),
+    },
+    collector.succeeded,
+  );
   const lines = [arrivalFidelityLine(fidelity, width), verdictLine(validity, width)].filter((l): l is string => l !== null);
   return {
     blocks: { ...(fidelity === null ? {} : { arrival_fidelity: fidelity }), run_validity: validity },

@@ -69,7 +69,6 @@ export function renderMetricsTable(results: readonly MetricResult[], endpointTyp
   return `${table}\n${wrapHanging(`(${dropped.join(", ")} left out to fit ${width} columns; profile_export_aiperf.csv has every statistic)`, width).join("\n")}`;
 }
 
-
 /** The error summary table, or null without errors. `maxWidth` wraps long messages. */
 export function renderErrorTable(errors: readonly ErrorSummaryEntry[], maxWidth = 100): string | null {
   if (errors.length === 0) return null;

@@ -64,11 +64,7 @@ export function renderCsvExport(results: readonly MetricResult[], options: { sho
   return rows.map((row) => row.map(csvField).join(",") + EOL).join("");
 }
 
-export async function writeCsvExport(
-  path: string,
-  results: readonly MetricResult[],
-  options: { showInternal?: boolean } = {},
-): Promise<void> {
+export async function writeCsvExport(path: string, results: readonly MetricResult[], options: { showInternal?: boolean } = {}): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, renderCsvExport(results, options), "utf8");
 }

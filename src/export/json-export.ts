@@ -108,7 +108,10 @@ export function jsonMetric(result: MetricResult): JsonMetric {
 }
 
 /** Metric blocks keyed by tag: upstream's declared ones in its order, then the rest. */
-function metricBlocks(results: readonly MetricResult[], showInternal: boolean | undefined): { declared: Record<string, JsonMetric>; extra: Record<string, JsonMetric> } {
+function metricBlocks(
+  results: readonly MetricResult[],
+  showInternal: boolean | undefined,
+): { declared: Record<string, JsonMetric>; extra: Record<string, JsonMetric> } {
   const exported = results.filter((r) => isFileExported(r.tag, showInternal));
   const byTag = new Map(exported.map((r) => [r.tag, r]));
   const known = new Set<string>(JSON_METRIC_ORDER);
@@ -124,7 +127,17 @@ function metricBlocks(results: readonly MetricResult[], showInternal: boolean | 
 
 /** run_info of a single run (no sweep, no trials). */
 export function singleRunInfo(benchmarkId: string, randomSeed: number | null, cliCommand: string | null): RunInfo {
-  return { benchmark_id: benchmarkId, sweep_id: null, random_seed: randomSeed, trial: 0, run_label: "run_0001", variation_label: "base", variation_index: 0, variation_values: {}, cli_command: cliCommand };
+  return {
+    benchmark_id: benchmarkId,
+    sweep_id: null,
+    random_seed: randomSeed,
+    trial: 0,
+    run_label: "run_0001",
+    variation_label: "base",
+    variation_index: 0,
+    variation_values: {},
+    cli_command: cliCommand,
+  };
 }
 
 /**

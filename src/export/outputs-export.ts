@@ -13,7 +13,14 @@ import { buildRecordLine } from "./jsonl-export.ts";
 
 const OUTPUTS_SCHEMA_VERSION = "1.1";
 /** The per-request metrics upstream copies into each entry, as plain values in display units; a metric the record lacks (TTFT of a non-streaming request) is left out. */
-const OUTPUT_METRICS = ["input_sequence_length", "output_token_count", "output_sequence_length", "request_latency", "time_to_first_token", "inter_token_latency"] as const;
+const OUTPUT_METRICS = [
+  "input_sequence_length",
+  "output_token_count",
+  "output_sequence_length",
+  "request_latency",
+  "time_to_first_token",
+  "inter_token_latency",
+] as const;
 
 export type OutputEntry = {
   session_num: number;

@@ -21,9 +21,22 @@ const pick = (s: PeerStats, keys: [string, string][]): Record<string, number> | 
 };
 
 // Each tool's own statistic names.
-const VLLM_STATS: [string, string][] = [["mean", "avg"], ["median", "p50"], ["std", "std"], ["p99", "p99"]];
+const VLLM_STATS: [string, string][] = [
+  ["mean", "avg"],
+  ["median", "p50"],
+  ["std", "std"],
+  ["p99", "p99"],
+];
 const SGLANG_ITL_STATS: [string, string][] = [...VLLM_STATS, ["p95", "p95"], ["max", "max"]];
-const GENAI_STATS: [string, string][] = [["avg", "avg"], ["min", "min"], ["max", "max"], ["p99", "p99"], ["p90", "p90"], ["p75", "p75"], ["std", "std"]];
+const GENAI_STATS: [string, string][] = [
+  ["avg", "avg"],
+  ["min", "min"],
+  ["max", "max"],
+  ["p99", "p99"],
+  ["p90", "p90"],
+  ["p75", "p75"],
+  ["std", "std"],
+];
 
 /** The JSON block: one object per tool, each statistic under that tool's own name. */
 export function peerJson(r: PeerReport): Record<string, unknown> {
@@ -90,13 +103,14 @@ export function renderPeerTable(r: PeerReport, results: readonly MetricResult[],
 }
 
 function peerTable(r: PeerReport, results: readonly MetricResult[], narrow: boolean, maxWidth: number): string {
-  const row = (label: string, aiperf: number | undefined, vllm: number | undefined, sglang: number | undefined, genai: number | undefined, f = ms): string[] => [
-    label,
-    f(aiperf),
-    f(vllm),
-    f(sglang),
-    f(genai),
-  ];
+  const row = (
+    label: string,
+    aiperf: number | undefined,
+    vllm: number | undefined,
+    sglang: number | undefined,
+    genai: number | undefined,
+    f = ms,
+  ): string[] => [label, f(aiperf), f(vllm), f(sglang), f(genai)];
   const count = (v: number | undefined): string => (v === undefined ? "N/A" : formatCount(v));
   return renderTable({
     title: "NVIDIA AIPerf | Peer Definitions",
@@ -109,8 +123,20 @@ function peerTable(r: PeerReport, results: readonly MetricResult[], narrow: bool
     ],
     ...(narrow && Number.isFinite(maxWidth) ? { maxWidth } : {}),
     rows: [
-      row("TPOT / ITL mean (ms)", own(results, "inter_token_latency", "avg", true), at(r.vllm.tpotMs, "avg"), at(r.sglang.tpotMs, "avg"), at(r.genaiPerf.itlMs, "avg")),
-      row("TPOT / ITL p99 (ms)", own(results, "inter_token_latency", "p99", true), at(r.vllm.tpotMs, "p99"), at(r.sglang.tpotMs, "p99"), at(r.genaiPerf.itlMs, "p99")),
+      row(
+        "TPOT / ITL mean (ms)",
+        own(results, "inter_token_latency", "avg", true),
+        at(r.vllm.tpotMs, "avg"),
+        at(r.sglang.tpotMs, "avg"),
+        at(r.genaiPerf.itlMs, "avg"),
+      ),
+      row(
+        "TPOT / ITL p99 (ms)",
+        own(results, "inter_token_latency", "p99", true),
+        at(r.vllm.tpotMs, "p99"),
+        at(r.sglang.tpotMs, "p99"),
+        at(r.genaiPerf.itlMs, "p99"),
+      ),
       row("Per-chunk ITL mean (ms)", own(results, "inter_chunk_latency", "avg", true), at(r.vllm.itlMs, "avg"), at(r.sglang.itlMs, "avg"), undefined),
       row("Per-chunk ITL p99 (ms)", own(results, "inter_chunk_latency", "p99", true), at(r.vllm.itlMs, "p99"), at(r.sglang.itlMs, "p99"), undefined),
       row("Output tokens", own(results, "total_osl", "avg", false), r.vllm.outputTokens, r.sglang.outputTokens, r.genaiPerf.outputTokens, count),

@@ -22,23 +22,31 @@ const RUN_FILE = /^(?:profile_export.*|server_metrics_export\..+|gpu_telemetry_e
 export function setAsidePreviousRun(dir: string, exportNames: readonly string[] = []): { movedTo: string; names: string[] } | null {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((name) => RUN_FILE.test(name) || exportNames.includes(name)).sort();
+    names = readdirSync(dir)
+      .filter((name) => RUN_FILE.test(name) || exportNames.includes(name))
+      .sort();
   } catch {
     return null; // no directory yet: nothing to set aside
   }
   if (names.length === 0) return null;
   // Named by when the earlier run last wrote, so several set-aside runs sort by time.
   const lastWrite = Math.max(...names.map((name) => statSync(join(dir, name)).mtimeMs));
-  const base = `previous-${formatLocalIso(Math.floor(lastWrite) * 1e6).replaceAll(":", "").replace(/\..*$/, "")}`;
+  const base = `previous-${formatLocalIso(Math.floor(lastWrite) * 1e6)
+    .replaceAll(":", "")
+    .replace(/\..*$/, "")}`;
   let movedTo = join(dir, base);
   for (let n = 2; existsSync(movedTo); n++) movedTo = join(dir, `${base}-${n}`);
   try {
     mkdirSync(movedTo);
     for (const name of names) renameSync(join(dir, name), join(movedTo, name));
   } catch (error) {
-    throw new BenchError("CONFIG_INVALID", `The artifact directory ${dir} holds an earlier run's files and they cannot be moved to ${movedTo}: ${(error as Error).message}`, {
-      hint: "Give another --artifact-dir, or move or delete those files",
-    });
+    throw new BenchError(
+      "CONFIG_INVALID",
+      `The artifact directory ${dir} holds an earlier run's files and they cannot be moved to ${movedTo}: ${(error as Error).message}`,
+      {
+        hint: "Give another --artifact-dir, or move or delete those files",
+      },
+    );
   }
   return { movedTo, names };
 }

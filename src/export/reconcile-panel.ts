@@ -11,7 +11,8 @@ import { renderTable } from "./text-table.ts";
 export const RECONCILE_JSON_KEY = "token_accounting";
 
 /** How inter_token_latency's divisor is chosen, as the JSON block states it. */
-const ITL_DIVISOR_RULE = "output_sequence_length - first_chunk_tokens (per-chunk usage when streamed, else the tokenizer's count of the first chunk; at least 1)";
+const ITL_DIVISOR_RULE =
+  "output_sequence_length - first_chunk_tokens (per-chunk usage when streamed, else the tokenizer's count of the first chunk; at least 1)";
 
 /** The JSON block (snake_case, counts as numbers, unknowns as null). */
 export function reconcileJson(r: ReconcileReport): Record<string, unknown> {

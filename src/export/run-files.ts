@@ -46,7 +46,13 @@ export function findRunFiles(dir: string): RunFilesFound {
     const f = exportFileNames(stem);
     if (!names.has(f.jsonl) && !names.has(f.json)) continue;
     if (names.has(f.json) && !isSummary(join(dir, f.json))) continue;
-    runs.push({ prefix: stem, summary: at(f.json), records: at(f.jsonl), gpuTelemetry: at(f.gpuTelemetry), serverMetrics: at(`${stem}_server_metrics.jsonl`) ?? at(SERVER_METRICS_JSONL) });
+    runs.push({
+      prefix: stem,
+      summary: at(f.json),
+      records: at(f.jsonl),
+      gpuTelemetry: at(f.gpuTelemetry),
+      serverMetrics: at(`${stem}_server_metrics.jsonl`) ?? at(SERVER_METRICS_JSONL),
+    });
   }
   if (runs.length === 0) return { kind: "none" };
   if (runs.length > 1) return { kind: "several", summaries: runs.map((r) => (r.prefix === null ? d.json : `${r.prefix}.json`)) };

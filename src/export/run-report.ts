@@ -73,7 +73,9 @@ export async function writeRunReport(report: RunReport): Promise<RenderedReport>
   const csvWritten = records !== undefined || gpu?.telemetry != null;
   if (csvWritten) await writeFile(report.paths.csv, (records === undefined ? "" : renderCsvExport(records.results)) + gpuCsv, "utf8");
   // The collectors' sections go between the records' and the footer, as upstream prints them.
-  const side = (gpu === undefined || gpu.consoleText === "" ? "" : `\n${gpu.consoleText}`) + (report.serverMetrics === undefined || report.serverMetrics.consoleText === "" ? "" : `\n${report.serverMetrics.consoleText}`);
+  const side =
+    (gpu === undefined || gpu.consoleText === "" ? "" : `\n${gpu.consoleText}`) +
+    (report.serverMetrics === undefined || report.serverMetrics.consoleText === "" ? "" : `\n${report.serverMetrics.consoleText}`);
   const sideFiles = [...(gpu?.files ?? []), ...(report.serverMetrics?.files ?? [])];
   if (records === undefined) {
     const none = report.noRecords ?? { reasons: [], expected: null, jsonlWritten: false };
@@ -104,7 +106,10 @@ export async function writeRunReport(report: RunReport): Promise<RenderedReport>
 function jsonInput(report: RunReport): Parameters<typeof renderJsonExport>[0] {
   const { records, gpu } = report;
   const resolved = report.resolvedConfig === undefined ? {} : { resolved_config: report.resolvedConfig };
-  const gpuBlocks = { ...(gpu === undefined ? {} : { ...gpu.energy, telemetry_data: gpu.telemetry }), ...(report.nodes === undefined ? {} : { nodes: report.nodes }) };
+  const gpuBlocks = {
+    ...(gpu === undefined ? {} : { ...gpu.energy, telemetry_data: gpu.telemetry }),
+    ...(report.nodes === undefined ? {} : { nodes: report.nodes }),
+  };
   const common = {
     inputConfig: report.inputConfig,
     ...(report.runInfo === undefined ? {} : { runInfo: report.runInfo }),
@@ -113,9 +118,19 @@ function jsonInput(report: RunReport): Parameters<typeof renderJsonExport>[0] {
     endNs: report.endNs,
   };
   if (records !== undefined) {
-    return { ...common, results: records.results, warmupResults: records.warmupResults, invalidReasons: [], errorSummary: records.errorSummary, blocks: { ...resolved, ...records.blocks, ...gpuBlocks } };
+    return {
+      ...common,
+      results: records.results,
+      warmupResults: records.warmupResults,
+      invalidReasons: [],
+      errorSummary: records.errorSummary,
+      blocks: { ...resolved, ...records.blocks, ...gpuBlocks },
+    };
   }
   const none = report.noRecords;
-  const incomplete = none === undefined || none.reasons.length === 0 ? {} : { incomplete: { reasons: none.reasons, records_expected: none.expected, records_received: null, records_lost: null } };
+  const incomplete =
+    none === undefined || none.reasons.length === 0
+      ? {}
+      : { incomplete: { reasons: none.reasons, records_expected: none.expected, records_received: null, records_lost: null } };
   return { ...common, results: [], errorSummary: [], blocks: { ...resolved, ...incomplete, ...gpuBlocks } };
 }

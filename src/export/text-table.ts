@@ -96,8 +96,7 @@ function fitWidths(spec: TableSpec, widths: number[]): number[] {
 /** The table as lines joined by "\n" (no trailing newline). */
 export function renderTable(spec: TableSpec): string {
   const widths = fitWidths(spec, naturalWidths(spec));
-  const rule = (left: string, fill: string, mid: string, right: string): string =>
-    left + widths.map((w) => fill.repeat(w + 2)).join(mid) + right;
+  const rule = (left: string, fill: string, mid: string, right: string): string => left + widths.map((w) => fill.repeat(w + 2)).join(mid) + right;
   const line = (cells: string[], edge: string): string =>
     edge + cells.map((cell, c) => ` ${pad(cell, widths[c] ?? 0, spec.columns[c]?.justify ?? "left")} `).join(edge) + edge;
 
@@ -105,7 +104,12 @@ export function renderTable(spec: TableSpec): string {
   const tableWidth = widths.reduce((a, w) => a + w + 3, 1);
   if (spec.title !== undefined) lines.push(pad(spec.title, tableWidth, "center").trimEnd());
   lines.push(rule("┏", "━", "┳", "┓"));
-  lines.push(line(spec.columns.map((c) => c.header), "┃"));
+  lines.push(
+    line(
+      spec.columns.map((c) => c.header),
+      "┃",
+    ),
+  );
   lines.push(rule("┡", "━", "╇", "┩"));
   for (const row of spec.rows) {
     const cellLines = spec.columns.map((col, c) => {
@@ -114,7 +118,13 @@ export function renderTable(spec: TableSpec): string {
       return col.wrap ? wrapText(text, width) : text.split("\n");
     });
     const height = Math.max(...cellLines.map((l) => l.length));
-    for (let i = 0; i < height; i++) lines.push(line(cellLines.map((l) => l[i] ?? ""), "│"));
+    for (let i = 0; i < height; i++)
+      lines.push(
+        line(
+          cellLines.map((l) => l[i] ?? ""),
+          "│",
+        ),
+      );
   }
   lines.push(rule("└", "─", "┴", "┘"));
   return lines.join("\n");

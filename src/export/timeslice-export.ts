@@ -32,7 +32,10 @@ export function buildTimesliceJson(slices: readonly Timeslice[], inputConfig: un
 export function renderTimesliceCsv(slices: readonly Timeslice[]): string {
   const rows: string[][] = [["Timeslice", "Metric", "Unit", "Stat", "Value"]];
   for (const s of [...slices].sort((a, b) => a.index - b.index)) {
-    const shown = s.results.filter((r) => isFileExported(r.tag)).map(toDisplayResult).sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
+    const shown = s.results
+      .filter((r) => isFileExported(r.tag))
+      .map(toDisplayResult)
+      .sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
     for (const r of shown) {
       const def = metricDef(r.tag);
       const scalar = r.p50 === undefined;

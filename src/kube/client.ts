@@ -34,19 +34,43 @@ export function connect(opts: { kubeconfig?: string | undefined; kubecontext?: s
     if (opts.kubeconfig !== undefined) kc.loadFromFile(opts.kubeconfig);
     else kc.loadFromDefault();
   } catch (error) {
-    throw new BenchError("CONFIG_INVALID", `Cannot read the kubeconfig ${opts.kubeconfig ?? process.env.KUBECONFIG ?? "~/.kube/config"}: ${(error as Error).message}`, { hint: "give --kubeconfig FILE (as kubectl uses it)" });
+    throw new BenchError(
+      "CONFIG_INVALID",
+      `Cannot read the kubeconfig ${opts.kubeconfig ?? process.env.KUBECONFIG ?? "~/.kube/config"}: ${(error as Error).message}`,
+      { hint: "give --kubeconfig FILE (as kubectl uses it)" },
+    );
   }
   if (opts.kubecontext !== undefined) {
-    if (kc.getContextObject(opts.kubecontext) === null) throw new BenchError("CONFIG_INVALID", `No context "${opts.kubecontext}" in the kubeconfig (it has: ${kc.getContexts().map((c) => c.name).join(", ") || "none"})`, { hint: "kubectl config get-contexts lists them" });
+    if (kc.getContextObject(opts.kubecontext) === null)
+      throw new BenchError(
+        "CONFIG_INVALID",
+        `No context "${opts.kubecontext}" in the kubeconfig (it has: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(", ") || "none"
+        })`,
+        { hint: "kubectl config get-contexts lists them" },
+      );
     kc.setCurrentContext(opts.kubecontext);
   }
   const cluster = kc.getCurrentCluster();
-  if (cluster === null) throw new BenchError("CONFIG_INVALID", "No Kubernetes cluster configured: the kubeconfig has no current context", { hint: "give --kubeconfig FILE and --kubecontext NAME, or set KUBECONFIG" });
+  if (cluster === null)
+    throw new BenchError("CONFIG_INVALID", "No Kubernetes cluster configured: the kubeconfig has no current context", {
+      hint: "give --kubeconfig FILE and --kubecontext NAME, or set KUBECONFIG",
+    });
   const namespace = opts.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? DEFAULT_NAMESPACE;
   return { kc, namespace, server: cluster.server.replace(/\/+$/, "") };
 }
 
-type HttpsOptions = { headers: Record<string, string>; ca?: Buffer | string; cert?: Buffer | string; key?: Buffer | string; rejectUnauthorized?: boolean; auth?: string };
+type HttpsOptions = {
+  headers: Record<string, string>;
+  ca?: Buffer | string;
+  cert?: Buffer | string;
+  key?: Buffer | string;
+  rejectUnauthorized?: boolean;
+  auth?: string;
+};
 
 /** One request with the kubeconfig's credentials (asked for each time: exec-plugin tokens expire). */
 async function request(c: Cluster, method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
@@ -57,7 +81,13 @@ async function request(c: Cluster, method: string, path: string, body?: unknown,
   if (o.auth !== undefined) headers.authorization = `Basic ${Buffer.from(o.auth).toString("base64")}`;
   if (body !== undefined) headers["content-type"] = "application/json";
   const tls = { ca: text(o.ca), cert: text(o.cert), key: text(o.key), rejectUnauthorized: o.rejectUnauthorized !== false };
-  const res = await fetch(`${c.server}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }), tls, ...(signal === undefined ? {} : { signal }) } as RequestInit);
+  const res = await fetch(`${c.server}${path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    tls,
+    ...(signal === undefined ? {} : { signal }),
+  } as RequestInit);
   if (res.ok) return res;
   const raw = await res.text();
   let message = raw;
@@ -71,10 +101,21 @@ async function request(c: Cluster, method: string, path: string, body?: unknown,
 function apiError(what: string, error: unknown, server: string): BenchError {
   if (error instanceof BenchError) return error;
   if (error instanceof KubeApiError) {
-    const hint = error.code === 401 || error.code === 403 ? "check the kubeconfig's credentials and that your user may create these objects (RBAC)" : error.code === 404 && what.includes("JobSet") ? "install the JobSet CRD and controller: https://jobset.sigs.k8s.io/docs/installation/" : undefined;
-    return new BenchError("COMMAND_FAILED", `${what}: the API server answered ${error.code}${error.message === "" ? "" : `: ${error.message}`}`, hint === undefined ? {} : { hint });
+    const hint =
+      error.code === 401 || error.code === 403
+        ? "check the kubeconfig's credentials and that your user may create these objects (RBAC)"
+        : error.code === 404 && what.includes("JobSet")
+          ? "install the JobSet CRD and controller: https://jobset.sigs.k8s.io/docs/installation/"
+          : undefined;
+    return new BenchError(
+      "COMMAND_FAILED",
+      `${what}: the API server answered ${error.code}${error.message === "" ? "" : `: ${error.message}`}`,
+      hint === undefined ? {} : { hint },
+    );
   }
-  return new BenchError("COMMAND_FAILED", `${what}: cannot reach the Kubernetes API at ${server}: ${(error as Error).message}`, { hint: "check --kubeconfig / --kubecontext and that the cluster is reachable" });
+  return new BenchError("COMMAND_FAILED", `${what}: cannot reach the Kubernetes API at ${server}: ${(error as Error).message}`, {
+    hint: "check --kubeconfig / --kubecontext and that the cluster is reachable",
+  });
 }
 
 /** The collection path of a kind in a namespace. */
@@ -98,7 +139,12 @@ function collectionPath(kind: string, namespace: string): string {
 const kindOf = (o: KubeObject): string => String(o.kind);
 
 /** Creates the objects in order; returns those created (for cleanup after a failure midway). */
-export async function createObjects(c: Cluster, objects: KubeObject[], created: KubeObject[] = [], stopping: () => boolean = () => false): Promise<KubeObject[]> {
+export async function createObjects(
+  c: Cluster,
+  objects: KubeObject[],
+  created: KubeObject[] = [],
+  stopping: () => boolean = () => false,
+): Promise<KubeObject[]> {
   for (const o of objects) {
     // Interrupted: nothing more is created, so the cleanup deletes all there is.
     if (stopping()) break;
@@ -108,7 +154,10 @@ export async function createObjects(c: Cluster, objects: KubeObject[], created: 
     try {
       await request(c, "POST", collectionPath(kindOf(o), namespace), body);
     } catch (error) {
-      if (error instanceof KubeApiError && error.code === 409) throw new BenchError("COMMAND_FAILED", `${kindOf(o)} ${name} already exists in namespace ${namespace}`, { hint: `choose another --name, or remove the earlier run: aiperf kube cleanup ${name.replace(/-(secret|config)$/, "")} --namespace ${namespace}` });
+      if (error instanceof KubeApiError && error.code === 409)
+        throw new BenchError("COMMAND_FAILED", `${kindOf(o)} ${name} already exists in namespace ${namespace}`, {
+          hint: `choose another --name, or remove the earlier run: aiperf kube cleanup ${name.replace(/-(secret|config)$/, "")} --namespace ${namespace}`,
+        });
       throw apiError(`Creating ${kindOf(o)} ${name}`, error, c.server);
     }
     created.push(o);
@@ -146,7 +195,8 @@ export async function deleteObjects(c: Cluster, refs: { kind: string; name: stri
   return deleted;
 }
 
-const podsPath = (c: Cluster, name: string, extra = ""): string => `/api/v1/namespaces/${c.namespace}/pods?labelSelector=${encodeURIComponent(`${JOBSET_NAME_LABEL}=${name}`)}${extra}`;
+const podsPath = (c: Cluster, name: string, extra = ""): string =>
+  `/api/v1/namespaces/${c.namespace}/pods?labelSelector=${encodeURIComponent(`${JOBSET_NAME_LABEL}=${name}`)}${extra}`;
 
 export async function listRunPods(c: Cluster, name: string): Promise<V1Pod[]> {
   try {
@@ -198,11 +248,23 @@ export function watchRunPods(c: Cluster, name: string, onPod: (type: string, pod
 }
 
 /** A container's log into `write`; with `follow`, until the container ends (or `abort`). */
-export async function followLog(c: Cluster, pod: string, container: string, write: (chunk: string) => void, follow: boolean): Promise<{ abort: AbortController; done: Promise<void> }> {
+export async function followLog(
+  c: Cluster,
+  pod: string,
+  container: string,
+  write: (chunk: string) => void,
+  follow: boolean,
+): Promise<{ abort: AbortController; done: Promise<void> }> {
   const abort = new AbortController();
   let res: Response;
   try {
-    res = await request(c, "GET", `/api/v1/namespaces/${c.namespace}/pods/${pod}/log?container=${encodeURIComponent(container)}${follow ? "&follow=true" : ""}`, undefined, abort.signal);
+    res = await request(
+      c,
+      "GET",
+      `/api/v1/namespaces/${c.namespace}/pods/${pod}/log?container=${encodeURIComponent(container)}${follow ? "&follow=true" : ""}`,
+      undefined,
+      abort.signal,
+    );
   } catch (error) {
     throw apiError(`Reading the log of ${pod}/${container}`, error, c.server);
   }

@@ -32,7 +32,9 @@ export function writeGenerated(o: KubeOptions): string {
   try {
     writeFileSync(o.output, text);
   } catch (error) {
-    throw new BenchError("CONFIG_INVALID", `Cannot write -o ${o.output}: ${(error as Error).message}`, { hint: "give -o a file in a directory you can write to" });
+    throw new BenchError("CONFIG_INVALID", `Cannot write -o ${o.output}: ${(error as Error).message}`, {
+      hint: "give -o a file in a directory you can write to",
+    });
   }
   return "";
 }
@@ -43,7 +45,10 @@ type RunRef = { name: string; namespace?: string | undefined; kubeconfig?: strin
 export async function printLogs(ref: RunRef, all: boolean, follow: boolean, write: (s: string) => void): Promise<void> {
   const c = connect(ref);
   const pods = await listRunPods(c, ref.name);
-  if (pods.length === 0) throw new BenchError("COMMAND_FAILED", `No pods of run ${ref.name} in namespace ${c.namespace}`, { hint: "kubectl get jobsets shows the runs; give --namespace if it is elsewhere" });
+  if (pods.length === 0)
+    throw new BenchError("COMMAND_FAILED", `No pods of run ${ref.name} in namespace ${c.namespace}`, {
+      hint: "kubectl get jobsets shows the runs; give --namespace if it is elsewhere",
+    });
   const controller = `${ref.name}-controller-0-0`;
   const chosen = all ? pods : pods.filter((p) => p.metadata?.name === controller);
   for (const pod of chosen) {

@@ -40,7 +40,12 @@ export const JOBSET_NAME_LABEL = "jobset.sigs.k8s.io/jobset-name";
 /** On every object aiperf creates: `kube cleanup` deletes by it. */
 const INSTANCE_LABEL = "app.kubernetes.io/instance";
 
-type JobSet = { apiVersion: string; kind: "JobSet"; metadata: { name: string; namespace: string; labels: Record<string, string> }; spec: Record<string, unknown> };
+type JobSet = {
+  apiVersion: string;
+  kind: "JobSet";
+  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  spec: Record<string, unknown>;
+};
 export type KubeObject = { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } } & Record<string, unknown>;
 
 export type RunObjects = {
@@ -62,7 +67,12 @@ export function controllerHost(name: string): string {
 
 export function buildObjects(o: KubeOptions): RunObjects {
   const namespace = o.namespace ?? DEFAULT_NAMESPACE;
-  const labels = { "app.kubernetes.io/name": "aiperf", [INSTANCE_LABEL]: o.name, "app.kubernetes.io/managed-by": "aiperf", "app.kubernetes.io/version": VERSION };
+  const labels = {
+    "app.kubernetes.io/name": "aiperf",
+    [INSTANCE_LABEL]: o.name,
+    "app.kubernetes.io/managed-by": "aiperf",
+    "app.kubernetes.io/version": VERSION,
+  };
   const meta = (name: string) => ({ name, namespace, labels });
   const secretName = `${o.name}-secret`;
   const tokenEnv: IEnvVar = { name: "AIPERF_CLUSTER_TOKEN", valueFrom: { secretKeyRef: { name: secretName, key: "cluster-token" } } };
@@ -76,7 +86,13 @@ export function buildObjects(o: KubeOptions): RunObjects {
   });
   const serviceAccount = new ServiceAccount({ metadata: meta(o.name), automountServiceAccountToken: false });
   // What a pod of the run may read: the run's own pods (for diagnostics); nothing cluster-wide.
-  const role = new Role({ metadata: meta(o.name), rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }, { apiGroups: [JOBSET_GROUP], resources: [JOBSET_PLURAL], verbs: ["get"] }] });
+  const role = new Role({
+    metadata: meta(o.name),
+    rules: [
+      { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
+      { apiGroups: [JOBSET_GROUP], resources: [JOBSET_PLURAL], verbs: ["get"] },
+    ],
+  });
   const roleBinding = new RoleBinding({
     metadata: meta(o.name),
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: o.name },
@@ -96,7 +112,10 @@ export function buildObjects(o: KubeOptions): RunObjects {
       // Nodes resolve the controller before it is ready: its address must be published at once.
       publishNotReadyAddresses: true,
       selector: { [JOBSET_NAME_LABEL]: o.name },
-      ports: [...ZMQ_PORT_NAMES.map((name, i) => ({ name, port: ZMQ_PORT + i, targetPort: ZMQ_PORT + i })), { name: "artifacts", port: ARTIFACTS_PORT, targetPort: ARTIFACTS_PORT }],
+      ports: [
+        ...ZMQ_PORT_NAMES.map((name, i) => ({ name, port: ZMQ_PORT + i, targetPort: ZMQ_PORT + i })),
+        { name: "artifacts", port: ARTIFACTS_PORT, targetPort: ARTIFACTS_PORT },
+      ],
     },
   });
 
@@ -145,7 +164,13 @@ export function buildObjects(o: KubeOptions): RunObjects {
       backoffLimit: 0,
       template: {
         metadata: { labels },
-        spec: { restartPolicy: "Never", serviceAccountName: o.name, securityContext: podSecurity, containers: [controller, artifacts], volumes: [{ name: "artifacts", emptyDir: {} }] },
+        spec: {
+          restartPolicy: "Never",
+          serviceAccountName: o.name,
+          securityContext: podSecurity,
+          containers: [controller, artifacts],
+          volumes: [{ name: "artifacts", emptyDir: {} }],
+        },
       },
     },
   });
@@ -189,7 +214,19 @@ export function objectList(objects: RunObjects): KubeObject[] {
 function controllerArgs(o: KubeOptions): string[] {
   // Kubernetes expands $(AIPERF_API_KEY) from the container's env: the key stays in the Secret.
   const apiKey = o.apiKey === undefined ? [] : ["--api-key", "$(AIPERF_API_KEY)"];
-  return ["profile", ...o.profileArgs, ...apiKey, "--artifact-dir", RUN_DIR, "--zmq-host", "0.0.0.0", "--zmq-port", String(ZMQ_PORT), "--worker-nodes", String(o.nodes)];
+  return [
+    "profile",
+    ...o.profileArgs,
+    ...apiKey,
+    "--artifact-dir",
+    RUN_DIR,
+    "--zmq-host",
+    "0.0.0.0",
+    "--zmq-port",
+    String(ZMQ_PORT),
+    "--worker-nodes",
+    String(o.nodes),
+  ];
 }
 
 function nodeArgs(name: string): string[] {

@@ -79,7 +79,8 @@ export function readKubeArgs(rawArgs: readonly string[], command: string): KubeO
       continue;
     }
     const value = eq > 0 ? arg.slice(eq + 1) : rawArgs[++i];
-    if (value === undefined || (eq < 0 && value.startsWith("-") && value.length > 1 && flag !== "--api-key")) throw new BenchError("CONFIG_INVALID", `${flag} needs a value`, { hint: `Run "aiperf ${command} --help" for the options` });
+    if (value === undefined || (eq < 0 && value.startsWith("-") && value.length > 1 && flag !== "--api-key"))
+      throw new BenchError("CONFIG_INVALID", `${flag} needs a value`, { hint: `Run "aiperf ${command} --help" for the options` });
     kube[key] = value;
   }
   const apiKey = kube.apiKey;
@@ -90,22 +91,47 @@ export function readKubeArgs(rawArgs: readonly string[], command: string): KubeO
   const cfg = resolveProfile(parsed, `aiperf profile ${redactArgs(rest).join(" ")}`, false, (m) => warnings.push(m));
   for (const url of cfg.urls) {
     const host = URL.canParse(url) ? new URL(url).hostname : "";
-    if (host === "localhost" || host.startsWith("127.") || host === "[::1]") warnings.push(`--url ${url} names this machine's loopback: inside a pod it is the pod itself; give the server's Service DNS name or address`);
+    if (host === "localhost" || host.startsWith("127.") || host === "[::1]")
+      warnings.push(`--url ${url} names this machine's loopback: inside a pod it is the pod itself; give the server's Service DNS name or address`);
   }
   const name = kube.name ?? `aiperf-${randomBytes(3).toString("hex")}`;
-  if (!NAME_RE.test(name) || name.length > NAME_MAX) throw new BenchError("CONFIG_INVALID", `Invalid value "${name}" for --name: expected lowercase letters, digits and "-", starting with a letter, at most ${NAME_MAX} characters`, { hint: "e.g. --name llama-bench-1" });
+  if (!NAME_RE.test(name) || name.length > NAME_MAX)
+    throw new BenchError(
+      "CONFIG_INVALID",
+      `Invalid value "${name}" for --name: expected lowercase letters, digits and "-", starting with a letter, at most ${NAME_MAX} characters`,
+      { hint: "e.g. --name llama-bench-1" },
+    );
   const namespace = kube.namespace;
-  if (namespace !== undefined && (!NAME_RE.test(namespace) || namespace.length > 63)) throw new BenchError("CONFIG_INVALID", `Invalid value "${namespace}" for --namespace: expected a DNS label (lowercase letters, digits, "-")`);
+  if (namespace !== undefined && (!NAME_RE.test(namespace) || namespace.length > 63))
+    throw new BenchError("CONFIG_INVALID", `Invalid value "${namespace}" for --namespace: expected a DNS label (lowercase letters, digits, "-")`);
   const image = kube.image ?? `aiperf-bun:${VERSION}`;
-  if (/\s/.test(image) || image === "") throw new BenchError("CONFIG_INVALID", `Invalid value "${image}" for --image: expected an image reference such as registry.example.com/aiperf-bun:${VERSION}`);
+  if (/\s/.test(image) || image === "")
+    throw new BenchError(
+      "CONFIG_INVALID",
+      `Invalid value "${image}" for --image: expected an image reference such as registry.example.com/aiperf-bun:${VERSION}`,
+    );
   const count = (flag: string, text: string | undefined): number | undefined => {
     if (text === undefined) return undefined;
     const n = Number(text);
-    if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new BenchError("CONFIG_INVALID", `Invalid value "${text}" for ${flag}: expected an integer from 1 to 10000`);
+    if (!Number.isInteger(n) || n < 1 || n > 10_000)
+      throw new BenchError("CONFIG_INVALID", `Invalid value "${text}" for ${flag}: expected an integer from 1 to 10000`);
     return n;
   };
   const workerNodes = count("--worker-nodes", kube.workerNodes);
   const workersMax = count("--workers-max", kube.workersMax);
   const nodes = workerNodes ?? Math.min(workersMax ?? Number.POSITIVE_INFINITY, Math.max(1, Math.ceil((cfg.concurrency ?? 1) / CONNECTIONS_PER_NODE)));
-  return { name, namespace, image, nodes, output: kube.output, kubeconfig: kube.kubeconfig, kubecontext: kube.kubecontext, artifactDir: kube.artifactDir, profileArgs: rest, apiKey, cfg, warnings };
+  return {
+    name,
+    namespace,
+    image,
+    nodes,
+    output: kube.output,
+    kubeconfig: kube.kubeconfig,
+    kubecontext: kube.kubecontext,
+    artifactDir: kube.artifactDir,
+    profileArgs: rest,
+    apiKey,
+    cfg,
+    warnings,
+  };
 }

@@ -9,7 +9,18 @@ import { dirname, join, resolve } from "node:path";
 import type { V1Pod } from "@kubernetes/client-node";
 import { takeHeldSignals } from "../core/early-signals.ts";
 import { BenchError, EXIT_CODES } from "../core/errors.ts";
-import { artifactFile, artifactList, type Cluster, connect, createObjects, deleteObjects, followLog, releaseArtifacts, runObjectRefs, watchRunPods } from "./client.ts";
+import {
+  artifactFile,
+  artifactList,
+  type Cluster,
+  connect,
+  createObjects,
+  deleteObjects,
+  followLog,
+  releaseArtifacts,
+  runObjectRefs,
+  watchRunPods,
+} from "./client.ts";
 import { buildObjects, type KubeObject, objectList, RUN_DIR } from "./manifests.ts";
 import type { KubeOptions } from "./options.ts";
 import { validateObjects } from "./validate.ts";
@@ -24,7 +35,9 @@ export async function runOnKubernetes(o: KubeOptions, say: Say, writeLog: (chunk
   validateObjects(objects);
   const cluster = connect(o);
   const artifactDir = resolve(o.artifactDir ?? join("artifacts", o.name));
-  say(`Kubernetes: run ${o.name} in namespace ${cluster.namespace} at ${cluster.server}: 1 controller pod, ${o.nodes} node pod${o.nodes === 1 ? "" : "s"}, image ${o.image}`);
+  say(
+    `Kubernetes: run ${o.name} in namespace ${cluster.namespace} at ${cluster.server}: 1 controller pod, ${o.nodes} node pod${o.nodes === 1 ? "" : "s"}, image ${o.image}`,
+  );
 
   const created: KubeObject[] = [];
   let keep = false;
@@ -73,7 +86,11 @@ export async function runOnKubernetes(o: KubeOptions, say: Say, writeLog: (chunk
         // The files exist only in the pod: it is kept, so the copy can be tried again.
         keep = true;
         const where = `--namespace ${cluster.namespace}`;
-        throw new BenchError("COMMAND_FAILED", `The run ended (controller exit ${controllerExit}) but its artifacts could not be copied: ${(error as Error).message}`, { hint: `the run's objects are kept: aiperf kube results ${o.name} ${where}, then aiperf kube cleanup ${o.name} ${where}` });
+        throw new BenchError(
+          "COMMAND_FAILED",
+          `The run ended (controller exit ${controllerExit}) but its artifacts could not be copied: ${(error as Error).message}`,
+          { hint: `the run's objects are kept: aiperf kube results ${o.name} ${where}, then aiperf kube cleanup ${o.name} ${where}` },
+        );
       }
       return controllerExit;
     })();
@@ -102,7 +119,13 @@ async function watchUntilControllerEnds(c: Cluster, name: string, say: Say, writ
       if (type === "DELETED" && podName === controllerPod) {
         // The JobSet controller deletes the running Jobs of a failed JobSet (a node pod failed,
         // maxRestarts 0): the controller's files went with its pod.
-        reject(new BenchError("COMMAND_FAILED", `The controller pod ${controllerPod} was deleted before its container ended (the JobSet failed, or someone deleted it): the run's artifacts are lost`, { hint: `the pods' logs, while they last: aiperf kube logs ${name} --all` }));
+        reject(
+          new BenchError(
+            "COMMAND_FAILED",
+            `The controller pod ${controllerPod} was deleted before its container ended (the JobSet failed, or someone deleted it): the run's artifacts are lost`,
+            { hint: `the pods' logs, while they last: aiperf kube logs ${name} --all` },
+          ),
+        );
         return;
       }
       const statuses = pod.status?.containerStatuses ?? [];
@@ -114,7 +137,11 @@ async function watchUntilControllerEnds(c: Cluster, name: string, say: Say, writ
       }
       if (waiting !== undefined && STUCK.has(waiting)) {
         const message = statuses.map((s) => s.state?.waiting?.message).find((m) => m !== undefined) ?? "";
-        reject(new BenchError("COMMAND_FAILED", `Pod ${podName} cannot start: ${waiting}${message === "" ? "" : `: ${message}`}`, { hint: "check --image (build and push it from the Dockerfile) and the pod's events: kubectl describe pod" }));
+        reject(
+          new BenchError("COMMAND_FAILED", `Pod ${podName} cannot start: ${waiting}${message === "" ? "" : `: ${message}`}`, {
+            hint: "check --image (build and push it from the Dockerfile) and the pod's events: kubectl describe pod",
+          }),
+        );
         return;
       }
       if (podName !== controllerPod) {
@@ -159,7 +186,11 @@ async function watchUntilControllerEnds(c: Cluster, name: string, say: Say, writ
       if (stopped) return;
       const timeout = error instanceof Error && error.name === "TimeoutError";
       if (error !== null && error !== undefined && !timeout && ++failures >= 5) {
-        reject(new BenchError("COMMAND_FAILED", `Watching the pods of ${name} failed 5 times: ${(error as Error).message ?? String(error)}`, { hint: `the run may still be going: aiperf kube logs ${name}; aiperf kube cleanup ${name}` }));
+        reject(
+          new BenchError("COMMAND_FAILED", `Watching the pods of ${name} failed 5 times: ${(error as Error).message ?? String(error)}`, {
+            hint: `the run may still be going: aiperf kube logs ${name}; aiperf kube cleanup ${name}`,
+          }),
+        );
         return;
       }
       setTimeout(open, error === null || error === undefined || timeout ? 100 : 1_000);
@@ -179,7 +210,11 @@ export async function copyArtifacts(c: Cluster, pod: string, dest: string, say: 
     writeFileSync(target, data);
     written.push(target);
   }
-  say(files.length === 0 ? `No artifacts in ${pod} (the controller wrote none)` : `Copied ${files.length} artifact file${files.length === 1 ? "" : "s"} to ${dest}`);
+  say(
+    files.length === 0
+      ? `No artifacts in ${pod} (the controller wrote none)`
+      : `Copied ${files.length} artifact file${files.length === 1 ? "" : "s"} to ${dest}`,
+  );
   if (release) await releaseArtifacts(c, pod);
   return written;
 }

@@ -24,7 +24,10 @@ export function jobSetSchemaErrors(jobSet: unknown): string[] {
     compiled = ajv.compile(schema);
   }
   if (compiled(jobSet)) return [];
-  return (compiled.errors ?? []).map((e) => `${e.instancePath || "/"}: ${e.message ?? e.keyword}${e.keyword === "additionalProperties" ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})` : ""}`);
+  return (compiled.errors ?? []).map(
+    (e) =>
+      `${e.instancePath || "/"}: ${e.message ?? e.keyword}${e.keyword === "additionalProperties" ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})` : ""}`,
+  );
 }
 
 /** Throws (exit 1) naming the object and the failed rule. */
@@ -35,9 +38,13 @@ export function validateObjects(objects: RunObjects): void {
       model.validate();
     } catch (error) {
       const json = model.toJSON() as { kind?: string; metadata?: { name?: string } };
-      throw new BenchError("COMMAND_FAILED", `Generated ${json.kind ?? "job template"} ${json.metadata?.name ?? ""} does not validate: ${(error as Error).message}`);
+      throw new BenchError(
+        "COMMAND_FAILED",
+        `Generated ${json.kind ?? "job template"} ${json.metadata?.name ?? ""} does not validate: ${(error as Error).message}`,
+      );
     }
   }
   const errors = jobSetSchemaErrors(objects.jobSet);
-  if (errors.length > 0) throw new BenchError("COMMAND_FAILED", `Generated JobSet ${objects.jobSet.metadata.name} does not match the JobSet CRD schema: ${errors.join("; ")}`);
+  if (errors.length > 0)
+    throw new BenchError("COMMAND_FAILED", `Generated JobSet ${objects.jobSet.metadata.name} does not match the JobSet CRD schema: ${errors.join("; ")}`);
 }

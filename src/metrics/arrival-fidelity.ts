@@ -77,7 +77,13 @@ export class ArrivalCollector {
    * latencies: a failure that comes back at once says nothing about the client's pace against a
    * server. `num`: the credit's number in the phase (the start-up fill is told apart by it).
    */
-  add(startNs: number, intendedNs: number | undefined, paced = true, endNs?: number, extra: { readyNs?: number | undefined; ok?: boolean; num?: number } = {}): void {
+  add(
+    startNs: number,
+    intendedNs: number | undefined,
+    paced = true,
+    endNs?: number,
+    extra: { readyNs?: number | undefined; ok?: boolean; num?: number } = {},
+  ): void {
     if (paced) this.#starts.push(startNs);
     if (intendedNs !== undefined) this.#scheduleLags.push(startNs - intendedNs);
     if (extra.ok === false) return;
@@ -162,7 +168,10 @@ export function arrivalFidelityLine(f: ArrivalFidelity | null, width = 100): str
   if (f === null) return null;
   if (f.replay_lag_us !== undefined) {
     const r = f.replay_lag_us;
-    return wrapHanging(`Arrival fidelity (fixed schedule): requests left this long after their trace timestamps: p50 ${r.p50} µs, p90 ${r.p90} µs, p99 ${r.p99} µs.`, width).join("\n");
+    return wrapHanging(
+      `Arrival fidelity (fixed schedule): requests left this long after their trace timestamps: p50 ${r.p50} µs, p90 ${r.p90} µs, p99 ${r.p99} µs.`,
+      width,
+    ).join("\n");
   }
   const kind = f.arrival === "gamma" ? `gamma (shape ${f.gamma_shape})` : f.arrival;
   const pct = f.rate_ratio === undefined ? "" : ` (${(f.rate_ratio * 100).toFixed(1)} %)`;

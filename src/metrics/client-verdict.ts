@@ -53,13 +53,27 @@ export type RunValidity = {
  * go: its intended time, or when the concurrency slot it waited for freed) and the workers' loop
  * lag. `succeeded`: how many requests succeeded; none means nothing is judged.
  */
-export function clientVerdict(sendLagsNs: ArrayLike<number>, loopLag: readonly LoopLagReport[], bounds: VerdictBounds = DEFAULT_VERDICT_BOUNDS, succeeded = sendLagsNs.length): RunValidity {
+export function clientVerdict(
+  sendLagsNs: ArrayLike<number>,
+  loopLag: readonly LoopLagReport[],
+  bounds: VerdictBounds = DEFAULT_VERDICT_BOUNDS,
+  succeeded = sendLagsNs.length,
+): RunValidity {
   const reasons: string[] = [];
   const closedLoop = bounds.closedLoopLatencyNs !== undefined;
   const sendBoundMs = closedLoop ? Math.max(bounds.sendLagMs, ms(CLOSED_LOOP_SHARE * (bounds.closedLoopLatencyNs ?? 0))) : bounds.sendLagMs;
   const boundsOut = { ...(closedLoop ? { send_lag_mean_ms: sendBoundMs } : { send_lag_p99_ms: sendBoundMs }), worker_loop_lag_p99_ms: bounds.loopLagMs };
   if (succeeded === 0) {
-    return { valid: true, judged: false, reasons, send_lag_p99_ms: null, send_lag_mean_ms: null, worker_loop_lag_p99_ms: null, worker_loop_lag_max_ms: null, bounds: boundsOut };
+    return {
+      valid: true,
+      judged: false,
+      reasons,
+      send_lag_p99_ms: null,
+      send_lag_mean_ms: null,
+      worker_loop_lag_p99_ms: null,
+      worker_loop_lag_max_ms: null,
+      bounds: boundsOut,
+    };
   }
   const lags = Float64Array.from(sendLagsNs).sort();
   const sendP99 = lags.length === 0 ? null : ms(percentileOfSorted(lags, 99));
@@ -68,7 +82,10 @@ export function clientVerdict(sendLagsNs: ArrayLike<number>, loopLag: readonly L
   if (closedLoop && sendMean !== null) {
     const latencyMs = (bounds.closedLoopLatencyNs ?? 0) / 1e6;
     lostPct = Number(((100 * Math.max(0, sendMean)) / (latencyMs + Math.max(0, sendMean)) || 0).toFixed(2));
-    if (sendMean > sendBoundMs) reasons.push(`send lag mean ${sendMean} ms exceeds ${sendBoundMs} ms: requests left their slots late, so the server saw about ${lostPct} % less load than the concurrency asked for`);
+    if (sendMean > sendBoundMs)
+      reasons.push(
+        `send lag mean ${sendMean} ms exceeds ${sendBoundMs} ms: requests left their slots late, so the server saw about ${lostPct} % less load than the concurrency asked for`,
+      );
   } else if (!closedLoop && sendP99 !== null && sendP99 > sendBoundMs) {
     reasons.push(`send lag p99 ${sendP99} ms exceeds ${sendBoundMs} ms: requests left later than scheduled`);
   }
@@ -103,15 +120,23 @@ export function verdictLine(v: RunValidity, width = 100): string | null {
     const lines = ["Run invalid: the client was the bottleneck, not the server. The figures above describe a lighter load than the one asked for."];
     const { send_lag_p99_ms: p99Bound, send_lag_mean_ms: meanBound } = v.bounds;
     if (p99Bound !== undefined && v.send_lag_p99_ms !== null && v.send_lag_p99_ms > p99Bound) {
-      lines.push(`- Requests left late: 1 in 100 went ${v.send_lag_p99_ms} ms or more after its scheduled time (send lag p99; allowed ${p99Bound} ms). The server received its requests later and less evenly than asked, so throughput reads low and latency may read low too.`);
+      lines.push(
+        `- Requests left late: 1 in 100 went ${v.send_lag_p99_ms} ms or more after its scheduled time (send lag p99; allowed ${p99Bound} ms). The server received its requests later and less evenly than asked, so throughput reads low and latency may read low too.`,
+      );
     }
     if (meanBound !== undefined && v.send_lag_mean_ms !== null && v.send_lag_mean_ms > meanBound) {
-      lines.push(`- Requests left late: on average ${v.send_lag_mean_ms} ms after their concurrency slot freed (allowed ${meanBound} ms, 1 % of the median request latency or --client-bottleneck-send-lag-ms). The server saw about ${v.load_lost_pct ?? "?"} % less load than --concurrency asked for, so throughput reads low.`);
+      lines.push(
+        `- Requests left late: on average ${v.send_lag_mean_ms} ms after their concurrency slot freed (allowed ${meanBound} ms, 1 % of the median request latency or --client-bottleneck-send-lag-ms). The server saw about ${v.load_lost_pct ?? "?"} % less load than --concurrency asked for, so throughput reads low.`,
+      );
     }
     if (v.worker_loop_lag_p99_ms !== null && v.worker_loop_lag_p99_ms > v.bounds.worker_loop_lag_p99_ms) {
-      lines.push(`- A worker was too busy to read replies on time: its event loop ran ${v.worker_loop_lag_p99_ms} ms late (p99; allowed ${v.bounds.worker_loop_lag_p99_ms} ms, worst ${v.worker_loop_lag_max_ms} ms), so reply times were stamped late and TTFT/ITL read high.`);
+      lines.push(
+        `- A worker was too busy to read replies on time: its event loop ran ${v.worker_loop_lag_p99_ms} ms late (p99; allowed ${v.bounds.worker_loop_lag_p99_ms} ms, worst ${v.worker_loop_lag_max_ms} ms), so reply times were stamped late and TTFT/ITL read high.`,
+      );
     }
-    lines.push("What to do: give aiperf CPU cores not shared with the server or other work, raise --workers-max, or lower --concurrency/--request-rate; the bounds are --client-bottleneck-send-lag-ms and --client-bottleneck-loop-lag-ms.");
+    lines.push(
+      "What to do: give aiperf CPU cores not shared with the server or other work, raise --workers-max, or lower --concurrency/--request-rate; the bounds are --client-bottleneck-send-lag-ms and --client-bottleneck-loop-lag-ms.",
+    );
     return lines.flatMap((l) => wrapHanging(l, width)).join("\n");
   }
   if (v.send_lag_p99_ms === null && v.worker_loop_lag_p99_ms === null) return null;

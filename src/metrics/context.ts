@@ -59,9 +59,7 @@ function normalizeSlos(entries: [string, number][], applicable: ReadonlySet<stri
     })
     .sort();
   if (notApplicable.length > 0) {
-    throw new GoodputConfigError(
-      `Invalid --goodput: metric(s) ${notApplicable.join(", ")} are not applicable to the current endpoint/configuration.`,
-    );
+    throw new GoodputConfigError(`Invalid --goodput: metric(s) ${notApplicable.join(", ")} are not applicable to the current endpoint/configuration.`);
   }
   return entries.map(([tag, value]) => {
     const def = findMetric(tag);

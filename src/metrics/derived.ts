@@ -11,7 +11,6 @@ import { deriveTokenMetrics } from "./token-metrics.ts";
 export type { DerivedInputs } from "./spec.ts";
 import { nsToSec } from "./units.ts";
 
-
 const SUMS: [total: string, of: string][] = [
   ["total_output_tokens", "output_token_count"],
   ["total_reasoning_tokens", "reasoning_token_count"],
@@ -26,8 +25,7 @@ export function deriveMetrics(inputs: DerivedInputs, ctx: MetricContext): Map<st
   const out = new Map<string, number>();
   const minReq = inputs.aggregate("min_request_timestamp");
   const maxResp = inputs.aggregate("max_response_timestamp");
-  const durationNs =
-    inputs.benchmarkDurationNs?.() ?? (minReq !== undefined && maxResp !== undefined ? maxResp - minReq : undefined);
+  const durationNs = inputs.benchmarkDurationNs?.() ?? (minReq !== undefined && maxResp !== undefined ? maxResp - minReq : undefined);
   // Upstream raises when min ≥ max: no duration, and so no throughputs.
   if (on.has("benchmark_duration") && durationNs !== undefined && durationNs > 0) {
     out.set("benchmark_duration", durationNs);

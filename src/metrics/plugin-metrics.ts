@@ -48,7 +48,21 @@ const DERIVED: Registered<DerivedMetric>[] = [];
 const FAILED = new Set<string>();
 let warn: (message: string) => void = (message) => console.warn(message);
 
-const UNITS = new Set<string>(["ns", "ms", "sec", "tokens", "requests", "ratio", "tokens/sec", "requests/sec", "tokens/sec/user", "percent", "images", "images/sec", "ms/image"]);
+const UNITS = new Set<string>([
+  "ns",
+  "ms",
+  "sec",
+  "tokens",
+  "requests",
+  "ratio",
+  "tokens/sec",
+  "requests/sec",
+  "tokens/sec/user",
+  "percent",
+  "images",
+  "images/sec",
+  "ms/image",
+]);
 
 /** Adds a plugin's metric to the catalogue and the computation; `origin` names the plugin file. */
 export function registerMetric(metric: PluginMetric, origin: string): void {

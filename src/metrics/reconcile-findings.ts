@@ -38,7 +38,8 @@ export function findings(r: ReconcileReport): ReconcileFinding[] {
       id: "fewer_tokens_than_chunks",
       requests: r.fewerTokensThanChunks,
       message: `${r.fewerTokensThanChunks} of ${r.requests} requests have fewer counted tokens than content chunks (beyond ${b}%).`,
-      advice: "The tokenizer merges what the server streamed as separate tokens: pass the served model's tokenizer with --tokenizer, or --use-server-token-count.",
+      advice:
+        "The tokenizer merges what the server streamed as separate tokens: pass the served model's tokenizer with --tokenizer, or --use-server-token-count.",
     });
   }
   const rq = r.requestedVsOutput;

@@ -87,10 +87,7 @@ export function computeRecordMetrics(record: RequestRecord, ctx: MetricContext):
   if (on.has("reasoning_token_count") && record.reasoningTokens !== null) {
     values.reasoning_token_count = record.reasoningTokens;
   }
-  const osl =
-    record.outputTokens === null && record.reasoningTokens === null
-      ? null
-      : (record.outputTokens ?? 0) + (record.reasoningTokens ?? 0);
+  const osl = record.outputTokens === null && record.reasoningTokens === null ? null : (record.outputTokens ?? 0) + (record.reasoningTokens ?? 0);
   if (on.has("output_sequence_length") && osl !== null) values.output_sequence_length = osl;
 
   // Divisor: OSL − tokens of the first chunk (OSL − 1 when chunks carry one token; reconcile.ts).
@@ -137,13 +134,7 @@ function chunkGaps(r: readonly number[]): number[] | null {
 }
 
 /** EXPERIMENTAL metrics: computed like upstream, hidden from exports unless asked for. */
-function addExperimental(
-  record: RequestRecord,
-  ctx: MetricContext,
-  values: MetricValues,
-  ttftNs: number,
-  isl: number | null,
-): void {
+function addExperimental(record: RequestRecord, ctx: MetricContext, values: MetricValues, ttftNs: number, isl: number | null): void {
   const on = ctx.applicable;
   if (on.has("prefill_throughput") && isl !== null && ttftNs > 0) {
     values.prefill_throughput = isl / nsToSec(ttftNs);

@@ -141,7 +141,12 @@ type BootstrapCI = { low: number; high: number; estimate: number };
  * resampling each sample with replacement `iterations` times from a seeded stream: the same
  * inputs and seed give the same interval.
  */
-export function bootstrapRelativeChange(base: readonly number[], next: readonly number[], stat: Statistic, options: { iterations: number; confidence: number; seed: number }): BootstrapCI {
+export function bootstrapRelativeChange(
+  base: readonly number[],
+  next: readonly number[],
+  stat: Statistic,
+  options: { iterations: number; confidence: number; seed: number },
+): BootstrapCI {
   const sortedBase = Float64Array.from(base).sort();
   const sortedNext = Float64Array.from(next).sort();
   const estimate = relative(statisticOf(sortedBase, stat), statisticOf(sortedNext, stat));

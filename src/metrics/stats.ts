@@ -134,13 +134,29 @@ export function summarizeSeries(values: ArrayLike<number>): SeriesStats {
   if (n === 0) throw new Error("summarizeSeries needs at least one value");
   const sorted = Float64Array.from(values).sort();
   const [p1, p5, p10, p25, p50, p75, p90, p95, p99] = PERCENTILES.map((p) => percentileOfSorted(sorted, p)) as [
-    number, number, number, number, number, number, number, number, number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ];
   return {
     avg: pairwiseSum(values) / n,
     min: sorted[0] as number,
     max: sorted[n - 1] as number,
-    p1, p5, p10, p25, p50, p75, p90, p95, p99,
+    p1,
+    p5,
+    p10,
+    p25,
+    p50,
+    p75,
+    p90,
+    p95,
+    p99,
     std: populationStd(values),
     count: n,
   };

@@ -122,10 +122,7 @@ export class SummaryBuilder {
     const derived = deriveMetrics(
       {
         aggregate: (tag) => this.#aggregates.get(tag),
-        benchmarkDurationNs: () =>
-          this.#maxEndRelNs === undefined || this.#minStartRelNs === undefined
-            ? undefined
-            : this.#maxEndRelNs - this.#minStartRelNs,
+        benchmarkDurationNs: () => (this.#maxEndRelNs === undefined || this.#minStartRelNs === undefined ? undefined : this.#maxEndRelNs - this.#minStartRelNs),
         seriesSum: (tag) => {
           const s = this.#series.get(tag);
           return s && s.length > 0 ? s.sum : undefined;

@@ -40,9 +40,33 @@ const header = (tag: string): string =>
 
 // prettier-ignore
 export const TOKEN_RECORD_SPECS: Spec[] = [
-  ["time_to_first_output_token", "Time to First Output Token", "TTFO", false, "ns", "ms", "record", "int", F.STREAMING_TOKENS_ONLY | F.SUPPORTS_REASONING | F.NO_CONSOLE, null],
+  [
+    "time_to_first_output_token",
+    "Time to First Output Token",
+    "TTFO",
+    false,
+    "ns",
+    "ms",
+    "record",
+    "int",
+    F.STREAMING_TOKENS_ONLY | F.SUPPORTS_REASONING | F.NO_CONSOLE,
+    null,
+  ],
   ["e2e_output_token_throughput", "E2E Output Token Throughput", "E2E Output TPS/User", true, "tokens/sec/user", null, "record", "float", TOKENS, null],
-  ...Object.keys(USAGE_EXTRA_TAGS).map((tag): Spec => [tag, header(tag), null, false, tag.endsWith("_seconds") ? "sec" : "tokens", null, "record", tag.endsWith("_seconds") ? "float" : "int", USAGE, null]),
+  ...Object.keys(USAGE_EXTRA_TAGS).map(
+    (tag): Spec => [
+      tag,
+      header(tag),
+      null,
+      false,
+      tag.endsWith("_seconds") ? "sec" : "tokens",
+      null,
+      "record",
+      tag.endsWith("_seconds") ? "float" : "int",
+      USAGE,
+      null,
+    ],
+  ),
   ["usage_prompt_tokens_diff_pct", "Usage Prompt Diff", "Prompt Diff", true, "percent", null, "record", "float", USAGE, null],
   ["usage_completion_tokens_diff_pct", "Usage Completion Diff", "Completion Diff", true, "percent", null, "record", "float", USAGE, null],
   ["usage_reasoning_tokens_diff_pct", "Usage Reasoning Diff", "Reasoning Diff", true, "percent", null, "record", "float", USAGE | F.SUPPORTS_REASONING, null],

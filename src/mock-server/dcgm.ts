@@ -41,7 +41,12 @@ export function createMockDcgm(hostname = "mock-host", now: () => number = () =>
     { name: "DCGM_FI_DEV_MEMORY_TEMP", type: "gauge", help: "Memory temperature (in C).", value: (g) => 38 + Math.round(util(g) / 10) },
     { name: "DCGM_FI_DEV_GPU_TEMP", type: "gauge", help: "GPU temperature (in C).", value: (g) => 33 + Math.round(util(g) / 5) },
     { name: "DCGM_FI_DEV_POWER_USAGE", type: "gauge", help: "Power draw (in W).", value: (g) => Number(power(g).toFixed(3)) },
-    { name: "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", type: "counter", help: "Total energy consumption since boot (in mJ).", value: (g) => Math.round(energyMj[g] as number) },
+    {
+      name: "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION",
+      type: "counter",
+      help: "Total energy consumption since boot (in mJ).",
+      value: (g) => Math.round(energyMj[g] as number),
+    },
     { name: "DCGM_FI_DEV_GPU_UTIL", type: "gauge", help: "GPU utilization (in %).", value: util },
     { name: "DCGM_FI_DEV_MEM_COPY_UTIL", type: "gauge", help: "Memory utilization (in %).", value: (g) => Math.round(util(g) * 0.4) },
     { name: "DCGM_FI_DEV_FB_FREE", type: "gauge", help: "Framebuffer memory free (in MiB).", value: (g) => 81559 - 71000 - g * 512 },

@@ -57,11 +57,16 @@ export function dialectHandler<S extends v.GenericSchema>(ctx: HandlerContext, d
       stall: faults.stallBefore === undefined ? undefined : { before: faults.stallBefore, ms: ctx.options.stallMs },
     };
     dialect.remember?.(body, plan);
-    return answerGeneration(ctx, req, { start, faults, plan, finish }, {
-      stream: request.stream,
-      events: () => dialect.events(plan),
-      cutIndex: (after) => dialect.cutIndex(after),
-      reply: (text) => dialect.reply(plan, text),
-    });
+    return answerGeneration(
+      ctx,
+      req,
+      { start, faults, plan, finish },
+      {
+        stream: request.stream,
+        events: () => dialect.events(plan),
+        cutIndex: (after) => dialect.cutIndex(after),
+        reply: (text) => dialect.reply(plan, text),
+      },
+    );
   };
 }

@@ -62,12 +62,17 @@ export function generationHandler(ctx: HandlerContext, kind: "chat" | "completio
       itl: ctx.options.itl,
       stall: faults.stallBefore === undefined ? undefined : { before: faults.stallBefore, ms: ctx.options.stallMs },
     };
-    return answerGeneration(ctx, req, { start, faults, plan, finish }, {
-      stream: body.stream === true,
-      events: () => (kind === "chat" ? chatEvents(plan) : completionEvents(plan)),
-      cutIndex: (after) => cutIndex(kind, after),
-      reply: (text) => (kind === "chat" ? chatCompletion(plan.reply, text, plan.usage) : textCompletion(plan.reply, text, plan.usage)),
-    });
+    return answerGeneration(
+      ctx,
+      req,
+      { start, faults, plan, finish },
+      {
+        stream: body.stream === true,
+        events: () => (kind === "chat" ? chatEvents(plan) : completionEvents(plan)),
+        cutIndex: (after) => cutIndex(kind, after),
+        reply: (text) => (kind === "chat" ? chatCompletion(plan.reply, text, plan.usage) : textCompletion(plan.reply, text, plan.usage)),
+      },
+    );
   };
 }
 
@@ -151,7 +156,12 @@ export function rankingHandler(ctx: HandlerContext): Handler {
     if (faults.error) return injectedError(ctx, finish);
     await scriptedWait(ctx, faults, start, req.signal);
     finish(req.signal.aborted ? "cancelled" : "200");
-    return Response.json(rankings(body.query.text, body.passages.map((p) => p.text)));
+    return Response.json(
+      rankings(
+        body.query.text,
+        body.passages.map((p) => p.text),
+      ),
+    );
   };
 }
 
@@ -173,7 +183,11 @@ export function rerankHandler(ctx: HandlerContext, dialect: "cohere" | "tei"): H
     // Both report a relevance in [0, 1]: the logit through a sigmoid.
     const score = (logit: number): number => Math.round((1 / (1 + Math.exp(-logit))) * 1e6) / 1e6;
     if (dialect === "tei") return Response.json(ranked.map((r) => ({ index: r.index, score: score(r.logit) })));
-    return Response.json({ id: ctx.nextId("rerank"), results: ranked.map((r) => ({ index: r.index, relevance_score: score(r.logit) })), meta: { billed_units: { search_units: 1 } } });
+    return Response.json({
+      id: ctx.nextId("rerank"),
+      results: ranked.map((r) => ({ index: r.index, relevance_score: score(r.logit) })),
+      meta: { billed_units: { search_units: 1 } },
+    });
   };
 }
 

@@ -16,10 +16,12 @@ export function imageEditsHandler(ctx: HandlerContext): Handler {
     const form = await readForm(req, finish);
     if (form instanceof Response) return form;
     const prompt = form.get("prompt");
-    if (typeof prompt !== "string" || prompt === "") return (finish("400"), errorResponse(400, 'Invalid request body: "prompt" is required', "invalid_request_error", "prompt"));
+    if (typeof prompt !== "string" || prompt === "")
+      return (finish("400"), errorResponse(400, 'Invalid request body: "prompt" is required', "invalid_request_error", "prompt"));
     const image = form.get("image");
     const url = form.get("url");
-    if (!(image instanceof Blob && image.size > 0) && typeof url !== "string") return (finish("400"), errorResponse(400, 'Invalid request body: "image" is required (an image file part)', "invalid_request_error", "image"));
+    if (!(image instanceof Blob && image.size > 0) && typeof url !== "string")
+      return (finish("400"), errorResponse(400, 'Invalid request body: "image" is required (an image file part)', "invalid_request_error", "image"));
     const n = Math.max(1, Math.min(10, Number(form.get("n") ?? 1) || 1));
     const promptTokens = approxTokens(prompt);
     ctx.metrics.promptTokens(promptTokens);

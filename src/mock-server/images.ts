@@ -40,7 +40,13 @@ export function imagesHandler(ctx: HandlerContext): Handler {
       const events = Array.from({ length: n }, (_, i) => ({
         at,
         event: "image_generation.completed",
-        data: JSON.stringify({ type: "image_generation.completed", b64_json: MOCK_PNG_B64, created_at: Math.floor(Date.now() / 1000), size, ...(i === n - 1 ? { usage } : {}) }),
+        data: JSON.stringify({
+          type: "image_generation.completed",
+          b64_json: MOCK_PNG_B64,
+          created_at: Math.floor(Date.now() / 1000),
+          size,
+          ...(i === n - 1 ? { usage } : {}),
+        }),
         tokens: 0,
       }));
       return sseResponse(events, { start, signal: req.signal, onTokens() {}, onEnd: (outcome) => finish(outcome === "ok" ? "200" : outcome) });
@@ -49,6 +55,11 @@ export function imagesHandler(ctx: HandlerContext): Handler {
     if (req.signal.aborted) return (finish("cancelled"), new Response(null, { status: 499 }));
     finish("200");
     const image = body.response_format === "url" ? { url: `data:image/png;base64,${MOCK_PNG_B64}` } : { b64_json: MOCK_PNG_B64 };
-    return Response.json({ created: Math.floor(Date.now() / 1000), data: Array.from({ length: n }, () => ({ ...image, revised_prompt: body.prompt })), size, usage });
+    return Response.json({
+      created: Math.floor(Date.now() / 1000),
+      data: Array.from({ length: n }, () => ({ ...image, revised_prompt: body.prompt })),
+      size,
+      usage,
+    });
   };
 }

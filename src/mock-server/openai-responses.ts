@@ -49,9 +49,19 @@ export class ResponseStore {
 
 function responseObject(plan: GenerationPlan, status: "in_progress" | "completed", text: string | null): object {
   const itemId = `msg_${plan.reply.id}`;
-  const output = text === null ? [] : [{ id: itemId, type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", text, annotations: [] }] }];
+  const output =
+    text === null ? [] : [{ id: itemId, type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", text, annotations: [] }] }];
   const u = plan.usage;
-  const usage = status === "completed" ? { input_tokens: u.prompt_tokens, input_tokens_details: { cached_tokens: 0 }, output_tokens: u.completion_tokens, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: u.total_tokens } : null;
+  const usage =
+    status === "completed"
+      ? {
+          input_tokens: u.prompt_tokens,
+          input_tokens_details: { cached_tokens: 0 },
+          output_tokens: u.completion_tokens,
+          output_tokens_details: { reasoning_tokens: 0 },
+          total_tokens: u.total_tokens,
+        }
+      : null;
   return { id: plan.reply.id, object: "response", created_at: plan.reply.created, status, model: plan.reply.model, output, usage };
 }
 
@@ -68,7 +78,12 @@ function storeHooks(store: ResponseStore, onChained: () => void): Pick<Dialect<t
       if (store.has(previous)) return (onChained(), undefined);
       return errorResponse(400, `Previous response with id '${previous}' not found.`, "invalid_request_error", "previous_response_id");
     },
-    read: (body) => ({ maxTokens: body.max_output_tokens, prompt: store.context(body.previous_response_id, body.input), stream: body.stream === true, model: body.model }),
+    read: (body) => ({
+      maxTokens: body.max_output_tokens,
+      prompt: store.context(body.previous_response_id, body.input),
+      stream: body.stream === true,
+      model: body.model,
+    }),
     remember(body, plan) {
       if (body.store !== true) return;
       store.save(plan.reply.id, [...store.context(body.previous_response_id, body.input), { role: "assistant", content: replyText(plan.tokens) }]);
@@ -84,11 +99,19 @@ const openaiResponses: Dialect<typeof ResponsesRequest> = {
   read: (body) => ({ maxTokens: body.max_output_tokens, prompt: body.input, stream: body.stream === true, model: body.model }),
   *events(plan) {
     let seq = 0;
-    const ev = (at: number, type: string, data: object, tokens = 0): SseEvent => ({ at, event: type, data: JSON.stringify({ type, sequence_number: seq++, ...data }), tokens });
+    const ev = (at: number, type: string, data: object, tokens = 0): SseEvent => ({
+      at,
+      event: type,
+      data: JSON.stringify({ type, sequence_number: seq++, ...data }),
+      tokens,
+    });
     const item = { item_id: `msg_${plan.reply.id}`, output_index: 0 };
     const t0 = tokenTime(plan, 0);
     yield ev(t0, "response.created", { response: responseObject(plan, "in_progress", null) });
-    yield ev(t0, "response.output_item.added", { output_index: 0, item: { id: item.item_id, type: "message", status: "in_progress", role: "assistant", content: [] } });
+    yield ev(t0, "response.output_item.added", {
+      output_index: 0,
+      item: { id: item.item_id, type: "message", status: "in_progress", role: "assistant", content: [] },
+    });
     yield ev(t0, "response.content_part.added", { ...item, content_index: 0, part: { type: "output_text", text: "", annotations: [] } });
     for (let i = 0; i < plan.tokens; i++) yield ev(tokenTime(plan, i), "response.output_text.delta", { ...item, content_index: 0, delta: tokenText(i) }, 1);
     const end = finishTime(plan);

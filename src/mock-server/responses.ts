@@ -21,12 +21,24 @@ export function usage(promptTokens: number, completionTokens: number): Usage {
 
 /** One streamed chat delta: `{role}` first, then `{content}` per token, then `{}` with the finish reason. */
 export function chatChunk(ctx: ReplyContext, delta: Record<string, string>, finishReason: string | null = null): object {
-  return { id: ctx.id, object: "chat.completion.chunk", created: ctx.created, model: ctx.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] };
+  return {
+    id: ctx.id,
+    object: "chat.completion.chunk",
+    created: ctx.created,
+    model: ctx.model,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+  };
 }
 
 /** One streamed completions piece of text. */
 export function completionChunk(ctx: ReplyContext, text: string, finishReason: string | null = null): object {
-  return { id: ctx.id, object: "text_completion", created: ctx.created, model: ctx.model, choices: [{ index: 0, text, logprobs: null, finish_reason: finishReason }] };
+  return {
+    id: ctx.id,
+    object: "text_completion",
+    created: ctx.created,
+    model: ctx.model,
+    choices: [{ index: 0, text, logprobs: null, finish_reason: finishReason }],
+  };
 }
 
 /** The trailing usage-only chunk of `stream_options.include_usage` (no choices). */
@@ -46,7 +58,14 @@ export function chatCompletion(ctx: ReplyContext, content: string, u: Usage): ob
 }
 
 export function textCompletion(ctx: ReplyContext, text: string, u: Usage): object {
-  return { id: ctx.id, object: "text_completion", created: ctx.created, model: ctx.model, choices: [{ index: 0, text, logprobs: null, finish_reason: "length" }], usage: u };
+  return {
+    id: ctx.id,
+    object: "text_completion",
+    created: ctx.created,
+    model: ctx.model,
+    choices: [{ index: 0, text, logprobs: null, finish_reason: "length" }],
+    usage: u,
+  };
 }
 
 /** A unit vector derived from the text, so equal inputs embed equally and runs are reproducible. */

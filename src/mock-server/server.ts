@@ -37,7 +37,22 @@ interface MockServerDebug {
   recordWrites?: boolean;
 }
 
-const POST_PATHS = [...CONTROL_PATHS, "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/ranking", "/generate", "/generate_stream", "/v2/rerank", "/rerank", "/v1/messages", "/v1/responses", "/v1/images/generations", "/v1/audio/transcriptions", "/v1/images/edits"];
+const POST_PATHS = [
+  ...CONTROL_PATHS,
+  "/v1/chat/completions",
+  "/v1/completions",
+  "/v1/embeddings",
+  "/v1/ranking",
+  "/generate",
+  "/generate_stream",
+  "/v2/rerank",
+  "/rerank",
+  "/v1/messages",
+  "/v1/responses",
+  "/v1/images/generations",
+  "/v1/audio/transcriptions",
+  "/v1/images/edits",
+];
 const GET_PATHS = ["/v1/models", "/health", "/metrics", "/dcgm/metrics"];
 
 /** Starts listening at once; `port: 0` picks a free port (read it back from the result). */
@@ -75,7 +90,12 @@ export function createMockServer(partial: Partial<MockServerOptions> = {}, debug
       "/v2/rerank": { POST: rerankHandler(ctx, "cohere") },
       "/rerank": { POST: rerankHandler(ctx, "tei") },
       "/v1/messages": { POST: dialectHandler(ctx, anthropicMessages) },
-      "/v1/responses": { POST: dialectHandler(ctx, createOpenaiResponses(new ResponseStore(), () => ctx.metrics.responsesChained())) },
+      "/v1/responses": {
+        POST: dialectHandler(
+          ctx,
+          createOpenaiResponses(new ResponseStore(), () => ctx.metrics.responsesChained()),
+        ),
+      },
       "/v1/images/generations": { POST: imagesHandler(ctx) },
       "/v1/audio/transcriptions": { POST: transcriptionHandler(ctx) },
       "/v1/images/edits": { POST: imageEditsHandler(ctx) },
@@ -88,16 +108,23 @@ export function createMockServer(partial: Partial<MockServerOptions> = {}, debug
       "/metrics": { GET: () => new Response(metrics.render(), { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } }) },
       "/dcgm/metrics": { GET: () => new Response(dcgm.render(), { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } }) },
       // Without recordWrites this answers exactly as an unknown path does.
-      "/debug/writes": { GET: () => (writes === undefined ? errorResponse(404, "No route for GET /debug/writes", "not_found_error") : Response.json(writes.drain())) },
+      "/debug/writes": {
+        GET: () => (writes === undefined ? errorResponse(404, "No route for GET /debug/writes", "not_found_error") : Response.json(writes.drain())),
+      },
     },
     fetch(req) {
       const path = new URL(req.url).pathname;
       if (POST_PATHS.includes(path) || GET_PATHS.includes(path)) {
         const allowed = POST_PATHS.includes(path) ? "POST" : "GET";
-        return new Response(JSON.stringify({ error: { message: `Method ${req.method} not allowed on ${path} (use ${allowed})`, type: "invalid_request_error", param: null, code: 405 } }), {
-          status: 405,
-          headers: { "content-type": "application/json", allow: allowed },
-        });
+        return new Response(
+          JSON.stringify({
+            error: { message: `Method ${req.method} not allowed on ${path} (use ${allowed})`, type: "invalid_request_error", param: null, code: 405 },
+          }),
+          {
+            status: 405,
+            headers: { "content-type": "application/json", allow: allowed },
+          },
+        );
       }
       return errorResponse(404, `No route for ${req.method} ${path}`, "not_found_error");
     },

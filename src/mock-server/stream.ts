@@ -107,12 +107,7 @@ export function sseResponse(events: Iterable<SseEvent>, options: StreamOptions):
  * later event appended (so `delta.content`, `text`, `token.text` and `delta` concatenate whatever
  * the dialect). Events without tokens (role, finish, usage, [DONE]) pass through and end a run.
  */
-export function* packEvents(
-  events: Iterable<SseEvent>,
-  perChunk: number,
-  breakBefore?: number,
-  onBreak?: (packedIndex: number) => void,
-): Generator<SseEvent> {
+export function* packEvents(events: Iterable<SseEvent>, perChunk: number, breakBefore?: number, onBreak?: (packedIndex: number) => void): Generator<SseEvent> {
   let run: SseEvent[] = [];
   let packed = 0;
   const flush = function* (): Generator<SseEvent> {

@@ -19,7 +19,8 @@ export function transcriptionHandler(ctx: HandlerContext): Handler {
     const form = await readForm(req, finish);
     if (form instanceof Response) return form;
     const file = form.get("file");
-    if (!(file instanceof Blob) || file.size === 0) return (finish("400"), errorResponse(400, 'Invalid request body: "file" is required (an audio file part)', "invalid_request_error", "file"));
+    if (!(file instanceof Blob) || file.size === 0)
+      return (finish("400"), errorResponse(400, 'Invalid request body: "file" is required (an audio file part)', "invalid_request_error", "file"));
     const seconds = wavSeconds(new Uint8Array(await file.arrayBuffer()));
     const words = Math.max(1, Math.min(ctx.options.osl, seconds === null ? ctx.options.osl : Math.round(seconds * WORDS_PER_SECOND)));
     const faults = ctx.planFaults(1);

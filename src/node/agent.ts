@@ -123,9 +123,20 @@ export async function runNode(opts: NodeOptions): Promise<number> {
         log.info(`Dataset downloaded and checked (${dataset.bytes} bytes, SHA-256 ${dataset.sha256.slice(0, 12)}…)`);
         const ports = clusterPorts(w.basePort);
         const host = urlHost(opts.controller.host);
-        const base = { control: `tcp://${host}:${ports.control}`, events: `tcp://${host}:${ports.events}`, bindTemplate: `ipc://${runDir}/{name}.ipc`, logLevel: w.logLevel as LogLevelName, heartbeatMs: w.heartbeatMs, config: {} };
+        const base = {
+          control: `tcp://${host}:${ports.control}`,
+          events: `tcp://${host}:${ports.events}`,
+          bindTemplate: `ipc://${runDir}/{name}.ipc`,
+          logLevel: w.logLevel as LogLevelName,
+          heartbeatMs: w.heartbeatMs,
+          config: {},
+        };
         // Every time a service stamps is on the controller's clocks (core/clock.ts).
-        const env = { ...w.env, AIPERF_NODE_MONO_OFFSET_NS: String(Math.round(clock.monoOffsetNs)), AIPERF_NODE_WALL_OFFSET_NS: String(Math.round(clock.wallOffsetNs)) };
+        const env = {
+          ...w.env,
+          AIPERF_NODE_MONO_OFFSET_NS: String(Math.round(clock.monoOffsetNs)),
+          AIPERF_NODE_WALL_OFFSET_NS: String(Math.round(clock.wallOffsetNs)),
+        };
         const specs: ServiceSpec[] = [
           ...Array.from({ length: recordProcessors }, (_, i) => ({ ...base, role: "record-processor", id: `${nodeId}.${i}` })),
           ...Array.from({ length: workers }, (_, i) => ({ ...base, role: "worker", id: `${nodeId}.${i}` })),
@@ -188,10 +199,18 @@ async function waitForController(gateUrl: string, token: string, timeoutSec: num
     if (answer.status === 200) return;
     if (answer.status === 401 || answer.status === 409) {
       throw new BenchError("CONFIG_INVALID", `The controller at ${gateUrl} refused this node: ${answer.text}`, {
-        hint: answer.status === 401 ? `Set ${TOKEN_ENV} to the run's token (the controller prints it with the node command)` : "Start only as many nodes as the controller's --worker-nodes",
+        hint:
+          answer.status === 401
+            ? `Set ${TOKEN_ENV} to the run's token (the controller prints it with the node command)`
+            : "Start only as many nodes as the controller's --worker-nodes",
       });
     }
-    if (Date.now() > deadline) throw new BenchError("SERVICE_START_TIMEOUT", `No controller answered at ${gateUrl} within ${timeoutSec} s (last: ${answer.status === 0 ? answer.text : `HTTP ${answer.status}`})`, { hint: "Check --controller and that the controller runs with --zmq-host and --worker-nodes" });
+    if (Date.now() > deadline)
+      throw new BenchError(
+        "SERVICE_START_TIMEOUT",
+        `No controller answered at ${gateUrl} within ${timeoutSec} s (last: ${answer.status === 0 ? answer.text : `HTTP ${answer.status}`})`,
+        { hint: "Check --controller and that the controller runs with --zmq-host and --worker-nodes" },
+      );
     if (!said) log.info(`Waiting for the controller at ${gateUrl}…`);
     said = true;
     await Bun.sleep(500);

@@ -23,6 +23,8 @@ export async function downloadDataset(gateUrl: string, token: string, path: stri
   }
   const got = hasher.digest("hex");
   if (got !== expected.sha256 || (announced !== null && announced !== expected.sha256) || bytes !== expected.bytes) {
-    throw new Error(`the dataset downloaded is not the controller's: ${bytes} bytes, SHA-256 ${got}; expected ${expected.bytes} bytes, SHA-256 ${expected.sha256}`);
+    throw new Error(
+      `the dataset downloaded is not the controller's: ${bytes} bytes, SHA-256 ${got}; expected ${expected.bytes} bytes, SHA-256 ${expected.sha256}`,
+    );
   }
 }

@@ -14,7 +14,17 @@ export type PluginKind = (typeof PLUGIN_KINDS)[number];
 export type Available = { kind: PluginKind; name: string; origin: string; detail?: string };
 
 /** Upstream's category names for ours (`aiperf plugins custom_dataset_loader`). */
-export const KIND_ALIASES: Record<string, PluginKind> = { endpoint: "endpoint", endpoints: "endpoint", dataset: "dataset", datasets: "dataset", custom_dataset_loader: "dataset", transport: "transport", transports: "transport", metric: "metric", metrics: "metric" };
+export const KIND_ALIASES: Record<string, PluginKind> = {
+  endpoint: "endpoint",
+  endpoints: "endpoint",
+  dataset: "dataset",
+  datasets: "dataset",
+  custom_dataset_loader: "dataset",
+  transport: "transport",
+  transports: "transport",
+  metric: "metric",
+  metrics: "metric",
+};
 
 export function available(): Available[] {
   const metricOrigin = new Map(pluginMetricOrigins().map((m) => [m.tag, m.origin]));

@@ -8,7 +8,8 @@ type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x);
 
 export function checkPlugin(plugin: unknown): string | undefined {
-  if (!isObj(plugin)) return "its default export is not a plugin object (export default { endpoints, datasetFormats, metrics, transports }, or a function returning one)";
+  if (!isObj(plugin))
+    return "its default export is not a plugin object (export default { endpoints, datasetFormats, metrics, transports }, or a function returning one)";
   const kinds = ["endpoints", "datasetFormats", "metrics", "transports"];
   if (!kinds.some((k) => plugin[k] !== undefined)) return `it adds nothing: give at least one of ${kinds.join(", ")}`;
   for (const k of kinds) if (plugin[k] !== undefined && !Array.isArray(plugin[k])) return `${k} must be a list`;
@@ -22,7 +23,8 @@ export function checkPlugin(plugin: unknown): string | undefined {
   }
   for (const m of (plugin.metrics as unknown[] | undefined) ?? []) {
     if (!isObj(m) || typeof m.tag !== "string" || typeof m.header !== "string" || typeof m.unit !== "string") return "a metric needs tag, header and unit";
-    if (m.kind === "record" ? typeof m.compute !== "function" : m.kind === "derived" ? typeof m.derive !== "function" : true) return `metric "${m.tag}": kind "record" needs compute(), kind "derived" needs derive()`;
+    if (m.kind === "record" ? typeof m.compute !== "function" : m.kind === "derived" ? typeof m.derive !== "function" : true)
+      return `metric "${m.tag}": kind "record" needs compute(), kind "derived" needs derive()`;
   }
   for (const t of (plugin.transports as unknown[] | undefined) ?? []) {
     if (!isObj(t) || typeof t.name !== "string" || !NAME.test(t.name)) return "a transport needs a lower snake case name";

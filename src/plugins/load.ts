@@ -56,10 +56,16 @@ export async function loadPluginsFromEnv(env: Record<string, string | undefined>
 async function loadOne(path: string, given: string): Promise<LoadedPlugin> {
   const done = LOADED.get(path);
   if (done !== undefined) return done;
-  const fail = (why: string, hint = "check the file, or leave the --plugin out"): BenchError => new BenchError("CONFIG_INVALID", `Plugin ${given}: ${why}`, { hint });
-  if (!existsSync(path)) throw fail(`no such file (${path})`, "give --plugin the path of a .ts or .js file (relative to the working directory, or to the config file that names it)");
+  const fail = (why: string, hint = "check the file, or leave the --plugin out"): BenchError =>
+    new BenchError("CONFIG_INVALID", `Plugin ${given}: ${why}`, { hint });
+  if (!existsSync(path))
+    throw fail(
+      `no such file (${path})`,
+      "give --plugin the path of a .ts or .js file (relative to the working directory, or to the config file that names it)",
+    );
   if (statSync(path).isDirectory()) throw fail("is a directory", "give --plugin the path of a .ts or .js file");
-  if (!EXTENSIONS.has(extname(path).toLowerCase())) throw fail(`not a TypeScript or JavaScript file (${extname(path) || "no extension"})`, "plugins are .ts, .mts, .js or .mjs files");
+  if (!EXTENSIONS.has(extname(path).toLowerCase()))
+    throw fail(`not a TypeScript or JavaScript file (${extname(path) || "no extension"})`, "plugins are .ts, .mts, .js or .mjs files");
   let mod: { default?: unknown };
   try {
     mod = (await import(path)) as { default?: unknown };
@@ -135,7 +141,11 @@ function containedLoader(name: string, load: (ctx: LoaderContext) => AsyncIterab
 }
 
 /** A transport that throws (or returns nothing) gives an error record, never a lost credit. */
-function containedTransport(name: string, fn: (req: CaptureRequest, signal: AbortSignal) => Promise<Captured>, origin: string): (req: CaptureRequest, signal: AbortSignal) => Promise<Captured> {
+function containedTransport(
+  name: string,
+  fn: (req: CaptureRequest, signal: AbortSignal) => Promise<Captured>,
+  origin: string,
+): (req: CaptureRequest, signal: AbortSignal) => Promise<Captured> {
   return async (req, signal) => {
     const startNs = monoNs();
     const wallStartNs = wallNs();
@@ -146,7 +156,18 @@ function containedTransport(name: string, fn: (req: CaptureRequest, signal: Abor
     } catch (error) {
       const now = monoNs();
       const message = `plugin ${origin}: transport "${name}" threw: ${describe(error)}`;
-      return { startNs, wallStartNs, ackNs: null, endNs: now, status: null, statusText: "", contentType: "", chunkNs: [], chunks: [], error: { code: null, type: "PluginError", message } };
+      return {
+        startNs,
+        wallStartNs,
+        ackNs: null,
+        endNs: now,
+        status: null,
+        statusText: "",
+        contentType: "",
+        chunkNs: [],
+        chunks: [],
+        error: { code: null, type: "PluginError", message },
+      };
     }
   };
 }

@@ -14,7 +14,14 @@ export const SyntheticConfig = v.object({
   sharedSystemPromptLength: v.nullable(v.number()),
   userContextPromptLength: v.nullable(v.number()),
   images: v.nullable(
-    v.object({ widthMean: v.number(), widthStddev: v.number(), heightMean: v.number(), heightStddev: v.number(), format: v.picklist(IMAGE_FORMATS), batchSize: v.number() }),
+    v.object({
+      widthMean: v.number(),
+      widthStddev: v.number(),
+      heightMean: v.number(),
+      heightStddev: v.number(),
+      format: v.picklist(IMAGE_FORMATS),
+      batchSize: v.number(),
+    }),
   ),
   audio: v.nullable(
     v.object({
@@ -46,7 +53,14 @@ export const UpstreamDatasetOptions = v.object({
   /** -b/--prompt-batch-size: texts per embeddings request. */
   promptBatchSize: v.number(),
   /** --rankings-*: passages per request and token lengths of passages and query. */
-  rankings: v.object({ passagesMean: v.number(), passagesStddev: v.number(), passageTokensMean: v.number(), passageTokensStddev: v.number(), queryTokensMean: v.number(), queryTokensStddev: v.number() }),
+  rankings: v.object({
+    passagesMean: v.number(),
+    passagesStddev: v.number(),
+    passageTokensMean: v.number(),
+    passageTokensStddev: v.number(),
+    queryTokensMean: v.number(),
+    queryTokensStddev: v.number(),
+  }),
   cacheBust: v.picklist(["none", "system_prefix", "system_suffix", "first_turn_prefix", "first_turn_suffix"]),
   /** File datasets: --ignore-trace-delays, --replay-speedup, --inter-turn-delay-cap-seconds (ms). */
   traceTiming: v.object({ ignoreDelays: v.boolean(), speedup: v.number(), delayCapMs: v.nullable(v.number()) }),

@@ -15,12 +15,23 @@ export const RecordsConfig = v.object({
   /** --peer-metrics: print the peer-definitions table (the JSON block is always written). */
   peerMetrics: v.optional(v.boolean()),
   /** Which export files, under which names (export/export-files.ts); absent: upstream's defaults. */
-  exports: v.optional(v.object({
-    files: v.object({ json: v.string(), csv: v.string(), jsonl: v.string(), raw: v.string(), timeslicesJson: v.string(), timeslicesCsv: v.string(), outputs: v.string(), gpuTelemetry: v.string() }),
-    level: v.picklist(EXPORT_LEVELS),
-    outputsJson: v.boolean(),
-    sliceDurationSec: v.nullable(v.pipe(v.number(), v.gtValue(0))),
-  })),
+  exports: v.optional(
+    v.object({
+      files: v.object({
+        json: v.string(),
+        csv: v.string(),
+        jsonl: v.string(),
+        raw: v.string(),
+        timeslicesJson: v.string(),
+        timeslicesCsv: v.string(),
+        outputs: v.string(),
+        gpuTelemetry: v.string(),
+      }),
+      level: v.picklist(EXPORT_LEVELS),
+      outputsJson: v.boolean(),
+      sliceDurationSec: v.nullable(v.pipe(v.number(), v.gtValue(0))),
+    }),
+  ),
 });
 export type RecordsConfig = v.InferOutput<typeof RecordsConfig>;
 

@@ -64,48 +64,70 @@ export const TimingPlan = v.pipe(
     /** Instead of requestRate (profiling only): the rate at times after the phase start, linear between points. */
     rateSeries: v.optional(v.pipe(v.array(v.object({ timeSec: atLeastZero, rate: positive })), v.minLength(1, "needs at least one point"))),
     /** Replay the dataset's turn timestamps (profiling phase); the count is the schedule's turns. */
-    fixedSchedule: v.optional(v.object({
-      /** Schedule zero is the first timestamp kept. */
-      autoOffset: v.optional(v.boolean(), false),
-      /** Schedule zero (ms on the trace clock); earlier conversations are left out. */
-      startOffsetMs: v.optional(atLeastZero),
-      /** Conversations starting after this (ms on the trace clock) are left out. */
-      endOffsetMs: v.optional(atLeastZero),
-    })),
+    fixedSchedule: v.optional(
+      v.object({
+        /** Schedule zero is the first timestamp kept. */
+        autoOffset: v.optional(v.boolean(), false),
+        /** Schedule zero (ms on the trace clock); earlier conversations are left out. */
+        startOffsetMs: v.optional(atLeastZero),
+        /** Conversations starting after this (ms on the trace clock) are left out. */
+        endOffsetMs: v.optional(atLeastZero),
+      }),
+    ),
     /** User-centric rate (§4.8): `users` sessions, each sending a turn every users/rate seconds. */
     userCentric: v.optional(v.object({ rate: positive, users: int(1) })),
     /** --server-profiler: start before the profiling phase, stop after it (a failed start fails the run). */
     serverProfiler: v.optional(v.object({ start: ControlCalls, stop: ControlCalls })),
     /** Warmup overrides; unset fields inherit the profiling value. A duration replaces warmupRequestCount. */
-    warmup: v.optional(v.object({
-      durationSec: v.optional(positive),
-      /** Default (and null): no limit (wait for every warmup credit). */
-      graceSec: v.optional(v.nullable(atLeastZero)),
-      /** Stop after starting this many sessions and sending all their turns (instead of a count or duration). */
-      sessions: v.optional(int(1)),
-      concurrency: v.optional(int(1)),
-      /** Warmup's prefill ceiling (default: prefillConcurrency). */
-      prefillConcurrency: v.optional(int(1)),
-      requestRate: v.optional(positive),
-      rateMode: v.optional(v.picklist(TIMING_RATE_MODES)),
-      /** Warmup's own ramps (--warmup-*-ramp-duration); unset = the profiling ramp. */
-      concurrencyRampSec: v.optional(positive),
-      prefillRampSec: v.optional(positive),
-      rateRampSec: v.optional(positive),
-    })),
+    warmup: v.optional(
+      v.object({
+        durationSec: v.optional(positive),
+        /** Default (and null): no limit (wait for every warmup credit). */
+        graceSec: v.optional(v.nullable(atLeastZero)),
+        /** Stop after starting this many sessions and sending all their turns (instead of a count or duration). */
+        sessions: v.optional(int(1)),
+        concurrency: v.optional(int(1)),
+        /** Warmup's prefill ceiling (default: prefillConcurrency). */
+        prefillConcurrency: v.optional(int(1)),
+        requestRate: v.optional(positive),
+        rateMode: v.optional(v.picklist(TIMING_RATE_MODES)),
+        /** Warmup's own ramps (--warmup-*-ramp-duration); unset = the profiling ramp. */
+        concurrencyRampSec: v.optional(positive),
+        prefillRampSec: v.optional(positive),
+        rateRampSec: v.optional(positive),
+      }),
+    ),
   }),
-  v.check((p) => p.fixedSchedule !== undefined || (p.requestCount === undefined) !== (p.durationSec === undefined), "give exactly one of requestCount and durationSec"),
-  v.check((p) => p.fixedSchedule === undefined || p.requestCount === undefined || p.durationSec === undefined, "give at most one of requestCount and durationSec"),
-  v.check((p) => p.rateMode === "concurrency_burst" || p.requestRate !== undefined || p.rateSeries !== undefined, "constant, poisson and gamma need requestRate (or rateSeries)"),
-  v.check((p) => p.rateSeries === undefined || (p.requestRate === undefined && p.rateMode !== "concurrency_burst"), "rateSeries replaces requestRate and needs constant, poisson or gamma"),
-  v.check((p) => p.rateSeries === undefined || p.rateSeries.every((x, i, all) => i === 0 || x.timeSec > (all[i - 1] as { timeSec: number }).timeSec), "rateSeries times must increase"),
+  v.check(
+    (p) => p.fixedSchedule !== undefined || (p.requestCount === undefined) !== (p.durationSec === undefined),
+    "give exactly one of requestCount and durationSec",
+  ),
+  v.check(
+    (p) => p.fixedSchedule === undefined || p.requestCount === undefined || p.durationSec === undefined,
+    "give at most one of requestCount and durationSec",
+  ),
+  v.check(
+    (p) => p.rateMode === "concurrency_burst" || p.requestRate !== undefined || p.rateSeries !== undefined,
+    "constant, poisson and gamma need requestRate (or rateSeries)",
+  ),
+  v.check(
+    (p) => p.rateSeries === undefined || (p.requestRate === undefined && p.rateMode !== "concurrency_burst"),
+    "rateSeries replaces requestRate and needs constant, poisson or gamma",
+  ),
+  v.check(
+    (p) => p.rateSeries === undefined || p.rateSeries.every((x, i, all) => i === 0 || x.timeSec > (all[i - 1] as { timeSec: number }).timeSec),
+    "rateSeries times must increase",
+  ),
   v.check((p) => p.rateMode !== "concurrency_burst" || p.requestRate === undefined, "concurrency_burst cannot have requestRate"),
   v.check(
     (p) => p.rateMode !== "concurrency_burst" || p.concurrency !== undefined || p.fixedSchedule !== undefined || p.userCentric !== undefined,
     "concurrency_burst needs concurrency",
   ),
   v.check((p) => p.fixedSchedule === undefined || p.userCentric === undefined, "fixedSchedule and userCentric cannot be combined"),
-  v.check((p) => p.prefillConcurrency === undefined || p.concurrency === undefined || p.prefillConcurrency <= p.concurrency, "prefillConcurrency cannot exceed concurrency"),
+  v.check(
+    (p) => p.prefillConcurrency === undefined || p.concurrency === undefined || p.prefillConcurrency <= p.concurrency,
+    "prefillConcurrency cannot exceed concurrency",
+  ),
   v.check((p) => p.concurrencyRampSec === undefined || p.concurrency !== undefined, "concurrencyRampSec needs concurrency"),
   v.check((p) => p.rateRampSec === undefined || p.requestRate !== undefined, "rateRampSec needs requestRate"),
   v.check((p) => p.prefillRampSec === undefined || p.prefillConcurrency !== undefined, "prefillRampSec needs prefillConcurrency"),

@@ -41,10 +41,25 @@ export function compareCharts(runs: RunData[]): ChartSpec[] {
     { id: "cmp-throughput", title: "Output token throughput", tag: "output_token_throughput", keys: ["avg"] },
   ];
   for (const v of views) {
-    const series: SeriesSpec[] = v.keys.map((k) => ({ label: `${k === "avg" ? "" : `${k} `}${v.title.replace(/ percentiles$/, "")}`, values: order.map((i) => stat(runs[i]!, v.tag, k)), style: "line" }));
+    const series: SeriesSpec[] = v.keys.map((k) => ({
+      label: `${k === "avg" ? "" : `${k} `}${v.title.replace(/ percentiles$/, "")}`,
+      values: order.map((i) => stat(runs[i]!, v.tag, k)),
+      style: "line",
+    }));
     if (series.every((s) => s.values.every((y) => y === null))) continue;
     const unit = runs.map((r) => r.metrics[v.tag]?.unit).find((u) => u !== undefined) ?? "";
-    charts.push({ id: v.id, section: "Comparison", title: `${v.title} vs ${x.label.toLowerCase()}`, x, y: { label: v.title, unit }, xs, series, main: v.id === "cmp-ttft" || v.id === "cmp-itl", ...names, note: `Points in order: ${order.map((i) => runs[i]!.label).join(", ")}` });
+    charts.push({
+      id: v.id,
+      section: "Comparison",
+      title: `${v.title} vs ${x.label.toLowerCase()}`,
+      x,
+      y: { label: v.title, unit },
+      xs,
+      series,
+      main: v.id === "cmp-ttft" || v.id === "cmp-itl",
+      ...names,
+      note: `Points in order: ${order.map((i) => runs[i]!.label).join(", ")}`,
+    });
   }
   return charts;
 }
@@ -63,7 +78,8 @@ function paretoChart(runs: RunData[]): ChartSpec | undefined {
   // The front first, so each run's marker is drawn over it.
   const series: SeriesSpec[] = [{ label: "Pareto front", values: pts.map((p) => (front.has(p.i) ? p.y : null)), style: "line" }];
   for (const p of pts) series.push({ label: runs[p.i]!.label, values: pts.map((q) => (q === p ? p.y : null)), style: "points" });
-  const perUserUnit = runs.find((r) => r.metrics.output_token_throughput_per_user !== undefined)?.metrics.output_token_throughput_per_user?.unit ?? "tokens/sec/user";
+  const perUserUnit =
+    runs.find((r) => r.metrics.output_token_throughput_per_user !== undefined)?.metrics.output_token_throughput_per_user?.unit ?? "tokens/sec/user";
   return {
     id: "cmp-pareto",
     section: "Comparison",

@@ -50,7 +50,11 @@ function timeline(run: RunData): ChartSpec | undefined {
     xs: rows.map((i) => round(r.start[i]!)),
     series,
     main: true,
-    ...(rows.length < r.start.length ? { note: `${rows.length.toLocaleString("en-US")} of ${r.start.length.toLocaleString("en-US")} requests drawn (per time bucket the first, fastest and slowest); statistics use all.` } : {}),
+    ...(rows.length < r.start.length
+      ? {
+          note: `${rows.length.toLocaleString("en-US")} of ${r.start.length.toLocaleString("en-US")} requests drawn (per time bucket the first, fastest and slowest); statistics use all.`,
+        }
+      : {}),
   };
 }
 
@@ -65,7 +69,9 @@ function histogramChart(id: string, name: string, unit: string, sorted: Float64A
     xs: h.centers.map(round),
     series: [{ label: `${name} (${sorted.length.toLocaleString("en-US")} values)`, values: h.counts, style: "bars" }],
     main: id === "hist-time_to_first_token",
-    ...(h.overflow > 0 ? { note: `${h.overflow} values above ${round(h.centers[h.centers.length - 1]! + h.width / 2)} ${unit} are counted in the last bar.` } : {}),
+    ...(h.overflow > 0
+      ? { note: `${h.overflow} values above ${round(h.centers[h.centers.length - 1]! + h.width / 2)} ${unit} are counted in the last bar.` }
+      : {}),
   };
 }
 
@@ -218,7 +224,10 @@ function errorsOverTime(run: RunData): ChartSpec | undefined {
   const counts = new Map<string, number>();
   for (const e of r.error) if (e !== null) counts.set(e, (counts.get(e) ?? 0) + 1);
   // The four most frequent types by name, the rest together.
-  const top = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([t]) => t);
+  const top = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 4)
+    .map(([t]) => t);
   const names = counts.size > top.length ? [...top, "other"] : top;
   const grid = names.map(() => new Array<number>(n).fill(0));
   for (let i = 0; i < r.error.length; i++) {
@@ -240,8 +249,21 @@ function errorsOverTime(run: RunData): ChartSpec | undefined {
 }
 
 const SERVER_GROUPS: { id: string; title: string; axis: string; match: RegExp; unit: string; percent?: boolean }[] = [
-  { id: "server-kv", title: "KV cache usage", axis: "KV cache usage", match: /kv_cache_usage|gpu_cache_usage|cache_usage_perc|token_usage/, unit: "%", percent: true },
-  { id: "server-queue", title: "Requests running and waiting on the server", axis: "Requests", match: /running|waiting|in_flight|swapped|queue/, unit: "count" },
+  {
+    id: "server-kv",
+    title: "KV cache usage",
+    axis: "KV cache usage",
+    match: /kv_cache_usage|gpu_cache_usage|cache_usage_perc|token_usage/,
+    unit: "%",
+    percent: true,
+  },
+  {
+    id: "server-queue",
+    title: "Requests running and waiting on the server",
+    axis: "Requests",
+    match: /running|waiting|in_flight|swapped|queue/,
+    unit: "count",
+  },
   { id: "server-tokens", title: "Server token rates", axis: "Token rate", match: /(prompt|generation|output|input)_tokens?_total/, unit: "tokens/s" },
 ];
 
@@ -249,10 +271,19 @@ const SERVER_GROUPS: { id: string; title: string; axis: string; match: RegExp; u
 function serverCharts(server: ServerSeries[]): ChartSpec[] {
   const out: ChartSpec[] = [];
   for (const g of SERVER_GROUPS) {
-    const lines = server.filter((m) => g.match.test(m.name)).flatMap((m) => m.series.map((s) => ({ ...s, label: `${m.name}${s.label === "" ? "" : ` ${s.label}`}` })));
+    const lines = server
+      .filter((m) => g.match.test(m.name))
+      .flatMap((m) => m.series.map((s) => ({ ...s, label: `${m.name}${s.label === "" ? "" : ` ${s.label}`}` })));
     if (lines.length === 0) continue;
     const scale = g.percent === true && lines.every((l) => l.v.every((x) => x <= 1)) ? 100 : 1;
-    out.push({ ...mergeTimelines(lines.slice(0, 8), scale), id: g.id, section: "Server metrics", title: g.title, x: { label: "Time", unit: "s" }, y: { label: g.axis, unit: g.unit } });
+    out.push({
+      ...mergeTimelines(lines.slice(0, 8), scale),
+      id: g.id,
+      section: "Server metrics",
+      title: g.title,
+      x: { label: "Time", unit: "s" },
+      y: { label: g.axis, unit: g.unit },
+    });
   }
   return out;
 }
@@ -269,7 +300,15 @@ function gpuCharts(gpus: GpuSeries[]): ChartSpec[] {
   for (const view of views) {
     const lines = gpus.filter((g) => view.col(g).some(Number.isFinite)).map((g) => ({ label: g.gpu, t: g.t, v: view.col(g) }));
     if (lines.length === 0) continue;
-    out.push({ ...mergeTimelines(lines, 1), id: view.id, section: "GPU telemetry", title: view.title, x: { label: "Time", unit: "s" }, y: { label: view.title, unit: view.unit }, main: view.id === "gpu-power" });
+    out.push({
+      ...mergeTimelines(lines, 1),
+      id: view.id,
+      section: "GPU telemetry",
+      title: view.title,
+      x: { label: "Time", unit: "s" },
+      y: { label: view.title, unit: view.unit },
+      main: view.id === "gpu-power",
+    });
   }
   return out;
 }

@@ -36,13 +36,17 @@ const STAT_KEYS = ["avg", "min", "p50", "p90", "p99", "max"];
 export function renderReport(page: ReportPage): string {
   const charts = [...page.compare, ...page.runs.flatMap((r) => r.charts)];
   const title = page.runs.length === 1 ? `AIPerf report: ${page.runs[0]!.run.label}` : `AIPerf report: ${page.runs.length} runs`;
-  const body: string[] = [`<header><h1>${esc(title)}</h1><p class="meta">Generated ${esc(page.generatedAt)} by aiperf ${esc(page.version)} from ${page.runs.map((r) => `<code>${esc(r.run.dir)}</code>`).join(", ")}</p></header>`];
+  const body: string[] = [
+    `<header><h1>${esc(title)}</h1><p class="meta">Generated ${esc(page.generatedAt)} by aiperf ${esc(page.version)} from ${page.runs.map((r) => `<code>${esc(r.run.dir)}</code>`).join(", ")}</p></header>`,
+  ];
   if (page.runs.length > 1) {
     body.push(`<section><h2>Runs compared</h2>${compareTable(page.runs.map((r) => r.run))}</section>`);
     body.push(sectionsOf(page.compare));
   }
   for (const { run, charts: rc } of page.runs) {
-    body.push(`<section class="run"><h2>${page.runs.length > 1 ? "Run: " : ""}${esc(run.label)}</h2>${verdictBox(run)}${metricsTable(run)}${errorTable(run)}${configBlock(run)}</section>`);
+    body.push(
+      `<section class="run"><h2>${page.runs.length > 1 ? "Run: " : ""}${esc(run.label)}</h2>${verdictBox(run)}${metricsTable(run)}${errorTable(run)}${configBlock(run)}</section>`,
+    );
     body.push(sectionsOf(rc));
   }
   // "<" escaped so no text in the data (an error message, a label) can close the script element.
@@ -76,7 +80,9 @@ function sectionsOf(charts: ChartSpec[]): string {
       section = c.section;
       out.push(`<h3>${esc(section)}</h3><div class="grid">`);
     }
-    out.push(`<figure data-chart="${esc(c.id)}"><figcaption>${esc(c.title)}</figcaption><div class="plot"></div>${c.note === undefined ? "" : `<p class="note">${esc(c.note)}</p>`}</figure>`);
+    out.push(
+      `<figure data-chart="${esc(c.id)}"><figcaption>${esc(c.title)}</figcaption><div class="plot"></div>${c.note === undefined ? "" : `<p class="note">${esc(c.note)}</p>`}</figure>`,
+    );
   }
   if (section !== "") out.push("</div>");
   return out.join("\n");

@@ -66,7 +66,8 @@ const MAX_POSITIONS = 4096;
 function runFilesOf(dirArg: string, dir: string): RunFiles {
   const found = findRunFiles(dir);
   if (found.kind === "several") throw new ArtifactError(`${severalRunsMessage(dirArg, found.summaries)}: ${SEVERAL_RUNS_HINT}`);
-  if (found.kind === "none") throw new ArtifactError(`${dirArg} holds no ${SUMMARY_FILE} or ${RECORDS_FILE} (nor a --profile-export-prefix <name>.json/.csv pair)`);
+  if (found.kind === "none")
+    throw new ArtifactError(`${dirArg} holds no ${SUMMARY_FILE} or ${RECORDS_FILE} (nor a --profile-export-prefix <name>.json/.csv pair)`);
   return found.files;
 }
 
@@ -147,7 +148,10 @@ export function loadRun(dirArg: string): RunData {
   const server = files.serverMetrics !== undefined ? readServer(files.serverMetrics, t0, () => badLines++) : [];
   const gpus = files.gpuTelemetry !== undefined ? readGpus(files.gpuTelemetry, t0, () => badLines++) : [];
   const verdictRaw = asObject(summary.run_validity);
-  const verdict = typeof verdictRaw.valid === "boolean" ? { valid: verdictRaw.valid, judged: verdictRaw.judged !== false, reasons: Array.isArray(verdictRaw.reasons) ? verdictRaw.reasons.map(String) : [] } : undefined;
+  const verdict =
+    typeof verdictRaw.valid === "boolean"
+      ? { valid: verdictRaw.valid, judged: verdictRaw.judged !== false, reasons: Array.isArray(verdictRaw.reasons) ? verdictRaw.reasons.map(String) : [] }
+      : undefined;
   const concurrency = findNumber(inputConfig, ["concurrency"]);
   const requestRate = findNumber(inputConfig, ["requestRate", "request_rate"]);
   const runLabel = typeof runInfo.run_label === "string" && runInfo.run_label !== "run_0001" ? runInfo.run_label : basename(dir);
@@ -160,7 +164,9 @@ export function loadRun(dirArg: string): RunData {
     requestRate,
     verdict,
     wasCancelled: summary.was_cancelled === true,
-    errorSummary: Array.isArray(summary.error_summary) ? summary.error_summary.map((e) => ({ type: errorType(asObject(e).error_details), count: num(asObject(e).count) })) : [],
+    errorSummary: Array.isArray(summary.error_summary)
+      ? summary.error_summary.map((e) => ({ type: errorType(asObject(e).error_details), count: num(asObject(e).count) }))
+      : [],
     records,
     positions,
     units,
@@ -196,7 +202,9 @@ function readServer(path: string, t0: number, bad: () => void): ServerSeries[] {
       for (const s of samples) {
         const value = num(asObject(s).value);
         if (!Number.isFinite(value)) continue; // histograms and summaries: not drawn as lines
-        const labels = Object.entries(asObject(asObject(s).labels)).map(([k, x]) => `${k}=${String(x)}`).join(",");
+        const labels = Object.entries(asObject(asObject(s).labels))
+          .map(([k, x]) => `${k}=${String(x)}`)
+          .join(",");
         const key = `${endpoint} ${labels}`;
         const entry = byName.get(name) ?? { kind: /_total$/.test(name) ? "counter" : "gauge", series: new Map() };
         byName.set(name, entry);

@@ -64,7 +64,8 @@ export async function writePngs(browser: string, reportPath: string, charts: Cha
     rmSync(profile, { recursive: true, force: true });
   }
   const block = /<pre id="png-out">([\s\S]*?)<\/pre>/.exec(dom)?.[1];
-  if (block === undefined) throw new Error(`${browser} exited ${code} without drawing the charts${err.trim() === "" ? "" : ` (${err.trim().split("\n").slice(-1)[0]})`}`);
+  if (block === undefined)
+    throw new Error(`${browser} exited ${code} without drawing the charts${err.trim() === "" ? "" : ` (${err.trim().split("\n").slice(-1)[0]})`}`);
   const written: string[] = [];
   const failures: string[] = [];
   for (const line of block.split("\n")) {

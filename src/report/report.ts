@@ -51,9 +51,21 @@ export function buildReport(dirs: string[], opts: ReportOptions, paths: string[]
   // Trial sets among the paths given: each trial's value against the study's mean and interval.
   const sets = paths.map(readTrialSet).filter((t): t is TrialSet => t !== undefined);
   const byDir = new Map(runs.map((r) => [r.dir, r]));
-  const trials = sets.flatMap((set, k) => trialCharts(set, set.trials.map((d) => (byDir.get(d)?.metrics ?? {}) as Record<string, Record<string, unknown>>), sets.length > 1 ? `t${k + 1}-` : ""));
+  const trials = sets.flatMap((set, k) =>
+    trialCharts(
+      set,
+      set.trials.map((d) => (byDir.get(d)?.metrics ?? {}) as Record<string, Record<string, unknown>>),
+      sets.length > 1 ? `t${k + 1}-` : "",
+    ),
+  );
   const compare = [...trials, ...(many ? compareCharts(runs) : [])];
-  const html = renderReport({ runs: perRun, compare, theme: opts.theme ?? "light", generatedAt: (opts.now ?? new Date()).toISOString(), version: opts.version });
+  const html = renderReport({
+    runs: perRun,
+    compare,
+    theme: opts.theme ?? "light",
+    generatedAt: (opts.now ?? new Date()).toISOString(),
+    version: opts.version,
+  });
   return { html, charts: [...compare, ...perRun.flatMap((r) => r.charts)], runs };
 }
 

@@ -21,7 +21,11 @@ export function writeServerMetricsJson(dir: string, endpoints: EndpointSummary[]
 }
 
 function labelText(labels: SeriesSummary["labels"]): string {
-  return labels === undefined ? "" : Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(";");
+  return labels === undefined
+    ? ""
+    : Object.entries(labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(";");
 }
 
 function rowsOf(s: SeriesSummary): [string, number][] {
@@ -43,7 +47,8 @@ export function writeServerMetricsCsv(dir: string, endpoints: EndpointSummary[])
   for (const e of endpoints) {
     for (const [name, m] of Object.entries(e.metrics)) {
       for (const s of m.series) {
-        for (const [stat, v] of rowsOf(s)) lines.push([e.endpoint_url, name, m.type, labelText(s.labels), stat, Number.isNaN(v) ? "" : String(v)].map(csvField).join(","));
+        for (const [stat, v] of rowsOf(s))
+          lines.push([e.endpoint_url, name, m.type, labelText(s.labels), stat, Number.isNaN(v) ? "" : String(v)].map(csvField).join(","));
       }
     }
   }
@@ -88,7 +93,9 @@ export function serverMetricsConsoleText(endpoints: EndpointSummary[]): string {
     const ttft = pick(e, [/^vllm:time_to_first_token_seconds$/, /time_to_first_token_seconds$/])?.series[0];
     if (ttft?.mean !== undefined && ttft.count_delta !== undefined && ttft.count_delta > 0) {
       const p = ttft.estimated_percentiles;
-      lines.push(`  ${"Server TTFT (ms)".padEnd(26)} mean ${fmt(ttft.mean * 1000)}${p === undefined ? "" : `  p50~${fmt(p.p50 * 1000)}  p99~${fmt(p.p99 * 1000)}`}`);
+      lines.push(
+        `  ${"Server TTFT (ms)".padEnd(26)} mean ${fmt(ttft.mean * 1000)}${p === undefined ? "" : `  p50~${fmt(p.p50 * 1000)}  p99~${fmt(p.p99 * 1000)}`}`,
+      );
     }
   }
   return lines.length === 0 ? "" : `${lines.join("\n")}\n`;

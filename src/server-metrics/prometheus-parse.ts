@@ -77,7 +77,10 @@ export function parseSampleLine(line: string): Sample | undefined {
     labels = read.labels;
     i = read.end;
   }
-  const rest = line.slice(i).trim().split(/[ \t]+/);
+  const rest = line
+    .slice(i)
+    .trim()
+    .split(/[ \t]+/);
   if (rest.length < 1 || rest.length > 2 || line.slice(i).trim() === "") return undefined;
   const value = parsePromNumber(rest[0] as string);
   if (value === undefined) return undefined;

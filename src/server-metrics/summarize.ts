@@ -67,7 +67,9 @@ export function windowEdges(snaps: Snapshot[], startNs?: number, endNs?: number)
 
 /** Percentile estimated from cumulative buckets by linear interpolation inside the bucket. */
 export function bucketPercentile(buckets: Record<string, number>, p: number): number {
-  const bounds = Object.entries(buckets).map(([le, c]) => [le === "+Inf" ? Infinity : Number(le), c] as const).sort((a, b) => a[0] - b[0]);
+  const bounds = Object.entries(buckets)
+    .map(([le, c]) => [le === "+Inf" ? Infinity : Number(le), c] as const)
+    .sort((a, b) => a[0] - b[0]);
   const total = bounds[bounds.length - 1]?.[1] ?? 0;
   if (total <= 0) return Number.NaN;
   const rank = (p / 100) * total;
@@ -87,7 +89,14 @@ export function bucketPercentile(buckets: Record<string, number>, p: number): nu
 }
 
 export function summarizeEndpoint(data: EndpointData, startNs?: number, endNs?: number): EndpointSummary {
-  const out: EndpointSummary = { endpoint_url: data.url, snapshots: data.snapshots.length, scrape_errors: data.errors, skipped_lines: data.skippedLines, window: null, metrics: {} };
+  const out: EndpointSummary = {
+    endpoint_url: data.url,
+    snapshots: data.snapshots.length,
+    scrape_errors: data.errors,
+    skipped_lines: data.skippedLines,
+    window: null,
+    metrics: {},
+  };
   const edges = windowEdges(data.snapshots, startNs, endNs);
   if (edges === undefined) return out;
   const cache = new Map<string, Parsed>();

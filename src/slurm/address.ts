@@ -10,7 +10,9 @@ import { networkInterfaces } from "node:os";
 import { BenchError } from "../core/errors.ts";
 
 const noAddress = (why: string): BenchError =>
-  new BenchError("CONFIG_INVALID", `--slurm could not find the address the nodes should dial: ${why}`, { hint: "Give it: --zmq-host ADDR (an address of this host that the allocation's hosts reach)" });
+  new BenchError("CONFIG_INVALID", `--slurm could not find the address the nodes should dial: ${why}`, {
+    hint: "Give it: --zmq-host ADDR (an address of this host that the allocation's hosts reach)",
+  });
 
 /** NodeAddr of `node` from `scontrol show node`; undefined when scontrol does not say. */
 function nodeAddr(node: string, env: Record<string, string | undefined>): string | undefined {
@@ -55,7 +57,9 @@ export function freePortRange(host: string, count: number): number {
       for (const s of held) s.stop(true);
     }
   }
-  throw new BenchError("CONFIG_INVALID", `--slurm found no ${count} consecutive free TCP ports on ${host}`, { hint: "Give the first of them: --zmq-port P (P to P+4 must be free)" });
+  throw new BenchError("CONFIG_INVALID", `--slurm found no ${count} consecutive free TCP ports on ${host}`, {
+    hint: "Give the first of them: --zmq-port P (P to P+4 must be free)",
+  });
 }
 
 /** Resolves true once HOST:PORT accepts a connection, false if `gone` settles first. */

@@ -9,7 +9,9 @@ import { BenchError } from "../core/errors.ts";
 const MAX_HOSTS = 100_000;
 
 const bad = (list: string, why: string): BenchError =>
-  new BenchError("CONFIG_INVALID", `Invalid Slurm node list "${list}": ${why}`, { hint: "Expected Slurm's syntax, e.g. node[01-04],gpu7 (as in SLURM_JOB_NODELIST)" });
+  new BenchError("CONFIG_INVALID", `Invalid Slurm node list "${list}": ${why}`, {
+    hint: "Expected Slurm's syntax, e.g. node[01-04],gpu7 (as in SLURM_JOB_NODELIST)",
+  });
 
 /** Every host name of `list`, in order, duplicates kept (Slurm keeps them too). */
 export function expandHostlist(list: string): string[] {

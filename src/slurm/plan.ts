@@ -37,9 +37,13 @@ export function planNodeHosts(alloc: Allocation, workerNodes: number | undefined
   if (workerNodes === undefined) return others.length > 0 ? others : alloc.hosts;
   if (workerNodes <= others.length) return others.slice(0, workerNodes);
   if (workerNodes <= alloc.hosts.length) return [...others, ...alloc.hosts.filter((h) => h === alloc.here)];
-  throw new BenchError("CONFIG_INVALID", `--worker-nodes ${workerNodes} needs ${workerNodes} hosts, but Slurm job ${alloc.jobId} has ${alloc.hosts.length} (${alloc.hosts.join(",")}); --slurm starts one node per host`, {
-    hint: `Ask for ${workerNodes + 1} hosts (sbatch/salloc --nodes ${workerNodes + 1}: the controller on one, a node on each other), or lower --worker-nodes`,
-  });
+  throw new BenchError(
+    "CONFIG_INVALID",
+    `--worker-nodes ${workerNodes} needs ${workerNodes} hosts, but Slurm job ${alloc.jobId} has ${alloc.hosts.length} (${alloc.hosts.join(",")}); --slurm starts one node per host`,
+    {
+      hint: `Ask for ${workerNodes + 1} hosts (sbatch/salloc --nodes ${workerNodes + 1}: the controller on one, a node on each other), or lower --worker-nodes`,
+    },
+  );
 }
 
 interface SrunPlan {

@@ -42,7 +42,8 @@ export function takeFlag(args: string[], name: string): string | undefined {
 const positiveInt = (flag: string, text: string | undefined, max: number): number | undefined => {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new BenchError("CONFIG_INVALID", `Invalid value "${text}" for ${flag}: expected an integer from 1 to ${max}`);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new BenchError("CONFIG_INVALID", `Invalid value "${text}" for ${flag}: expected an integer from 1 to ${max}`);
   return n;
 };
 
@@ -65,9 +66,15 @@ export async function runSlurmProfile(rawArgs: readonly string[]): Promise<numbe
   const token = env.AIPERF_CLUSTER_TOKEN !== undefined && env.AIPERF_CLUSTER_TOKEN !== "" ? env.AIPERF_CLUSTER_TOKEN : randomBytes(32).toString("hex");
   const childEnv = { ...env, AIPERF_CLUSTER_TOKEN: token };
   const self = selfCommand();
-  say(`Slurm job ${alloc.jobId}: controller on ${alloc.here ?? "this host (outside the allocation)"} at tcp://${host}:${port}, ${hosts.length} node${hosts.length === 1 ? "" : "s"} on ${hosts.join(",")}`);
+  say(
+    `Slurm job ${alloc.jobId}: controller on ${alloc.here ?? "this host (outside the allocation)"} at tcp://${host}:${port}, ${hosts.length} node${hosts.length === 1 ? "" : "s"} on ${hosts.join(",")}`,
+  );
 
-  const controller = spawn(self[0] as string, [...self.slice(1), "profile", ...args, "--zmq-host", host, "--zmq-port", String(port), "--worker-nodes", String(hosts.length)], { env: childEnv, stdio: "inherit" });
+  const controller = spawn(
+    self[0] as string,
+    [...self.slice(1), "profile", ...args, "--zmq-host", host, "--zmq-port", String(port), "--worker-nodes", String(hosts.length)],
+    { env: childEnv, stdio: "inherit" },
+  );
   const controllerExit = new Promise<number>((resolve) => {
     controller.once("error", (error) => resolve(failedToStart(error)));
     controller.once("exit", (code, signal) => resolve(code ?? 128 + (signal === null ? 0 : constants.signals[signal])));

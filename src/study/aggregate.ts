@@ -38,7 +38,13 @@ export function aggregateMetrics(runs: RunResult[], confidenceLevel: number): Ma
 }
 
 /** Writes the aggregate JSON and CSV and the collated JSON into `dir`; returns the paths written. */
-export async function writeAggregate(dir: string, runs: RunResult[], confidenceLevel: number, cooldownSeconds: number, extraMetadata: Record<string, unknown>): Promise<string[]> {
+export async function writeAggregate(
+  dir: string,
+  runs: RunResult[],
+  confidenceLevel: number,
+  cooldownSeconds: number,
+  extraMetadata: Record<string, unknown>,
+): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const ok = runs.filter(succeeded);
   const metadata = {
@@ -53,10 +59,15 @@ export async function writeAggregate(dir: string, runs: RunResult[], confidenceL
   };
   const metrics = aggregateMetrics(runs, confidenceLevel);
   const json = join(dir, "profile_export_aiperf_aggregate.json");
-  writeFileSync(json, `${JSON.stringify({ schema_version: "1.0", aiperf_version: VERSION, metadata, metrics: Object.fromEntries([...metrics].map(([k, m]) => [k, finiteOnly(m)])) }, null, 2)}\n`);
+  writeFileSync(
+    json,
+    `${JSON.stringify({ schema_version: "1.0", aiperf_version: VERSION, metadata, metrics: Object.fromEntries([...metrics].map(([k, m]) => [k, finiteOnly(m)])) }, null, 2)}\n`,
+  );
   const csv = join(dir, "profile_export_aiperf_aggregate.csv");
   const cell = (n: number): string => (Number.isFinite(n) ? String(Number(n.toFixed(6))) : "");
-  const rows = [...metrics].map(([k, m]) => [k, cell(m.mean), cell(m.std), cell(m.min), cell(m.max), cell(m.cv), cell(m.se), cell(m.ci_low), cell(m.ci_high), cell(m.t_critical), m.unit].join(","));
+  const rows = [...metrics].map(([k, m]) =>
+    [k, cell(m.mean), cell(m.std), cell(m.min), cell(m.max), cell(m.cv), cell(m.se), cell(m.ci_low), cell(m.ci_high), cell(m.t_critical), m.unit].join(","),
+  );
   writeFileSync(csv, `Metric,Mean,Std,Min,Max,CV,SE,CI Low,CI High,t Critical,Unit\n${rows.join("\n")}\n`);
   const collated = join(dir, "profile_export_aiperf_collated.json");
   writeFileSync(collated, `${JSON.stringify(await collate(ok, runs, cooldownSeconds), null, 2)}\n`);
@@ -101,14 +112,23 @@ async function collate(ok: RunResult[], all: RunResult[], cooldownSeconds: numbe
     const mean = pooled.reduce((a, b) => a + b, 0) / n;
     const std = n > 1 ? Math.sqrt(pooled.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0;
     metrics[name] = {
-      combined: { mean, std, p50: percentileSorted(sorted, 50), p90: percentileSorted(sorted, 90), p95: percentileSorted(sorted, 95), p99: percentileSorted(sorted, 99), count: n },
+      combined: {
+        mean,
+        std,
+        p50: percentileSorted(sorted, 50),
+        p90: percentileSorted(sorted, 90),
+        p95: percentileSorted(sorted, 95),
+        p99: percentileSorted(sorted, 99),
+        count: n,
+      },
       per_run: entries.map((e) => ({ label: e.label, mean: e.values.reduce((a, b) => a + b, 0) / e.values.length, count: e.values.length })),
     };
   }
   return {
     schema_version: "1.0.0",
     aiperf_version: VERSION,
-    description: "Collated per-request metrics across all runs: every run's request-level values pooled into one population, with combined percentiles. profile_export_aiperf_aggregate.json instead gives statistics over the runs' summary values.",
+    description:
+      "Collated per-request metrics across all runs: every run's request-level values pooled into one population, with combined percentiles. profile_export_aiperf_aggregate.json instead gives statistics over the runs' summary values.",
     metadata: {
       aggregation_type: "detailed",
       num_profile_runs: all.length,

@@ -41,11 +41,23 @@ export async function runStudy(options: StudyOptions): Promise<number> {
 
 /** Upstream's folder names: <model>-openai-<type>-<stimulus>, the stimulus being `<axis>_sweep` for a sweep. */
 function defaultDirName(options: StudyOptions): string {
-  const cfg = checkArgs(options.base.flatMap((it) => it.tokens), "the command line");
-  const prefix = artifactDirName({ modelNames: cfg.model, endpointType: cfg.endpointType, concurrency: null, requestRate: null, fixedSchedule: false }).replace(/-$/, "");
+  const cfg = checkArgs(
+    options.base.flatMap((it) => it.tokens),
+    "the command line",
+  );
+  const prefix = artifactDirName({ modelNames: cfg.model, endpointType: cfg.endpointType, concurrency: null, requestRate: null, fixedSchedule: false }).replace(
+    /-$/,
+    "",
+  );
   if (options.search !== undefined) return `${prefix}-${options.search.parameter}_sla_search`;
   if (options.axes.length > 0) return `${prefix}-${options.axes.map((a) => a.name).join("_")}_sweep`;
-  return artifactDirName({ modelNames: cfg.model, endpointType: cfg.endpointType, concurrency: cfg.concurrency ?? null, requestRate: cfg.requestRate ?? null, fixedSchedule: cfg.fixedSchedule });
+  return artifactDirName({
+    modelNames: cfg.model,
+    endpointType: cfg.endpointType,
+    concurrency: cfg.concurrency ?? null,
+    requestRate: cfg.requestRate ?? null,
+    fixedSchedule: cfg.fixedSchedule,
+  });
 }
 
 /** A point's command line through the single-run parser and rules: bad input stops the study before any run (exit 2). */
@@ -54,7 +66,8 @@ function checkArgs(args: string[], where: string) {
     const parsed = parseProfileConfig(readProfileArgs(args).input);
     return resolveProfile(parsed, "", false, () => {});
   } catch (error) {
-    if (error instanceof BenchError && where !== "the command line") throw new BenchError(error.code, `${where}: ${error.message}`, error.hint === undefined ? {} : { hint: error.hint });
+    if (error instanceof BenchError && where !== "the command line")
+      throw new BenchError(error.code, `${where}: ${error.message}`, error.hint === undefined ? {} : { hint: error.hint });
     throw error;
   }
 }
@@ -72,7 +85,11 @@ class Study {
   readonly #onSignal = (signal: InterruptSignal): void => {
     const kind = this.#interrupts.receive(signal, performance.now());
     if (kind === "duplicate") return;
-    say(kind === "first" ? `Received ${signal}: stopping the current run (it writes partial results), then writing the study summary (again to force quit)` : `Second interrupt (${signal}): passing it on to the run`);
+    say(
+      kind === "first"
+        ? `Received ${signal}: stopping the current run (it writes partial results), then writing the study summary (again to force quit)`
+        : `Second interrupt (${signal}): passing it on to the run`,
+    );
     this.#child?.kill(signal);
     this.#wake?.();
   };
@@ -112,7 +129,9 @@ class Study {
     const result = await runOne(planned, (child) => (this.#child = child));
     this.#child = undefined;
     if (this.#stopped) this.#cut.add(`${planned.variation.label}/${planned.info.run_label}`);
-    say(`Run ${n} ${planned.variation.label}${t > 1 ? ` trial ${planned.trial + 1}` : ""}: ${result.exitCode === 0 ? "ok" : `exit ${result.exitCode}`} (${result.seconds.toFixed(1)} s)`);
+    say(
+      `Run ${n} ${planned.variation.label}${t > 1 ? ` trial ${planned.trial + 1}` : ""}: ${result.exitCode === 0 ? "ok" : `exit ${result.exitCode}`} (${result.seconds.toFixed(1)} s)`,
+    );
     this.#results.push(result);
     return result;
   }
@@ -124,7 +143,9 @@ class Study {
     const swept = o.axes.length > 0;
     for (const v of variations) checkArgs(planRun(o, this.#base, this.#sweepId, v, 0, swept).args, swept ? `Sweep point ${v.label}` : "the command line");
     const order = orderRuns(variations, o.numProfileRuns, o.sweepMode);
-    say(`${swept ? `Sweep of ${variations.length} points (${variations.map((v) => v.label).join(", ")})` : "Repeated trials"}${o.numProfileRuns > 1 ? `, ${o.numProfileRuns} trials each` : ""}: ${order.length} runs into ${this.#base} (sweep id ${this.#sweepId})`);
+    say(
+      `${swept ? `Sweep of ${variations.length} points (${variations.map((v) => v.label).join(", ")})` : "Repeated trials"}${o.numProfileRuns > 1 ? `, ${o.numProfileRuns} trials each` : ""}: ${order.length} runs into ${this.#base} (sweep id ${this.#sweepId})`,
+    );
     for (const [i, step] of order.entries()) {
       if (this.#stopped) break;
       const prev = order[i - 1];
@@ -174,7 +195,12 @@ class Study {
     for (const p of points) {
       if (p.runs.length === 0) continue;
       const dir = swept ? join(this.#base, "aggregate", p.variation.label) : join(this.#base, "aggregate");
-      const files = await writeAggregate(dir, p.runs, o.confidenceLevel, o.profileRunCooldownSeconds, { sweep_id: this.#sweepId, variation_label: p.variation.label, variation_values: p.variation.values, was_interrupted: this.#stopped });
+      const files = await writeAggregate(dir, p.runs, o.confidenceLevel, o.profileRunCooldownSeconds, {
+        sweep_id: this.#sweepId,
+        variation_label: p.variation.label,
+        variation_values: p.variation.values,
+        was_interrupted: this.#stopped,
+      });
       if (!swept) {
         process.stdout.write(`\n${renderConfidenceTable(p.metrics, p.runs.filter(succeeded).length, o.numProfileRuns, o.confidenceLevel)}\n`);
         process.stdout.write(`Aggregate: ${files.join(", ")}\n`);
@@ -186,14 +212,29 @@ class Study {
   async runSearch(): Promise<number> {
     const o = this.#o;
     const s = o.search as NonNullable<StudyOptions["search"]>;
-    const variation = (value: number, index: number): Variation => ({ index, label: `${s.parameter}_${value}`, args: [s.flag, String(value)], values: { [s.parameter]: value } });
-    const cfg = [s.min, s.max].map((value) => checkArgs(planRun(o, this.#base, this.#sweepId, variation(value, 0), 0, true).args, `Search point ${s.parameter} ${value}`))[0];
+    const variation = (value: number, index: number): Variation => ({
+      index,
+      label: `${s.parameter}_${value}`,
+      args: [s.flag, String(value)],
+      values: { [s.parameter]: value },
+    });
+    const cfg = [s.min, s.max].map((value) =>
+      checkArgs(planRun(o, this.#base, this.#sweepId, variation(value, 0), 0, true).args, `Search point ${s.parameter} ${value}`),
+    )[0];
     // TTFT and ITL exist only for streamed replies: without --streaming every probe would "miss".
     const needsStream = s.filters.find((f) => f.metric === "time_to_first_token" || f.metric === "inter_token_latency" || f.metric === "time_to_second_token");
-    if (needsStream !== undefined && cfg?.streaming !== true) throw new BenchError("CONFIG_INVALID", `${needsStream.source.split(" ")[0]} needs streamed replies: ${needsStream.metric} is measured only with --streaming`, { hint: "add --streaming (or use --e2e-sla-ms, which works without it)" });
+    if (needsStream !== undefined && cfg?.streaming !== true)
+      throw new BenchError(
+        "CONFIG_INVALID",
+        `${needsStream.source.split(" ")[0]} needs streamed replies: ${needsStream.metric} is measured only with --streaming`,
+        { hint: "add --streaming (or use --e2e-sla-ms, which works without it)" },
+      );
     const search = new SlaSearch(s.min, s.max, s.integer);
-    const flags = s.parameter === "concurrency" ? { min: "--concurrency-min", max: "--concurrency-max" } : { min: "--request-rate-min", max: "--request-rate-max" };
-    say(`SLA search over ${s.parameter} ${s.min}…${s.max} (${s.filters.map((f) => f.source).join(", ")}): bracket by doubling, then bisect; into ${this.#base} (sweep id ${this.#sweepId})`);
+    const flags =
+      s.parameter === "concurrency" ? { min: "--concurrency-min", max: "--concurrency-max" } : { min: "--request-rate-min", max: "--request-rate-max" };
+    say(
+      `SLA search over ${s.parameter} ${s.min}…${s.max} (${s.filters.map((f) => f.source).join(", ")}): bracket by doubling, then bisect; into ${this.#base} (sweep id ${this.#sweepId})`,
+    );
     const probes: Probe[] = [];
     let failure: string | undefined;
     let n = 0;
@@ -208,13 +249,21 @@ class Study {
         runs.push(await this.#run(planRun(o, this.#base, this.#sweepId, v, t, true), ++n, undefined));
       }
       const point = summarizePoint(v, runs, o.confidenceLevel, this.#cut, o.numProfileRuns);
-      if (o.numProfileRuns > 1 && runs.length > 0) await writeAggregate(join(this.#base, "aggregate", v.label), runs, o.confidenceLevel, o.profileRunCooldownSeconds, { sweep_id: this.#sweepId, variation_label: v.label, variation_values: v.values, was_interrupted: this.#stopped });
+      if (o.numProfileRuns > 1 && runs.length > 0)
+        await writeAggregate(join(this.#base, "aggregate", v.label), runs, o.confidenceLevel, o.profileRunCooldownSeconds, {
+          sweep_id: this.#sweepId,
+          variation_label: v.label,
+          variation_values: v.values,
+          was_interrupted: this.#stopped,
+        });
       // Exit 1 is a run that failed its own checks (e.g. every request failed): that point misses the SLA. Anything else stops the search.
       const broken = runs.find((r) => r.exitCode !== 0 && r.exitCode !== EXIT_CODES.FAILED);
       const results = judge(point.metrics, s.filters);
       const passed = !this.#stopped && broken === undefined && runs.length === o.numProfileRuns && runs.every(succeeded) && results.every((r) => r.met);
       probes.push({ value, phase, point, results, passed });
-      say(`${s.parameter} ${value}: ${this.#stopped ? "interrupted" : broken !== undefined ? `run failed (exit ${broken.exitCode})` : passed ? "meets every SLA" : `misses (${missText(results, runs)})`}`);
+      say(
+        `${s.parameter} ${value}: ${this.#stopped ? "interrupted" : broken !== undefined ? `run failed (exit ${broken.exitCode})` : passed ? "meets every SLA" : `misses (${missText(results, runs)})`}`,
+      );
       if (this.#stopped) search.halt("interrupted");
       else if (broken !== undefined) {
         failure = `${v.label} ${broken.planned.info.run_label} exited ${broken.exitCode}; see ${join(broken.planned.dir, "logs", "aiperf.log")}`;
@@ -265,7 +314,8 @@ class Study {
         num_runs: probes.reduce((a, p) => a + p.point.runs.length, 0),
       },
       answer: answer === undefined ? null : { [s.parameter]: answer.value, variation_label: answer.point.variation.label, sla: answer.results.map(filterJson) },
-      lowest_failing: above === undefined ? null : { [s.parameter]: above.value, variation_label: above.point.variation.label, sla: above.results.map(filterJson) },
+      lowest_failing:
+        above === undefined ? null : { [s.parameter]: above.value, variation_label: above.point.variation.label, sla: above.results.map(filterJson) },
       stop_reason: search.stop,
       stop_text: why,
       probes: probes.map(probeJson),
@@ -279,7 +329,9 @@ class Study {
   #exitCode(fallback: number | undefined): number {
     const failed = this.#results.filter((r) => r.exitCode !== 0 && !this.#cut.has(`${r.planned.variation.label}/${r.planned.info.run_label}`));
     if (failed.length > 0) {
-      say(`Runs that failed: ${failed.map((r) => `${r.planned.variation.label} ${r.planned.info.run_label} (exit ${r.exitCode}, log ${join(r.planned.dir, "logs", "aiperf.log")})`).join("; ")}`);
+      say(
+        `Runs that failed: ${failed.map((r) => `${r.planned.variation.label} ${r.planned.info.run_label} (exit ${r.exitCode}, log ${join(r.planned.dir, "logs", "aiperf.log")})`).join("; ")}`,
+      );
     }
     if (this.#interrupts.exitCode !== undefined) {
       say(`Interrupted: ${this.#results.length} run(s) made; the summaries above cover them`);
@@ -300,13 +352,17 @@ function filterJson(r: FilterResult): Record<string, unknown> {
 
 function missText(results: FilterResult[], runs: RunResult[]): string {
   const failedRun = runs.find((r) => r.exitCode !== 0);
-  const missed = results.filter((r) => !r.met).map((r) => `${r.metric} ${r.stat} ${r.observed === undefined ? "not measured" : r.observed.toFixed(2)} vs ${r.threshold}`);
+  const missed = results
+    .filter((r) => !r.met)
+    .map((r) => `${r.metric} ${r.stat} ${r.observed === undefined ? "not measured" : r.observed.toFixed(2)} vs ${r.threshold}`);
   return [...(failedRun === undefined ? [] : [`a run exited ${failedRun.exitCode}`]), ...missed].join("; ") || "no successful run";
 }
 
 function answerText(parameter: string, answer: Probe | undefined, above: Probe | undefined): string {
   if (answer === undefined) return `Answer: no ${parameter} in the range met every SLA`;
-  const margins = answer.results.map((r) => `${r.metric} ${r.stat} ${r.observed?.toFixed(2)} vs ${r.threshold} (${(r.margin_pct ?? 0).toFixed(1)} % headroom)`).join(", ");
+  const margins = answer.results
+    .map((r) => `${r.metric} ${r.stat} ${r.observed?.toFixed(2)} vs ${r.threshold} (${(r.margin_pct ?? 0).toFixed(1)} % headroom)`)
+    .join(", ");
   return `Answer: ${parameter} ${answer.value} meets every SLA: ${margins}${above === undefined ? "" : `; ${parameter} ${above.value} misses`}`;
 }
 
@@ -318,10 +374,19 @@ function renderProbeTable(probes: Probe[], parameter: string): string {
       { header: "#", justify: "right" },
       { header: parameter, justify: "right" },
       { header: "Phase", justify: "left" },
-      ...filters.map((f) => ({ header: `${f.metric} ${f.stat} (≤ ${f.threshold})`.replace("≤", f.op === "lt" ? "<" : f.op === "le" ? "≤" : f.op === "gt" ? ">" : "≥"), justify: "right" as const })),
+      ...filters.map((f) => ({
+        header: `${f.metric} ${f.stat} (≤ ${f.threshold})`.replace("≤", f.op === "lt" ? "<" : f.op === "le" ? "≤" : f.op === "gt" ? ">" : "≥"),
+        justify: "right" as const,
+      })),
       { header: "Verdict", justify: "left" },
     ],
-    rows: probes.map((p, i) => [String(i + 1), String(p.value), p.phase, ...p.results.map((r) => (r.observed === undefined ? "-" : r.observed.toFixed(2))), p.passed ? "meets" : p.point.status === "ok" ? "misses" : p.point.status]),
+    rows: probes.map((p, i) => [
+      String(i + 1),
+      String(p.value),
+      p.phase,
+      ...p.results.map((r) => (r.observed === undefined ? "-" : r.observed.toFixed(2))),
+      p.passed ? "meets" : p.point.status === "ok" ? "misses" : p.point.status,
+    ]),
   });
 }
 

@@ -87,7 +87,10 @@ const SWEEPABLE: Record<string, { name: string; integer: boolean }> = {
 const PROFILE_BY_NAME = new Map(PROFILE_FLAGS.flatMap((f) => f.names.map((n) => [n, f] as const)));
 type StudyName = { key: string; flag: StudyFlag; negated: boolean };
 const STUDY_BY_NAME = new Map<string, StudyName>(
-  Object.entries(STUDY_FLAGS).flatMap(([key, flag]) => [...flag.names.map((n): [string, StudyName] => [n, { key, flag, negated: false }]), ...(flag.negates === undefined ? [] : [[flag.negates, { key, flag, negated: true }] as [string, StudyName]])]),
+  Object.entries(STUDY_FLAGS).flatMap(([key, flag]) => [
+    ...flag.names.map((n): [string, StudyName] => [n, { key, flag, negated: false }]),
+    ...(flag.negates === undefined ? [] : [[flag.negates, { key, flag, negated: true }] as [string, StudyName]]),
+  ]),
 );
 const SLA_STATS = ["avg", "min", "max", "p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99"];
 
@@ -151,7 +154,8 @@ function buildOptions(study: Record<string, string[]>, items: ArgItem[], lists: 
   const axes: Axis[] = lists.map((it) => listAxis(it));
   const pairs = one("islOslPairs");
   if (pairs !== undefined) {
-    if (items.some((it) => it.key === "isl" || it.key === "osl")) throw optionConflict("--isl-osl-pairs sets --isl and --osl for each pair: give neither with it");
+    if (items.some((it) => it.key === "isl" || it.key === "osl"))
+      throw optionConflict("--isl-osl-pairs sets --isl and --osl for each pair: give neither with it");
     axes.push(pairAxis(pairs));
   }
   const artifactItem = items.filter((it) => it.key === "artifactDir").at(-1);
@@ -176,10 +180,16 @@ function buildOptions(study: Record<string, string[]>, items: ArgItem[], lists: 
   };
   if (options.sweepType === "zip" && axes.length > 1) {
     const n = (axes[0] as Axis).values.length;
-    if (axes.some((a) => a.values.length !== n)) throw optionConflict(`--sweep-type zip pairs the lists element by element: they must have the same length (${axes.map((a) => `${a.name} has ${a.values.length}`).join(", ")})`);
+    if (axes.some((a) => a.values.length !== n))
+      throw optionConflict(
+        `--sweep-type zip pairs the lists element by element: they must have the same length (${axes.map((a) => `${a.name} has ${a.values.length}`).join(", ")})`,
+      );
   }
   if (options.search !== undefined && axes.length > 0) {
-    throw optionConflict(`--search-recipe ${options.search.recipe} chooses the ${options.search.parameter} values itself: give no comma lists (${axes.map((a) => a.name).join(", ")}) with it`, "set the search range with --concurrency-min/--concurrency-max (or --request-rate-min/--request-rate-max)");
+    throw optionConflict(
+      `--search-recipe ${options.search.recipe} chooses the ${options.search.parameter} values itself: give no comma lists (${axes.map((a) => a.name).join(", ")}) with it`,
+      "set the search range with --concurrency-min/--concurrency-max (or --request-rate-min/--request-rate-max)",
+    );
   }
   return options;
 }
@@ -190,7 +200,11 @@ function listAxis(it: ArgItem): Axis {
   const values = texts.map((text) => {
     const n = Number(text);
     if (text === "" || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-      throw invalidValue(it.name, it.value, `every value of a sweep list must be a ${integer ? "positive integer" : "positive number"} ("${text}" is not), e.g. ${it.name} ${integer ? "2,4,8" : "1,2.5,5"}`);
+      throw invalidValue(
+        it.name,
+        it.value,
+        `every value of a sweep list must be a ${integer ? "positive integer" : "positive number"} ("${text}" is not), e.g. ${it.name} ${integer ? "2,4,8" : "1,2.5,5"}`,
+      );
     }
     return { label: `${name}_${text}`, args: [it.name, text], values: { [name]: n } };
   });
@@ -203,7 +217,12 @@ function pairAxis(text: string): Axis {
     const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(pair);
     const isl = Number(m?.[1]);
     const osl = Number(m?.[2]);
-    if (m === null || isl < 1 || osl < 1) throw invalidValue("--isl-osl-pairs", text, `expected comma-separated ISL/OSL pairs of positive integers, e.g. 128/128,512/256 ("${pair.trim()}" is not one)`);
+    if (m === null || isl < 1 || osl < 1)
+      throw invalidValue(
+        "--isl-osl-pairs",
+        text,
+        `expected comma-separated ISL/OSL pairs of positive integers, e.g. 128/128,512/256 ("${pair.trim()}" is not one)`,
+      );
     return { label: `isl_${isl}_osl_${osl}`, args: ["--isl", String(isl), "--osl", String(osl)], values: { isl, osl } };
   });
   return { name: "isl_osl", values };
@@ -213,12 +232,27 @@ type Num = (key: string, flag: string, fallback: number, check: (n: number) => b
 type Choice = <T extends string>(key: string, flag: string, choices: readonly T[], fallback: T) => T;
 
 function readSearch(study: Record<string, string[]>, one: (k: string) => string | undefined, num: Num, choice: Choice): SearchOptions | undefined {
-  const slaFlags = ["ttftSla", "itlSla", "tpotSla", "e2eSla", "errorRateSla", "searchSla", "slaStat", "searchStyle", "concurrencyMin", "concurrencyMax", "requestRateMin", "requestRateMax"].filter((k) => study[k] !== undefined);
+  const slaFlags = [
+    "ttftSla",
+    "itlSla",
+    "tpotSla",
+    "e2eSla",
+    "errorRateSla",
+    "searchSla",
+    "slaStat",
+    "searchStyle",
+    "concurrencyMin",
+    "concurrencyMax",
+    "requestRateMin",
+    "requestRateMax",
+  ].filter((k) => study[k] !== undefined);
   const recipeText = one("searchRecipe");
   if (recipeText === undefined) {
     if (slaFlags.length > 0) {
       const names = slaFlags.map((k) => (STUDY_FLAGS[k] as StudyFlag).names[0]).join(", ");
-      throw new BenchError("CONFIG_INVALID", `${names} ${slaFlags.length > 1 ? "apply" : "applies"} only to an SLA search`, { hint: "add --search-recipe max-concurrency-under-sla (or max-rate-under-sla)" });
+      throw new BenchError("CONFIG_INVALID", `${names} ${slaFlags.length > 1 ? "apply" : "applies"} only to an SLA search`, {
+        hint: "add --search-recipe max-concurrency-under-sla (or max-rate-under-sla)",
+      });
     }
     return undefined;
   }
@@ -229,7 +263,12 @@ function readSearch(study: Record<string, string[]>, one: (k: string) => string 
   const positive = (n: number): boolean => n > 0;
   const stat = choice("slaStat", "--sla-stat", SLA_STATS, "p99");
   const filters: SlaFilter[] = [];
-  const named: [string, string, string][] = [["ttftSla", "--ttft-sla-ms", "time_to_first_token"], ["itlSla", "--itl-sla-ms", "inter_token_latency"], ["tpotSla", "--tpot-sla-ms", "inter_token_latency"], ["e2eSla", "--e2e-sla-ms", "request_latency"]];
+  const named: [string, string, string][] = [
+    ["ttftSla", "--ttft-sla-ms", "time_to_first_token"],
+    ["itlSla", "--itl-sla-ms", "inter_token_latency"],
+    ["tpotSla", "--tpot-sla-ms", "inter_token_latency"],
+    ["e2eSla", "--e2e-sla-ms", "request_latency"],
+  ];
   for (const [key, flag, metric] of named) {
     if (one(key) === undefined) continue;
     const threshold = num(key, flag, 0, positive, "expected milliseconds > 0");
@@ -241,16 +280,22 @@ function readSearch(study: Record<string, string[]>, one: (k: string) => string 
     filters.push({ metric: "request_error_rate", stat: "avg", op: "le", threshold: fraction * 100, source: `--error-rate-sla ${one("errorRateSla")}` });
   }
   for (const text of study.searchSla ?? []) filters.push(parseSearchSla(text));
-  if (filters.length === 0) throw new BenchError("CONFIG_INVALID", `--search-recipe ${recipe} needs at least one SLA`, { hint: "e.g. --ttft-sla-ms 200, --e2e-sla-ms 2000, --error-rate-sla 0.01 or --search-sla time_to_first_token:p95:lt:200" });
+  if (filters.length === 0)
+    throw new BenchError("CONFIG_INVALID", `--search-recipe ${recipe} needs at least one SLA`, {
+      hint: "e.g. --ttft-sla-ms 200, --e2e-sla-ms 2000, --error-rate-sla 0.01 or --search-sla time_to_first_token:p95:lt:200",
+    });
   const integer = !byRate;
-  const [minKey, maxKey, minFlag, maxFlag] = byRate ? ["requestRateMin", "requestRateMax", "--request-rate-min", "--request-rate-max"] : ["concurrencyMin", "concurrencyMax", "--concurrency-min", "--concurrency-max"];
+  const [minKey, maxKey, minFlag, maxFlag] = byRate
+    ? ["requestRateMin", "requestRateMax", "--request-rate-min", "--request-rate-max"]
+    : ["concurrencyMin", "concurrencyMax", "--concurrency-min", "--concurrency-max"];
   const check = (n: number): boolean => n > 0 && (!integer || Number.isInteger(n));
   const rule = integer ? "expected an integer ≥ 1" : "expected a rate > 0";
   const min = num(minKey as string, minFlag as string, 1, check, rule);
   const max = num(maxKey as string, maxFlag as string, 1000, check, rule);
   if (max <= min) throw optionConflict(`${maxFlag} (${max}) must be above ${minFlag} (${min})`);
   const wrong = byRate ? ["concurrencyMin", "concurrencyMax"] : ["requestRateMin", "requestRateMax"];
-  for (const k of wrong) if (study[k] !== undefined) throw optionConflict(`${(STUDY_FLAGS[k] as StudyFlag).names[0]} does not apply to --search-recipe ${recipe}`);
+  for (const k of wrong)
+    if (study[k] !== undefined) throw optionConflict(`${(STUDY_FLAGS[k] as StudyFlag).names[0]} does not apply to --search-recipe ${recipe}`);
   return { recipe, flag: byRate ? "--request-rate" : "--concurrency", parameter: byRate ? "request_rate" : "concurrency", integer, min, max, filters };
 }
 
@@ -259,8 +304,19 @@ function parseSearchSla(text: string): SlaFilter {
   const parts = text.split(":");
   const [metric, stat, op, value] = parts;
   const threshold = Number(value);
-  if (parts.length !== 4 || !metric || !SLA_STATS.includes(stat ?? "") || !["lt", "le", "gt", "ge"].includes(op ?? "") || value?.trim() === "" || !Number.isFinite(threshold)) {
-    throw invalidValue("--search-sla", text, `expected metric_tag:stat:op:threshold with stat one of ${SLA_STATS.join(", ")} and op one of lt, le, gt, ge, e.g. time_to_first_token:p95:lt:200`);
+  if (
+    parts.length !== 4 ||
+    !metric ||
+    !SLA_STATS.includes(stat ?? "") ||
+    !["lt", "le", "gt", "ge"].includes(op ?? "") ||
+    value?.trim() === "" ||
+    !Number.isFinite(threshold)
+  ) {
+    throw invalidValue(
+      "--search-sla",
+      text,
+      `expected metric_tag:stat:op:threshold with stat one of ${SLA_STATS.join(", ")} and op one of lt, le, gt, ge, e.g. time_to_first_token:p95:lt:200`,
+    );
   }
   return { metric, stat: stat as string, op: op as SlaOp, threshold, source: `--search-sla ${text}` };
 }

@@ -40,7 +40,16 @@ function seedOf(options: StudyOptions, variationIndex: number): number | null {
   return options.sameSeed ? base : base + variationIndex;
 }
 
-const WARMUP_KEYS = new Set(["warmupRequestCount", "warmupDuration", "numWarmupSessions", "warmupConcurrency", "warmupRequestRate", "warmupArrivalPattern", "warmupGracePeriod", "warmupPrefillConcurrency"]);
+const WARMUP_KEYS = new Set([
+  "warmupRequestCount",
+  "warmupDuration",
+  "numWarmupSessions",
+  "warmupConcurrency",
+  "warmupRequestRate",
+  "warmupArrivalPattern",
+  "warmupGracePeriod",
+  "warmupPrefillConcurrency",
+]);
 
 /** The command line of one run: the base flags (warmup only in a point's first trial, by default), the point's values, its folder and seed. */
 export function planRun(options: StudyOptions, base: string, sweepId: string, variation: Variation, trial: number, swept: boolean): PlannedRun {
@@ -48,7 +57,13 @@ export function planRun(options: StudyOptions, base: string, sweepId: string, va
   const dir = runDir(base, variation, trial, trials, swept);
   const keep = (it: ArgItem): boolean => !(trial > 0 && options.disableWarmupAfterFirst && it.key !== undefined && WARMUP_KEYS.has(it.key));
   const seed = seedOf(options, variation.index);
-  const args = [...options.base.filter(keep).flatMap((it) => it.tokens), ...variation.args, "--artifact-dir", dir, ...(seed === null ? [] : ["--random-seed", String(seed)])];
+  const args = [
+    ...options.base.filter(keep).flatMap((it) => it.tokens),
+    ...variation.args,
+    "--artifact-dir",
+    dir,
+    ...(seed === null ? [] : ["--random-seed", String(seed)]),
+  ];
   const info: StudyRunInfo = {
     sweep_id: sweepId,
     random_seed: seed,

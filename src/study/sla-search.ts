@@ -14,7 +14,8 @@ export function judge(metrics: Map<string, MetricAggregate>, filters: SlaFilter[
   return filters.map((f) => {
     const observed = metrics.get(`${f.metric}_${f.stat}`)?.mean;
     if (observed === undefined) return { ...f, observed, met: false, margin_pct: undefined };
-    const met = f.op === "lt" ? observed < f.threshold : f.op === "le" ? observed <= f.threshold : f.op === "gt" ? observed > f.threshold : observed >= f.threshold;
+    const met =
+      f.op === "lt" ? observed < f.threshold : f.op === "le" ? observed <= f.threshold : f.op === "gt" ? observed > f.threshold : observed >= f.threshold;
     // Headroom in percent of the threshold: positive when met, negative when missed.
     const upper = f.op === "lt" || f.op === "le";
     const margin = f.threshold === 0 ? undefined : ((upper ? f.threshold - observed : observed - f.threshold) / Math.abs(f.threshold)) * 100;

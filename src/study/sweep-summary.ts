@@ -11,7 +11,12 @@ import type { Variation } from "./plan.ts";
 import type { RunResult } from "./run-one.ts";
 import { finiteOnly } from "./stats.ts";
 
-export type PointSummary = { variation: Variation; runs: RunResult[]; metrics: Map<string, MetricAggregate>; status: "ok" | "failed" | "interrupted" | "not run" };
+export type PointSummary = {
+  variation: Variation;
+  runs: RunResult[];
+  metrics: Map<string, MetricAggregate>;
+  status: "ok" | "failed" | "interrupted" | "not run";
+};
 
 /** The columns of the CSV and the console table (those present in at least one point). */
 const KEY_METRICS: [string, string][] = [
@@ -52,8 +57,21 @@ export function writeSweepSummary(dir: string, points: PointSummary[], meta: Rec
   const lat = latencyKey(points);
   const ok = points.filter((p) => p.metrics.has("request_throughput_avg"));
   const best = (key: string, better: (a: number, b: number) => boolean): PointSummary | undefined =>
-    ok.filter((p) => p.metrics.has(key)).reduce<PointSummary | undefined>((acc, p) => (acc === undefined || better((p.metrics.get(key) as MetricAggregate).mean, (acc.metrics.get(key) as MetricAggregate).mean) ? p : acc), undefined);
-  const bestOf = (p: PointSummary | undefined, key: string): unknown => (p === undefined ? undefined : { parameters: p.variation.values, variation_label: p.variation.label, metric: (p.metrics.get(key) as MetricAggregate).mean, unit: (p.metrics.get(key) as MetricAggregate).unit });
+    ok
+      .filter((p) => p.metrics.has(key))
+      .reduce<PointSummary | undefined>(
+        (acc, p) => (acc === undefined || better((p.metrics.get(key) as MetricAggregate).mean, (acc.metrics.get(key) as MetricAggregate).mean) ? p : acc),
+        undefined,
+      );
+  const bestOf = (p: PointSummary | undefined, key: string): unknown =>
+    p === undefined
+      ? undefined
+      : {
+          parameters: p.variation.values,
+          variation_label: p.variation.label,
+          metric: (p.metrics.get(key) as MetricAggregate).mean,
+          unit: (p.metrics.get(key) as MetricAggregate).unit,
+        };
   const json = {
     schema_version: "1.0",
     aiperf_version: VERSION,
@@ -70,8 +88,20 @@ export function writeSweepSummary(dir: string, points: PointSummary[], meta: Rec
     })),
     best_configurations: Object.fromEntries(
       [
-        ["best_throughput", bestOf(best("request_throughput_avg", (a, b) => a > b), "request_throughput_avg")],
-        ["best_latency_p99", bestOf(best(lat, (a, b) => a < b), lat)],
+        [
+          "best_throughput",
+          bestOf(
+            best("request_throughput_avg", (a, b) => a > b),
+            "request_throughput_avg",
+          ),
+        ],
+        [
+          "best_latency_p99",
+          bestOf(
+            best(lat, (a, b) => a < b),
+            lat,
+          ),
+        ],
       ].filter(([, v]) => v !== undefined),
     ),
     pareto_optimal: paretoOptimal(points).map((p) => p.variation.values),
@@ -108,7 +138,10 @@ export function meanWithCi(m: MetricAggregate | undefined): string {
 export function renderSweepTable(points: PointSummary[], trials: number, confidenceLevel: number): string {
   const keys = KEY_METRICS.filter(([k]) => points.some((p) => p.metrics.has(k)));
   const pareto = new Set(paretoOptimal(points));
-  const title = trials > 1 ? `Sweep summary (mean ± ${Math.round(confidenceLevel * 100)}% CI half-width over ${trials} trials; * = Pareto-optimal)` : "Sweep summary (* = Pareto-optimal)";
+  const title =
+    trials > 1
+      ? `Sweep summary (mean ± ${Math.round(confidenceLevel * 100)}% CI half-width over ${trials} trials; * = Pareto-optimal)`
+      : "Sweep summary (* = Pareto-optimal)";
   return renderTable({
     title,
     columns: [{ header: "Point", justify: "left" }, { header: "Status", justify: "left" }, ...keys.map(([, h]) => ({ header: h, justify: "right" as const }))],

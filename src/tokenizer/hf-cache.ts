@@ -28,10 +28,7 @@ export function hfHubCacheDir(env: HfCacheEnv): string {
  * `refs/main` points at wins, else the newest snapshot that has the file (a cache filled by
  * `snapshot_download(revision=<commit>)` has no refs/main). A named revision must match exactly.
  */
-export async function findCachedTokenizer(
-  modelId: string,
-  options: { env: HfCacheEnv; revision?: string },
-): Promise<string | undefined> {
+export async function findCachedTokenizer(modelId: string, options: { env: HfCacheEnv; revision?: string }): Promise<string | undefined> {
   if (!MODEL_ID.test(modelId) || modelId.split("/").some((part) => part === "." || part === "..")) {
     return undefined;
   }

@@ -13,11 +13,9 @@ export const MAX_RUN = 256;
 // Each alternative starts only where its run starts (the lookbehind), so the scan stays linear
 // even on text made of runs just under the limit.
 const LONG_RUN = new RegExp(
-  [
-    `(?<![\\p{L}\\p{M}])[\\p{L}\\p{M}]{${MAX_RUN + 1},}`,
-    `(?<![^\\s\\p{L}\\p{N}])[^\\s\\p{L}\\p{N}]{${MAX_RUN + 1},}`,
-    `(?<!\\s)\\s{${MAX_RUN + 1},}`,
-  ].join("|"),
+  [`(?<![\\p{L}\\p{M}])[\\p{L}\\p{M}]{${MAX_RUN + 1},}`, `(?<![^\\s\\p{L}\\p{N}])[^\\s\\p{L}\\p{N}]{${MAX_RUN + 1},}`, `(?<!\\s)\\s{${MAX_RUN + 1},}`].join(
+    "|",
+  ),
   "gu",
 );
 

@@ -32,10 +32,7 @@ export interface ResolveTokenizerOptions {
  * - nothing: the model's tokenizer by the same rules, falling back to builtin when the model has
  *   none locally (placeholder names such as `mock-model` included).
  */
-export async function resolveTokenizer(
-  nameOrPath: string | undefined,
-  options: ResolveTokenizerOptions = {},
-): Promise<Tokenizer> {
+export async function resolveTokenizer(nameOrPath: string | undefined, options: ResolveTokenizerOptions = {}): Promise<Tokenizer> {
   const env = options.env ?? process.env;
   const explicit = nameOrPath?.trim();
   if (explicit === BUILTIN_TOKENIZER_NAME) return loadBuiltinTokenizer();
@@ -63,11 +60,7 @@ export async function resolveTokenizer(
 }
 
 /** A local tokenizer for `name`: an existing path first (as transformers does), then the cache. */
-async function findLocal(
-  name: string,
-  env: HfCacheEnv,
-  revision: string | undefined,
-): Promise<{ path: string; name?: string } | undefined> {
+async function findLocal(name: string, env: HfCacheEnv, revision: string | undefined): Promise<{ path: string; name?: string } | undefined> {
   const path = expandHome(name, env);
   const info = await stat(path).catch(() => undefined);
   if (info?.isFile() === true) return { path };

@@ -30,7 +30,13 @@ test("the packed tarball installs offline into a fresh project and works under i
   const project = join(dir, "consumer");
   mkdirSync(project);
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-  const offline = { npm_config_registry: "http://127.0.0.1:9/", npm_config_cache: join(dir, "empty-cache"), npm_config_offline: "true", npm_config_audit: "false", npm_config_fund: "false" };
+  const offline = {
+    npm_config_registry: "http://127.0.0.1:9/",
+    npm_config_cache: join(dir, "empty-cache"),
+    npm_config_offline: "true",
+    npm_config_audit: "false",
+    npm_config_fund: "false",
+  };
   const install = await run(["npm", "install", join(packed, tarball as string)], project, offline);
   expect(install.out).not.toContain("ERR");
   expect(install.code).toBe(0);
@@ -46,7 +52,17 @@ test("the packed tarball installs offline into a fresh project and works under i
   symlinkSync(join(ROOT, "node_modules", "@types", "bun"), join(project, "node_modules", "@types", "bun"));
   symlinkSync(join(ROOT, "node_modules", "bun-types"), join(project, "node_modules", "bun-types"));
   cpSync(join(ROOT, "examples", "bun-test", "types-check.ts"), join(project, "types-check.ts"));
-  const compilerOptions = { target: "ESNext", module: "Preserve", moduleResolution: "bundler", lib: ["ESNext"], types: ["bun"], strict: true, allowImportingTsExtensions: true, noEmit: true, skipLibCheck: true };
+  const compilerOptions = {
+    target: "ESNext",
+    module: "Preserve",
+    moduleResolution: "bundler",
+    lib: ["ESNext"],
+    types: ["bun"],
+    strict: true,
+    allowImportingTsExtensions: true,
+    noEmit: true,
+    skipLibCheck: true,
+  };
   writeFileSync(join(project, "tsconfig.json"), JSON.stringify({ compilerOptions, include: ["*.ts"] }));
   const types = await run([join(ROOT, "node_modules", ".bin", "tsc"), "--noEmit", "-p", project], project);
   expect(types.out).toBe("");

@@ -24,10 +24,16 @@ test("statistics are upper bounds, min is a lower bound, each violation says by 
 
 test("a single-valued metric is judged on its value whatever the statistic; an absent metric or statistic is a violation", () => {
   expect(checkSla(report, { request_throughput: { p99: 40 } })[0]).toMatchObject({ kind: "above", actual: 48 });
-  expect(checkSla(report, { inter_token_latency: { p99: 5 } })[0]).toMatchObject({ kind: "missing", actual: null, message: "inter_token_latency.p99: not in the report (bound ≤ 5)" });
+  expect(checkSla(report, { inter_token_latency: { p99: 5 } })[0]).toMatchObject({
+    kind: "missing",
+    actual: null,
+    message: "inter_token_latency.p99: not in the report (bound ≤ 5)",
+  });
   expect(checkSla(report, { output_token_throughput_per_user: { p90: 70 } })[0]).toMatchObject({ kind: "missing" });
 });
 
 test("a bound that is not a finite number is a programming error, thrown at once", () => {
-  expect(() => checkSla(report, { time_to_first_token: { p99: Number.NaN } })).toThrow("checkSla: the bound time_to_first_token.p99 must be a finite number, got NaN");
+  expect(() => checkSla(report, { time_to_first_token: { p99: Number.NaN } })).toThrow(
+    "checkSla: the bound time_to_first_token.p99 must be a finite number, got NaN",
+  );
 });

@@ -14,15 +14,7 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { type BunSocket, ZmtpConnection } from "../../src/bus/connection.ts";
 import { Decoder } from "../../src/bus/decoder.ts";
-import {
-  encodeCommand,
-  encodeGreeting,
-  encodeMessage,
-  encodePing,
-  encodeReady,
-  parseGreeting,
-  type WireSocketType,
-} from "../../src/bus/frame.ts";
+import { encodeCommand, encodeGreeting, encodeMessage, encodePing, encodeReady, parseGreeting, type WireSocketType } from "../../src/bus/frame.ts";
 import { type BusLogger, setBusLogger } from "../../src/bus/index.ts";
 import type { Pipe, PipeOwner } from "../../src/bus/pipe.ts";
 import { concat, prng } from "./support.ts";
@@ -363,7 +355,9 @@ test(`ZmtpConnection: ${CONNECTION_CASES} random and mutated streams through a f
     }
     warnings.length = 0;
   }
-  console.log(`fuzz: connection ran ${CONNECTION_CASES} cases, ${readied} reached READY, ${dropped} dropped with a logged reason, ${delivered} messages delivered (${cpuMs(cpu)} ms CPU)`);
+  console.log(
+    `fuzz: connection ran ${CONNECTION_CASES} cases, ${readied} reached READY, ${dropped} dropped with a logged reason, ${delivered} messages delivered (${cpuMs(cpu)} ms CPU)`,
+  );
   expect(dropped).toBeGreaterThan(CONNECTION_CASES / 10);
   expect(readied).toBeGreaterThan(CONNECTION_CASES / 10);
   expect(delivered).toBeGreaterThan(CONNECTION_CASES / 10);

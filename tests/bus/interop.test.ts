@@ -338,7 +338,9 @@ test("node and the zeromq package (libzmq 4.x) are available", () => {
 
 // ---- every pair, both roles, every transport ----
 
-const COMBOS: [Transport, Side][] = (["tcp", "ipc", "ipc-abstract"] as const).flatMap((t) => (["bus binds", "libzmq binds"] as const).map((s): [Transport, Side] => [t, s]));
+const COMBOS: [Transport, Side][] = (["tcp", "ipc", "ipc-abstract"] as const).flatMap((t) =>
+  (["bus binds", "libzmq binds"] as const).map((s): [Transport, Side] => [t, s]),
+);
 
 describe.each(COMBOS)("%s, %s", (transport, side) => {
   test("our PUSH -> libzmq PULL: every frame size and a multi-frame message, byte-exact", async () => {

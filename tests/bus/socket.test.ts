@@ -608,7 +608,10 @@ describe.each(TRANSPORTS)("%s", (transport) => {
     raw.write(encodePing(10, ascii("0123456789abcdefXYZ")));
     raw.write(encodeMessage([ascii("still-up")]));
     expect(strs(await withTimeout(pull.receive(), WAIT_MS, "a message after the commands"))).toEqual(["still-up"]);
-    const pongs = () => decodeStream(raw.bytes()).commands.filter((c) => c.name === "PONG").map((c) => str(c.data));
+    const pongs = () =>
+      decodeStream(raw.bytes())
+        .commands.filter((c) => c.name === "PONG")
+        .map((c) => str(c.data));
     await until(() => pongs().length >= 2, "two PONGs");
     expect(pongs()).toEqual(["ctx1", "0123456789abcdef"]);
     raw.end();
@@ -677,7 +680,6 @@ type RawPeer = { write(b: Uint8Array): void; end(): void; bytes(): Uint8Array; c
 
 type RawSocket = { write(b: Uint8Array): number; end(): void };
 
-
 /** Dials a bound tcp/ipc endpoint with a plain Bun socket that records what it receives. */
 async function rawConnect(endpoint: string): Promise<RawPeer> {
   const ep = parseEndpoint(endpoint);
@@ -690,7 +692,9 @@ async function rawConnect(endpoint: string): Promise<RawPeer> {
     error: () => onClose(),
   };
   const socket: RawSocket =
-    ep.kind === "tcp" ? await Bun.connect({ hostname: ep.hostname, port: ep.port, socket: handler }) : await Bun.connect({ unix: (ep as { path: string }).path, socket: handler });
+    ep.kind === "tcp"
+      ? await Bun.connect({ hostname: ep.hostname, port: ep.port, socket: handler })
+      : await Bun.connect({ unix: (ep as { path: string }).path, socket: handler });
   return {
     write: (b) => void socket.write(b),
     end: () => socket.end(),

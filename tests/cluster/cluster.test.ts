@@ -68,7 +68,18 @@ test("--controller: tcp://HOST:PORT, HOST:PORT and [v6]:PORT; anything else says
 test("the gate: a wrong token is refused and logged once; the dataset is served with its SHA-256, downloaded and checked; the clock calibrates", async () => {
   const warnings: string[] = [];
   const log = { warn: (m: string) => warnings.push(m), info: () => {}, debug: () => {}, error: () => {} } as unknown as ConsolaInstance;
-  const gate = new ClusterGate({ host: "127.0.0.1", port: 0, basePort: 0, token: "right", expected: 1, logLevel: "info", heartbeatMs: 1000, env: {}, log, events: { changed: () => {}, lost: () => {}, childExit: () => {}, clock: () => {} } });
+  const gate = new ClusterGate({
+    host: "127.0.0.1",
+    port: 0,
+    basePort: 0,
+    token: "right",
+    expected: 1,
+    logLevel: "info",
+    heartbeatMs: 1000,
+    env: {},
+    log,
+    events: { changed: () => {}, lost: () => {}, childExit: () => {}, clock: () => {} },
+  });
   stops.push(() => gate.close("test over"));
   const url = `http://127.0.0.1:${gate.port}`;
   for (let i = 0; i < 2; i++) expect((await fetch(`${url}/api/hello`, { headers: { Authorization: "Bearer wrong" } })).status).toBe(401);
@@ -89,7 +100,9 @@ test("the gate: a wrong token is refused and logged once; the dataset is served 
   await downloadDataset(url, "right", copy, { sha256, bytes: bytes.length });
   expect(new Uint8Array(readFileSync(copy))).toEqual(bytes);
   const other = "0".repeat(64);
-  await expect(downloadDataset(url, "right", join(dir, "bad.bin"), { sha256: other, bytes: bytes.length })).rejects.toThrow(`expected ${bytes.length} bytes, SHA-256 ${other}`);
+  await expect(downloadDataset(url, "right", join(dir, "bad.bin"), { sha256: other, bytes: bytes.length })).rejects.toThrow(
+    `expected ${bytes.length} bytes, SHA-256 ${other}`,
+  );
 
   // Same host, same clocks: the offset found is within its own uncertainty of zero (plus slack for a busy box).
   const clock = await calibrateClock(url, 8);

@@ -14,7 +14,16 @@ function run(name: string, ttfts: number[], extra: { failed?: number; warmup?: n
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
   const line = (ttft: number, phase: string, error: unknown) =>
-    JSON.stringify({ metadata: { benchmark_phase: phase }, metrics: { time_to_first_token: { value: ttft, unit: "ms" }, request_latency: { value: ttft + 50, unit: "ms" }, output_token_throughput_per_user: { value: 10_000 / (ttft + 50), unit: "tokens/sec/user" }, output_sequence_length: { value: 20, unit: "tokens" } }, error });
+    JSON.stringify({
+      metadata: { benchmark_phase: phase },
+      metrics: {
+        time_to_first_token: { value: ttft, unit: "ms" },
+        request_latency: { value: ttft + 50, unit: "ms" },
+        output_token_throughput_per_user: { value: 10_000 / (ttft + 50), unit: "tokens/sec/user" },
+        output_sequence_length: { value: 20, unit: "tokens" },
+      },
+      error,
+    });
   const lines = [
     ...ttfts.map((t) => line(t, "profiling", null)),
     ...Array.from({ length: extra.failed ?? 0 }, () => line(1, "profiling", { code: 500, type: "Error", message: "x" })),

@@ -55,13 +55,17 @@ describe("open files", () => {
   test("each worker needs a socket per request in flight, within the limit", () => {
     expect(refusal(["--concurrency", "900", "--request-count", "900"], { ...roomy, openFiles: 1000 })).toBeUndefined();
     const error = refusal(["--concurrency", "1000", "--request-count", "1000"], { ...roomy, openFiles: 1000 });
-    expect(error?.message).toBe("--concurrency 1000 needs ~1065 open files in each of the 1 worker process(es) (one socket per request in flight: 1000 over 1 worker(s)); the limit is 1000 (ulimit -n, already raised to the hard limit)");
+    expect(error?.message).toBe(
+      "--concurrency 1000 needs ~1065 open files in each of the 1 worker process(es) (one socket per request in flight: 1000 over 1 worker(s)); the limit is 1000 (ulimit -n, already raised to the hard limit)",
+    );
     expect(error?.hint).toContain("--workers-max 2");
   });
 
   test("what can be in flight counts: a run of 10 requests at concurrency 100000 needs 10 sockets", () => {
     expect(refusal(["--concurrency", "100000", "--request-count", "10"], { ...roomy, openFiles: 1000 })).toBeUndefined();
-    expect(refusal(["--concurrency", "100000", "--benchmark-duration", "5"], { ...roomy, openFiles: 1000 })?.message).toStartWith("--concurrency 100000 needs ~100065 open files");
+    expect(refusal(["--concurrency", "100000", "--benchmark-duration", "5"], { ...roomy, openFiles: 1000 })?.message).toStartWith(
+      "--concurrency 100000 needs ~100065 open files",
+    );
   });
 
   test("spread over workers, the need per worker falls", () => {

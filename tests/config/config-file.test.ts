@@ -32,7 +32,18 @@ describe("flag-name keys", () => {
     expect(kebab("requestCount")).toBe("request-count");
     expect(kebab("request_count")).toBe("request-count");
     const path = file("model: m\nrequest_count: 5\nwarmupRequestCount: 2\nnum-prompts: 9\nstreaming: true\nno-preflight: false\n");
-    expect(fileFlagArgs(readConfigFile(path).flags)).toEqual(["--model", "m", "--request-count", "5", "--warmup-request-count", "2", "--num-prompts", "9", "--streaming", "--no-preflight=false"]);
+    expect(fileFlagArgs(readConfigFile(path).flags)).toEqual([
+      "--model",
+      "m",
+      "--request-count",
+      "5",
+      "--warmup-request-count",
+      "2",
+      "--num-prompts",
+      "9",
+      "--streaming",
+      "--no-preflight=false",
+    ]);
   });
 
   test("lists pass through comma-joined, as the CLI would receive them (sweeps parse them)", () => {
@@ -43,8 +54,19 @@ describe("flag-name keys", () => {
   });
 
   test("mappings for key:value flags and --goodput", () => {
-    const path = file("model: m\nextra-inputs:\n  temperature: 0.5\nheader: [\"a:b\", \"c:d\"]\ngoodput:\n  time_to_first_token: 100\n  inter_token_latency: 5\n");
-    expect(fileFlagArgs(readConfigFile(path).flags)).toEqual(["--model", "m", "--extra-inputs", '{"temperature":0.5}', "--header", "a:b", "--header", "c:d", "--goodput", "time_to_first_token:100 inter_token_latency:5"]);
+    const path = file('model: m\nextra-inputs:\n  temperature: 0.5\nheader: ["a:b", "c:d"]\ngoodput:\n  time_to_first_token: 100\n  inter_token_latency: 5\n');
+    expect(fileFlagArgs(readConfigFile(path).flags)).toEqual([
+      "--model",
+      "m",
+      "--extra-inputs",
+      '{"temperature":0.5}',
+      "--header",
+      "a:b",
+      "--header",
+      "c:d",
+      "--goodput",
+      "time_to_first_token:100 inter_token_latency:5",
+    ]);
   });
 
   test("JSON files too", () => {
@@ -91,11 +113,43 @@ benchmark:
 `);
     const flags = readConfigFile(path).flags;
     expect(fileFlagArgs(flags)).toEqual([
-      "--random-seed", "42", "--model", "llama", "--url", "http://localhost:8000", "--endpoint-type", "chat", "--streaming", "--request-timeout-seconds", "120",
-      "--conversation-num", "50", "--isl", "512", "--isl-stddev", "100", "--osl", "128",
-      "--warmup-request-count", "10", "--warmup-concurrency", "2",
-      "--arrival-pattern", "poisson", "--request-rate", "30", "--concurrency", "100", "--benchmark-duration", "120", "--benchmark-grace-period", "60",
-      "--goodput", "time_to_first_token:500", "--artifact-dir", "./out",
+      "--random-seed",
+      "42",
+      "--model",
+      "llama",
+      "--url",
+      "http://localhost:8000",
+      "--endpoint-type",
+      "chat",
+      "--streaming",
+      "--request-timeout-seconds",
+      "120",
+      "--conversation-num",
+      "50",
+      "--isl",
+      "512",
+      "--isl-stddev",
+      "100",
+      "--osl",
+      "128",
+      "--warmup-request-count",
+      "10",
+      "--warmup-concurrency",
+      "2",
+      "--arrival-pattern",
+      "poisson",
+      "--request-rate",
+      "30",
+      "--concurrency",
+      "100",
+      "--benchmark-duration",
+      "120",
+      "--benchmark-grace-period",
+      "60",
+      "--goodput",
+      "time_to_first_token:500",
+      "--artifact-dir",
+      "./out",
     ]);
     expect(flags.find((f) => f.flag === "--request-rate")?.line).toBe(24);
     expect(flags.find((f) => f.flag === "--warmup-concurrency")?.line).toBe(21);
@@ -137,7 +191,9 @@ describe("errors name file, line and key", () => {
 
   test("a bad value is reported by the flag's own rule, at its line", () => {
     const path = file("model: m\nrequest-count: -4\n");
-    expect(error(() => parseProfileInput(readProfileInput(["-f", path]))).message).toBe(`${path}:2: request-count: Invalid value -4 for --request-count: must be at least 1`);
+    expect(error(() => parseProfileInput(readProfileInput(["-f", path]))).message).toBe(
+      `${path}:2: request-count: Invalid value -4 for --request-count: must be at least 1`,
+    );
     const bool = file("model: m\nstreaming: maybe\n");
     expect(error(() => readConfigFile(bool)).message).toBe(`${bool}:2: streaming: expected true or false, got "maybe"`);
     const number = file("model: m\nconcurrency: lots\n");
@@ -171,7 +227,9 @@ describe("the command line over the file", () => {
 
   test("a bad value on the command line is not blamed on the file", () => {
     const path = file("model: m\nrequest-count: 7\n");
-    expect(error(() => parseProfileInput(readProfileInput(["-f", path, "--request-count", "0"]))).message).toBe("Invalid value 0 for --request-count: must be at least 1");
+    expect(error(() => parseProfileInput(readProfileInput(["-f", path, "--request-count", "0"]))).message).toBe(
+      "Invalid value 0 for --request-count: must be at least 1",
+    );
   });
 });
 
@@ -180,7 +238,12 @@ describe("expand", () => {
     const path = file("model: m\nconcurrency: [1, 2]\nrequest-rate: [5, 10]\nrequest-count: 4\n");
     const cfg = readConfigFile(path);
     const variations = expandVariations(cfg);
-    expect(variations.map((v) => v.label)).toEqual(["concurrency=1, request-rate=5", "concurrency=1, request-rate=10", "concurrency=2, request-rate=5", "concurrency=2, request-rate=10"]);
+    expect(variations.map((v) => v.label)).toEqual([
+      "concurrency=1, request-rate=5",
+      "concurrency=1, request-rate=10",
+      "concurrency=2, request-rate=5",
+      "concurrency=2, request-rate=10",
+    ]);
     expect(fileFlagArgs(variations[3]?.flags ?? [])).toEqual(["--model", "m", "--concurrency", "2", "--request-rate", "10", "--request-count", "4"]);
     for (const v of variations) expect(validateVariation(cfg, v).concurrency).toBeGreaterThan(0);
   });
@@ -189,7 +252,9 @@ describe("expand", () => {
     expect(expandVariations(readConfigFile(file("model: m\n"))).map((v) => v.label)).toEqual(["base"]);
     const path = file("model: m\nconcurrency: [2, 0]\n");
     const cfg = readConfigFile(path);
-    expect(error(() => expandVariations(cfg).forEach((v) => validateVariation(cfg, v))).message).toBe(`${path} (variation 1: concurrency=0): Invalid value 0 for --concurrency: must be at least 1`);
+    expect(error(() => expandVariations(cfg).forEach((v) => validateVariation(cfg, v))).message).toBe(
+      `${path} (variation 1: concurrency=0): Invalid value 0 for --concurrency: must be at least 1`,
+    );
   });
 });
 
@@ -203,7 +268,16 @@ test("${NAME} and ${NAME:-default} come from the environment; an unset name is a
   process.env.AIPERF_TEST_KEY = "sk-123";
   try {
     const path = file("model: m\napi-key: ${AIPERF_TEST_KEY}\nurl: http://${AIPERF_TEST_UNSET_HOST:-localhost}:8000\nheader:\n  x-key: ${AIPERF_TEST_KEY}\n");
-    expect(fileFlagArgs(readConfigFile(path).flags)).toEqual(["--model", "m", "--api-key", "sk-123", "--url", "http://localhost:8000", "--header", '{"x-key":"sk-123"}']);
+    expect(fileFlagArgs(readConfigFile(path).flags)).toEqual([
+      "--model",
+      "m",
+      "--api-key",
+      "sk-123",
+      "--url",
+      "http://localhost:8000",
+      "--header",
+      '{"x-key":"sk-123"}',
+    ]);
     const unset = file("model: m\nurl: ${AIPERF_TEST_UNSET_HOST}\n");
     expect(error(() => readConfigFile(unset)).message).toBe(`${unset}:2: url: environment variable AIPERF_TEST_UNSET_HOST is not set`);
   } finally {
@@ -212,10 +286,13 @@ test("${NAME} and ${NAME:-default} come from the environment; an unset name is a
 });
 
 test("block scalars and multi-line flow collections hold no keys (no false duplicates); JSON lists of objects are fine", () => {
-  const scan = scanKeyLines('a: |\n  role: x\n  role: y\nb: [\n  {name: p},\n  {name: q}\n]\nc: 1\n');
+  const scan = scanKeyLines("a: |\n  role: x\n  role: y\nb: [\n  {name: p},\n  {name: q}\n]\nc: 1\n");
   expect(scan.duplicate).toBeUndefined();
   expect(Object.fromEntries(scan.lines)).toEqual({ a: 1, b: 4, c: 8 });
-  const json = file('{\n  "model": "m",\n  "phases": [\n    {\n      "name": "warmup",\n      "kind": "warmup",\n      "requests": 2\n    },\n    {\n      "name": "profiling",\n      "requests": 5\n    }\n  ]\n}\n', "json");
+  const json = file(
+    '{\n  "model": "m",\n  "phases": [\n    {\n      "name": "warmup",\n      "kind": "warmup",\n      "requests": 2\n    },\n    {\n      "name": "profiling",\n      "requests": 5\n    }\n  ]\n}\n',
+    "json",
+  );
   const flags = readConfigFile(json).flags;
   expect(fileFlagArgs(flags)).toEqual(["--model", "m", "--warmup-request-count", "2", "--request-count", "5"]);
 });

@@ -60,7 +60,12 @@ test("resolveProfile applies the URL rules: -u host:port/v1 sends to /v1/chat/co
 });
 
 test("header names must be tokens, values one line", () => {
-  expect(() => checkHeaders("--header", [["X-Ok", "1"], ["authorization", "Bearer x y"]])).not.toThrow();
+  expect(() =>
+    checkHeaders("--header", [
+      ["X-Ok", "1"],
+      ["authorization", "Bearer x y"],
+    ]),
+  ).not.toThrow();
   expect(problem(() => checkHeaders("--header", [["X Bad", "1"]]))).toContain("no spaces");
   expect(problem(() => checkHeaders("--header", [["X:Bad", "1"]]))).toContain("not a valid header name");
   expect(problem(() => checkHeaders("--header", [["X-Ok", "a\r\nInjected: 1"]]))).toContain("line break");

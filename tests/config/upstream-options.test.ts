@@ -15,15 +15,33 @@ describe("defaults as upstream", () => {
     expect(resolved("--concurrency", "3").requestCount).toBe(10);
     expect(resolved("--concurrency", "32").requestCount).toBe(64);
     expect(resolved("--concurrency", "32", "--request-count", "5").requestCount).toBe(5);
-    expect([cfg.urlStrategy, cfg.connectionReuseStrategy, cfg.tokenizerRevision, cfg.cacheBust, cfg.promptBatchSize]).toEqual(["round_robin", "pooled", "main", "none", 1]);
-    expect([cfg.rankingsPassagesMean, cfg.rankingsPassagesStddev, cfg.rankingsPassagesPromptTokenMean, cfg.rankingsQueryPromptTokenMean]).toEqual([1, 0, 550, 550]);
+    expect([cfg.urlStrategy, cfg.connectionReuseStrategy, cfg.tokenizerRevision, cfg.cacheBust, cfg.promptBatchSize]).toEqual([
+      "round_robin",
+      "pooled",
+      "main",
+      "none",
+      1,
+    ]);
+    expect([cfg.rankingsPassagesMean, cfg.rankingsPassagesStddev, cfg.rankingsPassagesPromptTokenMean, cfg.rankingsQueryPromptTokenMean]).toEqual([
+      1, 0, 550, 550,
+    ]);
   });
 });
 
 describe("reading values", () => {
   test("--log-level takes upstream's names in any case", () => {
     const level = (name: string) => parse("--log-level", name).logLevel;
-    expect(["TRACE", "debug", "Info", "NOTICE", "WARNING", "warn", "SUCCESS", "ERROR", "CRITICAL"].map(level)).toEqual(["trace", "debug", "info", "info", "warn", "warn", "info", "error", "error"]);
+    expect(["TRACE", "debug", "Info", "NOTICE", "WARNING", "warn", "SUCCESS", "ERROR", "CRITICAL"].map(level)).toEqual([
+      "trace",
+      "debug",
+      "info",
+      "info",
+      "warn",
+      "warn",
+      "info",
+      "error",
+      "error",
+    ]);
   });
 
   test("list options take space-separated values until the next flag", () => {
@@ -32,7 +50,10 @@ describe("reading values", () => {
     expect(cfg.audioSampleRates).toEqual([8, 44.1]);
     expect(cfg.url).toEqual(["a:1", "b:2"]);
     expect(cfg.streaming).toBe(true);
-    expect(parse("--extra-inputs", "temperature:0.7", "top_p:0.9").extraInputs).toEqual([["temperature", 0.7], ["top_p", 0.9]]);
+    expect(parse("--extra-inputs", "temperature:0.7", "top_p:0.9").extraInputs).toEqual([
+      ["temperature", 0.7],
+      ["top_p", 0.9],
+    ]);
   });
 
   test("--num-dataset-entries / --num-prompts size the synthetic pool unless --conversation-num is given", () => {

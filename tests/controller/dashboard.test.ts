@@ -20,9 +20,19 @@ function record(i: number, over: Partial<RequestRecord> = {}): RequestRecord {
   // TTFT 10 + i % 10 ms, then 9 more chunks 2 ms apart: ITL 2 ms over 10 tokens.
   const first = start + (10 + (i % 10)) * MS;
   return {
-    phase: "profiling", sessionNum: i, startNs: start, intendedNs: start - 0.5 * MS, endNs: first + 18 * MS,
-    responseNs: Array.from({ length: 10 }, (_, k) => first + k * 2 * MS), outputTokens: 10, reasoningTokens: null, inputTokens: 5,
-    error: null, wasCancelled: false, cancellationNs: null, ackNs: start + MS,
+    phase: "profiling",
+    sessionNum: i,
+    startNs: start,
+    intendedNs: start - 0.5 * MS,
+    endNs: first + 18 * MS,
+    responseNs: Array.from({ length: 10 }, (_, k) => first + k * 2 * MS),
+    outputTokens: 10,
+    reasoningTokens: null,
+    inputTokens: 5,
+    error: null,
+    wasCancelled: false,
+    cancellationNs: null,
+    ackNs: start + MS,
     ...over,
   } as RequestRecord;
 }
@@ -58,7 +68,16 @@ test("live sampler: no TTFT or ITL without streaming; nothing at all before the 
   expect(s.latencyMs?.p50).toBeCloseTo(11 + 18, 6);
 });
 
-const info: DashboardInfo = { model: "mock-model", target: "http://127.0.0.1:8000/v1/chat/completions", load: "concurrency 4", sendLagBoundMs: 1, loopLagBoundMs: 5, closedLoop: true, serverMetrics: false, gpuTelemetry: false };
+const info: DashboardInfo = {
+  model: "mock-model",
+  target: "http://127.0.0.1:8000/v1/chat/completions",
+  load: "concurrency 4",
+  sendLagBoundMs: 1,
+  loopLagBoundMs: 5,
+  closedLoop: true,
+  serverMetrics: false,
+  gpuTelemetry: false,
+};
 
 /** A model 10 s into a 500-request profiling phase at ~40 req/s. */
 function runningModel(): { m: DashboardModel; now: number } {
@@ -73,7 +92,12 @@ function runningModel(): { m: DashboardModel; now: number } {
     m.recordsLive(live.snapshot(), now);
     m.recordsProgress({ processed: t * 20 });
   }
-  m.health = [{ name: "worker:0", lateMs: 2 }, { name: "worker:1", lateMs: 3 }, { name: "record-processor:0", lateMs: 1 }, { name: "records:0", lateMs: 0 }];
+  m.health = [
+    { name: "worker:0", lateMs: 2 },
+    { name: "worker:1", lateMs: 3 },
+    { name: "record-processor:0", lateMs: 1 },
+    { name: "records:0", lateMs: 0 },
+  ];
   return { m, now };
 }
 
@@ -98,7 +122,11 @@ test("model: rates, ETA by count, ETA by the clock for a duration, the verdict a
 test("view: exactly the terminal's rows, no line past its columns, the numbers a person checks", () => {
   const { m, now } = runningModel();
   const log = Array.from({ length: 30 }, (_, i) => `log line ${i} ${"x".repeat(150)}`);
-  for (const [cols, rows] of [[80, 24], [120, 40], [60, 16]] as const) {
+  for (const [cols, rows] of [
+    [80, 24],
+    [120, 40],
+    [60, 16],
+  ] as const) {
     const lines = renderView(m, cols, rows, now, log);
     expect(lines.length).toBe(rows);
     for (const l of lines) expect([...l.text].length).toBeLessThanOrEqual(cols);
@@ -165,7 +193,12 @@ test("view: the collectors' live gauges, one line on 80×24, a line per GPU when
   m.info.serverMetrics = true;
   m.info.gpuTelemetry = true;
   m.serverLive = { endpoints: [{ url: "http://h/metrics", kvCachePct: 12.5, running: 7, waiting: 2 }] };
-  m.gpuLive = { gpus: [{ index: 0, powerW: 301.4, utilPct: 87, memUsedGb: 40.2, tempC: 61 }, { index: 1, powerW: 250 }] };
+  m.gpuLive = {
+    gpus: [
+      { index: 0, powerW: 301.4, utilPct: 87, memUsedGb: 40.2, tempC: 61 },
+      { index: 1, powerW: 250 },
+    ],
+  };
   const small = renderView(m, 80, 24, now, []).map((l) => l.text);
   expect(small.find((l) => l.startsWith(" Telemetry"))).toStartWith(" Telemetry   server KV cache 12.5 %, running 7, waiting 2 · GPU0 301 W 87.0 %");
   const big = renderView(m, 120, 40, now, []).map((l) => l.text);
@@ -175,7 +208,11 @@ test("view: the collectors' live gauges, one line on 80×24, a line per GPU when
 });
 
 test("server gauges from a stored scrape: the first matching name, fractions as percentages", () => {
-  const metricsJson = JSON.stringify({ "vllm:gpu_cache_usage_perc": [{ value: 0.25 }], "vllm:num_requests_running": [{ value: 3 }, { value: 4 }], other: [{ value: 1 }] });
+  const metricsJson = JSON.stringify({
+    "vllm:gpu_cache_usage_perc": [{ value: 0.25 }],
+    "vllm:num_requests_running": [{ value: 3 }, { value: 4 }],
+    other: [{ value: 1 }],
+  });
   expect(liveGauges({ timestampNs: 0, latencyNs: 0, metricsJson })).toEqual({ kvCachePct: 25, running: 7 });
   expect(liveGauges(undefined)).toEqual({});
 });

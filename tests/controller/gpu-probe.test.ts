@@ -29,7 +29,9 @@ test("the defaults: started when an exporter port accepts, not when every one re
 
 test("NVML on the machine is a target without any exporter", async () => {
   // Any 64-bit ELF shared library of this machine stands in for libnvidia-ml (only its presence is checked here).
-  const lib = ["/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6"].find((p) => "path" in locateNvml({ env: { AIPERF_NVML_LIBRARY: p } }) && Bun.file(p).size > 0);
+  const lib = ["/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6"].find(
+    (p) => "path" in locateNvml({ env: { AIPERF_NVML_LIBRARY: p } }) && Bun.file(p).size > 0,
+  );
   expect(lib).toBeDefined();
   expect(await gpuTelemetryHasTarget(none, { AIPERF_NVML_LIBRARY: lib as string }, [`http://127.0.0.1:${closedPort}/metrics`])).toBe(true);
 });

@@ -32,8 +32,33 @@ const end = { expected: 10, inputConfig: { endpoint: { model_names: ["m"] } }, i
 
 const PROFILES: string[][] = [
   [],
-  ["--streaming", "--benchmark-duration", "5", "--benchmark-grace-period", "inf", "-H", "X-A:1", "--api-key", "k", "--transport", "raw", "--tokenizer-revision", "v2"],
-  ["--endpoint-type", "embeddings", "--export-level", "raw", "--goodput", "request_latency:100", "--session-header", "X-S", "--connection-reuse-strategy", "never"],
+  [
+    "--streaming",
+    "--benchmark-duration",
+    "5",
+    "--benchmark-grace-period",
+    "inf",
+    "-H",
+    "X-A:1",
+    "--api-key",
+    "k",
+    "--transport",
+    "raw",
+    "--tokenizer-revision",
+    "v2",
+  ],
+  [
+    "--endpoint-type",
+    "embeddings",
+    "--export-level",
+    "raw",
+    "--goodput",
+    "request_latency:100",
+    "--session-header",
+    "X-S",
+    "--connection-reuse-strategy",
+    "never",
+  ],
 ];
 
 test("every payload a profile run sends passes the receiving role's validation", () => {
@@ -58,21 +83,54 @@ test("the options reach the payloads as the roles read them", () => {
   expect(preloadRequest(cfg)).toEqual({ tokenizer: null, model: "m", revision: "v2" });
   expect(preloadRequest(resolve())).toEqual({ tokenizer: null, model: "m" });
   expect(recordsFinalizeRequest({ ...end, columns: undefined })).not.toHaveProperty("columns");
-  expect(cancelRequestsBroadcast(["profiling"], "the run was interrupted")).toEqual({ phases: ["profiling"], message: "Request was cancelled: the run was interrupted" });
+  expect(cancelRequestsBroadcast(["profiling"], "the run was interrupted")).toEqual({
+    phases: ["profiling"],
+    message: "Request was cancelled: the run was interrupted",
+  });
 });
 
 test("keys go on the wire in the order they always had", () => {
   const cfg = resolve();
   expect(Object.keys(workerConfigureRequest(cfg, "ipc://c", ["ipc://p"], paths.datasetPath))).toEqual([
-    "creditsEndpoint", "processorEndpoints", "datasetPath", "urls", "endpointPath", "endpointType", "streaming", "verbatimTurns", "apiKey", "headers", "requestTimeoutSeconds", "maxResponseBytes", "freshConnections", "transport",
+    "creditsEndpoint",
+    "processorEndpoints",
+    "datasetPath",
+    "urls",
+    "endpointPath",
+    "endpointType",
+    "streaming",
+    "verbatimTurns",
+    "apiKey",
+    "headers",
+    "requestTimeoutSeconds",
+    "maxResponseBytes",
+    "freshConnections",
+    "transport",
   ]);
-  expect(Object.keys(recordsConfigureRequest(cfg, exportPlanOf(cfg), paths))).toEqual(["artifactDir", "endpointType", "streaming", "goodput", "peerMetrics", "exports", "duration", "logFile"]);
+  expect(Object.keys(recordsConfigureRequest(cfg, exportPlanOf(cfg), paths))).toEqual([
+    "artifactDir",
+    "endpointType",
+    "streaming",
+    "goodput",
+    "peerMetrics",
+    "exports",
+    "duration",
+    "logFile",
+  ]);
   expect(Object.keys(processorConfigureRequest(cfg, exportPlanOf(cfg), "ipc://r", paths.datasetPath, "builtin"))).toEqual([
-    "recordsEndpoint", "datasetPath", "endpointType", "streaming", "useServerTokenCount", "responseField", "tokenizer", "tokenizerRevision", "model", "captureText", "captureRaw",
+    "recordsEndpoint",
+    "datasetPath",
+    "endpointType",
+    "streaming",
+    "useServerTokenCount",
+    "responseField",
+    "tokenizer",
+    "tokenizerRevision",
+    "model",
+    "captureText",
+    "captureRaw",
   ]);
-  expect(Object.keys(recordsFinalizeRequest(end))).toEqual([
-    "expected", "inputConfig", "idleMs", "incomplete", "clientCheck", "columns",
-  ]);
+  expect(Object.keys(recordsFinalizeRequest(end))).toEqual(["expected", "inputConfig", "idleMs", "incomplete", "clientCheck", "columns"]);
   expect(Object.keys(datasetConfigureRequest(cfg, paths)).slice(0, 3)).toEqual(["model", "endpointType", "streaming"]);
   expect(Object.keys(datasetConfigureRequest(cfg, paths)).slice(-4)).toEqual(["synthetic", "upstream", "datasetPath", "inputsJsonPath"]);
 });

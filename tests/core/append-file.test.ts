@@ -14,7 +14,16 @@ describe("append file", () => {
     const dir = mkdtempSync(join(tmpdir(), "aiperf-append-"));
     try {
       const rng = createRng(9);
-      for (const [total, directAfter] of [[0, 0], [1, 0], [4095, 0], [4096, 0], [4097, 0], [20 << 20, 0], [20 << 20, 8 << 20], [5000, undefined]] as const) {
+      for (const [total, directAfter] of [
+        [0, 0],
+        [1, 0],
+        [4095, 0],
+        [4096, 0],
+        [4097, 0],
+        [20 << 20, 0],
+        [20 << 20, 8 << 20],
+        [5000, undefined],
+      ] as const) {
         const path = join(dir, `f-${total}-${directAfter}`);
         const expected = new Uint8Array(total);
         for (let i = 0; i < total; i++) expected[i] = (i * 31 + (i >> 12)) & 0xff;
@@ -92,7 +101,9 @@ describe("direct file", () => {
   test.skipIf(!existsSync("/dev/full"))("a write that fails in flight (a full device) rejects ready() and close(), not later", async () => {
     const file = createDirectFile("/dev/full", 0);
     file.write(new Uint8Array(9 << 20));
-    await expect(new Promise((resolve, reject) => setTimeout(() => (file.ready() ?? Promise.resolve()).then(resolve, reject), 200))).rejects.toThrow(/ENOSPC|no space/i);
+    await expect(new Promise((resolve, reject) => setTimeout(() => (file.ready() ?? Promise.resolve()).then(resolve, reject), 200))).rejects.toThrow(
+      /ENOSPC|no space/i,
+    );
     await expect(file.close()).rejects.toThrow(/ENOSPC|no space/i);
   });
 });

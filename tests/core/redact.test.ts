@@ -11,14 +11,24 @@ describe("credential redaction", () => {
     expect(redactArgs(["-H", "Authorization:Bearer t,X-Trace:1"])).toEqual(["-H", "Authorization:<redacted>,X-Trace:1"]);
     expect(redactArgs(["--header=x-api-key:k"])).toEqual(["--header=x-api-key:<redacted>"]);
     expect(redactHeaderArg('{"api-key":"k","X-A":"1"}')).toBe('{"api-key":"<redacted>","X-A":"1"}');
-    expect(redactHeaderPairs([["Cookie", "s=1"], ["Accept", "x"]])).toEqual([["Cookie", "<redacted>"], ["Accept", "x"]]);
+    expect(
+      redactHeaderPairs([
+        ["Cookie", "s=1"],
+        ["Accept", "x"],
+      ]),
+    ).toEqual([
+      ["Cookie", "<redacted>"],
+      ["Accept", "x"],
+    ]);
   });
 });
 
 describe("URL credential redaction", () => {
   test("userinfo (user and password) and credential query values; the rest of the URL kept", () => {
     expect(redactUrl("http://user:s3cret@127.0.0.1:8000/v1?api_key=s3cret&x=1#top")).toBe("http://<redacted>@127.0.0.1:8000/v1?api_key=<redacted>&x=1#top");
-    expect(redactUrl("https://h/m?Access-Token=a;b=2&TOKEN=z&key=k&model=m")).toBe("https://h/m?Access-Token=<redacted>;b=2&TOKEN=<redacted>&key=<redacted>&model=m");
+    expect(redactUrl("https://h/m?Access-Token=a;b=2&TOKEN=z&key=k&model=m")).toBe(
+      "https://h/m?Access-Token=<redacted>;b=2&TOKEN=<redacted>&key=<redacted>&model=m",
+    );
     // The last @ ends the userinfo, as URL parsers read it.
     expect(redactUrl("http://u:p@ss@h/x")).toBe("http://<redacted>@h/x");
     expect(redactUrl("http://localhost:8000")).toBe("http://localhost:8000");
@@ -30,7 +40,8 @@ describe("URL credential redaction", () => {
   });
 
   test("credential parameter names", () => {
-    for (const name of ["api_key", "apiKey", "X-Amz-Signature", "access_token", "password", "sig", "client_secret", "key"]) expect(isCredentialParam(name)).toBe(true);
+    for (const name of ["api_key", "apiKey", "X-Amz-Signature", "access_token", "password", "sig", "client_secret", "key"])
+      expect(isCredentialParam(name)).toBe(true);
     for (const name of ["model", "stream", "page", "monkey"]) expect(isCredentialParam(name)).toBe(false);
   });
 
@@ -54,6 +65,11 @@ describe("URL credential redaction", () => {
   });
 
   test("every string of an exported config, at any depth", () => {
-    expect(redactUrlsDeep({ a: ["http://u:p@h"], b: { c: "x http://h/?token=t" }, n: 1, z: null })).toEqual({ a: ["http://<redacted>@h"], b: { c: "x http://h/?token=<redacted>" }, n: 1, z: null });
+    expect(redactUrlsDeep({ a: ["http://u:p@h"], b: { c: "x http://h/?token=t" }, n: 1, z: null })).toEqual({
+      a: ["http://<redacted>@h"],
+      b: { c: "x http://h/?token=<redacted>" },
+      n: 1,
+      z: null,
+    });
   });
 });

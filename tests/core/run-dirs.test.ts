@@ -79,7 +79,8 @@ describe("removeDeadRunDirs", () => {
     const target = runDir("target");
     symlinkSync(target, join(base, `aiperf-${gone.pid}-1-AbCd11`));
     expect(removeDeadRunDirs(base)).toEqual([]);
-    for (const path of [own, ...others, target, join(base, `aiperf-${gone.pid}-1-AbCd10`), join(base, `aiperf-${gone.pid}-1-AbCd11`)]) expect(existsSync(path)).toBe(true);
+    for (const path of [own, ...others, target, join(base, `aiperf-${gone.pid}-1-AbCd10`), join(base, `aiperf-${gone.pid}-1-AbCd11`)])
+      expect(existsSync(path)).toBe(true);
   });
 
   test("makeRunDir names the directory after this process's pid and start time", () => {

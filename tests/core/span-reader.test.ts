@@ -15,7 +15,13 @@ test("random spans of a file not a whole number of blocks long, and a span past 
     writeFileSync(join(dir, "f"), data);
     const reader = createSpanReader(join(dir, "f"));
     const rng = createRng(4);
-    const spans: [number, number][] = [[0, 1], [size - 1, 1], [size - 5000, 5000], [4095, 2], [0, size]];
+    const spans: [number, number][] = [
+      [0, 1],
+      [size - 1, 1],
+      [size - 5000, 5000],
+      [4095, 2],
+      [0, size],
+    ];
     for (let i = 0; i < 200; i++) {
       const at = rng.int(size);
       spans.push([at, 1 + rng.int(Math.min(size - at, 1 << 20))]);

@@ -2,7 +2,16 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { absoluteSearchPath, findSystemLibrary, isElfForThisMachine, libraryCandidates, locateNvml, NVML_LIBRARY, nvmlOverride, parseLdCache } from "../../src/core/system-library.ts";
+import {
+  absoluteSearchPath,
+  findSystemLibrary,
+  isElfForThisMachine,
+  libraryCandidates,
+  locateNvml,
+  NVML_LIBRARY,
+  nvmlOverride,
+  parseLdCache,
+} from "../../src/core/system-library.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "aiperf-syslib-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,7 +72,12 @@ describe("finding a system library by absolute path only", () => {
       { name: NVML_LIBRARY, path: "/lib32/libnvidia-ml.so.1", flags: 0x0003 },
       { name: "libother.so", path: "/x/libother.so", flags: 0x0303 },
     ]);
-    expect(parseLdCache(cache).map((e) => e.path)).toEqual([join(bad, NVML_LIBRARY), "relative/libnvidia-ml.so.1", "/lib32/libnvidia-ml.so.1", "/x/libother.so"]);
+    expect(parseLdCache(cache).map((e) => e.path)).toEqual([
+      join(bad, NVML_LIBRARY),
+      "relative/libnvidia-ml.so.1",
+      "/lib32/libnvidia-ml.so.1",
+      "/x/libother.so",
+    ]);
     expect(libraryCandidates(NVML_LIBRARY, { env: {}, ldCache: cache, standardDirs: [], arch: "x64" })).toEqual([join(bad, NVML_LIBRARY)]);
     // A truncated or foreign file yields nothing rather than throwing.
     expect(parseLdCache(cache.subarray(0, 60))).toEqual([]);

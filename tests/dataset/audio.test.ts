@@ -24,7 +24,12 @@ function riff(bytes: Uint8Array) {
 }
 
 describe("synthesizeWav", () => {
-  for (const [depth, channels, rate] of [[8, 1, 8000], [16, 2, 16000], [24, 1, 44100], [32, 2, 22050]] as const) {
+  for (const [depth, channels, rate] of [
+    [8, 1, 8000],
+    [16, 2, 16000],
+    [24, 1, 44100],
+    [32, 2, 22050],
+  ] as const) {
     test(`${depth}-bit, ${channels} channel(s), ${rate} Hz, 0.25 s`, () => {
       const wav = synthesizeWav({ durationSec: 0.25, sampleRate: rate, bitDepth: depth, channels }, createRng(1));
       const h = riff(wav);
@@ -106,6 +111,8 @@ describe("audio source", () => {
   });
 
   test("mp3 is refused with a clear message", () => {
-    expect(() => createAudioSource({ lengthMean: 1, lengthStddev: 0, sampleRatesKhz: [16], depths: [16], channels: 1, format: "mp3" }, 1)).toThrow(/mp3 is not supported.*--audio-format wav/);
+    expect(() => createAudioSource({ lengthMean: 1, lengthStddev: 0, sampleRatesKhz: [16], depths: [16], channels: 1, format: "mp3" }, 1)).toThrow(
+      /mp3 is not supported.*--audio-format wav/,
+    );
   });
 });

@@ -18,7 +18,12 @@ test("another text, or another tokenizer, is encoded now", async () => {
   expect(embeddedCorpusIds(`${text} `)).toBeUndefined();
   const calls: string[] = [];
   // A stand-in tokenizer: one id per character code, so the ids show which path made them.
-  const other: Tokenizer = { name: "other", encode: (t) => (calls.push(t), Array.from(t.slice(0, 5), (c) => c.charCodeAt(0))), decode: () => "", count: () => 0 };
+  const other: Tokenizer = {
+    name: "other",
+    encode: (t) => (calls.push(t), Array.from(t.slice(0, 5), (c) => c.charCodeAt(0))),
+    decode: () => "",
+    count: () => 0,
+  };
   expect(Array.from(corpusIds("Call me", other))).toEqual([67, 97, 108, 108, 32]);
   expect(calls).toEqual(["Call me"]);
   const builtin = await loadBuiltinTokenizer();

@@ -18,7 +18,13 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 test("dataset.bin round trip: bodies, ISL, delays, timestamps and ids", () => {
   const path = join(mkdtempSync(join(tmpdir(), "aiperf-ds-")), "dataset.bin");
   writeDatasetFile(path, [
-    { id: "a", turns: [{ body: bytes('{"x":1}'), inputTokens: 7, timestampMs: 1500.5 }, { body: bytes("{}"), inputTokens: null, delayMs: 250 }] },
+    {
+      id: "a",
+      turns: [
+        { body: bytes('{"x":1}'), inputTokens: 7, timestampMs: 1500.5 },
+        { body: bytes("{}"), inputTokens: null, delayMs: 250 },
+      ],
+    },
     { id: "session-long-id", turns: [{ body: bytes('{"y":2}'), inputTokens: 0 }] },
   ]);
   const ds = openDataset(path);
@@ -58,13 +64,22 @@ test("the streaming writer: interleaved conversations grouped, sorted by first t
   // Each entry is read before the next is asked for (its bodies share one buffer until then).
   const scanned: [string, string[]][] = [];
   for (const c of scanDataset(path)) scanned.push([c.id, c.bodies.map((b) => `${new TextDecoder().decode(b.subarray(0, 2))}×${b.length}`)]);
-  expect(scanned).toEqual([["untimed", ["U0×2"]], ["early", ["E0×2", `E1×${6 << 20}`]], ["late", ["L0×2", "L1×2"]], ["tie", ["T0×2"]]]);
+  expect(scanned).toEqual([
+    ["untimed", ["U0×2"]],
+    ["early", ["E0×2", `E1×${6 << 20}`]],
+    ["late", ["L0×2", "L1×2"]],
+    ["tie", ["T0×2"]],
+  ]);
 });
 
 test("the streaming writer keeps the order conversations were started unless asked to sort; abort removes the file", () => {
   const dir = mkdtempSync(join(tmpdir(), "aiperf-ds-"));
   const writer = createDatasetWriter(join(dir, "a.bin"));
-  for (const [id, ms] of [["b", 2], ["a", 1]] as const) writer.turn(writer.conversation(id), { body: bytes(id), inputTokens: null, timestampMs: ms });
+  for (const [id, ms] of [
+    ["b", 2],
+    ["a", 1],
+  ] as const)
+    writer.turn(writer.conversation(id), { body: bytes(id), inputTokens: null, timestampMs: ms });
   writer.close();
   const ds = openDataset(join(dir, "a.bin"));
   expect([ds.conversationId(0), ds.conversationId(1)]).toEqual(["b", "a"]);
@@ -73,7 +88,6 @@ test("the streaming writer keeps the order conversations were started unless ask
   aborted.abort();
   expect(existsSync(join(dir, "b.bin"))).toBe(false);
 });
-
 
 /**
  * A corpus as hash-blocks.ts keeps it: JSON-escaped UTF-8 pieces written twice into one buffer,
@@ -202,7 +216,7 @@ test("recipe turns: bodies, scans and inputs.json byte for byte those of the sam
 test("indentJson gives what JSON.stringify(value, null, 2) gives, nested lines shifted by the base", () => {
   const values = [
     { messages: [{ role: "user", content: 'quote " and \\ backslash \\" end\\\\' }], empty: [], none: {}, n: -1.5e-7, t: true, z: null },
-    [[], [{}], "a,b:{c}[d]", { "k:\"x": [1, [2, [3]]] }],
+    [[], [{}], "a,b:{c}[d]", { 'k:"x': [1, [2, [3]]] }],
     "just a string",
     42,
     { unicode: "naïve — 猫 \u0001 \n" },

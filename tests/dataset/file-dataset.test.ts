@@ -24,7 +24,15 @@ describe("request bodies from file turns", () => {
     expect(bodies[0]).toEqual({ messages: [{ role: "user", name: "text", content: "What is deep learning?" }], model: "m1", stream: false });
     expect(bodies[1]).toMatchObject({ model: "m2", max_completion_tokens: 12 });
     expect(bodies[3]).toEqual({
-      messages: [{ role: "user", content: [{ type: "text", text: "Describe this image." }, { type: "image_url", image_url: { url: "https://example.com/cat.png" } }] }],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Describe this image." },
+            { type: "image_url", image_url: { url: "https://example.com/cat.png" } },
+          ],
+        },
+      ],
       model: "other-model",
       stream: false,
     });
@@ -39,13 +47,32 @@ describe("request bodies from file turns", () => {
   });
 
   test("rankings: the text named query leads", async () => {
-    const built = buildFileDataset(await load("single_turn", fixture("single-turn.jsonl")), await loadBuiltinTokenizer(), datasetConfig({ endpointType: "rankings" }), 1);
-    expect(decode(built.conversations[2]?.turns[0]?.body as Uint8Array)).toEqual({ model: "m", query: { text: "What is a cat?" }, passages: [{ text: "A cat is a feline." }, { text: "Dogs bark." }] });
+    const built = buildFileDataset(
+      await load("single_turn", fixture("single-turn.jsonl")),
+      await loadBuiltinTokenizer(),
+      datasetConfig({ endpointType: "rankings" }),
+      1,
+    );
+    expect(decode(built.conversations[2]?.turns[0]?.body as Uint8Array)).toEqual({
+      model: "m",
+      query: { text: "What is a cat?" },
+      passages: [{ text: "A cat is a feline." }, { text: "Dogs bark." }],
+    });
   });
 
   test("inputs_json payloads are sent byte for byte as recorded, --extra-inputs not merged", async () => {
-    const built = buildFileDataset(await load("inputs_json", fixture("inputs.json")), await loadBuiltinTokenizer(), datasetConfig({ extraInputs: [["x", 1]] }), 1);
-    expect(decode(built.conversations[0]?.turns[0]?.body as Uint8Array)).toEqual({ messages: [{ role: "user", content: "Replayed prompt one" }], model: "recorded-model", max_completion_tokens: 9, stream: false });
+    const built = buildFileDataset(
+      await load("inputs_json", fixture("inputs.json")),
+      await loadBuiltinTokenizer(),
+      datasetConfig({ extraInputs: [["x", 1]] }),
+      1,
+    );
+    expect(decode(built.conversations[0]?.turns[0]?.body as Uint8Array)).toEqual({
+      messages: [{ role: "user", content: "Replayed prompt one" }],
+      model: "recorded-model",
+      max_completion_tokens: 9,
+      stream: false,
+    });
     expect(built.conversations[1]?.turns[0]?.inputTokens).toBeGreaterThan(0);
   });
 });
@@ -145,7 +172,13 @@ describe("hash-id block text as corpus slices", () => {
     const slice = corpusSlicer(tokenizer, corpus);
     expect(slice).not.toBeNull();
     const window = (start: number, n: number) => Array.from({ length: n }, (_, i) => corpus[(start + i) % corpus.length] as number);
-    for (const [start, n] of [[0, 512], [12345, 1], [corpus.length - 100, 512], [corpus.length - 1, 3], [777, 300]] as const) {
+    for (const [start, n] of [
+      [0, 512],
+      [12345, 1],
+      [corpus.length - 100, 512],
+      [corpus.length - 1, 3],
+      [777, 300],
+    ] as const) {
       expect(slice?.(start, n)).toBe(tokenizer.decode(window(start, n)));
     }
   });
@@ -168,7 +201,9 @@ describe("dataset flags", () => {
   });
 
   test("§1.4 checks", () => {
-    expect(() => resolveDatasetInput(cfg({ publicDataset: "sharegpt", customDatasetType: "single_turn", inputFile: fixture("sharegpt.json") }))).toThrow("--public-dataset and --custom-dataset-type cannot be used together");
+    expect(() => resolveDatasetInput(cfg({ publicDataset: "sharegpt", customDatasetType: "single_turn", inputFile: fixture("sharegpt.json") }))).toThrow(
+      "--public-dataset and --custom-dataset-type cannot be used together",
+    );
     expect(() => resolveDatasetInput(cfg({ inputFile: fixture("missing.jsonl") }))).toThrow("does not exist");
     expect(() => resolveDatasetInput(cfg({ customDatasetType: "mooncake_trace" }))).toThrow("needs --input-file");
     expect(() => resolveDatasetInput(cfg({ inputFile: fixture("pool") }))).toThrow("is a directory");
@@ -181,8 +216,14 @@ describe("dataset flags", () => {
   });
 
   test("mooncake traces: count from the dataset unless given, served in order", () => {
-    expect(resolveDatasetInput(cfg({ customDatasetType: "mooncake_trace", inputFile: fixture("mooncake.jsonl") }))).toEqual({ datasetFormat: "mooncake_trace", requestCountFromDataset: true, sequentialDataset: true });
-    expect(resolveDatasetInput(cfg({ customDatasetType: "mooncake_trace", inputFile: fixture("mooncake.jsonl"), requestCount: 3 })).requestCountFromDataset).toBe(false);
+    expect(resolveDatasetInput(cfg({ customDatasetType: "mooncake_trace", inputFile: fixture("mooncake.jsonl") }))).toEqual({
+      datasetFormat: "mooncake_trace",
+      requestCountFromDataset: true,
+      sequentialDataset: true,
+    });
+    expect(
+      resolveDatasetInput(cfg({ customDatasetType: "mooncake_trace", inputFile: fixture("mooncake.jsonl"), requestCount: 3 })).requestCountFromDataset,
+    ).toBe(false);
     expect(resolveDatasetInput(cfg({})).datasetFormat).toBeNull();
   });
 });
@@ -200,7 +241,11 @@ describe("inputs.json writer", () => {
     ];
     for (const sample of [data, []]) {
       const writer = createInputsJsonWriter(join(dir, "inputs.json"));
-      for (const entry of sample) writer.entry(entry.session_id, entry.payloads.map((payload) => new TextEncoder().encode(JSON.stringify(payload))));
+      for (const entry of sample)
+        writer.entry(
+          entry.session_id,
+          entry.payloads.map((payload) => new TextEncoder().encode(JSON.stringify(payload))),
+        );
       await writer.close();
       expect(readFileSync(join(dir, "inputs.json"), "utf8")).toBe(JSON.stringify({ data: sample }, null, 2));
     }

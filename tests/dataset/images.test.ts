@@ -87,7 +87,12 @@ describe("PNG encoder", () => {
 });
 
 describe("JPEG encoder", () => {
-  for (const [w, h] of [[1, 1], [8, 8], [37, 21], [200, 3]] as const) {
+  for (const [w, h] of [
+    [1, 1],
+    [8, 8],
+    [37, 21],
+    [200, 3],
+  ] as const) {
     test(`${w}×${h}: SOI, DQT, SOF0 with the size, DHT, SOS, EOI`, () => {
       const segments = jpegSegments(encodeJpeg(w, h, noise(w, h)));
       const markers = segments.map((s) => s.marker);
@@ -131,7 +136,9 @@ describe("image source", () => {
     const png = createImageSource({ widthMean: 30, widthStddev: 0, heightMean: 20, heightStddev: 0, format: "png" }, 1)();
     expect(png.uri.startsWith("data:image/png;base64,")).toBe(true);
     const ihdr = pngChunks(bytesOf(png.uri))[0] as Chunk;
-    expect([new DataView(ihdr.data.buffer, ihdr.data.byteOffset).getUint32(0), new DataView(ihdr.data.buffer, ihdr.data.byteOffset).getUint32(4)]).toEqual([30, 20]);
+    expect([new DataView(ihdr.data.buffer, ihdr.data.byteOffset).getUint32(0), new DataView(ihdr.data.buffer, ihdr.data.byteOffset).getUint32(4)]).toEqual([
+      30, 20,
+    ]);
     const jpeg = createImageSource({ widthMean: 30, widthStddev: 0, heightMean: 20, heightStddev: 0, format: "jpeg" }, 1)();
     expect(jpeg.uri.startsWith("data:image/jpeg;base64,")).toBe(true);
     const sof = jpegSegments(bytesOf(jpeg.uri)).find((s) => s.marker === 0xc0)?.data as Uint8Array;
@@ -167,10 +174,15 @@ test.skipIf(pillow === undefined)("an independent decoder (Pillow) reads both fo
   const [w, h] = [45, 30];
   const rgb = new Uint8Array(w * h * 3);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) rgb.set([x * 5, y * 8, 255 - x * 5], (y * w + x) * 3);
-  const script = "import sys,io,base64\nfrom PIL import Image\nfor line in sys.stdin:\n  im=Image.open(io.BytesIO(base64.b64decode(line)))\n  print(im.format, im.size[0], im.size[1], base64.b64encode(im.convert('RGB').tobytes()).decode())";
+  const script =
+    "import sys,io,base64\nfrom PIL import Image\nfor line in sys.stdin:\n  im=Image.open(io.BytesIO(base64.b64decode(line)))\n  print(im.format, im.size[0], im.size[1], base64.b64encode(im.convert('RGB').tobytes()).decode())";
   const input = `${Buffer.from(encodePng(w, h, rgb)).toString("base64")}\n${Buffer.from(encodeJpeg(w, h, rgb, 90)).toString("base64")}\n`;
   const run = Bun.spawnSync([pillow as string, "-c", script], { stdin: Buffer.from(input) });
-  const [png, jpeg] = run.stdout.toString().trim().split("\n").map((l) => l.split(" ")) as [string[], string[]];
+  const [png, jpeg] = run.stdout
+    .toString()
+    .trim()
+    .split("\n")
+    .map((l) => l.split(" ")) as [string[], string[]];
   expect(png.slice(0, 3)).toEqual(["PNG", String(w), String(h)]);
   expect(new Uint8Array(Buffer.from(png[3] as string, "base64"))).toEqual(rgb);
   expect(jpeg.slice(0, 3)).toEqual(["JPEG", String(w), String(h)]);

@@ -38,7 +38,9 @@ describe("one line at most maxLineBytes", () => {
     const seen: { line: number }[] = [];
     const error = await collect(readJsonLines(path, { chunkBytes: 64, maxLineBytes: 100 }), seen);
     expect(seen.map((s) => s.line)).toEqual([1, 2]);
-    expect(error).toBe(`${path}:3: a line longer than 100 bytes, the most one line (one request or conversation) may hold; is the file JSON Lines, one record per line?`);
+    expect(error).toBe(
+      `${path}:3: a line longer than 100 bytes, the most one line (one request or conversation) may hold; is the file JSON Lines, one record per line?`,
+    );
   });
 
   test("a long line read whole in one chunk, and a last line without a newline, are caught too", async () => {
@@ -59,14 +61,18 @@ describe("one line at most maxLineBytes", () => {
 describe("one JSON array element at most maxElementChars", () => {
   test("an element longer than the limit: the error names the line it starts on", async () => {
     const path = file(`[\n{"a":1},\n{"b":"${"x".repeat(5000)}"},\n{"c":3}\n]`);
-    expect(await collect(readJsonArray(path, { maxElementChars: 1000 }), [])).toBe(`${path}:3: an array element longer than 1000 bytes, the most one element (one request or conversation) may hold`);
+    expect(await collect(readJsonArray(path, { maxElementChars: 1000 }), [])).toBe(
+      `${path}:3: an array element longer than 1000 bytes, the most one element (one request or conversation) may hold`,
+    );
   });
 
   test("an element spanning many reads stops growing at the limit (the elements before it are read)", async () => {
     // 3 MB in one element, read 1 MiB at a time: caught while it is still being gathered.
     const path = file(`[{"a":1},\n\n{"b":"${"x".repeat(3_000_000)}"}]`);
     const seen: unknown[] = [];
-    expect(await collect(readJsonArray(path, { maxElementChars: 2 * 1024 * 1024 }), seen)).toBe(`${path}:3: an array element longer than 2 MiB, the most one element (one request or conversation) may hold`);
+    expect(await collect(readJsonArray(path, { maxElementChars: 2 * 1024 * 1024 }), seen)).toBe(
+      `${path}:3: an array element longer than 2 MiB, the most one element (one request or conversation) may hold`,
+    );
     expect(seen).toEqual([{ value: { a: 1 }, line: 1 }]);
   });
 });
@@ -78,7 +84,9 @@ describe("random_pool", () => {
     const fd = openSync(path, "w");
     ftruncateSync(fd, MAX_POOL_BYTES + 1024 * 1024);
     closeSync(fd);
-    expect(await failure(load("random_pool", path))).toBe(`DatasetInputError: ${path}: a random_pool is held in memory to draw from: 1.0 GiB is more than the 1 GiB limit (use a smaller pool, or single_turn, which streams)`);
+    expect(await failure(load("random_pool", path))).toBe(
+      `DatasetInputError: ${path}: a random_pool is held in memory to draw from: 1.0 GiB is more than the 1 GiB limit (use a smaller pool, or single_turn, which streams)`,
+    );
   });
 });
 

@@ -41,7 +41,7 @@ describe.each([
   test("in serving order (untimed first, equal times kept): what JSON.stringify(…, null, 2) gives", () =>
     withDir(async (path) => {
       const inputs = createInOrderInputs(path);
-      const scratch = body({ a: [1, { b: "x\"y" }], c: {} });
+      const scratch = body({ a: [1, { b: 'x"y' }], c: {} });
       inputs.conversation(0, "s0", undefined);
       inputs.payload(0, scratch);
       scratch.fill(0x20); // compact bytes are copied: the caller reuses its buffer
@@ -51,7 +51,7 @@ describe.each([
       inputs.conversation(2, "s2", 5);
       expect(await inputs.finish()).toBe(true);
       const data = [
-        { session_id: "s0", payloads: [{ a: [1, { b: "x\"y" }], c: {} }] },
+        { session_id: "s0", payloads: [{ a: [1, { b: 'x"y' }], c: {} }] },
         { session_id: "s1", payloads: [{ m: "é", n: [] }, { k: 2 }] },
         { session_id: "s2", payloads: [] },
       ];
@@ -163,7 +163,8 @@ describe("inputs.json writer thread", () => {
         const turns = Array.from({ length: n }, () => {
           const from = rng.int(100);
           // Half the skeletons are new objects of their own (as when a splicer's cache is renewed).
-          const pieces = rng.int(2) === 0 ? (skeletons[rng.int(5)] as Uint8Array[]) : [encoder.encode(`{\n          "f${c}": "`), encoder.encode('"\n        }')];
+          const pieces =
+            rng.int(2) === 0 ? (skeletons[rng.int(5)] as Uint8Array[]) : [encoder.encode(`{\n          "f${c}": "`), encoder.encode('"\n        }')];
           return rng.int(4) === 0 ? body({ c, x: "y" }) : { pieces, text: { bytes: corpus, at: [from, from + rng.int(20), 200, 210] } };
         });
         events.push((inputs) => {

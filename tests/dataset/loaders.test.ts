@@ -17,7 +17,12 @@ describe("file loaders", () => {
   test("single_turn: one conversation per non-empty line, plural and named modalities, settings", async () => {
     const c = await load("single_turn", fixture("single-turn.jsonl"));
     expect(c.length).toBe(4);
-    expect(texts(c)).toEqual([["What is deep learning?"], ["Explain attention.", "Explain transformers."], ["What is a cat?", "A cat is a feline.", "Dogs bark."], ["Describe this image."]]);
+    expect(texts(c)).toEqual([
+      ["What is deep learning?"],
+      ["Explain attention.", "Explain transformers."],
+      ["What is a cat?", "A cat is a feline.", "Dogs bark."],
+      ["Describe this image."],
+    ]);
     expect(c[1]?.turns[0]?.maxTokens).toBe(12);
     expect(c[2]?.turns[0]?.texts.map((t) => t.name)).toEqual(["query", "passages"]);
     expect(c[3]?.turns[0]).toMatchObject({ images: [{ name: "", contents: ["https://example.com/cat.png"] }], role: "user", model: "other-model" });
@@ -78,7 +83,10 @@ describe("file loaders", () => {
 
   test("mooncake_trace session_id groups lines into multi-turn conversations", async () => {
     const c = await load("mooncake_trace", fixture("mooncake-sessions.jsonl"));
-    expect(c.map((x) => [x.sessionId, x.turns.length])).toEqual([["a", 2], ["b", 1]]);
+    expect(c.map((x) => [x.sessionId, x.turns.length])).toEqual([
+      ["a", 2],
+      ["b", 1],
+    ]);
     expect(String(texts(c)[0]?.[1]).startsWith(texts(c)[0]?.[0] as string)).toBe(true);
     expect(c[0]?.turns[1]?.delay).toBe(100);
   });
@@ -105,7 +113,12 @@ describe("file loaders", () => {
   test("inputs_json: each recorded payload kept as is", async () => {
     const c = await load("inputs_json", fixture("inputs.json"));
     expect(c.map((x) => x.sessionId)).toEqual(["replay-1", "replay-2"]);
-    expect(c[0]?.turns[0]?.payload).toEqual({ messages: [{ role: "user", content: "Replayed prompt one" }], model: "recorded-model", max_completion_tokens: 9, stream: false });
+    expect(c[0]?.turns[0]?.payload).toEqual({
+      messages: [{ role: "user", content: "Replayed prompt one" }],
+      model: "recorded-model",
+      max_completion_tokens: 9,
+      stream: false,
+    });
   });
 });
 
@@ -143,7 +156,12 @@ describe("bad input in every format: file:line: what is wrong", () => {
     ["multi_turn", "mt-json.jsonl", '{"turns": [{"text": "a"}]}\n\n{"turns": [\n', ":3: invalid JSON"],
     ["multi_turn", "mt-unknown.jsonl", '{"turns": [{"text": "a"}], "user": "x"}\n', ':1: unknown field "user" (allowed: session_id, turns)'],
     ["multi_turn", "mt-unknown-turn.jsonl", '{"turns": [{"text": "a"}]}\n{"turns": [{"text": "a", "prompt": "b"}]}\n', ':2: unknown field "prompt"'],
-    ["multi_turn", "mt-both.jsonl", '{"turns": [{"text": "a"}]}\n{"turns": [{"image": "a.png", "images": ["b.png"], "text": "x"}]}\n', ':2: "image" and "images" cannot both be given'],
+    [
+      "multi_turn",
+      "mt-both.jsonl",
+      '{"turns": [{"text": "a"}]}\n{"turns": [{"image": "a.png", "images": ["b.png"], "text": "x"}]}\n',
+      ':2: "image" and "images" cannot both be given',
+    ],
     ["multi_turn", "mt-empty.jsonl", "\n\n", ":1: the file is empty"],
     ["random_pool", "rp-json.jsonl", '{"text": "a"}\n{text: "b"}\n', ":2: invalid JSON"],
     ["random_pool", "rp-unknown.jsonl", '{"text": "a", "timestamp": 5}\n', ':1: unknown field "timestamp"'],
@@ -151,8 +169,18 @@ describe("bad input in every format: file:line: what is wrong", () => {
     ["random_pool", "rp-empty.jsonl", "", ":1: the file is empty"],
     ["mooncake_trace", "mc-json.jsonl", '{"input_length": 4}\n{"input_length": 4,}\n', ":2: invalid JSON"],
     ["mooncake_trace", "mc-both.jsonl", '{"input_length": 4, "text_input": "hello"}\n', ':1: "input_length" and "text_input" cannot both be given'],
-    ["mooncake_trace", "mc-block.jsonl", '{"input_length": 8, "hash_ids": [1]}\n{"input_length": 9, "hash_ids": [1]}\n', ":2: input_length 9 does not fit 1 hash_ids of --isl-block-size 8"],
-    ["mooncake_trace", "mc-block-short.jsonl", '{"input_length": 8, "hash_ids": [1, 2]}\n', ":1: input_length 8 does not fit 2 hash_ids of --isl-block-size 8: the last block would have 0 tokens"],
+    [
+      "mooncake_trace",
+      "mc-block.jsonl",
+      '{"input_length": 8, "hash_ids": [1]}\n{"input_length": 9, "hash_ids": [1]}\n',
+      ":2: input_length 9 does not fit 1 hash_ids of --isl-block-size 8",
+    ],
+    [
+      "mooncake_trace",
+      "mc-block-short.jsonl",
+      '{"input_length": 8, "hash_ids": [1, 2]}\n',
+      ":1: input_length 8 does not fit 2 hash_ids of --isl-block-size 8: the last block would have 0 tokens",
+    ],
     ["mooncake_trace", "mc-hash-text.jsonl", '{"text_input": "hi", "hash_ids": [1]}\n', ':1: "hash_ids" needs "input_length", not "text_input"'],
     ["csv", "csv-empty.csv", "", ":1: the file is empty"],
     ["csv", "csv-unknown.csv", "text,prompt\na,b\n", ':1: unknown column "prompt"'],
@@ -160,9 +188,19 @@ describe("bad input in every format: file:line: what is wrong", () => {
     ["sharegpt", "sg-json.json", '[\n  {"conversations": []},\n  {"conversations": [1,]}\n]\n', ":3: invalid JSON"],
     ["sharegpt", "sg-empty.json", "  \n", ":1: the file is empty"],
     ["inputs_json", "ij-empty.json", "\n", ":1: the file is empty"],
-    ["inputs_json", "ij-json.json", '{\n  "data": [\n    {"session_id": "a", "payloads": [{"x": 1}]},\n    {"session_id": "b", "payloads": [{"x": }]}\n  ]\n}\n', ":4: invalid JSON"],
+    [
+      "inputs_json",
+      "ij-json.json",
+      '{\n  "data": [\n    {"session_id": "a", "payloads": [{"x": 1}]},\n    {"session_id": "b", "payloads": [{"x": }]}\n  ]\n}\n',
+      ":4: invalid JSON",
+    ],
     ["inputs_json", "ij-shape.json", '[{"payloads": [{"x": 1}]}]\n', ':1: expected {"data": [ … ]}'],
-    ["inputs_json", "ij-payloads.json", '{"data": [\n  {"session_id": "a", "payloads": [{"x": 1}]},\n  {"session_id": "b", "payloads": []}\n]}\n', ":3: data[1].payloads must be a non-empty list"],
+    [
+      "inputs_json",
+      "ij-payloads.json",
+      '{"data": [\n  {"session_id": "a", "payloads": [{"x": 1}]},\n  {"session_id": "b", "payloads": []}\n]}\n',
+      ":3: data[1].payloads must be a non-empty list",
+    ],
     ["inputs_json", "ij-after.json", '{"data": [{"payloads": [{"x": 1}]}]}\n{"data": []}\n', ":2: unexpected text after the closing ]"],
   ];
   test.each(cases)("%s %s", async (format, name, text, expected) => {

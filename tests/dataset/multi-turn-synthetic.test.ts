@@ -6,9 +6,33 @@ const parse = (args: string[]) => parseProfileConfig(readProfileArgs(["-m", "x",
 
 test("turn flags: upstream names, aliases and defaults 1/0/0/0/1", () => {
   const d = parse([]);
-  expect([d.conversationTurnMean, d.conversationTurnStddev, d.conversationTurnDelayMean, d.conversationTurnDelayStddev, d.conversationTurnDelayRatio]).toEqual([1, 0, 0, 0, 1]);
-  const long = parse(["--conversation-turn-mean", "3", "--conversation-turn-stddev", "1", "--conversation-turn-delay-mean", "250", "--conversation-turn-delay-stddev", "10", "--conversation-turn-delay-ratio", "0.5"]);
-  const alias = parse(["--session-turns-mean", "3", "--session-turns-stddev", "1", "--session-turn-delay-mean", "250", "--session-turn-delay-stddev", "10", "--session-delay-ratio", "0.5"]);
+  expect([d.conversationTurnMean, d.conversationTurnStddev, d.conversationTurnDelayMean, d.conversationTurnDelayStddev, d.conversationTurnDelayRatio]).toEqual([
+    1, 0, 0, 0, 1,
+  ]);
+  const long = parse([
+    "--conversation-turn-mean",
+    "3",
+    "--conversation-turn-stddev",
+    "1",
+    "--conversation-turn-delay-mean",
+    "250",
+    "--conversation-turn-delay-stddev",
+    "10",
+    "--conversation-turn-delay-ratio",
+    "0.5",
+  ]);
+  const alias = parse([
+    "--session-turns-mean",
+    "3",
+    "--session-turns-stddev",
+    "1",
+    "--session-turn-delay-mean",
+    "250",
+    "--session-turn-delay-stddev",
+    "10",
+    "--session-delay-ratio",
+    "0.5",
+  ]);
   expect(alias).toEqual(long);
   expect([long.conversationTurnMean, long.conversationTurnDelayRatio]).toEqual([3, 0.5]);
   expect(() => parse(["--conversation-turn-mean", "0"])).toThrow("--conversation-turn-mean");

@@ -32,7 +32,12 @@ describe("raw_payload loader", () => {
 
   test("bodies are stored byte-equal, --extra-inputs and --model not applied; ISL counts the prompt texts", async () => {
     const tokenizer = await loadBuiltinTokenizer();
-    const built = buildFileDataset(await load("raw_payload", fixture("raw-payload.jsonl")), tokenizer, datasetConfig({ model: ["other"], extraInputs: [["x", 1]] }), 1);
+    const built = buildFileDataset(
+      await load("raw_payload", fixture("raw-payload.jsonl")),
+      tokenizer,
+      datasetConfig({ model: ["other"], extraInputs: [["x", 1]] }),
+      1,
+    );
     expect(built.inputs[1]?.payloads[0]).toEqual({ messages: [{ role: "user", content: "Explain neural networks." }], model: "m1", temperature: 0.7 });
     expect(built.conversations[0]?.turns[0]?.inputTokens).toBe(tokenizer.count("What is machine learning?"));
     expect(built.conversations[2]?.turns[0]?.inputTokens).toBe(tokenizer.count("embed me"));

@@ -13,7 +13,9 @@ describe("parseSequenceDistribution", () => {
     expect(parseSequenceDistribution(" 256 , 128 : 60 ; 512|20 , 256|10 : 40 ; ")).toEqual(EXPECTED);
     expect(parseSequenceDistribution("[(256,128):60,(512|20,256|10):40]")).toEqual(EXPECTED);
     expect(parseSequenceDistribution("[( 256 , 128 ) : 60 , (512|20,256|10):40]")).toEqual(EXPECTED);
-    expect(parseSequenceDistribution('{"pairs":[{"isl":256,"osl":128,"prob":60},{"isl":512,"isl_stddev":20,"osl":256,"osl_stddev":10,"prob":40}]}')).toEqual(EXPECTED);
+    expect(parseSequenceDistribution('{"pairs":[{"isl":256,"osl":128,"prob":60},{"isl":512,"isl_stddev":20,"osl":256,"osl_stddev":10,"prob":40}]}')).toEqual(
+      EXPECTED,
+    );
   });
 
   test("probabilities ≤ 1 are fractions", () => {

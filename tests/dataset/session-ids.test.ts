@@ -11,7 +11,11 @@ function reference(seed: number): () => string {
   const ids = createRng(deriveSeed(seed, "session-ids"));
   return () => {
     let hex = "";
-    for (let i = 0; i < 4; i++) hex += ids.int(2 ** 32).toString(16).padStart(8, "0");
+    for (let i = 0; i < 4; i++)
+      hex += ids
+        .int(2 ** 32)
+        .toString(16)
+        .padStart(8, "0");
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
   };
 }

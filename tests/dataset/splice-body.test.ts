@@ -34,7 +34,11 @@ describe("body splicer", () => {
     const rng = createRng(7);
     for (let i = 0; i < 200; i++) {
       const splicer = createBodySplicer();
-      const opts = { endpointType: endpointType as EndpointType, streaming: i % 2 === 0, extraInputs: i % 3 === 0 ? ([["temperature", 0.5]] as [string, unknown][]) : [] };
+      const opts = {
+        endpointType: endpointType as EndpointType,
+        streaming: i % 2 === 0,
+        extraInputs: i % 3 === 0 ? ([["temperature", 0.5]] as [string, unknown][]) : [],
+      };
       const turnOf = (text: string) => ({ model: i % 5 === 0 ? "mödel “x”" : "m", texts: [text], maxTokens: i % 4 === 0 ? null : 1 + rng.int(100) });
       const text = randomText(rng);
       const fixed = turnOf(text);
@@ -64,7 +68,8 @@ describe("body splicer", () => {
   });
 
   test("a body without the text (--extra-inputs replaced it) is not spliced", () => {
-    const build = (t: string) => requestBody({ model: "m", texts: [t], maxTokens: 3 }, { endpointType: "chat", streaming: false, extraInputs: [["messages", []]] });
+    const build = (t: string) =>
+      requestBody({ model: "m", texts: [t], maxTokens: 3 }, { endpointType: "chat", streaming: false, extraInputs: [["messages", []]] });
     expect(createBodySplicer()("k", null, build)).toBeNull();
   });
 });
@@ -120,7 +125,11 @@ describe("spliced dataset.bin bodies", () => {
           const ids = Array.from({ length: 1 + rng.int(4) }, () => rng.int(30));
           const input = (ids.length - 1) * block + 1 + rng.int(block);
           const out = rng.int(3) === 0 ? "" : `, "output_length": ${1 + rng.int(50)}`;
-          lines.push(i % 9 === 4 ? `{"timestamp": ${i * 7}, "text_input": ${JSON.stringify(randomText(rng).replaceAll("\u2028", " "))}}` : `{"timestamp": ${i * 7}, "input_length": ${input}, "hash_ids": [${ids.join(",")}]${out}}`);
+          lines.push(
+            i % 9 === 4
+              ? `{"timestamp": ${i * 7}, "text_input": ${JSON.stringify(randomText(rng).replaceAll("\u2028", " "))}}`
+              : `{"timestamp": ${i * 7}, "input_length": ${input}, "hash_ids": [${ids.join(",")}]${out}}`,
+          );
         }
         const trace = join(dir, `trace-${k}.jsonl`);
         writeFileSync(trace, `${lines.join("\n")}\n`);
@@ -160,7 +169,11 @@ describe("spliced dataset.bin bodies", () => {
         const input = (ids.length - 1) * 512 + 1 + rng.int(512);
         // The last line is the earliest: inputs.json cannot be written in the same pass.
         const ts = i === 599 ? 0 : 1 + i * 5;
-        lines.push(i % 50 === 7 ? `{"timestamp": ${ts}, "text_input": "plain “é” ${i}", "output_length": 3}` : `{"timestamp": ${ts}, "input_length": ${input}, "hash_ids": [${ids.join(",")}], "output_length": ${1 + rng.int(50)}}`);
+        lines.push(
+          i % 50 === 7
+            ? `{"timestamp": ${ts}, "text_input": "plain “é” ${i}", "output_length": 3}`
+            : `{"timestamp": ${ts}, "input_length": ${input}, "hash_ids": [${ids.join(",")}], "output_length": ${1 + rng.int(50)}}`,
+        );
       }
       const trace = join(dir, "trace.jsonl");
       writeFileSync(trace, `${lines.join("\n")}\n`);

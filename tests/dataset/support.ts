@@ -65,10 +65,12 @@ export function joined(parts: readonly Uint8Array[]): Uint8Array {
 }
 
 /** The bytes of a text given as ranges (Turn.textSpans). */
-export const spanBytes = (text: TextSpans): Uint8Array => joined(Array.from({ length: text.at.length / 2 }, (_, k) => text.bytes.subarray(text.at[2 * k], text.at[2 * k + 1])));
+export const spanBytes = (text: TextSpans): Uint8Array =>
+  joined(Array.from({ length: text.at.length / 2 }, (_, k) => text.bytes.subarray(text.at[2 * k], text.at[2 * k + 1])));
 
 /** A spliced body whole: the pieces with the text between every two. */
-export const splicedBytes = (pieces: readonly Uint8Array[], text: TextSpans): Uint8Array => joined(pieces.flatMap((piece, i) => (i === 0 ? [piece] : [spanBytes(text), piece])));
+export const splicedBytes = (pieces: readonly Uint8Array[], text: TextSpans): Uint8Array =>
+  joined(pieces.flatMap((piece, i) => (i === 0 ? [piece] : [spanBytes(text), piece])));
 
 /** `parts` as ranges of one buffer, with a byte of junk before each so no two ranges touch. */
 export function spansOf(parts: readonly Uint8Array[]): TextSpans {

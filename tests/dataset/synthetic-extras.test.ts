@@ -36,10 +36,13 @@ const lastUser = (b: Body) => b.messages.at(-1) as Message;
 
 describe("media", () => {
   test("images and audio become image_url and input_audio parts after the text, batch sizes honoured", async () => {
-    const convs = await synthesize({}, {
-      images: { widthMean: 16, widthStddev: 0, heightMean: 8, heightStddev: 0, format: "png", batchSize: 2 },
-      audio: { lengthMean: 0.05, lengthStddev: 0, sampleRatesKhz: [16], depths: [16], channels: 1, format: "wav", batchSize: 1 },
-    });
+    const convs = await synthesize(
+      {},
+      {
+        images: { widthMean: 16, widthStddev: 0, heightMean: 8, heightStddev: 0, format: "png", batchSize: 2 },
+        audio: { lengthMean: 0.05, lengthStddev: 0, sampleRatesKhz: [16], depths: [16], channels: 1, format: "wav", batchSize: 1 },
+      },
+    );
     for (const [turn] of convs) {
       const p = parts(lastUser((turn as Turn).body));
       expect(p.map((x) => x.type)).toEqual(["text", "image_url", "image_url", "input_audio"]);
@@ -62,12 +65,15 @@ describe("media", () => {
 
 describe("--seq-dist", () => {
   test("each turn's ISL and max_completion_tokens come from one pair; --osl is not used", async () => {
-    const convs = await synthesize({ conversationNum: 40, osl: 999 }, {
-      seqDist: [
-        { isl: 10, islStddev: 0, osl: 5, oslStddev: 0, probability: 50 },
-        { isl: 30, islStddev: 0, osl: 7, oslStddev: 0, probability: 50 },
-      ],
-    });
+    const convs = await synthesize(
+      { conversationNum: 40, osl: 999 },
+      {
+        seqDist: [
+          { isl: 10, islStddev: 0, osl: 5, oslStddev: 0, probability: 50 },
+          { isl: 30, islStddev: 0, osl: 7, oslStddev: 0, probability: 50 },
+        ],
+      },
+    );
     const seen = new Set<string>();
     for (const [turn] of convs) {
       const t = turn as Turn;

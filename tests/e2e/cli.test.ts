@@ -18,7 +18,13 @@ async function run(cmd: string[], cwd: string): Promise<Run> {
 /** Starts a long demo and resolves once its services are up, with the controller and its children. */
 async function startLongDemo(): Promise<{ proc: Bun.Subprocess<"ignore", "pipe", "pipe">; children: number[] }> {
   const cwd = mkdtempSync(join(tmpdir(), "aiperf-e2e-"));
-  const proc = Bun.spawn([...SOURCE, "bus-demo", "--messages", "1000000000", "--workers", "8"], { cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  const proc = Bun.spawn([...SOURCE, "bus-demo", "--messages", "1000000000", "--workers", "8"], {
+    cwd,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   // Every log line goes to stderr (stdout is for results).
   const reader = proc.stderr.getReader();
   let seen = "";
@@ -77,17 +83,21 @@ describe("the controller on signals", () => {
   test.each([
     ["SIGTERM", 143],
     ["SIGINT", 130],
-  ] as const)("on %s stops every child within 2 s and exits %i", async (signal, exitCode) => {
-    const { proc, children } = await startLongDemo();
-    try {
-      expect(children.length).toBe(9);
-      proc.kill(signal);
-      expect(await proc.exited).toBe(exitCode);
-    } finally {
-      proc.kill("SIGKILL");
-    }
-    for (const pid of children) expect(await waitUntil(() => !isAlive(pid), 2000)).toBeGreaterThanOrEqual(0);
-  }, 30_000);
+  ] as const)(
+    "on %s stops every child within 2 s and exits %i",
+    async (signal, exitCode) => {
+      const { proc, children } = await startLongDemo();
+      try {
+        expect(children.length).toBe(9);
+        proc.kill(signal);
+        expect(await proc.exited).toBe(exitCode);
+      } finally {
+        proc.kill("SIGKILL");
+      }
+      for (const pid of children) expect(await waitUntil(() => !isAlive(pid), 2000)).toBeGreaterThanOrEqual(0);
+    },
+    30_000,
+  );
 
   test("killed outright (SIGKILL) leaves no orphan: children exit within 2 s", async () => {
     const { proc, children } = await startLongDemo();

@@ -46,7 +46,21 @@ describe("client check (compiled)", () => {
   test("without the flag the same verdict exits 0; a closed-loop run has no arrival_fidelity block", async () => {
     // A closed loop's send-lag bound is at least 1 % of the median latency, so the impossible
     // bound is the loop-lag one (a timer never fires exactly on time).
-    const r = await runProfile(server.url, ["--streaming", "--concurrency", "2", "--request-count", "10", "--osl", "4", "--isl", "16", "--client-bottleneck-send-lag-ms", "0.000001", "--client-bottleneck-loop-lag-ms", "0.000001"]);
+    const r = await runProfile(server.url, [
+      "--streaming",
+      "--concurrency",
+      "2",
+      "--request-count",
+      "10",
+      "--osl",
+      "4",
+      "--isl",
+      "16",
+      "--client-bottleneck-send-lag-ms",
+      "0.000001",
+      "--client-bottleneck-loop-lag-ms",
+      "0.000001",
+    ]);
     expect(r.code).toBe(0);
     expect(r.out).toContain("Run invalid: the client was the bottleneck");
     const doc = json(r.dir);

@@ -57,7 +57,11 @@ describe("aiperf mock-server refuses bad flags before it listens (compiled)", ()
   }
 
   test("good flags, in both spellings, still start it", async () => {
-    const proc = Bun.spawn([BINARY, "mock-server", "--port=0", "--ttft", "1", "--error-rate=0", "--random-seed", "7"], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn([BINARY, "mock-server", "--port=0", "--ttft", "1", "--error-rate=0", "--random-seed", "7"], {
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const reader = proc.stdout.getReader();
     let text = "";
     while (!/random seed 7\./.test(text)) {
@@ -101,7 +105,11 @@ describe("their help pages (compiled)", () => {
     ["bus-demo", "--transport <ipc|tcp|inproc>"],
   ] as const) {
     test(`aiperf ${cmd} --help and aiperf help ${cmd}`, async () => {
-      for (const args of [[cmd, "--help"], ["help", cmd], [cmd, "--prot", "--help"]]) {
+      for (const args of [
+        [cmd, "--help"],
+        ["help", cmd],
+        [cmd, "--prot", "--help"],
+      ]) {
         const r = await aiperf(args);
         expect(r.code).toBe(0);
         expect(r.out).toContain(`aiperf ${cmd} v`);

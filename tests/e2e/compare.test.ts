@@ -18,7 +18,11 @@ beforeAll(async () => {
   await ensureBinary();
   fast.server = await startMockServer(["--ttft", "20", "--itl", "1"]);
   slow.server = await startMockServer(["--ttft", "120", "--itl", "1"]);
-  for (const [name, server] of [["base", fast.server], ["slower", slow.server], ["again", fast.server]] as const) {
+  for (const [name, server] of [
+    ["base", fast.server],
+    ["slower", slow.server],
+    ["again", fast.server],
+  ] as const) {
     const run = await runProfile(server.url, FLAGS);
     if (run.code !== 0) throw new Error(`profile ${name} failed (${run.code}):\n${run.out}`);
     dirs[name] = run.dir;
@@ -54,7 +58,11 @@ describe("aiperf compare", () => {
   test("--format json: the typed result; --metric picks what is gated", async () => {
     const r = await compare([dirs.base as string, dirs.slower as string, "--metric", "ttft", "--statistic", "p90", "--threshold", "20", "--format", "json"]);
     expect(r.code).toBe(1);
-    const result = JSON.parse(r.out) as { statistic: string; regressed: string[]; metrics: { metric: string; base: { n: number }; change: number; p: number }[] };
+    const result = JSON.parse(r.out) as {
+      statistic: string;
+      regressed: string[];
+      metrics: { metric: string; base: { n: number }; change: number; p: number }[];
+    };
     expect(result.statistic).toBe("p90");
     expect(result.regressed).toEqual(["time_to_first_token"]);
     expect(result.metrics).toHaveLength(1);

@@ -59,7 +59,10 @@ describe("aiperf config + profile --config", () => {
   }, 120_000);
 
   test("upstream's shape: benchmark.endpoint and phases run as their flags", async () => {
-    writeFileSync(join(cwd, "upstream.yaml"), `benchmark:\n  model: mock-model\n  endpoint:\n    url: ${server.url}\n    streaming: true\n  phases:\n    type: concurrency\n    concurrency: 2\n    requests: 4\n  dataset:\n    prompts:\n      isl: 16\n      osl: 4\n`);
+    writeFileSync(
+      join(cwd, "upstream.yaml"),
+      `benchmark:\n  model: mock-model\n  endpoint:\n    url: ${server.url}\n    streaming: true\n  phases:\n    type: concurrency\n    concurrency: 2\n    requests: 4\n  dataset:\n    prompts:\n      isl: 16\n      osl: 4\n`,
+    );
     const run = await aiperf(["profile", "-f", "upstream.yaml", "--artifact-dir", "up", "--ui", "none"]);
     expect(run.code).toBe(0);
     const records = readRecords(join(cwd, "up"));

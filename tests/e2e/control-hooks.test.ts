@@ -41,7 +41,19 @@ const strip = (calls: Call[]) => calls.map(({ path, started, finished }) => ({ p
 describe("--reset-kv-cache and --server-profiler", () => {
   test("reset once before any request, profiler start after warmup and stop after profiling, with the run's credentials", async () => {
     await withMock([], async (url) => {
-      const r = await profile(url, ["--no-preflight", "--api-key", "sk-test", "--reset-kv-cache", "--server-profiler", "--warmup-request-count", "4", "--request-count", "6", "--concurrency", "2"]);
+      const r = await profile(url, [
+        "--no-preflight",
+        "--api-key",
+        "sk-test",
+        "--reset-kv-cache",
+        "--server-profiler",
+        "--warmup-request-count",
+        "4",
+        "--request-count",
+        "6",
+        "--concurrency",
+        "2",
+      ]);
       expect(r.code).toBe(0);
       const calls = await controlLog(url);
       expect(strip(calls)).toEqual([
@@ -56,7 +68,15 @@ describe("--reset-kv-cache and --server-profiler", () => {
 
   test("a path or timeout alone turns its hook on; paths go to each --url's host", async () => {
     await withMock([], async (url) => {
-      const r = await profile(url, ["--no-preflight", "--reset-kv-cache-timeout-seconds", "5", "--server-profiler-stop-path", "/stop_profile", "--request-count", "2"]);
+      const r = await profile(url, [
+        "--no-preflight",
+        "--reset-kv-cache-timeout-seconds",
+        "5",
+        "--server-profiler-stop-path",
+        "/stop_profile",
+        "--request-count",
+        "2",
+      ]);
       expect(r.code).toBe(0);
       expect(strip(await controlLog(`${url}`))).toEqual([
         { path: "/reset_prefix_cache", started: 0, finished: 0 },
@@ -104,11 +124,15 @@ describe("--reset-kv-cache and --server-profiler", () => {
     [["--reset-kv-cache-path", "http://elsewhere/reset"], "--reset-kv-cache-path"],
     [["--server-profiler-start-path", "start_profile"], "--server-profiler-start-path"],
     [["--server-profiler-timeout-seconds", "0"], "--server-profiler-timeout-seconds"],
-  ])("%p is refused before anything starts (exit 2)", async (flags, flag) => {
-    const r = await profile("http://127.0.0.1:9", flags);
-    expect(r.code).toBe(2);
-    expect(r.out).toContain(`for ${flag}`);
-  }, 60_000);
+  ])(
+    "%p is refused before anything starts (exit 2)",
+    async (flags, flag) => {
+      const r = await profile("http://127.0.0.1:9", flags);
+      expect(r.code).toBe(2);
+      expect(r.out).toContain(`for ${flag}`);
+    },
+    60_000,
+  );
 });
 
 describe("warmup ramps", () => {
@@ -118,7 +142,18 @@ describe("warmup ramps", () => {
 
   test("--warmup-concurrency-ramp-duration ramps warmup only: one request at a time at first, profiling starts at full concurrency", async () => {
     await withMock(["--ttft", "300", "--itl", "0"], async (url) => {
-      const r = await profile(url, ["--no-preflight", "--export-outputs-json", "--concurrency", "4", "--warmup-request-count", "6", "--warmup-concurrency-ramp-duration", "2", "--request-count", "4"]);
+      const r = await profile(url, [
+        "--no-preflight",
+        "--export-outputs-json",
+        "--concurrency",
+        "4",
+        "--warmup-request-count",
+        "6",
+        "--warmup-concurrency-ramp-duration",
+        "2",
+        "--request-count",
+        "4",
+      ]);
       expect(r.code).toBe(0);
       const warm = starts(r.dir, "warmup");
       expect(warm).toHaveLength(6);
@@ -130,17 +165,44 @@ describe("warmup ramps", () => {
   }, 120_000);
 
   test.each([
-    [["--warmup-request-count", "2", "--warmup-request-rate-ramp-duration", "1"], "--warmup-request-rate-ramp-duration needs --warmup-request-rate (or --request-rate)"],
-    [["--warmup-prefill-concurrency-ramp-duration", "1", "--streaming", "--prefill-concurrency", "1"], "--warmup-prefill-concurrency-ramp-duration needs a warmup"],
-  ])("%p exits 2 naming the flags", async (flags, message) => {
-    const r = await profile("http://127.0.0.1:9", flags);
-    expect(r.code).toBe(2);
-    expect(r.out).toContain(message);
-  }, 60_000);
+    [
+      ["--warmup-request-count", "2", "--warmup-request-rate-ramp-duration", "1"],
+      "--warmup-request-rate-ramp-duration needs --warmup-request-rate (or --request-rate)",
+    ],
+    [
+      ["--warmup-prefill-concurrency-ramp-duration", "1", "--streaming", "--prefill-concurrency", "1"],
+      "--warmup-prefill-concurrency-ramp-duration needs a warmup",
+    ],
+  ])(
+    "%p exits 2 naming the flags",
+    async (flags, message) => {
+      const r = await profile("http://127.0.0.1:9", flags);
+      expect(r.code).toBe(2);
+      expect(r.out).toContain(message);
+    },
+    60_000,
+  );
 
   test("--warmup-request-rate-ramp-duration and --warmup-prefill-concurrency-ramp-duration run", async () => {
     await withMock([], async (url) => {
-      const r = await profile(url, ["--no-preflight", "--streaming", "--request-rate", "40", "--concurrency", "4", "--prefill-concurrency", "2", "--warmup-request-count", "4", "--warmup-request-rate-ramp-duration", "0.5", "--warmup-prefill-concurrency-ramp-duration", "0.5", "--request-count", "4"]);
+      const r = await profile(url, [
+        "--no-preflight",
+        "--streaming",
+        "--request-rate",
+        "40",
+        "--concurrency",
+        "4",
+        "--prefill-concurrency",
+        "2",
+        "--warmup-request-count",
+        "4",
+        "--warmup-request-rate-ramp-duration",
+        "0.5",
+        "--warmup-prefill-concurrency-ramp-duration",
+        "0.5",
+        "--request-count",
+        "4",
+      ]);
       expect(r.code).toBe(0);
       expect(JSON.parse(readFileSync(join(r.dir, "profile_export_aiperf.json"), "utf8")).request_count.avg).toBe(4);
     });

@@ -40,7 +40,8 @@ async function screenWhen(pane: Pane, ready: (screen: string) => boolean, timeou
   for (;;) {
     const screen = pane.screen();
     if (ready(screen)) return screen;
-    if (pane.exitStatus() !== "") throw new Error(`the run ended (${pane.exitStatus()}) before the screen showed what was awaited; it printed:\n${pane.history().slice(-3000)}`);
+    if (pane.exitStatus() !== "")
+      throw new Error(`the run ended (${pane.exitStatus()}) before the screen showed what was awaited; it printed:\n${pane.history().slice(-3000)}`);
     if (Date.now() > deadline) throw new Error(`not on screen within ${timeoutMs} ms; last screen:\n${screen}`);
     await Bun.sleep(250);
   }
@@ -57,7 +58,8 @@ async function exited(pane: Pane, timeoutMs: number): Promise<string> {
 
 const sent = (screen: string): number => Number(/sent (\d+)/.exec(screen)?.[1] ?? Number.NaN);
 /** Profiling, with the first percentiles and a rate over the last seconds (after ~1 s) on screen. */
-const profiling = (screen: string): boolean => sent(screen) > 0 && /Time to first token\s+[\d.]+\s+[\d.]+\s+[\d.]+/.test(screen) && /[\d.,]+ req\/s now/.test(screen);
+const profiling = (screen: string): boolean =>
+  sent(screen) > 0 && /Time to first token\s+[\d.]+\s+[\d.]+\s+[\d.]+/.test(screen) && /[\d.,]+ req\/s now/.test(screen);
 
 /** What a person checks on every frame: it fits, nothing garbled, the live numbers are there. */
 function checkFrame(screen: string, cols: number, rows: number): void {
@@ -71,14 +73,18 @@ function checkFrame(screen: string, cols: number, rows: number): void {
   expect(screen).toMatch(/Profiling [█░]+ +\d+% \d\d:\d\d\/00:12/);
   expect(screen).toMatch(/sent \d+ {2}done \d+ {2}in flight \d+ {2}failed \d+/);
   expect(screen).toMatch(/Throughput {2}[\d.,]+ req\/s now, [\d.,]+ avg · [\d.,]+ tok\/s now, [\d.,]+ avg/);
-  for (const row of ["Time to first token", "Inter-token latency", "Request latency", "Send lag"]) expect(screen).toMatch(new RegExp(`${row}\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+`));
+  for (const row of ["Time to first token", "Inter-token latency", "Request latency", "Send lag"])
+    expect(screen).toMatch(new RegExp(`${row}\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+`));
   expect(screen).toMatch(/Health {6}loop lag \(ms\) /);
   expect(screen).toMatch(/Verdict {5}forming/);
   expect(lines[lines.length - 1]).toContain("Ctrl-C: stop and write the results");
 }
 
 describe.skipIf(tmux === undefined)("the dashboard in a terminal (tmux)", () => {
-  for (const [cols, rows] of [[80, 24], [120, 40]] as const) {
+  for (const [cols, rows] of [
+    [80, 24],
+    [120, 40],
+  ] as const) {
     test(`${cols}×${rows}: live numbers that change, then the terminal back and the final tables`, async () => {
       // The taller terminal also gets the mock's DCGM exporter: a GPU line of its own.
       const gpu = rows >= 40 ? ` --gpu-telemetry ${(server as MockServer).url}/dcgm/metrics` : "";
@@ -177,7 +183,11 @@ describe.skipIf(tmux === undefined)("the dashboard when a service dies", () => {
 
 test("--ui dashboard when stderr is not a terminal: plain status lines, no escape code anywhere", async () => {
   const dir = join(work, "piped");
-  const proc = Bun.spawn([...profile(dir, 3).split(" "), "--ui", "dashboard"], { stdout: "pipe", stderr: "pipe", env: { ...process.env, TERM: "xterm-256color" } });
+  const proc = Bun.spawn([...profile(dir, 3).split(" "), "--ui", "dashboard"], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, TERM: "xterm-256color" },
+  });
   try {
     const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
     expect(code).toBe(0);

@@ -9,7 +9,9 @@ import { pcmWav } from "../fixtures/wav.ts";
 type Exported = Record<string, { avg?: number; min?: number } & Record<string, unknown>>;
 const exported = (dir: string): Exported => readExport(dir);
 const errors = (dir: string): unknown[] =>
-  readRecords<{ error: unknown }>(dir).map((r) => r.error).filter((e) => e !== null);
+  readRecords<{ error: unknown }>(dir)
+    .map((r) => r.error)
+    .filter((e) => e !== null);
 
 type JsonlRecord = { metadata: { turn_index?: number; conversation_id?: string }; metrics: Record<string, { value: number }>; error: unknown };
 const records = (dir: string): JsonlRecord[] => readRecords(dir);
@@ -67,7 +69,19 @@ describe("endpoint types end to end", () => {
 
   test("messages streams Anthropic events with x-api-key and anthropic-version", async () => {
     // The mock refuses requests without anthropic-version, so a clean run proves the header went out.
-    const r = await runProfile(server.url, ["--endpoint-type", "messages", "--streaming", "--api-key", "sk-ant-test", "--request-count", "6", "--isl", "32", "--osl", "10"]);
+    const r = await runProfile(server.url, [
+      "--endpoint-type",
+      "messages",
+      "--streaming",
+      "--api-key",
+      "sk-ant-test",
+      "--request-count",
+      "6",
+      "--isl",
+      "32",
+      "--osl",
+      "10",
+    ]);
     expect(r.code).toBe(0);
     expect(r.out).toContain("NVIDIA AIPerf | LLM Metrics");
     expect(errors(r.dir)).toEqual([]);
@@ -87,7 +101,18 @@ describe("endpoint types end to end", () => {
   }, 60_000);
 
   test("image_generation reports Image Generation Metrics with the images each reply carried", async () => {
-    const r = await runProfile(server.url, ["--endpoint-type", "image_generation", "--request-count", "4", "--isl", "12", "--extra-inputs", "n:2", "--extra-inputs", "size:64x64"]);
+    const r = await runProfile(server.url, [
+      "--endpoint-type",
+      "image_generation",
+      "--request-count",
+      "4",
+      "--isl",
+      "12",
+      "--extra-inputs",
+      "n:2",
+      "--extra-inputs",
+      "size:64x64",
+    ]);
     expect(r.code).toBe(0);
     expect(r.out).toContain("NVIDIA AIPerf | Image Generation Metrics");
     expect(r.out).toContain("Image Throughput");
@@ -105,7 +130,17 @@ describe("endpoint types end to end", () => {
     const inputs = readFileSync(join(r.dir, "inputs.json"), "utf8");
     expect(inputs).toContain('"response_format": "b64_json"');
     expect(inputs).toContain('"size": "64x64"');
-    const streamed = await runProfile(server.url, ["--endpoint-type", "image_generation", "--streaming", "--request-count", "2", "--isl", "8", "--extra-inputs", "n:3"]);
+    const streamed = await runProfile(server.url, [
+      "--endpoint-type",
+      "image_generation",
+      "--streaming",
+      "--request-count",
+      "2",
+      "--isl",
+      "8",
+      "--extra-inputs",
+      "n:3",
+    ]);
     expect(streamed.code).toBe(0);
     expect(exported(streamed.dir).num_images?.avg).toBe(3);
   }, 60_000);
@@ -117,7 +152,20 @@ describe("endpoint types end to end", () => {
     let r: Awaited<ReturnType<typeof runProfile>>;
     let words: number;
     try {
-      r = await runProfile(own.url, ["--endpoint-type", "audio_transcription", "--input-file", file, "--custom-dataset-type", "single_turn", "--request-count", "2", "--concurrency", "1", "--extra-inputs", "language:en"]);
+      r = await runProfile(own.url, [
+        "--endpoint-type",
+        "audio_transcription",
+        "--input-file",
+        file,
+        "--custom-dataset-type",
+        "single_turn",
+        "--request-count",
+        "2",
+        "--concurrency",
+        "1",
+        "--extra-inputs",
+        "language:en",
+      ]);
       const metrics = await (await fetch(`${own.url}/metrics`)).text();
       words = Number(/^aiperf_mock_generation_tokens_total (\d+)/m.exec(metrics)?.[1]);
     } finally {
@@ -136,8 +184,14 @@ describe("endpoint types end to end", () => {
       const latencySec = (row.metrics.request_latency?.value as number) / 1000;
       expect(row.metrics.rtfx?.value as number).toBeCloseTo((row.metrics.audio_duration?.value as number) / latencySec, 3);
     }
-    expect(records(r.dir).map((row) => row.metrics.audio_duration?.value).sort()).toEqual([2, 4]);
-    const inputs = JSON.parse(readFileSync(join(r.dir, "inputs.json"), "utf8")) as { data: { payloads: { file: { filename: string; content_type: string }; language: string }[] }[] };
+    expect(
+      records(r.dir)
+        .map((row) => row.metrics.audio_duration?.value)
+        .sort(),
+    ).toEqual([2, 4]);
+    const inputs = JSON.parse(readFileSync(join(r.dir, "inputs.json"), "utf8")) as {
+      data: { payloads: { file: { filename: string; content_type: string }; language: string }[] }[];
+    };
     expect(inputs.data[0]?.payloads[0]?.file).toMatchObject({ filename: "audio.wav", content_type: "audio/wav" });
     expect(inputs.data[0]?.payloads[0]?.language).toBe("en");
     const refused = await runProfile(server.url, ["--endpoint-type", "audio_transcription", "--request-count", "1"]);
@@ -155,8 +209,22 @@ describe("endpoint types end to end", () => {
   }, 60_000);
 
   test("raw sends inputs_json payloads as they are to the --url path; response_field picks the text", async () => {
-    const payload = (text: string, n: number) => ({ model: "mock-model", messages: [{ role: "user", content: text }], max_tokens: n, stream: false, temperature: 0.1 });
-    const file = inputFile("inputs.json", JSON.stringify({ data: [{ session_id: "a", payloads: [payload("hello there", 5)] }, { session_id: "b", payloads: [payload("general kenobi", 5)] }] }));
+    const payload = (text: string, n: number) => ({
+      model: "mock-model",
+      messages: [{ role: "user", content: text }],
+      max_tokens: n,
+      stream: false,
+      temperature: 0.1,
+    });
+    const file = inputFile(
+      "inputs.json",
+      JSON.stringify({
+        data: [
+          { session_id: "a", payloads: [payload("hello there", 5)] },
+          { session_id: "b", payloads: [payload("general kenobi", 5)] },
+        ],
+      }),
+    );
     const flags = ["--endpoint-type", "raw", "--input-file", file, "--custom-dataset-type", "inputs_json", "--request-count", "4"];
     const r = await runProfile(`${server.url}/v1/chat/completions`, flags);
     expect(r.code).toBe(0);
@@ -172,15 +240,31 @@ describe("endpoint types end to end", () => {
 
   test("raw replays a raw_payload directory: one conversation per .jsonl file, each line sent as written", async () => {
     const dir = mkdtempSync(join(tmpdir(), "aiperf-e2e-raw-payload-"));
-    const line = (messages: string[], n: number) => JSON.stringify({ model: "mock-model", messages: messages.map((content) => ({ role: "user", content })), max_tokens: n });
+    const line = (messages: string[], n: number) =>
+      JSON.stringify({ model: "mock-model", messages: messages.map((content) => ({ role: "user", content })), max_tokens: n });
     writeFileSync(join(dir, "a.jsonl"), `${line(["first"], 3)}\n${line(["first", "second"], 5)}\n`);
     writeFileSync(join(dir, "b.jsonl"), `${line(["other"], 7)}\n`);
-    const r = await runProfile(`${server.url}/v1/chat/completions`, ["--endpoint-type", "raw", "--input-file", dir, "--custom-dataset-type", "raw_payload", "--request-count", "3", "--concurrency", "1"]);
+    const r = await runProfile(`${server.url}/v1/chat/completions`, [
+      "--endpoint-type",
+      "raw",
+      "--input-file",
+      dir,
+      "--custom-dataset-type",
+      "raw_payload",
+      "--request-count",
+      "3",
+      "--concurrency",
+      "1",
+    ]);
     expect(r.code).toBe(0);
     expect(errors(r.dir)).toEqual([]);
     // Each reply is as long as its own body's max_tokens: every body went out unchanged.
     const rows = records(r.dir);
-    expect(rows.map((x) => [x.metadata.turn_index, x.metrics.output_sequence_length?.value]).sort()).toEqual([[0, 3], [0, 7], [1, 5]]);
+    expect(rows.map((x) => [x.metadata.turn_index, x.metrics.output_sequence_length?.value]).sort()).toEqual([
+      [0, 3],
+      [0, 7],
+      [1, 5],
+    ]);
     const inputs = JSON.parse(readFileSync(join(r.dir, "inputs.json"), "utf8")) as { data: { payloads: unknown[] }[] };
     expect(inputs.data.map((d) => d.payloads.length)).toEqual([2, 1]);
     expect(inputs.data[0]?.payloads[1]).toEqual(JSON.parse(line(["first", "second"], 5)));
@@ -189,43 +273,120 @@ describe("endpoint types end to end", () => {
     // ("first", "second"), not the first turn and its reply again.
     const chat = await runProfile(server.url, ["--input-file", dir, "--request-count", "3", "--concurrency", "1"]);
     expect(chat.code).toBe(0);
-    expect(records(chat.dir).filter((x) => x.metadata.turn_index === 1).map((x) => x.metrics.usage_prompt_tokens?.value)).toEqual([2]);
+    expect(
+      records(chat.dir)
+        .filter((x) => x.metadata.turn_index === 1)
+        .map((x) => x.metrics.usage_prompt_tokens?.value),
+    ).toEqual([2]);
     const bad = join(dir, "c.jsonl");
     writeFileSync(bad, "{not json}\n");
-    const refused = await runProfile(`${server.url}/v1/chat/completions`, ["--endpoint-type", "raw", "--input-file", dir, "--custom-dataset-type", "raw_payload", "--request-count", "1"]);
+    const refused = await runProfile(`${server.url}/v1/chat/completions`, [
+      "--endpoint-type",
+      "raw",
+      "--input-file",
+      dir,
+      "--custom-dataset-type",
+      "raw_payload",
+      "--request-count",
+      "1",
+    ]);
     expect(refused.code).toBe(2);
     expect(refused.out).toContain(`${bad}:1: invalid JSON`);
   }, 60_000);
 
   test("template renders payload_template per turn, streams, and reads replies by auto-detection or response_field", async () => {
-    const tpl = 'payload_template:{"model": {{ model|tojson }}, "messages": [{"role": "user", "content": {{ text|tojson }}}], "max_tokens": {{ max_tokens|tojson }}, "stream": {{ stream|lower }}}';
-    const r = await runProfile(`${server.url}/v1/chat/completions`, ["--endpoint-type", "template", "--extra-inputs", tpl, "--streaming", "--request-count", "4", "--isl", "16", "--osl", "6"]);
+    const tpl =
+      'payload_template:{"model": {{ model|tojson }}, "messages": [{"role": "user", "content": {{ text|tojson }}}], "max_tokens": {{ max_tokens|tojson }}, "stream": {{ stream|lower }}}';
+    const r = await runProfile(`${server.url}/v1/chat/completions`, [
+      "--endpoint-type",
+      "template",
+      "--extra-inputs",
+      tpl,
+      "--streaming",
+      "--request-count",
+      "4",
+      "--isl",
+      "16",
+      "--osl",
+      "6",
+    ]);
     expect(r.code).toBe(0);
     expect(errors(r.dir)).toEqual([]);
     const json = exported(r.dir);
     expect(json.output_sequence_length?.avg).toBe(6);
     expect(json.time_to_first_token?.min as number).toBeGreaterThanOrEqual(20);
     const file = inputFile("body.json", '{"model": {{ model|tojson }}, "prompt": {{ text|tojson }}, "max_tokens": {{ max_tokens }}}');
-    const fromFile = await runProfile(`${server.url}/v1/completions`, ["--endpoint-type", "template", "--extra-inputs", `payload_template:${file}`, "--extra-inputs", "response_field:choices[0].text", "--extra-inputs", "temperature:0", "--request-count", "3", "--isl", "16", "--osl", "4"]);
+    const fromFile = await runProfile(`${server.url}/v1/completions`, [
+      "--endpoint-type",
+      "template",
+      "--extra-inputs",
+      `payload_template:${file}`,
+      "--extra-inputs",
+      "response_field:choices[0].text",
+      "--extra-inputs",
+      "temperature:0",
+      "--request-count",
+      "3",
+      "--isl",
+      "16",
+      "--osl",
+      "4",
+    ]);
     expect(fromFile.code).toBe(0);
     expect(exported(fromFile.dir).output_sequence_length?.avg).toBe(4);
     const inputs = readFileSync(join(fromFile.dir, "inputs.json"), "utf8");
     expect(inputs).toContain('"temperature": 0');
     expect(inputs).not.toContain("response_field");
-    const bad = await runProfile(`${server.url}/v1/completions`, ["--endpoint-type", "template", "--extra-inputs", "payload_template:{% if x %}", "--request-count", "1"]);
+    const bad = await runProfile(`${server.url}/v1/completions`, [
+      "--endpoint-type",
+      "template",
+      "--extra-inputs",
+      "payload_template:{% if x %}",
+      "--request-count",
+      "1",
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.out).toContain("payload_template");
     // Valid for the trial render, invalid JSON for a real turn ("\\q" in a model name): a clean config error, no stack trace.
-    const realOnly = await runProfile(`${server.url}/v1/completions`, ["--endpoint-type", "template", "--extra-inputs", 'payload_template:{"model": "{{ model }}", "prompt": {{ text|tojson }}}', "-m", "models\\qwen", "--request-count", "2", "--isl", "8"]);
+    const realOnly = await runProfile(`${server.url}/v1/completions`, [
+      "--endpoint-type",
+      "template",
+      "--extra-inputs",
+      'payload_template:{"model": "{{ model }}", "prompt": {{ text|tojson }}}',
+      "-m",
+      "models\\qwen",
+      "--request-count",
+      "2",
+      "--isl",
+      "8",
+    ]);
     expect(realOnly.code).toBe(2);
     expect(realOnly.out).toContain("Invalid dataset: --endpoint-type template: --extra-inputs payload_template did not render valid JSON");
     expect(realOnly.out).not.toMatch(/\n\s+at /);
   }, 90_000);
 
   test("template gets named texts from an input file: query and passage against the NIM ranking route", async () => {
-    const file = inputFile("rank.jsonl", JSON.stringify({ texts: [{ name: "query", contents: ["which pet"] }, { name: "passages", contents: ["a cat", "a dog"] }] }));
-    const tpl = 'payload_template:{"model": {{ model|tojson }}, "query": {"text": {{ query|tojson }}}, "passages": [{"text": {{ passage|tojson }}}, {"text": {{ passages[-1]|tojson }}}]}';
-    const r = await runProfile(`${server.url}/v1/ranking`, ["--endpoint-type", "template", "--extra-inputs", tpl, "--input-file", file, "--request-count", "2"]);
+    const file = inputFile(
+      "rank.jsonl",
+      JSON.stringify({
+        texts: [
+          { name: "query", contents: ["which pet"] },
+          { name: "passages", contents: ["a cat", "a dog"] },
+        ],
+      }),
+    );
+    const tpl =
+      'payload_template:{"model": {{ model|tojson }}, "query": {"text": {{ query|tojson }}}, "passages": [{"text": {{ passage|tojson }}}, {"text": {{ passages[-1]|tojson }}}]}';
+    const r = await runProfile(`${server.url}/v1/ranking`, [
+      "--endpoint-type",
+      "template",
+      "--extra-inputs",
+      tpl,
+      "--input-file",
+      file,
+      "--request-count",
+      "2",
+    ]);
     expect(r.code).toBe(0);
     expect(errors(r.dir)).toEqual([]);
     const inputs = JSON.parse(readFileSync(join(r.dir, "inputs.json"), "utf8")) as { data: { payloads: unknown[] }[] };
@@ -241,8 +402,23 @@ describe("endpoint types end to end", () => {
     try {
       for (const streaming of [[], ["--streaming"]]) {
         const r = await runProfile(own.url, [
-          "--endpoint-type", "responses", "--extra-inputs", "store:true", "--conversation-num", "2", "--conversation-turn-mean", "3",
-          "--request-count", "6", "--isl", "8", "--osl", "4", "--concurrency", "2", ...streaming,
+          "--endpoint-type",
+          "responses",
+          "--extra-inputs",
+          "store:true",
+          "--conversation-num",
+          "2",
+          "--conversation-turn-mean",
+          "3",
+          "--request-count",
+          "6",
+          "--isl",
+          "8",
+          "--osl",
+          "4",
+          "--concurrency",
+          "2",
+          ...streaming,
         ]);
         expect(r.code).toBe(0);
         expect(errors(r.dir)).toEqual([]);
@@ -263,9 +439,19 @@ describe("endpoint types end to end", () => {
 
   test("usage metrics, --use-server-token-count, --use-legacy-max-tokens and redacted credentials", async () => {
     const r = await runProfile(server.url, [
-      "--streaming", "--request-count", "4", "--isl", "32", "--osl", "7",
-      "--use-legacy-max-tokens", "--use-server-token-count",
-      "--api-key", "sk-secret-1", "-H", "x-api-key:sk-secret-2,X-Trace:on",
+      "--streaming",
+      "--request-count",
+      "4",
+      "--isl",
+      "32",
+      "--osl",
+      "7",
+      "--use-legacy-max-tokens",
+      "--use-server-token-count",
+      "--api-key",
+      "sk-secret-1",
+      "-H",
+      "x-api-key:sk-secret-2,X-Trace:on",
     ]);
     expect(r.code).toBe(0);
     const json = exported(r.dir);

@@ -14,33 +14,74 @@ const server = useMockServer();
 const PYTHON = Bun.which("python3");
 const READER = join(ROOT, "tests", "fixtures", "upstream-schema", "read_schema_1_5.py");
 const readJson = (dir: string, name: string) => JSON.parse(readFileSync(join(dir, name), "utf8"));
-const lines = (dir: string, name: string) => readFileSync(join(dir, name), "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
+const lines = (dir: string, name: string) =>
+  readFileSync(join(dir, name), "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l));
 
 describe("schema 1.5", () => {
   // Without python3 this is reported as skipped (and counted by .ci/run), never silently passed.
-  test.skipIf(PYTHON === null)("a script reading every documented field of schema 1.5 reads our file without a KeyError", async () => {
-    const r = await runProfile(server.url, ["--streaming", "--request-count", "12", "--concurrency", "2", "--warmup-request-count", "2", "--gpu-telemetry", `${server.url}/dcgm/metrics`], { AIPERF_GPU_COLLECTION_INTERVAL: "0.05" });
-    expect(r.code).toBe(0);
-    const py = Bun.spawnSync([PYTHON as string, READER, join(r.dir, "profile_export_aiperf.json")], { stdout: "pipe", stderr: "pipe" });
-    const said = `${py.stdout.toString()}${py.stderr.toString()}`;
-    expect({ code: py.exitCode, said }).toEqual({ code: 0, said: expect.stringMatching(/^read \d+ fields\n$/) });
-    const json = readExport(r.dir);
-    // The upstream shape holds what was asked; our flat config stays as an extra key.
-    expect(json.input_config.endpoint).toMatchObject({ model_names: ["mock-model"], type: "chat", streaming: true });
-    expect(json.input_config.loadgen).toMatchObject({ concurrency: 2, request_count: 12, warmup_request_count: 2 });
-    expect(json.resolved_config.requestCount).toBe(12);
-    expect(json.warmup_metrics.request_count.avg).toBe(2);
-    expect(json.request_count.avg).toBe(12);
-    expect(json.request_latency.count).toBe(12);
-  }, 120_000);
+  test.skipIf(PYTHON === null)(
+    "a script reading every documented field of schema 1.5 reads our file without a KeyError",
+    async () => {
+      const r = await runProfile(
+        server.url,
+        ["--streaming", "--request-count", "12", "--concurrency", "2", "--warmup-request-count", "2", "--gpu-telemetry", `${server.url}/dcgm/metrics`],
+        { AIPERF_GPU_COLLECTION_INTERVAL: "0.05" },
+      );
+      expect(r.code).toBe(0);
+      const py = Bun.spawnSync([PYTHON as string, READER, join(r.dir, "profile_export_aiperf.json")], { stdout: "pipe", stderr: "pipe" });
+      const said = `${py.stdout.toString()}${py.stderr.toString()}`;
+      expect({ code: py.exitCode, said }).toEqual({ code: 0, said: expect.stringMatching(/^read \d+ fields\n$/) });
+      const json = readExport(r.dir);
+      // The upstream shape holds what was asked; our flat config stays as an extra key.
+      expect(json.input_config.endpoint).toMatchObject({ model_names: ["mock-model"], type: "chat", streaming: true });
+      expect(json.input_config.loadgen).toMatchObject({ concurrency: 2, request_count: 12, warmup_request_count: 2 });
+      expect(json.resolved_config.requestCount).toBe(12);
+      expect(json.warmup_metrics.request_count.avg).toBe(2);
+      expect(json.request_count.avg).toBe(12);
+      expect(json.request_latency.count).toBe(12);
+    },
+    120_000,
+  );
 });
 
 describe("export flags", () => {
   test("--profile-export-prefix names every file; --export-level raw adds the bodies and outputs.json; --slice-duration the time slices", async () => {
-    const r = await runProfile(server.url, ["--streaming", "--request-count", "10", "--concurrency", "2", "--profile-export-prefix", "foo", "--export-level", "raw", "--slice-duration", "0.2", "--gpu-telemetry", `${server.url}/dcgm/metrics`], { AIPERF_GPU_COLLECTION_INTERVAL: "0.05" });
+    const r = await runProfile(
+      server.url,
+      [
+        "--streaming",
+        "--request-count",
+        "10",
+        "--concurrency",
+        "2",
+        "--profile-export-prefix",
+        "foo",
+        "--export-level",
+        "raw",
+        "--slice-duration",
+        "0.2",
+        "--gpu-telemetry",
+        `${server.url}/dcgm/metrics`,
+      ],
+      { AIPERF_GPU_COLLECTION_INTERVAL: "0.05" },
+    );
     expect(r.code).toBe(0);
-    for (const f of ["foo.json", "foo.csv", "foo.jsonl", "foo_raw.jsonl", "foo_timeslices.json", "foo_timeslices.csv", "foo_outputs.json", "foo_gpu_telemetry.jsonl"]) expect({ f, there: existsSync(join(r.dir, f)) }).toEqual({ f, there: true });
-    for (const f of ["profile_export_aiperf.json", "profile_export_aiperf.csv", "profile_export.jsonl", "gpu_telemetry_export.jsonl"]) expect({ f, there: existsSync(join(r.dir, f)) }).toEqual({ f, there: false });
+    for (const f of [
+      "foo.json",
+      "foo.csv",
+      "foo.jsonl",
+      "foo_raw.jsonl",
+      "foo_timeslices.json",
+      "foo_timeslices.csv",
+      "foo_outputs.json",
+      "foo_gpu_telemetry.jsonl",
+    ])
+      expect({ f, there: existsSync(join(r.dir, f)) }).toEqual({ f, there: true });
+    for (const f of ["profile_export_aiperf.json", "profile_export_aiperf.csv", "profile_export.jsonl", "gpu_telemetry_export.jsonl"])
+      expect({ f, there: existsSync(join(r.dir, f)) }).toEqual({ f, there: false });
     expect(r.out).toContain(`JSON Export: ${join(r.dir, "foo.json")}`);
     expect(readJson(r.dir, "foo.json").request_count.avg).toBe(10);
     // GPU telemetry lands in the prefixed JSON and CSV.
@@ -52,7 +93,9 @@ describe("export flags", () => {
     expect(raw[0].payload).toMatchObject({ model: "mock-model", stream: true });
     expect(raw[0].status).toBe(200);
     expect(raw[0].responses.map((x: { text: string }) => x.text).join("")).toContain("data: [DONE]");
-    expect(new Set(raw.map((x: { metadata: { x_request_id: string } }) => x.metadata.x_request_id))).toEqual(new Set(lines(r.dir, "foo.jsonl").map((x) => x.metadata.x_request_id)));
+    expect(new Set(raw.map((x: { metadata: { x_request_id: string } }) => x.metadata.x_request_id))).toEqual(
+      new Set(lines(r.dir, "foo.jsonl").map((x) => x.metadata.x_request_id)),
+    );
     // Raw implies outputs.json.
     expect(readJson(r.dir, "foo_outputs.json").data.length).toBe(10);
     // Slices partition the profiling requests.
@@ -63,7 +106,15 @@ describe("export flags", () => {
   }, 120_000);
 
   test("--export-outputs-json: each request's text, profiling in data and warmup apart; --export-level summary: no per-request file; --profile-export-file takes a file name", async () => {
-    const r = await runProfile(server.url, ["--request-count", "4", "--warmup-request-count", "2", "--export-outputs-json", "--profile-export-file", "bar.json"]);
+    const r = await runProfile(server.url, [
+      "--request-count",
+      "4",
+      "--warmup-request-count",
+      "2",
+      "--export-outputs-json",
+      "--profile-export-file",
+      "bar.json",
+    ]);
     expect(r.code).toBe(0);
     const out = readJson(r.dir, "bar_outputs.json");
     expect(out.schema_version).toBe("1.1");

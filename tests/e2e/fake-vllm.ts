@@ -36,7 +36,8 @@ export function startFakeVllm(options: FakeVllmOptions = {}): FakeVllm {
       const path = new URL(req.url).pathname;
       const probe = req.headers.get("x-aiperf-probe") !== null;
       seen.push(`${req.method} ${path}${probe ? " (probe)" : ""}`);
-      if (performance.now() < readyAt) return Response.json({ error: { message: "Model is loading", type: "ServiceUnavailableError", code: 503 } }, { status: 503 });
+      if (performance.now() < readyAt)
+        return Response.json({ error: { message: "Model is loading", type: "ServiceUnavailableError", code: 503 } }, { status: 503 });
       if (path === "/health" && req.method === "GET") return new Response(null, { status: 200 });
       if (options.apiKey !== undefined && path.startsWith("/v1") && req.headers.get("authorization") !== `Bearer ${options.apiKey}`) {
         return Response.json({ error: "Unauthorized" }, { status: 401 });
@@ -47,7 +48,8 @@ export function startFakeVllm(options: FakeVllmOptions = {}): FakeVllm {
       if (path === "/v1/chat/completions") {
         if (req.method !== "POST") return Response.json({ detail: "Method Not Allowed" }, { status: 405 });
         const body = (await req.json().catch(() => ({}))) as { model?: string; stream?: boolean; messages?: unknown };
-        if (!Array.isArray(body.messages)) return Response.json({ error: { message: "messages: Field required", type: "BadRequestError", code: 400 } }, { status: 400 });
+        if (!Array.isArray(body.messages))
+          return Response.json({ error: { message: "messages: Field required", type: "BadRequestError", code: 400 } }, { status: 400 });
         if (!probe) chatRequests++;
         if (body.model === undefined || !models.includes(body.model)) {
           return Response.json({ error: { message: `The model \`${body.model}\` does not exist.`, type: "NotFoundError", code: 404 } }, { status: 404 });
@@ -76,7 +78,8 @@ export function startFakeVllm(options: FakeVllmOptions = {}): FakeVllm {
 }
 
 function streamed(model: string): Response {
-  const chunk = (content: string, finish: string | null) => `data: ${JSON.stringify({ id: "chatcmpl-fake", object: "chat.completion.chunk", model, choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
+  const chunk = (content: string, finish: string | null) =>
+    `data: ${JSON.stringify({ id: "chatcmpl-fake", object: "chat.completion.chunk", model, choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
   const text = `${chunk("hello", null)}${chunk(" from", null)}${chunk(" the fake", "stop")}data: [DONE]\n\n`;
   return new Response(text, { headers: { "content-type": "text/event-stream" } });
 }

@@ -14,7 +14,11 @@ beforeAll(async () => {
 afterAll(() => mock?.stop());
 
 test("profile --gpu-telemetry scrapes the mock's DCGM endpoint into the JSONL, JSON and console", async () => {
-  const r = await runProfile(url, ["--streaming", "--request-count", "60", "--concurrency", "6", "--osl", "40", "--isl", "32", "--gpu-telemetry", `${url}/dcgm/metrics`], { AIPERF_GPU_COLLECTION_INTERVAL: "0.05" });
+  const r = await runProfile(
+    url,
+    ["--streaming", "--request-count", "60", "--concurrency", "6", "--osl", "40", "--isl", "32", "--gpu-telemetry", `${url}/dcgm/metrics`],
+    { AIPERF_GPU_COLLECTION_INTERVAL: "0.05" },
+  );
   expect(r.code).toBe(0);
   const text = r.out;
   const out = r.dir;
@@ -22,7 +26,10 @@ test("profile --gpu-telemetry scrapes the mock's DCGM endpoint into the JSONL, J
   expect(text).toContain("GPU 1 | NVIDIA H100 80GB HBM3 (mock)");
   expect(text).toContain("Total GPU Energy:");
 
-  const lines = readFileSync(join(out, "gpu_telemetry_export.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const lines = readFileSync(join(out, "gpu_telemetry_export.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   expect(lines.length).toBeGreaterThanOrEqual(4);
   expect(new Set(lines.map((l) => l.gpu_index))).toEqual(new Set([0, 1]));
   expect(lines[0].dcgm_url).toBe(`${url}/dcgm/metrics`);

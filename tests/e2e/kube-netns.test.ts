@@ -33,7 +33,10 @@ if (!canNetns) console.warn(`kube-netns e2e skipped: ${!IS_ROOT ? "not root (net
 await ensureBinary();
 const serviceHelp = Bun.spawnSync([BINARY, "service", "--help"], { stdout: "pipe", stderr: "pipe" }).stdout.toString();
 const hasNodeMode = serviceHelp.includes("--controller") && serviceHelp.includes("node");
-if (canNetns && !hasNodeMode) console.warn("kube-netns e2e: the full run is SKIPPED: this binary has no node mode (`aiperf service --help` does not offer --type node --controller); it runs once the node-mode branch is merged");
+if (canNetns && !hasNodeMode)
+  console.warn(
+    "kube-netns e2e: the full run is SKIPPED: this binary has no node mode (`aiperf service --help` does not offer --type node --controller); it runs once the node-mode branch is merged",
+  );
 
 const TAG = `apk${process.pid % 100000}`;
 const SUBNET = `10.252.${process.pid % 250}`;
@@ -86,7 +89,11 @@ function podsOf(jobSet: AnyRec): Omit<Pod, "ns" | "ip" | "volumes">[] {
     const job = rjob.template.spec;
     for (let j = 0; j < (rjob.replicas ?? 1); j++) {
       for (let p = 0; p < (job.parallelism ?? 1); p++) {
-        pods.push({ hostname: `${jobSet.metadata.name}-${rjob.name}-${j}-${p}`, containers: job.template.spec.containers, jobIndex: job.completionMode === "Indexed" ? p : undefined });
+        pods.push({
+          hostname: `${jobSet.metadata.name}-${rjob.name}-${j}-${p}`,
+          containers: job.template.spec.containers,
+          jobIndex: job.completionMode === "Indexed" ? p : undefined,
+        });
       }
     }
   }
@@ -102,7 +109,8 @@ function envOf(container: AnyRec, secrets: Map<string, AnyRec>, pod: Pod): Recor
     else if (e.valueFrom?.secretKeyRef !== undefined) {
       const ref = e.valueFrom.secretKeyRef;
       const secret = secrets.get(ref.name);
-      const value = secret?.stringData?.[ref.key] ?? (secret?.data?.[ref.key] === undefined ? undefined : Buffer.from(secret.data[ref.key], "base64").toString());
+      const value =
+        secret?.stringData?.[ref.key] ?? (secret?.data?.[ref.key] === undefined ? undefined : Buffer.from(secret.data[ref.key], "base64").toString());
       if (value === undefined) throw new Error(`${container.name}: secret ${ref.name} has no key ${ref.key}`);
       env[e.name] = value;
     } else throw new Error(`${container.name}: env ${e.name}: only value and secretKeyRef are emulated`);
@@ -111,7 +119,10 @@ function envOf(container: AnyRec, secrets: Map<string, AnyRec>, pod: Pod): Recor
 }
 
 /** $(VAR) in command and args, from the container's env; $$(VAR) stays literal (Kubernetes' rule). */
-const expand = (word: string, env: Record<string, string>): string => word.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, name?: string) => (m === "$$" ? "$" : name !== undefined && name in env ? (env[name] as string) : m));
+const expand = (word: string, env: Record<string, string>): string =>
+  word.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, name?: string) =>
+    m === "$$" ? "$" : name !== undefined && name in env ? (env[name] as string) : m,
+  );
 
 function startContainer(pod: Pod, container: AnyRec, secrets: Map<string, AnyRec>): Started {
   const env = envOf(container, secrets, pod);
@@ -125,7 +136,28 @@ function startContainer(pod: Pod, container: AnyRec, secrets: Map<string, AnyRec
     cwd = pod.volumes.get(mount.name) as string;
   }
   const envPairs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-  const proc = Bun.spawn(["ip", "netns", "exec", pod.ns, "unshare", "--uts", "sh", "-c", 'hostname "$0" && exec "$@"', pod.hostname, "env", "-i", `PATH=${process.env.PATH}`, `HOME=${cwd}`, ...envPairs, BINARY, ...argv.slice(1)], { cwd, stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(
+    [
+      "ip",
+      "netns",
+      "exec",
+      pod.ns,
+      "unshare",
+      "--uts",
+      "sh",
+      "-c",
+      'hostname "$0" && exec "$@"',
+      pod.hostname,
+      "env",
+      "-i",
+      `PATH=${process.env.PATH}`,
+      `HOME=${cwd}`,
+      ...envPairs,
+      BINARY,
+      ...argv.slice(1),
+    ],
+    { cwd, stdout: "pipe", stderr: "pipe" },
+  );
   let text = "";
   const drain = async (s: ReadableStream<Uint8Array>) => {
     for await (const c of s) text += new TextDecoder().decode(c);
@@ -157,7 +189,11 @@ async function waitFor(what: string, ok: () => Promise<boolean> | boolean, ms: n
 function generate(args: string[]): { docs: AnyRec[]; jobSet: AnyRec; secrets: Map<string, AnyRec> } {
   const r = Bun.spawnSync([BINARY, "kube", "generate", ...args, "--name", NAME, "--namespace", NAMESPACE], { stdout: "pipe", stderr: "pipe" });
   if (r.exitCode !== 0) throw new Error(`kube generate failed: ${r.stderr.toString()}`);
-  const docs = r.stdout.toString().split(/^---\n/m).filter((d) => d.trim() !== "").map((d) => Bun.YAML.parse(d) as AnyRec);
+  const docs = r.stdout
+    .toString()
+    .split(/^---\n/m)
+    .filter((d) => d.trim() !== "")
+    .map((d) => Bun.YAML.parse(d) as AnyRec);
   const jobSet = docs.find((d) => d.kind === "JobSet") as AnyRec;
   const secrets = new Map(docs.filter((d) => d.kind === "Secret").map((d) => [d.metadata.name as string, d]));
   return { docs, jobSet, secrets };
@@ -175,7 +211,10 @@ function layOut(jobSet: AnyRec): { pods: Pod[]; mock: { ns: string; ip: string }
   });
   const mock = { ns: `${TAG}-mock`, ip: `${SUBNET}.2` };
   makeNetwork([mock, ...pods]);
-  const lines = [`${mock.ip} ${MOCK_HOST}`, ...pods.map((p) => `${p.ip} ${p.hostname}.${subdomain} ${p.hostname}.${subdomain}.${NAMESPACE}.svc.cluster.local ${p.hostname}`)];
+  const lines = [
+    `${mock.ip} ${MOCK_HOST}`,
+    ...pods.map((p) => `${p.ip} ${p.hostname}.${subdomain} ${p.hostname}.${subdomain}.${NAMESPACE}.svc.cluster.local ${p.hostname}`),
+  ];
   writeHosts([mock, ...pods], lines);
   return { pods, mock };
 }
@@ -210,7 +249,10 @@ describe.skipIf(!canNetns)("kube generate's pods as network namespaces", () => {
     const { pods, mock } = layOut(jobSet);
     const controllerPod = pods.find((p) => p.hostname === `${NAME}-controller-0-0`) as Pod;
     expect(pods.map((p) => p.hostname)).toEqual([`${NAME}-controller-0-0`, `${NAME}-nodes-0-0`]);
-    const mockProc = Bun.spawn(["ip", "netns", "exec", mock.ns, BINARY, "mock-server", "--host", "0.0.0.0", "--port", "8000", "--ttft", "5", "--itl", "1"], { stdout: "pipe", stderr: "pipe" });
+    const mockProc = Bun.spawn(["ip", "netns", "exec", mock.ns, BINARY, "mock-server", "--host", "0.0.0.0", "--port", "8000", "--ttft", "5", "--itl", "1"], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     started.push({ pod: { ...controllerPod, hostname: "mock" }, container: "mock", proc: mockProc, out: () => "" });
     // What the controller would have written: the artifacts container must serve it.
     const volume = controllerPod.volumes.get("artifacts") as string;
@@ -219,57 +261,108 @@ describe.skipIf(!canNetns)("kube generate's pods as network namespaces", () => {
     const artifacts = startContainer(controllerPod, controllerPod.containers.find((c) => c.name === "artifacts") as AnyRec, secrets);
     const base = `http://${NAME}-controller-0-0.${NAME}:8081`;
     // From the node pod's namespace, by the controller's DNS name, as a node or the pod proxy would.
-    await waitFor("the artifacts container", async () => (await inNs(pods[1]?.ns as string, `const r = await fetch("${base}/files").catch(() => null); process.exit(r?.ok ? 0 : 1)`)).code === 0, 20_000);
+    await waitFor(
+      "the artifacts container",
+      async () => (await inNs(pods[1]?.ns as string, `const r = await fetch("${base}/files").catch(() => null); process.exit(r?.ok ? 0 : 1)`)).code === 0,
+      20_000,
+    );
     const list = await inNs(pods[1]?.ns as string, `process.stdout.write(await (await fetch("${base}/files")).text())`);
     expect(JSON.parse(list.out)).toEqual({ files: [{ path: "run/profile_export_aiperf.json", size: 11 }] });
-    const file = await inNs(pods[1]?.ns as string, `process.stdout.write(await (await fetch("${base}/file/${Buffer.from("run/profile_export_aiperf.json").toString("base64url")}")).text())`);
+    const file = await inNs(
+      pods[1]?.ns as string,
+      `process.stdout.write(await (await fetch("${base}/file/${Buffer.from("run/profile_export_aiperf.json").toString("base64url")}")).text())`,
+    );
     expect(Buffer.from(file.out, "base64").toString()).toBe('{"ok":true}');
     // The target's Service-like name resolves from the controller's namespace.
-    await waitFor("the mock server", async () => (await inNs(controllerPod.ns, `const r = await fetch("http://${MOCK_HOST}:8000/v1/models").catch(() => null); process.exit(r?.ok ? 0 : 1)`)).code === 0, 20_000);
+    await waitFor(
+      "the mock server",
+      async () =>
+        (await inNs(controllerPod.ns, `const r = await fetch("http://${MOCK_HOST}:8000/v1/models").catch(() => null); process.exit(r?.ok ? 0 : 1)`)).code === 0,
+      20_000,
+    );
     // Released, the container ends by itself (the controller Job can then complete).
     await inNs(pods[1]?.ns as string, `await fetch("${base}/release", { method: "POST" })`);
     expect(await Promise.race([artifacts.proc.exited, Bun.sleep(10_000).then(() => "still running")])).toBe(0);
   }, 90_000);
 
-  test.skipIf(!hasNodeMode)(`${hasNodeMode ? "" : "[SKIPPED: no `aiperf service --type node` in this binary] "}the generated JobSet runs: controller pod, two node pods, mock server; every request recorded once, from both nodes; artifacts served`, async () => {
-    const total = 400;
-    const { jobSet, secrets } = generate(["-m", "mock-model", "-u", `http://${MOCK_HOST}:8000`, "--streaming", "--request-count", String(total), "--concurrency", "16", "--worker-nodes", "2", "--api-key", "sk-netns"]);
-    // The previous test's processes and namespaces go first (the names are reused).
-    await tearDown();
-    const { pods, mock } = layOut(jobSet);
-    const [controllerPod, ...nodePods] = pods as [Pod, ...Pod[]];
-    expect(nodePods.map((p) => p.hostname)).toEqual([`${NAME}-nodes-0-0`, `${NAME}-nodes-0-1`]);
-    const mockProc = Bun.spawn(["ip", "netns", "exec", mock.ns, BINARY, "mock-server", "--host", "0.0.0.0", "--port", "8000", "--ttft", "5", "--itl", "1"], { stdout: "pipe", stderr: "pipe" });
-    started.push({ pod: { ...controllerPod, hostname: "mock" }, container: "mock", proc: mockProc, out: () => "" });
-    await waitFor("the mock server", async () => (await inNs(controllerPod.ns, `const r = await fetch("http://${MOCK_HOST}:8000/v1/models").catch(() => null); process.exit(r?.ok ? 0 : 1)`)).code === 0, 20_000);
-    // InOrder: the controller pod's containers, then the nodes.
-    const controller = startContainer(controllerPod, controllerPod.containers.find((c) => c.name === "controller") as AnyRec, secrets);
-    const artifacts = startContainer(controllerPod, controllerPod.containers.find((c) => c.name === "artifacts") as AnyRec, secrets);
-    await Bun.sleep(500);
-    const nodes = nodePods.map((p) => startContainer(p, p.containers[0] as AnyRec, secrets));
-    // The readiness probe, as the kubelet sends it (path and port from the generated object).
-    for (const p of nodePods) {
-      const probe = (p.containers[0] as AnyRec).readinessProbe.httpGet;
-      await waitFor(`${p.hostname} ready`, async () => (await inNs(controllerPod.ns, `const r = await fetch("http://${p.ip}:${probe.port}${probe.path}").catch(() => null); process.exit(r?.ok ? 0 : 1)`)).code === 0, 60_000);
-    }
-    const code = await Promise.race([controller.proc.exited, Bun.sleep(240_000).then(() => "timeout")]);
-    if (code !== 0) console.error(`controller output:\n${controller.out()}\nnode output:\n${nodes.map((n) => n.out()).join("\n---\n")}`);
-    expect(code).toBe(0);
-    const runDir = join(controllerPod.volumes.get("artifacts") as string, "run");
-    const records = readFileSync(join(runDir, "profile_export.jsonl"), "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as AnyRec);
-    expect(records.length).toBe(total);
-    expect(new Set(records.map((r) => r.metadata.x_request_id)).size).toBe(total);
-    const nodeIds = new Set(records.map((r) => String(r.metadata.worker_id).split("/")[0]));
-    expect(nodeIds.size).toBe(2);
-    const summary = JSON.parse(readFileSync(join(runDir, "profile_export_aiperf.json"), "utf8")) as AnyRec;
-    expect((summary.nodes as AnyRec[]).map((n) => n.host).sort()).toEqual(nodePods.map((p) => p.ip).sort());
-    // The API key reached the controller through the Secret and $(AIPERF_API_KEY), not the manifest.
-    expect(JSON.stringify(jobSet)).not.toContain("sk-netns");
-    // The run over, the nodes end by themselves; the artifacts are served until released.
-    for (const n of nodes) expect(await Promise.race([n.proc.exited, Bun.sleep(30_000).then(() => "still running")])).toBe(0);
-    const files = await inNs(nodePods[0]?.ns as string, `process.stdout.write(await (await fetch("http://${NAME}-controller-0-0.${NAME}:8081/files")).text())`);
-    expect((JSON.parse(files.out) as { files: { path: string }[] }).files.map((f) => f.path)).toContain("run/profile_export.jsonl");
-    await inNs(nodePods[0]?.ns as string, `await fetch("http://${NAME}-controller-0-0.${NAME}:8081/release", { method: "POST" })`);
-    expect(await Promise.race([artifacts.proc.exited, Bun.sleep(10_000).then(() => "still running")])).toBe(0);
-  }, 400_000);
+  test.skipIf(!hasNodeMode)(
+    `${hasNodeMode ? "" : "[SKIPPED: no `aiperf service --type node` in this binary] "}the generated JobSet runs: controller pod, two node pods, mock server; every request recorded once, from both nodes; artifacts served`,
+    async () => {
+      const total = 400;
+      const { jobSet, secrets } = generate([
+        "-m",
+        "mock-model",
+        "-u",
+        `http://${MOCK_HOST}:8000`,
+        "--streaming",
+        "--request-count",
+        String(total),
+        "--concurrency",
+        "16",
+        "--worker-nodes",
+        "2",
+        "--api-key",
+        "sk-netns",
+      ]);
+      // The previous test's processes and namespaces go first (the names are reused).
+      await tearDown();
+      const { pods, mock } = layOut(jobSet);
+      const [controllerPod, ...nodePods] = pods as [Pod, ...Pod[]];
+      expect(nodePods.map((p) => p.hostname)).toEqual([`${NAME}-nodes-0-0`, `${NAME}-nodes-0-1`]);
+      const mockProc = Bun.spawn(["ip", "netns", "exec", mock.ns, BINARY, "mock-server", "--host", "0.0.0.0", "--port", "8000", "--ttft", "5", "--itl", "1"], {
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      started.push({ pod: { ...controllerPod, hostname: "mock" }, container: "mock", proc: mockProc, out: () => "" });
+      await waitFor(
+        "the mock server",
+        async () =>
+          (await inNs(controllerPod.ns, `const r = await fetch("http://${MOCK_HOST}:8000/v1/models").catch(() => null); process.exit(r?.ok ? 0 : 1)`)).code ===
+          0,
+        20_000,
+      );
+      // InOrder: the controller pod's containers, then the nodes.
+      const controller = startContainer(controllerPod, controllerPod.containers.find((c) => c.name === "controller") as AnyRec, secrets);
+      const artifacts = startContainer(controllerPod, controllerPod.containers.find((c) => c.name === "artifacts") as AnyRec, secrets);
+      await Bun.sleep(500);
+      const nodes = nodePods.map((p) => startContainer(p, p.containers[0] as AnyRec, secrets));
+      // The readiness probe, as the kubelet sends it (path and port from the generated object).
+      for (const p of nodePods) {
+        const probe = (p.containers[0] as AnyRec).readinessProbe.httpGet;
+        await waitFor(
+          `${p.hostname} ready`,
+          async () =>
+            (await inNs(controllerPod.ns, `const r = await fetch("http://${p.ip}:${probe.port}${probe.path}").catch(() => null); process.exit(r?.ok ? 0 : 1)`))
+              .code === 0,
+          60_000,
+        );
+      }
+      const code = await Promise.race([controller.proc.exited, Bun.sleep(240_000).then(() => "timeout")]);
+      if (code !== 0) console.error(`controller output:\n${controller.out()}\nnode output:\n${nodes.map((n) => n.out()).join("\n---\n")}`);
+      expect(code).toBe(0);
+      const runDir = join(controllerPod.volumes.get("artifacts") as string, "run");
+      const records = readFileSync(join(runDir, "profile_export.jsonl"), "utf8")
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .map((l) => JSON.parse(l) as AnyRec);
+      expect(records.length).toBe(total);
+      expect(new Set(records.map((r) => r.metadata.x_request_id)).size).toBe(total);
+      const nodeIds = new Set(records.map((r) => String(r.metadata.worker_id).split("/")[0]));
+      expect(nodeIds.size).toBe(2);
+      const summary = JSON.parse(readFileSync(join(runDir, "profile_export_aiperf.json"), "utf8")) as AnyRec;
+      expect((summary.nodes as AnyRec[]).map((n) => n.host).sort()).toEqual(nodePods.map((p) => p.ip).sort());
+      // The API key reached the controller through the Secret and $(AIPERF_API_KEY), not the manifest.
+      expect(JSON.stringify(jobSet)).not.toContain("sk-netns");
+      // The run over, the nodes end by themselves; the artifacts are served until released.
+      for (const n of nodes) expect(await Promise.race([n.proc.exited, Bun.sleep(30_000).then(() => "still running")])).toBe(0);
+      const files = await inNs(
+        nodePods[0]?.ns as string,
+        `process.stdout.write(await (await fetch("http://${NAME}-controller-0-0.${NAME}:8081/files")).text())`,
+      );
+      expect((JSON.parse(files.out) as { files: { path: string }[] }).files.map((f) => f.path)).toContain("run/profile_export.jsonl");
+      await inNs(nodePods[0]?.ns as string, `await fetch("http://${NAME}-controller-0-0.${NAME}:8081/release", { method: "POST" })`);
+      expect(await Promise.race([artifacts.proc.exited, Bun.sleep(10_000).then(() => "still running")])).toBe(0);
+    },
+    400_000,
+  );
 });

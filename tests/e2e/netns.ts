@@ -24,7 +24,10 @@ function ip(args: string[]): string {
 }
 
 function listNets(): string[] {
-  return ip(["netns", "list"]).split("\n").map((l) => l.split(" ")[0] ?? "").filter((n) => n.startsWith(PREFIX));
+  return ip(["netns", "list"])
+    .split("\n")
+    .map((l) => l.split(" ")[0] ?? "")
+    .filter((n) => n.startsWith(PREFIX));
 }
 
 function alive(pid: number): boolean {

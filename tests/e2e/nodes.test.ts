@@ -51,17 +51,61 @@ function tempDir(): string {
 const addr = (host: string): string => (net as Net).addresses[host] as string;
 
 function controller(dir: string, flags: string[], env: Record<string, string> = { AIPERF_CLUSTER_TOKEN: TOKEN }): Proc {
-  return start("ctl", ["profile", "-m", "mock-model", "-u", `http://${addr("mock")}:8000`, "--streaming", "--ui", "none", "--random-seed", "1", "--no-server-metrics", "--no-gpu-telemetry", "--artifact-dir", join(dir, "out"), ...flags], env);
+  return start(
+    "ctl",
+    [
+      "profile",
+      "-m",
+      "mock-model",
+      "-u",
+      `http://${addr("mock")}:8000`,
+      "--streaming",
+      "--ui",
+      "none",
+      "--random-seed",
+      "1",
+      "--no-server-metrics",
+      "--no-gpu-telemetry",
+      "--artifact-dir",
+      join(dir, "out"),
+      ...flags,
+    ],
+    env,
+  );
 }
 
 function node(host: string, env: Record<string, string> = {}): Proc {
-  return start(host, ["service", "--type", "node", "--controller", `tcp://${addr("ctl")}:${PORT}`, "--workers", "2", "--record-processors", "1"], { AIPERF_CLUSTER_TOKEN: TOKEN, ...env });
+  return start(host, ["service", "--type", "node", "--controller", `tcp://${addr("ctl")}:${PORT}`, "--workers", "2", "--record-processors", "1"], {
+    AIPERF_CLUSTER_TOKEN: TOKEN,
+    ...env,
+  });
 }
 
-type Row = { metadata: { x_request_id: string; session_num: number; worker_id: string; request_start_ns: number; request_end_ns: number; benchmark_phase: string }; metrics: Record<string, { value: number }> };
-const rows = (dir: string): Row[] => readFileSync(join(dir, "out", "profile_export.jsonl"), "utf8").trim().split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as Row);
+type Row = {
+  metadata: { x_request_id: string; session_num: number; worker_id: string; request_start_ns: number; request_end_ns: number; benchmark_phase: string };
+  metrics: Record<string, { value: number }>;
+};
+const rows = (dir: string): Row[] =>
+  readFileSync(join(dir, "out", "profile_export.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as Row);
 type Stat = { avg: number; p5: number; p50: number };
-type Summary = Record<string, unknown> & { nodes?: { id: string; host: string; offset_ns: number; uncertainty_ns: number; last_offset_ns: number | null; workers: number; requests: number | null; lost: boolean }[]; start_time: string; end_time: string };
+type Summary = Record<string, unknown> & {
+  nodes?: {
+    id: string;
+    host: string;
+    offset_ns: number;
+    uncertainty_ns: number;
+    last_offset_ns: number | null;
+    workers: number;
+    requests: number | null;
+    lost: boolean;
+  }[];
+  start_time: string;
+  end_time: string;
+};
 const summary = (dir: string): Summary => JSON.parse(readFileSync(join(dir, "out", "profile_export_aiperf.json"), "utf8")) as Summary;
 
 async function stopAll(): Promise<void> {
@@ -122,7 +166,18 @@ describe.skipIf(why !== undefined)("worker nodes in network namespaces", () => {
 
   test("2,000 streamed requests from two nodes: each recorded once, both nodes named, node 2's clock skew corrected, a wrong token refused", async () => {
     const dir = tempDir();
-    const ctl = controller(dir, ["--request-count", "2000", "--concurrency", "16", "--worker-nodes", "2", "--zmq-host", addr("ctl"), "--zmq-port", String(PORT)]);
+    const ctl = controller(dir, [
+      "--request-count",
+      "2000",
+      "--concurrency",
+      "16",
+      "--worker-nodes",
+      "2",
+      "--zmq-host",
+      addr("ctl"),
+      "--zmq-port",
+      String(PORT),
+    ]);
     const bad = node("bad", { AIPERF_CLUSTER_TOKEN: "not-the-token" });
     expect(await bad.proc.exited).toBe(2);
     expect(await bad.err).toContain("refused this node: wrong or missing cluster token");
@@ -192,7 +247,18 @@ describe.skipIf(why !== undefined)("worker nodes in network namespaces", () => {
 
   test("a node killed mid-run: the run stops, exit 4, names the node and its requests in flight, keeps what arrived", async () => {
     const dir = tempDir();
-    const ctl = controller(dir, ["--request-count", "200000", "--concurrency", "16", "--worker-nodes", "2", "--zmq-host", addr("ctl"), "--zmq-port", String(PORT)]);
+    const ctl = controller(dir, [
+      "--request-count",
+      "200000",
+      "--concurrency",
+      "16",
+      "--worker-nodes",
+      "2",
+      "--zmq-host",
+      addr("ctl"),
+      "--zmq-port",
+      String(PORT),
+    ]);
     const n1 = node("n1");
     const n2 = node("n2");
     // Wait until requests flow (the mock's log would do too; the controller's own log file is simplest).
@@ -204,7 +270,11 @@ describe.skipIf(why !== undefined)("worker nodes in network namespaces", () => {
     const code = await ctl.proc.exited;
     const err = await ctl.err;
     expect({ code, tail: code === 4 ? "" : err.slice(-3000) }).toEqual({ code: 4, tail: "" });
-    expect(err).toMatch(new RegExp(`Worker node node-\\d \\(${addr("n2").replaceAll(".", "\\.")}, [^)]*\\) was lost: its connection closed .*, with \\d+ request\\(s\\) in flight on it`));
+    expect(err).toMatch(
+      new RegExp(
+        `Worker node node-\\d \\(${addr("n2").replaceAll(".", "\\.")}, [^)]*\\) was lost: its connection closed .*, with \\d+ request\\(s\\) in flight on it`,
+      ),
+    );
     expect(await n1.proc.exited).toBe(0);
     const records = rows(dir);
     expect(records.length).toBeGreaterThan(0);
@@ -219,7 +289,18 @@ describe.skipIf(why !== undefined)("worker nodes in network namespaces", () => {
 
   test("a node that never joins: exit 3 naming what is missing", async () => {
     const dir = tempDir();
-    const ctl = controller(dir, ["--request-count", "10", "--worker-nodes", "1", "--zmq-host", addr("ctl"), "--zmq-port", String(PORT), "--node-join-timeout", "3"]);
+    const ctl = controller(dir, [
+      "--request-count",
+      "10",
+      "--worker-nodes",
+      "1",
+      "--zmq-host",
+      addr("ctl"),
+      "--zmq-port",
+      String(PORT),
+      "--node-join-timeout",
+      "3",
+    ]);
     expect(await ctl.proc.exited).toBe(3);
     const err = await ctl.err;
     expect(err).toContain("0 of 1 worker node(s) ready within 3 s; none joined; 1 never joined");

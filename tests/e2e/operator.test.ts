@@ -76,11 +76,22 @@ describe("the client verdict does not cry wolf (compiled)", () => {
     // slots are busy waits for one (~a request's latency), which used to read as 90-190 ms of lag.
     const r = await runProfile(url(server), [
       ...SMALL,
-      "--concurrency", "4", "--request-count", "60", "--conversation-num", "20",
-      "--conversation-turn-mean", "3", "--conversation-turn-delay-mean", "100",
+      "--concurrency",
+      "4",
+      "--request-count",
+      "60",
+      "--conversation-num",
+      "20",
+      "--conversation-turn-mean",
+      "3",
+      "--conversation-turn-delay-mean",
+      "100",
       // Bounds a shared 2-core machine meets (a stalled loop or ~1 ms mean lag there is real lag);
       // the held turns' 90+ ms from their intended time are far above them.
-      "--client-bottleneck-loop-lag-ms", "10000", "--client-bottleneck-send-lag-ms", "10",
+      "--client-bottleneck-loop-lag-ms",
+      "10000",
+      "--client-bottleneck-send-lag-ms",
+      "10",
     ]);
     dirs.push(join(r.dir, ".."));
     expect(r.code).toBe(0);
@@ -99,7 +110,19 @@ describe("the client verdict does not cry wolf (compiled)", () => {
 describe("logs, streams and files (compiled)", () => {
   test("logs/aiperf.log always exists and holds version, config (redacted), target, processes, phases, verdict and exit", async () => {
     for (const level of ["info", "warn"]) {
-      const r = await runProfile(url(server), [...SMALL, "--concurrency", "2", "--request-count", "8", "--api-key", "sk-very-secret", "--log-level", level, "--tokenizer", "builtin"]);
+      const r = await runProfile(url(server), [
+        ...SMALL,
+        "--concurrency",
+        "2",
+        "--request-count",
+        "8",
+        "--api-key",
+        "sk-very-secret",
+        "--log-level",
+        level,
+        "--tokenizer",
+        "builtin",
+      ]);
       dirs.push(join(r.dir, ".."));
       expect(r.code).toBe(0);
       const file = join(r.dir, "logs", "aiperf.log");
@@ -126,7 +149,9 @@ describe("logs, streams and files (compiled)", () => {
   }, 120_000);
 
   test("-v: debug lines go to stderr, stdout holds only the results and the files written, every one of which exists", async () => {
-    const r = await run(["profile", "-m", "mock-model", "-u", url(server), ...SMALL, "--request-count", "6", "--artifact-dir", "out", "--ui", "none", "-v"], { NO_COLOR: "1" });
+    const r = await run(["profile", "-m", "mock-model", "-u", url(server), ...SMALL, "--request-count", "6", "--artifact-dir", "out", "--ui", "none", "-v"], {
+      NO_COLOR: "1",
+    });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("[debug]");
     expect(r.stderr).toContain("Dataset: ");
@@ -134,7 +159,11 @@ describe("logs, streams and files (compiled)", () => {
     expect(r.stdout).toContain("NVIDIA AIPerf | LLM Metrics");
     const listed = /Files written to (.+):\n((?: {2}.+\n)+)/.exec(r.stdout);
     expect(listed?.[1]).toBe(join(r.cwd, "out"));
-    const files = (listed?.[2] ?? "").split("\n").map((l) => l.trim()).filter((l) => l !== "").map((f) => resolve(listed?.[1] ?? "", f));
+    const files = (listed?.[2] ?? "")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== "")
+      .map((f) => resolve(listed?.[1] ?? "", f));
     for (const name of ["profile_export_aiperf.json", "profile_export_aiperf.csv", "profile_export.jsonl", "inputs.json", "logs/aiperf.log"]) {
       expect(files).toContain(join(r.cwd, "out", name));
     }
@@ -150,7 +179,14 @@ describe("logs, streams and files (compiled)", () => {
       expect(r.code).toBe(0);
       expect(r.stderr).toContain("WARN".toLowerCase());
       outputs.push(r.stdout, r.stderr);
-      for (const args of [["--help"], ["profile", "--help"], ["mock-server", "--help"], ["bus-demo", "--help"], ["no-such-command"], ["profile", "--no-such-flag"]]) {
+      for (const args of [
+        ["--help"],
+        ["profile", "--help"],
+        ["mock-server", "--help"],
+        ["bus-demo", "--help"],
+        ["no-such-command"],
+        ["profile", "--no-such-flag"],
+      ]) {
         const h = await run(args, env);
         outputs.push(h.stdout, h.stderr);
       }
@@ -159,7 +195,10 @@ describe("logs, streams and files (compiled)", () => {
   }, 180_000);
 
   test("stderr not a terminal and no --ui: a one-line status on stderr every few seconds", async () => {
-    const r = await run(["profile", "-m", "mock-model", "-u", url(server), ...SMALL, "--concurrency", "1", "--benchmark-duration", "8", "--artifact-dir", "out"], { NO_COLOR: "1" });
+    const r = await run(
+      ["profile", "-m", "mock-model", "-u", url(server), ...SMALL, "--concurrency", "1", "--benchmark-duration", "8", "--artifact-dir", "out"],
+      { NO_COLOR: "1" },
+    );
     expect(r.code).toBe(0);
     const lines = r.stderr.split("\n").filter((l) => l.startsWith("aiperf: Requests (Profiling) "));
     // One when the phase starts, at least one more 5 s in, one at the end.
@@ -174,7 +213,11 @@ describe("logs, streams and files (compiled)", () => {
     expect(root.stdout).toContain("COMMANDS");
     expect(root.stdout).not.toContain("gpu-check");
     expect(root.stdout).not.toContain("__service");
-    for (const [cmd, topic] of [["profile", "SERVER AND ENDPOINT"], ["mock-server", "INJECTED FAULTS"], ["bus-demo", "PROCESSES AND TRANSPORT"]] as const) {
+    for (const [cmd, topic] of [
+      ["profile", "SERVER AND ENDPOINT"],
+      ["mock-server", "INJECTED FAULTS"],
+      ["bus-demo", "PROCESSES AND TRANSPORT"],
+    ] as const) {
       const h = await run([cmd, "--help"], { COLUMNS: "80" });
       expect(h.code).toBe(0);
       expect(h.stdout).toStartWith(`aiperf ${cmd} v`);

@@ -64,7 +64,17 @@ describe("example plugins on the compiled binary", () => {
   }, 60_000);
 
   test("endpoint: --endpoint-type example_completions sends and parses with the plugin's code", async () => {
-    const run = await profile(["--plugin", example("endpoint"), "--endpoint-type", "example_completions", "--streaming", "--request-count", "4", "--concurrency", "2"]);
+    const run = await profile([
+      "--plugin",
+      example("endpoint"),
+      "--endpoint-type",
+      "example_completions",
+      "--streaming",
+      "--request-count",
+      "4",
+      "--concurrency",
+      "2",
+    ]);
     expect(run.code).toBe(0);
     const doc = readExport(run.dir);
     expect(doc.request_count.avg).toBe(4);
@@ -91,7 +101,8 @@ describe("example plugins on the compiled binary", () => {
     expect(doc.ttft_share.avg).toBeGreaterThan(0);
     expect(doc.ttft_share.max).toBeLessThanOrEqual(1);
     expect(doc.error_rate).toMatchObject({ unit: "percent", avg: 0 });
-    for (const r of readRecords(run.dir)) expect(r.metrics.ttft_share.value).toBeCloseTo(r.metrics.time_to_first_token.value / r.metrics.request_latency.value, 9);
+    for (const r of readRecords(run.dir))
+      expect(r.metrics.ttft_share.value).toBeCloseTo(r.metrics.time_to_first_token.value / r.metrics.request_latency.value, 9);
     expect(readFileSync(join(run.dir, "profile_export_aiperf.csv"), "utf8")).toContain("TTFT Share of Latency");
     expect(run.out).toContain("TTFT Share of Latency");
   }, 120_000);
@@ -126,10 +137,30 @@ describe("plugin names in validation", () => {
     expect(without.code).toBe(2);
     expect(without.out).toContain("--endpoint-type");
     expect(without.out).toContain("a plugin's name is known only with its --plugin file");
-    const typo = await aiperf(["profile", "-m", "m", "--plugin", example("endpoint"), "--endpoint-type", "example_completion", "--artifact-dir", join(scratch, "never2")]);
+    const typo = await aiperf([
+      "profile",
+      "-m",
+      "m",
+      "--plugin",
+      example("endpoint"),
+      "--endpoint-type",
+      "example_completion",
+      "--artifact-dir",
+      join(scratch, "never2"),
+    ]);
     expect(typo.code).toBe(2);
     expect(typo.out).toContain("did you mean example_completions?");
-    const transport = await aiperf(["profile", "-m", "m", "--plugin", example("transport"), "--transport", "bufered", "--artifact-dir", join(scratch, "never3")]);
+    const transport = await aiperf([
+      "profile",
+      "-m",
+      "m",
+      "--plugin",
+      example("transport"),
+      "--transport",
+      "bufered",
+      "--artifact-dir",
+      join(scratch, "never3"),
+    ]);
     expect(transport.code).toBe(2);
     expect(transport.out).toContain("did you mean buffered?");
     for (const d of ["never1", "never2", "never3"]) expect(existsSync(join(scratch, d))).toBe(false);
@@ -142,8 +173,16 @@ describe("containment", () => {
       ["missing", join(scratch, "nope.ts"), /Plugin .*nope\.ts: no such file/],
       ["throws", pluginFile("throws.ts", 'throw new Error("boom at import");\nexport default {};\n'), /Plugin .*throws\.ts: failed to load: boom at import/],
       ["syntax", pluginFile("syntax.ts", "export default { endpoints: [ ;\n"), /Plugin .*syntax\.ts: failed to load/],
-      ["shape", pluginFile("shape.ts", 'export default { endpoints: [{ name: "x_type" }] };\n'), /Plugin .*shape\.ts: endpoint "x_type": defaultPath must be a string/],
-      ["taken", pluginFile("taken.ts", 'export default { transports: [{ name: "raw", capture: async () => ({}) }] };\n'), /Plugin .*taken\.ts: transport "raw" is already registered \(by built-in\)/],
+      [
+        "shape",
+        pluginFile("shape.ts", 'export default { endpoints: [{ name: "x_type" }] };\n'),
+        /Plugin .*shape\.ts: endpoint "x_type": defaultPath must be a string/,
+      ],
+      [
+        "taken",
+        pluginFile("taken.ts", 'export default { transports: [{ name: "raw", capture: async () => ({}) }] };\n'),
+        /Plugin .*taken\.ts: transport "raw" is already registered \(by built-in\)/,
+      ],
     ];
     for (const [name, path, message] of cases) {
       const dir = join(scratch, `never-${name}`);
@@ -171,7 +210,10 @@ describe("containment", () => {
   }, 120_000);
 
   test("a transport that throws: error records naming the plugin, every credit returned", async () => {
-    const path = pluginFile("bad-transport.ts", 'export default { transports: [{ name: "broken", capture: async () => { throw new Error("no route"); } }] };\n');
+    const path = pluginFile(
+      "bad-transport.ts",
+      'export default { transports: [{ name: "broken", capture: async () => { throw new Error("no route"); } }] };\n',
+    );
     const run = await profile(["--plugin", path, "--transport", "broken", "--request-count", "3"]);
     expect(run.code).toBe(1);
     const records = readRecords(run.dir);

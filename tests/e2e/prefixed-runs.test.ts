@@ -18,7 +18,11 @@ beforeAll(async () => {
   await ensureBinary();
   temp = mkdtempSync(join(tmpdir(), "aiperf-prefixed-"));
   server = await startMockServer(["--ttft", "10", "--itl", "1"]);
-  for (const [name, prefix] of [["foo", "foo"], ["bar", "bar.json"], ["plain", undefined]] as const) {
+  for (const [name, prefix] of [
+    ["foo", "foo"],
+    ["bar", "bar.json"],
+    ["plain", undefined],
+  ] as const) {
     const run = await runProfile(server.url, [...FLAGS, ...(prefix === undefined ? [] : ["--profile-export-prefix", prefix])]);
     if (run.code !== 0) throw new Error(`profile ${name} failed (${run.code}):\n${run.out}`);
     runs[name] = run.dir;
@@ -68,7 +72,8 @@ describe("prefixed runs", () => {
   test("a directory with two runs' files: one message naming both, exit 2, for plot and compare", () => {
     const both = mkdtempSync(join(temp, "both-"));
     for (const f of ["foo.json", "foo.csv", "foo.jsonl"]) copyFileSync(join(runs.foo as string, f), join(both, f));
-    for (const f of ["profile_export_aiperf.json", "profile_export_aiperf.csv", "profile_export.jsonl"]) copyFileSync(join(runs.plain as string, f), join(both, f));
+    for (const f of ["profile_export_aiperf.json", "profile_export_aiperf.csv", "profile_export.jsonl"])
+      copyFileSync(join(runs.plain as string, f), join(both, f));
     const p = aiperf(["plot", both, "-o", join(temp, "plot-both")]);
     expect(p.code).toBe(2);
     expect(p.out).toContain("holds the export files of 2 runs (profile_export_aiperf.json, foo.json)");

@@ -18,12 +18,18 @@ async function profile(args: string[]): Promise<Run> {
   const cwd = mkdtempSync(join(tmpdir(), "aiperf-preflight-"));
   const dir = join(cwd, "out");
   const started = performance.now();
-  const proc = Bun.spawn([BINARY, ...onTestTransport(["profile", "--artifact-dir", dir, "--ui", "none", "--no-server-metrics", "--no-gpu-telemetry", "--tokenizer", "builtin", ...args])], {
-    cwd,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, NO_COLOR: "1" },
-  });
+  const proc = Bun.spawn(
+    [
+      BINARY,
+      ...onTestTransport(["profile", "--artifact-dir", dir, "--ui", "none", "--no-server-metrics", "--no-gpu-telemetry", "--tokenizer", "builtin", ...args]),
+    ],
+    {
+      cwd,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, NO_COLOR: "1" },
+    },
+  );
   const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   return { code: await proc.exited, out: out + err, dir, ms: performance.now() - started };
 }
@@ -133,7 +139,20 @@ describe("--wait-for-model-* (compiled)", () => {
   test("models mode: waits until GET /v1/models lists the model", async () => {
     const loading = startFakeVllm({ loadingMs: 2_000 });
     try {
-      const r = await profile(["-m", MODEL, "-u", loading.url, "--request-count", "2", "--wait-for-model-timeout", "30", "--wait-for-model-mode", "models", "--wait-for-model-interval", "0.5"]);
+      const r = await profile([
+        "-m",
+        MODEL,
+        "-u",
+        loading.url,
+        "--request-count",
+        "2",
+        "--wait-for-model-timeout",
+        "30",
+        "--wait-for-model-mode",
+        "models",
+        "--wait-for-model-interval",
+        "0.5",
+      ]);
       expect(r.code).toBe(0);
       expect(r.out).toContain("Waiting for");
       expect(r.out).toContain(`Model '${MODEL}' ready at ${loading.url}`);

@@ -34,7 +34,16 @@ const server = useMockServer();
 
 describe("aiperf profile --input-file (compiled)", () => {
   test("single_turn against the mock server: inputs.json holds the fixture, request_count as asked", async () => {
-    const r = await profile(server.url, ["--input-file", join(FIXTURES, "single-turn.jsonl"), "--custom-dataset-type", "single_turn", "--request-count", "8", "--concurrency", "2"]);
+    const r = await profile(server.url, [
+      "--input-file",
+      join(FIXTURES, "single-turn.jsonl"),
+      "--custom-dataset-type",
+      "single_turn",
+      "--request-count",
+      "8",
+      "--concurrency",
+      "2",
+    ]);
     expect(r.code).toBe(0);
     const inputs = readJson(join(r.dir, "inputs.json")) as { data: { payloads: { messages: { content: unknown }[] }[] }[] };
     expect(inputs.data.length).toBe(4);
@@ -47,7 +56,14 @@ describe("aiperf profile --input-file (compiled)", () => {
   test("single_turn: a capturing server receives exactly the fixture's texts", async () => {
     const capture = captureServer();
     try {
-      const r = await profile(capture.url, ["--input-file", join(FIXTURES, "single-turn.jsonl"), "--custom-dataset-type", "single_turn", "--request-count", "12"]);
+      const r = await profile(capture.url, [
+        "--input-file",
+        join(FIXTURES, "single-turn.jsonl"),
+        "--custom-dataset-type",
+        "single_turn",
+        "--request-count",
+        "12",
+      ]);
       expect(r.code).toBe(0);
       expect(capture.bodies.length).toBe(12);
       const first = (b: { messages: { content: unknown }[] }) => {
@@ -82,7 +98,14 @@ describe("aiperf profile --input-file (compiled)", () => {
     const missing = await profile(server.url, ["--input-file", "/nonexistent/trace.jsonl"]);
     expect(missing.code).toBe(2);
     expect(missing.out).toContain("does not exist");
-    const both = await profile(server.url, ["--public-dataset", "sharegpt", "--custom-dataset-type", "single_turn", "--input-file", join(FIXTURES, "sharegpt.json")]);
+    const both = await profile(server.url, [
+      "--public-dataset",
+      "sharegpt",
+      "--custom-dataset-type",
+      "single_turn",
+      "--input-file",
+      join(FIXTURES, "sharegpt.json"),
+    ]);
     expect(both.out).toContain("--public-dataset and --custom-dataset-type cannot be used together");
     const sharegpt = await profile(server.url, ["--public-dataset", "sharegpt"]);
     expect(sharegpt.code).toBe(2);

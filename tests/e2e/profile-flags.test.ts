@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { ROOT } from "../process/helpers.ts";
 import { BINARY, ensureBinary, onTestTransport, readExport } from "./support.ts";
 
-
 type Seen = { path: string; headers: Record<string, string>; body: Record<string, unknown> };
 
 /** A server that records what it receives and answers like a non-streaming chat endpoint. */
@@ -18,7 +17,10 @@ function captureServer(status = 200) {
       if (req.method === "GET") return new Response("not found", { status: 404 });
       seen.push({ path: new URL(req.url).pathname, headers: Object.fromEntries(req.headers), body: (await req.json()) as Record<string, unknown> });
       if (status !== 200) return new Response("nope", { status });
-      return Response.json({ object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "hello there world" }, finish_reason: "stop" }] });
+      return Response.json({
+        object: "chat.completion",
+        choices: [{ index: 0, message: { role: "assistant", content: "hello there world" }, finish_reason: "stop" }],
+      });
     },
   });
   return { seen, url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
@@ -26,7 +28,12 @@ function captureServer(status = 200) {
 
 async function profile(args: string[]): Promise<{ code: number; out: string; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), "aiperf-flags-"));
-  const proc = Bun.spawn([BINARY, ...onTestTransport(args), "--artifact-dir", join(dir, "out"), "--ui", "none"], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  const proc = Bun.spawn([BINARY, ...onTestTransport(args), "--artifact-dir", join(dir, "out"), "--ui", "none"], {
+    cwd: dir,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   return { code: await proc.exited, out: out + err, dir: join(dir, "out") };
 }
@@ -45,10 +52,44 @@ afterAll(() => {
 
 test("endpoint, header, auth, extra-input, model, url, rate, goodput and worker flags all take effect", async () => {
   const r = await profile([
-    "profile", "-m", "m1,m2", "-u", a.url, "-u", b.url, "--endpoint", "/custom/chat", "-H", "X-Test:yes", "--header", '{"X-Other": "two"}',
-    "--api-key", "sekret", "--extra-inputs", "temperature:0.5,ignore_eos:true", "--request-rate", "50", "--request-rate-mode", "constant",
-    "--concurrency", "4", "--request-count", "10", "--goodput", "request_latency:10000", "--workers-max", "1", "--record-processors", "2",
-    "--conversation-num", "10", "--isl", "20", "--tokenizer", join(ROOT, "tests", "fixtures", "tiny-bpe"), "-v",
+    "profile",
+    "-m",
+    "m1,m2",
+    "-u",
+    a.url,
+    "-u",
+    b.url,
+    "--endpoint",
+    "/custom/chat",
+    "-H",
+    "X-Test:yes",
+    "--header",
+    '{"X-Other": "two"}',
+    "--api-key",
+    "sekret",
+    "--extra-inputs",
+    "temperature:0.5,ignore_eos:true",
+    "--request-rate",
+    "50",
+    "--request-rate-mode",
+    "constant",
+    "--concurrency",
+    "4",
+    "--request-count",
+    "10",
+    "--goodput",
+    "request_latency:10000",
+    "--workers-max",
+    "1",
+    "--record-processors",
+    "2",
+    "--conversation-num",
+    "10",
+    "--isl",
+    "20",
+    "--tokenizer",
+    join(ROOT, "tests", "fixtures", "tiny-bpe"),
+    "-v",
   ]);
   expect(r.code).toBe(0);
   const seen = [...a.seen, ...b.seen];
@@ -99,15 +140,42 @@ test("poisson rate, length spreads, request timeout and log level take effect", 
       const body = (await req.json()) as { max_completion_tokens?: number };
       // Every third request stalls past the client's timeout.
       if (++slowCount % 3 === 0) await Bun.sleep(1500);
-      return Response.json({ object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "x ".repeat(body.max_completion_tokens ?? 1) } }] });
+      return Response.json({
+        object: "chat.completion",
+        choices: [{ index: 0, message: { role: "assistant", content: "x ".repeat(body.max_completion_tokens ?? 1) } }],
+      });
     },
   });
   let slowCount = 0;
   try {
     const r = await profile([
-      "profile", "-m", "m", "-u", `http://127.0.0.1:${slow.port}`, "--request-rate", "40", "--request-rate-mode", "poisson", "--request-count", "9",
-      "--concurrency", "9", "--isl", "50", "--isl-stddev", "10", "--osl", "20", "--osl-stddev", "5", "--request-timeout-seconds", "0.5",
-      "--log-level", "debug", "--no-server-metrics", "--no-gpu-telemetry",
+      "profile",
+      "-m",
+      "m",
+      "-u",
+      `http://127.0.0.1:${slow.port}`,
+      "--request-rate",
+      "40",
+      "--request-rate-mode",
+      "poisson",
+      "--request-count",
+      "9",
+      "--concurrency",
+      "9",
+      "--isl",
+      "50",
+      "--isl-stddev",
+      "10",
+      "--osl",
+      "20",
+      "--osl-stddev",
+      "5",
+      "--request-timeout-seconds",
+      "0.5",
+      "--log-level",
+      "debug",
+      "--no-server-metrics",
+      "--no-gpu-telemetry",
     ]);
     expect(r.code).toBe(0);
     const json = readExport(r.dir);

@@ -24,7 +24,8 @@ function captureServer(): { url: string; seen: Seen[]; stop(): void } {
       const entry: Seen = { messages: body.messages, correlationId: req.headers.get("x-correlation-id") ?? "", receivedMs, repliedMs: 0, reply };
       seen.push(entry);
       const half = reply.length >> 1;
-      const delta = (content: string) => `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", model: body.model, choices: [{ index: 0, delta: { content } }] })}\n\n`;
+      const delta = (content: string) =>
+        `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", model: body.model, choices: [{ index: 0, delta: { content } }] })}\n\n`;
       entry.repliedMs = performance.now();
       return new Response(delta(reply.slice(0, half)) + delta(reply.slice(half)) + "data: [DONE]\n\n", { headers: { "content-type": "text/event-stream" } });
     },
@@ -40,8 +41,19 @@ describe("aiperf profile, multi_turn with live history (compiled)", () => {
     try {
       // First turns 500 ms apart (a rate), so both sessions finish within the six requests.
       const r = await runProfile(server.url, [
-        "--input-file", FIXTURE, "--custom-dataset-type", "multi_turn", "--streaming",
-        "--request-rate", "2", "--request-rate-mode", "constant", "--request-count", "6", "--workers-max", "2",
+        "--input-file",
+        FIXTURE,
+        "--custom-dataset-type",
+        "multi_turn",
+        "--streaming",
+        "--request-rate",
+        "2",
+        "--request-rate-mode",
+        "constant",
+        "--request-count",
+        "6",
+        "--workers-max",
+        "2",
       ]);
       expect(r.code).toBe(0);
       expect(server.seen.length).toBe(6);

@@ -29,7 +29,11 @@ beforeAll(async () => {
       const url = new URL(req.url);
       const text = await req.text();
       if (req.method === "POST") received.push({ path: url.pathname, body: JSON.parse(text) as Body });
-      const res = await fetch(mock.url + url.pathname + url.search, { method: req.method, headers: req.headers, body: req.method === "POST" ? text : undefined });
+      const res = await fetch(mock.url + url.pathname + url.search, {
+        method: req.method,
+        headers: req.headers,
+        body: req.method === "POST" ? text : undefined,
+      });
       return new Response(await res.arrayBuffer(), { status: res.status, headers: { "content-type": res.headers.get("content-type") ?? "application/json" } });
     },
   });
@@ -45,11 +49,34 @@ const SEQ = { 12: 4, 24: 6 } as Record<number, number>;
 describe("aiperf profile with synthetic extras (compiled)", () => {
   test("images, audio, --seq-dist, shared system prompt and random models reach the server as stored in inputs.json", async () => {
     const r = await runProfile(`http://127.0.0.1:${proxy.port}`, [
-      "-m", "second-model", "--model-selection-strategy", "random", "--tokenizer", "builtin",
-      "--conversation-num", "6", "--request-count", "12", "--concurrency", "2",
-      "--image-width-mean", "24", "--image-height-mean", "16", "--image-format", "random",
-      "--audio-length-mean", "0.1", "--audio-sample-rates", "8", "--audio-depths", "16",
-      "--seq-dist", "12,4:50;24,6:50", "--shared-system-prompt-length", "10",
+      "-m",
+      "second-model",
+      "--model-selection-strategy",
+      "random",
+      "--tokenizer",
+      "builtin",
+      "--conversation-num",
+      "6",
+      "--request-count",
+      "12",
+      "--concurrency",
+      "2",
+      "--image-width-mean",
+      "24",
+      "--image-height-mean",
+      "16",
+      "--image-format",
+      "random",
+      "--audio-length-mean",
+      "0.1",
+      "--audio-sample-rates",
+      "8",
+      "--audio-depths",
+      "16",
+      "--seq-dist",
+      "12,4:50;24,6:50",
+      "--shared-system-prompt-length",
+      "10",
     ]);
     expect(r.code).toBe(0);
     const chats = received.filter((x) => x.path === "/v1/chat/completions").map((x) => x.body);

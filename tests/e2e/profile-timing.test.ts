@@ -27,7 +27,15 @@ const mock = useMockServer(["--ttft", "5", "--itl", "1", "--osl", "4"]);
 
 describe("aiperf profile load modes (compiled)", () => {
   test("a timestamped mooncake trace is replayed on its schedule, never early; offsets cut it", async () => {
-    const r = await runProfile(mock.url, ["--input-file", TRACE, "--custom-dataset-type", "mooncake_trace", "--fixed-schedule-auto-offset", "--tokenizer", "builtin"]);
+    const r = await runProfile(mock.url, [
+      "--input-file",
+      TRACE,
+      "--custom-dataset-type",
+      "mooncake_trace",
+      "--fixed-schedule-auto-offset",
+      "--tokenizer",
+      "builtin",
+    ]);
     expect(r.code).toBe(0);
     const starts = startsMs(records(r.dir));
     expect(starts).toHaveLength(4);
@@ -37,8 +45,18 @@ describe("aiperf profile load modes (compiled)", () => {
     expect(inputConfig(r.dir)).toMatchObject({ fixedSchedule: true, fixedScheduleAuto: true });
 
     const cut = await runProfile(mock.url, [
-      "--input-file", TRACE, "--custom-dataset-type", "mooncake_trace", "--tokenizer", "builtin",
-      "--fixed-schedule-start-offset", "1300", "--fixed-schedule-end-offset", "1600", "--concurrency", "1",
+      "--input-file",
+      TRACE,
+      "--custom-dataset-type",
+      "mooncake_trace",
+      "--tokenizer",
+      "builtin",
+      "--fixed-schedule-start-offset",
+      "1300",
+      "--fixed-schedule-end-offset",
+      "1600",
+      "--concurrency",
+      "1",
     ]);
     expect(cut.code).toBe(0);
     const cutStarts = startsMs(records(cut.dir));
@@ -51,7 +69,15 @@ describe("aiperf profile load modes (compiled)", () => {
     expect(r.code).toBe(0);
     expect(records(r.dir)).toHaveLength(4);
     expect(inputConfig(r.dir)).toMatchObject({ fixedSchedule: false, rateMode: "concurrency_burst", concurrency: 1 });
-    const bad = await runProfile(mock.url, ["--input-file", TRACE, "--custom-dataset-type", "mooncake_trace", "--no-fixed-schedule", "--fixed-schedule-start-offset", "5"]);
+    const bad = await runProfile(mock.url, [
+      "--input-file",
+      TRACE,
+      "--custom-dataset-type",
+      "mooncake_trace",
+      "--no-fixed-schedule",
+      "--fixed-schedule-start-offset",
+      "5",
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.out).toContain("--fixed-schedule-start-offset needs a fixed schedule");
   }, 120_000);
@@ -66,7 +92,18 @@ describe("aiperf profile load modes (compiled)", () => {
   }, 120_000);
 
   test("gamma arrivals: --arrival-smoothness implies gamma and the run completes its count", async () => {
-    const r = await runProfile(mock.url, ["--request-rate", "50", "--arrival-smoothness", "4", "--request-count", "25", "--isl", "16", "--tokenizer", "builtin"]);
+    const r = await runProfile(mock.url, [
+      "--request-rate",
+      "50",
+      "--arrival-smoothness",
+      "4",
+      "--request-count",
+      "25",
+      "--isl",
+      "16",
+      "--tokenizer",
+      "builtin",
+    ]);
     expect(r.code).toBe(0);
     expect(records(r.dir)).toHaveLength(25);
     expect(inputConfig(r.dir)).toMatchObject({ rateMode: "gamma", arrivalSmoothness: 4 });
@@ -74,7 +111,18 @@ describe("aiperf profile load modes (compiled)", () => {
 
   test("user-centric: each user's turns are at least users/rate apart, in order, in one session", async () => {
     const r = await runProfile(mock.url, [
-      "--user-centric-rate", "20", "--num-users", "2", "--session-turns-mean", "3", "--request-count", "12", "--isl", "16", "--tokenizer", "builtin",
+      "--user-centric-rate",
+      "20",
+      "--num-users",
+      "2",
+      "--session-turns-mean",
+      "3",
+      "--request-count",
+      "12",
+      "--isl",
+      "16",
+      "--tokenizer",
+      "builtin",
     ]);
     expect(r.code).toBe(0);
     const metas = records(r.dir);
@@ -87,12 +135,26 @@ describe("aiperf profile load modes (compiled)", () => {
       expect(turns.map((t) => t.turn_index)).toEqual(Array.from({ length: turns.length }, (_, k) => k));
       // Turn gap = 2 users / 20 per s = 100 ms; slack for the previous turn leaving late on a busy
       // machine (back to back, the mock's 10 ms replies would put turns ~10 ms apart).
-      for (let k = 1; k < turns.length; k++) expect(((turns[k] as Meta).request_start_ns - (turns[k - 1] as Meta).request_start_ns) / 1e6).toBeGreaterThanOrEqual(50);
+      for (let k = 1; k < turns.length; k++)
+        expect(((turns[k] as Meta).request_start_ns - (turns[k - 1] as Meta).request_start_ns) / 1e6).toBeGreaterThanOrEqual(50);
     }
   }, 120_000);
 
   test("warmup by duration runs first and its records stay out of the results", async () => {
-    const r = await runProfile(mock.url, ["--warmup-duration", "0.5", "--warmup-concurrency", "2", "--concurrency", "1", "--request-count", "5", "--isl", "16", "--tokenizer", "builtin"]);
+    const r = await runProfile(mock.url, [
+      "--warmup-duration",
+      "0.5",
+      "--warmup-concurrency",
+      "2",
+      "--concurrency",
+      "1",
+      "--request-count",
+      "5",
+      "--isl",
+      "16",
+      "--tokenizer",
+      "builtin",
+    ]);
     expect(r.code).toBe(0);
     const metas = records(r.dir);
     expect(metas).toHaveLength(5);
@@ -105,7 +167,8 @@ describe("aiperf profile load modes (compiled)", () => {
     let open = 0;
     let maxOpen = 0;
     let requests = 0;
-    const chunk = (content: string) => `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", model: "m", choices: [{ index: 0, delta: { content } }] })}\n\n`;
+    const chunk = (content: string) =>
+      `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", model: "m", choices: [{ index: 0, delta: { content } }] })}\n\n`;
     const server = Bun.serve({
       port: 0,
       fetch(req) {
@@ -129,7 +192,17 @@ describe("aiperf profile load modes (compiled)", () => {
     });
     try {
       const r = await runProfile(`http://127.0.0.1:${server.port}`, [
-        "--streaming", "--concurrency", "4", "--prefill-concurrency", "1", "--request-count", "8", "--isl", "16", "--tokenizer", "builtin",
+        "--streaming",
+        "--concurrency",
+        "4",
+        "--prefill-concurrency",
+        "1",
+        "--request-count",
+        "8",
+        "--isl",
+        "16",
+        "--tokenizer",
+        "builtin",
       ]);
       expect(r.code).toBe(0);
       expect(requests).toBe(8);
@@ -156,7 +229,18 @@ describe("aiperf profile load modes (compiled)", () => {
     });
     try {
       const r = await runProfile(`http://127.0.0.1:${server.port}`, [
-        "--num-warmup-sessions", "2", "--session-turns-mean", "3", "--concurrency", "2", "--request-count", "4", "--isl", "16", "--tokenizer", "builtin",
+        "--num-warmup-sessions",
+        "2",
+        "--session-turns-mean",
+        "3",
+        "--concurrency",
+        "2",
+        "--request-count",
+        "4",
+        "--isl",
+        "16",
+        "--tokenizer",
+        "builtin",
       ]);
       expect(r.code).toBe(0);
       const metas = records(r.dir);
@@ -190,7 +274,11 @@ describe("aiperf profile load modes (compiled)", () => {
       const r = await runProfile(url, [...common, ...flags]);
       expect(r.code).toBe(code);
       const records = readRecords(r.dir);
-      return { sent: requests, kept: records.length, cancelled: records.filter((l) => l.metadata.was_cancelled && l.error?.type === "RequestCancellationError").length };
+      return {
+        sent: requests,
+        kept: records.length,
+        cancelled: records.filter((l) => l.metadata.was_cancelled && l.error?.type === "RequestCancellationError").length,
+      };
     };
     try {
       // Two at a time, 1.2 s each: every reply ends after the 1 s window.
@@ -211,8 +299,27 @@ describe("aiperf profile load modes (compiled)", () => {
 
   test("--request-rate-series paces the run by the file's rate; a bad file stops it before any request, naming the rule", async () => {
     const series = join(dir, "series.json");
-    writeFileSync(series, JSON.stringify({ points: [{ time_s: 0, qps: 10 }, { time_s: 0.5, qps: 10 }] }));
-    const r = await runProfile(mock.url, ["--request-rate-series", series, "--arrival-pattern", "constant", "--request-count", "5", "--isl", "16", "--tokenizer", "builtin"]);
+    writeFileSync(
+      series,
+      JSON.stringify({
+        points: [
+          { time_s: 0, qps: 10 },
+          { time_s: 0.5, qps: 10 },
+        ],
+      }),
+    );
+    const r = await runProfile(mock.url, [
+      "--request-rate-series",
+      series,
+      "--arrival-pattern",
+      "constant",
+      "--request-count",
+      "5",
+      "--isl",
+      "16",
+      "--tokenizer",
+      "builtin",
+    ]);
     expect(r.code).toBe(0);
     const starts = startsMs(records(r.dir));
     expect(starts).toHaveLength(5);

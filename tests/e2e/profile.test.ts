@@ -12,11 +12,24 @@ const server = useMockServer(["--ttft", "30", "--itl", "3"]);
 
 describe("aiperf profile (compiled) against the mock server", () => {
   test("streaming chat writes every upstream file and a consistent summary", async () => {
-    const r = await profile(server.url, ["--streaming", "--request-count", "40", "--concurrency", "4", "--warmup-request-count", "4", "--isl", "64", "--osl", "16"]);
+    const r = await profile(server.url, [
+      "--streaming",
+      "--request-count",
+      "40",
+      "--concurrency",
+      "4",
+      "--warmup-request-count",
+      "4",
+      "--isl",
+      "64",
+      "--osl",
+      "16",
+    ]);
     expect(r.code).toBe(0);
     expect(r.out).toContain("NVIDIA AIPerf | LLM Metrics");
     expect(r.out).toContain("Time to First Token (ms)");
-    for (const f of ["profile_export_aiperf.json", "profile_export_aiperf.csv", "profile_export.jsonl", "inputs.json", "logs/aiperf.log"]) expect(existsSync(join(r.dir, f))).toBe(true);
+    for (const f of ["profile_export_aiperf.json", "profile_export_aiperf.csv", "profile_export.jsonl", "inputs.json", "logs/aiperf.log"])
+      expect(existsSync(join(r.dir, f))).toBe(true);
     const json = exported(r.dir);
     expect(json.request_count?.avg).toBe(40);
     expect(json.output_sequence_length?.avg).toBe(16);
@@ -58,7 +71,19 @@ describe("aiperf profile (compiled) against the mock server", () => {
   test("cancelled requests become 499 error records", async () => {
     const slow = await mockServer(["--ttft", "300", "--itl", "5"]);
     try {
-      const r = await profile(slow.url, ["--streaming", "--request-count", "12", "--concurrency", "4", "--request-cancellation-rate", "50", "--request-cancellation-delay", "0.05", "--osl", "4"]);
+      const r = await profile(slow.url, [
+        "--streaming",
+        "--request-count",
+        "12",
+        "--concurrency",
+        "4",
+        "--request-cancellation-rate",
+        "50",
+        "--request-cancellation-delay",
+        "0.05",
+        "--osl",
+        "4",
+      ]);
       const json = exported(r.dir);
       const errors = json.error_summary as unknown as { error_details: { code: number; type: string }; count: number }[];
       const cancelled = errors.find((e) => e.error_details.code === 499);
@@ -92,7 +117,30 @@ describe("aiperf profile (compiled) against the mock server", () => {
 
   test("Ctrl-C stops the run, still writes partial results, and leaves no process", async () => {
     const dir = mkdtempSync(join(tmpdir(), "aiperf-profile-"));
-    const proc = Bun.spawn([BINARY, ...onTestTransport(["profile", "-m", "mock-model", "-u", server.url, "--streaming", "--request-count", "100000", "--concurrency", "4", "--osl", "8", "--ui", "none", "--artifact-dir", join(dir, "out")])], { stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn(
+      [
+        BINARY,
+        ...onTestTransport([
+          "profile",
+          "-m",
+          "mock-model",
+          "-u",
+          server.url,
+          "--streaming",
+          "--request-count",
+          "100000",
+          "--concurrency",
+          "4",
+          "--osl",
+          "8",
+          "--ui",
+          "none",
+          "--artifact-dir",
+          join(dir, "out"),
+        ]),
+      ],
+      { stdout: "pipe", stderr: "pipe" },
+    );
     const output = Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
     try {
       // Wait until requests are flowing (the records exporter has started its file).
@@ -115,7 +163,7 @@ describe("aiperf profile (compiled) against the mock server", () => {
   test("a bad flag value names the flag, starts nothing, and exits 2", async () => {
     const r = await profile(server.url, ["--concurrency", "0"]);
     expect(r.code).toBe(2);
-    expect(r.out).toContain('Invalid value 0 for --concurrency: must be at least 1');
+    expect(r.out).toContain("Invalid value 0 for --concurrency: must be at least 1");
     expect(existsSync(r.dir)).toBe(false);
     const conflict = await profile(server.url, ["--request-count", "5", "--benchmark-duration", "3"]);
     expect(conflict.code).toBe(2);
@@ -125,7 +173,20 @@ describe("aiperf profile (compiled) against the mock server", () => {
   test("--help documents every flag with its default", async () => {
     const proc = Bun.spawn([BINARY, "profile", "--help"], { stdout: "pipe", env: { ...process.env, NO_COLOR: "1" } });
     const help = await new Response(proc.stdout).text();
-    for (const flag of ["--model", "--url", "--endpoint-type", "--streaming", "--concurrency", "--request-rate", "--request-rate-mode", "--benchmark-duration", "--goodput", "--failed-request-threshold", "--record-processors", "--workers-max"]) {
+    for (const flag of [
+      "--model",
+      "--url",
+      "--endpoint-type",
+      "--streaming",
+      "--concurrency",
+      "--request-rate",
+      "--request-rate-mode",
+      "--benchmark-duration",
+      "--goodput",
+      "--failed-request-threshold",
+      "--record-processors",
+      "--workers-max",
+    ]) {
       expect(help).toContain(flag);
     }
     expect(help).toContain("(Default: 550)");

@@ -23,7 +23,9 @@ const temp = mkdtempSync(join(tmpdir(), "aiperf-report-"));
 
 beforeAll(async () => {
   const common = ["--streaming", "--request-count", "60", "--osl", "24", "--isl", "32"];
-  single = await runProfile(mock.url, [...common, "--concurrency", "2", "--auto-plot", "--gpu-telemetry", `${mock.url}/dcgm/metrics`], { AIPERF_GPU_COLLECTION_INTERVAL: "0.1" });
+  single = await runProfile(mock.url, [...common, "--concurrency", "2", "--auto-plot", "--gpu-telemetry", `${mock.url}/dcgm/metrics`], {
+    AIPERF_GPU_COLLECTION_INTERVAL: "0.1",
+  });
   second = await runProfile(mock.url, [...common, "--concurrency", "6"]);
 }, 180_000);
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
@@ -50,11 +52,31 @@ test("profile --auto-plot writes plots/report.html: one file, nothing fetched, e
   // Self-contained: no reference to anything outside the file, and a policy that forbids fetching.
   expect(html.match(/<script[^>]+src=|<link[^>]+href=|<img[^>]+src=/gi)).toBeNull();
   // URLs in the file: the run's loopback server (its config), XML namespace names and uPlot's licence header; none is fetched.
-  const urls = (html.match(/https?:\/\/[^\s"'<>)\\]*/g) ?? []).filter((u) => !u.startsWith("http://127.0.0.1:") && !u.startsWith("http://www.w3.org/") && u !== "https://github.com/leeoniya/uPlot");
+  const urls = (html.match(/https?:\/\/[^\s"'<>)\\]*/g) ?? []).filter(
+    (u) => !u.startsWith("http://127.0.0.1:") && !u.startsWith("http://www.w3.org/") && u !== "https://github.com/leeoniya/uPlot",
+  );
   expect(urls).toEqual([]);
   expect(html).toContain("default-src 'none'");
   const ids = specsOf(html).map((c) => c.id);
-  for (const id of ["timeline", "hist-time_to_first_token", "cdf-time_to_first_token", "hist-inter_token_latency", "cdf-inter_token_latency", "hist-request_latency", "cdf-request_latency", "throughput", "in-flight", "itl-position", "send-lag", "intended", "errors", "server-kv", "gpu-power", "gpu-util", "gpu-memory"]) {
+  for (const id of [
+    "timeline",
+    "hist-time_to_first_token",
+    "cdf-time_to_first_token",
+    "hist-inter_token_latency",
+    "cdf-inter_token_latency",
+    "hist-request_latency",
+    "cdf-request_latency",
+    "throughput",
+    "in-flight",
+    "itl-position",
+    "send-lag",
+    "intended",
+    "errors",
+    "server-kv",
+    "gpu-power",
+    "gpu-util",
+    "gpu-memory",
+  ]) {
     expect(ids).toContain(id);
   }
   // Per-request views hold every record of the JSONL (60 here: far under the display limit).
@@ -189,7 +211,9 @@ describe.skipIf(chromium === undefined)("in headless Chromium", () => {
     const out = join(temp, "png");
     const r = plot([single.dir, "--png", "-o", out], { AIPERF_CHROMIUM: chromium! });
     expect(r.code).toBe(0);
-    const pngs = readdirSync(out).filter((f) => f.endsWith(".png")).sort();
+    const pngs = readdirSync(out)
+      .filter((f) => f.endsWith(".png"))
+      .sort();
     expect(pngs).toEqual(["cdf-request_latency.png", "gpu-power.png", "hist-time_to_first_token.png", "itl-position.png", "throughput.png", "timeline.png"]);
     for (const f of pngs) {
       const bytes = readFileSync(join(out, f));

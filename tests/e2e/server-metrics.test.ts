@@ -8,7 +8,21 @@ const server = useMockServer(["--ttft", "20", "--itl", "2"]);
 
 describe("server metrics (compiled binary against its mock server)", () => {
   test("the mock's /metrics is scraped; deltas cover the profiling phase only", async () => {
-    const r = await profile(server.url, ["--streaming", "--warmup-request-count", "3", "--request-count", "12", "--concurrency", "3", "--osl", "8", "--isl", "32", "--server-metrics", "127.0.0.1:9"]);
+    const r = await profile(server.url, [
+      "--streaming",
+      "--warmup-request-count",
+      "3",
+      "--request-count",
+      "12",
+      "--concurrency",
+      "3",
+      "--osl",
+      "8",
+      "--isl",
+      "32",
+      "--server-metrics",
+      "127.0.0.1:9",
+    ]);
     expect(r.code).toBe(0);
     for (const f of ["server_metrics_export.json", "server_metrics_export.csv", "server_metrics_export.jsonl"]) expect(existsSync(join(r.dir, f))).toBe(true);
     const { endpoints } = JSON.parse(readFileSync(join(r.dir, "server_metrics_export.json"), "utf8")) as { endpoints: EndpointSummary[] };
@@ -26,7 +40,10 @@ describe("server metrics (compiled binary against its mock server)", () => {
 
     const csv = readFileSync(join(r.dir, "server_metrics_export.csv"), "utf8");
     expect(csv).toContain(`${server.url}/metrics,aiperf_mock_requests_total,counter,endpoint=chat;status=200,delta,12\r\n`);
-    const lines = readFileSync(join(r.dir, "server_metrics_export.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { endpoint_url: string; timestamp_ns: number; metrics: Record<string, unknown> });
+    const lines = readFileSync(join(r.dir, "server_metrics_export.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { endpoint_url: string; timestamp_ns: number; metrics: Record<string, unknown> });
     expect(lines.length).toBeGreaterThanOrEqual(2);
     expect(lines.every((l) => l.endpoint_url === `${server.url}/metrics` && l.timestamp_ns > 1e18 && "aiperf_mock_requests_in_flight" in l.metrics)).toBe(true);
     expect(r.out).toContain(`Server metrics: ${server.url}/metrics`);

@@ -18,9 +18,29 @@ const aiperf = (args: string[], env: Record<string, string> = {}) => {
 
 describe("aiperf slurm generate", () => {
   test("prints an sbatch script that runs profile --slurm with the flags as given", () => {
-    const r = aiperf(["slurm", "generate", "-m", "my-model", "-u", "http://gpu-host:8000", "--streaming", "--concurrency", "64", "--nodes", "3", "--partition", "cpu", "--time", "30", "--account", "perf"]);
+    const r = aiperf([
+      "slurm",
+      "generate",
+      "-m",
+      "my-model",
+      "-u",
+      "http://gpu-host:8000",
+      "--streaming",
+      "--concurrency",
+      "64",
+      "--nodes",
+      "3",
+      "--partition",
+      "cpu",
+      "--time",
+      "30",
+      "--account",
+      "perf",
+    ]);
     expect(r.code).toBe(0);
-    expect(r.out).toContain("#SBATCH --nodes=3\n#SBATCH --ntasks-per-node=1\n#SBATCH --exclusive\n#SBATCH --partition=cpu\n#SBATCH --time=30\n#SBATCH --account=perf\n");
+    expect(r.out).toContain(
+      "#SBATCH --nodes=3\n#SBATCH --ntasks-per-node=1\n#SBATCH --exclusive\n#SBATCH --partition=cpu\n#SBATCH --time=30\n#SBATCH --account=perf\n",
+    );
     expect(r.out).toContain(`AIPERF="\${AIPERF:-${BINARY}}"`);
     expect(r.out.trimEnd().split("\n").at(-1)).toBe('exec "$AIPERF" profile --slurm -m my-model -u http://gpu-host:8000 --streaming --concurrency 64');
   });
@@ -63,7 +83,11 @@ describe("aiperf profile --slurm refuses before starting anything", () => {
   });
 
   test("more nodes than the allocation's hosts", () => {
-    const r = aiperf(["profile", "--slurm", "--worker-nodes", "3", "-m", "m", "-u", "http://127.0.0.1:9"], { SLURM_JOB_ID: "9", SLURM_JOB_NODELIST: "n[1-2]", SLURMD_NODENAME: "n1" });
+    const r = aiperf(["profile", "--slurm", "--worker-nodes", "3", "-m", "m", "-u", "http://127.0.0.1:9"], {
+      SLURM_JOB_ID: "9",
+      SLURM_JOB_NODELIST: "n[1-2]",
+      SLURMD_NODENAME: "n1",
+    });
     expect(r.code).toBe(2);
     expect(r.err).toContain("--worker-nodes 3 needs 3 hosts, but Slurm job 9 has 2 (n1,n2)");
   });

@@ -28,7 +28,11 @@ export type SlurmCluster = {
 
 const ENDED = /JobState=(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|PREEMPTED|BOOT_FAIL|DEADLINE)\b/;
 
-async function submitJob(env: Record<string, string>, script: string, opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<{ jobId: string; code: number }> {
+async function submitJob(
+  env: Record<string, string>,
+  script: string,
+  opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
+): Promise<{ jobId: string; code: number }> {
   const sub = spawnSync(["sbatch", "--parsable", script], { env: { ...env, ...opts.env }, cwd: opts.cwd, timeout: 30_000 });
   const jobId = sub.stdout.toString().trim().split(";")[0] ?? "";
   if (sub.exitCode !== 0 || !/^\d+$/.test(jobId)) throw new Error(`sbatch failed: ${sub.stdout}${sub.stderr}`);
@@ -64,7 +68,12 @@ export async function startSlurmCluster(): Promise<SlurmCluster | { skip: string
   const dir = mkdtempSync(join(tmpdir(), "aiperf-slurm-"));
   const mark = `slurm-${process.pid}-${Date.now()}`;
   const conf = join(dir, "slurm.conf");
-  const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", SLURM_CONF: conf, AIPERF_FAULT_MARK: mark };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: process.env.HOME ?? "/root",
+    SLURM_CONF: conf,
+    AIPERF_FAULT_MARK: mark,
+  };
   const procs: Subprocess[] = [];
   const stop = async (): Promise<void> => {
     spawnSync(["scancel", "--full", `--partition=test`], { env, timeout: 10_000 });
@@ -80,7 +89,21 @@ export async function startSlurmCluster(): Promise<SlurmCluster | { skip: string
     writeFileSync(join(dir, "munge", "munge.key"), crypto.getRandomValues(new Uint8Array(1024)), { mode: 0o400 });
     const sock = join(dir, "munge", "munge.sock");
     const log = (name: string): string => join(dir, `${name}.log`);
-    procs.push(Bun.spawn([sbin("munged"), "--foreground", "--force", `--socket=${sock}`, `--key-file=${join(dir, "munge", "munge.key")}`, `--log-file=${log("munged")}`, `--pid-file=${join(dir, "munged.pid")}`, `--seed-file=${join(dir, "munge", "seed")}`], { env, stdout: "ignore", stderr: "ignore" }));
+    procs.push(
+      Bun.spawn(
+        [
+          sbin("munged"),
+          "--foreground",
+          "--force",
+          `--socket=${sock}`,
+          `--key-file=${join(dir, "munge", "munge.key")}`,
+          `--log-file=${log("munged")}`,
+          `--pid-file=${join(dir, "munged.pid")}`,
+          `--seed-file=${join(dir, "munge", "seed")}`,
+        ],
+        { env, stdout: "ignore", stderr: "ignore" },
+      ),
+    );
     for (let i = 0; i < 100 && !existsSync(sock); i++) await Bun.sleep(50);
     if (!existsSync(sock)) throw new Error(`munged did not start: ${tail(log("munged"))}`);
     writeFileSync(conf, slurmConf(dir, sock, freePort(), freePort()));

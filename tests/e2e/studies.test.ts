@@ -20,12 +20,23 @@ describe("sweeps", () => {
     expect(run.code).toBe(0);
     for (const point of ["concurrency_1", "concurrency_2"]) expect(readExport(join(run.dir, point)).request_count.avg).toBe(4);
     const summary = json(join(run.dir, "sweep_aggregate", "profile_export_aiperf_sweep.json"));
-    expect(summary.metadata).toMatchObject({ aggregation_type: "sweep", sweep_parameters: [{ name: "concurrency", values: [1, 2] }], num_combinations: 2, num_trials_per_value: 1, sweep_mode: "repeated" });
-    expect(summary.per_combination_metrics.map((p: any) => [p.parameters, p.status])).toEqual([[{ concurrency: 1 }, "ok"], [{ concurrency: 2 }, "ok"]]);
+    expect(summary.metadata).toMatchObject({
+      aggregation_type: "sweep",
+      sweep_parameters: [{ name: "concurrency", values: [1, 2] }],
+      num_combinations: 2,
+      num_trials_per_value: 1,
+      sweep_mode: "repeated",
+    });
+    expect(summary.per_combination_metrics.map((p: any) => [p.parameters, p.status])).toEqual([
+      [{ concurrency: 1 }, "ok"],
+      [{ concurrency: 2 }, "ok"],
+    ]);
     expect(summary.per_combination_metrics[1].metrics.request_throughput_avg.mean).toBe(readExport(join(run.dir, "concurrency_2")).request_throughput.avg);
     expect(summary.best_configurations.best_throughput.parameters).toBeDefined();
     expect(summary.pareto_optimal.length).toBeGreaterThan(0);
-    const csv = readFileSync(join(run.dir, "sweep_aggregate", "profile_export_aiperf_sweep.csv"), "utf8").trim().split("\n");
+    const csv = readFileSync(join(run.dir, "sweep_aggregate", "profile_export_aiperf_sweep.csv"), "utf8")
+      .trim()
+      .split("\n");
     expect(csv[0]).toStartWith("concurrency,variation_label,status,request_throughput_avg");
     expect(csv.slice(1).map((l) => l.split(",").slice(0, 3).join(","))).toEqual(["1,concurrency_1,ok", "2,concurrency_2,ok"]);
     expect(run.out).toContain("Sweep summary");
@@ -33,7 +44,15 @@ describe("sweeps", () => {
     // Upstream's run_info ids reach each run (its log records them; seed = --random-seed 1 + point index).
     const log = readFileSync(join(run.dir, "concurrency_2", "logs", "aiperf.log"), "utf8");
     const info = JSON.parse(/Study run: (\{.*\})/.exec(log)?.[1] ?? "null");
-    expect(info).toEqual({ sweep_id: summary.metadata.sweep_id, random_seed: 2, trial: 0, run_label: "run_0001", variation_label: "concurrency_2", variation_index: 1, variation_values: { concurrency: 2 } });
+    expect(info).toEqual({
+      sweep_id: summary.metadata.sweep_id,
+      random_seed: 2,
+      trial: 0,
+      run_label: "run_0001",
+      variation_label: "concurrency_2",
+      variation_index: 1,
+      variation_values: { concurrency: 2 },
+    });
     // ...and its profile_export_aiperf.json's run_info, as upstream writes them (schema 1.5).
     const runInfo = readExport(join(run.dir, "concurrency_2")).run_info;
     expect(runInfo).toMatchObject(info);
@@ -45,7 +64,10 @@ describe("sweeps", () => {
     const run = await runProfile(mock.url, ["--osl", "4,400", "--max-response-bytes", "1500", "--request-count", "2", ...QUIET]);
     expect(run.code).toBe(1);
     const summary = json(join(run.dir, "sweep_aggregate", "profile_export_aiperf_sweep.json"));
-    expect(summary.per_combination_metrics.map((p: any) => [p.variation_label, p.status])).toEqual([["osl_4", "ok"], ["osl_400", "failed"]]);
+    expect(summary.per_combination_metrics.map((p: any) => [p.variation_label, p.status])).toEqual([
+      ["osl_4", "ok"],
+      ["osl_400", "failed"],
+    ]);
     expect(summary.per_combination_metrics[1].failed_runs).toEqual([{ label: "run_0001", error: "exit code 1" }]);
     expect(run.out).toContain("osl_400 │ failed (exit 1)");
     expect(run.out).toContain("Runs that failed: osl_400 run_0001 (exit 1");
@@ -59,7 +81,14 @@ describe("repeated trials", () => {
     const runs = ["run_0001", "run_0002", "run_0003"].map((r) => readExport(join(run.dir, "profile_runs", r)));
     const agg = json(join(run.dir, "aggregate", "profile_export_aiperf_aggregate.json"));
     expect(agg.schema_version).toBe("1.0");
-    expect(agg.metadata).toMatchObject({ aggregation_type: "confidence", num_profile_runs: 3, num_successful_runs: 3, failed_runs: [], confidence_level: 0.95, run_labels: ["run_0001", "run_0002", "run_0003"] });
+    expect(agg.metadata).toMatchObject({
+      aggregation_type: "confidence",
+      num_profile_runs: 3,
+      num_successful_runs: 3,
+      failed_runs: [],
+      confidence_level: 0.95,
+      run_labels: ["run_0001", "run_0002", "run_0003"],
+    });
     // The statistics by hand from the three runs' own files.
     const values = runs.map((r) => r.request_latency.avg as number);
     const mean = values.reduce((a, b) => a + b, 0) / 3;
@@ -72,15 +101,22 @@ describe("repeated trials", () => {
     expect(m.t_critical).toBeCloseTo(4.302653, 5);
     expect(m.ci_high - m.ci_low).toBeCloseTo(2 * 4.302652729749 * (std / Math.sqrt(3)), 6);
     expect(agg.metrics.time_to_first_token_p99.unit).toBe("ms");
-    expect(readFileSync(join(run.dir, "aggregate", "profile_export_aiperf_aggregate.csv"), "utf8")).toStartWith("Metric,Mean,Std,Min,Max,CV,SE,CI Low,CI High,t Critical,Unit\n");
+    expect(readFileSync(join(run.dir, "aggregate", "profile_export_aiperf_aggregate.csv"), "utf8")).toStartWith(
+      "Metric,Mean,Std,Min,Max,CV,SE,CI Low,CI High,t Critical,Unit\n",
+    );
     const collated = json(join(run.dir, "aggregate", "profile_export_aiperf_collated.json"));
     expect(collated.metadata).toMatchObject({ aggregation_type: "detailed", num_successful_runs: 3 });
     expect(collated.metrics.request_latency.combined.count).toBe(9);
-    expect(collated.metrics.request_latency.per_run.map((r: any) => [r.label, r.count])).toEqual([["run_0001", 3], ["run_0002", 3], ["run_0003", 3]]);
+    expect(collated.metrics.request_latency.per_run.map((r: any) => [r.label, r.count])).toEqual([
+      ["run_0001", 3],
+      ["run_0002", 3],
+      ["run_0003", 3],
+    ]);
     expect(run.out).toContain("mean and 95% confidence interval (Student t)");
     expect(run.out).toMatch(/│ request_latency_avg +│ +[\d.]+ │ +\[[\d.]+, [\d.]+\] │/);
     // Warmup only before the first trial (upstream's default), the same seed in every trial.
-    const cmd = (r: string): string => /aiperf v\S+: (aiperf profile .*)/.exec(readFileSync(join(run.dir, "profile_runs", r, "logs", "aiperf.log"), "utf8"))?.[1] ?? "";
+    const cmd = (r: string): string =>
+      /aiperf v\S+: (aiperf profile .*)/.exec(readFileSync(join(run.dir, "profile_runs", r, "logs", "aiperf.log"), "utf8"))?.[1] ?? "";
     expect(cmd("run_0001")).toContain("--warmup-request-count 1");
     expect(cmd("run_0002")).not.toContain("--warmup-request-count");
     expect(cmd("run_0003")).toContain("--random-seed 1");
@@ -89,13 +125,21 @@ describe("repeated trials", () => {
   test("sweep × trials (--isl-osl-pairs, 2 trials): upstream's folders, per-point aggregates, intervals in the sweep summary", async () => {
     const run = await runProfile(mock.url, ["--isl-osl-pairs", "32/4,64/8", "--num-profile-runs", "2", "--request-count", "2", ...QUIET]);
     expect(run.code).toBe(0);
-    for (const trial of ["trial_0001", "trial_0002"]) for (const point of ["isl_32_osl_4", "isl_64_osl_8"]) expect(existsSync(join(run.dir, "profile_runs", trial, point, "profile_export_aiperf.json"))).toBe(true);
+    for (const trial of ["trial_0001", "trial_0002"])
+      for (const point of ["isl_32_osl_4", "isl_64_osl_8"])
+        expect(existsSync(join(run.dir, "profile_runs", trial, point, "profile_export_aiperf.json"))).toBe(true);
     expect(readExport(join(run.dir, "profile_runs", "trial_0002", "isl_64_osl_8")).input_sequence_length.avg).toBe(64);
     const agg = json(join(run.dir, "aggregate", "isl_64_osl_8", "profile_export_aiperf_aggregate.json"));
     expect(agg.metadata).toMatchObject({ num_successful_runs: 2, variation_label: "isl_64_osl_8", variation_values: { isl: 64, osl: 8 } });
     expect(agg.metrics.output_sequence_length_avg.mean).toBe(8);
     const summary = json(join(run.dir, "sweep_aggregate", "profile_export_aiperf_sweep.json"));
-    expect(summary.metadata).toMatchObject({ num_trials_per_value: 2, sweep_parameters: [{ name: "isl", values: [32, 64] }, { name: "osl", values: [4, 8] }] });
+    expect(summary.metadata).toMatchObject({
+      num_trials_per_value: 2,
+      sweep_parameters: [
+        { name: "isl", values: [32, 64] },
+        { name: "osl", values: [4, 8] },
+      ],
+    });
     expect(summary.per_combination_metrics[0].metrics.request_latency_avg.t_critical).toBeCloseTo(12.7062, 4);
     expect(run.out).toContain("Sweep summary (mean ± 95% CI half-width over 2 trials");
   }, 240_000);
@@ -108,10 +152,26 @@ describe("SLA search", () => {
 
   test("the highest concurrency meeting --e2e-sla-ms: brackets by doubling, bisects, reports every run and its margin", async () => {
     // Latency ≈ 150 ms × concurrency: 3 → ~450 ms meets 530, 4 → ~600 ms misses.
-    const run = await runProfile((server as LoadServer).url, ["--request-count", "8", "--search-recipe", "max-concurrency-under-sla", "--e2e-sla-ms", "530", "--concurrency-max", "8", "--no-preflight", ...QUIET]);
+    const run = await runProfile((server as LoadServer).url, [
+      "--request-count",
+      "8",
+      "--search-recipe",
+      "max-concurrency-under-sla",
+      "--e2e-sla-ms",
+      "530",
+      "--concurrency-max",
+      "8",
+      "--no-preflight",
+      ...QUIET,
+    ]);
     expect(run.code).toBe(0);
     const s = json(join(run.dir, "sla_search", "profile_export_aiperf_sla_search.json"));
-    expect(s.probes.map((p: any) => [p.value, p.phase, p.meets_sla])).toEqual([[1, "bracket", true], [2, "bracket", true], [4, "bracket", false], [3, "bisect", true]]);
+    expect(s.probes.map((p: any) => [p.value, p.phase, p.meets_sla])).toEqual([
+      [1, "bracket", true],
+      [2, "bracket", true],
+      [4, "bracket", false],
+      [3, "bisect", true],
+    ]);
     expect(s.answer.concurrency).toBe(3);
     expect(s.answer.sla[0]).toMatchObject({ metric: "request_latency", stat: "p99", op: "le", threshold: 530, met: true });
     expect(s.answer.sla[0].margin_pct).toBeGreaterThan(0);
@@ -143,7 +203,27 @@ describe("bad input and interrupts", () => {
     await ensureBinary();
     const cwd = mkdtempSync(join(tmpdir(), "aiperf-e2e-"));
     const dir = join(cwd, "out");
-    const proc = Bun.spawn([BINARY, "profile", "-m", "mock-model", "-u", mock.url, "--artifact-dir", dir, "--ui", "none", "--streaming", "--concurrency", "1,2", "--benchmark-duration", "30", ...QUIET], { cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+    const proc = Bun.spawn(
+      [
+        BINARY,
+        "profile",
+        "-m",
+        "mock-model",
+        "-u",
+        mock.url,
+        "--artifact-dir",
+        dir,
+        "--ui",
+        "none",
+        "--streaming",
+        "--concurrency",
+        "1,2",
+        "--benchmark-duration",
+        "30",
+        ...QUIET,
+      ],
+      { cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } },
+    );
     try {
       const reader = proc.stderr.getReader();
       let err = "";

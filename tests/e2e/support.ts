@@ -71,12 +71,15 @@ export function onTestTransport(args: string[]): string[] {
 export async function runProfile(url: string, flags: string[], env: Record<string, string> = {}): Promise<ProfileRun> {
   const cwd = mkdtempSync(join(tmpdir(), "aiperf-e2e-"));
   const dir = join(cwd, "out");
-  const proc = Bun.spawn([BINARY, ...onTestTransport(["profile", "-m", "mock-model", "-u", url, "--artifact-dir", dir, "--ui", "none", "--random-seed", "1", ...flags])], {
-    cwd,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, NO_COLOR: "1", ...env },
-  });
+  const proc = Bun.spawn(
+    [BINARY, ...onTestTransport(["profile", "-m", "mock-model", "-u", url, "--artifact-dir", dir, "--ui", "none", "--random-seed", "1", ...flags])],
+    {
+      cwd,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, NO_COLOR: "1", ...env },
+    },
+  );
   const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   return { code: await proc.exited, out: out + err, dir };
 }
@@ -107,5 +110,8 @@ export function readExport<T = Record<string, any>>(dir: string): T {
 
 /** profile_export.jsonl of a run's artifact directory, one record per line. */
 export function readRecords<T = any>(dir: string): T[] {
-  return readFileSync(join(dir, "profile_export.jsonl"), "utf8").split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line) as T);
+  return readFileSync(join(dir, "profile_export.jsonl"), "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as T);
 }

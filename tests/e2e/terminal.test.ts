@@ -68,10 +68,17 @@ async function inTerminal(command: string, cols: number, rows: number, timeoutMs
 const width = (line: string): number => [...line.trimEnd()].length;
 
 describe.skipIf(tmux === undefined)("in a terminal (tmux)", () => {
-  for (const [cols, rows] of [[80, 24], [120, 40]] as const) {
+  for (const [cols, rows] of [
+    [80, 24],
+    [120, 40],
+  ] as const) {
     test(`${cols}×${rows}: the results table and the verdict fit; the table keeps avg and p99`, async () => {
       const url = (server as MockServer).url;
-      const screen = await inTerminal(`${BINARY} profile -m mock-model -u ${url} --streaming --concurrency 2 --request-count 20 --osl 8 --isl 32 --tokenizer builtin --artifact-dir out${cols} --client-bottleneck-send-lag-ms 0.000001`, cols, rows);
+      const screen = await inTerminal(
+        `${BINARY} profile -m mock-model -u ${url} --streaming --concurrency 2 --request-count 20 --osl 8 --isl 32 --tokenizer builtin --artifact-dir out${cols} --client-bottleneck-send-lag-ms 0.000001`,
+        cols,
+        rows,
+      );
       const lines = screen.split("\n");
       const table = lines.filter((l) => /[┏┃┡│└]/.test(l));
       expect(table.length).toBeGreaterThan(10);

@@ -4,7 +4,6 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 
-
 /** tmux on PATH, installed with apt-get if it is missing and we may. */
 export function findTmux(): string | undefined {
   const found = Bun.which("tmux");
@@ -60,8 +59,24 @@ export class Terminals {
     const name = `p${this.#count++}`;
     const done = `${this.#work}/${name}.done`;
     const script = `${this.#work}/${name}.sh`;
-    writeFileSync(script, `trap true INT\ncd ${JSON.stringify(this.#work)}\nunset COLUMNS LINES NO_COLOR\n${command}\necho "exit=$?" > ${JSON.stringify(done)}\nsleep 600\n`);
-    const start = Bun.spawnSync([this.#tmux, "-L", this.#socket, "new-session", "-d", "-s", name, "-x", String(cols), "-y", String(rows), `bash ${JSON.stringify(script)}`]);
+    writeFileSync(
+      script,
+      `trap true INT\ncd ${JSON.stringify(this.#work)}\nunset COLUMNS LINES NO_COLOR\n${command}\necho "exit=$?" > ${JSON.stringify(done)}\nsleep 600\n`,
+    );
+    const start = Bun.spawnSync([
+      this.#tmux,
+      "-L",
+      this.#socket,
+      "new-session",
+      "-d",
+      "-s",
+      name,
+      "-x",
+      String(cols),
+      "-y",
+      String(rows),
+      `bash ${JSON.stringify(script)}`,
+    ]);
     if (start.exitCode !== 0) throw new Error(`tmux: ${start.stderr.toString()}`);
     this.#run(["set-option", "-t", name, "history-limit", "20000"]);
     return {

@@ -8,7 +8,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BINARY, ensureBinary } from "./support.ts";
 
-type Seen = { path: string; headers: Record<string, string>; body: Record<string, unknown>; form: Record<string, string | { type: string; size: number; bytes: Uint8Array }> | null; port: number; at: number };
+type Seen = {
+  path: string;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+  form: Record<string, string | { type: string; size: number; bytes: Uint8Array }> | null;
+  port: number;
+  at: number;
+};
 
 /** A server that records every POST and answers chat, embeddings, rankings and image edits. */
 function captureServer() {
@@ -26,14 +33,18 @@ function captureServer() {
       let form: Seen["form"] = null;
       if ((headers["content-type"] ?? "").startsWith("multipart/form-data")) {
         form = {};
-        for (const [k, v] of await req.formData()) form[k] = typeof v === "string" ? v : { type: v.type, size: v.size, bytes: new Uint8Array(await v.arrayBuffer()) };
+        for (const [k, v] of await req.formData())
+          form[k] = typeof v === "string" ? v : { type: v.type, size: v.size, bytes: new Uint8Array(await v.arrayBuffer()) };
       } else body = (await req.json()) as Record<string, unknown>;
       // Pre-flight probes are not the benchmark's requests.
       if (headers["x-aiperf-probe"] === undefined) seen.push({ path, headers, body, form, port, at });
       if (path === "/v1/embeddings") return Response.json({ object: "list", data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2] }] });
       if (path === "/v1/ranking") return Response.json({ rankings: [{ index: 0, logit: 1 }] });
       if (path === "/v1/images/edits") return Response.json({ created: 1, data: [{ b64_json: "iVBORw0KGgo=" }] });
-      return Response.json({ object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "hello there world" }, finish_reason: "stop" }] });
+      return Response.json({
+        object: "chat.completion",
+        choices: [{ index: 0, message: { role: "assistant", content: "hello there world" }, finish_reason: "stop" }],
+      });
     },
   });
   return { seen, url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true), clear: () => void seen.splice(0) };
@@ -42,12 +53,29 @@ function captureServer() {
 let work: string;
 async function profile(args: string[]): Promise<{ code: number; out: string }> {
   const dir = mkdtempSync(join(work, "run-"));
-  const proc = Bun.spawn([BINARY, "profile", "--tokenizer", "builtin", "--isl", "16", "--ui", "none", "--no-server-metrics", "--no-gpu-telemetry", "--artifact-dir", join(dir, "out"), ...args], {
-    cwd: dir,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, NO_COLOR: "1" },
-  });
+  const proc = Bun.spawn(
+    [
+      BINARY,
+      "profile",
+      "--tokenizer",
+      "builtin",
+      "--isl",
+      "16",
+      "--ui",
+      "none",
+      "--no-server-metrics",
+      "--no-gpu-telemetry",
+      "--artifact-dir",
+      join(dir, "out"),
+      ...args,
+    ],
+    {
+      cwd: dir,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, NO_COLOR: "1" },
+    },
+  );
   const timer = setTimeout(() => proc.kill("SIGKILL"), 90_000);
   const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   clearTimeout(timer);
@@ -76,9 +104,30 @@ describe("request options", () => {
   test("--session-header, --connection-reuse-strategy never, --request-content-type multipart, space-separated -u, the default request count, weighted models, upstream log level", async () => {
     reset();
     const r = await profile([
-      "-m", "heavy=1,never=0", "--model-selection-strategy", "weighted", "-u", a.url, b.url, "--url-strategy", "round_robin",
-      "--session-header", "X-Session-ID", "--connection-reuse-strategy", "never", "--request-content-type", "multipart/form-data",
-      "--concurrency", "8", "--workers-max", "1", "--log-level", "WARNING", "--tokenizer-revision", "main", "--tokenizer-trust-remote-code",
+      "-m",
+      "heavy=1,never=0",
+      "--model-selection-strategy",
+      "weighted",
+      "-u",
+      a.url,
+      b.url,
+      "--url-strategy",
+      "round_robin",
+      "--session-header",
+      "X-Session-ID",
+      "--connection-reuse-strategy",
+      "never",
+      "--request-content-type",
+      "multipart/form-data",
+      "--concurrency",
+      "8",
+      "--workers-max",
+      "1",
+      "--log-level",
+      "WARNING",
+      "--tokenizer-revision",
+      "main",
+      "--tokenizer-trust-remote-code",
     ]);
     expect(r.code).toBe(0);
     const seen = [...a.seen, ...b.seen];
@@ -102,7 +151,20 @@ describe("request options", () => {
 
   test("pooled connections are reused (the counterpart of never)", async () => {
     reset();
-    const r = await profile(["-m", "m", "-u", a.url, "--concurrency", "1", "--request-count", "6", "--workers-max", "1", "--connection-reuse-strategy", "pooled"]);
+    const r = await profile([
+      "-m",
+      "m",
+      "-u",
+      a.url,
+      "--concurrency",
+      "1",
+      "--request-count",
+      "6",
+      "--workers-max",
+      "1",
+      "--connection-reuse-strategy",
+      "pooled",
+    ]);
     expect(r.code).toBe(0);
     expect(a.seen.length).toBe(6);
     expect(new Set(a.seen.map((s) => s.port)).size).toBeLessThan(6);
@@ -113,7 +175,24 @@ describe("request options", () => {
 describe("synthetic prompts", () => {
   test("--cache-bust first_turn_prefix, --num-prompts and --dataset-sampling-strategy shuffle", async () => {
     reset();
-    const r = await profile(["-m", "m", "-u", a.url, "--cache-bust", "first_turn_prefix", "--num-prompts", "3", "--dataset-sampling-strategy", "shuffle", "--request-count", "6", "--prompt-corpus", "coding", "--random-seed", "7"]);
+    const r = await profile([
+      "-m",
+      "m",
+      "-u",
+      a.url,
+      "--cache-bust",
+      "first_turn_prefix",
+      "--num-prompts",
+      "3",
+      "--dataset-sampling-strategy",
+      "shuffle",
+      "--request-count",
+      "6",
+      "--prompt-corpus",
+      "coding",
+      "--random-seed",
+      "7",
+    ]);
     expect(r.code).toBe(0);
     const markers = a.seen.map((s) => /^\[rid:([0-9a-f]{12})\] /.exec(String((s.body.messages as { content: string }[])[0]?.content))?.[1]);
     expect(markers.every((m) => m !== undefined)).toBe(true);
@@ -147,7 +226,20 @@ describe("synthetic prompts", () => {
 
   test("the long names --prompt-batch-size and --num-dataset-entries", async () => {
     reset();
-    const r = await profile(["-m", "m", "-u", a.url, "--endpoint-type", "embeddings", "--prompt-batch-size", "2", "--num-dataset-entries", "2", "--request-count", "6"]);
+    const r = await profile([
+      "-m",
+      "m",
+      "-u",
+      a.url,
+      "--endpoint-type",
+      "embeddings",
+      "--prompt-batch-size",
+      "2",
+      "--num-dataset-entries",
+      "2",
+      "--request-count",
+      "6",
+    ]);
     expect(r.code).toBe(0);
     expect(a.seen.length).toBe(6);
     for (const s of a.seen) expect((s.body.input as string[]).length).toBe(2);
@@ -157,7 +249,24 @@ describe("synthetic prompts", () => {
 
   test("--audio-format wav, --audio-num-channels 2 and --audio-length-stddev shape the clips", async () => {
     reset();
-    const r = await profile(["-m", "m", "-u", a.url, "--audio-length-mean", "0.1", "--audio-length-stddev", "0.03", "--audio-format", "wav", "--audio-num-channels", "2", "--request-count", "6", "--isl", "4"]);
+    const r = await profile([
+      "-m",
+      "m",
+      "-u",
+      a.url,
+      "--audio-length-mean",
+      "0.1",
+      "--audio-length-stddev",
+      "0.03",
+      "--audio-format",
+      "wav",
+      "--audio-num-channels",
+      "2",
+      "--request-count",
+      "6",
+      "--isl",
+      "4",
+    ]);
     expect(r.code).toBe(0);
     const sizes = new Set<number>();
     for (const s of a.seen) {
@@ -176,8 +285,26 @@ describe("synthetic prompts", () => {
   test("nim_rankings with --rankings-* passages and token lengths", async () => {
     reset();
     const r = await profile([
-      "-m", "m", "-u", a.url, "--endpoint-type", "nim_rankings", "--request-count", "3", "--rankings-passages-mean", "3", "--rankings-passages-stddev", "0",
-      "--rankings-passages-prompt-token-mean", "60", "--rankings-passages-prompt-token-stddev", "0", "--rankings-query-prompt-token-mean", "4", "--rankings-query-prompt-token-stddev", "0",
+      "-m",
+      "m",
+      "-u",
+      a.url,
+      "--endpoint-type",
+      "nim_rankings",
+      "--request-count",
+      "3",
+      "--rankings-passages-mean",
+      "3",
+      "--rankings-passages-stddev",
+      "0",
+      "--rankings-passages-prompt-token-mean",
+      "60",
+      "--rankings-passages-prompt-token-stddev",
+      "0",
+      "--rankings-query-prompt-token-mean",
+      "4",
+      "--rankings-query-prompt-token-stddev",
+      "0",
     ]);
     expect(r.code).toBe(0);
     expect(a.seen.length).toBe(3);
@@ -192,7 +319,24 @@ describe("synthetic prompts", () => {
 
   test("--audio-depths and --audio-sample-rates take space-separated lists", async () => {
     reset();
-    const r = await profile(["-m", "m", "-u", a.url, "--audio-length-mean", "0.05", "--audio-depths", "8", "16", "--audio-sample-rates", "8", "16", "--request-count", "8", "--isl", "4"]);
+    const r = await profile([
+      "-m",
+      "m",
+      "-u",
+      a.url,
+      "--audio-length-mean",
+      "0.05",
+      "--audio-depths",
+      "8",
+      "16",
+      "--audio-sample-rates",
+      "8",
+      "16",
+      "--request-count",
+      "8",
+      "--isl",
+      "4",
+    ]);
     expect(r.code).toBe(0);
     expect(a.seen.length).toBe(8);
     const formats = new Set<string>();
@@ -214,7 +358,20 @@ describe("synthetic prompts", () => {
 describe("endpoint types", () => {
   test("chat_embeddings sends a chat body with the image to /v1/embeddings", async () => {
     reset();
-    const r = await profile(["-m", "m", "-u", a.url, "--endpoint-type", "chat_embeddings", "--image-width-mean", "8", "--image-height-mean", "8", "--request-count", "2"]);
+    const r = await profile([
+      "-m",
+      "m",
+      "-u",
+      a.url,
+      "--endpoint-type",
+      "chat_embeddings",
+      "--image-width-mean",
+      "8",
+      "--image-height-mean",
+      "8",
+      "--request-count",
+      "2",
+    ]);
     expect(r.code).toBe(0);
     expect(a.seen.length).toBe(2);
     for (const s of a.seen) {
@@ -227,7 +384,22 @@ describe("endpoint types", () => {
 
   test("image_edit uploads the prompt and the image as multipart/form-data", async () => {
     reset();
-    const r = await profile(["-m", "m", "-u", a.url, "--endpoint-type", "image_edit", "--image-width-mean", "8", "--image-height-mean", "8", "--request-count", "2", "--extra-inputs", "size:256x256"]);
+    const r = await profile([
+      "-m",
+      "m",
+      "-u",
+      a.url,
+      "--endpoint-type",
+      "image_edit",
+      "--image-width-mean",
+      "8",
+      "--image-height-mean",
+      "8",
+      "--request-count",
+      "2",
+      "--extra-inputs",
+      "size:256x256",
+    ]);
     expect(r.code).toBe(0);
     expect(a.seen.length).toBe(2);
     for (const s of a.seen) {
@@ -255,7 +427,24 @@ describe("dataset file timing", () => {
     return [...by.values()].map((t) => (t[1] as number) - (t[0] as number));
   };
   // First turns 500 ms apart (a rate), so both sessions finish within the four requests.
-  const run = (flags: string[]) => profile(["-m", "m", "-u", a.url, "--input-file", trace(), "--custom-dataset-type", "multi_turn", "--request-rate", "2", "--arrival-pattern", "constant", "--request-count", "4", ...flags]);
+  const run = (flags: string[]) =>
+    profile([
+      "-m",
+      "m",
+      "-u",
+      a.url,
+      "--input-file",
+      trace(),
+      "--custom-dataset-type",
+      "multi_turn",
+      "--request-rate",
+      "2",
+      "--arrival-pattern",
+      "constant",
+      "--request-count",
+      "4",
+      ...flags,
+    ]);
 
   test("--ignore-trace-delays sends the turns back to back", async () => {
     reset();
@@ -293,12 +482,18 @@ describe("dataset file timing", () => {
 describe("refused and misused options exit 2 with one message", () => {
   const cases: [string[], string][] = [
     [["--max-context-length", "1000"], "Invalid value 1000 for --max-context-length: upstream applies it only to Weka traces"],
-    [["--trace-session-sample-ratio", "0.5"], "Invalid value 0.5 for --trace-session-sample-ratio: upstream applies it only to --custom-dataset-type baseten_trace"],
+    [
+      ["--trace-session-sample-ratio", "0.5"],
+      "Invalid value 0.5 for --trace-session-sample-ratio: upstream applies it only to --custom-dataset-type baseten_trace",
+    ],
     [["--trace-session-sample-ratio", "2"], "Invalid value 2 for --trace-session-sample-ratio: must be at most 1"],
     [["--ignore-trace-delays"], "--ignore-trace-delays strips the delays of a dataset file: give --input-file"],
     [["--log-level", "loud"], 'Invalid value "loud" for --log-level: expected one of TRACE, DEBUG, INFO, NOTICE, WARNING, SUCCESS, ERROR, CRITICAL'],
     [["--session-header", "X Bad"], 'Invalid value "X Bad" for --session-header: must be a header name'],
-    [["--connection-reuse-strategy", "sometimes"], 'Invalid value "sometimes" for --connection-reuse-strategy: expected one of pooled, never, sticky-user-sessions'],
+    [
+      ["--connection-reuse-strategy", "sometimes"],
+      'Invalid value "sometimes" for --connection-reuse-strategy: expected one of pooled, never, sticky-user-sessions',
+    ],
     [["--url-strategy", "random"], 'Invalid value "random" for --url-strategy: expected one of round_robin'],
     [["--cache-bust", "everywhere"], "for --cache-bust: expected one of none, system_prefix, system_suffix, first_turn_prefix, first_turn_suffix"],
     [["-m", "x=2"], 'Invalid value "x=2" for --model: a name=weight model needs --model-selection-strategy weighted'],

@@ -135,7 +135,24 @@ describe("error texts (compiled)", () => {
   test("the error summary has no Bun-internal hint about fetch()'s verbose option", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "aiperf-usererr-"));
     const dir = join(cwd, "out");
-    const r = await aiperf(["profile", "-m", "m", "-u", `127.0.0.1:${closer?.port}`, "--request-count", "2", "--ui", "none", "--artifact-dir", dir, "--no-preflight", "--no-server-metrics", "--no-gpu-telemetry", "--tokenizer", "builtin"]);
+    const r = await aiperf([
+      "profile",
+      "-m",
+      "m",
+      "-u",
+      `127.0.0.1:${closer?.port}`,
+      "--request-count",
+      "2",
+      "--ui",
+      "none",
+      "--artifact-dir",
+      dir,
+      "--no-preflight",
+      "--no-server-metrics",
+      "--no-gpu-telemetry",
+      "--tokenizer",
+      "builtin",
+    ]);
     expect(r.code).toBe(1);
     expect(accepted).toBeGreaterThanOrEqual(2);
     const summary = readExport(dir).error_summary as { error_details: { message: string }; count: number }[];

@@ -31,7 +31,10 @@ const calls = (urls: string[]) => ({ urls, headers: controlHeaders("k", [["X-Ext
 
 describe("control requests", () => {
   test("one URL per distinct origin of --url, with or without a scheme", () => {
-    expect(controlUrls(["http://h:8000/v1", "h:8000", "https://g/x?y=1"], "/reset_prefix_cache")).toEqual(["http://h:8000/reset_prefix_cache", "https://g/reset_prefix_cache"]);
+    expect(controlUrls(["http://h:8000/v1", "h:8000", "https://g/x?y=1"], "/reset_prefix_cache")).toEqual([
+      "http://h:8000/reset_prefix_cache",
+      "https://g/reset_prefix_cache",
+    ]);
   });
 
   test("a reset is an empty POST with the run's credentials; a busy 503 is retried, a 404 is not", async () => {
@@ -61,7 +64,9 @@ describe("control requests", () => {
       clearTimeout(timer);
       late?.stop(true);
     }
-    await expect(resetKvCache(calls([`http://127.0.0.1:${port}/reset_prefix_cache`]), 0)).rejects.toThrow(`POST http://127.0.0.1:${port}/reset_prefix_cache failed`);
+    await expect(resetKvCache(calls([`http://127.0.0.1:${port}/reset_prefix_cache`]), 0)).rejects.toThrow(
+      `POST http://127.0.0.1:${port}/reset_prefix_cache failed`,
+    );
   });
 
   test("a failed start stops the servers already started, last first, and rethrows", async () => {
@@ -73,7 +78,13 @@ describe("control requests", () => {
     const start = calls([a, b, c].map((u) => `${u}/start_profile`));
     const stop = calls([a, b, c].map((u) => `${u}/stop_profile`));
     await expect(startProfiler(start, stop, (m) => warned.push(m))).rejects.toThrow(`POST ${c}/start_profile answered 500`);
-    expect(hits.map((h) => `${h.origin}${h.path}`)).toEqual([`${a}/start_profile`, `${b}/start_profile`, `${c}/start_profile`, `${b}/stop_profile`, `${a}/stop_profile`]);
+    expect(hits.map((h) => `${h.origin}${h.path}`)).toEqual([
+      `${a}/start_profile`,
+      `${b}/start_profile`,
+      `${c}/start_profile`,
+      `${b}/stop_profile`,
+      `${a}/stop_profile`,
+    ]);
     expect(warned).toEqual([]);
   });
 

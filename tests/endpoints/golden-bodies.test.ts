@@ -18,7 +18,14 @@ const GOLDEN: Record<BuiltinEndpointType, Golden> = {
     streaming: true,
     extras: [["temperature", 0.2]],
     path: "/v1/chat/completions",
-    body: { messages: [{ role: "user", name: "text", content: "what is it" }], model: "m", stream: true, stream_options: { include_usage: true }, max_completion_tokens: 16, temperature: 0.2 },
+    body: {
+      messages: [{ role: "user", name: "text", content: "what is it" }],
+      model: "m",
+      stream: true,
+      stream_options: { include_usage: true },
+      max_completion_tokens: 16,
+      temperature: 0.2,
+    },
   },
   completions: {
     turn: text,
@@ -35,11 +42,29 @@ const GOLDEN: Record<BuiltinEndpointType, Golden> = {
     path: "/v1/ranking",
     body: { model: "m", query: { text: "what is it" }, passages: [{ text: "a cat" }, { text: "a dog" }] },
   },
-  huggingface_generate: { turn: three, streaming: false, extras: [["temperature", 0.5]], path: "/generate", body: { inputs: "what is it a cat a dog", parameters: { max_new_tokens: 16, temperature: 0.5 } } },
+  huggingface_generate: {
+    turn: three,
+    streaming: false,
+    extras: [["temperature", 0.5]],
+    path: "/generate",
+    body: { inputs: "what is it a cat a dog", parameters: { max_new_tokens: 16, temperature: 0.5 } },
+  },
   cohere_rankings: { turn: three, streaming: false, extras: [], path: "/v2/rerank", body: { model: "m", query: "what is it", documents: ["a cat", "a dog"] } },
   hf_tei_rankings: { turn: three, streaming: false, extras: [], path: "/rerank", body: { model: "m", query: "what is it", texts: ["a cat", "a dog"] } },
-  nim_embeddings: { turn: three, streaming: false, extras: [], path: "/v1/embeddings", body: { model: "m", input: ["what is it", "a cat", "a dog"], input_type: "query" } },
-  messages: { turn: text, streaming: true, extras: [], path: "/v1/messages", body: { model: "m", max_tokens: 16, messages: [{ role: "user", content: "what is it" }], stream: true } },
+  nim_embeddings: {
+    turn: three,
+    streaming: false,
+    extras: [],
+    path: "/v1/embeddings",
+    body: { model: "m", input: ["what is it", "a cat", "a dog"], input_type: "query" },
+  },
+  messages: {
+    turn: text,
+    streaming: true,
+    extras: [],
+    path: "/v1/messages",
+    body: { model: "m", max_tokens: 16, messages: [{ role: "user", content: "what is it" }], stream: true },
+  },
   responses: {
     turn: text,
     streaming: true,
@@ -50,21 +75,30 @@ const GOLDEN: Record<BuiltinEndpointType, Golden> = {
   image_generation: {
     turn: { model: "flux", texts: ["a red fox", "ignored"], maxTokens: 16 },
     streaming: false,
-    extras: [["size", "512x512"], ["quality", "standard"]],
+    extras: [
+      ["size", "512x512"],
+      ["quality", "standard"],
+    ],
     path: "/v1/images/generations",
     body: { prompt: "a red fox", model: "flux", response_format: "b64_json", n: 1, size: "512x512", quality: "standard" },
   },
   audio_transcription: {
     turn: { model: "whisper", texts: [], maxTokens: null, audios: ["wav,UklGRg==", "mp3,SUQz"] },
     streaming: false,
-    extras: [["language", "en"], ["file", "not-allowed"]],
+    extras: [
+      ["language", "en"],
+      ["file", "not-allowed"],
+    ],
     path: "/v1/audio/transcriptions",
     body: { file: { b64_data: "UklGRg==", filename: "audio.wav", content_type: "audio/wav" }, model: "whisper", language: "en" },
   },
   raw: {
     turn: { model: "m", texts: ["unused"], maxTokens: 1, payload: { messages: [{ role: "user", content: "hi" }], model: "x", temperature: 0 } },
     streaming: true,
-    extras: [["response_field", "choices[0].text"], ["temperature", 1]],
+    extras: [
+      ["response_field", "choices[0].text"],
+      ["temperature", 1],
+    ],
     path: "",
     body: { messages: [{ role: "user", content: "hi" }], model: "x", temperature: 0 },
   },
@@ -82,20 +116,47 @@ const GOLDEN: Record<BuiltinEndpointType, Golden> = {
     streaming: true,
     extras: [["encoding_format", "float"]],
     path: "/v1/embeddings",
-    body: { messages: [{ role: "user", content: [{ type: "text", text: "describe" }, { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } }] }], model: "m", stream: false, encoding_format: "float" },
+    body: {
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "describe" },
+            { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } },
+          ],
+        },
+      ],
+      model: "m",
+      stream: false,
+      encoding_format: "float",
+    },
   },
   image_edit: {
     turn: { model: "flux", texts: ["make it blue"], maxTokens: null, images: ["data:image/jpeg;base64,/9j/4AAQ"] },
     streaming: false,
-    extras: [["size", "512x512"], ["image", "not-allowed"], ["mask", "no"]],
+    extras: [
+      ["size", "512x512"],
+      ["image", "not-allowed"],
+      ["mask", "no"],
+    ],
     path: "/v1/images/edits",
-    body: { prompt: "make it blue", model: "flux", response_format: "b64_json", n: 1, image: { b64_data: "/9j/4AAQ", filename: "image.jpg", content_type: "image/jpeg" }, size: "512x512" },
+    body: {
+      prompt: "make it blue",
+      model: "flux",
+      response_format: "b64_json",
+      n: 1,
+      image: { b64_data: "/9j/4AAQ", filename: "image.jpg", content_type: "image/jpeg" },
+      size: "512x512",
+    },
   },
   template: {
     turn: { model: "m", texts: ["q1", "p1", "p2"], textsByName: { query: ["q1"], passages: ["p1", "p2"] }, maxTokens: 8 },
     streaming: true,
     extras: [
-      ["payload_template", '{"q": {{ query|tojson }}, "docs": {{ passages|tojson }}, "n": {{ max_tokens }}, "stream": {{ stream|lower }}, "model": "{{ model }}"}'],
+      [
+        "payload_template",
+        '{"q": {{ query|tojson }}, "docs": {{ passages|tojson }}, "n": {{ max_tokens }}, "stream": {{ stream|lower }}, "model": "{{ model }}"}',
+      ],
       ["response_field", "data[0].text"],
       ["top_k", 3],
     ],
@@ -123,8 +184,12 @@ describe("golden request bodies", () => {
   });
 
   test("a turn an endpoint cannot send is a dataset error naming the file", () => {
-    expect(() => requestBody(text, { endpointType: "audio_transcription", streaming: false, extraInputs: [], inputFile: "turns.jsonl" })).toThrow(/turns\.jsonl: .*needs audio/);
+    expect(() => requestBody(text, { endpointType: "audio_transcription", streaming: false, extraInputs: [], inputFile: "turns.jsonl" })).toThrow(
+      /turns\.jsonl: .*needs audio/,
+    );
     expect(() => requestBody(text, { endpointType: "raw", streaming: false, extraInputs: [] })).toThrow(/--endpoint-type raw: .*inputs_json/);
-    expect(() => requestBody(text, { endpointType: "template", streaming: false, extraInputs: [["payload_template", "{{ text }}"]] })).toThrow(/did not render valid JSON/);
+    expect(() => requestBody(text, { endpointType: "template", streaming: false, extraInputs: [["payload_template", "{{ text }}"]] })).toThrow(
+      /did not render valid JSON/,
+    );
   });
 });

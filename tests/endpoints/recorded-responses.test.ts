@@ -31,28 +31,70 @@ const RECORDED: Record<BuiltinEndpointType, Recorded> = {
     parsed: [text(" world")],
   },
   embeddings: {
-    payloads: [{ data: j({ object: "list", data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2] }, { object: "embedding", index: 1, embedding: "AAAA" }], model: "e" }) }],
+    payloads: [
+      {
+        data: j({
+          object: "list",
+          data: [
+            { object: "embedding", index: 0, embedding: [0.1, 0.2] },
+            { object: "embedding", index: 1, embedding: "AAAA" },
+          ],
+          model: "e",
+        }),
+      },
+    ],
     parsed: [{ kind: "embeddings", count: 2 }],
   },
   rankings: {
-    payloads: [{ data: j({ rankings: [{ index: 1, logit: 2.5 }, { index: 0, logit: -1 }] }) }],
+    payloads: [
+      {
+        data: j({
+          rankings: [
+            { index: 1, logit: 2.5 },
+            { index: 0, logit: -1 },
+          ],
+        }),
+      },
+    ],
     parsed: [{ kind: "rankings", count: 2 }],
   },
   huggingface_generate: {
-    payloads: [{ data: j({ token: { id: 5, text: " hi", special: false } }) }, { data: j({ token: { id: 2, text: "</s>", special: true }, generated_text: " hi" }) }],
+    payloads: [
+      { data: j({ token: { id: 5, text: " hi", special: false } }) },
+      { data: j({ token: { id: 2, text: "</s>", special: true }, generated_text: " hi" }) },
+    ],
     parsed: [text(" hi"), { skip: "no-content" }],
   },
   cohere_rankings: {
     payloads: [{ data: j({ id: "r", results: [{ index: 0, relevance_score: 0.9 }], meta: {} }) }],
     parsed: [{ kind: "rankings", count: 1 }],
   },
-  hf_tei_rankings: { payloads: [{ data: j([{ index: 0, score: 0.9 }, { index: 1, score: 0.1 }]) }], parsed: [{ kind: "rankings", count: 2 }] },
+  hf_tei_rankings: {
+    payloads: [
+      {
+        data: j([
+          { index: 0, score: 0.9 },
+          { index: 1, score: 0.1 },
+        ]),
+      },
+    ],
+    parsed: [{ kind: "rankings", count: 2 }],
+  },
   nim_embeddings: {
     payloads: [{ data: j({ object: "list", data: [{ object: "embedding", index: 0, embedding: [1, 0] }] }) }],
     parsed: [{ kind: "embeddings", count: 1 }],
   },
   nim_rankings: {
-    payloads: [{ data: j({ rankings: [{ index: 1, logit: 0.5 }, { index: 0, logit: -1 }] }) }],
+    payloads: [
+      {
+        data: j({
+          rankings: [
+            { index: 1, logit: 0.5 },
+            { index: 0, logit: -1 },
+          ],
+        }),
+      },
+    ],
     parsed: [{ kind: "rankings", count: 2 }],
   },
   chat_embeddings: {
@@ -79,7 +121,13 @@ const RECORDED: Record<BuiltinEndpointType, Recorded> = {
   },
   image_generation: {
     payloads: [
-      { data: j({ created: 1, data: [{ b64_json: "iVBOR", revised_prompt: "fox" }, { url: "https://x/y.png" }, null], usage: { input_tokens: 3, output_tokens: 0, total_tokens: 3 } }) },
+      {
+        data: j({
+          created: 1,
+          data: [{ b64_json: "iVBOR", revised_prompt: "fox" }, { url: "https://x/y.png" }, null],
+          usage: { input_tokens: 3, output_tokens: 0, total_tokens: 3 },
+        }),
+      },
       { event: "image_generation.partial_image", data: j({ type: "image_generation.partial_image", b64_json: "AA", partial_image_index: 0 }) },
       { event: "image_generation.completed", data: j({ type: "image_generation.completed", b64_json: "iVBOR" }) },
     ],
@@ -110,7 +158,10 @@ const RECORDED: Record<BuiltinEndpointType, Recorded> = {
       // Strict: a miss is not a response, even though auto-detection would find text.
       { data: j({ text: "would be auto-detected" }) },
     ],
-    parsed: [{ kind: "embeddings", count: 2 }, { skip: "no-content", detail: 'response_field "data[*].vector" matched nothing' }],
+    parsed: [
+      { kind: "embeddings", count: 2 },
+      { skip: "no-content", detail: 'response_field "data[*].vector" matched nothing' },
+    ],
   },
 };
 
@@ -130,7 +181,14 @@ describe("recorded replies", () => {
   test("raw and template auto-detect embeddings, then rankings, then text", () => {
     for (const type of ["raw", "template"] as const) {
       const parse = (v: unknown) => endpointFor(type).parseResponse(j(v));
-      expect(parse({ embeddings: [[1, 2], [3, 4]] })).toEqual({ kind: "embeddings", count: 2 });
+      expect(
+        parse({
+          embeddings: [
+            [1, 2],
+            [3, 4],
+          ],
+        }),
+      ).toEqual({ kind: "embeddings", count: 2 });
       expect(parse({ embedding: [1, 2] })).toEqual({ kind: "embeddings", count: 1 });
       expect(parse({ results: [{ index: 0 }] })).toEqual({ kind: "rankings", count: 1 });
       expect(parse({ response: "r" })).toEqual(text("r"));
@@ -153,7 +211,11 @@ const context = (endpointType: BuiltinEndpointType, responseField?: string) => (
 describe("records of the new types", () => {
   test("image_generation: the record counts the reply's images and has no token counts", () => {
     const body = enc(j({ created: 1, data: [{ b64_json: "A" }, { b64_json: "B" }] }));
-    const record = parseRecord(rawRecord({ contentType: "application/json", chunkNs: [8_000], chunkBytes: [body.byteLength] }), [body], context("image_generation"));
+    const record = parseRecord(
+      rawRecord({ contentType: "application/json", chunkNs: [8_000], chunkBytes: [body.byteLength] }),
+      [body],
+      context("image_generation"),
+    );
     expect(record.error).toBeNull();
     expect(record.images).toBe(2);
     expect(record.responseNs).toEqual([9_000]);
@@ -173,7 +235,11 @@ describe("records of the new types", () => {
 
   test("audio_transcription: a transcript is one response; a reply without text is an error record", () => {
     const ok = enc(j({ text: "one two three" }));
-    const good = parseRecord(rawRecord({ contentType: "application/json", chunkNs: [5_000], chunkBytes: [ok.byteLength] }), [ok], context("audio_transcription"));
+    const good = parseRecord(
+      rawRecord({ contentType: "application/json", chunkNs: [5_000], chunkBytes: [ok.byteLength] }),
+      [ok],
+      context("audio_transcription"),
+    );
     expect(good.error).toBeNull();
     expect(good.responseNs).toHaveLength(1);
     const bad = enc(j({ detail: "nothing" }));

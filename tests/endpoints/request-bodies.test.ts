@@ -6,7 +6,8 @@ import { requestBody, type TurnInput } from "../../src/services/dataset/request-
 import { planHeaders, requestHeaders } from "../../src/endpoints/headers.ts";
 
 const turn: TurnInput = { model: "m", texts: ["what is it", "a cat", "a dog"], maxTokens: 16 };
-const body = (endpointType: EndpointType, streaming = false, extraInputs: [string, unknown][] = [], t: TurnInput = turn) => requestBody(t, { endpointType, streaming, extraInputs });
+const body = (endpointType: EndpointType, streaming = false, extraInputs: [string, unknown][] = [], t: TurnInput = turn) =>
+  requestBody(t, { endpointType, streaming, extraInputs });
 
 describe("request bodies", () => {
   test("every type has a module with a path, except raw and template (the path is in --url)", () => {
@@ -17,7 +18,10 @@ describe("request bodies", () => {
   });
 
   test("huggingface_generate: inputs joined by spaces, max_new_tokens and extras under parameters", () => {
-    expect(body("huggingface_generate", false, [["temperature", 0.5]])).toEqual({ inputs: "what is it a cat a dog", parameters: { max_new_tokens: 16, temperature: 0.5 } });
+    expect(body("huggingface_generate", false, [["temperature", 0.5]])).toEqual({
+      inputs: "what is it a cat a dog",
+      parameters: { max_new_tokens: 16, temperature: 0.5 },
+    });
     expect(body("huggingface_generate", true, [], { ...turn, maxTokens: null })).toEqual({ inputs: "what is it a cat a dog", parameters: {} });
     expect(endpointPath("huggingface_generate", false)).toBe("/generate");
     expect(endpointPath("huggingface_generate", true)).toBe("/generate_stream");
@@ -45,7 +49,16 @@ describe("request bodies", () => {
     expect(body("messages", false, [], { ...one, maxTokens: 8, images: ["data:image/png;base64,AAAA", "https://x/y.png"] })).toEqual({
       model: "m",
       max_tokens: 8,
-      messages: [{ role: "user", content: [{ type: "text", text: "hi there" }, { type: "image", source: { type: "base64", media_type: "image/png", data: "AAAA" } }, { type: "image", source: { type: "url", url: "https://x/y.png" } }] }],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "hi there" },
+            { type: "image", source: { type: "base64", media_type: "image/png", data: "AAAA" } },
+            { type: "image", source: { type: "url", url: "https://x/y.png" } },
+          ],
+        },
+      ],
       stream: false,
     });
     expect(endpointPath("messages", true)).toBe("/v1/messages");
@@ -63,13 +76,24 @@ describe("request bodies", () => {
   });
 
   test("responses: input items with typed parts and max_output_tokens", () => {
-    expect(body("responses", true, [["store", false]], { model: "m", texts: ["hi"], maxTokens: 5, images: ["https://x/y.png"], audios: ["mp3,QUJD"] })).toEqual({
-      model: "m",
-      input: [{ role: "user", content: [{ type: "input_text", text: "hi" }, { type: "input_image", image_url: "https://x/y.png" }, { type: "input_audio", input_audio: { data: "QUJD", format: "mp3" } }] }],
-      stream: true,
-      max_output_tokens: 5,
-      store: false,
-    });
+    expect(body("responses", true, [["store", false]], { model: "m", texts: ["hi"], maxTokens: 5, images: ["https://x/y.png"], audios: ["mp3,QUJD"] })).toEqual(
+      {
+        model: "m",
+        input: [
+          {
+            role: "user",
+            content: [
+              { type: "input_text", text: "hi" },
+              { type: "input_image", image_url: "https://x/y.png" },
+              { type: "input_audio", input_audio: { data: "QUJD", format: "mp3" } },
+            ],
+          },
+        ],
+        stream: true,
+        max_output_tokens: 5,
+        store: false,
+      },
+    );
     expect(body("responses", false, [], { model: "m", texts: ["hi"], maxTokens: null })).not.toHaveProperty("max_output_tokens");
     expect(endpointPath("responses", true)).toBe("/v1/responses");
   });

@@ -34,9 +34,35 @@ describe("template rendering (Jinja2 subset)", () => {
   });
 
   test("template variables follow upstream's names", () => {
-    const vars = templateVars({ model: "m", texts: ["q", "p1", "p2"], textsByName: { query: ["q"], passages: ["p1", "p2"] }, maxTokens: null, images: ["data:image/png;base64,AA"], role: "user" }, false);
-    expect(vars).toMatchObject({ text: "q", texts: ["q", "p1", "p2"], query: "q", queries: ["q"], passage: "p1", passages: ["p1", "p2"], image: "data:image/png;base64,AA", audio: null, video: null, max_tokens: null, stream: false, role: "user", model: "m" });
-    expect(render('{"q": {{ texts_by_name.query|tojson }}, "m": {{ request_info.model_name|tojson }}, "r": {{ turn.role|tojson }}}', vars)).toBe('{"q": ["q"], "m": "m", "r": "user"}');
+    const vars = templateVars(
+      {
+        model: "m",
+        texts: ["q", "p1", "p2"],
+        textsByName: { query: ["q"], passages: ["p1", "p2"] },
+        maxTokens: null,
+        images: ["data:image/png;base64,AA"],
+        role: "user",
+      },
+      false,
+    );
+    expect(vars).toMatchObject({
+      text: "q",
+      texts: ["q", "p1", "p2"],
+      query: "q",
+      queries: ["q"],
+      passage: "p1",
+      passages: ["p1", "p2"],
+      image: "data:image/png;base64,AA",
+      audio: null,
+      video: null,
+      max_tokens: null,
+      stream: false,
+      role: "user",
+      model: "m",
+    });
+    expect(render('{"q": {{ texts_by_name.query|tojson }}, "m": {{ request_info.model_name|tojson }}, "r": {{ turn.role|tojson }}}', vars)).toBe(
+      '{"q": ["q"], "m": "m", "r": "user"}',
+    );
   });
 
   test("payload_template: a named template, a file, or inline text", () => {
@@ -72,7 +98,14 @@ describe("response_field paths (JMESPath subset)", () => {
 
 describe("--extra-inputs endpoint settings", () => {
   test("payload_template and response_field are read verbatim, commas and colons included", () => {
-    const { input } = readProfileArgs(["--extra-inputs", 'payload_template:{"a": {{ text|tojson }}, "b": 1}', "--extra-inputs", "response_field:data[0].x", "--extra-inputs", "temperature:0.5,top_k:3"]);
+    const { input } = readProfileArgs([
+      "--extra-inputs",
+      'payload_template:{"a": {{ text|tojson }}, "b": 1}',
+      "--extra-inputs",
+      "response_field:data[0].x",
+      "--extra-inputs",
+      "temperature:0.5,top_k:3",
+    ]);
     expect(input.extraInputs).toEqual([
       ["payload_template", '{"a": {{ text|tojson }}, "b": 1}'],
       ["response_field", "data[0].x"],
@@ -82,19 +115,32 @@ describe("--extra-inputs endpoint settings", () => {
   });
 
   test("template: payload_template is required and resolved; response_field is handed on", () => {
-    const s = resolveEndpointSettings({ endpointType: "template", extraInputs: [["payload_template", "nv-embedqa"], ["response_field", "embeddings"]], inputFile: undefined });
+    const s = resolveEndpointSettings({
+      endpointType: "template",
+      extraInputs: [
+        ["payload_template", "nv-embedqa"],
+        ["response_field", "embeddings"],
+      ],
+      inputFile: undefined,
+    });
     expect(s.extraInputs[0]).toEqual(["payload_template", '{"text": {{ texts|tojson }}}']);
     expect(s.responseField).toBe("embeddings");
     expect(() => resolveEndpointSettings({ endpointType: "template", extraInputs: [], inputFile: undefined })).toThrow(/needs --extra-inputs payload_template/);
     // {{ max_tokens }} prints None when synthetic turns have no --osl: caught before any data is built.
     const bare: [string, unknown][] = [["payload_template", '{"n": {{ max_tokens }}}']];
-    expect(() => resolveEndpointSettings({ endpointType: "template", extraInputs: bare, inputFile: undefined })).toThrow(/did not render valid JSON.*"n": None/);
+    expect(() => resolveEndpointSettings({ endpointType: "template", extraInputs: bare, inputFile: undefined })).toThrow(
+      /did not render valid JSON.*"n": None/,
+    );
     expect(resolveEndpointSettings({ endpointType: "template", extraInputs: bare, inputFile: undefined, osl: 8 }).extraInputs).toEqual(bare);
-    expect(() => resolveEndpointSettings({ endpointType: "template", extraInputs: [["payload_template", "{% if x %}"]], inputFile: undefined })).toThrow(/payload_template: .*not supported/);
+    expect(() => resolveEndpointSettings({ endpointType: "template", extraInputs: [["payload_template", "{% if x %}"]], inputFile: undefined })).toThrow(
+      /payload_template: .*not supported/,
+    );
   });
 
   test("raw needs an input file; a bad response_field is a config error; other types ignore both settings", () => {
-    expect(() => resolveEndpointSettings({ endpointType: "raw", extraInputs: [], inputFile: undefined })).toThrow(/--input-file with --custom-dataset-type inputs_json/);
+    expect(() => resolveEndpointSettings({ endpointType: "raw", extraInputs: [], inputFile: undefined })).toThrow(
+      /--input-file with --custom-dataset-type inputs_json/,
+    );
     expect(() => resolveEndpointSettings({ endpointType: "raw", extraInputs: [["response_field", "a[?b]"]], inputFile: "x.json" })).toThrow(/response_field/);
     expect(resolveEndpointSettings({ endpointType: "chat", extraInputs: [["response_field", "a[?b]"]], inputFile: undefined }).responseField).toBeUndefined();
   });
@@ -102,6 +148,10 @@ describe("--extra-inputs endpoint settings", () => {
   test("audio_transcription needs audio: an input file or synthetic audio", () => {
     expect(() => resolveEndpointSettings({ endpointType: "audio_transcription", extraInputs: [], inputFile: undefined })).toThrow(/--audio-length-mean/);
     expect(() => resolveEndpointSettings({ endpointType: "audio_transcription", extraInputs: [], inputFile: "a.jsonl" })).not.toThrow();
-    expect(() => resolveEndpointSettings({ endpointType: "audio_transcription", extraInputs: [], inputFile: undefined, audioLengthMean: 2 } as Parameters<typeof resolveEndpointSettings>[0])).not.toThrow();
+    expect(() =>
+      resolveEndpointSettings({ endpointType: "audio_transcription", extraInputs: [], inputFile: undefined, audioLengthMean: 2 } as Parameters<
+        typeof resolveEndpointSettings
+      >[0]),
+    ).not.toThrow();
   });
 });

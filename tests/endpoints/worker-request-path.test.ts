@@ -17,7 +17,17 @@ const dec = (b: Uint8Array): Record<string, unknown> => JSON.parse(new TextDecod
 
 describe("audio_transcription upload", () => {
   test("the stored body becomes a multipart form: the decoded file plus the other fields", async () => {
-    const stored = requestBody({ model: "whisper-1", texts: [], maxTokens: null, audios: ["wav,UklGRgABAgM="] }, { endpointType: "audio_transcription", streaming: false, extraInputs: [["temperature", 0], ["timestamp_granularities", ["word"]]] });
+    const stored = requestBody(
+      { model: "whisper-1", texts: [], maxTokens: null, audios: ["wav,UklGRgABAgM="] },
+      {
+        endpointType: "audio_transcription",
+        streaming: false,
+        extraInputs: [
+          ["temperature", 0],
+          ["timestamp_granularities", ["word"]],
+        ],
+      },
+    );
     const form = sendable(true, enc(stored)) as FormData;
     const file = form.get("file") as File;
     expect(file.name).toBe("audio.wav");
@@ -52,10 +62,27 @@ describe("audio_transcription upload", () => {
 describe("responses: previous_response_id chaining", () => {
   const turn = (text: string, store: boolean) => enc({ model: "m", input: [{ role: "user", content: [{ type: "input_text", text }] }], stream: false, store });
   const reply = (id: string, text: string): Captured => ({
-    startNs: 0, wallStartNs: 0, ackNs: 1, endNs: 2, status: 200, statusText: "OK", contentType: "application/json", chunkNs: [2], error: null,
+    startNs: 0,
+    wallStartNs: 0,
+    ackNs: 1,
+    endNs: 2,
+    status: 200,
+    statusText: "OK",
+    contentType: "application/json",
+    chunkNs: [2],
+    error: null,
     chunks: [enc({ id, object: "response", status: "completed", output: [{ type: "message", role: "assistant", content: [{ type: "output_text", text }] }] })],
   });
-  const credit = (t: number): Credit => ({ id: t, phase: "profiling", num: t, conversation: 0, turn: t, correlationId: "sess-1", intendedNs: 0, cancelAfterNs: null });
+  const credit = (t: number): Credit => ({
+    id: t,
+    phase: "profiling",
+    num: t,
+    conversation: 0,
+    turn: t,
+    correlationId: "sess-1",
+    intendedNs: 0,
+    cancelAfterNs: null,
+  });
 
   test("with store:true a later turn names the last reply and sends only its own input", () => {
     const bodies = [turn("first", true), turn("second", true), turn("third", true)];

@@ -4,24 +4,18 @@ import { artifactDirName, resolveArtifactDir } from "../../src/export/index.ts";
 
 describe("artifact directory", () => {
   test("the documented example", () => {
-    expect(artifactDirName({ modelNames: ["Qwen/Qwen3-0.6B"], endpointType: "chat", concurrency: 10 })).toBe(
-      "Qwen_Qwen3-0.6B-openai-chat-concurrency10",
-    );
+    expect(artifactDirName({ modelNames: ["Qwen/Qwen3-0.6B"], endpointType: "chat", concurrency: 10 })).toBe("Qwen_Qwen3-0.6B-openai-chat-concurrency10");
   });
 
   test("rate printed as a Python float; concurrency and rate together", () => {
-    expect(artifactDirName({ modelNames: ["m"], endpointType: "completions", requestRate: 5 })).toBe(
-      "m-openai-completions-request_rate5.0",
-    );
-    expect(artifactDirName({ modelNames: ["m"], endpointType: "chat", concurrency: 10, requestRate: 2.5 })).toBe(
-      "m-openai-chat-concurrency10-request_rate2.5",
-    );
+    expect(artifactDirName({ modelNames: ["m"], endpointType: "completions", requestRate: 5 })).toBe("m-openai-completions-request_rate5.0");
+    expect(artifactDirName({ modelNames: ["m"], endpointType: "chat", concurrency: 10, requestRate: 2.5 })).toBe("m-openai-chat-concurrency10-request_rate2.5");
   });
 
   test("several models → first + _multi; every slash replaced; fixed schedule", () => {
-    expect(
-      artifactDirName({ modelNames: ["org/team/model", "other"], endpointType: "embeddings", fixedSchedule: true, concurrency: 4 }),
-    ).toBe("org_team_model_multi-openai-embeddings-fixed_schedule");
+    expect(artifactDirName({ modelNames: ["org/team/model", "other"], endpointType: "embeddings", fixedSchedule: true, concurrency: 4 })).toBe(
+      "org_team_model_multi-openai-embeddings-fixed_schedule",
+    );
   });
 
   test("explicit --artifact-dir is used as is; otherwise the run subdirectory", () => {

@@ -4,14 +4,7 @@
  * only the title's trailing padding is trimmed.
  */
 import { describe, expect, test } from "bun:test";
-import {
-  consoleMetricLabel,
-  metricsTitle,
-  renderConsoleReport,
-  renderErrorTable,
-  renderFooter,
-  renderMetricsTable,
-} from "../../src/export/index.ts";
+import { consoleMetricLabel, metricsTitle, renderConsoleReport, renderErrorTable, renderFooter, renderMetricsTable } from "../../src/export/index.ts";
 import { ERRORS, RESULTS } from "./fixture.ts";
 
 const METRICS_TABLE = `                                         NVIDIA AIPerf | LLM Metrics
@@ -55,7 +48,12 @@ describe("metrics table", () => {
 
   test("nothing to show → null", () => {
     expect(renderMetricsTable([], "chat")).toBeNull();
-    expect(renderMetricsTable(RESULTS.filter((r) => r.tag === "inter_chunk_latency"), "chat")).toBeNull();
+    expect(
+      renderMetricsTable(
+        RESULTS.filter((r) => r.tag === "inter_chunk_latency"),
+        "chat",
+      ),
+    ).toBeNull();
   });
 });
 
@@ -137,7 +135,17 @@ describe("fitting the terminal", () => {
   });
 
   test("the error table wraps its messages to the width", () => {
-    const table = renderConsoleReport({ results: RESULTS, errorSummary: ERRORS, endpointType: "chat", cliCommand: "aiperf profile", wasCancelled: false, csvPath: "/a.csv", jsonPath: "/a.json", logPath: "/a.log", width: 80 });
+    const table = renderConsoleReport({
+      results: RESULTS,
+      errorSummary: ERRORS,
+      endpointType: "chat",
+      cliCommand: "aiperf profile",
+      wasCancelled: false,
+      csvPath: "/a.csv",
+      jsonPath: "/a.json",
+      logPath: "/a.log",
+      width: 80,
+    });
     const errors = table.slice(table.indexOf("Error Summary"));
     for (const line of errors.split("\n").filter((l) => /[┃│┏└]/.test(l))) expect([...line].length).toBeLessThanOrEqual(80);
   });

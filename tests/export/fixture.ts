@@ -20,8 +20,13 @@ export const RESULTS: MetricResult[] = [
   //                                                          avg     min    max     p1     p5     p10    p25    p50    p75    p90    p95    p99    std
   record("time_to_first_token", "Time to First Token", "ns", [18.26, 11.22, 106.32, 11.25, 11.5, 12, 14, 16.62, 20, 27.76, 40, 68.82, 12.07]),
   record("request_latency", "Request Latency", "ns", [1487.3, 267.07, 2769.57, 270, 280, 300, 400, 536.17, 600, 580.83, 700, 2715.99, 79.6]),
-  record("output_token_throughput_per_user", "Output Token Throughput Per User", "tokens/sec/user",
-    [89.23, 75.93, 113.6, 76, 77, 78, 80, 90.125, 91, 90.91, 95, 102.28, 3.7], 1),
+  record(
+    "output_token_throughput_per_user",
+    "Output Token Throughput Per User",
+    "tokens/sec/user",
+    [89.23, 75.93, 113.6, 76, 77, 78, 80, 90.125, 91, 90.91, 95, 102.28, 3.7],
+    1,
+  ),
   record("output_sequence_length", "Output Sequence Length", "tokens", [42.75, 24, 65, 24, 25, 26, 30, 47, 50, 52, 60, 64, 7.21], 1),
   record("inter_chunk_latency", "Inter Chunk Latency", "ns", [11.5, 0.5, 20, 0.5, 1, 2, 5, 11, 15, 19, 19.5, 20, 4.5]),
   record("stream_setup_latency", "Stream Setup Latency", "ns", [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0]),

@@ -19,7 +19,17 @@ const INPUT: JsonExportInput = {
   startNs: 1_760_000_000_123_456_789, // 08:53:20.123456789 UTC → .123457 after float seconds
   endNs: 1_760_000_004_000_000_000,
   utcOffsetMinutes: 120,
-  runInfo: { benchmark_id: "abc123def456", sweep_id: null, random_seed: 42, trial: 0, run_label: "run_0001", variation_label: "base", variation_index: 0, variation_values: {}, cli_command: "aiperf profile -m m" },
+  runInfo: {
+    benchmark_id: "abc123def456",
+    sweep_id: null,
+    random_seed: 42,
+    trial: 0,
+    run_label: "run_0001",
+    variation_label: "base",
+    variation_index: 0,
+    variation_values: {},
+    cli_command: "aiperf profile -m m",
+  },
 };
 
 // Floats print as the shortest round-trip digits, as Python's repr does (18.26 ms arrives as

@@ -19,13 +19,35 @@ function artifactDir(files: string[]): string {
 
 describe("setAsidePreviousRun", () => {
   test("our files go into previous-<time of the last write>/ together; foreign files stay", () => {
-    const d = artifactDir(["profile_export.jsonl", "profile_export_aiperf.json", "profile_export_aiperf.csv", "server_metrics_export.json", "server_metrics_export.csv", "server_metrics_export.jsonl", "gpu_telemetry_export.jsonl", "inputs.json", "logs/aiperf.log", "notes.txt", "plot.png"]);
+    const d = artifactDir([
+      "profile_export.jsonl",
+      "profile_export_aiperf.json",
+      "profile_export_aiperf.csv",
+      "server_metrics_export.json",
+      "server_metrics_export.csv",
+      "server_metrics_export.jsonl",
+      "gpu_telemetry_export.jsonl",
+      "inputs.json",
+      "logs/aiperf.log",
+      "notes.txt",
+      "plot.png",
+    ]);
     // The newest write names the folder (local time, no colons).
     const t = new Date(2026, 0, 2, 3, 4, 5);
     for (const f of readdirSync(d)) utimesSync(join(d, f), t, t);
     const moved = setAsidePreviousRun(d);
     expect(moved?.movedTo).toBe(join(d, "previous-2026-01-02T030405"));
-    expect(moved?.names).toEqual(["gpu_telemetry_export.jsonl", "inputs.json", "logs", "profile_export.jsonl", "profile_export_aiperf.csv", "profile_export_aiperf.json", "server_metrics_export.csv", "server_metrics_export.json", "server_metrics_export.jsonl"]);
+    expect(moved?.names).toEqual([
+      "gpu_telemetry_export.jsonl",
+      "inputs.json",
+      "logs",
+      "profile_export.jsonl",
+      "profile_export_aiperf.csv",
+      "profile_export_aiperf.json",
+      "server_metrics_export.csv",
+      "server_metrics_export.json",
+      "server_metrics_export.jsonl",
+    ]);
     expect(readdirSync(d).sort()).toEqual(["notes.txt", "plot.png", "previous-2026-01-02T030405"]);
     expect(readFileSync(join(d, "previous-2026-01-02T030405", "logs", "aiperf.log"), "utf8")).toBe("logs/aiperf.log");
   });

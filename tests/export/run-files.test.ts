@@ -18,18 +18,50 @@ function dir(files: Record<string, string>): string {
 
 describe("findRunFiles", () => {
   test("the default names", () => {
-    const d = dir({ "profile_export_aiperf.json": SUMMARY, "profile_export_aiperf.csv": "", "profile_export.jsonl": "", "gpu_telemetry_export.jsonl": "", "server_metrics_export.jsonl": "", "server_metrics_export.json": "{}", "server_metrics_export.csv": "", "inputs.json": "{}" });
+    const d = dir({
+      "profile_export_aiperf.json": SUMMARY,
+      "profile_export_aiperf.csv": "",
+      "profile_export.jsonl": "",
+      "gpu_telemetry_export.jsonl": "",
+      "server_metrics_export.jsonl": "",
+      "server_metrics_export.json": "{}",
+      "server_metrics_export.csv": "",
+      "inputs.json": "{}",
+    });
     expect(findRunFiles(d)).toEqual({
       kind: "one",
-      files: { prefix: null, summary: join(d, "profile_export_aiperf.json"), records: join(d, "profile_export.jsonl"), gpuTelemetry: join(d, "gpu_telemetry_export.jsonl"), serverMetrics: join(d, "server_metrics_export.jsonl") },
+      files: {
+        prefix: null,
+        summary: join(d, "profile_export_aiperf.json"),
+        records: join(d, "profile_export.jsonl"),
+        gpuTelemetry: join(d, "gpu_telemetry_export.jsonl"),
+        serverMetrics: join(d, "server_metrics_export.jsonl"),
+      },
     });
   });
 
   test("a prefix's files, time slices and outputs left aside", () => {
-    const d = dir({ "foo.json": SUMMARY, "foo.csv": "", "foo.jsonl": "", "foo_raw.jsonl": "", "foo_timeslices.json": "{}", "foo_timeslices.csv": "", "foo_outputs.json": "{}", "foo_gpu_telemetry.jsonl": "", "server_metrics_export.jsonl": "", "inputs.json": "{}" });
+    const d = dir({
+      "foo.json": SUMMARY,
+      "foo.csv": "",
+      "foo.jsonl": "",
+      "foo_raw.jsonl": "",
+      "foo_timeslices.json": "{}",
+      "foo_timeslices.csv": "",
+      "foo_outputs.json": "{}",
+      "foo_gpu_telemetry.jsonl": "",
+      "server_metrics_export.jsonl": "",
+      "inputs.json": "{}",
+    });
     expect(findRunFiles(d)).toEqual({
       kind: "one",
-      files: { prefix: "foo", summary: join(d, "foo.json"), records: join(d, "foo.jsonl"), gpuTelemetry: join(d, "foo_gpu_telemetry.jsonl"), serverMetrics: join(d, "server_metrics_export.jsonl") },
+      files: {
+        prefix: "foo",
+        summary: join(d, "foo.json"),
+        records: join(d, "foo.jsonl"),
+        gpuTelemetry: join(d, "foo_gpu_telemetry.jsonl"),
+        serverMetrics: join(d, "server_metrics_export.jsonl"),
+      },
     });
   });
 

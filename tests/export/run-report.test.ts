@@ -40,7 +40,11 @@ const RECORDS: RecordsSummary = {
 };
 
 const GPU = {
-  telemetry: { endpoints: { "h:9400/metrics": { gpus: { gpu_0: { gpu_index: 0, gpu_name: "G", gpu_uuid: "U", metrics: { nvidia_power_usage: { avg: 100, min: 90 } } } } } } },
+  telemetry: {
+    endpoints: {
+      "h:9400/metrics": { gpus: { gpu_0: { gpu_index: 0, gpu_name: "G", gpu_uuid: "U", metrics: { nvidia_power_usage: { avg: 100, min: 90 } } } } },
+    },
+  },
   energy: { total_gpu_energy: { unit: "J", avg: 5 } },
   csvFields: [{ key: "nvidia_power_usage", header: "Power", unit: "W" }],
   platform: "nvidia",
@@ -61,7 +65,14 @@ describe("writeRunReport", () => {
     expect(csv.startsWith(renderCsvExport(RESULTS))).toBe(true);
     expect(csv.slice(renderCsvExport(RESULTS).length)).toStartWith("\r\n\r\nEndpoint,GPU_Index,GPU_Name,GPU_UUID,Platform,Metric,");
     expect(csv).toContain("h:9400/metrics,0,G,U,nvidia,Power (W),100.00,90.00,");
-    const order = ["NVIDIA AIPerf | LLM Metrics", "RECORDS-SECTION", "\nGPU-TABLES", "\nSERVER-METRICS", "CLI Command: aiperf profile -m m", `JSON Export: ${report.paths.json}`];
+    const order = [
+      "NVIDIA AIPerf | LLM Metrics",
+      "RECORDS-SECTION",
+      "\nGPU-TABLES",
+      "\nSERVER-METRICS",
+      "CLI Command: aiperf profile -m m",
+      `JSON Export: ${report.paths.json}`,
+    ];
     const at = order.map((s) => out.consoleText.indexOf(s));
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
@@ -80,7 +91,9 @@ describe("writeRunReport", () => {
     expect(json.incomplete).toEqual({ reasons: ['Service "records:0" exited'], records_expected: 10, records_received: null, records_lost: null });
     expect(json.error_summary).toEqual([]);
     expect(existsSync(report.paths.csv)).toBe(false);
-    expect(out.consoleText).toBe(`No metrics: Service "records:0" exited.\nRecords written before that: ${report.paths.jsonl}\nJSON Export: ${report.paths.json}\n`);
+    expect(out.consoleText).toBe(
+      `No metrics: Service "records:0" exited.\nRecords written before that: ${report.paths.jsonl}\nJSON Export: ${report.paths.json}\n`,
+    );
     expect(out.files).toEqual([report.paths.json, report.paths.jsonl]);
   });
 

@@ -95,7 +95,15 @@ describe("reconciliation exports", () => {
   });
 
   test("JSON export writes blocks after everything else", () => {
-    const doc = buildJsonExport({ results: [], inputConfig: {}, wasCancelled: false, errorSummary: [], startNs: null, endNs: null, blocks: { token_accounting: { requests: 0 } } });
+    const doc = buildJsonExport({
+      results: [],
+      inputConfig: {},
+      wasCancelled: false,
+      errorSummary: [],
+      startNs: null,
+      endNs: null,
+      blocks: { token_accounting: { requests: 0 } },
+    });
     const keys = Object.keys(doc);
     expect(keys[keys.length - 1]).toBe("token_accounting");
   });

@@ -30,7 +30,19 @@ function expectSameBlock(ours: Record<string, unknown>, theirs: Record<string, u
 describe("profile_export_aiperf.json against json-export-schema.md", () => {
   test("the per-metric example: record metric with count and sum, derived and aggregate with unit and avg only", () => {
     const e = doc.METRIC_EXAMPLE.request_latency;
-    const latency: MetricResult = { tag: "request_latency", header: "Request Latency", unit: "ns", avg: e.avg * MS, min: e.min * MS, max: e.max * MS, p50: e.p50 * MS, p99: e.p99 * MS, std: e.std * MS, count: e.count, sum: e.sum * MS };
+    const latency: MetricResult = {
+      tag: "request_latency",
+      header: "Request Latency",
+      unit: "ns",
+      avg: e.avg * MS,
+      min: e.min * MS,
+      max: e.max * MS,
+      p50: e.p50 * MS,
+      p99: e.p99 * MS,
+      std: e.std * MS,
+      count: e.count,
+      sum: e.sum * MS,
+    };
     const throughput: MetricResult = { tag: "request_throughput", header: "Request Throughput", unit: "requests/sec", avg: 1.45, count: 1 };
     const count: MetricResult = { tag: "request_count", header: "Request Count", unit: "requests", avg: 20, count: 1 };
     const out = buildJsonExport({ ...base, results: [latency, throughput, count] });
@@ -134,7 +146,16 @@ describe("outputs.json 1.1, profile_export_raw.jsonl and the time slices", () =>
   });
 
   test("--profile-export-prefix renames every file, outputs.json to foo_outputs.json; a file name is taken as its stem", () => {
-    expect(exportFileNames("foo")).toEqual({ json: "foo.json", csv: "foo.csv", jsonl: "foo.jsonl", raw: "foo_raw.jsonl", timeslicesJson: "foo_timeslices.json", timeslicesCsv: "foo_timeslices.csv", outputs: "foo_outputs.json", gpuTelemetry: "foo_gpu_telemetry.jsonl" });
+    expect(exportFileNames("foo")).toEqual({
+      json: "foo.json",
+      csv: "foo.csv",
+      jsonl: "foo.jsonl",
+      raw: "foo_raw.jsonl",
+      timeslicesJson: "foo_timeslices.json",
+      timeslicesCsv: "foo_timeslices.csv",
+      outputs: "foo_outputs.json",
+      gpuTelemetry: "foo_gpu_telemetry.jsonl",
+    });
     expect(exportFileNames("foo.json").json).toBe("foo.json");
     expect(exportFileNames().json).toBe("profile_export_aiperf.json");
   });

@@ -22,7 +22,21 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const profile = (dir: string, ...flags: string[]): string[] => ["profile", "-m", "m", "-u", server.url, "--artifact-dir", dir, "--ui", "none", "--random-seed", "1", "--no-gpu-telemetry", ...flags];
+const profile = (dir: string, ...flags: string[]): string[] => [
+  "profile",
+  "-m",
+  "m",
+  "-u",
+  server.url,
+  "--artifact-dir",
+  dir,
+  "--ui",
+  "none",
+  "--random-seed",
+  "1",
+  "--no-gpu-telemetry",
+  ...flags,
+];
 
 /** How long a run's processes may take to be gone once it has ended. */
 const GONE_MS = 5000;
@@ -60,7 +74,10 @@ describe("11: bounds on processes and open files", () => {
       const before = server.received;
       const out = join(s.dir, "out");
       // `ulimit -n` sets the soft and the hard limit: the run cannot raise it back.
-      const run = await runBinary(profile(out, "--concurrency", "1000", "--request-count", "1000", "--workers-max", "1"), { ...s.where, wrapper: shellFirst("ulimit -n 512") });
+      const run = await runBinary(profile(out, "--concurrency", "1000", "--request-count", "1000", "--workers-max", "1"), {
+        ...s.where,
+        wrapper: shellFirst("ulimit -n 512"),
+      });
       expect(run.code).toBe(2);
       expect(run.out).toContain("Error: --concurrency 1000 needs ~1065 open files in each of the 1 worker process(es)");
       expect(run.out).toContain("the limit is 512 (ulimit -n, already raised to the hard limit)");
@@ -75,23 +92,30 @@ describe("11: bounds on processes and open files", () => {
   }, 60_000);
 
   const hard = hardOpenFiles();
-  test.skipIf(hard !== undefined && hard < 2048)("a low soft limit under a high hard one is raised: 400 in flight with ulimit -Sn 256 run and all arrive", async () => {
-    const s = scratch();
-    try {
-      const before = server.received;
-      const out = join(s.dir, "out");
-      const run = await runBinary(profile(out, "--concurrency", "400", "--request-count", "400", "--workers-max", "1"), { ...s.where, wrapper: shellFirst("ulimit -Sn 256") });
-      expect(run.out).not.toContain("open files");
-      expect(run.code).toBe(0);
-      expect(server.received - before).toBe(400);
-      expect(recordLines(out)).toBe(400);
-      expect(exportErrors(out)).toBe(0);
-      expect(readdirSync(s.tmp)).toEqual([]);
-      expect(await leftRunning(run.mark, GONE_MS)).toEqual([]);
-    } finally {
-      s.done();
-    }
-  }, 120_000);
+  test.skipIf(hard !== undefined && hard < 2048)(
+    "a low soft limit under a high hard one is raised: 400 in flight with ulimit -Sn 256 run and all arrive",
+    async () => {
+      const s = scratch();
+      try {
+        const before = server.received;
+        const out = join(s.dir, "out");
+        const run = await runBinary(profile(out, "--concurrency", "400", "--request-count", "400", "--workers-max", "1"), {
+          ...s.where,
+          wrapper: shellFirst("ulimit -Sn 256"),
+        });
+        expect(run.out).not.toContain("open files");
+        expect(run.code).toBe(0);
+        expect(server.received - before).toBe(400);
+        expect(recordLines(out)).toBe(400);
+        expect(exportErrors(out)).toBe(0);
+        expect(readdirSync(s.tmp)).toEqual([]);
+        expect(await leftRunning(run.mark, GONE_MS)).toEqual([]);
+      } finally {
+        s.done();
+      }
+    },
+    120_000,
+  );
 });
 
 describe("12: a dataset too big to hold", () => {
@@ -128,7 +152,11 @@ describe("13: an artifact directory reused", () => {
       const one = await runBinary(profile(out, "--request-count", "5"), s.where);
       expect(one.code).toBe(0);
       expect(server.received - first).toBe(5);
-      expect(readdirSync(out).filter((f) => f.startsWith("server_metrics_export.")).sort()).toEqual(["server_metrics_export.csv", "server_metrics_export.json", "server_metrics_export.jsonl"]);
+      expect(
+        readdirSync(out)
+          .filter((f) => f.startsWith("server_metrics_export."))
+          .sort(),
+      ).toEqual(["server_metrics_export.csv", "server_metrics_export.json", "server_metrics_export.jsonl"]);
       writeFileSync(join(out, "notes.txt"), "the user's own file");
       expect(await leftRunning(one.mark, GONE_MS)).toEqual([]);
 
@@ -139,8 +167,12 @@ describe("13: an artifact directory reused", () => {
       const top = readdirSync(out).sort();
       const previous = top.filter((f) => f.startsWith("previous-"));
       expect(previous).toHaveLength(1);
-      expect(top).toEqual(["inputs.json", "logs", "notes.txt", previous[0] as string, "profile_export.jsonl", "profile_export_aiperf.csv", "profile_export_aiperf.json"].sort());
-      expect(two.out).toContain(`moved inputs.json, logs, profile_export.jsonl, profile_export_aiperf.csv, profile_export_aiperf.json, server_metrics_export.csv, server_metrics_export.json, server_metrics_export.jsonl to ${join(out, previous[0] as string)}`);
+      expect(top).toEqual(
+        ["inputs.json", "logs", "notes.txt", previous[0] as string, "profile_export.jsonl", "profile_export_aiperf.csv", "profile_export_aiperf.json"].sort(),
+      );
+      expect(two.out).toContain(
+        `moved inputs.json, logs, profile_export.jsonl, profile_export_aiperf.csv, profile_export_aiperf.json, server_metrics_export.csv, server_metrics_export.json, server_metrics_export.jsonl to ${join(out, previous[0] as string)}`,
+      );
       // Each run's records sit with its own files, counted as the server received them.
       expect(recordLines(out)).toBe(3);
       expect(exportErrors(out)).toBe(0);
@@ -156,7 +188,10 @@ describe("13: an artifact directory reused", () => {
 
       // A third run replays the second's inputs.json into the same directory: it is read where it was moved to.
       const third = server.received;
-      const three = await runBinary(profile(out, "--request-count", "3", "--no-server-metrics", "--input-file", join(out, "inputs.json"), "--custom-dataset-type", "inputs_json"), s.where);
+      const three = await runBinary(
+        profile(out, "--request-count", "3", "--no-server-metrics", "--input-file", join(out, "inputs.json"), "--custom-dataset-type", "inputs_json"),
+        s.where,
+      );
       expect(three.code).toBe(0);
       expect(three.out).toMatch(new RegExp(`Reading --input-file ${join(out, "inputs.json")} from its new place, ${out}/previous-[^/]+/inputs.json`));
       expect(server.received - third).toBe(3);
@@ -175,7 +210,20 @@ describe("14: the temp directories of a SIGKILLed controller", () => {
     const slow = startChatServer({ delayMs: 50 });
     try {
       const out = join(s.dir, "out");
-      const args = (...flags: string[]) => ["profile", "-m", "m", "-u", slow.url, "--artifact-dir", out, "--ui", "none", "--no-gpu-telemetry", "--no-server-metrics", ...flags];
+      const args = (...flags: string[]) => [
+        "profile",
+        "-m",
+        "m",
+        "-u",
+        slow.url,
+        "--artifact-dir",
+        out,
+        "--ui",
+        "none",
+        "--no-gpu-telemetry",
+        "--no-server-metrics",
+        ...flags,
+      ];
       const killed = launch(args("--benchmark-duration", "60", "--concurrency", "1"), s.where);
       // Killed once requests flow: every service is up and both directories exist.
       for (let i = 0; i < 600 && slow.received < 3; i++) await Bun.sleep(50);
@@ -218,7 +266,26 @@ describe("14: the temp directories of a SIGKILLed controller", () => {
     const slow = startChatServer({ delayMs: 3000 });
     try {
       const out = join(s.dir, "out");
-      const run = launch(["profile", "-m", "m", "-u", slow.url, "--artifact-dir", out, "--ui", "none", "--no-gpu-telemetry", "--no-server-metrics", "--benchmark-duration", "60", "--concurrency", "1"], s.where);
+      const run = launch(
+        [
+          "profile",
+          "-m",
+          "m",
+          "-u",
+          slow.url,
+          "--artifact-dir",
+          out,
+          "--ui",
+          "none",
+          "--no-gpu-telemetry",
+          "--no-server-metrics",
+          "--benchmark-duration",
+          "60",
+          "--concurrency",
+          "1",
+        ],
+        s.where,
+      );
       for (let i = 0; i < 600 && slow.received < 1; i++) await Bun.sleep(50);
       expect(readdirSync(s.tmp)).toHaveLength(2);
       process.kill(await servicePid(run.mark, "records:0"), "SIGSTOP");

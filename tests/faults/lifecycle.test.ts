@@ -37,49 +37,57 @@ describe("signals", () => {
   // Not earlier: a signal in the first ~100 ms (more on a loaded machine) lands before the runtime
   // has run any of our code, and its default action ends the process (130, nothing started).
   // By 800 ms an idle machine may already have sent the first requests (start-up got faster).
-  test.each([300, 800])("Ctrl-C %i ms after start stops the run: if it was still starting, nothing is ever sent; exit 130 within 3 s", async (afterMs) => {
-    const before = hung.received;
-    const run = startRun(hung.url, ["--concurrency", "4", "--request-count", "50"]);
-    await Bun.sleep(afterMs);
-    const signalledAt = performance.now();
-    const atSignal = hung.received;
-    process.kill(run.pid, "SIGINT");
-    const { code, out, atMs } = await run.exited;
-    expect(code).toBe(130);
-    expect(atMs - signalledAt).toBeLessThan(3000);
-    await Bun.sleep(500);
-    // Still starting when signalled: it never went on to send anything. (Already sending: the
-    // first wave, all it can send to a server that never answers; "while requests hang" below.)
-    if (atSignal === before) expect(hung.received - before).toBe(0);
-    else expect(hung.received - before).toBeLessThanOrEqual(4);
-    expect(out).toContain("Received SIGINT");
-    expect(readExport(run.dir).was_cancelled).toBe(true);
-    expect(await leftRunning(run.mark)).toEqual([]);
-  }, 30_000);
+  test.each([300, 800])(
+    "Ctrl-C %i ms after start stops the run: if it was still starting, nothing is ever sent; exit 130 within 3 s",
+    async (afterMs) => {
+      const before = hung.received;
+      const run = startRun(hung.url, ["--concurrency", "4", "--request-count", "50"]);
+      await Bun.sleep(afterMs);
+      const signalledAt = performance.now();
+      const atSignal = hung.received;
+      process.kill(run.pid, "SIGINT");
+      const { code, out, atMs } = await run.exited;
+      expect(code).toBe(130);
+      expect(atMs - signalledAt).toBeLessThan(3000);
+      await Bun.sleep(500);
+      // Still starting when signalled: it never went on to send anything. (Already sending: the
+      // first wave, all it can send to a server that never answers; "while requests hang" below.)
+      if (atSignal === before) expect(hung.received - before).toBe(0);
+      else expect(hung.received - before).toBeLessThanOrEqual(4);
+      expect(out).toContain("Received SIGINT");
+      expect(readExport(run.dir).was_cancelled).toBe(true);
+      expect(await leftRunning(run.mark)).toEqual([]);
+    },
+    30_000,
+  );
 
   test.each([
     ["SIGINT", 130],
     ["SIGTERM", 143],
-  ] as const)("%s while requests hang: stops within 3 s, each request the server got is a cancelled record, exit %i", async (signal, exitCode) => {
-    const before = hung.received;
-    const run = startRun(hung.url, ["--concurrency", "4", "--request-count", "50"]);
-    await serverGot(hung, before, 4);
-    const signalledAt = performance.now();
-    process.kill(run.pid, signal);
-    const { code, out, atMs } = await run.exited;
-    expect(code).toBe(exitCode);
-    expect(atMs - signalledAt).toBeLessThan(3000);
-    expect(out).toContain("cancelling 4 request(s) in flight");
-    const received = hung.received - before;
-    expect(received).toBe(4);
-    expect(records(run.dir).length).toBe(received);
-    expect(cancelledRecords(run.dir)).toBe(received);
-    const json = readExport(run.dir);
-    expect(json.was_cancelled).toBe(true);
-    expect(json.error_request_count.avg).toBe(received);
-    expect(json.incomplete).toBeUndefined();
-    expect(await leftRunning(run.mark)).toEqual([]);
-  }, 60_000);
+  ] as const)(
+    "%s while requests hang: stops within 3 s, each request the server got is a cancelled record, exit %i",
+    async (signal, exitCode) => {
+      const before = hung.received;
+      const run = startRun(hung.url, ["--concurrency", "4", "--request-count", "50"]);
+      await serverGot(hung, before, 4);
+      const signalledAt = performance.now();
+      process.kill(run.pid, signal);
+      const { code, out, atMs } = await run.exited;
+      expect(code).toBe(exitCode);
+      expect(atMs - signalledAt).toBeLessThan(3000);
+      expect(out).toContain("cancelling 4 request(s) in flight");
+      const received = hung.received - before;
+      expect(received).toBe(4);
+      expect(records(run.dir).length).toBe(received);
+      expect(cancelledRecords(run.dir)).toBe(received);
+      const json = readExport(run.dir);
+      expect(json.was_cancelled).toBe(true);
+      expect(json.error_request_count.avg).toBe(received);
+      expect(json.incomplete).toBeUndefined();
+      expect(await leftRunning(run.mark)).toEqual([]);
+    },
+    60_000,
+  );
 
   test("SIGTERM to the whole process group is one interrupt: results written, exit 143", async () => {
     const before = hung.received;
@@ -140,7 +148,11 @@ describe("the end of a duration run", () => {
 
 describe("a service lost mid-run", () => {
   /** Starts a run against the quick server, waits for its first requests, then signals the service. */
-  async function hit(name: string, signal: NodeJS.Signals, flags: string[] = ["--concurrency", "4", "--request-count", "2000"]): Promise<{ run: Run; before: number; hitAt: number }> {
+  async function hit(
+    name: string,
+    signal: NodeJS.Signals,
+    flags: string[] = ["--concurrency", "4", "--request-count", "2000"],
+  ): Promise<{ run: Run; before: number; hitAt: number }> {
     const before = quick.received;
     const run = startRun(quick.url, flags);
     // Enough for some records to have been written before the hit (each reply takes 50 ms).
@@ -165,21 +177,25 @@ describe("a service lost mid-run", () => {
     return incomplete;
   }
 
-  test.each(["worker:0", "record-processor:0"])("kill -9 %s: the summary holds what arrived, marked incomplete, exit 4", async (name) => {
-    const { run, before, hitAt } = await hit(name, "SIGKILL");
-    const { code, out, atMs } = await run.exited;
-    expect(code).toBe(4);
-    // The dead service's records never come: 5 s without one ends the wait.
-    expect(atMs - hitAt).toBeLessThan(15_000);
-    expect(out).toContain(`Service "${name}"`);
-    expect(out).toContain("Results are incomplete");
-    const incomplete = checkAccounting(run, before);
-    expect(incomplete.reasons[0]).toContain(`"${name}"`);
-    expect(incomplete.reasons[0]).toContain("SIGKILL");
-    const json = readExport(run.dir);
-    expect((json.request_count?.avg ?? 0) + (json.error_request_count?.avg ?? 0)).toBe(incomplete.records_received as number);
-    expect(await leftRunning(run.mark)).toEqual([]);
-  }, 60_000);
+  test.each(["worker:0", "record-processor:0"])(
+    "kill -9 %s: the summary holds what arrived, marked incomplete, exit 4",
+    async (name) => {
+      const { run, before, hitAt } = await hit(name, "SIGKILL");
+      const { code, out, atMs } = await run.exited;
+      expect(code).toBe(4);
+      // The dead service's records never come: 5 s without one ends the wait.
+      expect(atMs - hitAt).toBeLessThan(15_000);
+      expect(out).toContain(`Service "${name}"`);
+      expect(out).toContain("Results are incomplete");
+      const incomplete = checkAccounting(run, before);
+      expect(incomplete.reasons[0]).toContain(`"${name}"`);
+      expect(incomplete.reasons[0]).toContain("SIGKILL");
+      const json = readExport(run.dir);
+      expect((json.request_count?.avg ?? 0) + (json.error_request_count?.avg ?? 0)).toBe(incomplete.records_received as number);
+      expect(await leftRunning(run.mark)).toEqual([]);
+    },
+    60_000,
+  );
 
   test("kill -9 the records service: the controller writes the summary itself, marked incomplete, exit 4", async () => {
     const { run, before, hitAt } = await hit("records:0", "SIGKILL");

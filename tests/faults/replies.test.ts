@@ -58,7 +58,7 @@ describe("errors and garbage inside 200 streams (item 10)", () => {
     server = serveReplies((n) =>
       n % 2 === 1
         ? streamed([chunkEvent("Hello"), error, chunkEvent(" world"), "data: [DONE]\n\n"], SSE)
-        : streamed([chunkEvent("Hello"), "data: {not json\n\n", "data: {\"choices\": [\n\ndata: oops\n\n", chunkEvent(" world"), "data: [DONE]\n\n"], SSE),
+        : streamed([chunkEvent("Hello"), "data: {not json\n\n", 'data: {"choices": [\n\ndata: oops\n\n', chunkEvent(" world"), "data: [DONE]\n\n"], SSE),
     );
     const run = await runMarked(server.url, ["--endpoint-type", "chat", "--streaming", "--request-count", "4", "--concurrency", "1"]);
     expect(run.code, run.out).toBe(0);
@@ -86,11 +86,14 @@ describe("reply bodies are bounded (item 5)", () => {
     const small = JSON.stringify({ object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "fine" } }] });
     server = serveReplies((n) =>
       n === 1
-        ? streamed((function* () {
-            yield '{"object":"chat.completion","choices":[{"index":0,"message":{"content":"';
-            for (let i = 0; i < 100; i++) yield mib;
-            yield '"}}]}';
-          })(), "application/json")
+        ? streamed(
+            (function* () {
+              yield '{"object":"chat.completion","choices":[{"index":0,"message":{"content":"';
+              for (let i = 0; i < 100; i++) yield mib;
+              yield '"}}]}';
+            })(),
+            "application/json",
+          )
         : new Response(small, { headers: { "content-type": "application/json" } }),
     );
     const run = await runMarked(server.url, ["--endpoint-type", "chat", "--request-count", "2", "--concurrency", "1"]);
@@ -127,7 +130,20 @@ describe("stale keep-alive connections (item 9)", () => {
     const stale = staleKeepAliveServer(150);
     server = stale;
     // One worker, one request every 400 ms: each finds the connection of the one before it idle too long.
-    const run = await runMarked(stale.url, ["--endpoint-type", "chat", "--request-rate", "2.5", "--arrival-pattern", "constant", "--request-count", "8", "--concurrency", "1", "--workers-max", "1"]);
+    const run = await runMarked(stale.url, [
+      "--endpoint-type",
+      "chat",
+      "--request-rate",
+      "2.5",
+      "--arrival-pattern",
+      "constant",
+      "--request-count",
+      "8",
+      "--concurrency",
+      "1",
+      "--workers-max",
+      "1",
+    ]);
     expect(run.code, run.out).toBe(0);
     expect(stale.received()).toBe(8);
     expect(stale.dropped()).toBeGreaterThan(0);

@@ -85,7 +85,10 @@ export async function plantNvml(dir: string, marker: string): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const source = join(dir, "planted.c");
   const lib = join(dir, "libnvidia-ml.so.1");
-  writeFileSync(source, `#include <stdio.h>\n__attribute__((constructor)) static void planted(void) { FILE *f = fopen(${JSON.stringify(marker)}, "w"); if (f) { fputs("loaded", f); fclose(f); } }\nint nvmlInit_v2(void) { return 999; }\n`);
+  writeFileSync(
+    source,
+    `#include <stdio.h>\n__attribute__((constructor)) static void planted(void) { FILE *f = fopen(${JSON.stringify(marker)}, "w"); if (f) { fputs("loaded", f); fclose(f); } }\nint nvmlInit_v2(void) { return 999; }\n`,
+  );
   const gcc = Bun.spawn(["gcc", "-shared", "-fPIC", "-o", lib, source], { stdout: "pipe", stderr: "pipe" });
   const err = await new Response(gcc.stderr).text();
   if ((await gcc.exited) !== 0) throw new Error(`gcc failed: ${err}`);

@@ -48,27 +48,38 @@ const profile = (url: string, dir: string, more: string[]): string[] => profileA
 const STOP_MS = 60_000;
 
 describe("NVML is loaded from the system's library locations only", () => {
-  test.skipIf(!HAS_GCC)("a libnvidia-ml.so.1 planted in the working directory is never loaded (its constructor never runs)", async () => {
-    const cwd = tempDir("aiperf-sec-nvml-");
-    const marker = join(cwd, "PLANTED_LIBRARY_LOADED");
-    await plantNvml(cwd, marker);
-    const s = server();
-    const dead = await closedPort();
-    // No DCGM exporter answers, so the GPU telemetry service goes on to NVML (-v logs that it did).
-    const run = await runBinary(profile(s.url, "out", ["--request-count", "4", "--gpu-telemetry", `http://127.0.0.1:${dead}/metrics`, "-v"]), { cwd, timeoutMs: STOP_MS });
-    expect(run.code).toBe(0);
-    expect(existsSync(marker)).toBe(false);
-    expect(readFileSync(join(cwd, "out", "logs", "aiperf.log"), "utf8")).toContain("GPU telemetry: NVML not available");
-    expect(s.completions()).toBe(4);
-    expect(recordLines(join(cwd, "out"))).toBe(4);
-    expect(run.ms).toBeLessThan(STOP_MS);
-    expect(await leftRunning(run.mark)).toEqual([]);
-  }, 90_000);
+  test.skipIf(!HAS_GCC)(
+    "a libnvidia-ml.so.1 planted in the working directory is never loaded (its constructor never runs)",
+    async () => {
+      const cwd = tempDir("aiperf-sec-nvml-");
+      const marker = join(cwd, "PLANTED_LIBRARY_LOADED");
+      await plantNvml(cwd, marker);
+      const s = server();
+      const dead = await closedPort();
+      // No DCGM exporter answers, so the GPU telemetry service goes on to NVML (-v logs that it did).
+      const run = await runBinary(profile(s.url, "out", ["--request-count", "4", "--gpu-telemetry", `http://127.0.0.1:${dead}/metrics`, "-v"]), {
+        cwd,
+        timeoutMs: STOP_MS,
+      });
+      expect(run.code).toBe(0);
+      expect(existsSync(marker)).toBe(false);
+      expect(readFileSync(join(cwd, "out", "logs", "aiperf.log"), "utf8")).toContain("GPU telemetry: NVML not available");
+      expect(s.completions()).toBe(4);
+      expect(recordLines(join(cwd, "out"))).toBe(4);
+      expect(run.ms).toBeLessThan(STOP_MS);
+      expect(await leftRunning(run.mark)).toEqual([]);
+    },
+    90_000,
+  );
 
   test("AIPERF_NVML_LIBRARY must be absolute: a relative one stops the run before anything starts (exit 2, the variable named)", async () => {
     const cwd = tempDir("aiperf-sec-nvml-rel-");
     const s = server();
-    const run = await runBinary(profile(s.url, "out", ["--request-count", "2"]), { cwd, env: { AIPERF_NVML_LIBRARY: "libnvidia-ml.so.1" }, timeoutMs: STOP_MS });
+    const run = await runBinary(profile(s.url, "out", ["--request-count", "2"]), {
+      cwd,
+      env: { AIPERF_NVML_LIBRARY: "libnvidia-ml.so.1" },
+      timeoutMs: STOP_MS,
+    });
     expect(run.code).toBe(2);
     expect(run.out).toContain('AIPERF_NVML_LIBRARY="libnvidia-ml.so.1" is not an absolute path');
     expect(s.received.length).toBe(0);
@@ -76,27 +87,39 @@ describe("NVML is loaded from the system's library locations only", () => {
     expect(run.ms).toBeLessThan(STOP_MS);
     expect(await leftRunning(run.mark)).toEqual([]);
     // An absolute path to nothing is the same mistake.
-    const missing = await runBinary(profile(s.url, "out2", ["--request-count", "2"]), { cwd, env: { AIPERF_NVML_LIBRARY: "/nonexistent/libnvidia-ml.so.1" }, timeoutMs: STOP_MS });
+    const missing = await runBinary(profile(s.url, "out2", ["--request-count", "2"]), {
+      cwd,
+      env: { AIPERF_NVML_LIBRARY: "/nonexistent/libnvidia-ml.so.1" },
+      timeoutMs: STOP_MS,
+    });
     expect(missing.code).toBe(2);
     expect(missing.out).toContain('AIPERF_NVML_LIBRARY="/nonexistent/libnvidia-ml.so.1" is not a 64-bit shared library for this machine');
     expect(s.received.length).toBe(0);
     expect(await leftRunning(missing.mark)).toEqual([]);
   }, 90_000);
 
-  test.skipIf(!HAS_GCC)("an absolute AIPERF_NVML_LIBRARY is the user's choice and is loaded (so the test above can see a load)", async () => {
-    const cwd = tempDir("aiperf-sec-nvml-abs-");
-    const libDir = tempDir("aiperf-sec-nvml-lib-");
-    const marker = join(libDir, "LOADED");
-    const lib = await plantNvml(libDir, marker);
-    const s = server();
-    const dead = await closedPort();
-    const run = await runBinary(profile(s.url, "out", ["--request-count", "2", "--gpu-telemetry", `http://127.0.0.1:${dead}/metrics`]), { cwd, env: { AIPERF_NVML_LIBRARY: lib }, timeoutMs: STOP_MS });
-    expect(run.code).toBe(0);
-    expect(existsSync(marker)).toBe(true);
-    expect(s.completions()).toBe(2);
-    expect(recordLines(join(cwd, "out"))).toBe(2);
-    expect(await leftRunning(run.mark)).toEqual([]);
-  }, 90_000);
+  test.skipIf(!HAS_GCC)(
+    "an absolute AIPERF_NVML_LIBRARY is the user's choice and is loaded (so the test above can see a load)",
+    async () => {
+      const cwd = tempDir("aiperf-sec-nvml-abs-");
+      const libDir = tempDir("aiperf-sec-nvml-lib-");
+      const marker = join(libDir, "LOADED");
+      const lib = await plantNvml(libDir, marker);
+      const s = server();
+      const dead = await closedPort();
+      const run = await runBinary(profile(s.url, "out", ["--request-count", "2", "--gpu-telemetry", `http://127.0.0.1:${dead}/metrics`]), {
+        cwd,
+        env: { AIPERF_NVML_LIBRARY: lib },
+        timeoutMs: STOP_MS,
+      });
+      expect(run.code).toBe(0);
+      expect(existsSync(marker)).toBe(true);
+      expect(s.completions()).toBe(2);
+      expect(recordLines(join(cwd, "out"))).toBe(2);
+      expect(await leftRunning(run.mark)).toEqual([]);
+    },
+    90_000,
+  );
 });
 
 describe("credentials in URLs", () => {
@@ -105,10 +128,13 @@ describe("credentials in URLs", () => {
     const s = server();
     const dir = join(cwd, "out");
     const args = profile(`http://user:s3cret@127.0.0.1:${s.port}`, dir, [
-      "--request-count", "5",
-      "--server-metrics", `http://127.0.0.1:${s.port}/metrics?api_key=s3cret`,
+      "--request-count",
+      "5",
+      "--server-metrics",
+      `http://127.0.0.1:${s.port}/metrics?api_key=s3cret`,
       // Scheme-less, as users type it; the DCGM page answers, so GPU telemetry exports name it.
-      "--gpu-telemetry", `user:s3cret@127.0.0.1:${s.port}/dcgm?token=s3cret`,
+      "--gpu-telemetry",
+      `user:s3cret@127.0.0.1:${s.port}/dcgm?token=s3cret`,
       "-v",
     ]);
     const run = await runBinary(args, { cwd, timeoutMs: STOP_MS });
@@ -121,7 +147,14 @@ describe("credentials in URLs", () => {
     expect(recordLines(dir)).toBe(5);
 
     const files = filesUnder(dir);
-    for (const name of ["profile_export_aiperf.json", "logs/aiperf.log", "server_metrics_export.json", "server_metrics_export.csv", "server_metrics_export.jsonl", "gpu_telemetry_export.jsonl"]) {
+    for (const name of [
+      "profile_export_aiperf.json",
+      "logs/aiperf.log",
+      "server_metrics_export.json",
+      "server_metrics_export.csv",
+      "server_metrics_export.jsonl",
+      "gpu_telemetry_export.jsonl",
+    ]) {
       expect(files).toContain(join(dir, name));
     }
     for (const file of files) expect({ file, leaks: readFileSync(file, "latin1").includes("s3cret") }).toEqual({ file, leaks: false });
@@ -188,7 +221,12 @@ describe("control characters from outside reach the terminal escaped", () => {
         dealer.close();
       }
     };
-    const run = await runBinary(profile(s.url, dir, ["--request-count", "15", "--no-gpu-telemetry", "--no-server-metrics"]), { cwd, env: { TMPDIR: tmp }, timeoutMs: STOP_MS, whileRunning: strangerVisit });
+    const run = await runBinary(profile(s.url, dir, ["--request-count", "15", "--no-gpu-telemetry", "--no-server-metrics"]), {
+      cwd,
+      env: { TMPDIR: tmp },
+      timeoutMs: STOP_MS,
+      whileRunning: strangerVisit,
+    });
     expect(sent).toBe(true);
     expect(run.code).toBe(0);
     expect(run.out).toContain('Ignoring a control message from "\\x1b]0;pwned\\x07evil\\x1b[2J"');

@@ -227,7 +227,9 @@ export function startChatServer(opts: { hang?: boolean; delayMs?: number; metric
     async fetch(req) {
       const path = new URL(req.url).pathname;
       if (path === "/metrics") {
-        return opts.metrics === true ? new Response("# TYPE vllm:num_requests_running gauge\nvllm:num_requests_running 0\n", { headers: { "content-type": "text/plain" } }) : new Response("not found", { status: 404 });
+        return opts.metrics === true
+          ? new Response("# TYPE vllm:num_requests_running gauge\nvllm:num_requests_running 0\n", { headers: { "content-type": "text/plain" } })
+          : new Response("not found", { status: 404 });
       }
       if (path !== "/v1/chat/completions") return new Response("not found", { status: 404 });
       if (req.method !== "POST") return new Response("method not allowed", { status: 405 });

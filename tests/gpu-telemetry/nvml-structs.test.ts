@@ -1,5 +1,15 @@
 import { expect, test } from "bun:test";
-import { decodeCString, decodeMemory, decodeMemoryV2, decodeU32, decodeU64, decodeUtilization, MEMORY_V2_VERSION, memoryV2Buffer, nvmlValues } from "../../src/services/gpu-telemetry/nvml-structs.ts";
+import {
+  decodeCString,
+  decodeMemory,
+  decodeMemoryV2,
+  decodeU32,
+  decodeU64,
+  decodeUtilization,
+  MEMORY_V2_VERSION,
+  memoryV2Buffer,
+  nvmlValues,
+} from "../../src/services/gpu-telemetry/nvml-structs.ts";
 import { openNvml } from "../../src/services/gpu-telemetry/nvml.ts";
 
 /** Little-endian bytes of each value, `size` bytes each, built by hand (no DataView writes). */
@@ -52,7 +62,15 @@ test("scalars and C strings", () => {
 });
 
 test("NVML units become the DCGM display units", () => {
-  const v = nvmlValues({ powerMw: 312_500, energyMj: 2_000_000_000, utilization: { gpu: 90, memory: 40 }, memory: { total: 8e10, free: 5e9, used: 7.5e10 }, gpuTempC: 61, smClockMhz: 1980, memClockMhz: 2619 });
+  const v = nvmlValues({
+    powerMw: 312_500,
+    energyMj: 2_000_000_000,
+    utilization: { gpu: 90, memory: 40 },
+    memory: { total: 8e10, free: 5e9, used: 7.5e10 },
+    gpuTempC: 61,
+    smClockMhz: 1980,
+    memClockMhz: 2619,
+  });
   expect(v).toEqual({
     gpu_power_usage: 312.5,
     energy_consumption: 2,

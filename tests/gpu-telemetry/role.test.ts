@@ -47,7 +47,10 @@ test("the role scrapes a DCGM endpoint, writes the JSONL and returns telemetry a
   expect(svc.lines.find((l) => l.includes(dead))).toStartWith("warn");
   const path = join(dir, "gpu_telemetry_export.jsonl");
   expect(r.files).toEqual([path]);
-  const lines = readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const lines = readFileSync(path, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   expect(lines.length).toBeGreaterThanOrEqual(2 * 5);
   expect(lines[0]).toMatchObject({ dcgm_url: url, hostname: "test-host", gpu_model_name: "NVIDIA H100 80GB HBM3 (mock)" });
   expect(Object.keys(lines[0].telemetry_data)).toContain("nvidia_power_usage");
@@ -62,7 +65,7 @@ test("the role scrapes a DCGM endpoint, writes the JSONL and returns telemetry a
   expect(joules).toBeLessThan((power?.avg as number) * 0.6 * 1.3);
   expect(r.energy.total_gpu_energy?.unit).toBe("J");
   expect(r.energy.energy_per_request?.avg).toBeCloseTo((r.energy.total_gpu_energy?.avg as number) / 10, 9);
-  expect(r.energy.energy_per_output_token?.avg).toBeCloseTo((r.energy.total_gpu_energy?.avg as number), 9);
+  expect(r.energy.energy_per_output_token?.avg).toBeCloseTo(r.energy.total_gpu_energy?.avg as number, 9);
   expect(r.consoleText).toContain("GPU 1 | NVIDIA H100 80GB HBM3 (mock)");
 });
 
@@ -86,7 +89,17 @@ test("NVML is the fallback when no exporter answers", async () => {
   let closed = false;
   const reader = {
     gpuCount: 1,
-    read: (): GpuSample[] => [{ source: "nvml://localhost", timestampNs: wallNs(), gpuIndex: 0, gpuUuid: "GPU-n", gpuName: "Fake", hostname: "h", values: { gpu_power_usage: 100, energy_consumption: (mj += 5000) * 1e-9 } }],
+    read: (): GpuSample[] => [
+      {
+        source: "nvml://localhost",
+        timestampNs: wallNs(),
+        gpuIndex: 0,
+        gpuUuid: "GPU-n",
+        gpuName: "Fake",
+        hostname: "h",
+        values: { gpu_power_usage: 100, energy_consumption: (mj += 5000) * 1e-9 },
+      },
+    ],
     close: () => void (closed = true),
   };
   const cfg = { urls: [deadUrl()], intervalMs: 20, artifactDir: dir, useNvml: true, explicit: false };

@@ -6,7 +6,15 @@ import { endpointKey, energyJoules, energyMetrics, groupByGpu, gpuMetrics, telem
 const S = 1e9;
 /** A sample at `sec` seconds whose energy counter reads `joules` (stored in MJ, as DCGM's field becomes). */
 function at(sec: number, joules: number, power: number, gpu = 0, source = "http://h:9400/metrics"): GpuSample {
-  return { source, timestampNs: sec * S, gpuIndex: gpu, gpuUuid: `GPU-${gpu}`, gpuName: "Fake GPU", hostname: "h", values: { energy_consumption: joules / 1e6, gpu_power_usage: power } };
+  return {
+    source,
+    timestampNs: sec * S,
+    gpuIndex: gpu,
+    gpuUuid: `GPU-${gpu}`,
+    gpuName: "Fake GPU",
+    hostname: "h",
+    values: { energy_consumption: joules / 1e6, gpu_power_usage: power },
+  };
 }
 
 test("energy is the counter's increase over the window, interpolated at its edges", () => {
@@ -48,7 +56,10 @@ test("per-GPU statistics use the window's samples; the block is keyed endpoint â
   const m = gpuMetrics(series[0] as (typeof series)[0], window);
   expect(m.gpu_power_usage).toMatchObject({ unit: "W", avg: 200, min: 100, max: 300, p50: 200 });
   expect(m.energy_consumption).toEqual({ unit: "J", avg: 500 });
-  const block = telemetryBlock(series, window, ["http://h:9400/metrics", "http://h:9401/metrics"]) as { summary: Record<string, unknown>; endpoints: Record<string, { gpus: Record<string, { gpu_uuid: string; metrics: Record<string, unknown> }> }> };
+  const block = telemetryBlock(series, window, ["http://h:9400/metrics", "http://h:9401/metrics"]) as {
+    summary: Record<string, unknown>;
+    endpoints: Record<string, { gpus: Record<string, { gpu_uuid: string; metrics: Record<string, unknown> }> }>;
+  };
   expect(block.summary.endpoints_configured).toEqual(["h:9400", "h:9401"]);
   expect(block.summary.endpoints_successful).toEqual(["h:9400"]);
   expect(block.endpoints["h:9400"]?.gpus.gpu_0?.gpu_uuid).toBe("GPU-0");

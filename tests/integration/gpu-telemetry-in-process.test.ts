@@ -22,13 +22,39 @@ beforeAll(() => {
 afterAll(() => server.stop());
 
 async function runInProcess(args: string[]) {
-  const { input } = readProfileArgs(["-m", "mock-model", "-u", server.url, "--ui", "none", "--random-seed", "3", "--streaming", "--request-count", "24", "--concurrency", "4", "--osl", "20", "--isl", "16", ...args]);
+  const { input } = readProfileArgs([
+    "-m",
+    "mock-model",
+    "-u",
+    server.url,
+    "--ui",
+    "none",
+    "--random-seed",
+    "3",
+    "--streaming",
+    "--request-count",
+    "24",
+    "--concurrency",
+    "4",
+    "--osl",
+    "20",
+    "--isl",
+    "16",
+    ...args,
+  ]);
   const cfg = resolveProfile(parseProfileConfig(input), "aiperf profile (test)", false, () => {});
   const dir = mkdtempSync(join(tmpdir(), "aiperf-gpu-inproc-"));
   const { log } = memoryLogger();
   const supervisor = new Supervisor({ launcher: inProcessLauncher(), log, logLevel: "warn" });
   try {
-    const run = startProfile(cfg, { supervisor, log, ui: createProgressUi("none"), runDir: dir, artifactDir: join(dir, "out"), logFile: join(dir, "out", "aiperf.log") });
+    const run = startProfile(cfg, {
+      supervisor,
+      log,
+      ui: createProgressUi("none"),
+      runDir: dir,
+      artifactDir: join(dir, "out"),
+      logFile: join(dir, "out", "aiperf.log"),
+    });
     return { result: await run.done, dir: join(dir, "out"), services: supervisor.services().map((s) => s.name) };
   } finally {
     await supervisor.shutdown();

@@ -28,7 +28,14 @@ async function runInProcess(args: string[]) {
   const { log } = memoryLogger();
   const supervisor = new Supervisor({ launcher: inProcessLauncher(), log, logLevel: "warn" });
   try {
-    const run = startProfile(cfg, { supervisor, log, ui: createProgressUi("none"), runDir: dir, artifactDir: join(dir, "out"), logFile: join(dir, "out", "aiperf.log") });
+    const run = startProfile(cfg, {
+      supervisor,
+      log,
+      ui: createProgressUi("none"),
+      runDir: dir,
+      artifactDir: join(dir, "out"),
+      logFile: join(dir, "out", "aiperf.log"),
+    });
     return { result: await run.done, dir: join(dir, "out") };
   } finally {
     await supervisor.shutdown();
@@ -36,7 +43,21 @@ async function runInProcess(args: string[]) {
 }
 
 test("the whole pipeline runs inside one process and produces upstream's files", async () => {
-  const { result, dir } = await runInProcess(["--streaming", "--request-count", "30", "--concurrency", "3", "--osl", "6", "--isl", "40", "--workers-max", "2", "--record-processors", "2"]);
+  const { result, dir } = await runInProcess([
+    "--streaming",
+    "--request-count",
+    "30",
+    "--concurrency",
+    "3",
+    "--osl",
+    "6",
+    "--isl",
+    "40",
+    "--workers-max",
+    "2",
+    "--record-processors",
+    "2",
+  ]);
   expect(result.validCount).toBe(30);
   expect(result.errorCount).toBe(0);
   expect(result.consoleText).toContain("NVIDIA AIPerf | LLM Metrics");

@@ -41,11 +41,32 @@ export type StandIn = {
   stop(): void;
 };
 
-const status = (code: number, reason: string, message: string) => Response.json({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code }, { status: code });
+const status = (code: number, reason: string, message: string) =>
+  Response.json({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code }, { status: code });
 
 /** A self-signed certificate for 127.0.0.1 (client-node refuses plain HTTP, as kubectl's users do not use it). */
 export function makeCert(dir: string): { cert: string; key: string } {
-  const made = Bun.spawnSync(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${dir}/key.pem`, "-out", `${dir}/cert.pem`, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stderr: "pipe" });
+  const made = Bun.spawnSync(
+    [
+      "openssl",
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      `${dir}/key.pem`,
+      "-out",
+      `${dir}/cert.pem`,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ],
+    { stderr: "pipe" },
+  );
   if (made.exitCode !== 0) throw new Error(`openssl failed: ${made.stderr.toString()}`);
   return { cert: readFileSync(`${dir}/cert.pem`, "utf8"), key: readFileSync(`${dir}/key.pem`, "utf8") };
 }
@@ -76,9 +97,24 @@ export function startApiStandIn(scenario: Scenario, tls: { cert: string; key: st
     const pod = {
       apiVersion: "v1",
       kind: "Pod",
-      metadata: { name: `${jobSet}-${rjob}-0-${index}`, namespace: ns, uid: crypto.randomUUID(), labels: { "jobset.sigs.k8s.io/jobset-name": jobSet, "jobset.sigs.k8s.io/replicatedjob-name": rjob } },
+      metadata: {
+        name: `${jobSet}-${rjob}-0-${index}`,
+        namespace: ns,
+        uid: crypto.randomUUID(),
+        labels: { "jobset.sigs.k8s.io/jobset-name": jobSet, "jobset.sigs.k8s.io/replicatedjob-name": rjob },
+      },
       spec: { containers: containers.map((name) => ({ name, image: "x" })) },
-      status: { phase: "Pending", containerStatuses: containers.map((name) => ({ name, ready: false, restartCount: 0, image: "x", imageID: "", state: { waiting: { reason: "ContainerCreating" } } })) },
+      status: {
+        phase: "Pending",
+        containerStatuses: containers.map((name) => ({
+          name,
+          ready: false,
+          restartCount: 0,
+          image: "x",
+          imageID: "",
+          state: { waiting: { reason: "ContainerCreating" } },
+        })),
+      },
     };
     pods.set(`${ns}/${pod.metadata.name}`, pod);
     emit("ADDED", pod);
@@ -102,7 +138,12 @@ export function startApiStandIn(scenario: Scenario, tls: { cert: string; key: st
     later(100, () => {
       if (scenario.waitingReason !== undefined) {
         const s = controller.status.containerStatuses[0];
-        s.state = { waiting: { reason: scenario.waitingReason, message: `Failed to pull image "${rjobs[0]?.template.spec.template.spec.containers[0].image}": not found` } };
+        s.state = {
+          waiting: {
+            reason: scenario.waitingReason,
+            message: `Failed to pull image "${rjobs[0]?.template.spec.template.spec.containers[0].image}": not found`,
+          },
+        };
         emit("MODIFIED", controller);
         return;
       }
@@ -124,7 +165,9 @@ export function startApiStandIn(scenario: Scenario, tls: { cert: string; key: st
       const lines = scenario.logLines ?? [];
       if (scenario.controllerExit !== undefined) {
         later(300 + 50 * lines.length + 200, () => {
-          setState(controller, "controller", { terminated: { exitCode: scenario.controllerExit, reason: scenario.controllerExit === 0 ? "Completed" : "Error" } });
+          setState(controller, "controller", {
+            terminated: { exitCode: scenario.controllerExit, reason: scenario.controllerExit === 0 ? "Completed" : "Error" },
+          });
           logEnds.get(`${ns}/${controller.metadata.name}`)?.();
         });
       }
@@ -147,7 +190,10 @@ export function startApiStandIn(scenario: Scenario, tls: { cert: string; key: st
       if (body.apiVersion !== apiVersion) return status(400, "BadRequest", `apiVersion ${body.apiVersion}, expected ${apiVersion}`);
       const key = `${kind}/${ns}/${body.metadata.name}`;
       if (objects.has(key)) return status(409, "AlreadyExists", `${kind.toLowerCase()}s "${body.metadata.name}" already exists`);
-      const stored = { ...body, metadata: { ...body.metadata, namespace: ns, uid: crypto.randomUUID(), resourceVersion: String(++rv), creationTimestamp: new Date().toISOString() } };
+      const stored = {
+        ...body,
+        metadata: { ...body.metadata, namespace: ns, uid: crypto.randomUUID(), resourceVersion: String(++rv), creationTimestamp: new Date().toISOString() },
+      };
       objects.set(key, stored);
       if (kind === "JobSet") startJobSet(ns, stored);
       return Response.json(stored, { status: 201 });
@@ -186,7 +232,8 @@ export function startApiStandIn(scenario: Scenario, tls: { cert: string; key: st
         const ns = m[1] as string;
         const selector = url.searchParams.get("labelSelector") ?? "";
         const current = [...pods.values()].filter((p) => p.metadata.namespace === ns && matches(p, selector));
-        if (url.searchParams.get("watch") !== "true") return Response.json({ kind: "PodList", apiVersion: "v1", metadata: { resourceVersion: String(rv) }, items: current });
+        if (url.searchParams.get("watch") !== "true")
+          return Response.json({ kind: "PodList", apiVersion: "v1", metadata: { resourceVersion: String(rv) }, items: current });
         // A watch without resourceVersion starts with the current objects as ADDED, as the real one does.
         let watcher: { ns: string; selector: string; push(line: string): void; close(): void } | undefined;
         const stream = new ReadableStream<string>({
@@ -231,9 +278,13 @@ export function startApiStandIn(scenario: Scenario, tls: { cert: string; key: st
       m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/:]+):(\d+)\/proxy\/(.*)$/.exec(path);
       if (m) {
         if (!pods.has(`${m[1]}/${m[2]}`)) return status(404, "NotFound", `pods "${m[2]}" not found`);
-        if (m[3] !== "8081" || scenario.artifactsUrl === undefined) return status(503, "ServiceUnavailable", `error trying to reach service: dial tcp: connection refused`);
+        if (m[3] !== "8081" || scenario.artifactsUrl === undefined)
+          return status(503, "ServiceUnavailable", `error trying to reach service: dial tcp: connection refused`);
         const upstream = await fetch(`${scenario.artifactsUrl}/${url.pathname.split("/proxy/")[1]}`, { method: req.method });
-        return new Response(await upstream.arrayBuffer(), { status: upstream.status, headers: { "content-type": upstream.headers.get("content-type") ?? "text/plain" } });
+        return new Response(await upstream.arrayBuffer(), {
+          status: upstream.status,
+          headers: { "content-type": upstream.headers.get("content-type") ?? "text/plain" },
+        });
       }
       return status(404, "NotFound", "the server could not find the requested resource");
     },

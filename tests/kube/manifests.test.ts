@@ -57,14 +57,30 @@ describe("generated objects", () => {
   test("container commands are the node-mode interface", () => {
     const controller = controllerPod.containers.find((c: AnyRec) => c.name === "controller");
     expect(controller.command).toEqual(["aiperf"]);
-    expect(controller.args).toEqual(["profile", ...PROFILE, "--concurrency", "1200", "--api-key", "$(AIPERF_API_KEY)", "--artifact-dir", "run", "--zmq-host", "0.0.0.0", "--zmq-port", "5661", "--worker-nodes", "3"]);
+    expect(controller.args).toEqual([
+      "profile",
+      ...PROFILE,
+      "--concurrency",
+      "1200",
+      "--api-key",
+      "$(AIPERF_API_KEY)",
+      "--artifact-dir",
+      "run",
+      "--zmq-host",
+      "0.0.0.0",
+      "--zmq-port",
+      "5661",
+      "--worker-nodes",
+      "3",
+    ]);
     const node = nodePod.containers[0];
     expect(node.args).toEqual(["service", "--type", "node", "--controller", "tcp://bench1-controller-0-0.bench1:5661", "--health-port", "8080"]);
     expect(controllerHost("bench1")).toBe("bench1-controller-0-0.bench1");
     expect(node.readinessProbe.httpGet).toEqual({ path: "/readyz", port: 8080 });
     expect(node.livenessProbe.httpGet).toEqual({ path: "/healthz", port: 8080 });
     // The token (and the API key) come from the Secret, never from the manifest's args.
-    for (const c of [controller, node]) expect(c.env.find((e: AnyRec) => e.name === "AIPERF_CLUSTER_TOKEN").valueFrom.secretKeyRef).toEqual({ name: "bench1-secret", key: "cluster-token" });
+    for (const c of [controller, node])
+      expect(c.env.find((e: AnyRec) => e.name === "AIPERF_CLUSTER_TOKEN").valueFrom.secretKeyRef).toEqual({ name: "bench1-secret", key: "cluster-token" });
     expect(JSON.stringify(js)).not.toContain("sk-test");
     const artifacts = controllerPod.containers.find((c: AnyRec) => c.name === "artifacts");
     expect(artifacts.args).toEqual(["kube", "serve-artifacts", "--dir", ".", "--port", "8081"]);
@@ -112,7 +128,10 @@ describe("aiperf kube generate (compiled binary)", () => {
   test("YAML documents on stdout (and in -o FILE) read back to valid objects", () => {
     const r = run([...PROFILE, "--name", "yaml1", "--worker-nodes", "2"]);
     expect(r.code).toBe(0);
-    const docs = r.out.split(/^---\n/m).filter((d) => d.trim() !== "").map((d) => Bun.YAML.parse(d) as AnyRec);
+    const docs = r.out
+      .split(/^---\n/m)
+      .filter((d) => d.trim() !== "")
+      .map((d) => Bun.YAML.parse(d) as AnyRec);
     expect(docs.map((d) => d.kind)).toEqual(["Secret", "ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Service", "JobSet"]);
     const jobSet = docs[6] as AnyRec;
     expect(jobSetSchemaErrors(jobSet)).toEqual([]);

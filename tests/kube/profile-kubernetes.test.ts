@@ -49,7 +49,24 @@ function start(scenario: Scenario, args: string[], name: string) {
   standIn = startApiStandIn({ artifactsUrl: `http://127.0.0.1:${artifacts?.port}`, ...scenario }, tls);
   const home = mkdtempSync(join(dir, "run-"));
   const kubeconfig = standIn.kubeconfig(home, "perf");
-  const proc = Bun.spawn([BINARY, "profile", "--kubernetes", "--kubeconfig", kubeconfig, "--name", name, "--image", "reg.example.com/aiperf-bun:test", ...PROFILE, "--artifact-dir", join(home, "out"), ...args], { cwd: home, stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(
+    [
+      BINARY,
+      "profile",
+      "--kubernetes",
+      "--kubeconfig",
+      kubeconfig,
+      "--name",
+      name,
+      "--image",
+      "reg.example.com/aiperf-bun:test",
+      ...PROFILE,
+      "--artifact-dir",
+      join(home, "out"),
+      ...args,
+    ],
+    { cwd: home, stdout: "pipe", stderr: "pipe" },
+  );
   procs.push(proc);
   const out = new Response(proc.stdout).text();
   let err = "";
@@ -69,7 +86,8 @@ function start(scenario: Scenario, args: string[], name: string) {
   };
 }
 
-const kindsCreated = (s: StandIn): string[] => s.requests.filter((r) => r.startsWith("POST") && !r.includes("/proxy/")).map((r) => r.split("/").slice(-1)[0] as string);
+const kindsCreated = (s: StandIn): string[] =>
+  s.requests.filter((r) => r.startsWith("POST") && !r.includes("/proxy/")).map((r) => r.split("/").slice(-1)[0] as string);
 
 describe.skipIf(!HAS_OPENSSL)("profile --kubernetes against the API stand-in", () => {
   test("applies the objects, shows pod phases and the controller's log, copies the artifacts, deletes everything", async () => {
@@ -79,7 +97,14 @@ describe.skipIf(!HAS_OPENSSL)("profile --kubernetes against the API stand-in", (
     expect(r.code).toBe(0);
     const s = standIn as StandIn;
     expect(kindsCreated(s)).toEqual(["secrets", "serviceaccounts", "roles", "rolebindings", "configmaps", "services", "jobsets"]);
-    expect(s.requests.some((q) => q.startsWith("GET /api/v1/namespaces/perf/pods?") && q.includes("watch=true") && q.includes("labelSelector=jobset.sigs.k8s.io%2Fjobset-name%3Dok-run"))).toBe(true);
+    expect(
+      s.requests.some(
+        (q) =>
+          q.startsWith("GET /api/v1/namespaces/perf/pods?") &&
+          q.includes("watch=true") &&
+          q.includes("labelSelector=jobset.sigs.k8s.io%2Fjobset-name%3Dok-run"),
+      ),
+    ).toBe(true);
     // Progress: pods by phase, then the controller's log on stdout.
     expect(r.err).toContain("pod ok-run-controller-0-0: Running");
     expect(r.err).toContain("pod ok-run-nodes-0-1: Running");
@@ -146,14 +171,27 @@ describe.skipIf(!HAS_OPENSSL)("profile --kubernetes against the API stand-in", (
     const s = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
     const port = s.port;
     s.stop(true);
-    writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name: "c", cluster: { server: `https://127.0.0.1:${port}` } }], users: [{ name: "u", user: {} }], contexts: [{ name: "x", context: { cluster: "c", user: "u" } }], "current-context": "x" }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: "c", cluster: { server: `https://127.0.0.1:${port}` } }],
+        users: [{ name: "u", user: {} }],
+        contexts: [{ name: "x", context: { cluster: "c", user: "u" } }],
+        "current-context": "x",
+      }),
+    );
     const unreachable = Bun.spawnSync([BINARY, "profile", "--kubernetes", "--kubeconfig", file, ...PROFILE], { cwd: home, stderr: "pipe" });
     expect(unreachable.exitCode).toBe(1);
     expect(unreachable.stderr.toString()).toContain(`127.0.0.1:${port}`);
     const missing = Bun.spawnSync([BINARY, "profile", "--kubernetes", "--kubeconfig", join(home, "nope"), ...PROFILE], { cwd: home, stderr: "pipe" });
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr.toString()).toContain("kubeconfig");
-    const context = Bun.spawnSync([BINARY, "profile", "--kubernetes", "--kubeconfig", file, "--kubecontext", "other", ...PROFILE], { cwd: home, stderr: "pipe" });
+    const context = Bun.spawnSync([BINARY, "profile", "--kubernetes", "--kubeconfig", file, "--kubecontext", "other", ...PROFILE], {
+      cwd: home,
+      stderr: "pipe",
+    });
     expect(context.exitCode).toBe(2);
     expect(context.stderr.toString()).toContain('No context "other"');
   }, 60_000);
@@ -168,15 +206,33 @@ describe.skipIf(!HAS_OPENSSL)("kube logs | results | cleanup against the API sta
     // Apply what generate printed, as kubectl would (POST each document to its collection).
     const gen = Bun.spawnSync([BINARY, "kube", "generate", ...PROFILE, "--name", "gen1", "--namespace", "perf"], { stdout: "pipe" });
     expect(gen.exitCode).toBe(0);
-    const paths: Record<string, string> = { Secret: "api/v1/namespaces/perf/secrets", ServiceAccount: "api/v1/namespaces/perf/serviceaccounts", ConfigMap: "api/v1/namespaces/perf/configmaps", Service: "api/v1/namespaces/perf/services", Role: "apis/rbac.authorization.k8s.io/v1/namespaces/perf/roles", RoleBinding: "apis/rbac.authorization.k8s.io/v1/namespaces/perf/rolebindings", JobSet: "apis/jobset.x-k8s.io/v1alpha2/namespaces/perf/jobsets" };
-    for (const doc of gen.stdout.toString().split(/^---\n/m).filter((d) => d.trim() !== "")) {
+    const paths: Record<string, string> = {
+      Secret: "api/v1/namespaces/perf/secrets",
+      ServiceAccount: "api/v1/namespaces/perf/serviceaccounts",
+      ConfigMap: "api/v1/namespaces/perf/configmaps",
+      Service: "api/v1/namespaces/perf/services",
+      Role: "apis/rbac.authorization.k8s.io/v1/namespaces/perf/roles",
+      RoleBinding: "apis/rbac.authorization.k8s.io/v1/namespaces/perf/rolebindings",
+      JobSet: "apis/jobset.x-k8s.io/v1alpha2/namespaces/perf/jobsets",
+    };
+    for (const doc of gen.stdout
+      .toString()
+      .split(/^---\n/m)
+      .filter((d) => d.trim() !== "")) {
       const o = Bun.YAML.parse(doc) as { kind: string };
-      const res = await fetch(`${s.url}/${paths[o.kind]}`, { method: "POST", body: JSON.stringify(o), headers: { "content-type": "application/json" }, tls: { ca: tls.cert } });
+      const res = await fetch(`${s.url}/${paths[o.kind]}`, {
+        method: "POST",
+        body: JSON.stringify(o),
+        headers: { "content-type": "application/json" },
+        tls: { ca: tls.cert },
+      });
       expect(res.status).toBe(201);
     }
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
-      const list = (await (await fetch(`${s.url}/api/v1/namespaces/perf/pods`, { tls: { ca: tls.cert } })).json()) as { items: { status: { phase: string } }[] };
+      const list = (await (await fetch(`${s.url}/api/v1/namespaces/perf/pods`, { tls: { ca: tls.cert } })).json()) as {
+        items: { status: { phase: string } }[];
+      };
       if (list.items.length > 0 && list.items.every((p) => p.status.phase === "Running")) break;
       await Bun.sleep(50);
     }

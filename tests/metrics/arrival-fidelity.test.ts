@@ -124,7 +124,9 @@ describe("arrivalFidelity", () => {
       return t;
     });
     const fit = (arrivalFidelityLine(arrivalFidelity({ kind: "poisson", rate: 100 }, poisson, []), 200) as string).replace(/\n\s*/g, " ");
-    expect(fit).toMatch(/fit the asked poisson spacing \(KS test: largest gap-distribution difference D 0\.\d{4}, p 0\.\d\d; p below 0\.05 would mean they do not\)/);
+    expect(fit).toMatch(
+      /fit the asked poisson spacing \(KS test: largest gap-distribution difference D 0\.\d{4}, p 0\.\d\d; p below 0\.05 would mean they do not\)/,
+    );
   });
 
   test("only successful requests give send lags; a slot's ready time, when later, is where the lag starts", () => {

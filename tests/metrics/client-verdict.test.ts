@@ -53,13 +53,22 @@ describe("the JSON blocks and console lines of the records service", () => {
   test("poisson run: arrival_fidelity with KS, run_validity invalid under a tiny bound, two console lines", () => {
     const c = new ArrivalCollector();
     for (let i = 0; i < 50; i++) c.add(1e9 + i * 10 * MS, 1e9 + i * 10 * MS - 200_000);
-    const report = clientCheckReport(c, { arrival: { kind: "poisson", rate: 100 }, closedLoop: false, sendLagBoundMs: 0.1, loopLagBoundMs: 5, workerLoopLag: calmLoop });
+    const report = clientCheckReport(c, {
+      arrival: { kind: "poisson", rate: 100 },
+      closedLoop: false,
+      sendLagBoundMs: 0.1,
+      loopLagBoundMs: 5,
+      workerLoopLag: calmLoop,
+    });
     expect(Object.keys(report.blocks)).toEqual(["arrival_fidelity", "run_validity"]);
     expect((report.blocks.arrival_fidelity as { ks: { samples: number } }).ks.samples).toBe(49);
     expect(report.runValidity?.valid).toBe(false);
     const lines = report.consoleText.trimEnd().split("\n");
     expect(lines[0]).toStartWith("Arrival fidelity (poisson)");
-    const verdict = lines.slice(lines.findIndex((l) => l.startsWith("Run invalid"))).join("\n").replace(/\n\s*/g, " ");
+    const verdict = lines
+      .slice(lines.findIndex((l) => l.startsWith("Run invalid")))
+      .join("\n")
+      .replace(/\n\s*/g, " ");
     expect(verdict).toContain("1 in 100 went 0.2 ms or more after its scheduled time (send lag p99; allowed 0.1 ms)");
     expect(verdict).toContain("What to do:");
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(100);
@@ -108,7 +117,13 @@ describe("the JSON blocks and console lines of the records service", () => {
   test("no successful request: not judged, valid, and nothing printed", () => {
     const c = new ArrivalCollector();
     for (let i = 0; i < 30; i++) c.add(i * 1e6, i * 1e6 - 50 * MS, true, i * 1e6 + 0.1 * MS, { ok: false });
-    const report = clientCheckReport(c, { arrival: { kind: "none" }, closedLoop: true, sendLagBoundMs: 1, loopLagBoundMs: 5, workerLoopLag: [{ worker: "worker:0", samples: 10, p99Ns: 50 * MS, maxNs: 60 * MS }] });
+    const report = clientCheckReport(c, {
+      arrival: { kind: "none" },
+      closedLoop: true,
+      sendLagBoundMs: 1,
+      loopLagBoundMs: 5,
+      workerLoopLag: [{ worker: "worker:0", samples: 10, p99Ns: 50 * MS, maxNs: 60 * MS }],
+    });
     expect(report.runValidity).toMatchObject({ valid: true, judged: false, reasons: [] });
     expect(report.consoleText).toBe("");
   });

@@ -3,8 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { computeRecordMetrics, createMetricContext, GoodputConfigError } from "../../src/metrics/index.ts";
 import { makeRecord, MS } from "./fixtures.ts";
 
-const streaming = (goodputSlos: Record<string, number>) =>
-  createMetricContext({ streaming: true, producesTokens: true, goodputSlos });
+const streaming = (goodputSlos: Record<string, number>) => createMetricContext({ streaming: true, producesTokens: true, goodputSlos });
 
 describe("SLO parsing", () => {
   test("thresholds are converted from display to base units (ms → ns)", () => {
@@ -33,10 +32,8 @@ describe("SLO parsing", () => {
   });
 
   test("tags not computed per valid request in this run are rejected", () => {
-    const message = (tags: string) =>
-      `Invalid --goodput: metric(s) ${tags} are not applicable to the current endpoint/configuration.`;
-    const nonStreaming = () =>
-      createMetricContext({ streaming: false, producesTokens: true, goodputSlos: { time_to_first_token: 1, inter_token_latency: 1 } });
+    const message = (tags: string) => `Invalid --goodput: metric(s) ${tags} are not applicable to the current endpoint/configuration.`;
+    const nonStreaming = () => createMetricContext({ streaming: false, producesTokens: true, goodputSlos: { time_to_first_token: 1, inter_token_latency: 1 } });
     expect(nonStreaming).toThrow(message("inter_token_latency, time_to_first_token"));
     expect(() => streaming({ request_throughput: 1 })).toThrow(message("request_throughput"));
     expect(() => streaming({ error_isl: 1 })).toThrow(message("error_isl"));
@@ -46,8 +43,7 @@ describe("SLO parsing", () => {
 
 describe("good request verdict", () => {
   const ctx = streaming({ time_to_first_token: 60, output_token_throughput_per_user: 150 });
-  const good = (chunksMs: number[], outputTokens: number) =>
-    computeRecordMetrics(makeRecord(0, chunksMs, { outputTokens }), ctx).values.good_request_count;
+  const good = (chunksMs: number[], outputTokens: number) => computeRecordMetrics(makeRecord(0, chunksMs, { outputTokens }), ctx).values.good_request_count;
 
   test("passes when TTFT ≤ 60 ms (smaller is better) and TPS/user ≥ 150 (larger is better)", () => {
     // TTFT 50 ms; ITL (100 − 50)/10 = 5 ms → 200 tokens/s/user.

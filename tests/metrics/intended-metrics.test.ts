@@ -49,7 +49,12 @@ describe("intended-time metrics", () => {
 
   test("aggregated in the summary, in ms per record in the JSONL view, never on the console", () => {
     const b = new SummaryBuilder({ context: streaming });
-    for (const [start, lagMs] of [[0, 1], [100, 2], [200, 3]] as const) b.add(makeRecord(start, [10, 20], { intendedNs: (start - lagMs) * MS }));
+    for (const [start, lagMs] of [
+      [0, 1],
+      [100, 2],
+      [200, 3],
+    ] as const)
+      b.add(makeRecord(start, [10, 20], { intendedNs: (start - lagMs) * MS }));
     const lag = b.summarize().results.find((r) => r.tag === "send_lag");
     expect(lag?.avg).toBe(2 * MS);
     expect(lag?.max).toBe(3 * MS);

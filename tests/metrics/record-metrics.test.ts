@@ -3,13 +3,7 @@
  * Times in the comments are milliseconds after the request start.
  */
 import { describe, expect, test } from "bun:test";
-import {
-  computeRecordMetrics,
-  createMetricContext,
-  INVALID_RESULTS_ERROR,
-  isValidRecord,
-  toDisplayValues,
-} from "../../src/metrics/index.ts";
+import { computeRecordMetrics, createMetricContext, INVALID_RESULTS_ERROR, isValidRecord, toDisplayValues } from "../../src/metrics/index.ts";
 import { makeRecord, MS, WALL0 } from "./fixtures.ts";
 
 const streamingChat = createMetricContext({ streaming: true, producesTokens: true });
@@ -77,10 +71,7 @@ describe("streaming chat record", () => {
 
 describe("token edge cases", () => {
   test("OSL = output + reasoning tokens; thinking efficiency = reasoning / output", () => {
-    const { values } = computeRecordMetrics(
-      makeRecord(0, [10, 20], { outputTokens: 7, reasoningTokens: 3 }),
-      streamingChat,
-    );
+    const { values } = computeRecordMetrics(makeRecord(0, [10, 20], { outputTokens: 7, reasoningTokens: 3 }), streamingChat);
     expect(values.output_sequence_length).toBe(10);
     expect(values.reasoning_token_count).toBe(3);
     expect(values.thinking_efficiency).toBeCloseTo(3 / 7, 12);
@@ -174,12 +165,7 @@ describe("applicability", () => {
 
   test("embeddings drop token metrics: latency and aggregates only", () => {
     const v = computeRecordMetrics(makeRecord(0, [40], { outputTokens: null }), embeddings).values;
-    expect(Object.keys(v).sort()).toEqual([
-      "max_response_timestamp",
-      "min_request_timestamp",
-      "request_count",
-      "request_latency",
-    ]);
+    expect(Object.keys(v).sort()).toEqual(["max_response_timestamp", "min_request_timestamp", "request_count", "request_latency"]);
     const err = computeRecordMetrics(makeRecord(0, []), embeddings);
     expect(err.values).toEqual({ error_request_count: 1 });
   });

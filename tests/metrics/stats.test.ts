@@ -4,15 +4,7 @@
  * (ddof = 0); where numpy's float rounding shows, the numpy digits are the expectation.
  */
 import { describe, expect, test } from "bun:test";
-import {
-  Float64Series,
-  pairwiseSum,
-  percentile,
-  percentileOfSorted,
-  PERCENTILES,
-  populationStd,
-  summarizeSeries,
-} from "../../src/metrics/index.ts";
+import { Float64Series, pairwiseSum, percentile, percentileOfSorted, PERCENTILES, populationStd, summarizeSeries } from "../../src/metrics/index.ts";
 
 describe("percentile (numpy linear)", () => {
   test("np.percentile([1,2,3,4], 90) = 3.7", () => {

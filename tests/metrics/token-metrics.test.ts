@@ -27,7 +27,13 @@ describe("token metrics", () => {
   });
 
   test("vendor usage fields become usage_* metrics; diffs against the client's counts", () => {
-    const usage = { promptTokens: 110, completionTokens: 10, totalTokens: 120, reasoningTokens: null, extras: { promptCacheReadTokens: 55, promptAudioSeconds: 1.5 } };
+    const usage = {
+      promptTokens: 110,
+      completionTokens: 10,
+      totalTokens: 120,
+      reasoningTokens: null,
+      extras: { promptCacheReadTokens: 55, promptAudioSeconds: 1.5 },
+    };
     const v = computeRecordMetrics(makeRecord(0, [50, 100], { outputTokens: 8, usage }), ctx).values;
     expect(v.usage_prompt_cache_read_tokens).toBe(55);
     expect(v.usage_prompt_audio_seconds).toBe(1.5);
@@ -41,7 +47,13 @@ describe("token metrics", () => {
 
   test("derived: input and total token throughput, usage totals, cache-read share", () => {
     const b = new SummaryBuilder({ context: ctx });
-    const u = (prompt: number, cached: number) => ({ promptTokens: prompt, completionTokens: 1, totalTokens: prompt + 1, reasoningTokens: null, extras: { promptCacheReadTokens: cached } });
+    const u = (prompt: number, cached: number) => ({
+      promptTokens: prompt,
+      completionTokens: 1,
+      totalTokens: prompt + 1,
+      reasoningTokens: null,
+      extras: { promptCacheReadTokens: cached },
+    });
     b.add(makeRecord(0, [50, 100], { outputTokens: 10, usage: u(100, 20) }));
     b.add(makeRecord(100, [40, 200], { outputTokens: 4, usage: u(300, 60) }));
     const res = new Map(b.summarize().results.map((r) => [r.tag, r.avg]));

@@ -49,10 +49,26 @@ test("aiperf mock-server from source: prints its URL, serves, resets quietly, st
 }, 30_000);
 
 test("aiperf mock-server --help lists every flag with its default", async () => {
-  const proc = Bun.spawn([process.execPath, "src/main.ts", "mock-server", "--help"], { cwd: ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  const proc = Bun.spawn([process.execPath, "src/main.ts", "mock-server", "--help"], {
+    cwd: ROOT,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   const text = (await new Response(proc.stdout).text()).replace(/\x1b\[[0-9;]*m/g, "");
   expect(await proc.exited).toBe(0);
-  for (const [flag, value] of [["--port", "8000"], ["--host", "127.0.0.1"], ["--ttft", "20"], ["--itl", "5"], ["--osl", "32"], ["--error-rate", "0"], ["--reset-rate", "0"], ["--stall-rate", "0"], ["--stall-ms", "1000"], ["--model", "mock-model"]]) {
+  for (const [flag, value] of [
+    ["--port", "8000"],
+    ["--host", "127.0.0.1"],
+    ["--ttft", "20"],
+    ["--itl", "5"],
+    ["--osl", "32"],
+    ["--error-rate", "0"],
+    ["--reset-rate", "0"],
+    ["--stall-rate", "0"],
+    ["--stall-ms", "1000"],
+    ["--model", "mock-model"],
+  ]) {
     // One entry per flag (cli/help.ts): "  --port <port>" then its wrapped description.
     const entry = text.split(/\n(?= {2}-)/).find((e) => e.trimStart().startsWith(`${flag} <`));
     expect(entry?.replace(/\s+/g, " ")).toContain(`(Default: ${value})`);

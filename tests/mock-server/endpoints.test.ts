@@ -2,23 +2,27 @@ import { describe, expect, test } from "bun:test";
 import { json, post, retryTiming, SLACK_MS, startServer } from "./helpers.ts";
 
 describe("non-streaming replies", () => {
-  test("chat: the whole reply with usage, after ttft + (n - 1) * itl", () =>
-    retryTiming(async () => {
-      const server = startServer({ ttft: 40, itl: 10, osl: 6 });
-      const t0 = performance.now();
-      const res = await post(server, "/v1/chat/completions", { model: "m", messages: [{ role: "user", content: [{ type: "text", text: "a b c" }] }] });
-      const elapsed = performance.now() - t0;
-      expect(res.status).toBe(200);
-      const body = await json(res);
-      expect(elapsed).toBeGreaterThanOrEqual(40 + 5 * 10);
-      expect(elapsed).toBeLessThan(40 + 5 * 10 + SLACK_MS);
-      expect(body.object).toBe("chat.completion");
-      expect(body.model).toBe("m");
-      expect(body.choices[0].message.role).toBe("assistant");
-      expect(body.choices[0].message.content.split(" ").length).toBe(6);
-      expect(body.choices[0].finish_reason).toBe("length");
-      expect(body.usage).toEqual({ prompt_tokens: 3, completion_tokens: 6, total_tokens: 9 });
-    }), 15_000);
+  test(
+    "chat: the whole reply with usage, after ttft + (n - 1) * itl",
+    () =>
+      retryTiming(async () => {
+        const server = startServer({ ttft: 40, itl: 10, osl: 6 });
+        const t0 = performance.now();
+        const res = await post(server, "/v1/chat/completions", { model: "m", messages: [{ role: "user", content: [{ type: "text", text: "a b c" }] }] });
+        const elapsed = performance.now() - t0;
+        expect(res.status).toBe(200);
+        const body = await json(res);
+        expect(elapsed).toBeGreaterThanOrEqual(40 + 5 * 10);
+        expect(elapsed).toBeLessThan(40 + 5 * 10 + SLACK_MS);
+        expect(body.object).toBe("chat.completion");
+        expect(body.model).toBe("m");
+        expect(body.choices[0].message.role).toBe("assistant");
+        expect(body.choices[0].message.content.split(" ").length).toBe(6);
+        expect(body.choices[0].finish_reason).toBe("length");
+        expect(body.usage).toEqual({ prompt_tokens: 3, completion_tokens: 6, total_tokens: 9 });
+      }),
+    15_000,
+  );
 
   test("completions: choices[0].text, stream: false", async () => {
     const server = startServer({ ttft: 0, itl: 0 });
@@ -39,7 +43,11 @@ describe("embeddings and rankings", () => {
     expect(body.object).toBe("list");
     expect(body.model).toBe("e5");
     expect(body.usage).toEqual({ prompt_tokens: 5, total_tokens: 5 });
-    expect(body.data.map((d: { object: string; index: number }) => [d.object, d.index])).toEqual([["embedding", 0], ["embedding", 1], ["embedding", 2]]);
+    expect(body.data.map((d: { object: string; index: number }) => [d.object, d.index])).toEqual([
+      ["embedding", 0],
+      ["embedding", 1],
+      ["embedding", 2],
+    ]);
     const [a, b, c] = body.data.map((d: { embedding: number[] }) => d.embedding);
     expect(a.length).toBe(8);
     expect(Math.abs(Math.hypot(...a) - 1)).toBeLessThan(1e-4);

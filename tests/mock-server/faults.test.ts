@@ -26,7 +26,9 @@ describe("fault injection", () => {
     const server = startServer({ resetRate: 100, ttft: 10, itl: 20, osl: 10 });
     for (let i = 0; i < 3; i++) {
       // On a busy box the reset can even beat the headers to the client: then fetch() itself rejects.
-      const res = await post(server, "/v1/chat/completions", { ...CHAT, stream: true, stream_options: { include_usage: true } }).catch((error: unknown) => error);
+      const res = await post(server, "/v1/chat/completions", { ...CHAT, stream: true, stream_options: { include_usage: true } }).catch(
+        (error: unknown) => error,
+      );
       if (!(res instanceof Response)) {
         expect(String(res)).toContain("ECONNRESET");
         continue;
@@ -45,22 +47,26 @@ describe("fault injection", () => {
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
   });
 
-  test("--stall-rate 100: one pause of --stall-ms in the middle of the stream", () =>
-    retryTiming(async () => {
-      const server = startServer({ stallRate: 100, stallMs: 400, ttft: 10, itl: 10, osl: 5 });
-      const t0 = performance.now();
-      const read = await readSse(await post(server, "/v1/completions", { prompt: "x", stream: true }), t0);
-      expect(read.ended).toBe(true);
-      const tokens = read.events.slice(0, 5).map((e) => e.at);
-      // One gap holds the pause (timers on a busy box can eat into it a little, never add to the total).
-      const gaps = tokens.slice(1).map((at, i) => at - tokens[i]!);
-      expect(Math.max(...gaps), JSON.stringify(tokens)).toBeGreaterThanOrEqual(350);
-      expect(tokens[4]!).toBeGreaterThanOrEqual(10 + 4 * 10 + 400);
-      // Non-streaming requests pay the same pause in their latency.
-      const t1 = performance.now();
-      await json(await post(server, "/v1/completions", { prompt: "x" }));
-      expect(performance.now() - t1).toBeGreaterThanOrEqual(10 + 4 * 10 + 400);
-    }), 15_000);
+  test(
+    "--stall-rate 100: one pause of --stall-ms in the middle of the stream",
+    () =>
+      retryTiming(async () => {
+        const server = startServer({ stallRate: 100, stallMs: 400, ttft: 10, itl: 10, osl: 5 });
+        const t0 = performance.now();
+        const read = await readSse(await post(server, "/v1/completions", { prompt: "x", stream: true }), t0);
+        expect(read.ended).toBe(true);
+        const tokens = read.events.slice(0, 5).map((e) => e.at);
+        // One gap holds the pause (timers on a busy box can eat into it a little, never add to the total).
+        const gaps = tokens.slice(1).map((at, i) => at - tokens[i]!);
+        expect(Math.max(...gaps), JSON.stringify(tokens)).toBeGreaterThanOrEqual(350);
+        expect(tokens[4]!).toBeGreaterThanOrEqual(10 + 4 * 10 + 400);
+        // Non-streaming requests pay the same pause in their latency.
+        const t1 = performance.now();
+        await json(await post(server, "/v1/completions", { prompt: "x" }));
+        expect(performance.now() - t1).toBeGreaterThanOrEqual(10 + 4 * 10 + 400);
+      }),
+    15_000,
+  );
 
   test("--random-seed makes the faults reproducible", async () => {
     const pattern = async (seed: number): Promise<number[]> => {

@@ -74,7 +74,15 @@ describe("/v1/responses store", () => {
     const server = startServer({ ttft: 1, itl: 0 });
     const first = await json(await post(server, "/v1/responses", { model: "r", input: "one two three", max_output_tokens: 4, store: true }));
     expect(first.usage.input_tokens).toBe(3);
-    const second = await json(await post(server, "/v1/responses", { model: "r", input: [{ role: "user", content: "four" }], max_output_tokens: 2, store: true, previous_response_id: first.id }));
+    const second = await json(
+      await post(server, "/v1/responses", {
+        model: "r",
+        input: [{ role: "user", content: "four" }],
+        max_output_tokens: 2,
+        store: true,
+        previous_response_id: first.id,
+      }),
+    );
     // 3 earlier input words + 4 reply words + 1 new word.
     expect(second.usage.input_tokens).toBe(8);
     const third = await json(await post(server, "/v1/responses", { model: "r", input: "five", max_output_tokens: 1, previous_response_id: second.id }));

@@ -4,7 +4,11 @@ import { resolveMockServerOptions } from "../../src/mock-server/options.ts";
 import { packEvents, type SseEvent } from "../../src/mock-server/stream.ts";
 import { jsonEvents, post, readSse, startServer } from "./helpers.ts";
 
-const delta = (content: string, at: number): SseEvent => ({ at, tokens: 1, data: JSON.stringify({ id: "c1", object: "chat.completion.chunk", choices: [{ index: 0, delta: { content } }] }) });
+const delta = (content: string, at: number): SseEvent => ({
+  at,
+  tokens: 1,
+  data: JSON.stringify({ id: "c1", object: "chat.completion.chunk", choices: [{ index: 0, delta: { content } }] }),
+});
 
 describe("packEvents", () => {
   test("runs of k token events merge; their text concatenates; the chunk leaves with its last token", () => {
@@ -45,7 +49,12 @@ describe("packEvents", () => {
 
   test("a chat stream with 3 tokens per chunk: 8 tokens in 3 content chunks, usage still 8", async () => {
     const server = startServer({ ttft: 5, itl: 1, osl: 8, tokensPerChunk: 3 });
-    const res = await post(server, "/v1/chat/completions", { model: "m", messages: [{ role: "user", content: "hi" }], stream: true, stream_options: { include_usage: true } });
+    const res = await post(server, "/v1/chat/completions", {
+      model: "m",
+      messages: [{ role: "user", content: "hi" }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const chunks = jsonEvents(await readSse(res, performance.now()));
     const content = chunks.filter((c) => typeof c.choices?.[0]?.delta?.content === "string").map((c) => c.choices[0].delta.content as string);
     expect(content.map((t) => t.trim().split(" ").length)).toEqual([3, 3, 2]);

@@ -57,7 +57,17 @@ describe("fault planner", () => {
 describe("pieces", () => {
   test("prompt tokens are approximate: whitespace words of the text fields only", () => {
     expect(approxTokens([{ role: "user", name: "text", content: "a  b\nc" }])).toBe(3);
-    expect(approxTokens([{ role: "user", content: [{ type: "text", text: "a b" }, { type: "image_url", image_url: { url: "data:x" } }] }])).toBe(2);
+    expect(
+      approxTokens([
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "a b" },
+            { type: "image_url", image_url: { url: "data:x" } },
+          ],
+        },
+      ]),
+    ).toBe(2);
     expect(approxTokens([[1, 2, 3], "x"])).toBe(4);
   });
 

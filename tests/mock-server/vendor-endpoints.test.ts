@@ -5,7 +5,12 @@ import { json, jsonEvents, post, readSse, startServer } from "./helpers.ts";
 /** Events with an `event:` line, which readSse does not collect: the data line of each block. */
 async function namedEvents(res: Response): Promise<Record<string, any>[]> {
   const blocks = (await res.text()).split("\n\n");
-  return blocks.flatMap((b) => b.split("\n").filter((l) => l.startsWith("data: ")).map((l) => JSON.parse(l.slice(6))));
+  return blocks.flatMap((b) =>
+    b
+      .split("\n")
+      .filter((l) => l.startsWith("data: "))
+      .map((l) => JSON.parse(l.slice(6))),
+  );
 }
 
 describe("vendor routes", () => {
@@ -21,12 +26,27 @@ describe("vendor routes", () => {
   test("Anthropic /v1/messages needs anthropic-version and max_tokens; streams typed events", async () => {
     const server = startServer({ ttft: 0, itl: 0 });
     expect((await post(server, "/v1/messages", { model: "c", max_tokens: 2, messages: [{ role: "user", content: "hi" }] })).status).toBe(400);
-    const send = (body: object) => fetch(`${server.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" }, body: JSON.stringify(body) });
+    const send = (body: object) =>
+      fetch(`${server.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
+        body: JSON.stringify(body),
+      });
     expect((await send({ model: "c", messages: [{ role: "user", content: "hi" }] })).status).toBe(400);
     const reply = await json(await send({ model: "c", max_tokens: 2, messages: [{ role: "user", content: "hi there" }] }));
     expect(reply).toMatchObject({ type: "message", usage: { input_tokens: 2, output_tokens: 2 } });
     const events = await namedEvents(await send({ model: "c", max_tokens: 3, stream: true, messages: [{ role: "user", content: "hi" }] }));
-    expect(events.map((e) => e.type)).toEqual(["message_start", "content_block_start", "ping", "content_block_delta", "content_block_delta", "content_block_delta", "content_block_stop", "message_delta", "message_stop"]);
+    expect(events.map((e) => e.type)).toEqual([
+      "message_start",
+      "content_block_start",
+      "ping",
+      "content_block_delta",
+      "content_block_delta",
+      "content_block_delta",
+      "content_block_stop",
+      "message_delta",
+      "message_stop",
+    ]);
     expect(events.find((e) => e.type === "message_delta")?.usage).toEqual({ output_tokens: 3 });
   });
 

@@ -8,9 +8,17 @@ import { checkPlugin } from "../../src/plugins/check.ts";
 
 describe("registries", () => {
   test("every built-in endpoint type and dataset format is in its registry, marked built-in", () => {
-    expect(endpointTypes().map((t) => t.name).sort()).toEqual([...ENDPOINT_TYPES].sort());
+    expect(
+      endpointTypes()
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual([...ENDPOINT_TYPES].sort());
     expect(endpointTypes().every((t) => t.origin === "built-in")).toBe(true);
-    expect(customDatasetTypes().map((t) => t.name).sort()).toEqual([...CUSTOM_DATASET_TYPES].sort());
+    expect(
+      customDatasetTypes()
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual([...CUSTOM_DATASET_TYPES].sort());
   });
 
   test("a taken name is refused, naming who took it", () => {
@@ -19,7 +27,15 @@ describe("registries", () => {
 });
 
 describe("checkPlugin", () => {
-  const endpoint = { name: "x_type", defaultPath: "/v1/x", category: "llm", streams: false, producesTokens: true, buildBody: () => ({}), parseResponse: () => ({ skip: "empty" }) };
+  const endpoint = {
+    name: "x_type",
+    defaultPath: "/v1/x",
+    category: "llm",
+    streams: false,
+    producesTokens: true,
+    buildBody: () => ({}),
+    parseResponse: () => ({ skip: "empty" }),
+  };
   test("a well-formed plugin passes", () => {
     expect(checkPlugin({ endpoints: [endpoint] })).toBeUndefined();
     expect(checkPlugin({ metrics: [{ kind: "derived", tag: "t", header: "T", unit: "ratio", derive: () => 1 }] })).toBeUndefined();

@@ -18,7 +18,10 @@ afterEach(async () => {
 async function blockingChild(announce: boolean, blockMs = 1500): Promise<{ busyMs: number; failure: BenchError | undefined; lateMs: number | undefined }> {
   const { log } = memoryLogger();
   const child = processLauncher([process.execPath, join(import.meta.dir, "busy-child.ts")]);
-  const launcher: Launcher = { kind: "process", launch: (spec, l, env) => child.launch(spec, l, { ...env, BLOCK_MS: String(blockMs), ANNOUNCE: announce ? "1" : "0" }) };
+  const launcher: Launcher = {
+    kind: "process",
+    launch: (spec, l, env) => child.launch(spec, l, { ...env, BLOCK_MS: String(blockMs), ANNOUNCE: announce ? "1" : "0" }),
+  };
   const sup = new Supervisor({ log, logLevel: "warn", launcher, heartbeatMs: 100, heartbeatTimeoutMs: 600, shutdownGraceMs: 500 });
   current = sup;
   let failure: BenchError | undefined;

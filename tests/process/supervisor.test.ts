@@ -38,7 +38,11 @@ describe.each(WAYS)("the bus demo $way", ({ launcher, transport }) => {
     for (const n of result.workerCredits) expect(n).toBeGreaterThan(0);
 
     const services = sup.services();
-    expect(services.map((s) => s.name).sort()).toEqual(busDemoServices(8).map((s) => `${s.role}:${s.id}`).sort());
+    expect(services.map((s) => s.name).sort()).toEqual(
+      busDemoServices(8)
+        .map((s) => `${s.role}:${s.id}`)
+        .sort(),
+    );
     const pids = transport === "inproc" ? [] : services.map((s) => s.pid as number);
     if (transport !== "inproc") {
       expect(new Set(pids).size).toBe(9);
@@ -73,7 +77,10 @@ describe("supervision of child processes", () => {
     await sup.start(busDemoServices(4));
     const failed = new Promise<{ error: BenchError; at: number }>((resolve) => sup.onFailure((error) => resolve({ error, at: performance.now() })));
     const victim = sup.services().find((s) => s.name === "demo-worker:2");
-    const others = sup.services().filter((s) => s !== victim).map((s) => s.pid as number);
+    const others = sup
+      .services()
+      .filter((s) => s !== victim)
+      .map((s) => s.pid as number);
     const killedAt = performance.now();
     process.kill(victim?.pid as number, "SIGKILL");
     const { error, at } = await failed;

@@ -11,7 +11,13 @@ const completions = (data: string): ParsedResponse | Skip => endpointFor("comple
 
 /** A vLLM-shaped chat chunk, as the mock server writes it. */
 const chunk = (content: string): string =>
-  JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }] });
+  JSON.stringify({
+    id: "chatcmpl-1",
+    object: "chat.completion.chunk",
+    created: 1,
+    model: "m",
+    choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }],
+  });
 const PREFIX = chunk("@").slice(0, chunk("@").indexOf('"@"') + 1);
 const SUFFIX = chunk("@").slice(chunk("@").indexOf('"@"') + 2);
 /** A chunk with the text's literal body (between its quotes) as written: a server may escape differently from JSON.stringify. */
@@ -24,7 +30,7 @@ function learned(parse = chat, from = chunk("Hello")): ChunkTemplate {
 }
 
 describe("chunk templates: a chunk that fits parses to what the full parser says", () => {
-  const fitting = ["world", " ", 'say "hi"', "back\\slash", "line\nfeed", "tab\there", "é😀 中文", "\u2028", "{\"json\":[1]}", "a".repeat(5000)];
+  const fitting = ["world", " ", 'say "hi"', "back\\slash", "line\nfeed", "tab\there", "é😀 中文", "\u2028", '{"json":[1]}', "a".repeat(5000)];
   test.each(fitting)("text %j takes the fast path with the same result", (text) => {
     const data = chunk(text);
     const fast = learned().match(data, undefined);
@@ -66,7 +72,8 @@ describe("chunk templates: a chunk that fits parses to what the full parser says
   });
 
   test("completions chunks learn their own template", () => {
-    const c = (text: string): string => JSON.stringify({ id: "cmpl-1", object: "text_completion", created: 1, model: "m", choices: [{ index: 0, text, logprobs: null, finish_reason: null }] });
+    const c = (text: string): string =>
+      JSON.stringify({ id: "cmpl-1", object: "text_completion", created: 1, model: "m", choices: [{ index: 0, text, logprobs: null, finish_reason: null }] });
     const t = learned(completions, c("first"));
     expect(t.match(c("second"), undefined)).toEqual(completions(c("second")) as ParsedResponse);
   });

@@ -40,9 +40,16 @@ const slowCounter = {
   },
 };
 const announced: number[] = [];
-const engine = new ProcessorEngine("record-processor:0", pull, { recordsEndpoint, datasetPath, endpointType: "chat", streaming: true, useServerTokenCount: false }, slowCounter, createConsola({ level: 0 }), async (ms) => {
-  announced.push(ms);
-});
+const engine = new ProcessorEngine(
+  "record-processor:0",
+  pull,
+  { recordsEndpoint, datasetPath, endpointType: "chat", streaming: true, useServerTokenCount: false },
+  slowCounter,
+  createConsola({ level: 0 }),
+  async (ms) => {
+    announced.push(ms);
+  },
+);
 afterAll(() => {
   engine.stop();
   for (const s of [pull, out, feed]) s.close();

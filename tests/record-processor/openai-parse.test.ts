@@ -41,14 +41,29 @@ describe("OpenAI response parsing", () => {
   });
 
   test("embeddings list is one response; a list of other things is not understood", () => {
-    const ok = { object: "list", data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2] }, { object: "embedding", index: 1, embedding: "AAAA" }] };
+    const ok = {
+      object: "list",
+      data: [
+        { object: "embedding", index: 0, embedding: [0.1, 0.2] },
+        { object: "embedding", index: 1, embedding: "AAAA" },
+      ],
+    };
     expect(parsePayload(JSON.stringify(ok))).toEqual({ kind: "embeddings", count: 2 });
     const bad = { object: "list", data: [{ object: "model", id: "m" }] };
     expect(parsePayload(JSON.stringify(bad))).toMatchObject({ skip: "unknown-object" });
   });
 
   test("rankings (no object field, a rankings key)", () => {
-    expect(parsePayload(JSON.stringify({ rankings: [{ index: 1, logit: 0.3 }, { index: 0, logit: 0.1 }] }))).toEqual({ kind: "rankings", count: 2 });
+    expect(
+      parsePayload(
+        JSON.stringify({
+          rankings: [
+            { index: 1, logit: 0.3 },
+            { index: 0, logit: 0.1 },
+          ],
+        }),
+      ),
+    ).toEqual({ kind: "rankings", count: 2 });
     expect(parsePayload(JSON.stringify({ rankings: [] }))).toEqual({ skip: "no-content" });
   });
 

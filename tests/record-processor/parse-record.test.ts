@@ -66,7 +66,11 @@ describe("raw capture → RequestRecord", () => {
   });
 
   test("a non-200 status is an error with the reason phrase and the body", () => {
-    const { raw, chunks } = streamed([{ text: '{"error":"overloaded"}', ns: 1 }], { status: 503, statusText: "Service Unavailable", contentType: "application/json" });
+    const { raw, chunks } = streamed([{ text: '{"error":"overloaded"}', ns: 1 }], {
+      status: 503,
+      statusText: "Service Unavailable",
+      contentType: "application/json",
+    });
     const r = parseRecord(raw, chunks, context());
     expect(r.error).toEqual({ code: 503, type: "Service Unavailable", message: '{"error":"overloaded"}' });
     expect(r.responseNs).toEqual([]);
@@ -98,14 +102,23 @@ describe("raw capture → RequestRecord", () => {
 
   test("a JSON reply to a streaming request is one response stamped at the body's end", () => {
     const body = JSON.stringify({ object: "chat.completion", choices: [{ message: { role: "assistant", content: "one two three" } }] });
-    const { raw, chunks } = streamed([{ text: body.slice(0, 20), ns: 10 }, { text: body.slice(20), ns: 20 }], { contentType: "application/json", endNs: 25 });
+    const { raw, chunks } = streamed(
+      [
+        { text: body.slice(0, 20), ns: 10 },
+        { text: body.slice(20), ns: 20 },
+      ],
+      { contentType: "application/json", endNs: 25 },
+    );
     const r = parseRecord(raw, chunks, context());
     expect([r.responseNs, r.endNs, r.outputTokens]).toEqual([[25], 25, 3]);
   });
 
   test("completions text", () => {
     const ev = (t: string): string => `data: ${JSON.stringify({ object: "text_completion", choices: [{ text: t }] })}\n\n`;
-    const { raw, chunks } = streamed([{ text: ev("a b"), ns: 1 }, { text: ev(" c"), ns: 2 }]);
+    const { raw, chunks } = streamed([
+      { text: ev("a b"), ns: 1 },
+      { text: ev(" c"), ns: 2 },
+    ]);
     const r = parseRecord(raw, chunks, context({ endpointType: "completions" }));
     expect([r.responseNs, r.outputTokens]).toEqual([[1, 2], 3]);
   });

@@ -12,7 +12,7 @@ describe("SSE parsing", () => {
   });
 
   test("a message split across reads is stamped with the read holding its first byte", () => {
-    const out = parseSse([enc("data: {\"x\""), enc(":1}\n"), enc("\ndata: second\n\n")], [10, 20, 30]);
+    const out = parseSse([enc('data: {"x"'), enc(":1}\n"), enc("\ndata: second\n\n")], [10, 20, 30]);
     expect(out).toEqual([
       { ns: 10, data: '{"x":1}', event: undefined, dataLines: 1 },
       { ns: 30, data: "second", event: undefined, dataLines: 1 },
@@ -84,7 +84,7 @@ describe("SSE parsing", () => {
   test("reads of whole lines (decoded at once) and reads cut anywhere (cut as bytes) give the same messages", () => {
     // CRLF and LF, comments, event names, empty values, multi-byte text, invalid UTF-8, a field without a colon.
     const bytes = [
-      ...enc("data: {\"a\":\"h\u00e9llo \u4e16\u754c \ud83d\ude00\"}\r\n\r\n: keep-alive\n\nevent: error\ndata:\ndata:  two spaces\n\n"),
+      ...enc('data: {"a":"h\u00e9llo \u4e16\u754c \ud83d\ude00"}\r\n\r\n: keep-alive\n\nevent: error\ndata:\ndata:  two spaces\n\n'),
       ...[0x64, 0x61, 0x74, 0x61, 0x3a, 0x20, 0xff, 0xc3, 0x0a, 0x0a],
       ...enc("data\nid: 7\nretry: 10\ndata: caf\u00e9\n\ndata: last\n\n"),
     ];
@@ -93,7 +93,10 @@ describe("SSE parsing", () => {
     const lines: Uint8Array[] = [];
     let from = 0;
     for (let i = 0; i < whole.length; i++) if (whole[i] === 0x0a) lines.push(whole.subarray(from, (from = i + 1)));
-    const byLine = parseSse(lines, lines.map((_, i) => i));
+    const byLine = parseSse(
+      lines,
+      lines.map((_, i) => i),
+    );
     expect(byLine.length).toBe(6);
     // Every cut point between bytes (the byte path for the read that ends mid-line).
     for (let cut = 1; cut < whole.length; cut++) {
@@ -103,7 +106,10 @@ describe("SSE parsing", () => {
     }
     expect(byLine.map((m) => [m.data, m.event, m.dataLines])).toEqual(parseSse([whole], [0]).map((m) => [m.data, m.event, m.dataLines]));
     // Byte by byte: no read ends with a whole line except those that are just "\n".
-    const bytewise = parseSse(Array.from(whole, (b) => Uint8Array.of(b)), Array.from(whole, (_, i) => i));
+    const bytewise = parseSse(
+      Array.from(whole, (b) => Uint8Array.of(b)),
+      Array.from(whole, (_, i) => i),
+    );
     expect(bytewise.map((m) => [m.data, m.event, m.dataLines])).toEqual(byLine.map((m) => [m.data, m.event, m.dataLines]));
     expect(byLine[0]?.data).toBe('{"a":"h\u00e9llo \u4e16\u754c \ud83d\ude00"}');
     expect(byLine.slice(2).map((m) => [m.data, m.event])).toEqual([

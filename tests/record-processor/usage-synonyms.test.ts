@@ -11,7 +11,13 @@ describe("usage synonyms", () => {
       prompt_tokens_details: { cached_tokens: 6, audio_tokens: 2 },
       completion_tokens_details: { reasoning_tokens: 1, audio_tokens: 3, accepted_prediction_tokens: 4, rejected_prediction_tokens: 1 },
     });
-    expect(u?.extras).toEqual({ promptCacheReadTokens: 6, promptAudioTokens: 2, completionAudioTokens: 3, acceptedPredictionTokens: 4, rejectedPredictionTokens: 1 });
+    expect(u?.extras).toEqual({
+      promptCacheReadTokens: 6,
+      promptAudioTokens: 2,
+      completionAudioTokens: 3,
+      acceptedPredictionTokens: 4,
+      rejectedPredictionTokens: 1,
+    });
     expect(u?.reasoningTokens).toBe(1);
   });
 
@@ -20,14 +26,30 @@ describe("usage synonyms", () => {
       promptCacheReadTokens: 100,
       promptCacheWriteTokens: 20,
     });
-    expect(readUsage({ prompt_tokens: 9, prompt_cache_hit_tokens: 7, prompt_cache_miss_tokens: 2 })?.extras).toEqual({ promptCacheReadTokens: 7, promptCacheMissTokens: 2 });
+    expect(readUsage({ prompt_tokens: 9, prompt_cache_hit_tokens: 7, prompt_cache_miss_tokens: 2 })?.extras).toEqual({
+      promptCacheReadTokens: 7,
+      promptCacheMissTokens: 2,
+    });
     expect(readUsage({ prompt_tokens: 9, prompt_audio_seconds: 3.5 })?.extras).toEqual({ promptAudioSeconds: 3.5 });
     expect(readUsage({ input_tokens: 9, input_tokens_details: { cached_tokens: 8 } })?.extras).toEqual({ promptCacheReadTokens: 8 });
   });
 
   test("Gemini usageMetadata in camelCase", () => {
-    const u = readUsage({ promptTokenCount: 12, candidatesTokenCount: 30, totalTokenCount: 50, thoughtsTokenCount: 8, cachedContentTokenCount: 4, toolUsePromptTokenCount: 6 });
-    expect(u).toEqual({ promptTokens: 12, completionTokens: 30, totalTokens: 50, reasoningTokens: 8, extras: { promptCacheReadTokens: 4, toolUsePromptTokens: 6 } });
+    const u = readUsage({
+      promptTokenCount: 12,
+      candidatesTokenCount: 30,
+      totalTokenCount: 50,
+      thoughtsTokenCount: 8,
+      cachedContentTokenCount: 4,
+      toolUsePromptTokenCount: 6,
+    });
+    expect(u).toEqual({
+      promptTokens: 12,
+      completionTokens: 30,
+      totalTokens: 50,
+      reasoningTokens: 8,
+      extras: { promptCacheReadTokens: 4, toolUsePromptTokens: 6 },
+    });
   });
 
   test("no extras: the object has no extras key; later reports merge field by field", () => {

@@ -14,7 +14,15 @@ function state(): { s: ReturnType<typeof createRecordsState>; warnings: string[]
   return { s, warnings };
 }
 
-const finalize = (expected: number, idleMs: number) => ({ expected, phaseStartWallNs: null, phaseEndWallNs: null, wasCancelled: false, cliCommand: "aiperf profile", inputConfig: {}, idleMs });
+const finalize = (expected: number, idleMs: number) => ({
+  expected,
+  phaseStartWallNs: null,
+  phaseEndWallNs: null,
+  wasCancelled: false,
+  cliCommand: "aiperf profile",
+  inputConfig: {},
+  idleMs,
+});
 
 describe("finalize waits for records still arriving", () => {
   test("records that keep arriving, each within the wait, are all counted though the backlog outlasts it", async () => {

@@ -15,8 +15,20 @@ afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 function record(i: number, latency: number, error = false): string {
   const start = 1_700_000_000_000_000_000 + i * 1_000_000; // 1 ms apart
-  const metrics = error ? {} : { request_latency: { value: latency, unit: "ms" }, time_to_first_token: { value: latency / 10, unit: "ms" }, inter_token_latency: { value: 2, unit: "ms" }, output_sequence_length: { value: 8, unit: "tokens" }, inter_chunk_latency: { value: [1, 2, 3], unit: "ms" } };
-  return JSON.stringify({ metadata: { request_start_ns: start, request_end_ns: start + latency * 1e6, benchmark_phase: "profiling" }, metrics, error: error ? { code: 500, type: "Internal Server Error", message: "x" } : null });
+  const metrics = error
+    ? {}
+    : {
+        request_latency: { value: latency, unit: "ms" },
+        time_to_first_token: { value: latency / 10, unit: "ms" },
+        inter_token_latency: { value: 2, unit: "ms" },
+        output_sequence_length: { value: 8, unit: "tokens" },
+        inter_chunk_latency: { value: [1, 2, 3], unit: "ms" },
+      };
+  return JSON.stringify({
+    metadata: { request_start_ns: start, request_end_ns: start + latency * 1e6, benchmark_phase: "profiling" },
+    metrics,
+    error: error ? { code: 500, type: "Internal Server Error", message: "x" } : null,
+  });
 }
 
 test("300k records: histogram and CDF count every one, the scatter is thinned for display but keeps the extremes", () => {
@@ -60,7 +72,13 @@ test("schema 1.5 shape: nested input_config gives the load axis, vendor-prefixed
       run_info: { run_label: `concurrency_${c}` },
     };
     writeFileSync(join(dir, "profile_export_aiperf.json"), JSON.stringify(summary));
-    const gpu = (t: number) => JSON.stringify({ timestamp_ns: 1_700_000_000_000_000_000 + t * 1e9, dcgm_url: "http://h:9400/metrics", gpu_index: 0, telemetry_data: { nvidia_power_usage: 300 + t, nvidia_gpu_utilization: 90, nvidia_gpu_memory_used: 70 } });
+    const gpu = (t: number) =>
+      JSON.stringify({
+        timestamp_ns: 1_700_000_000_000_000_000 + t * 1e9,
+        dcgm_url: "http://h:9400/metrics",
+        gpu_index: 0,
+        telemetry_data: { nvidia_power_usage: 300 + t, nvidia_gpu_utilization: 90, nvidia_gpu_memory_used: 70 },
+      });
     writeFileSync(join(dir, "gpu_telemetry_export.jsonl"), `${gpu(0)}\n${gpu(1)}\n`);
     return dir;
   });
@@ -70,7 +88,11 @@ test("schema 1.5 shape: nested input_config gives the load axis, vendor-prefixed
   const ttft = report.charts.find((c) => c.id === "cmp-ttft")!;
   expect(ttft.x.label).toBe("Concurrency");
   expect(ttft.xs).toEqual([4, 16]);
-  expect(ttft.series.map((s) => s.values)).toEqual([[4, 16], [5, 17], [6, 18]]);
+  expect(ttft.series.map((s) => s.values)).toEqual([
+    [4, 16],
+    [5, 17],
+    [6, 18],
+  ]);
   const pareto = report.charts.find((c) => c.id === "cmp-pareto")!;
   expect(pareto.series.map((s) => s.label)).toEqual(["Pareto front", "concurrency_16", "concurrency_4"]);
   const power = report.charts.find((c) => c.id === "r1-gpu-power")!;

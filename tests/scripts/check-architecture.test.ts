@@ -14,7 +14,14 @@ test("an import that goes up a layer is reported, one that goes down is not", ()
 });
 
 test("folders of one layer do not import each other, and one role does not import another", () => {
-  const g = graph({ "dataset/x.ts": ["metrics/y.ts"], "metrics/y.ts": [], "services/worker/a.ts": ["services/records/b.ts", "services/worker/c.ts"], "services/records/b.ts": [], "services/worker/c.ts": [], "services/registry.ts": ["services/worker/a.ts"] });
+  const g = graph({
+    "dataset/x.ts": ["metrics/y.ts"],
+    "metrics/y.ts": [],
+    "services/worker/a.ts": ["services/records/b.ts", "services/worker/c.ts"],
+    "services/records/b.ts": [],
+    "services/worker/c.ts": [],
+    "services/registry.ts": ["services/worker/a.ts"],
+  });
   expect(layerViolations(g)).toEqual([
     "dataset/x.ts → metrics/y.ts: dataset (layer 4) imports metrics (layer 4); imports must go down",
     "services/worker/a.ts → services/records/b.ts: one role imports another (share it through src/protocol/ or a lower layer)",
@@ -23,7 +30,9 @@ test("folders of one layer do not import each other, and one role does not impor
 
 test("a role that imports the registry is reported (through it, it would reach every role)", () => {
   const g = graph({ "services/worker/a.ts": ["services/registry.ts"], "services/registry.ts": [] });
-  expect(layerViolations(g)).toEqual(["services/worker/a.ts → services/registry.ts: a role imports the role registry (roles talk through their contracts in src/protocol/contracts/)"]);
+  expect(layerViolations(g)).toEqual([
+    "services/worker/a.ts → services/registry.ts: a role imports the role registry (roles talk through their contracts in src/protocol/contracts/)",
+  ]);
 });
 
 test("protocol importing upwards is caught in every import form, type-only ones included", () => {
@@ -61,12 +70,16 @@ test("protocol importing upwards is caught in every import form, type-only ones 
 test("the real protocol layer imports only itself and the layers below it (core, bus, records)", () => {
   const g = importGraph(join(ROOT, "src"));
   const below = new Set(["protocol", "core", "bus", "records"]);
-  const outside = [...g].filter(([from]) => from.startsWith("protocol/")).flatMap(([from, targets]) => targets.filter((t) => !below.has(t.split("/")[0] as string)).map((t) => `${from} → ${t}`));
+  const outside = [...g]
+    .filter(([from]) => from.startsWith("protocol/"))
+    .flatMap(([from, targets]) => targets.filter((t) => !below.has(t.split("/")[0] as string)).map((t) => `${from} → ${t}`));
   expect(outside).toEqual([]);
 });
 
 test("a folder without a layer is reported", () => {
-  expect(layerViolations(graph({ "extras/a.ts": [] }))).toEqual(['extras/a.ts: the folder "extras" has no layer (add it to LAYERS in scripts/check-architecture.ts)']);
+  expect(layerViolations(graph({ "extras/a.ts": [] }))).toEqual([
+    'extras/a.ts: the folder "extras" has no layer (add it to LAYERS in scripts/check-architecture.ts)',
+  ]);
 });
 
 test("cycles are found however long, and only real ones", () => {

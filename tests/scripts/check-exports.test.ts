@@ -5,7 +5,17 @@ import { exportedNames, importedNames, unusedExports } from "../../scripts/check
 import { ROOT } from "../process/helpers.ts";
 
 test("declarations and local export lists are exports; re-exports are not", () => {
-  const text = ["export const A = 1;", "export async function b() {}", "export type C = number;", "export interface D {}", "export class E {}", "const f = 1, g = 2;", "export { f, g as h };", 'export { i } from "./x.ts";', "const notExported = 3;"].join("\n");
+  const text = [
+    "export const A = 1;",
+    "export async function b() {}",
+    "export type C = number;",
+    "export interface D {}",
+    "export class E {}",
+    "const f = 1, g = 2;",
+    "export { f, g as h };",
+    'export { i } from "./x.ts";',
+    "const notExported = 3;",
+  ].join("\n");
   expect(exportedNames(text).sort()).toEqual(["A", "C", "D", "E", "b", "f", "h"]);
 });
 

@@ -38,10 +38,18 @@ describe("parsePrometheusText", () => {
     const { families, skippedLines } = parsePrometheusText(VLLM);
     expect(skippedLines).toBe(0);
     const model = { model_name: "meta-llama/Llama-3.1-8B-Instruct" };
-    expect(families.get("vllm:num_requests_running")).toEqual({ name: "vllm:num_requests_running", type: "gauge", help: "Number of requests currently running on GPU.", series: [{ labels: model, value: 12 }] });
+    expect(families.get("vllm:num_requests_running")).toEqual({
+      name: "vllm:num_requests_running",
+      type: "gauge",
+      help: "Number of requests currently running on GPU.",
+      series: [{ labels: model, value: 12 }],
+    });
     expect(families.get("vllm:gpu_cache_usage_perc")?.series[0]?.value).toBe(0.4213);
     expect(families.get("vllm:prompt_tokens_total")?.type).toBe("counter");
-    expect(families.get("vllm:request_success_total")?.series.map((s) => [s.labels?.finished_reason, s.value])).toEqual([["stop", 90], ["length", 10]]);
+    expect(families.get("vllm:request_success_total")?.series.map((s) => [s.labels?.finished_reason, s.value])).toEqual([
+      ["stop", 90],
+      ["length", 10],
+    ]);
     const ttft = families.get("vllm:time_to_first_token_seconds");
     expect(ttft?.type).toBe("histogram");
     expect(ttft?.series).toEqual([{ labels: model, histogram: { "0.001": 0, "0.02": 10, "0.1": 80, "+Inf": 100 }, count: 100, sum: 6.5 }]);
@@ -49,7 +57,8 @@ describe("parsePrometheusText", () => {
   });
 
   test("_created series are dropped", () => {
-    const text = "# TYPE foo counter\nfoo_total 3\nfoo_created 1.7e9\n# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 1\nh_sum 0.5\nh_count 1\nh_created 1.7e9\n";
+    const text =
+      '# TYPE foo counter\nfoo_total 3\nfoo_created 1.7e9\n# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="+Inf"} 1\nh_sum 0.5\nh_count 1\nh_created 1.7e9\n';
     const { families } = parsePrometheusText(text);
     expect([...families.keys()]).toEqual(["foo", "h"]);
     expect(families.get("foo")?.series).toEqual([{ value: 3 }]);
@@ -79,7 +88,7 @@ rpc_duration_seconds_count{service="b"} 0
       "odd NaN",
       "sci 1.5e-3",
       "# a plain comment",
-      "spaced{ a = \"1\" , } 2",
+      'spaced{ a = "1" , } 2',
     ].join("\n");
     const { families, skippedLines } = parsePrometheusText(text);
     expect(skippedLines).toBe(0);
@@ -93,7 +102,18 @@ rpc_duration_seconds_count{service="b"} 0
   });
 
   test("garbage lines are skipped and counted, never thrown", () => {
-    const text = ["ok 1", "not a metric line", "bad{x=1} 2", 'open{x="1" 3', "novalue", "two 1 2 3", "num abc", "# TYPE t nonsense", "ok2 2", "\u0000\u0001"].join("\n");
+    const text = [
+      "ok 1",
+      "not a metric line",
+      "bad{x=1} 2",
+      'open{x="1" 3',
+      "novalue",
+      "two 1 2 3",
+      "num abc",
+      "# TYPE t nonsense",
+      "ok2 2",
+      "\u0000\u0001",
+    ].join("\n");
     const { families, skippedLines } = parsePrometheusText(text);
     expect([...families.keys()]).toEqual(["ok", "ok2"]);
     expect(skippedLines).toBe(8);

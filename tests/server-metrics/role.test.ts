@@ -85,21 +85,32 @@ test("scrapes in the background, windows the profiling phase and writes the thre
   expect(dead?.scrape_errors).toBeGreaterThan(0);
   expect(fake.lines.filter((l) => l.includes(stalledUrl)).length).toBe(1);
 
-  const lines = readFileSync(join(dir, "server_metrics_export.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const lines = readFileSync(join(dir, "server_metrics_export.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   expect(lines.length).toBeGreaterThanOrEqual(3);
   expect(lines.length).toBeLessThan(live?.snapshots ?? 0);
   expect(Object.keys(lines[0])).toEqual(["endpoint_url", "timestamp_ns", "endpoint_latency_ns", "metrics"]);
   expect(lines[0].metrics["vllm:num_requests_running"]).toEqual([{ labels: { model_name: "m" }, value: 1 }]);
   expect(lines.at(-1).metrics["vllm:time_to_first_token_seconds"][0]).toMatchObject({ count: 4, histogram: { "+Inf": 4 } });
   // A run of identical snapshots keeps only its first and last line: never three equal lines in a row.
-  for (let i = 2; i < lines.length; i++) expect(JSON.stringify(lines[i].metrics) === JSON.stringify(lines[i - 1].metrics) && JSON.stringify(lines[i - 1].metrics) === JSON.stringify(lines[i - 2].metrics)).toBe(false);
+  for (let i = 2; i < lines.length; i++)
+    expect(
+      JSON.stringify(lines[i].metrics) === JSON.stringify(lines[i - 1].metrics) &&
+        JSON.stringify(lines[i - 1].metrics) === JSON.stringify(lines[i - 2].metrics),
+    ).toBe(false);
 
   const csv = readFileSync(join(dir, "server_metrics_export.csv"), "utf8");
   expect(csv.startsWith("Endpoint,Metric,Type,Labels,Stat,Value\r\n")).toBe(true);
   expect(csv).toContain(`${url},vllm:request_success_total,counter,model_name=m,delta,10\r\n`);
   expect(csv).toContain("vllm:time_to_first_token_seconds,histogram,model_name=m,count_delta,4");
 
-  expect(result.files.map((f) => f.split("/").at(-1)).sort()).toEqual(["server_metrics_export.csv", "server_metrics_export.json", "server_metrics_export.jsonl"]);
+  expect(result.files.map((f) => f.split("/").at(-1)).sort()).toEqual([
+    "server_metrics_export.csv",
+    "server_metrics_export.json",
+    "server_metrics_export.jsonl",
+  ]);
   expect(result.consoleText).toContain("KV-cache usage");
   expect(result.consoleText).toMatch(/Requests finished\s+10 /);
   expect(result.consoleText).toContain("Server TTFT (ms)");

@@ -2,7 +2,12 @@ import { expect, test } from "bun:test";
 import type { EndpointData, Snapshot } from "../../src/server-metrics/collector.ts";
 import { bucketPercentile, summarizeEndpoint, windowEdges } from "../../src/server-metrics/summarize.ts";
 
-const snap = (t: number, metrics: Record<string, unknown>, baseline?: boolean): Snapshot => ({ timestampNs: t, latencyNs: 1, metricsJson: JSON.stringify(metrics), ...(baseline ? { baseline } : {}) });
+const snap = (t: number, metrics: Record<string, unknown>, baseline?: boolean): Snapshot => ({
+  timestampNs: t,
+  latencyNs: 1,
+  metricsJson: JSON.stringify(metrics),
+  ...(baseline ? { baseline } : {}),
+});
 
 test("window edges: the marked baseline (else the last before start) and the first snapshot after the end", () => {
   const s = [snap(10, {}), snap(20, {}), snap(30, {}), snap(40, {}), snap(50, {})];
@@ -25,7 +30,11 @@ test("bucket percentiles interpolate inside the bucket and stop at the last fini
 test("counter reset, gauges inside the window only, summaries keep their last quantiles", () => {
   const data: EndpointData = {
     url: "http://x/metrics",
-    types: new Map([["c", "counter"], ["g", "gauge"], ["s", "summary"]]),
+    types: new Map([
+      ["c", "counter"],
+      ["g", "gauge"],
+      ["s", "summary"],
+    ]),
     help: new Map([["g", "a gauge"]]),
     errors: 0,
     skippedLines: 0,

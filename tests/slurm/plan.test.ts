@@ -7,7 +7,11 @@ const alloc = (hosts: string[], here?: string) => ({ jobId: "42", hosts, here })
 
 describe("the allocation from the environment", () => {
   test("job id, hosts each once, and this host when it is one of them", () => {
-    expect(readAllocation({ SLURM_JOB_ID: "42", SLURM_JOB_NODELIST: "gpu[1-3]", SLURMD_NODENAME: "gpu1" })).toEqual({ jobId: "42", hosts: ["gpu1", "gpu2", "gpu3"], here: "gpu1" });
+    expect(readAllocation({ SLURM_JOB_ID: "42", SLURM_JOB_NODELIST: "gpu[1-3]", SLURMD_NODENAME: "gpu1" })).toEqual({
+      jobId: "42",
+      hosts: ["gpu1", "gpu2", "gpu3"],
+      here: "gpu1",
+    });
     // salloc's shell runs on the login host: not an allocation host.
     expect(readAllocation({ SLURM_JOBID: "7", SLURM_NODELIST: "a[1-2],a1" })).toEqual({ jobId: "7", hosts: ["a1", "a2"], here: undefined });
     expect(readAllocation({ SLURM_JOB_ID: "7", SLURM_JOB_NODELIST: "a1", SLURMD_NODENAME: "login" }).here).toBeUndefined();

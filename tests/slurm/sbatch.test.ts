@@ -30,7 +30,19 @@ describe("the sbatch script", () => {
   });
 
   test("bash hands aiperf every profile flag exactly as given (quotes, spaces, $, newlines)", () => {
-    const profileArgs = ["-m", "Qwen/Qwen3-0.6B", "--url", "http://gpu-host:8000", "--extra-inputs", '{"a": "b c"}', "--header", "x-note:it's $HOME `id`", "--prompt", "two\nlines", "--streaming"];
+    const profileArgs = [
+      "-m",
+      "Qwen/Qwen3-0.6B",
+      "--url",
+      "http://gpu-host:8000",
+      "--extra-inputs",
+      '{"a": "b c"}',
+      "--header",
+      "x-note:it's $HOME `id`",
+      "--prompt",
+      "two\nlines",
+      "--streaming",
+    ];
     // $AIPERF swapped for a script that prints its arguments one per line, NUL-separated.
     const printer = join(dir, "print-args");
     writeFileSync(printer, '#!/bin/bash\nprintf "%s\\0" "$@"\n', { mode: 0o755 });
@@ -43,7 +55,9 @@ describe("the sbatch script", () => {
 
   test("the default binary path survives characters the shell would expand", () => {
     const text = sbatchScript({ ...base, binary: '/opt/a "b"/$x/aiperf', profileArgs: [] });
-    const out = Bun.spawnSync(["bash", "-c", `${text.split("\n").find((l) => l.startsWith("AIPERF="))}; printf %s "$AIPERF"`], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
+    const out = Bun.spawnSync(["bash", "-c", `${text.split("\n").find((l) => l.startsWith("AIPERF="))}; printf %s "$AIPERF"`], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    });
     expect(out.stdout.toString()).toBe('/opt/a "b"/$x/aiperf');
   });
 

@@ -31,8 +31,25 @@ describe("study flags", () => {
   });
 
   test("upstream's multi-run flags and defaults", () => {
-    const o = study(["--num-profile-runs", "5", "--confidence-level", "0.99", "--profile-run-cooldown-seconds", "2", "--no-profile-run-disable-warmup-after-first", "--parameter-sweep-mode", "independent"]);
-    expect([o.numProfileRuns, o.confidenceLevel, o.profileRunCooldownSeconds, o.disableWarmupAfterFirst, o.setConsistentSeed, o.sweepMode]).toEqual([5, 0.99, 2, false, true, "independent"]);
+    const o = study([
+      "--num-profile-runs",
+      "5",
+      "--confidence-level",
+      "0.99",
+      "--profile-run-cooldown-seconds",
+      "2",
+      "--no-profile-run-disable-warmup-after-first",
+      "--parameter-sweep-mode",
+      "independent",
+    ]);
+    expect([o.numProfileRuns, o.confidenceLevel, o.profileRunCooldownSeconds, o.disableWarmupAfterFirst, o.setConsistentSeed, o.sweepMode]).toEqual([
+      5,
+      0.99,
+      2,
+      false,
+      true,
+      "independent",
+    ]);
   });
 
   test("--isl-osl-pairs is one axis setting both lengths", () => {
@@ -44,14 +61,36 @@ describe("study flags", () => {
   });
 
   test("SLA flags become filters; named flags use --sla-stat (p99 by default), the error rate is in percent", () => {
-    const s = study(["--search-recipe", "max-concurrency-under-sla", "--ttft-sla-ms", "200", "--error-rate-sla", "0.05", "--search-sla", "request_latency:p95:lt:900", "--concurrency-max", "64"]).search;
+    const s = study([
+      "--search-recipe",
+      "max-concurrency-under-sla",
+      "--ttft-sla-ms",
+      "200",
+      "--error-rate-sla",
+      "0.05",
+      "--search-sla",
+      "request_latency:p95:lt:900",
+      "--concurrency-max",
+      "64",
+    ]).search;
     expect(s?.filters.map((f) => [f.metric, f.stat, f.op, f.threshold])).toEqual([
       ["time_to_first_token", "p99", "le", 200],
       ["request_error_rate", "avg", "le", 5],
       ["request_latency", "p95", "lt", 900],
     ]);
     expect([s?.parameter, s?.min, s?.max, s?.integer]).toEqual(["concurrency", 1, 64, true]);
-    const rate = study(["--search-recipe", "max-rate-under-sla", "--e2e-sla-ms", "500", "--sla-stat", "avg", "--request-rate-min", "0.5", "--request-rate-max", "40"]).search;
+    const rate = study([
+      "--search-recipe",
+      "max-rate-under-sla",
+      "--e2e-sla-ms",
+      "500",
+      "--sla-stat",
+      "avg",
+      "--request-rate-min",
+      "0.5",
+      "--request-rate-max",
+      "40",
+    ]).search;
     expect([rate?.flag, rate?.min, rate?.max, rate?.integer, rate?.filters[0]?.stat]).toEqual(["--request-rate", 0.5, 40, false, "avg"]);
   });
 
@@ -64,7 +103,9 @@ describe("study flags", () => {
     expect(usage(["--search-recipe", "max-concurrency-under-sla"])).toContain("needs at least one SLA");
     expect(usage(["--search-recipe", "max-concurrency-under-sla", "--ttft-sla-ms", "1", "--search-style", "bo"])).toContain("expected one of monotonic");
     expect(usage(["--search-recipe", "max-concurrency-under-sla", "--ttft-sla-ms", "1", "--concurrency", "1,2"])).toContain("give no comma lists");
-    expect(usage(["--search-recipe", "max-concurrency-under-sla", "--ttft-sla-ms", "1", "--concurrency-min", "8", "--concurrency-max", "4"])).toContain("must be above --concurrency-min");
+    expect(usage(["--search-recipe", "max-concurrency-under-sla", "--ttft-sla-ms", "1", "--concurrency-min", "8", "--concurrency-max", "4"])).toContain(
+      "must be above --concurrency-min",
+    );
     expect(usage(["--search-recipe", "max-concurrency-under-sla", "--search-sla", "ttft:p99:lt"])).toContain("metric_tag:stat:op:threshold");
     expect(usage(["--isl-osl-pairs", "128-16"])).toContain("ISL/OSL pairs");
     expect(usage(["--concurrency", "1,2", "--osl", "4,8,16", "--sweep-type", "zip"])).toContain("same length");
@@ -82,8 +123,18 @@ describe("plan", () => {
 
   test("repeated runs the whole sweep per trial; independent finishes a point's trials first", () => {
     const vs = variationsOf(study(["--concurrency", "1,2"]).axes, "grid");
-    expect(orderRuns(vs, 2, "repeated").map((s) => `${s.variation.label}#${s.trial}`)).toEqual(["concurrency_1#0", "concurrency_2#0", "concurrency_1#1", "concurrency_2#1"]);
-    expect(orderRuns(vs, 2, "independent").map((s) => `${s.variation.label}#${s.trial}`)).toEqual(["concurrency_1#0", "concurrency_1#1", "concurrency_2#0", "concurrency_2#1"]);
+    expect(orderRuns(vs, 2, "repeated").map((s) => `${s.variation.label}#${s.trial}`)).toEqual([
+      "concurrency_1#0",
+      "concurrency_2#0",
+      "concurrency_1#1",
+      "concurrency_2#1",
+    ]);
+    expect(orderRuns(vs, 2, "independent").map((s) => `${s.variation.label}#${s.trial}`)).toEqual([
+      "concurrency_1#0",
+      "concurrency_1#1",
+      "concurrency_2#0",
+      "concurrency_2#1",
+    ]);
   });
 
   test("folders, seeds, warmup and run_info of each run", () => {
@@ -99,13 +150,24 @@ describe("plan", () => {
     expect(later.args).toContain("43");
     expect(first.args).toContain("--warmup-request-count");
     expect(later.args).not.toContain("--warmup-request-count");
-    expect(later.info).toEqual({ sweep_id: "sid", random_seed: 43, trial: 1, run_label: "run_0002", variation_label: "concurrency_2", variation_index: 1, variation_values: { concurrency: 2 } });
+    expect(later.info).toEqual({
+      sweep_id: "sid",
+      random_seed: 43,
+      trial: 1,
+      run_label: "run_0002",
+      variation_label: "concurrency_2",
+      variation_index: 1,
+      variation_values: { concurrency: 2 },
+    });
     const trialsOnly = study(["--num-profile-runs", "3", "--random-seed", "5", "--no-set-consistent-seed"]);
     const only = variationsOf(trialsOnly.axes, "grid")[0] as (typeof vs)[number];
     expect(planRun(trialsOnly, "/b", "sid", only, 2, false).dir).toBe("/b/profile_runs/run_0003");
     expect(planRun(trialsOnly, "/b", "sid", only, 2, false).info.random_seed).toBe(5);
     const sweepOnly = study(["--concurrency", "1,2", "--parameter-sweep-same-seed"]);
-    expect(planRun(sweepOnly, "/b", "sid", variationsOf(sweepOnly.axes, "grid")[1] as (typeof vs)[number], 0, true)).toMatchObject({ dir: "/b/concurrency_2", info: { random_seed: 42 } });
+    expect(planRun(sweepOnly, "/b", "sid", variationsOf(sweepOnly.axes, "grid")[1] as (typeof vs)[number], 0, true)).toMatchObject({
+      dir: "/b/concurrency_2",
+      info: { random_seed: 42 },
+    });
   });
 });
 
@@ -146,7 +208,12 @@ describe("SLA search", () => {
   });
 
   test("judge: each SLA with its observed value and margin; a missing metric misses", () => {
-    const metrics = new Map([["time_to_first_token_p99", { mean: 80, std: 0, min: 80, max: 80, cv: 0, se: 0, ci_low: Number.NaN, ci_high: Number.NaN, t_critical: Number.NaN, unit: "ms" }]]);
+    const metrics = new Map([
+      [
+        "time_to_first_token_p99",
+        { mean: 80, std: 0, min: 80, max: 80, cv: 0, se: 0, ci_low: Number.NaN, ci_high: Number.NaN, t_critical: Number.NaN, unit: "ms" },
+      ],
+    ]);
     const [ttft, itl] = judge(metrics, [
       { metric: "time_to_first_token", stat: "p99", op: "le", threshold: 100, source: "" },
       { metric: "inter_token_latency", stat: "p99", op: "le", threshold: 10, source: "" },

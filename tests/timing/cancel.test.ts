@@ -40,7 +40,8 @@ describe("request cancellation", () => {
 
 describe("conversation picks", () => {
   test("uniform with replacement over the dataset, turn 0, seeded", async () => {
-    const run = (seed: number) => simulate({ ...BASE_PLAN, conversations: 5, rateMode: "concurrency_burst", concurrency: 2, requestCount: 1000, randomSeed: seed });
+    const run = (seed: number) =>
+      simulate({ ...BASE_PLAN, conversations: 5, rateMode: "concurrency_burst", concurrency: 2, requestCount: 1000, randomSeed: seed });
     const a = await run(8);
     const picks = a.sent.map((s) => s.credit.conversation);
     for (let c = 0; c < 5; c++) expect(picks.filter((p) => p === c).length).toBeGreaterThan(140);

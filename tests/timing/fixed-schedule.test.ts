@@ -6,7 +6,11 @@ import type { SessionData } from "../../src/services/timing/sessions.ts";
 const MS = 1_000_000;
 
 /** Single-turn conversations with these first-turn timestamps (ms), in file order. */
-function trace(stamps: (number | null)[], turns: (c: number) => number = () => 1, later: (c: number, t: number) => number | null = () => null): TraceData & SessionData {
+function trace(
+  stamps: (number | null)[],
+  turns: (c: number) => number = () => 1,
+  later: (c: number, t: number) => number | null = () => null,
+): TraceData & SessionData {
   return {
     conversations: stamps.length,
     turnCount: turns,

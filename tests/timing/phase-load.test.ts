@@ -30,18 +30,40 @@ describe("phasePlans", () => {
   });
 
   test("warmup inherits the profiling load field by field; its own overrides win", () => {
-    const [warmup, profiling] = plans({ ...BASE, rateMode: "constant", requestRate: 50, concurrency: 8, prefillConcurrency: 2, requestCount: 10, warmupRequestCount: 5, warmup: { concurrency: 4 } });
-    expect(warmup).toMatchObject({ phase: "warmup", stop: { kind: "count", count: 5 }, load: { driver: "rate", rateMode: "constant", requestRate: 50, concurrency: 4, prefillConcurrency: 2 } });
+    const [warmup, profiling] = plans({
+      ...BASE,
+      rateMode: "constant",
+      requestRate: 50,
+      concurrency: 8,
+      prefillConcurrency: 2,
+      requestCount: 10,
+      warmupRequestCount: 5,
+      warmup: { concurrency: 4 },
+    });
+    expect(warmup).toMatchObject({
+      phase: "warmup",
+      stop: { kind: "count", count: 5 },
+      load: { driver: "rate", rateMode: "constant", requestRate: 50, concurrency: 4, prefillConcurrency: 2 },
+    });
     expect(profiling?.load).toMatchObject({ driver: "rate", concurrency: 8 });
     const [burstWarmup] = plans({ ...BASE, rateMode: "poisson", requestRate: 50, requestCount: 10, warmup: { durationSec: 1, rateMode: "concurrency_burst" } });
-    expect(burstWarmup).toMatchObject({ stop: { kind: "duration", durationNs: 1e9, graceNs: Number.POSITIVE_INFINITY }, load: { driver: "burst", requestRate: undefined, concurrency: 1 } });
+    expect(burstWarmup).toMatchObject({
+      stop: { kind: "duration", durationNs: 1e9, graceNs: Number.POSITIVE_INFINITY },
+      load: { driver: "burst", requestRate: undefined, concurrency: 1 },
+    });
   });
 
   test("a fixed schedule or a rate series is never replayed in warmup: a closed loop at concurrency 1, or the warmup rate", () => {
     const [warmup] = plans({ ...BASE, rateMode: "concurrency_burst", fixedSchedule: {}, warmupRequestCount: 2 }, TRACE);
     expect(warmup?.load).toMatchObject({ driver: "burst", concurrency: 1 });
     expect(warmup?.load.schedule).toBeUndefined();
-    const [seriesWarmup] = plans({ ...BASE, rateMode: "poisson", rateSeries: [{ timeSec: 0, rate: 5 }], requestCount: 4, warmup: { sessions: 2, requestRate: 9 } });
+    const [seriesWarmup] = plans({
+      ...BASE,
+      rateMode: "poisson",
+      rateSeries: [{ timeSec: 0, rate: 5 }],
+      requestCount: 4,
+      warmup: { sessions: 2, requestRate: 9 },
+    });
     expect(seriesWarmup).toMatchObject({ stop: { kind: "sessions", sessions: 2 }, load: { driver: "rate", rateMode: "poisson", requestRate: 9 } });
     expect(seriesWarmup?.load.rateSeries).toBeUndefined();
   });

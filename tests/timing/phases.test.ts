@@ -47,7 +47,10 @@ describe("count and duration modes", () => {
   });
 
   test("duration mode stops issuing at the duration and ends when the last credit returns", async () => {
-    const { result, sent } = await simulate({ ...BASE_PLAN, rateMode: "constant", requestRate: 100, durationSec: 1, graceSec: 5 }, { serviceNs: () => 30 * MS });
+    const { result, sent } = await simulate(
+      { ...BASE_PLAN, rateMode: "constant", requestRate: 100, durationSec: 1, graceSec: 5 },
+      { serviceNs: () => 30 * MS },
+    );
     const phase = result.phases[0] as TimingPhaseResult;
     // Credits at 0, 10, ..., 1000 ms: elapsed ≤ duration, as upstream.
     expect(sent).toHaveLength(101);
@@ -66,7 +69,10 @@ describe("count and duration modes", () => {
   });
 
   test("concurrency_burst in duration mode stops at the deadline even while waiting for a slot", async () => {
-    const { result, sent } = await simulate({ ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 4, durationSec: 1, graceSec: 1 }, { serviceNs: () => 300 * MS });
+    const { result, sent } = await simulate(
+      { ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 4, durationSec: 1, graceSec: 1 },
+      { serviceNs: () => 300 * MS },
+    );
     const phase = result.phases[0] as TimingPhaseResult;
     // Slots free at 300, 600, 900 ms; the next refill would be at 1200 ms, past the duration.
     expect(sent).toHaveLength(16);

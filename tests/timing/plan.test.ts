@@ -13,7 +13,9 @@ describe("TimingPlan", () => {
     expect(parseTimingPlan({ ...ok, graceSec: 30 }).graceSec).toBe(30);
     expect(parseTimingPlan({ workers: ["a", "b"], rateMode: "concurrency_burst", concurrency: 4, requestCount: 1, conversations: 1 }).concurrency).toBe(4);
     // A fixed schedule takes its count from the schedule, and needs no concurrency.
-    expect(parseTimingPlan({ workers: ["a"], rateMode: "concurrency_burst", conversations: 1, fixedSchedule: {} }).fixedSchedule).toEqual({ autoOffset: false });
+    expect(parseTimingPlan({ workers: ["a"], rateMode: "concurrency_burst", conversations: 1, fixedSchedule: {} }).fixedSchedule).toEqual({
+      autoOffset: false,
+    });
     expect(parseTimingPlan({ ...ok, rateMode: "gamma", smoothness: 4 }).smoothness).toBe(4);
   });
 

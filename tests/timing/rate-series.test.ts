@@ -25,7 +25,11 @@ function resolve(...args: string[]): ResolvedProfile {
 
 describe("the series file", () => {
   test("upstream's shape reads into points", () => {
-    expect(readRateSeries(GOOD)).toEqual([{ timeSec: 0, rate: 1 }, { timeSec: 60, rate: 7 }, { timeSec: 120, rate: 40 }]);
+    expect(readRateSeries(GOOD)).toEqual([
+      { timeSec: 0, rate: 1 },
+      { timeSec: 60, rate: 7 },
+      { timeSec: 120, rate: 40 },
+    ]);
   });
 
   test.each([
@@ -60,12 +64,19 @@ describe("the series file", () => {
 
 describe("the rate", () => {
   test("is linear between points, the first point's before and the last point's after", () => {
-    const points = [{ timeSec: 1, rate: 10 }, { timeSec: 3, rate: 30 }, { timeSec: 4, rate: 5 }];
+    const points = [
+      { timeSec: 1, rate: 10 },
+      { timeSec: 3, rate: 30 },
+      { timeSec: 4, rate: 5 },
+    ];
     expect([0, 1, 2, 2.5, 3, 3.5, 4, 9].map((t) => seriesRate(points, t * 1e9))).toEqual([10, 10, 20, 25, 30, 17.5, 5, 5]);
   });
 
   test("constant arrivals follow it: each gap is 1/rate where it starts", async () => {
-    const rateSeries = [{ timeSec: 0, rate: 10 }, { timeSec: 1, rate: 20 }];
+    const rateSeries = [
+      { timeSec: 0, rate: 10 },
+      { timeSec: 1, rate: 20 },
+    ];
     const r = await simulate({ ...BASE_PLAN, rateMode: "constant", rateSeries, durationSec: 2, graceSec: 1 }, { serviceNs: () => MS });
     const start = r.result.phases[0]?.startNs ?? 0;
     const at = ofPhase(r.sent, "profiling").map((s) => (s.credit.intendedNs - start) / 1e9);

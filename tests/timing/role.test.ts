@@ -50,7 +50,15 @@ test("runs warmup then profiling over the bus, paced at the rate, spread over bo
   const { sup, endpoint, events } = await startTiming();
   const received: Received[] = [];
   for (const w of WORKERS) echoWorker(w, endpoint, 3, received);
-  const plan: TimingPlanInput = { workers: WORKERS, rateMode: "constant", requestRate: 200, requestCount: 150, warmupRequestCount: 5, conversations: 10, randomSeed: 1 };
+  const plan: TimingPlanInput = {
+    workers: WORKERS,
+    rateMode: "constant",
+    requestRate: 200,
+    requestCount: 150,
+    warmupRequestCount: 5,
+    conversations: 10,
+    randomSeed: 1,
+  };
   const result = await sup.command("timing:0", "run", plan, 60_000);
 
   expect(result).toMatchObject({ cancelled: false, randomSeed: 1 });
@@ -64,7 +72,10 @@ test("runs warmup then profiling over the bus, paced at the rate, spread over bo
   // The pacer never lets a credit out before its time.
   expect(received.filter((r) => r.atNs < r.credit.intendedNs)).toEqual([]);
 
-  const intended = received.filter((r) => r.credit.phase === "profiling").map((r) => r.credit.intendedNs).sort((a, b) => a - b);
+  const intended = received
+    .filter((r) => r.credit.phase === "profiling")
+    .map((r) => r.credit.intendedNs)
+    .sort((a, b) => a - b);
   const gapsNs = intended.slice(1).map((t, k) => t - (intended[k] ?? 0));
   // 5 ms apart on the schedule; a stall over 10 ms on a busy machine re-anchors (a longer gap), never a shorter one.
   expect(gapsNs.every((g) => g > 5e6 - 1000)).toBe(true);

@@ -33,38 +33,104 @@ function phaseLoad(plan: TimingPlan, phase: "warmup" | "profiling"): PhaseLoad {
 
 describe("warmup ramp flags", () => {
   test("resolve, and reach the timing plan's warmup block", () => {
-    const cfg = resolve("--warmup-request-count", "5", "--concurrency", "4", "--warmup-concurrency-ramp-duration", "2", "--streaming", "--prefill-concurrency", "2", "--warmup-prefill-concurrency-ramp-duration", "1.5");
+    const cfg = resolve(
+      "--warmup-request-count",
+      "5",
+      "--concurrency",
+      "4",
+      "--warmup-concurrency-ramp-duration",
+      "2",
+      "--streaming",
+      "--prefill-concurrency",
+      "2",
+      "--warmup-prefill-concurrency-ramp-duration",
+      "1.5",
+    );
     expect(cfg).toMatchObject({ warmupConcurrencyRampDuration: 2, warmupPrefillConcurrencyRampDuration: 1.5 });
     expect(resolve("--warmup-request-count", "5", "--request-rate", "10", "--warmup-request-rate-ramp-duration", "3").warmupRequestRateRampDuration).toBe(3);
-    const plan = parseTimingPlan({ ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 4, requestCount: 5, warmupRequestCount: 5, warmup: { concurrencyRampSec: 2, prefillRampSec: 1.5, rateRampSec: 3 } });
+    const plan = parseTimingPlan({
+      ...BASE_PLAN,
+      rateMode: "concurrency_burst",
+      concurrency: 4,
+      requestCount: 5,
+      warmupRequestCount: 5,
+      warmup: { concurrencyRampSec: 2, prefillRampSec: 1.5, rateRampSec: 3 },
+    });
     expect(plan.warmup).toMatchObject({ concurrencyRampSec: 2, prefillRampSec: 1.5, rateRampSec: 3 });
   });
 
   test("each defaults to the profiling ramp in warmup; profiling never takes the warmup one", () => {
-    const inherit = parseTimingPlan({ ...BASE_PLAN, rateMode: "constant", requestRate: 10, concurrency: 4, prefillConcurrency: 2, concurrencyRampSec: 5, prefillRampSec: 6, rateRampSec: 7, requestCount: 5, warmupRequestCount: 5 });
+    const inherit = parseTimingPlan({
+      ...BASE_PLAN,
+      rateMode: "constant",
+      requestRate: 10,
+      concurrency: 4,
+      prefillConcurrency: 2,
+      concurrencyRampSec: 5,
+      prefillRampSec: 6,
+      rateRampSec: 7,
+      requestCount: 5,
+      warmupRequestCount: 5,
+    });
     expect(phaseLoad(inherit, "warmup")).toMatchObject({ concurrencyRampSec: 5, prefillRampSec: 6, rateRampSec: 7 });
     const own = parseTimingPlan({ ...inherit, warmup: { concurrencyRampSec: 1, prefillRampSec: 2, rateRampSec: 3 } });
     expect(phaseLoad(own, "warmup")).toMatchObject({ concurrencyRampSec: 1, prefillRampSec: 2, rateRampSec: 3 });
     expect(phaseLoad(own, "profiling")).toMatchObject({ concurrencyRampSec: 5, prefillRampSec: 6, rateRampSec: 7 });
-    const none = parseTimingPlan({ ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 4, requestCount: 5, warmupRequestCount: 5, warmup: { concurrencyRampSec: 1 } });
+    const none = parseTimingPlan({
+      ...BASE_PLAN,
+      rateMode: "concurrency_burst",
+      concurrency: 4,
+      requestCount: 5,
+      warmupRequestCount: 5,
+      warmup: { concurrencyRampSec: 1 },
+    });
     expect(phaseLoad(none, "profiling").concurrencyRampSec).toBeUndefined();
   });
 
   test.each([
-    [["--warmup-concurrency-ramp-duration", "2", "--concurrency", "4"], "--warmup-concurrency-ramp-duration needs a warmup (--warmup-request-count, --warmup-duration or --num-warmup-sessions)"],
+    [
+      ["--warmup-concurrency-ramp-duration", "2", "--concurrency", "4"],
+      "--warmup-concurrency-ramp-duration needs a warmup (--warmup-request-count, --warmup-duration or --num-warmup-sessions)",
+    ],
     [["--warmup-request-rate-ramp-duration", "2", "--request-rate", "4"], "--warmup-request-rate-ramp-duration needs a warmup"],
     [["--warmup-prefill-concurrency-ramp-duration", "2"], "--warmup-prefill-concurrency-ramp-duration needs a warmup"],
-    [["--warmup-request-count", "3", "--warmup-concurrency-ramp-duration", "2"], "--warmup-concurrency-ramp-duration needs --warmup-concurrency (or --concurrency)"],
-    [["--warmup-request-count", "3", "--streaming", "--warmup-prefill-concurrency-ramp-duration", "2"], "--warmup-prefill-concurrency-ramp-duration needs --warmup-prefill-concurrency (or --prefill-concurrency)"],
-    [["--warmup-request-count", "3", "--warmup-request-rate-ramp-duration", "2"], "--warmup-request-rate-ramp-duration needs --warmup-request-rate (or --request-rate)"],
-    [["--warmup-request-count", "3", "--request-rate", "5", "--warmup-arrival-pattern", "concurrency_burst", "--warmup-concurrency", "2", "--warmup-request-rate-ramp-duration", "2"], "--warmup-request-rate-ramp-duration needs --warmup-request-rate (or --request-rate)"],
+    [
+      ["--warmup-request-count", "3", "--warmup-concurrency-ramp-duration", "2"],
+      "--warmup-concurrency-ramp-duration needs --warmup-concurrency (or --concurrency)",
+    ],
+    [
+      ["--warmup-request-count", "3", "--streaming", "--warmup-prefill-concurrency-ramp-duration", "2"],
+      "--warmup-prefill-concurrency-ramp-duration needs --warmup-prefill-concurrency (or --prefill-concurrency)",
+    ],
+    [
+      ["--warmup-request-count", "3", "--warmup-request-rate-ramp-duration", "2"],
+      "--warmup-request-rate-ramp-duration needs --warmup-request-rate (or --request-rate)",
+    ],
+    [
+      [
+        "--warmup-request-count",
+        "3",
+        "--request-rate",
+        "5",
+        "--warmup-arrival-pattern",
+        "concurrency_burst",
+        "--warmup-concurrency",
+        "2",
+        "--warmup-request-rate-ramp-duration",
+        "2",
+      ],
+      "--warmup-request-rate-ramp-duration needs --warmup-request-rate (or --request-rate)",
+    ],
   ])("%p is rejected", (args, message) => {
     expect(() => resolve(...args)).toThrow(message);
   });
 
-  test.each(["--warmup-concurrency-ramp-duration", "--warmup-prefill-concurrency-ramp-duration", "--warmup-request-rate-ramp-duration"])("%s 0 is an invalid value", (flag) => {
-    expect(() => resolve("--warmup-request-count", "3", flag, "0")).toThrow(`Invalid value 0 for ${flag}: must be greater than 0`);
-  });
+  test.each(["--warmup-concurrency-ramp-duration", "--warmup-prefill-concurrency-ramp-duration", "--warmup-request-rate-ramp-duration"])(
+    "%s 0 is an invalid value",
+    (flag) => {
+      expect(() => resolve("--warmup-request-count", "3", flag, "0")).toThrow(`Invalid value 0 for ${flag}: must be greater than 0`);
+    },
+  );
 });
 
 describe("warmup ramps on the simulated clock", () => {
@@ -79,12 +145,23 @@ describe("warmup ramps on the simulated clock", () => {
     expect(maxIn(r, "warmup", 2000, 100_000)).toBe(4);
     // No profiling ramp: its first four credits go out at once.
     expect(maxIn(r, "profiling", 0, 1)).toBe(4);
-    expect(r.result.phases.map((p) => [p.phase, p.sent])).toEqual([["warmup", 120], ["profiling", 40]]);
+    expect(r.result.phases.map((p) => [p.phase, p.sent])).toEqual([
+      ["warmup", 120],
+      ["profiling", 40],
+    ]);
   });
 
   test("the warmup prefill ceiling climbs over its own ramp", async () => {
     const r = await simulate(
-      { ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 10, prefillConcurrency: 3, requestCount: 20, warmupRequestCount: 200, warmup: { prefillRampSec: 2 } },
+      {
+        ...BASE_PLAN,
+        rateMode: "concurrency_burst",
+        concurrency: 10,
+        prefillConcurrency: 3,
+        requestCount: 20,
+        warmupRequestCount: 200,
+        warmup: { prefillRampSec: 2 },
+      },
       { serviceNs: () => 100 * MS, firstByteNs: () => null },
     );
     expect(maxIn(r, "warmup", 0, 1000)).toBe(1);

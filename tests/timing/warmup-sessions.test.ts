@@ -47,7 +47,14 @@ describe("warmup by sessions", () => {
     const warmup = r.result.phases[0] as TimingPhaseResult;
     const sent = ofPhase(r.sent, "warmup");
     // First turns at 0, 10, 20 ms; second turns 5 + 50 ms after each.
-    expect(sent.map((s) => [at(s, warmup.startNs), s.credit.turn])).toEqual([[0, 0], [10, 0], [20, 0], [55, 1], [65, 1], [75, 1]]);
+    expect(sent.map((s) => [at(s, warmup.startNs), s.credit.turn])).toEqual([
+      [0, 0],
+      [10, 0],
+      [20, 0],
+      [55, 1],
+      [65, 1],
+      [75, 1],
+    ]);
     expect(warmup).toMatchObject({ sent: 6, completed: 6 });
   });
 
@@ -60,7 +67,11 @@ describe("warmup by sessions", () => {
     );
     const warmup = r.result.phases[0] as TimingPhaseResult;
     const sessions = bySession(ofPhase(r.sent, "warmup")).map((s) => s.map((x) => at(x, warmup.startNs)));
-    expect(sessions).toEqual([[0, 200, 400, 600], [100, 300], [500, 700, 900, 1100]]);
+    expect(sessions).toEqual([
+      [0, 200, 400, 600],
+      [100, 300],
+      [500, 700, 900, 1100],
+    ]);
     expect(warmup).toMatchObject({ sent: 10, completed: 10 });
     expect(warmup.endNs - warmup.startNs).toBe(1105 * MS);
   });

@@ -8,7 +8,10 @@ const MS = 1_000_000;
 
 describe("warmup by duration", () => {
   test("issues for its duration at the profiling rate, drains, then profiling runs its count", async () => {
-    const r = await simulate({ ...BASE_PLAN, rateMode: "constant", requestRate: 100, requestCount: 30, warmup: { durationSec: 0.5 } }, { serviceNs: () => 5 * MS });
+    const r = await simulate(
+      { ...BASE_PLAN, rateMode: "constant", requestRate: 100, requestCount: 30, warmup: { durationSec: 0.5 } },
+      { serviceNs: () => 5 * MS },
+    );
     const [warmup, profiling] = r.result.phases as [TimingPhaseResult, TimingPhaseResult];
     expect(r.result.phases.map((p) => p.phase)).toEqual(["warmup", "profiling"]);
     // Credits at 0, 10, …, 500 ms (elapsed ≤ duration).
@@ -27,7 +30,10 @@ describe("warmup by duration", () => {
     const w1 = waited.result.phases[0] as TimingPhaseResult;
     expect(w1).toMatchObject({ phase: "warmup", sent: 3, completed: 3, timeoutTriggered: false });
     expect(w1.endNs - w1.startNs).toBe(3200 * MS);
-    const cut = await simulate({ ...BASE_PLAN, rateMode: "constant", requestRate: 10, requestCount: 3, warmup: { durationSec: 0.2, graceSec: 0.1 } }, { serviceNs: slow });
+    const cut = await simulate(
+      { ...BASE_PLAN, rateMode: "constant", requestRate: 10, requestCount: 3, warmup: { durationSec: 0.2, graceSec: 0.1 } },
+      { serviceNs: slow },
+    );
     const w2 = cut.result.phases[0] as TimingPhaseResult;
     expect(w2).toMatchObject({ phase: "warmup", sent: 3, completed: 0, timeoutTriggered: true });
     expect(w2.endNs - w2.startNs).toBe(300 * MS);
@@ -38,7 +44,14 @@ describe("warmup by duration", () => {
 describe("warmup overrides", () => {
   test("its own rate, pattern and concurrency apply to warmup only", async () => {
     const r = await simulate(
-      { ...BASE_PLAN, rateMode: "poisson", requestRate: 100, requestCount: 20, warmupRequestCount: 5, warmup: { requestRate: 20, rateMode: "constant", concurrency: 1 } },
+      {
+        ...BASE_PLAN,
+        rateMode: "poisson",
+        requestRate: 100,
+        requestCount: 20,
+        warmupRequestCount: 5,
+        warmup: { requestRate: 20, rateMode: "constant", concurrency: 1 },
+      },
       { serviceNs: () => 30 * MS },
     );
     const [warmup] = r.result.phases as [TimingPhaseResult];
@@ -51,7 +64,14 @@ describe("warmup overrides", () => {
 
   test("warmup concurrency_burst drops the inherited rate", async () => {
     const r = await simulate(
-      { ...BASE_PLAN, rateMode: "constant", requestRate: 10, requestCount: 2, warmupRequestCount: 6, warmup: { rateMode: "concurrency_burst", concurrency: 3 } },
+      {
+        ...BASE_PLAN,
+        rateMode: "constant",
+        requestRate: 10,
+        requestCount: 2,
+        warmupRequestCount: 6,
+        warmup: { rateMode: "concurrency_burst", concurrency: 3 },
+      },
       { serviceNs: () => 10 * MS },
     );
     const w = ofPhase(r.sent, "warmup");

@@ -100,14 +100,20 @@ describe.each(TRANSPORTS)("HTTP capture (%s)", (_name, capture) => {
 
 describe.each(TRANSPORTS)("HTTP capture: reply size bound (%s)", (_name, capture) => {
   test("a stream longer than maxBytes stops there: ResponseTooLarge naming the flag, no bytes kept", async () => {
-    const c = await capture({ url: `${srv.url}/v1/chat/completions`, headers, body: body({ mode: "stream", n: 50, gapMs: 1 }), maxBytes: 100 }, new AbortController().signal);
+    const c = await capture(
+      { url: `${srv.url}/v1/chat/completions`, headers, body: body({ mode: "stream", n: 50, gapMs: 1 }), maxBytes: 100 },
+      new AbortController().signal,
+    );
     expect(c.error?.type).toBe("ResponseTooLarge");
     expect(c.error?.message).toContain("--max-response-bytes (100 bytes)");
     expect([c.status, c.chunks.length, c.chunkNs.length]).toEqual([200, 0, 0]);
   });
 
   test("a reply within the bound is read whole", async () => {
-    const c = await capture({ url: `${srv.url}/v1/chat/completions`, headers, body: body({ mode: "stream", n: 3, gapMs: 1 }), maxBytes: 1 << 20 }, new AbortController().signal);
+    const c = await capture(
+      { url: `${srv.url}/v1/chat/completions`, headers, body: body({ mode: "stream", n: 3, gapMs: 1 }), maxBytes: 1 << 20 },
+      new AbortController().signal,
+    );
     expect(c.error).toBeNull();
     expect(decode(c.chunks).endsWith("data: [DONE]\n\n")).toBe(true);
   });

@@ -21,7 +21,8 @@ function splits(s: string): [string, string][] {
   return Array.from({ length: s.length + 1 }, (_, i) => [s.slice(0, i), s.slice(i)]);
 }
 
-const CHUNKED = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n9\r\ndata: x\n\n\r\n7;ext=1\r\ndata: y\r\n0\r\nX-Trailer: t\r\n\r\n";
+const CHUNKED =
+  "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n9\r\ndata: x\n\n\r\n7;ext=1\r\ndata: y\r\n0\r\nX-Trailer: t\r\n\r\n";
 const LENGTH = "HTTP/1.1 201 Created\r\ncontent-length: 5\r\ncontent-type: application/json\r\n\r\nhello";
 
 describe("HTTP/1.1 response parser", () => {
@@ -66,7 +67,11 @@ describe("HTTP/1.1 response parser", () => {
   });
 
   test("204 and 304 have no body; content-length 0 is done at the head", () => {
-    for (const reply of ["HTTP/1.1 204 No Content\r\n\r\n", "HTTP/1.1 304 Not Modified\r\ncontent-length: 9\r\n\r\n", "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"]) {
+    for (const reply of [
+      "HTTP/1.1 204 No Content\r\n\r\n",
+      "HTTP/1.1 304 Not Modified\r\ncontent-length: 9\r\n\r\n",
+      "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n",
+    ]) {
       expect(parse([reply]).p.done).toBe(true);
     }
   });

@@ -52,7 +52,17 @@ async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
 let nextId = 1;
 function sendCredit(worker: string, conversation: number, extra: Partial<Credit> = {}): string {
   const id = nextId++;
-  const credit: Credit = { id, phase: "profiling", num: id - 1, conversation, turn: 0, intendedNs: monoNs(), cancelAfterNs: null, correlationId: `corr-${id}`, ...extra };
+  const credit: Credit = {
+    id,
+    phase: "profiling",
+    num: id - 1,
+    conversation,
+    turn: 0,
+    intendedNs: monoNs(),
+    cancelAfterNs: null,
+    correlationId: `corr-${id}`,
+    ...extra,
+  };
   void router.send([worker, encodeJson(credit)]);
   return credit.correlationId;
 }
@@ -83,7 +93,15 @@ beforeAll(async () => {
   const closed = await closedPort();
   workers = [fakeService("worker", "0"), fakeService("worker", "1")];
   for (const w of workers) running.push(runWorker(w.ctx));
-  const common = { creditsEndpoint, processorEndpoints: [endpoint], datasetPath, endpointPath: "/v1/chat/completions", streaming: true, headers: [["X-Test", "yes"]], requestTimeoutSeconds: 10 };
+  const common = {
+    creditsEndpoint,
+    processorEndpoints: [endpoint],
+    datasetPath,
+    endpointPath: "/v1/chat/completions",
+    streaming: true,
+    headers: [["X-Test", "yes"]],
+    requestTimeoutSeconds: 10,
+  };
   await workers[0]?.call("configure", { ...common, urls: [srv.url], apiKey: "sk-test" });
   // Worker 1 talks to a port nothing listens on (no scheme: upstream prepends http://).
   await workers[1]?.call("configure", { ...common, urls: [`127.0.0.1:${closed}`] });
@@ -119,7 +137,12 @@ describe("worker → record processor", () => {
     expect(r.wallStartNs).toBeGreaterThan(1.6e18);
     expect(r.xRequestId).toMatch(/^[0-9a-f-]{36}$/);
     const h = srv.lastHeaders();
-    expect([h?.get("x-correlation-id"), h?.get("x-request-id"), h?.get("authorization"), h?.get("x-test")]).toEqual([cid, r.xRequestId, "Bearer sk-test", "yes"]);
+    expect([h?.get("x-correlation-id"), h?.get("x-request-id"), h?.get("authorization"), h?.get("x-test")]).toEqual([
+      cid,
+      r.xRequestId,
+      "Bearer sk-test",
+      "yes",
+    ]);
     expect(h?.get("user-agent")).toMatch(/^aiperf\//);
   });
 

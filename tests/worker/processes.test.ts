@@ -50,7 +50,15 @@ test("worker and record processor in child processes: credits in, parsed records
   ]);
   const { endpoint } = await sup.command("record-processor:0", "bind");
   await sup.command("record-processor:0", "configure", { recordsEndpoint, datasetPath, endpointType: "chat", streaming: true, tokenizer: "builtin" });
-  await sup.command("worker:0", "configure", { creditsEndpoint, processorEndpoints: [endpoint], datasetPath, urls: [srv.url], endpointPath: "v1/chat/completions", streaming: true, requestTimeoutSeconds: 30 });
+  await sup.command("worker:0", "configure", {
+    creditsEndpoint,
+    processorEndpoints: [endpoint],
+    datasetPath,
+    urls: [srv.url],
+    endpointPath: "v1/chat/completions",
+    streaming: true,
+    requestTimeoutSeconds: 30,
+  });
 
   const intended: number[] = [];
   for (let i = 0; i < 5; i++) {

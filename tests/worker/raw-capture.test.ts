@@ -13,7 +13,11 @@ import { rawCapture } from "../../src/services/worker/raw-capture.ts";
 const te = new TextEncoder();
 const td = new TextDecoder();
 const text = (chunks: Uint8Array[]): string => chunks.map((c) => td.decode(c)).join("");
-const post = (url: string, body = "{}", extra: Record<string, string> = {}) => ({ url, headers: { "content-type": "application/json", ...extra }, body: te.encode(body) });
+const post = (url: string, body = "{}", extra: Record<string, string> = {}) => ({
+  url,
+  headers: { "content-type": "application/json", ...extra },
+  body: te.encode(body),
+});
 const never = (): AbortSignal => new AbortController().signal;
 
 /** A socket server answering each request (one read each, small requests) with `reply(n)`; counts connections. */
@@ -135,9 +139,31 @@ describe.skipIf(!HAS_OPENSSL).each([
   let url = "";
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "aiperf-tls-"));
-    const made = Bun.spawnSync(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"]);
+    const made = Bun.spawnSync([
+      "openssl",
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ]);
     if (made.exitCode !== 0) throw new Error(`openssl failed: ${made.stderr.toString()}`);
-    server = Bun.serve({ port: 0, hostname: "127.0.0.1", tls: { cert: Bun.file(join(dir, "cert.pem")), key: Bun.file(join(dir, "key.pem")) }, fetch: async (r) => new Response(`hi ${await r.text()}`) });
+    server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      tls: { cert: Bun.file(join(dir, "cert.pem")), key: Bun.file(join(dir, "key.pem")) },
+      fetch: async (r) => new Response(`hi ${await r.text()}`),
+    });
     url = `https://127.0.0.1:${server.port}/x`;
   });
   afterAll(() => {

@@ -38,7 +38,15 @@ describe("request headers", () => {
   });
 
   test("user headers override built-ins whatever their case, and add their own", () => {
-    const plan = planHeaders({ streaming: true, apiKey: "k", headers: [["Authorization", "Token t"], ["X-Extra", "1"], ["User-Agent", "me"]] });
+    const plan = planHeaders({
+      streaming: true,
+      apiKey: "k",
+      headers: [
+        ["Authorization", "Token t"],
+        ["X-Extra", "1"],
+        ["User-Agent", "me"],
+      ],
+    });
     const h = requestHeaders(plan, "r", "c");
     expect([h.authorization, h["x-extra"], h["user-agent"]]).toEqual(["Token t", "1", "me"]);
     expect(Object.keys(h).filter((k) => k.toLowerCase() === "authorization")).toEqual(["authorization"]);

@@ -48,7 +48,17 @@ describe("replyText", () => {
       "",
     ].join("\n\n");
     expect(replyText("text/event-stream", chunked(sse, 9))).toBe("Bonjour");
-    expect(replyText("application/json", [bytes({ type: "message", content: [{ type: "thinking", thinking: "x" }, { type: "text", text: "whole" }] })])).toBe("whole");
+    expect(
+      replyText("application/json", [
+        bytes({
+          type: "message",
+          content: [
+            { type: "thinking", thinking: "x" },
+            { type: "text", text: "whole" },
+          ],
+        }),
+      ]),
+    ).toBe("whole");
   });
 
   test("nothing to find gives an empty reply", () => {
@@ -87,14 +97,35 @@ describe("threadBody / appendTurn", () => {
 
 describe("SessionHistories", () => {
   const turns = [
-    [bytes({ messages: [{ role: "user", content: "a0" }], model: "m" }), bytes({ messages: [{ role: "user", content: "a1" }], model: "m" }), bytes({ messages: [{ role: "user", content: "a2" }], model: "m" })],
+    [
+      bytes({ messages: [{ role: "user", content: "a0" }], model: "m" }),
+      bytes({ messages: [{ role: "user", content: "a1" }], model: "m" }),
+      bytes({ messages: [{ role: "user", content: "a2" }], model: "m" }),
+    ],
     [bytes({ messages: [{ role: "user", content: "single" }], model: "m" })],
   ];
   const dataset = { body: (c: number, t: number) => turns[c]?.[t] as Uint8Array, turnCount: (c: number) => turns[c]?.length ?? 0 };
-  const credit = (conversation: number, turn: number, correlationId: string): Credit => ({ id: 0, phase: "profiling", num: 0, conversation, turn, intendedNs: 0, cancelAfterNs: null, correlationId });
+  const credit = (conversation: number, turn: number, correlationId: string): Credit => ({
+    id: 0,
+    phase: "profiling",
+    num: 0,
+    conversation,
+    turn,
+    intendedNs: 0,
+    cancelAfterNs: null,
+    correlationId,
+  });
   const reply = (content: string): Captured => ({
-    startNs: 0, wallStartNs: 0, ackNs: 0, endNs: 0, status: 200, statusText: "OK", contentType: "application/json", chunkNs: [0],
-    chunks: [bytes({ choices: [{ message: { role: "assistant", content } }] })], error: null,
+    startNs: 0,
+    wallStartNs: 0,
+    ackNs: 0,
+    endNs: 0,
+    status: 200,
+    statusText: "OK",
+    contentType: "application/json",
+    chunkNs: [0],
+    chunks: [bytes({ choices: [{ message: { role: "assistant", content } }] })],
+    error: null,
   });
 
   test("first turns and single-turn conversations are the stored bytes; history is dropped after the last turn", () => {
@@ -104,7 +135,11 @@ describe("SessionHistories", () => {
     expect(h.size).toBe(0);
     expect(h.bodyFor(credit(0, 0, "a"))).toBe(turns[0]?.[0] as Uint8Array);
     h.finished(credit(0, 0, "a"), reply("r0"));
-    expect(json(h.bodyFor(credit(0, 1, "a"))).messages).toEqual([{ role: "user", content: "a0" }, { role: "assistant", content: "r0" }, { role: "user", content: "a1" }]);
+    expect(json(h.bodyFor(credit(0, 1, "a"))).messages).toEqual([
+      { role: "user", content: "a0" },
+      { role: "assistant", content: "r0" },
+      { role: "user", content: "a1" },
+    ]);
     h.finished(credit(0, 1, "a"), reply("r1"));
     expect((json(h.bodyFor(credit(0, 2, "a"))).messages as unknown[]).length).toBe(5);
     expect(h.size).toBe(1);

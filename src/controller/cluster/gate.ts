@@ -49,7 +49,18 @@ export class ClusterGate {
   #closing = false;
 
   constructor(
-    private readonly opts: { host: string; port: number; basePort: number; token: string; expected: number; logLevel: string; heartbeatMs: number; env: Record<string, string>; log: ConsolaInstance; events: GateEvents },
+    private readonly opts: {
+      host: string;
+      port: number;
+      basePort: number;
+      token: string;
+      expected: number;
+      logLevel: string;
+      heartbeatMs: number;
+      env: Record<string, string>;
+      log: ConsolaInstance;
+      events: GateEvents;
+    },
   ) {
     this.#server = Bun.serve<WsData>({
       hostname: opts.host,
@@ -131,11 +142,26 @@ export class ClusterGate {
     if (msg.type === "hello") {
       if (node !== undefined) return;
       if (this.nodes.length >= this.opts.expected) return ws.close(1008, "the run already has its nodes");
-      const entry: NodeEntry = { id: `node-${this.nodes.length + 1}`, address: ws.data.address, hello: msg, ws: ws as ServerWebSocket<{ node?: NodeEntry }>, corrections: 0 };
+      const entry: NodeEntry = {
+        id: `node-${this.nodes.length + 1}`,
+        address: ws.data.address,
+        hello: msg,
+        ws: ws as ServerWebSocket<{ node?: NodeEntry }>,
+        corrections: 0,
+      };
       ws.data.node = entry;
       this.nodes.push(entry);
-      this.opts.log.info(`Node ${entry.id} joined from ${entry.address} (${msg.hostname}): ${msg.workers} worker(s), ${msg.recordProcessors} record processor(s) (${this.nodes.length}/${this.opts.expected})`);
-      this.send(entry, { type: "welcome", nodeId: entry.id, basePort: this.opts.basePort, logLevel: this.opts.logLevel, heartbeatMs: this.opts.heartbeatMs, env: this.opts.env });
+      this.opts.log.info(
+        `Node ${entry.id} joined from ${entry.address} (${msg.hostname}): ${msg.workers} worker(s), ${msg.recordProcessors} record processor(s) (${this.nodes.length}/${this.opts.expected})`,
+      );
+      this.send(entry, {
+        type: "welcome",
+        nodeId: entry.id,
+        basePort: this.opts.basePort,
+        logLevel: this.opts.logLevel,
+        heartbeatMs: this.opts.heartbeatMs,
+        env: this.opts.env,
+      });
       this.#startNode(entry);
       return;
     }

@@ -37,7 +37,20 @@ let generated = false;
 type Deferred = { resolve(info: ExitInfo): void; done: boolean };
 type Placement = { creditsEndpoint: string; processorEndpoints: string[]; datasetPath: string };
 
-type NodeSummary = { id: string; host: string; hostname: string; offset_ns: number; mono_offset_ns: number; uncertainty_ns: number; last_offset_ns: number | null; clock_corrections: number; workers: number; record_processors: number; requests: number | null; lost: boolean };
+type NodeSummary = {
+  id: string;
+  host: string;
+  hostname: string;
+  offset_ns: number;
+  mono_offset_ns: number;
+  uncertainty_ns: number;
+  last_offset_ns: number | null;
+  clock_corrections: number;
+  workers: number;
+  record_processors: number;
+  requests: number | null;
+  lost: boolean;
+};
 
 export class Cluster {
   readonly gate: ClusterGate;
@@ -70,7 +83,12 @@ export class Cluster {
         heartbeatMs: HEARTBEAT_MS,
         env: { BUN_CONFIG_MAX_HTTP_REQUESTS: cap },
         log,
-        events: { changed: () => this.#changed?.(), lost: (node, why) => void this.#lost(node, why), childExit: (node, name, code, signal) => this.#childExit(node, name, code, signal), clock: (node) => this.#clock(node) },
+        events: {
+          changed: () => this.#changed?.(),
+          lost: (node, why) => void this.#lost(node, why),
+          childExit: (node, name, code, signal) => this.#childExit(node, name, code, signal),
+          clock: (node) => this.#clock(node),
+        },
       });
     } catch (error) {
       throw new BenchError("CONFIG_INVALID", `Cannot listen for worker nodes on ${host}:${ports.gate}: ${(error as Error).message}`, {
@@ -88,7 +106,10 @@ export class Cluster {
     await new Promise<void>((resolve, reject) => {
       const check = (): void => {
         const failed = this.gate.nodes.find((n) => n.failed !== undefined || n.lostWhy !== undefined);
-        if (failed !== undefined) return finish(new BenchError("SERVICE_START_TIMEOUT", `Worker node ${failed.id} (${failed.address}) could not start: ${failed.failed ?? failed.lostWhy}`));
+        if (failed !== undefined)
+          return finish(
+            new BenchError("SERVICE_START_TIMEOUT", `Worker node ${failed.id} (${failed.address}) could not start: ${failed.failed ?? failed.lostWhy}`),
+          );
         if (this.gate.nodes.filter((n) => n.ready !== undefined).length >= expected) return finish();
       };
       const finish = (error?: Error): void => {
@@ -103,7 +124,10 @@ export class Cluster {
     });
     const adopted = this.gate.nodes.flatMap((node) => (node.ready?.services ?? []).map((name) => ({ name, handle: this.#handle(node, name) })));
     await this.#sup.adopt(adopted);
-    for (const node of this.gate.nodes) this.#log.info(`Node ${node.id} is ready: clock offset ${((node.ready?.clock.wallOffsetNs ?? 0) / 1e6).toFixed(3)} ms ± ${((node.ready?.clock.uncertaintyNs ?? 0) / 1e6).toFixed(3)} ms, applied to its timestamps`);
+    for (const node of this.gate.nodes)
+      this.#log.info(
+        `Node ${node.id} is ready: clock offset ${((node.ready?.clock.wallOffsetNs ?? 0) / 1e6).toFixed(3)} ms ± ${((node.ready?.clock.uncertaintyNs ?? 0) / 1e6).toFixed(3)} ms, applied to its timestamps`,
+      );
   }
 
   #missing(expected: number): BenchError {
@@ -115,7 +139,9 @@ export class Cluster {
       `${expected - this.gate.nodes.length} never joined`,
       ...(this.gate.refused.length === 0 ? [] : [`refused: ${this.gate.refused.join("; ")}`]),
     ];
-    return new BenchError("SERVICE_START_TIMEOUT", parts.join("; "), { hint: `Start the missing node(s) with: ${this.#command} (or raise --node-join-timeout)` });
+    return new BenchError("SERVICE_START_TIMEOUT", parts.join("; "), {
+      hint: `Start the missing node(s) with: ${this.#command} (or raise --node-join-timeout)`,
+    });
   }
 
   workers(): ServiceName<"worker">[] {
@@ -141,7 +167,12 @@ export class Cluster {
     const ports = clusterPorts(this.#cfg.zmqPort);
     const mine = node.ready.services.filter((s) => s.startsWith("record-processor:")).map((s) => processorEndpoint.get(s) as string);
     const index = worker.slice(worker.lastIndexOf(".") + 1);
-    return { creditsEndpoint: `tcp://${urlHost(node.hello.controllerHost)}:${ports.credits}`, processorEndpoints: mine, datasetPath: node.ready.datasetPath, workerId: `${node.id}/worker-${index}` };
+    return {
+      creditsEndpoint: `tcp://${urlHost(node.hello.controllerHost)}:${ports.credits}`,
+      processorEndpoints: mine,
+      datasetPath: node.ready.datasetPath,
+      workerId: `${node.id}/worker-${index}`,
+    };
   }
 
   /** Where a record processor sends records and reads the dataset. */
@@ -154,24 +185,37 @@ export class Cluster {
   #handle(node: NodeEntry, name: string): ServiceHandle {
     let resolve!: (info: ExitInfo) => void;
     const exited = new Promise<ExitInfo>((r) => (resolve = r));
-    const deferred: Deferred = { done: false, resolve: (info) => {
-      if (deferred.done) return;
-      deferred.done = true;
-      resolve(info);
-    } };
+    const deferred: Deferred = {
+      done: false,
+      resolve: (info) => {
+        if (deferred.done) return;
+        deferred.done = true;
+        resolve(info);
+      },
+    };
     this.#exits.set(name, deferred);
     return { pid: undefined, exited, kill: () => this.gate.send(node, { type: "kill", name }) };
   }
 
   #childExit(node: NodeEntry, name: string, code: number | null, signal: string | null): void {
-    this.#exits.get(name)?.resolve({ code, signal, ...(code === 0 && signal === null ? {} : { reason: `Service "${name}" on ${node.id} (${node.address}) ${signal !== null ? `was killed by ${signal}` : `exited with code ${code}`} unexpectedly` }) });
+    this.#exits.get(name)?.resolve({
+      code,
+      signal,
+      ...(code === 0 && signal === null
+        ? {}
+        : {
+            reason: `Service "${name}" on ${node.id} (${node.address}) ${signal !== null ? `was killed by ${signal}` : `exited with code ${code}`} unexpectedly`,
+          }),
+    });
   }
 
   /** A new measurement from a node: applied to its running services only when it is drift, not noise. */
   #clock(node: NodeEntry): void {
     if (node.applied === undefined || node.clock === undefined || node.lostWhy !== undefined || !drifted(node.applied, node.clock)) return;
     const { monoOffsetNs, wallOffsetNs } = node.clock;
-    this.#log.info(`Node ${node.id}'s clock drifted: offset ${(node.applied.wallOffsetNs / 1e6).toFixed(3)} → ${(wallOffsetNs / 1e6).toFixed(3)} ms (± ${(node.clock.uncertaintyNs / 1e6).toFixed(3)}), applied from now on`);
+    this.#log.info(
+      `Node ${node.id}'s clock drifted: offset ${(node.applied.wallOffsetNs / 1e6).toFixed(3)} → ${(wallOffsetNs / 1e6).toFixed(3)} ms (± ${(node.clock.uncertaintyNs / 1e6).toFixed(3)}), applied from now on`,
+    );
     node.applied = node.clock;
     node.corrections++;
     const msg: NodeClock = { node: node.id, monoOffsetNs, wallOffsetNs };
@@ -188,7 +232,9 @@ export class Cluster {
       () => undefined,
     );
     const message = `Worker node ${node.id} (${node.address}, ${node.hello.hostname}) was lost: ${why}, with ${inFlight ?? "an unknown number of"} request(s) in flight on it`;
-    names.forEach((name, i) => this.#exits.get(name)?.resolve({ code: null, signal: null, reason: i === 0 ? message : `Service "${name}" was lost with ${node.id}` }));
+    names.forEach((name, i) =>
+      this.#exits.get(name)?.resolve({ code: null, signal: null, reason: i === 0 ? message : `Service "${name}" was lost with ${node.id}` }),
+    );
   }
 
   /** Per node: clock offsets (applied and last measured), its processes, and requests completed (null when lost). */
@@ -196,7 +242,10 @@ export class Cluster {
     return Promise.all(
       this.gate.nodes.map(async (node) => {
         const workers = (node.ready?.services ?? []).filter((s) => s.startsWith("worker:"));
-        const stats = node.lostWhy !== undefined ? null : await Promise.all(workers.map((w) => this.#sup.command(w as ServiceName<"worker">, "stats", undefined, 5000))).catch(() => null);
+        const stats =
+          node.lostWhy !== undefined
+            ? null
+            : await Promise.all(workers.map((w) => this.#sup.command(w as ServiceName<"worker">, "stats", undefined, 5000))).catch(() => null);
         const clock = node.applied;
         return {
           id: node.id,

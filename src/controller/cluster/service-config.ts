@@ -8,4 +8,3 @@ export function clusterServiceConfig(cfg: ResolvedProfile, role: "timing" | "rec
   const ports = clusterPorts(cfg.zmqPort);
   return { tcp: `tcp://${urlHost(cfg.zmqHost)}:${role === "timing" ? ports.credits : ports.records}` };
 }
-

@@ -25,7 +25,11 @@ export function dashboardPossible(out: NodeJS.WriteStream, env: NodeJS.ProcessEn
   return out.isTTY === true && (env.NO_COLOR ?? "") === "" && env.TERM !== "dumb";
 }
 
-export function createDashboard(info: DashboardInfo, heartbeats: () => { name: string; lateMs: number }[], out: NodeJS.WriteStream = process.stderr): ProgressUi {
+export function createDashboard(
+  info: DashboardInfo,
+  heartbeats: () => { name: string; lateMs: number }[],
+  out: NodeJS.WriteStream = process.stderr,
+): ProgressUi {
   const model = new DashboardModel(info, performance.now());
   const screen = openScreen(out);
   let closed = false;
@@ -85,7 +89,11 @@ export function createDashboard(info: DashboardInfo, heartbeats: () => { name: s
 export function dashboardInfo(cfg: ResolvedProfile): DashboardInfo {
   const path = cfg.endpoint ?? endpointPath(cfg.endpointType, cfg.streaming);
   const first = cfg.urls[0] === undefined ? "" : `${redactUrl(cfg.urls[0]).replace(/\/+$/, "")}${path}`;
-  const load = cfg.fixedSchedule ? "fixed schedule" : cfg.requestRate !== undefined ? `rate ${cfg.requestRate}/s${cfg.concurrency === undefined ? "" : `, concurrency ≤ ${cfg.concurrency}`}` : `concurrency ${cfg.concurrency ?? 1}`;
+  const load = cfg.fixedSchedule
+    ? "fixed schedule"
+    : cfg.requestRate !== undefined
+      ? `rate ${cfg.requestRate}/s${cfg.concurrency === undefined ? "" : `, concurrency ≤ ${cfg.concurrency}`}`
+      : `concurrency ${cfg.concurrency ?? 1}`;
   return {
     model: cfg.model.join(", "),
     target: cfg.urls.length > 1 ? `${first} (+${cfg.urls.length - 1})` : first,

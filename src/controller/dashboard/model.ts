@@ -54,7 +54,14 @@ export class DashboardModel {
   }
 
   phaseStarted(p: TimingPhaseStart, nowMs: number): void {
-    this.phases.set(p.phase, { phase: p.phase, startMs: nowMs, sent: 0, completed: 0, ...(p.total === undefined ? {} : { total: p.total }), ...(p.durationSec === undefined ? {} : { durationSec: p.durationSec }) });
+    this.phases.set(p.phase, {
+      phase: p.phase,
+      startMs: nowMs,
+      sent: 0,
+      completed: 0,
+      ...(p.total === undefined ? {} : { total: p.total }),
+      ...(p.durationSec === undefined ? {} : { durationSec: p.durationSec }),
+    });
     this.stage = p.phase === "warmup" ? "Warmup" : "Profiling";
     if (p.phase === "profiling") this.#completions = [];
   }

@@ -107,5 +107,8 @@ export function openScreen(out: NodeJS.WriteStream = process.stderr): Screen {
 /** Escape sequences and other control characters removed: the panel shows text only. */
 function plainText(s: string): string {
   // biome-ignore lint: control characters are the point here.
-  return s.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, "").replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, "").replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "");
+  return s
+    .replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, "")
+    .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, "")
+    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "");
 }

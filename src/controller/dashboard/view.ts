@@ -19,16 +19,29 @@ export function renderView(m: DashboardModel, cols: number, rows: number, nowMs:
   const spacer = (): void => void lines.push({ text: "", optional: true });
 
   lines.push({ text: ` AIPerf · ${m.stopping === undefined ? m.stage : `Stopping: ${m.stopping}`} · ${m.info.model} @ ${m.info.target}`, style: "title" });
-  const inPhase = phase === undefined ? "" : ` · ${phase.phase} ${clock(((phase.endMs ?? nowMs) - phase.startMs) / 1000)}${phase.durationSec === undefined ? "" : ` of ${clock(phase.durationSec)}`}`;
+  const inPhase =
+    phase === undefined
+      ? ""
+      : ` · ${phase.phase} ${clock(((phase.endMs ?? nowMs) - phase.startMs) / 1000)}${phase.durationSec === undefined ? "" : ` of ${clock(phase.durationSec)}`}`;
   lines.push({ text: ` ${m.info.load} · elapsed ${elapsed}${inPhase} · ETA ${eta === undefined ? "-" : clock(eta)}` });
   lines.push({ text: bar(m, cols, nowMs) });
   spacer();
 
   const p = m.phases.get("profiling");
   const live = m.live;
-  if (p === undefined) lines.push({ text: ` Requests    ${m.phases.has("warmup") ? `warmup: sent ${m.phases.get("warmup")?.sent ?? 0}, done ${m.phases.get("warmup")?.completed ?? 0}` : "not started yet"}`, style: "label" });
-  else lines.push({ text: ` Requests    sent ${p.sent}  done ${p.completed}  in flight ${Math.max(0, p.sent - p.completed)}  failed ${live?.failed ?? 0}`, style: "label" });
-  lines.push({ text: ` Records     ${m.records.processed}${m.records.expected === undefined ? "" : ` of ${m.records.expected}`} processed${live === undefined ? "" : ` · ${live.ok} ok`}` });
+  if (p === undefined)
+    lines.push({
+      text: ` Requests    ${m.phases.has("warmup") ? `warmup: sent ${m.phases.get("warmup")?.sent ?? 0}, done ${m.phases.get("warmup")?.completed ?? 0}` : "not started yet"}`,
+      style: "label",
+    });
+  else
+    lines.push({
+      text: ` Requests    sent ${p.sent}  done ${p.completed}  in flight ${Math.max(0, p.sent - p.completed)}  failed ${live?.failed ?? 0}`,
+      style: "label",
+    });
+  lines.push({
+    text: ` Records     ${m.records.processed}${m.records.expected === undefined ? "" : ` of ${m.records.expected}`} processed${live === undefined ? "" : ` · ${live.ok} ok`}`,
+  });
   const now = m.rates();
   const avg = m.averages(nowMs);
   lines.push({ text: ` Throughput  ${num(now.requests)} req/s now, ${num(avg.requests)} avg · ${num(now.tokens)} tok/s now, ${num(avg.tokens)} avg` });
@@ -38,7 +51,10 @@ export function renderView(m: DashboardModel, cols: number, rows: number, nowMs:
   const colW = cols >= 110 ? 14 : 10;
   const head = (label: string): string => ` ${label.padEnd(26)}${["p50", "p90", "p99"].map((h) => h.padStart(colW)).join("")}`;
   lines.push({ text: head(live === undefined ? "Recent requests (ms)" : `Last ${live.window} requests (ms)`), style: "label" });
-  const row = (label: string, v: LivePercentiles | undefined): void => void lines.push({ text: `   ${label.padEnd(24)}${v === undefined ? "-".padStart(colW) : [v.p50, v.p90, v.p99].map((x) => fixed(x).padStart(colW)).join("")}` });
+  const row = (label: string, v: LivePercentiles | undefined): void =>
+    void lines.push({
+      text: `   ${label.padEnd(24)}${v === undefined ? "-".padStart(colW) : [v.p50, v.p90, v.p99].map((x) => fixed(x).padStart(colW)).join("")}`,
+    });
   row("Time to first token", live?.ttftMs);
   row("Inter-token latency", live?.itlMs);
   row("Request latency", live?.latencyMs);
@@ -46,11 +62,17 @@ export function renderView(m: DashboardModel, cols: number, rows: number, nowMs:
   spacer();
 
   const errors = live?.errors ?? [];
-  lines.push({ text: ` Errors      ${errors.length === 0 ? "none" : errors.map(([kind, n]) => `${kind} ${n}`).join(" · ")}`, ...(errors.length > 0 ? { style: "warn" as const } : {}) });
+  lines.push({
+    text: ` Errors      ${errors.length === 0 ? "none" : errors.map(([kind, n]) => `${kind} ${n}`).join(" · ")}`,
+    ...(errors.length > 0 ? { style: "warn" as const } : {}),
+  });
   lines.push({ text: ` Health      ${health(m)}` });
   for (const t of telemetry(m, rows >= 30 ? 4 : 1)) lines.push({ text: t });
   const v = m.verdict();
-  lines.push({ text: ` Verdict     ${v.state === "waiting" ? "forming" : v.state === "ok" ? "forming: client keeps up" : "forming: AT RISK, client-bound"} (${v.why})`, ...(v.state === "at risk" ? { style: "warn" as const } : {}) });
+  lines.push({
+    text: ` Verdict     ${v.state === "waiting" ? "forming" : v.state === "ok" ? "forming: client keeps up" : "forming: AT RISK, client-bound"} (${v.why})`,
+    ...(v.state === "at risk" ? { style: "warn" as const } : {}),
+  });
   if (rows >= 30 && m.health.length > 0) {
     spacer();
     lines.push({ text: " Heartbeat lateness by service (ms past the 1 s interval)", style: "label", optional: true });
@@ -84,7 +106,12 @@ function bar(m: DashboardModel, cols: number, nowMs: number): string {
   const p = m.current();
   const f = m.fraction(nowMs);
   const label = p === undefined ? " Waiting for the first phase" : ` ${p.phase === "warmup" ? "Warmup   " : "Profiling"}`;
-  const count = p === undefined ? "" : p.durationSec !== undefined ? ` ${clock(Math.min(p.durationSec, ((p.endMs ?? nowMs) - p.startMs) / 1000))}/${clock(p.durationSec)}` : ` ${p.completed}${p.total === undefined ? "" : `/${p.total}`}`;
+  const count =
+    p === undefined
+      ? ""
+      : p.durationSec !== undefined
+        ? ` ${clock(Math.min(p.durationSec, ((p.endMs ?? nowMs) - p.startMs) / 1000))}/${clock(p.durationSec)}`
+        : ` ${p.completed}${p.total === undefined ? "" : `/${p.total}`}`;
   if (f === undefined) return `${label}${count}`;
   const pct = `${Math.floor(f * 100)}%`.padStart(5);
   const width = Math.max(10, cols - label.length - pct.length - count.length - 4);
@@ -111,11 +138,20 @@ function health(m: DashboardModel): string {
 /** Server gauges and GPU readings, one line on 80×24; an endpoint and a GPU a line when taller. */
 function telemetry(m: DashboardModel, most: number): string[] {
   const server = (m.serverLive?.endpoints ?? []).map((e) => {
-    const parts = [e.kvCachePct === undefined ? "" : `KV cache ${fixed(e.kvCachePct)} %`, e.running === undefined ? "" : `running ${e.running}`, e.waiting === undefined ? "" : `waiting ${e.waiting}`].filter((x) => x !== "");
+    const parts = [
+      e.kvCachePct === undefined ? "" : `KV cache ${fixed(e.kvCachePct)} %`,
+      e.running === undefined ? "" : `running ${e.running}`,
+      e.waiting === undefined ? "" : `waiting ${e.waiting}`,
+    ].filter((x) => x !== "");
     return parts.length === 0 ? "no load gauges" : parts.join(", ");
   });
   const gpus = (m.gpuLive?.gpus ?? []).map((g) => {
-    const parts = [g.powerW === undefined ? "" : `${fixed(g.powerW)} W`, g.utilPct === undefined ? "" : `${fixed(g.utilPct)} %`, g.memUsedGb === undefined ? "" : `${fixed(g.memUsedGb)} GB`, g.tempC === undefined ? "" : `${g.tempC} °C`].filter((x) => x !== "");
+    const parts = [
+      g.powerW === undefined ? "" : `${fixed(g.powerW)} W`,
+      g.utilPct === undefined ? "" : `${fixed(g.utilPct)} %`,
+      g.memUsedGb === undefined ? "" : `${fixed(g.memUsedGb)} GB`,
+      g.tempC === undefined ? "" : `${g.tempC} °C`,
+    ].filter((x) => x !== "");
     return `GPU${g.index} ${parts.join(" ")}`;
   });
   const serverText = !m.info.serverMetrics ? "server metrics off" : server.length === 0 ? "server metrics on" : `server ${server.join(" | ")}`;

@@ -31,7 +31,8 @@ export async function* loadCsv(ctx: LoaderContext): AsyncGenerator<Piece> {
     }
     const problem = errors[0];
     if (problem !== undefined) throw new DatasetInputError(ctx.path, line, `bad CSV row (${problem.message})`);
-    if (cells.length !== fields.length) throw new DatasetInputError(ctx.path, line, `expected ${fields.length} cells as in the header row, got ${cells.length}`);
+    if (cells.length !== fields.length)
+      throw new DatasetInputError(ctx.path, line, `expected ${fields.length} cells as in the header row, got ${cells.length}`);
     const obj: Record<string, unknown> = {};
     fields.forEach((key, i) => {
       const raw = cells[i] as string;
@@ -49,7 +50,11 @@ export async function* loadCsv(ctx: LoaderContext): AsyncGenerator<Piece> {
 
 function checkHeader(path: string, fields: string[]): void {
   if (!fields.some((f) => f === "text" || f === "image" || f === "audio")) {
-    throw new DatasetInputError(path, 1, `a header row is required, naming columns among ${COLUMNS.join(", ")} (at least one of text, image, audio); got ${JSON.stringify(fields.join(","))}`);
+    throw new DatasetInputError(
+      path,
+      1,
+      `a header row is required, naming columns among ${COLUMNS.join(", ")} (at least one of text, image, audio); got ${JSON.stringify(fields.join(","))}`,
+    );
   }
   const unknown = fields.find((f) => !COLUMNS.includes(f));
   if (unknown !== undefined) throw new DatasetInputError(path, 1, `unknown column "${unknown}" (allowed: ${COLUMNS.join(", ")})`);
@@ -95,7 +100,11 @@ export async function* csvRows(path: string, maxRowChars = MAX_RECORD_BYTES): As
       if (text.length > maxRowChars) {
         // `line` is where the parser's last finished row ended (it may lag the reads): the long
         // row starts there or later, so the message says "from line N on".
-        failure ??= new DatasetInputError(path, line, `from this line on no row ends within ${formatBytes(maxRowChars)}, the most one row (one request) may hold; an unclosed quote?`);
+        failure ??= new DatasetInputError(
+          path,
+          line,
+          `from this line on no row ends within ${formatBytes(maxRowChars)}, the most one row (one request) may hold; an unclosed quote?`,
+        );
         signal();
         input.destroy();
         done();

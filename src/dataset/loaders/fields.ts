@@ -34,7 +34,8 @@ export function parseTurn(obj: Record<string, unknown>, at: Where, rules: TurnRu
     allowed.delete("timestamp");
     allowed.delete("delay");
   }
-  for (const key of Object.keys(obj)) if (!allowed.has(key)) fail(`unknown field "${key}" (allowed: ${[...allowed].join(", ")})${formatHint(key, "single_turn")}`);
+  for (const key of Object.keys(obj))
+    if (!allowed.has(key)) fail(`unknown field "${key}" (allowed: ${[...allowed].join(", ")})${formatHint(key, "single_turn")}`);
 
   const turn: Turn = { texts: [], images: [], audios: [] };
   for (const [singular, plural, slot] of MODALITIES) {

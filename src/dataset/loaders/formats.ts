@@ -34,7 +34,11 @@ export const SHAREGPT_HINT =
  * The format for the flags: --public-dataset wins; a `.csv` file given as single_turn (the
  * default type) is read as CSV, since a CSV file cannot be JSONL.
  */
-export function datasetFormat(opts: { inputFile: string; customDatasetType?: CustomDatasetType | undefined; publicDataset?: PublicDataset | undefined }): DatasetFormat {
+export function datasetFormat(opts: {
+  inputFile: string;
+  customDatasetType?: CustomDatasetType | undefined;
+  publicDataset?: PublicDataset | undefined;
+}): DatasetFormat {
   if (opts.publicDataset !== undefined) return opts.publicDataset;
   const type = opts.customDatasetType ?? "single_turn";
   if (type === "single_turn" && extname(opts.inputFile).toLowerCase() === ".csv") return "csv";

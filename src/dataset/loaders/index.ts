@@ -21,7 +21,15 @@ export type { Loader, LoaderContext, Piece } from "./context.ts";
 export { type Conversation, DatasetInputError, type Media, type TextSpans, type Turn } from "./model.ts";
 export { payloadTexts } from "./inputs-json.ts";
 
-export { datasetFormat, SHAREGPT_HINT, CUSTOM_DATASET_TYPES, type CustomDatasetType, type DatasetFormat, PUBLIC_DATASETS, type PublicDataset } from "./formats.ts";
+export {
+  datasetFormat,
+  SHAREGPT_HINT,
+  CUSTOM_DATASET_TYPES,
+  type CustomDatasetType,
+  type DatasetFormat,
+  PUBLIC_DATASETS,
+  type PublicDataset,
+} from "./formats.ts";
 
 /** Loaders by format name: the built-ins below, then any a plugin registers (plugins/load.ts). */
 export const LOADERS = new Map<DatasetFormat, Loader>([["sharegpt", loadShareGpt]]);
@@ -46,7 +54,8 @@ export async function* streamDataset(format: DatasetFormat, ctx: LoaderContext):
   if (!existsSync(ctx.path)) throw new DatasetInputError(ctx.path, undefined, "no such file or directory");
   let pieces = 0;
   const loader = LOADERS.get(format);
-  if (loader === undefined) throw new DatasetInputError(ctx.path, undefined, `no loader for the dataset format "${format}" (is the plugin that registers it loaded?)`);
+  if (loader === undefined)
+    throw new DatasetInputError(ctx.path, undefined, `no loader for the dataset format "${format}" (is the plugin that registers it loaded?)`);
   for await (const piece of loader(ctx)) {
     pieces++;
     yield piece;

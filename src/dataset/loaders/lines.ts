@@ -69,7 +69,11 @@ async function* lineChunks(path: string, chunkBytes = CHUNK_BYTES, maxLineBytes 
       before += lines.length;
       if (lines.length > 0) yield lines;
       if (tooLong || kept > maxLineBytes) {
-        throw new DatasetInputError(path, before + 1, `a line longer than ${formatBytes(maxLineBytes)}, the most one line (one request or conversation) may hold; is the file JSON Lines, one record per line?`);
+        throw new DatasetInputError(
+          path,
+          before + 1,
+          `a line longer than ${formatBytes(maxLineBytes)}, the most one line (one request or conversation) may hold; is the file JSON Lines, one record per line?`,
+        );
       }
     }
     if (kept > 0) yield push([], decode(buf, 0, kept));

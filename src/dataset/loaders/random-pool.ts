@@ -17,13 +17,21 @@ type Pool = { name: string | undefined; entries: Turn[] };
 export async function* loadRandomPool(ctx: LoaderContext): AsyncGenerator<Piece> {
   const isDir = statSync(ctx.path).isDirectory();
   const files = isDir
-    ? readdirSync(ctx.path).filter((f) => !f.startsWith(".")).sort().map((f) => join(ctx.path, f)).filter((f) => statSync(f).isFile())
+    ? readdirSync(ctx.path)
+        .filter((f) => !f.startsWith("."))
+        .sort()
+        .map((f) => join(ctx.path, f))
+        .filter((f) => statSync(f).isFile())
     : [ctx.path];
   if (files.length === 0) throw new DatasetInputError(ctx.path, undefined, "the directory holds no pool files");
   // Every entry is kept to draw from: checked before reading, not found out by running out of memory.
   const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
   if (bytes > MAX_POOL_BYTES) {
-    throw new DatasetInputError(ctx.path, undefined, `a random_pool is held in memory to draw from: ${formatBytes(bytes)} is more than the ${formatBytes(MAX_POOL_BYTES)} limit (use a smaller pool, or single_turn, which streams)`);
+    throw new DatasetInputError(
+      ctx.path,
+      undefined,
+      `a random_pool is held in memory to draw from: ${formatBytes(bytes)} is more than the ${formatBytes(MAX_POOL_BYTES)} limit (use a smaller pool, or single_turn, which streams)`,
+    );
   }
   const pools: Pool[] = [];
   for (const file of files) {

@@ -50,7 +50,8 @@ export function synthesizeWav(options: WavOptions, rng: Rng): Uint8Array {
   for (let i = 0; i < frames * channels; i++) {
     const x = Math.max(-1, Math.min(1, rng.normal(0, NOISE_STDDEV)));
     const s = Math.round(x * max);
-    if (bitDepth === 8) out[at] = s + 128; // 8-bit WAV is unsigned
+    if (bitDepth === 8)
+      out[at] = s + 128; // 8-bit WAV is unsigned
     else if (bitDepth === 16) view.setInt16(at, s, true);
     else if (bitDepth === 32) view.setInt32(at, s, true);
     else {

@@ -41,7 +41,10 @@ function parseSemicolon(s: string): SequencePair[] {
 function parseBracket(inner: string): SequencePair[] {
   // Items are "(…):p" separated by commas; only those commas are followed by "(".
   const items = inner.split(/\s*,\s*(?=\()/);
-  return items.map((item) => item.trim()).filter((item) => item !== "").map((item) => fromMatch(item, BRACKET_PAIR.exec(item), "(ISL[|SD],OSL[|SD]):PROB"));
+  return items
+    .map((item) => item.trim())
+    .filter((item) => item !== "")
+    .map((item) => fromMatch(item, BRACKET_PAIR.exec(item), "(ISL[|SD],OSL[|SD]):PROB"));
 }
 
 function fromMatch(item: string, m: RegExpExecArray | null, shape: string): SequencePair {

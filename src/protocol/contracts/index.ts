@@ -45,15 +45,16 @@ export type CommandName<R extends RoleName> = keyof CommandsOf<R> & string;
 export type RequestOf<R extends RoleName, C extends CommandName<R>> = CommandsOf<R>[C] extends Command<infer Req, unknown> ? Req : never;
 export type ReplyOf<R extends RoleName, C extends CommandName<R>> = CommandsOf<R>[C] extends Command<unknown, infer Rep> ? Rep : never;
 /** A command's arguments after its name: the request (optional when it has none), then a timeout. */
-export type CommandArgs<R extends RoleName, C extends CommandName<R>> = undefined extends RequestOf<R, C>
-  ? [payload?: RequestOf<R, C>, timeoutMs?: number]
-  : [payload: RequestOf<R, C>, timeoutMs?: number];
+export type CommandArgs<R extends RoleName, C extends CommandName<R>> =
+  undefined extends RequestOf<R, C> ? [payload?: RequestOf<R, C>, timeoutMs?: number] : [payload: RequestOf<R, C>, timeoutMs?: number];
 
 export type EventName<R extends RoleName> = keyof Contracts[R]["events"] & string;
 export type EventOf<R extends RoleName, E extends EventName<R>> = Contracts[R]["events"][E];
 
 /** Every role's events by name, as the controller hears them (event names are unique across roles). */
-export type ServiceEvents = { [E in { [R in RoleName]: EventName<R> }[RoleName]]: { [R in RoleName]: E extends EventName<R> ? EventOf<R, E> : never }[RoleName] };
+export type ServiceEvents = {
+  [E in { [R in RoleName]: EventName<R> }[RoleName]]: { [R in RoleName]: E extends EventName<R> ? EventOf<R, E> : never }[RoleName];
+};
 export type ServiceEventName = keyof ServiceEvents;
 
 export type BroadcastName = keyof Broadcasts;

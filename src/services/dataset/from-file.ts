@@ -11,7 +11,16 @@
  */
 import { isRanking } from "../../endpoints/capabilities.ts";
 import { createPromptGenerator, createRng, deriveSeed, readBuiltinCorpus, corpusIds } from "../../dataset/synthetic/index.ts";
-import { type Conversation, type DatasetFormat, type LoaderContext, loadDataset, payloadTexts, streamDataset, type TextSpans, type Turn } from "../../dataset/loaders/index.ts";
+import {
+  type Conversation,
+  type DatasetFormat,
+  type LoaderContext,
+  loadDataset,
+  payloadTexts,
+  streamDataset,
+  type TextSpans,
+  type Turn,
+} from "../../dataset/loaders/index.ts";
 import type { DatasetConfig } from "../../protocol/dataset-config.ts";
 import { createDatasetWriter, type DatasetConversation, type DatasetTurn } from "../../protocol/dataset-file.ts";
 import type { Tokenizer } from "../../tokenizer/index.ts";
@@ -43,7 +52,13 @@ function loaderContext(path: string, tokenizer: Tokenizer, cfg: DatasetConfig, s
 }
 
 /** The whole file in memory (tests, small files); the service streams with writeFileDataset. */
-export async function loadFileConversations(format: DatasetFormat, path: string, tokenizer: Tokenizer, cfg: DatasetConfig, seed: number): Promise<Conversation[]> {
+export async function loadFileConversations(
+  format: DatasetFormat,
+  path: string,
+  tokenizer: Tokenizer,
+  cfg: DatasetConfig,
+  seed: number,
+): Promise<Conversation[]> {
   return loadDataset(format, loaderContext(path, tokenizer, cfg, seed));
 }
 
@@ -53,7 +68,13 @@ export async function loadFileConversations(format: DatasetFormat, path: string,
  * throws a DatasetInputError and leaves neither file behind. The times are for the benchmark:
  * until dataset.bin is complete, and the wait for inputs.json after that.
  */
-export async function writeFileDataset(format: DatasetFormat, path: string, tokenizer: Tokenizer, cfg: DatasetConfig, seed: number): Promise<{ conversations: number; turns: number; datasetMs: number; inputsMs: number }> {
+export async function writeFileDataset(
+  format: DatasetFormat,
+  path: string,
+  tokenizer: Tokenizer,
+  cfg: DatasetConfig,
+  seed: number,
+): Promise<{ conversations: number; turns: number; datasetMs: number; inputsMs: number }> {
   const t0 = performance.now();
   const ctx = loaderContext(path, tokenizer, cfg, seed);
   const build = createTurnBuilder(tokenizer, cfg, seed, true);
@@ -140,7 +161,12 @@ type WholeTurn = { body: Record<string, unknown>; json: string; stored: Stored }
  * --osl values for turns that name no max_tokens. With `splice`, a turn carrying its text as
  * byte ranges (Turn.textSpans) gets its body as a skeleton for that text instead (splice-body.ts): same bytes.
  */
-function createTurnBuilder(tokenizer: Tokenizer, cfg: DatasetConfig, seed: number, splice = false): (turn: Turn, index: number) => WholeTurn | { skeleton: Skeleton; text: TextSpans; stored: Stored } {
+function createTurnBuilder(
+  tokenizer: Tokenizer,
+  cfg: DatasetConfig,
+  seed: number,
+  splice = false,
+): (turn: Turn, index: number) => WholeTurn | { skeleton: Skeleton; text: TextSpans; stored: Stored } {
   const maxTokens = createOslSampler(seed, cfg);
   const splicer = splice && SPLICEABLE.has(cfg.endpointType) ? createBodySplicer() : null;
   // --model-selection-strategy, drawn once per turn (a turn naming its own model keeps it).
@@ -159,8 +185,16 @@ function createTurnBuilder(tokenizer: Tokenizer, cfg: DatasetConfig, seed: numbe
     const text = turn.texts[0];
     const spans = turn.textSpans;
     const skeleton =
-      splicer !== null && spans !== undefined && turn.payload === undefined && turn.texts.length === 1 && text !== undefined && turn.images.length === 0 && turn.audios.length === 0
-        ? splicer(keyOf(turn.model ?? model, turn.role ?? "\u0001", text.name), max, (marker) => bodyOf({ ...turn, texts: [{ name: text.name, contents: [marker] }] }, cfg, model, max))
+      splicer !== null &&
+      spans !== undefined &&
+      turn.payload === undefined &&
+      turn.texts.length === 1 &&
+      text !== undefined &&
+      turn.images.length === 0 &&
+      turn.audios.length === 0
+        ? splicer(keyOf(turn.model ?? model, turn.role ?? "\u0001", text.name), max, (marker) =>
+            bodyOf({ ...turn, texts: [{ name: text.name, contents: [marker] }] }, cfg, model, max),
+          )
         : null;
     const body = skeleton !== null ? null : (turn.payload ?? bodyOf(turn, cfg, model, max));
     const texts = (): string[] => (turn.payload === undefined ? turn.texts.flatMap((t) => t.contents) : payloadTexts(turn.payload));

@@ -27,10 +27,15 @@ export async function run(ctx: ServiceContext<"dataset">): Promise<void> {
     const t0 = performance.now();
     let tokenizer: Tokenizer;
     try {
-      tokenizer = await resolveTokenizer(cfg.tokenizer ?? undefined, { model: cfg.model[0], revision: cfg.upstream.tokenizerRevision, onFallback: (m) => ctx.log.warn(m) });
+      tokenizer = await resolveTokenizer(cfg.tokenizer ?? undefined, {
+        model: cfg.model[0],
+        revision: cfg.upstream.tokenizerRevision,
+        onFallback: (m) => ctx.log.warn(m),
+      });
     } catch (error) {
       // A bad --tokenizer is the user's to fix: reported as a config error, not a service failure.
-      if (error instanceof BenchError && error.code === "CONFIG_INVALID") return { conversations: 0, turns: 0, tokenizer: "", error: error.message, errorHint: error.hint, errorSource: "tokenizer" };
+      if (error instanceof BenchError && error.code === "CONFIG_INVALID")
+        return { conversations: 0, turns: 0, tokenizer: "", error: error.message, errorHint: error.hint, errorSource: "tokenizer" };
       throw error;
     }
     if (cfg.inputFile !== null && cfg.datasetFormat !== null) {

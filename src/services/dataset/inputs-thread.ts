@@ -24,12 +24,26 @@ export const SPLICED = 2;
 /** Main → worker. */
 export type ToWorker =
   | { type: "start"; path: string; window?: number; windowBytes?: number }
-  | { type: "batch"; ops: Float64Array; ids: string; bytes: Uint8Array; skeletons: [number, readonly Uint8Array[]][]; corpora: [number, Uint8Array][]; forget: boolean }
+  | {
+      type: "batch";
+      ops: Float64Array;
+      ids: string;
+      bytes: Uint8Array;
+      skeletons: [number, readonly Uint8Array[]][];
+      corpora: [number, Uint8Array][];
+      forget: boolean;
+    }
   | { type: "finish" }
   | { type: "abort" };
 
 /** Worker → main ("listening": it has its handler, messages sent before are lost). */
-export type FromWorker = { type: "listening" } | { type: "done" } | { type: "gave-up" } | { type: "finished"; inOrder: boolean } | { type: "aborted" } | { type: "failed"; message: string };
+export type FromWorker =
+  | { type: "listening" }
+  | { type: "done" }
+  | { type: "gave-up" }
+  | { type: "finished"; inOrder: boolean }
+  | { type: "aborted" }
+  | { type: "failed"; message: string };
 
 /** Events per batch, and bytes of compact payloads per batch, before it is sent. */
 const BATCH_OPS = 1 << 15;

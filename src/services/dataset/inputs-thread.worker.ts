@@ -48,7 +48,10 @@ async function handle(message: ToWorker): Promise<void> {
     } else if (op === SPLICED) {
       const n = ops[i + 4] as number;
       const at = ops.subarray(i + 5, i + 5 + n);
-      writer.payload(c, { pieces: skeletons.get(ops[i + 2] as number) as readonly Uint8Array[], text: { bytes: corpora.get(ops[i + 3] as number) as Buffer, at } });
+      writer.payload(c, {
+        pieces: skeletons.get(ops[i + 2] as number) as readonly Uint8Array[],
+        text: { bytes: corpora.get(ops[i + 3] as number) as Buffer, at },
+      });
       i += 5 + n;
     } else throw new Error(`unknown event ${op}`);
     const wait = writer.ready();
@@ -64,6 +67,8 @@ async function handle(message: ToWorker): Promise<void> {
 
 let queue = Promise.resolve();
 self.onmessage = (event: MessageEvent<ToWorker>) => {
-  queue = queue.then(() => handle(event.data)).catch((error: unknown) => reply({ type: "failed", message: error instanceof Error ? error.message : String(error) }));
+  queue = queue
+    .then(() => handle(event.data))
+    .catch((error: unknown) => reply({ type: "failed", message: error instanceof Error ? error.message : String(error) }));
 };
 reply({ type: "listening" });

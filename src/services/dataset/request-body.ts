@@ -11,7 +11,13 @@ import type { TurnInput } from "../../endpoints/types.ts";
 
 export type { TurnInput } from "../../endpoints/types.ts";
 
-type BodyOptions = { endpointType: EndpointType; streaming: boolean; extraInputs: [string, unknown][]; useLegacyMaxTokens?: boolean; inputFile?: string | null };
+type BodyOptions = {
+  endpointType: EndpointType;
+  streaming: boolean;
+  extraInputs: [string, unknown][];
+  useLegacyMaxTokens?: boolean;
+  inputFile?: string | null;
+};
 
 /**
  * The JSON body object for one turn; `extraInputs` are merged last and override generated keys.
@@ -36,7 +42,12 @@ type ContextMessages = { system: string | null; userContext: string | null };
  * message (later turns inherit them through the session history); Anthropic messages get the
  * top-level `system` on every turn and the user context before the first turn's message.
  */
-export function withContextMessages(body: Record<string, unknown>, endpointType: EndpointType, ctx: ContextMessages, firstTurn: boolean): Record<string, unknown> {
+export function withContextMessages(
+  body: Record<string, unknown>,
+  endpointType: EndpointType,
+  ctx: ContextMessages,
+  firstTurn: boolean,
+): Record<string, unknown> {
   if (!Array.isArray(body.messages) || (ctx.system === null && ctx.userContext === null)) return body;
   const lead: Record<string, unknown>[] = [];
   if (endpointType === "messages") {

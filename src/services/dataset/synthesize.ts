@@ -4,7 +4,16 @@
  * system / user context prompts and per-turn models, all from one seed (drawn when
  * --random-seed is absent). `turn` returns each turn's ready request body.
  */
-import { createLengthSampler, createPromptGenerator, createRng, deriveSeed, randomSeed, readBuiltinCorpus, samplePositiveNormalInteger, corpusIds } from "../../dataset/synthetic/index.ts";
+import {
+  createLengthSampler,
+  createPromptGenerator,
+  createRng,
+  deriveSeed,
+  randomSeed,
+  readBuiltinCorpus,
+  samplePositiveNormalInteger,
+  corpusIds,
+} from "../../dataset/synthetic/index.ts";
 import type { DatasetConfig } from "../../protocol/dataset-config.ts";
 import type { Tokenizer } from "../../tokenizer/index.ts";
 import { requestBody, withContextMessages } from "./request-body.ts";
@@ -63,7 +72,9 @@ export async function createSynthesizer(tokenizer: Tokenizer, cfg: DatasetConfig
       const texts: Prompt[] = [];
       const lengths = plan.lengths?.() ?? null;
       if (lengths !== null) for (const n of lengths) texts.push({ text: prompts.promptOfTokens(n), tokens: n });
-      else for (let i = 0; withText && i < Math.max(count, plan.count); i++) texts.push(pair === null ? prompt() : { text: prompts.promptOfTokens(pair.isl), tokens: pair.isl });
+      else
+        for (let i = 0; withText && i < Math.max(count, plan.count); i++)
+          texts.push(pair === null ? prompt() : { text: prompts.promptOfTokens(pair.isl), tokens: pair.isl });
       const prefix = first ? extras.prefix() : null;
       const head = texts[0];
       if (prefix !== null && head !== undefined) {
@@ -78,11 +89,19 @@ export async function createSynthesizer(tokenizer: Tokenizer, cfg: DatasetConfig
         const text = withMarker(texts[0].text, marker, bust);
         texts[0] = { text, tokens: tokenizer.count(text) };
       }
-      const turn = { model: extras.model(), texts: texts.map((t) => t.text), maxTokens: pair === null ? maxTokens() : pair.osl, images: extras.images(), audios: extras.audios() };
+      const turn = {
+        model: extras.model(),
+        texts: texts.map((t) => t.text),
+        maxTokens: pair === null ? maxTokens() : pair.osl,
+        images: extras.images(),
+        audios: extras.audios(),
+      };
       const userContext = session.userContext?.text ?? null;
       const body = withContextMessages(requestBody(turn, cfg), cfg.endpointType, { system, userContext }, first);
       let inputTokens = texts.reduce((n, t) => n + t.tokens, 0);
-      if (first) inputTokens += (system === null ? 0 : system === extras.system?.text ? extras.system.tokens : tokenizer.count(system)) + (session.userContext?.tokens ?? 0);
+      if (first)
+        inputTokens +=
+          (system === null ? 0 : system === extras.system?.text ? extras.system.tokens : tokenizer.count(system)) + (session.userContext?.tokens ?? 0);
       return { body, inputTokens };
     },
   };

@@ -58,7 +58,12 @@ export function createExtras(tokenizer: Tokenizer, corpus: Uint32Array, cfg: Dat
  * round_robin: the n-th turn gets models[n % len]; random: a seeded uniform pick per turn;
  * weighted: a seeded pick with probability weight / sum of weights (weights in models' order).
  */
-export function createModelSelector(models: string[], strategy: "round_robin" | "random" | "weighted", seed: number, weights?: readonly number[]): () => string {
+export function createModelSelector(
+  models: string[],
+  strategy: "round_robin" | "random" | "weighted",
+  seed: number,
+  weights?: readonly number[],
+): () => string {
   if (models.length === 0) throw new RangeError("At least one model is needed");
   if (strategy === "weighted") {
     const rng = createRng(deriveSeed(seed, "model-selection"));

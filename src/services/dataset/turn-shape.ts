@@ -17,7 +17,10 @@ export function createTextPlan(cfg: DatasetConfig, seed: number): TextPlan {
   if (category !== "rankings") return { count: 1, lengths: null };
   const r = u.rankings;
   const passages = createLengthSampler(createRng(deriveSeed(seed, "rankings-passages")), { mean: r.passagesMean, stddev: r.passagesStddev });
-  const passageTokens = createLengthSampler(createRng(deriveSeed(seed, "rankings-passage-tokens")), { mean: r.passageTokensMean, stddev: r.passageTokensStddev });
+  const passageTokens = createLengthSampler(createRng(deriveSeed(seed, "rankings-passage-tokens")), {
+    mean: r.passageTokensMean,
+    stddev: r.passageTokensStddev,
+  });
   const queryTokens = createLengthSampler(createRng(deriveSeed(seed, "rankings-query-tokens")), { mean: r.queryTokensMean, stddev: r.queryTokensStddev });
   return {
     count: 1 + r.passagesMean,

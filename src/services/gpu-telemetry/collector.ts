@@ -104,10 +104,14 @@ export function startCollector(cfg: GpuTelemetryConfig, log: ConsolaInstance, op
     stopped = true;
     clearInterval(timer);
     // One reading at the end, so the energy counter brackets the profiling window's end.
-    await Promise.all(sources.filter((s) => s.alive).map(async (s) => {
-      while (s.busy) await Bun.sleep(5);
-      await scrape(s, 2000);
-    }));
+    await Promise.all(
+      sources
+        .filter((s) => s.alive)
+        .map(async (s) => {
+          while (s.busy) await Bun.sleep(5);
+          await scrape(s, 2000);
+        }),
+    );
     readNvml();
     nvml?.close();
     nvml = undefined;

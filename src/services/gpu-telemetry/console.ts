@@ -28,7 +28,9 @@ export function renderGpuConsole(series: readonly GpuSeries[], window: Window, e
       rows.push([label, ...COLUMNS.map((c) => (typeof m[c] === "number" ? formatGrouped(m[c] as number) : "N/A"))]);
     }
     const title = `NVIDIA AIPerf | GPU Telemetry | ${endpointKey(g.source)} | GPU ${g.gpuIndex}${g.gpuName === "" ? "" : ` | ${g.gpuName}`}`;
-    parts.push(renderTable({ title, columns: [{ header: "Metric", justify: "right" }, ...COLUMNS.map((c) => ({ header: c, justify: "right" as const }))], rows }));
+    parts.push(
+      renderTable({ title, columns: [{ header: "Metric", justify: "right" }, ...COLUMNS.map((c) => ({ header: c, justify: "right" as const }))], rows }),
+    );
   }
   const lines = Object.entries(energy).map(([tag, m]) => `${ENERGY_LABELS[tag] ?? tag}: ${formatGrouped(m.avg)} ${m.unit}`);
   if (lines.length > 0) parts.push(lines.join("\n"));

@@ -21,7 +21,15 @@ export function dcgmSamples(text: string, source: string, timestampNs: number): 
       const key = `${index}|${labels.UUID ?? ""}`;
       let sample = byGpu.get(key);
       if (sample === undefined) {
-        sample = { source, timestampNs, gpuIndex: index, gpuUuid: labels.UUID ?? "", gpuName: labels.modelName ?? "", hostname: labels.Hostname ?? "", values: {} };
+        sample = {
+          source,
+          timestampNs,
+          gpuIndex: index,
+          gpuUuid: labels.UUID ?? "",
+          gpuName: labels.modelName ?? "",
+          hostname: labels.Hostname ?? "",
+          values: {},
+        };
         byGpu.set(key, sample);
       }
       sample.values[def.field] = series.value * def.scale;

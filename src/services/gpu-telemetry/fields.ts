@@ -18,7 +18,7 @@ export type GpuField =
   | "power_violation"
   | "thermal_violation";
 
-export type FieldDef = { field: GpuField; dcgm: string; header: string; unit: string; /** display value = raw × scale */ scale: number };
+export type FieldDef = { field: GpuField; dcgm: string; header: string; unit: string /** display value = raw × scale */; scale: number };
 
 // DCGM reports framebuffer memory in MiB and energy in mJ; 1 MiB = 1.048576 MB.
 export const FIELDS: readonly FieldDef[] = [

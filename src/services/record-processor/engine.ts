@@ -73,7 +73,8 @@ export class ProcessorEngine {
       dataset,
       requestedTokens: perTurn(dataset, (body) => requestedOutputTokens(body)),
       ...(config.endpointType === "audio_transcription" ? { audioSeconds: perTurn(dataset, bodyAudioSeconds) } : {}),
-      onSkip: (skip: Skip, raw: RawRecord) => log.debug(`${name}: skipped a response of ${raw.xRequestId}: ${skip.skip}${skip.detail ? ` (${skip.detail})` : ""}`),
+      onSkip: (skip: Skip, raw: RawRecord) =>
+        log.debug(`${name}: skipped a response of ${raw.xRequestId}: ${skip.skip}${skip.detail ? ` (${skip.detail})` : ""}`),
     };
     this.#push = createSocket("PUSH", { name: `${name} records` });
     this.#push.connect(config.recordsEndpoint);

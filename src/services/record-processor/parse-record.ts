@@ -102,7 +102,13 @@ export function parseRecord(raw: RawRecord, chunks: readonly Uint8Array[], pc: P
     if (firstOutput !== undefined) record.firstOutputNs = firstOutput.ns;
     const counted = record.outputTokens === null && record.reasoningTokens === null ? null : (record.outputTokens ?? 0) + (record.reasoningTokens ?? 0);
     const requested = pc.requestedTokens === undefined ? null : safe(() => pc.requestedTokens?.(raw.conversation, raw.turn) ?? null, null);
-    record.tokens = accountTokens(responses.map((x) => x.r), pc.counter, counted, requested, record.usage?.completionTokens ?? null);
+    record.tokens = accountTokens(
+      responses.map((x) => x.r),
+      pc.counter,
+      counted,
+      requested,
+      record.usage?.completionTokens ?? null,
+    );
     if (pc.useServerTokenCount === true) useServerCounts(record);
   }
   return record;

@@ -19,7 +19,6 @@ import { DEFAULT_EXPORT_FILES, exportFilePaths } from "../../export/export-files
 import { type OutputEntry, outputEntry, rawRecordLine, writeOutputsJson } from "../../export/outputs-export.ts";
 import { type Timeslice, timesliceIndex, writeTimesliceExports } from "../../export/timeslice-export.ts";
 
-
 export type RecordsState = {
   add(record: RequestRecord): void;
   phaseStarted(phase: { phase: string; startNs: number }): void;
@@ -65,7 +64,11 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
   const arrivals = new ArrivalCollector();
 
   // Tokenizer vs usage vs chunks, and peers' TPOT/ITL/throughput (token-accounting-export.ts).
-  const tokenExport = new TokenAccountingExport({ peerTable: cfg.peerMetrics === true, producesTokens: producesTokens(cfg.endpointType), streaming: cfg.streaming });
+  const tokenExport = new TokenAccountingExport({
+    peerTable: cfg.peerMetrics === true,
+    producesTokens: producesTokens(cfg.endpointType),
+    streaming: cfg.streaming,
+  });
   const anomalies = new ReplyAnomalies();
   const summarize = (record: RequestRecord): void => {
     anomalies.add(record);
@@ -74,7 +77,12 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
     if (metrics !== null) jsonl?.write(formatRecordLine(record, metrics));
     if (metrics !== null) perRequestFiles(record, metrics);
     if (metrics !== null && plan.sliceDurationSec !== null) sliced.push(record);
-    if (metrics !== null) arrivals.add(record.startNs, record.intendedNs, record.turnIndex === 0, record.endNs, { readyNs: record.readyNs, ok: metrics.valid, num: record.sessionNum });
+    if (metrics !== null)
+      arrivals.add(record.startNs, record.intendedNs, record.turnIndex === 0, record.endNs, {
+        readyNs: record.readyNs,
+        ok: metrics.valid,
+        num: record.sessionNum,
+      });
   };
 
   const perRequestFiles = (record: RequestRecord, metrics: RecordMetrics): void => {
@@ -100,7 +108,10 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
     phaseStarted({ phase, startNs }) {
       if (phase === "profiling") profilingStartNs = startNs;
       if (phase !== "profiling" || builder !== undefined || cfg.duration === null) return;
-      builder = new SummaryBuilder({ context, durationFilter: { phaseStartNs: startNs, durationSec: cfg.duration.durationSec, gracePeriodSec: cfg.duration.graceSec } });
+      builder = new SummaryBuilder({
+        context,
+        durationFilter: { phaseStartNs: startNs, durationSec: cfg.duration.durationSec, gracePeriodSec: cfg.duration.graceSec },
+      });
       for (const r of waiting.splice(0)) summarize(r);
     },
     progress: () => ({ processed: profilingSeen, ...(expected === undefined ? {} : { expected }) }),
@@ -108,7 +119,10 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
       const req = v.parse(FinalizeRequest, payload);
       if (req.expected !== null) expected = req.expected;
       const all = (): boolean => req.expected !== null && profilingSeen >= req.expected;
-      const report = (): void => log.info(`Waiting for records: ${profilingSeen}${req.expected === null ? "" : ` of ${req.expected}`} arrived (giving up after ${req.idleMs / 1000} s without one)`);
+      const report = (): void =>
+        log.info(
+          `Waiting for records: ${profilingSeen}${req.expected === null ? "" : ` of ${req.expected}`} arrived (giving up after ${req.idleMs / 1000} s without one)`,
+        );
       await whileArriving(all, req.idleMs, (wake) => (onArrival = wake), report);
       onArrival = undefined;
       clearInterval(flusher);
@@ -121,21 +135,31 @@ export function createRecordsState(cfg: RecordsConfig, log: ConsolaInstance): Re
       for (const w of streams) await w.close();
       const summary = builder.summarize();
       const warmup = warmupSeen > 0 ? warmupBuilder.summarize().results : [];
-      log.debug(`Summarised ${summary.processed} valid and ${summary.errors} failed records (${summary.filtered} outside the duration window, ${warmupSeen} warmup)`);
+      log.debug(
+        `Summarised ${summary.processed} valid and ${summary.errors} failed records (${summary.filtered} outside the duration window, ${warmupSeen} warmup)`,
+      );
       // Piped (no terminal width): tables at full width as upstream prints them, messages at 100.
       const check = clientCheckReport(arrivals, req.clientCheck, req.columns ?? 100);
       const tokens = tokenExport.finish(summary.results, req.columns);
       for (const warning of anomalies.warnings()) log.warn(warning);
       const extraFiles: string[] = [];
       if (plan.sliceDurationSec !== null) {
-        await writeTimesliceExports(paths.timeslicesJson, paths.timeslicesCsv, timeslices(sliced, plan.sliceDurationSec, profilingStartNs, context), req.inputConfig);
+        await writeTimesliceExports(
+          paths.timeslicesJson,
+          paths.timeslicesCsv,
+          timeslices(sliced, plan.sliceDurationSec, profilingStartNs, context),
+          req.inputConfig,
+        );
         extraFiles.push(paths.timeslicesJson, paths.timeslicesCsv);
       }
       if (plan.outputsJson) {
         await writeOutputsJson(paths.outputs, outputs);
         extraFiles.push(paths.outputs);
       }
-      const validity = check.runValidity === undefined ? {} : { runValidity: { valid: check.runValidity.valid, judged: check.runValidity.judged, reasons: check.runValidity.reasons } };
+      const validity =
+        check.runValidity === undefined
+          ? {}
+          : { runValidity: { valid: check.runValidity.valid, judged: check.runValidity.judged, reasons: check.runValidity.reasons } };
       return {
         results: summary.results,
         warmupResults: warmup,
@@ -166,10 +190,13 @@ function whileArriving(done: () => boolean, idleMs: number, setWake: (wake: () =
   if (done()) return Promise.resolve();
   return new Promise((resolve) => {
     let lastMs = performance.now();
-    const ticker = setInterval(() => {
-      if (performance.now() - lastMs >= idleMs) finish();
-      else report();
-    }, Math.min(idleMs, WAIT_REPORT_MS));
+    const ticker = setInterval(
+      () => {
+        if (performance.now() - lastMs >= idleMs) finish();
+        else report();
+      },
+      Math.min(idleMs, WAIT_REPORT_MS),
+    );
     const finish = (): void => {
       clearInterval(ticker);
       resolve();
@@ -196,11 +223,13 @@ function timeslices(records: readonly RequestRecord[], sliceSec: number, startNs
     list.push(r);
     byIndex.set(i, list);
   }
-  return [...byIndex.entries()].sort((a, b) => a[0] - b[0]).map(([index, list]) => {
-    const b = new SummaryBuilder({ context });
-    for (const r of list) b.add(r);
-    return { index, results: b.summarize().results };
-  });
+  return [...byIndex.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([index, list]) => {
+      const b = new SummaryBuilder({ context });
+      for (const r of list) b.add(r);
+      return { index, results: b.summarize().results };
+    });
 }
 
 /** Our block beyond upstream: why the results are incomplete and how many records are missing. */

@@ -62,7 +62,11 @@ export async function run(ctx: ServiceContext<"server-metrics">): Promise<void> 
     const startNs = f.profilingStartWallNs ?? baselineStartNs;
     const endNs = f.profilingEndWallNs ?? undefined;
     const summaries = collectors.map((c) => summarizeEndpoint(c.data, startNs, endNs));
-    const files = [join(artifactDir, SERVER_METRICS_FILES.jsonl), writeServerMetricsJson(artifactDir, summaries), writeServerMetricsCsv(artifactDir, summaries)];
+    const files = [
+      join(artifactDir, SERVER_METRICS_FILES.jsonl),
+      writeServerMetricsJson(artifactDir, summaries),
+      writeServerMetricsCsv(artifactDir, summaries),
+    ];
     return { consoleText: serverMetricsConsoleText(summaries), files };
   });
 

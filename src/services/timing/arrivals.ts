@@ -82,12 +82,18 @@ export function gammaDraw(rng: Rng, k: number): number {
 
 /** A Poisson process: exponential gaps with mean 1/rate, drawn from `rng`. */
 export function poissonArrivals(ratePerSec: number, rng: Rng): Arrivals {
-  return gapArrivals(() => exponential(rng), () => ratePerSec);
+  return gapArrivals(
+    () => exponential(rng),
+    () => ratePerSec,
+  );
 }
 
 /** Gamma gaps: shape k, scale 1/(k·rate); k = 1 is poisson, larger k is smoother. */
 export function gammaArrivals(ratePerSec: number, k: number, rng: Rng): Arrivals {
-  return gapArrivals(() => gammaDraw(rng, k) / k, () => ratePerSec);
+  return gapArrivals(
+    () => gammaDraw(rng, k) / k,
+    () => ratePerSec,
+  );
 }
 
 /**

@@ -65,7 +65,8 @@ function profilingPlan(plan: TimingPlan, trace: TraceData | undefined): PhasePla
   if (plan.fixedSchedule === undefined) return { phase: "profiling", stop: profilingStop(plan), load };
   if (trace === undefined) throw new Error("A fixed-schedule plan needs the dataset file (datasetPath) for its timestamps");
   const schedule = buildSchedule(trace, plan.fixedSchedule);
-  const stop: PhaseStop = plan.durationSec !== undefined ? profilingStop(plan) : { kind: "count", count: Math.min(schedule.turns, plan.requestCount ?? Number.POSITIVE_INFINITY) };
+  const stop: PhaseStop =
+    plan.durationSec !== undefined ? profilingStop(plan) : { kind: "count", count: Math.min(schedule.turns, plan.requestCount ?? Number.POSITIVE_INFINITY) };
   return { phase: "profiling", stop, load: { ...load, schedule } };
 }
 
@@ -73,12 +74,25 @@ function warmupLoad(plan: TimingPlan): PhaseLoad {
   const w = plan.warmup ?? {};
   const prefillConcurrency = w.prefillConcurrency ?? plan.prefillConcurrency;
   // Warmup ramps default to the profiling ones (upstream: "if not set, uses --…-ramp-duration").
-  const ramps = { prefillConcurrency, concurrencyRampSec: w.concurrencyRampSec ?? plan.concurrencyRampSec, prefillRampSec: w.prefillRampSec ?? plan.prefillRampSec };
+  const ramps = {
+    prefillConcurrency,
+    concurrencyRampSec: w.concurrencyRampSec ?? plan.concurrencyRampSec,
+    prefillRampSec: w.prefillRampSec ?? plan.prefillRampSec,
+  };
   const rateRampSec = w.rateRampSec ?? plan.rateRampSec;
   const overridden = w.requestRate !== undefined || w.rateMode !== undefined;
   if (plan.userCentric !== undefined && !overridden) {
     const concurrency = w.concurrency ?? plan.concurrency;
-    return { driver: "users", rateMode: "concurrency_burst", requestRate: undefined, smoothness: undefined, concurrency, ...ramps, rateRampSec, userCentric: plan.userCentric };
+    return {
+      driver: "users",
+      rateMode: "concurrency_burst",
+      requestRate: undefined,
+      smoothness: undefined,
+      concurrency,
+      ...ramps,
+      rateRampSec,
+      userCentric: plan.userCentric,
+    };
   }
   const inheritedRate = plan.fixedSchedule === undefined && plan.userCentric === undefined ? plan.requestRate : undefined;
   const requestRate = w.rateMode === "concurrency_burst" ? undefined : (w.requestRate ?? inheritedRate);
@@ -86,7 +100,15 @@ function warmupLoad(plan: TimingPlan): PhaseLoad {
   const rateMode: TimingRateMode = requestRate === undefined ? "concurrency_burst" : (w.rateMode ?? inheritedMode);
   const concurrency = w.concurrency ?? plan.concurrency ?? (requestRate === undefined ? 1 : undefined);
   const driver = rateMode === "concurrency_burst" ? "burst" : "rate";
-  return { driver, rateMode, requestRate, smoothness: plan.smoothness, concurrency, ...ramps, rateRampSec: requestRate === undefined ? undefined : rateRampSec };
+  return {
+    driver,
+    rateMode,
+    requestRate,
+    smoothness: plan.smoothness,
+    concurrency,
+    ...ramps,
+    rateRampSec: requestRate === undefined ? undefined : rateRampSec,
+  };
 }
 
 /** How warmup stops: its duration (grace default: none, wait for all), its sessions or its count; null = no warmup. */

@@ -9,10 +9,7 @@
 import type { Phase } from "../../protocol/pipeline.ts";
 import { DEFAULT_GRACE_SEC, type TimingPhaseResult, type TimingPlan, type TimingProgress } from "../../protocol/timing-plan.ts";
 
-export type PhaseStop =
-  | { kind: "count"; count: number }
-  | { kind: "duration"; durationNs: number; graceNs: number }
-  | { kind: "sessions"; sessions: number };
+export type PhaseStop = { kind: "count"; count: number } | { kind: "duration"; durationNs: number; graceNs: number } | { kind: "sessions"; sessions: number };
 
 export type PhaseEnd = "drained" | "timeout" | "cancelled";
 

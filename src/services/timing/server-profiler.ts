@@ -8,7 +8,10 @@ import { type ControlCalls, startProfiler, stopProfiler } from "../../endpoints/
 
 type Log = { info(message: string): void; warn(message: string): void };
 
-export function profilerDeps(calls: { start: ControlCalls; stop: ControlCalls }, log: Log): { beforeProfiling(): Promise<void>; afterProfiling(): Promise<void> } {
+export function profilerDeps(
+  calls: { start: ControlCalls; stop: ControlCalls },
+  log: Log,
+): { beforeProfiling(): Promise<void>; afterProfiling(): Promise<void> } {
   return {
     async beforeProfiling() {
       try {

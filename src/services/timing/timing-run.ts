@@ -8,13 +8,7 @@
  * it on a simulated clock with simulated workers.
  */
 import type { Credit, CreditReturn } from "../../protocol/pipeline.ts";
-import type {
-  TimingEvents,
-  TimingPhaseResult,
-  TimingPhaseStart,
-  TimingPlan,
-  TimingResult,
-} from "../../protocol/timing-plan.ts";
+import type { TimingEvents, TimingPhaseResult, TimingPhaseStart, TimingPlan, TimingResult } from "../../protocol/timing-plan.ts";
 import type { TimingClock } from "./clock.ts";
 import type { IssueOptions } from "./drivers/driver.ts";
 import { driverFor } from "./drivers/index.ts";
@@ -109,7 +103,9 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
     const pick = o.conversation;
     const willCancel = plan.cancellationRate > 0 && cancelRng.next() < plan.cancellationRate / 100;
     const conversation =
-      session?.conversation ?? pick ?? (plan.shuffle === true ? shuffled() : plan.sequential === true ? nextConversation++ % plan.conversations : conversationRng.int(plan.conversations));
+      session?.conversation ??
+      pick ??
+      (plan.shuffle === true ? shuffled() : plan.sequential === true ? nextConversation++ % plan.conversations : conversationRng.int(plan.conversations));
     const turn = session?.next ?? 0;
     const correlationId = session?.correlationId ?? newCorrelationId();
     const credit: Credit = {
@@ -152,10 +148,16 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       }
     }
   };
-  const followUps = new FollowUps(clock, sessionData, gate, (tracker, intendedNs, session, readyNs) => void issue(tracker, intendedNs, { session, readyNs }), (error) => {
-    deps.warn?.(`A session's next turn could not be sent (${error instanceof Error ? error.message : String(error)}); stopping the run`);
-    cancelled.abort();
-  });
+  const followUps = new FollowUps(
+    clock,
+    sessionData,
+    gate,
+    (tracker, intendedNs, session, readyNs) => void issue(tracker, intendedNs, { session, readyNs }),
+    (error) => {
+      deps.warn?.(`A session's next turn could not be sent (${error instanceof Error ? error.message : String(error)}); stopping the run`);
+      cancelled.abort();
+    },
+  );
 
   const waitForEnd = (tracker: PhaseTracker): Promise<PhaseEnd> => {
     const over = new AbortController();
@@ -167,9 +169,9 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       };
       void tracker.drained().then(() => finish("drained"));
       const graceEnd = tracker.graceDeadlineNs;
-      if (graceEnd !== undefined && Number.isFinite(graceEnd)) void clock.sleepUntil(graceEnd, { signal: over.signal, coarse: true }).then(() => finish("timeout"));
-      const onCancel = (): void =>
-        void clock.sleepUntil(clock.nowNs() + cancelDrainNs, { signal: over.signal, coarse: true }).then(() => finish("cancelled"));
+      if (graceEnd !== undefined && Number.isFinite(graceEnd))
+        void clock.sleepUntil(graceEnd, { signal: over.signal, coarse: true }).then(() => finish("timeout"));
+      const onCancel = (): void => void clock.sleepUntil(clock.nowNs() + cancelDrainNs, { signal: over.signal, coarse: true }).then(() => finish("cancelled"));
       if (cancelled.signal.aborted) onCancel();
       else cancelled.signal.addEventListener("abort", onCancel, { once: true, signal: over.signal });
     });

@@ -235,7 +235,12 @@ export class WorkerEngine {
       }
       if (captured.ackNs !== null) this.#answered.add(url);
       // A cancel timer that fired after the body ended changed nothing: not a cancellation.
-      return { captured, cancellationNs: captured.error !== null ? (cancellationNs ?? this.#cutAt.get(ctl) ?? null) : null, requestId, ...(retriedAfter === undefined ? {} : { retriedAfter }) };
+      return {
+        captured,
+        cancellationNs: captured.error !== null ? (cancellationNs ?? this.#cutAt.get(ctl) ?? null) : null,
+        requestId,
+        ...(retriedAfter === undefined ? {} : { retriedAfter }),
+      };
     } finally {
       for (const t of timers) clearTimeout(t);
     }
@@ -272,7 +277,9 @@ export class WorkerEngine {
   #warnIfNotStreamed(contentType: string): void {
     this.#checkStream = false;
     if (/text\/event-stream/i.test(contentType)) return;
-    this.#log.warn(`--streaming was asked for, but the server answered with one whole reply (content-type ${contentType === "" ? "none" : contentType}), not an event stream: time to first token will equal the request latency. Does the server support streaming on this endpoint?`);
+    this.#log.warn(
+      `--streaming was asked for, but the server answered with one whole reply (content-type ${contentType === "" ? "none" : contentType}), not an event stream: time to first token will equal the request latency. Does the server support streaming on this endpoint?`,
+    );
   }
 
   /** Tells timing the credit's first response bytes arrived (it frees a prefill slot). */

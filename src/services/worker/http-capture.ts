@@ -130,4 +130,3 @@ function transportError(error: unknown): RecordError {
   }
   return { code: null, type: "Error", message: redactUrlsInText(String(error)) };
 }
-

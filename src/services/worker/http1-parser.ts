@@ -161,7 +161,8 @@ export class Http1ResponseParser {
       const name = line.slice(0, colon).toLowerCase();
       const value = line.slice(colon + 1).trim();
       if (name === "content-length") {
-        if (!/^\d+$/.test(value) || (length >= 0 && Number(value) !== length)) throw new HttpParseError("InvalidHTTPResponse", "The reply's content-length is not one whole number");
+        if (!/^\d+$/.test(value) || (length >= 0 && Number(value) !== length))
+          throw new HttpParseError("InvalidHTTPResponse", "The reply's content-length is not one whole number");
         length = Number(value);
       } else if (name === "transfer-encoding") chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
       else if (name === "connection") connection = value.toLowerCase();
@@ -211,7 +212,8 @@ export class Http1ResponseParser {
           this.#size = this.#size * 16 + d;
           continue;
         }
-        if (this.#sizeLen === 0 || (b !== CR && b !== 0x3b && b !== 0x20 && b !== 0x09)) throw new HttpParseError("InvalidHTTPResponse", "A chunk size of the chunked reply body is not a hex number");
+        if (this.#sizeLen === 0 || (b !== CR && b !== 0x3b && b !== 0x20 && b !== 0x09))
+          throw new HttpParseError("InvalidHTTPResponse", "A chunk size of the chunked reply body is not a hex number");
         this.#sizeDigits = false;
       }
       // Extensions and whitespace after the digits are skipped, within a bound.

@@ -27,7 +27,10 @@ function targetOf(url: string): Target {
     const hostname = u.hostname.startsWith("[") ? u.hostname.slice(1, -1) : u.hostname;
     const origin: Origin = { key: `${u.protocol}//${u.host}`, hostname, port, tls };
     // Credentials in the URL go out as Basic auth, as fetch sends them (u.host never holds them).
-    const auth = u.username === "" && u.password === "" ? null : `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString("base64")}`;
+    const auth =
+      u.username === "" && u.password === ""
+        ? null
+        : `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString("base64")}`;
     t = { origin, requestLine: `POST ${u.pathname}${u.search} HTTP/1.1\r\nhost: ${u.host}\r\n`, auth };
     targets.set(url, t);
   }
@@ -66,7 +69,18 @@ async function bodyBytes(req: CaptureRequest): Promise<{ body: Uint8Array; heade
 
 /** Same contract as http-capture.ts `capture`, on the raw transport. */
 export async function rawCapture(req: CaptureRequest, signal: AbortSignal): Promise<Captured> {
-  const out: Captured = { startNs: 0, wallStartNs: 0, ackNs: null, endNs: 0, status: null, statusText: "", contentType: "", chunkNs: [], chunks: [], error: null };
+  const out: Captured = {
+    startNs: 0,
+    wallStartNs: 0,
+    ackNs: null,
+    endNs: 0,
+    status: null,
+    statusText: "",
+    contentType: "",
+    chunkNs: [],
+    chunks: [],
+    error: null,
+  };
   out.wallStartNs = wallNs();
   out.startNs = monoNs();
   let bytes: Uint8Array;
@@ -78,7 +92,11 @@ export async function rawCapture(req: CaptureRequest, signal: AbortSignal): Prom
     bytes = requestBytes(target, headers, body, fresh);
   } catch (error) {
     out.endNs = monoNs();
-    out.error = { code: null, type: error instanceof Error ? error.name : "Error", message: redactUrlsInText(error instanceof Error ? error.message : String(error)) };
+    out.error = {
+      code: null,
+      type: error instanceof Error ? error.name : "Error",
+      message: redactUrlsInText(error instanceof Error ? error.message : String(error)),
+    };
     return out;
   }
   if (signal.aborted) {

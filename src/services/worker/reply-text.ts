@@ -57,7 +57,8 @@ function responsesText(payload: Record<string, unknown>): string {
   let out = "";
   for (const item of Array.isArray(payload.output) ? (payload.output as Record<string, unknown>[]) : []) {
     if (item?.type !== "message" || !Array.isArray(item.content)) continue;
-    for (const part of item.content as { type?: unknown; text?: unknown }[]) if (part?.type === "output_text" && typeof part.text === "string") out += part.text;
+    for (const part of item.content as { type?: unknown; text?: unknown }[])
+      if (part?.type === "output_text" && typeof part.text === "string") out += part.text;
   }
   return out;
 }
@@ -66,7 +67,10 @@ function responsesText(payload: Record<string, unknown>): string {
 export function replyId(contentType: string, chunks: readonly Uint8Array[]): string | undefined {
   const text = joinText(chunks);
   const payloads = contentType.toLowerCase().includes("text/event-stream")
-    ? text.split(/\r?\n/).filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim())
+    ? text
+        .split(/\r?\n/)
+        .filter((l) => l.startsWith("data:"))
+        .map((l) => l.slice(5).trim())
     : [text];
   let id: string | undefined;
   for (const data of payloads) {

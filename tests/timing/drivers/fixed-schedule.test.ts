@@ -8,7 +8,11 @@ import { simulate } from "../harness.ts";
 const MS = 1_000_000;
 
 /** Single-turn conversations with these first-turn timestamps (ms), in file order. */
-function trace(stamps: (number | null)[], turns: (c: number) => number = () => 1, later: (c: number, t: number) => number | null = () => null): TraceData & SessionData {
+function trace(
+  stamps: (number | null)[],
+  turns: (c: number) => number = () => 1,
+  later: (c: number, t: number) => number | null = () => null,
+): TraceData & SessionData {
   return {
     conversations: stamps.length,
     turnCount: turns,
@@ -36,15 +40,16 @@ describe("fixed-schedule runs", () => {
     const data = trace(STAMPS);
     const r = await simulate({ ...PLAN, conversations: 6, fixedSchedule: { startOffsetMs: 1100, endOffsetMs: 2000 } }, { trace: data, sessions: data });
     const start = r.result.phases[0]?.startNs ?? 0;
-    expect(r.sent.map((s) => [s.credit.conversation, (s.credit.intendedNs - start) / MS])).toEqual([[3, 0], [2, 150], [4, 900]]);
+    expect(r.sent.map((s) => [s.credit.conversation, (s.credit.intendedNs - start) / MS])).toEqual([
+      [3, 0],
+      [2, 150],
+      [4, 900],
+    ]);
   });
 
   test("concurrency is a ceiling: held-back credits go late but keep their schedule time as intended", async () => {
     const data = trace([0, 0, 0, 0, 10, 10]);
-    const r = await simulate(
-      { ...PLAN, conversations: 6, concurrency: 2, fixedSchedule: {} },
-      { trace: data, sessions: data, serviceNs: () => 30 * MS },
-    );
+    const r = await simulate({ ...PLAN, conversations: 6, concurrency: 2, fixedSchedule: {} }, { trace: data, sessions: data, serviceNs: () => 30 * MS });
     expect(r.maxInFlight).toBe(2);
     const start = r.result.phases[0]?.startNs ?? 0;
     expect(r.sent.map((s) => (s.atNs - start) / MS)).toEqual([0, 0, 30, 30, 60, 60]);
@@ -53,7 +58,11 @@ describe("fixed-schedule runs", () => {
 
   test("a session's later turn waits for its reply and goes at its own timestamp", async () => {
     // Conversation 0: turns at 0, 50 and 60 ms; the 60 ms turn comes after a 20 ms reply to the 50 ms one, so it is late.
-    const data = trace([0, 5], (c) => (c === 0 ? 3 : 1), (_c, t) => [0, 50, 60][t] ?? null);
+    const data = trace(
+      [0, 5],
+      (c) => (c === 0 ? 3 : 1),
+      (_c, t) => [0, 50, 60][t] ?? null,
+    );
     const r = await simulate({ ...PLAN, conversations: 2, fixedSchedule: {} }, { trace: data, sessions: data, serviceNs: () => 20 * MS });
     const start = r.result.phases[0]?.startNs ?? 0;
     const conv0 = r.sent.filter((s) => s.credit.conversation === 0);

@@ -71,7 +71,7 @@ describe("bounded catch-up", () => {
     // Before the stall: the original schedule. After the burst: a fresh one from the wake-up.
     expect(sent.slice(0, 21).every((s, k) => s.credit.intendedNs === startNs + k * MS)).toBe(true);
     const after = sent.slice(21 + burst.length);
-    const anchorNs = (burst.at(-1)?.credit.intendedNs ?? 0);
+    const anchorNs = burst.at(-1)?.credit.intendedNs ?? 0;
     expect(after.every((s, k) => s.credit.intendedNs === anchorNs + (k + 1) * MS && s.atNs === s.credit.intendedNs)).toBe(true);
     expect(sent).toHaveLength(200);
     // Nothing was skipped: the count is the count, only later.

@@ -75,7 +75,11 @@ describe("user-centric rate", () => {
     const firstAt = (ms: number) => sessions.find((x) => x.first === ms);
     // At t=0 a fresh user (all 4 turns); then users 2 (2 turns left) and 1 (1 turn left) by their orders.
     const v = virtualUsers(3, 4);
-    expect(v).toEqual([{ order: 0, maxTurns: Number.POSITIVE_INFINITY }, { order: 1, maxTurns: 1 }, { order: 2, maxTurns: 2 }]);
+    expect(v).toEqual([
+      { order: 0, maxTurns: Number.POSITIVE_INFINITY },
+      { order: 1, maxTurns: 1 },
+      { order: 2, maxTurns: 2 },
+    ]);
     expect(firstAt(0)).toMatchObject({ turns: [0, 1, 2, 3], times: [0, 500, 1000, 1500] });
     expect(firstAt(167)).toMatchObject({ turns: [0], times: [167] });
     expect(firstAt(333)).toMatchObject({ turns: [0, 1], times: [333, 833] });
