@@ -84,8 +84,6 @@ type ProfileRun = { done: Promise<ProfileResult>; cancel(): void };
 /** Services whose loss is only a warning: they observe the run, the results do not need them. */
 const OPTIONAL_ROLES = new Set(["server-metrics", "gpu-telemetry"]);
 /** The records service gives up on missing records after this long without one arriving. */
-/** How long an interrupt's cut waits for the timing service to say it stopped issuing. */
-const TIMING_ACK_MS = 250;
 const RECORDS_IDLE_MS = 5_000;
 /** After a stop, how long the timing service gets to return its result once the requests are cut. */
 const TIMING_STOP_MS = 3_000;
@@ -118,17 +116,16 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     if (stopWhy !== undefined) return;
     stopWhy = why;
     ctx.ui.event?.("stopping", why);
-    const cut = () => sup.broadcast("cancel_requests", cancelRequestsBroadcast(["warmup", "profiling"], why));
+    // Timing first: its cancel leaves before the cut, so it is there before the credits the cut
+    // frees come back (a freed slot refilled would be a credit that crosses the cut: a cancelled
+    // record of a request never sent). The cut itself is not held back: a run still starting sends nothing.
     if (timingRunning) {
-      // Timing stops issuing first: cut before it has, and a slot freed by the cut could be refilled
-      // with a credit that crosses the cut (a cancelled record of a request never sent). A timing
-      // service that does not answer does not hold the cut back for long.
-      const ack = sup.command("timing:0", "cancel").then(
+      void sup.command("timing:0", "cancel").then(
         ({ inFlight }) => ctx.log.info(`Stopping: cancelling ${inFlight} request(s) in flight, then writing the results`),
         () => {},
       );
-      void Promise.race([ack, Bun.sleep(TIMING_ACK_MS)]).then(cut);
-    } else cut();
+    }
+    sup.broadcast("cancel_requests", cancelRequestsBroadcast(["warmup", "profiling"], why));
     markStopped();
   };
   /** A set-up step, abandoned (the run goes straight to its results) when the run is stopped. */
