@@ -1,6 +1,6 @@
 /** What the end-to-end tests share: the compiled binary (built once per test run), its mock server, a profile run. */
 import { afterAll, beforeAll } from "bun:test";
-import { mkdtempSync, readFileSync, renameSync } from "node:fs";
+import { mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../process/helpers.ts";
@@ -68,8 +68,15 @@ export function onTestTransport(args: string[]): string[] {
 }
 
 /** `aiperf profile -m mock-model -u URL …flags` in a fresh folder; `dir` is its artifact directory. */
+/** runProfile's working folders: the tests read them after the run, so they go after the file's tests (useMockServer's afterAll). */
+const runFolders: string[] = [];
+function removeRunFolders(): void {
+  for (const folder of runFolders.splice(0)) rmSync(folder, { recursive: true, force: true });
+}
+
 export async function runProfile(url: string, flags: string[], env: Record<string, string> = {}): Promise<ProfileRun> {
   const cwd = mkdtempSync(join(tmpdir(), "aiperf-e2e-"));
+  runFolders.push(cwd);
   const dir = join(cwd, "out");
   const proc = Bun.spawn(
     [BINARY, ...onTestTransport(["profile", "-m", "mock-model", "-u", url, "--artifact-dir", dir, "--ui", "none", "--random-seed", "1", ...flags])],
@@ -94,7 +101,10 @@ export function useMockServer(flags: string[] = [], timeoutMs = 120_000): { read
     await ensureBinary();
     server = await startMockServer(flags);
   }, timeoutMs);
-  afterAll(() => server?.stop());
+  afterAll(() => {
+    server?.stop();
+    removeRunFolders();
+  });
   return {
     get url() {
       if (server === undefined) throw new Error("the mock server has not started");
