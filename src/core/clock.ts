@@ -42,30 +42,45 @@ function calibrate(): number {
 /**
  * On a worker node (node/), the node's measured offset to the controller's clocks is subtracted,
  * so every time this process stamps is on the controller's clocks. AIPERF_TEST_CLOCK_SKEW_MS
- * (tests only) moves both clocks of this process, as another host's clocks would be off.
+ * (tests only) moves both clocks of this process, as another host's clocks would be off, and
+ * AIPERF_TEST_CLOCK_DRIFT_PPM (tests only) makes them run fast by that many parts per million,
+ * counted from the epoch millisecond AIPERF_TEST_CLOCK_DRIFT_FROM_MS (so all of a host's processes
+ * drift alike, as a host's clock would; default: this process's start).
  */
 const envNs = (name: string, scale = 1): number => {
   const n = Number(process.env[name] ?? 0) * scale;
   return Number.isFinite(n) ? n : 0;
 };
 const TEST_SKEW_NS = envNs("AIPERF_TEST_CLOCK_SKEW_MS", 1e6);
-const HOST_MONO_NS = calibrate() + TEST_SKEW_NS;
-const HOST_WALL_NS = performance.timeOrigin * 1e6 + TEST_SKEW_NS;
+/** Nanoseconds per performance.now() millisecond: 1e6 unless a test makes this host's clock drift. */
+const DRIFT_PPM = envNs("AIPERF_TEST_CLOCK_DRIFT_PPM");
+const NS_PER_MS = 1e6 + DRIFT_PPM;
+const DRIFTED_NS = DRIFT_PPM * (performance.timeOrigin - (envNs("AIPERF_TEST_CLOCK_DRIFT_FROM_MS") || performance.timeOrigin));
+const HOST_MONO_NS = calibrate() + TEST_SKEW_NS + DRIFTED_NS;
+const HOST_WALL_NS = performance.timeOrigin * 1e6 + TEST_SKEW_NS + DRIFTED_NS;
 let MONO_OFFSET_NS = HOST_MONO_NS - envNs("AIPERF_NODE_MONO_OFFSET_NS");
 let WALL_OFFSET_NS = HOST_WALL_NS - envNs("AIPERF_NODE_WALL_OFFSET_NS");
+
+let EPOCH = 0;
 
 /** A worker node's newer offsets to the controller's clocks (node clock minus controller clock, ns). */
 export function correctClocks(monoOffsetNs: number, wallOffsetNs: number): void {
   MONO_OFFSET_NS = HOST_MONO_NS - monoOffsetNs;
   WALL_OFFSET_NS = HOST_WALL_NS - wallOffsetNs;
+  EPOCH++;
+}
+
+/** How many times correctClocks moved this process's clocks: stamps of different epochs do not compare. */
+export function clockEpoch(): number {
+  return EPOCH;
 }
 
 /** Host-wide monotonic nanoseconds (a double: exact to well under a microsecond for years of uptime). */
 export function monoNs(): number {
-  return performance.now() * 1e6 + MONO_OFFSET_NS;
+  return performance.now() * NS_PER_MS + MONO_OFFSET_NS;
 }
 
 /** Epoch nanoseconds (microsecond precision). */
 export function wallNs(): number {
-  return performance.now() * 1e6 + WALL_OFFSET_NS;
+  return performance.now() * NS_PER_MS + WALL_OFFSET_NS;
 }

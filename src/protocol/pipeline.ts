@@ -33,9 +33,21 @@ export type Credit = {
   correlationId: string;
   /** Send a CreditFirstByte when the response's first body bytes arrive (the prefill ceiling needs it). */
   reportFirstByte?: boolean;
+  /** When timing sent it (its monoNs): the forward half of the credit clock (cluster/credit-clock.ts). */
+  issuedNs?: number;
 };
 
-export type CreditReturn = { id: number; phase: Phase; worker: string };
+export type CreditReturn = {
+  id: number;
+  phase: Phase;
+  worker: string;
+  /** The credit clock's samples (cluster/credit-clock.ts): the worker's arrival stamp minus issuedNs. */
+  forwardNs?: number;
+  /** The worker's monoNs as it sent this return. */
+  sentNs?: number;
+  /** How many times the worker's clocks were corrected (core/clock.ts clockEpoch): older samples are dropped. */
+  epoch?: number;
+};
 
 /**
  * Controller broadcast "cancel_requests": the phases are over (their grace period ended, the run

@@ -9,8 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import { estimateOffset } from "../../src/cluster/clock-sync.ts";
+import { CreditClock, creditCorrection, tightest } from "../../src/cluster/credit-clock.ts";
 import { DATASET_SHA256_HEADER, drifted } from "../../src/cluster/messages.ts";
-import { correctClocks, monoNs, wallNs } from "../../src/core/clock.ts";
+import { clockEpoch, correctClocks, monoNs, wallNs } from "../../src/core/clock.ts";
 import { clusterPorts, parseControllerAddress } from "../../src/cluster/ports.ts";
 import { ClusterGate } from "../../src/controller/cluster/gate.ts";
 import { calibrateClock } from "../../src/node/calibrate.ts";
@@ -41,9 +42,39 @@ test("a new measurement is applied only when it moved by more than both uncertai
   expect(drifted(applied, { monoOffsetNs: 800_000, wallOffsetNs: 2_000_000, uncertaintyNs: 40_000 })).toBe(true);
 });
 
+test("the credit clock: a worker 3 ms ahead is found from the fastest trip each way, with its half-width; corrected only when the interval excludes zero", () => {
+  const clock = new CreditClock();
+  expect(clock.estimate()).toBeUndefined();
+  // Forward delays read +3 ms, backward −3 ms; the quickest trips are 0.2 ms out and 0.1 ms back.
+  const r = 3e6;
+  for (let i = 0; i < 40; i++) clock.add(200_000 + i * 10_000 + r, 100_000 + i * 7_000 - r);
+  const e = clock.estimate();
+  expect(e).toEqual({ offsetNs: (200_000 + r - (100_000 - r)) / 2, uncertaintyNs: 150_000, samples: 40 });
+  const applied = { monoOffsetNs: 10e6, wallOffsetNs: 20e6, uncertaintyNs: 500_000 };
+  expect(creditCorrection(applied, e as NonNullable<typeof e>)).toEqual({ monoOffsetNs: 10e6 + 3.05e6, wallOffsetNs: 20e6 + 3.05e6, uncertaintyNs: 150_000 });
+  // Within the uncertainty, or from too few trips: nothing to correct.
+  expect(creditCorrection(applied, { offsetNs: 100_000, uncertaintyNs: 150_000, samples: 1000 })).toBeUndefined();
+  expect(creditCorrection(applied, { offsetNs: 5e6, uncertaintyNs: 150_000, samples: 3 })).toBeUndefined();
+  // A node's workers share its clock: the tightest estimate stands for it, with all samples.
+  expect(
+    tightest([
+      { offsetNs: 1, uncertaintyNs: 9, samples: 2 },
+      { offsetNs: 2, uncertaintyNs: 3, samples: 5 },
+    ]),
+  ).toEqual({ offsetNs: 2, uncertaintyNs: 3, samples: 7 });
+  // Old extremes age out: after two full windows only the new trips count.
+  for (let i = 0; i < 1100; i++) clock.add(1_000_000, 1_000_000);
+  expect(clock.estimate()).toEqual({ offsetNs: 0, uncertaintyNs: 1_000_000, samples: 1140 });
+  clock.reset();
+  clock.add(400_000, 200_000);
+  expect(clock.estimate()).toEqual({ offsetNs: 100_000, uncertaintyNs: 300_000, samples: 1141 });
+});
+
 test("a correction moves this process's clocks by exactly the offsets, and back", () => {
   const before = { mono: monoNs(), wall: wallNs() };
+  const epoch = clockEpoch();
   correctClocks(5e9, -3e9);
+  expect(clockEpoch()).toBe(epoch + 1);
   const moved = { mono: monoNs(), wall: wallNs() };
   correctClocks(0, 0);
   const after = { mono: monoNs(), wall: wallNs() };

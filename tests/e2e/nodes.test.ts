@@ -29,6 +29,7 @@ const PORT = 5661;
 const MOCK_FLAGS = ["--ttft", "20", "--itl", "2", "--osl", "16"];
 /** Node 2's clock is this far ahead of everyone else's (core/clock.ts test setting). */
 const SKEW_MS = 4000;
+const DRIFT_PPM = 200;
 
 function start(host: string, args: string[], env: Record<string, string> = {}): Proc {
   const proc = Bun.spawn([...(net as Net).exec(host), BINARY, ...args], {
@@ -99,6 +100,10 @@ type Summary = Record<string, unknown> & {
     offset_ns: number;
     uncertainty_ns: number;
     last_offset_ns: number | null;
+    credit_offset_ns: number | null;
+    credit_uncertainty_ns: number | null;
+    credit_samples: number;
+    credit_corrections: number;
     workers: number;
     requests: number | null;
     lost: boolean;
@@ -182,7 +187,12 @@ describe.skipIf(why !== undefined)("worker nodes in network namespaces", () => {
     expect(await bad.proc.exited).toBe(2);
     expect(await bad.err).toContain("refused this node: wrong or missing cluster token");
     const n1 = node("n1");
-    const n2 = node("n2", { AIPERF_TEST_CLOCK_SKEW_MS: String(SKEW_MS) });
+    // Node 2's host clock is 4 s ahead and runs fast by 0.2 ms a second: credits must keep it right.
+    const n2 = node("n2", {
+      AIPERF_TEST_CLOCK_SKEW_MS: String(SKEW_MS),
+      AIPERF_TEST_CLOCK_DRIFT_PPM: String(DRIFT_PPM),
+      AIPERF_TEST_CLOCK_DRIFT_FROM_MS: String(Date.now()),
+    });
     const code = await ctl.proc.exited;
     const err = await ctl.err;
     expect({ code, err: code === 0 ? "" : err }).toEqual({ code: 0, err: "" });
@@ -210,8 +220,16 @@ describe.skipIf(why !== undefined)("worker nodes in network namespaces", () => {
     expect(Math.abs(skewed.offset_ns / 1e6 - SKEW_MS)).toBeLessThan(50);
     expect(Math.abs(plain.offset_ns / 1e6)).toBeLessThan(50);
     expect(skewed.uncertainty_ns).toBeGreaterThan(0);
-    // Measured again while the run went on (every 5 s): the same offset, no drift to apply.
+    // Measured again while the run went on (every 5 s): the skew plus what drifted since.
     expect(Math.abs((skewed.last_offset_ns ?? 0) / 1e6 - SKEW_MS)).toBeLessThan(50);
+    // Checked from the credits all along: both nodes measured from many round trips; node 2's
+    // drift corrected from them while the run went on, leaving at most the drift of one check (2 s).
+    for (const n of [plain, skewed]) {
+      expect(n.credit_samples).toBeGreaterThan(100);
+      expect(n.credit_uncertainty_ns).toBeGreaterThan(0);
+      expect(Math.abs(n.credit_offset_ns ?? Number.POSITIVE_INFINITY)).toBeLessThan((n.credit_uncertainty_ns ?? 0) + DRIFT_PPM * 2000 * 2);
+    }
+    expect(skewed.credit_corrections).toBeGreaterThan(0);
     // Corrected: node 2's records lie inside the controller's profiling window, and its send lag
     // (controller's intended time → node's send) is not the 4 s skew.
     const startNs = Date.parse(json.start_time) * 1e6;

@@ -4,7 +4,8 @@
  * processors connect, what a lost node means, and the `nodes` block of the JSON export.
  */
 import type { ConsolaInstance } from "consola";
-import { drifted, type NodeClock } from "../../cluster/messages.ts";
+import { type CreditClockEstimate, creditCorrection, tightest } from "../../cluster/credit-clock.ts";
+import { type ClockEstimate, drifted, type NodeClock } from "../../cluster/messages.ts";
 import { clusterPorts, urlHost } from "../../cluster/ports.ts";
 import { newClusterToken, TOKEN_ENV } from "../../cluster/token.ts";
 import type { ResolvedProfile } from "../../config/resolve.ts";
@@ -16,6 +17,8 @@ import { ClusterGate, type NodeEntry } from "./gate.ts";
 
 /** The heartbeat interval the supervisor uses by default; nodes' services beat at it too. */
 const HEARTBEAT_MS = 1000;
+/** How often the nodes' clocks are checked against their credits during the run. */
+const CREDIT_CHECK_MS = 2000;
 
 /**
  * Before the supervisor exists: the token its sockets require of TCP peers (generated unless
@@ -46,6 +49,12 @@ type NodeSummary = {
   uncertainty_ns: number;
   last_offset_ns: number | null;
   clock_corrections: number;
+  /** The credit clock (cluster/credit-clock.ts): what the applied offset still missed, per its workers' credits. */
+  credit_offset_ns: number | null;
+  credit_uncertainty_ns: number | null;
+  credit_samples: number;
+  /** Corrections the credit clock made (part of clock_corrections). */
+  credit_corrections: number;
   workers: number;
   record_processors: number;
   requests: number | null;
@@ -61,6 +70,9 @@ export class Cluster {
   #changed: (() => void) | undefined;
   #startedAt = Date.now();
   #command: string;
+  #credits = new Map<string, CreditClockEstimate>();
+  #creditCorrections = new Map<string, number>();
+  #creditTimer: Timer | undefined;
 
   constructor(cfg: ResolvedProfile, sup: Supervisor, log: ConsolaInstance) {
     this.#cfg = cfg;
@@ -124,6 +136,7 @@ export class Cluster {
     });
     const adopted = this.gate.nodes.flatMap((node) => (node.ready?.services ?? []).map((name) => ({ name, handle: this.#handle(node, name) })));
     await this.#sup.adopt(adopted);
+    this.#creditTimer = setInterval(() => void this.#checkCredits(true), CREDIT_CHECK_MS);
     for (const node of this.gate.nodes)
       this.#log.info(
         `Node ${node.id} is ready: clock offset ${((node.ready?.clock.wallOffsetNs ?? 0) / 1e6).toFixed(3)} ms ± ${((node.ready?.clock.uncertaintyNs ?? 0) / 1e6).toFixed(3)} ms, applied to its timestamps`,
@@ -212,14 +225,37 @@ export class Cluster {
   /** A new measurement from a node: applied to its running services only when it is drift, not noise. */
   #clock(node: NodeEntry): void {
     if (node.applied === undefined || node.clock === undefined || node.lostWhy !== undefined || !drifted(node.applied, node.clock)) return;
-    const { monoOffsetNs, wallOffsetNs } = node.clock;
+    this.#apply(node, node.clock, "a round trip to the controller", false);
+  }
+
+  /**
+   * Reads every worker's credit clock from timing, keeps each node's tightest, and (when `apply`)
+   * corrects a node whose credits show its applied offset wrong: the estimate's interval excludes zero.
+   */
+  async #checkCredits(apply: boolean): Promise<void> {
+    const byWorker = await this.#sup.command("timing:0", "credit_clock", undefined, 2000).catch(() => undefined);
+    if (byWorker === undefined) return;
+    for (const node of this.gate.nodes) {
+      const workers = (node.ready?.services ?? []).filter((s) => s.startsWith("worker:"));
+      const estimate = tightest(workers.flatMap((w) => byWorker[w] ?? []));
+      if (estimate === undefined) continue;
+      this.#credits.set(node.id, estimate);
+      if (!apply || node.applied === undefined || node.lostWhy !== undefined) continue;
+      const corrected = creditCorrection(node.applied, estimate);
+      if (corrected !== undefined) this.#apply(node, corrected, `its credits (${estimate.samples} round trips)`, true);
+    }
+  }
+
+  #apply(node: NodeEntry, next: ClockEstimate, source: string, byCredits: boolean): void {
+    const before = node.applied?.wallOffsetNs ?? 0;
     this.#log.info(
-      `Node ${node.id}'s clock drifted: offset ${(node.applied.wallOffsetNs / 1e6).toFixed(3)} → ${(wallOffsetNs / 1e6).toFixed(3)} ms (± ${(node.clock.uncertaintyNs / 1e6).toFixed(3)}), applied from now on`,
+      `Node ${node.id}'s clock drifted: offset ${(before / 1e6).toFixed(3)} → ${(next.wallOffsetNs / 1e6).toFixed(3)} ms (± ${(next.uncertaintyNs / 1e6).toFixed(3)}) per ${source}, applied from now on`,
     );
-    node.applied = node.clock;
+    node.applied = next;
     node.corrections++;
-    const msg: NodeClock = { node: node.id, monoOffsetNs, wallOffsetNs };
+    const msg: NodeClock = { node: node.id, monoOffsetNs: next.monoOffsetNs, wallOffsetNs: next.wallOffsetNs };
     this.#sup.broadcast("node_clock", msg);
+    if (byCredits) this.#creditCorrections.set(node.id, (this.#creditCorrections.get(node.id) ?? 0) + 1);
   }
 
   /** A node's connection closed mid-run: say which node and what it had in flight, then lose its services. */
@@ -239,6 +275,8 @@ export class Cluster {
 
   /** Per node: clock offsets (applied and last measured), its processes, and requests completed (null when lost). */
   async summary(): Promise<NodeSummary[]> {
+    clearInterval(this.#creditTimer);
+    await this.#checkCredits(false);
     return Promise.all(
       this.gate.nodes.map(async (node) => {
         const workers = (node.ready?.services ?? []).filter((s) => s.startsWith("worker:"));
@@ -247,6 +285,7 @@ export class Cluster {
             ? null
             : await Promise.all(workers.map((w) => this.#sup.command(w as ServiceName<"worker">, "stats", undefined, 5000))).catch(() => null);
         const clock = node.applied;
+        const credit = this.#credits.get(node.id);
         return {
           id: node.id,
           host: node.address,
@@ -256,6 +295,10 @@ export class Cluster {
           uncertainty_ns: Math.round(clock?.uncertaintyNs ?? 0),
           last_offset_ns: node.clock === undefined ? null : Math.round(node.clock.wallOffsetNs),
           clock_corrections: node.corrections,
+          credit_offset_ns: credit === undefined ? null : Math.round(credit.offsetNs),
+          credit_uncertainty_ns: credit === undefined ? null : Math.round(credit.uncertaintyNs),
+          credit_samples: credit?.samples ?? 0,
+          credit_corrections: this.#creditCorrections.get(node.id) ?? 0,
           workers: workers.length,
           record_processors: (node.ready?.services.length ?? 0) - workers.length,
           requests: stats === null ? null : stats.reduce((n, s) => n + s.completed, 0),
@@ -267,6 +310,7 @@ export class Cluster {
 
   /** After the supervisor's shutdown (the nodes' services have stopped): bye to the nodes, stop listening. */
   async close(reason: string): Promise<void> {
+    clearInterval(this.#creditTimer);
     await this.#sup.shutdown(reason);
     this.gate.close(reason);
   }

@@ -12,7 +12,7 @@ export const CONTRACT_NAMES = {
   records: { commands: ["bind", "configure", "finalize"], events: ["records_progress", "records_live"], broadcasts: ["phase_start"] },
   "record-processor": { commands: ["bind", "preload", "configure", "stats"], events: [], broadcasts: [] },
   worker: { commands: ["configure", "stats"], events: [], broadcasts: ["cancel_requests", "node_clock"] },
-  timing: { commands: ["bind", "run", "cancel", "in_flight"], events: ["phase_start", "progress", "phase_complete"], broadcasts: [] },
+  timing: { commands: ["bind", "run", "cancel", "in_flight", "credit_clock"], events: ["phase_start", "progress", "phase_complete"], broadcasts: [] },
   "gpu-telemetry": { commands: ["configure", "finalize"], events: ["gpu_live"], broadcasts: [] },
   "server-metrics": { commands: ["configure", "finalize"], events: ["server_metrics_live"], broadcasts: ["phase_start"] },
   "demo-hub": { commands: ["bind", "exchange"], events: [], broadcasts: [] },

@@ -1,4 +1,5 @@
 /** Role "timing": paces credits out to the workers, phase by phase. */
+import type { CreditClockEstimate } from "../../cluster/credit-clock.ts";
 import type { Command, None } from "./contract.ts";
 import type { TimingBindResult, TimingEvents, TimingPlanInput, TimingResult } from "../timing-plan.ts";
 
@@ -12,6 +13,8 @@ export type TimingContract = {
     cancel: Command<undefined, { cancelled: boolean; inFlight: number }>;
     /** Credits sent and not yet returned, by worker: what a lost worker node had in flight. */
     in_flight: Command<undefined, Record<string, number>>;
+    /** Each worker's clock as its credits see it (cluster/credit-clock.ts): the offset its own correction missed. */
+    credit_clock: Command<undefined, Record<string, CreditClockEstimate>>;
   };
   events: TimingEvents;
   broadcasts: None;

@@ -7,7 +7,8 @@
  * Events: "phase_start", "progress", "phase_complete" (protocol/timing-plan.ts).
  */
 import { type BusSocket, createSocket, type Message } from "../../bus/index.ts";
-import { wallNs } from "../../core/clock.ts";
+import { CreditClock, type CreditClockEstimate } from "../../cluster/credit-clock.ts";
+import { monoNs, wallNs } from "../../core/clock.ts";
 import { markLoaded } from "../../core/loaded.ts";
 import { type DatasetReader, openDataset } from "../../protocol/dataset-file.ts";
 import { type Credit, type CreditFirstByte, type CreditReturn, decodeJson, encodeJson } from "../../protocol/pipeline.ts";
@@ -31,6 +32,16 @@ export async function run(ctx: ServiceContext<"timing">): Promise<void> {
   /** Credits sent and not yet returned, by worker: what a lost worker node had in flight. */
   const outstanding = new Map<string, number>();
   ctx.handle("in_flight", () => Object.fromEntries(outstanding));
+  /** Each worker's clock as its credits see it (cluster/credit-clock.ts), with the clock epoch it was measured in. */
+  const clocks = new Map<string, { epoch: number; clock: CreditClock }>();
+  ctx.handle("credit_clock", () => {
+    const out: Record<string, CreditClockEstimate> = {};
+    for (const [worker, { clock }] of clocks) {
+      const e = clock.estimate();
+      if (e !== undefined) out[worker] = e;
+    }
+    return out;
+  });
 
   ctx.handle("bind", (): TimingBindResult => {
     if (router !== undefined) throw new Error("The credits socket is already bound");
@@ -44,6 +55,18 @@ export async function run(ctx: ServiceContext<"timing">): Promise<void> {
     return { endpoint };
   });
 
+  const sampleClock = (ret: CreditReturn, backwardNs: number): void => {
+    const epoch = ret.epoch ?? 0;
+    let entry = clocks.get(ret.worker);
+    if (entry === undefined || epoch > entry.epoch) {
+      // A corrected worker clock starts a new estimate: its older delays measured the old clock.
+      entry = { epoch, clock: entry?.clock ?? new CreditClock() };
+      if (epoch > 0) entry.clock.reset();
+      clocks.set(ret.worker, entry);
+    }
+    if (epoch === entry.epoch) entry.clock.add(ret.forwardNs ?? Number.NaN, backwardNs);
+  };
+
   const onReturn = (msg: Message): void => {
     let ret: CreditReturn | CreditFirstByte;
     try {
@@ -53,6 +76,7 @@ export async function run(ctx: ServiceContext<"timing">): Promise<void> {
     }
     if ("firstByte" in ret) current?.onFirstByte(ret.id);
     else {
+      if (ret.sentNs !== undefined) sampleClock(ret, monoNs() - ret.sentNs);
       outstanding.set(ret.worker, Math.max(0, (outstanding.get(ret.worker) ?? 1) - 1));
       current?.onReturn(ret);
     }
@@ -123,6 +147,7 @@ async function waitForWorkers(socket: BusSocket, count: number, signal: AbortSig
 
 /** Queues the credit to one worker; a full peer queue waits in the background rather than blocking pacing. */
 function sendCredit(socket: BusSocket, worker: string, credit: Credit, ctx: ServiceContext<"timing">): void {
+  credit.issuedNs = monoNs();
   const frames = [worker, encodeJson(credit)];
   if (socket.trySend(frames)) return;
   socket.send(frames).catch((error: unknown) => ctx.log.warn(`Credit ${credit.id} to "${worker}" was not sent:`, error));

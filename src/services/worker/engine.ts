@@ -6,7 +6,7 @@
  */
 import type { ConsolaInstance } from "consola";
 import { type BusSocket, createSocket, type Message, type Sendable } from "../../bus/index.ts";
-import { monoNs, wallNs } from "../../core/clock.ts";
+import { clockEpoch, monoNs, wallNs } from "../../core/clock.ts";
 import { type DatasetReader, openDataset } from "../../protocol/dataset-file.ts";
 import { type Credit, type CreditFirstByte, type CreditReturn, decodeJson, encodeJson, type Phase, type RawRecord } from "../../protocol/pipeline.ts";
 import type { WorkerConfig, WorkerStats } from "../../protocol/worker-config.ts";
@@ -155,15 +155,17 @@ export class WorkerEngine {
       return;
     }
     this.#stats.credits++;
+    const arrivedNs = monoNs();
+    const epoch = clockEpoch();
     // Loop lag counts from the profiling phase on (warmup's start-up stalls are not the run's).
     if (!this.#profiling && credit.phase === "profiling") {
       this.#profiling = true;
       this.#loopLag.reset();
     }
-    void this.#serve(credit);
+    void this.#serve(credit, arrivedNs, epoch);
   }
 
-  async #serve(credit: Credit): Promise<void> {
+  async #serve(credit: Credit, arrivedNs: number, epoch: number): Promise<void> {
     const ctl = new AbortController();
     this.#active.set(ctl, credit.phase);
     const cancelled = this.#cancelledPhases.get(credit.phase);
@@ -187,6 +189,12 @@ export class WorkerEngine {
       this.#active.delete(ctl);
       this.#stats.completed++;
       const ret: CreditReturn = { id: credit.id, phase: credit.phase, worker: this.#name };
+      // The credit clock's samples, when both stamps are on the same clock (cluster/credit-clock.ts).
+      if (credit.issuedNs !== undefined && epoch === clockEpoch()) {
+        ret.forwardNs = arrivedNs - credit.issuedNs;
+        ret.sentNs = monoNs();
+        ret.epoch = epoch;
+      }
       if (!this.#dealer.closed) this.#sendOn(this.#dealer, encodeJson(ret));
       if (this.#active.size === 0) this.#settled?.();
     }
