@@ -17,6 +17,11 @@ const Hello = v.object({
   controllerHost: v.string(),
   workers: v.number(),
   recordProcessors: v.number(),
+  /**
+   * Agents with the same group are one node (`--type worker` and `--type record-processor` beside
+   * each other: same host, same --ipc-dir): one node id, the workers send to its record processors.
+   */
+  group: v.string(),
   pid: v.number(),
 });
 /** The node's services are started (they register on the bus themselves); the dataset is at datasetPath. */

@@ -24,8 +24,11 @@ import type { KubeOptions } from "./options.ts";
 /** The first of the controller's five consecutive node ports (join/dataset HTTP, control, events, credits, records): --zmq-port's default. */
 const ZMQ_PORT = 5661;
 const ZMQ_PORT_NAMES = ["join", "control", "events", "credits", "records"];
+/** A node pod's containers: the worker's probes on the first, the record processor's on the next. */
 const HEALTH_PORT = 8080;
 export const ARTIFACTS_PORT = 8081;
+/** The emptyDir a node pod's two containers share: their IPC sockets (working directory, --ipc-dir .). */
+const IPC_MOUNT = "/run/aiperf";
 /** The emptyDir the controller writes into and the artifacts container serves (the containers' working directory). */
 const ARTIFACTS_MOUNT = "/artifacts";
 /** Relative to ARTIFACTS_MOUNT: the controller's --artifact-dir. */
@@ -142,18 +145,23 @@ export function buildObjects(o: KubeOptions): RunObjects {
     resources: { requests: { cpu: "50m", memory: "64Mi" } },
     volumeMounts: [{ name: "artifacts", mountPath: ARTIFACTS_MOUNT }],
   };
-  const node: IContainer = {
-    name: "node",
+  // As upstream's pods: a worker container and a record-processor sidecar, raw replies between
+  // them over IPC sockets in a shared emptyDir; only records leave the pod.
+  const nodeContainer = (role: "worker" | "record-processor", port: number, cpu: string): IContainer => ({
+    name: role,
     image: o.image,
     imagePullPolicy: "IfNotPresent",
     command: ["aiperf"],
-    args: nodeArgs(o.name),
+    args: nodeArgs(o.name, role, port),
+    workingDir: IPC_MOUNT,
     env: [tokenEnv],
-    ports: [{ name: "health", containerPort: HEALTH_PORT }],
-    resources: { requests: { cpu: "2", memory: "2Gi" } },
-    readinessProbe: { httpGet: { path: "/readyz", port: HEALTH_PORT }, periodSeconds: 2 },
-    livenessProbe: { httpGet: { path: "/healthz", port: HEALTH_PORT }, periodSeconds: 10, failureThreshold: 3 },
-  };
+    ports: [{ name: role === "worker" ? "health" : "health-rp", containerPort: port }],
+    resources: { requests: { cpu, memory: "1Gi" } },
+    readinessProbe: { httpGet: { path: "/readyz", port }, periodSeconds: 2 },
+    livenessProbe: { httpGet: { path: "/healthz", port }, periodSeconds: 10, failureThreshold: 3 },
+    volumeMounts: [{ name: "ipc", mountPath: IPC_MOUNT }],
+  });
+  const nodeContainers = [nodeContainer("worker", HEALTH_PORT, "2"), nodeContainer("record-processor", HEALTH_PORT + 1, "1")];
   const podSecurity = { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532 };
   const controllerJob = new JobTemplateSpec({
     metadata: { labels },
@@ -181,7 +189,16 @@ export function buildObjects(o: KubeOptions): RunObjects {
       completions: o.nodes,
       completionMode: "Indexed",
       backoffLimit: 0,
-      template: { metadata: { labels }, spec: { restartPolicy: "Never", serviceAccountName: o.name, securityContext: podSecurity, containers: [node] } },
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: "Never",
+          serviceAccountName: o.name,
+          securityContext: podSecurity,
+          containers: nodeContainers,
+          volumes: [{ name: "ipc", emptyDir: {} }],
+        },
+      },
     },
   });
   const jobSet: JobSet = {
@@ -229,8 +246,8 @@ function controllerArgs(o: KubeOptions): string[] {
   ];
 }
 
-function nodeArgs(name: string): string[] {
-  return ["service", "--type", "node", "--controller", `tcp://${controllerHost(name)}:${ZMQ_PORT}`, "--health-port", String(HEALTH_PORT)];
+function nodeArgs(name: string, role: "worker" | "record-processor", healthPort: number): string[] {
+  return ["service", "--type", role, "--ipc-dir", ".", "--controller", `tcp://${controllerHost(name)}:${ZMQ_PORT}`, "--health-port", String(healthPort)];
 }
 
 function artifactsArgs(): string[] {

@@ -6,7 +6,7 @@
  * node stops its services and exits 1; the controller, for its part, counts a node whose
  * connection closes as lost and stops the run (fail fast: a restarted node would skew it).
  */
-import { rmSync } from "node:fs";
+import { mkdirSync, realpathSync, rmSync } from "node:fs";
 import { cpus, hostname } from "node:os";
 import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
@@ -24,6 +24,10 @@ import { type Health, serveHealth } from "./health.ts";
 
 export type NodeOptions = {
   controller: { host: string; port: number };
+  /** Which of a node's roles this process tree runs (`--type`). */
+  roles: { worker: boolean; recordProcessor: boolean };
+  /** Where the services' IPC sockets go; agents of one host with the same directory form one node. */
+  ipcDir?: string;
   workers?: number;
   recordProcessors?: number;
   healthPort?: number;
@@ -47,6 +51,9 @@ export async function runNode(opts: NodeOptions): Promise<number> {
   }
   const { log } = opts;
   const gateUrl = `http://${urlHost(opts.controller.host)}:${opts.controller.port}`;
+  const ipcDir = opts.ipcDir === undefined ? undefined : sharedDir(opts.ipcDir);
+  // A worker and a record processor started apart (two containers of a pod) pair through the directory they share.
+  const group = `${hostname()}:${ipcDir ?? `pid ${process.pid}`}`;
   let health: Health | undefined;
   try {
     health = opts.healthPort === undefined ? undefined : serveHealth(opts.healthPort);
@@ -62,13 +69,14 @@ export async function runNode(opts: NodeOptions): Promise<number> {
     const ws = new WebSocket(`${gateUrl.replace(/^http/, "ws")}/api/join`, { headers: { Authorization: `Bearer ${token}` } } as unknown as string[]);
     const send = (msg: FromNode): void => ws.send(JSON.stringify(msg));
     const cores = cpus().length;
-    const workers = opts.workers ?? Math.max(1, Math.min(Math.floor(cores * 0.75) - 1, 32));
-    const recordProcessors = opts.recordProcessors ?? Math.max(1, Math.floor(workers / 4));
+    const sized = opts.workers ?? Math.max(1, Math.min(Math.floor(cores * 0.75) - 1, 32));
+    const workers = opts.roles.worker ? sized : 0;
+    const recordProcessors = opts.roles.recordProcessor ? (opts.recordProcessors ?? Math.max(1, Math.floor(sized / 4))) : 0;
     const outcome = await new Promise<number>((resolve) => {
       let nodeId = "";
       let welcome: Extract<ToNode, { type: "welcome" }> | undefined;
       ws.addEventListener("open", () => {
-        send({ type: "hello", hostname: hostname(), controllerHost: opts.controller.host, workers, recordProcessors, pid: process.pid });
+        send({ type: "hello", hostname: hostname(), controllerHost: opts.controller.host, workers, recordProcessors, group, pid: process.pid });
       });
       ws.addEventListener("message", (event) => {
         const msg = decodeFrame(ToNode, event.data);
@@ -78,6 +86,8 @@ export async function runNode(opts: NodeOptions): Promise<number> {
             welcome = msg;
             nodeId = msg.nodeId;
             log.info(`Joined the controller at ${gateUrl} as ${nodeId}: ${workers} worker(s), ${recordProcessors} record processor(s)`);
+            if (workers === 0 || recordProcessors === 0)
+              log.info(`The ${workers === 0 ? "workers" : "record processors"} of ${nodeId} are to join with --ipc-dir ${ipcDir}`);
             return;
           case "start":
             if (welcome === undefined) return;
@@ -126,7 +136,7 @@ export async function runNode(opts: NodeOptions): Promise<number> {
         const base = {
           control: `tcp://${host}:${ports.control}`,
           events: `tcp://${host}:${ports.events}`,
-          bindTemplate: `ipc://${runDir}/{name}.ipc`,
+          bindTemplate: `ipc://${ipcDir ?? runDir}/{name}.ipc`,
           logLevel: w.logLevel as LogLevelName,
           heartbeatMs: w.heartbeatMs,
           config: {},
@@ -172,6 +182,18 @@ export async function runNode(opts: NodeOptions): Promise<number> {
     await stopChildren(children);
     health?.stop();
     if (runDir !== undefined) rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+/** The absolute --ipc-dir, made if missing; a directory that cannot be made is a usage error. */
+function sharedDir(dir: string): string {
+  try {
+    mkdirSync(dir, { recursive: true });
+    return realpathSync(dir);
+  } catch (error) {
+    throw new BenchError("CONFIG_INVALID", `Cannot use --ipc-dir ${dir}: ${(error as Error).message}`, {
+      hint: "Give a writable directory on this host, the same for the worker and the record processor",
+    });
   }
 }
 

@@ -13,9 +13,6 @@
  * The only substitution: "aiperf" (the image's binary) is dist/aiperf. The mock server runs in a
  * namespace of its own. Start-up in order (JobSet InOrder): the controller pod, then the nodes.
  * Every namespace, hosts directory, process and temp dir is removed in afterAll, also on failure.
- *
- * The full run needs the node mode (`aiperf service --type node`, built on another branch): it
- * is skipped, visibly, while `dist/aiperf service --help` does not offer it.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -31,12 +28,6 @@ const canNetns = IS_ROOT && HAS_IP;
 if (!canNetns) console.warn(`kube-netns e2e skipped: ${!IS_ROOT ? "not root (network namespaces need it)" : "ip or unshare not installed"}`);
 
 await ensureBinary();
-const serviceHelp = Bun.spawnSync([BINARY, "service", "--help"], { stdout: "pipe", stderr: "pipe" }).stdout.toString();
-const hasNodeMode = serviceHelp.includes("--controller") && serviceHelp.includes("node");
-if (canNetns && !hasNodeMode)
-  console.warn(
-    "kube-netns e2e: the full run is SKIPPED: this binary has no node mode (`aiperf service --help` does not offer --type node --controller); it runs once the node-mode branch is merged",
-  );
 
 const TAG = `apk${process.pid % 100000}`;
 const SUBNET = `10.252.${process.pid % 250}`;
@@ -285,84 +276,77 @@ describe.skipIf(!canNetns)("kube generate's pods as network namespaces", () => {
     expect(await Promise.race([artifacts.proc.exited, Bun.sleep(10_000).then(() => "still running")])).toBe(0);
   }, 90_000);
 
-  test.skipIf(!hasNodeMode)(
-    `${hasNodeMode ? "" : "[SKIPPED: no `aiperf service --type node` in this binary] "}the generated JobSet runs: controller pod, two node pods, mock server; every request recorded once, from both nodes; artifacts served`,
-    async () => {
-      const total = 400;
-      const { jobSet, secrets } = generate([
-        "-m",
-        "mock-model",
-        "-u",
-        `http://${MOCK_HOST}:8000`,
-        "--streaming",
-        "--request-count",
-        String(total),
-        "--concurrency",
-        "16",
-        "--worker-nodes",
-        "2",
-        "--api-key",
-        "sk-netns",
-      ]);
-      // The previous test's processes and namespaces go first (the names are reused).
-      await tearDown();
-      const { pods, mock } = layOut(jobSet);
-      const [controllerPod, ...nodePods] = pods as [Pod, ...Pod[]];
-      expect(nodePods.map((p) => p.hostname)).toEqual([`${NAME}-nodes-0-0`, `${NAME}-nodes-0-1`]);
-      const mockProc = Bun.spawn(["ip", "netns", "exec", mock.ns, BINARY, "mock-server", "--host", "0.0.0.0", "--port", "8000", "--ttft", "5", "--itl", "1"], {
-        stdout: "pipe",
-        stderr: "pipe",
-      });
-      started.push({ pod: { ...controllerPod, hostname: "mock" }, container: "mock", proc: mockProc, out: () => "" });
+  test("the generated JobSet runs: controller pod, two node pods, mock server; every request recorded once, from both nodes; artifacts served", async () => {
+    const total = 400;
+    const { jobSet, secrets } = generate([
+      "-m",
+      "mock-model",
+      "-u",
+      `http://${MOCK_HOST}:8000`,
+      "--streaming",
+      "--request-count",
+      String(total),
+      "--concurrency",
+      "16",
+      "--worker-nodes",
+      "2",
+      "--api-key",
+      "sk-netns",
+    ]);
+    // The previous test's processes and namespaces go first (the names are reused).
+    await tearDown();
+    const { pods, mock } = layOut(jobSet);
+    const [controllerPod, ...nodePods] = pods as [Pod, ...Pod[]];
+    expect(nodePods.map((p) => p.hostname)).toEqual([`${NAME}-nodes-0-0`, `${NAME}-nodes-0-1`]);
+    const mockProc = Bun.spawn(["ip", "netns", "exec", mock.ns, BINARY, "mock-server", "--host", "0.0.0.0", "--port", "8000", "--ttft", "5", "--itl", "1"], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    started.push({ pod: { ...controllerPod, hostname: "mock" }, container: "mock", proc: mockProc, out: () => "" });
+    await waitFor(
+      "the mock server",
+      async () =>
+        (await inNs(controllerPod.ns, `const r = await fetch("http://${MOCK_HOST}:8000/v1/models").catch(() => null); process.exit(r?.ok ? 0 : 1)`)).code === 0,
+      20_000,
+    );
+    // InOrder: the controller pod's containers, then the nodes.
+    const controller = startContainer(controllerPod, controllerPod.containers.find((c) => c.name === "controller") as AnyRec, secrets);
+    const artifacts = startContainer(controllerPod, controllerPod.containers.find((c) => c.name === "artifacts") as AnyRec, secrets);
+    await Bun.sleep(500);
+    // Every container of a node pod: the worker and its record-processor sidecar, sharing the pod's emptyDir.
+    const nodes = nodePods.flatMap((p) => p.containers.map((c) => startContainer(p, c as AnyRec, secrets)));
+    // The readiness probes, as the kubelet sends them (path and port from the generated objects).
+    for (const [p, c] of nodePods.flatMap((p) => p.containers.map((c) => [p, c as AnyRec] as const))) {
+      const probe = c.readinessProbe.httpGet;
       await waitFor(
-        "the mock server",
+        `${p.hostname}/${c.name} ready`,
         async () =>
-          (await inNs(controllerPod.ns, `const r = await fetch("http://${MOCK_HOST}:8000/v1/models").catch(() => null); process.exit(r?.ok ? 0 : 1)`)).code ===
-          0,
-        20_000,
+          (await inNs(controllerPod.ns, `const r = await fetch("http://${p.ip}:${probe.port}${probe.path}").catch(() => null); process.exit(r?.ok ? 0 : 1)`))
+            .code === 0,
+        60_000,
       );
-      // InOrder: the controller pod's containers, then the nodes.
-      const controller = startContainer(controllerPod, controllerPod.containers.find((c) => c.name === "controller") as AnyRec, secrets);
-      const artifacts = startContainer(controllerPod, controllerPod.containers.find((c) => c.name === "artifacts") as AnyRec, secrets);
-      await Bun.sleep(500);
-      const nodes = nodePods.map((p) => startContainer(p, p.containers[0] as AnyRec, secrets));
-      // The readiness probe, as the kubelet sends it (path and port from the generated object).
-      for (const p of nodePods) {
-        const probe = (p.containers[0] as AnyRec).readinessProbe.httpGet;
-        await waitFor(
-          `${p.hostname} ready`,
-          async () =>
-            (await inNs(controllerPod.ns, `const r = await fetch("http://${p.ip}:${probe.port}${probe.path}").catch(() => null); process.exit(r?.ok ? 0 : 1)`))
-              .code === 0,
-          60_000,
-        );
-      }
-      const code = await Promise.race([controller.proc.exited, Bun.sleep(240_000).then(() => "timeout")]);
-      if (code !== 0) console.error(`controller output:\n${controller.out()}\nnode output:\n${nodes.map((n) => n.out()).join("\n---\n")}`);
-      expect(code).toBe(0);
-      const runDir = join(controllerPod.volumes.get("artifacts") as string, "run");
-      const records = readFileSync(join(runDir, "profile_export.jsonl"), "utf8")
-        .split("\n")
-        .filter((l) => l.trim() !== "")
-        .map((l) => JSON.parse(l) as AnyRec);
-      expect(records.length).toBe(total);
-      expect(new Set(records.map((r) => r.metadata.x_request_id)).size).toBe(total);
-      const nodeIds = new Set(records.map((r) => String(r.metadata.worker_id).split("/")[0]));
-      expect(nodeIds.size).toBe(2);
-      const summary = JSON.parse(readFileSync(join(runDir, "profile_export_aiperf.json"), "utf8")) as AnyRec;
-      expect((summary.nodes as AnyRec[]).map((n) => n.host).sort()).toEqual(nodePods.map((p) => p.ip).sort());
-      // The API key reached the controller through the Secret and $(AIPERF_API_KEY), not the manifest.
-      expect(JSON.stringify(jobSet)).not.toContain("sk-netns");
-      // The run over, the nodes end by themselves; the artifacts are served until released.
-      for (const n of nodes) expect(await Promise.race([n.proc.exited, Bun.sleep(30_000).then(() => "still running")])).toBe(0);
-      const files = await inNs(
-        nodePods[0]?.ns as string,
-        `process.stdout.write(await (await fetch("http://${NAME}-controller-0-0.${NAME}:8081/files")).text())`,
-      );
-      expect((JSON.parse(files.out) as { files: { path: string }[] }).files.map((f) => f.path)).toContain("run/profile_export.jsonl");
-      await inNs(nodePods[0]?.ns as string, `await fetch("http://${NAME}-controller-0-0.${NAME}:8081/release", { method: "POST" })`);
-      expect(await Promise.race([artifacts.proc.exited, Bun.sleep(10_000).then(() => "still running")])).toBe(0);
-    },
-    400_000,
-  );
+    }
+    const code = await Promise.race([controller.proc.exited, Bun.sleep(240_000).then(() => "timeout")]);
+    if (code !== 0) console.error(`controller output:\n${controller.out()}\nnode output:\n${nodes.map((n) => n.out()).join("\n---\n")}`);
+    expect(code).toBe(0);
+    const runDir = join(controllerPod.volumes.get("artifacts") as string, "run");
+    const records = readFileSync(join(runDir, "profile_export.jsonl"), "utf8")
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) => JSON.parse(l) as AnyRec);
+    expect(records.length).toBe(total);
+    expect(new Set(records.map((r) => r.metadata.x_request_id)).size).toBe(total);
+    const nodeIds = new Set(records.map((r) => String(r.metadata.worker_id).split("/")[0]));
+    expect(nodeIds.size).toBe(2);
+    const summary = JSON.parse(readFileSync(join(runDir, "profile_export_aiperf.json"), "utf8")) as AnyRec;
+    expect((summary.nodes as AnyRec[]).map((n) => n.host).sort()).toEqual(nodePods.map((p) => p.ip).sort());
+    // The API key reached the controller through the Secret and $(AIPERF_API_KEY), not the manifest.
+    expect(JSON.stringify(jobSet)).not.toContain("sk-netns");
+    // The run over, the nodes end by themselves; the artifacts are served until released.
+    for (const n of nodes) expect(await Promise.race([n.proc.exited, Bun.sleep(30_000).then(() => "still running")])).toBe(0);
+    const files = await inNs(nodePods[0]?.ns as string, `process.stdout.write(await (await fetch("http://${NAME}-controller-0-0.${NAME}:8081/files")).text())`);
+    expect((JSON.parse(files.out) as { files: { path: string }[] }).files.map((f) => f.path)).toContain("run/profile_export.jsonl");
+    await inNs(nodePods[0]?.ns as string, `await fetch("http://${NAME}-controller-0-0.${NAME}:8081/release", { method: "POST" })`);
+    expect(await Promise.race([artifacts.proc.exited, Bun.sleep(10_000).then(() => "still running")])).toBe(0);
+  }, 400_000);
 });

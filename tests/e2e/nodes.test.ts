@@ -75,8 +75,8 @@ function controller(dir: string, flags: string[], env: Record<string, string> = 
   );
 }
 
-function node(host: string, env: Record<string, string> = {}): Proc {
-  return start(host, ["service", "--type", "node", "--controller", `tcp://${addr("ctl")}:${PORT}`, "--workers", "2", "--record-processors", "1"], {
+function node(host: string, env: Record<string, string> = {}, roles: string[] = ["--type", "node", "--workers", "2", "--record-processors", "1"]): Proc {
+  return start(host, ["service", "--controller", `tcp://${addr("ctl")}:${PORT}`, ...roles], {
     AIPERF_CLUSTER_TOKEN: TOKEN,
     ...env,
   });
@@ -129,7 +129,17 @@ describe("worker node usage errors: exit 2, one message naming the input", () =>
   const cases: [string[], Record<string, string>, string][] = [
     [["service", "--type", "node"], {}, "--controller is required"],
     [["service", "--controller", "10.0.0.1"], {}, 'Invalid --controller: "10.0.0.1" is not tcp://HOST:PORT'],
-    [["service", "--type", "worker", "--controller", "tcp://127.0.0.1:9"], {}, "--type worker is not built: only --type node"],
+    [
+      ["service", "--type", "worker", "--controller", "tcp://127.0.0.1:9"],
+      {},
+      "--type worker needs --ipc-dir: the directory it shares with the --type record-processor",
+    ],
+    [["service", "--type", "timing", "--controller", "tcp://127.0.0.1:9"], {}, '"timing" is not a node role (node, worker, record-processor)'],
+    [
+      ["service", "--type", "record-processor", "--ipc-dir", "/tmp", "--workers", "2", "--controller", "tcp://127.0.0.1:9"],
+      {},
+      "--workers needs the worker role",
+    ],
     [["service", "--controller", "tcp://127.0.0.1:9"], { AIPERF_CLUSTER_TOKEN: "" }, "AIPERF_CLUSTER_TOKEN is not set"],
     [["service", "--controller", "tcp://127.0.0.1:9", "--workers", "0"], { AIPERF_CLUSTER_TOKEN: "t" }, "--workers"],
     [["profile", "-m", "m", "-u", "http://127.0.0.1:9", "--worker-nodes", "2"], {}, "--worker-nodes needs --zmq-host"],
@@ -303,6 +313,53 @@ describe.skipIf(why !== undefined)("worker nodes in network namespaces", () => {
     expect(lost?.lost).toBe(true);
     // What node 2 finished before it died arrived and is kept.
     expect(records.some((r) => r.metadata.worker_id.startsWith(`${lost?.id}/`))).toBe(true);
+  });
+
+  test("a node split in two (--type worker and --type record-processor sharing --ipc-dir) is one node beside a whole one", async () => {
+    const dir = tempDir();
+    const ipc = join(dir, "pod-ipc");
+    const ctl = controller(dir, ["--request-count", "300", "--concurrency", "8", "--worker-nodes", "2", "--zmq-host", addr("ctl"), "--zmq-port", String(PORT)]);
+    const workers = node("n1", {}, ["--type", "worker", "--workers", "2", "--ipc-dir", ipc]);
+    const processors = node("n1", {}, ["--type", "record-processor", "--record-processors", "1", "--ipc-dir", ipc]);
+    const whole = node("n2");
+    const code = await ctl.proc.exited;
+    const err = await ctl.err;
+    expect({ code, err: code === 0 ? "" : err.slice(-3000) }).toEqual({ code: 0, err: "" });
+    for (const p of [workers, processors, whole]) expect(await p.proc.exited).toBe(0);
+    const records = rows(dir);
+    expect(records.length).toBe(300);
+    expect(new Set(records.map((r) => r.metadata.x_request_id)).size).toBe(300);
+    const nodes = summary(dir).nodes ?? [];
+    const split = nodes.find((n) => n.host === addr("n1"));
+    expect(nodes.length).toBe(2);
+    expect({ workers: split?.workers, record_processors: (split as { record_processors?: number } | undefined)?.record_processors }).toEqual({
+      workers: 2,
+      record_processors: 1,
+    });
+    expect(records.filter((r) => r.metadata.worker_id.startsWith(`${split?.id}/worker-`)).length).toBeGreaterThan(0);
+    expect((split?.requests ?? 0) + (nodes.find((n) => n !== split)?.requests ?? 0)).toBe(300);
+  });
+
+  test("half a node is not a node: exit 3 saying which role to start beside it", async () => {
+    const dir = tempDir();
+    const ipc = join(dir, "pod-ipc");
+    const ctl = controller(dir, [
+      "--request-count",
+      "10",
+      "--worker-nodes",
+      "1",
+      "--zmq-host",
+      addr("ctl"),
+      "--zmq-port",
+      String(PORT),
+      "--node-join-timeout",
+      "8",
+    ]);
+    const workers = node("n1", {}, ["--type", "worker", "--workers", "1", "--ipc-dir", ipc]);
+    expect(await ctl.proc.exited).toBe(3);
+    expect(await ctl.err).toContain(`(no record processor: start aiperf service --type record-processor --ipc-dir ${ipc} beside it)`);
+    // The controller says bye as it gives up: the half node stops on its own.
+    expect(await workers.proc.exited).toBe(0);
   });
 
   test("a node that never joins: exit 3 naming what is missing", async () => {

@@ -2,8 +2,7 @@
  * `aiperf profile --slurm` and `aiperf slurm generate` against a real one-host Slurm cluster
  * (slurm-cluster.ts) and the binary's mock server on loopback. On one host every "node" is the
  * same machine: the point is the launch path (sbatch/salloc → controller → srun → nodes → stop).
- * Tests skip, counted and with the reason in their name, when Slurm cannot start here or when the
- * binary has no node mode (`aiperf service --type node`) yet.
+ * Tests skip, counted and with the reason in their name, when Slurm cannot start here.
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
@@ -24,10 +23,7 @@ const cluster: SlurmCluster | undefined = "skip" in started ? undefined : starte
 const clusterSkip = "skip" in started ? ` (skipped: ${started.skip})` : "";
 afterAll(async () => await cluster?.stop());
 
-const serviceHelp = spawnSync([BINARY, "service", "--help"]);
-const hasNodeMode = /--type\b[\s\S]*\bnode\b/.test(serviceHelp.stdout.toString() + serviceHelp.stderr.toString());
-const runSkip =
-  clusterSkip !== "" ? clusterSkip : hasNodeMode ? "" : " (skipped: this binary has no node mode: `aiperf service --help` does not list --type node)";
+const runSkip = clusterSkip;
 
 const dirs: string[] = [];
 const freshDir = (): string => {

@@ -153,10 +153,12 @@ export function startApiStandIn(scenario: Scenario, tls: { cert: string; key: st
       const n = rjobs[1]?.template.spec.parallelism ?? 1;
       for (let i = 0; i < n; i++) {
         const node = makePod(ns, name, "nodes", i, containersOf(rjobs[1] as AnyRec));
-        later(100, () => setState(node, "node", { running: { startedAt: new Date().toISOString() } }, "Running"));
+        later(100, () => {
+          for (const c of containersOf(rjobs[1] as AnyRec)) setState(node, c, { running: { startedAt: new Date().toISOString() } }, "Running");
+        });
         if (i === 0 && scenario.nodeFailsAfterMs !== undefined) {
           later(100 + scenario.nodeFailsAfterMs, () => {
-            setState(node, "node", { terminated: { exitCode: 1, reason: "Error" } }, "Failed");
+            setState(node, containersOf(rjobs[1] as AnyRec)[0] as string, { terminated: { exitCode: 1, reason: "Error" } }, "Failed");
             // The JobSet controller: a failed JobSet's active Jobs, and so their pods, are deleted.
             later(100, () => deleteJobSetPods(ns, name));
           });

@@ -73,13 +73,41 @@ describe("generated objects", () => {
       "--worker-nodes",
       "3",
     ]);
-    const node = nodePod.containers[0];
-    expect(node.args).toEqual(["service", "--type", "node", "--controller", "tcp://bench1-controller-0-0.bench1:5661", "--health-port", "8080"]);
+    // A node pod as upstream's: a worker and a record-processor sidecar sharing IPC sockets in an emptyDir.
+    const [node, processor] = nodePod.containers;
+    expect(nodePod.containers.map((c: AnyRec) => c.name)).toEqual(["worker", "record-processor"]);
+    expect(node.args).toEqual([
+      "service",
+      "--type",
+      "worker",
+      "--ipc-dir",
+      ".",
+      "--controller",
+      "tcp://bench1-controller-0-0.bench1:5661",
+      "--health-port",
+      "8080",
+    ]);
+    expect(processor.args).toEqual([
+      "service",
+      "--type",
+      "record-processor",
+      "--ipc-dir",
+      ".",
+      "--controller",
+      "tcp://bench1-controller-0-0.bench1:5661",
+      "--health-port",
+      "8081",
+    ]);
+    for (const c of [node, processor]) {
+      expect(c.volumeMounts).toEqual([{ name: "ipc", mountPath: c.workingDir }]);
+      expect(nodePod.volumes).toEqual([{ name: "ipc", emptyDir: {} }]);
+    }
     expect(controllerHost("bench1")).toBe("bench1-controller-0-0.bench1");
     expect(node.readinessProbe.httpGet).toEqual({ path: "/readyz", port: 8080 });
     expect(node.livenessProbe.httpGet).toEqual({ path: "/healthz", port: 8080 });
+    expect(processor.readinessProbe.httpGet).toEqual({ path: "/readyz", port: 8081 });
     // The token (and the API key) come from the Secret, never from the manifest's args.
-    for (const c of [controller, node])
+    for (const c of [controller, node, processor])
       expect(c.env.find((e: AnyRec) => e.name === "AIPERF_CLUSTER_TOKEN").valueFrom.secretKeyRef).toEqual({ name: "bench1-secret", key: "cluster-token" });
     expect(JSON.stringify(js)).not.toContain("sk-test");
     const artifacts = controllerPod.containers.find((c: AnyRec) => c.name === "artifacts");

@@ -248,7 +248,8 @@ describe.skipIf(!HAS_OPENSSL)("kube logs | results | cleanup against the API sta
     expect(logs.out).toContain("hello from the controller");
     const all = await cli(["logs", "gen1", "--all"]);
     expect(all.out).toContain("==> gen1-controller-0-0/artifacts <==");
-    expect(all.out).toContain("==> gen1-nodes-0-0/node <==");
+    expect(all.out).toContain("==> gen1-nodes-0-0/worker <==");
+    expect(all.out).toContain("==> gen1-nodes-0-0/record-processor <==");
     const results = await cli(["results", "gen1", "-o", join(home, "res"), "--keep"]);
     expect(results.code).toBe(0);
     expect(readFileSync(join(home, "res", "logs", "aiperf.log"), "utf8")).toContain("Exit 0");

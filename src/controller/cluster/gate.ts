@@ -118,7 +118,8 @@ export class ClusterGate {
       if (!this.refused.includes(line)) this.refused.push(line);
       return new Response("wrong or missing cluster token (AIPERF_CLUSTER_TOKEN)\n", { status: 401 });
     }
-    const full = this.nodes.length >= this.opts.expected;
+    // A node split in two (--type worker, --type record-processor) joins as two agents: full is every node whole.
+    const full = this.#complete() >= this.opts.expected && this.#groupCount() >= this.opts.expected;
     if (path === "/api/hello") return full ? new Response(`the run already has its ${this.opts.expected} node(s)\n`, { status: 409 }) : new Response("ok\n");
     if (path === "/api/join") {
       if (full || this.#closing) return new Response(`the run already has its ${this.opts.expected} node(s)\n`, { status: 409 });
@@ -141,9 +142,12 @@ export class ClusterGate {
     const node = ws.data.node;
     if (msg.type === "hello") {
       if (node !== undefined) return;
-      if (this.nodes.length >= this.opts.expected) return ws.close(1008, "the run already has its nodes");
+      const partners = this.nodes.filter((n) => n.hello.group === msg.group);
+      if (partners.length === 0 && this.#groupCount() >= this.opts.expected) return ws.close(1008, "the run already has its nodes");
+      const clash = partners.find((n) => (n.hello.workers > 0 && msg.workers > 0) || (n.hello.recordProcessors > 0 && msg.recordProcessors > 0));
+      if (clash !== undefined) return ws.close(1008, `${clash.id} (${msg.group}) already has that role; give each node its own --ipc-dir`);
       const entry: NodeEntry = {
-        id: `node-${this.nodes.length + 1}`,
+        id: partners[0]?.id ?? `node-${this.#groupCount() + 1}`,
         address: ws.data.address,
         hello: msg,
         ws: ws as ServerWebSocket<{ node?: NodeEntry }>,
@@ -152,7 +156,7 @@ export class ClusterGate {
       ws.data.node = entry;
       this.nodes.push(entry);
       this.opts.log.info(
-        `Node ${entry.id} joined from ${entry.address} (${msg.hostname}): ${msg.workers} worker(s), ${msg.recordProcessors} record processor(s) (${this.nodes.length}/${this.opts.expected})`,
+        `Node ${entry.id} joined from ${entry.address} (${msg.hostname}): ${msg.workers} worker(s), ${msg.recordProcessors} record processor(s) (${this.#groupCount()}/${this.opts.expected})`,
       );
       this.send(entry, {
         type: "welcome",
@@ -192,6 +196,22 @@ export class ClusterGate {
     if (node === undefined || this.#closing) return;
     node.lostWhy = `its connection closed (${code}${reason === "" ? "" : ` ${reason}`})`;
     this.opts.events.lost(node, node.lostWhy);
+  }
+
+  /** The agents of each node (one, or two for a node whose roles run apart). */
+  groups(): NodeEntry[][] {
+    const byGroup = new Map<string, NodeEntry[]>();
+    for (const n of this.nodes) byGroup.set(n.hello.group, [...(byGroup.get(n.hello.group) ?? []), n]);
+    return [...byGroup.values()];
+  }
+
+  #groupCount(): number {
+    return new Set(this.nodes.map((n) => n.hello.group)).size;
+  }
+
+  /** Nodes that have both workers and record processors among their agents. */
+  #complete(): number {
+    return this.groups().filter((g) => g.some((n) => n.hello.workers > 0) && g.some((n) => n.hello.recordProcessors > 0)).length;
   }
 
   #startNode(node: NodeEntry): void {

@@ -122,7 +122,7 @@ export class Cluster {
           return finish(
             new BenchError("SERVICE_START_TIMEOUT", `Worker node ${failed.id} (${failed.address}) could not start: ${failed.failed ?? failed.lostWhy}`),
           );
-        if (this.gate.nodes.filter((n) => n.ready !== undefined).length >= expected) return finish();
+        if (this.#readyNodes() >= expected) return finish();
       };
       const finish = (error?: Error): void => {
         clearTimeout(timer);
@@ -144,17 +144,39 @@ export class Cluster {
   }
 
   #missing(expected: number): BenchError {
-    const joined = this.gate.nodes.map((n) => `${n.id} from ${n.address}${n.ready === undefined ? " (joined, services not started)" : ""}`);
-    const ready = this.gate.nodes.filter((n) => n.ready !== undefined).length;
+    const groups = this.gate.groups();
+    const joined = groups.map((g) => {
+      const first = g[0] as NodeEntry;
+      const starting = g.some((n) => n.ready === undefined) ? " (joined, services not started)" : "";
+      const dir = first.hello.group.slice(first.hello.group.indexOf(":") + 1);
+      const half = !g.some((n) => n.hello.workers > 0)
+        ? ` (no worker: start aiperf service --type worker --ipc-dir ${dir} beside it)`
+        : !g.some((n) => n.hello.recordProcessors > 0)
+          ? ` (no record processor: start aiperf service --type record-processor --ipc-dir ${dir} beside it)`
+          : "";
+      return `${first.id} from ${first.address}${starting}${half}`;
+    });
     const parts = [
-      `${ready} of ${expected} worker node(s) ready within ${this.#cfg.nodeJoinTimeout} s`,
+      `${this.#readyNodes()} of ${expected} worker node(s) ready within ${this.#cfg.nodeJoinTimeout} s`,
       joined.length === 0 ? "none joined" : `joined: ${joined.join(", ")}`,
-      `${expected - this.gate.nodes.length} never joined`,
+      `${expected - groups.length} never joined`,
       ...(this.gate.refused.length === 0 ? [] : [`refused: ${this.gate.refused.join("; ")}`]),
     ];
     return new BenchError("SERVICE_START_TIMEOUT", parts.join("; "), {
       hint: `Start the missing node(s) with: ${this.#command} (or raise --node-join-timeout)`,
     });
+  }
+
+  /** Nodes whose agents all have their services up, with both roles among them. */
+  #readyNodes(): number {
+    return this.gate
+      .groups()
+      .filter((g) => g.every((n) => n.ready !== undefined) && g.some((n) => n.hello.workers > 0) && g.some((n) => n.hello.recordProcessors > 0)).length;
+  }
+
+  /** Every service of the node (all its agents) that `service` runs on. */
+  #nodeServices(id: string, prefix: string): string[] {
+    return this.gate.nodes.filter((n) => n.id === id).flatMap((n) => (n.ready?.services ?? []).filter((s) => s.startsWith(prefix)));
   }
 
   workers(): ServiceName<"worker">[] {
@@ -178,7 +200,7 @@ export class Cluster {
     const node = this.#nodeOf(worker);
     if (node?.ready === undefined) return local;
     const ports = clusterPorts(this.#cfg.zmqPort);
-    const mine = node.ready.services.filter((s) => s.startsWith("record-processor:")).map((s) => processorEndpoint.get(s) as string);
+    const mine = this.#nodeServices(node.id, "record-processor:").map((s) => processorEndpoint.get(s) as string);
     const index = worker.slice(worker.lastIndexOf(".") + 1);
     return {
       creditsEndpoint: `tcp://${urlHost(node.hello.controllerHost)}:${ports.credits}`,
@@ -237,6 +259,7 @@ export class Cluster {
     if (byWorker === undefined) return;
     for (const node of this.gate.nodes) {
       const workers = (node.ready?.services ?? []).filter((s) => s.startsWith("worker:"));
+      if (workers.length === 0) continue;
       const estimate = tightest(workers.flatMap((w) => byWorker[w] ?? []));
       if (estimate === undefined) continue;
       this.#credits.set(node.id, estimate);
@@ -262,7 +285,8 @@ export class Cluster {
   async #lost(node: NodeEntry, why: string): Promise<void> {
     if (node.ready === undefined) return this.#changed?.();
     const names = node.ready.services;
-    const workers = names.filter((s) => s.startsWith("worker:"));
+    // A node split in two: losing either half stops its workers' requests.
+    const workers = this.#nodeServices(node.id, "worker:");
     const inFlight = await this.#sup.command("timing:0", "in_flight", undefined, 2000).then(
       (byWorker) => workers.reduce((sum, w) => sum + (byWorker[w] ?? 0), 0),
       () => undefined,
@@ -278,12 +302,14 @@ export class Cluster {
     clearInterval(this.#creditTimer);
     await this.#checkCredits(false);
     return Promise.all(
-      this.gate.nodes.map(async (node) => {
-        const workers = (node.ready?.services ?? []).filter((s) => s.startsWith("worker:"));
-        const stats =
-          node.lostWhy !== undefined
-            ? null
-            : await Promise.all(workers.map((w) => this.#sup.command(w as ServiceName<"worker">, "stats", undefined, 5000))).catch(() => null);
+      this.gate.groups().map(async (agents) => {
+        // A node split in two is one entry: its clocks are its workers' agent's (they stamp the times).
+        const node = agents.find((n) => n.hello.workers > 0) ?? (agents[0] as NodeEntry);
+        const workers = this.#nodeServices(node.id, "worker:");
+        const lost = agents.some((n) => n.lostWhy !== undefined);
+        const stats = lost
+          ? null
+          : await Promise.all(workers.map((w) => this.#sup.command(w as ServiceName<"worker">, "stats", undefined, 5000))).catch(() => null);
         const clock = node.applied;
         const credit = this.#credits.get(node.id);
         return {
@@ -300,9 +326,9 @@ export class Cluster {
           credit_samples: credit?.samples ?? 0,
           credit_corrections: this.#creditCorrections.get(node.id) ?? 0,
           workers: workers.length,
-          record_processors: (node.ready?.services.length ?? 0) - workers.length,
+          record_processors: this.#nodeServices(node.id, "record-processor:").length,
           requests: stats === null ? null : stats.reduce((n, s) => n + s.completed, 0),
-          lost: node.lostWhy !== undefined,
+          lost,
         };
       }),
     );
