@@ -1,0 +1,17 @@
+/**
+ * Every test file runs with TMPDIR set to one fresh directory of this `bun test` process, removed
+ * when it exits: whatever a test (or a binary it starts) leaves in the temp directory, also when it
+ * fails, goes with it, instead of piling up in /tmp run after run.
+ */
+import { afterAll } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+if (process.env.AIPERF_TEST_TMPDIR === undefined) {
+  const dir = mkdtempSync(join(tmpdir(), "aiperf-tests-"));
+  process.env.AIPERF_TEST_TMPDIR = dir;
+  process.env.TMPDIR = dir;
+  // In a preload, afterAll runs once, after every file (Bun's global teardown).
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+}
