@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 if (process.env.AIPERF_TEST_TMPDIR === undefined) {
-  const dir = mkdtempSync(join(tmpdir(), "aiperf-tests-"));
+  // Short: IPC socket paths under it must stay within 107 bytes.
+  const dir = mkdtempSync(join(tmpdir(), "apt-"));
   process.env.AIPERF_TEST_TMPDIR = dir;
   process.env.TMPDIR = dir;
   // In a preload, afterAll runs once, after every file (Bun's global teardown).

@@ -185,16 +185,30 @@ export async function runNode(opts: NodeOptions): Promise<number> {
   }
 }
 
-/** The absolute --ipc-dir, made if missing; a directory that cannot be made is a usage error. */
+/**
+ * The longest socket file a node's service puts in --ipc-dir (runtime/service-runtime.ts names them
+ * role-id-socket), with room for four-digit node numbers; a socket path has 107 bytes at most.
+ */
+const LONGEST_SOCKET = "/record-processor-node-9999.999-raw.ipc";
+const IPC_PATH_MAX = 107;
+
+/** The absolute --ipc-dir, made if missing; one that cannot be made, or is too long for socket paths, is a usage error. */
 function sharedDir(dir: string): string {
+  let path: string;
   try {
     mkdirSync(dir, { recursive: true });
-    return realpathSync(dir);
+    path = realpathSync(dir);
   } catch (error) {
     throw new BenchError("CONFIG_INVALID", `Cannot use --ipc-dir ${dir}: ${(error as Error).message}`, {
       hint: "Give a writable directory on this host, the same for the worker and the record processor",
     });
   }
+  const room = IPC_PATH_MAX - LONGEST_SOCKET.length;
+  if (Buffer.byteLength(path) > room)
+    throw new BenchError("CONFIG_INVALID", `--ipc-dir ${path} is too long: socket paths in it would pass the 107-byte limit`, {
+      hint: `Give a directory of at most ${room} bytes, e.g. /run/aiperf`,
+    });
+  return path;
 }
 
 /** The controller's bus shutdown usually stops them first; what is left after the grace is killed. */

@@ -211,7 +211,8 @@ function layOut(jobSet: AnyRec): { pods: Pod[]; mock: { ns: string; ip: string }
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "aiperf-kube-netns-"));
+  // Short: the pods' IPC sockets live under it (107-byte socket paths).
+  dir = mkdtempSync(join(tmpdir(), "kn-"));
 });
 
 /** Stops every process started here, then removes the namespaces and their hosts files. */

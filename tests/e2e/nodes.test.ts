@@ -140,6 +140,11 @@ describe("worker node usage errors: exit 2, one message naming the input", () =>
       {},
       "--workers needs the worker role",
     ],
+    [
+      ["service", "--type", "worker", "--ipc-dir", join(tmpdir(), "d".repeat(70)), "--controller", "tcp://127.0.0.1:9"],
+      { AIPERF_CLUSTER_TOKEN: "t" },
+      "is too long: socket paths in it would pass the 107-byte limit",
+    ],
     [["service", "--controller", "tcp://127.0.0.1:9"], { AIPERF_CLUSTER_TOKEN: "" }, "AIPERF_CLUSTER_TOKEN is not set"],
     [["service", "--controller", "tcp://127.0.0.1:9", "--workers", "0"], { AIPERF_CLUSTER_TOKEN: "t" }, "--workers"],
     [["profile", "-m", "m", "-u", "http://127.0.0.1:9", "--worker-nodes", "2"], {}, "--worker-nodes needs --zmq-host"],
