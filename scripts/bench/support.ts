@@ -14,7 +14,8 @@ import { profileServices } from "../../src/controller/profile.ts";
 import { type ServiceRequest, Supervisor } from "../../src/controller/supervisor.ts";
 import { createControllerLogger } from "../../src/core/log.ts";
 import { writeDatasetFile } from "../../src/protocol/dataset-file.ts";
-import { decodeJson, type ParsedBatch, type RawRecord } from "../../src/protocol/pipeline.ts";
+import { decodeJson, type RawRecord } from "../../src/protocol/pipeline.ts";
+import { decodeRecordBatch } from "../../src/protocol/record-batch.ts";
 import type { TimingPlanInput, TimingResult } from "../../src/protocol/timing-plan.ts";
 import type { RequestRecord } from "../../src/records/record.ts";
 import { requestBody } from "../../src/services/dataset/request-body.ts";
@@ -311,7 +312,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const recordsPull = createSocket("PULL", { name: "bench records" });
   const recordsEndpoint = recordsPull.bind(`ipc://${join(o.scratch, "records.ipc")}`);
   recordsPull.onMessage((msg: Message) => {
-    for (const r of decodeJson<ParsedBatch>(msg[0]).records) records.push(r);
+    for (const r of decodeRecordBatch(msg).records) records.push(r);
   });
   const sockets: BusSocket[] = [recordsPull];
   try {

@@ -36,6 +36,7 @@ import type { ProgressUi } from "./progress.ts";
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
 import type { Cluster } from "./cluster/index.ts";
 import { clusterServiceConfig } from "./cluster/service-config.ts";
+import { allocatorEnv } from "./allocator-env.ts";
 
 /** The services of one profile run. */
 export function profileServices(cfg: ResolvedProfile, gpu = !cfg.noGpuTelemetry): ServiceRequest[] {
@@ -50,10 +51,10 @@ export function profileServices(cfg: ResolvedProfile, gpu = !cfg.noGpuTelemetry)
   };
   return [
     { role: "dataset", id: "0" },
-    { role: "timing", id: "0", ...tcp("timing") },
-    { role: "records", id: "0", ...tcp("records") },
-    ...Array.from({ length: local.recordProcessors }, (_, i) => ({ role: "record-processor", id: String(i) })),
-    ...Array.from({ length: local.workers }, (_, i) => ({ role: "worker", id: String(i), env: { BUN_CONFIG_MAX_HTTP_REQUESTS: cap } })),
+    { role: "timing", id: "0", ...tcp("timing"), env: allocatorEnv() },
+    { role: "records", id: "0", ...tcp("records"), env: allocatorEnv() },
+    ...Array.from({ length: local.recordProcessors }, (_, i) => ({ role: "record-processor", id: String(i), env: allocatorEnv() })),
+    ...Array.from({ length: local.workers }, (_, i) => ({ role: "worker", id: String(i), env: { BUN_CONFIG_MAX_HTTP_REQUESTS: cap, ...allocatorEnv() } })),
     ...collectorServices(cfg, gpu),
   ];
 }

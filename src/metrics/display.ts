@@ -2,7 +2,7 @@
  * Base → display unit conversion and the export visibility rules (reference/aiperf-features.md
  * §5.1): what each output shows, in the units it shows it.
  */
-import { metricDef } from "./catalogue.ts";
+import { type MetricDef, metricDef } from "./catalogue.ts";
 import { hasAnyFlag, MetricFlag } from "./flags.ts";
 import type { MetricValues } from "./spec.ts";
 import { STAT_KEYS } from "./stats.ts";
@@ -34,17 +34,32 @@ export function isConsoleShown(tag: string): boolean {
 
 export type DisplayValue = { value: number | number[]; unit: string };
 
+/** Whether a metric goes into a record's JSONL line, decided once per definition (it was per value, per record). */
+type LinePlan = { def: MetricDef; shown: boolean };
+const linePlans = [new Map<string, LinePlan>(), new Map<string, LinePlan>()];
+
 /**
  * One record's metrics as the JSONL export shows them: display units, without aggregates that
  * mean nothing per request (NO_INDIVIDUAL_RECORDS) and without INTERNAL/EXPERIMENTAL ones.
  */
 export function toDisplayValues(values: MetricValues, showInternal = false): Record<string, DisplayValue> {
   const out: Record<string, DisplayValue> = {};
-  for (const [tag, value] of Object.entries(values)) {
+  const plans = linePlans[showInternal ? 1 : 0] as Map<string, LinePlan>;
+  for (const tag in values) {
+    const value = values[tag] as number | number[];
     const def = metricDef(tag);
-    if (!isFileExported(tag, showInternal) || hasAnyFlag(def.flags, MetricFlag.NO_INDIVIDUAL_RECORDS)) continue;
-    const convert = (v: number): number => convertUnit(v, def.unit, def.displayUnit);
-    out[tag] = { value: typeof value === "number" ? convert(value) : value.map(convert), unit: def.displayUnit };
+    let plan = plans.get(tag);
+    // A plugin may define a tag again before a run: the plan follows the definition in force.
+    if (plan === undefined || plan.def !== def) {
+      plan = { def, shown: isFileExported(tag, showInternal) && !hasAnyFlag(def.flags, MetricFlag.NO_INDIVIDUAL_RECORDS) };
+      plans.set(tag, plan);
+    }
+    if (!plan.shown) continue;
+    const { unit, displayUnit } = def;
+    out[tag] = {
+      value: typeof value === "number" ? convertUnit(value, unit, displayUnit) : value.map((v) => convertUnit(v, unit, displayUnit)),
+      unit: displayUnit,
+    };
   }
   return out;
 }

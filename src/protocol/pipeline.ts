@@ -1,10 +1,11 @@
 /**
  * Messages of the profiling data path (DESIGN.md "Data path of one request"):
  * timing ROUTER → worker DEALER: Credit; worker → timing: CreditReturn;
- * worker PUSH → record-processor PULL: a RawBatch; record-processor PUSH → records PULL: records.
+ * worker PUSH → record-processor PULL: a RawBatch; record-processor PUSH → records PULL: a record
+ * batch (record-batch.ts).
  * All times are host-wide monotonic ns (src/core/clock.ts monoNs) unless named wall*.
  */
-import type { RecordError, RequestRecord } from "../records/record.ts";
+import type { RecordError } from "../records/record.ts";
 
 export type Phase = "warmup" | "profiling";
 
@@ -97,9 +98,6 @@ export type RawRecord = {
  * of every record's chunk bytes in order (so response bodies are never JSON-escaped).
  */
 type RawBatch = { records: RawRecord[]; bytes: Uint8Array };
-
-/** A record-processor → records message: JSON `ParsedBatch`. */
-export type ParsedBatch = { processor: string; records: RequestRecord[] };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -5,7 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildRecordLine, formatRecordLine, JsonlWriter } from "../../src/export/index.ts";
 import { computeRecordMetrics, createMetricContext } from "../../src/metrics/index.ts";
+import type { RequestRecord } from "../../src/records/record.ts";
 import { makeRecord, MS } from "../metrics/fixtures.ts";
+import { variedRecords } from "../protocol/record-fixtures.ts";
 
 const ctx = createMetricContext({ streaming: true, producesTokens: true });
 
@@ -72,6 +74,40 @@ describe("record line", () => {
       value: 1,
       unit: "requests",
     });
+  });
+});
+
+describe("record line text", () => {
+  /** The line as stringify writes buildRecordLine's object, wall times put back exact: what formatRecordLine promises. */
+  function reference(record: RequestRecord): string {
+    const line = buildRecordLine(record, computeRecordMetrics(record, ctx));
+    const exact = (mono: number | null): string | null =>
+      mono === null ? null : String(BigInt(Math.round(record.wallStartNs)) + BigInt(Math.round(mono - record.startNs)));
+    const walls: Record<string, string | null> = {
+      request_start_ns: exact(record.startNs),
+      request_ack_ns: exact(record.ackNs),
+      request_end_ns: exact(record.responseNs[record.responseNs.length - 1] ?? record.endNs),
+      cancellation_time_ns: exact(record.cancellationNs),
+    };
+    const marked = JSON.stringify(line, (key, value) => (key in walls && walls[key] !== null ? `@@${key}@@` : value));
+    return marked.replace(/"@@(\w+)@@"/g, (_, key: string) => walls[key] as string);
+  }
+
+  test("the hand-written metadata is stringify's text, for every kind of record", () => {
+    const records: RequestRecord[] = [
+      ...variedRecords(),
+      makeRecord(5, [1, 2], { xRequestId: 'quote " backslash \\ tab \t nul \u0000 é \u2028 😀', conversationId: "</script>", workerId: "" }),
+      makeRecord(6, [1], { sessionNum: Number.NaN, turnIndex: -0, wallStartNs: 1_760_000_001_000_123_456 }),
+    ];
+    for (const record of records) expect(formatRecordLine(record, computeRecordMetrics(record, ctx))).toBe(reference(record));
+  });
+
+  test("a record missing a metadata field still gets a valid line, as stringify writes it", () => {
+    const record = makeRecord(7, [1, 2]);
+    delete (record as Partial<RequestRecord>).conversationId;
+    const text = formatRecordLine(record, computeRecordMetrics(record, ctx));
+    expect(text).toBe(reference(record));
+    expect(JSON.parse(text).metadata.conversation_id).toBeUndefined();
   });
 });
 

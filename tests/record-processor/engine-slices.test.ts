@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSocket, type Message, setBusLogger } from "../../src/bus/index.ts";
 import { writeDatasetFile } from "../../src/protocol/dataset-file.ts";
-import { decodeJson, encodeRawBatch, type ParsedBatch } from "../../src/protocol/pipeline.ts";
+import { encodeRawBatch } from "../../src/protocol/pipeline.ts";
+import { decodeRecordBatch } from "../../src/protocol/record-batch.ts";
 import type { RequestRecord } from "../../src/records/record.ts";
 import { BIG_REPLY_BYTES, busyFor, ProcessorEngine } from "../../src/services/record-processor/engine.ts";
 import { chatEvent, enc, rawRecord } from "./support.ts";
@@ -29,7 +30,7 @@ const recordsEndpoint = out.bind(`inproc://slices-records-${tag}`);
 const feed = createSocket("PUSH", { name: "slices feed" });
 feed.connect(rawEndpoint);
 const received: RequestRecord[] = [];
-out.onMessage((msg: Message) => received.push(...decodeJson<ParsedBatch>(msg[0]).records));
+out.onMessage((msg: Message) => received.push(...decodeRecordBatch(msg).records));
 
 /** 5 ms of work per count: a batch of 40 replies blocks for about 400 ms unless sliced. */
 const slowCounter = {

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { type BusSocket, createSocket, type Message, setBusLogger } from "../../src/bus/index.ts";
 import { monoNs } from "../../src/core/clock.ts";
 import { writeDatasetFile } from "../../src/protocol/dataset-file.ts";
-import { type Credit, type CreditReturn, decodeJson, encodeJson, type ParsedBatch } from "../../src/protocol/pipeline.ts";
+import { type Credit, type CreditReturn, decodeJson, encodeJson } from "../../src/protocol/pipeline.ts";
+import { decodeRecordBatch } from "../../src/protocol/record-batch.ts";
 import type { ProcessorStats } from "../../src/protocol/record-processor-config.ts";
 import type { WorkerStats } from "../../src/protocol/worker-config.ts";
 import type { RequestRecord } from "../../src/records/record.ts";
@@ -80,7 +81,7 @@ beforeAll(async () => {
   recordsPull = createSocket("PULL", { name: "test records" });
   const recordsEndpoint = recordsPull.bind(`inproc://pipeline-test-records-${process.pid}`);
   recordsPull.onMessage((msg: Message) => {
-    const batch = decodeJson<ParsedBatch>(msg[0]);
+    const batch = decodeRecordBatch(msg);
     processorIds.add(batch.processor);
     for (const r of batch.records) records.set(r.xCorrelationId, r);
   });

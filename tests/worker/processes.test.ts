@@ -11,7 +11,8 @@ import { processLauncher } from "../../src/controller/launchers.ts";
 import { Supervisor } from "../../src/controller/supervisor.ts";
 import { monoNs } from "../../src/core/clock.ts";
 import { writeDatasetFile } from "../../src/protocol/dataset-file.ts";
-import { type Credit, decodeJson, encodeJson, type ParsedBatch } from "../../src/protocol/pipeline.ts";
+import { type Credit, encodeJson } from "../../src/protocol/pipeline.ts";
+import { decodeRecordBatch } from "../../src/protocol/record-batch.ts";
 import type { RequestRecord } from "../../src/records/record.ts";
 import { resolveTokenizer } from "../../src/tokenizer/index.ts";
 import { memoryLogger } from "../process/helpers.ts";
@@ -40,7 +41,7 @@ test("worker and record processor in child processes: credits in, parsed records
   const creditsEndpoint = router.bind(`ipc://${join(dir, "credits.ipc")}`);
   const recordsEndpoint = pull.bind(`ipc://${join(dir, "records.ipc")}`);
   const records: RequestRecord[] = [];
-  pull.onMessage((msg: Message) => records.push(...decodeJson<ParsedBatch>(msg[0]).records));
+  pull.onMessage((msg: Message) => records.push(...decodeRecordBatch(msg).records));
   let returned = 0;
   router.onMessage(() => returned++);
 

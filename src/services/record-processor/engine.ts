@@ -1,12 +1,13 @@
 /**
  * The record processor's data path: RawBatch in on the PULL, RequestRecords out on the records
- * PUSH, batched (one ParsedBatch per FLUSH_RECORDS records or FLUSH_MS).
+ * PUSH, batched (one record batch, protocol/record-batch.ts, per FLUSH_RECORDS records or FLUSH_MS).
  */
 import type { ConsolaInstance } from "consola";
 import { type BusSocket, createSocket, type Message } from "../../bus/index.ts";
 import { bodyAudioSeconds } from "../../endpoints/audio-duration.ts";
 import { type DatasetReader, openDataset } from "../../protocol/dataset-file.ts";
-import { decodeRawBatch, encodeJson, type ParsedBatch, type RawRecord } from "../../protocol/pipeline.ts";
+import { decodeRawBatch, type RawRecord } from "../../protocol/pipeline.ts";
+import { encodeRecordBatch, type RecordBatch } from "../../protocol/record-batch.ts";
 import type { ProcessorConfig, ProcessorStats } from "../../protocol/record-processor-config.ts";
 import type { RawExchange, RequestRecord } from "../../records/record.ts";
 import type { Counter } from "./counter.ts";
@@ -168,12 +169,12 @@ export class ProcessorEngine {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#pending.length === 0) return;
-    const batch: ParsedBatch = { processor: this.#name, records: this.#pending };
+    const batch: RecordBatch = { processor: this.#name, records: this.#pending };
     this.#pending = [];
     this.#stats.records += batch.records.length;
     this.#stats.batches++;
-    const frame = encodeJson(batch);
-    if (!this.#push.trySend(frame)) this.#push.send(frame).catch((error: unknown) => this.#log.debug(`${this.#name}: send failed:`, error));
+    const frames = encodeRecordBatch(batch);
+    if (!this.#push.trySend(frames)) this.#push.send(frames).catch((error: unknown) => this.#log.debug(`${this.#name}: send failed:`, error));
   }
 }
 

@@ -148,9 +148,12 @@ export class SseParser {
   }
 
   #dispatch(out: SseMessage[]): void {
-    if (this.#startNs !== null) out.push({ ns: this.#startNs, data: this.#data.join("\n"), event: this.#event, dataLines: this.#data.length });
+    const lines = this.#data;
+    // The usual message has one data line: that string as it is (a join would copy it).
+    if (this.#startNs !== null)
+      out.push({ ns: this.#startNs, data: lines.length === 1 ? (lines[0] as string) : lines.join("\n"), event: this.#event, dataLines: lines.length });
     this.#startNs = null;
-    this.#data = [];
+    lines.length = 0;
     this.#event = undefined;
   }
 }

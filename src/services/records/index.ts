@@ -7,7 +7,7 @@ import * as v from "valibot";
 import { type BusSocket, createSocket, type Message } from "../../bus/index.ts";
 import { markLoaded } from "../../core/loaded.ts";
 import { setPluginMetricWarn } from "../../metrics/plugin-metrics.ts";
-import { decodeJson, type ParsedBatch } from "../../protocol/pipeline.ts";
+import { decodeRecordBatch, type RecordBatch } from "../../protocol/record-batch.ts";
 import { RecordsConfig } from "../../protocol/records-config.ts";
 import type { RequestRecord } from "../../records/record.ts";
 import type { ServiceContext } from "../../runtime/context.ts";
@@ -31,7 +31,13 @@ export async function run(ctx: ServiceContext<"records">): Promise<void> {
   setPluginMetricWarn((m) => ctx.log.warn(m));
 
   const onBatch = (msg: Message): void => {
-    const batch = decodeJson<ParsedBatch>(msg[0]);
+    let batch: RecordBatch;
+    try {
+      batch = decodeRecordBatch(msg);
+    } catch (error) {
+      ctx.log.warn("dropping a record batch that does not decode:", error);
+      return;
+    }
     for (const record of batch.records) {
       if (state === undefined) early.push(record);
       else state.add(record);
