@@ -63,9 +63,10 @@ const OLD_MAGIC = "ld.so-1.7.0";
  * inconsistency ends the parse with what was read so far: the file is a hint, never trusted.
  */
 export function parseLdCache(buf: Uint8Array, only?: string): CacheEntry[] {
-  // With `only`, names are compared as bytes and only matching entries decoded: every process
-  // finds libc at start-up (core/clock.ts), and decoding all ~600 entries took ~5 ms of it.
-  const wanted = only === undefined ? undefined : new TextEncoder().encode(only);
+  // With `only`, the name's offsets are found with one native search and only entries naming one
+  // of them are decoded: every process finds libc at start-up (core/clock.ts), and decoding all
+  // ~600 entries took ~5 ms of it.
+  const wanted = only === undefined ? undefined : offsetsOf(buf, `${only}\0`);
   const latin1 = new TextDecoder("latin1");
   const utf8 = new TextDecoder();
   const ascii = (at: number, len: number): string => latin1.decode(buf.subarray(at, at + len));
@@ -92,7 +93,7 @@ export function parseLdCache(buf: Uint8Array, only?: string): CacheEntry[] {
     const at = base + 48 + i * 24;
     if (at + 24 > buf.length) break;
     const flags = view.getInt32(at, true);
-    if (wanted !== undefined && !bytesAt(buf, base + view.getUint32(at + 4, true), wanted)) continue;
+    if (wanted !== undefined && !wanted.has(base + view.getUint32(at + 4, true))) continue;
     const name = cstring(view.getUint32(at + 4, true));
     const path = cstring(view.getUint32(at + 8, true));
     if (name !== undefined && path !== undefined) entries.push({ name, path, flags });
@@ -100,11 +101,12 @@ export function parseLdCache(buf: Uint8Array, only?: string): CacheEntry[] {
   return entries;
 }
 
-/** True when `buf` holds `want` followed by a NUL at `at`. */
-function bytesAt(buf: Uint8Array, at: number, want: Uint8Array): boolean {
-  if (at + want.length >= buf.length) return false;
-  for (let i = 0; i < want.length; i++) if (buf[at + i] !== want[i]) return false;
-  return buf[at + want.length] === 0;
+/** Every offset in `buf` where `text` (NUL-terminated: a whole C string or the tail of one) starts. */
+function offsetsOf(buf: Uint8Array, text: string): Set<number> {
+  const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const found = new Set<number>();
+  for (let at = bytes.indexOf(text); at >= 0; at = bytes.indexOf(text, at + 1)) found.add(at);
+  return found;
 }
 
 /** True when `path` is a regular file holding a 64-bit ELF shared object for this machine. */
