@@ -3,17 +3,26 @@
  * The one entry of the `aiperf` binary, for users, for the service children it starts and for
  * its worker threads (the inputs.json writer), which load this same entry (core/self.ts).
  */
+import { VERSION } from "./core/version.ts";
+
 if (Bun.isMainThread) {
   // `aiperf --version` loads nothing else: a script asking for it should not wait for the CLI.
+  // console.log writes fd 1 directly; process.stdout would first build Node's stream machinery
+  // (about as long again as the whole start of a hello world).
   if (process.argv.length === 3 && process.argv[2] === "--version") {
-    const { VERSION } = await import("./core/version.ts");
-    process.stdout.write(`${VERSION}\n`);
+    console.log(VERSION);
     process.exit(0);
   }
   // `profile` and service children handle interrupts themselves; until their handlers are in
   // place (loading takes a moment), a signal is held rather than fatal (core/early-signals.ts).
   const command = process.argv[2];
   if (command === "profile" || command === "__service") (await import("./core/early-signals.ts")).holdSignals();
+  // A service child (`__service '<spec>'`, the controller's own spawn) goes straight to its role:
+  // the CLI's parser and command tree would be loaded by every child for one positional.
+  if (command === "__service" && process.argv.length === 4) {
+    const [{ runServiceProcess }, { loadRole }] = await Promise.all([import("./runtime/service-process.ts"), import("./services/registry.ts")]);
+    await runServiceProcess(process.argv[3] as string, loadRole);
+  }
   const { runCli } = await import("./cli/run.ts");
   process.exit(await runCli(process.argv.slice(2)));
 } else {

@@ -1,7 +1,7 @@
 /**
  * Launch costs of the compiled binary, each side by side with a baseline from the same run:
  *
- *   bun scripts/bench/startup.ts [--runs 7] [--binary dist/aiperf] [--requests 4] [--rss-requests 10]
+ *   bun scripts/bench/startup.ts [--runs 7] [--binary dist/aiperf] [--before OTHER_BINARY] [--requests 4] [--rss-requests 10]
  *
  *  - version: `aiperf --version` wall time (median of --runs×5) vs a hello-world compiled with the
  *    same flags as `npm run build` (printed: both medians and the ratio).
@@ -11,7 +11,11 @@
  *    script stamps the spawn with the same clock. Baseline: a compiled one-file fetch client
  *    that sends the same kind of request at once. Median, min and max of --runs.
  *  - rss: peak process-tree RSS (the controller and every service, sampled from /proc every
- *    10 ms) of a --rss-requests run, vs the bare client's.
+ *    10 ms) of a --rss-requests run, vs the bare client's; and the peak of the tree's summed PSS
+ *    (proportional set size: a page shared by n processes counts 1/n in each), which is what the
+ *    tree costs the machine: every process maps the same binary, and RSS counts its pages in each.
+ *  - --before: a second build of aiperf (e.g. the previous commit's) measured the same way in
+ *    the same run, alternating with --binary, so a change is a ratio taken under the same load.
  * The runs alternate (ours, baseline) so the box's load drifts over both alike.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -24,6 +28,8 @@ const BUILD_FLAGS = ["--compile", "--bytecode", "--splitting", "--format=esm", "
 
 const runs = numArg("runs", 7);
 const binary = resolve(ROOT, arg("binary", "dist/aiperf"));
+const beforeArg = arg("before", "");
+const before = beforeArg === "" ? undefined : resolve(ROOT, beforeArg);
 const requests = numArg("requests", 4);
 const rssRequests = numArg("rss-requests", 10);
 const work = mkdtempSync(join(tmpdir(), "aiperf-startup-"));
@@ -56,8 +62,17 @@ async function timed(cmd: string[]): Promise<number> {
   return performance.now() - t0;
 }
 
-/** RSS in KiB of `root` and all its live descendants (one /proc scan). */
-function treeRssKiB(root: number): number {
+/** PSS of one process in KiB (0 when it is gone). */
+function pssKiB(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** RSS (or, with `pss`, PSS) in KiB of `root` and all its live descendants (one /proc scan). */
+function treeRssKiB(root: number, pss = false): number {
   const children = new Map<number, number[]>();
   const rss = new Map<number, number>();
   for (const name of readdirSync("/proc")) {
@@ -77,30 +92,32 @@ function treeRssKiB(root: number): number {
   const todo = [root];
   while (todo.length > 0) {
     const pid = todo.pop() as number;
-    total += rss.get(pid) ?? 0;
+    total += pss ? pssKiB(pid) : (rss.get(pid) ?? 0);
     todo.push(...(children.get(pid) ?? []));
   }
   return total;
 }
 
-type Launch = { firstMs: number; peakMiB: number; code: number };
+type Launch = { firstMs: number; peakMiB: number; peakPssMiB: number; code: number };
 
-/** Spawns `cmd`, samples its tree's RSS until it exits; the first request's arrival from the server's write log. */
-async function launch(cmd: string[], serverUrl: string): Promise<Launch> {
+/** Spawns `cmd`, samples its tree's RSS (and PSS, when asked) until it exits; the first request's arrival from the server's write log. */
+async function launch(cmd: string[], serverUrl: string, withPss = false): Promise<Launch> {
   await fetch(`${serverUrl}/debug/writes`).then((r) => r.json()); // start from an empty log
   const t0 = monoNs();
   const p = Bun.spawn(cmd, { stdout: "ignore", stderr: "ignore" });
   let peak = 0;
+  let peakPss = 0;
   let done = false;
   const exited = p.exited.then((code) => ((done = true), code));
   while (!done) {
     peak = Math.max(peak, treeRssKiB(p.pid));
+    if (withPss) peakPss = Math.max(peakPss, treeRssKiB(p.pid, true));
     await Promise.race([Bun.sleep(10), exited]);
   }
   const code = await exited;
   const writes = (await fetch(`${serverUrl}/debug/writes`).then((r) => r.json())) as { arrivalNs: number }[];
   const first = Math.min(...writes.map((w) => w.arrivalNs));
-  return { firstMs: (first - t0) / 1e6, peakMiB: peak / 1024, code };
+  return { firstMs: (first - t0) / 1e6, peakMiB: peak / 1024, peakPssMiB: peakPss / 1024, code };
 }
 
 const BARE = `
@@ -119,14 +136,22 @@ try {
 
   const ours: number[] = [];
   const base: number[] = [];
+  const prev: number[] = [];
   for (let i = 0; i < runs * 5; i++) {
     ours.push(await timed([binary, "--version"]));
     base.push(await timed([hello]));
+    if (before !== undefined) prev.push(await timed([before, "--version"]));
   }
-  say({ case: "version", aiperf_ms: stats(ours), hello_world_ms: stats(base), ratio: round(median(ours) / median(base), 2) });
+  say({
+    case: "version",
+    aiperf_ms: stats(ours),
+    hello_world_ms: stats(base),
+    ratio: round(median(ours) / median(base), 2),
+    ...(before === undefined ? {} : { before_ms: stats(prev), before_ratio: round(median(prev) / median(base), 2) }),
+  });
 
-  const profile = (n: number, dir: string): string[] => [
-    binary,
+  const profile = (n: number, dir: string, bin = binary): string[] => [
+    bin,
     "profile",
     "-m",
     "mock-model",
@@ -153,7 +178,11 @@ try {
   const first: number[] = [];
   const bareFirst: number[] = [];
   const rss: number[] = [];
+  const pss: number[] = [];
   const bareRss: number[] = [];
+  const prevFirst: number[] = [];
+  const prevRss: number[] = [];
+  const prevPss: number[] = [];
   for (let i = 0; i < runs; i++) {
     const a = await launch(profile(requests, `run-${i}`), server.url);
     if (a.code !== 0) throw new Error(`aiperf exited ${a.code}`);
@@ -161,17 +190,39 @@ try {
     const b = await launch([bare, server.url], server.url);
     bareFirst.push(b.firstMs);
     bareRss.push(b.peakMiB);
-    const r = await launch(profile(rssRequests, `rss-${i}`), server.url);
+    if (before !== undefined) {
+      const c = await launch(profile(requests, `before-${i}`, before), server.url);
+      if (c.code !== 0) throw new Error(`${before} exited ${c.code}`);
+      prevFirst.push(c.firstMs);
+    }
+    const r = await launch(profile(rssRequests, `rss-${i}`), server.url, true);
     rss.push(r.peakMiB);
+    pss.push(r.peakPssMiB);
+    if (before !== undefined) {
+      const c = await launch(profile(rssRequests, `before-rss-${i}`, before), server.url, true);
+      prevRss.push(c.peakMiB);
+      prevPss.push(c.peakPssMiB);
+    }
   }
-  say({ case: "first_request", requests, aiperf_ms: stats(first), bare_fetch_client_ms: stats(bareFirst), ratio: round(median(first) / median(bareFirst), 1) });
+  const versus = (mine: number[], theirs: number[], unit: string) =>
+    before === undefined ? {} : { [`before_${unit}`]: stats(theirs), after_over_before: round(median(mine) / median(theirs), 2) };
+  say({
+    case: "first_request",
+    requests,
+    aiperf_ms: stats(first),
+    bare_fetch_client_ms: stats(bareFirst),
+    ratio: round(median(first) / median(bareFirst), 1),
+    ...versus(first, prevFirst, "ms"),
+  });
   say({
     case: "tree_rss_peak",
     requests: rssRequests,
     aiperf_mib: stats(rss),
     bare_fetch_client_mib: stats(bareRss),
     ratio: round(median(rss) / median(bareRss), 1),
+    ...versus(rss, prevRss, "mib"),
   });
+  say({ case: "tree_pss_peak", requests: rssRequests, aiperf_mib: stats(pss), ...versus(pss, prevPss, "mib") });
   say({ load: uptimeLoad() });
 } finally {
   await server.stop();

@@ -129,6 +129,8 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     sup.broadcast("cancel_requests", cancelRequestsBroadcast(["warmup", "profiling"], why));
     markStopped();
   };
+  /** A promise awaited later: its rejection is not unhandled meanwhile. */
+  const held = <T>(work: Promise<T>): Promise<T> => (work.catch(() => {}), work);
   /** A set-up step, abandoned (the run goes straight to its results) when the run is stopped. */
   const step = async <T>(work: Promise<T>): Promise<T> => {
     work.catch(() => {});
@@ -170,7 +172,10 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     if (!gpu && !cfg.noGpuTelemetry) ctx.log.debug("GPU telemetry not started: no NVML library and no DCGM exporter on the default ports");
     // Nodes may join while the services start and the dataset is built (cluster/index.ts).
     if (cfg.workerNodes !== undefined) cluster = new (await import("./cluster/index.ts")).Cluster(cfg, sup, ctx.log);
-    await step(sup.start(profileServices(cfg, gpu)));
+    // Each service is put to work as soon as it has registered (the dataset first: it is the longest
+    // step); the run waits for all of them only before the services that talk to each other are wired.
+    const starting = sup.start(profileServices(cfg, gpu));
+    starting.catch(() => {});
     const local = localFanOut(cfg);
     const workers: ServiceName<"worker">[] = Array.from({ length: local.workers }, (_, i) => `worker:${i}` as const);
     const processors: ServiceName<"record-processor">[] = Array.from({ length: local.recordProcessors }, (_, i) => `record-processor:${i}` as const);
@@ -183,8 +188,13 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     const { datasetPath } = paths;
     // Record processors load their tokenizer while the dataset service synthesises (not after it);
     // configure below still waits for it, so the run starts with every tokenizer loaded.
-    for (const p of processors) void sup.command(p, "preload", preloadRequest(cfg)).catch(() => {});
+    for (const p of processors)
+      void sup
+        .whenRegistered(p)
+        .then(() => sup.command(p, "preload", preloadRequest(cfg)))
+        .catch(() => {});
 
+    await step(sup.whenRegistered("dataset:0"));
     ctx.ui.event?.("stage", "Loading the dataset");
     const dataset = await step(sup.command("dataset:0", "configure", datasetConfigureRequest(cfg, paths), 600_000));
     if (dataset.error !== undefined) {
@@ -204,14 +214,18 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       workers.push(...cluster.workers());
       processors.push(...cluster.processors());
     }
+    await step(starting);
     ctx.ui.event?.("stage", "Configuring services");
-    collectors = await step(startCollectors(cfg, sup, ctx.log, ctx.artifactDir, gpu));
-    ctx.ui.event?.("collectors", { serverMetrics: collectors.serverMetrics, gpu: collectors.gpu });
-
+    // What does not depend on another answer is asked at once: the collectors, the records service,
+    // the record processors' and the timing service's endpoints (each a round trip on a busy box).
+    // (Each awaited through step() below; until then a failure is held, not unhandled.)
+    const collectorsReady = held(startCollectors(cfg, sup, ctx.log, ctx.artifactDir, gpu).then((c) => (collectors = c)));
+    const creditsBound = held(sup.command("timing:0", "bind"));
+    const processorsBound = held(Promise.all(processors.map((p) => sup.command(p, "bind").then((r) => r.endpoint))));
     const { endpoint: recordsEndpoint } = await step(sup.command("records:0", "bind"));
     await step(sup.command("records:0", "configure", recordsConfigureRequest(cfg, exportPlan, paths)));
     recordsReady = true;
-    const processorEndpoints = await step(Promise.all(processors.map((p) => sup.command(p, "bind").then((r) => r.endpoint))));
+    const processorEndpoints = await step(processorsBound);
     const processorEndpoint = new Map(processors.map((p, i) => [p, processorEndpoints[i] as string]));
     await step(
       Promise.all(
@@ -222,7 +236,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
         }),
       ),
     );
-    const { endpoint: creditsEndpoint } = await step(sup.command("timing:0", "bind"));
+    const { endpoint: creditsEndpoint } = await step(creditsBound);
     const localPlace = { creditsEndpoint, processorEndpoints: processorEndpoints.slice(0, localProcessors), datasetPath };
     await step(
       Promise.all(
@@ -232,6 +246,8 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
         }),
       ),
     );
+    const started = await step(collectorsReady);
+    ctx.ui.event?.("collectors", { serverMetrics: started.serverMetrics, gpu: started.gpu });
 
     // Bars: one per phase as it starts, then records, whose total is the profiling phase's.
     const stage = (phase: string): string => (phase === "warmup" ? "Warmup" : "Requests (Profiling)");

@@ -94,6 +94,8 @@ export class Supervisor {
   #nextCid = 1;
   #eventHandlers = new Map<string, (from: string, payload: unknown) => void>();
   #registrationWaiter: (() => void) | undefined;
+  /** whenRegistered() callers: each returns true once settled. */
+  #registeredWaiters = new Set<() => boolean>();
   #failure: BenchError | undefined;
   #onFailure: ((error: BenchError) => void)[] = [];
   #onLost: LostHandler | undefined;
@@ -146,6 +148,29 @@ export class Supervisor {
     }
     this.#watchdog = setInterval(() => this.#checkHeartbeats(), Math.min(this.#opts.heartbeatMs, 1000));
     await this.#waitForRegistration();
+  }
+
+  /**
+   * Resolves once the named service (started by start()) has registered, while start() may still be
+   * waiting for the others, so it can be put to work at once; rejects if the start fails or it is lost.
+   */
+  whenRegistered(name: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const service = this.#services.get(name);
+        const error = this.#failure ?? service?.lost;
+        if (error !== undefined) reject(error);
+        else if (service?.registered === true) resolve();
+        else return false;
+        this.#registeredWaiters.delete(check);
+        return true;
+      };
+      if (!check()) this.#registeredWaiters.add(check);
+    });
+  }
+
+  #wakeRegisteredWaiters(): void {
+    for (const check of [...this.#registeredWaiters]) check();
   }
 
   /**
@@ -304,6 +329,7 @@ export class Supervisor {
         service.loaded = decoded.loaded;
         this.#log.debug(`${from} registered (pid ${decoded.pid})`);
         this.#registrationWaiter?.();
+        this.#wakeRegisteredWaiters();
         return;
       case "heartbeat":
         // A heartbeat later than its interval: the service's event loop (or its core) was held that long.
@@ -398,6 +424,7 @@ export class Supervisor {
   /** A service died or froze: the run goes on without it if the lost-handler says so, else it fails. */
   #lose(service: Service, error: BenchError): void {
     service.lost = error;
+    this.#wakeRegisteredWaiters();
     if (this.#failure !== undefined || this.#onLost?.(service.name, error) !== true) return this.#fail(error);
     for (const [cid, p] of this.#pending) {
       if (p.to !== service.name) continue;
@@ -417,6 +444,7 @@ export class Supervisor {
       p.reject(error);
     }
     this.#pending.clear();
+    this.#wakeRegisteredWaiters();
     void this.shutdown(`a service failed: ${error.message}`);
     for (const handler of this.#onFailure) handler(error);
   }

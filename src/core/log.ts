@@ -6,13 +6,12 @@
  */
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { formatWithOptions } from "node:util";
-import { type ConsolaInstance, type ConsolaReporter, createConsola, type LogObject, type LogType } from "consola";
+import { type ConsolaInstance, type ConsolaReporter, createConsola } from "consola";
+import { LEVELS, type LogLevelName, message, type WireLine } from "./child-log.ts";
 import { displayText, escapeControls } from "./safe-text.ts";
 
-export const LOG_LEVEL_NAMES = ["error", "warn", "info", "debug", "trace"] as const;
-export type LogLevelName = (typeof LOG_LEVEL_NAMES)[number];
-const LEVELS: Record<LogLevelName, number> = { error: 0, warn: 1, info: 3, debug: 4, trace: 5 };
+// Level names live with the child logger (a child must not load this file); callers keep importing them here.
+export { LOG_LEVEL_NAMES, type LogLevelName } from "./child-log.ts";
 
 /** The consola types a child may send; anything else is shown as a plain "log". */
 const LOG_TYPES: Record<string, true> = {
@@ -31,24 +30,6 @@ const LOG_TYPES: Record<string, true> = {
   trace: true,
   verbose: true,
 };
-
-/** One forwarded entry: level, consola type, tag, message, epoch ms. */
-type WireLine = { l: number; y: LogType; g: string; m: string; d: number };
-
-function message(o: LogObject): string {
-  return formatWithOptions({ colors: false, breakLength: Number.POSITIVE_INFINITY }, ...(o.args as unknown[]));
-}
-
-/** A child's logger: JSON lines on stderr, nothing else. */
-export function createChildLogger(level: LogLevelName, tag: string): ConsolaInstance {
-  const reporter: ConsolaReporter = {
-    log(o) {
-      const line: WireLine = { l: o.level, y: o.type, g: o.tag, m: message(o), d: o.date.getTime() };
-      process.stderr.write(`${JSON.stringify(line)}\n`);
-    },
-  };
-  return createConsola({ level: LEVELS[level], reporters: [reporter], throttle: 0 }).withTag(tag);
-}
 
 /** A reporter that gets the entry as one safe string (and a safe tag) instead of its raw arguments. */
 function sanitizing(reporter: ConsolaReporter): ConsolaReporter {

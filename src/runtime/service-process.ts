@@ -4,8 +4,7 @@
  */
 import { setBusLogger } from "../bus/index.ts";
 import { takeHeldSignals } from "../core/early-signals.ts";
-import { createChildLogger } from "../core/log.ts";
-import { loadPluginsFromEnv } from "../plugins/load.ts";
+import { createChildLogger } from "../core/child-log.ts";
 import { type ServiceSpec, serviceName } from "./context.ts";
 import { type RoleLoader, runService } from "./service-runtime.ts";
 
@@ -32,7 +31,8 @@ export async function runServiceProcess(specJson: string, loadRole: RoleLoader):
   });
   try {
     // The controller's --plugin files, for the roles that look names up in a registry.
-    if (PLUGIN_ROLES.has(spec.role)) await loadPluginsFromEnv();
+    // Imported only then: the plugin host pulls in the registries, which a plain run's roles need not load.
+    if (PLUGIN_ROLES.has(spec.role) && (process.env.AIPERF_PLUGINS ?? "") !== "") await (await import("../plugins/load.ts")).loadPluginsFromEnv();
     await runService(spec, loadRole, { log, signal: stop.signal });
     process.exit(0);
   } catch (error) {

@@ -5,7 +5,7 @@
 import type { ConsolaInstance } from "consola";
 import { createSocket, type Message } from "../bus/index.ts";
 import { loadedParts } from "../core/loaded.ts";
-import { createChildLogger } from "../core/log.ts";
+import { createChildLogger } from "../core/child-log.ts";
 import { type ToService, decodeControl, encodeControl, type ToController, ToService as ToServiceSchema } from "../protocol/control.ts";
 import { type AnyRole, type CommandHandler, type ServiceSpec, serviceName, type WireContext } from "./context.ts";
 

@@ -2,6 +2,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { formatWithOptions } from "node:util";
+import { message } from "../../src/core/child-log.ts";
 import { createControllerLogger, forwardChildLine } from "../../src/core/log.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "aiperf-log-"));
@@ -44,5 +46,28 @@ describe("the controller's logger shows outside bytes escaped and URL credential
     expect(logged).toContain("[\\x1btag] odd entry");
     expect(logged).not.toMatch(RAW);
     expect(console.join("")).not.toMatch(RAW);
+  });
+});
+
+describe("a child's log text", () => {
+  test("is what node:util formats, whether or not the plain-string shortcut is taken", () => {
+    const cases: unknown[][] = [
+      ["a"],
+      ["a", "b"],
+      [],
+      [""],
+      ["a", ""],
+      ["multi\nline", "x"],
+      ["x %s y", 3],
+      ["100%", "done"],
+      ["%d", 4],
+      ["a", 3],
+      [new Error("boom")],
+      [{ k: [1, 2] }],
+    ];
+    for (const args of cases) {
+      const want = formatWithOptions({ colors: false, breakLength: Number.POSITIVE_INFINITY }, ...args);
+      expect(message({ args } as never)).toBe(want);
+    }
   });
 });

@@ -79,6 +79,10 @@ describe("finding a system library by absolute path only", () => {
       "/x/libother.so",
     ]);
     expect(libraryCandidates(NVML_LIBRARY, { env: {}, ldCache: cache, standardDirs: [], arch: "x64" })).toEqual([join(bad, NVML_LIBRARY)]);
+    // Asked for one name: only its entries, the same as filtering the whole table (a prefix is no match).
+    expect(parseLdCache(cache, NVML_LIBRARY)).toEqual(parseLdCache(cache).filter((e) => e.name === NVML_LIBRARY));
+    expect(parseLdCache(cache, "libother.so")).toEqual([{ name: "libother.so", path: "/x/libother.so", flags: 0x0303 }]);
+    expect(parseLdCache(cache, "libother.s")).toEqual([]);
     // A truncated or foreign file yields nothing rather than throwing.
     expect(parseLdCache(cache.subarray(0, 60))).toEqual([]);
     expect(parseLdCache(new TextEncoder().encode("garbage"))).toEqual([]);

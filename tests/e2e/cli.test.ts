@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { VERSION } from "../../src/core/version.ts";
 import { childrenOf, isAlive, ROOT, waitUntil } from "../process/helpers.ts";
 import { BINARY, ensureBinary } from "./support.ts";
 
@@ -71,6 +72,12 @@ describe("the compiled binary", () => {
     const logFile = readFileSync(join(cwd, "out", "logs", "aiperf.log"), "utf8");
     expect(logFile).toMatch(/\[demo-worker:3\] Shutting down: demo finished/);
   }, 60_000);
+
+  test("--version prints the version alone (answered before the CLI loads)", async () => {
+    const r = await run([BINARY, "--version"], tmpdir());
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(`${VERSION}\n`);
+  });
 
   test("rejects a bad flag value with a message naming it and exit code 2", async () => {
     const r = await run([BINARY, "bus-demo", "--workers", "0"], tmpdir());

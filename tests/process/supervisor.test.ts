@@ -65,8 +65,15 @@ describe("supervision of child processes", () => {
     const silent = processLauncher([process.execPath, "-e", "setInterval(() => {}, 1000)"]);
     const launcher: Launcher = { kind: "process", launch: (spec, log, env) => (spec.id === "1" ? silent : real).launch(spec, log, env) };
     const { sup } = supervisor({ launcher, registrationTimeoutMs: 1500, shutdownGraceMs: 500 });
-    const error = (await sup.start(busDemoServices(2)).catch((e: unknown) => e)) as BenchError;
+    const starting = sup.start(busDemoServices(2));
+    // A service that registered can be put to work while start() still waits for the others.
+    await sup.whenRegistered("demo-hub:0");
+    expect(await sup.command("demo-hub:0", "bind")).toHaveProperty("endpoint");
+    const never = sup.whenRegistered("demo-worker:1").catch((e: unknown) => e);
+    const error = (await starting.catch((e: unknown) => e)) as BenchError;
     expect(error.code).toBe("SERVICE_START_TIMEOUT");
+    // Whoever waited for the silent one hears the same failure.
+    expect(await never).toBe(error);
     expect(error.message).toContain("demo-worker:1");
     expect(error.message).not.toContain("demo-worker:0");
     expect(error.message).not.toContain("demo-hub:0");
