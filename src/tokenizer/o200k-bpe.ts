@@ -5,7 +5,7 @@
  * check on a large text set. Nothing is allocated per piece: pieces are found with a sticky
  * regex `test` and encoded into a reused byte buffer.
  */
-import { finishHash, ID_BITS, O200K_TOKEN_COUNT, type O200kTables, SLOT_MASK, tagOf } from "./o200k-tables.ts";
+import { finishHash, ID_BITS, type O200kTables, SLOT_MASK, tagOf } from "./o200k-tables.ts";
 
 /**
  * o200k_base's pre-tokenizer pattern, as tiktoken defines it; JS has no inline case-insensitive
@@ -31,8 +31,6 @@ interface O200kBpe {
   /** Appends the ids of `text` to `out`; returns how many were appended. */
   encodeInto(text: string, out: number[]): number;
   count(text: string): number;
-  /** The text of the ordinary ids among `ids` (others are skipped), invalid UTF-8 as U+FFFD. */
-  decode(ids: readonly number[]): string;
 }
 
 export function createO200kBpe(tables: O200kTables): O200kBpe {
@@ -41,7 +39,6 @@ export function createO200kBpe(tables: O200kTables): O200kBpe {
   // match at the end of the previous piece finds the next; the global form is the fallback.
   const stickyPiece = new RegExp(O200K_PATTERN, "uy");
   const nextPiece = new RegExp(O200K_PATTERN, "gu");
-  const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
   let buf = new Uint8Array(1024);
   let starts = new Int32Array(1024);
   let ranks = new Int32Array(1024);
@@ -219,27 +216,5 @@ export function createO200kBpe(tables: O200kTables): O200kBpe {
     return count;
   }
 
-  function decode(ids: readonly number[]): string {
-    let n = 0;
-    for (const id of ids) if (isOrdinary(id)) n += (offsets[id + 1] as number) - (offsets[id] as number);
-    const out = new Uint8Array(n);
-    let at = 0;
-    for (const id of ids) {
-      if (!isOrdinary(id)) continue;
-      const token = bytes.subarray(offsets[id] as number, offsets[id + 1] as number);
-      out.set(token, at);
-      at += token.length;
-    }
-    return utf8.decode(out);
-  }
-
-  return { encodeInto: run, count: (text) => run(text, undefined), decode };
-}
-
-/**
- * Only ordinary ids decode: that is `skip_special_tokens`, and an id the vocabulary lacks is
- * dropped instead of throwing in the middle of a run.
- */
-function isOrdinary(id: number): boolean {
-  return Number.isInteger(id) && id >= 0 && id < O200K_TOKEN_COUNT;
+  return { encodeInto: run, count: (text) => run(text, undefined) };
 }

@@ -32,6 +32,8 @@ export interface O200kTables {
    * a byte-order mark). Its lookups by bytes never find them; see o200k-bpe.ts.
    */
   readonly hiddenIds: ReadonlySet<number>;
+  /** Ids gpt-tokenizer keeps as byte arrays (1,571: single bytes, parts of characters, the above): its decode streams them. */
+  readonly byteIds: ReadonlySet<number>;
 }
 
 /** The packed form: what the bundle-time macro returns and the binary carries. */
@@ -40,6 +42,7 @@ export interface PackedO200k {
   offsets: string;
   slots: string;
   hiddenIds: number[];
+  byteIds: number[];
 }
 
 /**
@@ -71,12 +74,14 @@ export function buildO200kTables(ranks: RawRanks): O200kTables {
   const strict = new TextDecoder("utf-8", { fatal: true });
   const pieces: Uint8Array[] = [];
   const hiddenIds = new Set<number>();
+  const byteIds = new Set<number>();
   let total = 0;
   for (let id = 0; id < ranks.length; id++) {
     const rank = ranks[id];
     if (rank === undefined) throw new Error(`o200k_base rank list has a hole at ${id}`);
     const piece = typeof rank === "string" ? utf8.encode(rank) : Uint8Array.from(rank);
     if (piece.length === 0) throw new Error(`o200k_base token ${id} is empty`);
+    if (typeof rank !== "string") byteIds.add(id);
     if (typeof rank !== "string" && isUtf8(strict, piece)) hiddenIds.add(id);
     pieces.push(piece);
     total += piece.length;
@@ -87,7 +92,7 @@ export function buildO200kTables(ranks: RawRanks): O200kTables {
     bytes.set(piece, offsets[id] as number);
     offsets[id + 1] = (offsets[id] as number) + piece.length;
   });
-  return { bytes, offsets, slots: buildSlots(bytes, offsets), hiddenIds };
+  return { bytes, offsets, slots: buildSlots(bytes, offsets), hiddenIds, byteIds };
 }
 
 function buildSlots(bytes: Uint8Array, offsets: Uint32Array): Uint32Array {
@@ -113,7 +118,13 @@ function isUtf8(strict: TextDecoder, bytes: Uint8Array): boolean {
 
 export function packO200kTables(tables: O200kTables): PackedO200k {
   const base64 = (a: Uint8Array | Uint32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
-  return { bytes: base64(tables.bytes), offsets: base64(tables.offsets), slots: base64(tables.slots), hiddenIds: [...tables.hiddenIds] };
+  return {
+    bytes: base64(tables.bytes),
+    offsets: base64(tables.offsets),
+    slots: base64(tables.slots),
+    hiddenIds: [...tables.hiddenIds],
+    byteIds: [...tables.byteIds],
+  };
 }
 
 /**
@@ -126,7 +137,13 @@ export function unpackO200kTables(packed: PackedO200k): O200kTables {
   const slots = new Uint32Array(alignedBase64(packed.slots));
   if (offsets.length !== O200K_TOKEN_COUNT + 1 || slots.length !== SLOT_MASK + 1) throw new Error("the embedded o200k_base tables are damaged");
   const bytes = Buffer.from(packed.bytes, "base64");
-  return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), offsets, slots, hiddenIds: new Set(packed.hiddenIds) };
+  return {
+    bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    offsets,
+    slots,
+    hiddenIds: new Set(packed.hiddenIds),
+    byteIds: new Set(packed.byteIds),
+  };
 }
 
 /** Decoded into a buffer of its own, so that a Uint32Array over it is aligned. */
