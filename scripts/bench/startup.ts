@@ -1,7 +1,7 @@
 /**
  * Launch costs of the compiled binary, each side by side with a baseline from the same run:
  *
- *   bun scripts/bench/startup.ts [--runs 7] [--binary dist/aiperf] [--requests 4] [--rss-requests 10]
+ *   bun scripts/bench/startup.ts [--runs 7] [--binary dist/aiperf] [--before PATH] [--requests 4] [--rss-requests 10]
  *
  *  - version: `aiperf --version` wall time (median of --runs×5) vs a hello-world compiled with the
  *    same flags as `npm run build` (printed: both medians and the ratio).
@@ -12,7 +12,9 @@
  *    that sends the same kind of request at once. Median, min and max of --runs.
  *  - rss: peak process-tree RSS (the controller and every service, sampled from /proc every
  *    10 ms) of a --rss-requests run, vs the bare client's.
- * The runs alternate (ours, baseline) so the box's load drifts over both alike.
+ * The runs alternate (ours, baseline) so the box's load drifts over both alike. With --before,
+ * another build of aiperf (say, main's) runs in turn with ours in every case, and each case also
+ * prints its figures and ours ÷ its.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,6 +26,8 @@ const BUILD_FLAGS = ["--compile", "--bytecode", "--splitting", "--format=esm", "
 
 const runs = numArg("runs", 7);
 const binary = resolve(ROOT, arg("binary", "dist/aiperf"));
+const beforeArg = arg("before", "");
+const before = beforeArg === "" ? undefined : resolve(ROOT, beforeArg);
 const requests = numArg("requests", 4);
 const rssRequests = numArg("rss-requests", 10);
 const work = mkdtempSync(join(tmpdir(), "aiperf-startup-"));
@@ -37,6 +41,9 @@ const median = (xs: number[]): number => {
       : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
 };
 const stats = (xs: number[]) => ({ median: round(median(xs)), min: round(Math.min(...xs)), max: round(Math.max(...xs)) });
+/** The --before build's figures next to ours, when it ran. */
+const vsBefore = (ours: number[], prior: number[], unit: string): Record<string, unknown> =>
+  prior.length === 0 ? {} : { [`before_${unit}`]: stats(prior), ratio_to_before: round(median(ours) / median(prior), 2) };
 
 /** Compiles a one-file program with the product's flags; returns the binary's path. */
 async function compile(name: string, source: string): Promise<string> {
@@ -113,20 +120,22 @@ while (!(await reader.read()).done) {}
 
 const server = await startServerProcess({ ttft: 0, itl: 1, osl: 4, recordWrites: true });
 try {
-  say({ load: uptimeLoad(), binary, runs });
+  say({ load: uptimeLoad(), binary, before, runs });
   const hello = await compile("hello", 'console.log("0.1.0");\n');
   const bare = await compile("bare-client", BARE);
 
   const ours: number[] = [];
   const base: number[] = [];
+  const prior: number[] = [];
   for (let i = 0; i < runs * 5; i++) {
     ours.push(await timed([binary, "--version"]));
     base.push(await timed([hello]));
+    if (before !== undefined) prior.push(await timed([before, "--version"]));
   }
-  say({ case: "version", aiperf_ms: stats(ours), hello_world_ms: stats(base), ratio: round(median(ours) / median(base), 2) });
+  say({ case: "version", aiperf_ms: stats(ours), hello_world_ms: stats(base), ratio: round(median(ours) / median(base), 2), ...vsBefore(ours, prior, "ms") });
 
-  const profile = (n: number, dir: string): string[] => [
-    binary,
+  const profile = (n: number, dir: string, bin = binary): string[] => [
+    bin,
     "profile",
     "-m",
     "mock-model",
@@ -154,6 +163,8 @@ try {
   const bareFirst: number[] = [];
   const rss: number[] = [];
   const bareRss: number[] = [];
+  const priorFirst: number[] = [];
+  const priorRss: number[] = [];
   for (let i = 0; i < runs; i++) {
     const a = await launch(profile(requests, `run-${i}`), server.url);
     if (a.code !== 0) throw new Error(`aiperf exited ${a.code}`);
@@ -163,14 +174,28 @@ try {
     bareRss.push(b.peakMiB);
     const r = await launch(profile(rssRequests, `rss-${i}`), server.url);
     rss.push(r.peakMiB);
+    if (before !== undefined) {
+      const p = await launch(profile(requests, `before-run-${i}`, before), server.url);
+      if (p.code !== 0) throw new Error(`the --before aiperf exited ${p.code}`);
+      priorFirst.push(p.firstMs);
+      priorRss.push((await launch(profile(rssRequests, `before-rss-${i}`, before), server.url)).peakMiB);
+    }
   }
-  say({ case: "first_request", requests, aiperf_ms: stats(first), bare_fetch_client_ms: stats(bareFirst), ratio: round(median(first) / median(bareFirst), 1) });
+  say({
+    case: "first_request",
+    requests,
+    aiperf_ms: stats(first),
+    bare_fetch_client_ms: stats(bareFirst),
+    ratio: round(median(first) / median(bareFirst), 1),
+    ...vsBefore(first, priorFirst, "ms"),
+  });
   say({
     case: "tree_rss_peak",
     requests: rssRequests,
     aiperf_mib: stats(rss),
     bare_fetch_client_mib: stats(bareRss),
     ratio: round(median(rss) / median(bareRss), 1),
+    ...vsBefore(rss, priorRss, "mib"),
   });
   say({ load: uptimeLoad() });
 } finally {
