@@ -3,7 +3,7 @@
  * reads the streamed bodies, on the same mock server under the same closed-loop load.
  *
  *   bun scripts/bench/client-overhead.ts [--requests 4000] [--small 200] [--concurrency 16]
- *        [--osl 50] [--isl 64] [--itl 1] [--ttft 0] [--binary dist/aiperf]
+ *        [--osl 50] [--isl 64] [--itl 1] [--ttft 0] [--binary dist/aiperf] [--before PATH]
  *
  * Method. The mock server runs in its own process (mock-server-child.ts; ttft 0, one token per
  * --itl ms, so every token is its own write: 50 writes per request), and neither side's figure
@@ -13,6 +13,7 @@
  *    every descendant it reaped: dataset, timing, records, record-processor and worker services.
  *    An orphaned service (not reaped, so not counted) would be reported as an error.
  *  - pipeline-raw: the same pipeline with `--transport raw` (HTTP/1.1 on Bun.connect sockets).
+ *  - pipeline-before (with --before PATH): the pipeline run by another build (say, main's), fetch.
  *  - bare: this file with --role bare: C async loops of fetch() + reader.read() until done, the
  *    same request body the product sends. Its CPU is its own wait4() rusage.
  * Totals ("cpu_s", wait4 rusage after exit) include start-up and shutdown.
@@ -47,7 +48,7 @@ import {
   type Window,
 } from "./support.ts";
 
-type Side = "pipeline" | "pipeline-raw" | "bare";
+type Side = "pipeline" | "pipeline-raw" | "pipeline-before" | "bare";
 type RunResult = {
   side: Side;
   requests: number;
@@ -131,10 +132,11 @@ async function runBare(server: ServerProcess, requests: number, o: Opts): Promis
   };
 }
 
-async function runPipeline(server: ServerProcess, requests: number, o: Opts, side: "pipeline" | "pipeline-raw"): Promise<RunResult> {
+async function runPipeline(server: ServerProcess, requests: number, o: Opts, side: Exclude<Side, "bare">): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), "aiperf-bench-overhead-"));
   try {
-    const command = o.binary === "" ? [process.execPath, join(ROOT, "src", "main.ts")] : [o.binary];
+    const binary = side === "pipeline-before" ? o.before : o.binary;
+    const command = binary === "" ? [process.execPath, join(ROOT, "src", "main.ts")] : [binary];
     const flags = [
       "profile",
       "-m",
@@ -193,7 +195,7 @@ async function runPipeline(server: ServerProcess, requests: number, o: Opts, sid
   }
 }
 
-type Opts = { requests: number; small: number; concurrency: number; osl: number; isl: number; itl: number; ttft: number; binary: string };
+type Opts = { requests: number; small: number; concurrency: number; osl: number; isl: number; itl: number; ttft: number; binary: string; before: string };
 
 function report(r: RunResult, o: Opts): void {
   say({
@@ -224,6 +226,7 @@ async function main(): Promise<void> {
     itl: numArg("itl", 1),
     ttft: numArg("ttft", 0),
     binary: arg("binary", ""),
+    before: arg("before", ""),
   };
   say({
     bench: "client-overhead",
@@ -237,10 +240,8 @@ async function main(): Promise<void> {
     // Warm the server (JIT) so the first measured side does not pay for it.
     await runBare(server, Math.min(200, o.small), o);
     const runs: RunResult[] = [];
-    const order: Side[][] = [
-      ["bare", "pipeline", "pipeline-raw"],
-      ["pipeline-raw", "pipeline", "bare"],
-    ];
+    const sides: Side[] = ["bare", "pipeline", "pipeline-raw", ...(o.before === "" ? [] : (["pipeline-before"] as Side[]))];
+    const order: Side[][] = [sides, [...sides].reverse()];
     for (const [i, n] of [o.small, o.requests].entries()) {
       for (const side of order[i % 2] as Side[]) {
         const r = side === "bare" ? await runBare(server, n, o) : await runPipeline(server, n, o, side);
@@ -280,6 +281,13 @@ async function main(): Promise<void> {
       marginal_raw_ratio: round(raw / bare, 2),
       pipeline_startup_cpu_s: round(startup("pipeline"), 2),
       pipeline_raw_startup_cpu_s: round(startup("pipeline-raw"), 2),
+      ...(o.before === ""
+        ? {}
+        : {
+            steady_before_cpu_s_per_1000: round(steady("pipeline-before"), 3),
+            steady_ratio_to_before: round(steady("pipeline") / steady("pipeline-before"), 2),
+            before_startup_cpu_s: round(startup("pipeline-before"), 2),
+          }),
       bare_startup_cpu_s: round(startup("bare"), 3),
       loadavg: uptimeLoad(),
     });

@@ -1,66 +1,64 @@
 /**
  * The builtin tokenizer: OpenAI's o200k_base BPE (what upstream AIPerf's `--tokenizer builtin`
- * uses, via tiktoken), from the pure-JS `gpt-tokenizer` package. Its vocabulary is a JS module,
- * so `bun build --compile` bundles it into the binary and it works with no network and no files.
+ * uses, via tiktoken), run by our own encoder (o200k-bpe.ts) over typed-array tables. The
+ * compiled binary carries the tables, built from gpt-tokenizer's vocabulary when the binary is
+ * built (o200k.macro.ts), so loading takes milliseconds and needs no network and no files; a
+ * source run (tests, the package) builds the same tables from gpt-tokenizer at load.
  */
+import { isCompiled } from "../core/self.ts";
 import { countBounded, encodeBounded } from "./long-runs.ts";
+import { createO200kBpe } from "./o200k-bpe.ts";
+import { createO200kDecode } from "./o200k-decode.ts";
+import { buildO200kTables, type O200kTables, type RawRanks } from "./o200k-tables.ts";
 import type { Tokenizer } from "./tokenizer.ts";
 
 export const BUILTIN_TOKENIZER_NAME = "builtin";
 
-/**
- * o200k_base has 199,998 mergeable ranks (ids 0..199997); every id above is a special token.
- * Decoding keeps only ordinary ids, which is `skip_special_tokens` and also means an id the
- * vocabulary lacks is dropped instead of throwing in the middle of a run.
- */
-const ORDINARY_TOKEN_COUNT = 199_998;
-
-/**
- * An empty disallow set makes text such as "<|endoftext|>" encode as ordinary text (tiktoken's
- * `encode_ordinary`): a model's reply may contain it, and counting must never throw.
- */
-const ORDINARY_TEXT = { disallowedSpecial: new Set<string>() };
-
 let loading: Promise<Tokenizer> | undefined;
 
-/** The builtin tokenizer, loaded once per process (≈0.2–0.4 s of CPU: a 200k-entry vocabulary). */
+/**
+ * The builtin tokenizer, loaded once per process: a few ms in the binary (decoding the embedded
+ * tables), ~0.5 s from source (gpt-tokenizer's 200k-entry vocabulary module, then the tables).
+ * Special-token text such as "<|endoftext|>" encodes as ordinary text (tiktoken's
+ * `encode_ordinary`): a model's reply may contain it, and counting must never throw. Decoding
+ * skips special and unknown ids.
+ */
 export function loadBuiltinTokenizer(): Promise<Tokenizer> {
   loading ??= createBuiltin();
   return loading;
 }
 
 async function createBuiltin(): Promise<Tokenizer> {
-  // Imported lazily: processes that never count tokens (timing, workers) skip the vocabulary.
-  const [{ default: ranks }, { GptEncoding }] = await Promise.all([import("gpt-tokenizer/bpeRanks/o200k_base"), import("gpt-tokenizer/GptEncoding")]);
-  const o200k = withCheapArrayKeys(ranks, () => GptEncoding.getEncodingApi("o200k_base", () => ranks));
+  const tables = await loadTables();
+  const bpe = createO200kBpe(tables);
+  const decode = createO200kDecode(tables);
+  // The first count compiles the pre-tokenizer pattern and warms the code (~10 ms): here, while
+  // the run is being set up, rather than on the first reply of the measured run.
+  bpe.count("Warm-up: 1 tokenizer, ünïcode and 🐋 too.");
+  const whole = (text: string): number[] => {
+    const ids: number[] = [];
+    bpe.encodeInto(text, ids);
+    return ids;
+  };
   return {
     name: BUILTIN_TOKENIZER_NAME,
-    encode: (text) => encodeBounded(text, (t) => o200k.encode(t, ORDINARY_TEXT)),
-    decode: (ids) => o200k.decode(ids.every(isOrdinary) ? ids : ids.filter(isOrdinary)),
-    count: (text) => countBounded(text, (t) => o200k.countTokens(t, ORDINARY_TEXT)),
+    encode: (text) => encodeBounded(text, whole),
+    decode,
+    count: (text) => countBounded(text, bpe.count),
   };
 }
 
-/**
- * gpt-tokenizer counts the vocabulary with `Object.keys(ranks).length`, which builds 200k index
- * strings only to count them: 240 ms of the tokenizer's ~0.6 s load in a profile (bun --cpu-prof),
- * paid by every process that counts tokens at the start of every run. For the one synchronous
- * call that builds the encoding, Object.keys of that array answers its length (the count it
- * means: the array has no holes, checked here); any other call is untouched.
- */
-function withCheapArrayKeys<T>(ranks: readonly unknown[], build: () => T): T {
-  const keys = Object.keys;
-  let holes = false;
-  for (let i = 0; i < ranks.length && !holes; i++) holes = ranks[i] === undefined;
-  if (holes) return build();
-  Object.keys = ((o: object) => (o === ranks ? { length: ranks.length } : keys(o))) as typeof Object.keys;
-  try {
-    return build();
-  } finally {
-    Object.keys = keys;
-  }
+/** Imported lazily: processes that never count tokens (timing, workers) load no vocabulary. */
+async function loadTables(): Promise<O200kTables> {
+  if (isCompiled()) return (await import("./o200k-embedded.ts")).embeddedO200kTables();
+  return buildO200kTables(await sourceRanks());
 }
 
-function isOrdinary(id: number): boolean {
-  return Number.isInteger(id) && id >= 0 && id < ORDINARY_TOKEN_COUNT;
+/**
+ * gpt-tokenizer's rank list, for source runs. The specifier is held in a variable so the bundler
+ * leaves the 2.4 MB vocabulary module out of the binary, which never takes this path.
+ */
+async function sourceRanks(): Promise<RawRanks> {
+  const vocabulary = "gpt-tokenizer/bpeRanks/o200k_base";
+  return ((await import(vocabulary)) as { default: RawRanks }).default;
 }

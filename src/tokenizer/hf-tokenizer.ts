@@ -4,7 +4,7 @@
  */
 import { stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
+import type { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
 import { BenchError } from "../core/errors.ts";
 import { encodeBounded } from "./long-runs.ts";
 import type { Tokenizer } from "./tokenizer.ts";
@@ -25,9 +25,11 @@ export async function loadHfTokenizer(path: string, name?: string): Promise<Toke
   }
   const configFile = join(dirname(file), CONFIG_FILE);
   const config = (await Bun.file(configFile).exists()) ? await readJson(configFile, path) : {};
+  // Imported here: a run on the builtin tokenizer never loads the library (a few ms per process).
+  const { Tokenizer } = await import("@huggingface/tokenizers");
   let hf: HfTokenizer;
   try {
-    hf = new HfTokenizer(json, isRecord(config) ? config : {});
+    hf = new Tokenizer(json, isRecord(config) ? config : {});
     // Some components fail only on first use (an unsupported regex, say): fail here, not mid-run.
     hf.encode("probe", { add_special_tokens: false });
   } catch (cause) {
