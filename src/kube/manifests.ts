@@ -16,6 +16,7 @@ import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
 import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
 import { JobTemplateSpec } from "kubernetes-models/batch/v1/JobTemplateSpec";
 import type { IContainer } from "kubernetes-models/v1/Container";
+import type { IPodTemplateSpec } from "kubernetes-models/v1/PodTemplateSpec";
 import type { IEnvVar } from "kubernetes-models/v1/EnvVar";
 import { inputConfigOf } from "../controller/profile.ts";
 import { VERSION } from "../core/version.ts";
@@ -163,6 +164,11 @@ export function buildObjects(o: KubeOptions): RunObjects {
   });
   const nodeContainers = [nodeContainer("worker", HEALTH_PORT, "2"), nodeContainer("record-processor", HEALTH_PORT + 1, "1")];
   const podSecurity = { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532 };
+  // Never restarted (fail fast); the containers share one emptyDir volume.
+  const podTemplate = (containers: IContainer[], volume: string): IPodTemplateSpec => ({
+    metadata: { labels },
+    spec: { restartPolicy: "Never", serviceAccountName: o.name, securityContext: podSecurity, containers, volumes: [{ name: volume, emptyDir: {} }] },
+  });
   const controllerJob = new JobTemplateSpec({
     metadata: { labels },
     spec: {
@@ -170,16 +176,7 @@ export function buildObjects(o: KubeOptions): RunObjects {
       completions: 1,
       // Fail fast: a restarted controller or node would skew the measurement.
       backoffLimit: 0,
-      template: {
-        metadata: { labels },
-        spec: {
-          restartPolicy: "Never",
-          serviceAccountName: o.name,
-          securityContext: podSecurity,
-          containers: [controller, artifacts],
-          volumes: [{ name: "artifacts", emptyDir: {} }],
-        },
-      },
+      template: podTemplate([controller, artifacts], "artifacts"),
     },
   });
   const nodesJob = new JobTemplateSpec({
@@ -189,16 +186,7 @@ export function buildObjects(o: KubeOptions): RunObjects {
       completions: o.nodes,
       completionMode: "Indexed",
       backoffLimit: 0,
-      template: {
-        metadata: { labels },
-        spec: {
-          restartPolicy: "Never",
-          serviceAccountName: o.name,
-          securityContext: podSecurity,
-          containers: nodeContainers,
-          volumes: [{ name: "ipc", emptyDir: {} }],
-        },
-      },
+      template: podTemplate(nodeContainers, "ipc"),
     },
   });
   const jobSet: JobSet = {

@@ -82,6 +82,18 @@ function node(host: string, env: Record<string, string> = {}, roles: string[] = 
   });
 }
 
+/** A controller waiting for one node for `seconds`. */
+const oneNodeWithin = (seconds: number): string[] => [
+  "--worker-nodes",
+  "1",
+  "--zmq-host",
+  addr("ctl"),
+  "--zmq-port",
+  String(PORT),
+  "--node-join-timeout",
+  String(seconds),
+];
+
 type Row = {
   metadata: { x_request_id: string; session_num: number; worker_id: string; request_start_ns: number; request_end_ns: number; benchmark_phase: string };
   metrics: Record<string, { value: number }>;
@@ -348,18 +360,7 @@ describe.skipIf(why !== undefined)("worker nodes in network namespaces", () => {
   test("half a node is not a node: exit 3 saying which role to start beside it", async () => {
     const dir = tempDir();
     const ipc = join(dir, "pod-ipc");
-    const ctl = controller(dir, [
-      "--request-count",
-      "10",
-      "--worker-nodes",
-      "1",
-      "--zmq-host",
-      addr("ctl"),
-      "--zmq-port",
-      String(PORT),
-      "--node-join-timeout",
-      "8",
-    ]);
+    const ctl = controller(dir, ["--request-count", "10", ...oneNodeWithin(8)]);
     const workers = node("n1", {}, ["--type", "worker", "--workers", "1", "--ipc-dir", ipc]);
     expect(await ctl.proc.exited).toBe(3);
     expect(await ctl.err).toContain(`(no record processor: start aiperf service --type record-processor --ipc-dir ${ipc} beside it)`);
@@ -369,18 +370,7 @@ describe.skipIf(why !== undefined)("worker nodes in network namespaces", () => {
 
   test("a node that never joins: exit 3 naming what is missing", async () => {
     const dir = tempDir();
-    const ctl = controller(dir, [
-      "--request-count",
-      "10",
-      "--worker-nodes",
-      "1",
-      "--zmq-host",
-      addr("ctl"),
-      "--zmq-port",
-      String(PORT),
-      "--node-join-timeout",
-      "3",
-    ]);
+    const ctl = controller(dir, ["--request-count", "10", ...oneNodeWithin(3)]);
     expect(await ctl.proc.exited).toBe(3);
     const err = await ctl.err;
     expect(err).toContain("0 of 1 worker node(s) ready within 3 s; none joined; 1 never joined");
