@@ -55,6 +55,9 @@ export type ServiceRequest = { role: string; id: string; config?: unknown; env?:
  * `busyUntilMs`: a service that announced a long job (heartbeat busyMs) is not silent before then.
  * `lost`: its death or silence was reported (once), whether or not the run went on without it.
  */
+/** Registrations held for services not adopted yet (a node's), at most. */
+const MAX_EARLY = 65_536;
+
 type Service = {
   name: string;
   handle: ServiceHandle;
@@ -96,6 +99,11 @@ export class Supervisor {
   #registrationWaiter: (() => void) | undefined;
   /** whenRegistered() callers: each returns true once settled. */
   #registeredWaiters = new Set<() => boolean>();
+  /**
+   * Registrations of services not adopted yet: a worker node's services start as soon as that node
+   * is ready and may register before adopt() is called for them (after every node is ready).
+   */
+  #early = new Map<string, { pid: number; loaded: string[] | undefined }>();
   #failure: BenchError | undefined;
   #onFailure: ((error: BenchError) => void)[] = [];
   #onLost: LostHandler | undefined;
@@ -180,6 +188,14 @@ export class Supervisor {
   adopt(services: { name: string; handle: ServiceHandle }[]): Promise<void> {
     for (const { name, handle } of services) {
       const service: Service = { name, handle, registered: false, lastSeenMs: Date.now() };
+      const early = this.#early.get(name);
+      if (early !== undefined) {
+        this.#early.delete(name);
+        service.registered = true;
+        service.pid = early.pid;
+        service.loaded = early.loaded;
+        this.#log.debug(`${name} registered (pid ${early.pid}) before it was adopted`);
+      }
       this.#services.set(name, service);
       handle.exited.then((info) => this.#exited(service, info));
     }
@@ -314,6 +330,11 @@ export class Supervisor {
     const from = new TextDecoder().decode(msg[0]);
     const service = this.#services.get(from);
     const decoded = decodeControl(ToController, msg[1]);
+    if (service === undefined && typeof decoded !== "string" && (decoded.type === "register" || this.#early.has(from))) {
+      // Bounded: only peers past the bus's checks get here (TCP peers present the cluster token).
+      if (decoded.type === "register" && this.#early.size < MAX_EARLY) this.#early.set(from, { pid: decoded.pid, loaded: decoded.loaded });
+      return;
+    }
     if (service === undefined || typeof decoded === "string") {
       // Any local peer can connect and pick its identity: its bytes are shown escaped, never raw.
       this.#log.warn(

@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setBusLogger } from "../../src/bus/index.ts";
 import { busDemoServices, runBusDemo } from "../../src/controller/bus-demo.ts";
 import { inProcessLauncher, type Launcher, processLauncher } from "../../src/controller/launchers.ts";
@@ -59,6 +62,33 @@ describe.each(WAYS)("the bus demo $way", ({ launcher, transport }) => {
 });
 
 describe("supervision of child processes", () => {
+  test("a service started elsewhere (a worker node's) that registers before it is adopted is not lost", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sup-early-"));
+    try {
+      const { sup, lines } = supervisor({ launcher: processLauncher(), ipcDir: dir, registrationTimeoutMs: 1500, shutdownGraceMs: 500 });
+      await sup.start(busDemoServices(0));
+      // As a node does: it starts its services on its own, before the controller takes them in.
+      const spec = {
+        role: "demo-worker",
+        id: "n1.0",
+        config: {},
+        control: `ipc://${dir}/control.ipc`,
+        events: `ipc://${dir}/events.ipc`,
+        bindTemplate: `ipc://${dir}/{name}.ipc`,
+        logLevel: "warn" as const,
+        heartbeatMs: 1000,
+      };
+      const handle = processLauncher().launch(spec, memoryLogger().log);
+      await Bun.sleep(1500);
+      await sup.adopt([{ name: "demo-worker:n1.0", handle }]);
+      const { endpoint } = await sup.command("demo-hub:0", "bind");
+      expect(await sup.command("demo-worker:n1.0" as "demo-worker:0", "connect", { endpoint })).toBeDefined();
+      expect(lines.join("\n")).not.toContain("unknown service");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("names the service that did not register in time", async () => {
     const real = processLauncher();
     // Service demo-worker:1 is a process that never speaks the control protocol.
