@@ -3,9 +3,9 @@
  * as a task inside the controller's own process (tests, debugging). Both give the same handle.
  */
 import type { ConsolaInstance } from "consola";
-import { forwardChildLine } from "../core/log.ts";
-import { SERVICE_COMMAND, selfCommand } from "../core/self.ts";
+import { selfCommand } from "../core/self.ts";
 import { type ServiceSpec, serviceName } from "../runtime/context.ts";
+import { spawnService } from "../runtime/spawn-service.ts";
 
 /** `reason`: what to say when it was unexpected, instead of the code or signal (a worker node lost). */
 export type ExitInfo = { code: number | null; signal: string | null; reason?: string };
@@ -23,24 +23,12 @@ export type Launcher = {
   launch(spec: ServiceSpec, log: ConsolaInstance, env?: Record<string, string>): ServiceHandle;
 };
 
-/** Starts each service as `<this program> __service '<spec json>'`. */
+/** Starts each service as `<this program> __service '<spec json>'` (runtime/spawn-service.ts). */
 export function processLauncher(command: string[] = selfCommand()): Launcher {
   return {
     kind: "process",
     launch(spec, log, env) {
-      const name = serviceName(spec.role, spec.id);
-      const proc = Bun.spawn([...command, SERVICE_COMMAND, JSON.stringify(spec)], {
-        // The child watches stdin: when this process dies, the pipe closes and the child exits.
-        stdin: "pipe",
-        stdout: "pipe",
-        stderr: "pipe",
-        env: { ...process.env, ...env },
-      });
-      const pumps = [forwardLines(proc.stderr, log, name), forwardLines(proc.stdout, log, name)];
-      const exited = proc.exited.then(async () => {
-        await Promise.all(pumps);
-        return { code: proc.exitCode, signal: proc.signalCode === null ? null : String(proc.signalCode) };
-      });
+      const { proc, exited } = spawnService(spec, log, env, command);
       return { pid: proc.pid, exited, kill: (signal) => proc.kill(signal) };
     },
   };
@@ -66,15 +54,4 @@ export function inProcessLauncher(): Launcher {
       return { pid: undefined, exited, kill: (signal) => stop.abort(signal) };
     },
   };
-}
-
-async function forwardLines(stream: ReadableStream<Uint8Array>, log: ConsolaInstance, name: string): Promise<void> {
-  const decoder = new TextDecoder();
-  let rest = "";
-  for await (const chunk of stream) {
-    const lines = (rest + decoder.decode(chunk, { stream: true })).split("\n");
-    rest = lines.pop() ?? "";
-    for (const line of lines) forwardChildLine(log, line, name);
-  }
-  if (rest !== "") forwardChildLine(log, rest, name);
 }

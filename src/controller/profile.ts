@@ -36,7 +36,7 @@ import type { ProgressUi } from "./progress.ts";
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
 import type { Cluster } from "./cluster/index.ts";
 import { clusterServiceConfig } from "./cluster/service-config.ts";
-import { allocatorEnv } from "./allocator-env.ts";
+import { allocatorEnv } from "../runtime/allocator-env.ts";
 
 /** The services of one profile run. */
 export function profileServices(cfg: ResolvedProfile, gpu = !cfg.noGpuTelemetry): ServiceRequest[] {

@@ -16,9 +16,10 @@ import { TOKEN_ENV } from "../cluster/token.ts";
 import { BenchError, EXIT_CODES } from "../core/errors.ts";
 import type { LogLevelName } from "../core/log.ts";
 import { makeRunDir } from "../core/run-dirs.ts";
+import { allocatorEnv } from "../runtime/allocator-env.ts";
 import type { ServiceSpec } from "../runtime/context.ts";
+import { type SpawnedService, spawnService } from "../runtime/spawn-service.ts";
 import { calibrateClock } from "./calibrate.ts";
-import { type Child, startChild } from "./children.ts";
 import { downloadDataset } from "./dataset.ts";
 import { type Health, serveHealth } from "./health.ts";
 
@@ -60,7 +61,7 @@ export async function runNode(opts: NodeOptions): Promise<number> {
   } catch (error) {
     throw new BenchError("CONFIG_INVALID", `Cannot serve --health-port ${opts.healthPort}: ${(error as Error).message}`, { hint: "Pick a free port" });
   }
-  const children: Child[] = [];
+  const children: SpawnedService[] = [];
   let runDir: string | undefined;
   let stopping = false;
   let recalibrate: Timer | undefined;
@@ -142,7 +143,9 @@ export async function runNode(opts: NodeOptions): Promise<number> {
           config: {},
         };
         // Every time a service stamps is on the controller's clocks (core/clock.ts).
+        // Workers and record processors work for every request: mimalloc keeps freed pages (runtime/allocator-env.ts).
         const env = {
+          ...allocatorEnv(),
           ...w.env,
           AIPERF_NODE_MONO_OFFSET_NS: String(Math.round(clock.monoOffsetNs)),
           AIPERF_NODE_WALL_OFFSET_NS: String(Math.round(clock.wallOffsetNs)),
@@ -152,7 +155,7 @@ export async function runNode(opts: NodeOptions): Promise<number> {
           ...Array.from({ length: workers }, (_, i) => ({ ...base, role: "worker", id: `${nodeId}.${i}` })),
         ];
         for (const spec of specs) {
-          const child = startChild(spec, log, env);
+          const child = spawnService(spec, log, env);
           children.push(child);
           void child.exited.then(({ code, signal }) => {
             if (!stopping && ws.readyState === WebSocket.OPEN) send({ type: "child_exit", name: child.name, code, signal });
@@ -212,7 +215,7 @@ function sharedDir(dir: string): string {
 }
 
 /** The controller's bus shutdown usually stops them first; what is left after the grace is killed. */
-async function stopChildren(children: Child[]): Promise<void> {
+async function stopChildren(children: SpawnedService[]): Promise<void> {
   const all = Promise.all(children.map((c) => c.exited));
   const late = await Promise.race([all.then(() => false), Bun.sleep(STOP_GRACE_MS).then(() => true)]);
   if (!late) return;

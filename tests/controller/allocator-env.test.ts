@@ -1,6 +1,6 @@
 /**
  * The services that work for every request start with mimalloc keeping freed pages
- * (src/controller/allocator-env.ts); a value the user set is passed on instead.
+ * (src/runtime/allocator-env.ts); a value the user set is passed on instead.
  */
 import { afterEach, expect, test } from "bun:test";
 import { parseProfileConfig, readProfileArgs } from "../../src/config/profile-flags.ts";

@@ -311,6 +311,19 @@ describe.skipIf(why !== undefined)("worker nodes in network namespaces", () => {
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline && !(existsSync(log) && readFileSync(log, "utf8").includes("Phase profiling started"))) await Bun.sleep(200);
     await Bun.sleep(1500);
+    // The nodes' workers and record processors keep freed pages, as the controller's own do (runtime/allocator-env.ts).
+    const nodeServices = readdirSync("/proc")
+      .filter((d) => /^\d+$/.test(d))
+      .flatMap((pid) => {
+        try {
+          const cmd = readFileSync(`/proc/${pid}/cmdline`, "latin1");
+          return cmd.includes("__service") && cmd.includes('"id":"node-') ? [readFileSync(`/proc/${pid}/environ`, "latin1").split("\0")] : [];
+        } catch {
+          return [];
+        }
+      });
+    expect(nodeServices.length).toBe(6);
+    for (const env of nodeServices) expect(env).toContain("MIMALLOC_PURGE_DELAY=-1");
     n2.proc.kill("SIGKILL");
     const code = await ctl.proc.exited;
     const err = await ctl.err;
