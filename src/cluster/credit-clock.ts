@@ -54,7 +54,6 @@ export class CreditClock {
 
   /** Undefined until a round trip was seen. */
   estimate(): CreditClockEstimate | undefined {
-    if (this.#samples === 0) return undefined;
     const c = this.#current;
     const p = this.#previous;
     const best = c.count >= MIN_SAMPLES || p.count === 0 || c.uncertaintyNs <= p.uncertaintyNs ? c : p;

@@ -174,8 +174,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     if (cfg.workerNodes !== undefined) cluster = new (await import("./cluster/index.ts")).Cluster(cfg, sup, ctx.log);
     // Each service is put to work as soon as it has registered (the dataset first: it is the longest
     // step); the run waits for all of them only before the services that talk to each other are wired.
-    const starting = sup.start(profileServices(cfg, gpu));
-    starting.catch(() => {});
+    const starting = held(sup.start(profileServices(cfg, gpu)));
     const local = localFanOut(cfg);
     const workers: ServiceName<"worker">[] = Array.from({ length: local.workers }, (_, i) => `worker:${i}` as const);
     const processors: ServiceName<"record-processor">[] = Array.from({ length: local.recordProcessors }, (_, i) => `record-processor:${i}` as const);

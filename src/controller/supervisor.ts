@@ -51,13 +51,13 @@ export type SupervisorOptions = {
 
 export type ServiceRequest = { role: string; id: string; config?: unknown; env?: Record<string, string> };
 
+/** Registrations held for services not adopted yet (a node's), at most. */
+const MAX_EARLY = 65_536;
+
 /**
  * `busyUntilMs`: a service that announced a long job (heartbeat busyMs) is not silent before then.
  * `lost`: its death or silence was reported (once), whether or not the run went on without it.
  */
-/** Registrations held for services not adopted yet (a node's), at most. */
-const MAX_EARLY = 65_536;
-
 type Service = {
   name: string;
   handle: ServiceHandle;

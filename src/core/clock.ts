@@ -22,7 +22,7 @@ function calibrate(): number {
     let best = Number.POSITIVE_INFINITY;
     let offset = 0;
     // Keep the tightest bracket: its midpoint pairs the two clocks best (first rounds warm the JIT).
-    // 1,000 brackets find the tightest as well as 3,000 did; every process pays this at start-up.
+    // 1,200 brackets (the first 200 only warm the JIT) find the tightest as well as 3,000 did; every process pays this at start-up.
     for (let i = 0; i < 1200; i++) {
       const a = mono();
       const p = performance.now() * 1e6;

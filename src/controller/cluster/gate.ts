@@ -26,10 +26,17 @@ export type NodeEntry = {
   applied?: ClockEstimate;
   /** How many times a drift was applied after the join. */
   corrections: number;
+  /** Of those, how many the credit clock made (cluster/credit-clock.ts). */
+  creditCorrections: number;
   /** Set when its connection closed without the controller ending the run. */
   lostWhy?: string;
   failed?: string;
 };
+
+/** Whether a node's agents (one, or two run apart) have both workers and record processors. */
+export function hasBothRoles(agents: readonly NodeEntry[]): boolean {
+  return agents.some((n) => n.hello.workers > 0) && agents.some((n) => n.hello.recordProcessors > 0);
+}
 
 type GateEvents = {
   /** The node's services are up (ready), or it gave up (failed). */
@@ -152,6 +159,7 @@ export class ClusterGate {
         hello: msg,
         ws: ws as ServerWebSocket<{ node?: NodeEntry }>,
         corrections: 0,
+        creditCorrections: 0,
       };
       ws.data.node = entry;
       this.nodes.push(entry);
@@ -211,7 +219,7 @@ export class ClusterGate {
 
   /** Nodes that have both workers and record processors among their agents. */
   #complete(): number {
-    return this.groups().filter((g) => g.some((n) => n.hello.workers > 0) && g.some((n) => n.hello.recordProcessors > 0)).length;
+    return this.groups().filter(hasBothRoles).length;
   }
 
   #startNode(node: NodeEntry): void {

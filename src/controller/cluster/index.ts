@@ -13,7 +13,7 @@ import { BenchError } from "../../core/errors.ts";
 import type { ServiceName } from "../../protocol/contracts/index.ts";
 import type { ExitInfo, ServiceHandle } from "../launchers.ts";
 import type { Supervisor, SupervisorOptions } from "../supervisor.ts";
-import { ClusterGate, type NodeEntry } from "./gate.ts";
+import { ClusterGate, hasBothRoles, type NodeEntry } from "./gate.ts";
 
 /** The heartbeat interval the supervisor uses by default; nodes' services beat at it too. */
 const HEARTBEAT_MS = 1000;
@@ -71,7 +71,6 @@ export class Cluster {
   #startedAt = Date.now();
   #command: string;
   #credits = new Map<string, CreditClockEstimate>();
-  #creditCorrections = new Map<string, number>();
   #creditTimer: Timer | undefined;
 
   constructor(cfg: ResolvedProfile, sup: Supervisor, log: ConsolaInstance) {
@@ -169,12 +168,10 @@ export class Cluster {
 
   /** Nodes whose agents all have their services up, with both roles among them. */
   #readyNodes(): number {
-    return this.gate
-      .groups()
-      .filter((g) => g.every((n) => n.ready !== undefined) && g.some((n) => n.hello.workers > 0) && g.some((n) => n.hello.recordProcessors > 0)).length;
+    return this.gate.groups().filter((g) => g.every((n) => n.ready !== undefined) && hasBothRoles(g)).length;
   }
 
-  /** Every service of the node (all its agents) that `service` runs on. */
+  /** The services of node `id` (all its agents) whose names start with `prefix`. */
   #nodeServices(id: string, prefix: string): string[] {
     return this.gate.nodes.filter((n) => n.id === id).flatMap((n) => (n.ready?.services ?? []).filter((s) => s.startsWith(prefix)));
   }
@@ -278,7 +275,7 @@ export class Cluster {
     node.corrections++;
     const msg: NodeClock = { node: node.id, monoOffsetNs: next.monoOffsetNs, wallOffsetNs: next.wallOffsetNs };
     this.#sup.broadcast("node_clock", msg);
-    if (byCredits) this.#creditCorrections.set(node.id, (this.#creditCorrections.get(node.id) ?? 0) + 1);
+    if (byCredits) node.creditCorrections++;
   }
 
   /** A node's connection closed mid-run: say which node and what it had in flight, then lose its services. */
@@ -324,7 +321,7 @@ export class Cluster {
           credit_offset_ns: credit === undefined ? null : Math.round(credit.offsetNs),
           credit_uncertainty_ns: credit === undefined ? null : Math.round(credit.uncertaintyNs),
           credit_samples: credit?.samples ?? 0,
-          credit_corrections: this.#creditCorrections.get(node.id) ?? 0,
+          credit_corrections: node.creditCorrections,
           workers: workers.length,
           record_processors: this.#nodeServices(node.id, "record-processor:").length,
           requests: stats === null ? null : stats.reduce((n, s) => n + s.completed, 0),

@@ -58,11 +58,11 @@ export async function run(ctx: ServiceContext<"timing">): Promise<void> {
   const sampleClock = (ret: CreditReturn, backwardNs: number): void => {
     const epoch = ret.epoch ?? 0;
     let entry = clocks.get(ret.worker);
-    if (entry === undefined || epoch > entry.epoch) {
+    if (entry === undefined) clocks.set(ret.worker, (entry = { epoch, clock: new CreditClock() }));
+    else if (epoch > entry.epoch) {
       // A corrected worker clock starts a new estimate: its older delays measured the old clock.
-      entry = { epoch, clock: entry?.clock ?? new CreditClock() };
-      if (epoch > 0) entry.clock.reset();
-      clocks.set(ret.worker, entry);
+      entry.epoch = epoch;
+      entry.clock.reset();
     }
     if (epoch === entry.epoch) entry.clock.add(ret.forwardNs ?? Number.NaN, backwardNs);
   };
