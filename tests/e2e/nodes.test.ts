@@ -356,6 +356,9 @@ describe.skipIf(why !== undefined)("worker nodes in network namespaces", () => {
     const err = await ctl.err;
     expect({ code, err: code === 0 ? "" : err.slice(-3000) }).toEqual({ code: 0, err: "" });
     for (const p of [workers, processors, whole]) expect(await p.proc.exited).toBe(0);
+    // One "ready" line per node, the split one naming its two agents.
+    expect((err.match(/Node node-\d+ is ready/g) ?? []).length).toBe(2);
+    expect(err).toMatch(/Node node-\d+ is ready \(2 agents\)/);
     const records = rows(dir);
     expect(records.length).toBe(300);
     expect(new Set(records.map((r) => r.metadata.x_request_id)).size).toBe(300);

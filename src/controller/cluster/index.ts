@@ -136,10 +136,14 @@ export class Cluster {
     const adopted = this.gate.nodes.flatMap((node) => (node.ready?.services ?? []).map((name) => ({ name, handle: this.#handle(node, name) })));
     await this.#sup.adopt(adopted);
     this.#creditTimer = setInterval(() => void this.#checkCredits(true), CREDIT_CHECK_MS);
-    for (const node of this.gate.nodes)
-      this.#log.info(
-        `Node ${node.id} is ready: clock offset ${((node.ready?.clock.wallOffsetNs ?? 0) / 1e6).toFixed(3)} ms ± ${((node.ready?.clock.uncertaintyNs ?? 0) / 1e6).toFixed(3)} ms, applied to its timestamps`,
+    // One line per node: a node started as single roles has one agent per role, each with its own clock reading.
+    for (const group of this.gate.groups()) {
+      const clocks = group.map(
+        (n) => `${((n.ready?.clock.wallOffsetNs ?? 0) / 1e6).toFixed(3)} ms ± ${((n.ready?.clock.uncertaintyNs ?? 0) / 1e6).toFixed(3)} ms`,
       );
+      const agents = group.length > 1 ? ` (${group.length} agents)` : "";
+      this.#log.info(`Node ${(group[0] as NodeEntry).id} is ready${agents}: clock offset ${clocks.join(", ")}, applied to its timestamps`);
+    }
   }
 
   #missing(expected: number): BenchError {
