@@ -45,11 +45,11 @@ export type ServiceThread = {
   crash(): void;
 };
 
-/** Starts the service on a new thread of this process; its log lines go to `log` under its name. */
+/** Starts the service on a new thread of this process; its log lines go to `log` under its name. (JavaScriptCore's small heap, `smol`, saved nothing measurable.) */
 export function startServiceThread(spec: ServiceSpec, log: ConsolaInstance, env: Record<string, string> = {}): ServiceThread {
   const name = serviceName(spec.role, spec.id);
   const data: ServiceThreadData = { service: spec };
-  const worker = new Worker(selfEntry(), { workerData: data, env: { ...process.env, ...env } } as WorkerOptions);
+  const worker = new Worker(selfEntry(), { name, workerData: data, env: { ...process.env, ...env } } as WorkerOptions);
   let failure: string | undefined;
   let settle!: (info: { code: number | null; reason?: string }) => void;
   const exited = new Promise<{ code: number | null; reason?: string }>((resolve) => (settle = resolve));
