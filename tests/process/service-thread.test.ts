@@ -17,8 +17,15 @@ import { isAlive, memoryLogger, waitUntil } from "./helpers.ts";
 
 setBusLogger({ warn: () => {}, debug: () => {} });
 
-/** Threads of this process that are Bun Workers (named "Worker" by the runtime). */
-const threads = (): number => readdirSync("/proc/self/task").filter((t) => readFileSync(`/proc/self/task/${t}/comm`, "utf8").trim() === "Worker").length;
+/** Threads of this process that run a demo service (a service thread is named after its service). */
+const threads = (): number =>
+  readdirSync("/proc/self/task").filter((t) => {
+    try {
+      return readFileSync(`/proc/self/task/${t}/comm`, "utf8").startsWith("demo-worker:");
+    } catch {
+      return false; // ended while we looked
+    }
+  }).length;
 const threadsAtStart = threads();
 
 let current: Supervisor | undefined;
