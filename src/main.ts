@@ -1,7 +1,8 @@
 #!/usr/bin/env bun
 /**
  * The one entry of the `aiperf` binary, for users, for the service children it starts and for
- * its worker threads (the inputs.json writer), which load this same entry (core/self.ts).
+ * its worker threads (services hosted as threads of the controller, runtime/service-thread.ts,
+ * and the inputs.json writer), which load this same entry (core/self.ts).
  */
 import { VERSION } from "./core/version.ts";
 
@@ -26,7 +27,11 @@ if (Bun.isMainThread) {
   const { runCli } = await import("./cli/run.ts");
   process.exit(await runCli(process.argv.slice(2)));
 } else {
-  await import("./services/dataset/inputs-thread.worker.ts");
+  const { workerData } = await import("node:worker_threads");
+  if (workerData?.service !== undefined) {
+    const [{ runServiceThread }, { loadRole }] = await Promise.all([import("./runtime/service-thread.ts"), import("./services/registry.ts")]);
+    await runServiceThread(workerData, loadRole);
+  } else await import("./services/dataset/inputs-thread.worker.ts");
 }
 
 export {};

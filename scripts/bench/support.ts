@@ -123,9 +123,38 @@ export function treeCpuByRole(root: number): Map<string, number> {
         continue;
       }
     }
-    out.set(role, (out.get(role) ?? 0) + seconds);
+    let own = seconds;
+    // Roles hosted as threads (timing, dataset, collectors): each thread is named after its service.
+    for (const [threadRole, threadSeconds] of serviceThreadCpu(pid)) {
+      out.set(threadRole, (out.get(threadRole) ?? 0) + threadSeconds);
+      own -= threadSeconds;
+    }
+    out.set(role, (out.get(role) ?? 0) + own);
   }
   return out;
+}
+
+/** CPU seconds of the threads of `pid` that run a service (named "<role>:<id>", cut to 15 bytes by the kernel). */
+function serviceThreadCpu(pid: number): [string, number][] {
+  const found: [string, number][] = [];
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return found;
+  }
+  for (const tid of tids) {
+    try {
+      const role = /^([a-z-]+):/.exec(readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8"))?.[1];
+      if (role === undefined) continue;
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      found.push([role, (Number(fields[11]) + Number(fields[12])) / 100]);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return found;
 }
 
 const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);

@@ -11,7 +11,7 @@ import { parseProfileConfig } from "../config/profile-flags.ts";
 import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
 import { checkGoodput } from "../controller/goodput-check.ts";
 import { checkNvmlOverride } from "../controller/gpu-telemetry.ts";
-import { inProcessLauncher, processLauncher } from "../controller/launchers.ts";
+import { inProcessLauncher, profileLauncher } from "../controller/launchers.ts";
 import { failureOf, runFailure } from "../controller/outcome.ts";
 import { preflight } from "../controller/preflight.ts";
 import { inputConfigOf, type ProfileResult, startProfile } from "../controller/profile.ts";
@@ -105,7 +105,7 @@ export async function profile(options: ProfileOptions): Promise<ProfileReport> {
     for (const w of warnings) log.warn(w);
     await abortable(preflight(cfg, log), signal);
     const supervisor = new Supervisor({
-      launcher: controls.processes === true ? processLauncher() : inProcessLauncher(),
+      launcher: controls.processes === true ? profileLauncher() : inProcessLauncher(),
       log,
       logLevel: cfg.logLevel,
       registrationTimeoutMs: 30_000,

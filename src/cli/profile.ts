@@ -9,7 +9,7 @@ import { parseProfileInput, pluginArgs, readProfileInput, withFileFlags } from "
 import { loadPlugins } from "../plugins/load.ts";
 import { resolveProfile } from "../config/resolve.ts";
 import { checkNvmlOverride } from "../controller/gpu-telemetry.ts";
-import { processLauncher } from "../controller/launchers.ts";
+import { profileLauncher } from "../controller/launchers.ts";
 import { checkGoodput } from "../controller/goodput-check.ts";
 import { failureOf, runFailure } from "../controller/outcome.ts";
 import { inputConfigOf, startProfile } from "../controller/profile.ts";
@@ -103,7 +103,7 @@ export const profileCommand = defineCommand({
     await interruptible(preflight(cfg, log));
     const runDir = makeRunDir("aiperf-run");
     const supervisor = new Supervisor({
-      launcher: processLauncher(),
+      launcher: profileLauncher(),
       log,
       logLevel,
       registrationTimeoutMs: 30_000,

@@ -8,12 +8,14 @@ import { endpointPath } from "../endpoints/registry.ts";
 export function runFacts(cfg: ResolvedProfile): string[] {
   const path = cfg.endpoint ?? endpointPath(cfg.endpointType, cfg.streaming);
   const collectors = collectorServices(cfg).length;
+  // The roles controller/launchers.ts hosts as threads: the dataset and the collectors.
+  const threads = collectors > 0 ? `, ${collectors} collector${collectors === 1 ? "" : "s"}` : "";
   const load = cfg.requestRate !== undefined ? `request rate ${cfg.requestRate}/s` : `concurrency ${cfg.concurrency ?? 1}`;
   return [
     `Target: ${cfg.urls.map((u) => `${redactUrl(u).replace(/\/+$/, "")}${path}`).join(", ")} (model ${cfg.model.join(", ")}, ${cfg.endpointType}${cfg.streaming ? ", streaming" : ""}, ${load})`,
     cfg.workerNodes !== undefined && !cfg.localWorkers
-      ? `Processes: dataset, timing, records${collectors > 0 ? `, ${collectors} collectors` : ""} (each a child process); workers and record processors on ${cfg.workerNodes} worker node(s)`
-      : `Processes: ${cfg.workers} workers, ${cfg.recordProcessors} record processors, dataset, timing, records${collectors > 0 ? `, ${collectors} collectors` : ""} (each a child process)${cfg.workerNodes === undefined ? "" : `, and ${cfg.workerNodes} worker node(s)`}`,
+      ? `Processes: timing, records (each a child process); dataset${threads} as threads of this one; workers and record processors on ${cfg.workerNodes} worker node(s)`
+      : `Processes: ${cfg.workers} workers, ${cfg.recordProcessors} record processors, timing, records (each a child process); dataset${threads} as threads of this one${cfg.workerNodes === undefined ? "" : `; and ${cfg.workerNodes} worker node(s)`}`,
   ];
 }
 

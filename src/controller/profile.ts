@@ -51,7 +51,8 @@ export function profileServices(cfg: ResolvedProfile, gpu = !cfg.noGpuTelemetry)
   };
   return [
     { role: "dataset", id: "0" },
-    { role: "timing", id: "0", ...tcp("timing"), env: allocatorEnv() },
+    // A thread of this process (controller/launchers.ts): no allocator setting of its own.
+    { role: "timing", id: "0", ...tcp("timing") },
     { role: "records", id: "0", ...tcp("records"), env: allocatorEnv() },
     ...Array.from({ length: local.recordProcessors }, (_, i) => ({ role: "record-processor", id: String(i), env: allocatorEnv() })),
     ...Array.from({ length: local.workers }, (_, i) => ({ role: "worker", id: String(i), env: { BUN_CONFIG_MAX_HTTP_REQUESTS: cap, ...allocatorEnv() } })),

@@ -96,8 +96,11 @@ export class Supervisor {
   #pending = new Map<number, Pending>();
   #nextCid = 1;
   #eventHandlers = new Map<string, (from: string, payload: unknown) => void>();
-  #registrationWaiter: (() => void) | undefined;
-  /** whenRegistered() callers: each returns true once settled. */
+  /**
+   * whenRegistered() callers and start()/adopt() waiting for all: each returns true once settled.
+   * (One slot for start() and adopt() lost start()'s when a node's services were adopted while
+   * ours were still registering: start() then timed out with nothing missing.)
+   */
   #registeredWaiters = new Set<() => boolean>();
   /**
    * Registrations of services not adopted yet: a worker node's services start as soon as that node
@@ -349,7 +352,6 @@ export class Supervisor {
         service.pid = decoded.pid;
         service.loaded = decoded.loaded;
         this.#log.debug(`${from} registered (pid ${decoded.pid})`);
-        this.#registrationWaiter?.();
         this.#wakeRegisteredWaiters();
         return;
       case "heartbeat":
@@ -392,7 +394,7 @@ export class Supervisor {
       };
       const finish = (error?: Error): boolean => {
         clearTimeout(timer);
-        this.#registrationWaiter = undefined;
+        this.#registeredWaiters.delete(check);
         if (error === undefined) resolve();
         else reject(error);
         return true;
@@ -407,7 +409,7 @@ export class Supervisor {
         this.#fail(error);
         finish(error);
       }, this.#opts.registrationTimeoutMs);
-      this.#registrationWaiter = () => void check();
+      this.#registeredWaiters.add(check);
       this.#onFailure.push((error) => void finish(error));
       check();
     });

@@ -24,12 +24,12 @@ export function message(o: LogObject): string {
   return format({ colors: false, breakLength: Number.POSITIVE_INFINITY }, ...args);
 }
 
-/** A child's logger: JSON lines on stderr, nothing else. */
-export function createChildLogger(level: LogLevelName, tag: string): ConsolaInstance {
+/** A child's logger: JSON lines on stderr, nothing else (`write`: elsewhere, e.g. a service thread's message to the controller). */
+export function createChildLogger(level: LogLevelName, tag: string, write: (line: string) => void = (line) => console.error(line)): ConsolaInstance {
   const reporter: ConsolaReporter = {
     log(o) {
       const line: WireLine = { l: o.level, y: o.type, g: o.tag, m: message(o), d: o.date.getTime() };
-      console.error(JSON.stringify(line));
+      write(JSON.stringify(line));
     },
   };
   return createConsola({ level: LEVELS[level], reporters: [reporter], throttle: 0 }).withTag(tag);

@@ -1,6 +1,7 @@
 /**
- * The environment of the services that do work for every request (timing, workers, record
- * processors, records). Bun's native allocator, mimalloc, by default hands freed pages back to the
+ * The environment of the service processes that do work for every request (workers, record
+ * processors, records; timing too while it was a process: as a thread of the controller it has
+ * the controller's allocator, controller/launchers.ts). Bun's native allocator, mimalloc, by default hands freed pages back to the
  * kernel soon after (madvise) and takes a page fault for each one it reuses: profiled at c=16
  * with 50-chunk replies, the record processor took ~16 minor faults per request and 40 % of its
  * CPU was kernel time. MIMALLOC_PURGE_DELAY=-1 keeps freed pages for reuse (a process's resident

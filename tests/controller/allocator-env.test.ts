@@ -1,5 +1,5 @@
 /**
- * The services that work for every request start with mimalloc keeping freed pages
+ * The service processes that work for every request start with mimalloc keeping freed pages
  * (src/runtime/allocator-env.ts); a value the user set is passed on instead.
  */
 import { afterEach, expect, test } from "bun:test";
@@ -22,11 +22,12 @@ function envByRole(): Record<string, string | undefined> {
   return Object.fromEntries(services.map((s) => [`${s.role}:${s.id}`, s.env?.MIMALLOC_PURGE_DELAY]));
 }
 
-test("timing, workers, record processors and records keep freed pages; the other services are left alone", () => {
+test("workers, record processors and records keep freed pages; the other services, threads of the controller, are left alone", () => {
   delete process.env.MIMALLOC_PURGE_DELAY;
   const env = envByRole();
-  expect(env).toMatchObject({ "timing:0": "-1", "worker:0": "-1", "worker:1": "-1", "record-processor:0": "-1", "records:0": "-1" });
+  expect(env).toMatchObject({ "worker:0": "-1", "worker:1": "-1", "record-processor:0": "-1", "records:0": "-1" });
   expect(env["dataset:0"]).toBeUndefined();
+  expect(env["timing:0"]).toBeUndefined();
 });
 
 test("a delay the user set is kept", () => {

@@ -10,12 +10,12 @@ export type Run = Launched & { dir: string };
 /**
  * `aiperf profile` against `url` in its own process group (so a test can signal the group without
  * signalling the test runner), its artifacts in `dir`. `wrapper` runs it under another command
- * (e.g. `timeout`).
+ * (e.g. `timeout`); `env` is added to its environment.
  */
-export function startRun(url: string, flags: string[], wrapper: string[] = []): Run {
+export function startRun(url: string, flags: string[], wrapper: string[] = [], env: Record<string, string> = {}): Run {
   const cwd = freshDir();
   const dir = join(cwd, "out");
-  const run = launch(profileArgs(url, dir, ["--tokenizer", "builtin", "--no-gpu-telemetry", ...flags]), { cwd, detached: true, wrapper });
+  const run = launch(profileArgs(url, dir, ["--tokenizer", "builtin", "--no-gpu-telemetry", ...flags]), { cwd, detached: true, wrapper, env });
   return { ...run, dir };
 }
 

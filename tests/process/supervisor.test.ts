@@ -89,6 +89,47 @@ describe("supervision of child processes", () => {
     }
   });
 
+  test("a node's services adopted while ours still register: start() and adopt() both resolve", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sup-adopt-"));
+    try {
+      const real = processLauncher();
+      // demo-worker:0 starts late, so start() is still waiting when adopt() begins to wait too.
+      const late: Launcher = {
+        kind: "process",
+        launch: (spec, log, env) => {
+          if (spec.id !== "0" || spec.role !== "demo-worker") return real.launch(spec, log, env);
+          let handle: ReturnType<Launcher["launch"]> | undefined;
+          const started = Bun.sleep(1500).then(() => (handle = real.launch(spec, log, env)));
+          return {
+            pid: undefined,
+            exited: started.then((h) => h.exited),
+            kill: (signal) => void started.then(() => handle?.kill(signal)),
+          };
+        },
+      };
+      const { sup } = supervisor({ launcher: late, ipcDir: dir, registrationTimeoutMs: 10_000, shutdownGraceMs: 500 });
+      const starting = sup.start(busDemoServices(1));
+      const spec = {
+        role: "demo-worker",
+        id: "n1.0",
+        config: {},
+        control: `ipc://${dir}/control.ipc`,
+        events: `ipc://${dir}/events.ipc`,
+        bindTemplate: `ipc://${dir}/{name}.ipc`,
+        logLevel: "warn" as const,
+        heartbeatMs: 1000,
+      };
+      const adopted = sup.adopt([{ name: "demo-worker:n1.0", handle: real.launch(spec, memoryLogger().log) }]);
+      const t0 = performance.now();
+      await Promise.all([starting, adopted]);
+      // Well before the registration timeout (before the fix, start() waited all of it and failed).
+      expect(performance.now() - t0).toBeLessThan(8000);
+      expect(sup.services().every((s) => !s.stopped)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("names the service that did not register in time", async () => {
     const real = processLauncher();
     // Service demo-worker:1 is a process that never speaks the control protocol.

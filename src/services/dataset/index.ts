@@ -53,7 +53,9 @@ export async function run(ctx: ServiceContext<"dataset">): Promise<void> {
         throw error;
       }
     }
+    const tTokenizer = performance.now();
     const synth = await createSynthesizer(tokenizer, cfg);
+    const tCorpus = performance.now();
     const encoder = new TextEncoder();
     // Texts per turn come from -b and --rankings-* (turn-shape.ts).
     const textsPerTurn = 1;
@@ -86,8 +88,13 @@ export async function run(ctx: ServiceContext<"dataset">): Promise<void> {
       writer.abort();
       throw error;
     }
+    const tBodies = performance.now();
     await writeInputsJsonFromDataset(cfg.inputsJsonPath, cfg.datasetPath);
-    ctx.log.debug(`Synthesised ${cfg.conversationNum} conversations with tokenizer ${tokenizer.name} in ${(performance.now() - t0).toFixed(0)} ms`);
+    const tEnd = performance.now();
+    const ms = (from: number, to: number): string => `${(to - from).toFixed(0)} ms`;
+    ctx.log.debug(
+      `Synthesised ${cfg.conversationNum} conversations with tokenizer ${tokenizer.name} in ${ms(t0, tEnd)}: tokenizer ${ms(t0, tTokenizer)}, corpus ${ms(tTokenizer, tCorpus)}, turns and dataset.bin ${ms(tCorpus, tBodies)}, inputs.json ${ms(tBodies, tEnd)}`,
+    );
     return { conversations: cfg.conversationNum, turns: turnCounter, tokenizer: tokenizer.name };
   });
   await untilStopped(ctx.signal);
