@@ -176,7 +176,7 @@ export type TimingResult = {
   cancelled: boolean;
   /** Phases in the order they ran: warmup (if any), then profiling unless cancelled before it. */
   phases: TimingPhaseResult[];
-  /** CPU the timing process used during the run (process.cpuUsage delta, µs); set by the role. */
+  /** CPU the timing service used during the run (µs): its process's, or its own thread's where it runs as a thread; set by the role. */
   cpu?: { userUs: number; systemUs: number };
   /** The server profiler could not be started, so profiling did not run (the run fails with this). */
   controlError?: string;

@@ -6,6 +6,7 @@
  * "in_flight" → credits not yet returned, by worker.
  * Events: "phase_start", "progress", "phase_complete" (protocol/timing-plan.ts).
  */
+import { isMainThread } from "node:worker_threads";
 import { type BusSocket, createSocket, type Message } from "../../bus/index.ts";
 import { CreditClock, type CreditClockEstimate } from "../../cluster/credit-clock.ts";
 import { monoNs, wallNs } from "../../core/clock.ts";
@@ -109,10 +110,12 @@ export async function run(ctx: ServiceContext<"timing">): Promise<void> {
     });
     if (waiting.signal.aborted) timing.cancel();
     current = timing;
-    const cpuBefore = process.cpuUsage();
+    // As a thread of the controller, the process's figure would count the controller too.
+    const cpuUsage = isMainThread ? (since?: NodeJS.CpuUsage) => process.cpuUsage(since) : (since?: NodeJS.CpuUsage) => process.threadCpuUsage(since);
+    const cpuBefore = cpuUsage();
     try {
       const result = await timing.start();
-      const cpu = process.cpuUsage(cpuBefore);
+      const cpu = cpuUsage(cpuBefore);
       return { ...result, cpu: { userUs: cpu.user, systemUs: cpu.system } };
     } finally {
       nextCreditId = timing.nextCreditId;
