@@ -112,4 +112,25 @@ describe("Float64Series", () => {
     summarizeSeries(s.view());
     expect([...s.view()]).toEqual([3, 1, 2]);
   });
+
+  test("past one block (65,536 values) the values, their order, sum and statistics are a plain array's", () => {
+    const s = new Float64Series();
+    const plain: number[] = [];
+    // 2.5 blocks, pushed one by one and in runs that straddle block ends.
+    for (let i = 0; i < 163_840; i++) {
+      const v = ((i * 7919) % 10_007) / 7 - 300;
+      plain.push(v);
+      if (i % 3 === 0) s.pushAll([v]);
+      else s.push(v);
+    }
+    const run = [1.5, -2.25, 1e9, 3];
+    s.pushAll(run);
+    plain.push(...run);
+    expect(s.length).toBe(plain.length);
+    let sum = 0;
+    for (const v of plain) sum += v;
+    expect(s.sum).toBe(sum);
+    expect(Array.from(s.view())).toEqual(plain);
+    expect(summarizeSeries(s.view())).toEqual(summarizeSeries(Float64Array.from(plain)));
+  });
 });
