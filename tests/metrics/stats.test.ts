@@ -96,6 +96,17 @@ describe("mean and population std", () => {
   });
 });
 
+/** The statistics as the code before the shared scratch arrays computed them: fresh copies, numpy's order of operations. */
+function referenceStats(values: number[]): Record<string, number> {
+  const sorted = Float64Array.from(values).sort();
+  const n = values.length;
+  const out: Record<string, number> = { avg: pairwiseSum(values) / n, min: sorted[0] as number, max: sorted[n - 1] as number };
+  for (const p of PERCENTILES) out[`p${p}`] = percentileOfSorted(sorted, p);
+  out.std = populationStd(values);
+  out.count = n;
+  return out;
+}
+
 describe("Float64Series", () => {
   test("grows past its capacity and keeps a running sum", () => {
     const s = new Float64Series(2);
@@ -132,5 +143,25 @@ describe("Float64Series", () => {
     expect(s.sum).toBe(sum);
     expect(Array.from(s.view())).toEqual(plain);
     expect(summarizeSeries(s.view())).toEqual(summarizeSeries(Float64Array.from(plain)));
+    // Read from the blocks, and with the shared scratch arrays reused by a smaller summary between.
+    const whole = s.stats();
+    expect(summarizeSeries([5, 1, 3])).toEqual(summarizeSeries(Float64Array.from([5, 1, 3])));
+    expect(whole).toEqual(s.stats());
+    expect(whole).toEqual(referenceStats(plain));
+    expect(Array.from(s.sortedCopy())).toEqual(
+      Float64Array.from(plain)
+        .sort()
+        .slice()
+        .reduce((a: number[], v) => (a.push(v), a), []),
+    );
+    expect(Array.from(s.view())).toEqual(plain);
+  });
+
+  test("stats() of a one-block series equals summarizeSeries and leaves the values in order", () => {
+    const s = new Float64Series();
+    s.pushAll([3, Number.NaN, -1, 2.5, 2.5, 1e-300]);
+    expect(s.stats()).toEqual(referenceStats([3, Number.NaN, -1, 2.5, 2.5, 1e-300]));
+    expect(Array.from(s.view())).toEqual([3, Number.NaN, -1, 2.5, 2.5, 1e-300]);
+    expect(Array.from(s.sortedCopy())).toEqual([-1, 1e-300, 2.5, 2.5, 3, Number.NaN]);
   });
 });
