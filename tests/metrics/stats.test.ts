@@ -97,14 +97,14 @@ describe("mean and population std", () => {
 });
 
 /** The statistics as the code before the shared scratch arrays computed them: fresh copies, numpy's order of operations. */
-function referenceStats(values: number[]): Record<string, number> {
+function referenceStats(values: number[]): ReturnType<typeof summarizeSeries> {
   const sorted = Float64Array.from(values).sort();
   const n = values.length;
   const out: Record<string, number> = { avg: pairwiseSum(values) / n, min: sorted[0] as number, max: sorted[n - 1] as number };
   for (const p of PERCENTILES) out[`p${p}`] = percentileOfSorted(sorted, p);
   out.std = populationStd(values);
   out.count = n;
-  return out;
+  return out as ReturnType<typeof summarizeSeries>;
 }
 
 describe("Float64Series", () => {
