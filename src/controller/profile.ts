@@ -37,6 +37,7 @@ import type { ServiceRequest, Supervisor } from "./supervisor.ts";
 import type { Cluster } from "./cluster/index.ts";
 import { clusterServiceConfig } from "./cluster/service-config.ts";
 import { allocatorEnv } from "../runtime/allocator-env.ts";
+import { jitEnv } from "../runtime/jit-env.ts";
 
 /** The services of one profile run. */
 export function profileServices(cfg: ResolvedProfile, gpu = !cfg.noGpuTelemetry): ServiceRequest[] {
@@ -51,10 +52,10 @@ export function profileServices(cfg: ResolvedProfile, gpu = !cfg.noGpuTelemetry)
   };
   return [
     { role: "dataset", id: "0" },
-    // A thread of this process (controller/launchers.ts): no allocator setting of its own.
+    // A thread of this process (controller/launchers.ts): no allocator or JIT setting of its own.
     { role: "timing", id: "0", ...tcp("timing") },
-    { role: "records", id: "0", ...tcp("records"), env: allocatorEnv() },
-    ...Array.from({ length: local.recordProcessors }, (_, i) => ({ role: "record-processor", id: String(i), env: allocatorEnv() })),
+    { role: "records", id: "0", ...tcp("records"), env: { ...allocatorEnv(), ...jitEnv() } },
+    ...Array.from({ length: local.recordProcessors }, (_, i) => ({ role: "record-processor", id: String(i), env: { ...allocatorEnv(), ...jitEnv() } })),
     ...Array.from({ length: local.workers }, (_, i) => ({ role: "worker", id: String(i), env: { BUN_CONFIG_MAX_HTTP_REQUESTS: cap, ...allocatorEnv() } })),
     ...collectorServices(cfg, gpu),
   ];

@@ -4,7 +4,7 @@
  */
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
-import { requestEndNs, toDisplayValues } from "../metrics/index.ts";
+import { displayValuesJson, requestEndNs, toDisplayValues } from "../metrics/index.ts";
 import type { DisplayValue, RecordMetrics } from "../metrics/index.ts";
 import { accountRecord } from "../metrics/reconcile.ts";
 import type { RecordError, RequestRecord } from "../records/record.ts";
@@ -86,8 +86,12 @@ export function buildRecordLine(record: RequestRecord, metrics: RecordMetrics, s
 
 /** Everything of the line after its metadata, in the line's key order. */
 function lineAfterMetadata(record: RequestRecord, metrics: RecordMetrics, showInternal: boolean): Omit<RecordLine, "metadata"> {
+  return { metrics: toDisplayValues(metrics.values, showInternal), ...lineAfterMetrics(record, metrics) };
+}
+
+/** What follows the metrics (always the error first). */
+function lineAfterMetrics(record: RequestRecord, metrics: RecordMetrics): Omit<RecordLine, "metadata" | "metrics"> {
   return {
-    metrics: toDisplayValues(metrics.values, showInternal),
     error: metrics.error && { code: metrics.error.code, type: metrics.error.type, message: metrics.error.message },
     ...accountingOf(record, metrics),
     ...(record.invalidSseLines === undefined ? {} : { invalid_sse_lines: record.invalidSseLines }),
@@ -119,8 +123,8 @@ export function formatRecordLine(record: RequestRecord, metrics: RecordMetrics, 
     `"turn_index":${jsonNumber(record.turnIndex)},"request_start_ns":${wall.request_start_ns},"request_ack_ns":${wall.request_ack_ns},` +
     `"request_end_ns":${wall.request_end_ns},"worker_id":${JSON.stringify(record.workerId)},"record_processor_id":${JSON.stringify(record.recordProcessorId)},` +
     `"benchmark_phase":${JSON.stringify(record.phase)},"was_cancelled":${record.wasCancelled},"cancellation_time_ns":${wall.cancellation_time_ns}}`;
-  // The rest always holds metrics and error, so its text is "{" and then a key.
-  return `{"metadata":${metadata},${JSON.stringify(lineAfterMetadata(record, metrics, showInternal)).slice(1)}`;
+  // The metrics written by hand too; the rest always holds the error, so its text is "{" and then a key.
+  return `{"metadata":${metadata},"metrics":${displayValuesJson(metrics.values, showInternal)},${JSON.stringify(lineAfterMetrics(record, metrics)).slice(1)}`;
 }
 
 /** Whether every metadata field has its type, so the hand-written text is what stringify writes. */

@@ -102,7 +102,7 @@ export class ArrivalCollector {
 
   /** The median request latency (start to end, ns), or undefined when no request gave one. */
   latencyP50Ns(): number | undefined {
-    const sorted = Float64Array.from(this.#latencies.view()).sort();
+    const sorted = this.#latencies.sortedCopy();
     return sorted.length === 0 ? undefined : percentileOfSorted(sorted, 50);
   }
 

@@ -2,7 +2,7 @@
 export { type MetricDef, type MetricKind, METRICS, findMetric, metricDef, isApplicable, type RunShape } from "./catalogue.ts";
 export { createMetricContext, GoodputConfigError, type GoodputSlo, type MetricContext, type MetricContextInput } from "./context.ts";
 export { type DerivedInputs, deriveMetrics } from "./derived.ts";
-export { type DisplayValue, isConsoleShown, isFileExported, toDisplayResult, toDisplayValues } from "./display.ts";
+export { type DisplayValue, displayValuesJson, isConsoleShown, isFileExported, toDisplayResult, toDisplayValues } from "./display.ts";
 export { hasAnyFlag, hasFlags, MetricFlag } from "./flags.ts";
 export {
   computeRecordMetrics,

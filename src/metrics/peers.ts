@@ -18,7 +18,7 @@
  */
 import type { RequestRecord } from "../records/record.ts";
 import type { RecordMetrics } from "./record-metrics.ts";
-import { Float64Series, type SeriesStats, summarizeSeries } from "./stats.ts";
+import { Float64Series, type SeriesStats } from "./stats.ts";
 import type { MetricResult } from "./summary.ts";
 import { nsToSec } from "./units.ts";
 
@@ -106,14 +106,14 @@ export class PeerAccumulator {
         outputTokens: this.#tokenizerOut,
         outputThroughput: perSec(this.#tokenizerOut),
         itlMs: statsMs(this.#genaiItl),
-        outputThroughputPerRequest: this.#genaiPerRequest.length === 0 ? null : summarizeSeries(this.#genaiPerRequest.view()),
+        outputThroughputPerRequest: this.#genaiPerRequest.length === 0 ? null : this.#genaiPerRequest.stats(),
       },
     };
   }
 }
 
 function statsMs(series: Float64Series): PeerStats {
-  return series.length === 0 ? null : scaleStats(summarizeSeries(series.view()), 1 / NS_PER_MS);
+  return series.length === 0 ? null : scaleStats(series.stats(), 1 / NS_PER_MS);
 }
 
 function scaleStats(s: Partial<SeriesStats>, factor: number): Partial<SeriesStats> {

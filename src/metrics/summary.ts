@@ -9,7 +9,7 @@ import type { MetricContext } from "./context.ts";
 import { deriveMetrics } from "./derived.ts";
 import { pluginMetricFailed } from "./plugin-metrics.ts";
 import { computeRecordMetrics, requestEndNs, type RecordMetrics } from "./record-metrics.ts";
-import { Float64Series, summarizeSeries } from "./stats.ts";
+import { Float64Series } from "./stats.ts";
 
 export type { ErrorSummaryEntry, MetricResult } from "../protocol/records-summary.ts";
 import type { ErrorSummaryEntry, MetricResult } from "../protocol/records-summary.ts";
@@ -138,7 +138,7 @@ export class SummaryBuilder {
       if (pluginMetricFailed(def.tag)) continue;
       const series = this.#series.get(def.tag);
       if (series && series.length > 0) {
-        results.push({ tag: def.tag, header: def.header, unit: def.unit, ...summarizeSeries(series.view()), sum: series.sum });
+        results.push({ tag: def.tag, header: def.header, unit: def.unit, ...series.stats(), sum: series.sum });
         continue;
       }
       const scalar = this.#spanTimestamp(def.tag) ?? this.#aggregates.get(def.tag) ?? derived.get(def.tag);

@@ -55,22 +55,32 @@ export const GEMINI_CORE = {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** The finite number at `path` in `u`, or undefined. */
+/** The finite number at `path` (dot-separated) in `u`, or undefined. */
 export function usageNumber(u: Record<string, unknown>, path: string): number | undefined {
+  return numberAt(u, path.split("."));
+}
+
+function numberAt(u: Record<string, unknown>, keys: readonly string[]): number | undefined {
   let cur: unknown = u;
-  for (const key of path.split(".")) {
+  for (const key of keys) {
     if (!isObject(cur)) return undefined;
     cur = cur[key];
   }
   return typeof cur === "number" && Number.isFinite(cur) ? cur : undefined;
 }
 
+/** USAGE_SYNONYMS with each path cut once (it was cut for every usage object read). */
+const SYNONYM_KEYS: readonly (readonly [UsageExtraKey, readonly (readonly string[])[]])[] = (Object.keys(USAGE_SYNONYMS) as UsageExtraKey[]).map((key) => [
+  key,
+  USAGE_SYNONYMS[key].map((path) => path.split(".")),
+]);
+
 /** The extra counts `u` reports (an empty object when none). */
 export function readUsageExtras(u: Record<string, unknown>): UsageExtras {
   const out: UsageExtras = {};
-  for (const key of Object.keys(USAGE_SYNONYMS) as UsageExtraKey[]) {
-    for (const path of USAGE_SYNONYMS[key]) {
-      const v = usageNumber(u, path);
+  for (const [key, paths] of SYNONYM_KEYS) {
+    for (const keys of paths) {
+      const v = numberAt(u, keys);
       if (v !== undefined) {
         out[key] = v;
         break;

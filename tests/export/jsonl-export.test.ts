@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildRecordLine, formatRecordLine, JsonlWriter } from "../../src/export/index.ts";
-import { computeRecordMetrics, createMetricContext } from "../../src/metrics/index.ts";
+import { computeRecordMetrics, createMetricContext, displayValuesJson, METRICS, toDisplayValues } from "../../src/metrics/index.ts";
 import type { RequestRecord } from "../../src/records/record.ts";
 import { makeRecord, MS } from "../metrics/fixtures.ts";
 import { variedRecords } from "../protocol/record-fixtures.ts";
@@ -100,6 +100,24 @@ describe("record line text", () => {
       makeRecord(6, [1], { sessionNum: Number.NaN, turnIndex: -0, wallStartNs: 1_760_000_001_000_123_456 }),
     ];
     for (const record of records) expect(formatRecordLine(record, computeRecordMetrics(record, ctx))).toBe(reference(record));
+  });
+
+  test("the hand-written metrics are stringify's text of the display values: every metric, odd numbers, lists, both visibilities", () => {
+    const odd = [0, -0, 1.5, -2.25, 1e21, 5e-324, 123456789.123, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1 / 3];
+    const values: Record<string, number | number[]> = {};
+    METRICS.forEach((def, i) => {
+      values[def.tag] = i % 4 === 3 ? odd.slice(i % 5) : (odd[i % odd.length] as number);
+    });
+    values.inter_chunk_latency = [];
+    for (const showInternal of [false, true]) expect(displayValuesJson(values, showInternal)).toBe(JSON.stringify(toDisplayValues(values, showInternal)));
+    expect(displayValuesJson({})).toBe("{}");
+    // Real records, streamed and not.
+    for (const record of variedRecords()) {
+      for (const c of [ctx, createMetricContext({ streaming: false, producesTokens: true })]) {
+        const { values: v } = computeRecordMetrics(record, c);
+        expect(displayValuesJson(v)).toBe(JSON.stringify(toDisplayValues(v)));
+      }
+    }
   });
 
   test("a record missing a metadata field still gets a valid line, as stringify writes it", () => {

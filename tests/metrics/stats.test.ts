@@ -96,6 +96,17 @@ describe("mean and population std", () => {
   });
 });
 
+/** The statistics as the code before the shared scratch arrays computed them: fresh copies, numpy's order of operations. */
+function referenceStats(values: number[]): ReturnType<typeof summarizeSeries> {
+  const sorted = Float64Array.from(values).sort();
+  const n = values.length;
+  const out: Record<string, number> = { avg: pairwiseSum(values) / n, min: sorted[0] as number, max: sorted[n - 1] as number };
+  for (const p of PERCENTILES) out[`p${p}`] = percentileOfSorted(sorted, p);
+  out.std = populationStd(values);
+  out.count = n;
+  return out as ReturnType<typeof summarizeSeries>;
+}
+
 describe("Float64Series", () => {
   test("grows past its capacity and keeps a running sum", () => {
     const s = new Float64Series(2);
@@ -111,5 +122,41 @@ describe("Float64Series", () => {
     s.pushAll([3, 1, 2]);
     summarizeSeries(s.view());
     expect([...s.view()]).toEqual([3, 1, 2]);
+  });
+
+  test("past one block (65,536 values) the values, their order, sum and statistics are a plain array's", () => {
+    const s = new Float64Series();
+    const plain: number[] = [];
+    // 2.5 blocks, pushed one by one and in runs that straddle block ends.
+    for (let i = 0; i < 163_840; i++) {
+      const v = ((i * 7919) % 10_007) / 7 - 300;
+      plain.push(v);
+      if (i % 3 === 0) s.pushAll([v]);
+      else s.push(v);
+    }
+    const run = [1.5, -2.25, 1e9, 3];
+    s.pushAll(run);
+    plain.push(...run);
+    expect(s.length).toBe(plain.length);
+    let sum = 0;
+    for (const v of plain) sum += v;
+    expect(s.sum).toBe(sum);
+    expect(Array.from(s.view())).toEqual(plain);
+    expect(summarizeSeries(s.view())).toEqual(summarizeSeries(Float64Array.from(plain)));
+    // Read from the blocks, and with the shared scratch arrays reused by a smaller summary between.
+    const whole = s.stats();
+    expect(summarizeSeries([5, 1, 3])).toEqual(summarizeSeries(Float64Array.from([5, 1, 3])));
+    expect(whole).toEqual(s.stats());
+    expect(whole).toEqual(referenceStats(plain));
+    expect(Array.from(s.sortedCopy())).toEqual(Array.from(Float64Array.from(plain).sort()));
+    expect(Array.from(s.view())).toEqual(plain);
+  });
+
+  test("stats() of a one-block series equals summarizeSeries and leaves the values in order", () => {
+    const s = new Float64Series();
+    s.pushAll([3, Number.NaN, -1, 2.5, 2.5, 1e-300]);
+    expect(s.stats()).toEqual(referenceStats([3, Number.NaN, -1, 2.5, 2.5, 1e-300]));
+    expect(Array.from(s.view())).toEqual([3, Number.NaN, -1, 2.5, 2.5, 1e-300]);
+    expect(Array.from(s.sortedCopy())).toEqual([-1, 1e-300, 2.5, 2.5, 3, Number.NaN]);
   });
 });
