@@ -20,7 +20,6 @@ import { RawBatcher } from "./raw-batcher.ts";
 import { type HeaderPlan, planHeaders, requestHeaders } from "../../endpoints/headers.ts";
 import { buildUrl, isMultipart, sendable } from "./request-builder.ts";
 import { untilSendTime } from "./send-at.ts";
-import { type Deadline, Deadlines } from "./deadlines.ts";
 import { SessionHistories } from "./session-history.ts";
 
 // The built-in transports, registered as a plugin's are (the registry is endpoints/transport.ts).
@@ -51,9 +50,7 @@ export class WorkerEngine {
   readonly #multipart: boolean;
   /** --connection-reuse-strategy never: no request reuses a connection. */
   readonly #fresh: boolean;
-  /** --request-timeout-seconds: one timer for every request's deadline (deadlines.ts); undefined when 0. */
-  readonly #deadlines: Deadlines | undefined;
-  readonly #timeoutError: RecordError;
+  readonly #timeoutMs: number;
   readonly #maxResponseBytes: number;
   readonly #batcher: RawBatcher;
   /** --transport: Bun's fetch, or HTTP/1.1 on Bun.connect sockets. */
@@ -85,9 +82,7 @@ export class WorkerEngine {
     this.#multipart = config.multipart ?? isMultipart(config.endpointType);
     this.#fresh = config.freshConnections;
     this.#checkStream = config.streaming;
-    const timeoutMs = config.requestTimeoutSeconds * 1000;
-    this.#deadlines = timeoutMs > 0 ? new Deadlines(timeoutMs) : undefined;
-    this.#timeoutError = { code: null, type: "TimeoutError", message: `Request timed out after ${timeoutMs / 1000} seconds` };
+    this.#timeoutMs = config.requestTimeoutSeconds * 1000;
     this.#maxResponseBytes = config.maxResponseBytes;
     this.#capture = transportFor(config.transport);
     this.#dealer = createSocket("DEALER", { identity: name, name: `${name} credits` });
@@ -121,7 +116,6 @@ export class WorkerEngine {
       for (const ctl of this.#active.keys()) abortWith(ctl, SHUTDOWN_ERROR);
       await Promise.race([settled, Bun.sleep(SETTLE_MS)]);
     }
-    this.#deadlines?.stop();
     this.#batcher.flush();
     closeIdle();
     this.#dealer.close();
@@ -218,18 +212,22 @@ export class WorkerEngine {
     const url = this.#urls[this.#nextUrl++ % this.#urls.length] as string;
     const headers = requestHeaders(this.#plan, requestId, credit.correlationId);
     let cancellationNs: number | null = null;
-    let cancelTimer: Timer | undefined;
+    const timers: Timer[] = [];
     const cancelAfter = credit.cancelAfterNs;
     if (cancelAfter !== null) {
       const message = `Request was cancelled after ${(cancelAfter / 1e9).toFixed(3)} seconds`;
-      cancelTimer = setTimeout(() => {
-        if (ctl.signal.aborted) return;
-        cancellationNs = monoNs();
-        abortWith(ctl, { code: 499, type: "RequestCancellationError", message });
-      }, cancelAfter / 1e6);
+      timers.push(
+        setTimeout(() => {
+          if (ctl.signal.aborted) return;
+          cancellationNs = monoNs();
+          abortWith(ctl, { code: 499, type: "RequestCancellationError", message });
+        }, cancelAfter / 1e6),
+      );
     }
-    const timeoutError = this.#timeoutError;
-    const deadline: Deadline | undefined = this.#deadlines?.add(() => abortWith(ctl, { ...timeoutError }));
+    if (this.#timeoutMs > 0) {
+      const message = `Request timed out after ${this.#timeoutMs / 1000} seconds`;
+      timers.push(setTimeout(() => abortWith(ctl, { code: null, type: "TimeoutError", message }), this.#timeoutMs));
+    }
     try {
       const onFirstChunk = credit.reportFirstByte === true ? () => this.#firstByte(credit) : undefined;
       const req = { url, headers, body, maxBytes: this.#maxResponseBytes, fresh: this.#fresh, ...(onFirstChunk === undefined ? {} : { onFirstChunk }) };
@@ -252,8 +250,7 @@ export class WorkerEngine {
         ...(retriedAfter === undefined ? {} : { retriedAfter }),
       };
     } finally {
-      if (cancelTimer !== undefined) clearTimeout(cancelTimer);
-      if (deadline !== undefined) this.#deadlines?.clear(deadline);
+      for (const t of timers) clearTimeout(t);
     }
   }
 
