@@ -1,7 +1,7 @@
 /**
  * Messages of the profiling data path (DESIGN.md "Data path of one request"):
  * timing ROUTER → worker DEALER: Credit; worker → timing: CreditReturn;
- * worker PUSH → record-processor PULL: a RawBatch; record-processor PUSH → records PULL: a record
+ * worker PUSH → record-processor PULL: a raw batch (raw-batch.ts); record-processor PUSH → records PULL: a record
  * batch (record-batch.ts).
  * All times are host-wide monotonic ns (src/core/clock.ts monoNs) unless named wall*.
  */
@@ -93,12 +93,6 @@ export type RawRecord = {
   retriedAfter?: { startNs: number; error: RecordError };
 };
 
-/**
- * A worker → record-processor message: frame 0 is JSON `RawRecord[]`, frame 1 the concatenation
- * of every record's chunk bytes in order (so response bodies are never JSON-escaped).
- */
-type RawBatch = { records: RawRecord[]; bytes: Uint8Array };
-
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -108,24 +102,4 @@ export function encodeJson(value: unknown): Uint8Array {
 
 export function decodeJson<T>(frame: Uint8Array | undefined): T {
   return JSON.parse(decoder.decode(frame)) as T;
-}
-
-/** Frames for a RawBatch. */
-export function encodeRawBatch(batch: RawBatch): Uint8Array[] {
-  return [encodeJson(batch.records), batch.bytes];
-}
-
-/** Splits a RawBatch back into records, each with its chunk byte views. */
-export function decodeRawBatch(frames: Uint8Array[]): { record: RawRecord; chunks: Uint8Array[] }[] {
-  const records = decodeJson<RawRecord[]>(frames[0]);
-  const bytes = frames[1] ?? new Uint8Array(0);
-  let at = 0;
-  return records.map((record) => {
-    const chunks = record.chunkBytes.map((n) => {
-      const c = bytes.subarray(at, at + n);
-      at += n;
-      return c;
-    });
-    return { record, chunks };
-  });
 }

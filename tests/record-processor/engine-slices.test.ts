@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSocket, type Message, setBusLogger } from "../../src/bus/index.ts";
 import { writeDatasetFile } from "../../src/protocol/dataset-file.ts";
-import { encodeRawBatch } from "../../src/protocol/pipeline.ts";
+import { encodeRawBatch } from "../../src/protocol/raw-batch.ts";
 import { decodeRecordBatch } from "../../src/protocol/record-batch.ts";
 import type { RequestRecord } from "../../src/records/record.ts";
 import { BIG_REPLY_BYTES, busyFor, ProcessorEngine } from "../../src/services/record-processor/engine.ts";

@@ -92,7 +92,7 @@ beforeAll(async () => {
   await processor.call("configure", { recordsEndpoint, datasetPath, endpointType: "chat", streaming: true, tokenizer: "whitespace" });
 
   const closed = await closedPort();
-  workers = [fakeService("worker", "0"), fakeService("worker", "1")];
+  workers = [fakeService("worker", "0"), fakeService("worker", "1"), fakeService("worker", "2")];
   for (const w of workers) running.push(runWorker(w.ctx));
   const common = {
     creditsEndpoint,
@@ -106,6 +106,8 @@ beforeAll(async () => {
   await workers[0]?.call("configure", { ...common, urls: [srv.url], apiKey: "sk-test" });
   // Worker 1 talks to a port nothing listens on (no scheme: upstream prepends http://).
   await workers[1]?.call("configure", { ...common, urls: [`127.0.0.1:${closed}`] });
+  // A timeout longer than a timer can hold (24.8 days): Bun would fire such a timer at once.
+  await workers[2]?.call("configure", { ...common, urls: [srv.url], requestTimeoutSeconds: 30 * 24 * 3600 });
 });
 
 afterAll(async () => {
@@ -158,6 +160,11 @@ describe("worker → record processor", () => {
     expect(r.error).toBeNull();
     expect(r.responseNs.length).toBe(1);
     expect([r.outputTokens, r.inputTokens]).toEqual([4, null]);
+  });
+
+  test("a request timeout of 30 days does not time the request out at once", async () => {
+    const r = await recordFor(sendCredit("worker:2", CONV.stream));
+    expect([r.error, r.responseNs.length]).toEqual([null, 6]);
   });
 
   test("a refused connection is an error record", async () => {

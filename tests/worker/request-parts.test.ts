@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { VERSION } from "../../src/core/version.ts";
-import { decodeRawBatch } from "../../src/protocol/pipeline.ts";
-import { FLUSH_RECORDS, RawBatcher } from "../../src/services/worker/raw-batcher.ts";
+import { decodeRawBatch } from "../../src/protocol/raw-batch.ts";
+import { FLUSH_MS, FLUSH_RECORDS, RawBatcher } from "../../src/services/worker/raw-batcher.ts";
 import { planHeaders, requestHeaders } from "../../src/endpoints/headers.ts";
 import { buildUrl } from "../../src/services/worker/request-builder.ts";
 import { enc, rawRecord } from "../record-processor/support.ts";
@@ -77,7 +77,7 @@ describe("raw record batching", () => {
     const b = new RawBatcher((f) => sent.push(f));
     b.add(rawRecord(), []);
     expect(sent.length).toBe(0);
-    await Bun.sleep(25);
+    await Bun.sleep(FLUSH_MS + 15);
     expect(sent.length).toBe(1);
     b.add(rawRecord(), []);
     b.flush();

@@ -31,6 +31,8 @@ type WorkerLog = Pick<ConsolaInstance, "warn" | "debug">;
 type Sent = { captured: Captured; cancellationNs: number | null; requestId: string; retriedAfter?: { startNs: number; error: RecordError } };
 
 const PEER_WAIT_MS = 30_000;
+/** The longest wait a timer can hold. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** On shutdown, in-flight requests are aborted; this bounds the wait for them to settle. */
 const SETTLE_MS = 2_000;
 const SHUTDOWN_ERROR: RecordError = { code: null, type: "ServiceShutdown", message: "The worker shut down before the request finished" };
@@ -224,7 +226,8 @@ export class WorkerEngine {
         }, cancelAfter / 1e6),
       );
     }
-    if (this.#timeoutMs > 0) {
+    // Bun (as Node) runs a setTimeout longer than MAX_TIMER_MS after 1 ms: such a timeout (> 24.8 days) is left unarmed.
+    if (this.#timeoutMs > 0 && this.#timeoutMs <= MAX_TIMER_MS) {
       const message = `Request timed out after ${this.#timeoutMs / 1000} seconds`;
       timers.push(setTimeout(() => abortWith(ctl, { code: null, type: "TimeoutError", message }), this.#timeoutMs));
     }

@@ -53,18 +53,18 @@ function requestBytes(t: Target, headers: Record<string, string>, body: Uint8Arr
   if (!("accept" in headers)) head += "accept: */*\r\n";
   if (!("user-agent" in headers)) head += "user-agent: aiperf-bun\r\n";
   head += `content-length: ${body.byteLength}\r\n${close ? "connection: close\r\n" : ""}\r\n`;
-  const out = new Uint8Array(head.length * 3 + body.byteLength);
+  // Not zero-filled: encodeInto and set write every byte that is sent.
+  const out = Buffer.allocUnsafe(head.length * 3 + body.byteLength);
   const { written } = encoder.encodeInto(head, out);
   out.set(body, written);
   return out.subarray(0, written + body.byteLength);
 }
 
-/** The body fetch would send: stored bytes, or a FormData serialised with its boundary header. */
-async function bodyBytes(req: CaptureRequest): Promise<{ body: Uint8Array; headers: Record<string, string> }> {
-  if (req.body instanceof Uint8Array) return { body: req.body, headers: req.headers };
-  const r = new Response(req.body);
+/** A FormData body as fetch would send it: serialised, with its boundary in the content-type header. */
+async function formBytes(form: FormData, headers: Record<string, string>): Promise<{ body: Uint8Array; headers: Record<string, string> }> {
+  const r = new Response(form);
   const type = r.headers.get("content-type") ?? "multipart/form-data";
-  return { body: new Uint8Array(await r.arrayBuffer()), headers: { ...req.headers, "content-type": type } };
+  return { body: new Uint8Array(await r.arrayBuffer()), headers: { ...headers, "content-type": type } };
 }
 
 /** Same contract as http-capture.ts `capture`, on the raw transport. */
@@ -88,7 +88,9 @@ export async function rawCapture(req: CaptureRequest, signal: AbortSignal): Prom
   const fresh = req.fresh === true;
   try {
     target = targetOf(req.url);
-    const { body, headers } = await bodyBytes(req);
+    // Stored bytes (every endpoint but multipart) go out without an await: no extra turn before the write.
+    const { body, headers } =
+      req.body instanceof Uint8Array ? (req as { body: Uint8Array; headers: Record<string, string> }) : await formBytes(req.body, req.headers);
     bytes = requestBytes(target, headers, body, fresh);
   } catch (error) {
     out.endNs = monoNs();
@@ -182,8 +184,7 @@ class Exchange implements ConnUser {
     }
     const ranges = this.#ranges;
     if (ranges.length > 0) {
-      // One copy per read: the socket's buffer is not ours after this callback.
-      const chunk = copyRanges(bytes, ranges);
+      const chunk = bodyOf(bytes, ranges);
       ranges.length = 0;
       out.chunkNs.push(at);
       out.chunks.push(chunk);
@@ -245,9 +246,14 @@ class Exchange implements ConnUser {
   }
 }
 
-/** The body bytes of one read, copied into a new array (never a view: Buffer#slice would be one). */
-function copyRanges(bytes: Uint8Array, ranges: number[]): Uint8Array {
-  if (ranges.length === 2) return Uint8Array.prototype.slice.call(bytes, ranges[0] as number, ranges[1] as number);
+/**
+ * The body bytes of one read. Bun hands every data callback a Buffer of its own, never refilled
+ * (tests/worker/raw-read-buffers.test.ts holds Bun to it), so the usual read, one body range, is
+ * kept as a view of it: no copy and no new backing store per read. A read holding several body
+ * ranges (chunk framing between them) is copied into one array.
+ */
+function bodyOf(bytes: Uint8Array, ranges: number[]): Uint8Array {
+  if (ranges.length === 2) return bytes.subarray(ranges[0] as number, ranges[1] as number);
   let n = 0;
   for (let k = 0; k < ranges.length; k += 2) n += (ranges[k + 1] as number) - (ranges[k] as number);
   const out = new Uint8Array(n);
