@@ -7,15 +7,15 @@ import { endpointPath } from "../endpoints/registry.ts";
 /** Targets and process counts, one line each. */
 export function runFacts(cfg: ResolvedProfile): string[] {
   const path = cfg.endpoint ?? endpointPath(cfg.endpointType, cfg.streaming);
-  const collectors = collectorServices(cfg).length;
-  // The roles controller/launchers.ts hosts as threads: the dataset and the collectors.
-  const threads = collectors > 0 ? `, ${collectors} collector${collectors === 1 ? "" : "s"}` : "";
+  // The roles controller/launchers.ts hosts as threads; GPU telemetry only where the probe finds a source.
+  const collectors = collectorServices(cfg).map((s) => (s.role === "gpu-telemetry" ? "gpu-telemetry (if a GPU source answers)" : s.role));
+  const threads = ["dataset", "timing", ...collectors].join(", ");
   const load = cfg.requestRate !== undefined ? `request rate ${cfg.requestRate}/s` : `concurrency ${cfg.concurrency ?? 1}`;
   return [
     `Target: ${cfg.urls.map((u) => `${redactUrl(u).replace(/\/+$/, "")}${path}`).join(", ")} (model ${cfg.model.join(", ")}, ${cfg.endpointType}${cfg.streaming ? ", streaming" : ""}, ${load})`,
     cfg.workerNodes !== undefined && !cfg.localWorkers
-      ? `Processes: timing, records (each a child process); dataset${threads} as threads of this one; workers and record processors on ${cfg.workerNodes} worker node(s)`
-      : `Processes: ${cfg.workers} workers, ${cfg.recordProcessors} record processors, timing, records (each a child process); dataset${threads} as threads of this one${cfg.workerNodes === undefined ? "" : `; and ${cfg.workerNodes} worker node(s)`}`,
+      ? `Processes: records (a child process); ${threads} as threads of this one; workers and record processors on ${cfg.workerNodes} worker node(s)`
+      : `Processes: ${cfg.workers} workers, ${cfg.recordProcessors} record processors, records (each a child process); ${threads} as threads of this one${cfg.workerNodes === undefined ? "" : `; and ${cfg.workerNodes} worker node(s)`}`,
   ];
 }
 

@@ -98,7 +98,7 @@ export function inProcessLauncher(): Launcher {
  * start can make; measured side by side it changed neither the run's CPU nor its send lag beyond
  * this box's noise, and it is one process (~45 MiB of RSS) fewer.
  */
-const PROFILE_THREAD_ROLES: ReadonlySet<string> = new Set(["dataset", "server-metrics", "gpu-telemetry", "timing"]);
+export const PROFILE_THREAD_ROLES: ReadonlySet<string> = new Set(["dataset", "server-metrics", "gpu-telemetry", "timing"]);
 
 /** The launcher of a profile run: child processes, with the light roles above as threads. */
 export function profileLauncher(): Launcher {
