@@ -6,8 +6,12 @@
  *  - timers (whole milliseconds, 0.1–0.6 ms late) to within WAKE_MARGIN_NS of the target;
  *  - then, with none of its requests on the wire (nothing to stamp), a futex wait to
  *    SPIN_GUARD_NS before the target and a spin: the loop is held, but nothing waits on it;
- *  - with requests on the wire, event-loop turns, each of which reads the sockets (other streams'
- *    chunks keep their stamps), then a spin of at most BUSY_SPIN_NS.
+ *  - with requests on the wire, futex waits of at most BUSY_SLICE_NS to BUSY_GUARD_NS before the
+ *    target, each followed by an event-loop turn that reads the sockets (another stream's chunk
+ *    is stamped at most a slice late); then only turns (exact stamps), then a spin of at most
+ *    BUSY_SPIN_NS. Turns all the way (no futex) cost ~1 ms of CPU per credit, and on 2 cores that
+ *    CPU came out of everyone's lag; futex slices all the way overshot the target (a futex wakes
+ *    ~75 µs late at p50).
  * Credits waiting together share one queue, earliest first, so a wait for one never holds the loop
  * past another's earlier target. A credit already due is sent at once, with no wait and no turn.
  */
@@ -20,6 +24,10 @@ export const WAKE_MARGIN_NS = 600_000;
 export const SPIN_GUARD_NS = 200_000;
 /** The longest a busy worker's event loop is held by a spin. */
 export const BUSY_SPIN_NS = 30_000;
+/** The longest a busy worker's event loop is held by one futex wait. */
+export const BUSY_SLICE_NS = 100_000;
+/** A busy worker's futex waits end this far before the target; event-loop turns do the rest. */
+export const BUSY_GUARD_NS = 150_000;
 
 /** The clock and waits the queue uses; tests pass a simulated one. */
 export type SendClock = {
@@ -109,6 +117,7 @@ export class SendQueue {
       }
       const busy = this.#busy();
       if (busy && leftNs > BUSY_SPIN_NS) {
+        if (leftNs > BUSY_GUARD_NS) this.#clock.block(Math.min(BUSY_SLICE_NS, leftNs - BUSY_GUARD_NS));
         await this.#clock.turn();
         continue;
       }
