@@ -90,6 +90,23 @@ describe("SendQueue", () => {
     expect((sent[1] as [string, number])[1]).toBeGreaterThanOrEqual(9_000_000);
   });
 
+  test("a released credit goes out before the wait for the next one may hold the loop", async () => {
+    const clock = fakeClock(0);
+    const q = new SendQueue(() => false, clock);
+    let blocksWhenSent = -1;
+    let sentAt = 0;
+    const first = q.until(5e6)?.then(() => {
+      blocksWhenSent = clock.blocks.length;
+      sentAt = clock.now;
+    });
+    const second = q.until(5.9e6);
+    await Promise.all([first, second]);
+    // Only the first credit's own futex wait came before its send, not the second's.
+    expect(blocksWhenSent).toBe(1);
+    expect(sentAt - 5e6).toBeLessThan(20_000);
+    expect(clock.now).toBeGreaterThanOrEqual(5.9e6);
+  });
+
   test("aborting ends a long wait at once, and the others still wait for their time", async () => {
     const q = new SendQueue(() => true);
     const ctl = new AbortController();

@@ -123,6 +123,9 @@ export class SendQueue {
       }
       if (!busy && leftNs > SPIN_GUARD_NS) this.#clock.block(leftNs - SPIN_GUARD_NS);
       this.#release();
+      // The released requests go out (their continuations are queued ahead of this one) before
+      // the next wait may block the loop: waiting on synchronously held a send up to ~1 ms.
+      await undefined;
     }
   }
 
