@@ -11,12 +11,13 @@
  * child processes wired as `aiperf profile --request-rate R --request-rate-mode M --streaming`
  * wires them; the mock server has its own process. Workers' raw captures pass through this
  * script, which reads each request's intendedNs and startNs (taken just before fetch()) and
- * forwards the batch unchanged. lag = startNs − intendedNs: the pacer's lateness, the credit's
- * bus trip and the worker's work before fetch(). The worker never spins (worker/send-at.ts), so
- * all precision comes from the timing process, whose CPU is its own process.cpuUsage() delta
- * over the run (TimingResult.cpu), shown as a share of one core over the profiling phase.
- * Each case sends rate × seconds profiling requests after `warmup` warmup requests. The last
- * column is the timing run alone in this process (pacer-only.ts): the pacer's share of the lag.
+ * forwards the batch unchanged. lag = startNs − intendedNs: how late the worker's own wait ended
+ * (timing releases credits ahead, worker/send-at.ts), or, for a credit that arrived late, the
+ * pacer's lateness and the credit's bus trip; then the worker's work before fetch(). The timing
+ * CPU is its own process.cpuUsage() delta over the run (TimingResult.cpu), shown as a share of
+ * one core over the profiling phase. Each case sends rate × seconds profiling requests after
+ * `warmup` warmup requests. The last column is a precise pacer (timer, futex, spin, no lead)
+ * alone in this process (pacer-only.ts): what one process's wake-up can do on this machine.
  * --binary runs the services from a compiled binary (default: this source tree under Bun);
  * --before adds a second binary, run right after the first in every case of every round, so the
  * two are compared under the same load. --trace sets AIPERF_SEND_TRACE=1 in the services'
