@@ -6,16 +6,27 @@
  */
 import { monoNs, wallNs } from "../../src/core/clock.ts";
 import { parseTimingPlan } from "../../src/protocol/timing-plan.ts";
-import { systemClock } from "../../src/services/timing/clock.ts";
+import type { TimingClock } from "../../src/services/timing/clock.ts";
+import { coarseSleepUntil, preciseSleepUntil } from "../../src/services/timing/pacer.ts";
 import { createTimingRun } from "../../src/services/timing/timing-run.ts";
 import { summary } from "./support.ts";
+
+/**
+ * The single-process floor: timer, futex wait and spin to each intended time, no lead (the product's
+ * timing releases credits ahead and its workers wait; this shows what one process's wake-up can do).
+ */
+const preciseClock: TimingClock = {
+  nowNs: monoNs,
+  sleepUntil: (targetNs, options) =>
+    options?.coarse === true ? coarseSleepUntil(targetNs, monoNs, options.signal) : preciseSleepUntil(targetNs, monoNs, options?.signal),
+};
 
 /** Pacer lateness (µs) of `count` profiling credits at `rate` req/s. */
 export async function pacerLateness(rate: number, mode: "constant" | "poisson", count: number): Promise<ReturnType<typeof summary>> {
   const lateUs: number[] = [];
   const plan = parseTimingPlan({ workers: ["w"], rateMode: mode, requestRate: rate, requestCount: count, randomSeed: 1, conversations: 1 });
   const run = createTimingRun(plan, {
-    clock: systemClock,
+    clock: preciseClock,
     wallNs,
     send: (worker, credit) => {
       lateUs.push((monoNs() - credit.intendedNs) / 1e3);

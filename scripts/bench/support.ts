@@ -294,9 +294,9 @@ export function writeChatDataset(path: string, conversations: number, isl: numbe
 }
 
 /** A Supervisor that starts the product's roles as child processes (`bun src/main.ts __service …`). */
-export function supervisor(): Supervisor {
+export function supervisor(command?: string[]): Supervisor {
   const log = createControllerLogger("warn");
-  return new Supervisor({ launcher: processLauncher(), log, logLevel: "warn", registrationTimeoutMs: 30_000 });
+  return new Supervisor({ launcher: processLauncher(command), log, logLevel: "warn", registrationTimeoutMs: 30_000 });
 }
 
 /**
@@ -326,6 +326,8 @@ export type HarnessOptions = {
   scratch: string;
   /** Set: workers push raw captures to this process, which sees them and forwards them, unchanged, to the record processor. */
   onRaw?: (records: RawRecord[]) => void;
+  /** The services' program (e.g. a compiled binary: `[path]`); default this source tree under Bun. */
+  command?: string[];
 };
 
 /**
@@ -336,7 +338,7 @@ export type HarnessOptions = {
 export async function startHarness(o: HarnessOptions): Promise<Harness> {
   setBusLogger({ warn: () => {}, debug: () => {} });
   const { services, cfg } = productServices(o.profileFlags, ["timing", "worker", "record-processor"]);
-  const sup = supervisor();
+  const sup = supervisor(o.command);
   const records: RequestRecord[] = [];
   const recordsPull = createSocket("PULL", { name: "bench records" });
   const recordsEndpoint = recordsPull.bind(`ipc://${join(o.scratch, "records.ipc")}`);

@@ -5,23 +5,31 @@
  *
  *   bun scripts/bench/timing.ts [--rates 100,1000,5000] [--modes constant,poisson]
  *        [--seconds 3] [--warmup 200] [--ttft 2] [--itl 1] [--osl 4] [--isl 32]
+ *        [--binary dist/aiperf] [--before OTHER_BINARY] [--rounds 1] [--trace] [--late-us 500]
  *
  * Method: the product's timing, worker and record-processor services run as
  * child processes wired as `aiperf profile --request-rate R --request-rate-mode M --streaming`
  * wires them; the mock server has its own process. Workers' raw captures pass through this
  * script, which reads each request's intendedNs and startNs (taken just before fetch()) and
- * forwards the batch unchanged. lag = startNs − intendedNs: the pacer's lateness, the credit's
- * bus trip and the worker's work before fetch(). The worker never spins (worker/send-at.ts), so
- * all precision comes from the timing process, whose CPU is its own process.cpuUsage() delta
- * over the run (TimingResult.cpu), shown as a share of one core over the profiling phase.
- * Each case sends rate × seconds profiling requests after `warmup` warmup requests. The last
- * column is the timing run alone in this process (pacer-only.ts): the pacer's share of the lag.
+ * forwards the batch unchanged. lag = startNs − intendedNs: how late the worker's own wait ended
+ * (timing releases credits ahead, worker/send-at.ts), or, for a credit that arrived late, the
+ * pacer's lateness and the credit's bus trip; then the worker's work before fetch(). The timing
+ * CPU is its own process.cpuUsage() delta over the run (TimingResult.cpu), shown as a share of
+ * one core over the profiling phase. Each case sends rate × seconds profiling requests after
+ * `warmup` warmup requests. The last column is a precise pacer (timer, futex, spin, no lead)
+ * alone in this process (pacer-only.ts): what one process's wake-up can do on this machine.
+ * --binary runs the services from a compiled binary (default: this source tree under Bun);
+ * --before adds a second binary, run right after the first in every case of every round, so the
+ * two are compared under the same load. --trace sets AIPERF_SEND_TRACE=1 in the services'
+ * environment and prints where the lag went, hop by hop (send-hops.ts), for all sends and for
+ * those at least --late-us late (a binary without the trace prints nothing more).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RawRecord } from "../../src/protocol/pipeline.ts";
 import { pacerLateness } from "./pacer-only.ts";
+import { sendHops } from "./send-hops.ts";
 import { arg, listArg, numArg, round, say, startHarness, startServerProcess, summary, uptimeLoad, writeChatDataset } from "./support.ts";
 
 const rates = listArg("rates", [100, 1000, 5000]);
@@ -32,11 +40,33 @@ const ttft = numArg("ttft", 2);
 const itl = numArg("itl", 1);
 const osl = numArg("osl", 4);
 const isl = numArg("isl", 32);
+const binary = arg("binary", "");
+const before = arg("before", "");
+const rounds = numArg("rounds", 1);
+const trace = process.argv.includes("--trace");
+const lateUs = numArg("late-us", 500);
 const CONVERSATIONS = 100;
+if (trace) process.env.AIPERF_SEND_TRACE = "1";
 
-type Row = { rate: number; mode: string; n: number; p50: number; p99: number; max: number; achieved: number; cpu: number; errors: number; pacer: string };
+type Side = { label: string; command: string[] | undefined };
+const sides: Side[] = [{ label: binary === "" ? "source" : "binary", command: binary === "" ? undefined : [binary] }];
+if (before !== "") sides.push({ label: "before", command: [before] });
 
-async function runCase(url: string, rate: number, mode: "constant" | "poisson", scratch: string, datasetPath: string): Promise<Row> {
+type Row = {
+  side: string;
+  rate: number;
+  mode: string;
+  n: number;
+  p50: number;
+  p99: number;
+  max: number;
+  achieved: number;
+  cpu: number;
+  errors: number;
+  pacer: string;
+};
+
+async function runCase(side: Side, url: string, rate: number, mode: "constant" | "poisson", scratch: string, datasetPath: string): Promise<Row> {
   const dir = mkdtempSync(join(scratch, `${mode}${rate}-`));
   const raw: RawRecord[] = [];
   const requests = Math.round(rate * seconds);
@@ -48,6 +78,7 @@ async function runCase(url: string, rate: number, mode: "constant" | "poisson", 
     conversations: CONVERSATIONS,
     scratch: dir,
     onRaw: (batch) => raw.push(...batch),
+    ...(side.command === undefined ? {} : { command: side.command }),
   });
   try {
     const result = await harness.run(
@@ -62,6 +93,7 @@ async function runCase(url: string, rate: number, mode: "constant" | "poisson", 
     const cpuSec = result.cpu === undefined ? Number.NaN : (result.cpu.userUs + result.cpu.systemUs) / 1e6;
     const s = summary(lag);
     const row: Row = {
+      side: side.label,
       rate,
       mode,
       n: profiling.length,
@@ -82,6 +114,10 @@ async function runCase(url: string, rate: number, mode: "constant" | "poisson", 
       timing_cpu_s: round(cpuSec, 3),
       loadavg: uptimeLoad(),
     });
+    if (trace) {
+      const hops = sendHops(profiling, lateUs);
+      if (hops !== undefined) say({ bench: "timing-hops", side: side.label, rate, mode, ...hops });
+    }
     return row;
   } finally {
     await harness.stop();
@@ -95,12 +131,15 @@ say({ bench: "timing", loadavg: uptimeLoad(), cores: navigator.hardwareConcurren
 const server = await startServerProcess({ ttft, itl, osl });
 const rows: Row[] = [];
 try {
-  for (const rate of rates) {
-    for (const mode of modes) {
-      const row = await runCase(server.url, rate, mode, scratch, datasetPath);
-      const pacer = await pacerLateness(rate, mode, Math.round(rate * seconds));
-      say({ bench: "timing-pacer-only", rate, mode, lateness_us: pacer });
-      rows.push({ ...row, pacer: `${pacer.p50} / ${pacer.p99} / ${pacer.max}` });
+  for (let round = 0; round < rounds; round++) {
+    for (const rate of rates) {
+      for (const mode of modes) {
+        const got: Row[] = [];
+        for (const side of sides) got.push(await runCase(side, server.url, rate, mode, scratch, datasetPath));
+        const pacer = await pacerLateness(rate, mode, Math.round(rate * seconds));
+        say({ bench: "timing-pacer-only", rate, mode, lateness_us: pacer });
+        for (const row of got) rows.push({ ...row, pacer: `${pacer.p50} / ${pacer.p99} / ${pacer.max}` });
+      }
     }
   }
 } finally {
@@ -109,8 +148,9 @@ try {
 }
 say("");
 say(
-  "| rate (req/s) | mode | requests | lag p50 (µs) | lag p99 (µs) | lag max (µs) | achieved (req/s) | timing CPU (% of a core) | errors | pacer alone p50 / p99 / max (µs) |",
+  "| services | rate (req/s) | mode | requests | lag p50 (µs) | lag p99 (µs) | lag max (µs) | achieved (req/s) | timing CPU (% of a core) | errors | pacer alone p50 / p99 / max (µs) |",
 );
-say("|---|---|---|---|---|---|---|---|---|---|");
-for (const r of rows) say(`| ${r.rate} | ${r.mode} | ${r.n} | ${r.p50} | ${r.p99} | ${r.max} | ${r.achieved} | ${r.cpu} | ${r.errors} | ${r.pacer} |`);
+say("|---|---|---|---|---|---|---|---|---|---|---|");
+for (const r of rows)
+  say(`| ${r.side} | ${r.rate} | ${r.mode} | ${r.n} | ${r.p50} | ${r.p99} | ${r.max} | ${r.achieved} | ${r.cpu} | ${r.errors} | ${r.pacer} |`);
 say(`load average after: ${uptimeLoad()}`);

@@ -91,6 +91,22 @@ export type RawRecord = {
   cancellationNs: number | null;
   /** The failed first attempt of a request sent again on a fresh connection (RequestRecord.retriedAfter). */
   retriedAfter?: { startNs: number; error: RecordError };
+  /** Only with AIPERF_SEND_TRACE=1 in the worker's environment (worker/send-trace.ts): where the send lag went. */
+  sendTrace?: SendTrace;
+};
+
+/** monoNs stamps of one credit on its way to the socket; the record's startNs is the last hop. */
+export type SendTrace = {
+  /** Timing released the credit to the bus (Credit.issuedNs). */
+  issuedNs: number;
+  /** The worker's socket callback handed it over, before decoding. */
+  readNs: number;
+  /** Decoded (JSON) and registered. */
+  decodedNs: number;
+  /** The worker's wait for the intended time (if any) ended. */
+  dueNs: number;
+  /** Body and headers built; the transport is called next. */
+  builtNs: number;
 };
 
 const encoder = new TextEncoder();

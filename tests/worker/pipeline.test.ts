@@ -121,6 +121,16 @@ afterAll(async () => {
 });
 
 describe("worker → record processor", () => {
+  test("credits that arrive a few milliseconds ahead (timing's lead) are sent at their time, never before", async () => {
+    const intended = [2e6, 2.5e6, 1.2e6, 0.3e6].map((ahead) => monoNs() + ahead);
+    const ids = intended.map((intendedNs) => sendCredit("worker:0", CONV.stream, { intendedNs }));
+    const records = await Promise.all(ids.map((id) => recordFor(id)));
+    records.forEach((r, i) => {
+      expect(r.error).toBeNull();
+      expect(r.startNs).toBeGreaterThanOrEqual(intended[i] as number);
+    });
+  });
+
   test("a streamed chat request: sent on time, every content chunk stamped in order, tokens counted", async () => {
     const intendedNs = monoNs() + 20e6;
     const cid = sendCredit("worker:0", CONV.stream, { intendedNs });

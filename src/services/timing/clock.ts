@@ -3,7 +3,7 @@
  * this, so tests drive the same code on a simulated clock.
  */
 import { monoNs } from "../../core/clock.ts";
-import { coarseSleepUntil, preciseSleepUntil } from "./pacer.ts";
+import { coarseSleepUntil } from "./pacer.ts";
 
 export type SleepOptions = {
   /** Aborting wakes the sleeper at once. */
@@ -16,11 +16,29 @@ export type TimingClock = {
   nowNs(): number;
   /** Resolves at or after `targetNs` (never before, unless aborted). */
   sleepUntil(targetNs: number, options?: SleepOptions): Promise<void>;
+  /** How long before its intended time a credit leaves (the worker waits the rest); 0 or absent: at its time. */
+  leadNs?: number;
 };
 
-/** The host-wide monotonic clock with the precise pacer for credit sends. */
+/**
+ * Credits leave timing this long before their intended time, and the worker waits the rest
+ * (worker/send-at.ts): the bus trip and the worker's wake-up then happen before the send time
+ * instead of after it (README "Seventh pass, send lag"). Timers are late by 0.1–0.6 ms (rarely
+ * more) and the trip takes 0.1–0.3 ms: a credit lands 1–3 ms ahead.
+ */
+export const SEND_LEAD_NS = 3_000_000;
+
+/** When a credit meant for `intendedNs` leaves on this clock. */
+export function releaseAt(clock: TimingClock, intendedNs: number): number {
+  return intendedNs - (clock.leadNs ?? 0);
+}
+
+/**
+ * The host-wide monotonic clock. With the lead, credits need no precise wake-up here: plain
+ * timers (never early, a millisecond late at worst) replace the futex wait and spin (pacer.ts).
+ */
 export const systemClock: TimingClock = {
   nowNs: monoNs,
-  sleepUntil: (targetNs, options) =>
-    options?.coarse === true ? coarseSleepUntil(targetNs, monoNs, options.signal) : preciseSleepUntil(targetNs, monoNs, options?.signal),
+  sleepUntil: (targetNs, options) => coarseSleepUntil(targetNs, monoNs, options?.signal),
+  leadNs: SEND_LEAD_NS,
 };

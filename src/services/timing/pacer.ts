@@ -5,8 +5,9 @@
  * milliseconds up to TIMER_MARGIN_NS + SPIN_GUARD_NS before the target; a futex wait
  * (Atomics.wait takes fractional milliseconds) to SPIN_GUARD_NS before it; a spin on the clock
  * for the rest. The last two block the event loop for at most ~2 ms, which is why only credit
- * sends use them. It runs in the
- * timing process only: workers send on credit arrival and never spin (worker/send-at.ts).
+ * sends use them. The timing service no longer uses it for credits (they leave SEND_LEAD_NS
+ * early on plain timers and the worker waits the rest, clock.ts); it stays as the single-process
+ * floor that scripts/bench/pacer-only.ts measures.
  * Concurrent sleepers (the rate loop, sessions' next turns, users) share one queue, so one spin
  * never runs past another sleeper's earlier target.
  */

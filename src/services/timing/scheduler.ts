@@ -6,7 +6,7 @@
  * because bursting all the missed credits would hit the server with a load the user never asked for.
  */
 import type { Arrivals } from "./arrivals.ts";
-import type { TimingClock } from "./clock.ts";
+import { releaseAt, type TimingClock } from "./clock.ts";
 import type { Gate } from "./gate.ts";
 
 type SendLoopOptions = {
@@ -49,8 +49,9 @@ export async function sendLoop(o: SendLoopOptions): Promise<void> {
       }
     }
     if (!o.mayIssue(intendedNs)) return;
-    if (intendedNs > nowNs) {
-      await o.clock.sleepUntil(intendedNs, { signal: o.stop });
+    const releaseNs = releaseAt(o.clock, intendedNs);
+    if (releaseNs > nowNs) {
+      await o.clock.sleepUntil(releaseNs, { signal: o.stop });
       if (o.stop.aborted) return;
       // A session's later turn may have taken the slot or the last count while we slept.
       if (!o.gate.isOpen()) continue;

@@ -6,7 +6,7 @@
  * credit or a pending turn refers to it and is dropped after the last turn.
  */
 import type { DatasetReader } from "../../protocol/dataset-file.ts";
-import type { TimingClock } from "./clock.ts";
+import { releaseAt, type TimingClock } from "./clock.ts";
 import type { Gate } from "./gate.ts";
 import type { PhaseTracker } from "./phase.ts";
 
@@ -61,12 +61,13 @@ export class FollowUps {
     const intendedNs = scheduledNs ?? nowNs + Math.max(0, Math.round(this.#data.delayMs(session.conversation, session.next) * 1e6));
     const dueNs = Math.max(nowNs, intendedNs);
     const due: Due = { session, tracker, dueNs, intendedNs, stop, held: false };
-    if (dueNs <= nowNs) {
+    const releaseNs = releaseAt(this.#clock, dueNs);
+    if (releaseNs <= nowNs) {
       this.#ready.push(due);
       return;
     }
-    // Precise: the worker sends on arrival, so the credit must leave at dueNs (the pacer spins here, not there).
-    void this.#clock.sleepUntil(dueNs, { signal: stop }).then(() => {
+    // The credit leaves a little ahead of dueNs; the worker waits the rest (worker/send-at.ts).
+    void this.#clock.sleepUntil(releaseNs, { signal: stop }).then(() => {
       if (stop.aborted) return;
       this.#ready.push(due);
       this.drain();

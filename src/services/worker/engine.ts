@@ -19,7 +19,8 @@ import { LoopLagMonitor } from "./loop-lag.ts";
 import { RawBatcher } from "./raw-batcher.ts";
 import { type HeaderPlan, planHeaders, requestHeaders } from "../../endpoints/headers.ts";
 import { buildUrl, isMultipart, sendable } from "./request-builder.ts";
-import { untilSendTime } from "./send-at.ts";
+import { SendQueue } from "./send-at.ts";
+import { SEND_TRACE, type SendTrace, startTrace } from "./send-trace.ts";
 import { SessionHistories } from "./session-history.ts";
 
 // The built-in transports, registered as a plugin's are (the registry is endpoints/transport.ts).
@@ -63,6 +64,10 @@ export class WorkerEngine {
   readonly #cancelledPhases = new Map<Phase, RecordError>();
   readonly #cutAt = new WeakMap<AbortController, number>();
   readonly #loopLag = new LoopLagMonitor();
+  /** Requests whose transport was called and has not finished: while any, waits keep the loop turning. */
+  #onWire = 0;
+  /** Credits arrive a little ahead of their time (timing/pacer.ts SEND_LEAD_NS) and wait here. */
+  readonly #sendQueue = new SendQueue(() => this.#onWire > 0);
   /** URLs that have answered this worker: fetch may hold a kept-alive connection to them. */
   readonly #answered = new Set<string>();
   #profiling = false;
@@ -148,6 +153,7 @@ export class WorkerEngine {
   }
 
   #onCredit(msg: Message): void {
+    const readNs = SEND_TRACE ? monoNs() : 0;
     let credit: Credit;
     try {
       // A ROUTER-sent message reaches the DEALER as its payload frames; the credit is the last.
@@ -164,20 +170,28 @@ export class WorkerEngine {
       this.#profiling = true;
       this.#loopLag.reset();
     }
-    void this.#serve(credit, arrivedNs, epoch);
+    void this.#serve(credit, arrivedNs, epoch, startTrace(credit.issuedNs, readNs));
   }
 
-  async #serve(credit: Credit, arrivedNs: number, epoch: number): Promise<void> {
+  async #serve(credit: Credit, arrivedNs: number, epoch: number, trace: SendTrace | undefined): Promise<void> {
     const ctl = new AbortController();
     this.#active.set(ctl, credit.phase);
     const cancelled = this.#cancelledPhases.get(credit.phase);
     if (cancelled !== undefined) this.#cut(ctl, cancelled);
     try {
-      // Sent at once: timing paced the credit; only one meant for well ahead waits, on timers.
-      const early = untilSendTime(credit.intendedNs, ctl.signal);
+      // Timing sent it a little early: wait for its time here (send-at.ts); a due one goes at once.
+      const early = this.#sendQueue.until(credit.intendedNs, ctl.signal);
       if (early !== undefined) await early;
-      const sent = await this.#request(credit, ctl);
+      if (trace !== undefined) trace.dueNs = monoNs();
+      this.#onWire++;
+      let sent: Sent;
+      try {
+        sent = await this.#request(credit, ctl, trace);
+      } finally {
+        this.#onWire--;
+      }
       const record = this.#record(credit, sent);
+      if (trace !== undefined) record.sendTrace = trace;
       if (this.#checkStream && record.status !== null && record.status >= 200 && record.status < 300) this.#warnIfNotStreamed(record.contentType);
       if (record.error !== null) this.#stats.transportErrors++;
       if (record.wasCancelled) this.#stats.cancelled++;
@@ -202,7 +216,7 @@ export class WorkerEngine {
     }
   }
 
-  async #request(credit: Credit, ctl: AbortController): Promise<Sent> {
+  async #request(credit: Credit, ctl: AbortController, trace: SendTrace | undefined): Promise<Sent> {
     const requestId = crypto.randomUUID();
     let body: Uint8Array | FormData;
     try {
@@ -231,6 +245,7 @@ export class WorkerEngine {
       const message = `Request timed out after ${this.#timeoutMs / 1000} seconds`;
       timers.push(setTimeout(() => abortWith(ctl, { code: null, type: "TimeoutError", message }), this.#timeoutMs));
     }
+    if (trace !== undefined) trace.builtNs = monoNs();
     try {
       const onFirstChunk = credit.reportFirstByte === true ? () => this.#firstByte(credit) : undefined;
       const req = { url, headers, body, maxBytes: this.#maxResponseBytes, fresh: this.#fresh, ...(onFirstChunk === undefined ? {} : { onFirstChunk }) };

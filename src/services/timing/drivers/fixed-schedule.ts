@@ -4,7 +4,7 @@
  * replies, at their own timestamps when they carry one (sessions.ts). The concurrency ceiling
  * still applies: a turn held back by it goes late, its intended time stays the schedule's.
  */
-import type { TimingClock } from "../clock.ts";
+import { releaseAt, type TimingClock } from "../clock.ts";
 import type { Schedule } from "../fixed-schedule.ts";
 import type { Gate } from "../gate.ts";
 import type { DriverContext, TimingDriver } from "./driver.ts";
@@ -51,8 +51,8 @@ async function fixedScheduleLoop(o: FixedLoopOptions): Promise<void> {
     let readyNs = intendedNs;
     for (;;) {
       if (o.stop.aborted || !o.mayIssue(intendedNs)) return;
-      if (intendedNs > o.clock.nowNs()) {
-        await o.clock.sleepUntil(intendedNs, { signal: o.stop });
+      if (releaseAt(o.clock, intendedNs) > o.clock.nowNs()) {
+        await o.clock.sleepUntil(releaseAt(o.clock, intendedNs), { signal: o.stop });
         continue;
       }
       if (o.gate.isOpen()) break;

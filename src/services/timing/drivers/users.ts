@@ -14,7 +14,7 @@
  * and L share a factor). Each user, when it starts, books its replacement at start + turns·gap on
  * an absolute schedule (a fresh user with a whole session), whether or not it has finished by then.
  */
-import type { TimingClock } from "../clock.ts";
+import { releaseAt, type TimingClock } from "../clock.ts";
 import type { Gate } from "../gate.ts";
 import type { Session } from "../sessions.ts";
 import type { DriverContext, TimingDriver } from "./driver.ts";
@@ -110,8 +110,8 @@ async function userCentricLoop(o: UserLoopOptions): Promise<void> {
     let readyNs = 0;
     for (;;) {
       if (quit.signal.aborted || !o.mayIssue(dueNs, session !== null)) return;
-      if (dueNs > o.clock.nowNs()) {
-        await o.clock.sleepUntil(dueNs, { signal: quit.signal });
+      if (releaseAt(o.clock, dueNs) > o.clock.nowNs()) {
+        await o.clock.sleepUntil(releaseAt(o.clock, dueNs), { signal: quit.signal });
         continue;
       }
       if (!o.gate.isOpen()) {
