@@ -14,7 +14,8 @@ import { profileServices } from "../../src/controller/profile.ts";
 import { type ServiceRequest, Supervisor } from "../../src/controller/supervisor.ts";
 import { createControllerLogger } from "../../src/core/log.ts";
 import { writeDatasetFile } from "../../src/protocol/dataset-file.ts";
-import { decodeJson, type RawRecord } from "../../src/protocol/pipeline.ts";
+import type { RawRecord } from "../../src/protocol/pipeline.ts";
+import { decodeRawBatch } from "../../src/protocol/raw-batch.ts";
 import { decodeRecordBatch } from "../../src/protocol/record-batch.ts";
 import type { TimingPlanInput, TimingResult } from "../../src/protocol/timing-plan.ts";
 import type { RequestRecord } from "../../src/records/record.ts";
@@ -370,7 +371,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       await forward.waitForPeers(processorEndpoints.length, 30_000);
       processorEndpoints = [tap.bind(`ipc://${join(o.scratch, "raw-tap.ipc")}`)];
       tap.onMessage((msg: Message) => {
-        onRaw(decodeJson<RawRecord[]>(msg[0]));
+        onRaw(decodeRawBatch(msg).map((item) => item.record));
         if (!forward.trySend(msg)) void forward.send(msg.map((f) => f.slice()));
       });
     }
