@@ -9,31 +9,17 @@
  * exact percentiles as always (every value kept). --timeline also prints records,
  * record-processor and worker RSS every 2 s. Prints one JSON line.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { arg, numArg, ROOT, startServerProcess, uptimeLoad } from "./support.ts";
+import { arg, numArg, processTreeRoles, ROOT, startServerProcess, uptimeLoad } from "./support.ts";
 
 /** MiB resident per role, over `root` and its descendants. */
 function rssByRole(root: number): Map<string, number> {
-  const parents = new Map<number, number>();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
   const out = new Map<string, number>();
-  for (const pid of parents.keys()) {
-    let p: number | undefined = pid;
-    while (p !== undefined && p !== root && p > 1) p = parents.get(p);
-    if (p !== root) continue;
+  for (const [pid, role] of processTreeRoles(root)) {
     try {
       const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
-      const role = pid === root ? "controller" : (/"role":"([^"]+)"/.exec(readFileSync(`/proc/${pid}/cmdline`, "utf8"))?.[1] ?? "other");
       out.set(role, (out.get(role) ?? 0) + kb / 1024);
     } catch {
       // gone meanwhile

@@ -15,29 +15,15 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { arg, numArg, ROOT, round, serverFinished, startServerProcess, uptimeLoad } from "./support.ts";
+import { arg, numArg, processTreeRoles, ROOT, round, serverFinished, startServerProcess, uptimeLoad } from "./support.ts";
 
 type Counts = { user: number; sys: number; loopWakeups: number; threadWakeups: number; faults: number; threads: Map<string, number> };
 
 /** The counters of `root` and its descendants, summed by role. */
 function snapshot(root: number): Map<string, Counts> {
-  const parents = new Map<number, number>();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
   const out = new Map<string, Counts>();
-  for (const pid of parents.keys()) {
-    let p: number | undefined = pid;
-    while (p !== undefined && p !== root && p > 1) p = parents.get(p);
-    if (p !== root) continue;
+  for (const [pid, role] of processTreeRoles(root)) {
     try {
-      const role = pid === root ? "controller" : (/"role":"([^"]+)"/.exec(readFileSync(`/proc/${pid}/cmdline`, "utf8"))?.[1] ?? "other");
       const c = out.get(role) ?? { user: 0, sys: 0, loopWakeups: 0, threadWakeups: 0, faults: 0, threads: new Map() };
       for (const tid of readdirSync(`/proc/${pid}/task`)) {
         const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");

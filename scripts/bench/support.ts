@@ -410,3 +410,29 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     throw error;
   }
 }
+
+/** `root` and its descendants, each with its service role ("controller" for the root, "other" when none). */
+export function processTreeRoles(root: number): Map<number, string> {
+  const parents = new Map<number, number>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out = new Map<number, string>();
+  for (const pid of parents.keys()) {
+    let p: number | undefined = pid;
+    while (p !== undefined && p !== root && p > 1) p = parents.get(p);
+    if (p !== root) continue;
+    try {
+      out.set(pid, pid === root ? "controller" : (/"role":"([^"]+)"/.exec(readFileSync(`/proc/${pid}/cmdline`, "utf8"))?.[1] ?? "other"));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}

@@ -72,3 +72,6 @@ export type AnyRole = { run(ctx: WireContext): Promise<void> };
 export function serviceName(role: string, id: string): string {
   return `${role}:${id}`;
 }
+
+/** Roles that use what a plugin registers (endpoints, transports, dataset formats, metrics): they load the --plugin files. */
+export const PLUGIN_ROLES: ReadonlySet<string> = new Set(["worker", "record-processor", "dataset", "records"]);

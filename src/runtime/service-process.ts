@@ -5,13 +5,11 @@
 import { setBusLogger } from "../bus/index.ts";
 import { takeHeldSignals } from "../core/early-signals.ts";
 import { createChildLogger } from "../core/child-log.ts";
-import { type ServiceSpec, serviceName } from "./context.ts";
+import { PLUGIN_ROLES, type ServiceSpec, serviceName } from "./context.ts";
 import { type RoleLoader, runService } from "./service-runtime.ts";
 
 /** How long a child whose controller vanished may take to stop on its own before it exits. */
 const ORPHAN_EXIT_MS = 1000;
-/** Roles that use what a plugin registers: endpoints, transports, dataset formats, metrics. */
-const PLUGIN_ROLES = new Set(["worker", "record-processor", "dataset", "records"]);
 
 export async function runServiceProcess(specJson: string, loadRole: RoleLoader): Promise<never> {
   const spec = JSON.parse(specJson) as ServiceSpec;

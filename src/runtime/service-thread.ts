@@ -18,7 +18,7 @@ import { setBusLogger } from "../bus/index.ts";
 import { createChildLogger } from "../core/child-log.ts";
 import { forwardChildLine } from "../core/log.ts";
 import { selfEntry } from "../core/self.ts";
-import { type ServiceSpec, serviceName } from "./context.ts";
+import { PLUGIN_ROLES, type ServiceSpec, serviceName } from "./context.ts";
 import { type RoleLoader, runService } from "./service-runtime.ts";
 
 declare const self: Worker;
@@ -30,9 +30,6 @@ export type ServiceThreadData = { service: ServiceSpec };
 type ToThread = { type: "stop" } | { type: "crash" };
 /** Thread → controller: a log line (the same JSON a child writes on stderr), or why it failed. */
 type FromThread = { type: "log"; line: string } | { type: "failed"; message: string };
-
-/** Roles that use what a plugin registers (as runtime/service-process.ts). */
-const PLUGIN_ROLES = new Set(["worker", "record-processor", "dataset", "records"]);
 
 export type ServiceThread = {
   /** Settles when the thread has ended; `reason` says why when it failed. */
