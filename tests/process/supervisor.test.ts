@@ -9,6 +9,20 @@ import { Supervisor, type SupervisorOptions } from "../../src/controller/supervi
 import type { BenchError } from "../../src/core/errors.ts";
 import { isAlive, memoryLogger, waitUntil } from "./helpers.ts";
 
+/** A demo worker as a worker node starts it on its own, on the supervisor's endpoints in `dir`. */
+function nodeWorkerSpec(dir: string) {
+  return {
+    role: "demo-worker",
+    id: "n1.0",
+    config: {},
+    control: `ipc://${dir}/control.ipc`,
+    events: `ipc://${dir}/events.ipc`,
+    bindTemplate: `ipc://${dir}/{name}.ipc`,
+    logLevel: "warn" as const,
+    heartbeatMs: 1000,
+  };
+}
+
 setBusLogger({ warn: () => {}, debug: () => {} });
 
 let current: Supervisor | undefined;
@@ -68,16 +82,7 @@ describe("supervision of child processes", () => {
       const { sup, lines } = supervisor({ launcher: processLauncher(), ipcDir: dir, registrationTimeoutMs: 1500, shutdownGraceMs: 500 });
       await sup.start(busDemoServices(0));
       // As a node does: it starts its services on its own, before the controller takes them in.
-      const spec = {
-        role: "demo-worker",
-        id: "n1.0",
-        config: {},
-        control: `ipc://${dir}/control.ipc`,
-        events: `ipc://${dir}/events.ipc`,
-        bindTemplate: `ipc://${dir}/{name}.ipc`,
-        logLevel: "warn" as const,
-        heartbeatMs: 1000,
-      };
+      const spec = nodeWorkerSpec(dir);
       const handle = processLauncher().launch(spec, memoryLogger().log);
       await Bun.sleep(1500);
       await sup.adopt([{ name: "demo-worker:n1.0", handle }]);
@@ -109,16 +114,7 @@ describe("supervision of child processes", () => {
       };
       const { sup } = supervisor({ launcher: late, ipcDir: dir, registrationTimeoutMs: 10_000, shutdownGraceMs: 500 });
       const starting = sup.start(busDemoServices(1));
-      const spec = {
-        role: "demo-worker",
-        id: "n1.0",
-        config: {},
-        control: `ipc://${dir}/control.ipc`,
-        events: `ipc://${dir}/events.ipc`,
-        bindTemplate: `ipc://${dir}/{name}.ipc`,
-        logLevel: "warn" as const,
-        heartbeatMs: 1000,
-      };
+      const spec = nodeWorkerSpec(dir);
       const adopted = sup.adopt([{ name: "demo-worker:n1.0", handle: real.launch(spec, memoryLogger().log) }]);
       const t0 = performance.now();
       await Promise.all([starting, adopted]);
