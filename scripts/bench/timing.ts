@@ -16,8 +16,9 @@
  * pacer's lateness and the credit's bus trip; then the worker's work before fetch(). The timing
  * CPU is its own process.cpuUsage() delta over the run (TimingResult.cpu), shown as a share of
  * one core over the profiling phase. Each case sends rate × seconds profiling requests after
- * `warmup` warmup requests. The last column is a precise pacer (timer, futex, spin, no lead)
- * alone in this process (pacer-only.ts): what one process's wake-up can do on this machine.
+ * `warmup` warmup requests. The last column is timing's release and the worker's wait (timer,
+ * futex, spin) together in this one process (pacer-only.ts): what one process's wake-up can do
+ * on this machine.
  * --binary runs the services from a compiled binary (default: this source tree under Bun);
  * --before adds a second binary, run right after the first in every case of every round, so the
  * two are compared under the same load. --trace sets AIPERF_SEND_TRACE=1 in the services'

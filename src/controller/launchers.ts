@@ -90,8 +90,9 @@ export function inProcessLauncher(): Launcher {
 /**
  * Roles a profile run hosts as threads of the controller: none is on the per-request path of a
  * worker or a record processor. The dataset is idle once it has answered; the collectors poll a
- * few endpoints a second; timing paces on its own thread (its pacer blocks that thread with
- * Atomics.wait, never the controller's event loop) and sends one small message per credit.
+ * few endpoints a second; timing paces on its own thread with plain timers (credits leave a few
+ * milliseconds early and each worker waits the last stretch, timing/clock.ts) and sends one small
+ * message per credit.
  * Workers and record processors stay processes (the hot path, scaled out over nodes, each
  * keeping freed pages, runtime/allocator-env.ts), as does records (if it dies, the controller
  * still writes the summary). Hosting timing gives up its allocator setting, which only a process

@@ -3,13 +3,11 @@
  * this, so tests drive the same code on a simulated clock.
  */
 import { monoNs } from "../../core/clock.ts";
-import { coarseSleepUntil } from "./pacer.ts";
+import { sleepMs } from "../../core/timer.ts";
 
 export type SleepOptions = {
   /** Aborting wakes the sleeper at once. */
   signal?: AbortSignal;
-  /** A millisecond late is fine (progress ticks, deadlines): use a plain timer, never spin. */
-  coarse?: boolean;
 };
 
 export type TimingClock = {
@@ -35,10 +33,22 @@ export function releaseAt(clock: TimingClock, intendedNs: number): number {
 
 /**
  * The host-wide monotonic clock. With the lead, credits need no precise wake-up here: plain
- * timers (never early, a millisecond late at worst) replace the futex wait and spin (pacer.ts).
+ * timers (never early, a millisecond late at worst). The precise last stretch (futex wait and
+ * spin) is the worker's, where the request is sent (worker/send-at.ts).
  */
 export const systemClock: TimingClock = {
   nowNs: monoNs,
   sleepUntil: (targetNs, options) => coarseSleepUntil(targetNs, monoNs, options?.signal),
   leadNs: SEND_LEAD_NS,
 };
+
+/** Timers only: may be a millisecond late, never early. */
+export async function coarseSleepUntil(targetNs: number, nowNs: () => number, signal?: AbortSignal): Promise<void> {
+  for (;;) {
+    if (signal?.aborted === true) return;
+    const remainingNs = targetNs - nowNs();
+    if (remainingNs <= 0) return;
+    // A timer floors its argument, so round up to stay on the late side.
+    await sleepMs(Math.max(1, Math.ceil(remainingNs / 1e6)), signal);
+  }
+}

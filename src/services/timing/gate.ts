@@ -89,7 +89,7 @@ export async function rampGate(clock: TimingClock, gate: ConcurrencyGate, target
   const startNs = clock.nowNs();
   gate.setLimit(1);
   for (let k = 2; k <= target && !signal.aborted; k++) {
-    await clock.sleepUntil(startNs + Math.round(((k - 1) / (target - 1)) * rampNs), { signal, coarse: true });
+    await clock.sleepUntil(startNs + Math.round(((k - 1) / (target - 1)) * rampNs), { signal });
     if (!signal.aborted) gate.setLimit(k);
   }
 }

@@ -169,9 +169,8 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       };
       void tracker.drained().then(() => finish("drained"));
       const graceEnd = tracker.graceDeadlineNs;
-      if (graceEnd !== undefined && Number.isFinite(graceEnd))
-        void clock.sleepUntil(graceEnd, { signal: over.signal, coarse: true }).then(() => finish("timeout"));
-      const onCancel = (): void => void clock.sleepUntil(clock.nowNs() + cancelDrainNs, { signal: over.signal, coarse: true }).then(() => finish("cancelled"));
+      if (graceEnd !== undefined && Number.isFinite(graceEnd)) void clock.sleepUntil(graceEnd, { signal: over.signal }).then(() => finish("timeout"));
+      const onCancel = (): void => void clock.sleepUntil(clock.nowNs() + cancelDrainNs, { signal: over.signal }).then(() => finish("cancelled"));
       if (cancelled.signal.aborted) onCancel();
       else cancelled.signal.addEventListener("abort", onCancel, { once: true, signal: over.signal });
     });
@@ -179,7 +178,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
 
   const reportProgress = async (tracker: PhaseTracker, over: AbortSignal): Promise<void> => {
     while (!over.aborted) {
-      await clock.sleepUntil(clock.nowNs() + progressNs, { signal: over, coarse: true });
+      await clock.sleepUntil(clock.nowNs() + progressNs, { signal: over });
       if (!over.aborted) deps.emit("progress", tracker.progress());
     }
   };
@@ -255,7 +254,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
     cancelled.signal.addEventListener("abort", stopSending, { once: true, signal: over.signal });
     const sendEnd = tracker.sendDeadlineNs;
     // Just after the deadline, so a credit due exactly at it still goes (upstream: elapsed ≤ duration).
-    if (sendEnd !== undefined) void clock.sleepUntil(sendEnd + 1, { signal: sending.signal, coarse: true }).then(stopSending);
+    if (sendEnd !== undefined) void clock.sleepUntil(sendEnd + 1, { signal: sending.signal }).then(stopSending);
     void reportProgress(tracker, over.signal);
     try {
       await drive(p, tracker, sending.signal);

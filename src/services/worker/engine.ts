@@ -66,7 +66,7 @@ export class WorkerEngine {
   readonly #loopLag = new LoopLagMonitor();
   /** Requests whose transport was called and has not finished: while any, waits keep the loop turning. */
   #onWire = 0;
-  /** Credits arrive a little ahead of their time (timing/pacer.ts SEND_LEAD_NS) and wait here. */
+  /** Credits arrive a little ahead of their time (timing/clock.ts SEND_LEAD_NS) and wait here. */
   readonly #sendQueue = new SendQueue(() => this.#onWire > 0);
   /** URLs that have answered this worker: fetch may hold a kept-alive connection to them. */
   readonly #answered = new Set<string>();
