@@ -5,12 +5,13 @@
  * `wallNs()` is epoch nanoseconds with microsecond precision, for placing records in time.
  */
 import { dlopen, FFIType, ptr } from "bun:ffi";
-import { findSystemLibrary } from "./system-library.ts";
+import { findSystemLibrary, loadedLibrary } from "./system-library.ts";
 
 function calibrate(): number {
   try {
-    // By absolute path: Bun's dlopen looks for a bare name in the working directory first.
-    const path = findSystemLibrary("libc.so.6");
+    // By absolute path: Bun's dlopen looks for a bare name in the working directory first. The
+    // copy this process already runs on, else the system's.
+    const path = loadedLibrary("libc.so.6") ?? findSystemLibrary("libc.so.6");
     if (path === undefined) throw new Error("no glibc");
     const libc = dlopen(path, { clock_gettime: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 } });
     const ts = new BigInt64Array(2);

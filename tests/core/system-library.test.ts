@@ -7,6 +7,7 @@ import {
   findSystemLibrary,
   isElfForThisMachine,
   libraryCandidates,
+  loadedLibrary,
   locateNvml,
   NVML_LIBRARY,
   nvmlOverride,
@@ -108,5 +109,27 @@ describe("finding a system library by absolute path only", () => {
     expect(rel !== undefined && "error" in rel && rel.error).toContain('AIPERF_NVML_LIBRARY="libnvidia-ml.so.1" is not an absolute path');
     expect(locateNvml({ env: { AIPERF_NVML_LIBRARY: "./x.so" }, ...bare })).toHaveProperty("unavailable");
     expect(locateNvml({ env: {}, ...bare })).toEqual({ unavailable: expect.stringContaining("not found in the loader cache") });
+  });
+});
+
+describe("a library this process has already mapped", () => {
+  test("found in /proc/self/maps: this process's own libc, an ELF object for this machine", () => {
+    const path = loadedLibrary("libc.so.6");
+    expect(path).toBeDefined();
+    expect(path?.endsWith("/libc.so.6")).toBe(true);
+    expect(isElfForThisMachine(path as string, process.arch)).toBe(true);
+    expect(loadedLibrary("libaiperf-never-loaded.so.1")).toBeUndefined();
+  });
+
+  test("the map's path column: whole names only, deleted files and pseudo-mappings skipped", () => {
+    const maps = [
+      "55d0c000-55d0d000 r--p 00000000 08:01 123  /opt/x/notlibc.so.6",
+      "7f00-7f01 r-xp 00000000 08:01 124  /old/libc.so.6 (deleted)",
+      "7f02-7f03 rw-p 00000000 00:00 0  [heap]",
+      "7f04-7f05 r-xp 00000000 08:01 125  /usr/lib/my dir/libc.so.6",
+      "",
+    ].join("\n");
+    expect(loadedLibrary("libc.so.6", maps)).toBe("/usr/lib/my dir/libc.so.6");
+    expect(loadedLibrary("libc.so.6", "7f02-7f03 rw-p 00000000 00:00 0  [heap]\n")).toBeUndefined();
   });
 });
