@@ -67,8 +67,20 @@ function localFanOut(cfg: ResolvedProfile): { workers: number; recordProcessors:
   return { workers: none ? 0 : cfg.workers, recordProcessors: none ? 0 : cfg.recordProcessors };
 }
 
-/** `columns`: the terminal width the console text is fitted to; absent when stdout is not a terminal. */
-type ProfileContext = { supervisor: Supervisor; log: ConsolaInstance; ui: ProgressUi; runDir: string; artifactDir: string; logFile: string; columns?: number };
+/**
+ * `columns`: the terminal width the console text is fitted to; absent when stdout is not a terminal.
+ * `preflight`: the pre-flight check, when it runs while the services start (cli/profile.ts).
+ */
+type ProfileContext = {
+  supervisor: Supervisor;
+  log: ConsolaInstance;
+  ui: ProgressUi;
+  runDir: string;
+  artifactDir: string;
+  logFile: string;
+  columns?: number;
+  preflight?: Promise<void>;
+};
 
 /** What a run ends with: the report's console text and files, the counts that decide the exit code, and why it is incomplete (a service lost), if it is. */
 export type ProfileResult = Pick<RecordsSummary, "validCount" | "errorCount" | "received" | "lost" | "runValidity"> & {
@@ -177,6 +189,8 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     // Each service is put to work as soon as it has registered (the dataset first: it is the longest
     // step); the run waits for all of them only before the services that talk to each other are wired.
     const starting = held(sup.start(profileServices(cfg, gpu)));
+    // A failed pre-flight check ends the run here, before any service is configured.
+    if (ctx.preflight !== undefined) await step(ctx.preflight);
     const local = localFanOut(cfg);
     const workers: ServiceName<"worker">[] = Array.from({ length: local.workers }, (_, i) => `worker:${i}` as const);
     const processors: ServiceName<"record-processor">[] = Array.from({ length: local.recordProcessors }, (_, i) => `record-processor:${i}` as const);
