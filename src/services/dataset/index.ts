@@ -5,7 +5,7 @@
  */
 import * as v from "valibot";
 import { markLoaded } from "../../core/loaded.ts";
-import { DatasetInputError } from "../../dataset/loaders/index.ts";
+import { DatasetInputError } from "../../dataset/loaders/model.ts";
 import { randomSeed } from "../../dataset/synthetic/index.ts";
 import { DatasetConfig, type DatasetConfigured } from "../../protocol/dataset-config.ts";
 import { createDatasetWriter } from "../../protocol/dataset-file.ts";
@@ -14,7 +14,6 @@ import { untilStopped } from "../../runtime/until-stopped.ts";
 import { BenchError } from "../../core/errors.ts";
 import { createLoopTurns } from "../../runtime/loop-turns.ts";
 import { resolveTokenizer, type Tokenizer } from "../../tokenizer/index.ts";
-import { writeFileDataset } from "./from-file.ts";
 import { writeInputsJsonFromDataset } from "./inputs-file.ts";
 import { createSynthesizer } from "./synthesize.ts";
 
@@ -41,6 +40,9 @@ export async function run(ctx: ServiceContext<"dataset">): Promise<void> {
     if (cfg.inputFile !== null && cfg.datasetFormat !== null) {
       try {
         const t1 = performance.now();
+        // Loaded only for an input file: the loaders are most of this role's code, and a synthetic
+        // run's dataset (on the first request's critical path) would evaluate them for nothing.
+        const { writeFileDataset } = await import("./from-file.ts");
         const written = await writeFileDataset(cfg.datasetFormat, cfg.inputFile, tokenizer, cfg, cfg.randomSeed);
         const ms = (from: number, to: number): string => `${(to - from).toFixed(0)} ms`;
         ctx.log.debug(
