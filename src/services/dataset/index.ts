@@ -20,6 +20,9 @@ import { createSynthesizer } from "./synthesize.ts";
 markLoaded("role:dataset");
 
 export async function run(ctx: ServiceContext<"dataset">): Promise<void> {
+  // A synthetic dataset's inputs.json, written after configure has answered (an input file's is
+  // written within configure, from-file.ts).
+  let inputsWritten: Promise<void> = Promise.resolve();
   ctx.handle("configure", async (payload): Promise<DatasetConfigured> => {
     const parsed = v.parse(DatasetConfig, payload);
     const cfg = { ...parsed, randomSeed: parsed.randomSeed ?? randomSeed() };
@@ -91,15 +94,26 @@ export async function run(ctx: ServiceContext<"dataset">): Promise<void> {
       throw error;
     }
     const tBodies = performance.now();
-    await writeInputsJsonFromDataset(cfg.inputsJsonPath, cfg.datasetPath);
-    const tEnd = performance.now();
-    const ms = (from: number, to: number): string => `${(to - from).toFixed(0)} ms`;
-    ctx.log.debug(
-      `Synthesised ${cfg.conversationNum} conversations with tokenizer ${tokenizer.name} in ${ms(t0, tEnd)}: tokenizer ${ms(t0, tTokenizer)}, corpus ${ms(tTokenizer, tCorpus)}, turns and dataset.bin ${ms(tCorpus, tBodies)}, inputs.json ${ms(tBodies, tEnd)}`,
-    );
+    // dataset.bin is complete: the answer goes now, and inputs.json (read back from it) is written
+    // while the controller configures the other services; it asks "inputs" before the first request.
+    inputsWritten = writeInputsJsonFromDataset(cfg.inputsJsonPath, cfg.datasetPath).then(() => {
+      const tEnd = performance.now();
+      const ms = (from: number, to: number): string => `${(to - from).toFixed(0)} ms`;
+      ctx.log.debug(
+        `Synthesised ${cfg.conversationNum} conversations with tokenizer ${tokenizer.name} in ${ms(t0, tBodies)}: tokenizer ${ms(t0, tTokenizer)}, corpus ${ms(tTokenizer, tCorpus)}, turns and dataset.bin ${ms(tCorpus, tBodies)}; then inputs.json ${ms(tBodies, tEnd)}`,
+      );
+    });
+    // Held until asked for (or until shutdown): a failure then is the command's.
+    inputsWritten.catch(() => {});
     return { conversations: cfg.conversationNum, turns: turnCounter, tokenizer: tokenizer.name };
   });
+  ctx.handle("inputs", async () => {
+    await inputsWritten;
+    return { written: true };
+  });
   await untilStopped(ctx.signal);
+  // A write still under way finishes before the thread ends: a cut inputs.json would be invalid JSON.
+  await inputsWritten.catch(() => {});
 }
 
 /** `f()`'s value, or the message of the DatasetInputError it threw; anything else is rethrown. */
