@@ -20,9 +20,13 @@ import { createSynthesizer } from "./synthesize.ts";
 markLoaded("role:dataset");
 
 export async function run(ctx: ServiceContext<"dataset">): Promise<void> {
-  // A synthetic dataset's inputs.json, written after configure has answered (an input file's is
-  // written within configure, from-file.ts).
-  let inputsWritten: Promise<void> = Promise.resolve();
+  // A synthetic dataset's inputs.json is written when the controller asks "inputs" (right after
+  // configure has answered, while it configures the other services), or at shutdown if nobody asked;
+  // the write is mostly synchronous, so starting it inside configure would delay the answer by it.
+  // An input file's is written within configure (from-file.ts).
+  let writeInputs: (() => Promise<void>) | undefined;
+  let inputsWritten: Promise<void> | undefined;
+  const inputs = (): Promise<void> => (inputsWritten ??= writeInputs?.() ?? Promise.resolve());
   ctx.handle("configure", async (payload): Promise<DatasetConfigured> => {
     const parsed = v.parse(DatasetConfig, payload);
     const cfg = { ...parsed, randomSeed: parsed.randomSeed ?? randomSeed() };
@@ -94,26 +98,26 @@ export async function run(ctx: ServiceContext<"dataset">): Promise<void> {
       throw error;
     }
     const tBodies = performance.now();
-    // dataset.bin is complete: the answer goes now, and inputs.json (read back from it) is written
-    // while the controller configures the other services; it asks "inputs" before the first request.
-    inputsWritten = writeInputsJsonFromDataset(cfg.inputsJsonPath, cfg.datasetPath).then(() => {
-      const tEnd = performance.now();
-      const ms = (from: number, to: number): string => `${(to - from).toFixed(0)} ms`;
-      ctx.log.debug(
-        `Synthesised ${cfg.conversationNum} conversations with tokenizer ${tokenizer.name} in ${ms(t0, tBodies)}: tokenizer ${ms(t0, tTokenizer)}, corpus ${ms(tTokenizer, tCorpus)}, turns and dataset.bin ${ms(tCorpus, tBodies)}; then inputs.json ${ms(tBodies, tEnd)}`,
-      );
-    });
-    // Held until asked for (or until shutdown): a failure then is the command's.
-    inputsWritten.catch(() => {});
+    const ms = (from: number, to: number): string => `${(to - from).toFixed(0)} ms`;
+    ctx.log.debug(
+      `Synthesised ${cfg.conversationNum} conversations with tokenizer ${tokenizer.name} in ${ms(t0, tBodies)}: tokenizer ${ms(t0, tTokenizer)}, corpus ${ms(tTokenizer, tCorpus)}, turns and dataset.bin ${ms(tCorpus, tBodies)}`,
+    );
+    // dataset.bin is complete: the answer goes now; inputs.json is read back from it when asked.
+    writeInputs = async () => {
+      const tStart = performance.now();
+      await writeInputsJsonFromDataset(cfg.inputsJsonPath, cfg.datasetPath);
+      ctx.log.debug(`inputs.json written in ${ms(tStart, performance.now())}`);
+    };
     return { conversations: cfg.conversationNum, turns: turnCounter, tokenizer: tokenizer.name };
   });
   ctx.handle("inputs", async () => {
-    await inputsWritten;
+    await inputs();
     return { written: true };
   });
   await untilStopped(ctx.signal);
-  // A write still under way finishes before the thread ends: a cut inputs.json would be invalid JSON.
-  await inputsWritten.catch(() => {});
+  // Written even if nobody asked, and a write under way finishes before the role ends: a cut
+  // inputs.json would be invalid JSON.
+  await inputs().catch((error: unknown) => ctx.log.warn(`inputs.json not written: ${error instanceof Error ? error.message : String(error)}`));
 }
 
 /** `f()`'s value, or the message of the DatasetInputError it threw; anything else is rethrown. */
