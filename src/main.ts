@@ -2,7 +2,7 @@
 /**
  * The one entry of the `aiperf` binary, for users, for the service children it starts and for
  * its worker threads (services hosted as threads of the controller, runtime/service-thread.ts,
- * and the inputs.json writer), which load this same entry (core/self.ts).
+ * and the inputs.json writer; runtime/thread-main.ts), which load this same entry (core/self.ts).
  */
 import { VERSION } from "./core/version.ts";
 
@@ -29,7 +29,7 @@ if (Bun.isMainThread) {
 } else {
   const { workerData } = await import("node:worker_threads");
   if (workerData?.service !== undefined) {
-    const [{ runServiceThread }, { loadRole }] = await Promise.all([import("./runtime/service-thread.ts"), import("./services/registry.ts")]);
+    const [{ runServiceThread }, { loadRole }] = await Promise.all([import("./runtime/thread-main.ts"), import("./services/registry.ts")]);
     await runServiceThread(workerData, loadRole);
   } else await import("./services/dataset/inputs-thread.worker.ts");
 }

@@ -100,7 +100,12 @@ export const profileCommand = defineCommand({
     const stale = removeDeadRunDirs();
     if (stale.length > 0)
       log.info(`Removed ${stale.length} temporary director${stale.length === 1 ? "y" : "ies"} left by earlier runs that were killed: ${stale.join(", ")}`);
-    await interruptible(preflight(cfg, log));
+    // With no readiness wait the check is a few GETs: it runs while the services start, and the run
+    // waits for it before it configures any (a failure stops them and exits as before: nothing sent).
+    const waits = cfg.waitForModelTimeout > 0;
+    if (waits) await interruptible(preflight(cfg, log));
+    const checked = waits ? undefined : preflight(cfg, log);
+    checked?.catch(() => {});
     const runDir = makeRunDir("aiperf-run");
     const supervisor = new Supervisor({
       launcher: profileLauncher(),
@@ -116,7 +121,16 @@ export const profileCommand = defineCommand({
         ? createDashboard(dashboardInfo(cfg), () => supervisor.heartbeatLateness())
         : createProgressUi(parsed.ui === undefined && process.stderr.isTTY !== true ? "lines" : cfg.ui === "dashboard" ? "simple" : cfg.ui);
     const columns = terminalColumns();
-    const run = startProfile(cfg, { supervisor, log, ui, runDir, artifactDir, logFile, ...(columns === undefined ? {} : { columns }) });
+    const run = startProfile(cfg, {
+      supervisor,
+      log,
+      ui,
+      runDir,
+      artifactDir,
+      logFile,
+      ...(columns === undefined ? {} : { columns }),
+      ...(checked === undefined ? {} : { preflight: checked }),
+    });
     const interrupts = new Interrupts();
     const onSignal = (signal: InterruptSignal): void => {
       switch (interrupts.receive(signal, performance.now())) {

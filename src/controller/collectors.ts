@@ -23,7 +23,12 @@ const SERVER_METRICS = "server-metrics:0";
 
 /** The collector services this run starts; `gpu`: whether GPU telemetry has a target (gpu-probe.ts). */
 export function collectorServices(cfg: ResolvedProfile, gpu = !cfg.noGpuTelemetry): ServiceRequest[] {
-  return [...(serverMetricsUrls(cfg).length > 0 ? [{ role: "server-metrics", id: "0" }] : []), ...(gpu ? [{ role: "gpu-telemetry", id: "0" }] : [])];
+  return [...(serverMetricsUrls(cfg).length > 0 ? [{ role: "server-metrics", id: "0" }] : []), ...(gpu ? gpuTelemetryServices() : [])];
+}
+
+/** GPU telemetry alone: a profile run starts it once its probe has found a target, after the others. */
+export function gpuTelemetryServices(): ServiceRequest[] {
+  return [{ role: "gpu-telemetry", id: "0" }];
 }
 
 /** Configures whichever collectors were started; those that fail to configure are dropped. */

@@ -14,7 +14,7 @@ import type { TimingResult } from "../protocol/timing-plan.ts";
 import type { ServiceName } from "../protocol/contracts/index.ts";
 import { clientCheckInput } from "./client-check.ts";
 import type { ClientCheckInput } from "../protocol/client-check.ts";
-import { type Collectors, collectorServices, startCollectors } from "./collectors.ts";
+import { type Collectors, collectorServices, gpuTelemetryServices, startCollectors } from "./collectors.ts";
 import { gpuTelemetryHasTarget } from "./gpu-probe.ts";
 import { exportPlanOf } from "../config/export-options.ts";
 import { exportFilePaths } from "../export/export-files.ts";
@@ -67,8 +67,20 @@ function localFanOut(cfg: ResolvedProfile): { workers: number; recordProcessors:
   return { workers: none ? 0 : cfg.workers, recordProcessors: none ? 0 : cfg.recordProcessors };
 }
 
-/** `columns`: the terminal width the console text is fitted to; absent when stdout is not a terminal. */
-type ProfileContext = { supervisor: Supervisor; log: ConsolaInstance; ui: ProgressUi; runDir: string; artifactDir: string; logFile: string; columns?: number };
+/**
+ * `columns`: the terminal width the console text is fitted to; absent when stdout is not a terminal.
+ * `preflight`: the pre-flight check, when it runs while the services start (cli/profile.ts).
+ */
+type ProfileContext = {
+  supervisor: Supervisor;
+  log: ConsolaInstance;
+  ui: ProgressUi;
+  runDir: string;
+  artifactDir: string;
+  logFile: string;
+  columns?: number;
+  preflight?: Promise<void>;
+};
 
 /** What a run ends with: the report's console text and files, the counts that decide the exit code, and why it is incomplete (a service lost), if it is. */
 export type ProfileResult = Pick<RecordsSummary, "validCount" | "errorCount" | "received" | "lost" | "runValidity"> & {
@@ -169,14 +181,18 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
   sup.onFailure((error) => void cluster?.close(`the run failed: ${error.message}`));
 
   async function setUpAndRun(): Promise<TimingResult | undefined> {
-    // GPU telemetry with nothing to read is not started (gpu-probe.ts).
-    const gpu = await step(gpuTelemetryHasTarget(cfg));
-    if (!gpu && !cfg.noGpuTelemetry) ctx.log.debug("GPU telemetry not started: no NVML library and no DCGM exporter on the default ports");
+    // GPU telemetry with nothing to read is not started (gpu-probe.ts); the others do not wait for the probe.
+    const probe = held(gpuTelemetryHasTarget(cfg));
     // Nodes may join while the services start and the dataset is built (cluster/index.ts).
     if (cfg.workerNodes !== undefined) cluster = new (await import("./cluster/index.ts")).Cluster(cfg, sup, ctx.log);
     // Each service is put to work as soon as it has registered (the dataset first: it is the longest
     // step); the run waits for all of them only before the services that talk to each other are wired.
-    const starting = held(sup.start(profileServices(cfg, gpu)));
+    const startingMost = held(sup.start(profileServices(cfg, false)));
+    // A failed pre-flight check ends the run here, before any service is configured.
+    if (ctx.preflight !== undefined) await step(ctx.preflight);
+    const gpu = await step(probe);
+    if (!gpu && !cfg.noGpuTelemetry) ctx.log.debug("GPU telemetry not started: no NVML library and no DCGM exporter on the default ports");
+    const starting = gpu ? held(Promise.all([startingMost, sup.start(gpuTelemetryServices())]).then(() => {})) : startingMost;
     const local = localFanOut(cfg);
     const workers: ServiceName<"worker">[] = Array.from({ length: local.workers }, (_, i) => `worker:${i}` as const);
     const processors: ServiceName<"record-processor">[] = Array.from({ length: local.recordProcessors }, (_, i) => `record-processor:${i}` as const);
@@ -208,6 +224,8 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     if (cfg.sequentialDataset && (cfg.requestCount ?? 0) > dataset.conversations)
       ctx.log.warn(`The trace has ${dataset.conversations} conversations; --request-count ${cfg.requestCount} replays it from the start again`);
     ctx.log.debug(`Dataset: ${dataset.conversations} conversations, ${dataset.turns} turns, tokenizer ${dataset.tokenizer}`);
+    // inputs.json is written while the others are configured; the run waits for it before the first request.
+    const inputsWritten = held(sup.command("dataset:0", "inputs", undefined, 600_000));
     const localProcessors = processors.length;
     if (cluster !== undefined) {
       ctx.ui.event?.("stage", "Waiting for worker nodes");
@@ -248,6 +266,7 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       ),
     );
     const started = await step(collectorsReady);
+    await step(inputsWritten);
     ctx.ui.event?.("collectors", { serverMetrics: started.serverMetrics, gpu: started.gpu });
 
     // Bars: one per phase as it starts, then records, whose total is the profiling phase's.

@@ -111,6 +111,8 @@ export class Supervisor {
   #onFailure: ((error: BenchError) => void)[] = [];
   #onLost: LostHandler | undefined;
   #watchdog: Timer | undefined;
+  /** The control and events endpoints, once start() has bound them. */
+  #endpoints: { control: string; events: string } | undefined;
   #shutdown: Promise<void> | undefined;
 
   constructor(options: SupervisorOptions) {
@@ -133,13 +135,14 @@ export class Supervisor {
     this.#bindTemplate = transport === "tcp" ? "tcp://127.0.0.1:0" : `${base}{name}${transport === "ipc" ? ".ipc" : ""}`;
   }
 
-  /** Starts the services and resolves once every one has registered. */
+  /**
+   * Starts the services and resolves once every one started so far has registered. It may be
+   * called again to start more (a run starts a collector once its probe has answered): the bus is
+   * bound once, by the first call.
+   */
   async start(requests: ServiceRequest[]): Promise<void> {
-    const control = this.#router.bind(this.#address("control"));
-    const events = this.#pub.bind(this.#address("events"));
-    if (this.#opts.tcpControl !== undefined) this.#router.bind(this.#opts.tcpControl);
-    if (this.#opts.tcpEvents !== undefined) this.#pub.bind(this.#opts.tcpEvents);
-    this.#router.onMessage((msg) => this.#onMessage(msg));
+    this.#endpoints ??= this.#bind();
+    const { control, events } = this.#endpoints;
     for (const req of requests) {
       const name = serviceName(req.role, req.id);
       const spec: ServiceSpec = {
@@ -157,8 +160,17 @@ export class Supervisor {
       this.#services.set(name, service);
       handle.exited.then((info) => this.#exited(service, info));
     }
-    this.#watchdog = setInterval(() => this.#checkHeartbeats(), Math.min(this.#opts.heartbeatMs, 1000));
+    this.#watchdog ??= setInterval(() => this.#checkHeartbeats(), Math.min(this.#opts.heartbeatMs, 1000));
     await this.#waitForRegistration();
+  }
+
+  #bind(): { control: string; events: string } {
+    const control = this.#router.bind(this.#address("control"));
+    const events = this.#pub.bind(this.#address("events"));
+    if (this.#opts.tcpControl !== undefined) this.#router.bind(this.#opts.tcpControl);
+    if (this.#opts.tcpEvents !== undefined) this.#pub.bind(this.#opts.tcpEvents);
+    this.#router.onMessage((msg) => this.#onMessage(msg));
+    return { control, events };
   }
 
   /**

@@ -1,6 +1,6 @@
 /**
  * A service as a thread of the controller's process: a Bun Worker that loads the program's entry
- * (src/main.ts, which runs `runServiceThread` when it is not the main thread and its workerData
+ * (src/main.ts, which runs thread-main.ts's `runServiceThread` when it is not the main thread and its workerData
  * names a service), then runs the role exactly as a child process would: it connects to the same
  * bus endpoints (ipc://, real sockets), registers, answers commands and sends heartbeats from its
  * own event loop. What it saves is a process: a thread shares the binary's pages and the runtime
@@ -12,26 +12,17 @@
  * the controller alone (a child ignores them anyway); it cannot outlive the controller; a crash
  * (an uncaught error, or a role that throws) ends the thread, not the process, and is reported to
  * the supervisor as a child's exit with code 1 is; SIGKILL is `terminate()`.
+ *
+ * This file is the controller's side; the thread's is thread-main.ts, kept apart so that a thread
+ * does not load the controller's logger (consola's node entry: 12-27 ms of CPU in every thread).
  */
 import type { ConsolaInstance } from "consola";
-import { setBusLogger } from "../bus/index.ts";
-import { createChildLogger } from "../core/child-log.ts";
 import { forwardChildLine } from "../core/log.ts";
 import { selfEntry } from "../core/self.ts";
-import { PLUGIN_ROLES, type ServiceSpec, serviceName } from "./context.ts";
-import { type RoleLoader, runService } from "./service-runtime.ts";
+import { type ServiceSpec, serviceName } from "./context.ts";
+import type { FromThread, ServiceThreadData, ToThread } from "./thread-messages.ts";
 
-declare const self: Worker;
-
-/** What the thread finds in workerData. */
-export type ServiceThreadData = { service: ServiceSpec };
-
-/** Controller → thread. "crash": a test hook (controller/launchers.ts AIPERF_TEST_CRASH_THREAD) that makes the thread fail as a crashing role would. */
-type ToThread = { type: "stop" } | { type: "crash" };
-/** Thread → controller: a log line (the same JSON a child writes on stderr), or why it failed. */
-type FromThread = { type: "log"; line: string } | { type: "failed"; message: string };
-
-export type ServiceThread = {
+type ServiceThread = {
   /** Settles when the thread has ended; `reason` says why when it failed. */
   exited: Promise<{ code: number | null; reason?: string }>;
   /** As shutdown would: the role stops, the thread ends. */
@@ -76,38 +67,4 @@ export function startServiceThread(spec: ServiceSpec, log: ConsolaInstance, env:
     terminate: () => worker.terminate(),
     crash: () => post({ type: "crash" }),
   };
-}
-
-/** The thread's side: runs the role from workerData, then ends the thread with 0, or 1 if it failed. */
-export async function runServiceThread(data: ServiceThreadData, loadRole: RoleLoader): Promise<void> {
-  const spec = data.service;
-  const reply = (message: FromThread): void => postMessage(message);
-  const log = createChildLogger(spec.logLevel, serviceName(spec.role, spec.id), (line) => reply({ type: "log", line }));
-  setBusLogger({ warn: (m) => log.warn(m), debug: (m) => log.debug(m) });
-  const stop = new AbortController();
-  // An error nothing caught ends the thread as it would end a child: reported, exit code 1. (Bun
-  // would report it to the controller's side too, but not in every host: under `bun test` the
-  // thread just closed with 0.)
-  const crashed = (error: unknown): void => {
-    reply({ type: "failed", message: error instanceof Error ? error.message : String(error) });
-    process.exit(1);
-  };
-  process.on("uncaughtException", crashed);
-  process.on("unhandledRejection", crashed);
-  self.addEventListener("message", (event: MessageEvent<ToThread>) => {
-    if (event.data.type === "stop") stop.abort();
-    else
-      setTimeout(() => {
-        throw new Error("crashed on purpose (AIPERF_TEST_CRASH_THREAD, a test hook)");
-      }, 0);
-  });
-  try {
-    if (PLUGIN_ROLES.has(spec.role) && (process.env.AIPERF_PLUGINS ?? "") !== "") await (await import("../plugins/load.ts")).loadPluginsFromEnv();
-    await runService(spec, loadRole, { log, signal: stop.signal });
-    process.exit(0);
-  } catch (error) {
-    log.error(error);
-    reply({ type: "failed", message: error instanceof Error ? error.message : String(error) });
-    process.exit(1);
-  }
 }

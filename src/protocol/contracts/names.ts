@@ -8,7 +8,7 @@ import type { CommandName, EventName, HeardBy, RoleName } from "./index.ts";
 type Names<R extends RoleName> = { commands: readonly CommandName<R>[]; events: readonly EventName<R>[]; broadcasts: readonly HeardBy<R>[] };
 
 export const CONTRACT_NAMES = {
-  dataset: { commands: ["configure"], events: [], broadcasts: [] },
+  dataset: { commands: ["configure", "inputs"], events: [], broadcasts: [] },
   records: { commands: ["bind", "configure", "finalize"], events: ["records_progress", "records_live"], broadcasts: ["phase_start"] },
   "record-processor": { commands: ["bind", "preload", "configure", "stats"], events: [], broadcasts: [] },
   worker: { commands: ["configure", "stats"], events: [], broadcasts: ["cancel_requests", "node_clock"] },

@@ -5,7 +5,7 @@
  */
 import * as v from "valibot";
 import { markLoaded } from "../../core/loaded.ts";
-import { DatasetInputError } from "../../dataset/loaders/index.ts";
+import { DatasetInputError } from "../../dataset/loaders/model.ts";
 import { randomSeed } from "../../dataset/synthetic/index.ts";
 import { DatasetConfig, type DatasetConfigured } from "../../protocol/dataset-config.ts";
 import { createDatasetWriter } from "../../protocol/dataset-file.ts";
@@ -14,13 +14,19 @@ import { untilStopped } from "../../runtime/until-stopped.ts";
 import { BenchError } from "../../core/errors.ts";
 import { createLoopTurns } from "../../runtime/loop-turns.ts";
 import { resolveTokenizer, type Tokenizer } from "../../tokenizer/index.ts";
-import { writeFileDataset } from "./from-file.ts";
 import { writeInputsJsonFromDataset } from "./inputs-file.ts";
 import { createSynthesizer } from "./synthesize.ts";
 
 markLoaded("role:dataset");
 
 export async function run(ctx: ServiceContext<"dataset">): Promise<void> {
+  // A synthetic dataset's inputs.json is written when the controller asks "inputs" (right after
+  // configure has answered, while it configures the other services), or at shutdown if nobody asked;
+  // the write is mostly synchronous, so starting it inside configure would delay the answer by it.
+  // An input file's is written within configure (from-file.ts).
+  let writeInputs: (() => Promise<void>) | undefined;
+  let inputsWritten: Promise<void> | undefined;
+  const inputs = (): Promise<void> => (inputsWritten ??= writeInputs?.() ?? Promise.resolve());
   ctx.handle("configure", async (payload): Promise<DatasetConfigured> => {
     const parsed = v.parse(DatasetConfig, payload);
     const cfg = { ...parsed, randomSeed: parsed.randomSeed ?? randomSeed() };
@@ -41,6 +47,9 @@ export async function run(ctx: ServiceContext<"dataset">): Promise<void> {
     if (cfg.inputFile !== null && cfg.datasetFormat !== null) {
       try {
         const t1 = performance.now();
+        // Loaded only for an input file: the loaders are most of this role's code, and a synthetic
+        // run's dataset (on the first request's critical path) would evaluate them for nothing.
+        const { writeFileDataset } = await import("./from-file.ts");
         const written = await writeFileDataset(cfg.datasetFormat, cfg.inputFile, tokenizer, cfg, cfg.randomSeed);
         const ms = (from: number, to: number): string => `${(to - from).toFixed(0)} ms`;
         ctx.log.debug(
@@ -89,15 +98,26 @@ export async function run(ctx: ServiceContext<"dataset">): Promise<void> {
       throw error;
     }
     const tBodies = performance.now();
-    await writeInputsJsonFromDataset(cfg.inputsJsonPath, cfg.datasetPath);
-    const tEnd = performance.now();
     const ms = (from: number, to: number): string => `${(to - from).toFixed(0)} ms`;
     ctx.log.debug(
-      `Synthesised ${cfg.conversationNum} conversations with tokenizer ${tokenizer.name} in ${ms(t0, tEnd)}: tokenizer ${ms(t0, tTokenizer)}, corpus ${ms(tTokenizer, tCorpus)}, turns and dataset.bin ${ms(tCorpus, tBodies)}, inputs.json ${ms(tBodies, tEnd)}`,
+      `Synthesised ${cfg.conversationNum} conversations with tokenizer ${tokenizer.name} in ${ms(t0, tBodies)}: tokenizer ${ms(t0, tTokenizer)}, corpus ${ms(tTokenizer, tCorpus)}, turns and dataset.bin ${ms(tCorpus, tBodies)}`,
     );
+    // dataset.bin is complete: the answer goes now; inputs.json is read back from it when asked.
+    writeInputs = async () => {
+      const tStart = performance.now();
+      await writeInputsJsonFromDataset(cfg.inputsJsonPath, cfg.datasetPath);
+      ctx.log.debug(`inputs.json written in ${ms(tStart, performance.now())}`);
+    };
     return { conversations: cfg.conversationNum, turns: turnCounter, tokenizer: tokenizer.name };
   });
+  ctx.handle("inputs", async () => {
+    await inputs();
+    return { written: true };
+  });
   await untilStopped(ctx.signal);
+  // Written even if nobody asked, and a write under way finishes before the role ends: a cut
+  // inputs.json would be invalid JSON.
+  await inputs().catch((error: unknown) => ctx.log.warn(`inputs.json not written: ${error instanceof Error ? error.message : String(error)}`));
 }
 
 /** `f()`'s value, or the message of the DatasetInputError it threw; anything else is rethrown. */
