@@ -16,7 +16,9 @@
  * every 100 ms: requests finished between the moments 10% and 90% of the side's total were done,
  * divided by the time between (so start-up, warm-up and shutdown are left out). The sides rotate
  * order each round; the summary gives each side's median and the ratios to wrk. Whether a run of
- * ours flagged itself ("Run invalid: the client was the bottleneck") is printed with it.
+ * ours flagged itself ("Run invalid: the client was the bottleneck") is printed with it, and how
+ * many of its C requests were on the wire on average (in_flight_avg: its own throughput × mean
+ * latency; the rest of the time a slot is between requests, its credit on the way back and out).
  * --before adds fetch-before and raw-before: the same runs from another build (e.g. main's), in
  * the same rotation, so a change is read as a ratio taken in one run. --sides keeps only the named
  * sides (the -before ones are added to whichever of fetch and raw are kept).
@@ -30,7 +32,8 @@ import { arg, MODEL, numArg, prompt, ROOT, round, say, serverFinished, startServ
 
 type Side = "fetch" | "raw" | "wrk" | "fetch-before" | "raw-before";
 type Opts = { seconds: number; concurrency: number; rounds: number; isl: number; osl: number; binary: string; before: string; wrkThreads: number };
-type Result = { side: Side; rps: number; finished: number; flagged: boolean | null; client_rps: number | null };
+/** in_flight: requests on the wire on average (Little's law: the run's own throughput × mean latency); a closed loop at C holds C at most. */
+type Result = { side: Side; rps: number; finished: number; flagged: boolean | null; client_rps: number | null; in_flight?: number | null };
 
 /** Polls the server's counter until `done` resolves; the rate between 10% and 90% of what finished. */
 async function serverRate(url: string, done: Promise<unknown>): Promise<{ rps: number; finished: number }> {
@@ -85,7 +88,9 @@ async function runOurs(url: string, side: Exclude<Side, "wrk">, o: Opts): Promis
     const code = await proc.exited;
     if (code !== 0) throw new Error(`${side}: aiperf profile --transport ${transport} exited with ${code}: ${(out + err).slice(-2000)}`);
     const json = JSON.parse(readFileSync(join(dir, "out", "profile_export_aiperf.json"), "utf8")) as Record<string, { avg?: number } | undefined>;
-    return { side, ...rate, flagged: /Run invalid/.test(out + err), client_rps: json.request_throughput?.avg ?? null };
+    const [thr, lat] = [json.request_throughput?.avg, json.request_latency?.avg];
+    const inFlight = thr === undefined || lat === undefined ? null : round((thr * lat) / 1000, 1);
+    return { side, ...rate, flagged: /Run invalid/.test(out + err), client_rps: thr ?? null, in_flight: inFlight };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -157,6 +162,7 @@ async function main(): Promise<void> {
           server_counted_rps: round(r.rps, 0),
           finished: r.finished,
           own_report_rps: r.client_rps === null ? null : round(r.client_rps, 0),
+          ...(r.in_flight === undefined ? {} : { in_flight_avg: r.in_flight }),
           run_flagged_invalid: r.flagged,
         });
         results.push(r);
