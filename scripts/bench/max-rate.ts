@@ -4,7 +4,7 @@
  * the same mock server in the same run.
  *
  *   bun scripts/bench/max-rate.ts [--seconds 10] [--concurrency 16] [--rounds 2] [--isl 64] [--osl 16]
- *        [--binary dist/aiperf] [--wrk-threads 2]
+ *        [--binary dist/aiperf] [--before OTHER_BINARY] [--sides wrk,fetch,raw] [--wrk-threads 2]
  *
  * Method. The mock server runs in its own process (mock-server-child.ts, ttft 0, itl 0: every reply
  * is one JSON write as soon as the request is read). Each side sends the same chat request body,
@@ -16,7 +16,12 @@
  * every 100 ms: requests finished between the moments 10% and 90% of the side's total were done,
  * divided by the time between (so start-up, warm-up and shutdown are left out). The sides rotate
  * order each round; the summary gives each side's median and the ratios to wrk. Whether a run of
- * ours flagged itself ("Run invalid: the client was the bottleneck") is printed with it.
+ * ours flagged itself ("Run invalid: the client was the bottleneck") is printed with it, and how
+ * many of its C requests were on the wire on average (in_flight_avg: its own throughput × mean
+ * latency; the rest of the time a slot is between requests, its credit on the way back and out).
+ * --before adds fetch-before and raw-before: the same runs from another build (e.g. main's), in
+ * the same rotation, so a change is read as a ratio taken in one run. --sides keeps only the named
+ * sides (the -before ones are added to whichever of fetch and raw are kept).
  * If wrk is not installed the script says so and prints our two sides only.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -25,9 +30,10 @@ import { join, resolve } from "node:path";
 import { requestBody } from "../../src/services/dataset/request-body.ts";
 import { arg, MODEL, numArg, prompt, ROOT, round, say, serverFinished, startServerProcess, uptimeLoad } from "./support.ts";
 
-type Side = "fetch" | "raw" | "wrk";
-type Opts = { seconds: number; concurrency: number; rounds: number; isl: number; osl: number; binary: string; wrkThreads: number };
-type Result = { side: Side; rps: number; finished: number; flagged: boolean | null; client_rps: number | null };
+type Side = "fetch" | "raw" | "wrk" | "fetch-before" | "raw-before";
+type Opts = { seconds: number; concurrency: number; rounds: number; isl: number; osl: number; binary: string; before: string; wrkThreads: number };
+/** in_flight: requests on the wire on average (Little's law: the run's own throughput × mean latency); a closed loop at C holds C at most. */
+type Result = { side: Side; rps: number; finished: number; flagged: boolean | null; client_rps: number | null; in_flight?: number | null };
 
 /** Polls the server's counter until `done` resolves; the rate between 10% and 90% of what finished. */
 async function serverRate(url: string, done: Promise<unknown>): Promise<{ rps: number; finished: number }> {
@@ -46,10 +52,12 @@ async function serverRate(url: string, done: Promise<unknown>): Promise<{ rps: n
   return { rps: (b.n - a.n) / ((b.t - a.t) / 1000), finished: total };
 }
 
-async function runOurs(url: string, transport: "fetch" | "raw", o: Opts): Promise<Result> {
+async function runOurs(url: string, side: Exclude<Side, "wrk">, o: Opts): Promise<Result> {
   const dir = mkdtempSync(join(tmpdir(), "aiperf-bench-rate-"));
+  const transport = side.startsWith("raw") ? "raw" : "fetch";
+  const binary = side.endsWith("-before") ? o.before : o.binary;
   try {
-    const command = o.binary === "" ? [process.execPath, join(ROOT, "src", "main.ts")] : [o.binary];
+    const command = binary === "" ? [process.execPath, join(ROOT, "src", "main.ts")] : [binary];
     const flags = [
       "profile",
       "-m",
@@ -78,9 +86,11 @@ async function runOurs(url: string, transport: "fetch" | "raw", o: Opts): Promis
     const proc = Bun.spawn([...command, ...flags], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
     const [out, err, rate] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), serverRate(url, proc.exited)]);
     const code = await proc.exited;
-    if (code !== 0) throw new Error(`aiperf profile --transport ${transport} exited with ${code}: ${(out + err).slice(-2000)}`);
+    if (code !== 0) throw new Error(`${side}: aiperf profile --transport ${transport} exited with ${code}: ${(out + err).slice(-2000)}`);
     const json = JSON.parse(readFileSync(join(dir, "out", "profile_export_aiperf.json"), "utf8")) as Record<string, { avg?: number } | undefined>;
-    return { side: transport, ...rate, flagged: /Run invalid/.test(out + err), client_rps: json.request_throughput?.avg ?? null };
+    const [thr, lat] = [json.request_throughput?.avg, json.request_latency?.avg];
+    const inFlight = thr === undefined || lat === undefined ? null : round((thr * lat) / 1000, 1);
+    return { side, ...rate, flagged: /Run invalid/.test(out + err), client_rps: thr ?? null, in_flight: inFlight };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -117,8 +127,10 @@ async function main(): Promise<void> {
     isl: numArg("isl", 64),
     osl: numArg("osl", 16),
     binary: arg("binary", "") === "" ? "" : resolve(arg("binary", "")),
+    before: arg("before", "") === "" ? "" : resolve(arg("before", "")),
     wrkThreads: numArg("wrk-threads", 2),
   };
+  const kept = arg("sides", "wrk,fetch,raw").split(",");
   const hasWrk = Bun.which("wrk") !== null;
   if (!hasWrk) say("wrk is not installed (Debian: apt-get install wrk): no reference side; only our figures are printed, no ratios");
   say({
@@ -130,11 +142,13 @@ async function main(): Promise<void> {
     isl: o.isl,
     osl: o.osl,
     binary: o.binary === "" ? "source" : o.binary,
+    before: o.before === "" ? null : o.before,
   });
   const server = await startServerProcess({ ttft: 0, itl: 0, osl: o.osl });
   const dir = mkdtempSync(join(tmpdir(), "aiperf-bench-wrk-"));
   try {
-    const sides: Side[] = hasWrk ? ["wrk", "fetch", "raw"] : ["fetch", "raw"];
+    const ours: Side[] = o.before === "" ? ["fetch", "raw"] : ["fetch", "raw", "fetch-before", "raw-before"];
+    const sides = [...(hasWrk ? (["wrk"] as Side[]) : []), ...ours].filter((s) => kept.includes(s.replace("-before", "")));
     const results: Result[] = [];
     for (let round_ = 0; round_ < o.rounds; round_++) {
       // Rotate: each side goes first once in a while, so the machine's drift hits all alike.
@@ -148,26 +162,25 @@ async function main(): Promise<void> {
           server_counted_rps: round(r.rps, 0),
           finished: r.finished,
           own_report_rps: r.client_rps === null ? null : round(r.client_rps, 0),
+          ...(r.in_flight === undefined ? {} : { in_flight_avg: r.in_flight }),
           run_flagged_invalid: r.flagged,
         });
         results.push(r);
       }
     }
     const med = (side: Side): number => median(results.filter((r) => r.side === side).map((r) => r.rps));
-    const [fetchRps, rawRps] = [med("fetch"), med("raw")];
-    const wrkRps = hasWrk ? med("wrk") : Number.NaN;
-    say({
-      bench: "max-rate",
-      side: "summary",
-      concurrency: o.concurrency,
-      fetch_rps: round(fetchRps, 0),
-      raw_rps: round(rawRps, 0),
-      wrk_rps: hasWrk ? round(wrkRps, 0) : "wrk not installed",
-      fetch_vs_wrk: hasWrk ? round(fetchRps / wrkRps, 2) : null,
-      raw_vs_wrk: hasWrk ? round(rawRps / wrkRps, 2) : null,
-      raw_vs_fetch: round(rawRps / fetchRps, 2),
-      loadavg: uptimeLoad(),
-    });
+    const wrkRps = hasWrk && sides.includes("wrk") ? med("wrk") : Number.NaN;
+    const summary: Record<string, unknown> = { bench: "max-rate", side: "summary", concurrency: o.concurrency };
+    for (const side of sides) {
+      summary[`${side}_rps`] = round(med(side), 0);
+      if (side !== "wrk" && Number.isFinite(wrkRps)) summary[`${side}_vs_wrk`] = round(med(side) / wrkRps, 2);
+    }
+    if (!hasWrk) summary.wrk_rps = "wrk not installed";
+    if (sides.includes("fetch") && sides.includes("raw")) summary.raw_vs_fetch = round(med("raw") / med("fetch"), 2);
+    for (const t of ["fetch", "raw"] as const) if (sides.includes(`${t}-before`)) summary[`${t}_vs_before`] = round(med(t) / med(`${t}-before`), 2);
+    summary.runs_flagged_invalid = results.filter((r) => r.flagged === true).map((r) => r.side);
+    summary.loadavg = uptimeLoad();
+    say(summary);
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -5,17 +5,20 @@
  * and minor page faults.
  *
  *   bun scripts/bench/roles.ts [--binary dist/aiperf] [--requests 3000] [--concurrency 16] [--osl 50]
- *        [--transport fetch|raw] [--env K=V,K2=V2]
+ *        [--transport fetch|raw] [--env K=V,K2=V2] [--non-streaming] [--workers N]
  *
  * Same load as bench:overhead (mock server in its own process, ttft 0, one token per ms); the
  * window is from 10 % to 90 % of the requests finished at the server. /proc counts 10 ms ticks:
  * over 2,400 requests one tick is 0.004 ms per request. --env adds variables to the pipeline's
- * environment (every service inherits them). Prints one JSON line.
+ * environment (every service inherits them). --non-streaming is bench:rate's load instead: whole
+ * replies sent at once (ttft 0, itl 0, --osl default 16), closed loop as fast as the client goes;
+ * the mock server's own CPU per request is printed beside the roles ("server"), and the rate.
+ * --workers passes --workers-max. Prints one JSON line.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { arg, numArg, processTreeRoles, ROOT, round, serverFinished, startServerProcess, uptimeLoad } from "./support.ts";
+import { join, resolve } from "node:path";
+import { arg, numArg, processTreeRoles, procCpuSeconds, ROOT, round, serverFinished, startServerProcess, uptimeLoad } from "./support.ts";
 
 type Counts = { user: number; sys: number; loopWakeups: number; threadWakeups: number; faults: number; threads: Map<string, number> };
 
@@ -64,16 +67,19 @@ function perRequest(a: Counts | undefined, b: Counts, n: number): Record<string,
 }
 
 const requests = numArg("requests", 3000);
-const binary = arg("binary", "");
+const binary = arg("binary", "") === "" ? "" : resolve(arg("binary", ""));
 const transport = arg("transport", "fetch");
 const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1" };
 for (const kv of arg("env", "").split(",").filter(Boolean)) env[kv.slice(0, kv.indexOf("="))] = kv.slice(kv.indexOf("=") + 1);
-const osl = numArg("osl", 50);
-const server = await startServerProcess({ ttft: 0, itl: 1, osl });
+const streaming = !process.argv.includes("--non-streaming");
+const osl = numArg("osl", streaming ? 50 : 16);
+const workers = arg("workers", "");
+const server = await startServerProcess({ ttft: 0, itl: streaming ? 1 : 0, osl });
 const dir = mkdtempSync(join(tmpdir(), "aiperf-bench-roles-"));
 try {
   const command = binary === "" ? [process.execPath, join(ROOT, "src", "main.ts")] : [binary];
-  const flags = ["profile", "-m", "mock-model", "-u", server.url, "--endpoint-type", "chat", "--streaming"];
+  const flags = ["profile", "-m", "mock-model", "-u", server.url, "--endpoint-type", "chat", ...(streaming ? ["--streaming"] : [])];
+  if (workers !== "") flags.push("--workers-max", workers);
   flags.push("--concurrency", String(numArg("concurrency", 16)), "--request-count", String(requests), "--isl", "64", "--osl", String(osl));
   flags.push("--ui", "none", "--random-seed", "1", "--artifact-dir", join(dir, "out"), "--transport", transport);
   const base = await serverFinished(server.url);
@@ -82,15 +88,25 @@ try {
   void proc.exited.then(() => (done = true));
   const stdout = new Response(proc.stdout).text();
   const stderr = new Response(proc.stderr).text();
-  let first: { counts: Map<string, Counts>; n: number } | undefined;
+  let first: { counts: Map<string, Counts>; server: number; n: number; t: number } | undefined;
+  let rps: number | undefined;
   let roles: Record<string, unknown> | undefined;
   while (!done && roles === undefined) {
     const n = (await serverFinished(server.url)) - base;
-    if (first === undefined && n >= 0.1 * requests) first = { counts: snapshot(proc.pid), n };
+    if (first === undefined && n >= 0.1 * requests) first = { counts: snapshot(proc.pid), server: procCpuSeconds(server.pid), n, t: performance.now() };
     else if (first !== undefined && n >= 0.9 * requests) {
       const counts = snapshot(proc.pid);
+      const serverCpu = procCpuSeconds(server.pid);
       roles = {};
-      for (const [role, c] of counts) roles[role] = perRequest(first.counts.get(role), c, n - first.n);
+      let client = 0;
+      for (const [role, c] of counts) {
+        roles[role] = perRequest(first.counts.get(role), c, n - first.n);
+        const before = first.counts.get(role);
+        client += c.user + c.sys - (before?.user ?? 0) - (before?.sys ?? 0);
+      }
+      roles.client_total_ms = round((client * 1000) / (n - first.n), 3);
+      roles.server_ms = round(((serverCpu - first.server) * 1000) / (n - first.n), 3);
+      rps = round((n - first.n) / ((performance.now() - first.t) / 1000), 0);
     }
     await Bun.sleep(20);
   }
@@ -99,7 +115,17 @@ try {
   const err = await stderr;
   if (code !== 0) console.error(err.slice(-2000));
   console.log(
-    JSON.stringify({ bench: "roles", exit: code, requests, transport, binary: binary || "source", loadavg: uptimeLoad(), per_request: roles ?? null }),
+    JSON.stringify({
+      bench: "roles",
+      exit: code,
+      requests,
+      transport,
+      streaming,
+      rps: rps ?? null,
+      binary: binary || "source",
+      loadavg: uptimeLoad(),
+      per_request: roles ?? null,
+    }),
   );
 } finally {
   await server.stop();

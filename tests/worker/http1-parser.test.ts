@@ -151,3 +151,166 @@ describe("HTTP/1.1 response parser: garbage", () => {
     }
   });
 });
+
+/**
+ * The head as the parser read it before it worked on bytes: latin1 text split at CRLF, a regex for
+ * the status line, every name lower-cased. Kept here as the reference the byte reader must equal.
+ */
+type Framing = { kind: "done" | "chunked" | "close" } | { kind: "length"; n: number };
+type HeadResult =
+  | { error: HttpParseError["type"] }
+  | { interim: true }
+  | { status: number; statusText: string; contentType: string; keepAlive: boolean; framing: Framing };
+function referenceHead(text: string): HeadResult {
+  const lines = text.split("\r\n");
+  const m = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(lines[0] as string);
+  if (m === null) return { error: "Malformed_HTTP_Response" };
+  const status = Number(m[2]);
+  let length = -1;
+  let chunked = false;
+  let connection = "";
+  let contentType = "";
+  for (let k = 1; k < lines.length; k++) {
+    const line = lines[k] as string;
+    const colon = line.indexOf(":");
+    if (colon <= 0) return { error: "Malformed_HTTP_Response" };
+    const name = line.slice(0, colon).toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    if (name === "content-length") {
+      if (!/^\d+$/.test(value) || (length >= 0 && Number(value) !== length)) return { error: "InvalidHTTPResponse" };
+      length = Number(value);
+    } else if (name === "transfer-encoding") chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
+    else if (name === "connection") connection = value.toLowerCase();
+    else if (name === "content-type") contentType = value;
+  }
+  if (status >= 100 && status < 200 && status !== 101) return { interim: true };
+  let keepAlive = m[1] === "1" ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);
+  let framing: Framing;
+  if (status === 204 || status === 304 || status === 101) framing = { kind: "done" };
+  else if (chunked) framing = { kind: "chunked" };
+  else if (length >= 0) framing = length === 0 ? { kind: "done" } : { kind: "length", n: length };
+  else {
+    keepAlive = false;
+    framing = { kind: "close" };
+  }
+  return { status, statusText: m[3] ?? "", contentType, keepAlive, framing };
+}
+
+/** What the parser makes of `head` + CRLFCRLF, in the reference's terms. */
+function byteHead(head: Uint8Array): HeadResult {
+  const p = new Http1ResponseParser();
+  const bytes = new Uint8Array(head.length + 4);
+  bytes.set(head);
+  bytes.set([13, 10, 13, 10], head.length);
+  try {
+    p.feed(bytes, () => {});
+  } catch (e) {
+    return { error: (e as HttpParseError).type };
+  }
+  if (!p.headDone) return { interim: true };
+  let framing: Framing;
+  if (p.done) framing = { kind: "done" };
+  else if (p.endsAtClose) framing = { kind: "close" };
+  else {
+    const q = new Http1ResponseParser();
+    q.feed(bytes, () => {});
+    let body = 0;
+    // The last chunk of a chunked body: framing only, no body bytes.
+    q.feed(enc.encode("0\r\n\r\n"), (_b, start, end) => (body += end - start));
+    if (q.done && q.extra === 0 && body === 0) framing = { kind: "chunked" };
+    else {
+      // A length: count the body bytes it takes before it is done.
+      let n = 0;
+      while (!p.done) {
+        p.feed(new Uint8Array(1), () => {});
+        n++;
+      }
+      framing = { kind: "length", n };
+    }
+  }
+  return { status: p.status, statusText: p.statusText, contentType: p.contentType, keepAlive: p.keepAlive, framing };
+}
+
+describe("HTTP/1.1 response parser: the head read as bytes equals the head read as text", () => {
+  test("generated heads: names in any case, odd whitespace and bytes, bad lines", () => {
+    let seed = 11;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const pick = <T>(xs: readonly T[]): T => xs[rand(xs.length)] as T;
+    const cased = (s: string): string => [...s].map((c) => (rand(2) === 0 ? c.toUpperCase() : c)).join("");
+    const statusLines = [
+      "HTTP/1.1 200 OK",
+      "HTTP/1.0 200 OK",
+      "HTTP/1.1 200",
+      "HTTP/1.1 404 Not Found",
+      "HTTP/1.1 204 No Content",
+      "HTTP/1.1 304 x",
+      "HTTP/1.1 100 Continue",
+      "HTTP/1.1 101 Switching",
+      "HTTP/1.1 200 ",
+      "HTTP/1.1 200 caf\xe9 \x85",
+      "HTTP/1.1 200OK",
+      "HTTP/1.2 200 OK",
+      "HTTP/1.1 2x0 OK",
+      "HTTP/1.1 20",
+      "http/1.1 200 OK",
+      "HTTP/1.1 200 a\rb",
+      "HTTP/1.1 200 a\nb",
+      "HTTP/1.1  200 OK",
+      "",
+    ];
+    const names = [
+      "content-length",
+      "content-type",
+      "transfer-encoding",
+      "connection",
+      "x-other",
+      "content-length ",
+      " content-length",
+      "content-lengthx",
+      "date",
+      "",
+      "content\xadlength",
+    ];
+    const values = [
+      "0",
+      "5",
+      "12",
+      "007",
+      "12abc",
+      "",
+      " 3 ",
+      "\t4\t",
+      "\xa05\xa0",
+      "1e3",
+      "-1",
+      "+1",
+      "99999999999999999999",
+      "chunked",
+      "gzip, chunked",
+      "chunked, gzip",
+      "Chunked ",
+      "close",
+      "keep-alive",
+      "Keep-Alive",
+      "upgrade, close",
+      "application/json",
+      " text/event-stream ; charset=utf-8 ",
+      "a\rb",
+      "a\nb",
+      "\x85x\x85",
+      "\xff",
+    ];
+    for (let n = 0; n < 4000; n++) {
+      const lines = [pick(statusLines)];
+      for (let h = rand(5); h > 0; h--) lines.push(rand(15) === 0 ? "no colon" : `${cased(pick(names))}:${pick(["", " ", "  ", "\t"])}${pick(values)}`);
+      const text = lines.join("\r\n");
+      const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
+      // Only heads the parser would see: a blank line ends a head, so none is inside one.
+      if (text.includes("\r\n\r\n") || text.endsWith("\r\n") || text.endsWith("\r")) continue;
+      expect({ text, got: byteHead(bytes) }).toEqual({ text, got: referenceHead(new TextDecoder("latin1").decode(bytes)) });
+    }
+  });
+});

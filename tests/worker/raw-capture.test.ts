@@ -106,6 +106,45 @@ describe("raw transport", () => {
     }
   });
 
+  test("large bodies in flight together, with small requests between, each arrive intact (the request buffer is reused)", async () => {
+    const seen: string[] = [];
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: async (r) => {
+        const b = new Uint8Array(await r.arrayBuffer());
+        // Every byte of a body is its first byte: a body overwritten by a later request would not be.
+        const whole = b.every((x) => x === b[0]);
+        seen.push(`${String.fromCharCode(b[0] as number)}${b.length}${whole ? "" : " torn"}`);
+        return new Response("ok");
+      },
+    });
+    try {
+      const url = `http://127.0.0.1:${server.port}/x`;
+      const bodies = ["a", "b", "c"].map((ch) => ch.repeat(4 << 20));
+      const small = ["d", "e", "f", "g"].map((ch) => ch.repeat(100));
+      const all = await Promise.all([...bodies, ...small].map((b) => rawCapture(post(url, b), never())));
+      expect(all.map((c) => [c.error, c.status])).toEqual(all.map(() => [null, 200]));
+      expect(seen.sort()).toEqual(["a4194304", "b4194304", "c4194304", "d100", "e100", "f100", "g100"]);
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  test("a header whose value changes is checked again: a line break in the new value is refused", async () => {
+    const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (r) => new Response(r.headers.get("x-k")) });
+    try {
+      const url = `http://127.0.0.1:${server.port}/x`;
+      const first = await rawCapture(post(url, "{}", { "x-k": "one" }), never());
+      const again = await rawCapture(post(url, "{}", { "x-k": "one" }), never());
+      const bad = await rawCapture(post(url, "{}", { "x-k": "two\r\nhost: b" }), never());
+      const other = await rawCapture(post(url, "{}", { "x-k": "three" }), never());
+      expect([text(first.chunks), text(again.chunks), bad.error?.type, text(other.chunks)]).toEqual(["one", "one", "TypeError", "three"]);
+    } finally {
+      server.stop(true);
+    }
+  });
+
   test("a multipart body goes out with its boundary, as fetch sends it", async () => {
     let seen = "";
     const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: async (r) => new Response(((seen = String((await r.formData()).get("model"))), "ok")) });

@@ -11,7 +11,7 @@ import { type DatasetReader, openDataset } from "../../protocol/dataset-file.ts"
 import { type Credit, type CreditFirstByte, type CreditReturn, decodeJson, encodeJson, type Phase, type RawRecord } from "../../protocol/pipeline.ts";
 import type { WorkerConfig, WorkerStats } from "../../protocol/worker-config.ts";
 import type { RecordError } from "../../records/record.ts";
-import { abortWith, type Captured, type CaptureFn, capture, lostConnectionBeforeReply } from "./http-capture.ts";
+import { abortWith, type Captured, type CaptureFn, type CaptureRequest, capture, lostConnectionBeforeReply } from "./http-capture.ts";
 import { rawCapture } from "./raw-capture.ts";
 import { registerTransport, transportFor } from "../../endpoints/transport.ts";
 import { closeIdle } from "./raw-pool.ts";
@@ -248,7 +248,9 @@ export class WorkerEngine {
     if (trace !== undefined) trace.builtNs = monoNs();
     try {
       const onFirstChunk = credit.reportFirstByte === true ? () => this.#firstByte(credit) : undefined;
-      const req = { url, headers, body, maxBytes: this.#maxResponseBytes, fresh: this.#fresh, ...(onFirstChunk === undefined ? {} : { onFirstChunk }) };
+      // Optional fields are assigned, not spread: a spread copies the object per request.
+      const req: CaptureRequest = { url, headers, body, maxBytes: this.#maxResponseBytes, fresh: this.#fresh };
+      if (onFirstChunk !== undefined) req.onFirstChunk = onFirstChunk;
       let captured = await this.#capture(req, ctl.signal);
       let retriedAfter: Sent["retriedAfter"];
       // Bun's fetch cannot say whether the connection was reused; one that died before any reply
@@ -261,19 +263,16 @@ export class WorkerEngine {
       }
       if (captured.ackNs !== null) this.#answered.add(url);
       // A cancel timer that fired after the body ended changed nothing: not a cancellation.
-      return {
-        captured,
-        cancellationNs: captured.error !== null ? (cancellationNs ?? this.#cutAt.get(ctl) ?? null) : null,
-        requestId,
-        ...(retriedAfter === undefined ? {} : { retriedAfter }),
-      };
+      const sent: Sent = { captured, cancellationNs: captured.error !== null ? (cancellationNs ?? this.#cutAt.get(ctl) ?? null) : null, requestId };
+      if (retriedAfter !== undefined) sent.retriedAfter = retriedAfter;
+      return sent;
     } finally {
       for (const t of timers) clearTimeout(t);
     }
   }
 
   #record(credit: Credit, { captured: c, cancellationNs, requestId, retriedAfter }: Sent): RawRecord {
-    return {
+    const record: RawRecord = {
       creditId: credit.id,
       phase: credit.phase,
       sessionNum: credit.num,
@@ -283,7 +282,6 @@ export class WorkerEngine {
       xCorrelationId: credit.correlationId,
       workerId: this.#recordId,
       intendedNs: credit.intendedNs,
-      ...(credit.readyNs === undefined ? {} : { readyNs: credit.readyNs }),
       startNs: c.startNs,
       ackNs: c.ackNs,
       endNs: c.endNs,
@@ -296,8 +294,10 @@ export class WorkerEngine {
       error: c.error,
       wasCancelled: cancellationNs !== null,
       cancellationNs,
-      ...(retriedAfter === undefined ? {} : { retriedAfter }),
     };
+    if (credit.readyNs !== undefined) record.readyNs = credit.readyNs;
+    if (retriedAfter !== undefined) record.retriedAfter = retriedAfter;
+    return record;
   }
 
   #warnIfNotStreamed(contentType: string): void {

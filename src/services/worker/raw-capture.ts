@@ -40,24 +40,47 @@ function targetOf(url: string): Target {
 /** Header names we frame ourselves; a user's value for them would break the framing. */
 const OURS = new Set(["content-length", "transfer-encoding", "connection"]);
 const encoder = new TextEncoder();
+/**
+ * Each header's line as last sent, by name: most values (content type, accept, a user's key) are
+ * the same on every request, so their line is checked and built once; a new value (the request
+ * id) is checked and built as before. One entry per header name, so it stays small.
+ */
+const lastLine = new Map<string, { value: string; line: string }>();
 
-function requestBytes(t: Target, headers: Record<string, string>, body: Uint8Array, close: boolean): Uint8Array {
+/** The request's head, checked: a header with a line break in its name or value throws. */
+function requestHead(t: Target, headers: Record<string, string>, bodyBytes: number, close: boolean): string {
   let head = t.requestLine;
   for (const name in headers) {
-    if (OURS.has(name)) continue;
     const value = headers[name] as string;
+    const seen = lastLine.get(name);
+    if (seen !== undefined && seen.value === value) {
+      head += seen.line;
+      continue;
+    }
+    if (OURS.has(name)) continue;
     if (/[\r\n]/.test(value) || /[\r\n:]/.test(name)) throw new TypeError(`Header ${JSON.stringify(name)} has a line break in its name or value`);
-    head += `${name}: ${value}\r\n`;
+    const line = `${name}: ${value}\r\n`;
+    lastLine.set(name, { value, line });
+    head += line;
   }
   if (t.auth !== null && !("authorization" in headers)) head += `authorization: ${t.auth}\r\n`;
   if (!("accept" in headers)) head += "accept: */*\r\n";
   if (!("user-agent" in headers)) head += "user-agent: aiperf-bun\r\n";
-  head += `content-length: ${body.byteLength}\r\n${close ? "connection: close\r\n" : ""}\r\n`;
-  // Not zero-filled: encodeInto and set write every byte that is sent.
-  const out = Buffer.allocUnsafe(head.length * 3 + body.byteLength);
-  const { written } = encoder.encodeInto(head, out);
-  out.set(body, written);
-  return out.subarray(0, written + body.byteLength);
+  return `${head}content-length: ${bodyBytes}\r\n${close ? "connection: close\r\n" : ""}\r\n`;
+}
+
+/**
+ * Head and body in one buffer for one write. The buffer is reused by the next request: the
+ * caller writes it at once, and a connection that cannot take it all copies the rest
+ * (raw-pool.ts Conn.write). A fresh buffer per request (Buffer.allocUnsafe) was ~0.3 µs more.
+ */
+let scratch = new Uint8Array(64 * 1024);
+function requestBytes(head: string, body: Uint8Array): Uint8Array {
+  const need = head.length * 3 + body.byteLength;
+  if (scratch.length < need) scratch = new Uint8Array(need);
+  const { written } = encoder.encodeInto(head, scratch);
+  scratch.set(body, written);
+  return scratch.subarray(0, written + body.byteLength);
 }
 
 /** A FormData body as fetch would send it: serialised, with its boundary in the content-type header. */
@@ -83,15 +106,16 @@ export async function rawCapture(req: CaptureRequest, signal: AbortSignal): Prom
   };
   out.wallStartNs = wallNs();
   out.startNs = monoNs();
-  let bytes: Uint8Array;
+  let head: string;
+  let body: Uint8Array;
   let target: Target;
   const fresh = req.fresh === true;
   try {
     target = targetOf(req.url);
     // Stored bytes (every endpoint but multipart) go out without an await: no extra turn before the write.
-    const { body, headers } =
-      req.body instanceof Uint8Array ? (req as { body: Uint8Array; headers: Record<string, string> }) : await formBytes(req.body, req.headers);
-    bytes = requestBytes(target, headers, body, fresh);
+    const parts = req.body instanceof Uint8Array ? (req as { body: Uint8Array; headers: Record<string, string> }) : await formBytes(req.body, req.headers);
+    body = parts.body;
+    head = requestHead(target, parts.headers, body.byteLength, fresh);
   } catch (error) {
     out.endNs = monoNs();
     out.error = {
@@ -111,14 +135,14 @@ export async function rawCapture(req: CaptureRequest, signal: AbortSignal): Prom
     const idle = fresh ? null : takeIdle(target.origin);
     if (idle !== null) {
       out.reused = true;
-      ex.start(idle, bytes);
+      ex.start(idle, head, body);
       return;
     }
     out.reused = false;
     open(target.origin).then(
       (conn) => {
         if (ex.finished) conn.destroy();
-        else ex.start(conn, bytes);
+        else ex.start(conn, head, body);
       },
       (error: unknown) => ex.fail(connectError(error)),
     );
@@ -151,13 +175,14 @@ class Exchange implements ConnUser {
     this.#limit = req.maxBytes !== undefined && req.maxBytes > 0 ? req.maxBytes : Number.POSITIVE_INFINITY;
     this.#onFirstChunk = req.onFirstChunk;
     this.#resolve = resolve;
-    signal.addEventListener("abort", this.#onAbort, { once: true });
+    // No options object: #settle removes it, and fail() is a no-op once settled (~0.3 µs less per request).
+    signal.addEventListener("abort", this.#onAbort);
   }
 
-  start(conn: Conn, bytes: Uint8Array): void {
+  start(conn: Conn, head: string, body: Uint8Array): void {
     this.#conn = conn;
     conn.user = this;
-    conn.write(bytes);
+    conn.write(requestBytes(head, body));
   }
 
   onData(bytes: Uint8Array, at: number): void {

@@ -32,7 +32,7 @@ export class Conn {
     this.origin = origin;
   }
 
-  /** Writes all of `bytes`, the rest on drain. */
+  /** Writes all of `bytes`, the rest on drain; `bytes` is not kept (it may be reused once this returns). */
   write(bytes: Uint8Array): void {
     const socket = this.socket;
     if (socket === null || this.closed) return;
@@ -41,7 +41,8 @@ export class Conn {
       return;
     }
     const wrote = socket.write(bytes);
-    if (wrote < bytes.length) this.pending = bytes.subarray(Math.max(0, wrote));
+    // Copied: the caller's buffer is reused for its next request (raw-capture.ts requestBytes).
+    if (wrote < bytes.length) this.pending = bytes.slice(Math.max(0, wrote));
   }
 
   /** Closes without a reply to wait for (an abort, a reply cut short, or not reusable). */
