@@ -66,6 +66,7 @@ export function recordsConfigureRequest(cfg: ResolvedProfile, exportPlan: Export
         ? null
         : { durationSec: cfg.benchmarkDuration, graceSec: Number.isFinite(cfg.benchmarkGracePeriod) ? cfg.benchmarkGracePeriod : Number.MAX_VALUE },
     logFile: paths.logFile,
+    live: cfg.ui === "dashboard",
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Event "records_live": what the records service has seen of the profiling phase so far, for the
- * live dashboard. Counts are since the phase began; percentiles are over the most recent requests
+ * live dashboard (only when the records service was configured with live: it is the only reader).
+ * Counts are since the phase began; percentiles are over the most recent requests
  * only (a bounded ring), so they follow the run as it changes. Sent at most 4 times a second.
  */
 export type LivePercentiles = { p50: number; p90: number; p99: number };

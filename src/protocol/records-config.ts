@@ -12,6 +12,8 @@ export const RecordsConfig = v.object({
   /** Duration mode: the window records must end in (§4.5); null in count mode. */
   duration: v.nullable(v.object({ durationSec: v.number(), graceSec: v.number() })),
   logFile: v.string(),
+  /** Whether to emit "records_live" (only the dashboard shows it; its percentiles sort four rings 4 times a second). Absent: yes. */
+  live: v.optional(v.boolean()),
   /** --peer-metrics: print the peer-definitions table (the JSON block is always written). */
   peerMetrics: v.optional(v.boolean()),
   /** Which export files, under which names (export/export-files.ts); absent: upstream's defaults. */

@@ -80,6 +80,10 @@ test("the options reach the payloads as the roles read them", () => {
   expect(worker).toMatchObject({ transport: "raw", apiKey: "k", headers: [["X-A", "1"]], streaming: true, endpointPath: "/v1/chat/completions" });
   // JSON has no Infinity: an endless grace travels as the largest number.
   expect(recordsConfigureRequest(cfg, exportPlanOf(cfg), paths).duration).toEqual({ durationSec: 5, graceSec: Number.MAX_VALUE });
+  // Only the dashboard shows the live view: the records service computes it for no one else.
+  expect(recordsConfigureRequest(resolve("--ui", "dashboard"), exportPlanOf(cfg), paths).live).toBe(true);
+  expect(recordsConfigureRequest(resolve("--ui", "none"), exportPlanOf(cfg), paths).live).toBe(false);
+  expect(recordsConfigureRequest(resolve("--ui", "simple"), exportPlanOf(cfg), paths).live).toBe(false);
   expect(preloadRequest(cfg)).toEqual({ tokenizer: null, model: "m", revision: "v2" });
   expect(preloadRequest(resolve())).toEqual({ tokenizer: null, model: "m" });
   expect(recordsFinalizeRequest({ ...end, columns: undefined })).not.toHaveProperty("columns");
@@ -116,6 +120,7 @@ test("keys go on the wire in the order they always had", () => {
     "exports",
     "duration",
     "logFile",
+    "live",
   ]);
   expect(Object.keys(processorConfigureRequest(cfg, exportPlanOf(cfg), "ipc://r", paths.datasetPath, "builtin"))).toEqual([
     "recordsEndpoint",

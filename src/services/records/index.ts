@@ -63,10 +63,10 @@ export async function run(ctx: ServiceContext<"records">): Promise<void> {
   ctx.handle("configure", (payload) => {
     const cfg = v.parse(RecordsConfig, payload);
     state = createRecordsState(cfg, ctx.log);
-    live = new LiveStats(cfg.streaming);
+    live = cfg.live === false ? undefined : new LiveStats(cfg.streaming);
     for (const r of early.splice(0)) {
       state.add(r);
-      if (r.phase === "profiling") live.add(r);
+      if (r.phase === "profiling") live?.add(r);
     }
     return {};
   });
