@@ -53,15 +53,26 @@ export function parseRecord(raw: RawRecord, chunks: readonly Uint8Array[], pc: P
   }
   const sse = isEventStream(raw);
   const payloads = splitResponses(raw, chunks);
-  if (payloads.length === 0) return withError(record, INVALID_RESULTS);
   const endpoint = endpointFor(pc.endpointType);
-  const responses: { ns: number; r: ParsedResponse }[] = [];
+  const producesTokens = endpoint.producesTokens;
+  // Parallel arrays, filled in one pass: no per-response wrapper objects, no second pass to
+  // pick the texts out (allocation per record was a visible share of the role's time).
+  const responseNs: number[] = [];
+  const responses: ParsedResponse[] = [];
+  const texts: string[] = [];
+  const reasoning: string[] = [];
+  let firstOutputNs: number | undefined;
   let usage: ServerUsage | undefined;
   let invalid = 0;
+  let kept = 0;
   const options = pc.responseField === undefined ? undefined : { responseField: pc.responseField };
   const parse = (data: string, event: string | undefined): ParsedResponse | Skip => endpoint.parseResponse(data, event, options);
   const template = sse ? new ChunkTemplate(parse) : undefined;
-  for (const p of payloads) {
+  for (let i = 0; i < payloads.length; i++) {
+    const p = payloads[i] as Payload;
+    // Comment-only SSE messages (keep-alives) are not responses at all.
+    if (p.dataLines === 0) continue;
+    kept++;
     let r: ParsedResponse | Skip | undefined = template?.match(p.data, p.event);
     if (r === undefined) {
       // An error event mid-stream fails the request, whatever came before it (upstream).
@@ -71,44 +82,42 @@ export function parseRecord(raw: RawRecord, chunks: readonly Uint8Array[], pc: P
       template?.learn(p.data, p.event, full);
       r = full;
     }
-    if (sse && isSkip(r) && r.skip === "invalid-json") invalid++;
-    if (!isSkip(r) && r.kind === "images") record.images = (record.images ?? 0) + r.count;
+    if (isSkip(r)) {
+      if (sse && r.skip === "invalid-json") invalid++;
+      if (r.usage !== undefined) usage = mergeUsage(usage, r.usage);
+      if (r.skip === "invalid-json" || r.skip === "unknown-object") pc.onSkip?.(r, raw);
+      continue;
+    }
+    if (r.kind === "images") record.images = (record.images ?? 0) + r.count;
     if (r.usage !== undefined) usage = mergeUsage(usage, r.usage);
-    if (!isSkip(r)) responses.push({ ns: p.ns, r });
-    else if (r.skip === "invalid-json" || r.skip === "unknown-object") pc.onSkip?.(r, raw);
-  }
-  // Garbled lines inside a good stream leave it valid, but are counted (and warned about in total).
-  if (invalid > 0) record.invalidSseLines = invalid;
-  const last = responses[responses.length - 1];
-  if (usage !== undefined) record.usage = completeUsage(usage);
-  if (last === undefined) return withError(record, NO_CONTENT);
-  record.responseNs = responses.map((x) => x.ns);
-  record.endNs = last.ns;
-  const audio = pc.audioSeconds === undefined ? null : safe(() => pc.audioSeconds?.(raw.conversation, raw.turn) ?? null, null);
-  if (audio !== null) record.audioSeconds = audio;
-  if (endpoint.producesTokens) {
-    const texts: string[] = [];
-    const reasoning: string[] = [];
-    for (const { r } of responses) {
-      if (r.kind !== "text") continue;
-      if (r.text !== "") texts.push(r.text);
+    responseNs.push(p.ns);
+    responses.push(r);
+    if (producesTokens && r.kind === "text") {
+      if (r.text !== "") {
+        texts.push(r.text);
+        firstOutputNs ??= p.ns;
+      }
       if (r.reasoning !== "") reasoning.push(r.reasoning);
     }
+  }
+  if (kept === 0) return withError(record, INVALID_RESULTS);
+  // Garbled lines inside a good stream leave it valid, but are counted (and warned about in total).
+  if (invalid > 0) record.invalidSseLines = invalid;
+  if (usage !== undefined) record.usage = completeUsage(usage);
+  if (responses.length === 0) return withError(record, NO_CONTENT);
+  record.responseNs = responseNs;
+  record.endNs = responseNs[responseNs.length - 1] as number;
+  const audio = pc.audioSeconds === undefined ? null : safe(() => pc.audioSeconds?.(raw.conversation, raw.turn) ?? null, null);
+  if (audio !== null) record.audioSeconds = audio;
+  if (producesTokens) {
     if (pc.captureText === true) record.responseText = texts.join("");
     // Joined, then counted once: tokens that straddle chunk boundaries count once (upstream).
-    record.outputTokens = texts.length > 0 ? pc.counter.count(texts.join("")) : null;
+    record.outputTokens = texts.length > 0 ? pc.counter.count(texts.length === 1 ? (texts[0] as string) : texts.join("")) : null;
     record.reasoningTokens = reasoning.length > 0 ? pc.counter.count(reasoning.join("")) : null;
-    const firstOutput = responses.find(({ r }) => r.kind === "text" && r.text !== "");
-    if (firstOutput !== undefined) record.firstOutputNs = firstOutput.ns;
+    if (firstOutputNs !== undefined) record.firstOutputNs = firstOutputNs;
     const counted = record.outputTokens === null && record.reasoningTokens === null ? null : (record.outputTokens ?? 0) + (record.reasoningTokens ?? 0);
     const requested = pc.requestedTokens === undefined ? null : safe(() => pc.requestedTokens?.(raw.conversation, raw.turn) ?? null, null);
-    record.tokens = accountTokens(
-      responses.map((x) => x.r),
-      pc.counter,
-      counted,
-      requested,
-      record.usage?.completionTokens ?? null,
-    );
+    record.tokens = accountTokens(responses, pc.counter, counted, requested, record.usage?.completionTokens ?? null);
     if (pc.useServerTokenCount === true) useServerCounts(record);
   }
   return record;
@@ -128,13 +137,16 @@ function useServerCounts(record: RequestRecord): void {
   record.outputTokens = Math.max(0, u.completionTokens - reasoning);
 }
 
-/** SSE messages when the server says event-stream; otherwise the whole body, stamped at its end. */
-function splitResponses(raw: RawRecord, chunks: readonly Uint8Array[]): { ns: number; data: string; event?: string | undefined }[] {
-  if (isEventStream(raw)) {
-    return parseSse(chunks, raw.chunkNs).filter((m) => m.dataLines > 0);
-  }
+type Payload = { ns: number; data: string; event?: string | undefined; dataLines: number };
+
+/**
+ * SSE messages when the server says event-stream (comment-only ones included, dataLines 0: the
+ * caller skips them, a filter would copy the array); otherwise the whole body, stamped at its end.
+ */
+function splitResponses(raw: RawRecord, chunks: readonly Uint8Array[]): readonly Payload[] {
+  if (isEventStream(raw)) return parseSse(chunks, raw.chunkNs);
   const text = bodyText(chunks);
-  return text.trim() === "" ? [] : [{ ns: raw.endNs, data: text }];
+  return text.trim() === "" ? [] : [{ ns: raw.endNs, data: text, dataLines: 1 }];
 }
 
 function isEventStream(raw: RawRecord): boolean {
