@@ -7,7 +7,7 @@
  */
 import { concatBytes } from "../../core/bytes.ts";
 
-export type SseMessage = {
+type SseMessage = {
   /** Arrival time of the read holding the message's first byte. */
   ns: number;
   /** The data lines joined with "\n"; "" when the message had none. */
@@ -194,7 +194,7 @@ export class SseParser {
 }
 
 /** Offered a one-line data message, its value text[from, to) stamped `ns`; true when it took it. */
-export type DataLineTaker = (text: string, from: number, to: number, ns: number) => boolean;
+type DataLineTaker = (text: string, from: number, to: number, ns: number) => boolean;
 
 /** Where the line after a blank line starting at `at` begins ("\n" or "\r\n"), or -1 when there is none. */
 function blankLineEnd(text: string, at: number): number {
