@@ -100,6 +100,25 @@ describe("raw capture → RequestRecord", () => {
     expect(parseRecord(empty.raw, empty.chunks, context()).error).toMatchObject({ code: null, type: "InvalidInferenceResults" });
   });
 
+  test("keep-alive comments are no responses: alone they are 'Invalid inference results', between chunks they change nothing", () => {
+    const alone = streamed([{ text: ": ping\n\n: ping\n\n", ns: 1 }]);
+    expect(parseRecord(alone.raw, alone.chunks, context()).error).toEqual({
+      code: null,
+      type: "InvalidInferenceResults",
+      message: "Invalid inference results",
+    });
+    const mixed = streamed([
+      { text: ": ping\n\n", ns: 1_000 },
+      { text: chatEvent({ content: "a b" }), ns: 2_000 },
+      { text: ": ping\n\n" + chatEvent({ reasoning_content: "why" }), ns: 3_000 },
+      { text: chatEvent({ content: " c" }) + ": ping\n\ndata: [DONE]\n\n", ns: 4_000 },
+    ]);
+    const r = parseRecord(mixed.raw, mixed.chunks, context({ captureText: true }));
+    expect(r.error).toBeNull();
+    expect(r.responseNs).toEqual([2_000, 3_000, 4_000]);
+    expect([r.firstOutputNs, r.endNs, r.responseText, r.outputTokens, r.reasoningTokens]).toEqual([2_000, 4_000, "a b c", 3, 1]);
+  });
+
   test("a JSON reply to a streaming request is one response stamped at the body's end", () => {
     const body = JSON.stringify({ object: "chat.completion", choices: [{ message: { role: "assistant", content: "one two three" } }] });
     const { raw, chunks } = streamed(

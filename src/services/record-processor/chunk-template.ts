@@ -41,25 +41,19 @@ export class ChunkTemplate {
     const from = this.#prefix.length;
     const to = data.length - this.#suffix.length;
     if (to <= from || !data.startsWith(this.#prefix) || !data.endsWith(this.#suffix)) return undefined;
-    let escaped = false;
-    for (let i = from; i < to; i++) {
-      const c = data.charCodeAt(i);
-      if (c === BACKSLASH) {
-        escaped = true;
-        i++; // the escaped character, a quote included, is checked by JSON.parse below
-      } else if (c === QUOTE || c < 0x20) {
-        return undefined;
-      }
-    }
-    let text = data.slice(from, to);
-    if (escaped) {
-      try {
-        text = JSON.parse(`"${text}"`) as string;
-      } catch {
-        return undefined;
-      }
-    }
-    return text === "" ? undefined : { kind: "text", text, reasoning: "" };
+    return literalText(data, from, to);
+  }
+
+  /**
+   * `match` of the event-less chunk text[from, to), read in place: the same answer as `match` of
+   * that slice, without cutting the chunk out of the reply first.
+   */
+  matchIn(text: string, from: number, to: number): ParsedResponse | undefined {
+    if (!this.#ready || this.#event !== undefined) return undefined;
+    const start = from + this.#prefix.length;
+    const stop = to - this.#suffix.length;
+    if (stop <= start || !text.startsWith(this.#prefix, from) || !text.startsWith(this.#suffix, stop)) return undefined;
+    return literalText(text, start, stop);
   }
 
   /** Offers a chunk the full parser read as `r`; learns the template from it when it can. */
@@ -80,6 +74,32 @@ export class ChunkTemplate {
     this.#event = event;
     this.#ready = true;
   }
+}
+
+/**
+ * The string whose JSON literal body is data[from, to), or undefined when it is empty or not a
+ * plain literal body (an unescaped quote or control character, an escape that does not decode).
+ */
+function literalText(data: string, from: number, to: number): ParsedResponse | undefined {
+  let escaped = false;
+  for (let i = from; i < to; i++) {
+    const c = data.charCodeAt(i);
+    if (c === BACKSLASH) {
+      escaped = true;
+      i++; // the escaped character, a quote included, is checked by JSON.parse below
+    } else if (c === QUOTE || c < 0x20) {
+      return undefined;
+    }
+  }
+  let text = data.slice(from, to);
+  if (escaped) {
+    try {
+      text = JSON.parse(`"${text}"`) as string;
+    } catch {
+      return undefined;
+    }
+  }
+  return text === "" ? undefined : { kind: "text", text, reasoning: "" };
 }
 
 /** A text response with no reasoning, no usage and nothing else on it. */

@@ -147,6 +147,41 @@ export class SseParser {
     return out;
   }
 
+  /**
+   * `whole`, handing each message to `emit` as soon as it is complete (false: stop reading). A
+   * message that is one `data:` line and its blank line is first offered to `take` as
+   * text[from, to), unbuilt: when `take` returns true it is consumed there, no string or object
+   * made for it (the common streamed chunk, which the chunk template reads in place).
+   */
+  scan(text: string, ends: readonly number[], chunkNs: readonly number[], emit: (m: SseMessage) => boolean, take?: DataLineTaker): void {
+    const out: SseMessage[] = [];
+    let read = 0;
+    let at = 0;
+    while (at < text.length) {
+      let nl = text.indexOf("\n", at);
+      if (nl < 0) nl = text.length;
+      while ((ends[read] as number) <= at) read++;
+      const end = nl > at && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
+      const ns = chunkNs[read] ?? 0;
+      // A fresh message (nothing of it seen yet, so its stamp is this line's) of one data line.
+      if (take !== undefined && this.#startNs === null && end - at > 5 && text.startsWith("data:", at)) {
+        const blank = blankLineEnd(text, nl + 1);
+        if (blank >= 0) {
+          const from = text.charCodeAt(at + 5) === SPACE ? at + 6 : at + 5;
+          if (take(text, from, end, ns)) {
+            at = blank;
+            continue;
+          }
+        }
+      }
+      this.#lineText(text, at, end, ns, out);
+      if (out.length > 0 && !deliver(out, emit)) return;
+      at = nl + 1;
+    }
+    this.#dispatch(out);
+    deliver(out, emit);
+  }
+
   #dispatch(out: SseMessage[]): void {
     const lines = this.#data;
     // The usual message has one data line: that string as it is (a join would copy it).
@@ -156,6 +191,26 @@ export class SseParser {
     lines.length = 0;
     this.#event = undefined;
   }
+}
+
+/** Offered a one-line data message, its value text[from, to) stamped `ns`; true when it took it. */
+type DataLineTaker = (text: string, from: number, to: number, ns: number) => boolean;
+
+/** Where the line after a blank line starting at `at` begins ("\n" or "\r\n"), or -1 when there is none. */
+function blankLineEnd(text: string, at: number): number {
+  const c = text.charCodeAt(at);
+  if (c === LF) return at + 1;
+  if (c === CR && text.charCodeAt(at + 1) === LF) return at + 2;
+  return -1;
+}
+
+/** Hands the messages to `emit` in order and empties `out`; false when `emit` asked to stop. */
+function deliver(out: SseMessage[], emit: (m: SseMessage) => boolean): boolean {
+  for (const m of out) {
+    if (!emit(m)) return false;
+  }
+  out.length = 0;
+  return true;
 }
 
 /** Whether the field name (the bytes before `nameEnd`) is exactly `name`. */
@@ -169,26 +224,49 @@ const wholeDecoder = new TextDecoder("utf-8", { fatal: false });
 
 /** Parses a whole captured stream. */
 export function parseSse(chunks: readonly Uint8Array[], chunkNs: readonly number[]): SseMessage[] {
-  const parser = new SseParser();
-  // A worker's batch holds a reply's reads back to back: decode them as one (a decode per read
-  // was the largest native cost of the record processor). Exact only when every byte is one
-  // character (text as long as the bytes: ASCII, bar lone bytes that decode to U+FFFD either way).
-  const span = contiguous(chunks);
-  if (span !== undefined) {
-    const text = wholeDecoder.decode(span);
-    if (text.length === span.byteLength) {
-      const ends: number[] = [];
-      let at = 0;
-      for (const c of chunks) ends.push((at += c.byteLength));
-      return parser.whole(text, ends, chunkNs);
-    }
+  const whole = wholeText(chunks);
+  if (whole !== undefined) return new SseParser().whole(whole.text, whole.ends, chunkNs);
+  return pushAll(chunks, chunkNs);
+}
+
+/**
+ * A whole captured stream, each message handed to `emit` in order (false: stop); one-line data
+ * messages offered to `take` first where the reply could be read as one text (see `scan`).
+ */
+export function scanSse(chunks: readonly Uint8Array[], chunkNs: readonly number[], emit: (m: SseMessage) => boolean, take?: DataLineTaker): void {
+  const whole = wholeText(chunks);
+  if (whole !== undefined) {
+    new SseParser().scan(whole.text, whole.ends, chunkNs, emit, take);
+    return;
   }
+  for (const m of pushAll(chunks, chunkNs)) if (!emit(m)) return;
+}
+
+function pushAll(chunks: readonly Uint8Array[], chunkNs: readonly number[]): SseMessage[] {
+  const parser = new SseParser();
   const out: SseMessage[] = [];
   for (let i = 0; i < chunks.length; i++) {
     for (const m of parser.push(chunks[i] as Uint8Array, chunkNs[i] ?? 0)) out.push(m);
   }
   for (const m of parser.end()) out.push(m);
   return out;
+}
+
+/**
+ * A worker's batch holds a reply's reads back to back: decode them as one (a decode per read
+ * was the largest native cost of the record processor). Exact only when every byte is one
+ * character (text as long as the bytes: ASCII, bar lone bytes that decode to U+FFFD either way);
+ * `ends[i]` is where read i ends in the text.
+ */
+function wholeText(chunks: readonly Uint8Array[]): { text: string; ends: number[] } | undefined {
+  const span = contiguous(chunks);
+  if (span === undefined) return undefined;
+  const text = wholeDecoder.decode(span);
+  if (text.length !== span.byteLength) return undefined;
+  const ends: number[] = [];
+  let at = 0;
+  for (const c of chunks) ends.push((at += c.byteLength));
+  return { text, ends };
 }
 
 /** The reads as one view when they lie back to back in one buffer (as decodeRawBatch cuts them). */
