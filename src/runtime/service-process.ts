@@ -5,8 +5,8 @@
 import { setBusLogger } from "../bus/index.ts";
 import { takeHeldSignals } from "../core/early-signals.ts";
 import { createChildLogger } from "../core/child-log.ts";
-import { PLUGIN_ROLES, type ServiceSpec, serviceName } from "./context.ts";
-import { type RoleLoader, runService } from "./service-runtime.ts";
+import { type ServiceSpec, serviceName } from "./context.ts";
+import { type RoleLoader, runServiceToExit } from "./service-runtime.ts";
 
 /** How long a child whose controller vanished may take to stop on its own before it exits. */
 const ORPHAN_EXIT_MS = 1000;
@@ -27,16 +27,7 @@ export async function runServiceProcess(specJson: string, loadRole: RoleLoader):
     stop.abort();
     setTimeout(() => process.exit(1), ORPHAN_EXIT_MS).unref();
   });
-  try {
-    // The controller's --plugin files, for the roles that look names up in a registry.
-    // Imported only then: the plugin host pulls in the registries, which a plain run's roles need not load.
-    if (PLUGIN_ROLES.has(spec.role) && (process.env.AIPERF_PLUGINS ?? "") !== "") await (await import("../plugins/load.ts")).loadPluginsFromEnv();
-    await runService(spec, loadRole, { log, signal: stop.signal });
-    process.exit(0);
-  } catch (error) {
-    log.error(error);
-    process.exit(1);
-  }
+  return runServiceToExit(spec, loadRole, { log, signal: stop.signal });
 }
 
 /** The controller holds our stdin pipe open; end of file means it exited, even by SIGKILL. */

@@ -7,7 +7,7 @@ import { createSocket, type Message } from "../bus/index.ts";
 import { loadedParts } from "../core/loaded.ts";
 import { createChildLogger } from "../core/child-log.ts";
 import { type ToService, decodeControl, encodeControl, type ToController, ToService as ToServiceSchema } from "../protocol/control.ts";
-import { type AnyRole, type CommandHandler, type ServiceSpec, serviceName, type WireContext } from "./context.ts";
+import { type AnyRole, type CommandHandler, PLUGIN_ROLES, type ServiceSpec, serviceName, type WireContext } from "./context.ts";
 
 /** Loads a role's code by name (services/registry.ts): the runtime sits below the roles and never names them. */
 export type RoleLoader = (role: string) => Promise<AnyRole> | undefined;
@@ -18,6 +18,29 @@ export type RunServiceOptions = {
   /** Aborting it stops the service as a shutdown message would. */
   signal?: AbortSignal;
 };
+
+/**
+ * A hosted service's whole life, in a child process or a thread of the controller: the
+ * controller's --plugin files for the roles that look names up in a registry (imported only then:
+ * the plugin host pulls in the registries, which a plain run's roles need not load), the role,
+ * then exit 0, or 1 after `onFailed` if it failed.
+ */
+export async function runServiceToExit(
+  spec: ServiceSpec,
+  loadRole: RoleLoader,
+  options: RunServiceOptions & { log: ConsolaInstance },
+  onFailed?: (error: unknown) => void,
+): Promise<never> {
+  try {
+    if (PLUGIN_ROLES.has(spec.role) && (process.env.AIPERF_PLUGINS ?? "") !== "") await (await import("../plugins/load.ts")).loadPluginsFromEnv();
+    await runService(spec, loadRole, options);
+    process.exit(0);
+  } catch (error) {
+    options.log.error(error);
+    onFailed?.(error);
+    process.exit(1);
+  }
+}
 
 /** Runs the service until shutdown; rejects if the role fails. */
 export async function runService(spec: ServiceSpec, loadRole: RoleLoader, options: RunServiceOptions = {}): Promise<void> {

@@ -6,8 +6,8 @@
  */
 import { setBusLogger } from "../bus/index.ts";
 import { createChildLogger } from "../core/child-log.ts";
-import { PLUGIN_ROLES, serviceName } from "./context.ts";
-import { type RoleLoader, runService } from "./service-runtime.ts";
+import { serviceName } from "./context.ts";
+import { type RoleLoader, runServiceToExit } from "./service-runtime.ts";
 import type { FromThread, ServiceThreadData, ToThread } from "./thread-messages.ts";
 
 declare const self: Worker;
@@ -35,13 +35,7 @@ export async function runServiceThread(data: ServiceThreadData, loadRole: RoleLo
         throw new Error("crashed on purpose (AIPERF_TEST_CRASH_THREAD, a test hook)");
       }, 0);
   });
-  try {
-    if (PLUGIN_ROLES.has(spec.role) && (process.env.AIPERF_PLUGINS ?? "") !== "") await (await import("../plugins/load.ts")).loadPluginsFromEnv();
-    await runService(spec, loadRole, { log, signal: stop.signal });
-    process.exit(0);
-  } catch (error) {
-    log.error(error);
-    reply({ type: "failed", message: error instanceof Error ? error.message : String(error) });
-    process.exit(1);
-  }
+  await runServiceToExit(spec, loadRole, { log, signal: stop.signal }, (error) =>
+    reply({ type: "failed", message: error instanceof Error ? error.message : String(error) }),
+  );
 }
