@@ -172,7 +172,7 @@ export function findSystemLibrary(name: string, opts: LibrarySearch = {}): strin
 /**
  * The absolute path of `name` as already mapped into this process (from `maps`, default
  * /proc/self/maps), or undefined. A library the process has loaded runs no new code when opened
- * again, and reading the map (~0.5 ms) is cheaper than the loader cache's search (2.5–5 ms, paid by
+ * again, and reading the map (0.5–2 ms) is cheaper than the loader cache's search (4–9 ms, paid by
  * every process and thread at start-up for libc: core/clock.ts).
  */
 export function loadedLibrary(name: string, maps?: string): string | undefined {

@@ -6,37 +6,22 @@
 import { describe, expect, test } from "bun:test";
 import { encodeJson, type RawRecord } from "../../src/protocol/pipeline.ts";
 import { decodeRawBatch, encodeRawBatch } from "../../src/protocol/raw-batch.ts";
+import { rawRecord } from "../record-processor/support.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
 
 function record(over: Partial<RawRecord>): RawRecord {
-  return {
-    creditId: 1,
-    phase: "profiling",
-    sessionNum: 0,
-    conversation: 0,
-    turn: 0,
+  return rawRecord({
     xRequestId: "r",
     xCorrelationId: "c",
-    workerId: "worker:0",
     intendedNs: 1_000_123_456_789.5,
-    // Where the worker puts it (engine.ts #record); the spread below keeps a key's place.
-    ...(over.readyNs === undefined ? {} : { readyNs: over.readyNs }),
     startNs: 1_000_123_457_000.25,
     ackNs: 1_000_123_458_000,
     endNs: 1_000_123_459_000,
     wallStartNs: 1_764_000_000_123_456_800,
-    status: 200,
-    statusText: "OK",
-    contentType: "text/event-stream",
-    chunkNs: [],
-    chunkBytes: [],
-    error: null,
-    wasCancelled: false,
-    cancellationNs: null,
     ...over,
-  };
+  });
 }
 
 /** Records with every optional and nullable field both ways, odd stamps, and their bodies. */

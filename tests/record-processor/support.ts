@@ -14,6 +14,8 @@ export function rawRecord(overrides: Partial<RawRecord> = {}): RawRecord {
     xCorrelationId: "corr-1",
     workerId: "worker:0",
     intendedNs: 1_000,
+    // Where the worker puts it (engine.ts #record); the spread below keeps a key's place.
+    ...(overrides.readyNs === undefined ? {} : { readyNs: overrides.readyNs }),
     startNs: 1_000,
     ackNs: 2_000,
     endNs: 9_000,

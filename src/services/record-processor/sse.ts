@@ -133,22 +133,16 @@ export class SseParser {
    */
   whole(text: string, ends: readonly number[], chunkNs: readonly number[]): SseMessage[] {
     const out: SseMessage[] = [];
-    let read = 0;
-    let at = 0;
-    while (at < text.length) {
-      let nl = text.indexOf("\n", at);
-      if (nl < 0) nl = text.length; // the last line, without its line feed: as end() reads it
-      while ((ends[read] as number) <= at) read++;
-      const end = nl > at && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
-      this.#lineText(text, at, end, chunkNs[read] ?? 0, out);
-      at = nl + 1;
-    }
-    this.#dispatch(out);
+    this.scan(text, ends, chunkNs, (m) => {
+      out.push(m);
+      return true;
+    });
     return out;
   }
 
   /**
-   * `whole`, handing each message to `emit` as soon as it is complete (false: stop reading). A
+   * `whole`, handing each message to `emit` as soon as it is complete (false: stop reading). The
+   * last line may lack its line feed (as end() reads it). A
    * message that is one `data:` line and its blank line is first offered to `take` as
    * text[from, to), unbuilt: when `take` returns true it is consumed there, no string or object
    * made for it (the common streamed chunk, which the chunk template reads in place).
