@@ -30,7 +30,7 @@
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import {
   arg,
   chatBody,
@@ -228,6 +228,9 @@ async function main(): Promise<void> {
     binary: arg("binary", ""),
     before: arg("before", ""),
   };
+  // The sides run in a temporary directory: a relative path is taken from where the script was started.
+  if (o.binary !== "") o.binary = resolve(o.binary);
+  if (o.before !== "") o.before = resolve(o.before);
   say({
     bench: "client-overhead",
     loadavg: uptimeLoad(),
