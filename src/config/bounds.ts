@@ -73,7 +73,7 @@ function checkProcessCount(cfg: ResolvedProfile, flags: string, host: Host): voi
     "CONFIG_INVALID",
     `Too many processes: ${flags} would start ${cfg.workers} worker and ${cfg.recordProcessors} record processor processes (${count}); this machine has ${host.cpus} CPU(s), which run at most ${cap} (${PROCESSES_PER_CPU} per CPU, at least ${MIN_PROCESS_CAP}): more only compete for the CPUs and each costs ~60-100 MB`,
     {
-      hint: `Give --workers-max and --record-processors at most ${cap} together (by default workers follow the CPU count and record processors are workers/4)`,
+      hint: `Give --workers-max and --record-processors at most ${cap} together (by default workers follow the CPU count and no record processor runs: the records service parses)`,
     },
   );
 }
