@@ -33,7 +33,7 @@ export class RawIntake {
   readonly #pull: BusSocket;
   readonly #parser: ReplyParser;
   readonly #sink: RecordSink;
-  readonly #warn: (...args: unknown[]) => void;
+  readonly #warn: (message: string, error: unknown) => void;
   readonly #busy: ((ms: number) => Promise<void>) | undefined;
   readonly #handler = (msg: Message): void => this.#onBatch(msg);
   #queue: RawItem[] = [];
@@ -42,7 +42,14 @@ export class RawIntake {
   readonly #stats: IntakeStats = { raw: 0, errors: 0 };
 
   /** `pull` is already bound; it starts being read here. `busy` announces a long job to the controller (ServiceContext.busy). */
-  constructor(name: string, pull: BusSocket, parser: ReplyParser, sink: RecordSink, warn: (...args: unknown[]) => void, busy?: (ms: number) => Promise<void>) {
+  constructor(
+    name: string,
+    pull: BusSocket,
+    parser: ReplyParser,
+    sink: RecordSink,
+    warn: (message: string, error: unknown) => void,
+    busy?: (ms: number) => Promise<void>,
+  ) {
     this.#name = name;
     this.#pull = pull;
     this.#parser = parser;

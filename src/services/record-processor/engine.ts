@@ -45,7 +45,7 @@ export class ProcessorEngine {
     this.#push.connect(config.recordsEndpoint);
     const parser = new ReplyParser(name, config, counter, log);
     const sink = { record: (r: RequestRecord) => this.#pending.push(r), settled: () => this.#scheduleFlush() };
-    this.#intake = new RawIntake(name, pull, parser, sink, (...args) => log.warn(...(args as [unknown])), busy);
+    this.#intake = new RawIntake(name, pull, parser, sink, (message, error) => log.warn(message, error), busy);
   }
 
   async ready(): Promise<void> {

@@ -96,7 +96,7 @@ export async function runRecords(ctx: ServiceContext<"records">, resolve: Counte
     }
     if (cfg.replies !== undefined && counter !== undefined && rawPull !== undefined) {
       const parser = new ReplyParser(ctx.name, cfg.replies, counter, ctx.log);
-      intake = new RawIntake(ctx.name, rawPull, parser, { record: keep, settled: report }, (...args) => ctx.log.warn(...(args as [unknown])), ctx.busy);
+      intake = new RawIntake(ctx.name, rawPull, parser, { record: keep, settled: report }, (message, error) => ctx.log.warn(message, error), ctx.busy);
     }
     return {};
   });
