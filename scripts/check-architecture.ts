@@ -17,7 +17,7 @@ export const LAYERS: string[][] = [
   ["bus", "records", "cluster"],
   ["protocol"],
   ["tokenizer", "endpoints"],
-  ["dataset", "metrics"],
+  ["dataset", "metrics", "replies"],
   ["export"],
   ["plugins"],
   ["config"],

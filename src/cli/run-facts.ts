@@ -15,8 +15,13 @@ export function runFacts(cfg: ResolvedProfile): string[] {
     `Target: ${cfg.urls.map((u) => `${redactUrl(u).replace(/\/+$/, "")}${path}`).join(", ")} (model ${cfg.model.join(", ")}, ${cfg.endpointType}${cfg.streaming ? ", streaming" : ""}, ${load})`,
     cfg.workerNodes !== undefined && !cfg.localWorkers
       ? `Processes: records (a child process); ${threads} as threads of this one; workers and record processors on ${cfg.workerNodes} worker node(s)`
-      : `Processes: ${cfg.workers} workers, ${cfg.recordProcessors} record processors, records (each a child process); ${threads} as threads of this one${cfg.workerNodes === undefined ? "" : `; and ${cfg.workerNodes} worker node(s)`}`,
+      : `Processes: ${cfg.workers} workers, ${parsing(cfg.recordProcessors)} (each a child process); ${threads} as threads of this one${cfg.workerNodes === undefined ? "" : `; and ${cfg.workerNodes} worker node(s)`}`,
   ];
+}
+
+/** Who parses the replies: N record processors and records, or (the default) records alone. */
+function parsing(recordProcessors: number): string {
+  return recordProcessors === 0 ? "records (which parses the replies)" : `${recordProcessors} record processors, records`;
 }
 
 /**

@@ -71,9 +71,9 @@ function checkProcessCount(cfg: ResolvedProfile, flags: string, host: Host): voi
   if (count <= cap) return;
   throw new BenchError(
     "CONFIG_INVALID",
-    `Too many processes: ${flags} would start ${cfg.workers} worker and ${cfg.recordProcessors} record processor processes (${count}); this machine has ${host.cpus} CPU(s), which run at most ${cap} (${PROCESSES_PER_CPU} per CPU, at least ${MIN_PROCESS_CAP}): more only compete for the CPUs and each costs ~60-100 MB`,
+    `Too many processes: ${flags} would start ${cfg.recordProcessors === 0 ? `${count} worker processes` : `${cfg.workers} worker and ${cfg.recordProcessors} record processor processes (${count})`}; this machine has ${host.cpus} CPU(s), which run at most ${cap} (${PROCESSES_PER_CPU} per CPU, at least ${MIN_PROCESS_CAP}): more only compete for the CPUs and each costs ~60-100 MB`,
     {
-      hint: `Give --workers-max and --record-processors at most ${cap} together (by default workers follow the CPU count and record processors are workers/4)`,
+      hint: `Give --workers-max and --record-processors at most ${cap} together (by default workers follow the CPU count and no record processor runs: the records service parses)`,
     },
   );
 }
@@ -108,11 +108,13 @@ function checkOpenFiles(cfg: ResolvedProfile, host: Host): void {
   if (host.openFiles === undefined) return;
   const requests = inFlight(cfg);
   const perWorker = requests === undefined ? 0 : Math.ceil(requests / cfg.workers);
+  // A worker pushes raw replies to each record processor, or (none by default) to the records service.
+  const rawSockets = Math.max(1, cfg.recordProcessors);
   const services = cfg.workers + cfg.recordProcessors + 5;
   const needs = [
     {
       who: `each of the ${cfg.workers} worker process(es)`,
-      n: perWorker + cfg.recordProcessors + BASE_FILES,
+      n: perWorker + rawSockets + BASE_FILES,
       why: `one socket per request in flight: ${requests} over ${cfg.workers} worker(s)`,
     },
     { who: "the controller", n: services * FILES_PER_SERVICE + BASE_FILES, why: `pipes and connections to ${services} services` },
@@ -120,7 +122,7 @@ function checkOpenFiles(cfg: ResolvedProfile, host: Host): void {
   const over = needs.find((x) => x.n > (host.openFiles as number));
   if (over === undefined) return;
   const concurrency = requests === undefined ? "" : `--concurrency ${requests} `;
-  const spread = requests === undefined ? 0 : Math.ceil(requests / Math.max(1, host.openFiles - cfg.recordProcessors - BASE_FILES));
+  const spread = requests === undefined ? 0 : Math.ceil(requests / Math.max(1, host.openFiles - rawSockets - BASE_FILES));
   throw new BenchError(
     "CONFIG_INVALID",
     `${concurrency}needs ~${over.n} open files in ${over.who} (${over.why}); the limit is ${host.openFiles} (ulimit -n, already raised to the hard limit)`,

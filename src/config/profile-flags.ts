@@ -456,7 +456,7 @@ export const PROFILE_FLAGS: FlagSpec[] = [
     key: "recordProcessors",
     names: ["--record-processors", "--record-processor-service-count"],
     kind: "number",
-    help: "Record processor processes (default max(1, workers/4))",
+    help: "Record processor processes (default 0: the records service parses the replies itself)",
   },
   ...CLUSTER_FLAGS,
   {

@@ -25,6 +25,7 @@ export type ResolvedProfile = Omit<ProfileConfig, "requestRateMode" | "benchmark
   requestCount: number | undefined;
   benchmarkGracePeriod: number;
   workers: number;
+  /** Record-processor processes; 0 (the default): the records service parses the replies. */
   recordProcessors: number;
   ui: "dashboard" | "simple" | "none";
   producesTokens: boolean;
@@ -80,7 +81,8 @@ export function resolveProfile(cfg: ProfileConfig, cliCommand: string, isTTY: bo
     // User-centric sessions run long: upstream waits for every reply by default (§4.8).
     benchmarkGracePeriod: cfg.benchmarkGracePeriod ?? (cfg.userCentricRate !== undefined ? Number.POSITIVE_INFINITY : 30),
     workers,
-    recordProcessors: cfg.recordProcessors ?? Math.max(1, Math.floor(workers / 4)),
+    // None by default: the records service parses the replies itself (README "Client efficiency", ninth pass).
+    recordProcessors: cfg.recordProcessors ?? 0,
     ui: cfg.ui ?? (isTTY ? "dashboard" : "none"),
     producesTokens: producesTokens(cfg.endpointType),
     cliCommand,

@@ -1,6 +1,6 @@
 /**
  * `aiperf profile` as the controller runs it: start the services, configure them in dependency
- * order (dataset → records → record processors → timing → workers), run the phases, finalize the
+ * order (dataset → records → record processors, if any → timing → workers), run the phases, finalize the
  * records and the collectors, and render their summaries once as the run report (export/run-report.ts).
  * Services only talk to each other over the bus; this file wires them.
  */
@@ -30,6 +30,7 @@ import {
   processorConfigureRequest,
   recordsConfigureRequest,
   recordsFinalizeRequest,
+  repliesConfig,
   workerConfigureRequest,
 } from "./role-payloads.ts";
 import type { ProgressUi } from "./progress.ts";
@@ -61,10 +62,16 @@ export function profileServices(cfg: ResolvedProfile, gpu = !cfg.noGpuTelemetry)
   ];
 }
 
-/** With --worker-nodes the load comes from the nodes: no local workers unless --local-workers. */
-function localFanOut(cfg: ResolvedProfile): { workers: number; recordProcessors: number } {
+/**
+ * With --worker-nodes the load comes from the nodes: no local workers unless --local-workers.
+ * `inRecords`: local workers and no record-processor process (the default, --record-processors 0):
+ * the records service parses the local workers' raw batches itself.
+ */
+function localFanOut(cfg: ResolvedProfile): { workers: number; recordProcessors: number; inRecords: boolean } {
   const none = cfg.workerNodes !== undefined && !cfg.localWorkers;
-  return { workers: none ? 0 : cfg.workers, recordProcessors: none ? 0 : cfg.recordProcessors };
+  const workers = none ? 0 : cfg.workers;
+  const recordProcessors = none ? 0 : cfg.recordProcessors;
+  return { workers, recordProcessors, inRecords: workers > 0 && recordProcessors === 0 };
 }
 
 /**
@@ -203,9 +210,9 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       logFile: ctx.logFile,
     };
     const { datasetPath } = paths;
-    // Record processors load their tokenizer while the dataset service synthesises (not after it);
-    // configure below still waits for it, so the run starts with every tokenizer loaded.
-    for (const p of processors)
+    // Whoever parses replies (record processors, or records) loads the tokenizer while the dataset
+    // service synthesises (not after it); configure below still waits for it, so the run starts with every tokenizer loaded.
+    for (const p of [...processors, ...(local.inRecords ? (["records:0"] as const) : [])])
       void sup
         .whenRegistered(p)
         .then(() => sup.command(p, "preload", preloadRequest(cfg)))
@@ -241,8 +248,9 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     const collectorsReady = held(startCollectors(cfg, sup, ctx.log, ctx.artifactDir, gpu).then((c) => (collectors = c)));
     const creditsBound = held(sup.command("timing:0", "bind"));
     const processorsBound = held(Promise.all(processors.map((p) => sup.command(p, "bind").then((r) => r.endpoint))));
-    const { endpoint: recordsEndpoint } = await step(sup.command("records:0", "bind"));
-    await step(sup.command("records:0", "configure", recordsConfigureRequest(cfg, exportPlan, paths)));
+    const { endpoint: recordsEndpoint, rawEndpoint } = await step(sup.command("records:0", "bind", local.inRecords ? { raw: true } : undefined));
+    const replies = local.inRecords ? repliesConfig(cfg, exportPlan, datasetPath, dataset.tokenizer) : undefined;
+    await step(sup.command("records:0", "configure", recordsConfigureRequest(cfg, exportPlan, paths, replies), 600_000));
     recordsReady = true;
     const processorEndpoints = await step(processorsBound);
     const processorEndpoint = new Map(processors.map((p, i) => [p, processorEndpoints[i] as string]));
@@ -256,7 +264,9 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       ),
     );
     const { endpoint: creditsEndpoint } = await step(creditsBound);
-    const localPlace = { creditsEndpoint, processorEndpoints: processorEndpoints.slice(0, localProcessors), datasetPath };
+    // Local workers push raw batches to the local record processors, or by default to the records service.
+    const localRaw = local.inRecords && rawEndpoint !== undefined ? [rawEndpoint] : processorEndpoints.slice(0, localProcessors);
+    const localPlace = { creditsEndpoint, processorEndpoints: localRaw, datasetPath };
     await step(
       Promise.all(
         workers.map((w) => {

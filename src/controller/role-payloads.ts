@@ -17,7 +17,7 @@ import { datasetOptionsOf, requestOptionsOf, tokenizerRevisionOf } from "./reque
 /** Where a run keeps its files: dataset.bin in the run dir, inputs.json and the exports in the artifact dir. */
 type RunPaths = { datasetPath: string; inputsJsonPath: string; artifactDir: string; logFile: string };
 
-/** Record processors' "preload": the tokenizer inputs the dataset service gets. */
+/** "preload" of whichever role parses replies (record processors, or records): the tokenizer inputs the dataset service gets. */
 export function preloadRequest(cfg: ResolvedProfile): RequestOf<"record-processor", "preload"> {
   const revision = tokenizerRevisionOf(cfg);
   return { tokenizer: cfg.tokenizer ?? null, model: cfg.model[0], ...(revision === undefined ? {} : { revision }) };
@@ -52,7 +52,13 @@ export function datasetConfigureRequest(cfg: ResolvedProfile, paths: RunPaths): 
   };
 }
 
-export function recordsConfigureRequest(cfg: ResolvedProfile, exportPlan: ExportPlan, paths: RunPaths): RequestOf<"records", "configure"> {
+/** `replies`: present when the records service parses the workers' raw batches itself (no record processors). */
+export function recordsConfigureRequest(
+  cfg: ResolvedProfile,
+  exportPlan: ExportPlan,
+  paths: RunPaths,
+  replies?: RequestOf<"records", "configure">["replies"],
+): RequestOf<"records", "configure"> {
   return {
     artifactDir: paths.artifactDir,
     endpointType: cfg.endpointType,
@@ -67,6 +73,7 @@ export function recordsConfigureRequest(cfg: ResolvedProfile, exportPlan: Export
         : { durationSec: cfg.benchmarkDuration, graceSec: Number.isFinite(cfg.benchmarkGracePeriod) ? cfg.benchmarkGracePeriod : Number.MAX_VALUE },
     logFile: paths.logFile,
     live: cfg.ui === "dashboard",
+    ...(replies === undefined ? {} : { replies }),
   };
 }
 
@@ -78,8 +85,17 @@ export function processorConfigureRequest(
   datasetPath: string,
   tokenizer: string,
 ): RequestOf<"record-processor", "configure"> {
+  return { recordsEndpoint, ...repliesConfig(cfg, exportPlan, datasetPath, tokenizer) };
+}
+
+/** How replies are parsed: the record processors' settings, or the records service's `replies` when it parses itself. */
+export function repliesConfig(
+  cfg: ResolvedProfile,
+  exportPlan: ExportPlan,
+  datasetPath: string,
+  tokenizer: string,
+): Omit<RequestOf<"record-processor", "configure">, "recordsEndpoint"> {
   return {
-    recordsEndpoint,
     datasetPath,
     endpointType: cfg.endpointType,
     streaming: cfg.streaming,

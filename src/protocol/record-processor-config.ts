@@ -3,9 +3,11 @@ import * as v from "valibot";
 
 export type { EndpointType } from "./endpoint-types.ts";
 
-export const ProcessorConfig = v.object({
-  /** The records service's PULL. */
-  recordsEndpoint: v.pipe(v.string(), v.minLength(1)),
+/**
+ * How replies are parsed into records (src/replies/): what the record processor's "configure"
+ * carries beside where to send them, and what the records service gets when it parses itself.
+ */
+export const ReplyConfig = v.object({
   /** dataset.bin, for input token counts and conversation ids. */
   datasetPath: v.pipe(v.string(), v.minLength(1)),
   endpointType: v.pipe(v.string(), v.minLength(1)),
@@ -25,6 +27,13 @@ export const ProcessorConfig = v.object({
   captureRaw: v.optional(v.boolean()),
   /** --tokenizer-revision. */
   tokenizerRevision: v.optional(v.string()),
+});
+export type ReplyConfig = v.InferOutput<typeof ReplyConfig>;
+
+export const ProcessorConfig = v.object({
+  /** The records service's PULL. */
+  recordsEndpoint: v.pipe(v.string(), v.minLength(1)),
+  ...ReplyConfig.entries,
 });
 export type ProcessorConfig = v.InferOutput<typeof ProcessorConfig>;
 

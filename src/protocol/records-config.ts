@@ -2,6 +2,7 @@
 import * as v from "valibot";
 import { ClientCheckInput } from "./client-check.ts";
 import { EXPORT_LEVELS } from "./export-plan.ts";
+import { ReplyConfig } from "./record-processor-config.ts";
 
 export const RecordsConfig = v.object({
   artifactDir: v.string(),
@@ -34,6 +35,8 @@ export const RecordsConfig = v.object({
       sliceDurationSec: v.nullable(v.pipe(v.number(), v.gtValue(0))),
     }),
   ),
+  /** Present when this service parses the workers' raw batches itself (no record-processor process): how. */
+  replies: v.optional(ReplyConfig),
 });
 export type RecordsConfig = v.InferOutput<typeof RecordsConfig>;
 

@@ -23,3 +23,9 @@ test("GPU telemetry is named as conditional, and absent with --no-gpu-telemetry"
   expect(facts([])[1]).toContain("gpu-telemetry (if a GPU source answers)");
   expect(facts(["--no-gpu-telemetry"])[1]).not.toContain("gpu-telemetry");
 });
+
+test("by default no record processor runs: the line says records parses the replies", () => {
+  const line = facts(["--workers-max", "2", "--concurrency", "16"])[1] as string;
+  expect(line).toContain("Processes: 2 workers, records (which parses the replies) (each a child process)");
+  expect(line).not.toContain("record processor");
+});

@@ -33,10 +33,10 @@ describe("process count", () => {
     expect(refusal(["--record-processors", "32"], { ...roomy, cpus: 4 })?.message).toContain("run at most 32");
   });
 
-  test("a default record processor count is not blamed on a flag the user did not give", () => {
-    // 40 workers make 10 record processors by default: only --workers-max is named.
+  test("the default (no record processor: records parses) is not blamed on a flag the user did not give", () => {
     const error = refusal(["--workers-max", "40", "--concurrency", "100"]);
-    expect(error?.message).toStartWith("Too many processes: --workers-max 40 would start 40 worker and 10 record processor processes (50)");
+    expect(error?.message).toStartWith("Too many processes: --workers-max 40 would start 40 worker processes; this machine has 2 CPU(s)");
+    expect(error?.message).not.toContain("record-processors");
   });
 });
 

@@ -14,7 +14,7 @@ afterEach(() => {
 });
 
 function envByRole(): Record<string, string | undefined> {
-  const { input } = readProfileArgs(["-m", "m", "-u", "http://127.0.0.1:9", "--workers-max", "2", "--concurrency", "16"]);
+  const { input } = readProfileArgs(["-m", "m", "-u", "http://127.0.0.1:9", "--workers-max", "2", "--concurrency", "16", "--record-processors", "1"]);
   const services = profileServices(
     resolveProfile(parseProfileConfig(input), "aiperf profile", false, () => {}),
     false,

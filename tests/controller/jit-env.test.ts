@@ -16,7 +16,7 @@ afterEach(() => {
 });
 
 function envByRole(): Record<string, string | undefined> {
-  const { input } = readProfileArgs(["-m", "m", "-u", "http://127.0.0.1:9", "--workers-max", "2", "--concurrency", "16"]);
+  const { input } = readProfileArgs(["-m", "m", "-u", "http://127.0.0.1:9", "--workers-max", "2", "--concurrency", "16", "--record-processors", "1"]);
   const services = profileServices(
     resolveProfile(parseProfileConfig(input), "aiperf profile", false, () => {}),
     false,
@@ -36,4 +36,15 @@ test("record processors and records get the bound; workers, and timing and the d
 test("a value the user set is kept", () => {
   process.env[KEY] = "5000";
   expect(envByRole()).toMatchObject({ "record-processor:0": "5000", "records:0": "5000" });
+});
+
+test("by default no record-processor service is started (records parses the replies)", () => {
+  const { input } = readProfileArgs(["-m", "m", "-u", "http://127.0.0.1:9", "--workers-max", "2", "--concurrency", "16"]);
+  const roles = profileServices(
+    resolveProfile(parseProfileConfig(input), "aiperf profile", false, () => {}),
+    false,
+  ).map((s) => s.role);
+  expect(roles).not.toContain("record-processor");
+  expect(roles.filter((r) => r === "records")).toHaveLength(1);
+  expect(roles.filter((r) => r === "worker")).toHaveLength(2);
 });

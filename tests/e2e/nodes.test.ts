@@ -373,6 +373,28 @@ describe.skipIf(why !== undefined)("worker nodes in network namespaces", () => {
     expect((split?.requests ?? 0) + (nodes.find((n) => n !== split)?.requests ?? 0)).toBe(300);
   });
 
+  test("--local-workers beside a node: the controller's own workers' replies are parsed by records (no local record processor), the node's by its own; each recorded once", async () => {
+    const dir = tempDir();
+    const ctl = controller(dir, ["--request-count", "300", "--concurrency", "8", "--workers-max", "1", "--local-workers", ...oneNodeWithin(60)]);
+    const n1 = node("n1");
+    const code = await ctl.proc.exited;
+    const err = await ctl.err;
+    expect({ code, err: code === 0 ? "" : err.slice(-3000) }).toEqual({ code: 0, err: "" });
+    expect(await n1.proc.exited).toBe(0);
+    const records = rows(dir) as (Row & { metadata: { record_processor_id: string } })[];
+    expect(records.length).toBe(300);
+    expect(new Set(records.map((r) => r.metadata.x_request_id)).size).toBe(300);
+    const local = records.filter((r) => r.metadata.worker_id === "worker:0");
+    const remote = records.filter((r) => r.metadata.worker_id.startsWith("node-"));
+    expect(local.length).toBeGreaterThan(0);
+    expect(remote.length).toBeGreaterThan(0);
+    expect(local.length + remote.length).toBe(300);
+    expect([...new Set(local.map((r) => r.metadata.record_processor_id))]).toEqual(["records:0"]);
+    expect(remote.filter((r) => r.metadata.record_processor_id === "records:0")).toEqual([]);
+    const log = readFileSync(join(dir, "out", "logs", "aiperf.log"), "utf8");
+    expect(log).toContain("Processes: 1 workers, records (which parses the replies) (each a child process)");
+  });
+
   test("half a node is not a node: exit 3 saying which role to start beside it", async () => {
     const dir = tempDir();
     const ipc = join(dir, "pod-ipc");

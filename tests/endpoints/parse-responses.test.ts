@@ -1,10 +1,10 @@
 /** Recorded replies of each non-OpenAI endpoint type, read by its module's parser. */
 import { describe, expect, test } from "bun:test";
 import { endpointFor } from "../../src/endpoints/registry.ts";
-import { whitespaceCounter } from "../../src/services/record-processor/counter.ts";
-import { parseRecord } from "../../src/services/record-processor/parse-record.ts";
+import { whitespaceCounter } from "../../src/replies/counter.ts";
+import { parseRecord } from "../../src/replies/parse-record.ts";
 import type { EndpointType } from "../../src/protocol/endpoint-types.ts";
-import { enc, rawRecord, streamed } from "../record-processor/support.ts";
+import { enc, rawRecord, streamed } from "../replies/support.ts";
 
 const context = (endpointType: EndpointType) => ({
   endpointType,

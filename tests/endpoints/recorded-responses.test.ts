@@ -7,9 +7,9 @@ import { describe, expect, test } from "bun:test";
 import { endpointFor } from "../../src/endpoints/registry.ts";
 import type { ParsedResponse, Skip } from "../../src/endpoints/types.ts";
 import { ENDPOINT_TYPES, type BuiltinEndpointType } from "../../src/protocol/endpoint-types.ts";
-import { whitespaceCounter } from "../../src/services/record-processor/counter.ts";
-import { parseRecord } from "../../src/services/record-processor/parse-record.ts";
-import { enc, rawRecord, streamed } from "../record-processor/support.ts";
+import { whitespaceCounter } from "../../src/replies/counter.ts";
+import { parseRecord } from "../../src/replies/parse-record.ts";
+import { enc, rawRecord, streamed } from "../replies/support.ts";
 
 type Recorded = { payloads: { data: string; event?: string }[]; parsed: (ParsedResponse | Skip)[]; responseField?: string };
 

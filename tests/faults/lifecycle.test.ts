@@ -185,10 +185,13 @@ describe("a service lost mid-run", () => {
     return incomplete;
   }
 
+  // A record processor runs only when asked for (by default the records service parses).
+  const WITH_PROCESSOR = ["--concurrency", "4", "--request-count", "2000", "--record-processors", "1"];
+
   test.each(["worker:0", "record-processor:0"])(
     "kill -9 %s: the summary holds what arrived, marked incomplete, exit 4",
     async (name) => {
-      const { run, before, hitAt } = await hit(name, "SIGKILL");
+      const { run, before, hitAt } = await hit(name, "SIGKILL", name === "worker:0" ? undefined : WITH_PROCESSOR);
       const { code, out, atMs } = await run.exited;
       expect(code).toBe(4);
       // The dead service's records never come: 5 s without one ends the wait.
@@ -205,25 +208,33 @@ describe("a service lost mid-run", () => {
     60_000,
   );
 
-  test("kill -9 the records service: the controller writes the summary itself, marked incomplete, exit 4", async () => {
-    const { run, before, hitAt } = await hit("records:0", "SIGKILL");
-    const { code, out, atMs } = await run.exited;
-    expect(code).toBe(4);
-    expect(atMs - hitAt).toBeLessThan(5000);
-    expect(out).toContain('No metrics: Service "records:0"');
-    const json = readExport(run.dir);
-    const incomplete = json.incomplete as Incomplete;
-    expect(json.was_cancelled).toBe(true);
-    expect(incomplete.reasons[0]).toContain('"records:0"');
-    // The records streamed before it died stay on disk.
-    expect(existsSync(join(run.dir, "profile_export.jsonl"))).toBe(true);
-    expect(records(run.dir).length).toBeLessThanOrEqual(quick.received - before);
-    expect(incomplete.records_expected as number).toBeGreaterThanOrEqual(quick.received - before);
-    expect(await leftRunning(run.mark)).toEqual([]);
-  }, 60_000);
+  // By default records parses the replies itself; with --record-processors 1 it only keeps them.
+  test.each([
+    ["parsing the replies (the default)", undefined],
+    ["with a record processor", WITH_PROCESSOR],
+  ])(
+    "kill -9 the records service %s: the controller writes the summary itself, marked incomplete, exit 4",
+    async (_how, flags) => {
+      const { run, before, hitAt } = await hit("records:0", "SIGKILL", flags);
+      const { code, out, atMs } = await run.exited;
+      expect(code).toBe(4);
+      expect(atMs - hitAt).toBeLessThan(5000);
+      expect(out).toContain('No metrics: Service "records:0"');
+      const json = readExport(run.dir);
+      const incomplete = json.incomplete as Incomplete;
+      expect(json.was_cancelled).toBe(true);
+      expect(incomplete.reasons[0]).toContain('"records:0"');
+      // The records streamed before it died stay on disk.
+      expect(existsSync(join(run.dir, "profile_export.jsonl"))).toBe(true);
+      expect(records(run.dir).length).toBeLessThanOrEqual(quick.received - before);
+      expect(incomplete.records_expected as number).toBeGreaterThanOrEqual(quick.received - before);
+      expect(await leftRunning(run.mark)).toEqual([]);
+    },
+    60_000,
+  );
 
   test("a record processor frozen past the heartbeat timeout is detected and killed: incomplete, exit 4", async () => {
-    const { run, before, hitAt } = await hit("record-processor:0", "SIGSTOP");
+    const { run, before, hitAt } = await hit("record-processor:0", "SIGSTOP", WITH_PROCESSOR);
     const { code, out, atMs } = await run.exited;
     expect(code).toBe(4);
     // 10 s of silence to be declared frozen, then 5 s without records.
@@ -237,7 +248,7 @@ describe("a service lost mid-run", () => {
   test("a record processor frozen for less than the heartbeat timeout: its records are lost, the run says how many, exit 5", async () => {
     // A short run: it ends, and the records service gives up on the frozen processor's records
     // (5 s without one), before the 10 s heartbeat timeout would call the processor dead.
-    const { run, before } = await hit("record-processor:0", "SIGSTOP", ["--concurrency", "4", "--request-count", "60"]);
+    const { run, before } = await hit("record-processor:0", "SIGSTOP", ["--concurrency", "4", "--request-count", "60", "--record-processors", "1"]);
     const { code, out } = await run.exited;
     expect(code).toBe(5);
     expect(out).toMatch(/\d+ of 60 records were lost/);

@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { encodeJson, type RawRecord } from "../../src/protocol/pipeline.ts";
 import { decodeRawBatch, encodeRawBatch } from "../../src/protocol/raw-batch.ts";
-import { rawRecord } from "../record-processor/support.ts";
+import { rawRecord } from "../replies/support.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();

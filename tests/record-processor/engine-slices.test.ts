@@ -13,8 +13,9 @@ import { writeDatasetFile } from "../../src/protocol/dataset-file.ts";
 import { encodeRawBatch } from "../../src/protocol/raw-batch.ts";
 import { decodeRecordBatch } from "../../src/protocol/record-batch.ts";
 import type { RequestRecord } from "../../src/records/record.ts";
-import { BIG_REPLY_BYTES, busyFor, ProcessorEngine } from "../../src/services/record-processor/engine.ts";
-import { chatEvent, enc, rawRecord } from "./support.ts";
+import { BIG_REPLY_BYTES, busyFor } from "../../src/replies/intake.ts";
+import { ProcessorEngine } from "../../src/services/record-processor/engine.ts";
+import { chatEvent, enc, rawRecord } from "../replies/support.ts";
 
 setBusLogger({ warn: () => {}, debug: () => {} });
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, expect, test } from "bun:test";
 import { createSocket, setBusLogger } from "../../src/bus/index.ts";
-import type { Counter, CounterResolver } from "../../src/services/record-processor/counter.ts";
+import type { Counter, CounterResolver } from "../../src/replies/counter.ts";
 import { runRecordProcessor } from "../../src/services/record-processor/index.ts";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -12,11 +12,11 @@ import { createConsola } from "consola";
 import { DEFAULT_EXPORT_FILES } from "../../src/export/export-files.ts";
 import { decodeRecordBatch, encodeRecordBatch, type RecordBatch } from "../../src/protocol/record-batch.ts";
 import type { RequestRecord } from "../../src/records/record.ts";
-import { whitespaceCounter } from "../../src/services/record-processor/counter.ts";
-import { parseRecord } from "../../src/services/record-processor/parse-record.ts";
+import { whitespaceCounter } from "../../src/replies/counter.ts";
+import { parseRecord } from "../../src/replies/parse-record.ts";
 import { createRecordsState } from "../../src/services/records/state.ts";
 import { variedRecords } from "../protocol/record-fixtures.ts";
-import { chatEvent, streamed } from "../record-processor/support.ts";
+import { chatEvent, streamed } from "../replies/support.ts";
 
 const dirs: string[] = [];
 afterAll(() => {

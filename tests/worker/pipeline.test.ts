@@ -14,7 +14,7 @@ import { decodeRecordBatch } from "../../src/protocol/record-batch.ts";
 import type { ProcessorStats } from "../../src/protocol/record-processor-config.ts";
 import type { WorkerStats } from "../../src/protocol/worker-config.ts";
 import type { RequestRecord } from "../../src/records/record.ts";
-import { whitespaceCounter } from "../../src/services/record-processor/counter.ts";
+import { whitespaceCounter } from "../../src/replies/counter.ts";
 import { runRecordProcessor } from "../../src/services/record-processor/index.ts";
 import { run as runWorker } from "../../src/services/worker/index.ts";
 import { type FakeService, fakeService } from "./fake-context.ts";

@@ -4,7 +4,7 @@ import { decodeRawBatch } from "../../src/protocol/raw-batch.ts";
 import { FLUSH_MS, FLUSH_RECORDS, RawBatcher } from "../../src/services/worker/raw-batcher.ts";
 import { planHeaders, requestHeaders } from "../../src/endpoints/headers.ts";
 import { buildUrl } from "../../src/services/worker/request-builder.ts";
-import { enc, rawRecord } from "../record-processor/support.ts";
+import { enc, rawRecord } from "../replies/support.ts";
 
 describe("URL building (upstream's rule)", () => {
   test.each([

@@ -128,7 +128,7 @@ function health(m: DashboardModel): string {
     const w = worst.get(role) ?? { n: 0, ms: 0 };
     worst.set(role, { n: w.n + 1, ms: Math.max(w.ms, h.lateMs) });
   }
-  // Workers and record processors first: they stamp and parse the replies.
+  // Workers first, then who parses the replies (record processors when asked for, else records).
   const order = ["worker", "record-processor", "records", "timing", "dataset", "server-metrics", "gpu-telemetry"];
   const short: Record<string, string> = { "record-processor": "rec-proc", "server-metrics": "metrics", "gpu-telemetry": "gpu" };
   const roles = [...worst].sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]));

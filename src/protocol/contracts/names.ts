@@ -9,7 +9,7 @@ type Names<R extends RoleName> = { commands: readonly CommandName<R>[]; events: 
 
 export const CONTRACT_NAMES = {
   dataset: { commands: ["configure", "inputs"], events: [], broadcasts: [] },
-  records: { commands: ["bind", "configure", "finalize"], events: ["records_progress", "records_live"], broadcasts: ["phase_start"] },
+  records: { commands: ["bind", "preload", "configure", "finalize"], events: ["records_progress", "records_live"], broadcasts: ["phase_start"] },
   "record-processor": { commands: ["bind", "preload", "configure", "stats"], events: [], broadcasts: [] },
   worker: { commands: ["configure", "stats"], events: [], broadcasts: ["cancel_requests", "node_clock"] },
   timing: { commands: ["bind", "run", "cancel", "in_flight", "credit_clock"], events: ["phase_start", "progress", "phase_complete"], broadcasts: [] },

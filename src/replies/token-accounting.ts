@@ -3,7 +3,7 @@
  * tokenizer's count kept aside, the first chunk's tokens, per-chunk token counts from cumulative
  * per-chunk usage, and the output cap the request asked for.
  */
-import type { TokenAccounting } from "../../records/record.ts";
+import type { TokenAccounting } from "../records/record.ts";
 import type { Counter } from "./counter.ts";
 import type { ParsedResponse } from "./openai-parse.ts";
 

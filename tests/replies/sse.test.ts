@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseSse, SseParser } from "../../src/services/record-processor/sse.ts";
+import { parseSse, SseParser } from "../../src/replies/sse.ts";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import type { ParsedResponse, Skip } from "../../src/endpoints/parsed.ts";
 import { endpointFor } from "../../src/endpoints/registry.ts";
-import { ChunkTemplate } from "../../src/services/record-processor/chunk-template.ts";
-import { whitespaceCounter } from "../../src/services/record-processor/counter.ts";
-import { parseRecord } from "../../src/services/record-processor/parse-record.ts";
+import { ChunkTemplate } from "../../src/replies/chunk-template.ts";
+import { whitespaceCounter } from "../../src/replies/counter.ts";
+import { parseRecord } from "../../src/replies/parse-record.ts";
 import { streamed } from "./support.ts";
 
 const chat = (data: string): ParsedResponse | Skip => endpointFor("chat").parseResponse(data);

@@ -5,8 +5,8 @@
  * raw batch cuts them) and as separate copies; the records must be equal, field by field.
  */
 import { describe, expect, test } from "bun:test";
-import { whitespaceCounter } from "../../src/services/record-processor/counter.ts";
-import { type ParseContext, parseRecord } from "../../src/services/record-processor/parse-record.ts";
+import { whitespaceCounter } from "../../src/replies/counter.ts";
+import { type ParseContext, parseRecord } from "../../src/replies/parse-record.ts";
 import { rawRecord } from "./support.ts";
 
 const context = (): ParseContext => ({

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parsePayload } from "../../src/services/record-processor/openai-parse.ts";
+import { parsePayload } from "../../src/replies/openai-parse.ts";
 
 const chunk = (delta: object, extra: object = {}): string =>
   JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: null }], ...extra });

@@ -1,2 +1,2 @@
 /** The OpenAI response parser moved to src/endpoints/; this path stays for existing imports. */
-export * from "../../endpoints/openai-parse.ts";
+export * from "../endpoints/openai-parse.ts";

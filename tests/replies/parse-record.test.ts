@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { whitespaceCounter } from "../../src/services/record-processor/counter.ts";
-import { type ParseContext, parseRecord } from "../../src/services/record-processor/parse-record.ts";
+import { whitespaceCounter } from "../../src/replies/counter.ts";
+import { type ParseContext, parseRecord } from "../../src/replies/parse-record.ts";
 import { chatEvent, streamed } from "./support.ts";
 
 function context(over: Partial<ParseContext> = {}): ParseContext & { skipped: string[] } {

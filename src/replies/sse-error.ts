@@ -4,7 +4,7 @@
  * the request an error record ("SSEResponseError"), with the error's own code when it is an HTTP
  * status (400–599) and 502 otherwise.
  */
-import type { RecordError } from "../../records/record.ts";
+import type { RecordError } from "../records/record.ts";
 
 const SSE_ERROR_TYPE = "SSEResponseError";
 

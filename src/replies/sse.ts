@@ -5,7 +5,7 @@
  * Fields follow WHATWG: "name: value" split at the first colon, a leading ":" is a comment, data
  * lines are joined with "\n". Lines may end in "\r\n" as well as "\n".
  */
-import { concatBytes } from "../../core/bytes.ts";
+import { concatBytes } from "../core/bytes.ts";
 
 type SseMessage = {
   /** Arrival time of the read holding the message's first byte. */

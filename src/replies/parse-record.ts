@@ -3,12 +3,12 @@
  * the body is split into responses (SSE messages, or the whole body for any other content type),
  * content-bearing responses are kept with their arrival times, and tokens are counted.
  */
-import { endpointFor } from "../../endpoints/registry.ts";
-import { completeUsage, mergeUsage, type ServerUsage } from "../../endpoints/usage.ts";
-import type { DatasetReader } from "../../protocol/dataset-file.ts";
-import type { RawRecord } from "../../protocol/pipeline.ts";
-import type { EndpointType } from "../../protocol/record-processor-config.ts";
-import type { RecordError, RequestRecord } from "../../records/record.ts";
+import { endpointFor } from "../endpoints/registry.ts";
+import { completeUsage, mergeUsage, type ServerUsage } from "../endpoints/usage.ts";
+import type { DatasetReader } from "../protocol/dataset-file.ts";
+import type { RawRecord } from "../protocol/pipeline.ts";
+import type { EndpointType } from "../protocol/record-processor-config.ts";
+import type { RecordError, RequestRecord } from "../records/record.ts";
 import { ChunkTemplate } from "./chunk-template.ts";
 import type { Counter } from "./counter.ts";
 import { isSkip, type ParsedResponse, type Skip } from "./openai-parse.ts";

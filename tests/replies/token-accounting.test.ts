@@ -1,8 +1,8 @@
 /** The record processor's token-accounting fields: tokenizer count kept aside, first chunk, per-chunk usage, requested cap, TTFO. */
 import { describe, expect, test } from "bun:test";
-import { whitespaceCounter } from "../../src/services/record-processor/counter.ts";
-import { type ParseContext, parseRecord } from "../../src/services/record-processor/parse-record.ts";
-import { requestedOutputTokens } from "../../src/services/record-processor/token-accounting.ts";
+import { whitespaceCounter } from "../../src/replies/counter.ts";
+import { type ParseContext, parseRecord } from "../../src/replies/parse-record.ts";
+import { requestedOutputTokens } from "../../src/replies/token-accounting.ts";
 import { streamed } from "./support.ts";
 
 const context = (over: Partial<ParseContext> = {}): ParseContext => ({

@@ -9,7 +9,7 @@
  * else (another shape, usage per chunk, an escape that does not decode, an empty text) goes the
  * full way, so what a record says does not change.
  */
-import type { ParsedResponse, Skip } from "../../endpoints/parsed.ts";
+import type { ParsedResponse, Skip } from "../endpoints/parsed.ts";
 import { sseError } from "./sse-error.ts";
 
 type Parse = (data: string, event: string | undefined) => ParsedResponse | Skip;

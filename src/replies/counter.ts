@@ -13,7 +13,7 @@ export type CounterResolver = (nameOrPath: string | undefined, options: CounterO
 
 /** The product's resolver; imported on first use, so processors given another one never load vocabularies. */
 export const tokenizerResolver: CounterResolver = async (nameOrPath, options) => {
-  const { resolveTokenizer } = await import("../../tokenizer/index.ts");
+  const { resolveTokenizer } = await import("../tokenizer/index.ts");
   return resolveTokenizer(nameOrPath, options);
 };
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { whitespaceCounter } from "../../src/services/record-processor/counter.ts";
-import { type ParseContext, parseRecord } from "../../src/services/record-processor/parse-record.ts";
-import { sseError } from "../../src/services/record-processor/sse-error.ts";
+import { whitespaceCounter } from "../../src/replies/counter.ts";
+import { type ParseContext, parseRecord } from "../../src/replies/parse-record.ts";
+import { sseError } from "../../src/replies/sse-error.ts";
 import { chatEvent, streamed } from "./support.ts";
 
 const pc: ParseContext = {
