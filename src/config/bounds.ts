@@ -79,7 +79,9 @@ function checkProcessCount(cfg: ResolvedProfile, flags: string, host: Host): voi
 }
 
 function checkMemory(cfg: ResolvedProfile, flags: string, host: Host): void {
-  const need = cfg.workers * RSS.worker + cfg.recordProcessors * RSS.recordProcessor + RSS.dataset + 5 * RSS.other;
+  // With no record processor the records service parses, so it holds the tokenizer a processor would.
+  const parser = cfg.recordProcessors === 0 ? RSS.recordProcessor - RSS.other : 0;
+  const need = cfg.workers * RSS.worker + cfg.recordProcessors * RSS.recordProcessor + RSS.dataset + 5 * RSS.other + parser;
   const budget = host.availableBytes * MEMORY_SHARE;
   if (need <= budget) return;
   const gib = (n: number): string => `${(n / 1024 ** 3).toFixed(1)} GiB`;
