@@ -25,6 +25,19 @@ markLoaded("role:timing");
 /** How long "run" waits for the plan's workers to connect. */
 const CONNECT_TIMEOUT_MS = 30_000;
 
+/**
+ * Queued credits per worker in a closed loop (queues.ts; README "Ninth pass"): 1 by default;
+ * AIPERF_CREDIT_QUEUE_DEPTH=0 turns them off (to measure against), 2 holds two.
+ */
+function queueDepth(log: ServiceContext<"timing">["log"]): number {
+  const raw = process.env.AIPERF_CREDIT_QUEUE_DEPTH;
+  if (raw === undefined || raw === "") return 1;
+  const depth = Number(raw);
+  if (Number.isInteger(depth) && depth >= 0 && depth <= 8) return depth;
+  log.warn(`Ignoring AIPERF_CREDIT_QUEUE_DEPTH=${raw}: it must be a whole number from 0 to 8; using 1`);
+  return 1;
+}
+
 export async function run(ctx: ServiceContext<"timing">): Promise<void> {
   let router: BusSocket | undefined;
   let current: TimingRun | undefined;
@@ -105,6 +118,7 @@ export async function run(ctx: ServiceContext<"timing">): Promise<void> {
       emit: (name, event) => ctx.emit(name, event),
       warn: (message) => ctx.log.warn(message),
       firstCreditId: nextCreditId,
+      queueDepth: queueDepth(ctx.log),
       ...(plan.datasetPath === undefined ? {} : datasetDeps(plan.datasetPath)),
       ...(plan.serverProfiler === undefined ? {} : profilerDeps(plan.serverProfiler, ctx.log)),
     });
