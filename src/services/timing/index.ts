@@ -26,15 +26,15 @@ markLoaded("role:timing");
 const CONNECT_TIMEOUT_MS = 30_000;
 
 /**
- * Queued credits per worker in a closed loop (queues.ts; README "Ninth pass"): 1 by default;
- * AIPERF_CREDIT_QUEUE_DEPTH=0 turns them off (to measure against), 2 holds two.
+ * Queued credits per slot in a closed loop (queues.ts; README "Ninth pass"): 1 by default;
+ * AIPERF_CREDIT_QUEUE_DEPTH=0 turns them off (to measure against), 0.5 queues for half the slots.
  */
 function queueDepth(log: ServiceContext<"timing">["log"]): number {
   const raw = process.env.AIPERF_CREDIT_QUEUE_DEPTH;
   if (raw === undefined || raw === "") return 1;
   const depth = Number(raw);
-  if (Number.isInteger(depth) && depth >= 0 && depth <= 8) return depth;
-  log.warn(`Ignoring AIPERF_CREDIT_QUEUE_DEPTH=${raw}: it must be a whole number from 0 to 8; using 1`);
+  if (Number.isFinite(depth) && depth >= 0 && depth <= 1) return depth;
+  log.warn(`Ignoring AIPERF_CREDIT_QUEUE_DEPTH=${raw}: it must be a number from 0 to 1 (queued credits per slot); using 1`);
   return 1;
 }
 

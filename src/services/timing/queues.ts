@@ -10,7 +10,13 @@
 type Share = { slots: number; queued: number };
 
 export class CreditQueues {
-  /** Most queued credits per worker (never more than its slots: each needs a request of its own to end). */
+  /**
+   * Queued credits per slot a worker holds: 1 = one for each of its requests, 0.5 = half as many
+   * (at least one), 0 = none. Per slot rather than per worker: one worker may hold all the slots
+   * (a 2-core machine runs one worker), and within one round trip of a return many of its
+   * requests end; each should find a credit waiting. Never more than its slots, since each needs a
+   * request of its own to end.
+   */
   readonly depth: number;
   #shares = new Map<string, Share>();
   #queued = 0;
@@ -71,7 +77,7 @@ export class CreditQueues {
     let best: string | undefined;
     let bestFill = Number.POSITIVE_INFINITY;
     for (const [worker, share] of this.#shares) {
-      if (share.slots === 0 || share.queued >= Math.min(this.depth, share.slots)) continue;
+      if (share.slots === 0 || share.queued >= this.limit(share.slots)) continue;
       const fill = share.queued / share.slots;
       if (fill < bestFill) {
         best = worker;
@@ -79,6 +85,11 @@ export class CreditQueues {
       }
     }
     return best;
+  }
+
+  /** The most queued credits a worker holding `slots` slots gets. */
+  limit(slots: number): number {
+    return this.depth <= 0 ? 0 : Math.min(slots, Math.max(1, Math.ceil(slots * this.depth)));
   }
 
   /** `worker` cannot be reached: no queued credit goes to it any more (those it held are lost with it). */

@@ -38,7 +38,7 @@ type TimingRunDeps = {
   sessions?: SessionData;
   /** Turn timestamps (the mapped dataset file): needed by a fixed-schedule plan. */
   trace?: TraceData;
-  /** Most queued credits per worker in a phase where queueing applies (queues.ts); 0 turns it off. Default 1. */
+  /** Queued credits per slot a worker holds, in a phase where queueing applies (queues.ts); 0 turns it off. Default 1. */
   queueDepth?: number;
   /** Awaited before the profiling phase starts (--server-profiler start); a throw skips profiling. */
   beforeProfiling?(): Promise<void>;
