@@ -84,6 +84,20 @@ describe("queued credits in a concurrency burst", () => {
     expect(r.maxInFlight).toBe(8);
   });
 
+  test("a grace period that ends with requests hanging: queued credits still held are not counted as sent, nor as in flight", async () => {
+    let inFlightMidway = -1;
+    const r = await simulate(
+      { ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 4, durationSec: 1, graceSec: 1 },
+      { serviceNs: () => null, setup: ({ clock, run }) => clock.at(clock.nowNs() + 500 * MS, () => (inFlightMidway = run.inFlight)) },
+    );
+    const phase = r.result.phases[0] as TimingPhaseResult;
+    expect(r.sent.filter((s) => s.credit.queued === true).length).toBeGreaterThan(0);
+    expect(started(r.sent)).toHaveLength(4);
+    expect(inFlightMidway).toBe(4);
+    // The records service is told 4 were sent, so it waits for 4 records, not for credits that never became requests.
+    expect(phase).toMatchObject({ sent: 4, completed: 0, timeoutTriggered: true });
+  });
+
   test("cancel: the workers return their queued credits unsent at once; none starts after the cancel", async () => {
     const cancelAt = 1 * SEC;
     let startNs = 0;

@@ -43,7 +43,7 @@ export async function run(ctx: ServiceContext<"timing">): Promise<void> {
   let current: TimingRun | undefined;
   let cancelWaiting: AbortController | undefined;
   let nextCreditId = 0;
-  /** Credits sent and not yet returned, by worker: what a lost worker node had in flight. */
+  /** Credits sent and not yet returned, by worker: what a lost worker node had in flight (queued credits once started). */
   const outstanding = new Map<string, number>();
   ctx.handle("in_flight", () => Object.fromEntries(outstanding));
   /** Each worker's clock as its credits see it (cluster/credit-clock.ts), with the clock epoch it was measured in. */
@@ -91,7 +91,8 @@ export async function run(ctx: ServiceContext<"timing">): Promise<void> {
     if ("firstByte" in ret) current?.onFirstByte(ret.id);
     else {
       if (ret.sentNs !== undefined) sampleClock(ret, monoNs() - ret.sentNs);
-      outstanding.set(ret.worker, Math.max(0, (outstanding.get(ret.worker) ?? 1) - 1));
+      // A queued credit counts once its worker starts it (in the slot of the credit that returned).
+      if (ret.unsent !== true && ret.started === undefined) outstanding.set(ret.worker, Math.max(0, (outstanding.get(ret.worker) ?? 1) - 1));
       current?.onReturn(ret);
     }
   };
@@ -112,7 +113,7 @@ export async function run(ctx: ServiceContext<"timing">): Promise<void> {
       clock: systemClock,
       wallNs,
       send: (worker, credit) => {
-        outstanding.set(worker, (outstanding.get(worker) ?? 0) + 1);
+        if (credit.queued !== true) outstanding.set(worker, (outstanding.get(worker) ?? 0) + 1);
         sendCredit(socket, worker, credit, ctx);
       },
       emit: (name, event) => ctx.emit(name, event),

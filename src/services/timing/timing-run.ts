@@ -322,6 +322,22 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
     });
   };
 
+  /**
+   * The grace period ended: the phase's queued credits still out can no longer start (their
+   * not-after time, the send deadline, is past; one started before it would have said so by now),
+   * so they are not counted as sent, and the records service does not wait for records that never
+   * come. Their unsent returns, when they arrive, match nothing.
+   */
+  const dropQueued = (tracker: PhaseTracker): void => {
+    for (const [id, entry] of outstanding) {
+      if (!entry.queued || entry.tracker !== tracker) continue;
+      outstanding.delete(id);
+      pool.release(entry.worker);
+      queues.dropped(entry.worker);
+      tracker.recordUnsent(entry.willCancel);
+    }
+  };
+
   const runPhase = async (p: PhasePlan): Promise<TimingPhaseResult> => {
     const { phase, stop } = p;
     const tracker = new PhaseTracker(phase, stop, clock.nowNs(), deps.wallNs());
@@ -345,6 +361,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       liveSessions.clear();
       tracker.finishSending(clock.nowNs());
       const end = await waitForEnd(tracker);
+      if (end === "timeout") dropQueued(tracker);
       const result = tracker.finish(clock.nowNs(), end, cancelled.signal.aborted);
       deps.emit("phase_complete", result);
       return result;
@@ -422,7 +439,8 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       return nextId;
     },
     get inFlight() {
-      return outstanding.size;
+      // Queued credits are not requests yet.
+      return outstanding.size - queues.queued;
     },
   };
 }
