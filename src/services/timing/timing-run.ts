@@ -285,6 +285,8 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
     }
     followUps.scheduleOf = undefined;
     const target = load.concurrency ?? 0;
+    // A driver waiting for queue.changed() wakes when the phase stops issuing.
+    stop.addEventListener("abort", notifyQueue, { once: true });
     return driverFor(load.driver).run({
       clock,
       stop,

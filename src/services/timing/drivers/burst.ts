@@ -31,7 +31,6 @@ export const burstDriver: TimingDriver = {
  */
 async function queuedLoop(ctx: DriverContext, queue: QueueContext): Promise<void> {
   const { clock, stop, gate, tracker } = ctx;
-  const stopped = new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener("abort", () => resolve(), { once: true })));
   while (!stop.aborted) {
     const nowNs = clock.nowNs();
     if (!tracker.mayIssue(nowNs)) {
@@ -40,6 +39,8 @@ async function queuedLoop(ctx: DriverContext, queue: QueueContext): Promise<void
       ctx.issue(nowNs);
       continue;
     } else if (queue.offer()) continue;
-    await Promise.race(queue.ramping ? [queue.changed(), stopped, gate.whenOpen(stop)] : [queue.changed(), stopped]);
+    // changed() also settles when `stop` aborts. No race with a promise that lives as long as the
+    // loop: each race would leave a reaction on it, one per return, until the phase ends.
+    await (queue.ramping ? Promise.race([queue.changed(), gate.whenOpen(stop)]) : queue.changed());
   }
 }

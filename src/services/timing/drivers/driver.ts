@@ -36,7 +36,7 @@ export type QueueContext = {
   readonly pending: number;
   /** A concurrency ramp has not reached its target yet (its steps open the gate without a return). */
   readonly ramping: boolean;
-  /** Resolves at the next return of any credit. */
+  /** Resolves at the next return of any credit, or when the phase stops issuing. */
   changed(): Promise<void>;
 };
 
