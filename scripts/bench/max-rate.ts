@@ -4,7 +4,7 @@
  * the same mock server in the same run.
  *
  *   bun scripts/bench/max-rate.ts [--seconds 10] [--concurrency 16] [--rounds 2] [--isl 64] [--osl 16]
- *        [--binary dist/aiperf] [--before OTHER_BINARY] [--sides wrk,fetch,raw] [--wrk-threads 2]
+ *        [--binary dist/aiperf] [--before OTHER_BINARY] [--sides wrk,fetch,raw] [--wrk-threads 2] [--unqueued]
  *
  * Method. The mock server runs in its own process (mock-server-child.ts, ttft 0, itl 0: every reply
  * is one JSON write as soon as the request is read). Each side sends the same chat request body,
@@ -21,7 +21,9 @@
  * latency; the rest of the time a slot is between requests, its credit on the way back and out).
  * --before adds fetch-before and raw-before: the same runs from another build (e.g. main's), in
  * the same rotation, so a change is read as a ratio taken in one run. --sides keeps only the named
- * sides (the -before ones are added to whichever of fetch and raw are kept).
+ * sides (the -before ones are added to whichever of fetch and raw are kept). --unqueued adds
+ * fetch-unqueued and raw-unqueued: --binary with AIPERF_CREDIT_QUEUE_DEPTH=0, i.e. without the
+ * credits a worker holds (README "Ninth pass"), so the credit protocol alone is read as a ratio.
  * If wrk is not installed the script says so and prints our two sides only.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -30,7 +32,7 @@ import { join, resolve } from "node:path";
 import { requestBody } from "../../src/services/dataset/request-body.ts";
 import { arg, MODEL, numArg, prompt, ROOT, round, say, serverFinished, startServerProcess, uptimeLoad } from "./support.ts";
 
-type Side = "fetch" | "raw" | "wrk" | "fetch-before" | "raw-before";
+type Side = "fetch" | "raw" | "wrk" | "fetch-before" | "raw-before" | "fetch-unqueued" | "raw-unqueued";
 type Opts = { seconds: number; concurrency: number; rounds: number; isl: number; osl: number; binary: string; before: string; wrkThreads: number };
 /** in_flight: requests on the wire on average (Little's law: the run's own throughput × mean latency); a closed loop at C holds C at most. */
 type Result = { side: Side; rps: number; finished: number; flagged: boolean | null; client_rps: number | null; in_flight?: number | null };
@@ -56,6 +58,7 @@ async function runOurs(url: string, side: Exclude<Side, "wrk">, o: Opts): Promis
   const dir = mkdtempSync(join(tmpdir(), "aiperf-bench-rate-"));
   const transport = side.startsWith("raw") ? "raw" : "fetch";
   const binary = side.endsWith("-before") ? o.before : o.binary;
+  const queue = side.endsWith("-unqueued") ? { AIPERF_CREDIT_QUEUE_DEPTH: "0" } : {};
   try {
     const command = binary === "" ? [process.execPath, join(ROOT, "src", "main.ts")] : [binary];
     const flags = [
@@ -83,7 +86,7 @@ async function runOurs(url: string, side: Exclude<Side, "wrk">, o: Opts): Promis
       "--artifact-dir",
       join(dir, "out"),
     ];
-    const proc = Bun.spawn([...command, ...flags], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+    const proc = Bun.spawn([...command, ...flags], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", ...queue } });
     const [out, err, rate] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), serverRate(url, proc.exited)]);
     const code = await proc.exited;
     if (code !== 0) throw new Error(`${side}: aiperf profile --transport ${transport} exited with ${code}: ${(out + err).slice(-2000)}`);
@@ -147,8 +150,13 @@ async function main(): Promise<void> {
   const server = await startServerProcess({ ttft: 0, itl: 0, osl: o.osl });
   const dir = mkdtempSync(join(tmpdir(), "aiperf-bench-wrk-"));
   try {
-    const ours: Side[] = o.before === "" ? ["fetch", "raw"] : ["fetch", "raw", "fetch-before", "raw-before"];
-    const sides = [...(hasWrk ? (["wrk"] as Side[]) : []), ...ours].filter((s) => kept.includes(s.replace("-before", "")));
+    const ours: Side[] = [
+      "fetch",
+      "raw",
+      ...(o.before === "" ? [] : (["fetch-before", "raw-before"] as const)),
+      ...(process.argv.includes("--unqueued") ? (["fetch-unqueued", "raw-unqueued"] as const) : []),
+    ];
+    const sides = [...(hasWrk ? (["wrk"] as Side[]) : []), ...ours].filter((s) => kept.includes(s.replace(/-before$|-unqueued$/, "")));
     const results: Result[] = [];
     for (let round_ = 0; round_ < o.rounds; round_++) {
       // Rotate: each side goes first once in a while, so the machine's drift hits all alike.
@@ -177,7 +185,17 @@ async function main(): Promise<void> {
     }
     if (!hasWrk) summary.wrk_rps = "wrk not installed";
     if (sides.includes("fetch") && sides.includes("raw")) summary.raw_vs_fetch = round(med("raw") / med("fetch"), 2);
-    for (const t of ["fetch", "raw"] as const) if (sides.includes(`${t}-before`)) summary[`${t}_vs_before`] = round(med(t) / med(`${t}-before`), 2);
+    for (const t of ["fetch", "raw"] as const) {
+      if (sides.includes(`${t}-before`)) summary[`${t}_vs_before`] = round(med(t) / med(`${t}-before`), 2);
+      if (sides.includes(`${t}-unqueued`)) summary[`${t}_vs_unqueued`] = round(med(t) / med(`${t}-unqueued`), 2);
+    }
+    // Requests on the wire on average (of --concurrency), each side's median.
+    const flights: Record<string, number> = {};
+    for (const side of sides) {
+      const xs = results.filter((r) => r.side === side && typeof r.in_flight === "number").map((r) => r.in_flight as number);
+      if (xs.length > 0) flights[side] = round(median(xs), 1);
+    }
+    summary.in_flight_avg = flights;
     summary.runs_flagged_invalid = results.filter((r) => r.flagged === true).map((r) => r.side);
     summary.loadavg = uptimeLoad();
     say(summary);

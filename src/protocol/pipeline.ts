@@ -36,6 +36,14 @@ export type Credit = {
   reportFirstByte?: boolean;
   /** When timing sent it (its monoNs): the forward half of the credit clock (cluster/credit-clock.ts). */
   issuedNs?: number;
+  /**
+   * A credit the worker holds for later (timing/queues.ts): it starts it only in the slot of one of
+   * its own requests that ended, in the same turn, and then sets intendedNs to that moment (and
+   * drops readyNs). Absent on every credit outside a queueing phase.
+   */
+  queued?: true;
+  /** A queued credit may not start after this (monoNs, the phase's send deadline): it goes back unsent. */
+  notAfterNs?: number;
 };
 
 export type CreditReturn = {
@@ -48,6 +56,10 @@ export type CreditReturn = {
   sentNs?: number;
   /** How many times the worker's clocks were corrected (core/clock.ts clockEpoch): older samples are dropped. */
   epoch?: number;
+  /** The id of a queued credit the worker started in this credit's slot: the slot moves to it. */
+  started?: number;
+  /** A queued credit that was never started (deadline passed, cancelled, no slot to start it in): no request, no record. */
+  unsent?: true;
 };
 
 /**

@@ -197,6 +197,10 @@ export type ChatServer = {
   readonly received: number;
   /** performance.now() of the first of them (undefined before it). */
   readonly firstAtMs: number | undefined;
+  /** Most of them the server held at once (read, not yet answered). */
+  readonly maxInFlight: number;
+  /** When each arrived, in wall-clock ms (performance.timeOrigin + now), in arrival order. */
+  readonly arrivalsWallMs: readonly number[];
   stop(): Promise<void>;
 };
 
@@ -218,6 +222,9 @@ const CHAT_REPLY = JSON.stringify({
 export function startChatServer(opts: { hang?: boolean; delayMs?: number; metrics?: boolean } = {}): ChatServer {
   let received = 0;
   let firstAtMs: number | undefined;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const arrivalsWallMs: number[] = [];
   const held: (() => void)[] = [];
   const server = Bun.serve({
     hostname: "127.0.0.1",
@@ -235,10 +242,16 @@ export function startChatServer(opts: { hang?: boolean; delayMs?: number; metric
       if (req.method !== "POST") return new Response("method not allowed", { status: 405 });
       received++;
       firstAtMs ??= performance.now();
-      await req.arrayBuffer();
-      if (opts.hang === true) await new Promise<void>((resolve) => held.push(resolve));
-      else if ((opts.delayMs ?? 0) > 0) await Bun.sleep(opts.delayMs as number);
-      return new Response(CHAT_REPLY, { headers: { "content-type": "application/json" } });
+      arrivalsWallMs.push(performance.timeOrigin + performance.now());
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      try {
+        await req.arrayBuffer();
+        if (opts.hang === true) await new Promise<void>((resolve) => held.push(resolve));
+        else if ((opts.delayMs ?? 0) > 0) await Bun.sleep(opts.delayMs as number);
+        return new Response(CHAT_REPLY, { headers: { "content-type": "application/json" } });
+      } finally {
+        inFlight--;
+      }
     },
   });
   return {
@@ -249,6 +262,10 @@ export function startChatServer(opts: { hang?: boolean; delayMs?: number; metric
     get firstAtMs() {
       return firstAtMs;
     },
+    get maxInFlight() {
+      return maxInFlight;
+    },
+    arrivalsWallMs,
     async stop() {
       for (const release of held.splice(0)) release();
       await server.stop(true);

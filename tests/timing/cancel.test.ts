@@ -96,7 +96,15 @@ describe("cancelling a run", () => {
   test("ends as soon as the credits in flight are back", async () => {
     const { result } = await simulate(
       { ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 3, requestCount: 1000 },
-      { serviceNs: () => 40 * MS, setup: ({ clock, run }) => clock.at(clock.nowNs() + 100 * MS, () => run.cancel()) },
+      {
+        serviceNs: () => 40 * MS,
+        // As the controller does: the run is cancelled and the workers told (cancel_requests), which returns their queued credits unsent.
+        setup: ({ clock, run, workers }) =>
+          clock.at(clock.nowNs() + 100 * MS, () => {
+            run.cancel();
+            workers.cancel(["warmup", "profiling"]);
+          }),
+      },
     );
     const phase = result.phases[0] as TimingPhaseResult;
     expect(phase).toMatchObject({ sent: 9, completed: 9, cancelled: true });

@@ -1,7 +1,7 @@
 /** Prefill ceiling (released at first byte), concurrency ramp and request-rate ramp, on the simulated clock. */
 import { describe, expect, test } from "bun:test";
 import { RAMP_STEP_SEC, rampRate } from "../../src/services/timing/arrivals.ts";
-import { BASE_PLAN, simulate } from "./harness.ts";
+import { BASE_PLAN, simulate, started } from "./harness.ts";
 
 const MS = 1_000_000;
 const SEC = 1e9;
@@ -55,7 +55,11 @@ describe("concurrency ramp", () => {
     );
     const start = r.result.phases[0]?.startNs ?? 0;
     const maxIn = (fromMs: number, toMs: number): number =>
-      Math.max(...r.sent.filter((s) => s.atNs - start >= fromMs * MS && s.atNs - start < toMs * MS).map((s) => s.inFlightAfter));
+      Math.max(
+        ...started(r.sent)
+          .filter((s) => s.startedNs - start >= fromMs * MS && s.startedNs - start < toMs * MS)
+          .map((s) => s.runningAfter),
+      );
     expect(maxIn(0, 500)).toBe(1);
     expect(maxIn(500, 1000)).toBe(2);
     expect(maxIn(1000, 1500)).toBe(3);

@@ -1,7 +1,7 @@
 /** Concurrency, phases, duration/grace, warmup, cancellation and worker choice on the simulated clock. */
 import { describe, expect, test } from "bun:test";
 import type { TimingPhaseResult } from "../../src/protocol/timing-plan.ts";
-import { BASE_PLAN, ofPhase, simulate } from "./harness.ts";
+import { BASE_PLAN, ofPhase, simulate, started } from "./harness.ts";
 
 const MS = 1_000_000;
 const SEC = 1e9;
@@ -23,14 +23,15 @@ describe("concurrency", () => {
   });
 
   test("concurrency_burst keeps exactly N in flight until the count runs out", async () => {
-    const { result, sent, maxInFlight } = await simulate(
-      { ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 8, requestCount: 500 },
-      { serviceNs: (c) => varied(c.id) },
-    );
+    const r = await simulate({ ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 8, requestCount: 500 }, { serviceNs: (c) => varied(c.id) });
+    const { result, maxInFlight } = r;
+    // What the workers started (a queued credit starts when a slot of its worker frees, not when sent).
+    const sent = started(r.sent);
+    expect(sent).toHaveLength(500);
     expect(maxInFlight).toBe(8);
-    expect(sent.slice(0, 8).every((s) => s.atNs === sent[0]?.atNs)).toBe(true);
-    expect(sent.every((s) => s.inFlightAfter === Math.min(8, s.credit.num + 1))).toBe(true);
-    expect(sent.every((s) => s.credit.intendedNs === s.atNs)).toBe(true);
+    expect(sent.slice(0, 8).every((s) => s.startedNs === sent[0]?.startedNs)).toBe(true);
+    expect(sent.every((s, i) => s.runningAfter === Math.min(8, i + 1))).toBe(true);
+    expect(sent.every((s) => s.credit.intendedNs === s.startedNs)).toBe(true);
     expect(result.phases[0]).toMatchObject({ phase: "profiling", sent: 500, completed: 500, timeoutTriggered: false });
   });
 });
@@ -69,16 +70,15 @@ describe("count and duration modes", () => {
   });
 
   test("concurrency_burst in duration mode stops at the deadline even while waiting for a slot", async () => {
-    const { result, sent } = await simulate(
-      { ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 4, durationSec: 1, graceSec: 1 },
-      { serviceNs: () => 300 * MS },
-    );
-    const phase = result.phases[0] as TimingPhaseResult;
+    const r = await simulate({ ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 4, durationSec: 1, graceSec: 1 }, { serviceNs: () => 300 * MS });
+    const phase = r.result.phases[0] as TimingPhaseResult;
+    const sent = started(r.sent);
     // Slots free at 300, 600, 900 ms; the next refill would be at 1200 ms, past the duration.
     expect(sent).toHaveLength(16);
-    expect(sent.every((s) => s.atNs <= phase.startNs + SEC)).toBe(true);
+    expect(sent.every((s) => s.startedNs <= phase.startNs + SEC)).toBe(true);
     expect(phase.sendEndNs - phase.startNs).toBeLessThanOrEqual(SEC + 1);
-    expect(phase).toMatchObject({ completed: 16, timeoutTriggered: false });
+    // Credits queued for 1200 ms went back unsent: neither sent nor completed.
+    expect(phase).toMatchObject({ sent: 16, completed: 16, timeoutTriggered: false });
     expect(phase.endNs).toBe(phase.startNs + 1200 * MS);
   });
 });

@@ -7,7 +7,7 @@ import { parseProfileConfig, readProfileArgs } from "../../src/config/profile-fl
 import { readRateSeries } from "../../src/config/rate-series.ts";
 import { type ResolvedProfile, resolveProfile } from "../../src/config/resolve.ts";
 import { seriesRate } from "../../src/services/timing/arrivals.ts";
-import { BASE_PLAN, ofPhase, simulate } from "./harness.ts";
+import { BASE_PLAN, ofPhase, simulate, started } from "./harness.ts";
 
 const MS = 1_000_000;
 const dir = mkdtempSync(join(tmpdir(), "aiperf-rate-series-"));
@@ -97,7 +97,7 @@ describe("the rate", () => {
     const rateSeries = [{ timeSec: 0, rate: 100 }];
     const r = await simulate({ ...BASE_PLAN, rateMode: "poisson", rateSeries, requestCount: 5, warmupRequestCount: 3 }, { serviceNs: () => 7 * MS });
     const warmup = r.result.phases[0];
-    expect(ofPhase(r.sent, "warmup").map((s) => (s.atNs - (warmup?.startNs ?? 0)) / MS)).toEqual([0, 7, 14]);
+    expect(started(ofPhase(r.sent, "warmup")).map((s) => (s.startedNs - (warmup?.startNs ?? 0)) / MS)).toEqual([0, 7, 14]);
     expect(r.result.phases[1]).toMatchObject({ phase: "profiling", sent: 5, completed: 5 });
   });
 });

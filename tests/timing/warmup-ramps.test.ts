@@ -8,7 +8,7 @@ import { parseProfileConfig, readProfileArgs } from "../../src/config/profile-fl
 import { type ResolvedProfile, resolveProfile } from "../../src/config/resolve.ts";
 import { type PhaseLoad, phasePlans } from "../../src/services/timing/phase-load.ts";
 import { parseTimingPlan, type TimingPhaseResult, type TimingPlan } from "../../src/protocol/timing-plan.ts";
-import { BASE_PLAN, ofPhase, type SimOutcome, simulate } from "./harness.ts";
+import { BASE_PLAN, ofPhase, type SimOutcome, simulate, started } from "./harness.ts";
 
 const MS = 1_000_000;
 
@@ -20,8 +20,9 @@ function resolve(...args: string[]): ResolvedProfile {
 /** Most credits in flight among those sent in [fromMs, toMs) after the phase's start. */
 function maxIn(r: SimOutcome, phase: "warmup" | "profiling", fromMs: number, toMs: number): number {
   const start = (r.result.phases.find((p) => p.phase === phase) as TimingPhaseResult).startNs;
-  const sent = ofPhase(r.sent, phase).filter((s) => s.atNs - start >= fromMs * MS && s.atNs - start < toMs * MS);
-  return Math.max(...sent.map((s) => s.inFlightAfter));
+  // What the workers started: a queued credit takes its slot when it starts, not when it is sent.
+  const sent = started(ofPhase(r.sent, phase)).filter((s) => s.startedNs - start >= fromMs * MS && s.startedNs - start < toMs * MS);
+  return Math.max(...sent.map((s) => s.runningAfter));
 }
 
 /** The load `phase` runs with, as the timing service plans it. */

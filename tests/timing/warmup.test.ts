@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import type { TimingPhaseResult } from "../../src/protocol/timing-plan.ts";
 import type { TraceData } from "../../src/services/timing/fixed-schedule.ts";
-import { BASE_PLAN, ofPhase, simulate } from "./harness.ts";
+import { BASE_PLAN, ofPhase, simulate, started } from "./harness.ts";
 
 const MS = 1_000_000;
 
@@ -74,9 +74,9 @@ describe("warmup overrides", () => {
       },
       { serviceNs: () => 10 * MS },
     );
-    const w = ofPhase(r.sent, "warmup");
+    const w = started(ofPhase(r.sent, "warmup"));
     const start = r.result.phases[0]?.startNs ?? 0;
-    expect(w.map((s) => (s.atNs - start) / MS)).toEqual([0, 0, 0, 10, 10, 10]);
+    expect(w.map((s) => (s.startedNs - start) / MS)).toEqual([0, 0, 0, 10, 10, 10]);
   });
 
   test("a fixed schedule's warmup is a closed loop at concurrency 1, and the schedule is replayed only when profiling", async () => {
@@ -86,7 +86,7 @@ describe("warmup overrides", () => {
       { trace, serviceNs: () => 7 * MS },
     );
     const [warmup, profiling] = r.result.phases as [TimingPhaseResult, TimingPhaseResult];
-    expect(ofPhase(r.sent, "warmup").map((s) => (s.atNs - warmup.startNs) / MS)).toEqual([0, 7, 14, 21]);
+    expect(started(ofPhase(r.sent, "warmup")).map((s) => (s.startedNs - warmup.startNs) / MS)).toEqual([0, 7, 14, 21]);
     expect(ofPhase(r.sent, "profiling").map((s) => (s.credit.intendedNs - profiling.startNs) / MS)).toEqual([0, 100, 200]);
   });
 });

@@ -25,12 +25,25 @@ markLoaded("role:timing");
 /** How long "run" waits for the plan's workers to connect. */
 const CONNECT_TIMEOUT_MS = 30_000;
 
+/**
+ * Queued credits per slot in a closed loop (queues.ts; README "Ninth pass"): 1 by default;
+ * AIPERF_CREDIT_QUEUE_DEPTH=0 turns them off (to measure against), 0.5 queues for half the slots.
+ */
+function queueDepth(log: ServiceContext<"timing">["log"]): number {
+  const raw = process.env.AIPERF_CREDIT_QUEUE_DEPTH;
+  if (raw === undefined || raw === "") return 1;
+  const depth = Number(raw);
+  if (Number.isFinite(depth) && depth >= 0 && depth <= 1) return depth;
+  log.warn(`Ignoring AIPERF_CREDIT_QUEUE_DEPTH=${raw}: it must be a number from 0 to 1 (queued credits per slot); using 1`);
+  return 1;
+}
+
 export async function run(ctx: ServiceContext<"timing">): Promise<void> {
   let router: BusSocket | undefined;
   let current: TimingRun | undefined;
   let cancelWaiting: AbortController | undefined;
   let nextCreditId = 0;
-  /** Credits sent and not yet returned, by worker: what a lost worker node had in flight. */
+  /** Credits sent and not yet returned, by worker: what a lost worker node had in flight (queued credits once started). */
   const outstanding = new Map<string, number>();
   ctx.handle("in_flight", () => Object.fromEntries(outstanding));
   /** Each worker's clock as its credits see it (cluster/credit-clock.ts), with the clock epoch it was measured in. */
@@ -78,7 +91,8 @@ export async function run(ctx: ServiceContext<"timing">): Promise<void> {
     if ("firstByte" in ret) current?.onFirstByte(ret.id);
     else {
       if (ret.sentNs !== undefined) sampleClock(ret, monoNs() - ret.sentNs);
-      outstanding.set(ret.worker, Math.max(0, (outstanding.get(ret.worker) ?? 1) - 1));
+      // A queued credit counts once its worker starts it (in the slot of the credit that returned).
+      if (ret.unsent !== true && ret.started === undefined) outstanding.set(ret.worker, Math.max(0, (outstanding.get(ret.worker) ?? 1) - 1));
       current?.onReturn(ret);
     }
   };
@@ -99,12 +113,13 @@ export async function run(ctx: ServiceContext<"timing">): Promise<void> {
       clock: systemClock,
       wallNs,
       send: (worker, credit) => {
-        outstanding.set(worker, (outstanding.get(worker) ?? 0) + 1);
+        if (credit.queued !== true) outstanding.set(worker, (outstanding.get(worker) ?? 0) + 1);
         sendCredit(socket, worker, credit, ctx);
       },
       emit: (name, event) => ctx.emit(name, event),
       warn: (message) => ctx.log.warn(message),
       firstCreditId: nextCreditId,
+      queueDepth: queueDepth(ctx.log),
       ...(plan.datasetPath === undefined ? {} : datasetDeps(plan.datasetPath)),
       ...(plan.serverProfiler === undefined ? {} : profilerDeps(plan.serverProfiler, ctx.log)),
     });

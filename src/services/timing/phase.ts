@@ -19,6 +19,8 @@ export class PhaseTracker {
   readonly startNs: number;
   readonly startWallNs: number;
   sent = 0;
+  /** Credit numbers handed out (Credit.num): unlike `sent`, never goes back, so a number is never reused. */
+  numbered = 0;
   completed = 0;
   cancellationsPlanned = 0;
   /** Sessions started (first turns sent) and the turns they will send in all. */
@@ -77,11 +79,20 @@ export class PhaseTracker {
   /** `newSessionTurns`: the credit starts a session of that many turns. */
   recordSent(willCancel: boolean, newSessionTurns?: number): void {
     this.sent++;
+    this.numbered++;
     if (willCancel) this.cancellationsPlanned++;
     if (newSessionTurns !== undefined) {
       this.sessionsStarted++;
       this.sessionTurns += newSessionTurns;
     }
+  }
+
+  /** A queued credit came back never started (queues.ts): it no longer counts as sent. */
+  recordUnsent(willCancel: boolean): void {
+    if (this.ended) return;
+    this.sent--;
+    if (willCancel) this.cancellationsPlanned--;
+    this.#checkDrained();
   }
 
   /** A credit of this phase came back; returns after the phase ended are not counted. */

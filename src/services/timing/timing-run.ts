@@ -19,6 +19,7 @@ import { type PhasePlan, phasePlans } from "./phase-load.ts";
 import { createRng, deriveSeed, randomSeed } from "../../core/rng.ts";
 import { FollowUps, type Session, type SessionData, SINGLE_TURN } from "./sessions.ts";
 import { WorkerPool } from "./workers.ts";
+import { CreditQueues } from "./queues.ts";
 
 type TimingRunDeps = {
   clock: TimingClock;
@@ -37,6 +38,8 @@ type TimingRunDeps = {
   sessions?: SessionData;
   /** Turn timestamps (the mapped dataset file): needed by a fixed-schedule plan. */
   trace?: TraceData;
+  /** Queued credits per slot a worker holds, in a phase where queueing applies (queues.ts); 0 turns it off. Default 1. */
+  queueDepth?: number;
   /** Awaited before the profiling phase starts (--server-profiler start); a throw skips profiling. */
   beforeProfiling?(): Promise<void>;
   /** Awaited after the profiling phase ends, however it ended (--server-profiler stop); never throws. */
@@ -58,8 +61,19 @@ export type TimingRun = {
   readonly inFlight: number;
 };
 
-/** `prefill`: the credit still holds a prefill slot (no first byte yet). */
-type Outstanding = { worker: string; tracker: PhaseTracker; session: Session | null; stop: AbortSignal; prefill: boolean };
+/**
+ * `prefill`: the credit still holds a prefill slot (no first byte yet). `queued`: the worker holds it
+ * and has not started it (it holds no slot yet). `willCancel`: it counts in cancellationsPlanned.
+ */
+type Outstanding = {
+  worker: string;
+  tracker: PhaseTracker;
+  session: Session | null;
+  stop: AbortSignal;
+  prefill: boolean;
+  queued: boolean;
+  willCancel: boolean;
+};
 
 export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRun {
   const { clock } = deps;
@@ -69,6 +83,10 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
   const arrivalRng = createRng(deriveSeed(seed, "arrivals"));
   const pool = new WorkerPool(plan.workers);
   const gate = new LoadGates();
+  const queues = new CreditQueues(deps.queueDepth ?? 1);
+  /** Wakes a driver waiting for a queued credit to be started or come back (burst.ts). */
+  let wakeQueue: (() => void) | undefined;
+  let queueChanged: Promise<void> | undefined;
   /** Whether the running phase has a prefill ceiling (its credits ask for a first-byte report). */
   let reportFirstByte = false;
   const outstanding = new Map<number, Outstanding>();
@@ -99,7 +117,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
 
   /** Sends one turn: a new session's first, or the next turn of `o.session` (IssueOptions says the rest). */
   const issue = (tracker: PhaseTracker, intendedNs: number, o: IssueOptions = {}): Session | null => {
-    const { session, owned = false, maxTurns = Number.POSITIVE_INFINITY, readyNs = intendedNs } = o;
+    const { session, owned = false, maxTurns = Number.POSITIVE_INFINITY, readyNs = intendedNs, queued = false } = o;
     const pick = o.conversation;
     const willCancel = plan.cancellationRate > 0 && cancelRng.next() < plan.cancellationRate / 100;
     const conversation =
@@ -111,7 +129,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
     const credit: Credit = {
       id: nextId++,
       phase: tracker.phase,
-      num: tracker.sent,
+      num: tracker.numbered,
       conversation,
       turn,
       intendedNs,
@@ -120,6 +138,11 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       correlationId,
       ...(reportFirstByte ? { reportFirstByte: true } : {}),
     };
+    if (queued) {
+      credit.queued = true;
+      const notAfterNs = tracker.sendDeadlineNs;
+      if (notAfterNs !== undefined) credit.notAfterNs = notAfterNs;
+    }
     const turns = session?.turns ?? Math.min(sessionData.turnCount(conversation), maxTurns);
     // Single-turn conversations need no session: nothing follows them.
     const active = session ?? (turns > 1 || owned ? { conversation, correlationId, turns, next: 0, worker: undefined } : null);
@@ -128,26 +151,56 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       liveSessions.add(active);
     }
     // Booked before sending, so a return can never arrive for a credit we do not know yet.
-    gate.concurrency.take();
+    // A queued credit takes no slot now: it takes the slot of a credit of its worker that ends.
+    if (!queued) gate.concurrency.take();
     if (reportFirstByte) gate.prefill.take();
     tracker.recordSent(willCancel, session == null ? turns : undefined);
     for (;;) {
       // Sticky: a session's later turns go to the worker that holds its history, if still there.
       const sticky = active?.worker;
-      const worker = sticky !== undefined && pool.acquireId(sticky) ? sticky : pool.acquire();
-      if (worker === undefined) throw new Error("No connected worker is left to send credits to");
+      const worker = queued ? queues.pick() : sticky !== undefined && pool.acquireId(sticky) ? sticky : pool.acquire();
+      if (worker === undefined) {
+        if (queued) {
+          // Every worker with room was unreachable: the credit was never sent.
+          tracker.recordUnsent(willCancel);
+          return null;
+        }
+        throw new Error("No connected worker is left to send credits to");
+      }
+      if (queued) {
+        pool.acquireId(worker);
+        queues.queuedTo(worker);
+      } else queues.taken(worker);
       if (active !== null) active.worker = worker;
-      outstanding.set(credit.id, { worker, tracker, session: active, stop: phaseStop, prefill: reportFirstByte });
+      outstanding.set(credit.id, { worker, tracker, session: active, stop: phaseStop, prefill: reportFirstByte, queued, willCancel });
       try {
         deps.send(worker, credit);
         return active;
       } catch (error) {
         outstanding.delete(credit.id);
         pool.remove(worker);
+        queues.remove(worker);
         deps.warn?.(`Worker "${worker}" cannot be reached (${error instanceof Error ? error.message : String(error)}); using the others`);
       }
     }
   };
+
+  /** Whether this phase's closed loop may hand workers queued credits (README "Ninth pass": the scope). */
+  let singleTurnCache: boolean | undefined;
+  const allSingleTurn = (): boolean => {
+    if (singleTurnCache === undefined) {
+      singleTurnCache = true;
+      if (deps.sessions !== undefined) for (let c = 0; c < plan.conversations && singleTurnCache; c++) singleTurnCache = sessionData.turnCount(c) <= 1;
+    }
+    return singleTurnCache;
+  };
+  const queueingApplies = (p: PhasePlan): boolean =>
+    queues.depth > 0 &&
+    p.load.driver === "burst" &&
+    p.load.concurrency !== undefined &&
+    p.load.prefillConcurrency === undefined &&
+    p.stop.kind !== "sessions" &&
+    allSingleTurn();
   const followUps = new FollowUps(
     clock,
     sessionData,
@@ -194,6 +247,13 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
     return meanTurnsCache;
   };
 
+  const notifyQueue = (): void => {
+    const wake = wakeQueue;
+    wakeQueue = undefined;
+    queueChanged = undefined;
+    wake?.();
+  };
+
   /** Wakes a driver waiting for the phase's sessions to finish (see untilSessionsEnd). */
   let wakeDriver: (() => void) | undefined;
 
@@ -224,6 +284,9 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       void rampGate(clock, gate.concurrency, load.concurrency, load.concurrencyRampSec * 1e9, stop);
     }
     followUps.scheduleOf = undefined;
+    const target = load.concurrency ?? 0;
+    // A driver waiting for queue.changed() wakes when the phase stops issuing.
+    stop.addEventListener("abort", notifyQueue, { once: true });
     return driverFor(load.driver).run({
       clock,
       stop,
@@ -237,7 +300,44 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       issue: (intendedNs, options) => issue(tracker, intendedNs, options),
       scheduleLaterTurns: (at) => void (followUps.scheduleOf = at),
       untilSessionsEnd: () => untilSessionsEnd(tracker, stop),
+      ...(queueingApplies(p)
+        ? {
+            queue: {
+              // Only once a concurrency ramp reached its target (until then every slot is new), and not
+              // for a count's last `target` credits: one queued behind a request of its worker could
+              // then start after another worker's slot had freed and found nothing left to send.
+              offer: () =>
+                gate.concurrency.limit >= target &&
+                (tracker.total === undefined || tracker.total - tracker.sent > target) &&
+                queues.pick() !== undefined &&
+                (issue(tracker, clock.nowNs(), { queued: true }), true),
+              get pending() {
+                return queues.queued;
+              },
+              get ramping() {
+                return gate.concurrency.limit < target;
+              },
+              changed: () => (queueChanged ??= new Promise<void>((resolve) => (wakeQueue = resolve))),
+            },
+          }
+        : {}),
     });
+  };
+
+  /**
+   * The grace period ended: the phase's queued credits still out can no longer start (their
+   * not-after time, the send deadline, is past; one started before it would have said so by now),
+   * so they are not counted as sent, and the records service does not wait for records that never
+   * come. Their unsent returns, when they arrive, match nothing.
+   */
+  const dropQueued = (tracker: PhaseTracker): void => {
+    for (const [id, entry] of outstanding) {
+      if (!entry.queued || entry.tracker !== tracker) continue;
+      outstanding.delete(id);
+      pool.release(entry.worker);
+      queues.dropped(entry.worker);
+      tracker.recordUnsent(entry.willCancel);
+    }
   };
 
   const runPhase = async (p: PhasePlan): Promise<TimingPhaseResult> => {
@@ -263,6 +363,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       liveSessions.clear();
       tracker.finishSending(clock.nowNs());
       const end = await waitForEnd(tracker);
+      if (end === "timeout") dropQueued(tracker);
       const result = tracker.finish(clock.nowNs(), end, cancelled.signal.aborted);
       deps.emit("phase_complete", result);
       return result;
@@ -300,9 +401,24 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       if (entry === undefined) return;
       outstanding.delete(ret.id);
       pool.release(entry.worker);
-      gate.concurrency.release();
+      if (entry.queued) {
+        // A queued credit never started (deadline, cancel, no slot): as if it had not been sent.
+        queues.dropped(entry.worker);
+        entry.tracker.recordUnsent(entry.willCancel);
+        notifyQueue();
+        wakeDriver?.();
+        return;
+      }
+      queues.freed(entry.worker);
+      const next = ret.started === undefined ? undefined : outstanding.get(ret.started);
+      if (next !== undefined && next.queued && next.worker === entry.worker) {
+        // The worker started a queued credit in this slot: the slot moves to it, the gate stays as it is.
+        next.queued = false;
+        queues.started(next.worker);
+      } else gate.concurrency.release();
       if (entry.prefill) gate.prefill.release();
       entry.tracker.recordReturn();
+      notifyQueue();
       const session = entry.session;
       if (session !== null && session.next >= session.turns) liveSessions.delete(session);
       if (session?.onReturn !== undefined) session.onReturn();
@@ -325,7 +441,8 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
       return nextId;
     },
     get inFlight() {
-      return outstanding.size;
+      // Queued credits are not requests yet.
+      return outstanding.size - queues.queued;
     },
   };
 }

@@ -29,6 +29,9 @@ registerTransport("raw", rawCapture);
 
 type WorkerLog = Pick<ConsolaInstance, "warn" | "debug">;
 
+/** A queued credit as it arrived (timing/queues.ts): it starts in the slot of one of ours that ends. */
+type Held = { credit: Credit; arrivedNs: number; epoch: number; trace: SendTrace | undefined };
+
 type Sent = { captured: Captured; cancellationNs: number | null; requestId: string; retriedAfter?: { startNs: number; error: RecordError } };
 
 const PEER_WAIT_MS = 30_000;
@@ -64,6 +67,8 @@ export class WorkerEngine {
   readonly #cancelledPhases = new Map<Phase, RecordError>();
   readonly #cutAt = new WeakMap<AbortController, number>();
   readonly #loopLag = new LoopLagMonitor();
+  /** Queued credits, oldest first: each starts in the same turn as one of this worker's requests ends. */
+  #held: Held[] = [];
   /** Requests whose transport was called and has not finished: while any, waits keep the loop turning. */
   #onWire = 0;
   /** Credits arrive a little ahead of their time (timing/clock.ts SEND_LEAD_NS) and wait here. */
@@ -118,6 +123,8 @@ export class WorkerEngine {
   async stop(): Promise<void> {
     this.#dealer.onMessage(undefined);
     this.#loopLag.stop();
+    // Before the requests are cut: their ends must not start what is queued.
+    this.#returnHeld(() => true);
     if (this.#active.size > 0) {
       const settled = new Promise<void>((resolve) => (this.#settled = resolve));
       for (const ctl of this.#active.keys()) abortWith(ctl, SHUTDOWN_ERROR);
@@ -138,6 +145,8 @@ export class WorkerEngine {
   cancel(phases: readonly Phase[], message: string): number {
     const error: RecordError = { code: 499, type: "RequestCancellationError", message };
     for (const phase of phases) this.#cancelledPhases.set(phase, error);
+    // Queued credits of those phases were never sent: back unsent, not cancelled records.
+    this.#returnHeld((credit) => phases.includes(credit.phase));
     let cut = 0;
     for (const [ctl, phase] of this.#active) {
       if (!phases.includes(phase) || ctl.signal.aborted) continue;
@@ -170,7 +179,50 @@ export class WorkerEngine {
       this.#profiling = true;
       this.#loopLag.reset();
     }
-    void this.#serve(credit, arrivedNs, epoch, startTrace(credit.issuedNs, readNs));
+    const trace = startTrace(credit.issuedNs, readNs);
+    if (credit.queued !== true) {
+      void this.#serve(credit, arrivedNs, epoch, trace);
+      return;
+    }
+    // With no request of ours in flight, nothing would ever start it (its slot's return crossed it).
+    if (this.#cancelledPhases.has(credit.phase) || this.#active.size === 0) this.#returnUnsent(credit);
+    else this.#held.push({ credit, arrivedNs, epoch, trace });
+  }
+
+  /**
+   * A request ended: starts the oldest queued credit in its slot, now, and returns its id (undefined
+   * when none may start). One past its not-after time or of a cancelled phase goes back unsent.
+   * A queued credit's intended time is when its slot freed, as a burst credit's is.
+   */
+  #startHeld(): number | undefined {
+    for (let held = this.#held.shift(); held !== undefined; held = this.#held.shift()) {
+      const { credit } = held;
+      const nowNs = monoNs();
+      if (this.#cancelledPhases.has(credit.phase) || (credit.notAfterNs !== undefined && nowNs > credit.notAfterNs)) {
+        this.#returnUnsent(credit);
+        continue;
+      }
+      credit.intendedNs = nowNs;
+      credit.readyNs = undefined;
+      void this.#serve(credit, held.arrivedNs, held.epoch, held.trace);
+      return credit.id;
+    }
+    return undefined;
+  }
+
+  /** Returns unsent the queued credits that `which` picks. */
+  #returnHeld(which: (credit: Credit) => boolean): void {
+    const keep: Held[] = [];
+    for (const held of this.#held) {
+      if (which(held.credit)) this.#returnUnsent(held.credit);
+      else keep.push(held);
+    }
+    this.#held = keep;
+  }
+
+  #returnUnsent(credit: Credit): void {
+    const ret: CreditReturn = { id: credit.id, phase: credit.phase, worker: this.#name, unsent: true };
+    if (!this.#dealer.closed) this.#sendOn(this.#dealer, encodeJson(ret));
   }
 
   async #serve(credit: Credit, arrivedNs: number, epoch: number, trace: SendTrace | undefined): Promise<void> {
@@ -205,6 +257,11 @@ export class WorkerEngine {
       this.#active.delete(ctl);
       this.#stats.completed++;
       const ret: CreditReturn = { id: credit.id, phase: credit.phase, worker: this.#name };
+      // The next request goes out before this return does: the slot moves to it (CreditReturn.started).
+      if (this.#held.length > 0) {
+        const started = this.#startHeld();
+        if (started !== undefined) ret.started = started;
+      }
       // The credit clock's samples, when both stamps are on the same clock (cluster/credit-clock.ts).
       if (credit.issuedNs !== undefined && epoch === clockEpoch()) {
         ret.forwardNs = arrivedNs - credit.issuedNs;

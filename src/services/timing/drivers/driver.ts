@@ -24,6 +24,20 @@ export type IssueOptions = {
   maxTurns?: number | undefined;
   /** When a slot freed for a credit that waited for one past its intended time (Credit.readyNs). */
   readyNs?: number | undefined;
+  /** A queued credit (queues.ts): the worker starts it in the slot of one of its own that ends. */
+  queued?: boolean | undefined;
+};
+
+/** Queued credits, in a phase where they apply (timing-run.ts queueingApplies). */
+export type QueueContext = {
+  /** Sends one queued credit to a worker with room; false when none has (or a ramp has not reached its target). */
+  offer(): boolean;
+  /** Queued credits not yet started or returned. */
+  readonly pending: number;
+  /** A concurrency ramp has not reached its target yet (its steps open the gate without a return). */
+  readonly ramping: boolean;
+  /** Resolves at the next return of any credit, or when the phase stops issuing. */
+  changed(): Promise<void>;
 };
 
 export type DriverContext = {
@@ -51,6 +65,8 @@ export type DriverContext = {
    * still issue (count, duration; a sessions phase: all its sessions' turns sent).
    */
   untilSessionsEnd(): Promise<void>;
+  /** Present only where queued credits apply: a closed loop on single-turn conversations without a prefill ceiling. */
+  queue?: QueueContext;
 };
 
 export type TimingDriver = {
