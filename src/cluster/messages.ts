@@ -9,8 +9,19 @@ import * as v from "valibot";
 const Clock = v.object({ monoOffsetNs: v.number(), wallOffsetNs: v.number(), uncertaintyNs: v.number() });
 export type ClockEstimate = v.InferOutput<typeof Clock>;
 
+/**
+ * What the roles' messages mean on the wire (credits, returns, raw and record batches, commands).
+ * A node of another build may read them differently (a worker that does not know queued credits
+ * would start them at once, past the concurrency ceiling), so the controller turns away a node
+ * whose number differs. Raise it whenever a message between roles changes meaning. 2: queued
+ * credits (Credit.queued/notAfterNs, CreditReturn.started/unsent), replies parsed in records.
+ */
+export const WIRE_PROTOCOL = 2;
+
 const Hello = v.object({
   type: v.literal("hello"),
+  /** The node's WIRE_PROTOCOL; absent from builds before it was introduced. */
+  protocol: v.optional(v.number()),
   /** The node's host name, for the log and the JSON. */
   hostname: v.string(),
   /** The address the node reached the controller at; the controller's endpoints are given with it. */

@@ -11,7 +11,7 @@ import { cpus, hostname } from "node:os";
 import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import { clusterPorts, urlHost } from "../cluster/ports.ts";
-import { type ClockEstimate, decodeFrame, type FromNode, ToNode } from "../cluster/messages.ts";
+import { type ClockEstimate, decodeFrame, type FromNode, ToNode, WIRE_PROTOCOL } from "../cluster/messages.ts";
 import { TOKEN_ENV } from "../cluster/token.ts";
 import { BenchError, EXIT_CODES } from "../core/errors.ts";
 import type { LogLevelName } from "../core/log.ts";
@@ -78,7 +78,16 @@ export async function runNode(opts: NodeOptions): Promise<number> {
       let nodeId = "";
       let welcome: Extract<ToNode, { type: "welcome" }> | undefined;
       ws.addEventListener("open", () => {
-        send({ type: "hello", hostname: hostname(), controllerHost: opts.controller.host, workers, recordProcessors, group, pid: process.pid });
+        send({
+          type: "hello",
+          protocol: WIRE_PROTOCOL,
+          hostname: hostname(),
+          controllerHost: opts.controller.host,
+          workers,
+          recordProcessors,
+          group,
+          pid: process.pid,
+        });
       });
       ws.addEventListener("message", (event) => {
         const msg = decodeFrame(ToNode, event.data);
@@ -111,7 +120,7 @@ export async function runNode(opts: NodeOptions): Promise<number> {
       });
       ws.addEventListener("close", (event) => {
         if (stopping) return resolve(EXIT_CODES.OK);
-        // 1008: the controller turned this node away (it already has its --worker-nodes).
+        // 1008: the controller turned this node away (it already has its --worker-nodes, or another build).
         if (event.code === 1008) {
           log.error(`The controller at ${gateUrl} refused this node: ${event.reason}`);
           return resolve(EXIT_CODES.USAGE);

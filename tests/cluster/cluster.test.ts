@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { ConsolaInstance } from "consola";
 import { estimateOffset } from "../../src/cluster/clock-sync.ts";
 import { CreditClock, creditCorrection, tightest } from "../../src/cluster/credit-clock.ts";
-import { DATASET_SHA256_HEADER, drifted } from "../../src/cluster/messages.ts";
+import { DATASET_SHA256_HEADER, drifted, WIRE_PROTOCOL } from "../../src/cluster/messages.ts";
 import { clockEpoch, correctClocks, monoNs, wallNs } from "../../src/core/clock.ts";
 import { clusterPorts, parseControllerAddress } from "../../src/cluster/ports.ts";
 import { ClusterGate } from "../../src/controller/cluster/gate.ts";
@@ -149,4 +149,53 @@ test("the node's /healthz answers at once, /readyz once it is ready", async () =
   expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
   health.ready(true);
   expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+});
+
+test("the gate turns away a node of another build (another wire protocol, or none): close 1008 saying why, logged once; the same build joins", async () => {
+  const warnings: string[] = [];
+  const log = { warn: (m: string) => warnings.push(m), info: () => {}, debug: () => {}, error: () => {} } as unknown as ConsolaInstance;
+  const gate = new ClusterGate({
+    host: "127.0.0.1",
+    port: 0,
+    basePort: 0,
+    token: "t",
+    expected: 1,
+    logLevel: "info",
+    heartbeatMs: 1000,
+    env: {},
+    log,
+    events: { changed: () => {}, lost: () => {}, childExit: () => {}, clock: () => {} },
+  });
+  stops.push(() => gate.close("test over"));
+  /** Says hello with `protocol` (undefined: a build from before the field) and resolves with the first answer. */
+  const hello = (protocol: number | undefined): Promise<{ close?: { code: number; reason: string }; welcome?: boolean }> =>
+    new Promise((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${gate.port}/api/join`, { headers: { Authorization: "Bearer t" } } as unknown as string[]);
+      ws.addEventListener("open", () =>
+        ws.send(
+          JSON.stringify({
+            type: "hello",
+            protocol,
+            hostname: "h",
+            controllerHost: "127.0.0.1",
+            workers: 1,
+            recordProcessors: 1,
+            group: `g${protocol}`,
+            pid: 1,
+          }),
+        ),
+      );
+      ws.addEventListener("message", (event) => {
+        if (String(event.data).includes('"welcome"')) resolve({ welcome: true });
+        ws.close();
+      });
+      ws.addEventListener("close", (event) => resolve({ close: { code: event.code, reason: event.reason } }));
+    });
+  const older = await hello(undefined);
+  expect(older.close?.code).toBe(1008);
+  expect(older.close?.reason).toBe(`another aiperf build (wire protocol 1 or older, the controller's ${WIRE_PROTOCOL}): run the controller's binary here`);
+  const newer = await hello(WIRE_PROTOCOL + 1);
+  expect(newer.close?.reason).toContain(`wire protocol ${WIRE_PROTOCOL + 1}, the controller's ${WIRE_PROTOCOL}`);
+  expect(warnings.filter((w) => w.includes("runs another aiperf build")).length).toBe(2);
+  expect(await hello(WIRE_PROTOCOL)).toEqual({ welcome: true });
 });

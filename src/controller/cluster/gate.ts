@@ -6,9 +6,10 @@
  */
 import type { ServerWebSocket } from "bun";
 import type { ConsolaInstance } from "consola";
-import { type ClockEstimate, DATASET_SHA256_HEADER, decodeFrame, FromNode, type ToNode } from "../../cluster/messages.ts";
+import { type ClockEstimate, DATASET_SHA256_HEADER, decodeFrame, FromNode, type ToNode, WIRE_PROTOCOL } from "../../cluster/messages.ts";
 import { bearer, sameToken } from "../../cluster/token.ts";
 import { monoNs, wallNs } from "../../core/clock.ts";
+import { VERSION } from "../../core/version.ts";
 
 type Hello = Extract<FromNode, { type: "hello" }>;
 
@@ -149,6 +150,14 @@ export class ClusterGate {
     const node = ws.data.node;
     if (msg.type === "hello") {
       if (node !== undefined) return;
+      if (msg.protocol !== WIRE_PROTOCOL) {
+        const theirs = msg.protocol ?? "1 or older";
+        this.opts.log.warn(
+          `Refused the node at ${ws.data.address} (${msg.hostname}): it runs another aiperf build (wire protocol ${theirs}, this one ${WIRE_PROTOCOL}); start it from this binary (${VERSION})`,
+        );
+        // A close reason holds at most 123 bytes.
+        return ws.close(1008, `another aiperf build (wire protocol ${theirs}, the controller's ${WIRE_PROTOCOL}): run the controller's binary here`);
+      }
       const partners = this.nodes.filter((n) => n.hello.group === msg.group);
       if (partners.length === 0 && this.#groupCount() >= this.opts.expected) return ws.close(1008, "the run already has its nodes");
       const clash = partners.find((n) => (n.hello.workers > 0 && msg.workers > 0) || (n.hello.recordProcessors > 0 && msg.recordProcessors > 0));
