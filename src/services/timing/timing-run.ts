@@ -263,12 +263,19 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
    * nothing is in flight and no session is left.
    */
   const untilSessionsEnd = async (tracker: PhaseTracker, stop: AbortSignal): Promise<void> => {
-    const stopped = new Promise<void>((resolve) => stop.addEventListener("abort", () => resolve(), { once: true }));
     const continuing = tracker.stop.kind === "sessions";
-    while (!stop.aborted && tracker.mayIssue(clock.nowNs(), continuing) && (tracker.inFlight > 0 || liveSessions.size > 0)) {
-      await Promise.race([new Promise<void>((resolve) => (wakeDriver = resolve)), stopped]);
+    // The stop wakes the same waiter a return does: no race with a promise that lives as long as
+    // the phase (each race would leave a reaction on it, one per return, until the phase ends).
+    const onStop = (): void => wakeDriver?.();
+    stop.addEventListener("abort", onStop, { once: true });
+    try {
+      while (!stop.aborted && tracker.mayIssue(clock.nowNs(), continuing) && (tracker.inFlight > 0 || liveSessions.size > 0)) {
+        await new Promise<void>((resolve) => (wakeDriver = resolve));
+      }
+    } finally {
+      stop.removeEventListener("abort", onStop);
+      wakeDriver = undefined;
     }
-    wakeDriver = undefined;
   };
 
   /** Sets the phase's ceilings, then lets its driver issue its credits; resolves when it may issue no more. */
