@@ -57,6 +57,26 @@ describe("queued credits in a concurrency burst", () => {
     expect(r.result.phases[0]).toMatchObject({ sent: 400, completed: 400 });
   });
 
+  test("what an unsent credit drew is drawn again: every conversation as often as with no queue (shuffle, sequential)", async () => {
+    for (const sampling of [{ shuffle: true }, { sequential: true }]) {
+      const r = await simulate(
+        { ...BASE_PLAN, ...sampling, conversations: 5, workers: ["w0"], rateMode: "concurrency_burst", concurrency: 1, requestCount: 400 },
+        { serviceNs: (c) => (c.id % 3 === 0 ? 20 * US : 300 * US), transitNs: 50 * US },
+      );
+      expect(unsent(r)).toBeGreaterThan(0);
+      const order = started(r.sent).map((s) => s.credit.conversation);
+      expect(order).toHaveLength(400);
+      // Each conversation 80 times in all; at any point of the run no conversation is more than a
+      // pass ahead of another (a credit sent again may start after a later draw: order moves, counts do not).
+      const counts = [0, 0, 0, 0, 0];
+      for (const c of order) {
+        counts[c] = (counts[c] as number) + 1;
+        expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(2);
+      }
+      expect(counts).toEqual([80, 80, 80, 80, 80]);
+    }
+  });
+
   test("a queued credit starts at once in the freed slot, intended for then", async () => {
     const r = await simulate({ ...BASE_PLAN, workers: ["w0"], rateMode: "concurrency_burst", concurrency: 2, requestCount: 40 }, { serviceNs: () => 5 * MS });
     const queued = started(r.sent).filter((s) => s.credit.queued === true);

@@ -73,6 +73,8 @@ type Outstanding = {
   prefill: boolean;
   queued: boolean;
   willCancel: boolean;
+  /** Taken back by the next new session if it comes back unsent. */
+  conversation: number;
 };
 
 export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRun {
@@ -114,15 +116,21 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
   let phaseStop: AbortSignal = cancelled.signal;
   /** Multi-turn sessions of the running phase with turns still to send. */
   const liveSessions = new Set<Session>();
+  /** What queued credits that came back unsent had drawn (conversation, cancellation), oldest first. */
+  const undrawn: { conversation: number; willCancel: boolean }[] = [];
 
   /** Sends one turn: a new session's first, or the next turn of `o.session` (IssueOptions says the rest). */
   const issue = (tracker: PhaseTracker, intendedNs: number, o: IssueOptions = {}): Session | null => {
     const { session, owned = false, maxTurns = Number.POSITIVE_INFINITY, readyNs = intendedNs, queued = false } = o;
     const pick = o.conversation;
-    const willCancel = plan.cancellationRate > 0 && cancelRng.next() < plan.cancellationRate / 100;
+    // A new session takes back what an unsent queued credit had drawn before drawing anew, so the
+    // sampling (sequential, shuffle passes, the seed's random sequence) is as if it had never gone.
+    const again = session == null && pick === undefined ? undrawn.shift() : undefined;
+    const willCancel = again?.willCancel ?? (plan.cancellationRate > 0 && cancelRng.next() < plan.cancellationRate / 100);
     const conversation =
       session?.conversation ??
       pick ??
+      again?.conversation ??
       (plan.shuffle === true ? shuffled() : plan.sequential === true ? nextConversation++ % plan.conversations : conversationRng.int(plan.conversations));
     const turn = session?.next ?? 0;
     const correlationId = session?.correlationId ?? newCorrelationId();
@@ -163,6 +171,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
         if (queued) {
           // Every worker with room was unreachable: the credit was never sent.
           tracker.recordUnsent(willCancel);
+          undrawn.push({ conversation, willCancel });
           return null;
         }
         throw new Error("No connected worker is left to send credits to");
@@ -172,7 +181,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
         queues.queuedTo(worker);
       } else queues.taken(worker);
       if (active !== null) active.worker = worker;
-      outstanding.set(credit.id, { worker, tracker, session: active, stop: phaseStop, prefill: reportFirstByte, queued, willCancel });
+      outstanding.set(credit.id, { worker, tracker, session: active, stop: phaseStop, prefill: reportFirstByte, queued, willCancel, conversation });
       try {
         deps.send(worker, credit);
         return active;
@@ -412,6 +421,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
         // A queued credit never started (deadline, cancel, no slot): as if it had not been sent.
         queues.dropped(entry.worker);
         entry.tracker.recordUnsent(entry.willCancel);
+        undrawn.push({ conversation: entry.conversation, willCancel: entry.willCancel });
         notifyQueue();
         wakeDriver?.();
         return;
