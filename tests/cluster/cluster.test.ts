@@ -25,6 +25,26 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** A gate on a free loopback port expecting one node, its warnings collected; stopped after the tests. */
+function startGate(token: string): { gate: ClusterGate; warnings: string[] } {
+  const warnings: string[] = [];
+  const log = { warn: (m: string) => warnings.push(m), info: () => {}, debug: () => {}, error: () => {} } as unknown as ConsolaInstance;
+  const gate = new ClusterGate({
+    host: "127.0.0.1",
+    port: 0,
+    basePort: 0,
+    token,
+    expected: 1,
+    logLevel: "info",
+    heartbeatMs: 1000,
+    env: {},
+    log,
+    events: { changed: () => {}, lost: () => {}, childExit: () => {}, clock: () => {} },
+  });
+  stops.push(() => gate.close("test over"));
+  return { gate, warnings };
+}
+
 test("the offset comes from the tightest round trip, half of it is the uncertainty", () => {
   const est = estimateOffset([
     { t0MonoNs: 1000, t3MonoNs: 1400, t0WallNs: 5000, controllerMonoNs: 100, controllerWallNs: 9000 },
@@ -97,21 +117,7 @@ test("--controller: tcp://HOST:PORT, HOST:PORT and [v6]:PORT; anything else says
 });
 
 test("the gate: a wrong token is refused and logged once; the dataset is served with its SHA-256, downloaded and checked; the clock calibrates", async () => {
-  const warnings: string[] = [];
-  const log = { warn: (m: string) => warnings.push(m), info: () => {}, debug: () => {}, error: () => {} } as unknown as ConsolaInstance;
-  const gate = new ClusterGate({
-    host: "127.0.0.1",
-    port: 0,
-    basePort: 0,
-    token: "right",
-    expected: 1,
-    logLevel: "info",
-    heartbeatMs: 1000,
-    env: {},
-    log,
-    events: { changed: () => {}, lost: () => {}, childExit: () => {}, clock: () => {} },
-  });
-  stops.push(() => gate.close("test over"));
+  const { gate, warnings } = startGate("right");
   const url = `http://127.0.0.1:${gate.port}`;
   for (let i = 0; i < 2; i++) expect((await fetch(`${url}/api/hello`, { headers: { Authorization: "Bearer wrong" } })).status).toBe(401);
   expect((await fetch(`${url}/api/dataset`)).status).toBe(401);
@@ -152,21 +158,7 @@ test("the node's /healthz answers at once, /readyz once it is ready", async () =
 });
 
 test("the gate turns away a node of another build (another wire protocol, or none): close 1008 saying why, logged once; the same build joins", async () => {
-  const warnings: string[] = [];
-  const log = { warn: (m: string) => warnings.push(m), info: () => {}, debug: () => {}, error: () => {} } as unknown as ConsolaInstance;
-  const gate = new ClusterGate({
-    host: "127.0.0.1",
-    port: 0,
-    basePort: 0,
-    token: "t",
-    expected: 1,
-    logLevel: "info",
-    heartbeatMs: 1000,
-    env: {},
-    log,
-    events: { changed: () => {}, lost: () => {}, childExit: () => {}, clock: () => {} },
-  });
-  stops.push(() => gate.close("test over"));
+  const { gate, warnings } = startGate("t");
   /** Says hello with `protocol` (undefined: a build from before the field) and resolves with the first answer. */
   const hello = (protocol: number | undefined): Promise<{ close?: { code: number; reason: string }; welcome?: boolean }> =>
     new Promise((resolve) => {

@@ -9,7 +9,7 @@
  * makes the controller and node pods and moves them through their phases per `scenario`.
  * It is not Kubernetes: scheduling, admission, RBAC and the JobSet controller's own logic are not here.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 
 type AnyRec = Record<string, any>;
 
@@ -43,33 +43,6 @@ export type StandIn = {
 
 const status = (code: number, reason: string, message: string) =>
   Response.json({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code }, { status: code });
-
-/** A self-signed certificate for 127.0.0.1 (client-node refuses plain HTTP, as kubectl's users do not use it). */
-export function makeCert(dir: string): { cert: string; key: string } {
-  const made = Bun.spawnSync(
-    [
-      "openssl",
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      `${dir}/key.pem`,
-      "-out",
-      `${dir}/cert.pem`,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-    ],
-    { stderr: "pipe" },
-  );
-  if (made.exitCode !== 0) throw new Error(`openssl failed: ${made.stderr.toString()}`);
-  return { cert: readFileSync(`${dir}/cert.pem`, "utf8"), key: readFileSync(`${dir}/key.pem`, "utf8") };
-}
 
 export function startApiStandIn(scenario: Scenario, tls: { cert: string; key: string }): StandIn {
   const objects = new Map<string, AnyRec>();

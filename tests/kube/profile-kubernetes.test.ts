@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ArtifactServer, startArtifactServer } from "../../src/kube/artifact-server.ts";
 import { BINARY, ensureBinary } from "../e2e/support.ts";
-import { makeCert, type Scenario, type StandIn, startApiStandIn } from "./api-standin.ts";
+import { type Scenario, type StandIn, startApiStandIn } from "./api-standin.ts";
+import { makeCert } from "../tls-cert.ts";
 
 const HAS_OPENSSL = Bun.which("openssl") !== null;
 if (!HAS_OPENSSL) console.warn("openssl not found: the profile --kubernetes tests are skipped (the API stand-in serves HTTPS, as client-node requires)");

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CaptureFn, capture as fetchCapture } from "../../src/services/worker/http-capture.ts";
 import { rawCapture } from "../../src/services/worker/raw-capture.ts";
+import { makeCert } from "../tls-cert.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -178,29 +179,11 @@ describe.skipIf(!HAS_OPENSSL).each([
   let url = "";
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "aiperf-tls-"));
-    const made = Bun.spawnSync([
-      "openssl",
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      join(dir, "key.pem"),
-      "-out",
-      join(dir, "cert.pem"),
-      "-days",
-      "1",
-      "-subj",
-      "/CN=localhost",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-    ]);
-    if (made.exitCode !== 0) throw new Error(`openssl failed: ${made.stderr.toString()}`);
+    const tls = makeCert(dir);
     server = Bun.serve({
       port: 0,
       hostname: "127.0.0.1",
-      tls: { cert: Bun.file(join(dir, "cert.pem")), key: Bun.file(join(dir, "key.pem")) },
+      tls,
       fetch: async (r) => new Response(`hi ${await r.text()}`),
     });
     url = `https://127.0.0.1:${server.port}/x`;

@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rawCapture } from "../../src/services/worker/raw-capture.ts";
+import { makeCert } from "../tls-cert.ts";
 
 const HAS_OPENSSL = Bun.which("openssl") !== null;
 if (!HAS_OPENSSL) console.warn("openssl not found: the raw transport's TLS write test is skipped");
@@ -41,21 +42,11 @@ describe.skipIf(!HAS_OPENSSL)("raw transport over TLS: the reused request buffer
   const ports = new Set<number>();
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "aiperf-tls-writes-"));
-    const made = Bun.spawnSync(
-      ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")].concat([
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-      ]),
-    );
-    if (made.exitCode !== 0) throw new Error(`openssl failed: ${made.stderr.toString()}`);
+    const tls = makeCert(dir);
     server = Bun.serve({
       port: 0,
       hostname: "127.0.0.1",
-      tls: { cert: Bun.file(join(dir, "cert.pem")), key: Bun.file(join(dir, "key.pem")) },
+      tls,
       fetch: async (r, s) => {
         const b = new Uint8Array(await r.arrayBuffer());
         const h = sha(b);
