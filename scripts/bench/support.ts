@@ -338,7 +338,10 @@ export type HarnessOptions = {
  */
 export async function startHarness(o: HarnessOptions): Promise<Harness> {
   setBusLogger({ warn: () => {}, debug: () => {} });
-  const { services, cfg } = productServices(o.profileFlags, ["timing", "worker", "record-processor"]);
+  // This process stands in for records, so the replies need a record processor to parse them (the
+  // product's default, records parsing them itself, has none).
+  const flags = o.profileFlags.includes("--record-processors") ? o.profileFlags : [...o.profileFlags, "--record-processors", "1"];
+  const { services, cfg } = productServices(flags, ["timing", "worker", "record-processor"]);
   const sup = supervisor(o.command);
   const records: RequestRecord[] = [];
   const recordsPull = createSocket("PULL", { name: "bench records" });
