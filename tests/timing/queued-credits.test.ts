@@ -8,6 +8,9 @@ import { describe, expect, test } from "bun:test";
 import type { TimingPhaseResult } from "../../src/protocol/timing-plan.ts";
 import { BASE_PLAN, ofPhase, type SimOutcome, simulate, started } from "./harness.ts";
 
+/** Queued credits are off by default (timing/index.ts): these runs turn them on, one per slot, unless a test says otherwise. */
+const simulateQueued: typeof simulate = (plan, options) => simulate(plan, { queueDepth: 1, ...options });
+
 const US = 1000;
 const MS = 1_000_000;
 const SEC = 1e9;
@@ -27,7 +30,7 @@ describe("queued credits in a concurrency burst", () => {
   ] as const) {
     test(`${workers} worker(s), ${depth} queued per slot, transit ${transitNs / US} µs: the ceiling holds at every start, the count is exact`, async () => {
       const ids = Array.from({ length: workers }, (_, i) => `w${i}`);
-      const r = await simulate(
+      const r = await simulateQueued(
         { ...BASE_PLAN, workers: ids, rateMode: "concurrency_burst", concurrency: 16, requestCount: 3000 },
         { serviceNs: (c) => varied(c.id), queueDepth: depth, transitNs },
       );
@@ -47,7 +50,7 @@ describe("queued credits in a concurrency burst", () => {
 
   test("a queued credit arriving at a worker with nothing in flight comes back unsent, and the count is still exact", async () => {
     // One slot, returns and credits crossing on the bus: the worker's only request often ends before its queued credit arrives.
-    const r = await simulate(
+    const r = await simulateQueued(
       { ...BASE_PLAN, workers: ["w0"], rateMode: "concurrency_burst", concurrency: 1, requestCount: 400 },
       { serviceNs: (c) => (c.id % 3 === 0 ? 20 * US : 300 * US), transitNs: 50 * US },
     );
@@ -59,7 +62,7 @@ describe("queued credits in a concurrency burst", () => {
 
   test("what an unsent credit drew is drawn again: every conversation as often as with no queue (shuffle, sequential)", async () => {
     for (const sampling of [{ shuffle: true }, { sequential: true }]) {
-      const r = await simulate(
+      const r = await simulateQueued(
         { ...BASE_PLAN, ...sampling, conversations: 5, workers: ["w0"], rateMode: "concurrency_burst", concurrency: 1, requestCount: 400 },
         { serviceNs: (c) => (c.id % 3 === 0 ? 20 * US : 300 * US), transitNs: 50 * US },
       );
@@ -78,7 +81,10 @@ describe("queued credits in a concurrency burst", () => {
   });
 
   test("a queued credit starts at once in the freed slot, intended for then", async () => {
-    const r = await simulate({ ...BASE_PLAN, workers: ["w0"], rateMode: "concurrency_burst", concurrency: 2, requestCount: 40 }, { serviceNs: () => 5 * MS });
+    const r = await simulateQueued(
+      { ...BASE_PLAN, workers: ["w0"], rateMode: "concurrency_burst", concurrency: 2, requestCount: 40 },
+      { serviceNs: () => 5 * MS },
+    );
     const queued = started(r.sent).filter((s) => s.credit.queued === true);
     expect(queued.length).toBeGreaterThan(0);
     const start = r.result.phases[0]?.startNs ?? 0;
@@ -90,7 +96,7 @@ describe("queued credits in a concurrency burst", () => {
   });
 
   test("duration stop: nothing starts after the send deadline; queued credits past it come back unsent and are not counted", async () => {
-    const r = await simulate(
+    const r = await simulateQueued(
       { ...BASE_PLAN, workers: ["w0", "w1"], rateMode: "concurrency_burst", concurrency: 8, durationSec: 0.5, graceSec: 10 },
       { serviceNs: (c) => 2 * varied(c.id), transitNs: 20 * US },
     );
@@ -106,7 +112,7 @@ describe("queued credits in a concurrency burst", () => {
 
   test("a grace period that ends with requests hanging: queued credits still held are not counted as sent, nor as in flight", async () => {
     let inFlightMidway = -1;
-    const r = await simulate(
+    const r = await simulateQueued(
       { ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 4, durationSec: 1, graceSec: 1 },
       { serviceNs: () => null, setup: ({ clock, run }) => clock.at(clock.nowNs() + 500 * MS, () => (inFlightMidway = run.inFlight)) },
     );
@@ -121,7 +127,7 @@ describe("queued credits in a concurrency burst", () => {
   test("cancel: the workers return their queued credits unsent at once; none starts after the cancel", async () => {
     const cancelAt = 1 * SEC;
     let startNs = 0;
-    const r = await simulate(
+    const r = await simulateQueued(
       { ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 8, requestCount: 100_000 },
       {
         serviceNs: () => 10 * MS,
@@ -148,7 +154,7 @@ describe("queued credits in a concurrency burst", () => {
       [{ warmupRequestCount: 200 }, undefined],
       [{ warmupRequestCount: 0, warmup: { durationSec: 0.2 } }, 0.2 * SEC],
     ] as const) {
-      const r = await simulate(
+      const r = await simulateQueued(
         { ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 6, requestCount: 300, ...warmup },
         { serviceNs: (c) => varied(c.id), transitNs: 20 * US },
       );
@@ -165,7 +171,7 @@ describe("queued credits in a concurrency burst", () => {
 
   test("a worker that stops answering loses its queued credits with its in-flight ones: the cancelled phase counts them", async () => {
     let deadFromNs = Number.POSITIVE_INFINITY;
-    const r = await simulate(
+    const r = await simulateQueued(
       { ...BASE_PLAN, workers: ["w0", "w1"], rateMode: "concurrency_burst", concurrency: 8, requestCount: 100_000 },
       {
         serviceNs: (_c, worker) => (worker === "w1" && deadFromNs !== Number.POSITIVE_INFINITY ? null : MS),
@@ -191,32 +197,38 @@ describe("queued credits stay out of every other load", () => {
   const none = (r: SimOutcome): void => expect(r.sent.filter((s) => s.credit.queued === true)).toEqual([]);
 
   test("a rate, even one the ceiling holds back", async () => {
-    none(await simulate({ ...BASE_PLAN, rateMode: "poisson", requestRate: 2000, concurrency: 4, requestCount: 300 }, { serviceNs: () => 10 * MS }));
+    none(await simulateQueued({ ...BASE_PLAN, rateMode: "poisson", requestRate: 2000, concurrency: 4, requestCount: 300 }, { serviceNs: () => 10 * MS }));
   });
 
   test("multi-turn conversations", async () => {
     const sessions = { turnCount: (c: number) => (c === 7 ? 2 : 1), delayMs: () => 0 };
-    none(await simulate({ ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 4, requestCount: 300 }, { sessions, serviceNs: () => MS }));
+    none(await simulateQueued({ ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 4, requestCount: 300 }, { sessions, serviceNs: () => MS }));
   });
 
   test("a prefill ceiling", async () => {
-    none(await simulate({ ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 4, prefillConcurrency: 2, requestCount: 300 }, { serviceNs: () => MS }));
+    none(
+      await simulateQueued({ ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 4, prefillConcurrency: 2, requestCount: 300 }, { serviceNs: () => MS }),
+    );
   });
 
   test("a sessions warmup", async () => {
-    const r = await simulate(
+    const r = await simulateQueued(
       { ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 4, requestCount: 10, warmup: { sessions: 100 } },
       { serviceNs: () => MS },
     );
     expect(ofPhase(r.sent, "warmup").filter((s) => s.credit.queued === true)).toEqual([]);
   });
 
+  test("no depth given: off by default", async () => {
+    none(await simulate({ ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 4, requestCount: 300 }, { serviceNs: () => MS }));
+  });
+
   test("depth 0", async () => {
-    none(await simulate({ ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 4, requestCount: 300 }, { serviceNs: () => MS, queueDepth: 0 }));
+    none(await simulateQueued({ ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 4, requestCount: 300 }, { serviceNs: () => MS, queueDepth: 0 }));
   });
 
   test("a concurrency ramp, until it reached its target", async () => {
-    const r = await simulate(
+    const r = await simulateQueued(
       { ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 4, concurrencyRampSec: 1, requestCount: 2000 },
       { serviceNs: () => 10 * MS },
     );

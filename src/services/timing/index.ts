@@ -26,16 +26,18 @@ markLoaded("role:timing");
 const CONNECT_TIMEOUT_MS = 30_000;
 
 /**
- * Queued credits per slot in a closed loop (queues.ts; README "Ninth pass"): 1 by default;
- * AIPERF_CREDIT_QUEUE_DEPTH=0 turns them off (to measure against), 0.5 queues for half the slots.
+ * Queued credits per slot in a closed loop (queues.ts; README "Ninth pass"): off by default, since
+ * on 2 cores they filled the slots but pushed the worker's loop lag past the verdict's bound at
+ * c=64 without raising the rate (README "The ninth pass together"). AIPERF_CREDIT_QUEUE_DEPTH=1
+ * turns them on (one per slot), 0.5 for half the slots.
  */
 function queueDepth(log: ServiceContext<"timing">["log"]): number {
   const raw = process.env.AIPERF_CREDIT_QUEUE_DEPTH;
-  if (raw === undefined || raw === "") return 1;
+  if (raw === undefined || raw === "") return 0;
   const depth = Number(raw);
   if (Number.isFinite(depth) && depth >= 0 && depth <= 1) return depth;
-  log.warn(`Ignoring AIPERF_CREDIT_QUEUE_DEPTH=${raw}: it must be a number from 0 to 1 (queued credits per slot); using 1`);
-  return 1;
+  log.warn(`Ignoring AIPERF_CREDIT_QUEUE_DEPTH=${raw}: it must be a number from 0 to 1 (queued credits per slot); they stay off`);
+  return 0;
 }
 
 export async function run(ctx: ServiceContext<"timing">): Promise<void> {

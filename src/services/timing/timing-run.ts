@@ -38,7 +38,7 @@ type TimingRunDeps = {
   sessions?: SessionData;
   /** Turn timestamps (the mapped dataset file): needed by a fixed-schedule plan. */
   trace?: TraceData;
-  /** Queued credits per slot a worker holds, in a phase where queueing applies (queues.ts); 0 turns it off. Default 1. */
+  /** Queued credits per slot a worker holds, in a phase where queueing applies (queues.ts); 0 (the default) turns it off. */
   queueDepth?: number;
   /** Awaited before the profiling phase starts (--server-profiler start); a throw skips profiling. */
   beforeProfiling?(): Promise<void>;
@@ -85,7 +85,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
   const arrivalRng = createRng(deriveSeed(seed, "arrivals"));
   const pool = new WorkerPool(plan.workers);
   const gate = new LoadGates();
-  const queues = new CreditQueues(deps.queueDepth ?? 1);
+  const queues = new CreditQueues(deps.queueDepth ?? 0);
   /** Wakes a driver waiting for a queued credit to be started or come back (burst.ts). */
   let wakeQueue: (() => void) | undefined;
   let queueChanged: Promise<void> | undefined;
