@@ -4,7 +4,7 @@
  * the same mock server in the same run.
  *
  *   bun scripts/bench/max-rate.ts [--seconds 10] [--concurrency 16] [--rounds 2] [--isl 64] [--osl 16]
- *        [--binary dist/aiperf] [--before OTHER_BINARY] [--sides wrk,fetch,raw] [--wrk-threads 2] [--unqueued]
+ *        [--binary dist/aiperf] [--before OTHER_BINARY] [--sides wrk,fetch,raw] [--wrk-threads 2] [--queued]
  *
  * Method. The mock server runs in its own process (mock-server-child.ts, ttft 0, itl 0: every reply
  * is one JSON write as soon as the request is read). Each side sends the same chat request body,
@@ -21,9 +21,9 @@
  * latency; the rest of the time a slot is between requests, its credit on the way back and out).
  * --before adds fetch-before and raw-before: the same runs from another build (e.g. main's), in
  * the same rotation, so a change is read as a ratio taken in one run. --sides keeps only the named
- * sides (the -before ones are added to whichever of fetch and raw are kept). --unqueued adds
- * fetch-unqueued and raw-unqueued: --binary with AIPERF_CREDIT_QUEUE_DEPTH=0, i.e. without the
- * credits a worker holds (README "Ninth pass"), so the credit protocol alone is read as a ratio.
+ * sides (the -before ones are added to whichever of fetch and raw are kept). --queued adds
+ * fetch-queued and raw-queued: --binary with AIPERF_CREDIT_QUEUE_DEPTH=1, i.e. with the credits a
+ * worker holds (README "Ninth pass"; off by default), so the credit protocol alone is read as a ratio.
  * If wrk is not installed the script says so and prints our two sides only.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -32,7 +32,7 @@ import { join, resolve } from "node:path";
 import { requestBody } from "../../src/services/dataset/request-body.ts";
 import { arg, MODEL, numArg, prompt, ROOT, round, say, serverFinished, startServerProcess, uptimeLoad } from "./support.ts";
 
-type Side = "fetch" | "raw" | "wrk" | "fetch-before" | "raw-before" | "fetch-unqueued" | "raw-unqueued";
+type Side = "fetch" | "raw" | "wrk" | "fetch-before" | "raw-before" | "fetch-queued" | "raw-queued";
 type Opts = { seconds: number; concurrency: number; rounds: number; isl: number; osl: number; binary: string; before: string; wrkThreads: number };
 /** in_flight: requests on the wire on average (Little's law: the run's own throughput × mean latency); a closed loop at C holds C at most. */
 type Result = { side: Side; rps: number; finished: number; flagged: boolean | null; client_rps: number | null; in_flight?: number | null };
@@ -58,7 +58,7 @@ async function runOurs(url: string, side: Exclude<Side, "wrk">, o: Opts): Promis
   const dir = mkdtempSync(join(tmpdir(), "aiperf-bench-rate-"));
   const transport = side.startsWith("raw") ? "raw" : "fetch";
   const binary = side.endsWith("-before") ? o.before : o.binary;
-  const queue = side.endsWith("-unqueued") ? { AIPERF_CREDIT_QUEUE_DEPTH: "0" } : {};
+  const queue = side.endsWith("-queued") ? { AIPERF_CREDIT_QUEUE_DEPTH: "1" } : {};
   try {
     const command = binary === "" ? [process.execPath, join(ROOT, "src", "main.ts")] : [binary];
     const flags = [
@@ -154,9 +154,9 @@ async function main(): Promise<void> {
       "fetch",
       "raw",
       ...(o.before === "" ? [] : (["fetch-before", "raw-before"] as const)),
-      ...(process.argv.includes("--unqueued") ? (["fetch-unqueued", "raw-unqueued"] as const) : []),
+      ...(process.argv.includes("--queued") ? (["fetch-queued", "raw-queued"] as const) : []),
     ];
-    const sides = [...(hasWrk ? (["wrk"] as Side[]) : []), ...ours].filter((s) => kept.includes(s.replace(/-before$|-unqueued$/, "")));
+    const sides = [...(hasWrk ? (["wrk"] as Side[]) : []), ...ours].filter((s) => kept.includes(s.replace(/-before$|-queued$/, "")));
     const results: Result[] = [];
     for (let round_ = 0; round_ < o.rounds; round_++) {
       // Rotate: each side goes first once in a while, so the machine's drift hits all alike.
@@ -187,7 +187,7 @@ async function main(): Promise<void> {
     if (sides.includes("fetch") && sides.includes("raw")) summary.raw_vs_fetch = round(med("raw") / med("fetch"), 2);
     for (const t of ["fetch", "raw"] as const) {
       if (sides.includes(`${t}-before`)) summary[`${t}_vs_before`] = round(med(t) / med(`${t}-before`), 2);
-      if (sides.includes(`${t}-unqueued`)) summary[`${t}_vs_unqueued`] = round(med(t) / med(`${t}-unqueued`), 2);
+      if (sides.includes(`${t}-queued`)) summary[`${t}-queued_vs_${t}`] = round(med(`${t}-queued`) / med(t), 2);
     }
     // Requests on the wire on average (of --concurrency), each side's median.
     const flights: Record<string, number> = {};
