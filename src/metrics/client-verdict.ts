@@ -9,7 +9,7 @@ import { percentileOfSorted } from "./stats.ts";
 import { wrapHanging } from "../core/wrap.ts";
 
 /** One worker's event-loop lag over the profiling phase (timer drift), ns. */
-type LoopLagReport = { worker: string; samples: number; p99Ns: number; maxNs: number };
+type LoopLagReport = { worker: string; samples: number; p99Ns: number; maxNs: number; tailCpuWaitShare?: number };
 
 /**
  * Bounds in milliseconds (--client-bottleneck-send-lag-ms, --client-bottleneck-loop-lag-ms).
@@ -23,6 +23,9 @@ type VerdictBounds = { sendLagMs: number; loopLagMs: number; closedLoopLatencyNs
 
 /** In a closed loop, a mean send lag up to this share of the median latency costs under 1 % of the load. */
 const CLOSED_LOOP_SHARE = 0.01;
+
+/** From this share of CPU wait in the late stretches on, the verdict names other processes as the cause. */
+const CPU_WAIT_NOTABLE_PCT = 30;
 
 const DEFAULT_VERDICT_BOUNDS: VerdictBounds = { sendLagMs: 1, loopLagMs: 5 };
 
@@ -42,6 +45,11 @@ export type RunValidity = {
   send_lag_mean_ms: number | null;
   worker_loop_lag_p99_ms: number | null;
   worker_loop_lag_max_ms: number | null;
+  /**
+   * In the worst worker's late probes (at or above its p99), the share of its busy time spent
+   * runnable but waiting for a CPU, %: high means other processes held the cores. Null where unknown.
+   */
+  worker_loop_lag_cpu_wait_pct: number | null;
   /** A rate or schedule bounds the send lag's p99; a closed loop its mean (`send_lag_mean_ms`). */
   bounds: { send_lag_p99_ms?: number; send_lag_mean_ms?: number; worker_loop_lag_p99_ms: number };
   /** Closed loop: the share of the asked load the server did not get because of send lag, %. */
@@ -72,6 +80,7 @@ export function clientVerdict(
       send_lag_mean_ms: null,
       worker_loop_lag_p99_ms: null,
       worker_loop_lag_max_ms: null,
+      worker_loop_lag_cpu_wait_pct: null,
       bounds: boundsOut,
     };
   }
@@ -104,6 +113,7 @@ export function clientVerdict(
     send_lag_mean_ms: sendMean,
     worker_loop_lag_p99_ms: loopP99,
     worker_loop_lag_max_ms: loopMax,
+    worker_loop_lag_cpu_wait_pct: worst?.tailCpuWaitShare === undefined ? null : Math.round(100 * worst.tailCpuWaitShare),
     bounds: boundsOut,
     ...(lostPct === undefined ? {} : { load_lost_pct: lostPct }),
   };
@@ -131,7 +141,7 @@ export function verdictLine(v: RunValidity, width = 100): string | null {
     }
     if (v.worker_loop_lag_p99_ms !== null && v.worker_loop_lag_p99_ms > v.bounds.worker_loop_lag_p99_ms) {
       lines.push(
-        `- A worker was too busy to read replies on time: its event loop ran ${v.worker_loop_lag_p99_ms} ms late (p99; allowed ${v.bounds.worker_loop_lag_p99_ms} ms, worst ${v.worker_loop_lag_max_ms} ms), so reply times were stamped late and TTFT/ITL read high.`,
+        `- A worker was too busy to read replies on time: its event loop ran ${v.worker_loop_lag_p99_ms} ms late (p99; allowed ${v.bounds.worker_loop_lag_p99_ms} ms, worst ${v.worker_loop_lag_max_ms} ms), so reply times were stamped late and TTFT/ITL read high.${cpuWaitText(v.worker_loop_lag_cpu_wait_pct)}`,
       );
     }
     lines.push(
@@ -145,6 +155,14 @@ export function verdictLine(v: RunValidity, width = 100): string | null {
   else if (v.send_lag_p99_ms !== null) parts.push(`send lag p99 ${v.send_lag_p99_ms} ms`);
   if (v.worker_loop_lag_p99_ms !== null) parts.push(`worker event-loop lag p99 ${v.worker_loop_lag_p99_ms} ms`);
   return wrapHanging(`Client check: ${parts.join(", ")} (within bounds)`, width).join("\n");
+}
+
+/** Whose CPU time the late stretches were: the worker's own work, or other processes holding the cores. */
+function cpuWaitText(pct: number | null): string {
+  if (pct === null) return "";
+  if (pct >= CPU_WAIT_NOTABLE_PCT)
+    return ` In those stretches it waited for a CPU ${pct} % of the time: other work held the cores (the server on this machine, other jobs, aiperf's other services).`;
+  return ` In those stretches it was running its own work ${100 - pct} % of the time (waiting for a CPU ${pct} %): more workers would share it.`;
 }
 
 function ms(ns: number): number {

@@ -40,6 +40,18 @@ describe("clientVerdict", () => {
     expect(v.reasons[0]).toContain("worker:3");
   });
 
+  test("the late stretches' CPU wait names the cause: other processes holding the cores, or the worker's own work", () => {
+    const starved = clientVerdict([10_000], [{ worker: "worker:0", samples: 100, p99Ns: 9 * MS, maxNs: 15 * MS, tailCpuWaitShare: 0.53 }], bounds);
+    expect(starved.worker_loop_lag_cpu_wait_pct).toBe(53);
+    expect(verdictLine(starved, 1000)).toContain("In those stretches it waited for a CPU 53 % of the time: other work held the cores");
+    const busy = clientVerdict([10_000], [{ worker: "worker:0", samples: 100, p99Ns: 9 * MS, maxNs: 15 * MS, tailCpuWaitShare: 0.1 }], bounds);
+    expect(verdictLine(busy, 1000)).toContain("it was running its own work 90 % of the time (waiting for a CPU 10 %): more workers would share it.");
+    // Unknown (another OS, an older worker node): no share, no sentence.
+    const unknown = clientVerdict([10_000], [{ worker: "worker:0", samples: 100, p99Ns: 9 * MS, maxNs: 15 * MS }], bounds);
+    expect(unknown.worker_loop_lag_cpu_wait_pct).toBeNull();
+    expect(verdictLine(unknown, 1000)).not.toContain("In those stretches");
+  });
+
   test("bounds are strict (>), and workers without samples are ignored", () => {
     expect(clientVerdict([1 * MS], [], bounds).valid).toBe(true);
     expect(clientVerdict([1 * MS + 1_000], [], bounds).valid).toBe(false);

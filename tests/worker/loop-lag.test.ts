@@ -15,6 +15,37 @@ describe("LoopLagMonitor", () => {
     expect(m.report()).toEqual({ samples: 200, p99Ns: 198_000, maxNs: 200_000 });
   });
 
+  test("the CPU-wait share counts only the probes at or above the p99, and only those with a known split", () => {
+    const m = new LoopLagMonitor();
+    // 197 calm probes (their split would say 100 % waiting, but they are not late), then three late
+    // ones, the p99 being the 198th of 200: 6 + 2, 1 + 3 and 0 + 1 ms run + waiting → 6 of 13 ms waiting.
+    for (let i = 0; i < 197; i++) m.add(0.1 * MS, 0, 5 * MS);
+    m.add(9 * MS, 6 * MS, 2 * MS);
+    m.add(8 * MS, 1 * MS, 3 * MS);
+    m.add(7 * MS, 0, 1 * MS);
+    expect(m.report()).toEqual({ samples: 200, p99Ns: 7 * MS, maxNs: 9 * MS, tailCpuWaitShare: 6 / 13 });
+    // Without the kernel's figures (not Linux) there is no share at all.
+    const bare = new LoopLagMonitor();
+    for (let i = 0; i < 10; i++) bare.add(i * MS);
+    expect(bare.report().tailCpuWaitShare).toBeUndefined();
+  });
+
+  test("on Linux a live probe reads the thread's run and wait times: a busy loop is its own work", async () => {
+    const m = new LoopLagMonitor();
+    m.start();
+    await Bun.sleep(5);
+    const until = performance.now() + 60;
+    while (performance.now() < until) {
+      // Hold the loop past the next probe: running, not waiting (unless the machine is busy).
+    }
+    await Bun.sleep(30);
+    m.stop();
+    const share = m.report().tailCpuWaitShare;
+    if (process.platform !== "linux") return expect(share).toBeUndefined();
+    expect(share).toBeGreaterThanOrEqual(0);
+    expect(share).toBeLessThan(1);
+  });
+
   test("a blocked event loop shows up as lag", async () => {
     const m = new LoopLagMonitor();
     m.start();

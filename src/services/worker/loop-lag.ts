@@ -2,7 +2,13 @@
  * The worker's event-loop lag: a timer every PROBE_MS, and how late each one fires. A worker
  * whose loop is held (a long callback, GC, CPU starvation) stamps response chunks late; the
  * records service turns this into the run-validity verdict (metrics/client-verdict.ts).
+ *
+ * On Linux each probe also reads how long the thread ran and how long it sat runnable waiting for
+ * a CPU (/proc/thread-self/schedstat) over its window, so the verdict can say which it was: the
+ * worker's own work, or other processes (the server on the same machine, other jobs) holding the
+ * cores. One pread per probe.
  */
+import { closeSync, openSync, readSync } from "node:fs";
 import { monoNs } from "../../core/clock.ts";
 import type { LoopLag } from "../../protocol/client-check.ts";
 
@@ -10,17 +16,59 @@ const PROBE_MS = 20;
 /** Enough for hours of probes; older samples are overwritten (a ring). */
 const MAX_SAMPLES = 1 << 18;
 
+/** This thread's cumulative [ran, waited for a CPU] ns, or null where the kernel does not say. */
+class SchedStat {
+  #fd: number | null;
+  #buf = Buffer.alloc(96);
+
+  constructor() {
+    try {
+      this.#fd = openSync("/proc/thread-self/schedstat", "r");
+    } catch {
+      this.#fd = null;
+    }
+  }
+
+  read(): [number, number] | null {
+    if (this.#fd === null) return null;
+    try {
+      const n = readSync(this.#fd, this.#buf, 0, this.#buf.length, 0);
+      const [ran, waited] = this.#buf.toString("latin1", 0, n).split(" ");
+      const r = Number(ran);
+      const w = Number(waited);
+      return Number.isFinite(r) && Number.isFinite(w) ? [r, w] : null;
+    } catch {
+      return null;
+    }
+  }
+
+  close(): void {
+    if (this.#fd !== null) closeSync(this.#fd);
+    this.#fd = null;
+  }
+}
+
 export class LoopLagMonitor {
-  #samples = new Float64Array(1024);
+  /** Per probe: how late it fired, and the thread's run and CPU-wait ns over its window (NaN: unknown). */
+  #late = new Float64Array(1024);
+  #ran = new Float64Array(1024);
+  #waited = new Float64Array(1024);
   #count = 0;
   #timer: Timer | undefined;
+  #sched: SchedStat | undefined;
 
   start(): void {
     if (this.#timer !== undefined) return;
+    const sched = new SchedStat();
+    this.#sched = sched;
     const arm = (): void => {
       const dueNs = monoNs() + PROBE_MS * 1e6;
+      const before = sched.read();
       this.#timer = setTimeout(() => {
-        this.add(Math.max(0, monoNs() - dueNs));
+        const lateNs = Math.max(0, monoNs() - dueNs);
+        const after = before === null ? null : sched.read();
+        if (before === null || after === null) this.add(lateNs);
+        else this.add(lateNs, after[0] - before[0], after[1] - before[1]);
         arm();
       }, PROBE_MS);
       // Never the reason the process stays up.
@@ -32,6 +80,8 @@ export class LoopLagMonitor {
   stop(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#sched?.close();
+    this.#sched = undefined;
   }
 
   /** Forgets what was measured so far (the profiling phase starts). */
@@ -39,24 +89,46 @@ export class LoopLagMonitor {
     this.#count = 0;
   }
 
+  /**
+   * p99 and max lateness; and, over the probes at or above the p99 (the late stretches the verdict
+   * judges), the share of the thread's busy time spent waiting for a CPU, where the kernel said.
+   */
   report(): LoopLag {
     const n = Math.min(this.#count, MAX_SAMPLES);
     if (n === 0) return { samples: 0, p99Ns: 0, maxNs: 0 };
-    const sorted = this.#samples.slice(0, n).sort();
+    const sorted = this.#late.slice(0, n).sort();
     // Nearest rank: the sample at or below which 99% of them lie.
     const p99Ns = sorted[Math.min(n - 1, Math.ceil(0.99 * n) - 1)] as number;
-    return { samples: n, p99Ns, maxNs: sorted[n - 1] as number };
+    let ran = 0;
+    let waited = 0;
+    for (let i = 0; i < n; i++) {
+      if ((this.#late[i] as number) < p99Ns || Number.isNaN(this.#ran[i])) continue;
+      ran += this.#ran[i] as number;
+      waited += this.#waited[i] as number;
+    }
+    const out: LoopLag = { samples: n, p99Ns, maxNs: sorted[n - 1] as number };
+    if (ran + waited > 0) out.tailCpuWaitShare = waited / (ran + waited);
+    return out;
   }
 
-  /** Records one probe's lateness (the timer calls it; tests too). */
-  add(lateNs: number): void {
+  /** Records one probe: its lateness, and the thread's run and CPU-wait ns over its window if known (the timer calls it; tests too). */
+  add(lateNs: number, ranNs = Number.NaN, waitedNs = Number.NaN): void {
     const at = this.#count % MAX_SAMPLES;
-    if (at >= this.#samples.length) {
-      const next = new Float64Array(Math.min(MAX_SAMPLES, this.#samples.length * 2));
-      next.set(this.#samples);
-      this.#samples = next;
+    if (at >= this.#late.length) {
+      const size = Math.min(MAX_SAMPLES, this.#late.length * 2);
+      this.#late = grow(this.#late, size);
+      this.#ran = grow(this.#ran, size);
+      this.#waited = grow(this.#waited, size);
     }
-    this.#samples[at] = lateNs;
+    this.#late[at] = lateNs;
+    this.#ran[at] = ranNs;
+    this.#waited[at] = waitedNs;
     this.#count++;
   }
+}
+
+function grow(a: Float64Array<ArrayBuffer>, size: number): Float64Array<ArrayBuffer> {
+  const next = new Float64Array(size);
+  next.set(a);
+  return next;
 }
