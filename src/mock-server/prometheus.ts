@@ -26,9 +26,16 @@ function escapeLabel(value: string): string {
 }
 
 function labelText(labels: Labels, extra?: [string, string]): string {
+  // The common case, an unlabelled series, without building an entries array.
+  if (extra === undefined && isEmpty(labels)) return "";
   const pairs = Object.entries(labels);
   if (extra !== undefined) pairs.push(extra);
   return pairs.length === 0 ? "" : `{${pairs.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(",")}}`;
+}
+
+function isEmpty(labels: Labels): boolean {
+  for (const _ in labels) return false;
+  return true;
 }
 
 function formatNumber(value: number): string {

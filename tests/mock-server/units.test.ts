@@ -1,11 +1,26 @@
 import { describe, expect, test } from "bun:test";
 import { sleepUntil } from "../../src/mock-server/clock.ts";
 import { faultPlanner } from "../../src/mock-server/faults.ts";
-import { finishTime, type GenerationPlan, tokenTime } from "../../src/mock-server/generation.ts";
+import { chatEvents, completionEvents, finishTime, type GenerationPlan, tokenTime } from "../../src/mock-server/generation.ts";
+import { chatChunk, completionChunk, usage } from "../../src/mock-server/responses.ts";
+import { tokenText } from "../../src/mock-server/tokens.ts";
 import { resolveMockServerOptions } from "../../src/mock-server/options.ts";
 import { counter, histogram } from "../../src/mock-server/prometheus.ts";
 import { createRng } from "../../src/core/rng.ts";
 import { approxTokens } from "../../src/mock-server/tokens.ts";
+
+describe("chunk JSON", () => {
+  test("token chunks are byte for byte what JSON.stringify of the chunk object writes, whatever the model name", () => {
+    for (const model of ["mock-model", 'we"ird\\name ü 🙂', "nul\u0000inside"]) {
+      const reply = { id: "chatcmpl-mock-7", model, created: 1_700_000_000 };
+      const plan = { reply, tokens: 40, usage: usage(3, 40), includeUsage: true, ttft: 1, itl: 1, stall: undefined } as GenerationPlan;
+      const chat = [...chatEvents(plan)].filter((e) => e.tokens === 1).map((e) => e.data);
+      expect(chat).toEqual(Array.from({ length: 40 }, (_, i) => JSON.stringify(chatChunk(reply, { content: tokenText(i) }))));
+      const completion = [...completionEvents(plan)].filter((e) => e.tokens === 1).map((e) => e.data);
+      expect(completion).toEqual(Array.from({ length: 40 }, (_, i) => JSON.stringify(completionChunk(reply, tokenText(i)))));
+    }
+  });
+});
 
 describe("scheduling", () => {
   test("token times are absolute: ttft + i * itl, plus the stall from its token on", () => {
