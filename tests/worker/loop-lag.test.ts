@@ -30,23 +30,7 @@ describe("LoopLagMonitor", () => {
     expect(bare.report().tailCpuWaitShare).toBeUndefined();
   });
 
-  test("on Linux a live probe reads the thread's run and wait times: a busy loop is its own work", async () => {
-    const m = new LoopLagMonitor();
-    m.start();
-    await Bun.sleep(5);
-    const until = performance.now() + 60;
-    while (performance.now() < until) {
-      // Hold the loop past the next probe: running, not waiting (unless the machine is busy).
-    }
-    await Bun.sleep(30);
-    m.stop();
-    const share = m.report().tailCpuWaitShare;
-    if (process.platform !== "linux") return expect(share).toBeUndefined();
-    expect(share).toBeGreaterThanOrEqual(0);
-    expect(share).toBeLessThan(1);
-  });
-
-  test("a blocked event loop shows up as lag", async () => {
+  test("a blocked event loop shows up as lag, with the thread's run and wait times where the kernel gives them", async () => {
     const m = new LoopLagMonitor();
     m.start();
     await Bun.sleep(5);
@@ -56,6 +40,12 @@ describe("LoopLagMonitor", () => {
     }
     await Bun.sleep(30);
     m.stop();
-    expect(m.report().maxNs).toBeGreaterThan(20 * MS);
+    const report = m.report();
+    expect(report.maxNs).toBeGreaterThan(20 * MS);
+    // On Linux the probe read the thread's run and wait times; the held loop was mostly running
+    // (a share of 1 would mean it never ran), elsewhere there is no share at all.
+    if (process.platform !== "linux") return expect(report.tailCpuWaitShare).toBeUndefined();
+    expect(report.tailCpuWaitShare).toBeGreaterThanOrEqual(0);
+    expect(report.tailCpuWaitShare).toBeLessThan(1);
   });
 });
