@@ -218,7 +218,16 @@ describe("aiperf profile --slurm", () => {
     const deadline = Date.now() + 120_000;
     while (!steps().some((l) => /\|aiperf-nodes-/.test(l)) && Date.now() < deadline && proc.exitCode === null) await Bun.sleep(200);
     while ((await mockRequests()) < before + 5 && Date.now() < deadline && proc.exitCode === null) await Bun.sleep(200);
-    return { proc, text, sentRequests: (await mockRequests()) - before };
+    const sentRequests = (await mockRequests()) - before;
+    if (sentRequests < 5) {
+      // Say why: a run that ended early (salloc refused, a start-up error) left its output.
+      proc.kill("SIGKILL");
+      await proc.exited;
+      throw new Error(
+        `the run sent ${sentRequests} requests, exit ${proc.exitCode} (${proc.signalCode ?? "no signal"}); steps: ${JSON.stringify(steps())}; its output:\n${await text}`,
+      );
+    }
+    return { proc, text, sentRequests };
   }
 
   test.skipIf(runSkip !== "")(
