@@ -4,12 +4,9 @@
  * TLS runs on both transports against a Bun.serve with a certificate made here by openssl.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type CaptureFn, capture as fetchCapture } from "../../src/services/worker/http-capture.ts";
 import { rawCapture } from "../../src/services/worker/raw-capture.ts";
-import { makeCert } from "../tls-cert.ts";
+import { serveTls } from "../tls-cert.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -174,24 +171,15 @@ describe.skipIf(!HAS_OPENSSL).each([
   ["fetch", fetchCapture],
   ["raw", rawCapture],
 ] as [string, CaptureFn][])("TLS (%s)", (_name, capture) => {
-  let dir = "";
-  let server: ReturnType<typeof Bun.serve> | undefined;
+  let server: ReturnType<typeof serveTls> | undefined;
   let url = "";
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "aiperf-tls-"));
-    const tls = makeCert(dir);
-    server = Bun.serve({
-      port: 0,
-      hostname: "127.0.0.1",
-      tls,
-      fetch: async (r) => new Response(`hi ${await r.text()}`),
-    });
-    url = `https://127.0.0.1:${server.port}/x`;
+    server = serveTls(async (r) => new Response(`hi ${await r.text()}`));
+    url = `https://127.0.0.1:${server.server.port}/x`;
   });
   afterAll(() => {
-    server?.stop(true);
+    server?.stop();
     delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
-    rmSync(dir, { recursive: true, force: true });
   });
 
   test("a self-signed certificate is refused by default, with the reason", async () => {

@@ -7,11 +7,8 @@
  * body and the test compares each hash with the one of the body it sent.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { rawCapture } from "../../src/services/worker/raw-capture.ts";
-import { makeCert } from "../tls-cert.ts";
+import { serveTls } from "../tls-cert.ts";
 
 const HAS_OPENSSL = Bun.which("openssl") !== null;
 if (!HAS_OPENSSL) console.warn("openssl not found: the raw transport's TLS write test is skipped");
@@ -34,34 +31,25 @@ function body(seed: number, size: number): Uint8Array {
 }
 
 describe.skipIf(!HAS_OPENSSL)("raw transport over TLS: the reused request buffer", () => {
-  let dir = "";
-  let server: ReturnType<typeof Bun.serve> | undefined;
+  let server: ReturnType<typeof serveTls> | undefined;
   let url = "";
   /** Hash of every body the server received, by the x-n header the client sent with it. */
   const seen = new Map<string, string>();
   const ports = new Set<number>();
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "aiperf-tls-writes-"));
-    const tls = makeCert(dir);
-    server = Bun.serve({
-      port: 0,
-      hostname: "127.0.0.1",
-      tls,
-      fetch: async (r, s) => {
-        const b = new Uint8Array(await r.arrayBuffer());
-        const h = sha(b);
-        seen.set(r.headers.get("x-n") ?? "?", h);
-        ports.add(s.requestIP(r)?.port ?? -1);
-        return new Response(`${b.length} ${h}`);
-      },
+    server = serveTls(async (r, s) => {
+      const b = new Uint8Array(await r.arrayBuffer());
+      const h = sha(b);
+      seen.set(r.headers.get("x-n") ?? "?", h);
+      ports.add(s.requestIP(r)?.port ?? -1);
+      return new Response(`${b.length} ${h}`);
     });
-    url = `https://127.0.0.1:${server.port}/x`;
+    url = `https://127.0.0.1:${server.server.port}/x`;
     process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
   });
   afterAll(() => {
-    server?.stop(true);
+    server?.stop();
     delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const send = (n: string, b: Uint8Array) => rawCapture({ url, headers: { "content-type": "application/octet-stream", "x-n": n }, body: b }, never());
