@@ -61,20 +61,20 @@ export class LoopLagMonitor {
     if (this.#timer !== undefined) return;
     const sched = new SchedStat();
     this.#sched = sched;
-    const arm = (): void => {
+    // One read per probe: the figures at a probe's end open the next probe's window.
+    const arm = (before: [number, number] | null): void => {
       const dueNs = monoNs() + PROBE_MS * 1e6;
-      const before = sched.read();
       this.#timer = setTimeout(() => {
         const lateNs = Math.max(0, monoNs() - dueNs);
         const after = before === null ? null : sched.read();
         if (before === null || after === null) this.add(lateNs);
         else this.add(lateNs, after[0] - before[0], after[1] - before[1]);
-        arm();
+        arm(after ?? sched.read());
       }, PROBE_MS);
       // Never the reason the process stays up.
       this.#timer.unref?.();
     };
-    arm();
+    arm(sched.read());
   }
 
   stop(): void {
