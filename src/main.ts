@@ -18,6 +18,16 @@ if (Bun.isMainThread) {
   // place (loading takes a moment), a signal is held rather than fatal (core/early-signals.ts).
   const command = process.argv[2];
   if (command === "profile" || command === "__service") (await import("./core/early-signals.ts")).holdSignals();
+  // The dataset service's thread starts its runtime, code and tokenizer on the idle core while
+  // this one loads the CLI (runtime/thread-prestart.ts); the supervisor takes it. Not for help,
+  // or for runs launched elsewhere (Slurm, Kubernetes), whose dataset is not this process's.
+  const args = process.argv.slice(3);
+  if (command === "profile" && !args.some((a) => ["--help", "-h", "--slurm", "--kubernetes"].includes(a)))
+    (await import("./runtime/thread-prestart.ts")).prestartServiceThread(
+      "dataset",
+      "0",
+      !args.some((a) => a === "--tokenizer" || a.startsWith("--tokenizer=")),
+    );
   // A service child (`__service '<spec>'`, the controller's own spawn) goes straight to its role:
   // the CLI's parser and command tree would be loaded by every child for one positional.
   if (command === "__service" && process.argv.length === 4) {
@@ -28,7 +38,10 @@ if (Bun.isMainThread) {
   process.exit(await runCli(process.argv.slice(2)));
 } else {
   const { workerData } = await import("node:worker_threads");
-  if (workerData?.service !== undefined) {
+  if (workerData?.prestart !== undefined) {
+    const [{ runPrestartedThread }, { loadRole }] = await Promise.all([import("./runtime/thread-main.ts"), import("./services/registry.ts")]);
+    await runPrestartedThread(workerData, loadRole);
+  } else if (workerData?.service !== undefined) {
     const [{ runServiceThread }, { loadRole }] = await Promise.all([import("./runtime/thread-main.ts"), import("./services/registry.ts")]);
     await runServiceThread(workerData, loadRole);
   } else await import("./services/dataset/inputs-thread.worker.ts");

@@ -21,6 +21,7 @@ import { forwardChildLine } from "../core/log.ts";
 import { selfEntry } from "../core/self.ts";
 import { type ServiceSpec, serviceName } from "./context.ts";
 import type { FromThread, ServiceThreadData, ToThread } from "./thread-messages.ts";
+import { takePrestartedThread } from "./thread-prestart.ts";
 
 type ServiceThread = {
   /** Settles when the thread has ended; `reason` says why when it failed. */
@@ -37,14 +38,17 @@ type ServiceThread = {
 export function startServiceThread(spec: ServiceSpec, log: ConsolaInstance, env: Record<string, string> = {}): ServiceThread {
   const name = serviceName(spec.role, spec.id);
   const data: ServiceThreadData = { service: spec };
-  const worker = new Worker(selfEntry(), { name, workerData: data, env: { ...process.env, ...env } } as WorkerOptions);
+  const threadEnv = { ...process.env, ...env } as Record<string, string>;
+  // The dataset's thread may already be running, started before the flags were read (thread-prestart.ts).
+  const prestarted = takePrestartedThread(spec.role, spec.id);
+  const worker = prestarted?.worker ?? new Worker(selfEntry(), { name, workerData: data, env: threadEnv } as WorkerOptions);
   let failure: string | undefined;
   let settle!: (info: { code: number | null; reason?: string }) => void;
   const exited = new Promise<{ code: number | null; reason?: string }>((resolve) => (settle = resolve));
   worker.addEventListener("message", (event: MessageEvent<FromThread>) => {
     const message = event.data;
     if (message.type === "log") forwardChildLine(log, message.line, name);
-    else failure ??= message.message;
+    else if (message.type === "failed") failure ??= message.message;
   });
   worker.addEventListener("error", (event: ErrorEvent) => {
     event.preventDefault();
@@ -61,6 +65,10 @@ export function startServiceThread(spec: ServiceSpec, log: ConsolaInstance, env:
       // Already ended.
     }
   };
+  if (prestarted !== undefined) {
+    log.debug(`${name} runs on the thread started at launch`);
+    void prestarted.listening.then(() => post({ type: "start", data, env: threadEnv }));
+  }
   return {
     exited,
     stop: () => post({ type: "stop" }),

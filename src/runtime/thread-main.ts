@@ -8,7 +8,7 @@ import { setBusLogger } from "../bus/index.ts";
 import { createChildLogger } from "../core/child-log.ts";
 import { serviceName } from "./context.ts";
 import { type RoleLoader, runServiceToExit } from "./service-runtime.ts";
-import type { FromThread, ServiceThreadData, ToThread } from "./thread-messages.ts";
+import type { FromThread, PrestartData, ServiceThreadData, ToThread } from "./thread-messages.ts";
 
 declare const self: Worker;
 
@@ -38,4 +38,31 @@ export async function runServiceThread(data: ServiceThreadData, loadRole: RoleLo
   await runServiceToExit(spec, loadRole, { log, signal: stop.signal }, (error) =>
     reply({ type: "failed", message: error instanceof Error ? error.message : String(error) }),
   );
+}
+
+/**
+ * A thread started before its spec (thread-prestart.ts): loads its role's code, and the builtin
+ * tokenizer if asked, while the controller reads the flags; then takes the environment a thread
+ * started now would have and runs the service from the "start" message as runServiceThread does.
+ * A warm-up failure is left for the service to meet again (and report) when it loads the same.
+ */
+export async function runPrestartedThread({ prestart }: PrestartData, loadRole: RoleLoader): Promise<void> {
+  const start = new Promise<Extract<ToThread, { type: "start" }>>((resolve) => {
+    const onMessage = (event: MessageEvent<ToThread>): void => {
+      if (event.data.type !== "start") return;
+      self.removeEventListener("message", onMessage);
+      resolve(event.data);
+    };
+    self.addEventListener("message", onMessage);
+  });
+  postMessage({ type: "listening" } satisfies FromThread);
+  const ignore = (): void => {};
+  await Promise.all([
+    loadRole(prestart.role)?.catch(ignore),
+    prestart.tokenizer ? import("../tokenizer/builtin.ts").then((m) => m.loadBuiltinTokenizer()).catch(ignore) : undefined,
+  ]);
+  const { data, env } = await start;
+  for (const key of Object.keys(process.env)) if (!Object.hasOwn(env, key)) delete process.env[key];
+  Object.assign(process.env, env);
+  await runServiceThread(data, loadRole);
 }
