@@ -30,6 +30,7 @@ import { exportFileNames } from "../export/export-files.ts";
 import { movedPath, setAsidePreviousRun } from "../export/previous-run.ts";
 import { readStudyRun } from "../config/study-run.ts";
 import { readStudyOptions } from "../study/options.ts";
+import { takePrestartedThread } from "../runtime/thread-prestart.ts";
 
 export const profileCommand = defineCommand({
   meta: { name: "profile", description: "Benchmark an OpenAI-compatible inference server" },
@@ -44,8 +45,12 @@ export const profileCommand = defineCommand({
     // Comma lists, --num-profile-runs or an SLA search, on the command line or in a -f/--config
     // file: a study of several runs (src/study/), each a plain run with the file's flags written out.
     const study = readStudyOptions(withFileFlags(rawArgs));
-    // Loaded only for a study: a plain run's start-up stays as it was.
-    if (study !== undefined) return void (process.exitCode = await (await import("../study/index.ts")).runStudy(study));
+    // Loaded only for a study: a plain run's start-up stays as it was. Its runs are processes of
+    // their own, so the dataset thread started at launch (runtime/thread-prestart.ts) is let go.
+    if (study !== undefined) {
+      takePrestartedThread("dataset", "0")?.worker.terminate();
+      return void (process.exitCode = await (await import("../study/index.ts")).runStudy(study));
+    }
     // -f/--config FILE: the file's flags under the command line's (config/config-file.ts).
     const read = readProfileInput(rawArgs);
     const { verbosity } = read;
