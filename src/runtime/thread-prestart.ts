@@ -7,7 +7,8 @@
  * the spec and environment the supervisor hands it (service-thread.ts takes it instead of starting
  * a new one; thread-main.ts runs it).
  *
- * Never taken (a config error, a study), it ends with the process: it is unref'd until taken.
+ * Never taken (a config error), it ends with the process: it is unref'd until taken. A study, whose
+ * runs are processes of their own, terminates it (cli/profile.ts).
  */
 import { selfEntry } from "../core/self.ts";
 import type { FromThread, PrestartData } from "./thread-messages.ts";
