@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { WriteEntry } from "../../src/mock-server/write-log.ts";
-import { arg, MODEL, numArg, ROOT, round, say, startServerProcess, summary, uptimeLoad } from "./support.ts";
+import { arg, MODEL, numArg, pct, ROOT, round, say, startServerProcess, summary, uptimeLoad } from "./support.ts";
 
 const binary = resolve(ROOT, arg("binary", "dist/aiperf"));
 const runs = numArg("runs", 6);
@@ -78,7 +78,6 @@ try {
         (JSON.parse(readFileSync(join(dir, "profile_export_aiperf.json"), "utf8")) as { run_validity?: Record<string, unknown> }).run_validity ?? {};
       const { all, first } = delays(readFileSync(join(dir, "profile_export_raw.jsonl"), "utf8"), writes);
       const s = summary(all, 2);
-      const sorted = [...all].sort((a, b) => a - b);
       say({
         run: i,
         transport,
@@ -87,7 +86,7 @@ try {
         loop_lag_max_ms: verdict.worker_loop_lag_max_ms,
         cpu_wait_pct: verdict.worker_loop_lag_cpu_wait_pct,
         tokens: all.length,
-        delay_ms: { p50: s.p50, p99: s.p99, p999: round(sorted[Math.floor(0.999 * (sorted.length - 1))] ?? Number.NaN, 2), max: s.max },
+        delay_ms: { p50: s.p50, p99: s.p99, p999: round(pct(Float64Array.from(all).sort(), 99.9), 2), max: s.max },
         tokens_over_5ms: all.filter((d) => d > 5).length,
         ttft_error_ms: summary(first, 2),
       });

@@ -49,7 +49,7 @@ export function say(value: unknown): void {
 export const round = (x: number, digits = 1): number => Number(x.toFixed(digits));
 
 /** numpy "linear" percentile of sorted values. */
-function pct(sorted: Float64Array, p: number): number {
+export function pct(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const at = (p / 100) * (sorted.length - 1);
   const lo = Math.floor(at);

@@ -7,21 +7,39 @@
  * computed from the request's start, that lateness does not add up over a long stream. A busy-wait
  * would be more precise but would burn the CPU that the benchmark client on the same host needs.
  */
-export function sleepUntil(target: number, signal?: AbortSignal): Promise<void> {
-  if (target <= performance.now() || signal?.aborted === true) return Promise.resolve();
-  return new Promise((resolve) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const done = (): void => {
+export async function sleepUntil(target: number, signal?: AbortSignal): Promise<void> {
+  const sleeper = createSleeper(signal);
+  try {
+    await sleeper.until(target);
+  } finally {
+    sleeper.close();
+  }
+}
+
+/**
+ * Many waits as sleepUntil's on one signal (a stream's tokens) with one abort listener for all of
+ * them, not one added and removed per wait; `close()` removes it.
+ */
+export function createSleeper(signal?: AbortSignal): { until(target: number): Promise<void>; close(): void } {
+  let wake: (() => void) | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const onAbort = (): void => {
+    clearTimeout(timer);
+    wake?.();
+  };
+  signal?.addEventListener("abort", onAbort, { once: true });
+  return {
+    async until(target) {
+      for (let left = target - performance.now(); left > 0 && signal?.aborted !== true; left = target - performance.now()) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          timer = setTimeout(resolve, Math.ceil(left));
+        });
+      }
+    },
+    close() {
+      signal?.removeEventListener("abort", onAbort);
       clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const arm = (): void => {
-      const left = target - performance.now();
-      if (left <= 0) done();
-      else timer = setTimeout(arm, Math.ceil(left));
-    };
-    signal?.addEventListener("abort", done, { once: true });
-    arm();
-  });
+    },
+  };
 }

@@ -1,4 +1,5 @@
 /** Server-sent events on a schedule: headers at once, then each event at its own absolute time. */
+import { createSleeper } from "./clock.ts";
 
 export interface SseEvent {
   /** Milliseconds after the request's start at which this event is written. */
@@ -44,23 +45,6 @@ export function sseResponse(events: Iterable<SseEvent>, options: StreamOptions):
     ended = true;
     options.onEnd(outcome);
   };
-  // One abort listener per stream (not one per token): it ends the current wait at once.
-  let wake: (() => void) | undefined;
-  let timer: Timer | undefined;
-  const onAbort = (): void => {
-    clearTimeout(timer);
-    wake?.();
-  };
-  const wait = (resolve: () => void, ms: number): void => {
-    wake = resolve;
-    timer = setTimeout(resolve, ms);
-  };
-  /** Resolves once performance.now() reaches `target`, or at the abort (never early: see clock.ts). */
-  const until = async (target: number): Promise<void> => {
-    for (let left = target - performance.now(); left > 0 && !signal.aborted; left = target - performance.now()) {
-      await new Promise<void>((resolve) => wait(resolve, Math.ceil(left)));
-    }
-  };
   const body = new ReadableStream({
     type: "direct",
     async pull(controller) {
@@ -68,14 +52,15 @@ export function sseResponse(events: Iterable<SseEvent>, options: StreamOptions):
       // now makes them leave at once, as a real server's would, instead of at the first token.
       controller.write(": ok\n\n");
       controller.flush();
-      signal.addEventListener("abort", onAbort, { once: true });
+      // One abort listener per stream, not one per token (clock.ts).
+      const sleeper = createSleeper(signal);
       try {
         const iterator = events[Symbol.iterator]();
         let next = iterator.next();
         let index = 0;
         let sentTokens = 0;
         while (next.done !== true) {
-          await until(start + next.value.at);
+          await sleeper.until(start + next.value.at);
           if (signal.aborted) return end("cancelled");
           // Everything due by now goes out in one write (normally one event; more if we fell behind).
           let text = "";
@@ -98,7 +83,7 @@ export function sseResponse(events: Iterable<SseEvent>, options: StreamOptions):
           if (tokens > 0) options.onTokens(tokens, sentTokens === 0);
           sentTokens += tokens;
           if (index === cutBefore && next.done !== true) {
-            await until(start + next.value.at);
+            await sleeper.until(start + next.value.at);
             end("reset");
             // Rejecting a direct stream's pull makes Bun abort the socket: the client gets ECONNRESET
             // (or a body without its terminating chunk), never a clean end. Bun logs a rejection
@@ -109,8 +94,7 @@ export function sseResponse(events: Iterable<SseEvent>, options: StreamOptions):
         controller.close();
         end("ok");
       } finally {
-        signal.removeEventListener("abort", onAbort);
-        clearTimeout(timer);
+        sleeper.close();
         // Whatever stopped the loop (an unexpected error included) must not leave it counted in flight.
         end("cancelled");
       }
