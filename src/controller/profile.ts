@@ -38,6 +38,7 @@ import type { ServiceRequest, Supervisor } from "./supervisor.ts";
 import type { Cluster } from "./cluster/index.ts";
 import { clusterServiceConfig } from "./cluster/service-config.ts";
 import { allocatorEnv } from "../runtime/allocator-env.ts";
+import { backgroundNiceEnv } from "../runtime/background-nice.ts";
 import { jitEnv } from "../runtime/jit-env.ts";
 
 /** The services of one profile run. */
@@ -55,12 +56,15 @@ export function profileServices(cfg: ResolvedProfile, gpu = !cfg.noGpuTelemetry)
     { role: "dataset", id: "0" },
     // A thread of this process (controller/launchers.ts): no allocator or JIT setting of its own.
     { role: "timing", id: "0", ...tcp("timing") },
-    { role: "records", id: "0", ...tcp("records"), env: { ...allocatorEnv(), ...jitEnv() } },
-    ...Array.from({ length: local.recordProcessors }, (_, i) => ({ role: "record-processor", id: String(i), env: { ...allocatorEnv(), ...jitEnv() } })),
+    { role: "records", id: "0", ...tcp("records"), env: recordsPathEnv() },
+    ...Array.from({ length: local.recordProcessors }, (_, i) => ({ role: "record-processor", id: String(i), env: recordsPathEnv() })),
     ...Array.from({ length: local.workers }, (_, i) => ({ role: "worker", id: String(i), env: { BUN_CONFIG_MAX_HTTP_REQUESTS: cap, ...allocatorEnv() } })),
     ...collectorServices(cfg, gpu),
   ];
 }
+
+/** The records path's processes: freed pages kept, large functions out of the top JIT tier, a lower CPU priority. */
+const recordsPathEnv = (): Record<string, string> => ({ ...allocatorEnv(), ...jitEnv(), ...backgroundNiceEnv() });
 
 /**
  * With --worker-nodes the load comes from the nodes: no local workers unless --local-workers.

@@ -17,6 +17,7 @@ import { BenchError, EXIT_CODES } from "../core/errors.ts";
 import type { LogLevelName } from "../core/log.ts";
 import { makeRunDir } from "../core/run-dirs.ts";
 import { allocatorEnv } from "../runtime/allocator-env.ts";
+import { backgroundNiceEnv } from "../runtime/background-nice.ts";
 import { jitEnv } from "../runtime/jit-env.ts";
 import type { ServiceSpec } from "../runtime/context.ts";
 import { type SpawnedService, spawnService } from "../runtime/spawn-service.ts";
@@ -165,8 +166,8 @@ export async function runNode(opts: NodeOptions): Promise<number> {
           ...Array.from({ length: workers }, (_, i) => ({ ...base, role: "worker", id: `${nodeId}.${i}` })),
         ];
         for (const spec of specs) {
-          // Record processors also get the records path's JIT setting (runtime/jit-env.ts).
-          const child = spawnService(spec, log, spec.role === "record-processor" ? { ...env, ...jitEnv() } : env);
+          // Record processors also get the records path's JIT setting and lower priority (runtime/jit-env.ts, background-nice.ts).
+          const child = spawnService(spec, log, spec.role === "record-processor" ? { ...env, ...jitEnv(), ...backgroundNiceEnv() } : env);
           children.push(child);
           void child.exited.then(({ code, signal }) => {
             if (!stopping && ws.readyState === WebSocket.OPEN) send({ type: "child_exit", name: child.name, code, signal });

@@ -4,6 +4,7 @@
  */
 import { setBusLogger } from "../bus/index.ts";
 import { takeHeldSignals } from "../core/early-signals.ts";
+import { applyBackgroundNice } from "./background-nice.ts";
 import { createChildLogger } from "../core/child-log.ts";
 import { type ServiceSpec, serviceName } from "./context.ts";
 import { type RoleLoader, runServiceToExit } from "./service-runtime.ts";
@@ -12,6 +13,8 @@ import { type RoleLoader, runServiceToExit } from "./service-runtime.ts";
 const ORPHAN_EXIT_MS = 1000;
 
 export async function runServiceProcess(specJson: string, loadRole: RoleLoader): Promise<never> {
+  // Records and record processors yield the CPU to the workers (runtime/background-nice.ts).
+  applyBackgroundNice();
   const spec = JSON.parse(specJson) as ServiceSpec;
   const log = createChildLogger(spec.logLevel, serviceName(spec.role, spec.id));
   setBusLogger({ warn: (m) => log.warn(m), debug: (m) => log.debug(m) });
