@@ -1,7 +1,8 @@
 /**
  * The services of the records path (record processors, records) start with large
- * functions kept out of JavaScriptCore's top tier (src/runtime/jit-env.ts); a value the user set
- * is passed on instead, and the other services are left alone.
+ * functions kept out of JavaScriptCore's top tier (src/runtime/jit-env.ts) and at a lower CPU
+ * priority (src/runtime/background-nice.ts); a value the user set is passed on instead, and the
+ * other services are left alone.
  */
 import { afterEach, expect, test } from "bun:test";
 import { parseProfileConfig, readProfileArgs } from "../../src/config/profile-flags.ts";
@@ -9,19 +10,22 @@ import { resolveProfile } from "../../src/config/resolve.ts";
 import { profileServices } from "../../src/controller/profile.ts";
 
 const KEY = "BUN_JSC_maximumFTLCandidateBytecodeCost";
-const before = process.env[KEY];
+const NICE = "AIPERF_BACKGROUND_NICE";
+const before = { [KEY]: process.env[KEY], [NICE]: process.env[NICE] };
 afterEach(() => {
-  if (before === undefined) delete process.env[KEY];
-  else process.env[KEY] = before;
+  for (const [k, v] of Object.entries(before)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
 });
 
-function envByRole(): Record<string, string | undefined> {
+function envByRole(key = KEY): Record<string, string | undefined> {
   const { input } = readProfileArgs(["-m", "m", "-u", "http://127.0.0.1:9", "--workers-max", "2", "--concurrency", "16", "--record-processors", "1"]);
   const services = profileServices(
     resolveProfile(parseProfileConfig(input), "aiperf profile", false, () => {}),
     false,
   );
-  return Object.fromEntries(services.map((s) => [`${s.role}:${s.id}`, s.env?.[KEY]]));
+  return Object.fromEntries(services.map((s) => [`${s.role}:${s.id}`, s.env?.[key]]));
 }
 
 test("record processors and records get the bound; workers, and timing and the dataset (threads of the controller), do not", () => {
@@ -36,6 +40,17 @@ test("record processors and records get the bound; workers, and timing and the d
 test("a value the user set is kept", () => {
   process.env[KEY] = "5000";
   expect(envByRole()).toMatchObject({ "record-processor:0": "5000", "records:0": "5000" });
+});
+
+test("records and record processors are asked for nice 10 (or the user's value); workers and the controller's threads are not", () => {
+  delete process.env[NICE];
+  const env = envByRole(NICE);
+  expect(env).toMatchObject({ "record-processor:0": "10", "records:0": "10" });
+  expect(env["worker:0"]).toBeUndefined();
+  expect(env["timing:0"]).toBeUndefined();
+  expect(env["dataset:0"]).toBeUndefined();
+  process.env[NICE] = "0";
+  expect(envByRole(NICE)).toMatchObject({ "record-processor:0": "0", "records:0": "0" });
 });
 
 test("by default no record-processor service is started (records parses the replies)", () => {

@@ -1,14 +1,11 @@
 /**
  * The records path's processes lower their own CPU priority (src/runtime/background-nice.ts):
- * every thread they have, and those they start later; the environment carries the amount, and the
- * profile's records and record processors get it, its workers do not.
+ * every thread they have, and those they start later; the environment carries the amount (which
+ * services get it: tests/controller/jit-env.test.ts).
  */
 import { afterEach, expect, test } from "bun:test";
 import { getPriority } from "node:os";
 import { join } from "node:path";
-import { parseProfileConfig, readProfileArgs } from "../../src/config/profile-flags.ts";
-import { resolveProfile } from "../../src/config/resolve.ts";
-import { profileServices } from "../../src/controller/profile.ts";
 
 const KEY = "AIPERF_BACKGROUND_NICE";
 const before = process.env[KEY];
@@ -46,24 +43,4 @@ test.if(process.platform === "linux")("every thread of the process, and one star
 test.if(process.platform === "linux")("0 or no value leaves the priority alone", async () => {
   expect(new Set(await niceValues({ [KEY]: "0" }))).toEqual(new Set([base]));
   expect(new Set(await niceValues({}))).toEqual(new Set([base]));
-});
-
-function envByRole(): Record<string, string | undefined> {
-  const { input } = readProfileArgs(["-m", "m", "-u", "http://127.0.0.1:9", "--workers-max", "2", "--concurrency", "16", "--record-processors", "1"]);
-  const services = profileServices(
-    resolveProfile(parseProfileConfig(input), "aiperf profile", false, () => {}),
-    false,
-  );
-  return Object.fromEntries(services.map((s) => [`${s.role}:${s.id}`, s.env?.[KEY]]));
-}
-
-test("records and record processors are asked for nice 10 (or the user's value); workers and the controller's threads are not", () => {
-  delete process.env[KEY];
-  const env = envByRole();
-  expect(env).toMatchObject({ "record-processor:0": "10", "records:0": "10" });
-  expect(env["worker:0"]).toBeUndefined();
-  expect(env["timing:0"]).toBeUndefined();
-  expect(env["dataset:0"]).toBeUndefined();
-  process.env[KEY] = "0";
-  expect(envByRole()).toMatchObject({ "record-processor:0": "0", "records:0": "0" });
 });

@@ -9,10 +9,16 @@ const settled = async (p: Promise<void>): Promise<boolean> => {
   return done;
 };
 
-test("a full ceiling holds waiters until a slot is released; then every waiter wakes to check again", async () => {
+/** Gates whose concurrency ceiling of 1 is taken. */
+const full = (): LoadGates => {
   const gates = new LoadGates();
   gates.concurrency.setLimit(1);
   gates.concurrency.take();
+  return gates;
+};
+
+test("a full ceiling holds waiters until a slot is released; then every waiter wakes to check again", async () => {
+  const gates = full();
   const stop = new AbortController();
   const a = gates.whenOpen(stop.signal);
   const b = gates.whenOpen(stop.signal);
@@ -24,9 +30,7 @@ test("a full ceiling holds waiters until a slot is released; then every waiter w
 });
 
 test("an abort wakes only the waiters of that signal; one listener per signal however many waits", async () => {
-  const gates = new LoadGates();
-  gates.concurrency.setLimit(1);
-  gates.concurrency.take();
+  const gates = full();
   const first = new AbortController();
   const second = new AbortController();
   let listeners = 0;
@@ -46,9 +50,7 @@ test("an abort wakes only the waiters of that signal; one listener per signal ho
 });
 
 test("a raised ceiling wakes the waiters; an aborted signal never waits", async () => {
-  const gates = new LoadGates();
-  gates.concurrency.setLimit(1);
-  gates.concurrency.take();
+  const gates = full();
   const stop = new AbortController();
   const w = gates.whenOpen(stop.signal);
   gates.concurrency.setLimit(2);
