@@ -27,8 +27,8 @@ export function backgroundNiceEnv(): Record<string, string> {
  * threads by the amount asked (threads started later inherit it from the one that starts them).
  * Lowering a priority needs no privilege; whatever fails is left as it was.
  */
-export function applyBackgroundNice(env: Record<string, string | undefined> = process.env): void {
-  const by = Number(env[KEY] ?? 0);
+export function applyBackgroundNice(): void {
+  const by = Number(process.env[KEY] ?? 0);
   if (!Number.isInteger(by) || by <= 0) return;
   let tids: string[];
   try {
