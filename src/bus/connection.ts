@@ -40,6 +40,8 @@ export class ZmtpConnection implements Pipe {
   routingId: Uint8Array | undefined;
   /** Peer's ZMTP minor version: 0 means subscriptions go out in the legacy message form. */
   peerMinor = 1;
+  /** `send` encodes the frames into the write buffer at once. */
+  readonly copiesFrames = true;
   readonly label: string;
 
   #state: State = State.greeting;
@@ -52,6 +54,10 @@ export class ZmtpConnection implements Pipe {
   #outLen = 0;
   #queued = 0;
   #backlog: Uint8Array | undefined;
+  /** The write buffer the backlog lies in, while it does. */
+  #held: Uint8Array<ArrayBuffer> | undefined;
+  /** A write buffer free for the next backlog (see #flush). */
+  #spare: Uint8Array<ArrayBuffer> | undefined;
   #flushScheduled = false;
   #closeReason: string | undefined;
   #fatal = false;
@@ -139,6 +145,9 @@ export class ZmtpConnection implements Pipe {
       return;
     }
     this.#backlog = undefined;
+    // Kept for the next backlog unless a huge message grew it.
+    if (this.#held !== undefined && this.#held.length <= 4 * EAGER_FLUSH_BYTES) this.#spare = this.#held;
+    this.#held = undefined;
     this.#queued = 0;
     if (this.#outLen > 0) this.#flush();
     if (this.#backlog !== undefined) return;
@@ -320,9 +329,13 @@ export class ZmtpConnection implements Pipe {
       if (wasFull && this.#state === State.ready && !this.#closing) this.#owner.pipeWritable(this);
       return;
     }
-    // The kernel took part of it: keep the rest (copied, the buffer is reused) until drain.
-    this.#backlog = this.#out.slice(Math.max(n, 0), len);
-    if (this.#out.length > 4 * EAGER_FLUSH_BYTES) this.#out = new Uint8Array(64 * 1024);
+    // The kernel took part of it: the rest waits where it is until drain, and new messages go to
+    // the spare buffer. (A copy of the rest was fresh memory, faulted in page by page, at every
+    // message bigger than the socket's buffer: a worker's batch at the end of a wave of replies.)
+    this.#backlog = this.#out.subarray(Math.max(n, 0), len);
+    this.#held = this.#out;
+    this.#out = this.#spare ?? new Uint8Array(64 * 1024);
+    this.#spare = undefined;
   }
 }
 

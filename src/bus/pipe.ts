@@ -16,6 +16,8 @@ export interface Pipe {
   full(): boolean;
   /** Queues a message; the caller has checked `full()` where blocking matters. */
   send(frames: readonly Uint8Array[]): void;
+  /** True when `send` copies the frames before it returns, so the caller may write into them again. */
+  readonly copiesFrames: boolean;
   /** Tells a publisher about a subscription change (SUB side). */
   subscribe(topic: Uint8Array, on: boolean): void;
   /** Stops delivering incoming messages (receive-side backpressure). */

@@ -160,6 +160,21 @@ export class BusSocket implements PipeOwner {
     while (!this.trySend(frames)) await this.writable();
   }
 
+  /**
+   * PUSH/DEALER: sends frames whose buffers the caller writes into again once this returns (a
+   * buffer reused from message to message). A peer that encodes at once (a ZMTP connection) takes
+   * them as they are; an in-process peer, or the wait while every peer is full, gets a copy.
+   * Returns the wait's promise when there was one.
+   */
+  sendReusing(frames: readonly Uint8Array[]): Promise<void> | undefined {
+    this.#assertOpen();
+    if (this.type !== "PUSH" && this.type !== "DEALER") throw new BusError("BAD_USE", `Cannot sendReusing on a ${this.type} socket`);
+    const pipe = this.#pickPeer();
+    if (pipe === undefined) return this.send(frames.map((f) => new Uint8Array(f)));
+    pipe.send(pipe.copiesFrames ? frames : frames.map((f) => new Uint8Array(f)));
+    return undefined;
+  }
+
   /** Resolves when a peer may have room again; rejects when the socket closes. */
   writable(): Promise<void> {
     this.#assertOpen();

@@ -56,9 +56,13 @@ describe("request headers", () => {
 });
 
 describe("raw record batching", () => {
+  // `send` must be done with the frames when it returns (the bytes' buffer is reused): keep copies
+  // (new Uint8Array, not slice: a Buffer's slice is a view).
+  const keeping = (sent: Uint8Array[][]) => (f: Uint8Array[]) => sent.push(f.map((x) => new Uint8Array(x)));
+
   test("a full batch goes at once; records and their bytes survive the round trip", () => {
     const sent: Uint8Array[][] = [];
-    const b = new RawBatcher((f) => sent.push(f));
+    const b = new RawBatcher(keeping(sent));
     for (let i = 0; i < FLUSH_RECORDS; i++) {
       const chunks = [enc(`a${i}`), enc(`bb${i}`)];
       b.add(rawRecord({ creditId: i, chunkNs: [1, 2], chunkBytes: chunks.map((c) => c.length) }), chunks);
@@ -72,9 +76,32 @@ describe("raw record batching", () => {
     expect(items[7]?.chunks.map((c) => td.decode(c))).toEqual(["a7", "bb7"]);
   });
 
+  test("batches after the first reuse its bytes' buffer, each with its own bytes", () => {
+    const sent: Uint8Array[][] = [];
+    const buffers: ArrayBufferLike[] = [];
+    const b = new RawBatcher((f) => {
+      buffers.push((f[3] as Uint8Array).buffer);
+      keeping(sent)(f);
+    });
+    for (const n of [FLUSH_RECORDS, 3, FLUSH_RECORDS]) {
+      for (let i = 0; i < n; i++) {
+        const chunks = [enc(`batch${sent.length}-${i}`)];
+        b.add(rawRecord({ creditId: i, chunkNs: [1], chunkBytes: [chunks[0]?.length ?? 0] }), chunks);
+      }
+      b.flush();
+    }
+    expect(sent.length).toBe(3);
+    expect(new Set(buffers).size).toBe(1);
+    const td = new TextDecoder();
+    sent.forEach((frames, k) => {
+      const items = decodeRawBatch(frames);
+      expect(items.map((it) => td.decode(it.chunks[0]))).toEqual(items.map((_, i) => `batch${k}-${i}`));
+    });
+  });
+
   test("a partial batch goes after the flush interval, or on flush()", async () => {
     const sent: Uint8Array[][] = [];
-    const b = new RawBatcher((f) => sent.push(f));
+    const b = new RawBatcher(keeping(sent));
     b.add(rawRecord(), []);
     expect(sent.length).toBe(0);
     await Bun.sleep(FLUSH_MS + 15);

@@ -99,7 +99,9 @@ export class WorkerEngine {
     this.#capture = transportFor(config.transport);
     this.#dealer = createSocket("DEALER", { identity: name, name: `${name} credits` });
     this.#push = createSocket("PUSH", { name: `${name} raw` });
-    this.#batcher = new RawBatcher((frames) => this.#sendOn(this.#push, frames));
+    this.#batcher = new RawBatcher((frames) =>
+      this.#push.sendReusing(frames)?.catch((error: unknown) => this.#log.debug(`${this.#name}: send failed:`, error)),
+    );
     this.#dealer.connect(config.creditsEndpoint);
     for (const ep of config.processorEndpoints) this.#push.connect(ep);
     this.#dealer.onMessage((msg: Message) => this.#onCredit(msg));
