@@ -1,6 +1,8 @@
 /**
  * The README's demo: build first (npm run demo does), then start the compiled binary's mock server
  * on a free port, profile it with a real multi-process run, print upstream's tables, stop the server.
+ * Arguments go on to `aiperf profile` after the demo's own, so `npm run demo -- --concurrency 64`
+ * changes one (a flag given twice takes its last value).
  */
 import { join } from "node:path";
 
@@ -39,6 +41,7 @@ const args = [
   "7",
   "--artifact-dir",
   "artifacts/demo",
+  ...process.argv.slice(2),
 ];
 console.log(`$ aiperf ${args.join(" ")}`);
 const profile = Bun.spawn([binary, ...args], { stdout: "inherit", stderr: "inherit", stdin: "inherit" });
