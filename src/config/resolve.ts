@@ -81,7 +81,7 @@ export function resolveProfile(cfg: ProfileConfig, cliCommand: string, isTTY: bo
     // User-centric sessions run long: upstream waits for every reply by default (§4.8).
     benchmarkGracePeriod: cfg.benchmarkGracePeriod ?? (cfg.userCentricRate !== undefined ? Number.POSITIVE_INFINITY : 30),
     workers,
-    // None by default: the records service parses the replies itself (README "Client efficiency", ninth pass).
+    // None by default: the records service parses the replies itself (docs/client-efficiency.md, ninth pass).
     recordProcessors: cfg.recordProcessors ?? 0,
     ui: cfg.ui ?? (isTTY ? "dashboard" : "none"),
     producesTokens: producesTokens(cfg.endpointType),

@@ -9,7 +9,7 @@ import { percentileOfSorted } from "./stats.ts";
 import { wrapHanging } from "../core/wrap.ts";
 
 /** One worker's event-loop lag over the profiling phase (timer drift), ns. */
-type LoopLagReport = { worker: string; samples: number; p99Ns: number; maxNs: number; tailCpuWaitShare?: number };
+type LoopLagReport = { worker: string; samples: number; p99Ns: number; maxNs: number; tailCpuWaitShare?: number; tailLateWakeShare?: number };
 
 /**
  * Bounds in milliseconds (--client-bottleneck-send-lag-ms, --client-bottleneck-loop-lag-ms).
@@ -26,6 +26,8 @@ const CLOSED_LOOP_SHARE = 0.01;
 
 /** From this share of CPU wait in the late stretches on, the verdict names other processes as the cause. */
 const CPU_WAIT_NOTABLE_PCT = 30;
+/** From this share of the late stretches spent asleep past the timer on, the verdict names the machine's late wake-ups. */
+const LATE_WAKE_NOTABLE_PCT = 50;
 
 const DEFAULT_VERDICT_BOUNDS: VerdictBounds = { sendLagMs: 1, loopLagMs: 5 };
 
@@ -50,6 +52,12 @@ export type RunValidity = {
    * runnable but waiting for a CPU, %: high means other processes held the cores. Null where unknown.
    */
   worker_loop_lag_cpu_wait_pct: number | null;
+  /**
+   * In the same late probes, the share of their lateness the worker spent asleep past its timer
+   * (neither running nor waiting for a CPU), %: high means the machine woke its idle CPUs late
+   * (a virtual machine's host busy elsewhere, deep power-saving states). Null where unknown.
+   */
+  worker_loop_lag_late_wake_pct: number | null;
   /** A rate or schedule bounds the send lag's p99; a closed loop its mean (`send_lag_mean_ms`). */
   bounds: { send_lag_p99_ms?: number; send_lag_mean_ms?: number; worker_loop_lag_p99_ms: number };
   /** Closed loop: the share of the asked load the server did not get because of send lag, %. */
@@ -81,6 +89,7 @@ export function clientVerdict(
       worker_loop_lag_p99_ms: null,
       worker_loop_lag_max_ms: null,
       worker_loop_lag_cpu_wait_pct: null,
+      worker_loop_lag_late_wake_pct: null,
       bounds: boundsOut,
     };
   }
@@ -114,6 +123,7 @@ export function clientVerdict(
     worker_loop_lag_p99_ms: loopP99,
     worker_loop_lag_max_ms: loopMax,
     worker_loop_lag_cpu_wait_pct: worst?.tailCpuWaitShare === undefined ? null : Math.round(100 * worst.tailCpuWaitShare),
+    worker_loop_lag_late_wake_pct: worst?.tailLateWakeShare === undefined ? null : Math.round(100 * worst.tailLateWakeShare),
     bounds: boundsOut,
     ...(lostPct === undefined ? {} : { load_lost_pct: lostPct }),
   };
@@ -129,6 +139,8 @@ export function verdictLine(v: RunValidity, width = 100): string | null {
   if (!v.valid) {
     const lines = ["Run invalid: the client was the bottleneck, not the server. The figures above describe a lighter load than the one asked for."];
     const { send_lag_p99_ms: p99Bound, send_lag_mean_ms: meanBound } = v.bounds;
+    const lateWake = v.worker_loop_lag_late_wake_pct !== null && v.worker_loop_lag_late_wake_pct >= LATE_WAKE_NOTABLE_PCT;
+    const loopLate = v.worker_loop_lag_p99_ms !== null && v.worker_loop_lag_p99_ms > v.bounds.worker_loop_lag_p99_ms;
     if (p99Bound !== undefined && v.send_lag_p99_ms !== null && v.send_lag_p99_ms > p99Bound) {
       lines.push(
         `- Requests left late: 1 in 100 went ${v.send_lag_p99_ms} ms or more after its scheduled time (send lag p99; allowed ${p99Bound} ms). The server received its requests later and less evenly than asked, so throughput reads low and latency may read low too.`,
@@ -139,14 +151,24 @@ export function verdictLine(v: RunValidity, width = 100): string | null {
         `- Requests left late: on average ${v.send_lag_mean_ms} ms after their concurrency slot freed (allowed ${meanBound} ms, 1 % of the median request latency or --client-bottleneck-send-lag-ms). The server saw about ${v.load_lost_pct ?? "?"} % less load than --concurrency asked for, so throughput reads low.`,
       );
     }
-    if (v.worker_loop_lag_p99_ms !== null && v.worker_loop_lag_p99_ms > v.bounds.worker_loop_lag_p99_ms) {
+    if (loopLate) {
       lines.push(
-        `- A worker was too busy to read replies on time: its event loop ran ${v.worker_loop_lag_p99_ms} ms late (p99; allowed ${v.bounds.worker_loop_lag_p99_ms} ms, worst ${v.worker_loop_lag_max_ms} ms), so reply times were stamped late and TTFT/ITL read high.${cpuWaitText(v.worker_loop_lag_cpu_wait_pct)}`,
+        `- A worker was too busy to read replies on time: its event loop ran ${v.worker_loop_lag_p99_ms} ms late (p99; allowed ${v.bounds.worker_loop_lag_p99_ms} ms, worst ${v.worker_loop_lag_max_ms} ms), so reply times were stamped late and TTFT/ITL read high.${lateWake ? "" : cpuWaitText(v.worker_loop_lag_cpu_wait_pct)}`,
       );
     }
-    lines.push(
-      "What to do: give aiperf CPU cores not shared with the server or other work, raise --workers-max, or lower --concurrency/--request-rate; the bounds are --client-bottleneck-send-lag-ms and --client-bottleneck-loop-lag-ms.",
-    );
+    if (lateWake) {
+      // Late sends and a late loop have one cause here, whichever bound it broke.
+      lines.push(
+        `- The machine woke its idle CPUs late: in the worker's late stretches (event-loop lag p99 ${v.worker_loop_lag_p99_ms} ms) it was asleep past its timers ${v.worker_loop_lag_late_wake_pct} % of the time, neither running nor waiting for a CPU. Shared virtual machines do this when their host is busy elsewhere, and so do deep power-saving CPU states; more workers or a lighter load do not help.`,
+      );
+      lines.push(
+        "What to do: run aiperf on a host or VM with dedicated cores (and shallow CPU idle states), or, if a few milliseconds do not matter for your question, raise --client-bottleneck-send-lag-ms / --client-bottleneck-loop-lag-ms.",
+      );
+    } else {
+      lines.push(
+        "What to do: give aiperf CPU cores not shared with the server or other work, raise --workers-max, or lower --concurrency/--request-rate; the bounds are --client-bottleneck-send-lag-ms and --client-bottleneck-loop-lag-ms.",
+      );
+    }
     return lines.flatMap((l) => wrapHanging(l, width)).join("\n");
   }
   if (v.send_lag_p99_ms === null && v.worker_loop_lag_p99_ms === null) return null;

@@ -10,7 +10,7 @@ import { STAT_KEYS, type StatKey } from "../protocol/records-summary.ts";
  * then by whole blocks that are never copied or freed: a doubling array of n values leaves freed
  * arrays of n/2, n/4, … behind, which the allocator keeps (MIMALLOC_PURGE_DELAY=-1) and cannot
  * reuse for the next, larger array; with ~25 series per run that was ~0.5 KB of resident memory per
- * request in the records service (README "Client efficiency", seventh pass).
+ * request in the records service (docs/client-efficiency.md, seventh pass).
  */
 const BLOCK = 65_536;
 

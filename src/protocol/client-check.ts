@@ -8,9 +8,16 @@ import * as v from "valibot";
 /**
  * One worker's event-loop lag over the profiling phase: drift of a periodic timer, ns; and, in
  * the probes at or above the p99, the share (0–1) of the thread's busy time spent runnable but
- * waiting for a CPU (Linux only; absent where unknown, and from older builds).
+ * waiting for a CPU, and the share of their lateness spent asleep past the timer (Linux only;
+ * absent where unknown, and from older builds).
  */
-export const LoopLag = v.object({ samples: v.number(), p99Ns: v.number(), maxNs: v.number(), tailCpuWaitShare: v.optional(v.number()) });
+export const LoopLag = v.object({
+  samples: v.number(),
+  p99Ns: v.number(),
+  maxNs: v.number(),
+  tailCpuWaitShare: v.optional(v.number()),
+  tailLateWakeShare: v.optional(v.number()),
+});
 export type LoopLag = v.InferOutput<typeof LoopLag>;
 
 const ArrivalSpecSchema = v.variant("kind", [

@@ -6,7 +6,7 @@
  * with 50-chunk replies, the record processor took ~16 minor faults per request and 40 % of its
  * CPU was kernel time. MIMALLOC_PURGE_DELAY=-1 keeps freed pages for reuse (a process's resident
  * memory stays at its peak instead): record processor and records CPU per request −40–55 %,
- * timing −30 %, worker −5–20 %, resident memory +3–32 MiB each (README "Client efficiency").
+ * timing −30 %, worker −5–20 %, resident memory +3–32 MiB each (docs/client-efficiency.md).
  * Shorter delays (100 ms, 1 s, 10 s) did not help. The dataset service, idle during the run, is
  * left alone (+22 MiB, no gain). A value the user set is kept.
  */

@@ -7,7 +7,7 @@
  * shared with the server, profiled with `perf sched` at the demo's load at `--concurrency 64`, the
  * worker's longest event-loop stalls were mostly waits for a CPU held by the records service's
  * main and JIT threads. At nice 10 the worker gets the core first; records still gets any idle CPU,
- * and about a tenth of a contended one (README "The twelfth pass").
+ * and about a tenth of a contended one (docs/client-efficiency.md "The twelfth pass").
  *
  * Linux only (per-thread nice values; elsewhere nothing changes). A value the user set is kept; 0
  * turns it off.

@@ -8,7 +8,7 @@
  * over a 3,000-request run and still ~20 % over 12,000. Functions larger than
  * 400 bytecode units now stay in the tier below (DFG), which compiles in a fraction of the time;
  * the small hot ones still reach FTL, and the event loop's CPU per request stayed within 5 %
- * (README "Client efficiency", seventh pass). A value the user set is kept.
+ * (docs/client-efficiency.md, seventh pass). A value the user set is kept.
  */
 const KEY = "BUN_JSC_maximumFTLCandidateBytecodeCost";
 

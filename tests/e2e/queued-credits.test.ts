@@ -1,5 +1,5 @@
 /**
- * Credits a worker holds (README "Ninth pass"), on the compiled binary against a real server that
+ * Credits a worker holds (docs/client-efficiency.md "Ninth pass"), on the compiled binary against a real server that
  * counts what it holds at once: a closed loop sends exactly its count and never more than its
  * concurrency at the server, and a duration run starts nothing after its deadline. Both transports
  * (AIPERF_TEST_TRANSPORT=raw runs this file on the raw one). Queued credits are off by default:

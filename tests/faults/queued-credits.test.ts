@@ -1,5 +1,5 @@
 /**
- * A worker killed while it holds queued credits (README "Ninth pass"): on the compiled binary at
+ * A worker killed while it holds queued credits (docs/client-efficiency.md "Ninth pass"): on the compiled binary at
  * --concurrency 16 (a closed loop, so workers hold credits beyond their slots), one of two workers
  * gets SIGKILL mid-run. Its requests in flight and its queued credits are lost with it: the run
  * must end (exit 4, incomplete), say what was lost, keep its accounting, and leave nothing running.

@@ -52,6 +52,35 @@ describe("clientVerdict", () => {
     expect(verdictLine(unknown, 1000)).not.toContain("In those stretches");
   });
 
+  test("late stretches spent asleep past the timer name the machine's late wake-ups, for late sends too", () => {
+    // The case seen on a 2-core VM at 50 req/s: the worker's timers fired 10-20 ms late while
+    // both cores sat idle. Send lag broke its bound; the loop-lag p99 stayed inside its own.
+    const loop = [{ worker: "worker:0", samples: 4000, p99Ns: 1.3 * MS, maxNs: 19 * MS, tailCpuWaitShare: 0.4, tailLateWakeShare: 0.82 }];
+    const v = clientVerdict([10_000, 2.1 * MS], loop, bounds);
+    expect(v.valid).toBe(false);
+    expect(v.worker_loop_lag_late_wake_pct).toBe(82);
+    const text = verdictLine(v, 1000) ?? "";
+    expect(text).toContain("- Requests left late");
+    expect(text).toContain(
+      "The machine woke its idle CPUs late: in the worker's late stretches (event-loop lag p99 1.3 ms) it was asleep past its timers 82 % of the time",
+    );
+    expect(text).toContain("What to do: run aiperf on a host or VM with dedicated cores");
+    // The advice for a busy client is not given: more workers or a lighter load would not help.
+    expect(text).not.toContain("raise --workers-max");
+    // A late loop with the same cause gets the same explanation, not the CPU-wait one.
+    const stalled = clientVerdict([10_000], [{ ...loop[0], p99Ns: 9 * MS }] as typeof loop, bounds);
+    const stalledText = verdictLine(stalled, 1000) ?? "";
+    expect(stalledText).toContain("- A worker was too busy to read replies on time");
+    expect(stalledText).not.toContain("waited for a CPU");
+    expect(stalledText).toContain("asleep past its timers 82 %");
+    // Below half, the CPU-wait attribution and the usual advice stand.
+    const busy = clientVerdict([10_000], [{ ...loop[0], p99Ns: 9 * MS, tailLateWakeShare: 0.2 }] as typeof loop, bounds);
+    expect(busy.worker_loop_lag_late_wake_pct).toBe(20);
+    expect(verdictLine(busy, 1000)).toContain("waited for a CPU 40 %");
+    expect(verdictLine(busy, 1000)).toContain("raise --workers-max");
+    expect(clientVerdict([10_000], calmLoop, bounds).worker_loop_lag_late_wake_pct).toBeNull();
+  });
+
   test("bounds are strict (>), and workers without samples are ignored", () => {
     expect(clientVerdict([1 * MS], [], bounds).valid).toBe(true);
     expect(clientVerdict([1 * MS + 1_000], [], bounds).valid).toBe(false);

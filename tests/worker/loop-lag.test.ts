@@ -23,11 +23,28 @@ describe("LoopLagMonitor", () => {
     m.add(9 * MS, 6 * MS, 2 * MS);
     m.add(8 * MS, 1 * MS, 3 * MS);
     m.add(7 * MS, 0, 1 * MS);
-    expect(m.report()).toEqual({ samples: 200, p99Ns: 7 * MS, maxNs: 9 * MS, tailCpuWaitShare: 6 / 13 });
+    // Late 9 + 8 + 7 ms, of which 9 − 8, 8 − 4 and 7 − 1 ms neither ran nor waited: 11 of 24 asleep.
+    expect(m.report()).toEqual({ samples: 200, p99Ns: 7 * MS, maxNs: 9 * MS, tailCpuWaitShare: 6 / 13, tailLateWakeShare: 11 / 24 });
     // Without the kernel's figures (not Linux) there is no share at all.
     const bare = new LoopLagMonitor();
     for (let i = 0; i < 10; i++) bare.add(i * MS);
     expect(bare.report().tailCpuWaitShare).toBeUndefined();
+  });
+
+  test("the late-wake share: of the tail's lateness, what was neither run nor CPU wait (a lower bound per probe)", () => {
+    const m = new LoopLagMonitor();
+    for (let i = 0; i < 197; i++) m.add(0.1 * MS, 0.05 * MS, 0);
+    // Asleep 18 of 19 ms late (a CPU woken late); busy (6 run + 3 waiting of 8 late: nothing
+    // left to sleep); and 4 late with 1 ms run: at least 3 overslept.
+    m.add(19 * MS, 0.5 * MS, 0.5 * MS);
+    m.add(8 * MS, 6 * MS, 3 * MS);
+    m.add(4 * MS, 1 * MS, 0);
+    const r = m.report();
+    expect(r.p99Ns).toBe(4 * MS);
+    expect(r.tailLateWakeShare).toBeCloseTo((18 + 0 + 3) / (19 + 8 + 4), 6);
+    const bare = new LoopLagMonitor();
+    for (let i = 0; i < 10; i++) bare.add(i * MS);
+    expect(bare.report().tailLateWakeShare).toBeUndefined();
   });
 
   test("a blocked event loop shows up as lag, with the thread's run and wait times where the kernel gives them", async () => {
@@ -47,5 +64,7 @@ describe("LoopLagMonitor", () => {
     if (process.platform !== "linux") return expect(report.tailCpuWaitShare).toBeUndefined();
     expect(report.tailCpuWaitShare).toBeGreaterThanOrEqual(0);
     expect(report.tailCpuWaitShare).toBeLessThan(1);
+    // The lag was the loop running, not a late wake-up.
+    expect(report.tailLateWakeShare).toBeLessThan(0.5);
   });
 });

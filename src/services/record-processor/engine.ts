@@ -19,7 +19,7 @@ const FLUSH_RECORDS = 256;
  * How long a parsed record may wait for others to share its message. Nothing waits on a record
  * (the run's pace is the worker's and timing's; progress and the live view are sampled every
  * 250 ms), and each message wakes the records service: at 300 streamed requests/s, 10 ms meant
- * ~0.22 wake-ups of its event loop per request, 50 ms 0.09 (README "Client efficiency", seventh pass).
+ * ~0.22 wake-ups of its event loop per request, 50 ms 0.09 (docs/client-efficiency.md, seventh pass).
  */
 const FLUSH_MS = 50;
 const PEER_WAIT_MS = 30_000;

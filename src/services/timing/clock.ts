@@ -21,7 +21,7 @@ export type TimingClock = {
 /**
  * Credits leave timing this long before their intended time, and the worker waits the rest
  * (worker/send-at.ts): the bus trip and the worker's wake-up then happen before the send time
- * instead of after it (README "Seventh pass, send lag"). Timers are late by 0.1–0.6 ms (rarely
+ * instead of after it (docs/client-efficiency.md "Seventh pass, send lag"). Timers are late by 0.1–0.6 ms (rarely
  * more) and the trip takes 0.1–0.3 ms: a credit lands 1–3 ms ahead.
  */
 export const SEND_LEAD_NS = 3_000_000;

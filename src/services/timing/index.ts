@@ -26,9 +26,9 @@ markLoaded("role:timing");
 const CONNECT_TIMEOUT_MS = 30_000;
 
 /**
- * Queued credits per slot in a closed loop (queues.ts; README "Ninth pass"): off by default, since
+ * Queued credits per slot in a closed loop (queues.ts; docs/client-efficiency.md "Ninth pass"): off by default, since
  * on 2 cores they filled the slots but pushed the worker's loop lag past the verdict's bound at
- * c=64 without raising the rate (README "The ninth pass together"). AIPERF_CREDIT_QUEUE_DEPTH=1
+ * c=64 without raising the rate (docs/client-efficiency.md "The ninth pass together"). AIPERF_CREDIT_QUEUE_DEPTH=1
  * turns them on (one per slot), 0.5 for half the slots.
  */
 function queueDepth(log: ServiceContext<"timing">["log"]): number {

@@ -1,5 +1,5 @@
 /**
- * Credits a worker holds (README "Ninth pass"): in a closed loop at full concurrency, timing sends
+ * Credits a worker holds (docs/client-efficiency.md "Ninth pass"): in a closed loop at full concurrency, timing sends
  * each worker a few credits beyond its slots, marked queued. The worker starts one in the same
  * turn as one of its own requests ends, and its return says which (CreditReturn.started), so the
  * slot moves from the finished credit to the started one without a round trip through timing.

@@ -194,7 +194,7 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
     }
   };
 
-  /** Whether this phase's closed loop may hand workers queued credits (README "Ninth pass": the scope). */
+  /** Whether this phase's closed loop may hand workers queued credits (docs/client-efficiency.md "Ninth pass": the scope). */
   let singleTurnCache: boolean | undefined;
   const allSingleTurn = (): boolean => {
     if (singleTurnCache === undefined) {

@@ -5,8 +5,10 @@
  *
  * On Linux each probe also reads how long the thread ran and how long it sat runnable waiting for
  * a CPU (/proc/thread-self/schedstat) over its window, so the verdict can say which it was: the
- * worker's own work, or other processes (the server on the same machine, other jobs) holding the
- * cores. One pread per probe.
+ * worker's own work, other processes (the server on the same machine, other jobs) holding the
+ * cores, or neither: the thread asleep past its timer, because the machine woke an idle CPU late
+ * (a virtual machine's host busy elsewhere: on the 2-core VM this was built on, a halted vCPU
+ * once held every timer queued on it for 19 ms while the other vCPU ran). One pread per probe.
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import { monoNs } from "../../core/clock.ts";
@@ -59,10 +61,12 @@ class SchedStat {
 
 export class LoopLagMonitor {
   /** Per probe: how late it fired, and the thread's run and CPU-wait ns over its window (NaN: unknown). */
-  // Float32: ns of a 5 ms window and its lateness keep ~7 significant digits; a full ring is 12 MB.
+  // Float32: ns of a 5 ms window and its lateness keep ~7 significant digits; a full ring is 16 MB.
   #late = new Float32Array(1024);
   #ran = new Float32Array(1024);
   #waited = new Float32Array(1024);
+  /** Per probe: the part of its lateness the thread was neither running nor waiting for a CPU (NaN: unknown). */
+  #overslept = new Float32Array(1024);
   #count = 0;
   #timer: Timer | undefined;
   #sched: SchedStat | undefined;
@@ -101,7 +105,8 @@ export class LoopLagMonitor {
 
   /**
    * p99 and max lateness; and, over the probes at or above the p99 (the late stretches the verdict
-   * judges), the share of the thread's busy time spent waiting for a CPU, where the kernel said.
+   * judges), the share of the thread's busy time spent waiting for a CPU, and the share of their
+   * lateness spent asleep past the timer, where the kernel said.
    */
   report(): LoopLag {
     const n = Math.min(this.#count, MAX_SAMPLES);
@@ -111,17 +116,28 @@ export class LoopLagMonitor {
     const p99Ns = sorted[Math.min(n - 1, Math.ceil(0.99 * n) - 1)] as number;
     let ran = 0;
     let waited = 0;
+    let late = 0;
+    let overslept = 0;
     for (let i = 0; i < n; i++) {
       if ((this.#late[i] as number) < p99Ns || Number.isNaN(this.#ran[i])) continue;
       ran += this.#ran[i] as number;
       waited += this.#waited[i] as number;
+      late += this.#late[i] as number;
+      overslept += this.#overslept[i] as number;
     }
     const out: LoopLag = { samples: n, p99Ns, maxNs: sorted[n - 1] as number };
     if (ran + waited > 0) out.tailCpuWaitShare = waited / (ran + waited);
+    if (late > 0) out.tailLateWakeShare = overslept / late;
     return out;
   }
 
-  /** Records one probe: its lateness, and the thread's run and CPU-wait ns over its window if known (the timer calls it; tests too). */
+  /**
+   * Records one probe: its lateness, and the thread's run and CPU-wait ns over its window if known
+   * (the timer calls it; tests too). Of the lateness, what the thread spent neither running nor
+   * waiting for a CPU was sleep past the due time: at least lateness − ran − waited, since any of
+   * the window's run or wait time may have fallen after the due time (a lower bound: run time
+   * before it counts against it too).
+   */
   add(lateNs: number, ranNs = Number.NaN, waitedNs = Number.NaN): void {
     const at = this.#count % MAX_SAMPLES;
     if (at >= this.#late.length) {
@@ -129,10 +145,12 @@ export class LoopLagMonitor {
       this.#late = grow(this.#late, size);
       this.#ran = grow(this.#ran, size);
       this.#waited = grow(this.#waited, size);
+      this.#overslept = grow(this.#overslept, size);
     }
     this.#late[at] = lateNs;
     this.#ran[at] = ranNs;
     this.#waited[at] = waitedNs;
+    this.#overslept[at] = Math.max(0, lateNs - ranNs - waitedNs);
     this.#count++;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Where a send's lag went, hop by hop (README "Seventh pass, send lag"). Off unless the worker's
+ * Where a send's lag went, hop by hop (docs/client-efficiency.md "Seventh pass, send lag"). Off unless the worker's
  * environment has AIPERF_SEND_TRACE=1: then each RawRecord carries the stamps below and
  * scripts/bench/timing.ts breaks the lag down. Off, nothing is stamped or sent.
  */
