@@ -24,7 +24,7 @@
  * the same rotation, so a change is read as a ratio taken in one run. --sides keeps only the named
  * sides (the -before ones are added to whichever of fetch and raw are kept). --queued adds
  * fetch-queued and raw-queued: --binary with AIPERF_CREDIT_QUEUE_DEPTH=1, i.e. with the credits a
- * worker holds (README "Ninth pass"; off by default), so the credit protocol alone is read as a ratio.
+ * worker holds (docs/client-efficiency.md "Ninth pass"; off by default), so the credit protocol alone is read as a ratio.
  * If wrk is not installed the script says so and prints our two sides only.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

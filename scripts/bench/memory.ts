@@ -11,7 +11,7 @@
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { arg, numArg, processTreeRoles, ROOT, startServerProcess, uptimeLoad } from "./support.ts";
 
 /** MiB resident per role, over `root` and its descendants. */
@@ -29,7 +29,9 @@ function rssByRole(root: number): Map<string, number> {
 }
 
 const requests = numArg("requests", 1_000_000);
-const binary = arg("binary", join(ROOT, "dist", "aiperf"));
+// Resolved here: the run's working directory is a scratch one, so a relative path would miss.
+const binaryArg = arg("binary", join(ROOT, "dist", "aiperf"));
+const binary = binaryArg === "src" ? "src" : resolve(binaryArg);
 const showTimeline = process.argv.includes("--timeline");
 const server = await startServerProcess({ ttft: 0, itl: 0, osl: 8 });
 const dir = mkdtempSync(join(tmpdir(), "aiperf-bench-memory-"));
