@@ -1,8 +1,8 @@
 /**
  * The streamed chunks of one reply are, as a rule, the same JSON text around a different string:
  * `{"id":"…","object":"chat.completion.chunk",…,"delta":{"content":"` + token + `"},…}`. Parsing
- * each one with JSON.parse was ~30 % of the record processor's time per request (profile in the
- * README's benchmark section). A template is learned from one chunk the endpoint's own parser
+ * each one with JSON.parse was ~30 % of the record processor's time per request (profile in
+ * docs/client-efficiency.md). A template is learned from one chunk the endpoint's own parser
  * read, and checked by parsing it again with a probe string in the text's place: when the probe
  * comes back as the whole text, nothing else, no usage and no SSE error, then any chunk that is
  * that prefix + a valid JSON string literal + that suffix parses to exactly that string. Anything

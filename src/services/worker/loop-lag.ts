@@ -17,7 +17,7 @@ import type { LoopLag } from "../../protocol/client-check.ts";
 /**
  * 5 ms, not 20: a stall counts only if a probe falls due inside it, and a short run's p99 must be a
  * p99, not its worst probe (a 200-request demo run at c=64 has ~85 probes at 20 ms, ~420 at 5).
- * Measured against the server's own write times (`npm run bench:stamps`, README "The eleventh
+ * Measured against the server's own write times (`npm run bench:stamps`, docs/client-efficiency.md "The eleventh
  * pass"), the 20 ms probe flagged 6 of 12 runs of the demo's load at c=64, 5 of them with every
  * token's stamping delay p99 under 3 ms, and passed one whose TTFT error p99 was 24 ms; the 5 ms
  * probe flagged 3 of 12, among them the two with the largest TTFT errors. Idle, it costs ~200

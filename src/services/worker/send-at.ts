@@ -1,7 +1,7 @@
 /**
  * When the worker sends a credit's request. Timing releases each credit a little before its
  * intended time (timing/clock.ts SEND_LEAD_NS), so the credit's bus trip and this process's
- * wake-up from an idle sleep happen before the send time instead of after it (README "Seventh
+ * wake-up from an idle sleep happen before the send time instead of after it (docs/client-efficiency.md "Seventh
  * pass, send lag"). The worker waits the last stretch itself, never sending early:
  *  - timers (whole milliseconds, 0.1–0.6 ms late) to within WAKE_MARGIN_NS of the target;
  *  - then, with none of its requests on the wire (nothing to stamp), a futex wait to
