@@ -68,6 +68,10 @@ export class ArrivalCollector {
   readonly #lagNums = new Float64Series();
   readonly #latencies = new Float64Series();
   #succeeded = 0;
+  /** The earliest and latest intended time, and how many requests had one: the schedule's mean gap. */
+  #firstIntendedNs = Number.POSITIVE_INFINITY;
+  #lastIntendedNs = Number.NEGATIVE_INFINITY;
+  #intended = 0;
 
   /**
    * `paced`: the request followed the arrival process (a session's first turn; later turns follow
@@ -85,7 +89,12 @@ export class ArrivalCollector {
     extra: { readyNs?: number | undefined; ok?: boolean; num?: number } = {},
   ): void {
     if (paced) this.#starts.push(startNs);
-    if (intendedNs !== undefined) this.#scheduleLags.push(startNs - intendedNs);
+    if (intendedNs !== undefined) {
+      this.#scheduleLags.push(startNs - intendedNs);
+      this.#firstIntendedNs = Math.min(this.#firstIntendedNs, intendedNs);
+      this.#lastIntendedNs = Math.max(this.#lastIntendedNs, intendedNs);
+      this.#intended++;
+    }
     if (extra.ok === false) return;
     this.#succeeded++;
     if (intendedNs !== undefined) {
@@ -98,6 +107,14 @@ export class ArrivalCollector {
   /** Requests added as successful. */
   get succeeded(): number {
     return this.#succeeded;
+  }
+
+  /**
+   * The mean gap between consecutive intended send times (ns): the schedule's own pace, whatever
+   * the client did with it. Undefined with fewer than two requests.
+   */
+  meanIntendedGapNs(): number | undefined {
+    return this.#intended < 2 ? undefined : (this.#lastIntendedNs - this.#firstIntendedNs) / (this.#intended - 1);
   }
 
   /** The median request latency (start to end, ns), or undefined when no request gave one. */

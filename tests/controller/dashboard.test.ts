@@ -80,8 +80,8 @@ const info: DashboardInfo = {
 };
 
 /** A model 10 s into a 500-request profiling phase at ~40 req/s. */
-function runningModel(): { m: DashboardModel; now: number } {
-  const m = new DashboardModel({ ...info }, 0);
+function runningModel(over: Partial<DashboardInfo> = {}): { m: DashboardModel; now: number } {
+  const m = new DashboardModel({ ...info, ...over }, 0);
   m.phaseStarted({ phase: "profiling", startNs: 0, startWallNs: 0, total: 500 }, 2_000);
   const live = new LiveStats(true);
   let now = 2_000;
@@ -117,6 +117,13 @@ test("model: rates, ETA by count, ETA by the clock for a duration, the verdict a
   expect(d.etaSec(16_000)).toBe(45);
   expect(d.fraction(16_000)).toBeCloseTo(0.25, 5);
   expect(d.verdict().state).toBe("waiting");
+});
+
+test("model: with a rate, the live send-lag bound is at least a tenth of the asked gap, as the final verdict's", () => {
+  // The recorded sends' p99 is 0.5 ms: over a 0.1 ms flag, but within a tenth of 20 ms gaps (50/s).
+  const rated = { closedLoop: false, sendLagBoundMs: 0.1 };
+  expect(runningModel({ ...rated, meanGapMs: 20 }).m.verdict()).toEqual({ state: "ok", why: "send lag p99 0.500 ms ≤ 2.00 ms" });
+  expect(runningModel({ ...rated, meanGapMs: 2 }).m.verdict().state).toBe("at risk");
 });
 
 test("view: exactly the terminal's rows, no line past its columns, the numbers a person checks", () => {

@@ -81,6 +81,27 @@ describe("clientVerdict", () => {
     expect(clientVerdict([10_000], calmLoop, bounds).worker_loop_lag_late_wake_pct).toBeNull();
   });
 
+  test("with a rate, the send-lag bound is at least a tenth of the mean gap between sends", () => {
+    // 50 req/s: 20 ms gaps, so a 1.5 ms p99 leaves the load as asked; at 400/s (2.5 ms) the flag's 1 ms stands.
+    const lags = [...Array.from({ length: 98 }, () => 50_000), 1.5 * MS, 1.5 * MS];
+    const slow = clientVerdict(lags, calmLoop, { ...bounds, meanGapNs: 20 * MS });
+    expect(slow).toMatchObject({ valid: true, send_lag_p99_ms: 1.5, bounds: { send_lag_p99_ms: 2 } });
+    const fast = clientVerdict(lags, calmLoop, { ...bounds, meanGapNs: 2.5 * MS });
+    expect(fast).toMatchObject({ valid: false, bounds: { send_lag_p99_ms: 1 } });
+    expect(verdictLine(fast, 1000)).toContain("allowed 1 ms, --client-bottleneck-send-lag-ms or a tenth of the mean gap between sends");
+    // A larger flag still wins.
+    expect(clientVerdict(lags, calmLoop, { ...bounds, sendLagMs: 5, meanGapNs: 20 * MS }).bounds.send_lag_p99_ms).toBe(5);
+  });
+
+  test("the collector's mean gap is the schedule's, whatever the sends did", () => {
+    const c = new ArrivalCollector();
+    expect(c.meanIntendedGapNs()).toBeUndefined();
+    // Intended every 20 ms; sent up to 3 ms late, out of order at the end.
+    for (let i = 0; i < 50; i++) c.add(1e9 + i * 20 * MS + (i % 7) * 0.5 * MS, 1e9 + i * 20 * MS);
+    c.add(1e9 + 50 * 20 * MS, 1e9 + 50 * 20 * MS, false);
+    expect(c.meanIntendedGapNs()).toBe(20 * MS);
+  });
+
   test("bounds are strict (>), and workers without samples are ignored", () => {
     expect(clientVerdict([1 * MS], [], bounds).valid).toBe(true);
     expect(clientVerdict([1 * MS + 1_000], [], bounds).valid).toBe(false);
@@ -93,7 +114,8 @@ describe("clientVerdict", () => {
 describe("the JSON blocks and console lines of the records service", () => {
   test("poisson run: arrival_fidelity with KS, run_validity invalid under a tiny bound, two console lines", () => {
     const c = new ArrivalCollector();
-    for (let i = 0; i < 50; i++) c.add(1e9 + i * 10 * MS, 1e9 + i * 10 * MS - 200_000);
+    // Sends 2 ms late against 10 ms gaps: over the bound (a tenth of the gap, above the flag's 0.1 ms).
+    for (let i = 0; i < 50; i++) c.add(1e9 + i * 10 * MS, 1e9 + i * 10 * MS - 2 * MS);
     const report = clientCheckReport(c, {
       arrival: { kind: "poisson", rate: 100 },
       closedLoop: false,
@@ -110,7 +132,7 @@ describe("the JSON blocks and console lines of the records service", () => {
       .slice(lines.findIndex((l) => l.startsWith("Run invalid")))
       .join("\n")
       .replace(/\n\s*/g, " ");
-    expect(verdict).toContain("1 in 100 went 0.2 ms or more after its scheduled time (send lag p99; allowed 0.1 ms)");
+    expect(verdict).toContain("1 in 100 went 2 ms or more after its scheduled time (send lag p99; allowed 1 ms,");
     expect(verdict).toContain("What to do:");
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(100);
   });
@@ -124,15 +146,27 @@ describe("the JSON blocks and console lines of the records service", () => {
     expect(clientCheckReport(c, undefined)).toEqual({ blocks: {}, consoleText: "" });
   });
 
-  test("closed loop: the mean send lag is judged, against 1 % of the median latency; a schedule keeps the fixed p99 bound", () => {
+  test("closed loop: the mean send lag is judged, against 1 % of the median latency; a rate's p99 against a tenth of its gap", () => {
     // Requests of 500 ms sent 3 ms after their slot opened: 0.6 % of each cycle, under the 5 ms bound.
     const c = new ArrivalCollector();
     for (let i = 0; i < 20; i++) c.add(i * 1e9, i * 1e9 - 3 * MS, true, i * 1e9 + 500 * MS);
     const closed = clientCheckReport(c, { arrival: { kind: "none" }, closedLoop: true, sendLagBoundMs: 1, loopLagBoundMs: 5, workerLoopLag: [] });
     expect(closed.runValidity).toMatchObject({ valid: true, send_lag_p99_ms: 3, send_lag_mean_ms: 3, bounds: { send_lag_mean_ms: 5 } });
+    // The same sends at 1 req/s: 3 ms late against 1 s gaps (bound 100 ms) is on time; at 50/s
+    // (20 ms gaps, bound 2 ms) it is late.
     const rated = clientCheckReport(c, { arrival: { kind: "constant", rate: 1 }, closedLoop: false, sendLagBoundMs: 1, loopLagBoundMs: 5, workerLoopLag: [] });
-    expect(rated.runValidity).toMatchObject({ valid: false, bounds: { send_lag_p99_ms: 1 } });
-    expect(rated.runValidity?.reasons[0]).toContain("later than scheduled");
+    expect(rated.runValidity).toMatchObject({ valid: true, bounds: { send_lag_p99_ms: 100 } });
+    const dense = new ArrivalCollector();
+    for (let i = 0; i < 20; i++) dense.add(i * 20 * MS, i * 20 * MS - 3 * MS, true, i * 20 * MS + 500 * MS);
+    const late = clientCheckReport(dense, {
+      arrival: { kind: "constant", rate: 50 },
+      closedLoop: false,
+      sendLagBoundMs: 1,
+      loopLagBoundMs: 5,
+      workerLoopLag: [],
+    });
+    expect(late.runValidity).toMatchObject({ valid: false, bounds: { send_lag_p99_ms: 2 } });
+    expect(late.runValidity?.reasons[0]).toContain("later than scheduled");
     // Fast requests: 1 % of 20 ms is below the 1 ms floor, so the floor holds and 3 ms is too late.
     const fast = new ArrivalCollector();
     for (let i = 0; i < 20; i++) fast.add(i * 1e9, i * 1e9 - 3 * MS, true, i * 1e9 + 20 * MS);

@@ -101,7 +101,14 @@ export function dashboardInfo(cfg: ResolvedProfile): DashboardInfo {
     sendLagBoundMs: cfg.clientBottleneckSendLagMs,
     loopLagBoundMs: cfg.clientBottleneckLoopLagMs,
     closedLoop: cfg.rateMode === "concurrency_burst" && !cfg.fixedSchedule && cfg.userCentricRate === undefined,
+    ...(meanGapMs(cfg) === undefined ? {} : { meanGapMs: meanGapMs(cfg) }),
     serverMetrics: serverMetricsUrls(cfg).length > 0,
     gpuTelemetry: !cfg.noGpuTelemetry,
   };
+}
+
+/** The asked mean gap between sends (ms) where a rate says it; a schedule's is known only at the end. */
+function meanGapMs(cfg: ResolvedProfile): number | undefined {
+  const rate = cfg.userCentricRate ?? cfg.requestRate;
+  return rate !== undefined && rate > 0 ? 1000 / rate : undefined;
 }
