@@ -485,7 +485,7 @@ export const PROFILE_FLAGS: FlagSpec[] = [
     key: "clientBottleneckSendLagMs",
     names: ["--client-bottleneck-send-lag-ms"],
     kind: "number",
-    help: "Send-lag p99 (intended send time → fetch) above which the client, not the server, was the bottleneck; at least a tenth of the mean gap between scheduled sends, and in a closed loop (judged on the mean) at least 1 % of the median latency",
+    help: "Send-lag p99 (intended send time → fetch) above which the client, not the server, was the bottleneck; at least a tenth of the median gap between scheduled sends, and in a closed loop (judged on the mean) at least 1 % of the median latency",
   },
   {
     key: "clientBottleneckLoopLagMs",

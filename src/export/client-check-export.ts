@@ -20,7 +20,7 @@ export function clientCheckReport(collector: ArrivalCollector, input: ClientChec
   if (input === undefined) return { blocks: {}, consoleText: "" };
   const fidelity = collector.report(input.arrival);
   const latencyNs = input.closedLoop ? collector.latencyP50Ns() : undefined;
-  const gapNs = input.closedLoop ? undefined : collector.meanIntendedGapNs();
+  const gapNs = input.closedLoop ? undefined : collector.medianIntendedGapNs();
   const validity = clientVerdict(
     collector.sendLagsNs(input.closedLoop ? (input.startupCredits ?? 0) : 0),
     input.workerLoopLag,
@@ -28,7 +28,7 @@ export function clientCheckReport(collector: ArrivalCollector, input: ClientChec
       sendLagMs: input.sendLagBoundMs,
       loopLagMs: input.loopLagBoundMs,
       ...(latencyNs === undefined ? {} : { closedLoopLatencyNs: latencyNs }),
-      ...(gapNs === undefined ? {} : { meanGapNs: gapNs }),
+      ...(gapNs === undefined ? {} : { medianGapNs: gapNs }),
     },
     collector.succeeded,
   );

@@ -68,10 +68,8 @@ export class ArrivalCollector {
   readonly #lagNums = new Float64Series();
   readonly #latencies = new Float64Series();
   #succeeded = 0;
-  /** The earliest and latest intended time, and how many requests had one: the schedule's mean gap. */
-  #firstIntendedNs = Number.POSITIVE_INFINITY;
-  #lastIntendedNs = Number.NEGATIVE_INFINITY;
-  #intended = 0;
+  /** Every request's intended time: the schedule's own spacing. */
+  readonly #intended = new Float64Series();
 
   /**
    * `paced`: the request followed the arrival process (a session's first turn; later turns follow
@@ -91,9 +89,7 @@ export class ArrivalCollector {
     if (paced) this.#starts.push(startNs);
     if (intendedNs !== undefined) {
       this.#scheduleLags.push(startNs - intendedNs);
-      this.#firstIntendedNs = Math.min(this.#firstIntendedNs, intendedNs);
-      this.#lastIntendedNs = Math.max(this.#lastIntendedNs, intendedNs);
-      this.#intended++;
+      this.#intended.push(intendedNs);
     }
     if (extra.ok === false) return;
     this.#succeeded++;
@@ -110,11 +106,17 @@ export class ArrivalCollector {
   }
 
   /**
-   * The mean gap between consecutive intended send times (ns): the schedule's own pace, whatever
-   * the client did with it. Undefined with fewer than two requests.
+   * The median gap between consecutive intended send times (ns): the schedule's own spacing,
+   * whatever the client did with it. The median, not the mean: a trace of bursts (many requests at
+   * one timestamp, minutes apart) has a long mean gap, but its spacing is the bursts'. Undefined
+   * with fewer than two requests.
    */
-  meanIntendedGapNs(): number | undefined {
-    return this.#intended < 2 ? undefined : (this.#lastIntendedNs - this.#firstIntendedNs) / (this.#intended - 1);
+  medianIntendedGapNs(): number | undefined {
+    const times = this.#intended.sortedCopy();
+    if (times.length < 2) return undefined;
+    const gaps = new Float64Array(times.length - 1);
+    for (let i = 1; i < times.length; i++) gaps[i - 1] = (times[i] as number) - (times[i - 1] as number);
+    return percentileOfSorted(gaps.sort(), 50);
   }
 
   /** The median request latency (start to end, ns), or undefined when no request gave one. */

@@ -18,16 +18,16 @@ type LoopLagReport = { worker: string; samples: number; p99Ns: number; maxNs: nu
  * of a cycle. There the mean send lag is judged, against the larger of `sendLagMs` and
  * CLOSED_LOOP_SHARE of this (the median request latency): a start-up burst (every slot's first
  * request at once, each a few ms late) costs almost nothing and no longer fails the run.
- * `meanGapNs`: a rate or schedule's mean gap between intended sends. Its p99 send lag is judged
- * against the larger of `sendLagMs` and OPEN_LOOP_SHARE of it: at 50 req/s a request 1.5 ms late
- * in 100 leaves the rate and the spacing as asked (the arrival-fidelity check says so), and a
+ * `medianGapNs`: a rate or schedule's median gap between intended sends. Its p99 send lag is
+ * judged against the larger of `sendLagMs` and OPEN_LOOP_SHARE of it: at 50 req/s a request 1.5 ms
+ * late in 100 leaves the rate and the spacing as asked (the arrival-fidelity check says so), and a
  * verdict of "a lighter load than asked" would be false.
  */
-type VerdictBounds = { sendLagMs: number; loopLagMs: number; closedLoopLatencyNs?: number; meanGapNs?: number };
+type VerdictBounds = { sendLagMs: number; loopLagMs: number; closedLoopLatencyNs?: number; medianGapNs?: number };
 
 /** In a closed loop, a mean send lag up to this share of the median latency costs under 1 % of the load. */
 const CLOSED_LOOP_SHARE = 0.01;
-/** With a rate or schedule, a p99 send lag up to this share of the mean gap between sends leaves the load as asked. */
+/** With a rate or schedule, a p99 send lag up to this share of the median gap between sends leaves the load as asked. */
 const OPEN_LOOP_SHARE = 0.1;
 
 /** From this share of CPU wait in the late stretches on, the verdict names other processes as the cause. */
@@ -85,7 +85,7 @@ export function clientVerdict(
   const closedLoop = bounds.closedLoopLatencyNs !== undefined;
   const sendBoundMs = closedLoop
     ? Math.max(bounds.sendLagMs, ms(CLOSED_LOOP_SHARE * (bounds.closedLoopLatencyNs ?? 0)))
-    : Math.max(bounds.sendLagMs, ms(OPEN_LOOP_SHARE * (bounds.meanGapNs ?? 0)));
+    : Math.max(bounds.sendLagMs, ms(OPEN_LOOP_SHARE * (bounds.medianGapNs ?? 0)));
   const boundsOut = { ...(closedLoop ? { send_lag_mean_ms: sendBoundMs } : { send_lag_p99_ms: sendBoundMs }), worker_loop_lag_p99_ms: bounds.loopLagMs };
   if (succeeded === 0) {
     return {
@@ -151,7 +151,7 @@ export function verdictLine(v: RunValidity, width = 100): string | null {
     const loopLate = v.worker_loop_lag_p99_ms !== null && v.worker_loop_lag_p99_ms > v.bounds.worker_loop_lag_p99_ms;
     if (p99Bound !== undefined && v.send_lag_p99_ms !== null && v.send_lag_p99_ms > p99Bound) {
       lines.push(
-        `- Requests left late: 1 in 100 went ${v.send_lag_p99_ms} ms or more after its scheduled time (send lag p99; allowed ${p99Bound} ms, --client-bottleneck-send-lag-ms or a tenth of the mean gap between sends). The server received its requests later and less evenly than asked, so throughput reads low and latency may read low too.`,
+        `- Requests left late: 1 in 100 went ${v.send_lag_p99_ms} ms or more after its scheduled time (send lag p99; allowed ${p99Bound} ms, --client-bottleneck-send-lag-ms or a tenth of the median gap between sends). The server received its requests later and less evenly than asked, so throughput reads low and latency may read low too.`,
       );
     }
     if (meanBound !== undefined && v.send_lag_mean_ms !== null && v.send_lag_mean_ms > meanBound) {

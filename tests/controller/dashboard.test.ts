@@ -119,11 +119,11 @@ test("model: rates, ETA by count, ETA by the clock for a duration, the verdict a
   expect(d.verdict().state).toBe("waiting");
 });
 
-test("model: with a rate, the live send-lag bound is at least a tenth of the asked gap, as the final verdict's", () => {
+test("model: with a rate, the live send-lag bound is at least a tenth of the asked median gap, as the final verdict's", () => {
   // The recorded sends' p99 is 0.5 ms: over a 0.1 ms flag, but within a tenth of 20 ms gaps (50/s).
   const rated = { closedLoop: false, sendLagBoundMs: 0.1 };
-  expect(runningModel({ ...rated, meanGapMs: 20 }).m.verdict()).toEqual({ state: "ok", why: "send lag p99 0.500 ms ≤ 2.00 ms" });
-  expect(runningModel({ ...rated, meanGapMs: 2 }).m.verdict().state).toBe("at risk");
+  expect(runningModel({ ...rated, gapMs: 20 }).m.verdict()).toEqual({ state: "ok", why: "send lag p99 0.500 ms ≤ 2.00 ms" });
+  expect(runningModel({ ...rated, gapMs: 2 }).m.verdict().state).toBe("at risk");
 });
 
 test("view: exactly the terminal's rows, no line past its columns, the numbers a person checks", () => {

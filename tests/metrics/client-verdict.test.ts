@@ -81,25 +81,30 @@ describe("clientVerdict", () => {
     expect(clientVerdict([10_000], calmLoop, bounds).worker_loop_lag_late_wake_pct).toBeNull();
   });
 
-  test("with a rate, the send-lag bound is at least a tenth of the mean gap between sends", () => {
+  test("with a rate, the send-lag bound is at least a tenth of the median gap between sends", () => {
     // 50 req/s: 20 ms gaps, so a 1.5 ms p99 leaves the load as asked; at 400/s (2.5 ms) the flag's 1 ms stands.
     const lags = [...Array.from({ length: 98 }, () => 50_000), 1.5 * MS, 1.5 * MS];
-    const slow = clientVerdict(lags, calmLoop, { ...bounds, meanGapNs: 20 * MS });
+    const slow = clientVerdict(lags, calmLoop, { ...bounds, medianGapNs: 20 * MS });
     expect(slow).toMatchObject({ valid: true, send_lag_p99_ms: 1.5, bounds: { send_lag_p99_ms: 2 } });
-    const fast = clientVerdict(lags, calmLoop, { ...bounds, meanGapNs: 2.5 * MS });
+    const fast = clientVerdict(lags, calmLoop, { ...bounds, medianGapNs: 2.5 * MS });
     expect(fast).toMatchObject({ valid: false, bounds: { send_lag_p99_ms: 1 } });
-    expect(verdictLine(fast, 1000)).toContain("allowed 1 ms, --client-bottleneck-send-lag-ms or a tenth of the mean gap between sends");
+    expect(verdictLine(fast, 1000)).toContain("allowed 1 ms, --client-bottleneck-send-lag-ms or a tenth of the median gap between sends");
     // A larger flag still wins.
-    expect(clientVerdict(lags, calmLoop, { ...bounds, sendLagMs: 5, meanGapNs: 20 * MS }).bounds.send_lag_p99_ms).toBe(5);
+    expect(clientVerdict(lags, calmLoop, { ...bounds, sendLagMs: 5, medianGapNs: 20 * MS }).bounds.send_lag_p99_ms).toBe(5);
   });
 
-  test("the collector's mean gap is the schedule's, whatever the sends did", () => {
+  test("the collector's median gap is the schedule's, whatever the sends did; bursts count as the gaps they are", () => {
     const c = new ArrivalCollector();
-    expect(c.meanIntendedGapNs()).toBeUndefined();
+    expect(c.medianIntendedGapNs()).toBeUndefined();
     // Intended every 20 ms; sent up to 3 ms late, out of order at the end.
     for (let i = 0; i < 50; i++) c.add(1e9 + i * 20 * MS + (i % 7) * 0.5 * MS, 1e9 + i * 20 * MS);
     c.add(1e9 + 50 * 20 * MS, 1e9 + 50 * 20 * MS, false);
-    expect(c.meanIntendedGapNs()).toBe(20 * MS);
+    expect(c.medianIntendedGapNs()).toBe(20 * MS);
+    // A trace of bursts: 10 requests at one instant, a minute apart. The mean gap is ~6.7 s; the
+    // spacing the server sees is the burst's, so the bound stays the flag's.
+    const bursts = new ArrivalCollector();
+    for (let b = 0; b < 5; b++) for (let i = 0; i < 10; i++) bursts.add(b * 60e9 + i * 1000, b * 60e9);
+    expect(bursts.medianIntendedGapNs()).toBe(0);
   });
 
   test("bounds are strict (>), and workers without samples are ignored", () => {

@@ -6,6 +6,7 @@
 import type { ResolvedProfile } from "../../config/resolve.ts";
 import { redactUrl } from "../../core/redact.ts";
 import { endpointPath } from "../../endpoints/registry.ts";
+import { arrivalSpecOf } from "../../metrics/arrival-fidelity.ts";
 import { serverMetricsUrls } from "../../server-metrics/urls.ts";
 import type { ProgressUi } from "../progress.ts";
 import { type DashboardInfo, DashboardModel } from "./model.ts";
@@ -101,14 +102,21 @@ export function dashboardInfo(cfg: ResolvedProfile): DashboardInfo {
     sendLagBoundMs: cfg.clientBottleneckSendLagMs,
     loopLagBoundMs: cfg.clientBottleneckLoopLagMs,
     closedLoop: cfg.rateMode === "concurrency_burst" && !cfg.fixedSchedule && cfg.userCentricRate === undefined,
-    ...(meanGapMs(cfg) === undefined ? {} : { meanGapMs: meanGapMs(cfg) }),
+    ...(askedGapMs(cfg) === undefined ? {} : { gapMs: askedGapMs(cfg) }),
     serverMetrics: serverMetricsUrls(cfg).length > 0,
     gpuTelemetry: !cfg.noGpuTelemetry,
   };
 }
 
-/** The asked mean gap between sends (ms) where a rate says it; a schedule's is known only at the end. */
-function meanGapMs(cfg: ResolvedProfile): number | undefined {
-  const rate = cfg.userCentricRate ?? cfg.requestRate;
-  return rate !== undefined && rate > 0 ? 1000 / rate : undefined;
+/**
+ * The asked median gap between sends (ms) where the load says it: a constant rate's (and
+ * user-centric sessions', spread evenly) is 1/rate, a random one's at most the exponential's
+ * ln 2/rate. A schedule's is known only from its records (the final verdict).
+ */
+function askedGapMs(cfg: ResolvedProfile): number | undefined {
+  if (cfg.userCentricRate !== undefined && cfg.userCentricRate > 0) return 1000 / cfg.userCentricRate;
+  const spec = arrivalSpecOf(cfg);
+  if (spec.kind === "constant") return 1000 / spec.rate;
+  if (spec.kind === "poisson" || spec.kind === "gamma") return (1000 * Math.LN2) / spec.rate;
+  return undefined;
 }

@@ -15,8 +15,8 @@ export type DashboardInfo = {
   loopLagBoundMs: number;
   /** A closed loop (concurrency): send lag is also judged against 1 % of the median latency. */
   closedLoop: boolean;
-  /** A request rate's mean gap between sends (ms): send lag is also judged against a tenth of it. */
-  meanGapMs?: number;
+  /** A request rate's median gap between sends (ms): send lag is also judged against a tenth of it. */
+  gapMs?: number;
   serverMetrics: boolean;
   gpuTelemetry: boolean;
 };
@@ -160,7 +160,7 @@ export class DashboardModel {
     const lag = this.live?.sendLagMs;
     if (lag === undefined) return { state: "waiting", why: "no request recorded yet" };
     const latencyBound = this.info.closedLoop && this.live?.latencyMs !== undefined ? this.live.latencyMs.p50 * 0.01 : 0;
-    const gapBound = this.info.closedLoop ? 0 : 0.1 * (this.info.meanGapMs ?? 0);
+    const gapBound = this.info.closedLoop ? 0 : 0.1 * (this.info.gapMs ?? 0);
     const bound = Math.max(this.info.sendLagBoundMs, latencyBound, gapBound);
     const reasons: string[] = [];
     if (lag.p99 > bound) reasons.push(`send lag p99 ${fixed(lag.p99)} ms > ${fixed(bound)} ms`);
