@@ -10,14 +10,13 @@
  * start − intended send time, p50/p99/max over the profiling requests) and the verdict's
  * (`run_validity`: how long after it could go each successful request left, its scheduled time
  * or the moment its concurrency slot freed when that was later; p99 and mean), with the worker's
- * loop-lag p99 beside them. In a closed loop (burst) only the verdict's counts: a request's
- * intended time there is when its credit was issued. The modes and transports alternate run by
- * run. Prints one JSON line per run.
+ * loop-lag p99 beside them. In a closed loop (burst) the verdict's figure is the one it judges
+ * (from when each slot freed). Each mode runs on each transport in turn. Prints one JSON line per run.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { arg, MODEL, numArg, ROOT, say, startServerProcess, uptimeLoad } from "./support.ts";
+import { arg, MODEL, numArg, ROOT, round, say, startServerProcess, uptimeLoad } from "./support.ts";
 
 const binary = resolve(ROOT, arg("binary", "dist/aiperf"));
 const transports = arg("transport", "fetch,raw").split(",");
@@ -61,20 +60,20 @@ function modeFlags(mode: string): string[] {
 
 type Verdict = { valid?: boolean; send_lag_p99_ms?: number; send_lag_mean_ms?: number; worker_loop_lag_p99_ms?: number };
 type Stat = { p50?: number; p99?: number; max?: number };
-const r3 = (x: number | undefined): number | undefined => (x === undefined ? undefined : Math.round(x * 1000) / 1000);
+const r3 = (x: number | undefined): number | undefined => (x === undefined ? undefined : round(x, 3));
 
 say({ bench: "send-lag", binary, rate, user_rate: userRate, concurrency, seconds, load: uptimeLoad() });
 try {
-  for (let round = 0; round < rounds; round++) {
+  for (let pass = 0; pass < rounds; pass++) {
     for (const mode of modes) {
       for (const transport of transports) {
-        const dir = join(work, `${round}-${mode}-${transport}`);
+        const dir = join(work, `${pass}-${mode}-${transport}`);
         const shape = ["--isl", "64", "--osl", "16", "--warmup-request-count", "10", "--random-seed", "7", "--transport", transport, "--artifact-dir", dir];
         const args = ["profile", "-m", MODEL, "-u", server.url, "--endpoint-type", "chat", "--streaming", ...modeFlags(mode), ...shape];
         const proc = Bun.spawn([binary, ...args], { stdout: "ignore", stderr: "pipe" });
         const exit = await proc.exited;
         if (exit !== 0) {
-          say({ round, mode, transport, exit, stderr: (await new Response(proc.stderr).text()).slice(-400) });
+          say({ round: pass, mode, transport, exit, stderr: (await new Response(proc.stderr).text()).slice(-400) });
           continue;
         }
         const json = JSON.parse(readFileSync(join(dir, "profile_export_aiperf.json"), "utf8")) as {
@@ -84,7 +83,7 @@ try {
         };
         const v = json.run_validity ?? {};
         say({
-          round,
+          round: pass,
           mode,
           transport,
           requests: json.request_count?.avg,

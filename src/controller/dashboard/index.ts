@@ -102,7 +102,7 @@ export function dashboardInfo(cfg: ResolvedProfile): DashboardInfo {
     sendLagBoundMs: cfg.clientBottleneckSendLagMs,
     loopLagBoundMs: cfg.clientBottleneckLoopLagMs,
     closedLoop: cfg.rateMode === "concurrency_burst" && !cfg.fixedSchedule && cfg.userCentricRate === undefined,
-    ...(askedGapMs(cfg) === undefined ? {} : { gapMs: askedGapMs(cfg) }),
+    ...gapOf(askedGapMs(cfg)),
     serverMetrics: serverMetricsUrls(cfg).length > 0,
     gpuTelemetry: !cfg.noGpuTelemetry,
   };
@@ -120,3 +120,5 @@ function askedGapMs(cfg: ResolvedProfile): number | undefined {
   if (spec.kind === "poisson" || spec.kind === "gamma") return (1000 * Math.LN2) / spec.rate;
   return undefined;
 }
+
+const gapOf = (gapMs: number | undefined): { gapMs?: number } => (gapMs === undefined ? {} : { gapMs });

@@ -61,12 +61,10 @@ class SchedStat {
 
 export class LoopLagMonitor {
   /** Per probe: how late it fired, and the thread's run and CPU-wait ns over its window (NaN: unknown). */
-  // Float32: ns of a 5 ms window and its lateness keep ~7 significant digits; a full ring is 16 MB.
+  // Float32: ns of a 5 ms window and its lateness keep ~7 significant digits; a full ring is 12 MB.
   #late = new Float32Array(1024);
   #ran = new Float32Array(1024);
   #waited = new Float32Array(1024);
-  /** Per probe: the part of its lateness the thread was neither running nor waiting for a CPU (NaN: unknown). */
-  #overslept = new Float32Array(1024);
   #count = 0;
   #timer: Timer | undefined;
   #sched: SchedStat | undefined;
@@ -122,8 +120,12 @@ export class LoopLagMonitor {
       if ((this.#late[i] as number) < p99Ns || Number.isNaN(this.#ran[i])) continue;
       ran += this.#ran[i] as number;
       waited += this.#waited[i] as number;
-      late += this.#late[i] as number;
-      overslept += this.#overslept[i] as number;
+      const lateNs = this.#late[i] as number;
+      late += lateNs;
+      // Of the lateness, what the thread spent neither running nor waiting for a CPU was sleep
+      // past the due time: at least lateness − ran − waited (a lower bound: run or wait time
+      // before the due time counts against it too).
+      overslept += Math.max(0, lateNs - (this.#ran[i] as number) - (this.#waited[i] as number));
     }
     const out: LoopLag = { samples: n, p99Ns, maxNs: sorted[n - 1] as number };
     if (ran + waited > 0) out.tailCpuWaitShare = waited / (ran + waited);
@@ -131,13 +133,7 @@ export class LoopLagMonitor {
     return out;
   }
 
-  /**
-   * Records one probe: its lateness, and the thread's run and CPU-wait ns over its window if known
-   * (the timer calls it; tests too). Of the lateness, what the thread spent neither running nor
-   * waiting for a CPU was sleep past the due time: at least lateness − ran − waited, since any of
-   * the window's run or wait time may have fallen after the due time (a lower bound: run time
-   * before it counts against it too).
-   */
+  /** Records one probe: its lateness, and the thread's run and CPU-wait ns over its window if known (the timer calls it; tests too). */
   add(lateNs: number, ranNs = Number.NaN, waitedNs = Number.NaN): void {
     const at = this.#count % MAX_SAMPLES;
     if (at >= this.#late.length) {
@@ -145,12 +141,10 @@ export class LoopLagMonitor {
       this.#late = grow(this.#late, size);
       this.#ran = grow(this.#ran, size);
       this.#waited = grow(this.#waited, size);
-      this.#overslept = grow(this.#overslept, size);
     }
     this.#late[at] = lateNs;
     this.#ran[at] = ranNs;
     this.#waited[at] = waitedNs;
-    this.#overslept[at] = Math.max(0, lateNs - ranNs - waitedNs);
     this.#count++;
   }
 }
