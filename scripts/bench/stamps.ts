@@ -11,8 +11,14 @@
  * reply with its `perf_ns` stamp (the same monotonic clock). A token's stamping delay is the stamp
  * of the read that carried it minus its write time: loopback, scheduling, and whatever held the
  * client's event loop. Per run, one JSON line: the verdict (valid, loop-lag p99 and max, the CPU
- * wait share), the delay of every profiling token (p50, p99, p99.9, max, how many over 5 ms) and
+ * wait share, the send lag's mean), the delay of every profiling token (p50, p99, p99.9, max, how many over 5 ms) and
  * the first token's alone (the TTFT error). The transports alternate run by run.
+ *
+ * Last, per transport, how often the verdict's loop-lag judgement agreed with the truth: a run's
+ * stamps were truly late when its tokens' stamping delay p99 exceeds the verdict's own loop-lag
+ * bound (5 ms by default); the verdict said so when its loop-lag p99 did. `false_alarms`: said
+ * late, were not; `missed`: were late, not said. Runs flagged for send lag alone are counted apart
+ * (`flagged_send_lag_only`): the stamps say nothing about that claim.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,6 +36,14 @@ const osl = numArg("osl", 64);
 const isl = numArg("isl", 128);
 const transports = arg("transport", "fetch,raw").split(",");
 
+type Verdict = {
+  valid?: boolean;
+  worker_loop_lag_p99_ms?: number;
+  worker_loop_lag_max_ms?: number;
+  worker_loop_lag_cpu_wait_pct?: number;
+  send_lag_mean_ms?: number;
+  bounds?: { worker_loop_lag_p99_ms?: number };
+};
 type RawLine = { metadata: { x_request_id: string; benchmark_phase: string }; responses?: { perf_ns: number; text: string }[] };
 
 /** Per token: the stamp of the read that carried it minus the server's write time, in ms. */
@@ -58,6 +72,9 @@ function delays(rawJsonl: string, writes: WriteEntry[]): { all: number[]; first:
 
 const server = await startServerProcess({ ttft, itl, osl, recordWrites: true });
 const work = mkdtempSync(join(tmpdir(), "aiperf-stamps-"));
+/** Per transport: the verdict's flag and the truth's, run by run. */
+type Judged = { flagged: boolean; late: boolean; sendLagOnly: boolean };
+const agreement = new Map<string, Judged[]>(transports.map((t) => [t, []]));
 say({ bench: "stamps", binary, concurrency, requests, ttft, itl, osl, isl, load: uptimeLoad() });
 try {
   for (let i = 0; i < runs; i++) {
@@ -74,10 +91,12 @@ try {
         say({ run: i, transport, exit });
         continue;
       }
-      const verdict =
-        (JSON.parse(readFileSync(join(dir, "profile_export_aiperf.json"), "utf8")) as { run_validity?: Record<string, unknown> }).run_validity ?? {};
+      const verdict = (JSON.parse(readFileSync(join(dir, "profile_export_aiperf.json"), "utf8")) as { run_validity?: Verdict }).run_validity ?? {};
       const { all, first } = delays(readFileSync(join(dir, "profile_export_raw.jsonl"), "utf8"), writes);
       const s = summary(all, 2);
+      const bound = verdict.bounds?.worker_loop_lag_p99_ms ?? 5;
+      const loopLate = (verdict.worker_loop_lag_p99_ms ?? 0) > bound;
+      agreement.get(transport)?.push({ flagged: loopLate, late: s.p99 > bound, sendLagOnly: verdict.valid === false && !loopLate });
       say({
         run: i,
         transport,
@@ -85,6 +104,7 @@ try {
         loop_lag_p99_ms: verdict.worker_loop_lag_p99_ms,
         loop_lag_max_ms: verdict.worker_loop_lag_max_ms,
         cpu_wait_pct: verdict.worker_loop_lag_cpu_wait_pct,
+        send_lag_mean_ms: verdict.send_lag_mean_ms,
         tokens: all.length,
         delay_ms: { p50: s.p50, p99: s.p99, p999: round(pct(Float64Array.from(all).sort(), 99.9), 2), max: s.max },
         tokens_over_5ms: all.filter((d) => d > 5).length,
@@ -95,5 +115,18 @@ try {
 } finally {
   await server.stop();
   rmSync(work, { recursive: true, force: true });
+}
+for (const [transport, runsOf] of agreement) {
+  const count = (f: (r: Judged) => boolean): number => runsOf.filter(f).length;
+  say({
+    transport,
+    runs: runsOf.length,
+    flagged_loop_lag: count((r) => r.flagged),
+    flagged_send_lag_only: count((r) => r.sendLagOnly),
+    truly_late: count((r) => r.late),
+    agreed: count((r) => r.flagged === r.late),
+    false_alarms: count((r) => r.flagged && !r.late),
+    missed: count((r) => r.late && !r.flagged),
+  });
 }
 say({ load: uptimeLoad() });
