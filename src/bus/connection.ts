@@ -12,12 +12,15 @@ import {
   encodeReady,
   FLAG_COMMAND,
   FLAG_MORE,
+  headerSize,
   messageSize,
   parseCommand,
   parseGreeting,
   parseProperties,
+  partsLength,
   toSocketType,
   type WireSocketType,
+  writeGathered,
   writeMessage,
 } from "./frame.ts";
 import { busLog, type Pipe, type PipeOwner } from "./pipe.ts";
@@ -40,8 +43,6 @@ export class ZmtpConnection implements Pipe {
   routingId: Uint8Array | undefined;
   /** Peer's ZMTP minor version: 0 means subscriptions go out in the legacy message form. */
   peerMinor = 1;
-  /** `send` encodes the frames into the write buffer at once. */
-  readonly copiesFrames = true;
   readonly label: string;
 
   #state: State = State.greeting;
@@ -93,6 +94,15 @@ export class ZmtpConnection implements Pipe {
   send(frames: readonly Uint8Array[]): void {
     if (this.#state !== State.ready || this.#closing) return;
     this.#append(frames);
+  }
+
+  sendGathered(frames: readonly Uint8Array[], tail: readonly Uint8Array[]): void {
+    if (this.#state !== State.ready || this.#closing) return;
+    const tailLength = partsLength(tail);
+    this.#reserve(messageSize(frames) + headerSize(tailLength) + tailLength);
+    this.#outLen = writeGathered(this.#out, this.#outLen, frames, tail);
+    this.#queued++;
+    this.#scheduleFlush();
   }
 
   subscribe(topic: Uint8Array, on: boolean): void {

@@ -103,6 +103,31 @@ export function writeMessage(out: Uint8Array, at: number, frames: readonly Uint8
   return at;
 }
 
+/** Bytes of `parts` together: the length of a frame gathered from them. */
+export function partsLength(parts: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  return n;
+}
+
+/**
+ * Encodes `frames` and then one last frame whose body is `tail`'s parts back to back (what
+ * writeMessage would write with the parts joined first), into `out` at `at`; returns the end.
+ */
+export function writeGathered(out: Uint8Array, at: number, frames: readonly Uint8Array[], tail: readonly Uint8Array[]): number {
+  for (const f of frames) {
+    at = writeHeader(out, at, FLAG_MORE, f.length);
+    out.set(f, at);
+    at += f.length;
+  }
+  at = writeHeader(out, at, 0, partsLength(tail));
+  for (const p of tail) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return at;
+}
+
 /** Encodes a message to a fresh buffer. */
 export function encodeMessage(frames: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(messageSize(frames));

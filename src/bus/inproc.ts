@@ -14,8 +14,6 @@ class InprocPipe implements Pipe {
   routingId: Uint8Array | undefined;
   peer!: InprocPipe;
   closed = false;
-  /** Frames pass by reference. */
-  readonly copiesFrames = false;
   /** Called after the owner heard of the close; the connecting side uses it to wait for a rebind. */
   closedHook: (() => void) | undefined;
   #owner: PipeOwner;

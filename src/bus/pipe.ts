@@ -16,8 +16,11 @@ export interface Pipe {
   full(): boolean;
   /** Queues a message; the caller has checked `full()` where blocking matters. */
   send(frames: readonly Uint8Array[]): void;
-  /** True when `send` copies the frames before it returns, so the caller may write into them again. */
-  readonly copiesFrames: boolean;
+  /**
+   * Queues `frames` and then one last frame made of `tail`'s parts, joined as they are encoded
+   * (a ZMTP connection); absent where a message passes by reference (in process).
+   */
+  sendGathered?(frames: readonly Uint8Array[], tail: readonly Uint8Array[]): void;
   /** Tells a publisher about a subscription change (SUB side). */
   subscribe(topic: Uint8Array, on: boolean): void;
   /** Stops delivering incoming messages (receive-side backpressure). */

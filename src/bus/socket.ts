@@ -3,6 +3,7 @@
  * inproc endpoints. Routing follows libzmq (reference/zmtp.md §8): round-robin PUSH/DEALER that
  * skips full peers, ROUTER identity envelopes, publisher-side prefix filtering, bounded queues.
  */
+import { concatBytes } from "../core/bytes.ts";
 import { escapeControls } from "../core/safe-text.ts";
 import { BusError } from "./errors.ts";
 import type { WireSocketType } from "./frame.ts";
@@ -161,17 +162,23 @@ export class BusSocket implements PipeOwner {
   }
 
   /**
-   * PUSH/DEALER: sends frames whose buffers the caller writes into again once this returns (a
-   * buffer reused from message to message). A peer that encodes at once (a ZMTP connection) takes
-   * them as they are; an in-process peer, or the wait while every peer is full, gets a copy.
-   * Returns the wait's promise when there was one.
+   * PUSH/DEALER: sends `frames` and then one last frame made of `tail`'s parts back to back. A ZMTP
+   * connection writes each part straight into its write buffer; an in-process peer, or the wait
+   * while every peer is full, gets the parts joined into one buffer. The frames and parts pass
+   * by reference until sent: the caller must not write into them again. Returns the wait's
+   * promise when there was one.
    */
-  sendReusing(frames: readonly Uint8Array[]): Promise<void> | undefined {
+  sendGathered(frames: readonly Uint8Array[], tail: readonly Uint8Array[]): Promise<void> | undefined {
     this.#assertOpen();
-    if (this.type !== "PUSH" && this.type !== "DEALER") throw new BusError("BAD_USE", `Cannot sendReusing on a ${this.type} socket`);
+    if (this.type !== "PUSH" && this.type !== "DEALER") throw new BusError("BAD_USE", `Cannot sendGathered on a ${this.type} socket`);
     const pipe = this.#pickPeer();
-    if (pipe === undefined) return this.send(frames.map((f) => new Uint8Array(f)));
-    pipe.send(pipe.copiesFrames ? frames : frames.map((f) => new Uint8Array(f)));
+    if (pipe?.sendGathered !== undefined) {
+      pipe.sendGathered(frames, tail);
+      return undefined;
+    }
+    const joined = [...frames, concatBytes(tail)];
+    if (pipe === undefined) return this.send(joined);
+    pipe.send(joined);
     return undefined;
   }
 

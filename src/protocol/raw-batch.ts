@@ -29,6 +29,14 @@ type RawBatch = { records: RawRecord[]; bytes: Uint8Array };
 
 /** The frames of a batch (version 2). */
 export function encodeRawBatch({ records, bytes }: RawBatch): Uint8Array[] {
+  return [...encodeRawBatchHead(records), bytes];
+}
+
+/**
+ * A batch's frames but the last, the records' bytes, which a sender may gather from the replies'
+ * reads as it writes them (BusSocket.sendGathered): the bytes of records[0], then records[1]'s, …
+ */
+export function encodeRawBatchHead(records: readonly RawRecord[]): Uint8Array[] {
   let count = 0;
   for (const r of records) count += SLOTS + 2 * r.chunkNs.length;
   const numbers = new Float64Array(count);
@@ -54,7 +62,7 @@ export function encodeRawBatch({ records, bytes }: RawBatch): Uint8Array[] {
     at += 2 * n;
     rests[i] = rest;
   }
-  return [HEADER, encoder.encode(JSON.stringify(rests)), new Uint8Array(numbers.buffer), bytes];
+  return [HEADER, encoder.encode(JSON.stringify(rests)), new Uint8Array(numbers.buffer)];
 }
 
 /** Splits a batch (version 2, or version 1's [JSON, bytes]) back into records, each with its chunk byte views. */

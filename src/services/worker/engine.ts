@@ -99,8 +99,8 @@ export class WorkerEngine {
     this.#capture = transportFor(config.transport);
     this.#dealer = createSocket("DEALER", { identity: name, name: `${name} credits` });
     this.#push = createSocket("PUSH", { name: `${name} raw` });
-    this.#batcher = new RawBatcher((frames) =>
-      this.#push.sendReusing(frames)?.catch((error: unknown) => this.#log.debug(`${this.#name}: send failed:`, error)),
+    this.#batcher = new RawBatcher((frames, bytes) =>
+      this.#push.sendGathered(frames, bytes)?.catch((error: unknown) => this.#log.debug(`${this.#name}: send failed:`, error)),
     );
     this.#dealer.connect(config.creditsEndpoint);
     for (const ep of config.processorEndpoints) this.#push.connect(ep);
