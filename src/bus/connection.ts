@@ -3,7 +3,7 @@
  * buffer flushed once per event-loop turn (bun-runtime §6: one write per message is 10× slower).
  */
 import type { Socket } from "bun";
-import { concatBytes } from "../core/bytes.ts";
+import { concatBytes, totalLength } from "../core/bytes.ts";
 import { Decoder } from "./decoder.ts";
 import {
   COMPATIBLE,
@@ -17,7 +17,6 @@ import {
   parseCommand,
   parseGreeting,
   parseProperties,
-  partsLength,
   toSocketType,
   type WireSocketType,
   writeGathered,
@@ -98,7 +97,7 @@ export class ZmtpConnection implements Pipe {
 
   sendGathered(frames: readonly Uint8Array[], tail: readonly Uint8Array[]): void {
     if (this.#state !== State.ready || this.#closing) return;
-    const tailLength = partsLength(tail);
+    const tailLength = totalLength(tail);
     this.#reserve(messageSize(frames) + headerSize(tailLength) + tailLength);
     this.#outLen = writeGathered(this.#out, this.#outLen, frames, tail);
     this.#queued++;

@@ -2,6 +2,7 @@
  * ZMTP 3.1 byte encoding: greeting, frames, commands and READY metadata.
  * Pure functions; reference/zmtp.md §3–§6 holds the captured libzmq bytes they are tested against.
  */
+import { totalLength } from "../core/bytes.ts";
 
 export const GREETING_SIZE = 64;
 export const FLAG_MORE = 0x01;
@@ -103,13 +104,6 @@ export function writeMessage(out: Uint8Array, at: number, frames: readonly Uint8
   return at;
 }
 
-/** Bytes of `parts` together: the length of a frame gathered from them. */
-export function partsLength(parts: readonly Uint8Array[]): number {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  return n;
-}
-
 /**
  * Encodes `frames` and then one last frame whose body is `tail`'s parts back to back (what
  * writeMessage would write with the parts joined first), into `out` at `at`; returns the end.
@@ -120,7 +114,7 @@ export function writeGathered(out: Uint8Array, at: number, frames: readonly Uint
     out.set(f, at);
     at += f.length;
   }
-  at = writeHeader(out, at, 0, partsLength(tail));
+  at = writeHeader(out, at, 0, totalLength(tail));
   for (const p of tail) {
     out.set(p, at);
     at += p.length;
