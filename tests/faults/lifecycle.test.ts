@@ -128,10 +128,17 @@ describe("signals", () => {
     expect(out).not.toContain("Second interrupt");
     const json = readExport(run.dir);
     expect(json.was_cancelled).toBe(true);
-    // Every request the server got is a record (answered, or cut by the interrupt).
+    // Every request the server got is a record (answered, or cut by the interrupt). The credits out
+    // at the signal (at most the concurrency) are cancelled records, and one cut before its request
+    // reached the server's handler is a record the server never counted: the signal can land
+    // between one reply and the next request (2 of 8 runs against a server answering in 1 ms).
     const received = quick.received - before;
-    expect(records(run.dir).length).toBe(received);
-    expect((json.request_count?.avg ?? 0) + (json.error_request_count?.avg ?? 0)).toBe(received);
+    const all = records(run.dir);
+    const cancelled = cancelledRecords(run.dir);
+    expect(cancelled).toBeLessThanOrEqual(4);
+    expect(all.length).toBeGreaterThanOrEqual(received);
+    expect(all.length - received).toBeLessThanOrEqual(cancelled);
+    expect((json.request_count?.avg ?? 0) + (json.error_request_count?.avg ?? 0)).toBe(all.length);
     expect(await leftRunning(run.mark)).toEqual([]);
   }, 60_000);
 });
