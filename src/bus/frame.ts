@@ -109,17 +109,22 @@ export function writeMessage(out: Uint8Array, at: number, frames: readonly Uint8
  * writeMessage would write with the parts joined first), into `out` at `at`; returns the end.
  */
 export function writeGathered(out: Uint8Array, at: number, frames: readonly Uint8Array[], tail: readonly Uint8Array[]): number {
-  for (const f of frames) {
-    at = writeHeader(out, at, FLAG_MORE, f.length);
-    out.set(f, at);
-    at += f.length;
-  }
-  at = writeHeader(out, at, 0, totalLength(tail));
+  at = writeGatheredHead(out, at, frames, totalLength(tail));
   for (const p of tail) {
     out.set(p, at);
     at += p.length;
   }
   return at;
+}
+
+/** What writeGathered writes before the tail's bytes: `frames`, then the last frame's header for `tailLength` bytes. */
+export function writeGatheredHead(out: Uint8Array, at: number, frames: readonly Uint8Array[], tailLength: number): number {
+  for (const f of frames) {
+    at = writeHeader(out, at, FLAG_MORE, f.length);
+    out.set(f, at);
+    at += f.length;
+  }
+  return writeHeader(out, at, 0, tailLength);
 }
 
 /** Encodes a message to a fresh buffer. */

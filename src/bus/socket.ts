@@ -163,7 +163,8 @@ export class BusSocket implements PipeOwner {
 
   /**
    * PUSH/DEALER: sends `frames` and then one last frame made of `tail`'s parts back to back. A ZMTP
-   * connection writes each part straight into its write buffer; an in-process peer, or the wait
+   * connection copies the parts into its write buffer (a big message a buffer's worth at a time,
+   * as the kernel takes them, see ZmtpConnection.sendGathered); an in-process peer, or the wait
    * while every peer is full, gets the parts joined into one buffer. The frames and parts pass
    * by reference until sent: the caller must not write into them again. Returns the wait's
    * promise when there was one.

@@ -457,16 +457,23 @@ describe.each(TRANSPORTS)("%s", (transport) => {
     const push = sock("PUSH", { sendHighWaterMark: 2 });
     push.connect(ep);
     await push.waitForPeers(1, WAIT_MS);
-    // Larger than a socket's buffer (a partial write leaves a backlog, and the next big one grows
-    // into the spare buffer) and than the eager flush (1 MiB), mixed with small ones and with a
-    // message whose tail has no parts, read as they come by a PULL that holds at most 2.
-    const sizes = [3 << 20, 10, 1_500_000, 200_000, 3 << 20, 0, 70_000, 2 << 20, 5];
+    // Larger than a socket's buffer (a partial write leaves a backlog, and the parts not yet
+    // staged wait behind it) and than the eager flush (1 MiB), mixed with small ones, with one
+    // whose tail has no parts and one with a part larger than the write buffer, read as they come
+    // by a PULL that holds at most 2 (a small one after a big one waits behind its parts).
+    const sizes = [3 << 20, 10, 1_500_000, 200_000, 3 << 20, 0, 70_000, 2 << 20, 5, 900_000];
     const receiving = receiveN(pull, sizes.length, "gathered messages");
+    // Part k of message i is filled with (i + 7k) & 0xff: a part left out, repeated or misplaced
+    // shows. The last message is one 300 kB part between small ones.
+    const partsOf = (i: number, size: number): Uint8Array[] => {
+      const lengths: number[] = [];
+      if (i === sizes.length - 1) lengths.push(1000, 300_000, size - 301_000);
+      else for (let at = 0, k = 1; at < size; at += k * 997, k++) lengths.push(Math.min(k * 997, size - at));
+      return lengths.map((n, k) => new Uint8Array(n).fill((i + 7 * k) & 0xff));
+    };
+    const expected = sizes.map((size, i) => concat(...partsOf(i, size)));
     for (const [i, size] of sizes.entries()) {
-      // The tail in uneven parts, each filled with the message's own byte.
-      const parts: Uint8Array[] = [];
-      for (let at = 0, k = 1; at < size; at += k * 997, k++) parts.push(new Uint8Array(Math.min(k * 997, size - at)).fill(i + 1));
-      const wait = push.sendGathered([Uint8Array.of(i), ascii("mid")], parts);
+      const wait = push.sendGathered([Uint8Array.of(i), ascii("mid")], partsOf(i, size));
       if (wait !== undefined) await withTimeout(wait, WAIT_MS, `send ${i}`);
     }
     const got = await receiving;
@@ -475,8 +482,9 @@ describe.each(TRANSPORTS)("%s", (transport) => {
       expect(m[0]?.[0]).toBe(i);
       expect(new TextDecoder().decode(m[1])).toBe("mid");
       const body = m[2] as Uint8Array;
-      expect(body.length).toBe(sizes[i] as number);
-      for (let b = 0; b < body.length; b++) if (body[b] !== i + 1) throw new Error(`message ${i} byte ${b} is ${body[b]}, not ${i + 1}`);
+      const want = expected[i] as Uint8Array;
+      expect(body.length).toBe(want.length);
+      for (let b = 0; b < body.length; b++) if (body[b] !== want[b]) throw new Error(`message ${i} byte ${b} is ${body[b]}, not ${want[b]}`);
     });
     // Only PUSH and DEALER may send this way (a ROUTER routes on its first frame).
     expect(() => sock("PULL").sendGathered([ascii("x")], [])).toThrow(/sendGathered/);

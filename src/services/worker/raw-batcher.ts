@@ -5,7 +5,7 @@
  * the bytes do: FLUSH_MS is 20 ms (was 10; a record reaches the records service ≤ 10 ms later).
  *
  * The replies' bytes are not gathered here: the batch's last frame goes as its parts
- * (BusSocket.sendGathered), which a ZMTP connection writes straight into its write buffer. A
+ * (BusSocket.sendGathered), which a ZMTP connection copies into its write buffer as it writes. A
  * buffer of the batch's own was a second copy of every byte, and at a wave's first end (64
  * streams ending together at the demo's load with --concurrency 64, ~830 KB) fresh memory:
  * ~200 page faults, 3–9 ms of the worker's loop on the 2-core VM this was measured on
