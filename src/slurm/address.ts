@@ -5,6 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { lookup } from "node:dns/promises";
+import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { networkInterfaces } from "node:os";
 import { BenchError } from "../core/errors.ts";
@@ -38,21 +39,46 @@ export async function controllerAddress(here: string | undefined, env: Record<st
   throw noAddress("this host is outside the allocation and has no IPv4 address besides loopback");
 }
 
+/** Linux's range of local ports for outgoing connections (and port 0); undefined where unknown. */
+export function ephemeralPorts(read: () => string = () => readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "latin1")): [number, number] | undefined {
+  try {
+    const [low, high] = read().trim().split(/\s+/).map(Number);
+    return low !== undefined && high !== undefined && Number.isInteger(low) && Number.isInteger(high) && low <= high ? [low, high] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The lowest port freePortRange picks from: below it are the well-known and commonly configured ones. */
+const LOWEST_PICKED = 10_000;
+
 /**
  * The first of `count` consecutive TCP ports free on `host` now (the controller listens on five
- * from --zmq-port and binds them a moment later). Tries a few ranges the kernel hands out.
+ * from --zmq-port and binds them a moment later). Picked below the kernel's range of ports for
+ * outgoing connections where there is room: a port from that range could be taken, between the
+ * pick and the bind, as the local end of a connection this host makes (it happened in CI, where
+ * the records service's port went to one); elsewhere a range the kernel hands out for port 0.
  */
 export function freePortRange(host: string, count: number): number {
+  const ephemeral = ephemeralPorts();
+  const below = ephemeral !== undefined && ephemeral[0] - count > LOWEST_PICKED ? ephemeral[0] - count : undefined;
   for (let attempt = 0; attempt < 50; attempt++) {
     const held: { stop(force?: boolean): void }[] = [];
     try {
-      const first = Bun.listen({ hostname: host, port: 0, socket: { data() {} } });
-      held.push(first);
-      if (first.port + count - 1 > 65535) continue;
-      for (let i = 1; i < count; i++) held.push(Bun.listen({ hostname: host, port: first.port + i, socket: { data() {} } }));
-      return first.port;
+      let first: number;
+      if (below === undefined) {
+        const any = Bun.listen({ hostname: host, port: 0, socket: { data() {} } });
+        held.push(any);
+        first = any.port;
+        if (first + count - 1 > 65535) continue;
+      } else {
+        first = LOWEST_PICKED + Math.floor(Math.random() * (below - LOWEST_PICKED + 1));
+        held.push(Bun.listen({ hostname: host, port: first, socket: { data() {} } }));
+      }
+      for (let i = 1; i < count; i++) held.push(Bun.listen({ hostname: host, port: first + i, socket: { data() {} } }));
+      return first;
     } catch {
-      // One of the next ports is taken: another range.
+      // One of them is taken: another range.
     } finally {
       for (const s of held) s.stop(true);
     }

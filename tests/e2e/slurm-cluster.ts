@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { availableParallelism, hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { killMarked, leftRunning } from "../faults/support.ts";
+import { freePortRange } from "../../src/slurm/address.ts";
 
 export type SlurmCluster = {
   /** Environment for srun/sbatch/salloc/scontrol against this cluster (SLURM_CONF and the mark). */
@@ -50,12 +51,8 @@ const NODE = "aiperf1";
 
 const whichMissing = (): string[] => NEEDED.filter((cmd) => spawnSync(["sh", "-c", `command -v ${cmd} || test -x /usr/sbin/${cmd}`]).exitCode !== 0);
 
-function freePort(): number {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = server.port;
-  server.stop(true);
-  return port;
-}
+/** A port for a Slurm daemon, picked where no outgoing connection takes it before the daemon binds it. */
+const freePort = (): number => freePortRange("127.0.0.1", 1);
 
 const sbin = (cmd: string): string => (existsSync(`/usr/sbin/${cmd}`) ? `/usr/sbin/${cmd}` : cmd);
 const tail = (path: string): string => (existsSync(path) ? readFileSync(path, "utf8").trim().split("\n").slice(-8).join("\n") : "(no log)");

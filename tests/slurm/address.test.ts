@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { freePortRange, waitForListener } from "../../src/slurm/address.ts";
+import { ephemeralPorts, freePortRange, waitForListener } from "../../src/slurm/address.ts";
 
 describe("the controller's ports", () => {
   test("five consecutive ports that are free: all five can be bound", () => {
@@ -10,6 +10,25 @@ describe("the controller's ports", () => {
     } finally {
       for (const s of held) s.stop(true);
     }
+  });
+
+  test("picked below the kernel's range for outgoing connections, where a connection cannot take one before the controller binds it", () => {
+    const range = ephemeralPorts();
+    // Linux always has the file; elsewhere the pick falls back to a port the kernel hands out.
+    expect(range).toBeDefined();
+    const [low] = range as [number, number];
+    for (let i = 0; i < 20; i++) {
+      const first = freePortRange("127.0.0.1", 5);
+      expect(first).toBeGreaterThanOrEqual(10_000);
+      expect(first + 4).toBeLessThan(low);
+    }
+    expect(ephemeralPorts(() => "32768\t60999\n")).toEqual([32768, 60999]);
+    expect(ephemeralPorts(() => "garbage")).toBeUndefined();
+    expect(
+      ephemeralPorts(() => {
+        throw new Error("no such file");
+      }),
+    ).toBeUndefined();
   });
 
   test("waiting for the controller: true once it listens, false when it ends first", async () => {
