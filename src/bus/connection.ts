@@ -378,8 +378,9 @@ export class ZmtpConnection implements Pipe {
       return;
     }
     // The kernel took part of it (or of a big message's parts, see #pump): the rest waits where it
-    // is until drain, and new messages go to the spare buffer. (A copy of the rest was fresh memory, faulted in page by page, at every
-    // message bigger than the socket's buffer: a worker's batch at the end of a wave of replies.)
+    // is until drain, and new messages go to the spare buffer. (A copy of the rest was fresh
+    // memory, faulted in page by page, at every message bigger than the socket's buffer: a
+    // worker's batch at the end of a wave of replies.)
     if (this.#backlog === undefined) this.#backlog = this.#out.subarray(Math.max(n, 0), len);
     this.#held = this.#out;
     this.#out = this.#spare ?? new Uint8Array(64 * 1024);

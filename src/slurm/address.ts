@@ -65,17 +65,9 @@ export function freePortRange(host: string, count: number): number {
   for (let attempt = 0; attempt < 50; attempt++) {
     const held: { stop(force?: boolean): void }[] = [];
     try {
-      let first: number;
-      if (below === undefined) {
-        const any = Bun.listen({ hostname: host, port: 0, socket: { data() {} } });
-        held.push(any);
-        first = any.port;
-        if (first + count - 1 > 65535) continue;
-      } else {
-        first = LOWEST_PICKED + Math.floor(Math.random() * (below - LOWEST_PICKED + 1));
-        held.push(Bun.listen({ hostname: host, port: first, socket: { data() {} } }));
-      }
-      for (let i = 1; i < count; i++) held.push(Bun.listen({ hostname: host, port: first + i, socket: { data() {} } }));
+      const first = below === undefined ? kernelPicked(host) : LOWEST_PICKED + Math.floor(Math.random() * (below - LOWEST_PICKED + 1));
+      if (first + count - 1 > 65535) continue;
+      for (let i = 0; i < count; i++) held.push(Bun.listen({ hostname: host, port: first + i, socket: { data() {} } }));
       return first;
     } catch {
       // One of them is taken: another range.
@@ -86,6 +78,13 @@ export function freePortRange(host: string, count: number): number {
   throw new BenchError("CONFIG_INVALID", `--slurm found no ${count} consecutive free TCP ports on ${host}`, {
     hint: "Give the first of them: --zmq-port P (P to P+4 must be free)",
   });
+}
+
+/** A port the kernel hands out for port 0 on `host`, released again. */
+function kernelPicked(host: string): number {
+  const any = Bun.listen({ hostname: host, port: 0, socket: { data() {} } });
+  any.stop(true);
+  return any.port;
 }
 
 /** Resolves true once HOST:PORT accepts a connection, false if `gone` settles first. */
