@@ -31,7 +31,7 @@ function envByRole(key = KEY): Record<string, string | undefined> {
 test("record processors and records get the bound; workers, and timing and the dataset (threads of the controller), do not", () => {
   delete process.env[KEY];
   const env = envByRole();
-  expect(env).toMatchObject({ "record-processor:0": "400", "records:0": "400" });
+  expect(env).toMatchObject({ "record-processor:0": "100", "records:0": "100" });
   expect(env["worker:0"]).toBeUndefined();
   expect(env["timing:0"]).toBeUndefined();
   expect(env["dataset:0"]).toBeUndefined();
