@@ -31,6 +31,21 @@ describe("the controller's ports", () => {
     ).toBeUndefined();
   });
 
+  test("where the kernel's range leaves no room below it, or is unknown, a range from port 0 that can all be bound", () => {
+    const [low] = ephemeralPorts() as [number, number];
+    for (const range of [undefined, [10_003, 60_999] as [number, number]]) {
+      const first = freePortRange("127.0.0.1", 5, range);
+      // Handed out by the kernel for port 0, so inside this host's real range.
+      expect(first).toBeGreaterThanOrEqual(low);
+      const held = [0, 1, 2, 3, 4].map((i) => Bun.listen({ hostname: "127.0.0.1", port: first + i, socket: { data() {} } }));
+      try {
+        expect(held.map((s) => s.port)).toEqual([first, first + 1, first + 2, first + 3, first + 4]);
+      } finally {
+        for (const s of held) s.stop(true);
+      }
+    }
+  });
+
   test("waiting for the controller: true once it listens, false when it ends first", async () => {
     const port = freePortRange("127.0.0.1", 1);
     const waiting = waitForListener("127.0.0.1", port, new Promise(() => {}));
