@@ -58,9 +58,10 @@ const LOWEST_PICKED = 10_000;
  * outgoing connections where there is room: a port from that range could be taken, between the
  * pick and the bind, as the local end of a connection this host makes (it happened in CI, where
  * the records service's port went to one); elsewhere a range the kernel hands out for port 0.
- * `ephemeral`: the kernel's range for outgoing connections (a test passes its own).
+ * `range`: reads the kernel's range for outgoing connections (a test passes its own).
  */
-export function freePortRange(host: string, count: number, ephemeral: [number, number] | undefined = ephemeralPorts()): number {
+export function freePortRange(host: string, count: number, range: () => [number, number] | undefined = ephemeralPorts): number {
+  const ephemeral = range();
   const below = ephemeral !== undefined && ephemeral[0] - count > LOWEST_PICKED ? ephemeral[0] - count : undefined;
   for (let attempt = 0; attempt < 50; attempt++) {
     const held: { stop(force?: boolean): void }[] = [];
