@@ -22,7 +22,8 @@ export type ServiceHandle = {
 export type Launcher = {
   /** "inproc" services share the process, so their endpoints must be inproc:// too. */
   readonly kind: "process" | "in-process";
-  launch(spec: ServiceSpec, log: ConsolaInstance, env?: Record<string, string>): ServiceHandle;
+  /** `guests`: services to run in the same process as `spec`, on its event loop; the handle stands for all. */
+  launch(spec: ServiceSpec, log: ConsolaInstance, env?: Record<string, string>, guests?: ServiceSpec[]): ServiceHandle;
 };
 
 /**
@@ -40,9 +41,9 @@ const CRASH_HOOK = "AIPERF_TEST_CRASH_THREAD";
 export function processLauncher(command: string[] = selfCommand(), threadRoles: ReadonlySet<string> = new Set()): Launcher {
   return {
     kind: "process",
-    launch(spec, log, env) {
-      if (threadRoles.has(spec.role)) return launchThread(spec, log, env);
-      const { proc, exited } = spawnService(spec, log, env, command);
+    launch(spec, log, env, guests = []) {
+      if (threadRoles.has(spec.role) && guests.length === 0) return launchThread(spec, log, env);
+      const { proc, exited } = spawnService([spec, ...guests], log, env, command);
       return { pid: proc.pid, exited, kill: (signal) => proc.kill(signal) };
     },
   };
@@ -69,19 +70,23 @@ function launchThread(spec: ServiceSpec, log: ConsolaInstance, env: Record<strin
 export function inProcessLauncher(): Launcher {
   return {
     kind: "in-process",
-    launch(spec, log) {
+    launch(spec, log, _env, guests = []) {
       const stop = new AbortController();
-      const name = serviceName(spec.role, spec.id);
       // Imported lazily so the product's controller never loads role code it does not run.
-      const exited = Promise.all([import("../runtime/service-runtime.ts"), import("../services/registry.ts")])
-        .then(([{ runService }, { loadRole }]) => runService(spec, loadRole, { log: log.withTag(name), signal: stop.signal }))
-        .then(
-          (): ExitInfo => ({ code: 0, signal: null }),
-          (error: unknown): ExitInfo => {
-            log.withTag(name).error(error);
-            return { code: 1, signal: null };
-          },
-        );
+      const runtime = Promise.all([import("../runtime/service-runtime.ts"), import("../services/registry.ts")]);
+      const runOne = (one: ServiceSpec): Promise<ExitInfo> => {
+        const name = serviceName(one.role, one.id);
+        return runtime
+          .then(([{ runService }, { loadRole }]) => runService(one, loadRole, { log: log.withTag(name), signal: stop.signal }))
+          .then(
+            (): ExitInfo => ({ code: 0, signal: null }),
+            (error: unknown): ExitInfo => {
+              log.withTag(name).error(error);
+              return { code: 1, signal: null };
+            },
+          );
+      };
+      const exited = Promise.all([spec, ...guests].map(runOne)).then((infos) => infos.find((i) => i.code !== 0) ?? (infos[0] as ExitInfo));
       return { pid: undefined, exited, kill: (signal) => stop.abort(signal) };
     },
   };

@@ -35,6 +35,7 @@ import {
 } from "./role-payloads.ts";
 import type { ProgressUi } from "./progress.ts";
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
+import { timingInWorker } from "./timing-host.ts";
 import type { Cluster } from "./cluster/index.ts";
 import { clusterServiceConfig } from "./cluster/service-config.ts";
 import { allocatorEnv } from "../runtime/allocator-env.ts";
@@ -52,13 +53,20 @@ export function profileServices(cfg: ResolvedProfile, gpu = !cfg.noGpuTelemetry)
     const config = clusterServiceConfig(cfg, role);
     return config === undefined ? {} : { config };
   };
+  const timing: ServiceRequest = { role: "timing", id: "0", ...tcp("timing") };
+  // In the only local worker's process (timing-host.ts), else a thread of this one (launchers.ts).
+  const guest = timingInWorker(cfg);
   return [
     { role: "dataset", id: "0" },
-    // A thread of this process (controller/launchers.ts): no allocator or JIT setting of its own.
-    { role: "timing", id: "0", ...tcp("timing") },
+    ...(guest ? [] : [timing]),
     { role: "records", id: "0", ...tcp("records"), env: recordsPathEnv() },
     ...Array.from({ length: local.recordProcessors }, (_, i) => ({ role: "record-processor", id: String(i), env: recordsPathEnv() })),
-    ...Array.from({ length: local.workers }, (_, i) => ({ role: "worker", id: String(i), env: { BUN_CONFIG_MAX_HTTP_REQUESTS: cap, ...allocatorEnv() } })),
+    ...Array.from({ length: local.workers }, (_, i) => ({
+      role: "worker",
+      id: String(i),
+      env: { BUN_CONFIG_MAX_HTTP_REQUESTS: cap, ...allocatorEnv() },
+      ...(guest && i === 0 ? { with: [timing] } : {}),
+    })),
     ...collectorServices(cfg, gpu),
   ];
 }
@@ -267,7 +275,9 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
         }),
       ),
     );
-    const { endpoint: creditsEndpoint } = await step(creditsBound);
+    const credits = await step(creditsBound);
+    // The worker that hosts timing reaches it in its own process (timing-host.ts).
+    const creditsEndpoint = timingInWorker(cfg) ? (credits.local ?? credits.endpoint) : credits.endpoint;
     // Local workers push raw batches to the local record processors, or by default to the records service.
     const localRaw = local.inRecords && rawEndpoint !== undefined ? [rawEndpoint] : processorEndpoints.slice(0, localProcessors);
     const localPlace = { creditsEndpoint, processorEndpoints: localRaw, datasetPath };

@@ -49,7 +49,11 @@ export type SupervisorOptions = {
   ipcDir?: string;
 };
 
-export type ServiceRequest = { role: string; id: string; config?: unknown; env?: Record<string, string> };
+/**
+ * `with`: services run in this one's process, on its event loop (controller/profile.ts: timing in
+ * the only local worker's); they register, answer and are reported lost apart, and die with it.
+ */
+export type ServiceRequest = { role: string; id: string; config?: unknown; env?: Record<string, string>; with?: ServiceRequest[] };
 
 /** Registrations held for services not adopted yet (a node's), at most. */
 const MAX_EARLY = 65_536;
@@ -143,22 +147,25 @@ export class Supervisor {
   async start(requests: ServiceRequest[]): Promise<void> {
     this.#endpoints ??= this.#bind();
     const { control, events } = this.#endpoints;
+    const specOf = (req: ServiceRequest): ServiceSpec => ({
+      role: req.role,
+      id: req.id,
+      config: req.config ?? {},
+      control,
+      events,
+      bindTemplate: this.#bindTemplate,
+      logLevel: this.#opts.logLevel,
+      heartbeatMs: this.#opts.heartbeatMs,
+    });
     for (const req of requests) {
-      const name = serviceName(req.role, req.id);
-      const spec: ServiceSpec = {
-        role: req.role,
-        id: req.id,
-        config: req.config ?? {},
-        control,
-        events,
-        bindTemplate: this.#bindTemplate,
-        logLevel: this.#opts.logLevel,
-        heartbeatMs: this.#opts.heartbeatMs,
-      };
-      const handle = this.#opts.launcher.launch(spec, this.#log, req.env);
-      const service: Service = { name, handle, registered: false, lastSeenMs: Date.now() };
-      this.#services.set(name, service);
-      handle.exited.then((info) => this.#exited(service, info));
+      const guests = (req.with ?? []).map(specOf);
+      const handle = this.#opts.launcher.launch(specOf(req), this.#log, req.env, guests);
+      // The host first: a process killed is reported under its own service's name.
+      for (const spec of [req, ...guests]) {
+        const service: Service = { name: serviceName(spec.role, spec.id), handle, registered: false, lastSeenMs: Date.now() };
+        this.#services.set(service.name, service);
+        handle.exited.then((info) => this.#exited(service, info));
+      }
     }
     this.#watchdog ??= setInterval(() => this.#checkHeartbeats(), Math.min(this.#opts.heartbeatMs, 1000));
     await this.#waitForRegistration();

@@ -147,8 +147,11 @@ export function parseTimingPlan(payload: unknown): TimingPlan {
   throw new TypeError(`Invalid timing plan${path ? ` (${path})` : ""}: ${issue?.message ?? "unknown problem"}`);
 }
 
-/** "bind" reply: where workers connect their credit DEALERs. */
-export type TimingBindResult = { endpoint: string };
+/**
+ * "bind" reply: where workers connect their credit DEALERs. `local`: the same socket as
+ * inproc://, for a worker running in timing's own process (controller/timing-host.ts).
+ */
+export type TimingBindResult = { endpoint: string; local?: string };
 
 /** One phase as it ended. */
 export type TimingPhaseResult = {

@@ -15,7 +15,10 @@ const ORPHAN_EXIT_MS = 1000;
 export async function runServiceProcess(specJson: string, loadRole: RoleLoader): Promise<never> {
   // Records and record processors yield the CPU to the workers (runtime/background-nice.ts).
   applyBackgroundNice();
-  const spec = JSON.parse(specJson) as ServiceSpec;
+  // One spec, or several to run on this event loop (the first hosts: its logger is the bus's).
+  const parsed = JSON.parse(specJson) as ServiceSpec | ServiceSpec[];
+  const [spec, ...guests] = Array.isArray(parsed) ? parsed : [parsed];
+  if (spec === undefined) throw new TypeError("__service was given no service");
   const log = createChildLogger(spec.logLevel, serviceName(spec.role, spec.id));
   setBusLogger({ warn: (m) => log.warn(m), debug: (m) => log.debug(m) });
   const stop = new AbortController();
@@ -30,7 +33,8 @@ export async function runServiceProcess(specJson: string, loadRole: RoleLoader):
     stop.abort();
     setTimeout(() => process.exit(1), ORPHAN_EXIT_MS).unref();
   });
-  return runServiceToExit(spec, loadRole, { log, signal: stop.signal });
+  const guestRuns = guests.map((g) => ({ spec: g, log: createChildLogger(g.logLevel, serviceName(g.role, g.id)) }));
+  return runServiceToExit(spec, loadRole, { log, signal: stop.signal }, undefined, guestRuns);
 }
 
 /** The controller holds our stdin pipe open; end of file means it exited, even by SIGKILL. */

@@ -23,23 +23,37 @@ export type RunServiceOptions = {
  * A hosted service's whole life, in a child process or a thread of the controller: the
  * controller's --plugin files for the roles that look names up in a registry (imported only then:
  * the plugin host pulls in the registries, which a plain run's roles need not load), the role,
- * then exit 0, or 1 after `onFailed` if it failed.
+ * then exit 0, or 1 after `onFailed` if it failed. `guests` run beside it on the same event loop
+ * (each with its own logger and the same stop signal); the process exits once all have ended, or
+ * with 1 as soon as one fails (the controller then reports each of them lost).
  */
 export async function runServiceToExit(
   spec: ServiceSpec,
   loadRole: RoleLoader,
   options: RunServiceOptions & { log: ConsolaInstance },
   onFailed?: (error: unknown) => void,
+  guests: { spec: ServiceSpec; log: ConsolaInstance }[] = [],
 ): Promise<never> {
+  const all = [{ spec, log: options.log }, ...guests];
+  const runOne = async (one: { spec: ServiceSpec; log: ConsolaInstance }): Promise<void> => {
+    try {
+      await runService(one.spec, loadRole, { ...options, log: one.log });
+    } catch (error) {
+      one.log.error(error);
+      onFailed?.(error);
+      process.exit(1);
+    }
+  };
   try {
-    if (PLUGIN_ROLES.has(spec.role) && (process.env.AIPERF_PLUGINS ?? "") !== "") await (await import("../plugins/load.ts")).loadPluginsFromEnv();
-    await runService(spec, loadRole, options);
-    process.exit(0);
+    if (all.some((s) => PLUGIN_ROLES.has(s.spec.role)) && (process.env.AIPERF_PLUGINS ?? "") !== "")
+      await (await import("../plugins/load.ts")).loadPluginsFromEnv();
   } catch (error) {
     options.log.error(error);
     onFailed?.(error);
     process.exit(1);
   }
+  await Promise.all(all.map(runOne));
+  process.exit(0);
 }
 
 /** Runs the service until shutdown; rejects if the role fails. */

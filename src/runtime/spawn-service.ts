@@ -16,9 +16,17 @@ export type SpawnedService = {
   exited: Promise<{ code: number | null; signal: string | null }>;
 };
 
-export function spawnService(spec: ServiceSpec, log: ConsolaInstance, env: Record<string, string> = {}, command = selfCommand()): SpawnedService {
-  const name = serviceName(spec.role, spec.id);
-  const proc = Bun.spawn([...command, SERVICE_COMMAND, JSON.stringify(spec)], {
+/** Several specs: one process runs them all, on its event loop (the first is the host, named for it). */
+export function spawnService(
+  specs: ServiceSpec | ServiceSpec[],
+  log: ConsolaInstance,
+  env: Record<string, string> = {},
+  command = selfCommand(),
+): SpawnedService {
+  const all = Array.isArray(specs) ? specs : [specs];
+  const host = all[0] as ServiceSpec;
+  const name = serviceName(host.role, host.id);
+  const proc = Bun.spawn([...command, SERVICE_COMMAND, JSON.stringify(all.length === 1 ? host : all)], {
     stdin: "pipe",
     stdout: "pipe",
     stderr: "pipe",

@@ -29,3 +29,11 @@ test("by default no record processor runs: the line says records parses the repl
   expect(line).toContain("Processes: 2 workers, records (which parses the replies) (each a child process)");
   expect(line).not.toContain("record processor");
 });
+
+test("with one worker the line says timing runs in it, not as a thread", () => {
+  const line = facts(["--workers-max", "1"])[1] as string;
+  expect(line).toContain("Processes: 1 worker (timing runs in it), records (which parses the replies) (each a child process)");
+  const threads = (line.split("; ")[1] as string).replace(" as threads of this one", "").split(", ");
+  expect(threads).not.toContain("timing");
+  expect(threads).toContain("dataset");
+});

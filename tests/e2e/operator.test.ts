@@ -130,7 +130,7 @@ describe("logs, streams and files (compiled)", () => {
       const text = readFileSync(file, "utf8");
       expect(text).toMatch(/aiperf v\d+\.\d+\.\d+: aiperf profile /);
       expect(text).toContain(`Target: ${url(server)}/v1/chat/completions (model mock-model, chat, streaming, concurrency 2)`);
-      expect(text).toMatch(/Processes: 1 workers, records \(which parses the replies\)/);
+      expect(text).toMatch(/Processes: 1 worker \(timing runs in it\), records \(which parses the replies\)/);
       expect(text).toContain('Resolved config: {"model":["mock-model"]');
       expect(text).toContain('"apiKey":"<redacted>"');
       expect(text).not.toContain("sk-very-secret");

@@ -199,10 +199,15 @@ describe("a service lost mid-run", () => {
   // A record processor runs only when asked for (by default the records service parses).
   const WITH_PROCESSOR = ["--concurrency", "4", "--request-count", "2000", "--record-processors", "1"];
 
-  test.each(["worker:0", "record-processor:0"])(
-    "kill -9 %s: the summary holds what arrived, marked incomplete, exit 4",
-    async (name) => {
-      const { run, before, hitAt } = await hit(name, "SIGKILL", name === "worker:0" ? undefined : WITH_PROCESSOR);
+  // With two workers timing is a thread of the controller and outlives the worker, so the count of
+  // records lost is known.
+  test.each([
+    ["worker:0", " of two", ["--concurrency", "4", "--request-count", "2000", "--workers-max", "2"]],
+    ["record-processor:0", "", WITH_PROCESSOR],
+  ])(
+    "kill -9 %s%s: the summary holds what arrived, marked incomplete, exit 4",
+    async (name, _of, flags) => {
+      const { run, before, hitAt } = await hit(name, "SIGKILL", flags);
       const { code, out, atMs } = await run.exited;
       expect(code).toBe(4);
       // The dead service's records never come: 5 s without one ends the wait.
@@ -218,6 +223,28 @@ describe("a service lost mid-run", () => {
     },
     60_000,
   );
+
+  // The only worker hosts timing (controller/timing-host.ts): both die, so how many credits went
+  // out is unknown and no record can be called lost; what arrived is still written.
+  test("kill -9 the only worker, which hosts timing: the summary holds what arrived, marked incomplete, exit 4", async () => {
+    const { run, before, hitAt } = await hit("worker:0", "SIGKILL");
+    const { code, out, atMs } = await run.exited;
+    expect(code).toBe(4);
+    expect(atMs - hitAt).toBeLessThan(15_000);
+    expect(out).toContain('Service "worker:0"');
+    expect(out).toContain("Results are incomplete");
+    const json = readExport(run.dir);
+    const incomplete = json.incomplete as Incomplete;
+    expect(incomplete.reasons[0]).toContain('"worker:0"');
+    expect(incomplete.reasons[0]).toContain("SIGKILL");
+    expect(incomplete.records_expected ?? null).toBeNull();
+    const lines = records(run.dir).length;
+    expect(lines).toBeGreaterThan(0);
+    expect(incomplete.records_received).toBe(lines);
+    expect(lines).toBeLessThanOrEqual(quick.received - before);
+    expect((json.request_count?.avg ?? 0) + (json.error_request_count?.avg ?? 0)).toBe(lines);
+    expect(await leftRunning(run.mark)).toEqual([]);
+  }, 60_000);
 
   // By default records parses the replies itself; with --record-processors 1 it only keeps them.
   test.each([

@@ -159,7 +159,10 @@ export function killLeftovers(): void {
   launched.clear();
 }
 
-/** The pid of the run's service `role:id` (read from its `__service '<spec>'` command line), once it exists. */
+/**
+ * The pid of the run's service `role:id` (read from its `__service '<spec>'` command line, which
+ * lists several specs for a process that hosts more than one), once it exists.
+ */
 export async function servicePid(mark: string, name: string, timeoutMs = 20_000): Promise<number> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
@@ -168,8 +171,8 @@ export async function servicePid(mark: string, name: string, timeoutMs = 20_000)
         const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
         const spec = argv[argv.indexOf("__service") + 1];
         if (argv.includes("__service") && spec !== undefined) {
-          const { role, id } = JSON.parse(spec) as { role: string; id: string };
-          if (`${role}:${id}` === name) return pid;
+          const parsed = JSON.parse(spec) as { role: string; id: string } | { role: string; id: string }[];
+          if ((Array.isArray(parsed) ? parsed : [parsed]).some(({ role, id }) => `${role}:${id}` === name)) return pid;
         }
       } catch {
         // Not a service, or gone.

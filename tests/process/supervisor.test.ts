@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { setBusLogger } from "../../src/bus/index.ts";
 import { busDemoServices, runBusDemo } from "../../src/controller/bus-demo.ts";
 import { inProcessLauncher, type Launcher, processLauncher } from "../../src/controller/launchers.ts";
-import { Supervisor, type SupervisorOptions } from "../../src/controller/supervisor.ts";
+import { type ServiceRequest, Supervisor, type SupervisorOptions } from "../../src/controller/supervisor.ts";
 import type { BenchError } from "../../src/core/errors.ts";
 import { isAlive, memoryLogger, waitUntil } from "./helpers.ts";
 
@@ -72,6 +72,30 @@ describe.each(WAYS)("the bus demo $way", ({ launcher, transport }) => {
     await sup.shutdown();
     expect(sup.services().every((s) => s.stopped)).toBe(true);
     for (const pid of pids) expect(await waitUntil(() => !isAlive(pid), 2000)).toBeGreaterThanOrEqual(0);
+  });
+});
+
+/** The hub as a guest of demo-worker:0: one process (or task) runs both, on one event loop. */
+function hubInWorker(workers: number): ServiceRequest[] {
+  const [hub, first, ...rest] = busDemoServices(workers);
+  return [{ ...(first as ServiceRequest), with: [hub as ServiceRequest] }, ...(rest as ServiceRequest[])];
+}
+
+describe.each(WAYS)("a service hosted in another's process, $way", ({ launcher, transport }) => {
+  test("both register and answer apart, share the host's pid, and stop together", async () => {
+    const { sup } = supervisor({ launcher: launcher(), transport });
+    await sup.start(hubInWorker(2));
+    const result = await runBusDemo(sup, { workers: 2, messages: 10_000, window: 16, messageBytes: 16 });
+    expect(result.returns).toBe(10_000);
+    const byName = new Map(sup.services().map((s) => [s.name, s]));
+    expect([...byName.keys()].sort()).toEqual(["demo-hub:0", "demo-worker:0", "demo-worker:1"]);
+    if (transport !== "inproc") {
+      expect(byName.get("demo-hub:0")?.pid).toBe(byName.get("demo-worker:0")?.pid as number);
+      expect(byName.get("demo-worker:1")?.pid).not.toBe(byName.get("demo-worker:0")?.pid as number);
+      expect(byName.get("demo-hub:0")?.loaded).toContain("role:demo-hub");
+    }
+    await sup.shutdown();
+    expect(sup.services().every((s) => s.stopped)).toBe(true);
   });
 });
 
@@ -165,6 +189,18 @@ describe("supervision of child processes", () => {
     expect(lines.some((l) => l.startsWith("error") && l.includes("demo-worker:2"))).toBe(true);
     await sup.shutdown();
     for (const pid of others) expect(await waitUntil(() => !isAlive(pid), 2000)).toBeGreaterThanOrEqual(0);
+  });
+
+  test("a host killed takes its guest with it: each is reported lost, the host first", async () => {
+    const { sup } = supervisor({ launcher: processLauncher() });
+    await sup.start(hubInWorker(2));
+    const lost: string[] = [];
+    sup.onServiceLost((name) => (lost.push(name), true));
+    process.kill(sup.services().find((s) => s.name === "demo-worker:0")?.pid as number, "SIGKILL");
+    expect(await waitUntil(() => lost.length === 2, 3000)).toBeGreaterThanOrEqual(0);
+    expect(lost).toEqual(["demo-worker:0", "demo-hub:0"]);
+    expect(await sup.command("demo-hub:0", "bind").catch((e: BenchError) => e.code)).toBe("SERVICE_DIED");
+    expect(await sup.command("demo-worker:1", "stats")).toEqual({ credits: 0 });
   });
 
   test("a lost service the run copes without: no failure, its pending and later commands fail at once, the others still answer", async () => {

@@ -66,9 +66,11 @@ export async function run(ctx: ServiceContext<"timing">): Promise<void> {
     // Worker nodes on other hosts: the same socket also listens on TCP (config.tcp, a dual bind).
     const tcp = (ctx.config as { tcp?: string } | undefined)?.tcp;
     if (tcp !== undefined) socket.bind(tcp);
+    // A worker in this process (timing hosted by it) connects here: no system call per credit.
+    const local = endpoint.startsWith("inproc://") ? undefined : socket.bind(`inproc://${ctx.name}-credits`);
     socket.onMessage((msg: Message) => onReturn(msg));
     router = socket;
-    return { endpoint };
+    return { endpoint, ...(local === undefined ? {} : { local }) };
   });
 
   const sampleClock = (ret: CreditReturn, backwardNs: number): void => {
