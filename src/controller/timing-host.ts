@@ -1,12 +1,19 @@
 /**
- * Where the timing service runs. With one local worker and no worker nodes, in that worker's
- * process, on its event loop: a credit then wakes no process or thread of its own, which on the
- * 2-core VM cost ~0.1 ms of CPU per wake-up, 0.68 wake-ups per request at c=16 (docs/client-efficiency.md,
- * eighteenth pass). With several workers it stays a thread of the controller, so that no worker's
- * event loop paces the others' credits; with worker nodes too, where it also listens on TCP.
+ * Where the timing service runs. In a closed loop (concurrency only) with one local worker and no
+ * worker nodes: in that worker's process, on its event loop. A returned credit's successor then
+ * goes out in the same turn, with no process or thread of timing's own to wake: on the 2-core VM
+ * that wake-up cost ~0.1 ms of CPU, 0.68 of them per request at c=16, and the round trip put the
+ * demo's mean send lag at 1-4 ms (docs/client-efficiency.md, eighteenth pass). Elsewhere it stays
+ * a thread of the controller: with several workers, so that no worker's loop paces the others';
+ * with worker nodes, where it also listens on TCP; and with a rate, a schedule or user-centric
+ * pacing, where credits leave 3 ms ahead anyway and the pacer on the worker's loop sent the
+ * user-centric mode's requests later (send lag p99 2.8-4.6 ms against 0.6-0.8).
  */
 import type { ResolvedProfile } from "../config/resolve.ts";
 
-export function timingInWorker(cfg: Pick<ResolvedProfile, "workerNodes" | "workers">): boolean {
-  return cfg.workerNodes === undefined && cfg.workers === 1;
+type Load = Pick<ResolvedProfile, "workerNodes" | "workers" | "rateMode" | "fixedSchedule" | "userCentricRate">;
+
+export function timingInWorker(cfg: Load): boolean {
+  const closedLoop = cfg.rateMode === "concurrency_burst" && !cfg.fixedSchedule && cfg.userCentricRate === undefined;
+  return closedLoop && cfg.workerNodes === undefined && cfg.workers === 1;
 }

@@ -34,3 +34,14 @@ test("worker nodes: timing stays with the controller, where the nodes' workers r
   expect(names(list)).toContain("timing:0");
   expect(list.every((s) => s.with === undefined)).toBe(true);
 });
+
+test("a rate or user-centric pacing: timing stays a thread of the controller even with one worker", () => {
+  for (const flags of [
+    ["--request-rate", "10"],
+    ["--user-centric-rate", "5", "--num-users", "2", "--session-turns-mean", "3"],
+  ]) {
+    const list = services(["--workers-max", "1", ...flags]);
+    expect(names(list)).toContain("timing:0");
+    expect(list.every((s) => s.with === undefined)).toBe(true);
+  }
+});
