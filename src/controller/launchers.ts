@@ -102,7 +102,8 @@ export function inProcessLauncher(): Launcher {
  * keeping freed pages, runtime/allocator-env.ts), as does records (if it dies, the controller
  * still writes the summary). Hosting timing gives up its allocator setting, which only a process
  * start can make; measured side by side it changed neither the run's CPU nor its send lag beyond
- * this box's noise, and it is one process (~45 MiB of RSS) fewer.
+ * this box's noise, and it is one process (~45 MiB of RSS) fewer. In a closed loop with one local
+ * worker, timing is that worker's guest instead (timing-host.ts).
  */
 export const PROFILE_THREAD_ROLES: ReadonlySet<string> = new Set(["dataset", "server-metrics", "gpu-telemetry", "timing"]);
 
