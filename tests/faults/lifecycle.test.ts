@@ -196,6 +196,21 @@ describe("a service lost mid-run", () => {
     return incomplete;
   }
 
+  /** A run whose service `name` was killed: exit 4 soon after, the console and the JSON name it and the signal. */
+  async function killedIncomplete(run: Run, hitAt: number, name: string) {
+    const { code, out, atMs } = await run.exited;
+    expect(code).toBe(4);
+    // The dead service's records never come: 5 s without one ends the wait.
+    expect(atMs - hitAt).toBeLessThan(15_000);
+    expect(out).toContain(`Service "${name}"`);
+    expect(out).toContain("Results are incomplete");
+    const json = readExport(run.dir);
+    const incomplete = json.incomplete as Incomplete;
+    expect(incomplete.reasons[0]).toContain(`"${name}"`);
+    expect(incomplete.reasons[0]).toContain("SIGKILL");
+    return { json, incomplete };
+  }
+
   // A record processor runs only when asked for (by default the records service parses).
   const WITH_PROCESSOR = ["--concurrency", "4", "--request-count", "2000", "--record-processors", "1"];
 
@@ -208,16 +223,8 @@ describe("a service lost mid-run", () => {
     "kill -9 %s%s: the summary holds what arrived, marked incomplete, exit 4",
     async (name, _of, flags) => {
       const { run, before, hitAt } = await hit(name, "SIGKILL", flags);
-      const { code, out, atMs } = await run.exited;
-      expect(code).toBe(4);
-      // The dead service's records never come: 5 s without one ends the wait.
-      expect(atMs - hitAt).toBeLessThan(15_000);
-      expect(out).toContain(`Service "${name}"`);
-      expect(out).toContain("Results are incomplete");
+      const { json } = await killedIncomplete(run, hitAt, name);
       const incomplete = checkAccounting(run, before);
-      expect(incomplete.reasons[0]).toContain(`"${name}"`);
-      expect(incomplete.reasons[0]).toContain("SIGKILL");
-      const json = readExport(run.dir);
       expect((json.request_count?.avg ?? 0) + (json.error_request_count?.avg ?? 0)).toBe(incomplete.records_received as number);
       expect(await leftRunning(run.mark)).toEqual([]);
     },
@@ -228,15 +235,7 @@ describe("a service lost mid-run", () => {
   // out is unknown and no record can be called lost; what arrived is still written.
   test("kill -9 the only worker, which hosts timing: the summary holds what arrived, marked incomplete, exit 4", async () => {
     const { run, before, hitAt } = await hit("worker:0", "SIGKILL");
-    const { code, out, atMs } = await run.exited;
-    expect(code).toBe(4);
-    expect(atMs - hitAt).toBeLessThan(15_000);
-    expect(out).toContain('Service "worker:0"');
-    expect(out).toContain("Results are incomplete");
-    const json = readExport(run.dir);
-    const incomplete = json.incomplete as Incomplete;
-    expect(incomplete.reasons[0]).toContain('"worker:0"');
-    expect(incomplete.reasons[0]).toContain("SIGKILL");
+    const { json, incomplete } = await killedIncomplete(run, hitAt, "worker:0");
     expect(incomplete.records_expected ?? null).toBeNull();
     const lines = records(run.dir).length;
     expect(lines).toBeGreaterThan(0);
