@@ -8,7 +8,7 @@ import { endpointPath } from "../endpoints/registry.ts";
 /** Targets and process counts, one line each. */
 export function runFacts(cfg: ResolvedProfile): string[] {
   const path = cfg.endpoint ?? endpointPath(cfg.endpointType, cfg.streaming);
-  // The roles controller/launchers.ts hosts as threads (timing in the worker with one, timing-host.ts); GPU telemetry only where the probe finds a source.
+  // The roles controller/launchers.ts hosts as threads (timing in a closed loop's only worker instead, timing-host.ts); GPU telemetry only where the probe finds a source.
   const collectors = collectorServices(cfg).map((s) => (s.role === "gpu-telemetry" ? "gpu-telemetry (if a GPU source answers)" : s.role));
   const inWorker = timingInWorker(cfg);
   const threads = ["dataset", ...(inWorker ? [] : ["timing"]), ...collectors].join(", ");
