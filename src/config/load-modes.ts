@@ -22,6 +22,15 @@ type LoadModes = {
   fixedScheduleAuto: boolean;
 };
 
+/**
+ * A closed loop: `--concurrency` alone paces the run (no rate, no schedule, no user-centric
+ * pacing), so a request goes out when a slot frees. The client check judges its send lag by the
+ * mean, the dashboard says so, and timing runs in the only worker's process (controller/timing-host.ts).
+ */
+export function isClosedLoop(cfg: { rateMode: RateMode; fixedSchedule: boolean; userCentricRate?: number | undefined }): boolean {
+  return cfg.rateMode === "concurrency_burst" && !cfg.fixedSchedule && cfg.userCentricRate === undefined;
+}
+
 /** `streaming` is the effective value (after an endpoint type that cannot stream turned it off). */
 export function resolveLoadModes(cfg: ProfileConfig, datasetFormat: DatasetFormat | null, streaming: boolean): LoadModes {
   const pattern = cfg.requestRateMode;

@@ -3,6 +3,7 @@
  * for its event-loop lag after the timing run, and packs it with the requested arrival process
  * and the bounds into "finalize"'s clientCheck (protocol/client-check.ts).
  */
+import { isClosedLoop } from "../config/load-modes.ts";
 import type { ResolvedProfile } from "../config/resolve.ts";
 import { arrivalSpecOf } from "../metrics/arrival-fidelity.ts";
 import type { ClientCheckInput } from "../protocol/client-check.ts";
@@ -15,7 +16,7 @@ const STATS_TIMEOUT_MS = 5_000;
 export async function clientCheckInput(cfg: ResolvedProfile, sup: Supervisor, workers: readonly ServiceName<"worker">[]): Promise<ClientCheckInput> {
   const stats = await Promise.all(workers.map((w) => sup.command(w, "stats", undefined, STATS_TIMEOUT_MS).catch(() => null)));
   const workerLoopLag = stats.flatMap((s, i) => (s?.loopLag === undefined ? [] : [{ worker: workers[i] as string, ...s.loopLag }]));
-  const closedLoop = cfg.rateMode === "concurrency_burst" && !cfg.fixedSchedule && cfg.userCentricRate === undefined;
+  const closedLoop = isClosedLoop(cfg);
   return {
     arrival: arrivalSpecOf(cfg),
     closedLoop,

@@ -9,11 +9,11 @@
  * pacing, where credits leave 3 ms ahead anyway and the pacer on the worker's loop sent the
  * user-centric mode's requests later (send lag p99 2.8-4.6 ms against 0.6-0.8).
  */
+import { isClosedLoop } from "../config/load-modes.ts";
 import type { ResolvedProfile } from "../config/resolve.ts";
 
 type Load = Pick<ResolvedProfile, "workerNodes" | "workers" | "rateMode" | "fixedSchedule" | "userCentricRate">;
 
 export function timingInWorker(cfg: Load): boolean {
-  const closedLoop = cfg.rateMode === "concurrency_burst" && !cfg.fixedSchedule && cfg.userCentricRate === undefined;
-  return closedLoop && cfg.workerNodes === undefined && cfg.workers === 1;
+  return isClosedLoop(cfg) && cfg.workerNodes === undefined && cfg.workers === 1;
 }

@@ -3,6 +3,7 @@
  * `createDashboard` gives the ProgressUi the controller feeds; it redraws at 4 Hz from what the
  * events said, and closes (terminal restored, held log lines written) at finish().
  */
+import { isClosedLoop } from "../../config/load-modes.ts";
 import type { ResolvedProfile } from "../../config/resolve.ts";
 import { redactUrl } from "../../core/redact.ts";
 import { endpointPath } from "../../endpoints/registry.ts";
@@ -101,7 +102,7 @@ export function dashboardInfo(cfg: ResolvedProfile): DashboardInfo {
     load,
     sendLagBoundMs: cfg.clientBottleneckSendLagMs,
     loopLagBoundMs: cfg.clientBottleneckLoopLagMs,
-    closedLoop: cfg.rateMode === "concurrency_burst" && !cfg.fixedSchedule && cfg.userCentricRate === undefined,
+    closedLoop: isClosedLoop(cfg),
     ...gapOf(askedGapMs(cfg)),
     serverMetrics: serverMetricsUrls(cfg).length > 0,
     gpuTelemetry: !cfg.noGpuTelemetry,
