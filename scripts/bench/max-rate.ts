@@ -4,7 +4,7 @@
  * the same mock server in the same run.
  *
  *   bun scripts/bench/max-rate.ts [--seconds 10] [--concurrency 16] [--rounds 2] [--isl 64] [--osl 16]
- *        [--binary dist/aiperf] [--before OTHER_BINARY] [--sides wrk,fetch,raw] [--wrk-threads 2] [--queued]
+ *        [--binary dist/aiperf] [--before OTHER_BINARY] [--sides wrk,fetch,raw] [--wrk-threads 2] [--queued] [--workers N]
  *
  * Method. The mock server runs in its own process (mock-server-child.ts, ttft 0, itl 0: every reply
  * is one JSON write as soon as the request is read). Each side sends the same chat request body,
@@ -24,7 +24,9 @@
  * the same rotation, so a change is read as a ratio taken in one run. --sides keeps only the named
  * sides (the -before ones are added to whichever of fetch and raw are kept). --queued adds
  * fetch-queued and raw-queued: --binary with AIPERF_CREDIT_QUEUE_DEPTH=1, i.e. with the credits a
- * worker holds (docs/client-efficiency.md "Ninth pass"; off by default), so the credit protocol alone is read as a ratio.
+ * worker holds (docs/client-efficiency.md "Ninth pass"; by default only where timing is a thread, so not with one worker), so the credit protocol alone is read as a ratio.
+ * --workers N runs ours with --workers-max N (default: the product's own choice, one worker on 2 cores);
+ * each run of ours also prints its verdict's mean send lag and the load it says was lost.
  * If wrk is not installed the script says so and prints our two sides only.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -34,9 +36,29 @@ import { requestBody } from "../../src/services/dataset/request-body.ts";
 import { arg, MODEL, numArg, prompt, ROOT, round, say, serverFinished, startServerProcess, uptimeLoad } from "./support.ts";
 
 type Side = "fetch" | "raw" | "wrk" | "fetch-before" | "raw-before" | "fetch-queued" | "raw-queued";
-type Opts = { seconds: number; concurrency: number; rounds: number; isl: number; osl: number; binary: string; before: string; wrkThreads: number };
+type Opts = {
+  seconds: number;
+  concurrency: number;
+  rounds: number;
+  isl: number;
+  osl: number;
+  binary: string;
+  before: string;
+  wrkThreads: number;
+  workers: number;
+};
 /** in_flight: requests on the wire on average (Little's law: the run's own throughput × mean latency); a closed loop at C holds C at most. */
-type Result = { side: Side; rps: number; finished: number; flagged: boolean | null; client_rps: number | null; in_flight?: number | null };
+type Result = {
+  side: Side;
+  rps: number;
+  finished: number;
+  flagged: boolean | null;
+  client_rps: number | null;
+  in_flight?: number | null;
+  /** The run's own verdict figures: mean send lag (ms) and the share of the asked load it says was lost (%). */
+  send_lag_mean_ms?: number | null;
+  load_lost_pct?: number | null;
+};
 
 /** Polls the server's counter until `done` resolves; the rate between 10% and 90% of what finished. */
 async function serverRate(url: string, done: Promise<unknown>): Promise<{ rps: number; finished: number }> {
@@ -80,6 +102,7 @@ async function runOurs(url: string, side: Exclude<Side, "wrk">, o: Opts): Promis
       String(o.osl),
       "--transport",
       transport,
+      ...(o.workers > 0 ? ["--workers-max", String(o.workers)] : []),
       "--ui",
       "none",
       "--random-seed",
@@ -91,10 +114,21 @@ async function runOurs(url: string, side: Exclude<Side, "wrk">, o: Opts): Promis
     const [out, err, rate] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), serverRate(url, proc.exited)]);
     const code = await proc.exited;
     if (code !== 0) throw new Error(`${side}: aiperf profile --transport ${transport} exited with ${code}: ${(out + err).slice(-2000)}`);
-    const json = JSON.parse(readFileSync(join(dir, "out", "profile_export_aiperf.json"), "utf8")) as Record<string, { avg?: number } | undefined>;
+    const json = JSON.parse(readFileSync(join(dir, "out", "profile_export_aiperf.json"), "utf8")) as Record<string, { avg?: number } | undefined> & {
+      run_validity?: { send_lag_mean_ms?: number | null; load_lost_pct?: number };
+    };
     const [thr, lat] = [json.request_throughput?.avg, json.request_latency?.avg];
     const inFlight = thr === undefined || lat === undefined ? null : round((thr * lat) / 1000, 1);
-    return { side, ...rate, flagged: /Run invalid/.test(out + err), client_rps: thr ?? null, in_flight: inFlight };
+    const v = json.run_validity;
+    return {
+      side,
+      ...rate,
+      flagged: /Run invalid/.test(out + err),
+      client_rps: thr ?? null,
+      in_flight: inFlight,
+      send_lag_mean_ms: v?.send_lag_mean_ms ?? null,
+      load_lost_pct: v?.load_lost_pct ?? null,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -133,6 +167,7 @@ async function main(): Promise<void> {
     binary: arg("binary", "") === "" ? "" : resolve(arg("binary", "")),
     before: arg("before", "") === "" ? "" : resolve(arg("before", "")),
     wrkThreads: numArg("wrk-threads", 2),
+    workers: numArg("workers", 0),
   };
   const kept = arg("sides", "wrk,fetch,raw").split(",");
   const hasWrk = Bun.which("wrk") !== null;
@@ -142,6 +177,7 @@ async function main(): Promise<void> {
     loadavg: uptimeLoad(),
     cores: navigator.hardwareConcurrency,
     concurrency: o.concurrency,
+    workers: o.workers > 0 ? o.workers : "default",
     seconds: o.seconds,
     isl: o.isl,
     osl: o.osl,
@@ -175,7 +211,7 @@ async function main(): Promise<void> {
           server_counted_rps: round(r.rps, 0),
           finished: r.finished,
           own_report_rps: r.client_rps === null ? null : round(r.client_rps, 0),
-          ...(r.in_flight === undefined ? {} : { in_flight_avg: r.in_flight }),
+          ...(r.in_flight === undefined ? {} : { in_flight_avg: r.in_flight, send_lag_mean_ms: r.send_lag_mean_ms, load_lost_pct: r.load_lost_pct }),
           run_flagged_invalid: r.flagged,
         });
         results.push(r);

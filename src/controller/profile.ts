@@ -35,7 +35,7 @@ import {
 } from "./role-payloads.ts";
 import type { ProgressUi } from "./progress.ts";
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
-import { timingInWorker } from "./timing-host.ts";
+import { creditQueueDepth, timingInWorker } from "./timing-host.ts";
 import type { Cluster } from "./cluster/index.ts";
 import { clusterServiceConfig } from "./cluster/service-config.ts";
 import { allocatorEnv } from "../runtime/allocator-env.ts";
@@ -343,7 +343,11 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     if (hooks.reset !== undefined) await step(resetBeforeRun(hooks.reset, ctx.log));
     timingRunning = true;
     ctx.ui.event?.("stage", "Sending requests");
-    const plan = { ...timingPlanOf(cfg, workers, dataset, datasetPath), ...(hooks.profiler === undefined ? {} : { serverProfiler: hooks.profiler }) };
+    const plan = {
+      ...timingPlanOf(cfg, workers, dataset, datasetPath),
+      queuedCreditsPerSlot: creditQueueDepth(cfg, process.env.AIPERF_CREDIT_QUEUE_DEPTH, (m) => ctx.log.warn(m)),
+      ...(hooks.profiler === undefined ? {} : { serverProfiler: hooks.profiler }),
+    };
     const run = sup.command("timing:0", "run", plan, NO_TIMEOUT_MS);
     run.catch(() => {});
     // Once stopped, the timing service answers as soon as the cut requests come back; if it is

@@ -17,3 +17,23 @@ type Load = Pick<ResolvedProfile, "workerNodes" | "workers" | "rateMode" | "fixe
 export function timingInWorker(cfg: Load): boolean {
   return isClosedLoop(cfg) && cfg.workerNodes === undefined && cfg.workers === 1;
 }
+
+/**
+ * Queued credits per slot (the timing plan's queuedCreditsPerSlot). Where timing is a thread, a
+ * closed loop's freed slot otherwise waits for the credit's round trip: the return to timing, its
+ * wake-up, the next credit back, the worker's wake-up. With two workers on the 2-core VM
+ * (`bench:rate --workers 2`, c=16, non-streaming) that left 10.7-12 of the 16 slots on the wire
+ * and the server 19-26 % short of the load asked for; with one credit queued per slot 13.6-15.2.
+ * Where timing is the worker's guest the round trip is a function call, and queued credits would
+ * only put more of a wave's work in one turn (they pushed the one worker's loop lag up at c=64,
+ * docs/client-efficiency.md "The ninth pass together"). AIPERF_CREDIT_QUEUE_DEPTH (0 to 1)
+ * overrides either default, for benchmarks.
+ */
+export function creditQueueDepth(cfg: Load, override: string | undefined, warn: (message: string) => void): number {
+  const fallback = timingInWorker(cfg) ? 0 : 1;
+  if (override === undefined || override === "") return fallback;
+  const depth = Number(override);
+  if (Number.isFinite(depth) && depth >= 0 && depth <= 1) return depth;
+  warn(`Ignoring AIPERF_CREDIT_QUEUE_DEPTH=${override}: it must be a number from 0 to 1 (queued credits per slot); using ${fallback}`);
+  return fallback;
+}

@@ -53,6 +53,11 @@ export const TimingPlan = v.pipe(
     maxCatchupSec: v.optional(v.pipe(atLeastZero, v.maxValue(10, "must be at most 10")), DEFAULT_MAX_CATCHUP_SEC),
     /** gamma: the shape k (--arrival-smoothness); gaps are Gamma(k, 1/(k·rate)). Default 1 (= poisson). */
     smoothness: v.optional(positive),
+    /**
+     * Queued credits per slot a closed loop's workers may hold beyond their slots, 0 to 1 (docs/client-efficiency.md
+     * "Ninth pass"): each starts in its worker as one of that worker's requests ends, with no round trip to timing.
+     */
+    queuedCreditsPerSlot: v.optional(v.pipe(atLeastZero, v.maxValue(1, "must be at most 1")), 0),
     /** Most credits that have not had their first response byte yet (streaming); released at first token. */
     prefillConcurrency: v.optional(int(1)),
     /** The concurrency ceiling climbs from 1 to `concurrency` over this many seconds at each phase start. */

@@ -2,14 +2,15 @@
  * Credits a worker holds (docs/client-efficiency.md "Ninth pass"), on the compiled binary against a real server that
  * counts what it holds at once: a closed loop sends exactly its count and never more than its
  * concurrency at the server, and a duration run starts nothing after its deadline. Both transports
- * (AIPERF_TEST_TRANSPORT=raw runs this file on the raw one). Queued credits are off by default:
- * these runs turn them on with AIPERF_CREDIT_QUEUE_DEPTH=1.
+ * (AIPERF_TEST_TRANSPORT=raw runs this file on the raw one). A closed loop queues credits by
+ * default wherever timing is a thread of the controller: these runs have two workers.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type ChatServer, startChatServer } from "../faults/support.ts";
 import { ensureBinary, readExport, readRecords, runProfile } from "./support.ts";
 
-const QUEUED = { AIPERF_CREDIT_QUEUE_DEPTH: "1" };
+/** Two workers: timing is a thread of the controller, so their credits are queued (controller/timing-host.ts). */
+const QUEUED = ["--workers-max", "2"];
 
 let server: ChatServer;
 let slow: ChatServer;
@@ -29,7 +30,7 @@ afterAll(async () => {
 describe("queued credits on the binary", () => {
   test("--concurrency 16 --request-count 2000: exactly 2000 requests and records, never more than 16 at the server", async () => {
     const before = server.received;
-    const run = await runProfile(server.url, ["--endpoint-type", "chat", "--concurrency", "16", "--request-count", "2000"], QUEUED);
+    const run = await runProfile(server.url, ["--endpoint-type", "chat", "--concurrency", "16", "--request-count", "2000", ...QUEUED]);
     expect(run.code).toBe(0);
     expect(server.received - before).toBe(2000);
     expect(server.maxInFlight).toBeLessThanOrEqual(16);
@@ -45,7 +46,7 @@ describe("queued credits on the binary", () => {
   test("--benchmark-duration 2 --concurrency 8: ends on time; no request starts after the deadline, at the client or the server", async () => {
     const from = slow.arrivalsWallMs.length;
     const startedAt = performance.now();
-    const run = await runProfile(slow.url, ["--endpoint-type", "chat", "--concurrency", "8", "--benchmark-duration", "2"], QUEUED);
+    const run = await runProfile(slow.url, ["--endpoint-type", "chat", "--concurrency", "8", "--benchmark-duration", "2", ...QUEUED]);
     expect(run.code).toBe(0);
     // 2 s of sending plus start-up and shutdown; replies take 100 ms, so no grace period is used.
     expect(performance.now() - startedAt).toBeLessThan(20_000);

@@ -3,7 +3,7 @@
  * --concurrency 16 (a closed loop, so workers hold credits beyond their slots), one of two workers
  * gets SIGKILL mid-run. Its requests in flight and its queued credits are lost with it: the run
  * must end (exit 4, incomplete), say what was lost, keep its accounting, and leave nothing running.
- * Queued credits are off by default: this run turns them on (AIPERF_CREDIT_QUEUE_DEPTH=1).
+ * With two workers timing is a thread of the controller, and a closed loop queues credits by default.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { ensureBinary, readExport } from "../e2e/support.ts";
@@ -27,7 +27,7 @@ afterAll(async () => {
 describe("queued credits and a lost worker", () => {
   test("kill -9 one of two workers at --concurrency 16: the run ends incomplete (exit 4) and counts what was lost", async () => {
     const before = server.received;
-    const run = startRun(server.url, ["--concurrency", "16", "--request-count", "100000", "--workers-max", "2"], [], { AIPERF_CREDIT_QUEUE_DEPTH: "1" });
+    const run = startRun(server.url, ["--concurrency", "16", "--request-count", "100000", "--workers-max", "2"]);
     expect(await until(() => server.received >= before + 400, 60_000)).toBe(true);
     const pid = await servicePid(run.mark, "worker:1");
     process.kill(pid, "SIGKILL");

@@ -5,7 +5,14 @@ const ok: TimingPlanInput = { workers: ["w0"], rateMode: "poisson", requestRate:
 
 describe("TimingPlan", () => {
   test("fills the defaults", () => {
-    expect(parseTimingPlan(ok) as unknown).toEqual({ ...ok, warmupRequestCount: 0, cancellationRate: 0, cancellationDelaySec: 0, maxCatchupSec: 0.01 });
+    expect(parseTimingPlan(ok) as unknown).toEqual({
+      ...ok,
+      warmupRequestCount: 0,
+      cancellationRate: 0,
+      cancellationDelaySec: 0,
+      maxCatchupSec: 0.01,
+      queuedCreditsPerSlot: 0,
+    });
   });
 
   test("accepts a duration plan, and a grace period beside a count (the resolved profile always has one)", () => {
@@ -22,6 +29,7 @@ describe("TimingPlan", () => {
   test.each([
     [{ ...ok, durationSec: 1 }, "exactly one of requestCount and durationSec"],
     [{ ...ok, requestCount: undefined }, "exactly one of requestCount and durationSec"],
+    [{ ...ok, queuedCreditsPerSlot: 2 }, "must be at most 1"],
     [{ ...ok, requestRate: undefined }, "need requestRate"],
     [{ ...ok, rateMode: "concurrency_burst", concurrency: 2 }, "cannot have requestRate"],
     [{ ...ok, rateMode: "concurrency_burst", requestRate: undefined }, "needs concurrency"],

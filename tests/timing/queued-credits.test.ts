@@ -8,7 +8,7 @@ import { describe, expect, test } from "bun:test";
 import type { TimingPhaseResult } from "../../src/protocol/timing-plan.ts";
 import { BASE_PLAN, ofPhase, type SimOutcome, simulate, started } from "./harness.ts";
 
-/** Queued credits are off by default (timing/index.ts): these runs turn them on, one per slot, unless a test says otherwise. */
+/** A timing run queues none unless told (the plan's queuedCreditsPerSlot, which the controller sets): these runs queue one per slot, unless a test says otherwise. */
 const simulateQueued: typeof simulate = (plan, options) => simulate(plan, { queueDepth: 1, ...options });
 
 const US = 1000;
@@ -219,7 +219,7 @@ describe("queued credits stay out of every other load", () => {
     expect(ofPhase(r.sent, "warmup").filter((s) => s.credit.queued === true)).toEqual([]);
   });
 
-  test("no depth given: off by default", async () => {
+  test("no depth given: none", async () => {
     none(await simulate({ ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 4, requestCount: 300 }, { serviceNs: () => MS }));
   });
 

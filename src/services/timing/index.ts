@@ -25,21 +25,6 @@ markLoaded("role:timing");
 /** How long "run" waits for the plan's workers to connect. */
 const CONNECT_TIMEOUT_MS = 30_000;
 
-/**
- * Queued credits per slot in a closed loop (queues.ts; docs/client-efficiency.md "Ninth pass"): off by default, since
- * on 2 cores they filled the slots but pushed the worker's loop lag past the verdict's bound at
- * c=64 without raising the rate (docs/client-efficiency.md "The ninth pass together"). AIPERF_CREDIT_QUEUE_DEPTH=1
- * turns them on (one per slot), 0.5 for half the slots.
- */
-function queueDepth(log: ServiceContext<"timing">["log"]): number {
-  const raw = process.env.AIPERF_CREDIT_QUEUE_DEPTH;
-  if (raw === undefined || raw === "") return 0;
-  const depth = Number(raw);
-  if (Number.isFinite(depth) && depth >= 0 && depth <= 1) return depth;
-  log.warn(`Ignoring AIPERF_CREDIT_QUEUE_DEPTH=${raw}: it must be a number from 0 to 1 (queued credits per slot); they stay off`);
-  return 0;
-}
-
 export async function run(ctx: ServiceContext<"timing">): Promise<void> {
   let router: BusSocket | undefined;
   let current: TimingRun | undefined;
@@ -123,7 +108,7 @@ export async function run(ctx: ServiceContext<"timing">): Promise<void> {
       emit: (name, event) => ctx.emit(name, event),
       warn: (message) => ctx.log.warn(message),
       firstCreditId: nextCreditId,
-      queueDepth: queueDepth(ctx.log),
+      queueDepth: plan.queuedCreditsPerSlot,
       ...(plan.datasetPath === undefined ? {} : datasetDeps(plan.datasetPath)),
       ...(plan.serverProfiler === undefined ? {} : profilerDeps(plan.serverProfiler, ctx.log)),
     });
