@@ -58,6 +58,8 @@ type Result = {
   /** The run's own verdict figures: mean send lag (ms) and the share of the asked load it says was lost (%). */
   send_lag_mean_ms?: number | null;
   load_lost_pct?: number | null;
+  /** Why a flagged run was flagged: the start of each of its verdict's reasons. */
+  why?: string[];
 };
 
 /** Polls the server's counter until `done` resolves; the rate between 10% and 90% of what finished. */
@@ -115,7 +117,7 @@ async function runOurs(url: string, side: Exclude<Side, "wrk">, o: Opts): Promis
     const code = await proc.exited;
     if (code !== 0) throw new Error(`${side}: aiperf profile --transport ${transport} exited with ${code}: ${(out + err).slice(-2000)}`);
     const json = JSON.parse(readFileSync(join(dir, "out", "profile_export_aiperf.json"), "utf8")) as Record<string, { avg?: number } | undefined> & {
-      run_validity?: { send_lag_mean_ms?: number | null; load_lost_pct?: number };
+      run_validity?: { send_lag_mean_ms?: number | null; load_lost_pct?: number; reasons?: string[] };
     };
     const [thr, lat] = [json.request_throughput?.avg, json.request_latency?.avg];
     const inFlight = thr === undefined || lat === undefined ? null : round((thr * lat) / 1000, 1);
@@ -128,6 +130,7 @@ async function runOurs(url: string, side: Exclude<Side, "wrk">, o: Opts): Promis
       in_flight: inFlight,
       send_lag_mean_ms: v?.send_lag_mean_ms ?? null,
       load_lost_pct: v?.load_lost_pct ?? null,
+      why: (v?.reasons ?? []).map((r) => r.replace(/ exceeds .*/, "")),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -213,6 +216,7 @@ async function main(): Promise<void> {
           own_report_rps: r.client_rps === null ? null : round(r.client_rps, 0),
           ...(r.in_flight === undefined ? {} : { in_flight_avg: r.in_flight, send_lag_mean_ms: r.send_lag_mean_ms, load_lost_pct: r.load_lost_pct }),
           run_flagged_invalid: r.flagged,
+          ...(r.why === undefined || r.why.length === 0 ? {} : { why: r.why }),
         });
         results.push(r);
       }

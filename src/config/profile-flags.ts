@@ -485,7 +485,7 @@ export const PROFILE_FLAGS: FlagSpec[] = [
     key: "clientBottleneckSendLagMs",
     names: ["--client-bottleneck-send-lag-ms"],
     kind: "number",
-    help: "Send-lag p99 (intended send time → fetch) above which the client, not the server, was the bottleneck; at least a tenth of the median gap between scheduled sends, and in a closed loop (judged on the mean) at least 1 % of the median latency",
+    help: "Send lag (intended send time → request sent) above which the client, not the server, was the bottleneck. A rate or schedule's p99 is judged (default 1 ms, at least a tenth of the median gap between sends); a closed loop's mean (default 5 % of the median latency, from 0.05 ms up to 1 ms; at least 1 % of it)",
   },
   {
     key: "clientBottleneckLoopLagMs",

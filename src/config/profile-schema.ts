@@ -150,7 +150,8 @@ export const ProfileConfig = v.object({
   noGpuTelemetry: v.optional(v.boolean(), false),
   failedRequestThreshold: v.optional(v.pipe(num(0), v.maxValue(1, "must be a ratio from 0 to 1"))),
   /** Run-validity verdict (beyond upstream, metrics/client-verdict.ts): bounds in ms, and whether breaking one fails the run. */
-  clientBottleneckSendLagMs: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0")), 1),
+  /** Absent: the verdict's defaults (metrics/client-verdict.ts), which differ between open and closed loops. */
+  clientBottleneckSendLagMs: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0"))),
   clientBottleneckLoopLagMs: v.optional(v.pipe(v.number(), v.gtValue(0, "must be greater than 0")), 5),
   failOnClientBottleneck: v.optional(v.boolean(), false),
   /** Newer upstream's options (issue 18); --model-selection-strategy weighted's per-model weights (from -m name=weight). */

@@ -35,7 +35,8 @@ export const ClientCheckInput = v.object({
    * are left out of the send-lag verdict: their lateness delays each slot's start once, not the load.
    */
   startupCredits: v.optional(v.number()),
-  sendLagBoundMs: v.number(),
+  /** --client-bottleneck-send-lag-ms; absent: the verdict's defaults. */
+  sendLagBoundMs: v.optional(v.number()),
   loopLagBoundMs: v.number(),
   workerLoopLag: v.array(v.object({ worker: v.string(), ...LoopLag.entries })),
 });

@@ -4,7 +4,7 @@
  * Counts are since the phase began; percentiles are over the most recent requests
  * only (a bounded ring), so they follow the run as it changes. Sent at most 4 times a second.
  */
-export type LivePercentiles = { p50: number; p90: number; p99: number };
+export type LivePercentiles = { p50: number; p90: number; p99: number; mean: number };
 
 export type RecordsLive = {
   /** Profiling records received (valid + failed). */
@@ -19,7 +19,7 @@ export type RecordsLive = {
   ttftMs?: LivePercentiles;
   itlMs?: LivePercentiles;
   latencyMs?: LivePercentiles;
-  /** Send lag: how late each request went out after its intended time. */
+  /** Send lag: how late each request went out after its intended time (a closed loop: after its slot freed). */
   sendLagMs?: LivePercentiles;
   /** Failed records by error type, most frequent first (at most LIVE_ERROR_KINDS kinds, the rest under "other"). */
   errors: [string, number][];

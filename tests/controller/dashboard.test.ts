@@ -52,6 +52,7 @@ test("live sampler: counts since the start, percentiles over the last RING reque
   expect(s.itlMs?.p50).toBeCloseTo(2, 6);
   expect(s.latencyMs?.p50).toBeGreaterThan(s.ttftMs?.p50 as number);
   expect(s.sendLagMs?.p99).toBeCloseTo(0.5, 6);
+  expect(s.sendLagMs?.mean).toBeCloseTo(0.5, 6);
   // 12 kinds arrived: 8 are kept by name, the rest counted as "other"; the total is intact.
   expect(s.errors.length).toBe(9);
   expect(s.errors.reduce((n, [, c]) => n + c, 0)).toBe(30);
@@ -124,6 +125,13 @@ test("model: with a rate, the live send-lag bound is at least a tenth of the ask
   const rated = { closedLoop: false, sendLagBoundMs: 0.1 };
   expect(runningModel({ ...rated, gapMs: 20 }).m.verdict()).toEqual({ state: "ok", why: "send lag p99 0.500 ms ≤ 2.00 ms" });
   expect(runningModel({ ...rated, gapMs: 2 }).m.verdict().state).toBe("at risk");
+});
+
+test("model: a closed loop is judged on its mean send lag, by default against a share of the median latency, as the final verdict", () => {
+  // Sends 0.5 ms after their slot freed, requests of ~38 ms: 5 % of the latency is 1.9 ms, capped at 1 ms.
+  expect(runningModel({ sendLagBoundMs: undefined }).m.verdict()).toEqual({ state: "ok", why: "send lag mean 0.500 ms ≤ 1.00 ms" });
+  // A bound given replaces the default: 0.1 ms, raised to 1 % of the latency (0.38 ms), and 0.5 ms is over it.
+  expect(runningModel({ sendLagBoundMs: 0.1 }).m.verdict()).toEqual({ state: "at risk", why: expect.stringMatching(/^send lag mean 0\.500 ms > 0\.3\d+ ms$/) });
 });
 
 test("view: exactly the terminal's rows, no line past its columns, the numbers a person checks", () => {

@@ -1,7 +1,7 @@
 /** The run-validity verdict: send lag and worker event-loop lag against their bounds. */
 import { describe, expect, test } from "bun:test";
 import { ArrivalCollector } from "../../src/metrics/arrival-fidelity.ts";
-import { clientVerdict, verdictLine } from "../../src/metrics/client-verdict.ts";
+import { closedLoopSendLagBoundMs, clientVerdict, openLoopSendLagBoundMs, verdictLine } from "../../src/metrics/client-verdict.ts";
 import { clientCheckReport } from "../../src/export/client-check-export.ts";
 import { computeRecordMetrics, createMetricContext } from "../../src/metrics/index.ts";
 import { makeRecord, MS } from "./fixtures.ts";
@@ -178,6 +178,37 @@ describe("the JSON blocks and console lines of the records service", () => {
     const v = clientCheckReport(fast, { arrival: { kind: "none" }, closedLoop: true, sendLagBoundMs: 1, loopLagBoundMs: 5, workerLoopLag: [] }).runValidity;
     expect(v).toMatchObject({ valid: false, bounds: { send_lag_mean_ms: 1 } });
     expect(v?.reasons[0]).toContain("about 13.04 % less load than the concurrency asked for");
+  });
+
+  test("closed loop, no bound given: the mean may cost ~5 % of the load, from 0.05 ms up to 1 ms, at least 1 % of the latency", () => {
+    expect(closedLoopSendLagBoundMs(undefined, 0.12)).toBe(0.05);
+    expect(closedLoopSendLagBoundMs(undefined, 0.9)).toBe(0.05);
+    expect(closedLoopSendLagBoundMs(undefined, 10)).toBeCloseTo(0.5, 9);
+    expect(closedLoopSendLagBoundMs(undefined, 50)).toBe(1);
+    expect(closedLoopSendLagBoundMs(undefined, 500)).toBe(5);
+    // A bound given replaces the default, 1 % of the latency still the least.
+    expect(closedLoopSendLagBoundMs(1, 0.9)).toBe(1);
+    expect(closedLoopSendLagBoundMs(0.01, 0.9)).toBeCloseTo(0.01, 9);
+    expect(closedLoopSendLagBoundMs(1, 500)).toBe(5);
+    expect(openLoopSendLagBoundMs(undefined, 2)).toBe(1);
+    expect(openLoopSendLagBoundMs(0.1, 20)).toBe(2);
+  });
+
+  test("closed loop, no bound given: slots left empty a fifth of the time against a fast server fail the run; a client's turnaround does not", () => {
+    // Two workers whose freed slots waited for the credit's round trip (bench:rate --workers 2 before
+    // queued credits): 0.9 ms requests, each next one sent 0.25 ms after its slot freed.
+    const slow = new ArrivalCollector();
+    for (let i = 0; i < 40; i++) slow.add(i * MS, i * MS - 0.25 * MS, true, i * MS + 0.9 * MS);
+    const input = { arrival: { kind: "none" as const }, closedLoop: true, loopLagBoundMs: 5, workerLoopLag: [] };
+    const v = clientCheckReport(slow, input).runValidity;
+    expect(v).toMatchObject({ valid: false, send_lag_mean_ms: 0.25, load_lost_pct: 21.74, bounds: { send_lag_mean_ms: 0.05 } });
+    expect(v?.reasons[0]).toContain("about 21.74 % less load than the concurrency asked for");
+    // The old fixed bound (1 ms), given by the user, lets it pass.
+    expect(clientCheckReport(slow, { ...input, sendLagBoundMs: 1 }).runValidity?.valid).toBe(true);
+    // One worker hosting timing: the next request 9 us after the slot freed.
+    const quick = new ArrivalCollector();
+    for (let i = 0; i < 40; i++) quick.add(i * MS, i * MS - 0.009 * MS, true, i * MS + 0.9 * MS);
+    expect(clientCheckReport(quick, input).runValidity).toMatchObject({ valid: true, send_lag_mean_ms: 0.009 });
   });
 
   test("closed loop: the start-up fill (one credit per slot, all at once) is left out; later lag still counts", () => {

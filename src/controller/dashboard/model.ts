@@ -5,15 +5,17 @@
  */
 import type { GpuLive, RecordsLive, ServerMetricsLive } from "../../protocol/live-stats.ts";
 import type { TimingPhaseResult, TimingPhaseStart, TimingProgress } from "../../protocol/timing-plan.ts";
+import { closedLoopSendLagBoundMs, openLoopSendLagBoundMs } from "../../metrics/client-verdict.ts";
 
 /** What the header and the verdict need of the configuration. */
 export type DashboardInfo = {
   model: string;
   target: string;
   load: string;
-  sendLagBoundMs: number;
+  /** --client-bottleneck-send-lag-ms; absent: the verdict's defaults. */
+  sendLagBoundMs?: number | undefined;
   loopLagBoundMs: number;
-  /** A closed loop (concurrency): send lag is also judged against 1 % of the median latency. */
+  /** A closed loop (concurrency): its mean send lag is judged, against a bound that follows the median latency. */
   closedLoop: boolean;
   /** A request rate's median gap between sends (ms): send lag is also judged against a tenth of it. */
   gapMs?: number;
@@ -153,21 +155,24 @@ export class DashboardModel {
   }
 
   /**
-   * The client verdict as it forms, from the same bounds the final one uses: send lag p99 of the
-   * recent requests, and services whose heartbeats came late by more than the loop-lag bound.
+   * The client verdict as it forms, from the same bounds the final one uses, over the recent
+   * requests: a closed loop's mean send lag, a rate or schedule's p99; and services whose
+   * heartbeats came late by more than the loop-lag bound.
    */
   verdict(): { state: "waiting" | "ok" | "at risk"; why: string } {
     const lag = this.live?.sendLagMs;
     if (lag === undefined) return { state: "waiting", why: "no request recorded yet" };
-    const latencyBound = this.info.closedLoop && this.live?.latencyMs !== undefined ? this.live.latencyMs.p50 * 0.01 : 0;
-    const gapBound = this.info.closedLoop ? 0 : 0.1 * (this.info.gapMs ?? 0);
-    const bound = Math.max(this.info.sendLagBoundMs, latencyBound, gapBound);
+    const closed = this.info.closedLoop;
+    const bound = closed
+      ? closedLoopSendLagBoundMs(this.info.sendLagBoundMs, this.live?.latencyMs?.p50 ?? 0)
+      : openLoopSendLagBoundMs(this.info.sendLagBoundMs, this.info.gapMs ?? 0);
+    const [what, value] = closed ? ["mean", lag.mean] : ["p99", lag.p99];
     const reasons: string[] = [];
-    if (lag.p99 > bound) reasons.push(`send lag p99 ${fixed(lag.p99)} ms > ${fixed(bound)} ms`);
+    if (value > bound) reasons.push(`send lag ${what} ${fixed(value)} ms > ${fixed(bound)} ms`);
     const held = this.health.filter((h) => h.name.startsWith("worker:") && h.lateMs > this.info.loopLagBoundMs);
     if (held.length > 0) reasons.push(`${held.length} worker event loop(s) held > ${this.info.loopLagBoundMs} ms`);
     if (reasons.length > 0) return { state: "at risk", why: reasons.join("; ") };
-    return { state: "ok", why: `send lag p99 ${fixed(lag.p99)} ms ≤ ${fixed(bound)} ms` };
+    return { state: "ok", why: `send lag ${what} ${fixed(value)} ms ≤ ${fixed(bound)} ms` };
   }
 }
 

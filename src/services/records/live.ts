@@ -22,7 +22,9 @@ class Ring {
     if (n === 0) return undefined;
     const sorted = this.#values.slice(0, n).sort();
     const at = (q: number): number => sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))] as number;
-    return { p50: at(0.5), p90: at(0.9), p99: at(0.99) };
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += sorted[i] as number;
+    return { p50: at(0.5), p90: at(0.9), p99: at(0.99), mean: sum / n };
   }
   get size(): number {
     return Math.min(this.#count, RING);
