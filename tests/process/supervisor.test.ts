@@ -203,6 +203,26 @@ describe("supervision of child processes", () => {
     expect(await sup.command("demo-worker:1", "stats")).toEqual({ credits: 0 });
   });
 
+  test("a guest that fails takes its host's process down at once, with exit 1; the host alone runs on", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sup-guest-fails-"));
+    // No controller listens: a demo worker waits for one until stopped, as `alone` shows.
+    const host = nodeWorkerSpec(dir);
+    const { log, lines } = memoryLogger();
+    const alone = processLauncher().launch({ ...host, id: "n1.1" }, memoryLogger().log);
+    const paired = processLauncher().launch(host, log, undefined, [{ ...host, role: "no-such-role", id: "g" } as unknown as typeof host]);
+    try {
+      const outcome = await Promise.race([paired.exited, Bun.sleep(4_000).then(() => "still running" as const)]);
+      expect(outcome).toMatchObject({ code: 1 });
+      expect(lines.join("\n")).toContain('Unknown role "no-such-role"');
+      expect(isAlive(alone.pid as number)).toBe(true);
+    } finally {
+      alone.kill("SIGKILL");
+      paired.kill("SIGKILL");
+      await alone.exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("a lost service the run copes without: no failure, its pending and later commands fail at once, the others still answer", async () => {
     const { sup } = supervisor({ launcher: processLauncher(), heartbeatMs: 100, heartbeatTimeoutMs: 800 });
     await sup.start(busDemoServices(2));
