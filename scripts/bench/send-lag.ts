@@ -1,10 +1,14 @@
 /**
- * Send lag at low load in every way a run can pace its requests, from whole `aiperf profile` runs
- * of the compiled binary against the mock server in its own process (issue 14's "send lag at low
- * load" row): a gamma rate, a fixed-schedule trace replay, user-centric sessions and a closed loop.
+ * Send lag in every way a run can pace its requests, from whole `aiperf profile` runs of the
+ * compiled binary against the mock server in its own process, so the services are arranged as
+ * the product arranges them (timing a thread of the controller, or the only worker's guest in a
+ * closed loop): a gamma rate, a fixed-schedule trace replay, user-centric sessions and a closed
+ * loop (issue 14's "send lag at low load" row), and a constant or Poisson rate (its 400/s and
+ * 2,000/s rows: `--modes constant,poisson --rate 400 --ttft 2 --itl 1 --osl 4`).
  *
  *   bun scripts/bench/send-lag.ts [--binary dist/aiperf] [--transport fetch,raw] [--rounds 1]
- *        [--seconds 10] [--rate 50] [--user-rate 20] [--concurrency 4] [--modes gamma,schedule,users,burst]
+ *        [--seconds 10] [--rate 50] [--user-rate 20] [--concurrency 4]
+ *        [--modes gamma,schedule,users,burst,constant,poisson] [--ttft 20] [--itl 5] [--osl 16]
  *
  * Every figure is the run's own, from profile_export_aiperf.json: the `send_lag` metric (request
  * start − intended send time, p50/p99/max over the profiling requests) and the verdict's
@@ -26,8 +30,9 @@ const seconds = numArg("seconds", 10);
 const rate = numArg("rate", 50);
 const userRate = numArg("user-rate", 20);
 const concurrency = numArg("concurrency", 4);
-// A short streamed reply: low load means the client is mostly idle between sends.
-const server = await startServerProcess({ ttft: 20, itl: 5, osl: 16 });
+// By default a short streamed reply: low load means the client is mostly idle between sends.
+const reply = { ttft: numArg("ttft", 20), itl: numArg("itl", 5), osl: numArg("osl", 16) };
+const server = await startServerProcess(reply);
 const work = mkdtempSync(join(tmpdir(), "aiperf-send-lag-"));
 
 /** A mooncake trace at `rate` requests/s (timestamps in ms): the fixed schedule's input. */
@@ -44,6 +49,9 @@ function modeFlags(mode: string): string[] {
   switch (mode) {
     case "gamma":
       return ["--request-rate", String(rate), "--arrival-pattern", "gamma", "--arrival-smoothness", "2", "--request-count", count];
+    case "constant":
+    case "poisson":
+      return ["--request-rate", String(rate), "--arrival-pattern", mode, "--request-count", count];
     case "schedule": {
       const trace = join(work, "trace.jsonl");
       writeTrace(trace);
@@ -54,7 +62,7 @@ function modeFlags(mode: string): string[] {
     case "burst":
       return ["--concurrency", String(concurrency), "--request-count", count];
     default:
-      throw new Error(`unknown mode ${mode} (gamma, schedule, users, burst)`);
+      throw new Error(`unknown mode ${mode} (gamma, schedule, users, burst, constant, poisson)`);
   }
 }
 
@@ -62,13 +70,26 @@ type Verdict = { valid?: boolean; send_lag_p99_ms?: number; send_lag_mean_ms?: n
 type Stat = { p50?: number; p99?: number; max?: number };
 const r3 = (x: number | undefined): number | undefined => (x === undefined ? undefined : round(x, 3));
 
-say({ bench: "send-lag", binary, rate, user_rate: userRate, concurrency, seconds, load: uptimeLoad() });
+say({ bench: "send-lag", binary, rate, user_rate: userRate, concurrency, seconds, ...reply, load: uptimeLoad() });
 try {
   for (let pass = 0; pass < rounds; pass++) {
     for (const mode of modes) {
       for (const transport of transports) {
         const dir = join(work, `${pass}-${mode}-${transport}`);
-        const shape = ["--isl", "64", "--osl", "16", "--warmup-request-count", "10", "--random-seed", "7", "--transport", transport, "--artifact-dir", dir];
+        const shape = [
+          "--isl",
+          "64",
+          "--osl",
+          String(reply.osl),
+          "--warmup-request-count",
+          "10",
+          "--random-seed",
+          "7",
+          "--transport",
+          transport,
+          "--artifact-dir",
+          dir,
+        ];
         const args = ["profile", "-m", MODEL, "-u", server.url, "--endpoint-type", "chat", "--streaming", ...modeFlags(mode), ...shape];
         const proc = Bun.spawn([binary, ...args], { stdout: "ignore", stderr: "pipe" });
         const exit = await proc.exited;

@@ -9,7 +9,10 @@
  *
  * Method: the product's timing, worker and record-processor services run as
  * child processes wired as `aiperf profile --request-rate R --request-rate-mode M --streaming`
- * wires them; the mock server has its own process. Workers' raw captures pass through this
+ * wires them; the mock server has its own process. Timing is a process of its own here, where
+ * the product runs it as a thread of the controller: this bench isolates the send path hop by hop
+ * (--trace) and against the pacer alone; the product's own figures come from whole runs,
+ * `bench:send-lag --modes constant,poisson`. Workers' raw captures pass through this
  * script, which reads each request's intendedNs and startNs (taken just before fetch()) and
  * forwards the batch unchanged. lag = startNs − intendedNs: how late the worker's own wait ended
  * (timing releases credits ahead, worker/send-at.ts), or, for a credit that arrived late, the
