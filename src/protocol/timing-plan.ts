@@ -192,7 +192,7 @@ export type TimingResult = {
 
 /** Event "phase_start". */
 export type TimingPhaseStart = { phase: Phase; startNs: number; startWallNs: number; total?: number; durationSec?: number };
-/** Event "progress", about every 500 ms while a phase runs. */
+/** Event "progress", about every 500 ms while a phase runs; `sent` counts requests started (not credits a worker holds queued). */
 export type TimingProgress = { phase: Phase; sent: number; completed: number; total?: number };
 /** The timing service's events by name; "phase_complete" carries the TimingPhaseResult. */
 export type TimingEvents = { phase_start: TimingPhaseStart; progress: TimingProgress; phase_complete: TimingPhaseResult };

@@ -48,6 +48,15 @@ describe("queued credits in a concurrency burst", () => {
     });
   }
 
+  test("progress counts requests started, not credits held: sent - completed never passes the concurrency", async () => {
+    const r = await simulateQueued({ ...BASE_PLAN, rateMode: "concurrency_burst", concurrency: 4, requestCount: 10_000 }, { serviceNs: () => MS });
+    expect(queuedStarts(r)).toBeGreaterThan(5000);
+    const progress = r.events.filter((e) => e.name === "progress").map((e) => e.payload as { sent: number; completed: number });
+    expect(progress.length).toBeGreaterThan(2);
+    for (const p of progress) expect(p.sent - p.completed).toBeLessThanOrEqual(4);
+    expect(progress.some((p) => p.sent - p.completed === 4)).toBe(true);
+  });
+
   test("a queued credit arriving at a worker with nothing in flight comes back unsent, and the count is still exact", async () => {
     // One slot, returns and credits crossing on the bus: the worker's only request often ends before its queued credit arrives.
     const r = await simulateQueued(

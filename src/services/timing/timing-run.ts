@@ -241,7 +241,9 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
   const reportProgress = async (tracker: PhaseTracker, over: AbortSignal): Promise<void> => {
     while (!over.aborted) {
       await clock.sleepUntil(clock.nowNs() + progressNs, { signal: over });
-      if (!over.aborted) deps.emit("progress", tracker.progress());
+      // Queued credits are not requests until a worker starts them: "sent" counts requests, so
+      // the dashboard's in flight (sent - completed) never shows more than the concurrency.
+      if (!over.aborted) deps.emit("progress", { ...tracker.progress(), sent: Math.max(tracker.completed, tracker.sent - queues.queued) });
     }
   };
 
