@@ -22,8 +22,8 @@ export function timingInWorker(cfg: Load): boolean {
  * Queued credits per slot (the timing plan's queuedCreditsPerSlot). Where timing is a thread, a
  * closed loop's freed slot otherwise waits for the credit's round trip: the return to timing, its
  * wake-up, the next credit back, the worker's wake-up. With two workers on the 2-core VM
- * (`bench:rate --workers 2`, c=16, non-streaming) that left 10.7-12 of the 16 slots on the wire
- * and the server 19-26 % short of the load asked for; with one credit queued per slot 13.6-15.2.
+ * (`bench:rate --workers 2`, c=16, non-streaming) that left 10.3-12 of the 16 slots on the wire
+ * and the server 19-29 % short of the load asked for; with one credit queued per slot 13.5-15.2.
  * Where timing is the worker's guest the round trip is a function call, and queued credits would
  * only put more of a wave's work in one turn (they pushed the one worker's loop lag up at c=64,
  * docs/client-efficiency.md "The ninth pass together"). AIPERF_CREDIT_QUEUE_DEPTH (0 to 1)
