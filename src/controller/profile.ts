@@ -36,6 +36,7 @@ import {
 import type { ProgressUi } from "./progress.ts";
 import type { ServiceRequest, Supervisor } from "./supervisor.ts";
 import { creditQueueDepth, timingInWorker } from "./timing-host.ts";
+import { createSentCounts, readProfilingSent } from "../protocol/sent-counts.ts";
 import type { Cluster } from "./cluster/index.ts";
 import { clusterServiceConfig } from "./cluster/service-config.ts";
 import { allocatorEnv } from "../runtime/allocator-env.ts";
@@ -139,6 +140,8 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
   let cluster: Cluster | undefined;
   let profilingTotal: number | undefined;
   let profilingStarted = false;
+  /** Timing keeps its sent counts here too: read when it died without a result (protocol/sent-counts.ts). */
+  const sentCountsPath = join(ctx.runDir, "sent-counts.bin");
   const sup = ctx.supervisor;
   const exportPlan = exportPlanOf(cfg);
   const benchmarkId = crypto.randomUUID();
@@ -343,9 +346,11 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
     if (hooks.reset !== undefined) await step(resetBeforeRun(hooks.reset, ctx.log));
     timingRunning = true;
     ctx.ui.event?.("stage", "Sending requests");
+    createSentCounts(sentCountsPath);
     const plan = {
       ...timingPlanOf(cfg, workers, dataset, datasetPath),
       queuedCreditsPerSlot: creditQueueDepth(cfg, process.env.AIPERF_CREDIT_QUEUE_DEPTH, (m) => ctx.log.warn(m)),
+      sentCountsPath,
       ...(hooks.profiler === undefined ? {} : { serverProfiler: hooks.profiler }),
     };
     const run = sup.command("timing:0", "run", plan, NO_TIMEOUT_MS);
@@ -370,8 +375,9 @@ export function startProfile(cfg: ResolvedProfile, ctx: ProfileContext): Profile
       startNs: profiling?.startWallNs ?? profilingStartWallNs ?? null,
       endNs: profiling === undefined ? null : profiling.startWallNs + (profiling.endNs - profiling.startNs),
     };
-    // Unknown when the timing service was lost mid-run (then no record count can be called lost).
-    const expected = timing === undefined ? (profilingStarted ? null : 0) : (profiling?.sent ?? 0);
+    // Timing lost mid-run (with the only worker, whose process hosts it, or a crashed thread): the
+    // count it kept in the shared file; unknown only if that cannot be read.
+    const expected = timing === undefined ? (profilingStarted ? (readProfilingSent(sentCountsPath) ?? null) : 0) : (profiling?.sent ?? 0);
     const wasCancelled = timing?.cancelled === true || stopWhy !== undefined;
     let records: RecordsSummary | undefined;
     ctx.ui.event?.("stage", "Collecting the last records, writing results");

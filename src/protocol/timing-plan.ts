@@ -58,6 +58,8 @@ export const TimingPlan = v.pipe(
      * "Ninth pass"): each starts in its worker as one of that worker's requests ends, with no round trip to timing.
      */
     queuedCreditsPerSlot: v.optional(v.pipe(atLeastZero, v.maxValue(1, "must be at most 1")), 0),
+    /** A file (protocol/sent-counts.ts) to keep each phase's sent count in, for the controller should the service die. */
+    sentCountsPath: v.optional(v.pipe(v.string(), v.minLength(1))),
     /** Most credits that have not had their first response byte yet (streaming); released at first token. */
     prefillConcurrency: v.optional(int(1)),
     /** The concurrency ceiling climbs from 1 to `concurrency` over this many seconds at each phase start. */

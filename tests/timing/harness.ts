@@ -36,6 +36,8 @@ export type SimOptions = {
   firstByteNs?: (credit: Credit) => number | null;
   /** Runs once the run exists, before the simulation starts (to schedule stalls, cancels...). */
   setup?: (sim: { clock: FakeClock; run: TimingRun; sent: Sent[]; workers: SimWorkers }) => void;
+  /** TimingRunDeps.onSent: told each phase's sent count as it changes. */
+  onSent?: (phase: "warmup" | "profiling", sent: number) => void;
   /** TimingRunDeps.queueDepth (default: the run's own). */
   queueDepth?: number;
   /** How long a credit takes to reach its worker, and a return to reach timing (the bus); default 0. */
@@ -151,6 +153,7 @@ export async function simulate(input: TimingPlanInput, options: SimOptions = {})
     ...(options.sessions === undefined ? {} : { sessions: options.sessions }),
     ...(options.trace === undefined ? {} : { trace: options.trace }),
     ...(options.queueDepth === undefined ? {} : { queueDepth: options.queueDepth }),
+    ...(options.onSent === undefined ? {} : { onSent: options.onSent }),
     send: (worker, credit) => {
       if (options.refuse?.(worker) === true) throw new Error(`no such peer "${worker}"`);
       const s: Sent = { worker, credit, atNs: clock.nowNs(), inFlightAfter: inFlight + 1, loadsBefore: { ...loads } };

@@ -57,6 +57,19 @@ describe("queued credits in a concurrency burst", () => {
     expect(progress.some((p) => p.sent - p.completed === 4)).toBe(true);
   });
 
+  test("the sent count timing mirrors (protocol/sent-counts.ts) follows every send and unsent return, and ends at the phase's count", async () => {
+    const last: Record<string, number> = {};
+    let changes = 0;
+    const r = await simulateQueued(
+      { ...BASE_PLAN, workers: ["w0"], rateMode: "concurrency_burst", concurrency: 1, requestCount: 400, warmupRequestCount: 20 },
+      { serviceNs: (c) => (c.id % 3 === 0 ? 20 * US : 300 * US), transitNs: 50 * US, onSent: (phase, sent) => ((last[phase] = sent), changes++) },
+    );
+    expect(unsent(r)).toBeGreaterThan(0);
+    expect(last).toEqual({ warmup: 20, profiling: 400 });
+    // Up for every credit sent, down for every queued one back unsent.
+    expect(changes).toBe(r.sent.length + unsent(r));
+  });
+
   test("a queued credit arriving at a worker with nothing in flight comes back unsent, and the count is still exact", async () => {
     // One slot, returns and credits crossing on the bus: the worker's only request often ends before its queued credit arrives.
     const r = await simulateQueued(

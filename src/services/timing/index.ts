@@ -13,6 +13,7 @@ import { monoNs, wallNs } from "../../core/clock.ts";
 import { markLoaded } from "../../core/loaded.ts";
 import { type DatasetReader, openDataset } from "../../protocol/dataset-file.ts";
 import { type Credit, type CreditFirstByte, type CreditReturn, decodeJson, encodeJson } from "../../protocol/pipeline.ts";
+import { sentCountsWriter } from "../../protocol/sent-counts.ts";
 import { parseTimingPlan, type TimingBindResult, type TimingResult } from "../../protocol/timing-plan.ts";
 import type { ServiceContext } from "../../runtime/context.ts";
 import { untilStopped } from "../../runtime/until-stopped.ts";
@@ -109,6 +110,7 @@ export async function run(ctx: ServiceContext<"timing">): Promise<void> {
       warn: (message) => ctx.log.warn(message),
       firstCreditId: nextCreditId,
       queueDepth: plan.queuedCreditsPerSlot,
+      ...(plan.sentCountsPath === undefined ? {} : { onSent: sentCountsWriter(plan.sentCountsPath) }),
       ...(plan.datasetPath === undefined ? {} : datasetDeps(plan.datasetPath)),
       ...(plan.serverProfiler === undefined ? {} : profilerDeps(plan.serverProfiler, ctx.log)),
     });

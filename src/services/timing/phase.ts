@@ -30,11 +30,15 @@ export class PhaseTracker {
   #result: TimingPhaseResult | undefined;
   #drained: (() => void) | undefined;
 
-  constructor(phase: Phase, stop: PhaseStop, startNs: number, startWallNs: number) {
+  /** Told the sent count each time it changes (protocol/sent-counts.ts). */
+  readonly #onSent: ((sent: number) => void) | undefined;
+
+  constructor(phase: Phase, stop: PhaseStop, startNs: number, startWallNs: number, onSent?: (sent: number) => void) {
     this.phase = phase;
     this.stop = stop;
     this.startNs = startNs;
     this.startWallNs = startWallNs;
+    this.#onSent = onSent;
   }
 
   get inFlight(): number {
@@ -79,6 +83,7 @@ export class PhaseTracker {
   /** `newSessionTurns`: the credit starts a session of that many turns. */
   recordSent(willCancel: boolean, newSessionTurns?: number): void {
     this.sent++;
+    this.#onSent?.(this.sent);
     this.numbered++;
     if (willCancel) this.cancellationsPlanned++;
     if (newSessionTurns !== undefined) {
@@ -91,6 +96,7 @@ export class PhaseTracker {
   recordUnsent(willCancel: boolean): void {
     if (this.ended) return;
     this.sent--;
+    this.#onSent?.(this.sent);
     if (willCancel) this.cancellationsPlanned--;
     this.#checkDrained();
   }

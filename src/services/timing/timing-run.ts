@@ -7,7 +7,7 @@
  * session's replies (sessions.ts). Sockets, clocks and events come in through `deps`, so tests run
  * it on a simulated clock with simulated workers.
  */
-import type { Credit, CreditReturn } from "../../protocol/pipeline.ts";
+import type { Credit, CreditReturn, Phase } from "../../protocol/pipeline.ts";
 import type { TimingEvents, TimingPhaseResult, TimingPhaseStart, TimingPlan, TimingResult } from "../../protocol/timing-plan.ts";
 import type { TimingClock } from "./clock.ts";
 import type { IssueOptions } from "./drivers/driver.ts";
@@ -38,6 +38,8 @@ type TimingRunDeps = {
   sessions?: SessionData;
   /** Turn timestamps (the mapped dataset file): needed by a fixed-schedule plan. */
   trace?: TraceData;
+  /** Told each phase's sent count as it changes (protocol/sent-counts.ts). */
+  onSent?(phase: Phase, sent: number): void;
   /** Queued credits per slot a worker holds, in a phase where queueing applies (queues.ts); 0 (the default) turns it off. */
   queueDepth?: number;
   /** Awaited before the profiling phase starts (--server-profiler start); a throw skips profiling. */
@@ -360,7 +362,8 @@ export function createTimingRun(plan: TimingPlan, deps: TimingRunDeps): TimingRu
 
   const runPhase = async (p: PhasePlan): Promise<TimingPhaseResult> => {
     const { phase, stop } = p;
-    const tracker = new PhaseTracker(phase, stop, clock.nowNs(), deps.wallNs());
+    const onSent = deps.onSent;
+    const tracker = new PhaseTracker(phase, stop, clock.nowNs(), deps.wallNs(), onSent === undefined ? undefined : (sent) => onSent(phase, sent));
     const start: TimingPhaseStart = { phase, startNs: tracker.startNs, startWallNs: tracker.startWallNs };
     if (stop.kind === "count") start.total = stop.count;
     else if (stop.kind === "duration") start.durationSec = stop.durationNs / 1e9;
