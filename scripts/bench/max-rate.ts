@@ -26,7 +26,7 @@
  * fetch-queued and raw-queued: --binary with AIPERF_CREDIT_QUEUE_DEPTH=1, i.e. with the credits a
  * worker holds (docs/client-efficiency.md "Ninth pass"; by default only where timing is a thread, so not with one worker), so the credit protocol alone is read as a ratio.
  * --workers N runs ours with --workers-max N (default: the product's own choice, one worker on 2 cores);
- * each run of ours also prints its verdict's mean send lag and the load it says was lost.
+ * each run of ours also prints its verdict's mean send lag, the load it says was lost and the worker's loop-lag p99.
  * If wrk is not installed the script says so and prints our two sides only.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -58,6 +58,7 @@ type Result = {
   /** The run's own verdict figures: mean send lag (ms) and the share of the asked load it says was lost (%). */
   send_lag_mean_ms?: number | null;
   load_lost_pct?: number | null;
+  loop_lag_p99_ms?: number | null;
   /** Why a flagged run was flagged: the start of each of its verdict's reasons. */
   why?: string[];
 };
@@ -117,7 +118,7 @@ async function runOurs(url: string, side: Exclude<Side, "wrk">, o: Opts): Promis
     const code = await proc.exited;
     if (code !== 0) throw new Error(`${side}: aiperf profile --transport ${transport} exited with ${code}: ${(out + err).slice(-2000)}`);
     const json = JSON.parse(readFileSync(join(dir, "out", "profile_export_aiperf.json"), "utf8")) as Record<string, { avg?: number } | undefined> & {
-      run_validity?: { send_lag_mean_ms?: number | null; load_lost_pct?: number; reasons?: string[] };
+      run_validity?: { send_lag_mean_ms?: number | null; load_lost_pct?: number; worker_loop_lag_p99_ms?: number | null; reasons?: string[] };
     };
     const [thr, lat] = [json.request_throughput?.avg, json.request_latency?.avg];
     const inFlight = thr === undefined || lat === undefined ? null : round((thr * lat) / 1000, 1);
@@ -130,6 +131,7 @@ async function runOurs(url: string, side: Exclude<Side, "wrk">, o: Opts): Promis
       in_flight: inFlight,
       send_lag_mean_ms: v?.send_lag_mean_ms ?? null,
       load_lost_pct: v?.load_lost_pct ?? null,
+      loop_lag_p99_ms: v?.worker_loop_lag_p99_ms ?? null,
       why: (v?.reasons ?? []).map((r) => r.replace(/ exceeds .*/, "")),
     };
   } finally {
@@ -214,7 +216,9 @@ async function main(): Promise<void> {
           server_counted_rps: round(r.rps, 0),
           finished: r.finished,
           own_report_rps: r.client_rps === null ? null : round(r.client_rps, 0),
-          ...(r.in_flight === undefined ? {} : { in_flight_avg: r.in_flight, send_lag_mean_ms: r.send_lag_mean_ms, load_lost_pct: r.load_lost_pct }),
+          ...(r.in_flight === undefined
+            ? {}
+            : { in_flight_avg: r.in_flight, send_lag_mean_ms: r.send_lag_mean_ms, load_lost_pct: r.load_lost_pct, loop_lag_p99_ms: r.loop_lag_p99_ms }),
           run_flagged_invalid: r.flagged,
           ...(r.why === undefined || r.why.length === 0 ? {} : { why: r.why }),
         });
