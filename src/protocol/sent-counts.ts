@@ -9,16 +9,18 @@ import { writeFileSync } from "node:fs";
 import type { Phase } from "./pipeline.ts";
 
 const SLOTS: Record<Phase, number> = { warmup: 0, profiling: 1 };
+/** One float64 per phase. */
+const COUNTS = 2;
 
 /** A fresh file of zero counts. */
 export function createSentCounts(path: string): void {
-  writeFileSync(path, new Uint8Array(8 * Object.keys(SLOTS).length));
+  writeFileSync(path, new Uint8Array(8 * COUNTS));
 }
 
 /** The timing service's side: a setter that stores a phase's count in the shared mapping. */
 export function sentCountsWriter(path: string): (phase: Phase, sent: number) => void {
   const bytes = Bun.mmap(path);
-  const counts = new Float64Array(bytes.buffer, bytes.byteOffset, Object.keys(SLOTS).length);
+  const counts = new Float64Array(bytes.buffer, bytes.byteOffset, COUNTS);
   return (phase, sent) => {
     counts[SLOTS[phase]] = sent;
   };
@@ -28,7 +30,7 @@ export function sentCountsWriter(path: string): (phase: Phase, sent: number) => 
 export function readProfilingSent(path: string): number | undefined {
   try {
     const bytes = Bun.mmap(path, { shared: false });
-    return new Float64Array(bytes.buffer, bytes.byteOffset, Object.keys(SLOTS).length)[SLOTS.profiling];
+    return new Float64Array(bytes.buffer, bytes.byteOffset, COUNTS)[SLOTS.profiling];
   } catch {
     return undefined;
   }
