@@ -82,6 +82,8 @@ export function inProcessLauncher(): Launcher {
             (): ExitInfo => ({ code: 0, signal: null }),
             (error: unknown): ExitInfo => {
               log.withTag(name).error(error);
+              // As a process host exits on a guest's failure: the others stop too, and the handle says 1.
+              stop.abort("SIGTERM");
               return { code: 1, signal: null };
             },
           );

@@ -65,10 +65,10 @@ export async function runService(spec: ServiceSpec, loadRole: RoleLoader, option
   const role = await loading;
 
   const stop = new AbortController();
+  const stopped = new Promise<void>((resolve) => stop.signal.addEventListener("abort", () => resolve(), { once: true }));
   options.signal?.addEventListener("abort", () => stop.abort(), { once: true });
   // Stopped while the role was loading (an in-process run failing at start-up): no event comes now.
   if (options.signal?.aborted === true) stop.abort();
-  const stopped = new Promise<void>((resolve) => stop.signal.addEventListener("abort", () => resolve(), { once: true }));
 
   const control = createSocket("DEALER", { identity: name, name: `${name} control` });
   const events = createSocket("SUB", { name: `${name} events` });

@@ -223,6 +223,22 @@ describe("supervision of child processes", () => {
     }
   });
 
+  test("in one process too, a guest that fails stops its host, and the handle settles with 1", async () => {
+    // No controller binds these inproc:// endpoints: the demo worker would wait for one until stopped.
+    const host = { ...nodeWorkerSpec("unused"), control: "inproc://no-controller-control", events: "inproc://no-controller-events" };
+    host.bindTemplate = "inproc://{name}";
+    const { log, lines } = memoryLogger();
+    const paired = inProcessLauncher().launch(host, log, undefined, [{ ...host, role: "no-such-role", id: "g" } as unknown as typeof host]);
+    try {
+      const outcome = await Promise.race([paired.exited, Bun.sleep(4_000).then(() => "still running" as const)]);
+      expect(outcome).toMatchObject({ code: 1 });
+      expect(lines.join("\n")).toContain('Unknown role "no-such-role"');
+    } finally {
+      paired.kill("SIGKILL");
+      await paired.exited;
+    }
+  });
+
   test("a lost service the run copes without: no failure, its pending and later commands fail at once, the others still answer", async () => {
     const { sup } = supervisor({ launcher: processLauncher(), heartbeatMs: 100, heartbeatTimeoutMs: 800 });
     await sup.start(busDemoServices(2));
