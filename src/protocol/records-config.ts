@@ -15,6 +15,8 @@ export const RecordsConfig = v.object({
   logFile: v.string(),
   /** Whether to emit "records_live" (only the dashboard shows it; its percentiles sort four rings 4 times a second). Absent: yes. */
   live: v.optional(v.boolean()),
+  /** Closed loop: the live send lag leaves out credits numbered below this (the start-up fill), as the verdict does. */
+  liveStartupCredits: v.optional(v.number()),
   /** --peer-metrics: print the peer-definitions table (the JSON block is always written). */
   peerMetrics: v.optional(v.boolean()),
   /** Which export files, under which names (export/export-files.ts); absent: upstream's defaults. */

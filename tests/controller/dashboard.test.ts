@@ -69,6 +69,18 @@ test("live sampler: no TTFT or ITL without streaming; nothing at all before the 
   expect(s.latencyMs?.p50).toBeCloseTo(11 + 18, 6);
 });
 
+test("live sampler: a closed loop's start-up fill and failed requests stay out of the send lag; a slot's freeing counts as its start", () => {
+  const live = new LiveStats(true, 4);
+  // The fill: four credits, 20 ms late each; then requests 0.5 ms late, one whose slot freed 0.4 ms after its intended time.
+  for (let i = 0; i < 4; i++) live.add(record(i, { intendedNs: record(i).startNs - 20 * MS }));
+  for (let i = 4; i < 8; i++) live.add(record(i));
+  live.add(record(8, { readyNs: record(8).startNs - 0.1 * MS }));
+  live.add(record(9, { intendedNs: record(9).startNs - 30 * MS, error: { code: 500, type: "Boom", message: "x" }, responseNs: [] }));
+  const lag = live.snapshot().sendLagMs;
+  expect(lag?.p99).toBeCloseTo(0.5, 6);
+  expect(lag?.mean).toBeCloseTo((4 * 0.5 + 0.1) / 5, 6);
+});
+
 const info: DashboardInfo = {
   model: "mock-model",
   target: "http://127.0.0.1:8000/v1/chat/completions",

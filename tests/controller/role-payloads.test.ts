@@ -121,6 +121,7 @@ test("keys go on the wire in the order they always had", () => {
     "duration",
     "logFile",
     "live",
+    "liveStartupCredits",
   ]);
   expect(Object.keys(processorConfigureRequest(cfg, exportPlanOf(cfg), "ipc://r", paths.datasetPath, "builtin"))).toEqual([
     "recordsEndpoint",

@@ -89,7 +89,7 @@ export async function runRecords(ctx: ServiceContext<"records">, resolve: Counte
     // The tokenizer first: a failure leaves the service unconfigured, as the record processor's does.
     const counter = cfg.replies === undefined ? undefined : await tokenizer.counterFor(cfg.replies);
     state = createRecordsState(cfg, ctx.log);
-    live = cfg.live === false ? undefined : new LiveStats(cfg.streaming);
+    live = cfg.live === false ? undefined : new LiveStats(cfg.streaming, cfg.liveStartupCredits ?? 0);
     for (const r of early.splice(0)) {
       state.add(r);
       if (r.phase === "profiling") live?.add(r);

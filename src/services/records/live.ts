@@ -33,8 +33,11 @@ class Ring {
 
 export class LiveStats {
   readonly #streaming: boolean;
-  constructor(streaming: boolean) {
+  readonly #startupCredits: number;
+  /** `startupCredits`: a closed loop's first credits (one per slot, all at once) stay out of the send lag, as in the verdict. */
+  constructor(streaming: boolean, startupCredits = 0) {
     this.#streaming = streaming;
+    this.#startupCredits = startupCredits;
   }
   #ok = 0;
   #failed = 0;
@@ -47,7 +50,6 @@ export class LiveStats {
 
   /** A profiling record, as it arrives; milliseconds from the record's nanosecond times. */
   add(record: RequestRecord): void {
-    if (record.intendedNs !== undefined) this.#sendLag.push(Math.max(0, record.startNs - record.intendedNs) / 1e6);
     if (!isValidRecord(record)) {
       this.#failed++;
       const kind = record.error?.type ?? "Cancelled";
@@ -57,6 +59,9 @@ export class LiveStats {
       return;
     }
     this.#ok++;
+    // As the verdict measures it: successful requests, from the later of the intended time and the slot's freeing.
+    if (record.intendedNs !== undefined && record.sessionNum >= this.#startupCredits)
+      this.#sendLag.push(Math.max(0, record.startNs - Math.max(record.intendedNs, record.readyNs ?? 0)) / 1e6);
     const tokens = (record.outputTokens ?? 0) + (record.reasoningTokens ?? 0);
     this.#outputTokens += tokens;
     const chunks = record.responseNs;
