@@ -5,7 +5,7 @@
  * and minor page faults.
  *
  *   bun scripts/bench/roles.ts [--binary dist/aiperf] [--requests 3000] [--concurrency 16] [--osl 50]
- *        [--transport fetch|raw] [--env K=V,K2=V2] [--non-streaming] [--workers N]
+ *        [--transport fetch|raw] [--env K=V,K2=V2] [--non-streaming] [--workers N] [--profile-args "…"]
  *
  * Same load as bench:overhead (mock server in its own process, ttft 0, one token per ms); the
  * window is from 10 % to 90 % of the requests finished at the server. /proc counts 10 ms ticks:
@@ -13,7 +13,8 @@
  * environment (every service inherits them). --non-streaming is bench:rate's load instead: whole
  * replies sent at once (ttft 0, itl 0, --osl default 16), closed loop as fast as the client goes;
  * the mock server's own CPU per request is printed beside the roles ("server"), and the rate.
- * --workers passes --workers-max. Prints one JSON line.
+ * --workers passes --workers-max; --profile-args adds flags to `aiperf profile` (split on spaces:
+ * "--export-level summary" prices the per-request files). Prints one JSON line.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -82,6 +83,7 @@ try {
   if (workers !== "") flags.push("--workers-max", workers);
   flags.push("--concurrency", String(numArg("concurrency", 16)), "--request-count", String(requests), "--isl", "64", "--osl", String(osl));
   flags.push("--ui", "none", "--random-seed", "1", "--artifact-dir", join(dir, "out"), "--transport", transport);
+  flags.push(...arg("profile-args", "").split(" ").filter(Boolean));
   const base = await serverFinished(server.url);
   const proc = Bun.spawn([...command, ...flags], { cwd: dir, stdout: "pipe", stderr: "pipe", env });
   let done = false;
