@@ -148,6 +148,20 @@ describe("JsonlWriter", () => {
     await rm(dir, { recursive: true });
   });
 
+  test("lines of any size and script arrive whole and in order: past a stage's end, larger than a stage, multibyte", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "aiperf-jsonl-"));
+    const path = join(dir, "profile_export.jsonl");
+    const writer = new JsonlWriter(path, 1000);
+    const lines: string[] = [];
+    for (let i = 0; i < 700; i++) lines.push(JSON.stringify({ i, text: "é€😀 ".repeat(i % 50) + "x".repeat(800) }));
+    lines.splice(300, 0, JSON.stringify({ big: "ü".repeat(400_000) }), JSON.stringify({ after: "big" }));
+    for (const line of lines) writer.write(line);
+    await writer.close();
+    expect(await readFile(path, "utf8")).toBe(`${lines.join("\n")}\n`);
+    expect(writer.written).toBe(lines.length);
+    await rm(dir, { recursive: true });
+  });
+
   test("no records → an empty file, directory created", async () => {
     const dir = await mkdtemp(join(tmpdir(), "aiperf-jsonl-"));
     const path = join(dir, "sub", "profile_export.jsonl");
