@@ -131,6 +131,7 @@ function decodeVersion2(frames: readonly Uint8Array[]): RawBatch {
     record.wasCancelled = rest.wasCancelled;
     record.cancellationNs = nullable(numbers[at + 6] as number);
     if (rest.retriedAfter !== undefined) record.retriedAfter = rest.retriedAfter;
+    if (rest.sendTrace !== undefined) record.sendTrace = rest.sendTrace;
     records[i] = record;
     at += SLOTS + 2 * n;
   }

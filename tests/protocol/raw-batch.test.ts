@@ -49,7 +49,16 @@ function varied(): { records: RawRecord[]; bodies: string[][] } {
       retriedAfter: { startNs: 999_999_999_999, error: { code: null, type: "ECONNRESET", message: "reset" } },
       ...n(bodies[2] as string[]),
     }),
-    record({ creditId: 10, sessionNum: 3, conversation: 5, turn: 2, intendedNs: 0, ...n(bodies[3] as string[]) }),
+    record({
+      creditId: 10,
+      sessionNum: 3,
+      conversation: 5,
+      turn: 2,
+      intendedNs: 0,
+      // AIPERF_SEND_TRACE=1: bench:timing --trace reads it from the records it taps.
+      sendTrace: { issuedNs: 1_000_000_000_000, readNs: 1_000_000_050_000, decodedNs: 1_000_000_060_000, dueNs: 1_000_000_090_000, builtNs: 1_000_000_095_000 },
+      ...n(bodies[3] as string[]),
+    }),
   ];
   return { records, bodies };
 }
