@@ -114,6 +114,8 @@ export async function profile(options: ProfileOptions): Promise<ProfileReport> {
     const run = startProfile(cfg, { supervisor, log, ui, runDir, artifactDir, logFile });
     const cancel = (): void => run.cancel();
     signal?.addEventListener("abort", cancel, { once: true });
+    // Aborted after the pre-flight settled but before the line above: no event comes now.
+    if (signal?.aborted === true) cancel();
     const tail =
       controls.onRecord === undefined
         ? undefined
