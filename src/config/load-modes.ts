@@ -31,6 +31,15 @@ export function isClosedLoop(cfg: { rateMode: RateMode; fixedSchedule: boolean; 
   return cfg.rateMode === "concurrency_burst" && !cfg.fixedSchedule && cfg.userCentricRate === undefined;
 }
 
+/**
+ * A closed loop's start-up fill: its first credits, one per slot, all sent at once. Their lateness
+ * delays each slot's start once, not the load, so the send-lag verdict and the dashboard leave
+ * them out. Zero for every other pacing.
+ */
+export function startupCredits(cfg: Parameters<typeof isClosedLoop>[0] & { concurrency?: number | undefined }): number {
+  return isClosedLoop(cfg) ? (cfg.concurrency ?? 1) : 0;
+}
+
 /** `streaming` is the effective value (after an endpoint type that cannot stream turned it off). */
 export function resolveLoadModes(cfg: ProfileConfig, datasetFormat: DatasetFormat | null, streaming: boolean): LoadModes {
   const pattern = cfg.requestRateMode;

@@ -3,7 +3,7 @@
  * for its event-loop lag after the timing run, and packs it with the requested arrival process
  * and the bounds into "finalize"'s clientCheck (protocol/client-check.ts).
  */
-import { isClosedLoop } from "../config/load-modes.ts";
+import { isClosedLoop, startupCredits } from "../config/load-modes.ts";
 import type { ResolvedProfile } from "../config/resolve.ts";
 import { arrivalSpecOf } from "../metrics/arrival-fidelity.ts";
 import type { ClientCheckInput } from "../protocol/client-check.ts";
@@ -20,7 +20,7 @@ export async function clientCheckInput(cfg: ResolvedProfile, sup: Supervisor, wo
   return {
     arrival: arrivalSpecOf(cfg),
     closedLoop,
-    startupCredits: closedLoop ? (cfg.concurrency ?? 1) : 0,
+    startupCredits: startupCredits(cfg),
     sendLagBoundMs: cfg.clientBottleneckSendLagMs,
     loopLagBoundMs: cfg.clientBottleneckLoopLagMs,
     workerLoopLag,

@@ -5,7 +5,7 @@
  * plan is built in timing-plan.ts, the collectors' in collectors.ts and gpu-telemetry.ts.
  * Keys keep the order the wire always had.
  */
-import { isClosedLoop } from "../config/load-modes.ts";
+import { startupCredits } from "../config/load-modes.ts";
 import type { ExportPlan } from "../export/export-files.ts";
 import type { ResolvedProfile } from "../config/resolve.ts";
 import { syntheticDatasetConfig } from "../config/synthetic-input.ts";
@@ -74,7 +74,7 @@ export function recordsConfigureRequest(
         : { durationSec: cfg.benchmarkDuration, graceSec: Number.isFinite(cfg.benchmarkGracePeriod) ? cfg.benchmarkGracePeriod : Number.MAX_VALUE },
     logFile: paths.logFile,
     live: cfg.ui === "dashboard",
-    liveStartupCredits: isClosedLoop(cfg) ? (cfg.concurrency ?? 1) : 0,
+    liveStartupCredits: startupCredits(cfg),
     ...(replies === undefined ? {} : { replies }),
   };
 }

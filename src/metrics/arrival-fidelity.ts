@@ -94,7 +94,7 @@ export class ArrivalCollector {
     if (extra.ok === false) return;
     this.#succeeded++;
     if (intendedNs !== undefined) {
-      this.#lags.push(startNs - Math.max(intendedNs, extra.readyNs ?? intendedNs));
+      this.#lags.push(clientSendLagNs(startNs, intendedNs, extra.readyNs));
       this.#lagNums.push(extra.num ?? Number.POSITIVE_INFINITY);
     }
     if (endNs !== undefined) this.#latencies.push(endNs - startNs);
@@ -217,4 +217,12 @@ function us(ns: number): number {
 
 function round(x: number, digits: number): number {
   return Number(x.toFixed(digits));
+}
+
+/**
+ * The client's own send lag (ns): from the later of the intended time and the moment its slot
+ * freed (a held turn waited for the server, not for the client) to the request's start.
+ */
+export function clientSendLagNs(startNs: number, intendedNs: number, readyNs?: number): number {
+  return startNs - Math.max(intendedNs, readyNs ?? intendedNs);
 }

@@ -4,6 +4,7 @@
  * at most 4 times a second, over the last RING records.
  */
 import { LIVE_ERROR_KINDS, type LivePercentiles, type RecordsLive } from "../../protocol/live-stats.ts";
+import { clientSendLagNs } from "../../metrics/arrival-fidelity.ts";
 import { isValidRecord } from "../../metrics/record-metrics.ts";
 import type { RequestRecord } from "../../records/record.ts";
 
@@ -61,7 +62,7 @@ export class LiveStats {
     this.#ok++;
     // As the verdict measures it: successful requests, from the later of the intended time and the slot's freeing.
     if (record.intendedNs !== undefined && record.sessionNum >= this.#startupCredits)
-      this.#sendLag.push(Math.max(0, record.startNs - Math.max(record.intendedNs, record.readyNs ?? 0)) / 1e6);
+      this.#sendLag.push(Math.max(0, clientSendLagNs(record.startNs, record.intendedNs, record.readyNs)) / 1e6);
     const tokens = (record.outputTokens ?? 0) + (record.reasoningTokens ?? 0);
     this.#outputTokens += tokens;
     const chunks = record.responseNs;
